@@ -1,0 +1,160 @@
+//! Errors for input that cannot be used at all. Row-level problems are not errors: they
+//! are cleaned or quarantined and counted in the ledger.
+
+use crate::schema::Column;
+use std::path::PathBuf;
+
+/// A file (or set of files) that stops the run before any output is written.
+#[derive(Debug, thiserror::Error)]
+pub enum CensusError {
+    /// No file matched what was asked for.
+    #[error(
+        "no input file matches {pattern:?}: check the path or glob (quote globs so the shell does not expand them)"
+    )]
+    NoInput {
+        /// The path or glob given.
+        pattern: String,
+    },
+    /// The file could not be opened or read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+    /// Neither CSV nor Parquet.
+    #[error(
+        "{path} is neither CSV nor Parquet: cumin reads `.csv` files (comma-separated, \
+         UTF-8, header row) and `.parquet` files; {detail}"
+    )]
+    UnknownFormat {
+        /// The file.
+        path: PathBuf,
+        /// What was found instead.
+        detail: String,
+    },
+    /// No header, or a header and no rows.
+    #[error(
+        "{path} is empty: {detail}; an episode file needs a header row and at least one data row"
+    )]
+    Empty {
+        /// The file.
+        path: PathBuf,
+        /// What is missing.
+        detail: String,
+    },
+    /// Required columns absent.
+    #[error("{}", missing_columns_message(path, missing, found, nearest))]
+    MissingColumns {
+        /// The file.
+        path: PathBuf,
+        /// Columns required but absent.
+        missing: Vec<Column>,
+        /// Headers the file does have.
+        found: Vec<String>,
+        /// For each missing column, the closest headers found.
+        nearest: Vec<Vec<String>>,
+    },
+    /// Files of one run disagree on the columns the run needs.
+    #[error(
+        "the input files do not share one schema: column {column} is in {} but not in {}; \
+         read them in separate runs or add the column to every file",
+        with.join(", "), without.join(", ")
+    )]
+    MixedSchemas {
+        /// The column in question.
+        column: Column,
+        /// Files that have it.
+        with: Vec<String>,
+        /// Files that lack it.
+        without: Vec<String>,
+    },
+    /// Every value of a column is of the wrong type.
+    #[error(
+        "{path}: column {column} holds no value of the expected type ({expected}) in any of \
+         its {seen} non-empty rows, e.g. {examples:?}; check the column mapping in the study \
+         config or the extract"
+    )]
+    WrongTypeThroughout {
+        /// The file.
+        path: PathBuf,
+        /// The column.
+        column: Column,
+        /// What was expected.
+        expected: &'static str,
+        /// Non-empty rows seen.
+        seen: u64,
+        /// A few offending values.
+        examples: Vec<String>,
+    },
+    /// The CSV could not be parsed at all.
+    #[error("{path}: not readable as CSV at line {line}: {message}")]
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// Line number, 1-based.
+        line: u64,
+        /// The parser's message.
+        message: String,
+    },
+    /// The Parquet file could not be read.
+    #[error("{path}: not readable as Parquet: {message}")]
+    Parquet {
+        /// The file.
+        path: PathBuf,
+        /// The reader's message.
+        message: String,
+    },
+}
+
+fn missing_columns_message(
+    path: &std::path::Path,
+    missing: &[Column],
+    found: &[String],
+    nearest: &[Vec<String>],
+) -> String {
+    let mut parts = Vec::new();
+    for (c, near) in missing.iter().zip(nearest) {
+        if near.is_empty() {
+            parts.push(format!("{c} (with or without the CIN_ prefix)"));
+        } else {
+            parts.push(format!("{c} (closest found: {})", near.join(", ")));
+        }
+    }
+    format!(
+        "{}: required column{} missing: {}. The file has: {}. Rename the column in the file or \
+         map it in the study config ([columns] {} = \"your_name\").",
+        path.display(),
+        if missing.len() == 1 { " is" } else { "s are" },
+        parts.join("; "),
+        found.join(", "),
+        missing.first().map_or("LA", |c| c.name()),
+    )
+}
+
+impl Column {
+    /// What a value of this column should look like (for error messages).
+    pub fn expectation(self) -> &'static str {
+        match self {
+            Column::AcadYr => "a census year such as 2012/13, 2012/2013 or 2013",
+            Column::La | Column::LaFallback | Column::La09 => "a 3-digit LA code",
+            Column::Gender => "0, 1, 2 or 9",
+            Column::MonthOfBirth => "a month number 1-12",
+            Column::YearOfBirth => "a 4-digit year",
+            Column::NumberOfPreviousCpp | Column::IdaciDecile => "a whole number",
+            Column::ExpectedDob
+            | Column::ReferralDate
+            | Column::ClosureDate
+            | Column::LatestReferralDate
+            | Column::LatestClosureDate
+            | Column::AssessmentStart
+            | Column::Section47Start
+            | Column::InitialCpc
+            | Column::CppStart
+            | Column::CppEnd => "a date, YYYY-MM-DD or DD/MM/YYYY",
+            Column::ReferralNfa => "1/0, true/false or Y/N",
+            _ => "text",
+        }
+    }
+}

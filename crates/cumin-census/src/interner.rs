@@ -1,0 +1,149 @@
+//! A compact string pool for pseudonymised identifiers.
+//!
+//! An England-scale extract carries millions of distinct PMRs and LA child IDs; storing
+//! them once, in one arena, and referring to them by a four-byte [`IdRef`] keeps the
+//! episode table small and makes identifier comparisons integer comparisons.
+
+use hashbrown::HashTable;
+use rustc_hash::FxBuildHasher;
+use std::hash::BuildHasher;
+use std::num::NonZeroU32;
+
+/// A reference to a string held by an [`Interner`] (`Option<IdRef>` is four bytes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct IdRef(NonZeroU32);
+
+impl IdRef {
+    /// Zero-based index in insertion order.
+    pub fn index(self) -> usize {
+        self.0.get() as usize - 1
+    }
+
+    /// The reference to the `index`th string interned (zero-based).
+    pub fn from_index(index: usize) -> IdRef {
+        IdRef(NonZeroU32::new(u32::try_from(index + 1).expect("fewer than 2^32 strings")).unwrap())
+    }
+}
+
+/// Interned strings, in insertion order.
+#[derive(Clone, Default)]
+pub struct Interner {
+    bytes: Vec<u8>,
+    ends: Vec<u64>,
+    table: HashTable<u32>,
+    hasher: FxBuildHasher,
+}
+
+impl std::fmt::Debug for Interner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Interner")
+            .field("len", &self.len())
+            .finish()
+    }
+}
+
+impl Interner {
+    /// An empty pool.
+    pub fn new() -> Interner {
+        Interner::default()
+    }
+
+    /// Number of distinct strings.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether the pool is empty.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The string behind a reference.
+    pub fn get(&self, id: IdRef) -> &str {
+        let i = id.index();
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        let end = self.ends[i] as usize;
+        // Only whole `&str`s are ever pushed, so every slice is valid UTF-8.
+        std::str::from_utf8(&self.bytes[start..end]).expect("interned strings are UTF-8")
+    }
+
+    /// The reference for `s`, if it has been interned.
+    pub fn lookup(&self, s: &str) -> Option<IdRef> {
+        let hash = self.hasher.hash_one(s);
+        self.table
+            .find(hash, |&i| self.get(IdRef::from_index(i as usize)) == s)
+            .map(|&i| IdRef::from_index(i as usize))
+    }
+
+    /// Interns `s`, returning its reference (the existing one if already present).
+    pub fn intern(&mut self, s: &str) -> IdRef {
+        let hash = self.hasher.hash_one(s);
+        let Self {
+            bytes,
+            ends,
+            table,
+            hasher,
+        } = self;
+        let get = |i: u32| -> &[u8] {
+            let i = i as usize;
+            let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+            &bytes[start..ends[i] as usize]
+        };
+        if let Some(&i) = table.find(hash, |&i| get(i) == s.as_bytes()) {
+            return IdRef::from_index(i as usize);
+        }
+        let index = u32::try_from(ends.len()).expect("fewer than 2^32 strings");
+        bytes.extend_from_slice(s.as_bytes());
+        ends.push(bytes.len() as u64);
+        let rehash = |&i: &u32| {
+            let i = i as usize;
+            let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+            hasher.hash_one(std::str::from_utf8(&bytes[start..ends[i] as usize]).unwrap_or(""))
+        };
+        table.insert_unique(hash, index, rehash);
+        IdRef::from_index(index as usize)
+    }
+
+    /// Every string with its reference, in insertion order.
+    pub fn iter(&self) -> impl Iterator<Item = (IdRef, &str)> {
+        (0..self.len()).map(|i| {
+            let id = IdRef::from_index(i);
+            (id, self.get(id))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn interns_once() {
+        let mut p = Interner::new();
+        let a = p.intern("A1");
+        let b = p.intern("B1");
+        assert_eq!(p.intern("A1"), a);
+        assert_ne!(a, b);
+        assert_eq!(p.get(b), "B1");
+        assert_eq!(p.lookup("B1"), Some(b));
+        assert_eq!(p.lookup("C1"), None);
+        assert_eq!(p.len(), 2);
+        assert_eq!(std::mem::size_of::<Option<IdRef>>(), 4);
+    }
+
+    proptest! {
+        #[test]
+        fn behaves_like_a_map(words in proptest::collection::vec("[a-z0-9]{0,6}", 0..300)) {
+            let mut p = Interner::new();
+            let mut reference = std::collections::HashMap::new();
+            for w in &words {
+                let id = p.intern(w);
+                let expected = *reference.entry(w.clone()).or_insert(id);
+                prop_assert_eq!(id, expected);
+                prop_assert_eq!(p.get(id), w.as_str());
+            }
+            prop_assert_eq!(p.len(), reference.len());
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! The CIN census as cumin reads it.
+//!
+//! This crate knows the National Pupil Database's Child in Need extract: its columns
+//! ([`schema`]), how to read CSV and Parquet files of it ([`read`]), the cleaning rules
+//! that turn what an extract holds into typed values ([`normalise`]), the normalised
+//! table of rows ([`Episodes`]), and the [`Ledger`] that accounts for every input row.
+//! It knows nothing about children as people (that is `cumin-link`) or about ages and
+//! cohorts (that is `cumin-cohort`).
+
+pub mod date;
+pub mod episodes;
+pub mod error;
+pub mod interner;
+pub mod ledger;
+pub mod normalise;
+pub mod progress;
+pub mod read;
+pub mod schema;
+pub mod types;
+
+pub use date::Date;
+pub use episodes::{EpisodeRow, Episodes};
+pub use error::CensusError;
+pub use interner::{IdRef, Interner};
+pub use ledger::{EntryKind, FileIndex, Ledger, QuarantinedRow};
+pub use normalise::{CleaningRules, ReasonSpelling};
+pub use progress::{NoProgress, Progress};
+pub use read::{Extract, Format, ReadOptions, SourceFile, expand_inputs, read_extract};
+pub use schema::{Column, ColumnMap};
+pub use types::{CensusYear, Ethnicity, Outcome, Sex};
