@@ -1,0 +1,213 @@
+//! Events per outcome, and each child's first one.
+//!
+//! An episode reaches an outcome by the rules of methods.md §2. Its event date is the
+//! referral date, except for a child protection plan (plan start) and a section 47
+//! enquiry (enquiry or conference date, whichever is earlier), so that the age is the
+//! age at which the child reached that stage. Every qualifying event is kept, in and
+//! before the study window, so that later stages can look back; the first *in-window*
+//! event of each child is its first observed event.
+
+use crate::age::{BirthCohort, MAX_AGE, age_index};
+use crate::children::{BirthRules, ChildFate, ChildTable};
+use cumin_census::{Date, Outcome};
+use cumin_link::{ChildId, EpisodeSet};
+
+/// Which date a child protection plan's event takes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CppEventDate {
+    /// The plan's start date.
+    #[default]
+    PlanStart,
+    /// The referral date of the episode holding the plan (Jay et al.'s R code).
+    Referral,
+}
+
+/// Options for events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EventRules {
+    /// First day of the study window; earlier events are kept but not "observed".
+    pub window_start: Date,
+    /// Last day of data (end of the last census year).
+    pub data_end: Date,
+    /// Birth-date and age rules.
+    pub birth: BirthRules,
+    /// Date of a CPP event.
+    pub cpp_date: CppEventDate,
+    /// Count events at age 5 and over only from PMR-identified episodes (`pmr-school-age`).
+    pub school_age_needs_pmr: bool,
+}
+
+/// One qualifying event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// The child.
+    pub child: ChildId,
+    /// The episode (index into the [`EpisodeSet`]).
+    pub episode: u32,
+    /// Event date.
+    pub date: Date,
+    /// Age at the event, −1..=17.
+    pub age: i8,
+    /// Birth cohort of the child.
+    pub cohort: BirthCohort,
+    /// Whether the event is inside the study window.
+    pub in_window: bool,
+}
+
+/// What became of an episode in the analysis.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EpisodeFate {
+    /// Counted (it is a referral inside the window, at a usable age).
+    Used,
+    /// The child has no usable birth date.
+    Child(ChildFate),
+    /// Referral before the study window.
+    BeforeWindow,
+    /// Referral at age 18 or over.
+    Age18Plus,
+    /// Age 5 or over and not identified by PMR, under `pmr-school-age`.
+    SchoolAgeWithoutPmr,
+}
+
+impl EpisodeFate {
+    /// Ledger reason for rows of such episodes (`""` for used).
+    pub fn reason(self) -> &'static str {
+        match self {
+            EpisodeFate::Used => "",
+            EpisodeFate::Child(c) => c.reason(),
+            EpisodeFate::BeforeWindow => "episode_before_window",
+            EpisodeFate::Age18Plus => "episode_at_age_18_or_over",
+            EpisodeFate::SchoolAgeWithoutPmr => "episode_age_5_plus_without_pmr",
+        }
+    }
+}
+
+/// Events of every outcome.
+#[derive(Clone, Debug, Default)]
+pub struct Events {
+    /// All qualifying events per outcome (indexed by [`Outcome::index`]), by child then date.
+    pub all: [Vec<Event>; 5],
+    /// Each child's first in-window event per outcome.
+    pub first: [Vec<Event>; 5],
+    /// What became of each episode (by its referral).
+    pub episode_fate: Vec<EpisodeFate>,
+    /// Episodes whose missing `ReferralNFA` was read as 0 (assessed).
+    pub nfa_missing_as_assessed: u64,
+}
+
+/// Whether episode `e` reaches `outcome`, and on which date.
+pub fn event_date(set: &EpisodeSet, e: usize, outcome: Outcome, cpp: CppEventDate) -> Option<Date> {
+    let assessed = !set.nfa[e].unwrap_or(false);
+    let not_rc8 = set.reason_for_closure[e] != Some(8);
+    match outcome {
+        Outcome::Referral => Some(set.referral[e]),
+        Outcome::Assessed => assessed.then_some(set.referral[e]),
+        Outcome::Cin => (assessed && not_rc8).then_some(set.referral[e]),
+        Outcome::S47 => match (set.s47_start[e], set.initial_cpc[e]) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        },
+        Outcome::Cpp => set.cpp_start[e].map(|start| match cpp {
+            CppEventDate::PlanStart => start,
+            CppEventDate::Referral => set.referral[e],
+        }),
+    }
+}
+
+/// Finds every event and each child's first observed one.
+pub fn find_events(set: &EpisodeSet, children: &ChildTable, rules: &EventRules) -> Events {
+    let mut ev = Events {
+        episode_fate: vec![EpisodeFate::Used; set.len()],
+        ..Events::default()
+    };
+    for e in 0..set.len() {
+        let c = set.child[e].index();
+        if set.nfa[e].is_none() {
+            ev.nfa_missing_as_assessed += 1;
+        }
+        let (Some(dob), Some(cohort)) = (children.dob[c], children.cohort[c]) else {
+            ev.episode_fate[e] = EpisodeFate::Child(children.fate[c]);
+            continue;
+        };
+        let referral_age = rules.birth.age_rule.age(dob, set.referral[e]);
+        if set.referral[e] < rules.window_start {
+            ev.episode_fate[e] = EpisodeFate::BeforeWindow;
+        } else if referral_age > i32::from(MAX_AGE) {
+            ev.episode_fate[e] = EpisodeFate::Age18Plus;
+        } else if rules.school_age_needs_pmr && referral_age >= 5 && !set.pmr_identified[e] {
+            ev.episode_fate[e] = EpisodeFate::SchoolAgeWithoutPmr;
+        }
+        for outcome in Outcome::ALL {
+            let Some(date) = event_date(set, e, outcome, rules.cpp_date) else {
+                continue;
+            };
+            let age = rules.birth.age_rule.age(dob, date);
+            if age > i32::from(MAX_AGE) || date > rules.data_end {
+                continue;
+            }
+            if rules.school_age_needs_pmr && age >= 5 && !set.pmr_identified[e] {
+                continue;
+            }
+            ev.all[outcome.index()].push(Event {
+                child: set.child[e],
+                episode: e as u32,
+                date,
+                age: age.max(-1) as i8,
+                cohort,
+                in_window: date >= rules.window_start,
+            });
+        }
+    }
+    for (all, first) in ev.all.iter_mut().zip(ev.first.iter_mut()) {
+        all.sort_by_key(|x| (x.child, x.date, x.episode));
+        let mut last_child = None;
+        for x in all.iter().filter(|x| x.in_window) {
+            if last_child != Some(x.child) {
+                first.push(*x);
+                last_child = Some(x.child);
+            }
+        }
+    }
+    ev
+}
+
+/// First events tabulated by birth cohort and age: `counts[cohort - first_cohort][age + 1]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CohortAgeCounts {
+    /// Earliest cohort in the table.
+    pub first_cohort: BirthCohort,
+    /// Counts, cohorts × ages (−1..=17).
+    pub counts: ndarray::Array2<f64>,
+}
+
+impl CohortAgeCounts {
+    /// Tabulates `events` (filtered by `keep`) over cohorts `first..=last`.
+    pub fn tabulate<'a>(
+        events: impl IntoIterator<Item = &'a Event>,
+        first: BirthCohort,
+        last: BirthCohort,
+    ) -> CohortAgeCounts {
+        let n = (last.0 - first.0 + 1).max(0) as usize;
+        let mut counts = ndarray::Array2::<f64>::zeros((n, crate::age::N_AGES));
+        for e in events {
+            if e.cohort < first || e.cohort > last {
+                continue;
+            }
+            counts[[(e.cohort.0 - first.0) as usize, age_index(e.age)]] += 1.0;
+        }
+        CohortAgeCounts {
+            first_cohort: first,
+            counts,
+        }
+    }
+
+    /// The count for one cohort and age (0 outside the table).
+    pub fn get(&self, cohort: BirthCohort, age: i8) -> f64 {
+        let r = i32::from(cohort.0) - i32::from(self.first_cohort.0);
+        if r < 0 || r as usize >= self.counts.nrows() {
+            return 0.0;
+        }
+        self.counts[[r as usize, age_index(age)]]
+    }
+}

@@ -1,0 +1,16 @@
+//! From linked episodes to cohorts and ages.
+//!
+//! Gives every child a notional date of birth ([`children`]), every episode an age, and
+//! every child its first event per outcome ([`events`]), then tabulates first events by
+//! birth cohort and age. Reads `cumin-census` rows and `cumin-link` children; knows no
+//! estimator (that is `cumin-stats`).
+
+pub mod age;
+pub mod children;
+pub mod events;
+
+pub use age::{AgeRule, BirthCohort, MAX_AGE, MIN_AGE, N_AGES, age_index, age_of_index};
+pub use children::{BirthRules, ChildFate, ChildTable, build_children, mode_latest};
+pub use events::{
+    CohortAgeCounts, CppEventDate, EpisodeFate, Event, EventRules, Events, event_date, find_events,
+};
