@@ -27,4 +27,4 @@ pub use normalise::{CleaningRules, ReasonSpelling};
 pub use progress::{NoProgress, Progress};
 pub use read::{Extract, Format, ReadOptions, SourceFile, expand_inputs, read_extract};
 pub use schema::{Column, ColumnMap};
-pub use types::{CensusYear, Ethnicity, Outcome, Sex};
+pub use types::{CensusYear, ETHNICITY_CODES, Ethnicity, Outcome, Sex};

@@ -1,0 +1,419 @@
+//! One child's life from six months before birth to the 18th birthday: where they live,
+//! and every referral with what came of it.
+
+use crate::params::SimParams;
+use cumin_census::{Date, Sex};
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Gamma, LogNormal};
+
+/// Days in the pre-birth period during which a referral is "pre-birth" (Jay et al.).
+pub const PREBIRTH_DAYS: i32 = 186;
+
+/// A stretch of life in one LA.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stint {
+    /// The LA.
+    pub la: u16,
+    /// First day there.
+    pub from: Date,
+}
+
+/// An episode as it really happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TrueEpisode {
+    /// Referral date.
+    pub referral: Date,
+    /// Closure date (always set: episodes end by the 18th birthday at the latest).
+    pub closure: Date,
+    /// Closed with no further action at referral (not assessed).
+    pub nfa: bool,
+    /// Reason for closure, `RC1`..`RC9` as 1..9.
+    pub reason: u8,
+    /// Assessment start.
+    pub assessment: Option<Date>,
+    /// Section 47 enquiry start.
+    pub s47: Option<Date>,
+    /// Initial child protection conference.
+    pub icpc: Option<Date>,
+    /// Plan start.
+    pub cpp_start: Option<Date>,
+    /// Plan end.
+    pub cpp_end: Option<Date>,
+    /// Index into the child's stints (the LA holding the episode).
+    pub stint: u16,
+    /// Referral source code index (into [`REFERRAL_SOURCES`]).
+    pub source: u8,
+    /// Primary need, `N0`..`N9`.
+    pub need: u8,
+}
+
+/// Referral source codes.
+pub const REFERRAL_SOURCES: [&str; 20] = [
+    "1A", "1B", "1C", "1D", "2A", "2B", "3A", "3B", "3C", "3D", "3E", "3F", "4", "5A", "5B", "5C",
+    "5D", "6", "7", "9",
+];
+
+/// A simulated child.
+#[derive(Clone, Debug)]
+pub struct Child {
+    /// Global index (stable for a seed and scale).
+    pub index: u64,
+    /// Birth cohort (financial year of birth, named by its end).
+    pub cohort: i16,
+    /// True date of birth.
+    pub dob: Date,
+    /// Sex.
+    pub sex: Sex,
+    /// Ethnicity code index into the parameter list.
+    pub ethnicity: u8,
+    /// IDACI decile, 1 = most deprived.
+    pub decile: u8,
+    /// Whether the child ever has a PMR.
+    pub has_pmr: bool,
+    /// Where the child lived, in order.
+    pub stints: Vec<Stint>,
+    /// Episodes, in order of referral.
+    pub episodes: Vec<TrueEpisode>,
+}
+
+/// The date `years` after `dob` (29 February births have birthdays on 1 March).
+pub fn birthday(dob: Date, years: i32) -> Date {
+    let (y, m, d) = dob.to_ymd();
+    Date::from_ymd(y + years, m, d).unwrap_or_else(|| Date::ymd(y + years, 3, 1))
+}
+
+/// Draws the first time after `from` at which a piecewise-constant hazard fires: `rate(a)`
+/// per year over age-year `a` (birthday to birthday), up to the 18th birthday.
+fn next_event(
+    rng: &mut ChaCha8Rng,
+    dob: Date,
+    from: Date,
+    rate: impl Fn(usize) -> f64,
+) -> Option<Date> {
+    let mut need: f64 = -rng.random::<f64>().max(f64::MIN_POSITIVE).ln();
+    let mut t = from.max(dob);
+    let end = birthday(dob, 18);
+    while t < end {
+        let age = t.completed_years_since(dob).clamp(0, 17);
+        let next_birthday = birthday(dob, age + 1).min(end);
+        let per_day = rate(age as usize) / 365.25;
+        let span = f64::from(next_birthday.days_since(t));
+        if per_day * span >= need {
+            let days = (need / per_day).floor() as i32;
+            return Some(t.add_days(days));
+        }
+        need -= per_day * span;
+        t = next_birthday;
+    }
+    None
+}
+
+fn pick(rng: &mut ChaCha8Rng, weights: &[f64]) -> usize {
+    let total: f64 = weights.iter().sum();
+    let mut u = rng.random::<f64>() * total;
+    for (i, w) in weights.iter().enumerate() {
+        if u < *w {
+            return i;
+        }
+        u -= w;
+    }
+    weights.len() - 1
+}
+
+/// Picks an index by cumulative weights (binary search).
+pub fn pick_cumulative(rng: &mut ChaCha8Rng, cumulative: &[f64]) -> usize {
+    let u = rng.random::<f64>() * cumulative.last().copied().unwrap_or(1.0);
+    cumulative
+        .partition_point(|c| *c <= u)
+        .min(cumulative.len() - 1)
+}
+
+fn uniform_days(rng: &mut ChaCha8Rng, lo: i32, hi: i32) -> i32 {
+    rng.random_range(lo..=hi)
+}
+
+/// Shared, precomputed pieces of the model.
+pub struct Model<'a> {
+    /// The parameters.
+    pub params: &'a SimParams,
+    /// Cumulative LA sizes, for picking an LA.
+    pub la_cumulative: Vec<f64>,
+    /// Cumulative ethnicity shares.
+    pub ethnicity_cumulative: Vec<f64>,
+    /// Gamma frailty (mean 1), if any variance.
+    pub frailty: Option<Gamma<f64>>,
+    /// Length of a child-in-need episode.
+    pub cin_days: LogNormal<f64>,
+    /// Length of a plan.
+    pub cpp_days: LogNormal<f64>,
+}
+
+impl<'a> Model<'a> {
+    /// Precomputes the model for `params`.
+    pub fn new(params: &'a SimParams) -> Model<'a> {
+        // LA sizes: a smooth spread from about 1/10 to 3x the average, as English LAs are.
+        let n = usize::from(params.n_las);
+        let sizes: Vec<f64> = (0..n)
+            .map(|i| {
+                let x = (i as f64 + 0.5) / n as f64;
+                (-(1.0 - x).ln()).powf(1.3) + 0.1
+            })
+            .collect();
+        let cumulative = |w: &[f64]| {
+            w.iter()
+                .scan(0.0, |acc, x| {
+                    *acc += x;
+                    Some(*acc)
+                })
+                .collect::<Vec<f64>>()
+        };
+        let eth: Vec<f64> = params.ethnicity_share.iter().map(|(_, s)| *s).collect();
+        let v = params.frailty_variance;
+        Model {
+            params,
+            la_cumulative: cumulative(&sizes),
+            ethnicity_cumulative: cumulative(&eth),
+            frailty: (v > 0.0).then(|| Gamma::new(1.0 / v, v).expect("valid gamma")),
+            cin_days: LogNormal::new(params.cin_median_days.ln(), 0.9).expect("valid lognormal"),
+            cpp_days: LogNormal::new(params.cpp_median_days.ln(), 0.7).expect("valid lognormal"),
+        }
+    }
+
+    /// LA code of LA number `i` (codes 201.. as English LA codes run).
+    pub fn la_code(&self, i: usize) -> u16 {
+        201 + i as u16
+    }
+
+    /// Simulates one child of `cohort`.
+    pub fn child(&self, rng: &mut ChaCha8Rng, index: u64, cohort: i16) -> Child {
+        let p = self.params;
+        let first = Date::ymd(i32::from(cohort) - 1, 4, 1);
+        let days_in_year = Date::ymd(i32::from(cohort), 4, 1).days_since(first);
+        let dob = first.add_days(rng.random_range(0..days_in_year));
+        let sex = if rng.random::<f64>() < p.male_share {
+            Sex::Male
+        } else {
+            Sex::Female
+        };
+        let ethnicity = pick_cumulative(rng, &self.ethnicity_cumulative) as u8;
+        let decile = pick(rng, &p.decile_share) as u8 + 1;
+        let has_pmr = rng.random::<f64>() < p.p_ever_pmr;
+        let frailty = self.frailty.as_ref().map_or(1.0, |g| g.sample(rng));
+        let ratio = p.decile_referral_ratio[usize::from(decile - 1)] * frailty;
+
+        // Where the child lives.
+        let mut stints = vec![Stint {
+            la: self.la_code(pick_cumulative(rng, &self.la_cumulative)),
+            from: dob.add_days(-PREBIRTH_DAYS),
+        }];
+        let move_rate = |a: usize| {
+            let q = if a < 5 {
+                p.move_rate_under5
+            } else {
+                p.move_rate_5plus
+            };
+            -(1.0 - q.min(0.999)).ln()
+        };
+        let mut t = dob;
+        while let Some(when) = next_event(rng, dob, t, move_rate) {
+            let current = stints.last().expect("at least one stint").la;
+            let mut la = current;
+            while la == current && p.n_las > 1 {
+                la = self.la_code(pick_cumulative(rng, &self.la_cumulative));
+            }
+            stints.push(Stint { la, from: when });
+            t = when.add_days(1);
+        }
+        let stint_at = |d: Date| stints.iter().rposition(|s| s.from <= d).unwrap_or(0) as u16;
+
+        // Referrals.
+        let mut episodes = Vec::new();
+        let eighteen = birthday(dob, 18);
+        let mut referred_before = false;
+        let mut next_start = dob.add_days(-PREBIRTH_DAYS);
+        let prebirth_p =
+            1.0 - (-p.prebirth_hazard * ratio * f64::from(PREBIRTH_DAYS) / 365.25).exp();
+        let mut forced: Option<Date> = None;
+        if rng.random::<f64>() < prebirth_p {
+            forced = Some(dob.add_days(-uniform_days(rng, 1, PREBIRTH_DAYS)));
+        }
+        loop {
+            let referral = match forced.take() {
+                Some(d) => d,
+                None => {
+                    let rr = if referred_before {
+                        p.rereferral_ratio
+                    } else {
+                        1.0
+                    };
+                    match next_event(rng, dob, next_start, |a| p.referral_hazard[a] * ratio * rr) {
+                        Some(d) => d,
+                        None => break,
+                    }
+                }
+            };
+            if referral >= eighteen {
+                break;
+            }
+            referred_before = true;
+            let mut e = self.episode(rng, referral, decile);
+            // Never past the 18th birthday: transferred to adult services.
+            if e.closure >= eighteen {
+                e.closure = eighteen.add_days(-1);
+                e.reason = 6;
+                let closure = e.closure;
+                clip_after(&mut e, closure);
+            }
+            e.stint = stint_at(referral);
+            // A move while the episode is open closes it as a transfer (RC5); the new LA
+            // often opens a referral within weeks.
+            if let Some(mv) = stints
+                .iter()
+                .skip(usize::from(e.stint) + 1)
+                .find(|s| s.from > referral && s.from < e.closure)
+            {
+                e.closure = mv.from;
+                e.reason = 5;
+                clip_after(&mut e, mv.from);
+                if rng.random::<f64>() < p.p_transfer_referral {
+                    forced = Some(mv.from.add_days(uniform_days(rng, 14, 56)));
+                }
+            }
+            next_start = e.closure.add_days(1);
+            if let Some(f) = forced {
+                if f <= e.closure {
+                    forced = Some(e.closure.add_days(1));
+                }
+            }
+            episodes.push(e);
+        }
+        Child {
+            index,
+            cohort,
+            dob,
+            sex,
+            ethnicity,
+            decile,
+            has_pmr,
+            stints,
+            episodes,
+        }
+    }
+
+    /// What comes of one referral.
+    fn episode(&self, rng: &mut ChaCha8Rng, referral: Date, decile: u8) -> TrueEpisode {
+        let p = self.params;
+        let mut e = TrueEpisode {
+            referral,
+            closure: referral,
+            nfa: false,
+            reason: 8,
+            assessment: None,
+            s47: None,
+            icpc: None,
+            cpp_start: None,
+            cpp_end: None,
+            stint: 0,
+            source: rng.random_range(0..REFERRAL_SOURCES.len() as u8),
+            need: rng.random_range(1..=9),
+        };
+        if rng.random::<f64>() < p.p_nfa {
+            e.nfa = true;
+            e.need = 0;
+            e.closure = referral.add_days(uniform_days(rng, 0, 14));
+            return e;
+        }
+        let assessment = referral.add_days(uniform_days(rng, 0, 10));
+        e.assessment = Some(assessment);
+        if rng.random::<f64>() < p.p_rc8 {
+            e.closure = assessment.add_days(uniform_days(rng, 10, 45));
+            e.reason = 8;
+            return e;
+        }
+        e.reason =
+            [1u8, 2, 3, 4, 6, 7, 9][pick(rng, &[0.01, 0.005, 0.05, 0.02, 0.02, 0.85, 0.045])];
+        let length = self.cin_days.sample(rng).clamp(20.0, 3000.0) as i32;
+        e.closure = assessment.add_days(length);
+        let protection = p.p_s47 * p.decile_protection_ratio[usize::from(decile - 1)];
+        if rng.random::<f64>() < protection.min(1.0) {
+            let s47 = referral.add_days(uniform_days(rng, 1, 30));
+            e.s47 = Some(s47);
+            if rng.random::<f64>() < p.p_icpc {
+                let icpc = s47.add_days(uniform_days(rng, 5, 15));
+                e.icpc = Some(icpc);
+                if rng.random::<f64>() < p.p_cpp {
+                    let end = icpc.add_days(self.cpp_days.sample(rng).clamp(30.0, 2500.0) as i32);
+                    e.cpp_start = Some(icpc);
+                    e.cpp_end = Some(end);
+                    e.need = 1;
+                    e.closure = e.closure.max(end.add_days(uniform_days(rng, 30, 180)));
+                }
+            }
+        }
+        e
+    }
+}
+
+/// Drops the parts of an episode that would fall after an early closure.
+fn clip_after(e: &mut TrueEpisode, closure: Date) {
+    let clip = |d: &mut Option<Date>| {
+        if d.is_some_and(|d| d > closure) {
+            *d = None;
+        }
+    };
+    clip(&mut e.assessment);
+    clip(&mut e.s47);
+    clip(&mut e.icpc);
+    clip(&mut e.cpp_start);
+    if e.cpp_start.is_none() {
+        e.cpp_end = None;
+    } else if e.cpp_end.is_some_and(|d| d > closure) {
+        e.cpp_end = Some(closure);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn children_are_well_formed() {
+        let params = SimParams::default();
+        let model = Model::new(&params);
+        for i in 0..2000u64 {
+            let mut rng = ChaCha8Rng::seed_from_u64(i);
+            let c = model.child(&mut rng, i, 2013);
+            assert_eq!(c.dob.financial_year(), 2013);
+            let eighteen = birthday(c.dob, 18);
+            let mut last_closure: Option<Date> = None;
+            for e in &c.episodes {
+                assert!(e.referral >= c.dob.add_days(-PREBIRTH_DAYS));
+                assert!(e.closure >= e.referral && e.closure < eighteen);
+                if let Some(lc) = last_closure {
+                    assert!(e.referral > lc, "episodes do not overlap");
+                }
+                last_closure = Some(e.closure);
+                if e.nfa {
+                    assert!(e.assessment.is_none() && e.cpp_start.is_none());
+                }
+                if let Some(s) = e.cpp_start {
+                    assert!(s >= e.referral && s <= e.closure);
+                }
+                let s = c.stints[usize::from(e.stint)];
+                assert!(s.from <= e.referral);
+            }
+            for w in c.stints.windows(2) {
+                assert_ne!(w[0].la, w[1].la);
+                assert!(w[0].from < w[1].from);
+            }
+        }
+    }
+
+    #[test]
+    fn birthdays_handle_leap_days() {
+        assert_eq!(birthday(Date::ymd(2012, 2, 29), 1), Date::ymd(2013, 3, 1));
+        assert_eq!(birthday(Date::ymd(2012, 2, 29), 4), Date::ymd(2016, 2, 29));
+    }
+}

@@ -1,0 +1,307 @@
+//! Parameters of the simulation, with defaults calibrated to published England figures.
+//!
+//! Every parameter can be set in a TOML file (`cumin simulate --params FILE`); missing
+//! keys keep their defaults. Rates are per child-year unless said otherwise.
+
+use serde::{Deserialize, Serialize};
+
+/// Everything that shapes a synthetic extract.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SimParams {
+    /// Random seed: same seed and parameters → byte-identical files.
+    pub seed: u64,
+    /// Population scale: 1.0 = England (`births_per_year` births a year).
+    pub scale: f64,
+    /// Births a year at scale 1.0.
+    pub births_per_year: f64,
+    /// First census year in the extract (named by its end: 2009 = 2008/09).
+    pub first_census_year: i16,
+    /// Last census year in the extract (2024 = 2023/24).
+    pub last_census_year: i16,
+    /// Number of local authorities.
+    pub n_las: u16,
+    /// Share of children living in each IDACI decile (1 = most deprived first).
+    pub decile_share: [f64; 10],
+    /// Referral-rate ratio of each decile to the national rate (decile 1 first).
+    pub decile_referral_ratio: [f64; 10],
+    /// Extra ratio on the chance that a CIN episode goes to a child protection enquiry,
+    /// by decile (deprivation steepens the gradient at the deep end).
+    pub decile_protection_ratio: [f64; 10],
+    /// Share of boys among births.
+    pub male_share: f64,
+    /// Ethnicity codes and their shares among children.
+    pub ethnicity_share: Vec<(String, f64)>,
+    /// Variance of the gamma frailty (mean 1) that makes some children far more likely
+    /// to be referred, again and again.
+    pub frailty_variance: f64,
+    /// Hazard of referral before birth (per year, applied over the 186 days before birth).
+    pub prebirth_hazard: f64,
+    /// Baseline referral hazard at ages 0..=17.
+    pub referral_hazard: [f64; 18],
+    /// Multiplier on the referral hazard once a child has been referred before.
+    pub rereferral_ratio: f64,
+    /// Probability a referral is closed with no further action (not assessed).
+    pub p_nfa: f64,
+    /// Probability an assessment ends with no further action (`RC8`).
+    pub p_rc8: f64,
+    /// Probability a child in need goes to a section 47 enquiry.
+    pub p_s47: f64,
+    /// Probability an enquiry leads to an initial conference.
+    pub p_icpc: f64,
+    /// Probability a conference puts the child on a plan.
+    pub p_cpp: f64,
+    /// Median length of a child-in-need episode, days.
+    pub cin_median_days: f64,
+    /// Median length of a child protection plan, days.
+    pub cpp_median_days: f64,
+    /// Yearly probability of moving LA, ages 0..=4.
+    pub move_rate_under5: f64,
+    /// Yearly probability of moving LA, ages 5..=17.
+    pub move_rate_5plus: f64,
+    /// Probability that an episode closed by a move (`RC5`) is followed by a referral in
+    /// the new LA within eight weeks.
+    pub p_transfer_referral: f64,
+    /// Share of children who ever have a PMR (attend a state school).
+    pub p_ever_pmr: f64,
+    /// Probability a row carries the PMR, by the child's age at the census date (31
+    /// March), ages 0..=17 (and 18+ as 17).
+    pub p_row_pmr_by_age: [f64; 18],
+    /// Whether identifier quirks are on (PMR gaps, new LA child ID on moves).
+    pub quirks: bool,
+    /// Write the true child on every row (PMR and LA child ID both the true child):
+    /// linkage error becomes zero, so estimator error can be measured alone.
+    pub perfect_ids: bool,
+}
+
+impl Default for SimParams {
+    fn default() -> SimParams {
+        SimParams {
+            seed: 1,
+            scale: 0.05,
+            births_per_year: 640_000.0,
+            first_census_year: 2009,
+            last_census_year: 2024,
+            n_las: 152,
+            decile_share: [
+                0.130, 0.120, 0.110, 0.105, 0.100, 0.095, 0.090, 0.087, 0.083, 0.080,
+            ],
+            decile_referral_ratio: [
+                1.896, 1.490, 1.219, 1.011, 0.858, 0.740, 0.632, 0.551, 0.478, 0.424,
+            ],
+            decile_protection_ratio: [1.20, 1.12, 1.06, 1.02, 1.0, 0.97, 0.94, 0.91, 0.88, 0.85],
+            male_share: 0.512,
+            ethnicity_share: [
+                ("WBRI", 0.66),
+                ("WIRI", 0.003),
+                ("WIRT", 0.002),
+                ("WOTH", 0.07),
+                ("WROM", 0.005),
+                ("MWBC", 0.018),
+                ("MWBA", 0.008),
+                ("MWAS", 0.012),
+                ("MOTH", 0.022),
+                ("AIND", 0.032),
+                ("APKN", 0.045),
+                ("ABAN", 0.018),
+                ("AOTH", 0.017),
+                ("BCRB", 0.010),
+                ("BAFR", 0.040),
+                ("BOTH", 0.006),
+                ("CHNE", 0.005),
+                ("OOTH", 0.027),
+            ]
+            .into_iter()
+            .map(|(c, s)| (c.to_owned(), s))
+            .collect(),
+            frailty_variance: 3.0,
+            prebirth_hazard: 0.0928,
+            referral_hazard: [
+                0.1012, 0.0579, 0.0506, 0.0494, 0.0494, 0.047, 0.0434, 0.0422, 0.041, 0.041,
+                0.0422, 0.0458, 0.0506, 0.0579, 0.0603, 0.0603, 0.0554, 0.047,
+            ],
+            rereferral_ratio: 2.2,
+            p_nfa: 0.24,
+            p_rc8: 0.48,
+            p_s47: 0.29,
+            p_icpc: 0.55,
+            p_cpp: 0.85,
+            cin_median_days: 150.0,
+            cpp_median_days: 280.0,
+            move_rate_under5: 0.06,
+            move_rate_5plus: 0.03,
+            p_transfer_referral: 0.6,
+            p_ever_pmr: 0.95,
+            p_row_pmr_by_age: [
+                0.01, 0.02, 0.03, 0.05, 0.45, 0.90, 0.93, 0.94, 0.94, 0.94, 0.94, 0.93, 0.92, 0.91,
+                0.90, 0.88, 0.85, 0.80,
+            ],
+            quirks: true,
+            perfect_ids: false,
+        }
+    }
+}
+
+/// A parameter file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ParamsError {
+    /// Unreadable file.
+    #[error("cannot read simulation parameters {path}: {source}")]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Not valid TOML for these parameters.
+    #[error("simulation parameters {path}: {message}")]
+    Parse {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What the parser said (names the key).
+        message: String,
+    },
+    /// A value out of range.
+    #[error("simulation parameter {name} = {value}: {expected}")]
+    Invalid {
+        /// The parameter.
+        name: &'static str,
+        /// Its value.
+        value: String,
+        /// What it must be.
+        expected: &'static str,
+    },
+}
+
+impl SimParams {
+    /// Reads a TOML file over the defaults.
+    pub fn from_toml_file(path: &std::path::Path) -> Result<SimParams, ParamsError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ParamsError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let p: SimParams = toml::from_str(&text).map_err(|e| ParamsError::Parse {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        p.validate()?;
+        Ok(p)
+    }
+
+    /// Checks ranges.
+    pub fn validate(&self) -> Result<(), ParamsError> {
+        let prob = |name: &'static str, v: f64| {
+            if (0.0..=1.0).contains(&v) {
+                Ok(())
+            } else {
+                Err(ParamsError::Invalid {
+                    name,
+                    value: v.to_string(),
+                    expected: "a probability in [0, 1]",
+                })
+            }
+        };
+        if !(self.scale > 0.0 && self.scale <= 10.0) {
+            return Err(ParamsError::Invalid {
+                name: "scale",
+                value: self.scale.to_string(),
+                expected: "a number in (0, 10]",
+            });
+        }
+        if self.first_census_year > self.last_census_year || self.first_census_year < 2000 {
+            return Err(ParamsError::Invalid {
+                name: "first_census_year",
+                value: self.first_census_year.to_string(),
+                expected: "a year from 2000 up to last_census_year",
+            });
+        }
+        if self.n_las == 0 || self.n_las > 899 {
+            return Err(ParamsError::Invalid {
+                name: "n_las",
+                value: self.n_las.to_string(),
+                expected: "between 1 and 899",
+            });
+        }
+        for (name, v) in [
+            ("male_share", self.male_share),
+            ("p_nfa", self.p_nfa),
+            ("p_rc8", self.p_rc8),
+            ("p_s47", self.p_s47),
+            ("p_icpc", self.p_icpc),
+            ("p_cpp", self.p_cpp),
+            ("move_rate_under5", self.move_rate_under5),
+            ("move_rate_5plus", self.move_rate_5plus),
+            ("p_transfer_referral", self.p_transfer_referral),
+            ("p_ever_pmr", self.p_ever_pmr),
+        ] {
+            prob(name, v)?;
+        }
+        for v in self.p_row_pmr_by_age {
+            prob("p_row_pmr_by_age", v)?;
+        }
+        if self.frailty_variance < 0.0 {
+            return Err(ParamsError::Invalid {
+                name: "frailty_variance",
+                value: self.frailty_variance.to_string(),
+                expected: "zero or more",
+            });
+        }
+        if self.ethnicity_share.iter().any(|(c, s)| {
+            cumin_census::Ethnicity::from_code(c).is_none() || !s.is_finite() || *s < 0.0
+        }) {
+            return Err(ParamsError::Invalid {
+                name: "ethnicity_share",
+                value: format!("{:?}", self.ethnicity_share),
+                expected: "DfE ethnicity codes with non-negative shares",
+            });
+        }
+        Ok(())
+    }
+
+    /// Birth cohorts simulated: every cohort whose childhood (ages 0-17, and the
+    /// pre-birth months) overlaps the census years, named by the financial year of birth.
+    pub fn cohorts(&self) -> std::ops::RangeInclusive<i16> {
+        (self.first_census_year - 18)..=self.last_census_year
+    }
+
+    /// Births per cohort at this scale.
+    pub fn births_per_cohort(&self) -> u64 {
+        (self.births_per_year * self.scale).round().max(1.0) as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_shares_sum_to_one() {
+        let p = SimParams::default();
+        p.validate().unwrap();
+        assert!((p.decile_share.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+        let national: f64 = p
+            .decile_share
+            .iter()
+            .zip(p.decile_referral_ratio)
+            .map(|(s, r)| s * r)
+            .sum();
+        assert!((national - 1.0).abs() < 0.03, "{national}");
+        assert_eq!(p.cohorts(), 1991..=2024);
+    }
+
+    #[test]
+    fn toml_overrides_defaults_and_rejects_unknown_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("p.toml");
+        std::fs::write(&f, "scale = 0.5\nrereferral_ratio = 3.0\n").unwrap();
+        let p = SimParams::from_toml_file(&f).unwrap();
+        assert_eq!(p.scale, 0.5);
+        assert_eq!(p.rereferral_ratio, 3.0);
+        assert_eq!(p.n_las, 152);
+        std::fs::write(&f, "scael = 0.5\n").unwrap();
+        let e = SimParams::from_toml_file(&f).unwrap_err().to_string();
+        assert!(e.contains("scael"), "{e}");
+        std::fs::write(&f, "p_nfa = 1.5\n").unwrap();
+        assert!(SimParams::from_toml_file(&f).is_err());
+    }
+}
