@@ -5,9 +5,13 @@
 //! cohort's population still without an event. Cumulative incidence
 //! `F(a) = 1 − Π_{x≤a} (1 − h(x))`; Greenwood's variance of `log S(a)`,
 //! `Σ_{x≤a} d_x / (n_x (n_x − d_x))`, gives an interval on the log(−log) scale (as R
-//! `survival::survfit(conf.type = "log-log")`).
+//! `survival::survfit(conf.type = "log-log")`). The product and the variance are the
+//! Kaplan–Meier ones ([`ProductLimit`]) over the pooled risk sets; with one cohort, a
+//! closed population and no censoring this is Kaplan–Meier, checked against R in
+//! `tests/reference.rs`.
 
-use crate::interval::{Interval, z_for};
+use crate::interval::{Interval, SurvivalScale, normal_upper_tail, survival_interval, z_for};
+use crate::product_limit::ProductLimit;
 use ndarray::ArrayView2;
 
 /// The estimate at one age.
@@ -46,8 +50,7 @@ pub fn life_table(
     let (n_cohorts, n_ages) = events.dim();
     let z = z_for(level);
     let mut out = Vec::with_capacity(n_ages);
-    let mut surv = 1.0f64;
-    let mut greenwood = 0.0f64;
+    let mut product = ProductLimit::new();
     let mut earlier = vec![0.0f64; n_cohorts];
     for a in 0..n_ages {
         let mut d = 0.0;
@@ -62,33 +65,35 @@ pub fn life_table(
             }
             earlier[b] += events[[b, a]];
         }
-        if !any || n <= 0.0 {
+        if !any {
             break;
         }
-        let h = (d / n).clamp(0.0, 1.0);
-        surv *= 1.0 - h;
-        if n > d {
-            greenwood += d / (n * (n - d));
-        }
+        let Some(h) = product.step(n, d) else { break };
+        let surv = product.survival();
         out.push(AgeEstimate {
             age: a,
             events: d,
             at_risk: n,
             hazard: h,
             cum_inc: 1.0 - surv,
-            variance: greenwood,
-            ci: loglog_interval(surv, greenwood, z, n),
+            variance: product.var_log_survival(),
+            ci: loglog_interval(surv, product.var_log_survival(), z, n),
         });
     }
     out
 }
 
-/// Interval for `F = 1 − S` from `Var(log S)` on the log(−log S) scale. With no events
-/// yet (`S = 1`) the scale is degenerate: the upper limit is then the exact binomial
-/// bound for zero events among `n` (one-sided at `z`).
+/// Interval for `F = 1 − S` from `Var(log S)` on the log(−log S) scale: one minus R
+/// `survfit`'s log-log limits for `S`, swapped.
+///
+/// Where R has no interval, this one is defined rather than missing, because a
+/// cumulative incidence of 0 or 1 still needs one. With no events yet (`S = 1`) the
+/// upper limit is the exact binomial bound for zero events among `n`, `1 − (α/2)^{1/n}`
+/// (one-sided at `z`); when every child has had the event (`S = 0`) the interval is
+/// `[1, 1]`.
 pub fn loglog_interval(surv: f64, var_log_s: f64, z: f64, n: f64) -> Interval {
     if surv >= 1.0 {
-        let alpha_half = 1.0 - statrs_normal_cdf(z);
+        let alpha_half = normal_upper_tail(z);
         return Interval {
             lower: 0.0,
             upper: if n > 0.0 {
@@ -98,25 +103,16 @@ pub fn loglog_interval(surv: f64, var_log_s: f64, z: f64, n: f64) -> Interval {
             },
         };
     }
-    if surv <= 0.0 {
-        return Interval {
+    match survival_interval(surv, var_log_s.sqrt(), z, SurvivalScale::LogLog) {
+        Some(s) => Interval {
+            lower: 1.0 - s.upper,
+            upper: 1.0 - s.lower,
+        },
+        None => Interval {
             lower: 1.0,
             upper: 1.0,
-        };
+        },
     }
-    let log_s = surv.ln();
-    let se = var_log_s.sqrt() / log_s.abs();
-    let s_low = surv.powf((z * se).exp());
-    let s_high = surv.powf((-z * se).exp());
-    Interval {
-        lower: 1.0 - s_high,
-        upper: 1.0 - s_low,
-    }
-}
-
-fn statrs_normal_cdf(z: f64) -> f64 {
-    use statrs::distribution::{ContinuousCDF, Normal};
-    Normal::standard().cdf(z)
 }
 
 #[cfg(test)]
