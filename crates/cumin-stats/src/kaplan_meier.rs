@@ -55,7 +55,9 @@ pub fn kaplan_meier(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::risk_set::{Observation, RiskTable, Status};
     use ndarray::array;
+    use proptest::prelude::*;
 
     #[test]
     fn textbook_example() {
@@ -85,5 +87,42 @@ mod tests {
         let d = array![1.0, 0.0, 1.0];
         assert_eq!(kaplan_meier(n.view(), d.view()).len(), 1);
         assert!(kaplan_meier(array![].view(), array![].view()).is_empty());
+    }
+
+    proptest! {
+        #[test]
+        fn survival_never_rises_and_is_bracketed(
+            children in prop::collection::vec((0u8..40, prop::bool::weighted(0.6)), 1..300),
+            level in 0.5f64..0.999,
+        ) {
+            let observations: Vec<Observation> = children
+                .iter()
+                .map(|&(t, event)| Observation {
+                    time: f64::from(t) / 2.0,
+                    status: if event { Status::Event { cause: 0 } } else { Status::Censored },
+                })
+                .collect();
+            let table = RiskTable::from_observations(&observations).unwrap();
+            // Risk sets shrink by exactly what leaves them.
+            prop_assert_eq!(table.at_risk[0], children.len() as f64);
+            for i in 1..table.time.len() {
+                let left = table.events.row(i - 1).sum() + table.censored[i - 1];
+                prop_assert_eq!(table.at_risk[i], table.at_risk[i - 1] - left);
+            }
+            let km = kaplan_meier(table.at_risk.view(), table.any_events().view());
+            prop_assert_eq!(km.len(), table.time.len());
+            let mut previous = 1.0;
+            for e in &km {
+                prop_assert!((0.0..=1.0).contains(&e.survival) && e.survival <= previous);
+                previous = e.survival;
+                for scale in [SurvivalScale::Log, SurvivalScale::LogLog] {
+                    if let Some(ci) = e.interval(level, scale) {
+                        prop_assert!(0.0 <= ci.lower && ci.upper <= 1.0, "{ci:?}");
+                        prop_assert!(ci.lower <= e.survival + 1e-12, "{ci:?} {e:?}");
+                        prop_assert!(e.survival <= ci.upper + 1e-12, "{ci:?} {e:?}");
+                    }
+                }
+            }
+        }
     }
 }

@@ -21,6 +21,8 @@ pub mod lifetable;
 pub mod product_limit;
 pub mod risk_set;
 pub mod splice;
+#[cfg(test)]
+mod testing;
 
 pub use aalen_johansen::{CumulativeIncidence, aalen_johansen};
 pub use error::StatsError;

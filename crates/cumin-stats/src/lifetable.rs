@@ -118,7 +118,9 @@ pub fn loglog_interval(surv: f64, var_log_s: f64, z: f64, n: f64) -> Interval {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ndarray::array;
+    use crate::testing::cohort_tables;
+    use ndarray::{Array2, Axis, array, concatenate};
+    use proptest::prelude::*;
 
     #[test]
     fn one_cohort_is_kaplan_meier_on_a_closed_population() {
@@ -150,5 +152,53 @@ mod tests {
         assert_eq!(lt[2].at_risk, 51.0);
         let o_gap = array![[true, false, true], [true, false, true]];
         assert_eq!(life_table(e.view(), p.view(), o_gap.view(), 0.95).len(), 1);
+    }
+
+    proptest! {
+        #[test]
+        fn incidence_is_a_probability_that_never_falls(t in cohort_tables()) {
+            let lt = life_table(t.events.view(), t.population.view(), t.observed.view(), 0.95);
+            let mut previous = 0.0;
+            for e in &lt {
+                prop_assert!((0.0..=1.0).contains(&e.cum_inc), "{e:?}");
+                prop_assert!(e.cum_inc >= previous, "{e:?} after {previous}");
+                previous = e.cum_inc;
+            }
+        }
+
+        #[test]
+        fn the_interval_brackets_the_estimate(t in cohort_tables(), level in 0.5f64..0.999) {
+            let lt = life_table(t.events.view(), t.population.view(), t.observed.view(), level);
+            for e in &lt {
+                prop_assert!(0.0 <= e.ci.lower && e.ci.upper <= 1.0, "{e:?}");
+                prop_assert!(e.ci.lower <= e.cum_inc + 1e-12, "{e:?}");
+                prop_assert!(e.cum_inc <= e.ci.upper + 1e-12, "{e:?}");
+            }
+        }
+
+        #[test]
+        fn an_empty_cohort_changes_nothing(
+            t in cohort_tables(),
+            at in 0usize..5,
+            flagged_observed in any::<bool>(),
+        ) {
+            // A cohort with no children and no events, whether or not it is flagged as
+            // observed (a cohort with no population is never pooled), inserted anywhere.
+            let before = life_table(t.events.view(), t.population.view(), t.observed.view(), 0.95);
+            let (n_cohorts, n_ages) = t.events.dim();
+            let at = at.min(n_cohorts);
+            let zeros = Array2::<f64>::zeros((1, n_ages));
+            let flags = Array2::from_elem((1, n_ages), flagged_observed);
+            let insert = |table: ndarray::ArrayView2<'_, f64>| {
+                let (top, bottom) = table.split_at(Axis(0), at);
+                concatenate![Axis(0), top, zeros.view(), bottom]
+            };
+            let (top, bottom) = t.observed.view().split_at(Axis(0), at);
+            let observed = concatenate![Axis(0), top, flags.view(), bottom];
+            let events = insert(t.events.view());
+            let population = insert(t.population.view());
+            let after = life_table(events.view(), population.view(), observed.view(), 0.95);
+            prop_assert_eq!(before, after);
+        }
     }
 }
