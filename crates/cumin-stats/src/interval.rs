@@ -1,4 +1,4 @@
-//! Confidence intervals for proportions.
+//! Confidence intervals for proportions and for survival probabilities.
 
 use crate::beta::beta_quantile;
 use statrs::distribution::{ContinuousCDF, Normal};

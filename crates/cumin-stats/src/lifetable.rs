@@ -96,8 +96,9 @@ pub fn loglog_interval(surv: f64, var_log_s: f64, z: f64, n: f64) -> Interval {
         let alpha_half = normal_upper_tail(z);
         return Interval {
             lower: 0.0,
+            // 1 − (α/2)^{1/n}, without losing digits when it is small.
             upper: if n > 0.0 {
-                1.0 - alpha_half.powf(1.0 / n)
+                -(alpha_half.ln() / n).exp_m1()
             } else {
                 1.0
             },
