@@ -1,13 +1,34 @@
 //! Estimators of cumulative incidence and their confidence intervals.
 //!
-//! Pure functions over count tables (`ndarray`, cohorts × ages): no files, no Arrow, no
-//! knowledge of the census. Tables from different partitions add, so the functions can be
-//! run on merged counts. Formulas and sources are in `docs/methods.md`.
+//! Pure functions over count tables (`ndarray`, cohorts × ages or times × causes): no
+//! files, no Arrow, no knowledge of the census. Tables from different partitions add, so
+//! the functions can be run on merged counts. Formulas and sources are in
+//! `docs/methods.md`; agreement with R and statsmodels is shown in `tests/reference.rs`
+//! and `docs/validation.md`.
 
+// ndarray views are cheap handles that its own API passes by value; taking `&ArrayView`
+// instead would only make callers write `&x.view()`.
+#![allow(clippy::needless_pass_by_value)]
+// Tests compare counts and exact special values (0, 1, ∞) exactly, on purpose.
+#![cfg_attr(test, allow(clippy::float_cmp))]
+
+pub mod aalen_johansen;
+mod beta;
+pub mod error;
 pub mod interval;
+pub mod kaplan_meier;
 pub mod lifetable;
+pub mod product_limit;
+pub mod risk_set;
 pub mod splice;
+#[cfg(test)]
+mod testing;
 
-pub use interval::{Interval, clopper_pearson, wilson, z_for};
+pub use aalen_johansen::{CumulativeIncidence, aalen_johansen};
+pub use error::StatsError;
+pub use interval::{Interval, SurvivalScale, clopper_pearson, survival_interval, wilson, z_for};
+pub use kaplan_meier::{SurvivalEstimate, kaplan_meier};
 pub use lifetable::{AgeEstimate, life_table, loglog_interval};
+pub use product_limit::ProductLimit;
+pub use risk_set::{Observation, RiskTable, Status};
 pub use splice::cohort_splice;

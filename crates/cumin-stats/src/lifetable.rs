@@ -5,9 +5,13 @@
 //! cohort's population still without an event. Cumulative incidence
 //! `F(a) = 1 − Π_{x≤a} (1 − h(x))`; Greenwood's variance of `log S(a)`,
 //! `Σ_{x≤a} d_x / (n_x (n_x − d_x))`, gives an interval on the log(−log) scale (as R
-//! `survival::survfit(conf.type = "log-log")`).
+//! `survival::survfit(conf.type = "log-log")`). The product and the variance are the
+//! Kaplan–Meier ones ([`ProductLimit`]) over the pooled risk sets; with one cohort, a
+//! closed population and no censoring this is Kaplan–Meier, checked against R in
+//! `tests/reference.rs`.
 
-use crate::interval::{Interval, z_for};
+use crate::interval::{Interval, SurvivalScale, normal_upper_tail, survival_interval, z_for};
+use crate::product_limit::ProductLimit;
 use ndarray::ArrayView2;
 
 /// The estimate at one age.
@@ -46,8 +50,7 @@ pub fn life_table(
     let (n_cohorts, n_ages) = events.dim();
     let z = z_for(level);
     let mut out = Vec::with_capacity(n_ages);
-    let mut surv = 1.0f64;
-    let mut greenwood = 0.0f64;
+    let mut product = ProductLimit::new();
     let mut earlier = vec![0.0f64; n_cohorts];
     for a in 0..n_ages {
         let mut d = 0.0;
@@ -62,67 +65,63 @@ pub fn life_table(
             }
             earlier[b] += events[[b, a]];
         }
-        if !any || n <= 0.0 {
+        if !any {
             break;
         }
-        let h = (d / n).clamp(0.0, 1.0);
-        surv *= 1.0 - h;
-        if n > d {
-            greenwood += d / (n * (n - d));
-        }
+        let Some(h) = product.step(n, d) else { break };
+        let surv = product.survival();
         out.push(AgeEstimate {
             age: a,
             events: d,
             at_risk: n,
             hazard: h,
             cum_inc: 1.0 - surv,
-            variance: greenwood,
-            ci: loglog_interval(surv, greenwood, z, n),
+            variance: product.var_log_survival(),
+            ci: loglog_interval(surv, product.var_log_survival(), z, n),
         });
     }
     out
 }
 
-/// Interval for `F = 1 − S` from `Var(log S)` on the log(−log S) scale. With no events
-/// yet (`S = 1`) the scale is degenerate: the upper limit is then the exact binomial
-/// bound for zero events among `n` (one-sided at `z`).
+/// Interval for `F = 1 − S` from `Var(log S)` on the log(−log S) scale: one minus R
+/// `survfit`'s log-log limits for `S`, swapped.
+///
+/// Where R has no interval, this one is defined rather than missing, because a
+/// cumulative incidence of 0 or 1 still needs one. With no events yet (`S = 1`) the
+/// upper limit is the exact binomial bound for zero events among `n`, `1 − (α/2)^{1/n}`
+/// (one-sided at `z`); when every child has had the event (`S = 0`) the interval is
+/// `[1, 1]`.
 pub fn loglog_interval(surv: f64, var_log_s: f64, z: f64, n: f64) -> Interval {
     if surv >= 1.0 {
-        let alpha_half = 1.0 - statrs_normal_cdf(z);
+        let alpha_half = normal_upper_tail(z);
         return Interval {
             lower: 0.0,
+            // 1 − (α/2)^{1/n}, without losing digits when it is small.
             upper: if n > 0.0 {
-                1.0 - alpha_half.powf(1.0 / n)
+                -(alpha_half.ln() / n).exp_m1()
             } else {
                 1.0
             },
         };
     }
-    if surv <= 0.0 {
-        return Interval {
+    match survival_interval(surv, var_log_s.sqrt(), z, SurvivalScale::LogLog) {
+        Some(s) => Interval {
+            lower: 1.0 - s.upper,
+            upper: 1.0 - s.lower,
+        },
+        None => Interval {
             lower: 1.0,
             upper: 1.0,
-        };
+        },
     }
-    let log_s = surv.ln();
-    let se = var_log_s.sqrt() / log_s.abs();
-    let s_low = surv.powf((z * se).exp());
-    let s_high = surv.powf((-z * se).exp());
-    Interval {
-        lower: 1.0 - s_high,
-        upper: 1.0 - s_low,
-    }
-}
-
-fn statrs_normal_cdf(z: f64) -> f64 {
-    use statrs::distribution::{ContinuousCDF, Normal};
-    Normal::standard().cdf(z)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ndarray::array;
+    use crate::testing::cohort_tables;
+    use ndarray::{Array2, Axis, array, concatenate};
+    use proptest::prelude::*;
 
     #[test]
     fn one_cohort_is_kaplan_meier_on_a_closed_population() {
@@ -154,5 +153,53 @@ mod tests {
         assert_eq!(lt[2].at_risk, 51.0);
         let o_gap = array![[true, false, true], [true, false, true]];
         assert_eq!(life_table(e.view(), p.view(), o_gap.view(), 0.95).len(), 1);
+    }
+
+    proptest! {
+        #[test]
+        fn incidence_is_a_probability_that_never_falls(t in cohort_tables()) {
+            let lt = life_table(t.events.view(), t.population.view(), t.observed.view(), 0.95);
+            let mut previous = 0.0;
+            for e in &lt {
+                prop_assert!((0.0..=1.0).contains(&e.cum_inc), "{e:?}");
+                prop_assert!(e.cum_inc >= previous, "{e:?} after {previous}");
+                previous = e.cum_inc;
+            }
+        }
+
+        #[test]
+        fn the_interval_brackets_the_estimate(t in cohort_tables(), level in 0.5f64..0.999) {
+            let lt = life_table(t.events.view(), t.population.view(), t.observed.view(), level);
+            for e in &lt {
+                prop_assert!(0.0 <= e.ci.lower && e.ci.upper <= 1.0, "{e:?}");
+                prop_assert!(e.ci.lower <= e.cum_inc + 1e-12, "{e:?}");
+                prop_assert!(e.cum_inc <= e.ci.upper + 1e-12, "{e:?}");
+            }
+        }
+
+        #[test]
+        fn an_empty_cohort_changes_nothing(
+            t in cohort_tables(),
+            at in 0usize..5,
+            flagged_observed in any::<bool>(),
+        ) {
+            // A cohort with no children and no events, whether or not it is flagged as
+            // observed (a cohort with no population is never pooled), inserted anywhere.
+            let before = life_table(t.events.view(), t.population.view(), t.observed.view(), 0.95);
+            let (n_cohorts, n_ages) = t.events.dim();
+            let at = at.min(n_cohorts);
+            let zeros = Array2::<f64>::zeros((1, n_ages));
+            let flags = Array2::from_elem((1, n_ages), flagged_observed);
+            let insert = |table: ndarray::ArrayView2<'_, f64>| {
+                let (top, bottom) = table.split_at(Axis(0), at);
+                concatenate![Axis(0), top, zeros.view(), bottom]
+            };
+            let (top, bottom) = t.observed.view().split_at(Axis(0), at);
+            let observed = concatenate![Axis(0), top, flags.view(), bottom];
+            let events = insert(t.events.view());
+            let population = insert(t.population.view());
+            let after = life_table(events.view(), population.view(), observed.view(), 0.95);
+            prop_assert_eq!(before, after);
+        }
     }
 }

@@ -96,7 +96,9 @@ fn effective_wilson(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::cohort_tables;
     use ndarray::array;
+    use proptest::prelude::*;
 
     #[test]
     fn one_cohort_gives_the_wilson_interval_of_the_proportion() {
@@ -125,5 +127,29 @@ mod tests {
             cohort_splice(e.view(), p.view(), &[Some(0), None, Some(1)], None, 0.95).len(),
             1
         );
+    }
+
+    proptest! {
+        #[test]
+        fn incidence_is_a_probability_that_never_falls_and_is_bracketed(
+            t in cohort_tables(),
+            picks in prop::collection::vec(0usize..5, 18),
+            level in 0.5f64..0.999,
+        ) {
+            let (n_cohorts, n_ages) = t.events.dim();
+            let design: Vec<Option<usize>> =
+                picks[..n_ages].iter().map(|&b| Some(b % n_cohorts)).collect();
+            let s = cohort_splice(t.events.view(), t.population.view(), &design, None, level);
+            prop_assert_eq!(s.len(), n_ages);
+            let mut previous = 0.0;
+            for e in &s {
+                prop_assert!((0.0..=1.0).contains(&e.cum_inc), "{e:?}");
+                prop_assert!(e.cum_inc >= previous, "{e:?} after {previous}");
+                prop_assert!(0.0 <= e.ci.lower && e.ci.upper <= 1.0, "{e:?}");
+                prop_assert!(e.ci.lower <= e.cum_inc + 1e-12, "{e:?}");
+                prop_assert!(e.cum_inc <= e.ci.upper + 1e-12, "{e:?}");
+                previous = e.cum_inc;
+            }
+        }
     }
 }

@@ -1,0 +1,17 @@
+//! Every tolerance the reference tests use, in one place (as statrs keeps its own).
+//!
+//! All are absolute. They are set by what double precision allows for the formula, not
+//! by what makes a test pass: when a comparison fails, find out why the numbers differ
+//! (a different definition in the reference, an inaccurate special function) and fix
+//! the code or document the definition; never loosen a value here.
+
+/// Kaplan–Meier survival, Greenwood standard error of `log S` and the log and log-log
+/// interval limits against R `survival::survfit`.
+pub const KAPLAN_MEIER: f64 = 1e-9;
+
+/// Aalen–Johansen cumulative incidence and its variance against R `cmprsk::cuminc`
+/// (and the estimate against `survival::survfit`'s multi-state `pstate`).
+pub const AALEN_JOHANSEN: f64 = 1e-9;
+
+/// Wilson and Clopper–Pearson limits against statsmodels `proportion_confint`.
+pub const PROPORTION_INTERVAL: f64 = 1e-12;
