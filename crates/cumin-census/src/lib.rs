@@ -25,6 +25,7 @@ pub use interner::{IdRef, Interner};
 pub use ledger::{EntryKind, FileIndex, Ledger, QuarantinedRow};
 pub use normalise::{CleaningRules, ReasonSpelling};
 pub use progress::{NoProgress, Progress};
+pub use read::table::{TextTable, read_text_table};
 pub use read::{Extract, Format, ReadOptions, SourceFile, expand_inputs, read_extract};
 pub use schema::{Column, ColumnMap};
 pub use types::{CensusYear, ETHNICITY_CODES, Ethnicity, Outcome, Sex};

@@ -41,26 +41,26 @@ impl Progress for Bars {
             bar.set_style(s.progress_chars("=> "));
         }
         bar.set_message(stage.to_owned());
-        if let Ok(mut c) = self.current.lock() {
-            if let Some(old) = c.replace(bar) {
-                old.finish_and_clear();
-            }
+        if let Ok(mut c) = self.current.lock()
+            && let Some(old) = c.replace(bar)
+        {
+            old.finish_and_clear();
         }
     }
 
     fn advance(&self, n: u64) {
-        if let Ok(c) = self.current.lock() {
-            if let Some(b) = c.as_ref() {
-                b.inc(n);
-            }
+        if let Ok(c) = self.current.lock()
+            && let Some(b) = c.as_ref()
+        {
+            b.inc(n);
         }
     }
 
     fn end(&self) {
-        if let Ok(mut c) = self.current.lock() {
-            if let Some(b) = c.take() {
-                b.finish_and_clear();
-            }
+        if let Ok(mut c) = self.current.lock()
+            && let Some(b) = c.take()
+        {
+            b.finish_and_clear();
         }
     }
 

@@ -41,6 +41,10 @@ pub struct BirthRules {
     pub age_rule: AgeRule,
     /// Whether an imputed referral date (1 September) may reset the birth date.
     pub imputed_referral_resets_birth: bool,
+    /// Day of the birth month taken as the birthday (only month and year are released).
+    /// cumin uses the 15th, so a birthday is off by at most about half a month either
+    /// way and ages carry no systematic shift; Jay et al. use the 1st.
+    pub notional_day: u32,
 }
 
 impl Default for BirthRules {
@@ -50,6 +54,7 @@ impl Default for BirthRules {
             max_first_contact_age: 25,
             age_rule: AgeRule::Calendar,
             imputed_referral_resets_birth: false,
+            notional_day: 15,
         }
     }
 }
@@ -164,14 +169,24 @@ pub fn build_children(
             let i = i as usize;
             Some((episodes.birth_year[i]?, episodes.birth_month[i]?))
         }));
+        // The notional birthday, and the earliest the true one can be (the 1st of the
+        // month): a referral is only "too early to be pre-birth" against the latter, so
+        // the choice of notional day never resets a birth date.
         let notional = birth
-            .and_then(|(y, m)| Date::from_ymd(i32::from(y), u32::from(m), 1))
+            .and_then(|(y, m)| {
+                let (y, m) = (i32::from(y), u32::from(m));
+                Some((
+                    Date::from_ymd(y, m, rules.notional_day)?,
+                    Date::from_ymd(y, m, 1)?,
+                ))
+            })
             .or_else(|| {
                 r.iter()
                     .rev()
                     .find_map(|&i| episodes.expected_dob[i as usize])
+                    .map(|d| (d, d))
             });
-        let Some(mut dob) = notional else {
+        let Some((mut dob, earliest_dob)) = notional else {
             continue;
         };
         let resetter = if rules.imputed_referral_resets_birth {
@@ -179,17 +194,17 @@ pub fn build_children(
         } else {
             first_real_referral[c]
         };
-        if let Some(first) = resetter {
-            if first.days_since(dob) < -rules.prebirth_days {
-                dob = first;
-                t.dob_reset[c] = true;
-            }
+        if let Some(first) = resetter
+            && first.days_since(earliest_dob) < -rules.prebirth_days
+        {
+            dob = first;
+            t.dob_reset[c] = true;
         }
-        if let Some(first) = first_referral[c] {
-            if rules.age_rule.age(dob, first) >= rules.max_first_contact_age {
-                t.fate[c] = ChildFate::FirstContactAge25Plus;
-                continue;
-            }
+        if let Some(first) = first_referral[c]
+            && rules.age_rule.age(dob, first) >= rules.max_first_contact_age
+        {
+            t.fate[c] = ChildFate::FirstContactAge25Plus;
+            continue;
         }
         t.dob[c] = Some(dob);
         t.cohort[c] = Some(BirthCohort::of(dob));

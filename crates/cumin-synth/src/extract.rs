@@ -49,13 +49,12 @@ pub fn assign_ids(children: &[Child], params: &SimParams) -> Identifiers {
             let earlier = (!params.quirks)
                 .then(|| c.stints[..s].iter().position(|x| x.la == stint.la))
                 .flatten();
-            let id = match earlier {
-                Some(k) => ids.la_id[start + k],
-                None => {
-                    let n = &mut next[usize::from(stint.la)];
-                    *n += 1;
-                    *n - 1
-                }
+            let id = if let Some(k) = earlier {
+                ids.la_id[start + k]
+            } else {
+                let n = &mut next[usize::from(stint.la)];
+                *n += 1;
+                *n - 1
             };
             ids.la_id.push(id);
         }
@@ -164,7 +163,7 @@ pub fn true_child_id(child: &Child) -> String {
 
 /// The PMR of a child (pseudonymous, stable across LAs and years).
 pub fn pmr_text(params: &SimParams, child: &Child) -> String {
-    format!("P{:016X}", mix(&[params.seed, 0x504D_52, child.index]))
+    format!("P{:016X}", mix(&[params.seed, 0x0050_4D52, child.index]))
 }
 
 /// Materialises one row.

@@ -239,18 +239,17 @@ impl<'a> Model<'a> {
             forced = Some(dob.add_days(-uniform_days(rng, 1, PREBIRTH_DAYS)));
         }
         loop {
-            let referral = match forced.take() {
-                Some(d) => d,
-                None => {
-                    let rr = if referred_before {
-                        p.rereferral_ratio
-                    } else {
-                        1.0
-                    };
-                    match next_event(rng, dob, next_start, |a| p.referral_hazard[a] * ratio * rr) {
-                        Some(d) => d,
-                        None => break,
-                    }
+            let referral = if let Some(d) = forced.take() {
+                d
+            } else {
+                let rr = if referred_before {
+                    p.rereferral_ratio
+                } else {
+                    1.0
+                };
+                match next_event(rng, dob, next_start, |a| p.referral_hazard[a] * ratio * rr) {
+                    Some(d) => d,
+                    None => break,
                 }
             };
             if referral >= eighteen {
@@ -281,10 +280,10 @@ impl<'a> Model<'a> {
                 }
             }
             next_start = e.closure.add_days(1);
-            if let Some(f) = forced {
-                if f <= e.closure {
-                    forced = Some(e.closure.add_days(1));
-                }
+            if let Some(f) = forced
+                && f <= e.closure
+            {
+                forced = Some(e.closure.add_days(1));
             }
             episodes.push(e);
         }

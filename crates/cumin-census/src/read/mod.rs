@@ -7,6 +7,7 @@
 
 mod csv_file;
 mod parquet_file;
+pub mod table;
 
 use crate::date::Date;
 use crate::episodes::Episodes;

@@ -1,0 +1,163 @@
+//! The `cumin` binary as users run it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn cumin(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cumin"))
+        .args(args)
+        .output()
+        .expect("runs the binary")
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn demo_prints_the_headline_table_and_writes_outputs() {
+    let out = tempfile::tempdir().unwrap();
+    let o = cumin(&["demo", "--out", out.path().to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("cumulative incidence before 18th birthday"),
+        "{stdout}"
+    );
+    for outcome in ["referral", "assessed", "cin", "cpp"] {
+        assert!(stdout.contains(outcome), "{stdout}");
+    }
+    for f in [
+        "cumulative_incidence.csv",
+        "cumulative_incidence.parquet",
+        "linkage.csv",
+        "ledger.csv",
+        "manifest.json",
+    ] {
+        assert!(out.path().join(f).is_file(), "{f} missing");
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest["sdc"]["profile"], "jay2025");
+    assert_eq!(manifest["inputs"][0]["blake3"].as_str().unwrap().len(), 64);
+}
+
+/// The arguments of `cumin simulate` in `scripts/make-demo-fixture.sh`.
+fn fixture_command() -> Vec<String> {
+    let script = std::fs::read_to_string(root().join("scripts/make-demo-fixture.sh")).unwrap();
+    let line = script
+        .lines()
+        .find(|l| l.contains(" simulate "))
+        .expect("the script runs cumin simulate");
+    let args: Vec<String> = line
+        .split_whitespace()
+        .skip_while(|w| *w != "simulate")
+        .map(str::to_owned)
+        .collect();
+    args
+}
+
+#[test]
+fn the_demo_fixture_is_what_its_script_makes() {
+    let args = fixture_command();
+    let out = tempfile::tempdir().unwrap();
+    let mut replaced = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if a == "--out" {
+            it.next();
+            replaced.push("--out".to_owned());
+            replaced.push(out.path().to_string_lossy().into_owned());
+        } else {
+            replaced.push(a.clone());
+        }
+    }
+    let refs: Vec<&str> = replaced.iter().map(String::as_str).collect();
+    let o = cumin(&refs);
+    assert!(o.status.success(), "{}", text(&o));
+    for f in [
+        "episodes.parquet",
+        "episodes.csv",
+        "denominators.csv",
+        "truth.json",
+    ] {
+        let made = std::fs::read(out.path().join(f)).unwrap();
+        let committed = std::fs::read(root().join("fixtures/demo").join(f)).unwrap();
+        assert!(
+            made == committed,
+            "fixtures/demo/{f} is not what scripts/make-demo-fixture.sh makes: rerun the script"
+        );
+    }
+}
+
+#[test]
+fn simulation_does_not_depend_on_thread_count() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let run = |dir: &Path, threads: &str| {
+        let o = Command::new(env!("CARGO_BIN_EXE_cumin"))
+            .env("RAYON_NUM_THREADS", threads)
+            .args([
+                "simulate", "--scale", "0.002", "--seed", "5", "--quiet", "--out",
+            ])
+            .arg(dir)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", text(&o));
+    };
+    run(a.path(), "1");
+    run(b.path(), "2");
+    for f in [
+        "episodes.parquet",
+        "episodes.csv",
+        "denominators.csv",
+        "truth.json",
+    ] {
+        assert!(
+            std::fs::read(a.path().join(f)).unwrap() == std::fs::read(b.path().join(f)).unwrap(),
+            "{f} depends on the thread count"
+        );
+    }
+}
+
+#[test]
+fn a_missing_required_column_stops_the_run_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let episodes = dir.path().join("cin.csv");
+    std::fs::write(
+        &episodes,
+        "CIN_ACADYR,CIN_LA,CIN_LAchildID_Anon,CIN_PupilMatchingRefAnonymous,CIN_MonthOfBirth,CIN_YearOfBirth,CIN_CINreferalDate\n\
+         2013/14,202,A1,,5,2012,2013-06-01\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = cumin(&[
+        "estimate",
+        "--episodes",
+        episodes.to_str().unwrap(),
+        "--denominators",
+        root()
+            .join("fixtures/demo/denominators.csv")
+            .to_str()
+            .unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("cin.csv"), "{err}");
+    assert!(err.contains("CINreferralDate"), "{err}");
+    assert!(
+        err.contains("CIN_CINreferalDate"),
+        "the nearest header is suggested: {err}"
+    );
+    assert!(!out.exists(), "nothing is written before the error");
+}

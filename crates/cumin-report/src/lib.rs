@@ -1,0 +1,13 @@
+//! What a cumin run writes, and the disclosure control every table passes first.
+//!
+//! Tables arrive as plain rows ([`tables`]); [`sdc::release`] applies the run's
+//! disclosure-control profile and returns a [`sdc::Released`] table, the only thing the
+//! writers ([`write`]) accept. The manifest records inputs, outputs and their hashes.
+
+pub mod sdc;
+pub mod tables;
+pub mod write;
+
+pub use sdc::{Released, SdcProfile, release, release_counts, release_linkage};
+pub use tables::{CiRow, LinkageRow};
+pub use write::{ReportError, hash_file};

@@ -1,0 +1,227 @@
+//! Writing output files.
+
+use crate::sdc::Released;
+use crate::tables::{CiRow, LinkageRow};
+use arrow::array::{ArrayRef, BooleanArray, Float64Array, StringArray, UInt8Array};
+use arrow::datatypes::{DataType, Field, Schema};
+use arrow::record_batch::RecordBatch;
+use cumin_census::Ledger;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// An output file that could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// File system.
+    #[error("cannot write {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Encoding.
+    #[error("cannot write {path}: {message}")]
+    Encode {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+}
+
+fn io_err(path: &Path) -> impl Fn(std::io::Error) -> ReportError + '_ {
+    move |source| ReportError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+fn encode_err(path: &Path, e: &dyn std::fmt::Display) -> ReportError {
+    ReportError::Encode {
+        path: path.to_owned(),
+        message: e.to_string(),
+    }
+}
+
+/// Formats an optional number: blank when missing, integers without a decimal point.
+pub fn number(x: Option<f64>) -> String {
+    match x {
+        None => String::new(),
+        Some(v) if v.fract() == 0.0 && v.abs() < 1e15 => format!("{v:.0}"),
+        Some(v) => format!("{v}"),
+    }
+}
+
+/// Writes text atomically enough for our purposes: to the path, creating parents.
+pub fn write_text(path: &Path, text: &str) -> Result<(), ReportError> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+    }
+    std::fs::write(path, text).map_err(io_err(path))
+}
+
+fn csv_text(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    w.write_record(header).expect("writing to memory");
+    for r in rows {
+        w.write_record(&r).expect("writing to memory");
+    }
+    String::from_utf8(w.into_inner().expect("writing to memory")).expect("CSV of UTF-8 is UTF-8")
+}
+
+/// Column names of `cumulative_incidence.csv`.
+pub const CI_COLUMNS: [&str; 12] = [
+    "outcome",
+    "estimator",
+    "id_mode",
+    "stratum_var",
+    "stratum",
+    "age",
+    "events",
+    "at_risk",
+    "cum_inc",
+    "lower",
+    "upper",
+    "suppressed",
+];
+
+/// Writes `cumulative_incidence.csv`.
+pub fn write_ci_csv(path: &Path, rows: &Released<Vec<CiRow>>) -> Result<(), ReportError> {
+    let text = csv_text(
+        &CI_COLUMNS,
+        rows.get().iter().map(|r| {
+            vec![
+                r.outcome.clone(),
+                r.estimator.clone(),
+                r.id_mode.clone(),
+                r.stratum_var.clone(),
+                r.stratum.clone(),
+                r.age.to_string(),
+                number(r.events),
+                number(r.at_risk),
+                number(r.cum_inc),
+                number(r.lower),
+                number(r.upper),
+                r.suppressed.to_string(),
+            ]
+        }),
+    );
+    write_text(path, &text)
+}
+
+/// Writes `cumulative_incidence.parquet` (same columns, typed).
+pub fn write_ci_parquet(path: &Path, rows: &Released<Vec<CiRow>>) -> Result<(), ReportError> {
+    let rows = rows.get();
+    let text = |f: &dyn Fn(&CiRow) -> String| -> ArrayRef {
+        Arc::new(StringArray::from_iter_values(rows.iter().map(f)))
+    };
+    let num = |f: &dyn Fn(&CiRow) -> Option<f64>| -> ArrayRef {
+        Arc::new(rows.iter().map(f).collect::<Float64Array>())
+    };
+    let columns: Vec<ArrayRef> = vec![
+        text(&|r| r.outcome.clone()),
+        text(&|r| r.estimator.clone()),
+        text(&|r| r.id_mode.clone()),
+        text(&|r| r.stratum_var.clone()),
+        text(&|r| r.stratum.clone()),
+        Arc::new(UInt8Array::from_iter_values(rows.iter().map(|r| r.age))),
+        num(&|r| r.events),
+        num(&|r| r.at_risk),
+        num(&|r| r.cum_inc),
+        num(&|r| r.lower),
+        num(&|r| r.upper),
+        Arc::new(
+            rows.iter()
+                .map(|r| Some(r.suppressed))
+                .collect::<BooleanArray>(),
+        ),
+    ];
+    let types = [
+        DataType::Utf8,
+        DataType::Utf8,
+        DataType::Utf8,
+        DataType::Utf8,
+        DataType::Utf8,
+        DataType::UInt8,
+        DataType::Float64,
+        DataType::Float64,
+        DataType::Float64,
+        DataType::Float64,
+        DataType::Float64,
+        DataType::Boolean,
+    ];
+    let schema = Arc::new(Schema::new(
+        CI_COLUMNS
+            .iter()
+            .zip(types)
+            .map(|(n, t)| Field::new(*n, t, true))
+            .collect::<Vec<_>>(),
+    ));
+    let batch = RecordBatch::try_new(schema.clone(), columns).map_err(|e| encode_err(path, &e))?;
+    let file = std::fs::File::create(path).map_err(io_err(path))?;
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_created_by(concat!("cumin ", env!("CARGO_PKG_VERSION")).to_owned())
+        .build();
+    let mut w = parquet::arrow::ArrowWriter::try_new(file, schema, Some(props))
+        .map_err(|e| encode_err(path, &e))?;
+    w.write(&batch).map_err(|e| encode_err(path, &e))?;
+    w.close().map_err(|e| encode_err(path, &e))?;
+    Ok(())
+}
+
+/// Writes `linkage.csv`.
+pub fn write_linkage_csv(path: &Path, rows: &Released<Vec<LinkageRow>>) -> Result<(), ReportError> {
+    let text = csv_text(
+        &["id_mode", "measure", "value"],
+        rows.get()
+            .iter()
+            .map(|r| vec![r.id_mode.clone(), r.measure.clone(), number(Some(r.value))]),
+    );
+    write_text(path, &text)
+}
+
+/// Writes `ledger.csv`: file, reason, rows — every input row accounted for.
+pub fn write_ledger_csv(path: &Path, ledger: &Ledger) -> Result<(), ReportError> {
+    let text = csv_text(
+        &["file", "reason", "rows"],
+        ledger
+            .lines()
+            .map(|(f, e, n)| vec![f.to_owned(), e.to_string(), n.to_string()]),
+    );
+    write_text(path, &text)
+}
+
+/// Writes `quarantine.csv`: file, row, reason, detail (stays with the analyst).
+pub fn write_quarantine_csv(path: &Path, ledger: &Ledger) -> Result<(), ReportError> {
+    let files = ledger.files();
+    let text = csv_text(
+        &["file", "row", "reason", "detail"],
+        ledger.quarantined_rows().iter().map(|q| {
+            vec![
+                files[usize::from(q.file)].clone(),
+                q.row.to_string(),
+                q.reason.to_owned(),
+                q.detail.clone(),
+            ]
+        }),
+    );
+    write_text(path, &text)
+}
+
+/// BLAKE3 of a file, hex.
+pub fn hash_file(path: &Path) -> Result<String, ReportError> {
+    let mut h = blake3::Hasher::new();
+    let mut f = std::fs::File::open(path).map_err(io_err(path))?;
+    std::io::copy(&mut f, &mut h).map_err(io_err(path))?;
+    Ok(h.finalize().to_hex().to_string())
+}
+
+/// Writes pretty JSON with a final newline.
+pub fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<(), ReportError> {
+    let mut text = serde_json::to_string_pretty(value).map_err(|e| encode_err(path, &e))?;
+    text.push('\n');
+    let mut f = std::fs::File::create(path).map_err(io_err(path))?;
+    f.write_all(text.as_bytes()).map_err(io_err(path))
+}

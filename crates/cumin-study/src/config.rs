@@ -1,0 +1,160 @@
+//! The study configuration: what `cumin run STUDY.toml` reads and `cumin estimate` builds
+//! from its flags. Raw values are checked into a [`Study`] before any work starts.
+
+use cumin_census::{Column, Date, Outcome};
+use cumin_link::IdMode;
+use cumin_report::SdcProfile;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// Estimators cumin offers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Estimator {
+    /// Fixed cohorts per age band (Jay et al. 2025), or by default the cohort with the
+    /// longest lookback at each age.
+    CohortSplice,
+    /// All cohorts × ages in the window, pooled into age-specific hazards.
+    LifeTable,
+}
+
+impl Estimator {
+    /// Name on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Estimator::CohortSplice => "cohort-splice",
+            Estimator::LifeTable => "life-table",
+        }
+    }
+
+    /// Parses a name.
+    pub fn parse(s: &str) -> Option<Estimator> {
+        match s.trim() {
+            "cohort-splice" => Some(Estimator::CohortSplice),
+            "life-table" => Some(Estimator::LifeTable),
+            _ => None,
+        }
+    }
+}
+
+/// A variable to stratify by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StratumVar {
+    /// Everyone.
+    All,
+    /// IDACI decile at the event (1 = most deprived).
+    IdaciDecile,
+    /// Sex (the child's modal value).
+    Sex,
+    /// Major ethnic group (the child's modal value).
+    Ethnicity,
+    /// Local authority at the event.
+    La,
+}
+
+impl StratumVar {
+    /// Name in outputs (`stratum_var`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StratumVar::All => "all",
+            StratumVar::IdaciDecile => "idaci_decile",
+            StratumVar::Sex => "sex",
+            StratumVar::Ethnicity => "ethnicity",
+            StratumVar::La => "la",
+        }
+    }
+
+    /// Parses a name.
+    pub fn parse(s: &str) -> Option<StratumVar> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "all" => Some(StratumVar::All),
+            "idaci_decile" | "idaci" | "decile" => Some(StratumVar::IdaciDecile),
+            "sex" | "gender" => Some(StratumVar::Sex),
+            "ethnicity" => Some(StratumVar::Ethnicity),
+            "la" => Some(StratumVar::La),
+            _ => None,
+        }
+    }
+
+    /// The episode column this stratum needs.
+    pub fn column(self) -> Option<Column> {
+        match self {
+            StratumVar::All => None,
+            StratumVar::IdaciDecile => Some(Column::IdaciDecile),
+            StratumVar::Sex => Some(Column::Gender),
+            StratumVar::Ethnicity => Some(Column::Ethnicity),
+            StratumVar::La => Some(Column::La),
+        }
+    }
+
+    /// The denominator column this stratum needs.
+    pub fn denominator_column(self) -> Option<&'static str> {
+        match self {
+            StratumVar::All => None,
+            StratumVar::IdaciDecile => Some("IDACI_Decile"),
+            StratumVar::Sex => Some("sex"),
+            StratumVar::Ethnicity => Some("ethnicity"),
+            StratumVar::La => Some("LA"),
+        }
+    }
+}
+
+/// A study as written in a TOML file (every field optional but `episodes`,
+/// `denominators`, `out`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StudyConfig {
+    /// Episode files: paths or globs.
+    pub episodes: Vec<String>,
+    /// Population denominators file.
+    pub denominators: PathBuf,
+    /// Output folder.
+    pub out: PathBuf,
+    /// Estimators to run.
+    #[serde(default = "default_estimators")]
+    pub estimators: Vec<Estimator>,
+    /// Identifier mode.
+    #[serde(default)]
+    pub id_mode: IdMode,
+    /// Strata beside `all`.
+    #[serde(default)]
+    pub by: Vec<StratumVar>,
+    /// Outcomes; by default referral, assessed, CIN and CPP, and s47 when its columns
+    /// are present.
+    #[serde(default)]
+    pub outcomes: Option<Vec<Outcome>>,
+    /// First day of the study window.
+    #[serde(default = "default_window_start")]
+    pub window_start: Date,
+    /// Disclosure control profile.
+    #[serde(default)]
+    pub sdc: SdcProfile,
+    /// Random seed (bootstrap).
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Confidence level of intervals.
+    #[serde(default = "default_level")]
+    pub level: f64,
+    /// Extra column names: `LA = "local_authority"`.
+    #[serde(default)]
+    pub columns: BTreeMap<String, String>,
+}
+
+fn default_estimators() -> Vec<Estimator> {
+    vec![Estimator::CohortSplice, Estimator::LifeTable]
+}
+
+/// The default window start, 1 April 2011 (data before 2011/12 are poor).
+pub fn default_window_start() -> Date {
+    Date::ymd(2011, 4, 1)
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+fn default_level() -> f64 {
+    0.95
+}

@@ -1,0 +1,144 @@
+//! Population denominators: children by birth cohort and age, optionally by stratum.
+
+use crate::config::StratumVar;
+use crate::error::StudyError;
+use crate::strata;
+use cumin_census::TextTable;
+use cumin_cohort::BirthCohort;
+use ndarray::Array2;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Population counts, one entry per row of the file.
+#[derive(Clone, Debug)]
+pub struct Denominators {
+    /// The file read.
+    pub path: PathBuf,
+    /// Earliest cohort.
+    pub first_cohort: BirthCohort,
+    /// Latest cohort.
+    pub last_cohort: BirthCohort,
+    rows: Vec<DenomRow>,
+}
+
+#[derive(Clone, Debug)]
+struct DenomRow {
+    cohort: i16,
+    age: u8,
+    strata: BTreeMap<StratumVar, String>,
+    population: f64,
+}
+
+impl Denominators {
+    /// Reads the file, checking the columns for the strata `needed`.
+    pub fn read(path: &Path, needed: &[StratumVar]) -> Result<Denominators, StudyError> {
+        let table = cumin_census::read_text_table(path)?;
+        Denominators::from_table(path, &table, needed)
+    }
+
+    /// Builds from a table already read.
+    pub fn from_table(
+        path: &Path,
+        table: &TextTable,
+        needed: &[StratumVar],
+    ) -> Result<Denominators, StudyError> {
+        let col = |name: &str, why: &str| {
+            table
+                .column(name)
+                .ok_or_else(|| StudyError::DenominatorColumn {
+                    path: path.to_owned(),
+                    column: name.to_owned(),
+                    why: why.to_owned(),
+                    found: table.headers.join(", "),
+                })
+        };
+        let by = col(
+            "birth_year",
+            "the birth cohort, financial year named by its end",
+        )?;
+        let age = col("age", "completed years, 0-17")?;
+        let pop = col("population", "the number of children")?;
+        let mut strata_cols = Vec::new();
+        for v in needed {
+            if let Some(name) = v.denominator_column() {
+                let c = col(name, &format!("the study asks for --by {}", v.as_str()))?;
+                strata_cols.push((*v, c, name));
+            }
+        }
+        let mut rows = Vec::with_capacity(table.rows.len());
+        let bad = |row: usize, column: &str, found: &str, expected: &'static str| {
+            StudyError::DenominatorValue {
+                path: path.to_owned(),
+                row: row + 1,
+                column: column.to_owned(),
+                found: found.to_owned(),
+                expected,
+            }
+        };
+        for (i, r) in table.rows.iter().enumerate() {
+            let cohort: i16 = r[by]
+                .parse()
+                .ok()
+                .filter(|y| (1900..=2100).contains(y))
+                .ok_or_else(|| bad(i, "birth_year", &r[by], "a year"))?;
+            let a: u8 = r[age]
+                .parse()
+                .ok()
+                .filter(|a| *a <= 17)
+                .ok_or_else(|| bad(i, "age", &r[age], "an age 0-17"))?;
+            let p: f64 = r[pop]
+                .parse()
+                .ok()
+                .filter(|p: &f64| p.is_finite() && *p >= 0.0)
+                .ok_or_else(|| bad(i, "population", &r[pop], "a non-negative number"))?;
+            let mut s = BTreeMap::new();
+            for (v, c, name) in &strata_cols {
+                let label = strata::denominator_label(*v, &r[*c])
+                    .ok_or_else(|| bad(i, name, &r[*c], strata::expectation(*v)))?;
+                s.insert(*v, label);
+            }
+            rows.push(DenomRow {
+                cohort,
+                age: a,
+                strata: s,
+                population: p,
+            });
+        }
+        let first = rows.iter().map(|r| r.cohort).min().unwrap_or(2000);
+        let last = rows.iter().map(|r| r.cohort).max().unwrap_or(2000);
+        Ok(Denominators {
+            path: path.to_owned(),
+            first_cohort: BirthCohort(first),
+            last_cohort: BirthCohort(last),
+            rows,
+        })
+    }
+
+    /// Number of cohorts covered.
+    pub fn n_cohorts(&self) -> usize {
+        (self.last_cohort.0 - self.first_cohort.0 + 1) as usize
+    }
+
+    /// Population by level of `var` as cohort × age (0..=17) tables.
+    pub fn tables(&self, var: StratumVar) -> BTreeMap<String, Array2<f64>> {
+        let mut out: BTreeMap<String, Array2<f64>> = BTreeMap::new();
+        for r in &self.rows {
+            let level = if var == StratumVar::All {
+                "all".to_owned()
+            } else {
+                match r.strata.get(&var) {
+                    Some(l) => l.clone(),
+                    None => continue,
+                }
+            };
+            let t = out
+                .entry(level)
+                .or_insert_with(|| Array2::zeros((self.n_cohorts(), 18)));
+            t[[
+                (r.cohort - self.first_cohort.0) as usize,
+                usize::from(r.age),
+            ]] += r.population;
+        }
+        out
+    }
+}

@@ -1,0 +1,54 @@
+//! Errors that stop a study before or while it runs.
+
+use std::path::PathBuf;
+
+/// Why a study could not run. Each message names the file, row and column where it can.
+#[derive(Debug, thiserror::Error)]
+pub enum StudyError {
+    /// Reading the episode files failed.
+    #[error(transparent)]
+    Census(#[from] cumin_census::CensusError),
+    /// Writing outputs failed.
+    #[error(transparent)]
+    Report(#[from] cumin_report::ReportError),
+    /// A bad value in the denominators file.
+    #[error("{path}, row {row}, column {column}: {found:?} is not {expected}")]
+    DenominatorValue {
+        /// The file.
+        path: PathBuf,
+        /// Data row, 1-based.
+        row: usize,
+        /// The column.
+        column: String,
+        /// The value found.
+        found: String,
+        /// What it should be.
+        expected: &'static str,
+    },
+    /// A column the denominators need is missing.
+    #[error("{path}: the denominators have no {column} column ({why}); the file has: {found}")]
+    DenominatorColumn {
+        /// The file.
+        path: PathBuf,
+        /// The column.
+        column: String,
+        /// Why it is needed.
+        why: String,
+        /// Headers found.
+        found: String,
+    },
+    /// A configuration problem.
+    #[error("study configuration: {0}")]
+    Config(String),
+    /// The study configuration file could not be read.
+    #[error("cannot read study configuration {path}: {message}")]
+    ConfigFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+    /// The ledger did not balance: a bug in cumin.
+    #[error("internal error, please report it: {0}")]
+    Ledger(#[from] cumin_census::ledger::LedgerImbalance),
+}

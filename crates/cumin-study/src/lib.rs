@@ -1,0 +1,20 @@
+//! A cumin study, end to end.
+//!
+//! A study ([`config`]) names the episode files, the denominators, the estimators,
+//! strata and disclosure control. [`pipeline::run`] takes it through every stage —
+//! `cumin-census` (read, clean, ledger) → `cumin-link` (children, episodes) →
+//! `cumin-cohort` (ages, first events) → `cumin-stats` (estimates) → `cumin-report`
+//! (disclosure control, files) — and writes the manifest. The CLI is a thin layer over
+//! this crate.
+
+pub mod config;
+pub mod denominators;
+pub mod error;
+pub mod manifest;
+pub mod pipeline;
+pub mod strata;
+
+pub use config::{Estimator, StratumVar, StudyConfig, default_window_start};
+pub use denominators::Denominators;
+pub use error::StudyError;
+pub use pipeline::{Headline, RunOutput, Study, ToolInfo, run};

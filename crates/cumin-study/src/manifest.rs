@@ -1,0 +1,146 @@
+//! `manifest.json`: what ran, on what, producing what.
+
+use crate::config::StudyConfig;
+use crate::error::StudyError;
+use crate::pipeline::ToolInfo;
+use cumin_census::Extract;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The manifest document.
+#[derive(Clone, Debug, Serialize)]
+pub struct Manifest {
+    /// Tool name.
+    pub tool: &'static str,
+    /// Version, commit and subcommand.
+    pub build: ToolInfo,
+    /// The study configuration as run.
+    pub config: StudyConfig,
+    /// Episode files read.
+    pub inputs: Vec<InputFile>,
+    /// Denominators file.
+    pub denominators: FileHash,
+    /// Last day of data (end of the last census year).
+    pub data_end: String,
+    /// Seed for anything random.
+    pub seed: u64,
+    /// Disclosure control applied to every released table.
+    pub sdc: Sdc,
+    /// Seconds per stage (the only part of a run that differs between reruns).
+    pub timings_seconds: BTreeMap<&'static str, f64>,
+    /// Files written, with hashes.
+    pub files: Vec<OutputFile>,
+}
+
+/// An episode file read.
+#[derive(Clone, Debug, Serialize)]
+pub struct InputFile {
+    /// Path as given.
+    pub path: PathBuf,
+    /// CSV or Parquet.
+    pub format: cumin_census::Format,
+    /// Data rows.
+    pub rows: u64,
+    /// BLAKE3 hash of the file.
+    pub blake3: String,
+    /// Headers ignored.
+    pub unknown_columns: Vec<String>,
+}
+
+/// A file and its hash.
+#[derive(Clone, Debug, Serialize)]
+pub struct FileHash {
+    /// Path.
+    pub path: PathBuf,
+    /// BLAKE3 hash.
+    pub blake3: String,
+}
+
+/// The disclosure-control profile.
+#[derive(Clone, Debug, Serialize)]
+pub struct Sdc {
+    /// Profile name.
+    pub profile: &'static str,
+    /// What it does.
+    pub description: &'static str,
+}
+
+/// A file written.
+#[derive(Clone, Debug, Serialize)]
+pub struct OutputFile {
+    /// File name within the output folder.
+    pub name: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// BLAKE3 hash.
+    pub blake3: String,
+    /// Whether the file may leave the TRE after output checking.
+    pub release: &'static str,
+}
+
+/// Whether an output file is meant for release (after output checking).
+pub fn release_status(name: &str) -> &'static str {
+    match name {
+        "quarantine.csv" => "not for release: row-level detail with pseudonymised identifiers",
+        "ledger.csv" => "audit: row counts per input file, for the analyst and output checker",
+        _ => "for release after output checking",
+    }
+}
+
+/// Builds the manifest.
+pub fn build(
+    tool: &ToolInfo,
+    config: &StudyConfig,
+    extract: &Extract,
+    denominators: &Path,
+    files: &[PathBuf],
+    timings: &BTreeMap<&'static str, f64>,
+) -> Result<Manifest, StudyError> {
+    let inputs = extract
+        .files
+        .iter()
+        .map(|f| {
+            Ok(InputFile {
+                path: f.path.clone(),
+                format: f.format,
+                rows: f.rows,
+                blake3: cumin_report::hash_file(&f.path)?,
+                unknown_columns: f.unknown_columns.clone(),
+            })
+        })
+        .collect::<Result<Vec<_>, StudyError>>()?;
+    let outputs = files
+        .iter()
+        .map(|p| {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            Ok(OutputFile {
+                bytes: std::fs::metadata(p).map_or(0, |m| m.len()),
+                blake3: cumin_report::hash_file(p)?,
+                release: release_status(&name),
+                name,
+            })
+        })
+        .collect::<Result<Vec<_>, StudyError>>()?;
+    Ok(Manifest {
+        tool: "cumin",
+        build: tool.clone(),
+        config: config.clone(),
+        inputs,
+        denominators: FileHash {
+            path: denominators.to_owned(),
+            blake3: cumin_report::hash_file(denominators)?,
+        },
+        data_end: extract.data_end.to_string(),
+        seed: config.seed,
+        sdc: Sdc {
+            profile: config.sdc.as_str(),
+            description: config.sdc.description(),
+        },
+        timings_seconds: timings.clone(),
+        files: outputs,
+    })
+}

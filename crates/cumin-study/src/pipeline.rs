@@ -1,0 +1,503 @@
+//! The whole path of one study: read → link → cohort → estimate → release → write.
+
+use crate::config::{Estimator, StratumVar, StudyConfig};
+use crate::denominators::Denominators;
+use crate::error::StudyError;
+use crate::strata;
+use cumin_census::{
+    Column, ColumnMap, Date, EntryKind, Extract, Outcome, Progress, ReadOptions, read_extract,
+};
+use cumin_cohort::{
+    BirthCohort, BirthRules, ChildTable, CppEventDate, Event, EventRules, Events, N_AGES,
+};
+use cumin_link::{DedupStats, EpisodeSet, IdMode, Linkage};
+use cumin_report::{CiRow, LinkageRow, write};
+use cumin_stats::AgeEstimate;
+use ndarray::Array2;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Ages in output tables: 0..=17 (pre-birth folded into 0).
+pub const OUT_AGES: usize = 18;
+
+/// About the tool, for the manifest.
+#[derive(Clone, Debug, Serialize)]
+pub struct ToolInfo {
+    /// Crate version.
+    pub version: String,
+    /// Git commit the binary was built from, if known.
+    pub commit: Option<String>,
+    /// The subcommand that ran.
+    pub command: String,
+}
+
+/// A checked study, ready to run.
+#[derive(Clone, Debug)]
+pub struct Study {
+    /// The configuration as given.
+    pub config: StudyConfig,
+    /// Episode files, globs expanded.
+    pub inputs: Vec<PathBuf>,
+    /// Column name map.
+    pub columns: ColumnMap,
+    /// Strata to report: `all` first, then those asked for.
+    pub strata: Vec<StratumVar>,
+}
+
+impl StudyConfig {
+    /// Reads a study TOML file.
+    pub fn from_toml_file(path: &Path) -> Result<StudyConfig, StudyError> {
+        let text = std::fs::read_to_string(path).map_err(|e| StudyError::ConfigFile {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        toml::from_str(&text).map_err(|e| StudyError::ConfigFile {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Checks the configuration and expands inputs, before any work.
+    pub fn check(&self) -> Result<Study, StudyError> {
+        if !(self.level > 0.5 && self.level < 1.0) {
+            return Err(StudyError::Config(format!(
+                "level = {} must be a confidence level between 0.5 and 1",
+                self.level
+            )));
+        }
+        if self.estimators.is_empty() {
+            return Err(StudyError::Config("no estimator asked for".to_owned()));
+        }
+        let inputs = cumin_census::expand_inputs(&self.episodes)?;
+        let columns =
+            ColumnMap::from_pairs(self.columns.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                .map_err(StudyError::Config)?;
+        let mut strata = vec![StratumVar::All];
+        for v in &self.by {
+            if !strata.contains(v) {
+                strata.push(*v);
+            }
+        }
+        Ok(Study {
+            config: self.clone(),
+            inputs,
+            columns,
+            strata,
+        })
+    }
+}
+
+/// One line of the headline table.
+#[derive(Clone, Debug, Serialize)]
+pub struct Headline {
+    /// Outcome.
+    pub outcome: Outcome,
+    /// Estimator name.
+    pub estimator: String,
+    /// Oldest age estimated (17 when the curve reaches "before 18").
+    pub age: u8,
+    /// Cumulative incidence.
+    pub cum_inc: f64,
+    /// Lower limit.
+    pub lower: f64,
+    /// Upper limit.
+    pub upper: f64,
+}
+
+/// What a run produced.
+#[derive(Clone, Debug)]
+pub struct RunOutput {
+    /// Output folder.
+    pub out: PathBuf,
+    /// Files written, in order.
+    pub files: Vec<PathBuf>,
+    /// Cumulative incidence before 18 per outcome and estimator (stratum `all`).
+    pub headline: Vec<Headline>,
+    /// Last day of data in the extract.
+    pub data_end: Date,
+    /// Rows read, used, quarantined and excluded over all files.
+    pub rows: [u64; 4],
+}
+
+/// A whole run: estimates and files.
+pub fn run(
+    study: &Study,
+    tool: &ToolInfo,
+    progress: &dyn Progress,
+) -> Result<RunOutput, StudyError> {
+    let cfg = &study.config;
+    let mut timings: BTreeMap<&'static str, f64> = BTreeMap::new();
+    let mut clock = Instant::now();
+    let mut lap = |name: &'static str, t: &mut BTreeMap<&'static str, f64>| {
+        t.insert(name, clock.elapsed().as_secs_f64());
+        clock = Instant::now();
+    };
+
+    let mut required: BTreeSet<Column> = BTreeSet::new();
+    if let Some(outcomes) = &cfg.outcomes {
+        for o in outcomes {
+            // An s47 event is an enquiry or a conference; the enquiry column must exist.
+            let needed = Column::needed_for(*o).iter().copied();
+            required.extend(needed.filter(|c| *o != Outcome::S47 || *c == Column::Section47Start));
+        }
+    }
+    required.extend(study.strata.iter().filter_map(|v| v.column()));
+    let options = ReadOptions {
+        columns: study.columns.clone(),
+        required,
+        ..ReadOptions::default()
+    };
+    let denominators = Denominators::read(&cfg.denominators, &study.strata)?;
+    let mut extract = read_extract(&study.inputs, &options, progress)?;
+    lap("read", &mut timings);
+    let outcomes = resolve_outcomes(cfg, &extract);
+
+    progress.begin("linking", None);
+    let linkage = cumin_link::link(&extract.episodes, cfg.id_mode);
+    let (set, dedup) = cumin_link::deduplicate(&extract.episodes, &linkage);
+    progress.end();
+    lap("link", &mut timings);
+
+    let rules = EventRules {
+        window_start: cfg.window_start,
+        data_end: extract.data_end,
+        birth: BirthRules::default(),
+        cpp_date: CppEventDate::PlanStart,
+        school_age_needs_pmr: cfg.id_mode == IdMode::PmrSchoolAge,
+    };
+    let children = cumin_cohort::build_children(&extract.episodes, &linkage, &set, &rules.birth);
+    let events = cumin_cohort::find_events(&set, &children, &rules);
+    account_rows(&mut extract, &linkage, &set, &events)?;
+    lap("cohort", &mut timings);
+
+    progress.begin("estimating", None);
+    let estimates = estimate(
+        cfg,
+        &study.strata,
+        &outcomes,
+        &denominators,
+        &rules,
+        &set,
+        &children,
+        &events,
+    );
+    let linkage_rows = linkage_table(cfg.id_mode, &linkage, &dedup, &set, &events);
+    progress.end();
+    lap("estimate", &mut timings);
+
+    let out = &cfg.out;
+    std::fs::create_dir_all(out).map_err(|source| {
+        StudyError::Report(cumin_report::ReportError::Io {
+            path: out.clone(),
+            source,
+        })
+    })?;
+    let headline = headline(&estimates, &outcomes);
+    let released = cumin_report::release(cfg.sdc, estimates);
+    let released_linkage = cumin_report::release_linkage(cfg.sdc, linkage_rows);
+    let mut files = Vec::new();
+    let mut put = |name: &str| {
+        let p = out.join(name);
+        files.push(p.clone());
+        p
+    };
+    write::write_ci_csv(&put("cumulative_incidence.csv"), &released)?;
+    write::write_ci_parquet(&put("cumulative_incidence.parquet"), &released)?;
+    write::write_linkage_csv(&put("linkage.csv"), &released_linkage)?;
+    write::write_ledger_csv(&put("ledger.csv"), &extract.ledger)?;
+    write::write_quarantine_csv(&put("quarantine.csv"), &extract.ledger)?;
+    lap("write", &mut timings);
+
+    let manifest =
+        crate::manifest::build(tool, cfg, &extract, &denominators.path, &files, &timings)?;
+    let manifest_path = out.join("manifest.json");
+    write::write_json(&manifest_path, &manifest)?;
+    files.push(manifest_path);
+
+    let ledger = &extract.ledger;
+    let total = |k| {
+        (0..ledger.files().len())
+            .map(|f| ledger.total(f as u16, k))
+            .sum::<u64>()
+    };
+    Ok(RunOutput {
+        out: out.clone(),
+        files,
+        headline,
+        data_end: extract.data_end,
+        rows: [
+            total(EntryKind::Read),
+            total(EntryKind::Used),
+            total(EntryKind::Quarantined),
+            total(EntryKind::Excluded),
+        ],
+    })
+}
+
+fn resolve_outcomes(cfg: &StudyConfig, extract: &Extract) -> Vec<Outcome> {
+    if let Some(o) = &cfg.outcomes {
+        return o.clone();
+    }
+    let has_s47 = extract.files.iter().all(|f| {
+        f.columns.contains(&Column::Section47Start) || f.columns.contains(&Column::InitialCpc)
+    });
+    Outcome::ALL
+        .into_iter()
+        .filter(|o| *o != Outcome::S47 || has_s47)
+        .collect()
+}
+
+/// Gives every row read a final place in the ledger and checks it balances.
+fn account_rows(
+    extract: &mut Extract,
+    linkage: &Linkage,
+    set: &EpisodeSet,
+    events: &Events,
+) -> Result<(), StudyError> {
+    let e = &extract.episodes;
+    let mut tally: BTreeMap<(u16, &'static str), u64> = BTreeMap::new();
+    for i in 0..e.len() {
+        let reason = match (linkage.child_of_row[i], set.episode_of_row[i]) {
+            (None, _) | (_, None) => "unidentified_in_id_mode",
+            (Some(_), Some(ep)) => events.episode_fate[ep as usize].reason(),
+        };
+        *tally.entry((e.file[i], reason)).or_insert(0) += 1;
+    }
+    for ((file, reason), n) in tally {
+        if reason.is_empty() {
+            extract.ledger.add(file, EntryKind::Used, "", n);
+        } else {
+            extract.ledger.add(file, EntryKind::Excluded, reason, n);
+        }
+    }
+    extract.ledger.check()?;
+    Ok(())
+}
+
+/// Folds age −1 into age 0: cohort × 19 → cohort × 18.
+pub fn fold_prebirth(counts: &Array2<f64>) -> Array2<f64> {
+    let (n, _) = counts.dim();
+    let mut out = Array2::zeros((n, OUT_AGES));
+    for b in 0..n {
+        out[[b, 0]] = counts[[b, 0]] + counts[[b, 1]];
+        for a in 1..OUT_AGES {
+            out[[b, a]] = counts[[b, a + 1]];
+        }
+    }
+    out
+}
+
+/// Whether each cohort × age (0..=17, age 0 including the pre-birth months) lies wholly
+/// inside the window and the data.
+pub fn observed_cells(first: BirthCohort, n: usize, rules: &EventRules) -> Array2<bool> {
+    let days = rules.birth.prebirth_days;
+    Array2::from_shape_fn((n, OUT_AGES), |(b, a)| {
+        let c = BirthCohort(first.0 + b as i16);
+        let ok = |age: i8| c.age_observed(age, rules.window_start, rules.data_end, days);
+        ok(a as i8) && (a > 0 || ok(-1))
+    })
+}
+
+/// The cohort supplying each age in the default splice: the latest cohort observed at
+/// that age, i.e. the one with the longest lookback before it.
+pub fn longest_lookback_design(
+    observed: &Array2<bool>,
+    population: &Array2<f64>,
+) -> Vec<Option<usize>> {
+    (0..OUT_AGES)
+        .map(|a| {
+            (0..observed.nrows())
+                .rev()
+                .find(|&b| observed[[b, a]] && population[[b, a]] > 0.0)
+        })
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn estimate(
+    cfg: &StudyConfig,
+    strata_vars: &[StratumVar],
+    outcomes: &[Outcome],
+    denominators: &Denominators,
+    rules: &EventRules,
+    set: &EpisodeSet,
+    children: &ChildTable,
+    events: &Events,
+) -> Vec<CiRow> {
+    let first = denominators.first_cohort;
+    let last = denominators.last_cohort;
+    let n = denominators.n_cohorts();
+    let observed = observed_cells(first, n, rules);
+    let all_population = denominators
+        .tables(StratumVar::All)
+        .remove("all")
+        .unwrap_or_else(|| Array2::zeros((n, OUT_AGES)));
+    let design = longest_lookback_design(&observed, &all_population);
+    let mut rows = Vec::new();
+    for &outcome in outcomes {
+        let firsts = &events.first[outcome.index()];
+        for &var in strata_vars {
+            let populations = denominators.tables(var);
+            let mut by_level: BTreeMap<String, Vec<&Event>> = BTreeMap::new();
+            for ev in firsts {
+                if let Some(l) = strata::event_label(var, ev, set, children) {
+                    by_level.entry(l).or_default().push(ev);
+                }
+            }
+            for (level, population) in &populations {
+                let counts = cumin_cohort::CohortAgeCounts::tabulate(
+                    by_level
+                        .get(level)
+                        .map(Vec::as_slice)
+                        .unwrap_or_default()
+                        .iter()
+                        .copied(),
+                    first,
+                    last,
+                );
+                debug_assert_eq!(counts.counts.ncols(), N_AGES);
+                let e = fold_prebirth(&counts.counts);
+                for est in &cfg.estimators {
+                    let (name, estimates) = match est {
+                        Estimator::LifeTable => (
+                            "life-table-unadjusted",
+                            cumin_stats::life_table(
+                                e.view(),
+                                population.view(),
+                                observed.view(),
+                                cfg.level,
+                            ),
+                        ),
+                        Estimator::CohortSplice => (
+                            "cohort-splice-unadjusted",
+                            cumin_stats::cohort_splice(
+                                e.view(),
+                                population.view(),
+                                &design,
+                                None,
+                                cfg.level,
+                            ),
+                        ),
+                    };
+                    rows.extend(to_rows(outcome, name, cfg.id_mode, var, level, &estimates));
+                }
+            }
+        }
+    }
+    rows
+}
+
+fn to_rows<'a>(
+    outcome: Outcome,
+    estimator: &'a str,
+    id_mode: IdMode,
+    var: StratumVar,
+    level: &'a str,
+    estimates: &'a [AgeEstimate],
+) -> impl Iterator<Item = CiRow> + 'a {
+    estimates.iter().map(move |a| CiRow {
+        outcome: outcome.as_str().to_owned(),
+        estimator: estimator.to_owned(),
+        id_mode: id_mode.as_str().to_owned(),
+        stratum_var: var.as_str().to_owned(),
+        stratum: level.to_owned(),
+        age: a.age as u8,
+        events: Some(a.events),
+        at_risk: Some(a.at_risk),
+        cum_inc: Some(a.cum_inc),
+        lower: Some(a.ci.lower),
+        upper: Some(a.ci.upper),
+        suppressed: false,
+    })
+}
+
+fn headline(rows: &[CiRow], outcomes: &[Outcome]) -> Vec<Headline> {
+    let mut out = Vec::new();
+    for o in outcomes {
+        let mut estimators: Vec<&str> = rows
+            .iter()
+            .filter(|r| r.outcome == o.as_str() && r.stratum_var == "all")
+            .map(|r| r.estimator.as_str())
+            .collect();
+        estimators.dedup();
+        for est in estimators {
+            if let Some(r) = rows
+                .iter()
+                .filter(|r| r.outcome == o.as_str() && r.stratum_var == "all" && r.estimator == est)
+                .max_by_key(|r| r.age)
+            {
+                out.push(Headline {
+                    outcome: *o,
+                    estimator: est.to_owned(),
+                    age: r.age,
+                    cum_inc: r.cum_inc.unwrap_or(f64::NAN),
+                    lower: r.lower.unwrap_or(f64::NAN),
+                    upper: r.upper.unwrap_or(f64::NAN),
+                });
+            }
+        }
+    }
+    out
+}
+
+fn linkage_table(
+    mode: IdMode,
+    linkage: &Linkage,
+    dedup: &DedupStats,
+    set: &EpisodeSet,
+    events: &Events,
+) -> Vec<LinkageRow> {
+    let s = &linkage.stats;
+    let mut rows = Vec::new();
+    let mut count = |measure: &str, value: u64| {
+        rows.push(LinkageRow {
+            id_mode: mode.as_str().to_owned(),
+            measure: measure.to_owned(),
+            value: value as f64,
+            is_count: true,
+        });
+    };
+    count("rows", s.rows);
+    count("rows_linked", s.rows_linked);
+    count("rows_unidentified", s.rows_unidentified);
+    count("rows_with_pmr", s.rows_with_pmr);
+    count("rows_pmr_identified", s.rows_pmr_identified);
+    count("pmrs", s.pmrs);
+    count("la_keys", s.la_keys);
+    count("children", s.children);
+    count("children_with_pmr", s.children_with_pmr);
+    count("children_in_several_las", s.children_in_several_las);
+    count("components_merged", s.components_merged);
+    count(
+        "conflict_la_key_several_pmrs",
+        s.conflict_la_key_several_pmrs,
+    );
+    count("conflict_birth_year", s.conflict_birth_year);
+    count("episodes", dedup.episodes);
+    count("episodes_merged", dedup.episodes_merged);
+    count("episodes_nfa_disagreements", dedup.nfa_disagreements);
+    count("episodes_reason_disagreements", dedup.reason_disagreements);
+    for (band, lo, hi) in [("0-4", 0i8, 4i8), ("5-10", 5, 10), ("11-17", 11, 17)] {
+        let firsts: Vec<&Event> = events.first[Outcome::Referral.index()]
+            .iter()
+            .filter(|e| e.age.max(0) >= lo && e.age <= hi)
+            .collect();
+        let with_pmr = firsts
+            .iter()
+            .filter(|e| set.pmr_identified[e.episode as usize])
+            .count();
+        rows.push(LinkageRow {
+            id_mode: mode.as_str().to_owned(),
+            measure: format!("share_first_referrals_pmr_identified_age_{band}"),
+            value: if firsts.is_empty() {
+                0.0
+            } else {
+                with_pmr as f64 / firsts.len() as f64
+            },
+            is_count: false,
+        });
+    }
+    rows
+}

@@ -1,0 +1,21 @@
+# The commands CI runs, and a few more. Logic lives in scripts/ or Rust, not here.
+
+# Everything CI checks
+check: fmt clippy test
+
+fmt:
+    cargo fmt --all --check
+
+clippy:
+    cargo clippy --workspace --all-targets -- -D warnings
+
+test:
+    cargo test --workspace
+
+# The whole path on the bundled extract
+demo:
+    cargo run --release -- demo
+
+# Regenerate the bundled demo extract
+demo-fixture:
+    scripts/make-demo-fixture.sh
