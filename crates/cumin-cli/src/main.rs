@@ -75,7 +75,8 @@ struct EstimateArgs {
     /// First day of the study window.
     #[arg(long, default_value = "2011-04-01")]
     window_start: Date,
-    /// Disclosure control profile: jay2025 (round counts to 10) or none (synthetic data only).
+    /// Disclosure control: jay2025 (round to 10), dfe (1-5 withheld, round to 10), ons-srs or
+    /// ukllc (under 10 and zeros withheld, round to 5), none (synthetic data only).
     #[arg(long, default_value = "jay2025", value_parser = parse_sdc)]
     sdc: SdcProfile,
     /// Random seed.

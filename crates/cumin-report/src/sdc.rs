@@ -1,11 +1,27 @@
 //! Statistical disclosure control: nothing leaves cumin without it.
 //!
-//! Output writers accept only [`Released`] tables, and only [`release`] makes them, so
-//! every table written has passed the profile chosen for the run (invariant in
-//! `docs/ARCHITECTURE.md`).
+//! Output writers accept only [`Released`] tables, and only the `release*` functions here
+//! make them, so every table written has passed the profile chosen for the run (invariant
+//! in `docs/ARCHITECTURE.md`).
+//!
+//! For cumulative-incidence curves, suppressing a small count is not enough: the count
+//! can be recovered by differencing neighbouring ages of the curve, or from the margin
+//! (the `all` row minus the other strata). So, under a profile with a threshold:
+//! 1. an age's events below the threshold (or zero, where zeros are disclosive) are
+//!    withheld;
+//! 2. a curve is released only in steps: the cumulative figures of an age are shown only
+//!    when at least `threshold` events have accrued since the last age shown, so no
+//!    difference of two shown values rests on fewer events than the threshold; rates and
+//!    limits of the ages in between are withheld;
+//! 3. secondary suppression: among the strata of one variable at one age (and their
+//!    `all` total), a lone withheld events cell is joined by the next smallest, so it
+//!    cannot be recovered by subtraction;
+//! 4. every count shown is rounded (at-risk counts too, so differences of at-risk counts
+//!    do not reveal events).
 
 use crate::tables::CiRow;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Disclosure-control profiles.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -16,23 +32,76 @@ pub enum SdcProfile {
     /// Jay et al. 2025: counts rounded to the nearest 10.
     #[default]
     Jay2025,
+    /// DfE statistics practice: counts of 1–5 withheld (`c`), counts rounded to the
+    /// nearest 10.
+    Dfe,
+    /// ONS Secure Research Service: threshold 10, zeros disclosive, counts rounded to 5.
+    OnsSrs,
+    /// UK Longitudinal Linkage Collaboration: as ONS SRS (threshold 10, zeros
+    /// disclosive, rounding to 5).
+    Ukllc,
+}
+
+/// The numbers behind a profile.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SdcRules {
+    /// Smallest count that may be shown (0: no suppression).
+    pub threshold: f64,
+    /// Whether a zero count is withheld too.
+    pub zeros_disclosive: bool,
+    /// Base to which shown counts are rounded (1: no rounding).
+    pub round_to: f64,
 }
 
 impl SdcProfile {
+    /// Every profile.
+    pub const ALL: [SdcProfile; 5] = [
+        SdcProfile::None,
+        SdcProfile::Jay2025,
+        SdcProfile::Dfe,
+        SdcProfile::OnsSrs,
+        SdcProfile::Ukllc,
+    ];
+
     /// Name used on the command line and in outputs.
     pub fn as_str(self) -> &'static str {
         match self {
             SdcProfile::None => "none",
             SdcProfile::Jay2025 => "jay2025",
+            SdcProfile::Dfe => "dfe",
+            SdcProfile::OnsSrs => "ons-srs",
+            SdcProfile::Ukllc => "ukllc",
         }
     }
 
     /// Parses a name.
     pub fn parse(s: &str) -> Option<SdcProfile> {
-        match s.trim() {
-            "none" => Some(SdcProfile::None),
-            "jay2025" => Some(SdcProfile::Jay2025),
-            _ => None,
+        SdcProfile::ALL.into_iter().find(|p| p.as_str() == s.trim())
+    }
+
+    /// The profile's numbers.
+    pub fn rules(self) -> SdcRules {
+        match self {
+            SdcProfile::None => SdcRules {
+                threshold: 0.0,
+                zeros_disclosive: false,
+                round_to: 1.0,
+            },
+            SdcProfile::Jay2025 => SdcRules {
+                threshold: 0.0,
+                zeros_disclosive: false,
+                round_to: 10.0,
+            },
+            SdcProfile::Dfe => SdcRules {
+                threshold: 6.0,
+                zeros_disclosive: false,
+                round_to: 10.0,
+            },
+            SdcProfile::OnsSrs | SdcProfile::Ukllc => SdcRules {
+                threshold: 10.0,
+                zeros_disclosive: true,
+                round_to: 5.0,
+            },
         }
     }
 
@@ -43,23 +112,36 @@ impl SdcProfile {
             SdcProfile::Jay2025 => {
                 "counts rounded to the nearest 10 (half to even, as R's round); rates from unrounded counts"
             }
+            SdcProfile::Dfe => {
+                "counts 1-5 withheld, curves shown in steps of at least 6 events, secondary suppression across strata, counts rounded to 10"
+            }
+            SdcProfile::OnsSrs | SdcProfile::Ukllc => {
+                "counts under 10 and zeros withheld, curves shown in steps of at least 10 events, secondary suppression across strata, counts rounded to 5"
+            }
         }
     }
 
     /// Rounds a count as the profile requires.
     pub fn round_count(self, x: f64) -> f64 {
-        match self {
-            SdcProfile::None => x,
-            SdcProfile::Jay2025 => round_half_even(x / 10.0) * 10.0,
+        let base = self.rules().round_to;
+        if base <= 1.0 {
+            x
+        } else {
+            round_half_even(x / base) * base
         }
+    }
+
+    /// Whether a count may not be shown on its own.
+    pub fn is_disclosive(self, x: f64) -> bool {
+        let r = self.rules();
+        (x > 0.0 && x < r.threshold) || (x == 0.0 && r.zeros_disclosive && r.threshold > 0.0)
     }
 }
 
 /// Rounds to the nearest integer, halves to even (IEC 60559, as R's `round`).
-// An exact half is exactly representable; comparing to 0.5 exactly is the point.
-#[allow(clippy::float_cmp)]
 pub fn round_half_even(x: f64) -> f64 {
     let r = x.round();
+    // An exact half is exactly representable; comparing to 0.5 exactly is the point.
     if (x - x.trunc()).abs() == 0.5 && r % 2.0 != 0.0 {
         r - x.signum()
     } else {
@@ -86,8 +168,106 @@ impl<T> Released<T> {
     }
 }
 
-/// Applies `profile` to cumulative-incidence rows.
+type CurveKey = (String, String, String, String, String);
+
+fn curve_key(r: &CiRow) -> CurveKey {
+    (
+        r.outcome.clone(),
+        r.estimator.clone(),
+        r.id_mode.clone(),
+        r.stratum_var.clone(),
+        r.stratum.clone(),
+    )
+}
+
+fn withhold_rate(r: &mut CiRow) {
+    r.cum_inc = None;
+    r.lower = None;
+    r.upper = None;
+    r.suppressed = true;
+}
+
+/// Applies `profile` to cumulative-incidence rows (see the module notes for the rules).
 pub fn release(profile: SdcProfile, mut rows: Vec<CiRow>) -> Released<Vec<CiRow>> {
+    let rules = profile.rules();
+    if rules.threshold > 0.0 {
+        // 1 and 2: per curve, withhold small age counts and release the curve in steps.
+        let mut curves: BTreeMap<CurveKey, Vec<usize>> = BTreeMap::new();
+        for (i, r) in rows.iter().enumerate() {
+            curves.entry(curve_key(r)).or_default().push(i);
+        }
+        for idx in curves.values_mut() {
+            idx.sort_by_key(|&i| rows[i].age);
+            let mut pending = 0.0;
+            for &i in idx.iter() {
+                let e = rows[i].events.unwrap_or(0.0);
+                pending += e;
+                if profile.is_disclosive(e) {
+                    rows[i].events = None;
+                    rows[i].suppressed = true;
+                }
+                if pending >= rules.threshold {
+                    pending = 0.0;
+                } else {
+                    withhold_rate(&mut rows[i]);
+                }
+            }
+        }
+        // 3: secondary suppression within each margin group.
+        let mut groups: BTreeMap<(String, String, String, String, u8), Vec<usize>> =
+            BTreeMap::new();
+        for (i, r) in rows.iter().enumerate() {
+            if r.stratum_var == "all" {
+                continue;
+            }
+            groups
+                .entry((
+                    r.outcome.clone(),
+                    r.estimator.clone(),
+                    r.id_mode.clone(),
+                    r.stratum_var.clone(),
+                    r.age,
+                ))
+                .or_default()
+                .push(i);
+        }
+        for ((outcome, estimator, id_mode, _, age), members) in groups {
+            let withheld = members
+                .iter()
+                .filter(|&&i| rows[i].events.is_none())
+                .count();
+            if withheld != 1 {
+                continue;
+            }
+            // The lone withheld cell could be recovered from the total: withhold the
+            // smallest shown cell of the group as well (or the total if there is none).
+            let next = members
+                .iter()
+                .copied()
+                .filter(|&i| rows[i].events.is_some())
+                .min_by(|&a, &b| {
+                    rows[a]
+                        .events
+                        .partial_cmp(&rows[b].events)
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                        .then(a.cmp(&b))
+                });
+            let target = next.or_else(|| {
+                rows.iter().position(|r| {
+                    r.stratum_var == "all"
+                        && r.outcome == outcome
+                        && r.estimator == estimator
+                        && r.id_mode == id_mode
+                        && r.age == age
+                })
+            });
+            if let Some(t) = target {
+                rows[t].events = None;
+                rows[t].suppressed = true;
+            }
+        }
+    }
+    // 4: round what is shown.
     for r in &mut rows {
         r.events = r.events.map(|x| profile.round_count(x));
         r.at_risk = r.at_risk.map(|x| profile.round_count(x));
@@ -98,7 +278,8 @@ pub fn release(profile: SdcProfile, mut rows: Vec<CiRow>) -> Released<Vec<CiRow>
     }
 }
 
-/// Applies `profile` to a table of plain counts (e.g. per-age first events).
+/// Applies `profile` to a table of plain counts (e.g. per-age first events): rounded, and
+/// withheld (set to NaN, written blank) where disclosive.
 pub fn release_counts<T>(
     profile: SdcProfile,
     mut rows: Vec<T>,
@@ -106,7 +287,11 @@ pub fn release_counts<T>(
 ) -> Released<Vec<T>> {
     for r in &mut rows {
         let c = count(r);
-        *c = profile.round_count(*c);
+        *c = if profile.is_disclosive(*c) {
+            f64::NAN
+        } else {
+            profile.round_count(*c)
+        };
     }
     Released {
         inner: rows,
@@ -114,14 +299,19 @@ pub fn release_counts<T>(
     }
 }
 
-/// Applies `profile` to linkage diagnostics: counts are rounded, shares kept.
+/// Applies `profile` to linkage diagnostics: counts are rounded (withheld where
+/// disclosive), shares kept.
 pub fn release_linkage(
     profile: SdcProfile,
     mut rows: Vec<crate::tables::LinkageRow>,
 ) -> Released<Vec<crate::tables::LinkageRow>> {
     for r in &mut rows {
         if r.is_count {
-            r.value = profile.round_count(r.value);
+            r.value = if profile.is_disclosive(r.value) {
+                f64::NAN
+            } else {
+                profile.round_count(r.value)
+            };
         }
     }
     Released {
@@ -131,9 +321,9 @@ pub fn release_linkage(
 }
 
 #[cfg(test)]
-#[allow(clippy::float_cmp)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn rounds_like_r() {
@@ -151,5 +341,107 @@ mod tests {
         assert_eq!(round_half_even(-2.5), -2.0);
         assert_eq!(round_half_even(3.5), 4.0);
         assert_eq!(SdcProfile::None.round_count(7.0), 7.0);
+        assert_eq!(SdcProfile::OnsSrs.round_count(12.0), 10.0);
+        assert_eq!(SdcProfile::OnsSrs.round_count(13.0), 15.0);
+        for p in SdcProfile::ALL {
+            assert_eq!(SdcProfile::parse(p.as_str()), Some(p));
+        }
+    }
+
+    fn row(stratum_var: &str, stratum: &str, age: u8, events: f64, cum: f64) -> CiRow {
+        CiRow {
+            outcome: "cpp".into(),
+            estimator: "cohort-splice".into(),
+            id_mode: "combined".into(),
+            stratum_var: stratum_var.into(),
+            stratum: stratum.into(),
+            age,
+            events: Some(events),
+            at_risk: Some(1000.0),
+            cum_inc: Some(cum),
+            lower: Some(cum * 0.9),
+            upper: Some(cum * 1.1),
+            suppressed: false,
+        }
+    }
+
+    #[test]
+    fn curves_are_released_in_steps_of_the_threshold() {
+        let events = [12.0, 3.0, 4.0, 5.0, 20.0];
+        let mut cum = 0.0;
+        let rows: Vec<CiRow> = events
+            .iter()
+            .enumerate()
+            .map(|(a, e)| {
+                cum += e / 1000.0;
+                row("all", "all", a as u8, *e, cum)
+            })
+            .collect();
+        let out = release(SdcProfile::OnsSrs, rows);
+        let shown: Vec<bool> = out.get().iter().map(|r| r.cum_inc.is_some()).collect();
+        // 12 ≥ 10; 3, 3+4 < 10; 3+4+5 = 12 ≥ 10; 20 ≥ 10.
+        assert_eq!(shown, [true, false, false, true, true]);
+        let ev: Vec<Option<f64>> = out.get().iter().map(|r| r.events).collect();
+        assert_eq!(ev, [Some(10.0), None, None, None, Some(20.0)]);
+        assert!(out.get()[1].suppressed);
+    }
+
+    #[test]
+    fn a_lone_withheld_stratum_gets_a_partner() {
+        let rows = vec![
+            row("all", "all", 3, 60.0, 0.1),
+            row("sex", "male", 3, 4.0, 0.1),
+            row("sex", "female", 3, 56.0, 0.1),
+        ];
+        let out = release(SdcProfile::Dfe, rows);
+        assert_eq!(out.get()[1].events, None);
+        assert_eq!(out.get()[2].events, None, "the partner is withheld too");
+        assert_eq!(out.get()[0].events, Some(60.0));
+    }
+
+    proptest! {
+        #[test]
+        fn no_shown_cell_is_under_the_threshold_and_no_lone_cell_is_withheld(
+            counts in proptest::collection::vec(0u32..40, 3..12),
+            profile in proptest::sample::select(vec![SdcProfile::Dfe, SdcProfile::OnsSrs, SdcProfile::Ukllc]),
+        ) {
+            // Two strata per age and their total.
+            let mut rows = Vec::new();
+            for (a, pair) in counts.chunks(2).enumerate() {
+                let m = f64::from(pair[0]);
+                let f = f64::from(*pair.get(1).unwrap_or(&0));
+                rows.push(row("all", "all", a as u8, m + f, 0.1));
+                rows.push(row("sex", "male", a as u8, m, 0.1));
+                rows.push(row("sex", "female", a as u8, f, 0.1));
+            }
+            let raw = rows.clone();
+            let out = release(profile, rows);
+            let rules = profile.rules();
+            for (r, orig) in out.get().iter().zip(&raw) {
+                if r.events.is_some() {
+                    prop_assert!(!profile.is_disclosive(orig.events.unwrap()));
+                    prop_assert_eq!(r.events.unwrap() % rules.round_to, 0.0);
+                }
+            }
+            for a in 0..counts.len().div_ceil(2) {
+                let strata: Vec<&CiRow> = out.get().iter()
+                    .filter(|r| r.stratum_var == "sex" && r.age == a as u8).collect();
+                let withheld = strata.iter().filter(|r| r.events.is_none()).count();
+                let total_withheld = out.get().iter()
+                    .any(|r| r.stratum_var == "all" && r.age == a as u8 && r.events.is_none());
+                prop_assert!(withheld != 1 || total_withheld, "age {}: a lone withheld cell", a);
+            }
+            // Curves: between two shown ages, at least `threshold` events accrued.
+            for stratum in ["all", "male", "female"] {
+                let mut acc = 0.0;
+                for (r, orig) in out.get().iter().zip(&raw).filter(|(r, _)| r.stratum == stratum) {
+                    acc += orig.events.unwrap();
+                    if r.cum_inc.is_some() {
+                        prop_assert!(acc >= rules.threshold);
+                        acc = 0.0;
+                    }
+                }
+            }
+        }
     }
 }

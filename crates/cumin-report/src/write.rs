@@ -45,10 +45,12 @@ fn encode_err(path: &Path, e: &dyn std::fmt::Display) -> ReportError {
     }
 }
 
-/// Formats an optional number: blank when missing, integers without a decimal point.
+/// Formats an optional number: blank when missing or withheld (NaN), integers without a
+/// decimal point.
 pub fn number(x: Option<f64>) -> String {
     match x {
         None => String::new(),
+        Some(v) if v.is_nan() => String::new(),
         Some(v) if v.fract() == 0.0 && v.abs() < 1e15 => format!("{v:.0}"),
         Some(v) => format!("{v}"),
     }
