@@ -4,6 +4,7 @@
 //! disclosure-control profile and returns a [`sdc::Released`] table, the only thing the
 //! writers ([`write`]) accept. The manifest records inputs, outputs and their hashes.
 
+pub mod html;
 pub mod sdc;
 pub mod tables;
 pub mod write;

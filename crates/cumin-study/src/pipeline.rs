@@ -208,6 +208,34 @@ pub fn run(
     write::write_linkage_csv(&put("linkage.csv"), &released_linkage)?;
     write::write_ledger_csv(&put("ledger.csv"), &extract.ledger)?;
     write::write_quarantine_csv(&put("quarantine.csv"), &extract.ledger)?;
+    let report = cumin_report::html::ReportInput {
+        title: "cumin: cumulative incidence of children's social care contact".to_owned(),
+        context: vec![
+            format!("cumin {} ({})", tool.version, tool.command),
+            format!(
+                "inputs: {}; data end {}; window from {}; identifiers: {}",
+                extract
+                    .files
+                    .iter()
+                    .map(|f| f.path.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                extract.data_end,
+                cfg.window_start,
+                cfg.id_mode
+            ),
+        ],
+        ci: &released,
+        linkage: &released_linkage,
+        ledger: extract
+            .ledger
+            .lines()
+            .map(|(f, e, n)| (f.to_owned(), e.to_string(), n))
+            .collect(),
+    };
+    for f in cumin_report::html::write_report(out, &report)? {
+        files.push(f);
+    }
     lap("write", &mut timings);
 
     let manifest =
