@@ -123,6 +123,11 @@ mod tests {
             text(Cell::Text(Short::format(format_args!("P{:016X}", 255u64)))),
             "P00000000000000FF"
         );
-        assert_eq!(Short::format(format_args!("{}", "x".repeat(40))).as_str().len(), 23);
+        assert_eq!(
+            Short::format(format_args!("{}", "x".repeat(40)))
+                .as_str()
+                .len(),
+            23
+        );
     }
 }

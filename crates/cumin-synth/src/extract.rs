@@ -57,11 +57,6 @@ impl Identifiers {
     }
 }
 
-/// Whether an episode is open at some point in a census year.
-pub fn open_in(referral: Date, closure: Date, year: CensusYear) -> bool {
-    referral <= year.end() && closure >= year.start()
-}
-
 /// Assigns LA child IDs, child by child: an LA issues an ID when it first records a child
 /// (a stint holding a row); a child who comes back to an LA may get its old ID or, with
 /// the `new_la_id_on_return` quirk, a new one. Counts the ID quirks and the children whose
@@ -82,9 +77,10 @@ pub fn assign_ids(
         ids.la_id.resize(start + c.stints.len(), NO_ID);
         let salt = [params.seed, c.index];
         // Only rows written after birth carry a birth year to spoil.
-        let born_row = c.episodes.iter().any(|e| {
-            CensusYear::containing(e.closure.min(data_end)).end() >= c.dob
-        });
+        let born_row = c
+            .episodes
+            .iter()
+            .any(|e| CensusYear::containing(e.closure.min(data_end)).end() >= c.dob);
         if born_row {
             counts.chance(
                 Quirk::AgeOver25,
@@ -153,19 +149,28 @@ pub struct RowRef {
     pub episode: u16,
 }
 
-/// The rows of one census year, in (LA, LA child ID, referral) order.
-pub fn rows_of_year(children: &[Child], ids: &Identifiers, year: CensusYear) -> Vec<RowRef> {
+/// The rows of every census year from `first` to `last` (index 0 = `first`), unsorted:
+/// one pass over the children, rather than one per year.
+pub fn rows_by_year(
+    children: &[Child],
+    ids: &Identifiers,
+    first: CensusYear,
+    last: CensusYear,
+) -> Vec<Vec<RowRef>> {
     const PART: usize = 1 << 16;
-    let parts: Vec<Vec<RowRef>> = children
+    let years = (last.0 - first.0 + 1) as usize;
+    let parts: Vec<Vec<Vec<RowRef>>> = children
         .par_chunks(PART)
         .enumerate()
         .map(|(p, chunk)| {
-            let mut rows = Vec::new();
+            let mut rows = vec![Vec::new(); years];
             for (i, c) in chunk.iter().enumerate() {
                 let ci = p * PART + i;
                 for (ei, e) in c.episodes.iter().enumerate() {
-                    if open_in(e.referral, e.closure, year) {
-                        rows.push(RowRef {
+                    let from = CensusYear::containing(e.referral).0.max(first.0);
+                    let to = CensusYear::containing(e.closure).0.min(last.0);
+                    for y in from..=to {
+                        rows[(y - first.0) as usize].push(RowRef {
                             la: c.stints[usize::from(e.stint)].la,
                             la_id: ids.of(ci, e.stint),
                             referral: e.referral.days(),
@@ -178,12 +183,15 @@ pub fn rows_of_year(children: &[Child], ids: &Identifiers, year: CensusYear) -> 
             rows
         })
         .collect();
-    let mut rows: Vec<RowRef> = Vec::with_capacity(parts.iter().map(Vec::len).sum());
-    for p in parts {
-        rows.extend(p);
+    let mut out: Vec<Vec<RowRef>> = (0..years)
+        .map(|y| Vec::with_capacity(parts.iter().map(|p| p[y].len()).sum()))
+        .collect();
+    for part in parts {
+        for (y, rows) in part.into_iter().enumerate() {
+            out[y].extend(rows);
+        }
     }
-    rows.par_sort_unstable();
-    rows
+    out
 }
 
 /// The identifier a child carries with perfect identifiers.
@@ -273,26 +281,35 @@ impl<'a> YearContext<'a> {
 /// Reason-for-closure `RC8` as extracts also spell it.
 const RC8_SPELLINGS: [&str; 5] = ["NFA", "nfa", " RC8", "rc 8", "No"];
 
-/// One row's coin flips: keyed by child, episode (its referral day) and census year.
+/// One row's coin flips: keyed by child, episode (its referral day) and census year,
+/// mixed once per row; each flip then costs one more finalising round.
 struct Flips {
-    salt: [u64; 4],
+    row: u64,
 }
 
 impl Flips {
+    fn new(salt: [u64; 4]) -> Flips {
+        Flips { row: mix(&salt) }
+    }
+
+    fn bits(&self, q: u64, field: u64, draw: u64) -> u64 {
+        mix(&[
+            self.row ^ q.wrapping_mul(0xD6E8_FEB8_6659_FD93),
+            field << 8 | draw,
+        ])
+    }
+
     fn coin(&self, q: Quirk, field: u64) -> f64 {
-        let s = self.salt;
-        coin(&[s[0], s[1], s[2], s[3], q.tag(), field])
+        (self.bits(q.tag(), field, 0) >> 11) as f64 / (1u64 << 53) as f64
     }
 
     /// The PMR gap is not a [`Quirk`] with one rate: its chance depends on age.
     fn pmr_coin(&self) -> f64 {
-        let s = self.salt;
-        coin(&[s[0], s[1], s[2], s[3], 1])
+        (self.bits(0x504D_52, 0, 0) >> 11) as f64 / (1u64 << 53) as f64
     }
 
     fn pick(&self, q: Quirk, field: u64, n: usize) -> usize {
-        let s = self.salt;
-        (mix(&[s[0], s[1], s[2], s[3], q.tag(), field, 1]) % n as u64) as usize
+        (self.bits(q.tag(), field, 1) % n as u64) as usize
     }
 }
 
@@ -315,14 +332,7 @@ pub fn render(
     } else {
         0
     };
-    let flips = Flips {
-        salt: [
-            p.seed,
-            c.index,
-            e.referral.days() as u64,
-            ctx.year.0 as u64,
-        ],
-    };
+    let flips = Flips::new([p.seed, c.index, e.referral.days() as u64, ctx.year.0 as u64]);
     let mut row: Row = [Cell::Null; N_COLUMNS];
     row[col::ACADYR] = Cell::Text(ctx.year_text);
     row[col::LA] = Cell::Int(i32::from(r.la));
@@ -330,7 +340,8 @@ pub fn render(
         let id = true_child_id(c);
         (id, Some(id))
     } else {
-        let present = !p.quirks || c.has_pmr && flips.pmr_coin() < pmr_chance(p, c, age, census_date);
+        let present =
+            !p.quirks || c.has_pmr && flips.pmr_coin() < pmr_chance(p, c, age, census_date);
         (la_id_text(r.la_id), present.then(|| pmr_text(p, c)))
     };
     counts.pmr_rows_by_age[age][0] += 1;
@@ -342,7 +353,10 @@ pub fn render(
     row[col::ETHNICITY] = ethnicity(ctx, c, &flips, counts);
     if born {
         let (mut y, mut m, _) = c.dob.to_ymd();
-        if counts.chance(Quirk::DriftBirthMonth, flips.coin(Quirk::DriftBirthMonth, 0) < rates.drift_birth_month) {
+        if counts.chance(
+            Quirk::DriftBirthMonth,
+            flips.coin(Quirk::DriftBirthMonth, 0) < rates.drift_birth_month,
+        ) {
             (y, m) = if flips.pick(Quirk::DriftBirthMonth, 0, 2) == 0 {
                 if m == 1 { (y - 1, 12) } else { (y, m - 1) }
             } else if m == 12 {
@@ -421,7 +435,10 @@ fn pmr_chance(p: &SimParams, c: &Child, age: usize, census_date: Date) -> f64 {
 }
 
 fn sex_code(sex: Sex, flips: &Flips, rates: &QuirkRates, counts: &mut QuirkCounts) -> u8 {
-    if counts.chance(Quirk::DriftSex, flips.coin(Quirk::DriftSex, 0) < rates.drift_sex) {
+    if counts.chance(
+        Quirk::DriftSex,
+        flips.coin(Quirk::DriftSex, 0) < rates.drift_sex,
+    ) {
         let other = if sex == Sex::Male { 2 } else { 1 };
         [other, 0, 9][flips.pick(Quirk::DriftSex, 0, 3)]
     } else {
@@ -429,7 +446,12 @@ fn sex_code(sex: Sex, flips: &Flips, rates: &QuirkRates, counts: &mut QuirkCount
     }
 }
 
-fn poor_missing(ctx: &YearContext<'_>, flips: &Flips, field: u64, counts: &mut QuirkCounts) -> bool {
+fn poor_missing(
+    ctx: &YearContext<'_>,
+    flips: &Flips,
+    field: u64,
+    counts: &mut QuirkCounts,
+) -> bool {
     ctx.poor
         && counts.chance(
             Quirk::PoorDataMissing,
@@ -451,10 +473,14 @@ fn ethnicity(ctx: &YearContext<'_>, c: &Child, flips: &Flips, counts: &mut Quirk
     }
     let shares = &ctx.params.ethnicity_share;
     let mut index = usize::from(c.ethnicity);
-    if counts.chance(Quirk::DriftEthnicity, flips.coin(Quirk::DriftEthnicity, 0) < rates.drift_ethnicity) {
+    if counts.chance(
+        Quirk::DriftEthnicity,
+        flips.coin(Quirk::DriftEthnicity, 0) < rates.drift_ethnicity,
+    ) {
         index = (index + 1 + flips.pick(Quirk::DriftEthnicity, 0, shares.len() - 1)) % shares.len();
     }
-    let code = Ethnicity::from_code(&shares[index].0).map_or("OOTH", |e| ETHNICITY_CODES[e.index()]);
+    let code =
+        Ethnicity::from_code(&shares[index].0).map_or("OOTH", |e| ETHNICITY_CODES[e.index()]);
     if !legacy(flips, 3, rates, counts) {
         return Cell::Str(code);
     }
@@ -465,7 +491,12 @@ fn ethnicity(ctx: &YearContext<'_>, c: &Child, flips: &Flips, counts: &mut Quirk
     }
 }
 
-fn referral_nfa(e: &TrueEpisode, flips: &Flips, rates: &QuirkRates, counts: &mut QuirkCounts) -> Cell {
+fn referral_nfa(
+    e: &TrueEpisode,
+    flips: &Flips,
+    rates: &QuirkRates,
+    counts: &mut QuirkCounts,
+) -> Cell {
     let spellings = if e.nfa {
         ["1", "Y", "true"]
     } else {
@@ -481,7 +512,12 @@ fn referral_nfa(e: &TrueEpisode, flips: &Flips, rates: &QuirkRates, counts: &mut
 const NEED_CODES: [&str; 10] = ["N0", "N1", "N2", "N3", "N4", "N5", "N6", "N7", "N8", "N9"];
 const NEED_LEGACY: [&str; 4] = ["A2", "A3", "A4", "A5"];
 
-fn primary_need(e: &TrueEpisode, flips: &Flips, rates: &QuirkRates, counts: &mut QuirkCounts) -> Cell {
+fn primary_need(
+    e: &TrueEpisode,
+    flips: &Flips,
+    rates: &QuirkRates,
+    counts: &mut QuirkCounts,
+) -> Cell {
     let need = usize::from(e.need);
     if (2..=5).contains(&need) && legacy(flips, 2, rates, counts) {
         Cell::Str(NEED_LEGACY[need - 2])
@@ -510,14 +546,24 @@ fn reason(e: &TrueEpisode, flips: &Flips, rates: &QuirkRates, counts: &mut Quirk
 
 /// A date value as the extract holds it: usually itself; else blank, unreadable text, or
 /// a placeholder before 1930.
-fn spoil_date(d: Date, flips: &Flips, field: u64, rates: &QuirkRates, counts: &mut QuirkCounts) -> Cell {
+fn spoil_date(
+    d: Date,
+    flips: &Flips,
+    field: u64,
+    rates: &QuirkRates,
+    counts: &mut QuirkCounts,
+) -> Cell {
+    // One draw decides between the three faults, so each has its own rate per value.
     let u = flips.coin(Quirk::MissingDate, field);
     let (m, c, a) = (rates.missing_date, rates.corrupt_date, rates.ancient_date);
-    if counts.chance(Quirk::MissingDate, u < m) {
+    let missing = counts.chance(Quirk::MissingDate, u < m);
+    let corrupt = counts.chance(Quirk::CorruptDate, (m..m + c).contains(&u));
+    let ancient = counts.chance(Quirk::AncientDate, (m + c..m + c + a).contains(&u));
+    if missing {
         return Cell::Null;
     }
     let (y, mo, day) = d.to_ymd();
-    if counts.chance(Quirk::CorruptDate, (m..m + c).contains(&u)) {
+    if corrupt {
         return Cell::Text(match flips.pick(Quirk::CorruptDate, field, 4) {
             0 => Short::format(format_args!("31/02/{y}")),
             1 => Short::format(format_args!("{y}-13-{day:02}")),
@@ -525,7 +571,7 @@ fn spoil_date(d: Date, flips: &Flips, field: u64, rates: &QuirkRates, counts: &m
             _ => Short::format(format_args!("{y}{mo:02}{day:02}")),
         });
     }
-    if counts.chance(Quirk::AncientDate, (m + c..m + c + a).contains(&u)) {
+    if ancient {
         return match flips.pick(Quirk::AncientDate, field, 4) {
             0 => Cell::Str("1900-01-01"),
             1 => Cell::Str("1899-12-30"),

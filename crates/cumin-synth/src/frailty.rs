@@ -78,13 +78,14 @@ impl Frailty {
             return Ok(Frailty::None);
         }
         Ok(match form {
-            FrailtyForm::Gamma => {
-                Frailty::Gamma(Gamma::new(1.0 / variance, variance).map_err(|_| FrailtyError::Variance)?)
-            }
+            FrailtyForm::Gamma => Frailty::Gamma(
+                Gamma::new(1.0 / variance, variance).map_err(|_| FrailtyError::Variance)?,
+            ),
             FrailtyForm::Lognormal => {
                 let sigma2 = variance.ln_1p();
                 Frailty::Lognormal(
-                    LogNormal::new(-sigma2 / 2.0, sigma2.sqrt()).map_err(|_| FrailtyError::Variance)?,
+                    LogNormal::new(-sigma2 / 2.0, sigma2.sqrt())
+                        .map_err(|_| FrailtyError::Variance)?,
                 )
             }
             FrailtyForm::Mixture => {
@@ -138,7 +139,11 @@ mod tests {
 
     #[test]
     fn every_form_has_mean_one_and_the_asked_variance() {
-        for form in [FrailtyForm::Gamma, FrailtyForm::Lognormal, FrailtyForm::Mixture] {
+        for form in [
+            FrailtyForm::Gamma,
+            FrailtyForm::Lognormal,
+            FrailtyForm::Mixture,
+        ] {
             let f = Frailty::new(form, 3.0, 0.05).unwrap();
             let (mean, var) = moments(&f, 400_000);
             // Heavy tails: the sample variance of a variance-3 log-normal is itself noisy.
@@ -149,7 +154,8 @@ mod tests {
 
     #[test]
     fn the_mixture_is_two_levels_and_rejects_impossible_variances() {
-        let Frailty::Mixture { share, high, low } = Frailty::new(FrailtyForm::Mixture, 3.0, 0.05).unwrap()
+        let Frailty::Mixture { share, high, low } =
+            Frailty::new(FrailtyForm::Mixture, 3.0, 0.05).unwrap()
         else {
             panic!("a mixture");
         };
@@ -159,7 +165,10 @@ mod tests {
             Frailty::new(FrailtyForm::Mixture, 30.0, 0.05).unwrap_err(),
             FrailtyError::MixtureTooWide
         );
-        assert!(matches!(Frailty::new(FrailtyForm::Gamma, 0.0, 0.05), Ok(Frailty::None)));
+        assert!(matches!(
+            Frailty::new(FrailtyForm::Gamma, 0.0, 0.05),
+            Ok(Frailty::None)
+        ));
         assert_eq!(
             Frailty::new(FrailtyForm::Lognormal, -1.0, 0.05).unwrap_err(),
             FrailtyError::Variance

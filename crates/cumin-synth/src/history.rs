@@ -1,12 +1,13 @@
 //! One child's life from six months before birth to the 18th birthday: where they live,
 //! and every referral with what came of it.
 
+use crate::frailty::Frailty;
 use crate::params::SimParams;
+use cumin_census::date::is_leap_year;
 use cumin_census::{Date, Sex};
 use rand::RngExt;
-use rand_chacha::ChaCha8Rng;
-use crate::frailty::Frailty;
 use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, LogNormal};
 
 /// Days in the pre-birth period during which a referral is "pre-birth" (Jay et al.).
@@ -96,8 +97,23 @@ impl Birthdays {
     /// The birthdays of a child born on `dob`.
     pub fn new(dob: Date) -> Birthdays {
         let mut at = [dob; 19];
-        for (k, b) in at.iter_mut().enumerate().skip(1) {
-            *b = birthday(dob, k as i32);
+        let (y, m, d) = dob.to_ymd();
+        if m == 2 && d == 29 {
+            for (k, b) in at.iter_mut().enumerate().skip(1) {
+                *b = birthday(dob, k as i32);
+            }
+            return Birthdays { at };
+        }
+        // Every child is simulated, so this runs tens of millions of times: step a year at
+        // a time, adding the leap day when the year ahead holds a 29 February.
+        for k in 1..19 {
+            let from_year = y + k as i32 - 1;
+            let leap_ahead = if m <= 2 {
+                is_leap_year(from_year)
+            } else {
+                is_leap_year(from_year + 1)
+            };
+            at[k] = at[k - 1].add_days(365 + i32::from(leap_ahead));
         }
         Birthdays { at }
     }
@@ -498,5 +514,14 @@ mod tests {
     fn birthdays_handle_leap_days() {
         assert_eq!(birthday(Date::ymd(2012, 2, 29), 1), Date::ymd(2013, 3, 1));
         assert_eq!(birthday(Date::ymd(2012, 2, 29), 4), Date::ymd(2016, 2, 29));
+        // The stepped table agrees with the calendar for every day of four years.
+        let mut dob = Date::ymd(2010, 1, 1);
+        while dob < Date::ymd(2014, 1, 1) {
+            let table = Birthdays::new(dob);
+            for k in 0..19 {
+                assert_eq!(table.at[k], birthday(dob, k as i32), "{dob} + {k}");
+            }
+            dob = dob.add_days(1);
+        }
     }
 }

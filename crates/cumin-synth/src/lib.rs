@@ -207,7 +207,11 @@ impl Simulation {
             None
         };
         let mut true_ids = if options.true_ids {
-            Some(write::TrueIdsOut::create(out, options.csv, options.parquet)?)
+            Some(write::TrueIdsOut::create(
+                out,
+                options.csv,
+                options.parquet,
+            )?)
         } else {
             None
         };
@@ -223,13 +227,20 @@ impl Simulation {
             "writing extract",
             Some((p.last_census_year - p.first_census_year + 1) as u64),
         );
-        for year in (p.first_census_year..=p.last_census_year).map(CensusYear) {
-            let refs = extract::rows_of_year(&self.children, &ids, year);
+        let (first, last) = (
+            CensusYear(p.first_census_year),
+            CensusYear(p.last_census_year),
+        );
+        let by_year = extract::rows_by_year(&self.children, &ids, first, last);
+        for (year, mut refs) in (first.0..=last.0).map(CensusYear).zip(by_year) {
+            // Within a year, rows go by LA, LA child ID and referral date.
+            refs.par_sort_unstable();
             let ctx = extract::YearContext::new(p, year);
             let rendered: Vec<(write::Batch, QuirkCounts, Vec<u64>)> = refs
                 .par_chunks(BATCH)
                 .map(|chunk| {
-                    let mut batch = write::BatchBuilder::new(chunk.len());
+                    let mut batch =
+                        write::BatchBuilder::new(chunk.len(), options.csv, options.parquet);
                     let mut qc = QuirkCounts::default();
                     let mut truth = Vec::new();
                     for r in chunk {

@@ -321,7 +321,10 @@ mod tests {
         assert_eq!(names.len(), Quirk::ALL.len());
         assert_eq!(tags.len(), Quirk::ALL.len());
         for (name, r) in QuirkRates::default().rates() {
-            assert!(r > 0.0 && r < 1.0, "{name} = {r}: every quirk is on by default");
+            assert!(
+                r > 0.0 && r < 1.0,
+                "{name} = {r}: every quirk is on by default"
+            );
         }
         assert!(QuirkRates::none().rates().iter().all(|(_, r)| *r == 0.0));
     }

@@ -243,10 +243,7 @@ impl Tally {
                 }
             }
         }
-        Some(JayTruth {
-            bands,
-            cum_inc,
-        })
+        Some(JayTruth { bands, cum_inc })
     }
 }
 

@@ -14,8 +14,9 @@ use arrow::datatypes::{DataType, Field, Schema};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_writer::{ArrowRowGroupWriterFactory, compute_leaves};
 use parquet::basic::Compression;
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::file::writer::SerializedFileWriter;
+use parquet::schema::types::ColumnPath;
 use rayon::prelude::*;
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -124,16 +125,17 @@ pub struct Batch {
 
 /// Builds a [`Batch`] row by row.
 pub struct BatchBuilder {
-    csv: Vec<u8>,
+    csv: Option<Vec<u8>>,
     builders: Vec<Builder>,
     field: Vec<u8>,
     rows: usize,
 }
 
 impl BatchBuilder {
-    /// A builder for about `rows` rows.
-    pub fn new(rows: usize) -> BatchBuilder {
+    /// A builder for about `rows` rows, making CSV text and/or Arrow columns.
+    pub fn new(rows: usize, csv: bool, arrow: bool) -> BatchBuilder {
         let builders = (0..N_COLUMNS)
+            .filter(|_| arrow)
             .map(|i| match column_type(i) {
                 DataType::UInt16 => Builder::U16(UInt16Builder::with_capacity(rows)),
                 DataType::UInt8 => Builder::U8(UInt8Builder::with_capacity(rows)),
@@ -142,7 +144,7 @@ impl BatchBuilder {
             })
             .collect();
         BatchBuilder {
-            csv: Vec::with_capacity(rows * 160),
+            csv: csv.then(|| Vec::with_capacity(rows * 128)),
             builders,
             field: Vec::with_capacity(32),
             rows: 0,
@@ -151,24 +153,30 @@ impl BatchBuilder {
 
     /// Adds one row.
     pub fn push(&mut self, row: &Row) {
-        for (i, (cell, builder)) in row.iter().zip(&mut self.builders).enumerate() {
-            self.field.clear();
-            cell.push_text(&mut self.field);
-            debug_assert!(
-                !self.field.iter().any(|b| matches!(b, b',' | b'"' | b'\n')),
-                "no written value needs CSV quoting"
-            );
-            self.csv.extend_from_slice(&self.field);
-            self.csv.push(if i + 1 == N_COLUMNS { b'\n' } else { b',' });
+        if let Some(csv) = &mut self.csv {
+            for (i, cell) in row.iter().enumerate() {
+                let at = csv.len();
+                cell.push_text(csv);
+                debug_assert!(
+                    !csv[at..].iter().any(|b| matches!(b, b',' | b'"' | b'\n')),
+                    "no written value needs CSV quoting"
+                );
+                csv.push(if i + 1 == N_COLUMNS { b'\n' } else { b',' });
+            }
+        }
+        for (cell, builder) in row.iter().zip(&mut self.builders) {
             let int = cell.int();
             match builder {
-                Builder::Text(b) => {
-                    if matches!(cell, Cell::Null) {
-                        b.append_null();
-                    } else {
+                Builder::Text(b) => match cell {
+                    Cell::Null => b.append_null(),
+                    Cell::Str(s) => b.append_value(s),
+                    Cell::Text(s) => b.append_value(s.as_str()),
+                    Cell::Int(_) | Cell::Date(_) => {
+                        self.field.clear();
+                        cell.push_text(&mut self.field);
                         b.append_value(std::str::from_utf8(&self.field).expect("ASCII"));
                     }
-                }
+                },
                 Builder::U8(b) => b.append_option(int.map(|v| v as u8)),
                 Builder::U16(b) => b.append_option(int.map(|v| v as u16)),
                 Builder::I16(b) => b.append_option(int.map(|v| v as i16)),
@@ -192,7 +200,7 @@ impl BatchBuilder {
             })
             .collect();
         Batch {
-            csv: self.csv,
+            csv: self.csv.unwrap_or_default(),
             columns,
             rows: self.rows,
         }
@@ -246,14 +254,22 @@ impl ParquetOut {
     /// Creates the file for rows of `schema`.
     pub fn create(path: &Path, schema: Arc<Schema>) -> Result<ParquetOut, WriteError> {
         let f = File::create(path).map_err(io(path))?;
-        let props = WriterProperties::builder()
+        let mut props = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
-            .set_created_by("cumin-synth".to_owned())
-            .build();
-        let (writer, factory) =
-            ArrowWriter::try_new(BufWriter::with_capacity(1 << 20, f), schema.clone(), Some(props))
-                .and_then(ArrowWriter::into_serialized_writer)
-                .map_err(pq(path))?;
+            .set_statistics_enabled(EnabledStatistics::Chunk)
+            .set_created_by("cumin-synth".to_owned());
+        // Identifiers are nearly unique: a dictionary would only be built to be dropped.
+        for name in [COLUMNS[col::LA_CHILD_ID], COLUMNS[col::PMR]] {
+            props = props.set_column_dictionary_enabled(ColumnPath::from(name), false);
+        }
+        let props = props.build();
+        let (writer, factory) = ArrowWriter::try_new(
+            BufWriter::with_capacity(1 << 20, f),
+            schema.clone(),
+            Some(props),
+        )
+        .and_then(ArrowWriter::into_serialized_writer)
+        .map_err(pq(path))?;
         Ok(ParquetOut {
             path: path.to_owned(),
             writer,
@@ -363,7 +379,10 @@ impl TrueIdsOut {
         if let Some(p) = &mut self.parquet {
             let n = children.len();
             let mut rows = UInt64Builder::with_capacity(n);
-            rows.append_values(&(first..first + n as u64).collect::<Vec<_>>(), &vec![true; n]);
+            rows.append_values(
+                &(first..first + n as u64).collect::<Vec<_>>(),
+                &vec![true; n],
+            );
             let mut year = UInt16Builder::with_capacity(n);
             year.append_value_n(census_year as u16, n);
             let mut child = UInt64Builder::with_capacity(n);

@@ -169,12 +169,20 @@ fn every_quirk_appears_at_its_configured_rate_and_the_files_show_it() {
         .filter(|&i| x.get(i, "PupilMatchingRefAnonymous").is_empty())
         .count() as u64;
     let mut with_total = 0;
-    for (age, at) in truth["quirks"]["pmr_by_age"].as_array().unwrap().iter().enumerate() {
+    for (age, at) in truth["quirks"]["pmr_by_age"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+    {
         let rows = at["rows"].as_u64().unwrap();
         let with = at["with_pmr"].as_u64().unwrap();
         with_total += with;
         let rate = p.p_ever_pmr * p.p_row_pmr_by_age[age];
-        assert!(within_binomial(with, rows, rate, 4.0), "age {age}: {with} of {rows}");
+        assert!(
+            within_binomial(with, rows, rate, 4.0),
+            "age {age}: {with} of {rows}"
+        );
     }
     assert_eq!(without, x.rows.len() as u64 - with_total);
 }
@@ -205,14 +213,20 @@ fn without_quirks_every_value_is_clean_and_every_row_has_its_pmr() {
         }
         for c in DATES {
             let v = x.get(i, c);
-            assert!(v.is_empty() || Date::parse(v).is_some_and(|d| d.year() > 1990), "{c} = {v:?}");
+            assert!(
+                v.is_empty() || Date::parse(v).is_some_and(|d| d.year() > 1990),
+                "{c} = {v:?}"
+            );
         }
         las_of_id
             .entry(x.get(i, "LAchildID_Anon"))
             .or_default()
             .insert(x.get(i, "LA"));
     }
-    assert!(las_of_id.values().all(|l| l.len() == 1), "IDs unique nationally");
+    assert!(
+        las_of_id.values().all(|l| l.len() == 1),
+        "IDs unique nationally"
+    );
 }
 
 #[test]
@@ -236,7 +250,9 @@ fn pmr_on_early_rows_can_be_made_to_depend_on_later_moves() {
         let mut last_la: HashMap<u64, (i32, &str)> = HashMap::new();
         for i in 0..x.rows.len() {
             let year: i32 = x.get(i, "ACADYR")[..4].parse::<i32>().unwrap() + 1;
-            let e = last_la.entry(x.true_child[i]).or_insert((year, x.get(i, "LA")));
+            let e = last_la
+                .entry(x.true_child[i])
+                .or_insert((year, x.get(i, "LA")));
             if year >= e.0 {
                 *e = (year, x.get(i, "LA"));
             }

@@ -48,7 +48,11 @@ impl Extract {
         let mut true_child = Vec::with_capacity(rows.len());
         for (i, rec) in t.records().enumerate() {
             let rec = rec.unwrap();
-            assert_eq!(rec[0].parse::<usize>().unwrap(), i + 1, "rows numbered from 1");
+            assert_eq!(
+                rec[0].parse::<usize>().unwrap(),
+                i + 1,
+                "rows numbered from 1"
+            );
             true_child.push(rec[2].parse().unwrap());
         }
         assert_eq!(true_child.len(), rows.len(), "a true child for every row");
