@@ -562,6 +562,9 @@ fn spoil_date(
     if missing {
         return Cell::Null;
     }
+    if !(corrupt || ancient) {
+        return Cell::Date(d);
+    }
     let (y, mo, day) = d.to_ymd();
     if corrupt {
         return Cell::Text(match flips.pick(Quirk::CorruptDate, field, 4) {

@@ -86,23 +86,24 @@ pub fn birthday(dob: Date, years: i32) -> Date {
     Date::from_ymd(y + years, m, d).unwrap_or_else(|| Date::ymd(y + years, 3, 1))
 }
 
-/// A child's birthdays: `at[k]` is the `k`th (0 = the day of birth), up to the 18th.
+/// A child's birthdays as day numbers: `days[k]` is the `k`th (0 = the day of birth), up
+/// to the 18th.
 #[derive(Clone, Copy, Debug)]
 pub struct Birthdays {
-    /// Birthdays 0..=18.
-    pub at: [Date; 19],
+    /// Birthdays 0..=18, days since 1970-01-01.
+    pub days: [i32; 19],
 }
 
 impl Birthdays {
     /// The birthdays of a child born on `dob`.
     pub fn new(dob: Date) -> Birthdays {
-        let mut at = [dob; 19];
+        let mut days = [dob.days(); 19];
         let (y, m, d) = dob.to_ymd();
         if m == 2 && d == 29 {
-            for (k, b) in at.iter_mut().enumerate().skip(1) {
-                *b = birthday(dob, k as i32);
+            for (k, b) in days.iter_mut().enumerate().skip(1) {
+                *b = birthday(dob, k as i32).days();
             }
-            return Birthdays { at };
+            return Birthdays { days };
         }
         // Every child is simulated, so this runs tens of millions of times: step a year at
         // a time, adding the leap day when the year ahead holds a 29 February.
@@ -113,14 +114,19 @@ impl Birthdays {
             } else {
                 is_leap_year(from_year + 1)
             };
-            at[k] = at[k - 1].add_days(365 + i32::from(leap_ahead));
+            days[k] = days[k - 1] + 365 + i32::from(leap_ahead);
         }
-        Birthdays { at }
+        Birthdays { days }
+    }
+
+    /// The `k`th birthday.
+    pub fn at(&self, k: usize) -> Date {
+        Date::from_days(self.days[k]).expect("birthdays of simulated children are in range")
     }
 
     /// The 18th birthday.
     pub fn eighteenth(&self) -> Date {
-        self.at[18]
+        self.at(18)
     }
 }
 
@@ -132,18 +138,18 @@ fn next_event(
     from: Date,
     rate: impl Fn(usize) -> f64,
 ) -> Option<Date> {
-    let bd = &birthdays.at;
+    let bd = &birthdays.days;
     let mut need: f64 = -rng.random::<f64>().max(f64::MIN_POSITIVE).ln();
-    let mut t = from.max(bd[0]);
+    let mut t = from.days().max(bd[0]);
     // The age-year holding `t`: the last birthday on or before it.
     let mut age = bd.partition_point(|b| *b <= t) - 1;
     while age < 18 {
         let next_birthday = bd[age + 1];
         let per_day = rate(age) / 365.25;
-        let span = f64::from(next_birthday.days_since(t));
+        let span = f64::from(next_birthday - t);
         if per_day * span >= need {
             let days = (need / per_day).floor() as i32;
-            return Some(t.add_days(days));
+            return Date::from_days(t + days);
         }
         need -= per_day * span;
         t = next_birthday;
@@ -242,7 +248,7 @@ impl<'a> Model<'a> {
     /// Where a child lives from six months before birth to 18, drawn from its own stream.
     fn stints(&self, rng: &mut ChaCha8Rng, birthdays: &Birthdays) -> Vec<Stint> {
         let p = self.params;
-        let dob = birthdays.at[0];
+        let dob = birthdays.at(0);
         let mut stints = vec![Stint {
             la: self.la_code(pick_cumulative(rng, &self.la_cumulative)),
             from: dob.add_days(-PREBIRTH_DAYS),
@@ -502,7 +508,7 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(3);
         let n = 100_000;
         let before_one = (0..n)
-            .filter(|_| next_event(&mut rng, &b, dob, |_| 0.5).is_some_and(|d| d < b.at[1]))
+            .filter(|_| next_event(&mut rng, &b, dob, |_| 0.5).is_some_and(|d| d < b.at(1)))
             .count();
         let share = before_one as f64 / f64::from(n);
         let want = 1.0 - (-0.5f64 * 365.0 / 365.25).exp();
@@ -519,7 +525,7 @@ mod tests {
         while dob < Date::ymd(2014, 1, 1) {
             let table = Birthdays::new(dob);
             for k in 0..19 {
-                assert_eq!(table.at[k], birthday(dob, k as i32), "{dob} + {k}");
+                assert_eq!(table.at(k), birthday(dob, k as i32), "{dob} + {k}");
             }
             dob = dob.add_days(1);
         }

@@ -153,18 +153,29 @@ impl BatchBuilder {
 
     /// Adds one row.
     pub fn push(&mut self, row: &Row) {
-        if let Some(csv) = &mut self.csv {
-            for (i, cell) in row.iter().enumerate() {
+        let mut builders = self.builders.iter_mut();
+        for (i, cell) in row.iter().enumerate() {
+            // A cell is formatted once: into the CSV line when there is one, and the
+            // Arrow column takes the same bytes.
+            let text: &[u8] = if let Some(csv) = &mut self.csv {
                 let at = csv.len();
                 cell.push_text(csv);
-                debug_assert!(
-                    !csv[at..].iter().any(|b| matches!(b, b',' | b'"' | b'\n')),
-                    "no written value needs CSV quoting"
-                );
                 csv.push(if i + 1 == N_COLUMNS { b'\n' } else { b',' });
-            }
-        }
-        for (cell, builder) in row.iter().zip(&mut self.builders) {
+                &csv[at..csv.len() - 1]
+            } else if matches!(cell, Cell::Int(_) | Cell::Date(_)) {
+                self.field.clear();
+                cell.push_text(&mut self.field);
+                &self.field
+            } else {
+                &[]
+            };
+            debug_assert!(
+                !text.iter().any(|b| matches!(b, b',' | b'"' | b'\n')),
+                "no written value needs CSV quoting"
+            );
+            let Some(builder) = builders.next() else {
+                continue;
+            };
             let int = cell.int();
             match builder {
                 Builder::Text(b) => match cell {
@@ -172,9 +183,7 @@ impl BatchBuilder {
                     Cell::Str(s) => b.append_value(s),
                     Cell::Text(s) => b.append_value(s.as_str()),
                     Cell::Int(_) | Cell::Date(_) => {
-                        self.field.clear();
-                        cell.push_text(&mut self.field);
-                        b.append_value(std::str::from_utf8(&self.field).expect("ASCII"));
+                        b.append_value(std::str::from_utf8(text).expect("ASCII"));
                     }
                 },
                 Builder::U8(b) => b.append_option(int.map(|v| v as u8)),
