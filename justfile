@@ -19,3 +19,7 @@ demo:
 # Regenerate the bundled demo extract
 demo-fixture:
     scripts/make-demo-fixture.sh
+
+# Time and peak memory of `cumin simulate` at scales 0.02 and 1.0 (docs/benchmarks.md)
+bench-simulate:
+    scripts/bench-simulate.sh

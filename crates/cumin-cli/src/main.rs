@@ -124,12 +124,33 @@ struct SimulateArgs {
     /// TOML file of simulation parameters (flags override it).
     #[arg(long)]
     params: Option<PathBuf>,
-    /// Drop the identifier quirks (PMR on every row; one LA child ID per LA).
+    /// Drop every quirk (PMR on every row, IDs unique nationally, clean values).
     #[arg(long)]
     no_quirks: bool,
     /// Write the true child on every row (no linkage error at all).
     #[arg(long)]
     perfect_ids: bool,
+    /// Frailty form: gamma, lognormal or mixture (mean 1, variance `frailty_variance`).
+    #[arg(long, value_parser = parse_frailty)]
+    frailty: Option<cumin_synth::FrailtyForm>,
+    /// Extract format(s): csv, parquet or both.
+    #[arg(long, default_value = "both", value_parser = ["csv", "parquet", "both"])]
+    format: String,
+    /// Also write true_ids.csv / .parquet: the true child of every written row (truth,
+    /// for measuring linkage; never give it to an estimator).
+    #[arg(long)]
+    write_true_ids: bool,
+}
+
+fn parse_frailty(s: &str) -> Result<cumin_synth::FrailtyForm, String> {
+    match s {
+        "gamma" => Ok(cumin_synth::FrailtyForm::Gamma),
+        "lognormal" => Ok(cumin_synth::FrailtyForm::Lognormal),
+        "mixture" => Ok(cumin_synth::FrailtyForm::Mixture),
+        _ => Err(format!(
+            "unknown frailty form {s:?}: use gamma, lognormal or mixture"
+        )),
+    }
 }
 
 fn main() {
@@ -254,14 +275,22 @@ fn simulate(a: &SimulateArgs, bars: &progress::Bars, quiet: bool) -> Result<()> 
     if let Some(s) = a.seed {
         params.seed = s;
     }
+    if let Some(f) = a.frailty {
+        params.frailty = f;
+    }
     params.quirks &= !a.no_quirks;
     params.perfect_ids |= a.perfect_ids;
     if a.out.is_file() {
         bail!("--out {} is a file; give a folder", a.out.display());
     }
+    let options = cumin_synth::WriteOptions {
+        csv: a.format != "parquet",
+        parquet: a.format != "csv",
+        true_ids: a.write_true_ids,
+    };
     let sim = cumin_synth::simulate(&params, bars)?;
     let summary = sim
-        .write(&a.out, bars)
+        .write_with(&a.out, options, bars)
         .with_context(|| format!("writing the extract to {}", a.out.display()))?;
     if !quiet {
         let t = sim.tally.truth();

@@ -3,11 +3,15 @@
 //! An episode leaves one row in every census year in which it is open, showing what was
 //! known by that year's census date (31 March): a later closure, plan or outcome is
 //! blank in earlier rows. Identifiers are what the data really carry: an LA child ID per
-//! LA stay, and a PMR on some rows only (mostly from school age).
+//! LA stay, and a PMR on some rows only (mostly from school age). With quirks on, rows
+//! hold the faults of real extracts ([`crate::quirks`]).
 
-use crate::history::{Child, REFERRAL_SOURCES};
+use crate::cell::{Cell, Short};
+use crate::history::{Child, REFERRAL_SOURCES, TrueEpisode};
 use crate::params::SimParams;
-use cumin_census::{CensusYear, Date, ETHNICITY_CODES, Ethnicity};
+use crate::quirks::{Quirk, QuirkCounts, QuirkRates};
+use cumin_census::{CensusYear, Date, ETHNICITY_CODES, Ethnicity, Sex};
+use rayon::prelude::*;
 
 /// A 64-bit mix of its inputs (SplitMix64 finaliser), for per-row coin flips that do not
 /// depend on the order rows are produced in.
@@ -27,95 +31,110 @@ pub fn coin(parts: &[u64]) -> f64 {
     (mix(parts) >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// Identifiers assigned to children, after simulation, in child order.
+/// No LA child ID: the stint holds no row of the extract, so no LA recorded the child.
+pub const NO_ID: u32 = u32::MAX;
+
+/// LA child ID numbers from here on are unique nationally; below it, every LA issues the
+/// same numbers (each from 0), so their text recurs in other LAs.
+const UNIQUE_ID_BASE: u32 = 500_000_000;
+
+/// LA child IDs of the kept children, one per (child, stint).
 #[derive(Clone, Debug, Default)]
 pub struct Identifiers {
-    /// LA child ID number of each (child, stint), flattened; see `offset`.
+    /// LA child ID number of each (child, stint), flattened; see `offset`. [`NO_ID`] for
+    /// stints with no row.
     pub la_id: Vec<u32>,
     /// Start of each child's stints in `la_id`.
     pub offset: Vec<u32>,
+    /// IDs (keys in the extract) whose text is also another LA's key.
+    pub recurring: u64,
 }
 
-/// Assigns LA child IDs: each LA numbers the children it records from 0, so the same
-/// number recurs in other LAs (IDs are unique only within an LA). With quirks on, a
-/// child gets a new ID at every move; without, one ID per LA.
-pub fn assign_ids(children: &[Child], params: &SimParams) -> Identifiers {
-    let mut next = vec![0u32; 1000];
+impl Identifiers {
+    /// The ID of child `child`'s stint `stint`.
+    pub fn of(&self, child: usize, stint: u16) -> u32 {
+        self.la_id[self.offset[child] as usize + usize::from(stint)]
+    }
+}
+
+/// Assigns LA child IDs, child by child: an LA issues an ID when it first records a child
+/// (a stint holding a row); a child who comes back to an LA may get its old ID or, with
+/// the `new_la_id_on_return` quirk, a new one. Counts the ID quirks and the children whose
+/// rows give a birth year decades early.
+pub fn assign_ids(
+    children: &[Child],
+    params: &SimParams,
+    rates: &QuirkRates,
+    counts: &mut QuirkCounts,
+) -> Identifiers {
+    let data_end = CensusYear(params.last_census_year).end();
+    let mut shared_next = vec![0u32; 1000];
+    let mut unique_next = UNIQUE_ID_BASE;
     let mut ids = Identifiers::default();
     for c in children {
-        ids.offset.push(ids.la_id.len() as u32);
         let start = ids.la_id.len();
-        for (s, stint) in c.stints.iter().enumerate() {
-            let earlier = (!params.quirks)
-                .then(|| c.stints[..s].iter().position(|x| x.la == stint.la))
-                .flatten();
-            let id = if let Some(k) = earlier {
-                ids.la_id[start + k]
-            } else {
-                let n = &mut next[usize::from(stint.la)];
+        ids.offset.push(start as u32);
+        ids.la_id.resize(start + c.stints.len(), NO_ID);
+        let salt = [params.seed, c.index];
+        // Only rows written after birth carry a birth year to spoil.
+        let born_row = c
+            .episodes
+            .iter()
+            .any(|e| CensusYear::containing(e.closure.min(data_end)).end() >= c.dob);
+        if born_row {
+            counts.chance(
+                Quirk::AgeOver25,
+                coin(&[salt[0], salt[1], Quirk::AgeOver25.tag()]) < rates.age_over_25,
+            );
+        }
+        // Kept children hold only episodes with rows (see `crate::kept_episode`).
+        for e in &c.episodes {
+            let s = usize::from(e.stint);
+            if ids.la_id[start + s] != NO_ID {
+                continue;
+            }
+            let la = c.stints[s].la;
+            let earlier = (0..s).find(|&k| c.stints[k].la == la && ids.la_id[start + k] != NO_ID);
+            if let Some(k) = earlier {
+                let tag = Quirk::NewLaIdOnReturn.tag();
+                let new = coin(&[salt[0], salt[1], s as u64, tag]) < rates.new_la_id_on_return;
+                if !counts.chance(Quirk::NewLaIdOnReturn, new) {
+                    ids.la_id[start + s] = ids.la_id[start + k];
+                    continue;
+                }
+            }
+            let tag = Quirk::LaIdReuse.tag();
+            let shared = coin(&[salt[0], salt[1], s as u64, tag]) < rates.la_id_reuse;
+            ids.la_id[start + s] = if counts.chance(Quirk::LaIdReuse, shared) {
+                let n = &mut shared_next[usize::from(la)];
                 *n += 1;
                 *n - 1
+            } else {
+                unique_next += 1;
+                unique_next - 1
             };
-            ids.la_id.push(id);
         }
     }
+    // Shared number k is held by every LA that issued more than k shared IDs, so it
+    // recurs unless only the LA that issued the most got that far.
+    let mut issued: Vec<u64> = shared_next.iter().map(|&n| u64::from(n)).collect();
+    issued.sort_unstable_by(|a, b| b.cmp(a));
+    let total: u64 = issued.iter().sum();
+    ids.recurring = if issued[1] == 0 {
+        0
+    } else {
+        total - (issued[0] - issued[1])
+    };
     ids
 }
 
-/// The text of an LA child ID number: a bijection of 0..10^7 so IDs look arbitrary.
-pub fn la_id_text(n: u32) -> String {
-    let v = (u64::from(n) * 7_654_321 + 1_234_567) % 10_000_000;
-    format!("{v:07}")
+/// The text of an LA child ID number: a bijection of 0..10^9, so IDs look arbitrary.
+pub fn la_id_text(n: u32) -> Short {
+    let v = (u64::from(n) * 7_654_321 + 1_234_567) % 1_000_000_000;
+    Short::format(format_args!("{v:09}"))
 }
 
-/// One row of the extract, typed.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ExtractRow {
-    /// Census year.
-    pub census_year: CensusYear,
-    /// LA code.
-    pub la: u16,
-    /// LA child ID.
-    pub la_child_id: String,
-    /// PMR, if the row carries one.
-    pub pmr: Option<String>,
-    /// 1 male, 2 female.
-    pub gender: u8,
-    /// Ethnicity code.
-    pub ethnicity: &'static str,
-    /// Month of birth (missing before birth).
-    pub birth_month: Option<u8>,
-    /// Year of birth (missing before birth).
-    pub birth_year: Option<i16>,
-    /// Expected date of birth (rows before birth).
-    pub expected_dob: Option<Date>,
-    /// Referral date.
-    pub referral: Date,
-    /// Closure date, if closed by the census date.
-    pub closure: Option<Date>,
-    /// Referral source code.
-    pub referral_source: &'static str,
-    /// 1 if closed with no further action at referral.
-    pub nfa: u8,
-    /// Primary need code number.
-    pub primary_need: u8,
-    /// Reason for closure number, if closed.
-    pub reason: Option<u8>,
-    /// Assessment start.
-    pub assessment: Option<Date>,
-    /// Section 47 start.
-    pub s47: Option<Date>,
-    /// Initial conference.
-    pub icpc: Option<Date>,
-    /// Plan start.
-    pub cpp_start: Option<Date>,
-    /// Plan end.
-    pub cpp_end: Option<Date>,
-    /// IDACI decile.
-    pub idaci: u8,
-}
-
-/// Where a row comes from: child (position in the kept list) and episode.
+/// Where a row comes from. Ordered as rows are written within a census year.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct RowRef {
     /// Sort key: LA.
@@ -124,103 +143,444 @@ pub struct RowRef {
     pub la_id: u32,
     /// Sort key: referral day.
     pub referral: i32,
-    /// Child position.
+    /// Child position among the kept children.
     pub child: u32,
     /// Episode position within the child.
     pub episode: u16,
 }
 
-/// Whether an episode is open at some point in a census year.
-pub fn open_in(referral: Date, closure: Date, year: CensusYear) -> bool {
-    referral <= year.end() && closure >= year.start()
-}
-
-/// The rows of one census year, in (LA, LA child ID, referral) order.
-pub fn rows_of_year(children: &[Child], ids: &Identifiers, year: CensusYear) -> Vec<RowRef> {
-    let mut rows = Vec::new();
-    for (ci, c) in children.iter().enumerate() {
-        for (ei, e) in c.episodes.iter().enumerate() {
-            if open_in(e.referral, e.closure, year) {
-                let stint = usize::from(e.stint);
-                rows.push(RowRef {
-                    la: c.stints[stint].la,
-                    la_id: ids.la_id[ids.offset[ci] as usize + stint],
-                    referral: e.referral.days(),
-                    child: ci as u32,
-                    episode: ei as u16,
-                });
+/// The rows of every census year from `first` to `last` (index 0 = `first`), unsorted:
+/// one pass over the children, rather than one per year.
+pub fn rows_by_year(
+    children: &[Child],
+    ids: &Identifiers,
+    first: CensusYear,
+    last: CensusYear,
+) -> Vec<Vec<RowRef>> {
+    const PART: usize = 1 << 16;
+    let years = (last.0 - first.0 + 1) as usize;
+    let parts: Vec<Vec<Vec<RowRef>>> = children
+        .par_chunks(PART)
+        .enumerate()
+        .map(|(p, chunk)| {
+            let mut rows = vec![Vec::new(); years];
+            for (i, c) in chunk.iter().enumerate() {
+                let ci = p * PART + i;
+                for (ei, e) in c.episodes.iter().enumerate() {
+                    let from = CensusYear::containing(e.referral).0.max(first.0);
+                    let to = CensusYear::containing(e.closure).0.min(last.0);
+                    for y in from..=to {
+                        rows[(y - first.0) as usize].push(RowRef {
+                            la: c.stints[usize::from(e.stint)].la,
+                            la_id: ids.of(ci, e.stint),
+                            referral: e.referral.days(),
+                            child: ci as u32,
+                            episode: ei as u16,
+                        });
+                    }
+                }
             }
+            rows
+        })
+        .collect();
+    let mut out: Vec<Vec<RowRef>> = (0..years)
+        .map(|y| Vec::with_capacity(parts.iter().map(|p| p[y].len()).sum()))
+        .collect();
+    for part in parts {
+        for (y, rows) in part.into_iter().enumerate() {
+            out[y].extend(rows);
         }
     }
-    rows.sort_unstable();
-    rows
+    out
 }
 
 /// The identifier a child carries with perfect identifiers.
-pub fn true_child_id(child: &Child) -> String {
-    format!("C{:09}", child.index)
+pub fn true_child_id(child: &Child) -> Short {
+    Short::format(format_args!("C{:09}", child.index))
 }
 
 /// The PMR of a child (pseudonymous, stable across LAs and years).
-pub fn pmr_text(params: &SimParams, child: &Child) -> String {
-    format!("P{:016X}", mix(&[params.seed, 0x0050_4D52, child.index]))
+pub fn pmr_text(params: &SimParams, child: &Child) -> Short {
+    Short::format(format_args!(
+        "P{:016X}",
+        mix(&[params.seed, 0x0050_4D52, child.index])
+    ))
 }
 
-/// Materialises one row.
-pub fn row(params: &SimParams, children: &[Child], r: RowRef, year: CensusYear) -> ExtractRow {
+/// Number of columns written.
+pub const N_COLUMNS: usize = 21;
+
+/// One written row.
+pub type Row = [Cell; N_COLUMNS];
+
+/// Positions of the columns in [`Row`] (names in `write::COLUMNS`).
+pub mod col {
+    #![allow(missing_docs)]
+    pub const ACADYR: usize = 0;
+    pub const LA: usize = 1;
+    pub const LA_CHILD_ID: usize = 2;
+    pub const PMR: usize = 3;
+    pub const GENDER: usize = 4;
+    pub const ETHNICITY: usize = 5;
+    pub const MONTH_OF_BIRTH: usize = 6;
+    pub const YEAR_OF_BIRTH: usize = 7;
+    pub const EXPECTED_DOB: usize = 8;
+    pub const REFERRAL: usize = 9;
+    pub const CLOSURE: usize = 10;
+    pub const REFERRAL_SOURCE: usize = 11;
+    pub const REFERRAL_NFA: usize = 12;
+    pub const PRIMARY_NEED: usize = 13;
+    pub const REASON: usize = 14;
+    pub const ASSESSMENT: usize = 15;
+    pub const S47: usize = 16;
+    pub const ICPC: usize = 17;
+    pub const CPP_START: usize = 18;
+    pub const CPP_END: usize = 19;
+    pub const IDACI: usize = 20;
+    /// The date columns.
+    pub const DATES: [usize; 8] = [
+        EXPECTED_DOB,
+        REFERRAL,
+        CLOSURE,
+        ASSESSMENT,
+        S47,
+        ICPC,
+        CPP_START,
+        CPP_END,
+    ];
+}
+
+/// What every row of one census year shares.
+pub struct YearContext<'a> {
+    /// Parameters.
+    pub params: &'a SimParams,
+    /// Quirk rates in force.
+    pub rates: QuirkRates,
+    /// The census year.
+    pub year: CensusYear,
+    /// Its text, `2012/13`.
+    pub year_text: Short,
+    /// Whether this year's data are poor.
+    pub poor: bool,
+}
+
+impl<'a> YearContext<'a> {
+    /// The context of `year`.
+    pub fn new(params: &'a SimParams, year: CensusYear) -> YearContext<'a> {
+        let rates = params.quirk_rates();
+        YearContext {
+            params,
+            poor: params.quirks && year.0 < rates.poor_data_before,
+            rates,
+            year,
+            year_text: Short::format(format_args!("{year}")),
+        }
+    }
+}
+
+/// Reason-for-closure `RC8` as extracts also spell it.
+const RC8_SPELLINGS: [&str; 5] = ["NFA", "nfa", " RC8", "rc 8", "No"];
+
+/// One row's coin flips: keyed by child, episode (its referral day) and census year,
+/// mixed once per row; each flip then costs one more finalising round.
+struct Flips {
+    row: u64,
+}
+
+impl Flips {
+    fn new(salt: [u64; 4]) -> Flips {
+        Flips { row: mix(&salt) }
+    }
+
+    fn bits(&self, q: u64, field: u64, draw: u64) -> u64 {
+        mix(&[
+            self.row ^ q.wrapping_mul(0xD6E8_FEB8_6659_FD93),
+            field << 8 | draw,
+        ])
+    }
+
+    fn coin(&self, q: Quirk, field: u64) -> f64 {
+        (self.bits(q.tag(), field, 0) >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// The PMR gap is not a [`Quirk`] with one rate: its chance depends on age.
+    fn pmr_coin(&self) -> f64 {
+        (self.bits(0x504D_52, 0, 0) >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    fn pick(&self, q: Quirk, field: u64, n: usize) -> usize {
+        (self.bits(q.tag(), field, 1) % n as u64) as usize
+    }
+}
+
+/// Materialises one row, with the quirks in force, counting each quirk's chances.
+pub fn render(
+    ctx: &YearContext<'_>,
+    children: &[Child],
+    r: RowRef,
+    counts: &mut QuirkCounts,
+) -> Row {
+    let p = ctx.params;
+    let rates = &ctx.rates;
     let c = &children[r.child as usize];
     let e = &c.episodes[usize::from(r.episode)];
-    let census_date = year.end();
+    let census_date = ctx.year.end();
     let known = |d: Option<Date>| d.filter(|d| *d <= census_date);
     let born = c.dob <= census_date;
-    let age_at_census = if born {
+    let age = if born {
         census_date.completed_years_since(c.dob).clamp(0, 17) as usize
     } else {
         0
     };
-    let salt = [params.seed, c.index, u64::from(r.episode), year.0 as u64];
-    let (la_child_id, pmr) = if params.perfect_ids {
+    let flips = Flips::new([p.seed, c.index, e.referral.days() as u64, ctx.year.0 as u64]);
+    let mut row: Row = [Cell::Null; N_COLUMNS];
+    row[col::ACADYR] = Cell::Text(ctx.year_text);
+    row[col::LA] = Cell::Int(i32::from(r.la));
+    let (la_child_id, pmr) = if p.perfect_ids {
         let id = true_child_id(c);
-        (id.clone(), Some(id))
+        (id, Some(id))
     } else {
-        let pmr_present = if params.quirks {
-            c.has_pmr
-                && coin(&[salt[0], salt[1], salt[2], salt[3], 1])
-                    < params.p_row_pmr_by_age[age_at_census]
-        } else {
-            true
-        };
-        (
-            la_id_text(r.la_id),
-            pmr_present.then(|| pmr_text(params, c)),
-        )
+        let present =
+            !p.quirks || c.has_pmr && flips.pmr_coin() < pmr_chance(p, c, age, census_date);
+        (la_id_text(r.la_id), present.then(|| pmr_text(p, c)))
+    };
+    counts.pmr_rows_by_age[age][0] += 1;
+    counts.pmr_rows_by_age[age][1] += u64::from(pmr.is_some());
+    row[col::LA_CHILD_ID] = Cell::Text(la_child_id);
+    row[col::PMR] = pmr.map_or(Cell::Null, Cell::Text);
+
+    row[col::GENDER] = Cell::Int(i32::from(sex_code(c.sex, &flips, rates, counts)));
+    row[col::ETHNICITY] = ethnicity(ctx, c, &flips, counts);
+    if born {
+        let (mut y, mut m, _) = c.dob.to_ymd();
+        if counts.chance(
+            Quirk::DriftBirthMonth,
+            flips.coin(Quirk::DriftBirthMonth, 0) < rates.drift_birth_month,
+        ) {
+            (y, m) = if flips.pick(Quirk::DriftBirthMonth, 0, 2) == 0 {
+                if m == 1 { (y - 1, 12) } else { (y, m - 1) }
+            } else if m == 12 {
+                (y + 1, 1)
+            } else {
+                (y, m + 1)
+            };
+        }
+        if coin(&[p.seed, c.index, Quirk::AgeOver25.tag()]) < rates.age_over_25 {
+            y -= 26 + (mix(&[p.seed, c.index, Quirk::AgeOver25.tag(), 1]) % 50) as i32;
+        }
+        row[col::MONTH_OF_BIRTH] = Cell::Int(m as i32);
+        row[col::YEAR_OF_BIRTH] = Cell::Int(y);
+    } else {
+        let noise = (mix(&[p.seed, c.index, 2]) % 29) as i32 - 14;
+        row[col::EXPECTED_DOB] = Cell::Date(c.dob.add_days(noise));
+    }
+    row[col::REFERRAL] = if poor_missing(ctx, &flips, 0, counts) {
+        Cell::Null
+    } else {
+        Cell::Date(e.referral)
     };
     let closure = known(Some(e.closure));
-    let code = &params.ethnicity_share[usize::from(c.ethnicity)].0;
-    let ethnicity = Ethnicity::from_code(code).map_or("OOTH", |e| ETHNICITY_CODES[e.index()]);
-    let (y, m, _) = c.dob.to_ymd();
-    let noise = (mix(&[salt[0], salt[1], 2]) % 29) as i32 - 14;
-    ExtractRow {
-        census_year: year,
-        la: r.la,
-        la_child_id,
-        pmr,
-        gender: c.sex.code(),
-        ethnicity,
-        birth_month: born.then_some(m as u8),
-        birth_year: born.then_some(y as i16),
-        expected_dob: (!born).then(|| c.dob.add_days(noise)),
-        referral: e.referral,
-        closure,
-        referral_source: REFERRAL_SOURCES[usize::from(e.source)],
-        nfa: u8::from(e.nfa),
-        primary_need: e.need,
-        reason: closure.map(|_| e.reason),
-        assessment: known(e.assessment),
-        s47: known(e.s47),
-        icpc: known(e.icpc),
-        cpp_start: known(e.cpp_start),
-        cpp_end: known(e.cpp_end),
-        idaci: c.decile,
+    row[col::CLOSURE] = closure.map_or(Cell::Null, Cell::Date);
+    row[col::REFERRAL_SOURCE] = Cell::Str(REFERRAL_SOURCES[usize::from(e.source)]);
+    row[col::REFERRAL_NFA] = if poor_missing(ctx, &flips, 1, counts) {
+        Cell::Null
+    } else {
+        referral_nfa(e, &flips, rates, counts)
+    };
+    row[col::PRIMARY_NEED] = if poor_missing(ctx, &flips, 2, counts) {
+        Cell::Null
+    } else {
+        primary_need(e, &flips, rates, counts)
+    };
+    if closure.is_some() {
+        row[col::REASON] = reason(e, &flips, rates, counts);
     }
+    row[col::ASSESSMENT] = known(e.assessment).map_or(Cell::Null, Cell::Date);
+    row[col::S47] = known(e.s47).map_or(Cell::Null, Cell::Date);
+    row[col::ICPC] = known(e.icpc).map_or(Cell::Null, Cell::Date);
+    row[col::CPP_START] = known(e.cpp_start).map_or(Cell::Null, Cell::Date);
+    row[col::CPP_END] = known(e.cpp_end).map_or(Cell::Null, Cell::Date);
+    row[col::IDACI] = Cell::Int(i32::from(c.decile));
+
+    if closure.is_some()
+        && counts.chance(
+            Quirk::ClosureBeforeReferral,
+            flips.coin(Quirk::ClosureBeforeReferral, 0) < rates.closure_before_referral,
+        )
+    {
+        let back = 1 + flips.pick(Quirk::ClosureBeforeReferral, 0, 90) as i32;
+        row[col::CLOSURE] = Cell::Date(e.referral.add_days(-back));
+    }
+    for (i, &k) in col::DATES.iter().enumerate() {
+        if let Cell::Date(d) = row[k] {
+            row[k] = spoil_date(d, &flips, i as u64, rates, counts);
+        }
+    }
+    row
+}
+
+/// The chance a row carries the PMR: by age at the census date, lower on early rows of
+/// children who will move LA when `pmr_mobility_dependence` is positive.
+fn pmr_chance(p: &SimParams, c: &Child, age: usize, census_date: Date) -> f64 {
+    let base = p.p_row_pmr_by_age[age];
+    if age >= 5 || p.pmr_mobility_dependence == 0.0 {
+        return base;
+    }
+    let moves_later = c.stints.iter().any(|s| s.from > census_date);
+    if moves_later {
+        (base * (1.0 - p.pmr_mobility_dependence)).clamp(0.0, 1.0)
+    } else {
+        base
+    }
+}
+
+fn sex_code(sex: Sex, flips: &Flips, rates: &QuirkRates, counts: &mut QuirkCounts) -> u8 {
+    if counts.chance(
+        Quirk::DriftSex,
+        flips.coin(Quirk::DriftSex, 0) < rates.drift_sex,
+    ) {
+        let other = if sex == Sex::Male { 2 } else { 1 };
+        [other, 0, 9][flips.pick(Quirk::DriftSex, 0, 3)]
+    } else {
+        sex.code()
+    }
+}
+
+fn poor_missing(
+    ctx: &YearContext<'_>,
+    flips: &Flips,
+    field: u64,
+    counts: &mut QuirkCounts,
+) -> bool {
+    ctx.poor
+        && counts.chance(
+            Quirk::PoorDataMissing,
+            flips.coin(Quirk::PoorDataMissing, field) < ctx.rates.poor_data_missing,
+        )
+}
+
+fn legacy(flips: &Flips, field: u64, rates: &QuirkRates, counts: &mut QuirkCounts) -> bool {
+    counts.chance(
+        Quirk::LegacySpelling,
+        flips.coin(Quirk::LegacySpelling, field) < rates.legacy_spelling,
+    )
+}
+
+fn ethnicity(ctx: &YearContext<'_>, c: &Child, flips: &Flips, counts: &mut QuirkCounts) -> Cell {
+    let rates = &ctx.rates;
+    if poor_missing(ctx, flips, 3, counts) {
+        return Cell::Null;
+    }
+    let shares = &ctx.params.ethnicity_share;
+    let mut index = usize::from(c.ethnicity);
+    if counts.chance(
+        Quirk::DriftEthnicity,
+        flips.coin(Quirk::DriftEthnicity, 0) < rates.drift_ethnicity,
+    ) {
+        index = (index + 1 + flips.pick(Quirk::DriftEthnicity, 0, shares.len() - 1)) % shares.len();
+    }
+    let code =
+        Ethnicity::from_code(&shares[index].0).map_or("OOTH", |e| ETHNICITY_CODES[e.index()]);
+    if !legacy(flips, 3, rates, counts) {
+        return Cell::Str(code);
+    }
+    match flips.pick(Quirk::LegacySpelling, 3, 3) {
+        0 if code == "WBRI" => Cell::Str("WBRT"),
+        0 | 1 => Cell::Text(Short::format(format_args!("{}", code.to_ascii_lowercase()))),
+        _ => Cell::Text(Short::format(format_args!(" {code} "))),
+    }
+}
+
+fn referral_nfa(
+    e: &TrueEpisode,
+    flips: &Flips,
+    rates: &QuirkRates,
+    counts: &mut QuirkCounts,
+) -> Cell {
+    let spellings = if e.nfa {
+        ["1", "Y", "true"]
+    } else {
+        ["0", "N", "false"]
+    };
+    if legacy(flips, 1, rates, counts) {
+        Cell::Str(spellings[1 + flips.pick(Quirk::LegacySpelling, 1, 2)])
+    } else {
+        Cell::Str(spellings[0])
+    }
+}
+
+const NEED_CODES: [&str; 10] = ["N0", "N1", "N2", "N3", "N4", "N5", "N6", "N7", "N8", "N9"];
+const NEED_LEGACY: [&str; 4] = ["A2", "A3", "A4", "A5"];
+
+fn primary_need(
+    e: &TrueEpisode,
+    flips: &Flips,
+    rates: &QuirkRates,
+    counts: &mut QuirkCounts,
+) -> Cell {
+    let need = usize::from(e.need);
+    if (2..=5).contains(&need) && legacy(flips, 2, rates, counts) {
+        Cell::Str(NEED_LEGACY[need - 2])
+    } else {
+        Cell::Str(NEED_CODES[need])
+    }
+}
+
+const REASON_CODES: [&str; 10] = [
+    "RC0", "RC1", "RC2", "RC3", "RC4", "RC5", "RC6", "RC7", "RC8", "RC9",
+];
+
+fn reason(e: &TrueEpisode, flips: &Flips, rates: &QuirkRates, counts: &mut QuirkCounts) -> Cell {
+    let r = usize::from(e.reason);
+    if !legacy(flips, 4, rates, counts) {
+        return Cell::Str(REASON_CODES[r]);
+    }
+    if r == 8 {
+        Cell::Str(RC8_SPELLINGS[flips.pick(Quirk::LegacySpelling, 4, RC8_SPELLINGS.len())])
+    } else if flips.pick(Quirk::LegacySpelling, 4, 2) == 0 {
+        Cell::Text(Short::format(format_args!("rc{r}")))
+    } else {
+        Cell::Text(Short::format(format_args!(" RC{r}")))
+    }
+}
+
+/// A date value as the extract holds it: usually itself; else blank, unreadable text, or
+/// a placeholder before 1930.
+fn spoil_date(
+    d: Date,
+    flips: &Flips,
+    field: u64,
+    rates: &QuirkRates,
+    counts: &mut QuirkCounts,
+) -> Cell {
+    // One draw decides between the three faults, so each has its own rate per value.
+    let u = flips.coin(Quirk::MissingDate, field);
+    let (m, c, a) = (rates.missing_date, rates.corrupt_date, rates.ancient_date);
+    let missing = counts.chance(Quirk::MissingDate, u < m);
+    let corrupt = counts.chance(Quirk::CorruptDate, (m..m + c).contains(&u));
+    let ancient = counts.chance(Quirk::AncientDate, (m + c..m + c + a).contains(&u));
+    if missing {
+        return Cell::Null;
+    }
+    if !(corrupt || ancient) {
+        return Cell::Date(d);
+    }
+    let (y, mo, day) = d.to_ymd();
+    if corrupt {
+        return Cell::Text(match flips.pick(Quirk::CorruptDate, field, 4) {
+            0 => Short::format(format_args!("31/02/{y}")),
+            1 => Short::format(format_args!("{y}-13-{day:02}")),
+            2 => Short::format(format_args!("{day:02}.{mo:02}.{y}")),
+            _ => Short::format(format_args!("{y}{mo:02}{day:02}")),
+        });
+    }
+    if ancient {
+        return match flips.pick(Quirk::AncientDate, field, 4) {
+            0 => Cell::Str("1900-01-01"),
+            1 => Cell::Str("1899-12-30"),
+            2 => Cell::Str("1753-01-01"),
+            _ => Cell::Text(Short::format(format_args!("{}-{mo:02}-{day:02}", y - 100))),
+        };
+    }
+    Cell::Date(d)
 }

@@ -1,11 +1,14 @@
 //! One child's life from six months before birth to the 18th birthday: where they live,
 //! and every referral with what came of it.
 
+use crate::frailty::Frailty;
 use crate::params::SimParams;
+use cumin_census::date::is_leap_year;
 use cumin_census::{Date, Sex};
 use rand::RngExt;
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution, Gamma, LogNormal};
+use rand_distr::{Distribution, LogNormal};
 
 /// Days in the pre-birth period during which a referral is "pre-birth" (Jay et al.).
 pub const PREBIRTH_DAYS: i32 = 186;
@@ -83,28 +86,74 @@ pub fn birthday(dob: Date, years: i32) -> Date {
     Date::from_ymd(y + years, m, d).unwrap_or_else(|| Date::ymd(y + years, 3, 1))
 }
 
+/// A child's birthdays as day numbers: `days[k]` is the `k`th (0 = the day of birth), up
+/// to the 18th.
+#[derive(Clone, Copy, Debug)]
+pub struct Birthdays {
+    /// Birthdays 0..=18, days since 1970-01-01.
+    pub days: [i32; 19],
+}
+
+impl Birthdays {
+    /// The birthdays of a child born on `dob`.
+    pub fn new(dob: Date) -> Birthdays {
+        let mut days = [dob.days(); 19];
+        let (y, m, d) = dob.to_ymd();
+        if m == 2 && d == 29 {
+            for (k, b) in days.iter_mut().enumerate().skip(1) {
+                *b = birthday(dob, k as i32).days();
+            }
+            return Birthdays { days };
+        }
+        // Every child is simulated, so this runs tens of millions of times: step a year at
+        // a time, adding the leap day when the year ahead holds a 29 February.
+        for k in 1..19 {
+            let from_year = y + k as i32 - 1;
+            let leap_ahead = if m <= 2 {
+                is_leap_year(from_year)
+            } else {
+                is_leap_year(from_year + 1)
+            };
+            days[k] = days[k - 1] + 365 + i32::from(leap_ahead);
+        }
+        Birthdays { days }
+    }
+
+    /// The `k`th birthday.
+    pub fn at(&self, k: usize) -> Date {
+        Date::from_days(self.days[k]).expect("birthdays of simulated children are in range")
+    }
+
+    /// The 18th birthday.
+    pub fn eighteenth(&self) -> Date {
+        self.at(18)
+    }
+}
+
 /// Draws the first time after `from` at which a piecewise-constant hazard fires: `rate(a)`
 /// per year over age-year `a` (birthday to birthday), up to the 18th birthday.
 fn next_event(
     rng: &mut ChaCha8Rng,
-    dob: Date,
+    birthdays: &Birthdays,
     from: Date,
     rate: impl Fn(usize) -> f64,
 ) -> Option<Date> {
+    let bd = &birthdays.days;
     let mut need: f64 = -rng.random::<f64>().max(f64::MIN_POSITIVE).ln();
-    let mut t = from.max(dob);
-    let end = birthday(dob, 18);
-    while t < end {
-        let age = t.completed_years_since(dob).clamp(0, 17);
-        let next_birthday = birthday(dob, age + 1).min(end);
-        let per_day = rate(age as usize) / 365.25;
-        let span = f64::from(next_birthday.days_since(t));
+    let mut t = from.days().max(bd[0]);
+    // The age-year holding `t`: the last birthday on or before it.
+    let mut age = bd.partition_point(|b| *b <= t) - 1;
+    while age < 18 {
+        let next_birthday = bd[age + 1];
+        let per_day = rate(age) / 365.25;
+        let span = f64::from(next_birthday - t);
         if per_day * span >= need {
             let days = (need / per_day).floor() as i32;
-            return Some(t.add_days(days));
+            return Date::from_days(t + days);
         }
         need -= per_day * span;
         t = next_birthday;
+        age += 1;
     }
     None
 }
@@ -141,8 +190,8 @@ pub struct Model<'a> {
     pub la_cumulative: Vec<f64>,
     /// Cumulative ethnicity shares.
     pub ethnicity_cumulative: Vec<f64>,
-    /// Gamma frailty (mean 1), if any variance.
-    pub frailty: Option<Gamma<f64>>,
+    /// Frailty (mean 1).
+    pub frailty: Frailty,
     /// Length of a child-in-need episode.
     pub cin_days: LogNormal<f64>,
     /// Length of a plan.
@@ -169,12 +218,13 @@ impl<'a> Model<'a> {
                 .collect::<Vec<f64>>()
         };
         let eth: Vec<f64> = params.ethnicity_share.iter().map(|(_, s)| *s).collect();
-        let v = params.frailty_variance;
         Model {
             params,
             la_cumulative: cumulative(&sizes),
             ethnicity_cumulative: cumulative(&eth),
-            frailty: (v > 0.0).then(|| Gamma::new(1.0 / v, v).expect("valid gamma")),
+            frailty: params
+                .frailty_distribution()
+                .expect("parameters are validated before a model is built"),
             cin_days: LogNormal::new(params.cin_median_days.ln(), 0.9).expect("valid lognormal"),
             cpp_days: LogNormal::new(params.cpp_median_days.ln(), 0.7).expect("valid lognormal"),
         }
@@ -185,24 +235,20 @@ impl<'a> Model<'a> {
         201 + i as u16
     }
 
-    /// Simulates one child of `cohort`.
-    pub fn child(&self, rng: &mut ChaCha8Rng, index: u64, cohort: i16) -> Child {
-        let p = self.params;
-        let first = Date::ymd(i32::from(cohort) - 1, 4, 1);
-        let days_in_year = Date::ymd(i32::from(cohort), 4, 1).days_since(first);
-        let dob = first.add_days(rng.random_range(0..days_in_year));
-        let sex = if rng.random::<f64>() < p.male_share {
-            Sex::Male
-        } else {
-            Sex::Female
-        };
-        let ethnicity = pick_cumulative(rng, &self.ethnicity_cumulative) as u8;
-        let decile = pick(rng, &p.decile_share) as u8 + 1;
-        let has_pmr = rng.random::<f64>() < p.p_ever_pmr;
-        let frailty = self.frailty.as_ref().map_or(1.0, |g| g.sample(rng));
-        let ratio = p.decile_referral_ratio[usize::from(decile - 1)] * frailty;
+    /// The random streams of child `index`: its life, and (apart, so that they are drawn
+    /// only for children who need them) its moves.
+    pub fn streams(&self, index: u64) -> (ChaCha8Rng, ChaCha8Rng) {
+        let mut life = ChaCha8Rng::seed_from_u64(self.params.seed);
+        life.set_stream(index);
+        let mut moves = life.clone();
+        moves.set_stream(index | 1 << 63);
+        (life, moves)
+    }
 
-        // Where the child lives.
+    /// Where a child lives from six months before birth to 18, drawn from its own stream.
+    fn stints(&self, rng: &mut ChaCha8Rng, birthdays: &Birthdays) -> Vec<Stint> {
+        let p = self.params;
+        let dob = birthdays.at(0);
         let mut stints = vec![Stint {
             la: self.la_code(pick_cumulative(rng, &self.la_cumulative)),
             from: dob.add_days(-PREBIRTH_DAYS),
@@ -216,7 +262,7 @@ impl<'a> Model<'a> {
             -(1.0 - q.min(0.999)).ln()
         };
         let mut t = dob;
-        while let Some(when) = next_event(rng, dob, t, move_rate) {
+        while let Some(when) = next_event(rng, birthdays, t, move_rate) {
             let current = stints.last().expect("at least one stint").la;
             let mut la = current;
             while la == current && p.n_las > 1 {
@@ -225,11 +271,42 @@ impl<'a> Model<'a> {
             stints.push(Stint { la, from: when });
             t = when.add_days(1);
         }
-        let stint_at = |d: Date| stints.iter().rposition(|s| s.from <= d).unwrap_or(0) as u16;
+        stints
+    }
 
-        // Referrals.
-        let mut episodes = Vec::new();
-        let eighteen = birthday(dob, 18);
+    /// Simulates child `index` of `cohort`. Children never referred get no stints: where
+    /// they live matters to nothing the extract or the truth holds.
+    pub fn child(&self, index: u64, cohort: i16) -> Child {
+        let p = self.params;
+        let (mut life, mut moves) = self.streams(index);
+        let rng = &mut life;
+        let first = Date::ymd(i32::from(cohort) - 1, 4, 1);
+        let days_in_year = Date::ymd(i32::from(cohort), 4, 1).days_since(first);
+        let dob = first.add_days(rng.random_range(0..days_in_year));
+        let birthdays = Birthdays::new(dob);
+        let sex = if rng.random::<f64>() < p.male_share {
+            Sex::Male
+        } else {
+            Sex::Female
+        };
+        let ethnicity = pick_cumulative(rng, &self.ethnicity_cumulative) as u8;
+        let decile = pick(rng, &p.decile_share) as u8 + 1;
+        let has_pmr = rng.random::<f64>() < p.p_ever_pmr;
+        let frailty = self.frailty.sample(rng);
+        let ratio = p.decile_referral_ratio[usize::from(decile - 1)] * frailty;
+        let mut child = Child {
+            index,
+            cohort,
+            dob,
+            sex,
+            ethnicity,
+            decile,
+            has_pmr,
+            stints: Vec::new(),
+            episodes: Vec::new(),
+        };
+
+        let eighteen = birthdays.eighteenth();
         let mut referred_before = false;
         let mut next_start = dob.add_days(-PREBIRTH_DAYS);
         let prebirth_p =
@@ -247,7 +324,9 @@ impl<'a> Model<'a> {
                 } else {
                     1.0
                 };
-                match next_event(rng, dob, next_start, |a| p.referral_hazard[a] * ratio * rr) {
+                match next_event(rng, &birthdays, next_start, |a| {
+                    p.referral_hazard[a] * ratio * rr
+                }) {
                     Some(d) => d,
                     None => break,
                 }
@@ -255,6 +334,10 @@ impl<'a> Model<'a> {
             if referral >= eighteen {
                 break;
             }
+            if child.stints.is_empty() {
+                child.stints = self.stints(&mut moves, &birthdays);
+            }
+            let stints = &child.stints;
             referred_before = true;
             let mut e = self.episode(rng, referral, decile);
             // Never past the 18th birthday: transferred to adult services.
@@ -264,7 +347,7 @@ impl<'a> Model<'a> {
                 let closure = e.closure;
                 clip_after(&mut e, closure);
             }
-            e.stint = stint_at(referral);
+            e.stint = stints.iter().rposition(|s| s.from <= referral).unwrap_or(0) as u16;
             // A move while the episode is open closes it as a transfer (RC5); the new LA
             // often opens a referral within weeks.
             if let Some(mv) = stints
@@ -285,19 +368,9 @@ impl<'a> Model<'a> {
             {
                 forced = Some(e.closure.add_days(1));
             }
-            episodes.push(e);
+            child.episodes.push(e);
         }
-        Child {
-            index,
-            cohort,
-            dob,
-            sex,
-            ethnicity,
-            decile,
-            has_pmr,
-            stints,
-            episodes,
-        }
+        child
     }
 
     /// What comes of one referral.
@@ -375,15 +448,13 @@ fn clip_after(e: &mut TrueEpisode, closure: Date) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::SeedableRng;
 
     #[test]
     fn children_are_well_formed() {
         let params = SimParams::default();
         let model = Model::new(&params);
         for i in 0..2000u64 {
-            let mut rng = ChaCha8Rng::seed_from_u64(i);
-            let c = model.child(&mut rng, i, 2013);
+            let c = model.child(i, 2013);
             assert_eq!(c.dob.financial_year(), 2013);
             let eighteen = birthday(c.dob, 18);
             let mut last_closure: Option<Date> = None;
@@ -411,8 +482,52 @@ mod tests {
     }
 
     #[test]
+    fn only_referred_children_get_stints_and_they_start_before_birth() {
+        let params = SimParams::default();
+        let model = Model::new(&params);
+        let (mut with, mut without) = (0, 0);
+        for i in 0..3000u64 {
+            let c = model.child(i, 2010);
+            if c.episodes.is_empty() {
+                assert!(c.stints.is_empty());
+                without += 1;
+            } else {
+                assert_eq!(c.stints[0].from, c.dob.add_days(-PREBIRTH_DAYS));
+                with += 1;
+            }
+            // The same index gives the same child.
+            assert_eq!(model.child(i, 2010).episodes, c.episodes);
+        }
+        assert!(with > 500 && without > 1000, "{with} {without}");
+    }
+
+    #[test]
+    fn a_constant_hazard_fires_as_an_exponential_clock() {
+        let dob = Date::ymd(2010, 6, 15);
+        let b = Birthdays::new(dob);
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let n = 100_000;
+        let before_one = (0..n)
+            .filter(|_| next_event(&mut rng, &b, dob, |_| 0.5).is_some_and(|d| d < b.at(1)))
+            .count();
+        let share = before_one as f64 / f64::from(n);
+        let want = 1.0 - (-0.5f64 * 365.0 / 365.25).exp();
+        assert!((share - want).abs() < 0.005, "{share} vs {want}");
+        assert_eq!(next_event(&mut rng, &b, dob, |_| 0.0), None);
+    }
+
+    #[test]
     fn birthdays_handle_leap_days() {
         assert_eq!(birthday(Date::ymd(2012, 2, 29), 1), Date::ymd(2013, 3, 1));
         assert_eq!(birthday(Date::ymd(2012, 2, 29), 4), Date::ymd(2016, 2, 29));
+        // The stepped table agrees with the calendar for every day of four years.
+        let mut dob = Date::ymd(2010, 1, 1);
+        while dob < Date::ymd(2014, 1, 1) {
+            let table = Birthdays::new(dob);
+            for k in 0..19 {
+                assert_eq!(table.at(k), birthday(dob, k as i32), "{dob} + {k}");
+            }
+            dob = dob.add_days(1);
+        }
     }
 }

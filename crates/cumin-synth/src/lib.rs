@@ -8,26 +8,36 @@
 //! window, identifiers with their real-world gaps. Same parameters and seed give
 //! byte-identical files, whatever the number of threads.
 
+pub mod cell;
 pub mod extract;
+pub mod frailty;
 pub mod history;
 pub mod params;
+pub mod quirks;
 pub mod truth;
 pub mod write;
 
+pub use frailty::FrailtyForm;
 pub use params::{ParamsError, SimParams};
+pub use quirks::QuirkRates;
 
-use cumin_census::{CensusYear, Progress, Sex};
-use history::{Child, Model};
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
+use cumin_census::{CensusYear, Date, Progress, Sex};
+use history::{Child, Model, TrueEpisode};
+use quirks::QuirkCounts;
 use rayon::prelude::*;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use truth::Tally;
 
 /// Children simulated per parallel task.
-const CHUNK: u64 = 8192;
+const CHUNK: u64 = 16_384;
+
+/// Rows rendered per parallel batch. Fixed, so batches (and bytes) do not depend on the
+/// number of threads.
+const BATCH: usize = 1 << 15;
 
 /// Errors of a simulation run.
 #[derive(Debug, thiserror::Error)]
@@ -52,26 +62,56 @@ pub struct SimSummary {
     /// Rows written.
     pub rows: u64,
     /// Rows per census year.
-    pub rows_by_census_year: std::collections::BTreeMap<String, u64>,
+    pub rows_by_census_year: BTreeMap<String, u64>,
     /// Files written.
+    #[serde(skip)]
     pub files: Vec<PathBuf>,
+}
+
+/// Which files [`Simulation::write_with`] writes beside `denominators.csv` and `truth.json`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WriteOptions {
+    /// `episodes.csv`.
+    pub csv: bool,
+    /// `episodes.parquet`.
+    pub parquet: bool,
+    /// `true_ids.csv` / `true_ids.parquet` (in the formats above): the true child of every
+    /// written row. Truth, never on by default.
+    pub true_ids: bool,
+}
+
+impl Default for WriteOptions {
+    fn default() -> WriteOptions {
+        WriteOptions {
+            csv: true,
+            parquet: true,
+            true_ids: false,
+        }
+    }
 }
 
 /// The simulated population, before anything is written.
 pub struct Simulation {
     /// Parameters used.
     pub params: SimParams,
-    /// Children with at least one episode open in the census years.
+    /// Children with at least one row in the extract, holding only their episodes with
+    /// rows, in simulation order.
     pub children: Vec<Child>,
     /// Truth tally over all children.
     pub tally: Tally,
 }
 
-fn window(params: &SimParams) -> (cumin_census::Date, cumin_census::Date) {
+/// First and last day of the census years in the extract.
+fn window(params: &SimParams) -> (Date, Date) {
     (
         CensusYear(params.first_census_year).start(),
         CensusYear(params.last_census_year).end(),
     )
+}
+
+/// Whether an episode leaves a row in the extract: open in some census year.
+pub fn kept_episode(e: &TrueEpisode, window: (Date, Date)) -> bool {
+    e.referral <= window.1 && e.closure >= window.0
 }
 
 /// Simulates every child (in parallel; the result does not depend on thread count).
@@ -80,7 +120,7 @@ pub fn simulate(params: &SimParams, progress: &dyn Progress) -> Result<Simulatio
     let model = Model::new(params);
     let per_cohort = params.births_per_cohort();
     let cohorts: Vec<i16> = params.cohorts().collect();
-    let (start, end) = window(params);
+    let window = window(params);
     let tasks: Vec<(usize, u64, u64)> = cohorts
         .iter()
         .enumerate()
@@ -94,83 +134,138 @@ pub fn simulate(params: &SimParams, progress: &dyn Progress) -> Result<Simulatio
         "simulating children",
         Some(per_cohort * cohorts.len() as u64),
     );
-    let results: Vec<(Vec<Child>, Tally)> = tasks
+    // Sums of counts: the order tasks finish in cannot change them.
+    let tally = Mutex::new(Tally::new(params.cohorts()));
+    let kept: Vec<Vec<Child>> = tasks
         .par_iter()
         .map(|&(ci, from, to)| {
-            let mut tally = Tally::new(params.cohorts());
+            let mut local = Tally::new(params.cohorts());
             let mut kept = Vec::new();
             for i in from..to {
-                let index = ci as u64 * per_cohort + i;
-                let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
-                rng.set_stream(index);
-                let child = model.child(&mut rng, index, cohorts[ci]);
-                tally.add(&child);
-                if child
-                    .episodes
-                    .iter()
-                    .any(|e| e.referral <= end && e.closure >= start)
-                {
+                let mut child = model.child(ci as u64 * per_cohort + i, cohorts[ci]);
+                local.add(&child);
+                child.episodes.retain(|e| kept_episode(e, window));
+                if !child.episodes.is_empty() {
+                    child.episodes.shrink_to_fit();
                     kept.push(child);
                 }
             }
+            tally.lock().expect("no task panics").merge(&local);
             progress.advance(to - from);
-            (kept, tally)
+            kept
         })
         .collect();
     progress.end();
-    let mut tally = Tally::new(params.cohorts());
-    let mut children = Vec::new();
-    for (kept, t) in results {
-        tally.merge(&t);
-        children.extend(kept);
+    let mut children = Vec::with_capacity(kept.iter().map(Vec::len).sum());
+    for k in kept {
+        children.extend(k);
     }
     Ok(Simulation {
         params: params.clone(),
         children,
-        tally,
+        tally: tally.into_inner().expect("no task panics"),
     })
 }
 
 impl Simulation {
     /// Writes `episodes.csv`, `episodes.parquet`, `denominators.csv` and `truth.json`.
     pub fn write(&self, out: &Path, progress: &dyn Progress) -> Result<SimSummary, SimError> {
+        self.write_with(out, WriteOptions::default(), progress)
+    }
+
+    /// Writes the extract in the formats `options` asks for, `denominators.csv` and
+    /// `truth.json` (with each quirk's realised count).
+    pub fn write_with(
+        &self,
+        out: &Path,
+        options: WriteOptions,
+        progress: &dyn Progress,
+    ) -> Result<SimSummary, SimError> {
         let p = &self.params;
         let io = |path: &Path| {
             let path = path.to_owned();
             move |source| write::WriteError::Io { path, source }
         };
         std::fs::create_dir_all(out).map_err(io(out))?;
-        let ids = extract::assign_ids(&self.children, p);
-        let csv_path = out.join("episodes.csv");
-        let parquet_path = out.join("episodes.parquet");
-        let mut csv = write::CsvOut::create(&csv_path)?;
-        let mut parquet = write::ParquetOut::create(&parquet_path)?;
+        let rates = p.quirk_rates();
+        let mut counts = QuirkCounts::default();
+        let ids = extract::assign_ids(&self.children, p, &rates, &mut counts);
+        let mut files = Vec::new();
+        let mut csv = if options.csv {
+            files.push(out.join("episodes.csv"));
+            Some(write::CsvOut::create(&out.join("episodes.csv"))?)
+        } else {
+            None
+        };
+        let mut parquet = if options.parquet {
+            files.push(out.join("episodes.parquet"));
+            Some(write::ParquetOut::create(
+                &out.join("episodes.parquet"),
+                write::schema(),
+            )?)
+        } else {
+            None
+        };
+        let mut true_ids = if options.true_ids {
+            Some(write::TrueIdsOut::create(
+                out,
+                options.csv,
+                options.parquet,
+            )?)
+        } else {
+            None
+        };
         let mut summary = SimSummary {
             children: self.tally.children(),
-            children_in_extract: 0,
-            episodes_in_extract: 0,
+            children_in_extract: self.children.len() as u64,
+            episodes_in_extract: self.children.iter().map(|c| c.episodes.len() as u64).sum(),
             rows: 0,
-            rows_by_census_year: std::collections::BTreeMap::new(),
+            rows_by_census_year: BTreeMap::new(),
             files: Vec::new(),
         };
-        let years: Vec<CensusYear> = (p.first_census_year..=p.last_census_year)
-            .map(CensusYear)
-            .collect();
-        progress.begin("writing extract", Some(years.len() as u64));
-        let mut seen_child = vec![false; self.children.len()];
-        let mut seen_episode = std::collections::HashSet::new();
-        for &year in &years {
-            let refs = extract::rows_of_year(&self.children, &ids, year);
-            let rows: Vec<extract::ExtractRow> = refs
-                .par_iter()
-                .map(|r| extract::row(p, &self.children, *r, year))
+        progress.begin(
+            "writing extract",
+            Some((p.last_census_year - p.first_census_year + 1) as u64),
+        );
+        let (first, last) = (
+            CensusYear(p.first_census_year),
+            CensusYear(p.last_census_year),
+        );
+        let by_year = extract::rows_by_year(&self.children, &ids, first, last);
+        for (year, mut refs) in (first.0..=last.0).map(CensusYear).zip(by_year) {
+            // Within a year, rows go by LA, LA child ID and referral date.
+            refs.par_sort_unstable();
+            let ctx = extract::YearContext::new(p, year);
+            let rendered: Vec<(write::Batch, QuirkCounts, Vec<u64>)> = refs
+                .par_chunks(BATCH)
+                .map(|chunk| {
+                    let mut batch =
+                        write::BatchBuilder::new(chunk.len(), options.csv, options.parquet);
+                    let mut qc = QuirkCounts::default();
+                    let mut truth = Vec::new();
+                    for r in chunk {
+                        batch.push(&extract::render(&ctx, &self.children, *r, &mut qc));
+                        if options.true_ids {
+                            truth.push(self.children[r.child as usize].index);
+                        }
+                    }
+                    (batch.finish(), qc, truth)
+                })
                 .collect();
-            for (r, row) in refs.iter().zip(rows) {
-                seen_child[r.child as usize] = true;
-                seen_episode.insert((r.child, r.episode));
-                csv.write(&row)?;
-                parquet.write(row)?;
+            let mut batches = Vec::with_capacity(rendered.len());
+            for (b, qc, truth) in rendered {
+                counts.merge(&qc);
+                if let Some(t) = &mut true_ids {
+                    t.write(year.0, &truth)?;
+                }
+                batches.push(b);
             }
+            let (a, b) = rayon::join(
+                || csv.as_mut().map_or(Ok(()), |c| c.write(&batches)),
+                || parquet.as_mut().map_or(Ok(()), |w| w.write_group(&batches)),
+            );
+            a?;
+            b?;
             summary.rows += refs.len() as u64;
             summary
                 .rows_by_census_year
@@ -178,10 +273,23 @@ impl Simulation {
             progress.advance(1);
         }
         progress.end();
-        csv.finish()?;
-        parquet.finish()?;
-        summary.children_in_extract = seen_child.iter().filter(|b| **b).count() as u64;
-        summary.episodes_in_extract = seen_episode.len() as u64;
+        if let Some(c) = csv {
+            c.finish()?;
+        }
+        if let Some(w) = parquet {
+            w.finish()?;
+        }
+        if let Some(t) = true_ids {
+            t.finish()?;
+            files.extend(
+                [
+                    options.csv.then(|| out.join("true_ids.csv")),
+                    options.parquet.then(|| out.join("true_ids.parquet")),
+                ]
+                .into_iter()
+                .flatten(),
+            );
+        }
 
         let denominators = out.join("denominators.csv");
         self.write_denominators(&denominators)
@@ -193,15 +301,16 @@ impl Simulation {
             scale: p.scale,
             params: p,
             counts: &summary,
+            quirks: counts.report(&rates, ids.recurring),
             truth: self.tally.truth(),
         };
         let mut text = serde_json::to_string_pretty(&doc).expect("truth serialises");
         text.push('\n');
         std::fs::write(&truth_path, text).map_err(io(&truth_path))?;
-        summary.files = vec![parquet_path, csv_path, denominators, truth_path];
+        files.extend([denominators, truth_path]);
+        summary.files = files;
         Ok(summary)
     }
-
     /// Population by birth cohort, age, decile and sex (a closed population: every child
     /// born in England and living here to 18).
     fn write_denominators(&self, path: &Path) -> std::io::Result<()> {
@@ -228,5 +337,6 @@ struct TruthDoc<'a> {
     scale: f64,
     params: &'a SimParams,
     counts: &'a SimSummary,
+    quirks: quirks::QuirkReport,
     truth: truth::TruthCurves,
 }

@@ -3,6 +3,8 @@
 //! Every parameter can be set in a TOML file (`cumin simulate --params FILE`); missing
 //! keys keep their defaults. Rates are per child-year unless said otherwise.
 
+use crate::frailty::{Frailty, FrailtyError, FrailtyForm};
+use crate::quirks::QuirkRates;
 use serde::{Deserialize, Serialize};
 
 /// Everything that shapes a synthetic extract.
@@ -32,9 +34,13 @@ pub struct SimParams {
     pub male_share: f64,
     /// Ethnicity codes and their shares among children.
     pub ethnicity_share: Vec<(String, f64)>,
-    /// Variance of the gamma frailty (mean 1) that makes some children far more likely
-    /// to be referred, again and again.
+    /// Shape of the frailty (mean 1) that makes some children far more likely to be
+    /// referred, again and again: `gamma`, `lognormal` or `mixture`.
+    pub frailty: FrailtyForm,
+    /// Variance of the frailty, whatever its form.
     pub frailty_variance: f64,
+    /// With the `mixture` form, the share of children in the high-risk group.
+    pub mixture_high_share: f64,
     /// Hazard of referral before birth (per year, applied over the 186 days before birth).
     pub prebirth_hazard: f64,
     /// Baseline referral hazard at ages 0..=17.
@@ -67,8 +73,17 @@ pub struct SimParams {
     /// Probability a row carries the PMR, by the child's age at the census date (31
     /// March), ages 0..=17 (and 18+ as 17).
     pub p_row_pmr_by_age: [f64; 18],
-    /// Whether identifier quirks are on (PMR gaps, new LA child ID on moves).
+    /// How strongly PMR presence on rows before age 5 depends on whether the child later
+    /// moves LA: such rows of a child who moves after them carry a PMR with probability
+    /// `p_row_pmr_by_age × (1 − d)` (clipped to [0, 1]); other rows are unchanged. 0 makes
+    /// PMR presence independent of mobility; 1 means no early PMR for children who move.
+    pub pmr_mobility_dependence: f64,
+    /// Whether the quirks of real extracts are on (all of `quirk`, PMR gaps, new LA child
+    /// IDs). Off: every row carries its PMR, every LA child ID is unique nationally and
+    /// a child keeps one ID per LA, and every value is clean.
     pub quirks: bool,
+    /// The rate of each quirk (used only when `quirks` is on).
+    pub quirk: QuirkRates,
     /// Write the true child on every row (PMR and LA child ID both the true child):
     /// linkage error becomes zero, so estimator error can be measured alone.
     pub perfect_ids: bool,
@@ -89,7 +104,10 @@ impl Default for SimParams {
             decile_referral_ratio: [
                 1.896, 1.490, 1.219, 1.011, 0.858, 0.740, 0.632, 0.551, 0.478, 0.424,
             ],
-            decile_protection_ratio: [1.20, 1.12, 1.06, 1.02, 1.0, 0.97, 0.94, 0.91, 0.88, 0.85],
+            // exp(0.13 (5.5 − d)), rescaled so national CPP stays ≈7%: with the referral
+            // gradient, decile 1's CPP rate is ≈2.4 times the national rate and ≈13 times
+            // decile 10's (the Child Welfare Inequalities Project found over 10 times).
+            decile_protection_ratio: [1.45, 1.28, 1.12, 0.98, 0.86, 0.76, 0.67, 0.59, 0.51, 0.45],
             male_share: 0.512,
             ethnicity_share: [
                 ("WBRI", 0.66),
@@ -114,7 +132,9 @@ impl Default for SimParams {
             .into_iter()
             .map(|(c, s)| (c.to_owned(), s))
             .collect(),
+            frailty: FrailtyForm::Gamma,
             frailty_variance: 3.0,
+            mixture_high_share: 0.05,
             prebirth_hazard: 0.0928,
             referral_hazard: [
                 0.1012, 0.0579, 0.0506, 0.0494, 0.0494, 0.047, 0.0434, 0.0422, 0.041, 0.041,
@@ -136,7 +156,9 @@ impl Default for SimParams {
                 0.01, 0.02, 0.03, 0.05, 0.45, 0.90, 0.93, 0.94, 0.94, 0.94, 0.94, 0.93, 0.92, 0.91,
                 0.90, 0.88, 0.85, 0.80,
             ],
+            pmr_mobility_dependence: 0.0,
             quirks: true,
+            quirk: QuirkRates::default(),
             perfect_ids: false,
         }
     }
@@ -239,12 +261,16 @@ impl SimParams {
         for v in self.p_row_pmr_by_age {
             prob("p_row_pmr_by_age", v)?;
         }
-        if self.frailty_variance < 0.0 {
+        self.frailty_distribution()?;
+        if !(-1.0..=1.0).contains(&self.pmr_mobility_dependence) {
             return Err(ParamsError::Invalid {
-                name: "frailty_variance",
-                value: self.frailty_variance.to_string(),
-                expected: "zero or more",
+                name: "pmr_mobility_dependence",
+                value: self.pmr_mobility_dependence.to_string(),
+                expected: "a number in [-1, 1]",
             });
+        }
+        for (name, v) in self.quirk.rates() {
+            prob(name, v)?;
         }
         if self.ethnicity_share.iter().any(|(c, s)| {
             cumin_census::Ethnicity::from_code(c).is_none() || !s.is_finite() || *s < 0.0
@@ -256,6 +282,43 @@ impl SimParams {
             });
         }
         Ok(())
+    }
+
+    /// The frailty distribution these parameters describe.
+    pub fn frailty_distribution(&self) -> Result<Frailty, ParamsError> {
+        Frailty::new(self.frailty, self.frailty_variance, self.mixture_high_share).map_err(|e| {
+            let (name, value, expected) = match e {
+                FrailtyError::Variance => (
+                    "frailty_variance",
+                    self.frailty_variance,
+                    "a finite number, zero or more",
+                ),
+                FrailtyError::Share => (
+                    "mixture_high_share",
+                    self.mixture_high_share,
+                    "a share strictly between 0 and 1",
+                ),
+                FrailtyError::MixtureTooWide => (
+                    "frailty_variance",
+                    self.frailty_variance,
+                    "at most (1 - mixture_high_share) / mixture_high_share with the mixture form",
+                ),
+            };
+            ParamsError::Invalid {
+                name,
+                value: value.to_string(),
+                expected,
+            }
+        })
+    }
+
+    /// The quirk rates in force: the configured ones, or all zero with quirks off.
+    pub fn quirk_rates(&self) -> QuirkRates {
+        if self.quirks {
+            self.quirk.clone()
+        } else {
+            QuirkRates::none()
+        }
     }
 
     /// Birth cohorts simulated: every cohort whose childhood (ages 0-17, and the

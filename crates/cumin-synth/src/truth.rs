@@ -179,6 +179,7 @@ impl Tally {
         }
         let referred = self.rereferral[0];
         TruthCurves {
+            jay2025: self.jay2025(),
             overall: curves(&|_, _, _| true),
             by_idaci_decile,
             by_sex,
@@ -188,6 +189,84 @@ impl Tally {
                 .collect(),
         }
     }
+}
+
+/// The birth cohorts and age bands of Jay et al. 2025: 2012/13 for ages 0-5 (with the
+/// pre-birth months), 2005/06 for 6-12, 2000/01 for 13-17.
+pub const JAY_BANDS: [(i16, std::ops::RangeInclusive<i8>); 3] =
+    [(2013, -1..=5), (2006, 6..=12), (2001, 13..=17)];
+
+impl Tally {
+    /// The true counterpart of Jay et al.'s design: each band's first-ever events from its
+    /// cohort, and the spliced cumulative incidence `Σ_{x≤a} E(b_x, x) / P(b_x)`. `None`
+    /// when a band's cohort is not simulated.
+    pub fn jay2025(&self) -> Option<JayTruth> {
+        let last = self.first_cohort + self.n_cohorts as i16 - 1;
+        if JAY_BANDS
+            .iter()
+            .any(|(b, _)| *b < self.first_cohort || *b > last)
+        {
+            return None;
+        }
+        let mut bands = Vec::new();
+        let mut cum_inc: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+        for o in Outcome::ALL {
+            cum_inc.insert(o.as_str().to_owned(), vec![0.0; 18]);
+        }
+        for (cohort, ages) in JAY_BANDS {
+            let (n, ev) = self.select(|c, _, _| c == cohort);
+            let mut first_events = BTreeMap::new();
+            for o in Outcome::ALL {
+                let per_age: Vec<u64> = ages
+                    .clone()
+                    .map(|a| ev[o.index()][(a + 1) as usize])
+                    .collect();
+                first_events.insert(o.as_str().to_owned(), per_age);
+            }
+            bands.push(JayBand {
+                birth_year: cohort,
+                ages: [*ages.start(), *ages.end()],
+                children: n,
+                first_events,
+            });
+        }
+        for o in Outcome::ALL {
+            let curve = cum_inc.get_mut(o.as_str()).expect("every outcome");
+            let mut acc = 0.0;
+            for band in &bands {
+                let events = &band.first_events[o.as_str()];
+                for (i, a) in (band.ages[0]..=band.ages[1]).enumerate() {
+                    acc += share(events[i], band.children);
+                    if a >= 0 {
+                        curve[a as usize] = acc;
+                    }
+                }
+            }
+        }
+        Some(JayTruth { bands, cum_inc })
+    }
+}
+
+/// One band of the Jay et al. design.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct JayBand {
+    /// Birth cohort (financial year of birth, named by its end).
+    pub birth_year: i16,
+    /// First and last age of the band (−1 = pre-birth).
+    pub ages: [i8; 2],
+    /// Children born in the cohort.
+    pub children: u64,
+    /// Per outcome: children of the cohort whose first-ever event is at each age of the band.
+    pub first_events: BTreeMap<String, Vec<u64>>,
+}
+
+/// The truth of the Jay et al. 2025 three-cohort design.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct JayTruth {
+    /// The three bands.
+    pub bands: Vec<JayBand>,
+    /// Per outcome: spliced cumulative incidence before the (age+1)th birthday, ages 0..=17.
+    pub cum_inc: BTreeMap<String, Vec<f64>>,
 }
 
 fn share(k: u64, n: u64) -> f64 {
@@ -237,6 +316,8 @@ impl Curves {
 /// Every truth curve the simulator writes.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct TruthCurves {
+    /// The Jay et al. 2025 three-cohort design, from complete histories.
+    pub jay2025: Option<JayTruth>,
     /// All children of all simulated cohorts.
     pub overall: Curves,
     /// By IDACI decile (the child's decile; deciles do not change in this model).

@@ -1,22 +1,30 @@
 //! Writing the extract as an NPD release would hold it: CSV and Parquet, `CIN_` names.
+//!
+//! Rows are turned into CSV text and Arrow columns in parallel batches, and each census
+//! year becomes one Parquet row group whose columns are encoded in parallel. Batches are
+//! cut at fixed row counts and joined in order, so the bytes do not depend on the number
+//! of threads.
 
-use crate::extract::ExtractRow;
+use crate::cell::Cell;
+use crate::extract::{N_COLUMNS, Row, col};
 use arrow::array::{
-    ArrayRef, Date32Builder, Int16Builder, StringBuilder, UInt8Builder, UInt16Builder,
+    ArrayRef, Int16Builder, StringBuilder, UInt8Builder, UInt16Builder, UInt64Builder,
 };
 use arrow::datatypes::{DataType, Field, Schema};
-use arrow::record_batch::RecordBatch;
-use cumin_census::Date;
 use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_writer::{ArrowRowGroupWriterFactory, compute_leaves};
 use parquet::basic::Compression;
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::file::writer::SerializedFileWriter;
+use parquet::schema::types::ColumnPath;
+use rayon::prelude::*;
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Column names of the written extract, in order.
-pub const COLUMNS: [&str; 21] = [
+pub const COLUMNS: [&str; N_COLUMNS] = [
     "CIN_ACADYR",
     "CIN_LA",
     "CIN_LAchildID_Anon",
@@ -47,7 +55,7 @@ pub enum WriteError {
     #[error("cannot write {path}: {source}")]
     Io {
         /// The file.
-        path: std::path::PathBuf,
+        path: PathBuf,
         /// Why.
         source: std::io::Error,
     },
@@ -55,7 +63,7 @@ pub enum WriteError {
     #[error("cannot write Parquet {path}: {message}")]
     Parquet {
         /// The file.
-        path: std::path::PathBuf,
+        path: PathBuf,
         /// Why.
         message: String,
     },
@@ -68,40 +76,150 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> WriteError + '_ {
     }
 }
 
+fn pq(path: &Path) -> impl Fn(parquet::errors::ParquetError) -> WriteError + '_ {
+    move |e| WriteError::Parquet {
+        path: path.to_owned(),
+        message: e.to_string(),
+    }
+}
+
+/// The Arrow type of each column. Dates and codes are text, as extracts exported from
+/// case-management systems hold them: a typed column could not carry `31/02/2014` or
+/// `nfa`, and the CSV and Parquet files must hold the same values.
+fn column_type(i: usize) -> DataType {
+    match i {
+        col::LA => DataType::UInt16,
+        col::GENDER | col::MONTH_OF_BIRTH | col::IDACI => DataType::UInt8,
+        col::YEAR_OF_BIRTH => DataType::Int16,
+        _ => DataType::Utf8,
+    }
+}
+
+/// The extract's Arrow schema.
+pub fn schema() -> Arc<Schema> {
+    Arc::new(Schema::new(
+        COLUMNS
+            .iter()
+            .enumerate()
+            .map(|(i, n)| Field::new(*n, column_type(i), true))
+            .collect::<Vec<_>>(),
+    ))
+}
+
+enum Builder {
+    Text(StringBuilder),
+    U8(UInt8Builder),
+    U16(UInt16Builder),
+    I16(Int16Builder),
+}
+
+/// Rows turned into CSV text and Arrow columns, ready to write.
+pub struct Batch {
+    /// CSV lines.
+    pub csv: Vec<u8>,
+    /// One array per column.
+    pub columns: Vec<ArrayRef>,
+    /// Rows.
+    pub rows: usize,
+}
+
+/// Builds a [`Batch`] row by row.
+pub struct BatchBuilder {
+    csv: Option<Vec<u8>>,
+    builders: Vec<Builder>,
+    field: Vec<u8>,
+    rows: usize,
+}
+
+impl BatchBuilder {
+    /// A builder for about `rows` rows, making CSV text and/or Arrow columns.
+    pub fn new(rows: usize, csv: bool, arrow: bool) -> BatchBuilder {
+        let builders = (0..N_COLUMNS)
+            .filter(|_| arrow)
+            .map(|i| match column_type(i) {
+                DataType::UInt16 => Builder::U16(UInt16Builder::with_capacity(rows)),
+                DataType::UInt8 => Builder::U8(UInt8Builder::with_capacity(rows)),
+                DataType::Int16 => Builder::I16(Int16Builder::with_capacity(rows)),
+                _ => Builder::Text(StringBuilder::with_capacity(rows, rows * 10)),
+            })
+            .collect();
+        BatchBuilder {
+            csv: csv.then(|| Vec::with_capacity(rows * 128)),
+            builders,
+            field: Vec::with_capacity(32),
+            rows: 0,
+        }
+    }
+
+    /// Adds one row.
+    pub fn push(&mut self, row: &Row) {
+        let mut builders = self.builders.iter_mut();
+        for (i, cell) in row.iter().enumerate() {
+            // A cell is formatted once: into the CSV line when there is one, and the
+            // Arrow column takes the same bytes.
+            let text: &[u8] = if let Some(csv) = &mut self.csv {
+                let at = csv.len();
+                cell.push_text(csv);
+                csv.push(if i + 1 == N_COLUMNS { b'\n' } else { b',' });
+                &csv[at..csv.len() - 1]
+            } else if matches!(cell, Cell::Int(_) | Cell::Date(_)) {
+                self.field.clear();
+                cell.push_text(&mut self.field);
+                &self.field
+            } else {
+                &[]
+            };
+            debug_assert!(
+                !text.iter().any(|b| matches!(b, b',' | b'"' | b'\n')),
+                "no written value needs CSV quoting"
+            );
+            let Some(builder) = builders.next() else {
+                continue;
+            };
+            let int = cell.int();
+            match builder {
+                Builder::Text(b) => match cell {
+                    Cell::Null => b.append_null(),
+                    Cell::Str(s) => b.append_value(s),
+                    Cell::Text(s) => b.append_value(s.as_str()),
+                    Cell::Int(_) | Cell::Date(_) => {
+                        b.append_value(std::str::from_utf8(text).expect("ASCII"));
+                    }
+                },
+                Builder::U8(b) => b.append_option(int.map(|v| v as u8)),
+                Builder::U16(b) => b.append_option(int.map(|v| v as u16)),
+                Builder::I16(b) => b.append_option(int.map(|v| v as i16)),
+            }
+        }
+        self.rows += 1;
+    }
+
+    /// The finished batch.
+    pub fn finish(self) -> Batch {
+        let columns = self
+            .builders
+            .into_iter()
+            .map(|b| -> ArrayRef {
+                match b {
+                    Builder::Text(mut b) => Arc::new(b.finish()),
+                    Builder::U8(mut b) => Arc::new(b.finish()),
+                    Builder::U16(mut b) => Arc::new(b.finish()),
+                    Builder::I16(mut b) => Arc::new(b.finish()),
+                }
+            })
+            .collect();
+        Batch {
+            csv: self.csv.unwrap_or_default(),
+            columns,
+            rows: self.rows,
+        }
+    }
+}
+
 /// Writes rows as CSV.
 pub struct CsvOut {
-    path: std::path::PathBuf,
+    path: PathBuf,
     out: BufWriter<File>,
-    line: Vec<u8>,
-}
-
-fn push_date(line: &mut Vec<u8>, d: Option<Date>) {
-    if let Some(d) = d {
-        let (y, m, dd) = d.to_ymd();
-        let mut b = itoa::Buffer::new();
-        line.extend_from_slice(b.format(y).as_bytes());
-        line.push(b'-');
-        line.push(b'0' + (m / 10) as u8);
-        line.push(b'0' + (m % 10) as u8);
-        line.push(b'-');
-        line.push(b'0' + (dd / 10) as u8);
-        line.push(b'0' + (dd % 10) as u8);
-    }
-    line.push(b',');
-}
-
-fn push_int(line: &mut Vec<u8>, v: Option<i64>) {
-    if let Some(v) = v {
-        line.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
-    }
-    line.push(b',');
-}
-
-fn push_str(line: &mut Vec<u8>, s: Option<&str>) {
-    if let Some(s) = s {
-        line.extend_from_slice(s.as_bytes());
-    }
-    line.push(b',');
 }
 
 impl CsvOut {
@@ -115,38 +233,15 @@ impl CsvOut {
         Ok(CsvOut {
             path: path.to_owned(),
             out,
-            line: Vec::with_capacity(256),
         })
     }
 
-    /// Writes one row.
-    pub fn write(&mut self, r: &ExtractRow) -> Result<(), WriteError> {
-        let l = &mut self.line;
-        l.clear();
-        push_str(l, Some(&r.census_year.to_string()));
-        push_int(l, Some(i64::from(r.la)));
-        push_str(l, Some(&r.la_child_id));
-        push_str(l, r.pmr.as_deref());
-        push_int(l, Some(i64::from(r.gender)));
-        push_str(l, Some(r.ethnicity));
-        push_int(l, r.birth_month.map(i64::from));
-        push_int(l, r.birth_year.map(i64::from));
-        push_date(l, r.expected_dob);
-        push_date(l, Some(r.referral));
-        push_date(l, r.closure);
-        push_str(l, Some(r.referral_source));
-        push_int(l, Some(i64::from(r.nfa)));
-        push_str(l, Some(&format!("N{}", r.primary_need)));
-        push_str(l, r.reason.map(|x| format!("RC{x}")).as_deref());
-        push_date(l, r.assessment);
-        push_date(l, r.s47);
-        push_date(l, r.icpc);
-        push_date(l, r.cpp_start);
-        push_date(l, r.cpp_end);
-        push_int(l, Some(i64::from(r.idaci)));
-        l.pop();
-        l.push(b'\n');
-        self.out.write_all(l).map_err(io(&self.path))
+    /// Writes batches in order.
+    pub fn write(&mut self, batches: &[Batch]) -> Result<(), WriteError> {
+        for b in batches {
+            self.out.write_all(&b.csv).map_err(io(&self.path))?;
+        }
+        Ok(())
     }
 
     /// Flushes and closes.
@@ -155,140 +250,173 @@ impl CsvOut {
     }
 }
 
-/// Writes rows as Parquet, in row groups.
+/// Writes Parquet row groups whose columns are encoded in parallel.
 pub struct ParquetOut {
-    path: std::path::PathBuf,
-    writer: ArrowWriter<File>,
+    path: PathBuf,
+    writer: SerializedFileWriter<BufWriter<File>>,
+    factory: ArrowRowGroupWriterFactory,
     schema: Arc<Schema>,
-    pending: Vec<ExtractRow>,
-}
-
-/// Rows per Parquet row group.
-pub const ROW_GROUP: usize = 1 << 20;
-
-fn schema() -> Arc<Schema> {
-    use DataType::{Date32, Int16, UInt8, UInt16, Utf8};
-    let types = [
-        Utf8, UInt16, Utf8, Utf8, UInt8, Utf8, UInt8, Int16, Date32, Date32, Date32, Utf8, UInt8,
-        Utf8, Utf8, Date32, Date32, Date32, Date32, Date32, UInt8,
-    ];
-    Arc::new(Schema::new(
-        COLUMNS
-            .iter()
-            .zip(types)
-            .map(|(n, t)| Field::new(*n, t, true))
-            .collect::<Vec<_>>(),
-    ))
+    groups: usize,
 }
 
 impl ParquetOut {
-    /// Creates the file.
-    pub fn create(path: &Path) -> Result<ParquetOut, WriteError> {
+    /// Creates the file for rows of `schema`.
+    pub fn create(path: &Path, schema: Arc<Schema>) -> Result<ParquetOut, WriteError> {
         let f = File::create(path).map_err(io(path))?;
-        let schema = schema();
-        let props = WriterProperties::builder()
+        let mut props = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
-            .set_max_row_group_row_count(Some(ROW_GROUP))
-            .set_created_by("cumin-synth".to_owned())
-            .build();
-        let writer = ArrowWriter::try_new(f, schema.clone(), Some(props)).map_err(|e| {
-            WriteError::Parquet {
-                path: path.to_owned(),
-                message: e.to_string(),
-            }
-        })?;
+            .set_statistics_enabled(EnabledStatistics::Chunk)
+            .set_created_by("cumin-synth".to_owned());
+        // Identifiers are nearly unique: a dictionary would only be built to be dropped.
+        for name in [COLUMNS[col::LA_CHILD_ID], COLUMNS[col::PMR]] {
+            props = props.set_column_dictionary_enabled(ColumnPath::from(name), false);
+        }
+        let props = props.build();
+        let (writer, factory) = ArrowWriter::try_new(
+            BufWriter::with_capacity(1 << 20, f),
+            schema.clone(),
+            Some(props),
+        )
+        .and_then(ArrowWriter::into_serialized_writer)
+        .map_err(pq(path))?;
         Ok(ParquetOut {
             path: path.to_owned(),
             writer,
+            factory,
             schema,
-            pending: Vec::new(),
+            groups: 0,
         })
     }
 
-    /// Adds one row.
-    pub fn write(&mut self, r: ExtractRow) -> Result<(), WriteError> {
-        self.pending.push(r);
-        if self.pending.len() >= 64 * 1024 {
-            self.flush_batch()?;
+    /// Writes `batches` as one row group (nothing if they hold no rows).
+    pub fn write_group(&mut self, batches: &[Batch]) -> Result<(), WriteError> {
+        if batches.iter().all(|b| b.rows == 0) {
+            return Ok(());
+        }
+        let path = &self.path;
+        let writers = self
+            .factory
+            .create_column_writers(self.groups)
+            .map_err(pq(path))?;
+        let fields = self.schema.fields();
+        let chunks: Vec<_> = writers
+            .into_par_iter()
+            .enumerate()
+            .map(|(i, mut w)| {
+                for b in batches {
+                    for leaf in compute_leaves(&fields[i], &b.columns[i])? {
+                        w.write(&leaf)?;
+                    }
+                }
+                w.close()
+            })
+            .collect();
+        let mut group = self.writer.next_row_group().map_err(pq(path))?;
+        for chunk in chunks {
+            chunk
+                .and_then(|c| c.append_to_row_group(&mut group))
+                .map_err(pq(path))?;
+        }
+        group.close().map_err(pq(path))?;
+        self.groups += 1;
+        Ok(())
+    }
+
+    /// Closes the file.
+    pub fn finish(self) -> Result<(), WriteError> {
+        let path = self.path;
+        let mut out = self.writer.into_inner().map_err(pq(&path))?;
+        out.flush().map_err(io(&path))
+    }
+}
+
+/// Which row of the extract belongs to which true child: truth, for measuring linkage.
+pub struct TrueIdsOut {
+    csv: Option<(PathBuf, BufWriter<File>)>,
+    parquet: Option<ParquetOut>,
+    next_row: u64,
+}
+
+/// Columns of the true-ID files.
+pub const TRUE_ID_COLUMNS: [&str; 3] = ["row", "census_year", "true_child"];
+
+impl TrueIdsOut {
+    /// Creates `true_ids.csv` and/or `true_ids.parquet` in `dir`.
+    pub fn create(dir: &Path, csv: bool, parquet: bool) -> Result<TrueIdsOut, WriteError> {
+        let csv = if csv {
+            let path = dir.join("true_ids.csv");
+            let mut out = BufWriter::new(File::create(&path).map_err(io(&path))?);
+            writeln!(out, "{}", TRUE_ID_COLUMNS.join(",")).map_err(io(&path))?;
+            Some((path, out))
+        } else {
+            None
+        };
+        let parquet = if parquet {
+            let schema = Arc::new(Schema::new(vec![
+                Field::new(TRUE_ID_COLUMNS[0], DataType::UInt64, false),
+                Field::new(TRUE_ID_COLUMNS[1], DataType::UInt16, false),
+                Field::new(TRUE_ID_COLUMNS[2], DataType::UInt64, false),
+            ]));
+            Some(ParquetOut::create(&dir.join("true_ids.parquet"), schema)?)
+        } else {
+            None
+        };
+        Ok(TrueIdsOut {
+            csv,
+            parquet,
+            next_row: 1,
+        })
+    }
+
+    /// Writes the true child of each row of one census year, in file order.
+    pub fn write(&mut self, census_year: i16, children: &[u64]) -> Result<(), WriteError> {
+        let first = self.next_row;
+        self.next_row += children.len() as u64;
+        if let Some((path, out)) = &mut self.csv {
+            let mut line = Vec::with_capacity(children.len() * 24);
+            let mut b = itoa::Buffer::new();
+            for (i, c) in children.iter().enumerate() {
+                line.extend_from_slice(b.format(first + i as u64).as_bytes());
+                line.push(b',');
+                line.extend_from_slice(b.format(census_year).as_bytes());
+                line.push(b',');
+                line.extend_from_slice(b.format(*c).as_bytes());
+                line.push(b'\n');
+            }
+            out.write_all(&line).map_err(io(path))?;
+        }
+        if let Some(p) = &mut self.parquet {
+            let n = children.len();
+            let mut rows = UInt64Builder::with_capacity(n);
+            rows.append_values(
+                &(first..first + n as u64).collect::<Vec<_>>(),
+                &vec![true; n],
+            );
+            let mut year = UInt16Builder::with_capacity(n);
+            year.append_value_n(census_year as u16, n);
+            let mut child = UInt64Builder::with_capacity(n);
+            child.append_slice(children);
+            p.write_group(&[Batch {
+                csv: Vec::new(),
+                columns: vec![
+                    Arc::new(rows.finish()),
+                    Arc::new(year.finish()),
+                    Arc::new(child.finish()),
+                ],
+                rows: n,
+            }])?;
         }
         Ok(())
     }
 
-    fn flush_batch(&mut self) -> Result<(), WriteError> {
-        if self.pending.is_empty() {
-            return Ok(());
+    /// Closes the files.
+    pub fn finish(self) -> Result<(), WriteError> {
+        if let Some((path, mut out)) = self.csv {
+            out.flush().map_err(io(&path))?;
         }
-        let rows = std::mem::take(&mut self.pending);
-        let n = rows.len();
-        let strings = |f: &dyn Fn(&ExtractRow) -> Option<String>| -> ArrayRef {
-            let mut b = StringBuilder::with_capacity(n, n * 8);
-            for r in &rows {
-                b.append_option(f(r));
-            }
-            Arc::new(b.finish())
-        };
-        let dates = |f: &dyn Fn(&ExtractRow) -> Option<Date>| -> ArrayRef {
-            let mut b = Date32Builder::with_capacity(n);
-            for r in &rows {
-                b.append_option(f(r).map(Date::days));
-            }
-            Arc::new(b.finish())
-        };
-        let u8s = |f: &dyn Fn(&ExtractRow) -> Option<u8>| -> ArrayRef {
-            let mut b = UInt8Builder::with_capacity(n);
-            for r in &rows {
-                b.append_option(f(r));
-            }
-            Arc::new(b.finish())
-        };
-        let mut la = UInt16Builder::with_capacity(n);
-        let mut year = Int16Builder::with_capacity(n);
-        for r in &rows {
-            la.append_value(r.la);
-            year.append_option(r.birth_year);
+        if let Some(p) = self.parquet {
+            p.finish()?;
         }
-        let columns: Vec<ArrayRef> = vec![
-            strings(&|r| Some(r.census_year.to_string())),
-            Arc::new(la.finish()),
-            strings(&|r| Some(r.la_child_id.clone())),
-            strings(&|r| r.pmr.clone()),
-            u8s(&|r| Some(r.gender)),
-            strings(&|r| Some(r.ethnicity.to_owned())),
-            u8s(&|r| r.birth_month),
-            Arc::new(year.finish()),
-            dates(&|r| r.expected_dob),
-            dates(&|r| Some(r.referral)),
-            dates(&|r| r.closure),
-            strings(&|r| Some(r.referral_source.to_owned())),
-            u8s(&|r| Some(r.nfa)),
-            strings(&|r| Some(format!("N{}", r.primary_need))),
-            strings(&|r| r.reason.map(|x| format!("RC{x}"))),
-            dates(&|r| r.assessment),
-            dates(&|r| r.s47),
-            dates(&|r| r.icpc),
-            dates(&|r| r.cpp_start),
-            dates(&|r| r.cpp_end),
-            u8s(&|r| Some(r.idaci)),
-        ];
-        let batch = RecordBatch::try_new(self.schema.clone(), columns).map_err(|e| {
-            WriteError::Parquet {
-                path: self.path.clone(),
-                message: e.to_string(),
-            }
-        })?;
-        self.writer.write(&batch).map_err(|e| WriteError::Parquet {
-            path: self.path.clone(),
-            message: e.to_string(),
-        })
-    }
-
-    /// Writes what is pending and closes the file.
-    pub fn finish(mut self) -> Result<(), WriteError> {
-        self.flush_batch()?;
-        self.writer.close().map_err(|e| WriteError::Parquet {
-            path: self.path.clone(),
-            message: e.to_string(),
-        })?;
         Ok(())
     }
 }
