@@ -12,13 +12,14 @@ use crate::types::{CensusYear, Ethnicity, Sex};
 
 macro_rules! episode_columns {
     ($( $(#[$doc:meta])* $field:ident : $ty:ty ),* $(,)?) => {
-        /// One normalised census row, as pushed into [`Episodes`].
+        /// One normalised census row, as pushed into [`Episodes`]; `S` holds the
+        /// identifiers (`String`, or a `Cow<str>` borrowed from a batch while reading).
         #[derive(Clone, Debug, PartialEq)]
-        pub struct EpisodeRow {
-            /// Identifiers as written (trimmed, empty = missing).
-            pub la_child_id: Option<String>,
+        pub struct EpisodeRowOf<S> {
+            /// LA child ID as written (trimmed, empty = missing).
+            pub la_child_id: Option<S>,
             /// Pupil matching reference as written (trimmed, empty = missing).
-            pub pmr: Option<String>,
+            pub pmr: Option<S>,
             $( $(#[$doc])* pub $field: $ty, )*
         }
 
@@ -37,10 +38,11 @@ macro_rules! episode_columns {
         }
 
         impl Episodes {
-            /// Appends one row.
-            pub fn push(&mut self, row: EpisodeRow) {
-                let la_child_id = row.la_child_id.as_deref().map(|s| self.la_child_ids.intern(s));
-                let pmr = row.pmr.as_deref().map(|s| self.pmrs.intern(s));
+            /// Appends one row, interning its identifiers (no allocation for one
+            /// already seen).
+            pub fn push<S: AsRef<str>>(&mut self, row: EpisodeRowOf<S>) {
+                let la_child_id = row.la_child_id.as_ref().map(|s| self.la_child_ids.intern(s.as_ref()));
+                let pmr = row.pmr.as_ref().map(|s| self.pmrs.intern(s.as_ref()));
                 self.la_child_id.push(la_child_id);
                 self.pmr.push(pmr);
                 $( self.$field.push(row.$field); )*
@@ -104,6 +106,8 @@ episode_columns! {
     referral_imputed: bool,
     /// Closure date.
     closure: Option<Date>,
+    /// Whether `closure` was before the referral and set to it.
+    closure_repaired: bool,
     /// Referral closed with no further action; `None` when not recorded.
     nfa: Option<bool>,
     /// Reason for closure, `RC1`..`RC9` as 1..9.
@@ -170,10 +174,13 @@ impl Episodes {
     }
 }
 
-impl EpisodeRow {
+/// A normalised row owning its identifiers.
+pub type EpisodeRow = EpisodeRowOf<String>;
+
+impl<S> EpisodeRowOf<S> {
     /// A row with only its place and census year set; everything else missing.
-    pub fn empty(file: FileIndex, source_row: u32, census_year: CensusYear) -> EpisodeRow {
-        EpisodeRow {
+    pub fn empty(file: FileIndex, source_row: u32, census_year: CensusYear) -> EpisodeRowOf<S> {
+        EpisodeRowOf {
             la_child_id: None,
             pmr: None,
             file,
@@ -188,6 +195,7 @@ impl EpisodeRow {
             referral: None,
             referral_imputed: false,
             closure: None,
+            closure_repaired: false,
             nfa: None,
             reason_for_closure: None,
             primary_need: None,

@@ -98,6 +98,35 @@ pub enum CensusError {
         /// The parser's message.
         message: String,
     },
+    /// The LSOA lookup lacks its columns.
+    #[error(
+        "{path}: the LSOA lookup needs an LSOA column and an IDACI decile column \
+         (LSOA,IDACI_Decile, as input contract section 3); the file has: {}",
+        found.join(", ")
+    )]
+    LookupColumns {
+        /// The file.
+        path: PathBuf,
+        /// Headers it has.
+        found: Vec<String>,
+    },
+    /// A bad value in the LSOA lookup.
+    #[error("{path}, row {row}, column {column}: {found:?} is not {expected}")]
+    LookupValue {
+        /// The file.
+        path: PathBuf,
+        /// Data row, 1-based.
+        row: u64,
+        /// The column as headed in the file.
+        column: String,
+        /// The value found.
+        found: String,
+        /// What it should be.
+        expected: &'static str,
+    },
+    /// Rows went missing between reading and cleaning: a bug in cumin, never the data.
+    #[error("internal error, please report it: {0}")]
+    Ledger(#[from] crate::ledger::LedgerImbalance),
     /// The Parquet file could not be read.
     #[error("{path}: not readable as Parquet: {message}")]
     Parquet {
@@ -108,6 +137,10 @@ pub enum CensusError {
     },
 }
 
+/// Headers listed in a message: a wrong file can have thousands; the first few show
+/// what it is.
+const SHOWN: usize = 40;
+
 fn missing_columns_message(
     path: &std::path::Path,
     missing: &[Column],
@@ -116,11 +149,30 @@ fn missing_columns_message(
 ) -> String {
     let mut parts = Vec::new();
     for (c, near) in missing.iter().zip(nearest) {
-        if near.is_empty() {
-            parts.push(format!("{c} (with or without the CIN_ prefix)"));
+        let alternative = if *c == Column::IdaciDecile {
+            ", or LSOA with an LSOA lookup (--lsoa-lookup, or lsoa_lookup in the study config)"
         } else {
-            parts.push(format!("{c} (closest found: {})", near.join(", ")));
+            ""
+        };
+        if near.is_empty() {
+            parts.push(format!(
+                "{c} (with or without the CIN_ prefix{alternative})"
+            ));
+        } else {
+            parts.push(format!(
+                "{c} (closest found: {}{alternative})",
+                near.join(", ")
+            ));
         }
+    }
+    let mut found_list = found
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if found.len() > SHOWN {
+        found_list = format!("{found_list} and {} more", found.len() - SHOWN);
     }
     format!(
         "{}: required column{} missing: {}. The file has: {}. Rename the column in the file or \
@@ -128,7 +180,7 @@ fn missing_columns_message(
         path.display(),
         if missing.len() == 1 { " is" } else { "s are" },
         parts.join("; "),
-        found.join(", "),
+        found_list,
         missing.first().map_or("LA", |c| c.name()),
     )
 }

@@ -179,10 +179,17 @@ impl Ledger {
 
     /// Checks `read = used + quarantined + excluded` for every file.
     pub fn check(&self) -> Result<(), LedgerImbalance> {
+        self.check_with_pending(&[])
+    }
+
+    /// Checks `read = used + quarantined + excluded + pending` for every file, where
+    /// `pending[f]` rows of file `f` are still on their way (kept by ingest, not yet given
+    /// a final place by the analysis); missing entries count as zero.
+    pub fn check_with_pending(&self, pending: &[u64]) -> Result<(), LedgerImbalance> {
         for (i, name) in self.files.iter().enumerate() {
             let f = i as FileIndex;
             let read = self.total(f, EntryKind::Read);
-            let used = self.total(f, EntryKind::Used);
+            let used = self.total(f, EntryKind::Used) + pending.get(i).copied().unwrap_or(0);
             let quarantined = self.total(f, EntryKind::Quarantined);
             let excluded = self.total(f, EntryKind::Excluded);
             if read != used + quarantined + excluded {

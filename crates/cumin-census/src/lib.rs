@@ -12,20 +12,28 @@ pub mod episodes;
 pub mod error;
 pub mod interner;
 pub mod ledger;
+pub mod lookup;
 pub mod normalise;
+pub mod profile;
 pub mod progress;
 pub mod read;
 pub mod schema;
 pub mod types;
+pub mod values;
 
 pub use date::Date;
-pub use episodes::{EpisodeRow, Episodes};
+pub use episodes::{EpisodeRow, EpisodeRowOf, Episodes};
 pub use error::CensusError;
 pub use interner::{IdRef, Interner};
 pub use ledger::{EntryKind, FileIndex, Ledger, QuarantinedRow};
-pub use normalise::{CleaningRules, ReasonSpelling};
+pub use lookup::LsoaLookup;
+pub use normalise::{CleaningRules, Exclusion, Quarantine, ReasonSpelling, Rule};
+pub use profile::Profile;
 pub use progress::{NoProgress, Progress};
 pub use read::table::{TextTable, read_text_table};
-pub use read::{Extract, Format, ReadOptions, SourceFile, expand_inputs, read_extract};
+pub use read::{
+    Extract, Format, ReadOptions, SourceFile, expand_inputs, read_csv_bytes, read_extract,
+};
 pub use schema::{Column, ColumnMap};
 pub use types::{CensusYear, ETHNICITY_CODES, Ethnicity, Outcome, Sex};
+pub use values::ValueMap;

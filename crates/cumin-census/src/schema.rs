@@ -20,9 +20,17 @@ macro_rules! columns {
             /// Every known column, in contract order.
             pub const ALL: &'static [Column] = &[$(Column::$variant),*];
 
+            /// How many columns cumin knows.
+            pub const COUNT: usize = Column::ALL.len();
+
             /// The NPD spelling (without the `CIN_` prefix).
             pub fn name(self) -> &'static str {
                 match self { $(Column::$variant => $name,)* }
+            }
+
+            /// The ledger name of values replaced through the study's value map.
+            pub fn value_map_rule(self) -> &'static str {
+                match self { $(Column::$variant => concat!("value_map_", $name),)* }
             }
         }
     };
@@ -100,6 +108,11 @@ impl Column {
         Column::YearOfBirth,
         Column::ReferralDate,
     ];
+
+    /// Position in [`Column::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
 
     /// The name with which headers are compared: see [`match_key`].
     pub fn key(self) -> String {

@@ -38,6 +38,9 @@ pub fn run(out: &Path, bars: &Bars, quiet: bool) -> Result<()> {
         seed: 1,
         level: 0.95,
         columns: std::collections::BTreeMap::new(),
+        values: std::collections::BTreeMap::new(),
+        lsoa_lookup: None,
+        data_start: cumin_census::normalise::default_data_start(),
     };
     let result = crate::study(&config, "demo", bars)?;
     if !quiet {

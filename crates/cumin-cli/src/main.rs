@@ -7,6 +7,7 @@
 
 mod demo;
 mod progress;
+mod validate;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -41,6 +42,8 @@ enum Command {
     },
     /// Write a synthetic NPD extract with known truth.
     Simulate(SimulateArgs),
+    /// Read episode files and report the ledger and a data-quality profile (no estimates).
+    Validate(ValidateArgs),
     /// Run the whole path on the bundled synthetic extract and show the headline table.
     Demo {
         /// Output folder.
@@ -82,6 +85,25 @@ struct EstimateArgs {
     /// Random seed.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// LSOA → IDACI decile lookup (LSOA,IDACI_Decile), for extracts without IDACI_Decile.
+    #[arg(long)]
+    lsoa_lookup: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct ValidateArgs {
+    /// Episode files (CSV or Parquet; paths or quoted globs).
+    #[arg(required = true, num_args = 1..)]
+    files: Vec<String>,
+    /// A study TOML whose [columns], [values], lsoa_lookup and data_start apply.
+    #[arg(long)]
+    study: Option<PathBuf>,
+    /// LSOA → IDACI decile lookup (LSOA,IDACI_Decile); overrides the study's.
+    #[arg(long)]
+    lsoa_lookup: Option<PathBuf>,
+    /// Write ledger.csv, quarantine.csv and profile.csv into this folder.
+    #[arg(long)]
+    out: Option<PathBuf>,
 }
 
 fn parse_estimator(s: &str) -> Result<Estimator, String> {
@@ -191,6 +213,9 @@ fn run(cli: Cli) -> Result<()> {
                 seed: a.seed,
                 level: 0.95,
                 columns: std::collections::BTreeMap::new(),
+                values: std::collections::BTreeMap::new(),
+                lsoa_lookup: a.lsoa_lookup,
+                data_start: cumin_census::normalise::default_data_start(),
             };
             let out = study(&config, "estimate", &bars)?;
             if !cli.quiet {
@@ -207,6 +232,7 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Simulate(a) => simulate(&a, &bars, cli.quiet),
+        Command::Validate(a) => validate(&a, &bars, cli.quiet),
         Command::Demo { out } => demo::run(&out, &bars, cli.quiet),
     }
 }
@@ -262,6 +288,38 @@ fn print_run(out: &cumin_study::RunOutput, truth: Option<&dyn Fn(Outcome) -> Opt
             100.0 * h.upper,
         );
     }
+}
+
+/// Reads the files as `estimate` would; fails only for files that cannot be used.
+fn validate(a: &ValidateArgs, bars: &progress::Bars, quiet: bool) -> Result<()> {
+    let mut options = match &a.study {
+        Some(p) => StudyConfig::from_toml_file(p)?.read_options()?,
+        None => cumin_census::ReadOptions::default(),
+    };
+    if let Some(p) = &a.lsoa_lookup {
+        options.lsoa = Some(std::sync::Arc::new(cumin_census::LsoaLookup::read(p)?));
+    }
+    let inputs = cumin_census::expand_inputs(&a.files)?;
+    let mut extract = cumin_census::read_extract(&inputs, &options, bars)?;
+    validate::account(&mut extract)?;
+    let profile = cumin_census::Profile::of(&extract.episodes);
+    if let Some(out) = &a.out {
+        validate::write(out, &extract, &profile)?;
+    }
+    if !quiet {
+        println!("data end: {}", extract.data_end);
+        validate::print_ledger(&extract.ledger);
+        println!();
+        validate::print_profile(&profile);
+        if let Some(out) = &a.out {
+            println!();
+            println!(
+                "wrote ledger.csv, quarantine.csv (not for release) and profile.csv to {}",
+                out.display()
+            );
+        }
+    }
+    Ok(())
 }
 
 fn simulate(a: &SimulateArgs, bars: &progress::Bars, quiet: bool) -> Result<()> {

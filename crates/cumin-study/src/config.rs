@@ -1,7 +1,7 @@
 //! The study configuration: what `cumin run STUDY.toml` reads and `cumin estimate` builds
 //! from its flags. Raw values are checked into a [`Study`] before any work starts.
 
-use cumin_census::{Column, Date, Outcome};
+use cumin_census::{Column, ColumnMap, Date, LsoaLookup, Outcome, ReadOptions, ValueMap};
 use cumin_link::IdMode;
 use cumin_report::SdcProfile;
 use serde::{Deserialize, Serialize};
@@ -140,6 +140,46 @@ pub struct StudyConfig {
     /// Extra column names: `LA = "local_authority"`.
     #[serde(default)]
     pub columns: BTreeMap<String, String>,
+    /// Value replacements per column, before any cleaning rule:
+    /// `[values.Ethnicity] "White British" = "WBRI"` (`""` makes a value missing).
+    #[serde(default)]
+    pub values: BTreeMap<String, BTreeMap<String, String>>,
+    /// LSOA → IDACI decile lookup (`LSOA,IDACI_Decile`), for rows without a decile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lsoa_lookup: Option<PathBuf>,
+    /// First day of usable data: rows referred earlier are excluded (and counted).
+    #[serde(default = "cumin_census::normalise::default_data_start")]
+    pub data_start: Date,
+}
+
+impl StudyConfig {
+    /// How to read the episode files: the column and value maps, the LSOA lookup (read
+    /// here, so a bad lookup stops the run before any episode is read) and the data
+    /// start. Required columns are left to the caller.
+    pub fn read_options(&self) -> Result<ReadOptions, crate::StudyError> {
+        let columns =
+            ColumnMap::from_pairs(self.columns.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                .map_err(crate::StudyError::Config)?;
+        let values = ValueMap::from_tables(self.values.iter().map(|(column, pairs)| {
+            (
+                column.as_str(),
+                pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            )
+        }))
+        .map_err(crate::StudyError::Config)?;
+        let lsoa = match &self.lsoa_lookup {
+            Some(p) => Some(std::sync::Arc::new(LsoaLookup::read(p)?)),
+            None => None,
+        };
+        let mut options = ReadOptions {
+            columns,
+            values,
+            lsoa,
+            ..ReadOptions::default()
+        };
+        options.rules.data_start = self.data_start;
+        Ok(options)
+    }
 }
 
 fn default_estimators() -> Vec<Estimator> {

@@ -31,6 +31,9 @@ pub struct Manifest {
     pub timings_seconds: BTreeMap<&'static str, f64>,
     /// Files written, with hashes.
     pub files: Vec<OutputFile>,
+    /// The LSOA → IDACI decile lookup, if one was used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lsoa_lookup: Option<FileHash>,
 }
 
 /// An episode file read.
@@ -142,5 +145,12 @@ pub fn build(
         },
         timings_seconds: timings.clone(),
         files: outputs,
+        lsoa_lookup: match &config.lsoa_lookup {
+            Some(p) => Some(FileHash {
+                path: p.clone(),
+                blake3: cumin_report::hash_file(p)?,
+            }),
+            None => None,
+        },
     })
 }

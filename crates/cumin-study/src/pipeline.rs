@@ -5,7 +5,7 @@ use crate::denominators::Denominators;
 use crate::error::StudyError;
 use crate::strata;
 use cumin_census::{
-    Column, ColumnMap, Date, EntryKind, Extract, Outcome, Progress, ReadOptions, read_extract,
+    Column, Date, EntryKind, Extract, Outcome, Progress, ReadOptions, read_extract,
 };
 use cumin_cohort::{
     BirthCohort, BirthRules, ChildTable, CppEventDate, Event, EventRules, Events, N_AGES,
@@ -40,8 +40,9 @@ pub struct Study {
     pub config: StudyConfig,
     /// Episode files, globs expanded.
     pub inputs: Vec<PathBuf>,
-    /// Column name map.
-    pub columns: ColumnMap,
+    /// How to read the episode files (maps, lookup, data start; required columns are
+    /// added by the run).
+    pub read: ReadOptions,
     /// Strata to report: `all` first, then those asked for.
     pub strata: Vec<StratumVar>,
 }
@@ -71,9 +72,7 @@ impl StudyConfig {
             return Err(StudyError::Config("no estimator asked for".to_owned()));
         }
         let inputs = cumin_census::expand_inputs(&self.episodes)?;
-        let columns =
-            ColumnMap::from_pairs(self.columns.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-                .map_err(StudyError::Config)?;
+        let read = self.read_options()?;
         let mut strata = vec![StratumVar::All];
         for v in &self.by {
             if !strata.contains(v) {
@@ -83,7 +82,7 @@ impl StudyConfig {
         Ok(Study {
             config: self.clone(),
             inputs,
-            columns,
+            read,
             strata,
         })
     }
@@ -145,9 +144,8 @@ pub fn run(
     }
     required.extend(study.strata.iter().filter_map(|v| v.column()));
     let options = ReadOptions {
-        columns: study.columns.clone(),
         required,
-        ..ReadOptions::default()
+        ..study.read.clone()
     };
     let denominators = Denominators::read(&cfg.denominators, &study.strata)?;
     let mut extract = read_extract(&study.inputs, &options, progress)?;

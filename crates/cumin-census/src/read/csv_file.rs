@@ -1,57 +1,46 @@
-//! CSV episode files, read record by record with the `csv` crate.
+//! CSV episode files, read record by record with the `csv` crate into reused buffers.
 
-use super::{RowBatch, RowSource, RowValue};
+use super::cells::{BatchSource, Cells, Positions, positions};
 use crate::error::CensusError;
-use crate::normalise::{Raw, rule};
+use crate::normalise::Raw;
 use crate::schema::{Column, ColumnMap, ResolvedHeaders};
-use std::fs::File;
-use std::io::BufReader;
+use csv::{ByteRecord, StringRecord};
+use std::io::Read;
 use std::path::{Path, PathBuf};
+
+/// Delimiters recognised from the header line; a file the contract calls CSV uses `,`,
+/// but TRE exports are sometimes tab- or pipe-separated with a `.csv` or `.txt` name.
+const DELIMITERS: [u8; 4] = [b',', b'\t', b'|', b';'];
+
+/// The delimiter of a header line: the comma unless the line has none and another
+/// candidate occurs.
+pub(crate) fn sniff_delimiter(head: &[u8]) -> u8 {
+    let line = head.split(|b| *b == b'\n').next().unwrap_or_default();
+    // A header line is short; counting it byte by byte is plenty.
+    #[allow(clippy::naive_bytecount)]
+    let count = |d: u8| line.iter().filter(|b| **b == d).count();
+    if count(b',') > 0 {
+        return b',';
+    }
+    DELIMITERS
+        .iter()
+        .copied()
+        .max_by_key(|d| count(*d))
+        .filter(|d| count(*d) > 0)
+        .unwrap_or(b',')
+}
 
 pub(crate) struct CsvSource {
     path: PathBuf,
-    reader: csv::Reader<BufReader<File>>,
+    reader: csv::Reader<Box<dyn Read + Send>>,
     headers: ResolvedHeaders,
-    /// Position of each known column, indexed by `Column as usize`.
-    position: Vec<Option<usize>>,
-}
-
-impl CsvSource {
-    pub(crate) fn open(path: &Path, map: &ColumnMap) -> Result<CsvSource, CensusError> {
-        let file = File::open(path).map_err(|source| CensusError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(true)
-            .has_headers(true)
-            .from_reader(BufReader::with_capacity(1 << 20, file));
-        let raw = reader
-            .byte_headers()
-            .map_err(|e| csv_error(path, &e))?
-            .clone();
-        if raw.is_empty() || (raw.len() == 1 && raw[0].is_empty()) {
-            return Err(CensusError::Empty {
-                path: path.to_owned(),
-                detail: "it has no header row".to_owned(),
-            });
-        }
-        let names: Vec<String> = raw
-            .iter()
-            .map(|h| String::from_utf8_lossy(h).into_owned())
-            .collect();
-        let headers = ResolvedHeaders::resolve(&names, map);
-        let mut position = vec![None; Column::ALL.len()];
-        for (c, p) in &headers.positions {
-            position[*c as usize] = Some(*p);
-        }
-        Ok(CsvSource {
-            path: path.to_owned(),
-            reader,
-            headers,
-            position,
-        })
-    }
+    position: Positions,
+    width: usize,
+    /// Reused from batch to batch so that steady-state reading does not allocate.
+    records: Vec<StringRecord>,
+    /// The first data record, read at open to tell an empty file before any work.
+    first: Option<StringRecord>,
+    not_utf8: u64,
 }
 
 fn csv_error(path: &Path, e: &csv::Error) -> CensusError {
@@ -68,70 +57,153 @@ fn csv_error(path: &Path, e: &csv::Error) -> CensusError {
     }
 }
 
-impl RowSource for CsvSource {
+impl CsvSource {
+    /// Reads the header and the first record of `input`, named `path` in messages.
+    pub(crate) fn open(
+        path: &Path,
+        input: Box<dyn Read + Send>,
+        delimiter: u8,
+        map: &ColumnMap,
+        wanted: &dyn Fn(Column) -> bool,
+    ) -> Result<CsvSource, CensusError> {
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .has_headers(true)
+            .delimiter(delimiter)
+            .buffer_capacity(1 << 20)
+            .from_reader(input);
+        let raw = reader
+            .byte_headers()
+            .map_err(|e| csv_error(path, &e))?
+            .clone();
+        if raw.is_empty() || raw.iter().all(|h| h.iter().all(u8::is_ascii_whitespace)) {
+            return Err(CensusError::Empty {
+                path: path.to_owned(),
+                detail: "it has no header row".to_owned(),
+            });
+        }
+        let names: Vec<String> = raw
+            .iter()
+            .map(|h| String::from_utf8_lossy(h).into_owned())
+            .collect();
+        let headers = ResolvedHeaders::resolve(&names, map);
+        let mut source = CsvSource {
+            path: path.to_owned(),
+            reader,
+            position: positions(&headers, wanted, false),
+            width: names.len(),
+            headers,
+            records: Vec::new(),
+            first: None,
+            not_utf8: 0,
+        };
+        let mut first = StringRecord::new();
+        if !source.read_record(&mut first)? {
+            return Err(CensusError::Empty {
+                path: path.to_owned(),
+                detail: "it has a header but no data rows".to_owned(),
+            });
+        }
+        source.first = Some(first);
+        Ok(source)
+    }
+
+    /// Reads the next record into `rec`, reusing its buffers; text that is not UTF-8 is
+    /// read with replacement characters and counted.
+    fn read_record(&mut self, rec: &mut StringRecord) -> Result<bool, CensusError> {
+        let mut bytes: ByteRecord = std::mem::take(rec).into_byte_record();
+        let more = self
+            .reader
+            .read_byte_record(&mut bytes)
+            .map_err(|e| csv_error(&self.path, &e))?;
+        *rec = match StringRecord::from_byte_record(bytes) {
+            Ok(s) => s,
+            Err(e) => {
+                self.not_utf8 += 1;
+                e.into_byte_record()
+                    .iter()
+                    .map(String::from_utf8_lossy)
+                    .collect::<StringRecord>()
+            }
+        };
+        Ok(more)
+    }
+}
+
+/// A batch of CSV records.
+pub(crate) struct CsvBatch<'s> {
+    records: &'s [StringRecord],
+    position: &'s Positions,
+    width: usize,
+}
+
+impl Cells for CsvBatch<'_> {
+    fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    fn get(&self, row: usize, column: Column) -> Raw<'_> {
+        match self.position[column.index()].and_then(|p| self.records[row].get(p)) {
+            Some(s) => Raw::Text(s),
+            None => Raw::Null,
+        }
+    }
+
+    fn malformed(&self, row: usize) -> Option<String> {
+        let n = self.records[row].len();
+        (n != self.width).then(|| format!("{n} fields where the header has {}", self.width))
+    }
+}
+
+impl BatchSource for CsvSource {
+    type Batch<'s> = CsvBatch<'s>;
+
     fn headers(&self) -> &ResolvedHeaders {
         &self.headers
     }
 
-    fn read(
-        &mut self,
-        batch_size: usize,
-        sink: &mut dyn FnMut(RowBatch<'_>) -> Result<(), CensusError>,
-    ) -> Result<(), CensusError> {
-        let width = self.headers.headers.len();
-        let mut records: Vec<csv::ByteRecord> = Vec::with_capacity(batch_size);
-        let mut first_row = 0u64;
-        loop {
-            records.clear();
-            let mut not_utf8 = 0u64;
-            while records.len() < batch_size {
-                let mut rec = csv::ByteRecord::new();
-                if !self
-                    .reader
-                    .read_byte_record(&mut rec)
-                    .map_err(|e| csv_error(&self.path, &e))?
-                {
-                    break;
-                }
-                if std::str::from_utf8(rec.as_slice()).is_err() {
-                    not_utf8 += 1;
-                    rec = rec
-                        .iter()
-                        .map(|f| String::from_utf8_lossy(f).into_owned())
-                        .collect::<csv::StringRecord>()
-                        .into_byte_record();
-                }
-                records.push(rec);
-            }
-            if records.is_empty() {
-                return Ok(());
-            }
-            let position = &self.position;
-            let records_ref = &records;
-            let get = move |i: usize, c: Column| -> RowValue<'_> {
-                let rec = &records_ref[i];
-                if rec.len() != width {
-                    return RowValue::Malformed(format!(
-                        "{} fields where the header has {width}",
-                        rec.len()
-                    ));
-                }
-                match position[c as usize].and_then(|p| rec.get(p)) {
-                    // Every record was checked (or made) valid UTF-8 above.
-                    Some(bytes) => {
-                        RowValue::Value(Raw::Text(std::str::from_utf8(bytes).unwrap_or_default()))
-                    }
-                    None => RowValue::Value(Raw::Null),
-                }
-            };
-            let hits = [(rule::TEXT_NOT_UTF8, not_utf8)];
-            sink(RowBatch {
-                first_row,
-                len: records.len(),
-                get: &get,
-                rule_hits: &hits,
-            })?;
-            first_row += records.len() as u64;
+    fn next_batch(&mut self, batch_size: usize) -> Result<Option<CsvBatch<'_>>, CensusError> {
+        let batch_size = batch_size.max(1);
+        if self.records.len() < batch_size {
+            self.records.resize_with(batch_size, StringRecord::new);
         }
+        let mut records = std::mem::take(&mut self.records);
+        let mut n = 0;
+        if let Some(first) = self.first.take() {
+            records[0] = first;
+            n = 1;
+        }
+        while n < batch_size {
+            if !self.read_record(&mut records[n])? {
+                break;
+            }
+            n += 1;
+        }
+        self.records = records;
+        if n == 0 {
+            return Ok(None);
+        }
+        Ok(Some(CsvBatch {
+            records: &self.records[..n],
+            position: &self.position,
+            width: self.width,
+        }))
+    }
+
+    fn repaired_text(&self) -> u64 {
+        self.not_utf8
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delimiters_from_the_header_line() {
+        assert_eq!(sniff_delimiter(b"a,b\tc\n1,2"), b',');
+        assert_eq!(sniff_delimiter(b"a\tb\tc\n1,2,3"), b'\t');
+        assert_eq!(sniff_delimiter(b"a|b|c"), b'|');
+        assert_eq!(sniff_delimiter(b"abc"), b',');
     }
 }

@@ -1,23 +1,34 @@
 //! Reading episode files: CSV and Parquet, one or many, into one [`Extract`].
 //!
-//! Each file is checked for the columns the run needs before any row is read, so an
-//! unusable file stops the run before any output. Rows are then read in batches and
-//! normalised ([`crate::normalise`]); memory grows with the normalised table, not with
-//! the file.
+//! Every file is opened and checked — format, header, at least one row, the columns the
+//! run needs, one schema across files — before any row is read, so an unusable file
+//! stops the run before any work or output. Rows then stream in batches through the
+//! cleaning rules ([`crate::normalise`]): memory holds one batch of the columns cumin
+//! reads plus the cleaned table, never the file.
 
+mod cells;
 mod csv_file;
+mod ingest;
 mod parquet_file;
 pub mod table;
 
 use crate::date::Date;
 use crate::episodes::Episodes;
 use crate::error::CensusError;
-use crate::ledger::{EntryKind, FileIndex, Ledger, QuarantinedRow};
-use crate::normalise::{self, CleaningRules, Raw, RuleCounts};
+use crate::ledger::{EntryKind, Ledger};
+use crate::lookup::LsoaLookup;
+use crate::normalise::{self, CleaningRules, RowContext, Rule};
 use crate::progress::Progress;
 use crate::schema::{Column, ColumnMap, ResolvedHeaders};
+use crate::values::ValueMap;
+use cells::BatchSource;
+use csv_file::CsvSource;
+use ingest::Ingest;
+use parquet_file::ParquetSource;
 use std::collections::BTreeSet;
+use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// File formats cumin reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -34,6 +45,10 @@ pub enum Format {
 pub struct ReadOptions {
     /// Extra header names from the study config.
     pub columns: ColumnMap,
+    /// Value replacements from the study config.
+    pub values: ValueMap,
+    /// LSOA → IDACI decile, for rows without a decile.
+    pub lsoa: Option<Arc<LsoaLookup>>,
     /// Cleaning rule switches.
     pub rules: CleaningRules,
     /// Columns needed beyond [`Column::REQUIRED`] (for the outcomes and strata asked for).
@@ -46,9 +61,42 @@ impl Default for ReadOptions {
     fn default() -> ReadOptions {
         ReadOptions {
             columns: ColumnMap::default(),
+            values: ValueMap::default(),
+            lsoa: None,
             rules: CleaningRules::default(),
             required: BTreeSet::new(),
             batch_size: 64 * 1024,
+        }
+    }
+}
+
+impl ReadOptions {
+    /// Every column the run needs in every file.
+    pub fn required_columns(&self) -> BTreeSet<Column> {
+        Column::REQUIRED
+            .iter()
+            .copied()
+            .chain(self.required.iter().copied())
+            .collect()
+    }
+
+    /// Whether a file with `headers` supplies `column`: an LSOA column stands in for the
+    /// IDACI decile when there is a lookup.
+    fn supplies(&self, headers: &ResolvedHeaders, column: Column) -> bool {
+        headers.has(column)
+            || (column == Column::IdaciDecile && self.lsoa.is_some() && headers.has(Column::Lsoa))
+    }
+
+    /// Whether the cleaning rules read `column` (the rest are never decoded).
+    fn reads(&self, column: Column) -> bool {
+        match column {
+            Column::ReferralSource
+            | Column::InitialCategoryOfAbuse
+            | Column::LatestCategoryOfAbuse
+            | Column::NumberOfPreviousCpp
+            | Column::La09 => false,
+            Column::Lsoa => self.lsoa.is_some(),
+            _ => true,
         }
     }
 }
@@ -75,10 +123,21 @@ pub struct Extract {
     pub episodes: Episodes,
     /// Where every row went so far.
     pub ledger: Ledger,
-    /// The files, in the order read (their index is their [`FileIndex`]).
+    /// The files, in the order read (their index is their [`crate::FileIndex`]).
     pub files: Vec<SourceFile>,
     /// The last day of the last census year in the extract.
     pub data_end: Date,
+}
+
+impl Extract {
+    /// Rows of each file that passed ingest (still in `episodes`).
+    pub fn rows_kept(&self) -> Vec<u64> {
+        let mut kept = vec![0u64; self.files.len()];
+        for f in &self.episodes.file {
+            kept[usize::from(*f)] += 1;
+        }
+        kept
+    }
 }
 
 /// Expands paths and globs (`data/cin_*.csv`) into files, sorted within each pattern.
@@ -108,101 +167,158 @@ pub fn expand_inputs(patterns: &[impl AsRef<str>]) -> Result<Vec<PathBuf>, Censu
     Ok(out)
 }
 
+/// Bytes looked at to recognise a file.
+const SNIFF: usize = 4096;
+
+/// What the first bytes of a file say it is, if it is clearly not delimited text.
+fn not_text(head: &[u8]) -> Option<&'static str> {
+    if head.starts_with(&[0x1f, 0x8b]) {
+        Some("it is gzip-compressed; decompress it first")
+    } else if head.starts_with(b"PK\x03\x04") {
+        Some("it is a zip archive (an Excel workbook?); export the sheet as CSV")
+    } else if head.contains(&0) {
+        Some("it holds binary data, not text")
+    } else {
+        None
+    }
+}
+
 /// The format of a file, from its extension and first bytes.
 pub fn detect_format(path: &Path) -> Result<Format, CensusError> {
-    use std::io::Read;
+    detect(path).map(|(f, _)| f)
+}
+
+/// The format and the first bytes of a file.
+fn detect(path: &Path) -> Result<(Format, Vec<u8>), CensusError> {
     let io = |source| CensusError::Io {
         path: path.to_owned(),
         source,
     };
-    let mut head = [0u8; 4];
-    let mut f = std::fs::File::open(path).map_err(io)?;
-    let n = f.read(&mut head).map_err(io)?;
+    let mut head = Vec::with_capacity(SNIFF);
+    std::fs::File::open(path)
+        .map_err(io)?
+        .take(SNIFF as u64)
+        .read_to_end(&mut head)
+        .map_err(io)?;
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase)
         .unwrap_or_default();
-    let is_parquet_magic = n == 4 && &head == b"PAR1";
-    match ext.as_str() {
-        "parquet" | "parq" | "pq" if is_parquet_magic => Ok(Format::Parquet),
-        "parquet" | "parq" | "pq" if n == 0 => Err(CensusError::Empty {
-            path: path.to_owned(),
-            detail: "the file has no bytes".to_owned(),
-        }),
-        "parquet" | "parq" | "pq" => Err(CensusError::UnknownFormat {
-            path: path.to_owned(),
-            detail: "it is named .parquet but does not start with the Parquet magic bytes PAR1"
-                .to_owned(),
-        }),
-        _ if is_parquet_magic => Ok(Format::Parquet),
-        "csv" | "txt" => Ok(Format::Csv),
-        _ => Err(CensusError::UnknownFormat {
-            path: path.to_owned(),
-            detail: format!(
+    let is_parquet_magic = head.starts_with(b"PAR1");
+    let unknown = |detail: String| CensusError::UnknownFormat {
+        path: path.to_owned(),
+        detail,
+    };
+    let format = match ext.as_str() {
+        _ if head.is_empty() => {
+            return Err(CensusError::Empty {
+                path: path.to_owned(),
+                detail: "the file has no bytes".to_owned(),
+            });
+        }
+        _ if is_parquet_magic => Format::Parquet,
+        "parquet" | "parq" | "pq" => {
+            return Err(unknown(
+                "it is named .parquet but does not start with the Parquet magic bytes PAR1"
+                    .to_owned(),
+            ));
+        }
+        "csv" | "txt" | "tsv" => match not_text(&head) {
+            Some(why) => return Err(unknown(why.to_owned())),
+            None => Format::Csv,
+        },
+        _ => {
+            return Err(unknown(format!(
                 "its name ends in {:?}",
                 if ext.is_empty() { "nothing" } else { &ext }
-            ),
-        }),
+            )));
+        }
+    };
+    Ok((format, head))
+}
+
+/// An opened, checked file.
+enum Source {
+    Csv(CsvSource),
+    Parquet(ParquetSource),
+}
+
+impl Source {
+    fn headers(&self) -> &ResolvedHeaders {
+        match self {
+            Source::Csv(s) => s.headers(),
+            Source::Parquet(s) => s.headers(),
+        }
     }
 }
 
-/// Checks one file's headers against the columns the run needs.
-fn check_columns(
-    path: &Path,
-    headers: &ResolvedHeaders,
-    required: &BTreeSet<Column>,
-) -> Result<(), CensusError> {
-    let missing: Vec<Column> = required
-        .iter()
-        .copied()
-        .filter(|c| !headers.has(*c))
-        .collect();
-    if missing.is_empty() {
-        return Ok(());
-    }
-    Err(CensusError::MissingColumns {
+struct Opened {
+    path: PathBuf,
+    format: Format,
+    source: Source,
+}
+
+fn open(path: &Path, options: &ReadOptions) -> Result<Opened, CensusError> {
+    let (format, head) = detect(path)?;
+    let wanted = |c| options.reads(c);
+    let source = match format {
+        Format::Csv => {
+            let file = std::fs::File::open(path).map_err(|source| CensusError::Io {
+                path: path.to_owned(),
+                source,
+            })?;
+            let delimiter = csv_file::sniff_delimiter(&head);
+            Source::Csv(CsvSource::open(
+                path,
+                Box::new(file),
+                delimiter,
+                &options.columns,
+                &wanted,
+            )?)
+        }
+        Format::Parquet => Source::Parquet(ParquetSource::open(path, &options.columns, &wanted)?),
+    };
+    Ok(Opened {
         path: path.to_owned(),
-        nearest: missing.iter().map(|c| headers.nearest(*c, 3)).collect(),
-        missing,
-        found: headers.headers.clone(),
+        format,
+        source,
     })
 }
 
-/// A file opened and checked, ready to stream rows.
-pub(crate) trait RowSource {
-    fn headers(&self) -> &ResolvedHeaders;
-    /// Calls `sink` with batches of rows until the file is done.
-    fn read(
-        &mut self,
-        batch_size: usize,
-        sink: &mut dyn FnMut(RowBatch<'_>) -> Result<(), CensusError>,
-    ) -> Result<(), CensusError>;
-}
-
-/// A batch of rows in a uniform view: `get(row, column)`.
-pub(crate) struct RowBatch<'a> {
-    pub first_row: u64,
-    pub len: usize,
-    pub get: &'a dyn Fn(usize, Column) -> RowValue<'a>,
-    /// Rules the reader itself applied to rows of this batch (e.g. UTF-8 repair).
-    pub rule_hits: &'a [(&'static str, u64)],
-}
-
-/// A row-level view result: a raw value or a structural problem with the row.
-pub(crate) enum RowValue<'a> {
-    Value(Raw<'a>),
-    /// The row is malformed (e.g. wrong field count); the string explains.
-    Malformed(String),
-}
-
-fn open(path: &Path, options: &ReadOptions) -> Result<(Format, Box<dyn RowSource>), CensusError> {
-    let format = detect_format(path)?;
-    let source: Box<dyn RowSource> = match format {
-        Format::Csv => Box::new(csv_file::CsvSource::open(path, &options.columns)?),
-        Format::Parquet => Box::new(parquet_file::ParquetSource::open(path, &options.columns)?),
-    };
-    Ok((format, source))
+/// Checks that the files share the columns the run needs and that each has them.
+fn check_columns(opened: &[Opened], options: &ReadOptions) -> Result<(), CensusError> {
+    let required = options.required_columns();
+    for column in &required {
+        let (with, without): (Vec<&Opened>, Vec<&Opened>) = opened
+            .iter()
+            .partition(|o| options.supplies(o.source.headers(), *column));
+        if !with.is_empty() && !without.is_empty() {
+            let names = |v: Vec<&Opened>| v.iter().map(|o| o.path.display().to_string()).collect();
+            return Err(CensusError::MixedSchemas {
+                column: *column,
+                with: names(with),
+                without: names(without),
+            });
+        }
+    }
+    for o in opened {
+        let headers = o.source.headers();
+        let missing: Vec<Column> = required
+            .iter()
+            .copied()
+            .filter(|c| !options.supplies(headers, *c))
+            .collect();
+        if !missing.is_empty() {
+            return Err(CensusError::MissingColumns {
+                path: o.path.clone(),
+                nearest: missing.iter().map(|c| headers.nearest(*c, 3)).collect(),
+                missing,
+                found: headers.headers.clone(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Reads every file into one normalised extract, accounting for every row.
@@ -216,41 +332,57 @@ pub fn read_extract(
             pattern: String::new(),
         });
     }
-    let required: BTreeSet<Column> = Column::REQUIRED
+    let opened = paths
         .iter()
-        .copied()
-        .chain(options.required.iter().copied())
-        .collect();
-    // Open and check every file before reading any row.
-    let mut sources = Vec::new();
-    for path in paths {
-        let (format, source) = open(path, options)?;
-        sources.push((path.clone(), format, source));
-    }
-    for column in &required {
-        let (with, without): (Vec<_>, Vec<_>) = sources
-            .iter()
-            .partition(|(_, _, s)| s.headers().has(*column));
-        if !with.is_empty() && !without.is_empty() {
-            let name = |v: Vec<&(PathBuf, Format, Box<dyn RowSource>)>| {
-                v.iter().map(|(p, _, _)| p.display().to_string()).collect()
-            };
-            return Err(CensusError::MixedSchemas {
-                column: *column,
-                with: name(with),
-                without: name(without),
-            });
-        }
-    }
-    for (path, _, source) in &sources {
-        check_columns(path, source.headers(), &required)?;
-    }
+        .map(|p| open(p, options))
+        .collect::<Result<Vec<_>, _>>()?;
+    read_opened(opened, options, progress)
+}
 
-    let mut ledger = Ledger::new();
-    let mut episodes = Episodes::new();
+/// Reads CSV text held in memory as if it were the file `name` (tests, fuzzing).
+pub fn read_csv_bytes(
+    name: &str,
+    bytes: Vec<u8>,
+    options: &ReadOptions,
+) -> Result<Extract, CensusError> {
+    let path = PathBuf::from(name);
+    let delimiter = csv_file::sniff_delimiter(&bytes[..bytes.len().min(SNIFF)]);
+    let wanted = |c| options.reads(c);
+    let source = CsvSource::open(
+        &path,
+        Box::new(std::io::Cursor::new(bytes)),
+        delimiter,
+        &options.columns,
+        &wanted,
+    )?;
+    let opened = vec![Opened {
+        path,
+        format: Format::Csv,
+        source: Source::Csv(source),
+    }];
+    read_opened(opened, options, &crate::progress::NoProgress)
+}
+
+fn read_opened(
+    opened: Vec<Opened>,
+    options: &ReadOptions,
+    progress: &dyn Progress,
+) -> Result<Extract, CensusError> {
+    check_columns(&opened, options)?;
+    let required = options.required_columns();
+    let mut ingest = Ingest::new(RowContext {
+        rules: &options.rules,
+        values: &options.values,
+        lsoa: options.lsoa.as_deref(),
+    });
     let mut files = Vec::new();
-    for (path, format, mut source) in sources {
-        let file = ledger.add_file(path.display().to_string());
+    for Opened {
+        path,
+        format,
+        source,
+    } in opened
+    {
+        let file = ingest.ledger.add_file(path.display().to_string());
         let headers = source.headers().clone();
         if !headers.unknown.is_empty() {
             progress.note(&format!(
@@ -260,39 +392,34 @@ pub fn read_extract(
             ));
         }
         progress.begin(&format!("reading {}", path.display()), None);
-        let mut counts = RuleCounts::default();
-        let mut rows = 0u64;
-        source.read(options.batch_size, &mut |batch| {
-            read_batch(
-                &batch,
-                file,
-                options,
-                &mut counts,
-                &mut episodes,
-                &mut ledger,
-            );
-            rows += batch.len as u64;
-            progress.advance(batch.len as u64);
-            Ok(())
-        })?;
+        let rows = match source {
+            Source::Csv(s) => stream(s, file, options, &mut ingest, progress)?,
+            Source::Parquet(s) => stream(s, file, options, &mut ingest, progress)?,
+        };
         progress.end();
-        if rows == 0 {
-            return Err(CensusError::Empty {
-                path: path.clone(),
-                detail: "it has a header but no data rows".to_owned(),
-            });
-        }
+        let counts = &mut ingest.counts;
         if let Some((column, tally)) = counts.wrong_type_throughout() {
-            return Err(CensusError::WrongTypeThroughout {
-                path: path.clone(),
-                column,
-                expected: column.expectation(),
-                seen: tally.seen,
-                examples: tally.examples.clone(),
-            });
+            if required.contains(&column) {
+                return Err(CensusError::WrongTypeThroughout {
+                    path,
+                    column,
+                    expected: column.expectation(),
+                    seen: tally.seen,
+                    examples: tally.examples.clone(),
+                });
+            }
+            progress.note(&format!(
+                "{}: column {column} holds no value of the expected type ({}) in any of its \
+                 {} non-empty rows, e.g. {:?}; it is read as missing",
+                path.display(),
+                column.expectation(),
+                tally.seen,
+                tally.examples
+            ));
         }
-        counts.flush(&mut ledger, file);
-        ledger.add(file, EntryKind::Read, "", rows);
+        counts.flush(&mut ingest.ledger, file);
+        *counts = normalise::RuleCounts::default();
+        ingest.ledger.add(file, EntryKind::Read, "", rows);
         files.push(SourceFile {
             path,
             format,
@@ -301,59 +428,49 @@ pub fn read_extract(
             unknown_columns: headers.unknown,
         });
     }
+    let Ingest {
+        mut episodes,
+        mut ledger,
+        latest,
+        ..
+    } = ingest;
     let data_end = episodes
         .last_census_year()
-        .map_or(Date::ymd(2008, 3, 31), super::types::CensusYear::end);
-    normalise::finish(&mut episodes, &mut ledger, &options.rules, data_end);
-    Ok(Extract {
+        .map_or(Date::ymd(2008, 3, 31), crate::types::CensusYear::end);
+    normalise::finish(
+        &mut episodes,
+        &latest,
+        &mut ledger,
+        &options.rules,
+        data_end,
+    );
+    let extract = Extract {
         episodes,
         ledger,
         files,
         data_end,
-    })
+    };
+    extract.ledger.check_with_pending(&extract.rows_kept())?;
+    Ok(extract)
 }
 
-fn read_batch(
-    batch: &RowBatch<'_>,
-    file: FileIndex,
+/// Streams one file's batches through the cleaning rules; returns the rows read.
+fn stream<S: BatchSource>(
+    mut source: S,
+    file: crate::ledger::FileIndex,
     options: &ReadOptions,
-    counts: &mut RuleCounts,
-    episodes: &mut Episodes,
-    ledger: &mut Ledger,
-) {
-    for &(rule, n) in batch.rule_hits {
-        for _ in 0..n {
-            counts.hit(rule);
-        }
+    ingest: &mut Ingest<'_>,
+    progress: &dyn Progress,
+) -> Result<u64, CensusError> {
+    let mut rows = 0u64;
+    while let Some(batch) = source.next_batch(options.batch_size)? {
+        let n = cells::Cells::len(&batch) as u64;
+        ingest.batch(file, rows, &batch);
+        rows += n;
+        progress.advance(n);
     }
-    for i in 0..batch.len {
-        let row_number = batch.first_row + i as u64 + 1;
-        let mut malformed = None;
-        let get = |c: Column| match (batch.get)(i, c) {
-            RowValue::Value(v) => v,
-            RowValue::Malformed(_) => Raw::Null,
-        };
-        if let RowValue::Malformed(why) = (batch.get)(i, Column::AcadYr) {
-            malformed = Some(why);
-        }
-        if let Some(detail) = malformed {
-            ledger.quarantine(QuarantinedRow {
-                file,
-                row: row_number,
-                reason: normalise::quarantine::WRONG_FIELD_COUNT,
-                detail,
-            });
-            continue;
-        }
-        let source_row = u32::try_from(row_number).unwrap_or(u32::MAX);
-        match normalise::row(get, file, source_row, &options.rules, counts) {
-            Ok(r) => episodes.push(r),
-            Err((reason, detail)) => ledger.quarantine(QuarantinedRow {
-                file,
-                row: row_number,
-                reason,
-                detail,
-            }),
-        }
-    }
+    ingest
+        .counts
+        .hit_n(Rule::TextNotUtf8, source.repaired_text());
+    Ok(rows)
 }

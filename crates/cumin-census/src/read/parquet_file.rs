@@ -1,18 +1,16 @@
-//! Parquet episode files, read in record batches of only the columns cumin knows.
+//! Parquet episode files, read in record batches of only the columns cumin cleans.
 
-use super::{RowBatch, RowSource, RowValue};
+use super::cells::{BatchSource, Cells, Positions, positions};
 use crate::error::CensusError;
 use crate::normalise::Raw;
 use crate::schema::{Column, ColumnMap, ResolvedHeaders};
 use arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Date32Array, Date64Array, LargeStringArray,
-    StringArray, StringViewArray,
+    Array, ArrayRef, AsArray, BooleanArray, Date32Array, Date64Array, Float32Array, Float64Array,
+    Int8Array, Int16Array, Int32Array, Int64Array, LargeStringArray, StringArray, StringViewArray,
+    TimestampMicrosecondArray, TimestampMillisecondArray, TimestampNanosecondArray,
+    TimestampSecondArray, UInt8Array, UInt16Array, UInt32Array, UInt64Array,
 };
-use arrow::datatypes::{
-    DataType, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, TimeUnit,
-    TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
-    TimestampSecondType, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
-};
+use arrow::datatypes::{DataType, TimeUnit};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use std::fs::File;
@@ -21,9 +19,10 @@ use std::path::{Path, PathBuf};
 pub(crate) struct ParquetSource {
     path: PathBuf,
     builder: Option<ParquetRecordBatchReaderBuilder<File>>,
+    reader: Option<ParquetRecordBatchReader>,
     headers: ResolvedHeaders,
-    /// For each known column, its position among the projected columns.
-    projected: Vec<Option<usize>>,
+    /// For each column read, its position among the projected columns.
+    projected: Positions,
 }
 
 fn parquet_error(path: &Path, e: &dyn std::fmt::Display) -> CensusError {
@@ -34,7 +33,13 @@ fn parquet_error(path: &Path, e: &dyn std::fmt::Display) -> CensusError {
 }
 
 impl ParquetSource {
-    pub(crate) fn open(path: &Path, map: &ColumnMap) -> Result<ParquetSource, CensusError> {
+    /// Reads the footer: schema and row count (an empty file is an error here, before any
+    /// row of any file is read).
+    pub(crate) fn open(
+        path: &Path,
+        map: &ColumnMap,
+        wanted: &dyn Fn(Column) -> bool,
+    ) -> Result<ParquetSource, CensusError> {
         let file = File::open(path).map_err(|source| CensusError::Io {
             path: path.to_owned(),
             source,
@@ -47,229 +52,201 @@ impl ParquetSource {
             .iter()
             .map(|f| f.name().clone())
             .collect();
-        let headers = ResolvedHeaders::resolve(&names, map);
-        let roots: Vec<usize> = headers.positions.values().copied().collect::<Vec<_>>();
-        let mut sorted_roots = roots.clone();
-        sorted_roots.sort_unstable();
-        let mut projected = vec![None; Column::ALL.len()];
-        for (c, p) in &headers.positions {
-            projected[*c as usize] = sorted_roots.iter().position(|r| r == p);
+        if names.is_empty() {
+            return Err(CensusError::Empty {
+                path: path.to_owned(),
+                detail: "its schema has no columns".to_owned(),
+            });
         }
-        let mask = ProjectionMask::roots(builder.parquet_schema(), sorted_roots);
+        if builder.metadata().file_metadata().num_rows() == 0 {
+            return Err(CensusError::Empty {
+                path: path.to_owned(),
+                detail: "it has a schema but no rows".to_owned(),
+            });
+        }
+        let headers = ResolvedHeaders::resolve(&names, map);
+        let projected = positions(&headers, wanted, true);
+        let mut roots: Vec<usize> = headers
+            .positions
+            .iter()
+            .filter(|(c, _)| projected[c.index()].is_some())
+            .map(|(_, p)| *p)
+            .collect();
+        roots.sort_unstable();
+        let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
         Ok(ParquetSource {
             path: path.to_owned(),
             builder: Some(builder.with_projection(mask)),
+            reader: None,
             headers,
             projected,
         })
     }
 }
 
-/// Typed access to one Arrow column.
-enum Access<'a> {
-    Utf8(&'a StringArray),
-    LargeUtf8(&'a LargeStringArray),
-    View(&'a StringViewArray),
-    Int(Box<dyn Fn(usize) -> i64 + 'a>),
-    Float(Box<dyn Fn(usize) -> f64 + 'a>),
-    Days(Box<dyn Fn(usize) -> i32 + 'a>),
-    Bool(&'a BooleanArray),
+/// One Arrow column, typed once per batch so that reading a cell is a `match`, not a
+/// dynamic call.
+enum Access {
+    Utf8(StringArray),
+    LargeUtf8(LargeStringArray),
+    View(StringViewArray),
+    I8(Int8Array),
+    I16(Int16Array),
+    I32(Int32Array),
+    I64(Int64Array),
+    U8(UInt8Array),
+    U16(UInt16Array),
+    U32(UInt32Array),
+    U64(UInt64Array),
+    F32(Float32Array),
+    F64(Float64Array),
+    Date32(Date32Array),
+    Date64(Date64Array),
+    TsSecond(TimestampSecondArray),
+    TsMilli(TimestampMillisecondArray),
+    TsMicro(TimestampMicrosecondArray),
+    TsNano(TimestampNanosecondArray),
+    Bool(BooleanArray),
     Null,
 }
 
-const DAY_MS: i64 = 86_400_000;
+const DAY_SECONDS: i64 = 86_400;
 
-fn access<'a>(array: &'a ArrayRef, cast: Option<&'a ArrayRef>) -> Access<'a> {
-    if let Some(c) = cast {
-        return Access::Utf8(c.as_string::<i32>());
-    }
-    let a = array.as_ref();
-    match a.data_type() {
-        DataType::Utf8 => Access::Utf8(a.as_string::<i32>()),
-        DataType::LargeUtf8 => Access::LargeUtf8(a.as_string::<i64>()),
-        DataType::Utf8View => Access::View(a.as_string_view()),
-        DataType::Int8 => {
-            let p = a.as_primitive::<Int8Type>();
-            Access::Int(Box::new(move |i| i64::from(p.value(i))))
-        }
-        DataType::Int16 => {
-            let p = a.as_primitive::<Int16Type>();
-            Access::Int(Box::new(move |i| i64::from(p.value(i))))
-        }
-        DataType::Int32 => {
-            let p = a.as_primitive::<Int32Type>();
-            Access::Int(Box::new(move |i| i64::from(p.value(i))))
-        }
-        DataType::Int64 => {
-            let p = a.as_primitive::<Int64Type>();
-            Access::Int(Box::new(move |i| p.value(i)))
-        }
-        DataType::UInt8 => {
-            let p = a.as_primitive::<UInt8Type>();
-            Access::Int(Box::new(move |i| i64::from(p.value(i))))
-        }
-        DataType::UInt16 => {
-            let p = a.as_primitive::<UInt16Type>();
-            Access::Int(Box::new(move |i| i64::from(p.value(i))))
-        }
-        DataType::UInt32 => {
-            let p = a.as_primitive::<UInt32Type>();
-            Access::Int(Box::new(move |i| i64::from(p.value(i))))
-        }
-        DataType::UInt64 => {
-            let p = a.as_primitive::<UInt64Type>();
-            Access::Int(Box::new(move |i| {
-                i64::try_from(p.value(i)).unwrap_or(i64::MAX)
-            }))
-        }
-        DataType::Float32 => {
-            let p = a.as_primitive::<Float32Type>();
-            Access::Float(Box::new(move |i| f64::from(p.value(i))))
-        }
-        DataType::Float64 => {
-            let p = a.as_primitive::<Float64Type>();
-            Access::Float(Box::new(move |i| p.value(i)))
-        }
-        DataType::Date32 => {
-            let p: &Date32Array = a.as_primitive();
-            Access::Days(Box::new(move |i| p.value(i)))
-        }
-        DataType::Date64 => {
-            let p: &Date64Array = a.as_primitive();
-            Access::Days(Box::new(move |i| p.value(i).div_euclid(DAY_MS) as i32))
-        }
-        DataType::Timestamp(unit, _) => {
-            let per_day: i64 = match unit {
-                TimeUnit::Second => 86_400,
-                TimeUnit::Millisecond => DAY_MS,
-                TimeUnit::Microsecond => DAY_MS * 1000,
-                TimeUnit::Nanosecond => DAY_MS * 1_000_000,
-            };
-            let get: Box<dyn Fn(usize) -> i64 + 'a> = match unit {
-                TimeUnit::Second => {
-                    let p = a.as_primitive::<TimestampSecondType>();
-                    Box::new(move |i| p.value(i))
-                }
-                TimeUnit::Millisecond => {
-                    let p = a.as_primitive::<TimestampMillisecondType>();
-                    Box::new(move |i| p.value(i))
-                }
-                TimeUnit::Microsecond => {
-                    let p = a.as_primitive::<TimestampMicrosecondType>();
-                    Box::new(move |i| p.value(i))
-                }
-                TimeUnit::Nanosecond => {
-                    let p = a.as_primitive::<TimestampNanosecondType>();
-                    Box::new(move |i| p.value(i))
-                }
-            };
-            Access::Days(Box::new(move |i| get(i).div_euclid(per_day) as i32))
-        }
-        DataType::Boolean => Access::Bool(a.as_boolean()),
-        // Other types are cast to text before they get here; `Null` columns hold nothing.
-        _ => Access::Null,
-    }
+fn days(value: i64, per_day: i64) -> Raw<'static> {
+    i32::try_from(value.div_euclid(per_day)).map_or(Raw::Null, Raw::Days)
 }
 
-/// Columns of types without a direct reading are cast to text first.
-fn needs_cast(dt: &DataType) -> bool {
-    !matches!(
-        dt,
-        DataType::Utf8
-            | DataType::LargeUtf8
-            | DataType::Utf8View
-            | DataType::Int8
-            | DataType::Int16
-            | DataType::Int32
-            | DataType::Int64
-            | DataType::UInt8
-            | DataType::UInt16
-            | DataType::UInt32
-            | DataType::UInt64
-            | DataType::Float32
-            | DataType::Float64
-            | DataType::Date32
-            | DataType::Date64
-            | DataType::Timestamp(_, _)
-            | DataType::Boolean
-            | DataType::Null
-    )
-}
+impl Access {
+    /// Types without a direct reading (decimals, dictionaries, ...) are cast to text.
+    fn new(array: &ArrayRef) -> Result<Access, arrow::error::ArrowError> {
+        let a = array.as_ref();
+        Ok(match a.data_type() {
+            DataType::Utf8 => Access::Utf8(a.as_string::<i32>().clone()),
+            DataType::LargeUtf8 => Access::LargeUtf8(a.as_string::<i64>().clone()),
+            DataType::Utf8View => Access::View(a.as_string_view().clone()),
+            DataType::Int8 => Access::I8(a.as_primitive().clone()),
+            DataType::Int16 => Access::I16(a.as_primitive().clone()),
+            DataType::Int32 => Access::I32(a.as_primitive().clone()),
+            DataType::Int64 => Access::I64(a.as_primitive().clone()),
+            DataType::UInt8 => Access::U8(a.as_primitive().clone()),
+            DataType::UInt16 => Access::U16(a.as_primitive().clone()),
+            DataType::UInt32 => Access::U32(a.as_primitive().clone()),
+            DataType::UInt64 => Access::U64(a.as_primitive().clone()),
+            DataType::Float32 => Access::F32(a.as_primitive().clone()),
+            DataType::Float64 => Access::F64(a.as_primitive().clone()),
+            DataType::Date32 => Access::Date32(a.as_primitive().clone()),
+            DataType::Date64 => Access::Date64(a.as_primitive().clone()),
+            DataType::Timestamp(TimeUnit::Second, _) => Access::TsSecond(a.as_primitive().clone()),
+            DataType::Timestamp(TimeUnit::Millisecond, _) => {
+                Access::TsMilli(a.as_primitive().clone())
+            }
+            DataType::Timestamp(TimeUnit::Microsecond, _) => {
+                Access::TsMicro(a.as_primitive().clone())
+            }
+            DataType::Timestamp(TimeUnit::Nanosecond, _) => {
+                Access::TsNano(a.as_primitive().clone())
+            }
+            DataType::Boolean => Access::Bool(a.as_boolean().clone()),
+            DataType::Null => Access::Null,
+            _ => Access::Utf8(
+                arrow::compute::cast(array, &DataType::Utf8)?
+                    .as_string::<i32>()
+                    .clone(),
+            ),
+        })
+    }
 
-impl Access<'_> {
-    fn get(&self, array: &dyn Array, i: usize) -> Raw<'_> {
-        if array.is_null(i) {
-            return Raw::Null;
+    fn get(&self, i: usize) -> Raw<'_> {
+        macro_rules! read {
+            ($a:expr, |$v:ident| $e:expr) => {
+                if $a.is_null(i) {
+                    Raw::Null
+                } else {
+                    let $v = $a.value(i);
+                    $e
+                }
+            };
         }
         match self {
-            Access::Utf8(a) => Raw::Text(a.value(i)),
-            Access::LargeUtf8(a) => Raw::Text(a.value(i)),
-            Access::View(a) => Raw::Text(a.value(i)),
-            Access::Int(f) => Raw::Int(f(i)),
-            Access::Float(f) => Raw::Float(f(i)),
-            Access::Days(f) => Raw::Days(f(i)),
-            Access::Bool(a) => Raw::Bool(a.value(i)),
+            Access::Utf8(a) => read!(a, |v| Raw::Text(v)),
+            Access::LargeUtf8(a) => read!(a, |v| Raw::Text(v)),
+            Access::View(a) => read!(a, |v| Raw::Text(v)),
+            Access::I8(a) => read!(a, |v| Raw::Int(i64::from(v))),
+            Access::I16(a) => read!(a, |v| Raw::Int(i64::from(v))),
+            Access::I32(a) => read!(a, |v| Raw::Int(i64::from(v))),
+            Access::I64(a) => read!(a, |v| Raw::Int(v)),
+            Access::U8(a) => read!(a, |v| Raw::Int(i64::from(v))),
+            Access::U16(a) => read!(a, |v| Raw::Int(i64::from(v))),
+            Access::U32(a) => read!(a, |v| Raw::Int(i64::from(v))),
+            Access::U64(a) => read!(a, |v| Raw::Int(i64::try_from(v).unwrap_or(i64::MAX))),
+            Access::F32(a) => read!(a, |v| Raw::Float(f64::from(v))),
+            Access::F64(a) => read!(a, |v| Raw::Float(v)),
+            Access::Date32(a) => read!(a, |v| Raw::Days(v)),
+            Access::Date64(a) => read!(a, |v| days(v, DAY_SECONDS * 1000)),
+            Access::TsSecond(a) => read!(a, |v| days(v, DAY_SECONDS)),
+            Access::TsMilli(a) => read!(a, |v| days(v, DAY_SECONDS * 1000)),
+            Access::TsMicro(a) => read!(a, |v| days(v, DAY_SECONDS * 1_000_000)),
+            Access::TsNano(a) => read!(a, |v| days(v, DAY_SECONDS * 1_000_000_000)),
+            Access::Bool(a) => read!(a, |v| Raw::Bool(v)),
             Access::Null => Raw::Null,
         }
     }
 }
 
-impl RowSource for ParquetSource {
+/// A record batch of the projected columns.
+pub(crate) struct ParquetBatch {
+    columns: Vec<Access>,
+    projected: Positions,
+    len: usize,
+}
+
+impl Cells for ParquetBatch {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn get(&self, row: usize, column: Column) -> Raw<'_> {
+        match self.projected[column.index()] {
+            Some(p) => self.columns[p].get(row),
+            None => Raw::Null,
+        }
+    }
+}
+
+impl BatchSource for ParquetSource {
+    type Batch<'s> = ParquetBatch;
+
     fn headers(&self) -> &ResolvedHeaders {
         &self.headers
     }
 
-    fn read(
-        &mut self,
-        batch_size: usize,
-        sink: &mut dyn FnMut(RowBatch<'_>) -> Result<(), CensusError>,
-    ) -> Result<(), CensusError> {
-        let builder = self.builder.take().expect("a Parquet file is read once");
-        let reader: ParquetRecordBatchReader = builder
-            .with_batch_size(batch_size)
-            .build()
-            .map_err(|e| parquet_error(&self.path, &e))?;
-        let mut first_row = 0u64;
-        for batch in reader {
-            let batch = batch.map_err(|e| parquet_error(&self.path, &e))?;
-            let columns: Vec<ArrayRef> = batch.columns().to_vec();
-            let casts: Vec<Option<ArrayRef>> = columns
-                .iter()
-                .map(|c| {
-                    if needs_cast(c.data_type()) {
-                        arrow::compute::cast(c, &DataType::Utf8)
-                            .map(Some)
-                            .map_err(|e| parquet_error(&self.path, &e))
-                    } else {
-                        Ok(None)
-                    }
-                })
-                .collect::<Result<_, _>>()?;
-            let accessors: Vec<Access<'_>> = columns
-                .iter()
-                .zip(&casts)
-                .map(|(c, cast)| access(c, cast.as_ref()))
-                .collect();
-            let arrays: Vec<&dyn Array> = columns
-                .iter()
-                .zip(&casts)
-                .map(|(c, cast)| cast.as_ref().unwrap_or(c).as_ref())
-                .collect();
-            let projected = &self.projected;
-            let get = |i: usize, c: Column| -> RowValue<'_> {
-                match projected[c as usize] {
-                    Some(p) => RowValue::Value(accessors[p].get(arrays[p], i)),
-                    None => RowValue::Value(Raw::Null),
-                }
-            };
-            sink(RowBatch {
-                first_row,
-                len: batch.num_rows(),
-                get: &get,
-                rule_hits: &[],
-            })?;
-            first_row += batch.num_rows() as u64;
+    fn next_batch(&mut self, batch_size: usize) -> Result<Option<ParquetBatch>, CensusError> {
+        if let Some(builder) = self.builder.take() {
+            self.reader = Some(
+                builder
+                    .with_batch_size(batch_size.max(1))
+                    .build()
+                    .map_err(|e| parquet_error(&self.path, &e))?,
+            );
         }
-        Ok(())
+        let Some(reader) = self.reader.as_mut() else {
+            return Ok(None);
+        };
+        let Some(batch) = reader.next() else {
+            self.reader = None;
+            return Ok(None);
+        };
+        let batch = batch.map_err(|e| parquet_error(&self.path, &e))?;
+        let columns = batch
+            .columns()
+            .iter()
+            .map(Access::new)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| parquet_error(&self.path, &e))?;
+        Ok(Some(ParquetBatch {
+            columns,
+            projected: self.projected,
+            len: batch.num_rows(),
+        }))
     }
 }

@@ -35,6 +35,9 @@ pub fn config(sim: &Path, episodes: &str, out: &Path, by: Vec<StratumVar>) -> St
         seed: 1,
         level: 0.95,
         columns: BTreeMap::new(),
+        values: BTreeMap::new(),
+        lsoa_lookup: None,
+        data_start: cumin_census::normalise::default_data_start(),
     }
 }
 

@@ -1,0 +1,59 @@
+//! The one view every reader gives the cleaning rules: a batch of rows whose cells are
+//! looked up by row and [`Column`].
+
+use crate::error::CensusError;
+use crate::normalise::Raw;
+use crate::schema::{Column, ResolvedHeaders};
+
+/// A batch of rows, read cell by cell. `Sync` so rows can be cleaned in parallel.
+pub(crate) trait Cells: Sync {
+    /// Rows in the batch.
+    fn len(&self) -> usize;
+    /// The value of `column` in row `row` ([`Raw::Null`] if the file lacks the column).
+    fn get(&self, row: usize, column: Column) -> Raw<'_>;
+    /// Why a row cannot be read at all (e.g. a CSV line with the wrong number of
+    /// fields), if so.
+    fn malformed(&self, _row: usize) -> Option<String> {
+        None
+    }
+}
+
+/// A file opened and checked, streaming batches of rows.
+pub(crate) trait BatchSource {
+    /// A batch, borrowing the source's buffers.
+    type Batch<'s>: Cells
+    where
+        Self: 's;
+    /// The file's headers, resolved to columns.
+    fn headers(&self) -> &ResolvedHeaders;
+    /// The next batch of at most `batch_size` rows, or `None` at the end.
+    fn next_batch(&mut self, batch_size: usize) -> Result<Option<Self::Batch<'_>>, CensusError>;
+    /// Rows the reader itself repaired, e.g. text that was not UTF-8 (counted per file).
+    fn repaired_text(&self) -> u64 {
+        0
+    }
+}
+
+/// For each known column, its position in a file's fields (`None` when absent).
+pub(crate) type Positions = [Option<usize>; Column::COUNT];
+
+/// Positions of the known columns in `headers`, limited to the columns `wanted` says
+/// are read, renumbered densely in file order when `dense` (a Parquet projection).
+pub(crate) fn positions(
+    headers: &ResolvedHeaders,
+    wanted: &dyn Fn(Column) -> bool,
+    dense: bool,
+) -> Positions {
+    let mut chosen: Vec<(usize, Column)> = headers
+        .positions
+        .iter()
+        .filter(|(c, _)| wanted(**c))
+        .map(|(c, p)| (*p, *c))
+        .collect();
+    chosen.sort_unstable();
+    let mut out = [None; Column::COUNT];
+    for (k, (p, c)) in chosen.into_iter().enumerate() {
+        out[c.index()] = Some(if dense { k } else { p });
+    }
+    out
+}
