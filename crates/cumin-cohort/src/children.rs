@@ -122,7 +122,10 @@ pub fn rows_by_child(episodes: &Episodes, linkage: &Linkage) -> Vec<Vec<u32>> {
     }
     for r in &mut rows {
         sort_rows_by_key(episodes, r, |i| {
-            (episodes.census_year[i as usize], episodes.referral[i as usize])
+            (
+                episodes.census_year[i as usize],
+                episodes.referral[i as usize],
+            )
         });
     }
     rows

@@ -31,8 +31,7 @@ fn main() {
         vec![named.unwrap_or_default()]
     };
     let clock = Instant::now();
-    let extract = match read_extract(&[PathBuf::from(file)], &ReadOptions::default(), &NoProgress)
-    {
+    let extract = match read_extract(&[PathBuf::from(file)], &ReadOptions::default(), &NoProgress) {
         Ok(x) => x,
         Err(e) => {
             eprintln!("error: {e}");
@@ -40,7 +39,11 @@ fn main() {
         }
     };
     let e = &extract.episodes;
-    println!("read\t{:.3}s\t{} rows", clock.elapsed().as_secs_f64(), e.len());
+    println!(
+        "read\t{:.3}s\t{} rows",
+        clock.elapsed().as_secs_f64(),
+        e.len()
+    );
     if flag("--read-only") {
         return;
     }

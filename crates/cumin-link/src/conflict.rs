@@ -96,11 +96,7 @@ pub fn modal_birth(episodes: &Episodes, rows: &[u32]) -> Option<i32> {
 
 /// Finds the keys with several PMRs and the PMRs whose keys were born more than
 /// `tolerance_months` apart.
-pub fn find_id_conflicts(
-    episodes: &Episodes,
-    ids: &IdTable,
-    tolerance_months: u16,
-) -> IdConflicts {
+pub fn find_id_conflicts(episodes: &Episodes, ids: &IdTable, tolerance_months: u16) -> IdConflicts {
     let key_several_pmrs: Vec<bool> = (0..ids.n_keys() as u32)
         .map(|k| ids.pmrs_of_key(k).len() > 1)
         .collect();
@@ -142,7 +138,10 @@ mod tests {
     use super::*;
     use cumin_census::EpisodeRow;
 
-    fn table(rows: &[(&str, Option<&str>, u16, Option<(i16, u8)>, i16)]) -> Episodes {
+    /// LA child ID, PMR, LA, birth (year, month), census year.
+    type Row<'a> = (&'a str, Option<&'a str>, u16, Option<(i16, u8)>, i16);
+
+    fn table(rows: &[Row]) -> Episodes {
         let mut e = Episodes::new();
         for &(la_id, pmr, la, birth, year) in rows {
             let mut r = EpisodeRow::empty(0, e.len() as u32 + 1, CensusYear(year));
@@ -163,8 +162,14 @@ mod tests {
             ("A", None, 202, Some((2010, 5)), 2013),
             ("A", None, 202, None, 2016),
         ]);
-        assert_eq!(modal_birth(&e, &[0, 1, 2]), Some(birth_month_number(2010, 3)));
-        assert_eq!(modal_birth(&e, &[2, 1, 0]), Some(birth_month_number(2010, 3)));
+        assert_eq!(
+            modal_birth(&e, &[0, 1, 2]),
+            Some(birth_month_number(2010, 3))
+        );
+        assert_eq!(
+            modal_birth(&e, &[2, 1, 0]),
+            Some(birth_month_number(2010, 3))
+        );
         assert_eq!(modal_birth(&e, &[2]), None);
     }
 

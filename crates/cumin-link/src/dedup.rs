@@ -246,7 +246,10 @@ mod tests {
         assert_eq!(set.len(), 3, "imputed and real 1 September stay apart");
         assert_eq!(stats.episodes_merged, 1);
         assert_eq!(stats.rows_merged, 1);
-        assert_eq!(stats.closure_disagreements, 0, "a closure missing earlier is no disagreement");
+        assert_eq!(
+            stats.closure_disagreements, 0,
+            "a closure missing earlier is no disagreement"
+        );
         assert_eq!(stats.reason_disagreements, 0);
         assert_eq!((stats.imputed_referral, stats.imputed_beside_real), (1, 1));
         let i = set

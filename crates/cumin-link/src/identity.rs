@@ -129,16 +129,17 @@ pub fn link(episodes: &Episodes, options: &LinkOptions) -> Linkage {
             vec![false; ids.n_pmrs]
         },
     };
-    let mut pass = assign(episodes, &ids, &found, options, &withheld);
+    let mut pass = assign(episodes, &ids, &found, *options, &withheld);
     let wide = wide_components(episodes, &mut pass, options.max_las);
     let many_las = wide.iter().filter(|w| **w).count() as u64;
     if acts && many_las > 0 {
         for i in 0..episodes.len() {
             let node = pass.node_of_row[i];
-            if node != NO_NODE && wide[pass.uf.find(node) as usize] {
-                if let Some(k) = ids.key(i) {
-                    withheld.key[k as usize] = true;
-                }
+            if node != NO_NODE
+                && wide[pass.uf.find(node) as usize]
+                && let Some(k) = ids.key(i)
+            {
+                withheld.key[k as usize] = true;
             }
         }
         for p in 0..ids.n_pmrs {
@@ -146,11 +147,13 @@ pub fn link(episodes: &Episodes, options: &LinkOptions) -> Linkage {
                 withheld.pmr[p] = true;
             }
         }
-        pass = assign(episodes, &ids, &found, options, &withheld);
+        pass = assign(episodes, &ids, &found, *options, &withheld);
     }
     let (child_of_row, n_children, merged) = number_children(episodes, &ids, &mut pass);
     let pmr_identified: Vec<bool> = (0..episodes.len())
-        .map(|i| episodes.pmr[i].is_some() || ids.key(i).is_some_and(|k| !ids.pmrs_of_key(k).is_empty()))
+        .map(|i| {
+            episodes.pmr[i].is_some() || ids.key(i).is_some_and(|k| !ids.pmrs_of_key(k).is_empty())
+        })
         .collect();
     let mut stats = LinkStats {
         pmrs: ids.n_pmrs as u64,
@@ -164,7 +167,13 @@ pub fn link(episodes: &Episodes, options: &LinkOptions) -> Linkage {
         rows_conflict_dropped: pass.dropped.iter().filter(|b| **b).count() as u64,
         ..LinkStats::default()
     };
-    count_rows_and_children(episodes, &child_of_row, &pmr_identified, n_children, &mut stats);
+    count_rows_and_children(
+        episodes,
+        &child_of_row,
+        &pmr_identified,
+        n_children,
+        &mut stats,
+    );
     Linkage {
         mode: options.mode,
         options: *options,
@@ -181,7 +190,7 @@ fn assign(
     episodes: &Episodes,
     ids: &IdTable,
     found: &IdConflicts,
-    options: &LinkOptions,
+    options: LinkOptions,
     withheld: &Withheld,
 ) -> Pass {
     let n = episodes.len();
@@ -468,7 +477,10 @@ mod tests {
         // Jay's substitution: no LA child ID, so (LA, PMR) is the key.
         let e = ids(&[(None, Some("P1"), 202), (None, Some("P1"), 203)]);
         let la = link(&e, &LinkOptions::with_mode(IdMode::LaOnly));
-        assert_eq!(la.n_children, 2, "la-only does not join LAs through the PMR");
+        assert_eq!(
+            la.n_children, 2,
+            "la-only does not join LAs through the PMR"
+        );
         let c = link(&e, &LinkOptions::default());
         assert_eq!(c.n_children, 1);
     }
@@ -488,7 +500,10 @@ mod tests {
 
         let split = run(&e, IdMode::Combined, ConflictPolicy::Split);
         assert_eq!(split.stats.conflict_la_key_several_pmrs, 1);
-        assert_eq!(split.n_children, 2, "Q1@220 stands alone; R5@221 keeps P_Q2");
+        assert_eq!(
+            split.n_children, 2,
+            "Q1@220 stands alone; R5@221 keeps P_Q2"
+        );
         assert_eq!(children(&split), [Some(1), Some(1), Some(1), Some(0)]);
         assert_eq!(split.stats.rows_conflict_split, 3);
 

@@ -207,9 +207,8 @@ mod tests {
         let t = IdTable::build(&e);
         assert_eq!(t.n_keys(), 3, "A@202, A@203, P1@203");
         assert_eq!(t.key_of_row, [0, 0, 0, 1, 2, NO_KEY]);
-        let names = |k: u32| -> Vec<&str> {
-            t.pmrs_of_key(k).iter().map(|p| e.pmrs.get(*p)).collect()
-        };
+        let names =
+            |k: u32| -> Vec<&str> { t.pmrs_of_key(k).iter().map(|p| e.pmrs.get(*p)).collect() };
         assert_eq!(names(0), ["P1", "P2"], "sorted by text, not by first sight");
         assert!(names(1).is_empty());
         assert_eq!(names(2), ["P1"]);

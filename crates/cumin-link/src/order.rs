@@ -61,6 +61,10 @@ mod tests {
         sort_rows_by_key(&e, &mut rows, |_| 0);
         assert_eq!(rows[0], 2, "missing sorts first");
         assert_eq!(rows[3], 0);
-        assert_eq!(compare_rows(&e, 1, 3), Ordering::Equal, "same content, other file");
+        assert_eq!(
+            compare_rows(&e, 1, 3),
+            Ordering::Equal,
+            "same content, other file"
+        );
     }
 }

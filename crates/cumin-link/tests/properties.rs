@@ -11,24 +11,35 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 fn arb_row() -> impl Strategy<Value = EpisodeRow> {
     (
         (1u16..=4, prop::option::of(0u8..3), prop::option::of(0u8..4)),
-        (2013i16..=2016, prop::option::of(0usize..3), 0i32..4, any::<bool>()),
-        (prop::option::of(0i32..3), prop::option::of(any::<bool>()), prop::option::of(1u8..=9)),
+        (
+            2013i16..=2016,
+            prop::option::of(0usize..3),
+            0i32..4,
+            any::<bool>(),
+        ),
+        (
+            prop::option::of(0i32..3),
+            prop::option::of(any::<bool>()),
+            prop::option::of(1u8..=9),
+        ),
     )
-        .prop_map(|((la, la_id, pmr), (year, birth, referral, imputed), (closure, nfa, reason))| {
-            let mut r = EpisodeRow::empty(0, 0, CensusYear(year));
-            r.la = Some(la);
-            r.la_child_id = la_id.map(|i| format!("L{i}"));
-            r.pmr = pmr.map(|i| format!("P{i}"));
-            let births = [(2010, 1), (2010, 2), (2012, 5)];
-            r.birth_year = birth.map(|b| births[b].0);
-            r.birth_month = birth.map(|b| births[b].1);
-            r.referral = Some(Date::ymd(2012, 9, 1).add_days(referral * 40));
-            r.referral_imputed = imputed && referral == 0;
-            r.closure = closure.map(|c| Date::ymd(2014, 1, 1).add_days(c * 30));
-            r.nfa = nfa;
-            r.reason_for_closure = reason;
-            r
-        })
+        .prop_map(
+            |((la, la_id, pmr), (year, birth, referral, imputed), (closure, nfa, reason))| {
+                let mut r = EpisodeRow::empty(0, 0, CensusYear(year));
+                r.la = Some(la);
+                r.la_child_id = la_id.map(|i| format!("L{i}"));
+                r.pmr = pmr.map(|i| format!("P{i}"));
+                let births = [(2010, 1), (2010, 2), (2012, 5)];
+                r.birth_year = birth.map(|b| births[b].0);
+                r.birth_month = birth.map(|b| births[b].1);
+                r.referral = Some(Date::ymd(2012, 9, 1).add_days(referral * 40));
+                r.referral_imputed = imputed && referral == 0;
+                r.closure = closure.map(|c| Date::ymd(2014, 1, 1).add_days(c * 30));
+                r.nfa = nfa;
+                r.reason_for_closure = reason;
+                r
+            },
+        )
 }
 
 fn arb_options() -> impl Strategy<Value = LinkOptions> {
@@ -64,6 +75,9 @@ fn key_of(r: &EpisodeRow) -> Option<Node> {
         (None, None) => None,
     }
 }
+
+/// Each row's component label, and every node's.
+type Labelled = (Vec<Option<Node>>, BTreeMap<Node, Node>);
 
 /// Connected components by breadth-first search; returns each node's smallest member.
 fn components(nodes: &BTreeSet<Node>, edges: &[(Node, Node)]) -> BTreeMap<Node, Node> {
@@ -101,17 +115,22 @@ fn modal_birth(rows: &[&EpisodeRow]) -> Option<i32> {
     let mut tally: BTreeMap<i32, (u32, i16)> = BTreeMap::new();
     for r in rows {
         if let (Some(y), Some(m)) = (r.birth_year, r.birth_month) {
-            let t = tally.entry(i32::from(y) * 12 + i32::from(m)).or_insert((0, i16::MIN));
+            let t = tally
+                .entry(i32::from(y) * 12 + i32::from(m))
+                .or_insert((0, i16::MIN));
             t.0 += 1;
             t.1 = t.1.max(r.census_year.0);
         }
     }
-    tally.into_iter().max_by_key(|(b, (n, y))| (*n, *y, *b)).map(|(b, _)| b)
+    tally
+        .into_iter()
+        .max_by_key(|(b, (n, y))| (*n, *y, *b))
+        .map(|(b, _)| b)
 }
 
 /// Each row's child as the smallest node of its component, by the rules written out
 /// naively: no union-find, no interning, no compressed arrays.
-fn reference(rows: &[EpisodeRow], o: &LinkOptions) -> Vec<Option<Node>> {
+fn reference(rows: &[EpisodeRow], o: LinkOptions) -> Vec<Option<Node>> {
     let keys: Vec<Option<Node>> = rows.iter().map(key_of).collect();
     let mut pmrs_of_key: BTreeMap<Node, BTreeSet<String>> = BTreeMap::new();
     let mut rows_of_key: BTreeMap<Node, Vec<&EpisodeRow>> = BTreeMap::new();
@@ -151,7 +170,6 @@ fn reference(rows: &[EpisodeRow], o: &LinkOptions) -> Vec<Option<Node>> {
     if !acts {
         bad_pmrs.clear();
     }
-    type Labelled = (Vec<Option<Node>>, BTreeMap<Node, Node>);
     let once = |bad_keys: &BTreeSet<Node>, bad_pmrs: &BTreeSet<String>| -> Labelled {
         let drop = o.policy == ConflictPolicy::Drop;
         let mut nodes: BTreeSet<Node> = BTreeSet::new();
@@ -194,9 +212,10 @@ fn reference(rows: &[EpisodeRow], o: &LinkOptions) -> Vec<Option<Node>> {
                         continue;
                     }
                     let ps = &pmrs_of_key[k];
-                    let pmr = r.pmr.clone().or_else(|| {
-                        (ps.len() == 1).then(|| ps.iter().next().unwrap().clone())
-                    });
+                    let pmr = r
+                        .pmr
+                        .clone()
+                        .or_else(|| (ps.len() == 1).then(|| ps.iter().next().unwrap().clone()));
                     node_of_row.push(match pmr {
                         Some(p) if bad_pmrs.contains(&p) => (!drop).then(|| k.clone()),
                         Some(p) => Some(Node::Pmr(p)),
@@ -240,7 +259,10 @@ fn reference(rows: &[EpisodeRow], o: &LinkOptions) -> Vec<Option<Node>> {
         }
     }
     for p in &all_pmrs {
-        if labels.get(&Node::Pmr(p.clone())).is_some_and(|c| wide.contains(c)) {
+        if labels
+            .get(&Node::Pmr(p.clone()))
+            .is_some_and(|c| wide.contains(c))
+        {
             bad_pmrs.insert(p.clone());
         }
     }
@@ -251,7 +273,10 @@ fn reference(rows: &[EpisodeRow], o: &LinkOptions) -> Vec<Option<Node>> {
 fn numbered(reference: &[Option<Node>]) -> Vec<Option<u32>> {
     let labels: BTreeSet<&Node> = reference.iter().flatten().collect();
     let rank: BTreeMap<&Node, u32> = labels.into_iter().zip(0..).collect();
-    reference.iter().map(|n| n.as_ref().map(|n| rank[n])).collect()
+    reference
+        .iter()
+        .map(|n| n.as_ref().map(|n| rank[n]))
+        .collect()
 }
 
 fn children(l: &Linkage) -> Vec<Option<u32>> {
@@ -295,7 +320,7 @@ proptest! {
         options in arb_options(),
     ) {
         let l = link(&episodes_of(&rows), &options);
-        let want = numbered(&reference(&rows, &options));
+        let want = numbered(&reference(&rows, options));
         prop_assert_eq!(children(&l), want.clone());
         prop_assert_eq!(l.n_children, want.iter().flatten().collect::<BTreeSet<_>>().len());
     }

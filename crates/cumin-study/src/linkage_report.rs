@@ -4,6 +4,8 @@
 //! control like every table; the report section ([`linkage_section`]) is built from the
 //! released rows only, so what a reader sees is what was released.
 
+use crate::config::StudyConfig;
+use crate::sensitivity::{Sensitivity, other_modes_linkage};
 use cumin_census::{CensusYear, Episodes, Outcome};
 use cumin_cohort::{ChildTable, Events};
 use cumin_link::{DedupStats, EpisodeSet, IdMode, Linkage};
@@ -56,7 +58,10 @@ pub fn mode_rows(linkage: &Linkage, dedup: &DedupStats) -> Vec<LinkageRow> {
         ("rows_merged_into_episodes", dedup.rows_merged),
         ("episodes_nfa_disagreements", dedup.nfa_disagreements),
         ("episodes_reason_disagreements", dedup.reason_disagreements),
-        ("episodes_closure_disagreements", dedup.closure_disagreements),
+        (
+            "episodes_closure_disagreements",
+            dedup.closure_disagreements,
+        ),
         ("episodes_referral_imputed", dedup.imputed_referral),
         ("episodes_imputed_beside_real", dedup.imputed_beside_real),
         ("children", s.children),
@@ -138,6 +143,45 @@ pub fn coverage_rows(
         ));
     }
     out
+}
+
+/// What one mode's run produced, as the linkage measures need it.
+pub struct ModeRun<'a> {
+    /// Children.
+    pub linkage: &'a Linkage,
+    /// What de-duplication merged.
+    pub dedup: &'a DedupStats,
+    /// Episodes.
+    pub set: &'a EpisodeSet,
+    /// Events.
+    pub events: &'a Events,
+    /// Children's attributes.
+    pub children: &'a ChildTable,
+}
+
+/// The rows of `linkage.csv`: the study's own mode in full (counts, first referrals by
+/// PMR, coverage), then every other mode's counts — from the sensitivity runs when there
+/// are any, else from linking alone.
+pub fn study_rows(
+    cfg: &StudyConfig,
+    episodes: &Episodes,
+    main: &ModeRun,
+    sensitivity: Option<&Sensitivity>,
+) -> Vec<LinkageRow> {
+    let mode = main.linkage.mode;
+    let mut rows = mode_rows(main.linkage, main.dedup);
+    rows.extend(first_referral_rows(mode, main.set, main.events));
+    rows.extend(coverage_rows(episodes, main.linkage, main.children));
+    match sensitivity {
+        Some(s) => rows.extend(
+            s.linkage
+                .iter()
+                .filter(|r| r.id_mode != mode.as_str())
+                .cloned(),
+        ),
+        None => rows.extend(other_modes_linkage(cfg, episodes)),
+    }
+    rows
 }
 
 /// A table for the report and the terminal: already released, already formatted.
@@ -303,7 +347,12 @@ mod tests {
             let (set, dedup) = deduplicate(&e, &l);
             rows.extend(mode_rows(&l, &dedup));
             if mode == IdMode::Combined {
-                let c = cumin_cohort::build_children(&e, &l, &set, &Default::default());
+                let c = cumin_cohort::build_children(
+                    &e,
+                    &l,
+                    &set,
+                    &cumin_cohort::BirthRules::default(),
+                );
                 rows.extend(coverage_rows(&e, &l, &c));
             }
         }

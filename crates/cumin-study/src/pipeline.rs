@@ -3,6 +3,8 @@
 use crate::config::{Estimator, StratumVar, StudyConfig};
 use crate::denominators::Denominators;
 use crate::error::StudyError;
+use crate::linkage_report::{self, LinkageSection};
+use crate::sensitivity::{self, SensitivityLine};
 use crate::strata;
 use cumin_census::{
     Column, ColumnMap, Date, EntryKind, Extract, Outcome, Progress, ReadOptions, read_extract,
@@ -11,8 +13,6 @@ use cumin_cohort::{
     BirthCohort, BirthRules, ChildTable, CppEventDate, Event, EventRules, Events, N_AGES,
 };
 use cumin_link::{EpisodeSet, IdMode, Linkage};
-use crate::linkage_report::{self, LinkageSection};
-use crate::sensitivity::{self, SensitivityLine};
 use cumin_report::{CiRow, write};
 use cumin_stats::AgeEstimate;
 use ndarray::Array2;
@@ -193,21 +193,18 @@ pub fn run(
     lap("estimate", &mut timings);
 
     progress.begin("linkage under every identifier mode", None);
-    let mut linkage_rows = linkage_report::mode_rows(&linkage, &dedup);
-    linkage_rows.extend(linkage_report::first_referral_rows(cfg.id_mode, &set, &events));
-    linkage_rows.extend(linkage_report::coverage_rows(&extract.episodes, &linkage, &children));
-    let sensitivity = cfg.sensitivity.then(|| {
-        sensitivity::run_modes(cfg, &outcomes, &denominators, &rules, &extract.episodes)
-    });
-    match &sensitivity {
-        Some(s) => linkage_rows.extend(
-            s.linkage
-                .iter()
-                .filter(|r| r.id_mode != cfg.id_mode.as_str())
-                .cloned(),
-        ),
-        None => linkage_rows.extend(sensitivity::other_modes_linkage(cfg, &extract.episodes)),
-    }
+    let sensitivity = cfg
+        .sensitivity
+        .then(|| sensitivity::run_modes(cfg, &outcomes, &denominators, &rules, &extract.episodes));
+    let main = linkage_report::ModeRun {
+        linkage: &linkage,
+        dedup: &dedup,
+        set: &set,
+        events: &events,
+        children: &children,
+    };
+    let linkage_rows =
+        linkage_report::study_rows(cfg, &extract.episodes, &main, sensitivity.as_ref());
     progress.end();
     lap("linkage_modes", &mut timings);
 

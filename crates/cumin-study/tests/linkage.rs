@@ -6,6 +6,7 @@ mod support;
 
 use cumin_census::{NoProgress, ReadOptions, read_extract};
 use cumin_link::{ConflictPolicy, IdMode, LinkOptions};
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use support::{config, read_ci, run, simulate, tempdir};
 
@@ -32,7 +33,8 @@ fn measures_of_fixture() -> String {
             let l = cumin_link::link(&extract.episodes, &options);
             let (_, dedup) = cumin_link::deduplicate(&extract.episodes, &l);
             for r in cumin_study::linkage_report::mode_rows(&l, &dedup) {
-                text.push_str(&format!("{policy},{},{},{}\n", r.id_mode, r.measure, r.value));
+                writeln!(text, "{policy},{},{},{}", r.id_mode, r.measure, r.value)
+                    .expect("writing to a String");
             }
         }
     }
@@ -49,7 +51,10 @@ fn linkage_measures_of_the_hand_made_extract_match_the_golden_file() {
         std::fs::write(&golden, &got).unwrap();
     }
     let want = std::fs::read_to_string(&golden).expect("golden file");
-    assert_eq!(got, want, "linkage measures changed; see fixtures/linkage/README.md");
+    assert_eq!(
+        got, want,
+        "linkage measures changed; see fixtures/linkage/README.md"
+    );
 }
 
 #[test]
@@ -69,7 +74,10 @@ fn the_drop_policy_puts_its_rows_in_the_ledger() {
         "{ledger}"
     );
     let linkage = std::fs::read_to_string(out.join("linkage.csv")).unwrap();
-    assert!(linkage.contains("combined,rows_conflict_dropped,11\n"), "{linkage}");
+    assert!(
+        linkage.contains("combined,rows_conflict_dropped,11\n"),
+        "{linkage}"
+    );
 }
 
 /// Splits a CSV's data lines over `n` files in a scrambled order.
@@ -146,7 +154,10 @@ fn sensitivity_estimates_every_mode_and_each_errs_its_own_way() {
     let main = read_ci(&out);
     let text = std::fs::read_to_string(out.join("sensitivity.csv")).unwrap();
     for mode in IdMode::ALL {
-        assert!(text.contains(&format!(",{},all,all,", mode.as_str())), "{mode}");
+        assert!(
+            text.contains(&format!(",{},all,all,", mode.as_str())),
+            "{mode}"
+        );
     }
     let combined_17 = main
         .iter()
@@ -169,7 +180,12 @@ fn sensitivity_estimates_every_mode_and_each_errs_its_own_way() {
             .iter()
             .find(|l| l.outcome.as_str() == "referral" && l.estimator == "cohort-splice-unadjusted")
             .unwrap();
-        l.by_mode.iter().find(|(m, _)| *m == mode).unwrap().1.cum_inc
+        l.by_mode
+            .iter()
+            .find(|(m, _)| *m == mode)
+            .unwrap()
+            .1
+            .cum_inc
     };
     assert!(headline(IdMode::LaOnly) > headline(IdMode::Combined));
     assert!(headline(IdMode::PmrOnly) < headline(IdMode::Combined));

@@ -82,7 +82,11 @@ impl Truth {
         let mut keys: BTreeMap<u32, BTreeMap<(u16, &str), bool>> = BTreeMap::new();
         for i in 0..e.len() {
             let key = (e.la[i].unwrap_or(0), e.la_child_id_str(i).unwrap_or(""));
-            let with_pmr = keys.entry(self.child_of_row[i]).or_default().entry(key).or_insert(false);
+            let with_pmr = keys
+                .entry(self.child_of_row[i])
+                .or_default()
+                .entry(key)
+                .or_insert(false);
             *with_pmr |= e.pmr[i].is_some();
         }
         let mut x = Expected {
@@ -106,7 +110,10 @@ impl Truth {
         let mut truth_of: BTreeMap<u32, BTreeSet<u32>> = BTreeMap::new();
         for (i, c) in l.child_of_row.iter().enumerate() {
             if let Some(c) = c {
-                truth_of.entry(c.0).or_default().insert(self.child_of_row[i]);
+                truth_of
+                    .entry(c.0)
+                    .or_default()
+                    .insert(self.child_of_row[i]);
             }
         }
         truth_of.values().filter(|t| t.len() > 1).count() as u64
