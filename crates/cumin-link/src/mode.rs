@@ -68,19 +68,7 @@ impl std::fmt::Display for IdMode {
 }
 
 /// What to do with identifiers that contradict each other (see [`crate::conflict`]).
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    Default,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ConflictPolicy {
     /// Join anyway, as the identifiers say (Jay et al.'s code does this silently; cumin

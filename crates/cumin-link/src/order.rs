@@ -32,14 +32,19 @@ pub fn compare_rows(e: &Episodes, a: usize, b: usize) -> Ordering {
         .then_with(|| e.expected_dob[a].cmp(&e.expected_dob[b]))
 }
 
-/// Sorts `rows` by `key`, then rows with equal keys by content ([`compare_rows`]). Runs
-/// of equal keys are short, so the content comparison costs little.
+/// Sorts `rows` by `key`, then rows with equal keys by content ([`compare_rows`]). Keys
+/// are computed once, beside the rows, so the sort reads no column at random; runs of
+/// equal keys are short, so the content comparison costs little.
 pub fn sort_rows_by_key<K: Ord + Copy>(e: &Episodes, rows: &mut [u32], key: impl Fn(u32) -> K) {
-    rows.sort_unstable_by_key(|&i| key(i));
-    for run in rows.chunk_by_mut(|a, b| key(*a) == key(*b)) {
+    let mut keyed: Vec<(K, u32)> = rows.iter().map(|&i| (key(i), i)).collect();
+    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    for run in keyed.chunk_by_mut(|a, b| a.0 == b.0) {
         if run.len() > 1 {
-            run.sort_unstable_by(|&a, &b| compare_rows(e, a as usize, b as usize));
+            run.sort_unstable_by(|a, b| compare_rows(e, a.1 as usize, b.1 as usize));
         }
+    }
+    for (slot, (_, i)) in rows.iter_mut().zip(keyed) {
+        *slot = i;
     }
 }
 
