@@ -31,6 +31,8 @@ pub fn run(out: &Path, bars: &Bars, quiet: bool) -> Result<()> {
             cumin_study::Estimator::LifeTable,
         ],
         id_mode: cumin_link::IdMode::Combined,
+        conflict_policy: cumin_link::ConflictPolicy::default(),
+        sensitivity: false,
         by: vec![cumin_study::StratumVar::IdaciDecile],
         outcomes: None,
         window_start: cumin_study::default_window_start(),

@@ -12,7 +12,7 @@ mod validate;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use cumin_census::{Date, Outcome};
-use cumin_link::IdMode;
+use cumin_link::{ConflictPolicy, IdMode};
 use cumin_report::SdcProfile;
 use cumin_study::{Estimator, StratumVar, StudyConfig};
 use std::path::PathBuf;
@@ -69,6 +69,12 @@ struct EstimateArgs {
     /// Identifier mode.
     #[arg(long, default_value = "combined", value_parser = parse_id_mode)]
     id_mode: IdMode,
+    /// What linkage does with conflicting identifiers: merge, split (keep apart) or drop.
+    #[arg(long, default_value = "split", value_parser = parse_conflict_policy)]
+    conflict_policy: ConflictPolicy,
+    /// Also estimate under every identifier mode and show them side by side.
+    #[arg(long)]
+    sensitivity: bool,
     /// Strata beside `all`: idaci_decile, sex, ethnicity, la (comma-separated).
     #[arg(long, value_delimiter = ',', value_parser = parse_stratum)]
     by: Vec<StratumVar>,
@@ -115,6 +121,11 @@ fn parse_id_mode(s: &str) -> Result<IdMode, String> {
     IdMode::parse(s).ok_or_else(|| {
         format!("unknown identifier mode {s:?}: use combined, pmr-school-age, la-only or pmr-only")
     })
+}
+
+fn parse_conflict_policy(s: &str) -> Result<ConflictPolicy, String> {
+    ConflictPolicy::parse(s)
+        .ok_or_else(|| format!("unknown conflict policy {s:?}: use merge, split or drop"))
 }
 
 fn parse_stratum(s: &str) -> Result<StratumVar, String> {
@@ -206,6 +217,8 @@ fn run(cli: Cli) -> Result<()> {
                     a.estimator
                 },
                 id_mode: a.id_mode,
+                conflict_policy: a.conflict_policy,
+                sensitivity: a.sensitivity,
                 by: a.by,
                 outcomes: (!a.outcome.is_empty()).then_some(a.outcome),
                 window_start: a.window_start,
@@ -220,6 +233,7 @@ fn run(cli: Cli) -> Result<()> {
             let out = study(&config, "estimate", &bars)?;
             if !cli.quiet {
                 print_run(&out, None);
+                print_linkage(&out);
             }
             Ok(())
         }
@@ -228,6 +242,7 @@ fn run(cli: Cli) -> Result<()> {
             let out = study(&config, "run", &bars)?;
             if !cli.quiet {
                 print_run(&out, None);
+                print_linkage(&out);
             }
             Ok(())
         }
@@ -320,6 +335,70 @@ fn validate(a: &ValidateArgs, bars: &progress::Bars, quiet: bool) -> Result<()> 
         }
     }
     Ok(())
+}
+
+/// The measures of the linkage section worth a line on the terminal (the rest are in
+/// `linkage.csv`).
+const LINKAGE_SUMMARY: [&str; 12] = [
+    "rows",
+    "rows_linked",
+    "episodes",
+    "rows_merged_into_episodes",
+    "children",
+    "children_in_several_las",
+    "conflict_la_key_several_pmrs",
+    "conflict_pmr_birth_mismatch",
+    "conflict_many_las",
+    "rows_conflict_split",
+    "rows_conflict_dropped",
+    "rows_unidentified",
+];
+
+/// Prints the linkage summary by identifier mode and, if run, the sensitivity table.
+fn print_linkage(out: &cumin_study::RunOutput) {
+    let tables = &out.linkage.tables;
+    println!();
+    println!("linkage by identifier mode (counts after disclosure control; all in linkage.csv):");
+    if let Some(head) = tables.first() {
+        print_cells(&head.columns);
+        for row in tables.iter().take(2).flat_map(|t| &t.rows) {
+            if LINKAGE_SUMMARY.contains(&row[0].as_str()) {
+                print_cells(row);
+            }
+        }
+    }
+    let Some(lines) = &out.sensitivity else {
+        return;
+    };
+    println!();
+    println!("sensitivity: cumulative incidence before 18th birthday (%) by identifier mode:");
+    let Some(first) = lines.first() else { return };
+    let mut head = vec!["outcome / estimator".to_owned()];
+    head.extend(first.by_mode.iter().map(|(m, _)| m.as_str().to_owned()));
+    print_cells(&head);
+    for l in lines {
+        let mut cells = vec![format!("{} {}", l.outcome.as_str(), l.estimator)];
+        cells.extend(l.by_mode.iter().map(|(_, h)| {
+            format!(
+                "{:.1} ({:.1}-{:.1})",
+                100.0 * h.cum_inc,
+                100.0 * h.lower,
+                100.0 * h.upper
+            )
+        }));
+        print_cells(&cells);
+    }
+    println!("  la-only splits movers into several children (over-counts); pmr-only leaves out");
+    println!("  rows no PMR reaches (under-counts); see docs/linkage.md.");
+}
+
+fn print_cells(cells: &[String]) {
+    let (label, rest) = cells.split_first().expect("a label");
+    print!("  {label:38}");
+    for c in rest {
+        print!(" {c:>18}");
+    }
+    println!();
 }
 
 fn simulate(a: &SimulateArgs, bars: &progress::Bars, quiet: bool) -> Result<()> {

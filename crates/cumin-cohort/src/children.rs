@@ -5,6 +5,7 @@
 
 use crate::age::{AgeRule, BirthCohort};
 use cumin_census::{Date, Episodes, Ethnicity, Sex};
+use cumin_link::order::sort_rows_by_key;
 use cumin_link::{EpisodeSet, Linkage};
 
 /// Why a child cannot be placed in a birth cohort.
@@ -62,7 +63,8 @@ impl Default for BirthRules {
 /// One row per child (indexed by [`cumin_link::ChildId`]).
 #[derive(Clone, Debug, Default)]
 pub struct ChildTable {
-    /// Date of birth used for ages (notional: 1st of the birth month, possibly reset).
+    /// Date of birth used for ages (the notional day of the modal birth month, or the
+    /// expected date of birth, possibly reset by an early referral).
     pub dob: Vec<Option<Date>>,
     /// Birth cohort of `dob`.
     pub cohort: Vec<Option<BirthCohort>>,
@@ -108,7 +110,9 @@ pub fn mode_latest<T: Copy + PartialEq>(values: impl IntoIterator<Item = T>) -> 
         .map(|(v, _, _)| v)
 }
 
-/// Rows of each child in chronological order (census year, referral, input position).
+/// Rows of each child in chronological order (census year, referral date), rows of the
+/// same year and date by content: the order, and so every "ties go to the latest" below,
+/// does not depend on where rows sat in the input.
 pub fn rows_by_child(episodes: &Episodes, linkage: &Linkage) -> Vec<Vec<u32>> {
     let mut rows: Vec<Vec<u32>> = vec![Vec::new(); linkage.n_children];
     for (i, c) in linkage.child_of_row.iter().enumerate() {
@@ -117,13 +121,10 @@ pub fn rows_by_child(episodes: &Episodes, linkage: &Linkage) -> Vec<Vec<u32>> {
         }
     }
     for r in &mut rows {
-        r.sort_by_key(|&i| {
-            let i = i as usize;
+        sort_rows_by_key(episodes, r, |i| {
             (
-                episodes.census_year[i],
-                episodes.referral[i],
-                episodes.file[i],
-                episodes.source_row[i],
+                episodes.census_year[i as usize],
+                episodes.referral[i as usize],
             )
         });
     }
@@ -216,6 +217,8 @@ pub fn build_children(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cumin_census::{CensusYear, EpisodeRow};
+    use cumin_link::{LinkOptions, deduplicate, link};
 
     #[test]
     fn mode_ties_go_to_latest() {
@@ -223,5 +226,160 @@ mod tests {
         assert_eq!(mode_latest([1, 2, 1]), Some(1));
         assert_eq!(mode_latest([3, 1, 1, 3]), Some(3));
         assert_eq!(mode_latest(Vec::<u8>::new()), None);
+    }
+
+    /// A row of child "A" in LA 202.
+    fn row(year: i16, referral: Date) -> EpisodeRow {
+        let mut r = EpisodeRow::empty(0, 0, CensusYear(year));
+        r.la_child_id = Some("A".into());
+        r.la = Some(202);
+        r.referral = Some(referral);
+        r
+    }
+
+    fn born(mut r: EpisodeRow, year: i16, month: u8) -> EpisodeRow {
+        r.birth_year = Some(year);
+        r.birth_month = Some(month);
+        r
+    }
+
+    fn table_of(rows: &[EpisodeRow], rules: &BirthRules) -> ChildTable {
+        let mut e = Episodes::new();
+        for (i, r) in rows.iter().enumerate() {
+            let mut r = r.clone();
+            r.source_row = i as u32 + 1;
+            e.push(r);
+        }
+        let l = link(&e, &LinkOptions::default());
+        let (set, _) = deduplicate(&e, &l);
+        build_children(&e, &l, &set, rules)
+    }
+
+    fn one(rows: &[EpisodeRow]) -> (Option<Date>, ChildFate, bool) {
+        let t = table_of(rows, &BirthRules::default());
+        assert_eq!(t.len(), 1);
+        (t.dob[0], t.fate[0], t.dob_reset[0])
+    }
+
+    #[test]
+    fn the_notional_birthday_is_the_15th_of_the_modal_month() {
+        let r = born(row(2014, Date::ymd(2013, 6, 1)), 2010, 3);
+        assert_eq!(
+            one(&[r]),
+            (Some(Date::ymd(2010, 3, 15)), ChildFate::Usable, false)
+        );
+        let jay = BirthRules {
+            notional_day: 1,
+            ..BirthRules::default()
+        };
+        let r = born(row(2014, Date::ymd(2013, 6, 1)), 2010, 3);
+        assert_eq!(table_of(&[r], &jay).dob[0], Some(Date::ymd(2010, 3, 1)));
+    }
+
+    #[test]
+    fn birth_month_is_the_mode_ties_to_the_latest_and_half_missing_does_not_vote() {
+        let d = Date::ymd(2013, 6, 1);
+        // Two rows say March, one April: March.
+        let rows = [
+            born(row(2014, d), 2010, 3),
+            born(row(2015, d), 2010, 4),
+            born(row(2016, d), 2010, 3),
+        ];
+        assert_eq!(one(&rows).0, Some(Date::ymd(2010, 3, 15)));
+        // One each: the latest census year's wins, in whatever order the rows come.
+        let mut rows = vec![born(row(2016, d), 2010, 4), born(row(2014, d), 2010, 3)];
+        assert_eq!(one(&rows).0, Some(Date::ymd(2010, 4, 15)));
+        rows.reverse();
+        assert_eq!(one(&rows).0, Some(Date::ymd(2010, 4, 15)));
+        // A month without a year (Jay's `NA-05`) does not vote.
+        let mut half = row(2017, d);
+        half.birth_month = Some(5);
+        let mut half2 = half.clone();
+        half2.census_year = CensusYear(2018);
+        let rows = [born(row(2014, d), 2010, 3), half, half2];
+        assert_eq!(one(&rows).0, Some(Date::ymd(2010, 3, 15)));
+    }
+
+    #[test]
+    fn sex_and_ethnicity_take_the_mode_ties_to_the_latest() {
+        let d = Date::ymd(2013, 6, 1);
+        let mut a = born(row(2014, d), 2010, 3);
+        a.sex = Some(Sex::Male);
+        let mut b = born(row(2015, d), 2010, 3);
+        b.sex = Some(Sex::Female);
+        let t = table_of(&[b.clone(), a.clone()], &BirthRules::default());
+        assert_eq!(t.sex[0], Some(Sex::Female));
+        let mut c = a.clone();
+        c.census_year = CensusYear(2016);
+        let t = table_of(&[a, b, c], &BirthRules::default());
+        assert_eq!(t.sex[0], Some(Sex::Male));
+    }
+
+    #[test]
+    fn up_to_186_days_before_the_1st_is_pre_birth_earlier_resets_the_birth_date() {
+        let first = Date::ymd(2012, 7, 1);
+        let at = |days: i32| born(row(2013, first.add_days(-days)), 2012, 7);
+        assert_eq!(
+            one(&[at(186)]),
+            (Some(Date::ymd(2012, 7, 15)), ChildFate::Usable, false)
+        );
+        assert_eq!(
+            one(&[at(187)]),
+            (Some(first.add_days(-187)), ChildFate::Usable, true)
+        );
+        // The earliest referral decides, whichever row holds it.
+        let later = born(row(2014, Date::ymd(2013, 5, 1)), 2012, 7);
+        assert_eq!(one(&[later, at(200)]).0, Some(first.add_days(-200)));
+    }
+
+    #[test]
+    fn an_imputed_referral_resets_only_when_asked() {
+        let mut r = born(row(2012, Date::ymd(2011, 9, 1)), 2012, 7);
+        r.referral_imputed = true;
+        assert_eq!(one(&[r.clone()]).0, Some(Date::ymd(2012, 7, 15)));
+        let rules = BirthRules {
+            imputed_referral_resets_birth: true,
+            ..BirthRules::default()
+        };
+        assert_eq!(table_of(&[r], &rules).dob[0], Some(Date::ymd(2011, 9, 1)));
+    }
+
+    #[test]
+    fn expected_date_of_birth_stands_in_and_can_be_reset() {
+        let mut unborn = row(2013, Date::ymd(2012, 11, 1));
+        unborn.expected_dob = Some(Date::ymd(2013, 2, 10));
+        assert_eq!(
+            one(&[unborn.clone()]),
+            (Some(Date::ymd(2013, 2, 10)), ChildFate::Usable, false)
+        );
+        unborn.referral = Some(Date::ymd(2012, 1, 1));
+        assert_eq!(one(&[unborn]).0, Some(Date::ymd(2012, 1, 1)));
+        // A recorded birth month beats an expected date.
+        let mut both = born(row(2014, Date::ymd(2013, 6, 1)), 2013, 3);
+        both.expected_dob = Some(Date::ymd(2013, 2, 10));
+        assert_eq!(one(&[both]).0, Some(Date::ymd(2013, 3, 15)));
+    }
+
+    #[test]
+    fn first_contact_at_25_or_over_makes_the_birth_date_unusable() {
+        let r = |referral| born(row(2014, referral), 1988, 3);
+        // Born (notionally) 15 March 1988: 25 on 15 March 2013.
+        assert_eq!(one(&[r(Date::ymd(2013, 3, 14))]).1, ChildFate::Usable);
+        assert_eq!(
+            one(&[r(Date::ymd(2013, 3, 15))]),
+            (None, ChildFate::FirstContactAge25Plus, false)
+        );
+        assert_eq!(
+            ChildFate::FirstContactAge25Plus.reason(),
+            "child_first_contact_age_25_plus"
+        );
+    }
+
+    #[test]
+    fn no_birth_month_and_no_expected_date_means_no_birth_date() {
+        assert_eq!(
+            one(&[row(2014, Date::ymd(2013, 6, 1))]),
+            (None, ChildFate::NoBirthDate, false)
+        );
     }
 }

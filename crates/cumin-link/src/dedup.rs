@@ -6,6 +6,7 @@
 //! kept apart from a real date on the same day: they are different evidence.
 
 use crate::identity::{ChildId, Linkage};
+use crate::order::sort_rows_by_key;
 use cumin_census::{CensusYear, Date, Episodes};
 
 /// De-duplicated episodes, sorted by child then referral date.
@@ -60,6 +61,14 @@ pub struct DedupStats {
     pub nfa_disagreements: u64,
     /// Episodes whose rows disagreed on the reason for closure.
     pub reason_disagreements: u64,
+    /// Rows folded into another row's episode (`rows - episodes`).
+    pub rows_merged: u64,
+    /// Episodes whose rows gave different closure dates.
+    pub closure_disagreements: u64,
+    /// Episodes whose referral date was imputed (1 September).
+    pub imputed_referral: u64,
+    /// Of those, episodes kept apart from a real referral of the same child on that day.
+    pub imputed_beside_real: u64,
 }
 
 impl EpisodeSet {
@@ -106,18 +115,11 @@ pub fn deduplicate(episodes: &Episodes, linkage: &Linkage) -> (EpisodeSet, Dedup
             episodes.referral_imputed[i],
         )
     };
-    // Within an episode, rows by census year, then input position: later rows win.
-    order.sort_unstable_by_key(|&i| {
+    // Within an episode, rows by census year (later rows win), then by content, never
+    // by input position: the same rows in any order or files give the same episodes.
+    sort_rows_by_key(episodes, &mut order, |i| {
         let (c, r, imp) = key(i);
-        let iu = i as usize;
-        (
-            c,
-            r,
-            imp,
-            episodes.census_year[iu],
-            episodes.file[iu],
-            episodes.source_row[iu],
-        )
+        (c, r, imp, episodes.census_year[i as usize])
     });
     let mut set = EpisodeSet {
         episode_of_row: vec![None; episodes.len()],
@@ -152,6 +154,24 @@ pub fn deduplicate(episodes: &Episodes, linkage: &Linkage) -> (EpisodeSet, Dedup
         if reasons.windows(2).any(|w| w[0] != w[1]) {
             stats.reason_disagreements += 1;
         }
+        let mut closures = rows.iter().filter_map(|&i| episodes.closure[i as usize]);
+        if let Some(c0) = closures.next()
+            && closures.any(|c| c != c0)
+        {
+            stats.closure_disagreements += 1;
+        }
+        if k.2 {
+            stats.imputed_referral += 1;
+            // The real referral on the same day, if any, sorts just before this episode.
+            let previous = set.child.len().checked_sub(1);
+            if previous.is_some_and(|p| {
+                Some(set.child[p]) == k.0
+                    && Some(set.referral[p]) == k.1
+                    && !set.referral_imputed[p]
+            }) {
+                stats.imputed_beside_real += 1;
+            }
+        }
         let first = rows[0] as usize;
         set.child.push(k.0.expect("filtered to linked rows"));
         set.referral
@@ -183,13 +203,15 @@ pub fn deduplicate(episodes: &Episodes, linkage: &Linkage) -> (EpisodeSet, Dedup
         start = end;
     }
     stats.episodes = set.len() as u64;
+    stats.rows_merged = stats.rows - stats.episodes;
     (set, stats)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::identity::{IdMode, link};
+    use crate::identity::link;
+    use crate::mode::LinkOptions;
     use cumin_census::EpisodeRow;
 
     #[test]
@@ -219,10 +241,17 @@ mod tests {
         real.referral = Some(Date::ymd(2012, 9, 1));
         e.push(real);
 
-        let l = link(&e, IdMode::Combined);
+        let l = link(&e, &LinkOptions::default());
         let (set, stats) = deduplicate(&e, &l);
         assert_eq!(set.len(), 3, "imputed and real 1 September stay apart");
         assert_eq!(stats.episodes_merged, 1);
+        assert_eq!(stats.rows_merged, 1);
+        assert_eq!(
+            stats.closure_disagreements, 0,
+            "a closure missing earlier is no disagreement"
+        );
+        assert_eq!(stats.reason_disagreements, 0);
+        assert_eq!((stats.imputed_referral, stats.imputed_beside_real), (1, 1));
         let i = set
             .referral
             .iter()

@@ -1,72 +1,16 @@
 //! Who is who: children as connected components of the identifier graph.
 //!
-//! Nodes are PMRs and (LA child ID, LA) pairs; every row joins the nodes it carries. A
-//! child is a connected component. Children are numbered by their smallest identifier
-//! (PMRs before LA keys, then by text), so numbering does not depend on row order.
+//! Nodes are PMRs and LA keys ([`crate::ids`]); a row carrying both joins them. A child
+//! is a connected component. Conflicting identifiers ([`crate::conflict`]) are counted and
+//! handled by the [`ConflictPolicy`]; children are numbered by their smallest identifier
+//! ([`crate::canonical`]), so numbering depends on neither row order nor file split.
 
+use crate::canonical::Labels;
+use crate::conflict::{IdConflicts, find_id_conflicts};
+use crate::ids::IdTable;
+use crate::mode::{ConflictPolicy, IdMode, LinkOptions};
 use crate::unionfind::UnionFind;
-use cumin_census::{Episodes, IdRef};
-use rustc_hash::FxHashMap;
-use std::cmp::Ordering;
-
-/// How rows are tied to children (methods.md §1).
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    Default,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-)]
-#[serde(rename_all = "kebab-case")]
-pub enum IdMode {
-    /// PMR where present, else LA child ID within LA; PMR back-filled within (LA ID, LA).
-    #[default]
-    Combined,
-    /// As `Combined`, but events at age 5 or over count only from rows identified by PMR
-    /// (Jay et al.'s main analysis).
-    PmrSchoolAge,
-    /// LA child ID within LA only (PMR stands in where the LA ID is empty): an upper bound.
-    LaOnly,
-    /// PMR only (back-filled within LA key where unambiguous): a lower bound.
-    PmrOnly,
-}
-
-impl IdMode {
-    /// Every mode, in output order.
-    pub const ALL: [IdMode; 4] = [
-        IdMode::Combined,
-        IdMode::PmrSchoolAge,
-        IdMode::LaOnly,
-        IdMode::PmrOnly,
-    ];
-
-    /// The name used on the command line and in outputs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            IdMode::Combined => "combined",
-            IdMode::PmrSchoolAge => "pmr-school-age",
-            IdMode::LaOnly => "la-only",
-            IdMode::PmrOnly => "pmr-only",
-        }
-    }
-
-    /// Parses a name.
-    pub fn parse(s: &str) -> Option<IdMode> {
-        IdMode::ALL.into_iter().find(|m| m.as_str() == s.trim())
-    }
-}
-
-impl std::fmt::Display for IdMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+use cumin_census::Episodes;
 
 /// A child: a connected component, numbered from 0 in canonical order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -106,6 +50,14 @@ pub struct LinkStats {
     pub components_merged: u64,
     /// (LA child ID, LA) keys carrying two or more different PMRs.
     pub conflict_la_key_several_pmrs: u64,
+    /// PMRs joining LA keys whose birth dates are incompatible.
+    pub conflict_pmr_birth_mismatch: u64,
+    /// Components spanning more LAs than plausible (before the policy acts).
+    pub conflict_many_las: u64,
+    /// Rows held apart from a PMR they carry or share by the `split` policy.
+    pub rows_conflict_split: u64,
+    /// Rows left out by the `drop` policy.
+    pub rows_conflict_dropped: u64,
     /// Children whose rows disagree on year of birth by more than one year.
     pub conflict_birth_year: u64,
 }
@@ -115,178 +67,311 @@ pub struct LinkStats {
 pub struct Linkage {
     /// The mode used.
     pub mode: IdMode,
-    /// Child of each episode row (`None`: the row cannot be identified in this mode).
+    /// The options used.
+    pub options: LinkOptions,
+    /// Child of each episode row (`None`: not identified, or dropped for a conflict).
     pub child_of_row: Vec<Option<ChildId>>,
     /// Whether each row is identified by a PMR (own, or back-filled within its LA key).
     pub pmr_identified: Vec<bool>,
+    /// Whether each row was left out by the `drop` policy.
+    pub conflict_dropped: Vec<bool>,
     /// Number of children.
     pub n_children: usize,
     /// Summary counts.
     pub stats: LinkStats,
 }
 
-/// A node label, for canonical ordering: PMRs first, then LA keys by (LA, text).
-#[derive(Clone, Copy)]
-enum Label {
-    Pmr(IdRef),
-    LaKey { la: u16, id: KeyId },
-}
-
-/// The identifier of an LA key: an LA child ID, or a PMR standing in for a missing one.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-enum KeyId {
-    LaChildId(IdRef),
-    Pmr(IdRef),
-}
-
-fn compare_labels(e: &Episodes, a: Label, b: Label) -> Ordering {
-    let key_text = |k: KeyId| match k {
-        KeyId::LaChildId(r) => (0, e.la_child_ids.get(r)),
-        KeyId::Pmr(r) => (1, e.pmrs.get(r)),
-    };
-    match (a, b) {
-        (Label::Pmr(x), Label::Pmr(y)) => e.pmrs.get(x).cmp(e.pmrs.get(y)),
-        (Label::Pmr(_), Label::LaKey { .. }) => Ordering::Less,
-        (Label::LaKey { .. }, Label::Pmr(_)) => Ordering::Greater,
-        (Label::LaKey { la: la1, id: id1 }, Label::LaKey { la: la2, id: id2 }) => la1
-            .cmp(&la2)
-            .then_with(|| key_text(id1).cmp(&key_text(id2))),
-    }
-}
-
-/// Links the rows of `episodes` into children under `mode`.
-pub fn link(episodes: &Episodes, mode: IdMode) -> Linkage {
-    let n = episodes.len();
-    let n_pmr = episodes.pmrs.len();
-
-    // LA keys: (LA, LA child ID), or (LA, PMR) where the LA child ID is empty.
-    let mut key_index: FxHashMap<(u16, KeyId), u32> = FxHashMap::default();
-    let mut key_labels: Vec<(u16, KeyId)> = Vec::new();
-    let mut key_of_row: Vec<Option<u32>> = Vec::with_capacity(n);
-    for i in 0..n {
-        let la = episodes.la[i].unwrap_or(0);
-        let id = match (episodes.la_child_id[i], episodes.pmr[i]) {
-            (Some(l), _) => Some(KeyId::LaChildId(l)),
-            (None, Some(p)) => Some(KeyId::Pmr(p)),
-            (None, None) => None,
-        };
-        key_of_row.push(id.map(|id| {
-            *key_index.entry((la, id)).or_insert_with(|| {
-                key_labels.push((la, id));
-                (key_labels.len() - 1) as u32
-            })
-        }));
-    }
-    let n_keys = key_labels.len();
-
-    // PMRs per key: the back-fill, and the several-PMR conflict.
-    let mut key_pmr: Vec<Option<IdRef>> = vec![None; n_keys];
-    let mut key_several_pmrs = vec![false; n_keys];
-    for i in 0..n {
-        if let (Some(k), Some(p)) = (key_of_row[i], episodes.pmr[i]) {
-            let slot = &mut key_pmr[k as usize];
-            match *slot {
-                None => *slot = Some(p),
-                // Keep the smallest so the choice does not depend on row order.
-                Some(q) if q != p => {
-                    key_several_pmrs[k as usize] = true;
-                    if episodes.pmrs.get(p) < episodes.pmrs.get(q) {
-                        *slot = Some(p);
-                    }
-                }
-                Some(_) => {}
-            }
-        }
-    }
-
-    // Graph: nodes 0..n_pmr are PMRs, n_pmr.. are LA keys.
-    let node_of_key = |k: u32| (n_pmr + k as usize) as u32;
-    let mut uf = UnionFind::new(n_pmr + n_keys);
-    let mut node_of_row: Vec<Option<u32>> = vec![None; n];
-    let mut pmr_identified = vec![false; n];
-    for i in 0..n {
-        let own_pmr = episodes.pmr[i];
-        let key = key_of_row[i];
-        pmr_identified[i] = own_pmr.is_some() || key.is_some_and(|k| key_pmr[k as usize].is_some());
-        node_of_row[i] = match mode {
-            IdMode::Combined | IdMode::PmrSchoolAge => {
-                if let (Some(p), Some(k)) = (own_pmr, key) {
-                    uf.union(p.index() as u32, node_of_key(k));
-                }
-                key.map(node_of_key).or(own_pmr.map(|p| p.index() as u32))
-            }
-            IdMode::LaOnly => key.map(node_of_key),
-            IdMode::PmrOnly => own_pmr
-                .or_else(|| {
-                    key.filter(|k| !key_several_pmrs[*k as usize])
-                        .and_then(|k| key_pmr[k as usize])
-                })
-                .map(|p| p.index() as u32),
-        };
-    }
-
-    // Canonical numbering: each component by its smallest label.
-    let label = |node: u32| -> Label {
-        if (node as usize) < n_pmr {
-            Label::Pmr(IdRef::from_index(node as usize))
+impl Linkage {
+    /// Ledger reason for a row without a child (`None` if the row has one).
+    pub fn unlinked_reason(&self, row: usize) -> Option<&'static str> {
+        if self.child_of_row[row].is_some() {
+            None
+        } else if self.conflict_dropped[row] {
+            Some("linkage_conflict_dropped")
         } else {
-            let (la, id) = key_labels[node as usize - n_pmr];
-            Label::LaKey { la, id }
+            Some("unidentified_in_id_mode")
         }
-    };
-    // A component is a child if some row maps into it; every node of it then counts
-    // for its label (a PMR node that only joins LA keys still names the child).
-    let mut used_root = vec![false; uf.len()];
-    for node in node_of_row.iter().flatten() {
-        let root = uf.find(*node);
-        used_root[root as usize] = true;
     }
-    let mut min_label_of_root: FxHashMap<u32, u32> = FxHashMap::default();
-    let mut nodes_in_root: FxHashMap<u32, u32> = FxHashMap::default();
-    for node in 0..uf.len() as u32 {
-        let root = uf.find(node);
-        if !used_root[root as usize] {
-            continue;
-        }
-        *nodes_in_root.entry(root).or_insert(0) += 1;
-        min_label_of_root
-            .entry(root)
-            .and_modify(|m| {
-                if compare_labels(episodes, label(node), label(*m)) == Ordering::Less {
-                    *m = node;
-                }
-            })
-            .or_insert(node);
-    }
-    let mut roots: Vec<(u32, u32)> = min_label_of_root.into_iter().collect();
-    roots.sort_by(|a, b| compare_labels(episodes, label(a.1), label(b.1)));
-    let mut child_of_root: FxHashMap<u32, ChildId> = FxHashMap::default();
-    for (rank, (root, _)) in roots.iter().enumerate() {
-        child_of_root.insert(*root, ChildId(rank as u32));
-    }
-    let child_of_row: Vec<Option<ChildId>> = node_of_row
-        .iter()
-        .map(|node| node.map(|nd| child_of_root[&uf.find(nd)]))
-        .collect();
-    let n_children = roots.len();
+}
 
+/// Marks a row with no node in the graph.
+const NO_NODE: u32 = u32::MAX;
+
+/// Which identifiers the policy keeps from joining (`split`) or leaves out (`drop`).
+struct Withheld {
+    key: Vec<bool>,
+    pmr: Vec<bool>,
+}
+
+/// One pass over the rows: the union-find, each row's node, and which rows were dropped
+/// or held apart.
+struct Pass {
+    uf: UnionFind,
+    node_of_row: Vec<u32>,
+    dropped: Vec<bool>,
+    held_apart: Vec<bool>,
+}
+
+/// Links the rows of `episodes` into children.
+pub fn link(episodes: &Episodes, options: &LinkOptions) -> Linkage {
+    let ids = IdTable::build(episodes);
+    let found = find_id_conflicts(episodes, &ids, options.birth_tolerance_months);
+    let acts = options.policy != ConflictPolicy::Merge && options.mode.joins_through_pmr();
+    let mut withheld = Withheld {
+        key: if acts && options.mode != IdMode::PmrOnly {
+            found.key_several_pmrs.clone()
+        } else {
+            vec![false; ids.n_keys()]
+        },
+        pmr: if acts {
+            found.pmr_birth_mismatch.clone()
+        } else {
+            vec![false; ids.n_pmrs]
+        },
+    };
+    let mut pass = assign(episodes, &ids, &found, *options, &withheld);
+    let wide = wide_components(episodes, &mut pass, options.max_las);
+    let many_las = wide.iter().filter(|w| **w).count() as u64;
+    if acts && many_las > 0 {
+        for i in 0..episodes.len() {
+            let node = pass.node_of_row[i];
+            if node != NO_NODE
+                && wide[pass.uf.find(node) as usize]
+                && let Some(k) = ids.key(i)
+            {
+                withheld.key[k as usize] = true;
+            }
+        }
+        for p in 0..ids.n_pmrs {
+            if wide[pass.uf.find(p as u32) as usize] {
+                withheld.pmr[p] = true;
+            }
+        }
+        pass = assign(episodes, &ids, &found, *options, &withheld);
+    }
+    let (child_of_row, n_children, merged) = number_children(episodes, &ids, &mut pass);
+    let pmr_identified: Vec<bool> = (0..episodes.len())
+        .map(|i| {
+            episodes.pmr[i].is_some() || ids.key(i).is_some_and(|k| !ids.pmrs_of_key(k).is_empty())
+        })
+        .collect();
     let mut stats = LinkStats {
-        rows: n as u64,
-        pmrs: n_pmr as u64,
-        la_keys: n_keys as u64,
+        pmrs: ids.n_pmrs as u64,
+        la_keys: ids.n_keys() as u64,
         children: n_children as u64,
-        conflict_la_key_several_pmrs: key_several_pmrs.iter().filter(|b| **b).count() as u64,
-        components_merged: roots
-            .iter()
-            .filter(|(root, _)| nodes_in_root[root] > 1)
-            .count() as u64,
+        components_merged: merged,
+        conflict_la_key_several_pmrs: found.n_key_several_pmrs(),
+        conflict_pmr_birth_mismatch: found.n_pmr_birth_mismatch(),
+        conflict_many_las: many_las,
+        rows_conflict_split: pass.held_apart.iter().filter(|b| **b).count() as u64,
+        rows_conflict_dropped: pass.dropped.iter().filter(|b| **b).count() as u64,
         ..LinkStats::default()
     };
+    count_rows_and_children(
+        episodes,
+        &child_of_row,
+        &pmr_identified,
+        n_children,
+        &mut stats,
+    );
+    Linkage {
+        mode: options.mode,
+        options: *options,
+        child_of_row,
+        pmr_identified,
+        conflict_dropped: pass.dropped,
+        n_children,
+        stats,
+    }
+}
+
+/// Builds the graph: which edges join, and the node of every row.
+fn assign(
+    episodes: &Episodes,
+    ids: &IdTable,
+    found: &IdConflicts,
+    options: LinkOptions,
+    withheld: &Withheld,
+) -> Pass {
+    let n = episodes.len();
+    let n_pmrs = ids.n_pmrs;
+    let key_node = |k: u32| (n_pmrs + k as usize) as u32;
+    let mut uf = UnionFind::new(n_pmrs + ids.n_keys());
+    let mut node_of_row = vec![NO_NODE; n];
+    let mut dropped = vec![false; n];
+    let mut held_apart = vec![false; n];
+    let drop = options.policy == ConflictPolicy::Drop;
+    match options.mode {
+        IdMode::Combined | IdMode::PmrSchoolAge => {
+            // A key loses its PMR edges if it or any of its PMRs is withheld.
+            let key_withheld: Vec<bool> = (0..ids.n_keys() as u32)
+                .map(|k| {
+                    withheld.key[k as usize]
+                        || ids.pmrs_of_key(k).iter().any(|p| withheld.pmr[p.index()])
+                })
+                .collect();
+            for k in 0..ids.n_keys() as u32 {
+                if !key_withheld[k as usize] {
+                    for p in ids.pmrs_of_key(k) {
+                        uf.union(p.index() as u32, key_node(k));
+                    }
+                }
+            }
+            for i in 0..n {
+                let Some(k) = ids.key(i) else { continue };
+                if key_withheld[k as usize] {
+                    if drop {
+                        dropped[i] = true;
+                        continue;
+                    }
+                    held_apart[i] = true;
+                }
+                node_of_row[i] = key_node(k);
+            }
+        }
+        IdMode::LaOnly => {
+            for i in 0..n {
+                if let Some(k) = ids.key(i) {
+                    node_of_row[i] = key_node(k);
+                }
+            }
+        }
+        IdMode::PmrOnly => {
+            let merge = options.policy == ConflictPolicy::Merge;
+            if merge {
+                // Merging means believing a key that carries two PMRs: it joins them.
+                for k in 0..ids.n_keys() as u32 {
+                    if found.key_several_pmrs[k as usize] {
+                        for p in ids.pmrs_of_key(k) {
+                            uf.union(p.index() as u32, key_node(k));
+                        }
+                    }
+                }
+            }
+            for i in 0..n {
+                let Some(k) = ids.key(i) else { continue };
+                let several = found.key_several_pmrs[k as usize];
+                if drop && (several || withheld.key[k as usize]) {
+                    dropped[i] = true;
+                    continue;
+                }
+                let pmr = episodes.pmr[i].or_else(|| match ids.pmrs_of_key(k) {
+                    [p] => Some(*p),
+                    _ => None,
+                });
+                node_of_row[i] = match pmr {
+                    Some(p) if withheld.pmr[p.index()] => {
+                        if drop {
+                            dropped[i] = true;
+                            continue;
+                        }
+                        held_apart[i] = true;
+                        key_node(k)
+                    }
+                    Some(p) => p.index() as u32,
+                    // Several PMRs and none of its own: only merging can place the row.
+                    None if several && merge => key_node(k),
+                    None => NO_NODE,
+                };
+            }
+        }
+    }
+    Pass {
+        uf,
+        node_of_row,
+        dropped,
+        held_apart,
+    }
+}
+
+/// Per union-find root, whether its rows span more than `max_las` LAs.
+fn wide_components(episodes: &Episodes, pass: &mut Pass, max_las: u16) -> Vec<bool> {
+    let nodes = pass.uf.len();
+    // Most components sit in one LA; only those seen in two are counted exactly.
+    let mut first_la: Vec<Option<u16>> = vec![None; nodes];
+    let mut pairs: Vec<(u32, u16)> = Vec::new();
+    for i in 0..episodes.len() {
+        let node = pass.node_of_row[i];
+        let Some(la) = episodes.la[i] else { continue };
+        if node == NO_NODE {
+            continue;
+        }
+        let root = pass.uf.find(node);
+        match first_la[root as usize] {
+            None => first_la[root as usize] = Some(la),
+            Some(l) if l != la => pairs.push((root, la)),
+            Some(_) => {}
+        }
+    }
+    let firsts: Vec<(u32, u16)> = pairs
+        .iter()
+        .map(|&(root, la)| (root, first_la[root as usize].unwrap_or(la)))
+        .collect();
+    pairs.extend(firsts);
+    pairs.sort_unstable();
+    pairs.dedup();
+    let mut wide = vec![false; nodes];
+    for run in pairs.chunk_by(|a, b| a.0 == b.0) {
+        wide[run[0].0 as usize] = run.len() > usize::from(max_las);
+    }
+    wide
+}
+
+/// Numbers the components that hold rows by their smallest label; returns each row's
+/// child, the number of children, and how many of them joined more than one node.
+fn number_children(
+    episodes: &Episodes,
+    ids: &IdTable,
+    pass: &mut Pass,
+) -> (Vec<Option<ChildId>>, usize, u64) {
+    let nodes = pass.uf.len();
+    let mut used = vec![false; nodes];
+    for &node in &pass.node_of_row {
+        if node != NO_NODE {
+            used[pass.uf.find(node) as usize] = true;
+        }
+    }
+    let labels = Labels::new(episodes);
+    let mut min_label = vec![u64::MAX; nodes];
+    let mut size = vec![0u32; nodes];
+    for node in 0..nodes as u32 {
+        let root = pass.uf.find(node) as usize;
+        if used[root] {
+            min_label[root] = min_label[root].min(labels.of(ids, node));
+            size[root] += 1;
+        }
+    }
+    let mut roots: Vec<(u64, u32)> = (0..nodes)
+        .filter(|&r| used[r] && pass.uf.find(r as u32) as usize == r)
+        .map(|r| (min_label[r], r as u32))
+        .collect();
+    roots.sort_unstable();
+    let mut child_of_root = vec![u32::MAX; nodes];
+    for (c, &(_, root)) in roots.iter().enumerate() {
+        child_of_root[root as usize] = c as u32;
+    }
+    let merged = roots.iter().filter(|(_, r)| size[*r as usize] > 1).count() as u64;
+    let child_of_row = pass
+        .node_of_row
+        .iter()
+        .map(|&node| (node != NO_NODE).then(|| ChildId(child_of_root[pass.uf.find(node) as usize])))
+        .collect();
+    (child_of_row, roots.len(), merged)
+}
+
+fn count_rows_and_children(
+    episodes: &Episodes,
+    child_of_row: &[Option<ChildId>],
+    pmr_identified: &[bool],
+    n_children: usize,
+    stats: &mut LinkStats,
+) {
+    stats.rows = episodes.len() as u64;
     let mut child_pmr = vec![false; n_children];
     let mut child_la: Vec<Option<u16>> = vec![None; n_children];
     let mut child_several_las = vec![false; n_children];
     let mut child_birth_years: Vec<(i16, i16)> = vec![(i16::MAX, i16::MIN); n_children];
-    for i in 0..n {
+    for i in 0..episodes.len() {
         stats.rows_with_pmr += u64::from(episodes.pmr[i].is_some());
         stats.rows_pmr_identified += u64::from(pmr_identified[i]);
         let Some(c) = child_of_row[i] else {
@@ -309,19 +394,13 @@ pub fn link(episodes: &Episodes, mode: IdMode) -> Linkage {
             *hi = (*hi).max(y);
         }
     }
+    stats.rows_unidentified -= stats.rows_conflict_dropped;
     stats.children_with_pmr = child_pmr.iter().filter(|b| **b).count() as u64;
     stats.children_in_several_las = child_several_las.iter().filter(|b| **b).count() as u64;
     stats.conflict_birth_year = child_birth_years
         .iter()
         .filter(|(lo, hi)| lo <= hi && i32::from(*hi) - i32::from(*lo) > 1)
         .count() as u64;
-    Linkage {
-        mode,
-        child_of_row,
-        pmr_identified,
-        n_children,
-        stats,
-    }
 }
 
 #[cfg(test)]
@@ -329,62 +408,185 @@ mod tests {
     use super::*;
     use cumin_census::{CensusYear, EpisodeRow};
 
-    fn table(rows: &[(Option<&str>, Option<&str>, u16)]) -> Episodes {
+    type Row<'a> = (Option<&'a str>, Option<&'a str>, u16, Option<(i16, u8)>);
+
+    fn table(rows: &[Row]) -> Episodes {
         let mut e = Episodes::new();
-        for (i, (la_id, pmr, la)) in rows.iter().enumerate() {
+        for (i, (la_id, pmr, la, birth)) in rows.iter().enumerate() {
             let mut r = EpisodeRow::empty(0, i as u32 + 1, CensusYear(2014));
             r.la_child_id = la_id.map(str::to_owned);
             r.pmr = pmr.map(str::to_owned);
             r.la = Some(*la);
+            r.birth_year = birth.map(|b| b.0);
+            r.birth_month = birth.map(|b| b.1);
             e.push(r);
         }
         e
+    }
+
+    fn ids(rows: &[(Option<&str>, Option<&str>, u16)]) -> Episodes {
+        let rows: Vec<Row> = rows.iter().map(|&(a, b, c)| (a, b, c, None)).collect();
+        table(&rows)
     }
 
     fn children(l: &Linkage) -> Vec<Option<u32>> {
         l.child_of_row.iter().map(|c| c.map(|c| c.0)).collect()
     }
 
+    fn run(e: &Episodes, mode: IdMode, policy: ConflictPolicy) -> Linkage {
+        link(
+            e,
+            &LinkOptions {
+                mode,
+                policy,
+                ..LinkOptions::default()
+            },
+        )
+    }
+
     #[test]
     fn combined_joins_through_pmr_and_la_key() {
         // A1 in 202 without then with PMR; moves to 203 as B7 with the same PMR.
         // C1 in 202 has no PMR; the same text C1 in 204 is another child.
-        let e = table(&[
+        let e = ids(&[
             (Some("A1"), None, 202),
             (Some("A1"), Some("P1"), 202),
             (Some("B7"), Some("P1"), 203),
             (Some("C1"), None, 202),
             (Some("C1"), None, 204),
         ]);
-        let l = link(&e, IdMode::Combined);
+        let l = link(&e, &LinkOptions::default());
         assert_eq!(l.n_children, 3);
         assert_eq!(children(&l), [Some(0), Some(0), Some(0), Some(1), Some(2)]);
         assert_eq!(l.pmr_identified, [true, true, true, false, false]);
         assert_eq!(l.stats.children_in_several_las, 1);
         assert_eq!(l.stats.components_merged, 1);
 
-        let la = link(&e, IdMode::LaOnly);
+        let la = link(&e, &LinkOptions::with_mode(IdMode::LaOnly));
         assert_eq!(la.n_children, 4);
-        let pmr = link(&e, IdMode::PmrOnly);
+        let pmr = link(&e, &LinkOptions::with_mode(IdMode::PmrOnly));
         assert_eq!(pmr.n_children, 1);
         assert_eq!(children(&pmr), [Some(0), Some(0), Some(0), None, None]);
         assert_eq!(pmr.stats.rows_unidentified, 2);
+        assert_eq!(pmr.unlinked_reason(3), Some("unidentified_in_id_mode"));
+        assert_eq!(pmr.unlinked_reason(0), None);
     }
 
     #[test]
-    fn la_key_with_two_pmrs_is_a_counted_conflict() {
-        let e = table(&[
+    fn a_pmr_standing_in_for_a_missing_la_id_is_a_key_of_its_own_la() {
+        // Jay's substitution: no LA child ID, so (LA, PMR) is the key.
+        let e = ids(&[(None, Some("P1"), 202), (None, Some("P1"), 203)]);
+        let la = link(&e, &LinkOptions::with_mode(IdMode::LaOnly));
+        assert_eq!(
+            la.n_children, 2,
+            "la-only does not join LAs through the PMR"
+        );
+        let c = link(&e, &LinkOptions::default());
+        assert_eq!(c.n_children, 1);
+    }
+
+    #[test]
+    fn la_key_with_two_pmrs_under_each_policy() {
+        // Q1@220 carries P_Q1 and P_Q2; P_Q2 also has a key in 221.
+        let e = ids(&[
             (Some("Q1"), Some("P_Q1"), 220),
             (Some("Q1"), Some("P_Q2"), 220),
             (Some("Q1"), None, 220),
+            (Some("R5"), Some("P_Q2"), 221),
         ]);
-        let l = link(&e, IdMode::Combined);
-        assert_eq!(l.stats.conflict_la_key_several_pmrs, 1);
-        assert_eq!(l.n_children, 1);
-        // Under pmr-only the PMR-less row is ambiguous and stays unidentified.
-        let p = link(&e, IdMode::PmrOnly);
+        let merge = run(&e, IdMode::Combined, ConflictPolicy::Merge);
+        assert_eq!(merge.stats.conflict_la_key_several_pmrs, 1);
+        assert_eq!(merge.n_children, 1, "merge believes the key: one child");
+
+        let split = run(&e, IdMode::Combined, ConflictPolicy::Split);
+        assert_eq!(split.stats.conflict_la_key_several_pmrs, 1);
+        assert_eq!(
+            split.n_children, 2,
+            "Q1@220 stands alone; R5@221 keeps P_Q2"
+        );
+        assert_eq!(children(&split), [Some(1), Some(1), Some(1), Some(0)]);
+        assert_eq!(split.stats.rows_conflict_split, 3);
+
+        let drop = run(&e, IdMode::Combined, ConflictPolicy::Drop);
+        assert_eq!(children(&drop), [None, None, None, Some(0)]);
+        assert_eq!(drop.stats.rows_conflict_dropped, 3);
+        assert_eq!(drop.stats.rows_unidentified, 0);
+        assert_eq!(drop.unlinked_reason(1), Some("linkage_conflict_dropped"));
+
+        // pmr-only never lets an LA key join two PMRs unless told to merge; the row
+        // without a PMR of its own cannot be placed.
+        let p = run(&e, IdMode::PmrOnly, ConflictPolicy::Split);
         assert_eq!(p.n_children, 2);
         assert_eq!(p.child_of_row[2], None);
+        assert_eq!(p.unlinked_reason(2), Some("unidentified_in_id_mode"));
+        let pm = run(&e, IdMode::PmrOnly, ConflictPolicy::Merge);
+        assert_eq!(pm.n_children, 1);
+        assert!(pm.child_of_row.iter().all(Option::is_some));
+        let pd = run(&e, IdMode::PmrOnly, ConflictPolicy::Drop);
+        assert_eq!(children(&pd), [None, None, None, Some(0)]);
+
+        // la-only does not use the PMR: the conflict is counted, nothing is changed.
+        let la = run(&e, IdMode::LaOnly, ConflictPolicy::Drop);
+        assert_eq!(la.stats.conflict_la_key_several_pmrs, 1);
+        assert_eq!(la.n_children, 2);
+        assert_eq!(la.stats.rows_conflict_dropped, 0);
+    }
+
+    #[test]
+    fn a_pmr_joining_children_born_apart_under_each_policy() {
+        // P9 joins A@202 (born 2010-01) and B@300 (born 2013-07): not one child.
+        let e = table(&[
+            (Some("A"), None, 202, Some((2010, 1))),
+            (Some("A"), Some("P9"), 202, Some((2010, 1))),
+            (Some("B"), Some("P9"), 300, Some((2013, 7))),
+        ]);
+        let merge = run(&e, IdMode::Combined, ConflictPolicy::Merge);
+        assert_eq!(merge.stats.conflict_pmr_birth_mismatch, 1);
+        assert_eq!(merge.n_children, 1);
+        assert_eq!(merge.stats.conflict_birth_year, 1);
+        let split = run(&e, IdMode::Combined, ConflictPolicy::Split);
+        assert_eq!(split.n_children, 2);
+        assert_eq!(children(&split), [Some(0), Some(0), Some(1)]);
+        assert_eq!(split.stats.rows_conflict_split, 3);
+        assert_eq!(split.stats.conflict_birth_year, 0);
+        let drop = run(&e, IdMode::Combined, ConflictPolicy::Drop);
+        assert_eq!(drop.n_children, 0);
+        assert_eq!(drop.stats.rows_conflict_dropped, 3);
+        // Under pmr-only, a split PMR's rows fall back to their LA keys.
+        let p = run(&e, IdMode::PmrOnly, ConflictPolicy::Split);
+        assert_eq!(children(&p), [Some(0), Some(0), Some(1)]);
+        let p_merge = run(&e, IdMode::PmrOnly, ConflictPolicy::Merge);
+        assert_eq!(p_merge.n_children, 1);
+    }
+
+    #[test]
+    fn a_child_in_too_many_las_under_each_policy() {
+        // One PMR across eight LAs (one key each), with a PMR-less row in the first.
+        let mut rows: Vec<(Option<&str>, Option<&str>, u16)> = (0..8u16)
+            .map(|k| (Some("X"), Some("P1"), 400 + k))
+            .collect();
+        rows.push((Some("X"), None, 400));
+        rows.push((Some("Y"), Some("P2"), 500));
+        rows.push((Some("Z"), Some("P2"), 501));
+        let e = ids(&rows);
+        let merge = run(&e, IdMode::Combined, ConflictPolicy::Merge);
+        assert_eq!(merge.stats.conflict_many_las, 1);
+        assert_eq!(merge.n_children, 2);
+        let split = run(&e, IdMode::Combined, ConflictPolicy::Split);
+        assert_eq!(split.stats.conflict_many_las, 1);
+        assert_eq!(split.n_children, 9, "eight LA keys, and P2's child");
+        assert_eq!(split.stats.rows_conflict_split, 9);
+        let drop = run(&e, IdMode::Combined, ConflictPolicy::Drop);
+        assert_eq!(drop.n_children, 1);
+        assert_eq!(drop.stats.rows_conflict_dropped, 9);
+        let p = run(&e, IdMode::PmrOnly, ConflictPolicy::Split);
+        assert_eq!(p.stats.conflict_many_las, 1);
+        assert_eq!(p.n_children, 9);
+        // Six LAs is within the default limit: P1's child, X@400 alone, P2's child.
+        let ok = ids(&rows[2..]);
+        let within = run(&ok, IdMode::Combined, ConflictPolicy::Split);
+        assert_eq!(within.stats.conflict_many_las, 0);
+        assert_eq!(within.n_children, 3);
     }
 
     #[test]
@@ -395,10 +597,10 @@ mod tests {
             (Some("K1"), None, 205),
             (None, Some("P1"), 210),
         ];
-        let forward = link(&table(&rows), IdMode::Combined);
+        let forward = link(&ids(&rows), &LinkOptions::default());
         let mut rev = rows;
         rev.reverse();
-        let backward = link(&table(&rev), IdMode::Combined);
+        let backward = link(&ids(&rev), &LinkOptions::default());
         let mut f = children(&forward);
         f.reverse();
         assert_eq!(f, children(&backward));

@@ -2,14 +2,23 @@
 //!
 //! One child can carry several LA child IDs (one per LA), a PMR on some rows only, and
 //! an episode repeats in every census year it is open. This crate turns rows into
-//! children ([`link`]: connected components of the identifier graph, by union-find) and
-//! rows into episodes ([`deduplicate`]). It reads [`cumin_census::Episodes`] and knows
-//! nothing of ages, cohorts or estimates.
+//! children ([`link`]: connected components of the identifier graph, by union-find, with
+//! conflicting identifiers counted and handled by a [`ConflictPolicy`]) and rows into
+//! episodes ([`deduplicate`]). It reads [`cumin_census::Episodes`] and knows nothing of
+//! ages, cohorts or estimates.
 
+pub mod canonical;
+pub mod conflict;
 pub mod dedup;
 pub mod identity;
+pub mod ids;
+pub mod mode;
+pub mod order;
 pub mod unionfind;
 
+pub use conflict::ConflictKind;
 pub use dedup::{DedupStats, EpisodeSet, deduplicate};
-pub use identity::{ChildId, IdMode, LinkStats, Linkage, link};
+pub use identity::{ChildId, LinkStats, Linkage, link};
+pub use mode::{ConflictPolicy, IdMode, LinkOptions};
+pub use order::compare_rows;
 pub use unionfind::UnionFind;

@@ -2,7 +2,7 @@
 //! from its flags. Raw values are checked into a [`Study`] before any work starts.
 
 use cumin_census::{Column, ColumnMap, Date, LsoaLookup, Outcome, ReadOptions, ValueMap};
-use cumin_link::IdMode;
+use cumin_link::{ConflictPolicy, IdMode, LinkOptions};
 use cumin_report::SdcProfile;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -118,6 +118,12 @@ pub struct StudyConfig {
     /// Identifier mode.
     #[serde(default)]
     pub id_mode: IdMode,
+    /// What linkage does with conflicting identifiers.
+    #[serde(default)]
+    pub conflict_policy: ConflictPolicy,
+    /// Also estimate under every identifier mode, side by side (`sensitivity.csv`).
+    #[serde(default)]
+    pub sensitivity: bool,
     /// Strata beside `all`.
     #[serde(default)]
     pub by: Vec<StratumVar>,
@@ -179,6 +185,18 @@ impl StudyConfig {
         };
         options.rules.data_start = self.data_start;
         Ok(options)
+    }
+}
+
+impl StudyConfig {
+    /// How to link under identifier mode `mode` (the study's own mode, or another for
+    /// the sensitivity analysis).
+    pub fn link_options(&self, mode: IdMode) -> LinkOptions {
+        LinkOptions {
+            mode,
+            policy: self.conflict_policy,
+            ..LinkOptions::default()
+        }
     }
 }
 

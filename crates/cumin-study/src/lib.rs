@@ -10,11 +10,15 @@
 pub mod config;
 pub mod denominators;
 pub mod error;
+pub mod linkage_report;
 pub mod manifest;
 pub mod pipeline;
+pub mod sensitivity;
 pub mod strata;
 
 pub use config::{Estimator, StratumVar, StudyConfig, default_window_start};
 pub use denominators::Denominators;
 pub use error::StudyError;
+pub use linkage_report::{LinkageSection, ReportTable};
 pub use pipeline::{Headline, RunOutput, Study, ToolInfo, run};
+pub use sensitivity::SensitivityLine;

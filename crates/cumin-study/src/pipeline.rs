@@ -3,6 +3,8 @@
 use crate::config::{Estimator, StratumVar, StudyConfig};
 use crate::denominators::Denominators;
 use crate::error::StudyError;
+use crate::linkage_report::{self, LinkageSection};
+use crate::sensitivity::{self, SensitivityLine};
 use crate::strata;
 use cumin_census::{
     Column, Date, EntryKind, Extract, Outcome, Progress, ReadOptions, read_extract,
@@ -10,8 +12,8 @@ use cumin_census::{
 use cumin_cohort::{
     BirthCohort, BirthRules, ChildTable, CppEventDate, Event, EventRules, Events, N_AGES,
 };
-use cumin_link::{DedupStats, EpisodeSet, IdMode, Linkage};
-use cumin_report::{CiRow, LinkageRow, write};
+use cumin_link::{EpisodeSet, IdMode, Linkage};
+use cumin_report::{CiRow, write};
 use cumin_stats::AgeEstimate;
 use ndarray::Array2;
 use serde::Serialize;
@@ -118,6 +120,10 @@ pub struct RunOutput {
     pub data_end: Date,
     /// Rows read, used, quarantined and excluded over all files.
     pub rows: [u64; 4],
+    /// The linkage section of the report (released figures).
+    pub linkage: LinkageSection,
+    /// Headlines under every identifier mode, when asked for.
+    pub sensitivity: Option<Vec<SensitivityLine>>,
 }
 
 /// A whole run: estimates and files.
@@ -153,7 +159,7 @@ pub fn run(
     let outcomes = resolve_outcomes(cfg, &extract);
 
     progress.begin("linking", None);
-    let linkage = cumin_link::link(&extract.episodes, cfg.id_mode);
+    let linkage = cumin_link::link(&extract.episodes, &cfg.link_options(cfg.id_mode));
     let (set, dedup) = cumin_link::deduplicate(&extract.episodes, &linkage);
     progress.end();
     lap("link", &mut timings);
@@ -181,9 +187,24 @@ pub fn run(
         &children,
         &events,
     );
-    let linkage_rows = linkage_table(cfg.id_mode, &linkage, &dedup, &set, &events);
     progress.end();
     lap("estimate", &mut timings);
+
+    progress.begin("linkage under every identifier mode", None);
+    let sensitivity = cfg
+        .sensitivity
+        .then(|| sensitivity::run_modes(cfg, &outcomes, &denominators, &rules, &extract.episodes));
+    let main = linkage_report::ModeRun {
+        linkage: &linkage,
+        dedup: &dedup,
+        set: &set,
+        events: &events,
+        children: &children,
+    };
+    let linkage_rows =
+        linkage_report::study_rows(cfg, &extract.episodes, &main, sensitivity.as_ref());
+    progress.end();
+    lap("linkage_modes", &mut timings);
 
     let out = &cfg.out;
     std::fs::create_dir_all(out).map_err(|source| {
@@ -204,6 +225,10 @@ pub fn run(
     write::write_ci_csv(&put("cumulative_incidence.csv"), &released)?;
     write::write_ci_parquet(&put("cumulative_incidence.parquet"), &released)?;
     write::write_linkage_csv(&put("linkage.csv"), &released_linkage)?;
+    if let Some(s) = &sensitivity {
+        let curves = cumin_report::release(cfg.sdc, s.curves.clone());
+        write::write_ci_csv(&put("sensitivity.csv"), &curves)?;
+    }
     write::write_ledger_csv(&put("ledger.csv"), &extract.ledger)?;
     write::write_quarantine_csv(&put("quarantine.csv"), &extract.ledger)?;
     let report = cumin_report::html::ReportInput {
@@ -259,6 +284,8 @@ pub fn run(
             total(EntryKind::Quarantined),
             total(EntryKind::Excluded),
         ],
+        linkage: linkage_report::linkage_section(&released_linkage),
+        sensitivity: sensitivity.map(|s| s.lines),
     })
 }
 
@@ -285,9 +312,10 @@ fn account_rows(
     let e = &extract.episodes;
     let mut tally: BTreeMap<(u16, &'static str), u64> = BTreeMap::new();
     for i in 0..e.len() {
-        let reason = match (linkage.child_of_row[i], set.episode_of_row[i]) {
-            (None, _) | (_, None) => "unidentified_in_id_mode",
-            (Some(_), Some(ep)) => events.episode_fate[ep as usize].reason(),
+        let reason = match (linkage.unlinked_reason(i), set.episode_of_row[i]) {
+            (Some(why), _) => why,
+            (None, None) => "unidentified_in_id_mode",
+            (None, Some(ep)) => events.episode_fate[ep as usize].reason(),
         };
         *tally.entry((e.file[i], reason)).or_insert(0) += 1;
     }
@@ -342,7 +370,7 @@ pub fn longest_lookback_design(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn estimate(
+pub(crate) fn estimate(
     cfg: &StudyConfig,
     strata_vars: &[StratumVar],
     outcomes: &[Outcome],
@@ -439,7 +467,7 @@ fn to_rows<'a>(
     })
 }
 
-fn headline(rows: &[CiRow], outcomes: &[Outcome]) -> Vec<Headline> {
+pub(crate) fn headline(rows: &[CiRow], outcomes: &[Outcome]) -> Vec<Headline> {
     let mut out = Vec::new();
     for o in outcomes {
         let mut estimators: Vec<&str> = rows
@@ -466,64 +494,4 @@ fn headline(rows: &[CiRow], outcomes: &[Outcome]) -> Vec<Headline> {
         }
     }
     out
-}
-
-fn linkage_table(
-    mode: IdMode,
-    linkage: &Linkage,
-    dedup: &DedupStats,
-    set: &EpisodeSet,
-    events: &Events,
-) -> Vec<LinkageRow> {
-    let s = &linkage.stats;
-    let mut rows = Vec::new();
-    let mut count = |measure: &str, value: u64| {
-        rows.push(LinkageRow {
-            id_mode: mode.as_str().to_owned(),
-            measure: measure.to_owned(),
-            value: value as f64,
-            is_count: true,
-        });
-    };
-    count("rows", s.rows);
-    count("rows_linked", s.rows_linked);
-    count("rows_unidentified", s.rows_unidentified);
-    count("rows_with_pmr", s.rows_with_pmr);
-    count("rows_pmr_identified", s.rows_pmr_identified);
-    count("pmrs", s.pmrs);
-    count("la_keys", s.la_keys);
-    count("children", s.children);
-    count("children_with_pmr", s.children_with_pmr);
-    count("children_in_several_las", s.children_in_several_las);
-    count("components_merged", s.components_merged);
-    count(
-        "conflict_la_key_several_pmrs",
-        s.conflict_la_key_several_pmrs,
-    );
-    count("conflict_birth_year", s.conflict_birth_year);
-    count("episodes", dedup.episodes);
-    count("episodes_merged", dedup.episodes_merged);
-    count("episodes_nfa_disagreements", dedup.nfa_disagreements);
-    count("episodes_reason_disagreements", dedup.reason_disagreements);
-    for (band, lo, hi) in [("0-4", 0i8, 4i8), ("5-10", 5, 10), ("11-17", 11, 17)] {
-        let firsts: Vec<&Event> = events.first[Outcome::Referral.index()]
-            .iter()
-            .filter(|e| e.age.max(0) >= lo && e.age <= hi)
-            .collect();
-        let with_pmr = firsts
-            .iter()
-            .filter(|e| set.pmr_identified[e.episode as usize])
-            .count();
-        rows.push(LinkageRow {
-            id_mode: mode.as_str().to_owned(),
-            measure: format!("share_first_referrals_pmr_identified_age_{band}"),
-            value: if firsts.is_empty() {
-                0.0
-            } else {
-                with_pmr as f64 / firsts.len() as f64
-            },
-            is_count: false,
-        });
-    }
-    rows
 }

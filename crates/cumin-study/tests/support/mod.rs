@@ -28,6 +28,8 @@ pub fn config(sim: &Path, episodes: &str, out: &Path, by: Vec<StratumVar>) -> St
         out: out.to_owned(),
         estimators: vec![Estimator::CohortSplice, Estimator::LifeTable],
         id_mode: cumin_link::IdMode::Combined,
+        conflict_policy: cumin_link::ConflictPolicy::default(),
+        sensitivity: false,
         by,
         outcomes: None,
         window_start: cumin_study::default_window_start(),

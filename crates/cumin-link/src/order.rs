@@ -1,0 +1,75 @@
+//! A total order on rows by their content, for tie-breaks that must not depend on where a
+//! row sat in the input (its file, its line) — so shuffling the rows, or splitting them
+//! over several files, cannot change which value wins.
+
+use cumin_census::Episodes;
+use std::cmp::Ordering;
+
+/// Compares rows `a` and `b` on every field but their position. Rows it calls equal hold
+/// the same values, so whichever comes first makes no difference.
+pub fn compare_rows(e: &Episodes, a: usize, b: usize) -> Ordering {
+    e.census_year[a]
+        .cmp(&e.census_year[b])
+        .then_with(|| e.referral[a].cmp(&e.referral[b]))
+        .then_with(|| e.referral_imputed[a].cmp(&e.referral_imputed[b]))
+        .then_with(|| e.la[a].cmp(&e.la[b]))
+        .then_with(|| e.la_child_id_str(a).cmp(&e.la_child_id_str(b)))
+        .then_with(|| e.pmr_str(a).cmp(&e.pmr_str(b)))
+        .then_with(|| e.closure[a].cmp(&e.closure[b]))
+        .then_with(|| e.nfa[a].cmp(&e.nfa[b]))
+        .then_with(|| e.reason_for_closure[a].cmp(&e.reason_for_closure[b]))
+        .then_with(|| e.primary_need[a].cmp(&e.primary_need[b]))
+        .then_with(|| e.assessment_start[a].cmp(&e.assessment_start[b]))
+        .then_with(|| e.s47_start[a].cmp(&e.s47_start[b]))
+        .then_with(|| e.initial_cpc[a].cmp(&e.initial_cpc[b]))
+        .then_with(|| e.cpp_start[a].cmp(&e.cpp_start[b]))
+        .then_with(|| e.cpp_end[a].cmp(&e.cpp_end[b]))
+        .then_with(|| e.idaci_decile[a].cmp(&e.idaci_decile[b]))
+        .then_with(|| e.sex[a].cmp(&e.sex[b]))
+        .then_with(|| e.ethnicity[a].cmp(&e.ethnicity[b]))
+        .then_with(|| e.birth_year[a].cmp(&e.birth_year[b]))
+        .then_with(|| e.birth_month[a].cmp(&e.birth_month[b]))
+        .then_with(|| e.expected_dob[a].cmp(&e.expected_dob[b]))
+}
+
+/// Sorts `rows` by `key`, then rows with equal keys by content ([`compare_rows`]). Keys
+/// are computed once, beside the rows, so the sort reads no column at random; runs of
+/// equal keys are short, so the content comparison costs little.
+pub fn sort_rows_by_key<K: Ord + Copy>(e: &Episodes, rows: &mut [u32], key: impl Fn(u32) -> K) {
+    let mut keyed: Vec<(K, u32)> = rows.iter().map(|&i| (key(i), i)).collect();
+    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    for run in keyed.chunk_by_mut(|a, b| a.0 == b.0) {
+        if run.len() > 1 {
+            run.sort_unstable_by(|a, b| compare_rows(e, a.1 as usize, b.1 as usize));
+        }
+    }
+    for (slot, (_, i)) in rows.iter_mut().zip(keyed) {
+        *slot = i;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cumin_census::{CensusYear, EpisodeRow};
+
+    #[test]
+    fn ties_are_broken_by_content_not_position() {
+        let mut e = Episodes::new();
+        for (row, reason) in [(1, Some(4)), (2, Some(2)), (3, None), (4, Some(2))] {
+            let mut r = EpisodeRow::empty(u16::from(row == 4), row, CensusYear(2015));
+            r.la_child_id = Some("A".into());
+            r.reason_for_closure = reason;
+            e.push(r);
+        }
+        let mut rows = vec![0, 1, 2, 3];
+        sort_rows_by_key(&e, &mut rows, |_| 0);
+        assert_eq!(rows[0], 2, "missing sorts first");
+        assert_eq!(rows[3], 0);
+        assert_eq!(
+            compare_rows(&e, 1, 3),
+            Ordering::Equal,
+            "same content, other file"
+        );
+    }
+}

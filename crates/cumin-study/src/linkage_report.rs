@@ -1,0 +1,371 @@
+//! What linkage did: `linkage.csv` and the linkage section of the report.
+//!
+//! The measures are plain rows (`id_mode, measure, value`) so they pass disclosure
+//! control like every table; the report section ([`linkage_section`]) is built from the
+//! released rows only, so what a reader sees is what was released.
+
+use crate::config::StudyConfig;
+use crate::sensitivity::{Sensitivity, other_modes_linkage};
+use cumin_census::{CensusYear, Episodes, Outcome};
+use cumin_cohort::{ChildTable, Events};
+use cumin_link::{DedupStats, EpisodeSet, IdMode, Linkage};
+use cumin_report::{LinkageRow, Released};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Age bands for identifier coverage: PMRs come with school, so the bands follow it.
+const BANDS: [(&str, i32, i32); 4] = [
+    ("0-4", 0, 4),
+    ("5-10", 5, 10),
+    ("11-17", 11, 17),
+    ("18+", 18, i32::MAX),
+];
+
+fn row(mode: IdMode, measure: impl Into<String>, value: f64, is_count: bool) -> LinkageRow {
+    LinkageRow {
+        id_mode: mode.as_str().to_owned(),
+        measure: measure.into(),
+        value,
+        is_count,
+    }
+}
+
+fn share(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 / whole as f64
+    }
+}
+
+/// Counts of one mode's linkage and de-duplication: rows, episodes, children, merges,
+/// conflicts by kind and what the policy did about them.
+pub fn mode_rows(linkage: &Linkage, dedup: &DedupStats) -> Vec<LinkageRow> {
+    let s = &linkage.stats;
+    let mode = linkage.mode;
+    [
+        ("rows", s.rows),
+        ("rows_linked", s.rows_linked),
+        ("rows_unidentified", s.rows_unidentified),
+        ("rows_conflict_dropped", s.rows_conflict_dropped),
+        ("rows_conflict_split", s.rows_conflict_split),
+        ("rows_with_pmr", s.rows_with_pmr),
+        ("rows_pmr_identified", s.rows_pmr_identified),
+        ("pmrs", s.pmrs),
+        ("la_keys", s.la_keys),
+        ("episodes", dedup.episodes),
+        ("episodes_merged", dedup.episodes_merged),
+        ("rows_merged_into_episodes", dedup.rows_merged),
+        ("episodes_nfa_disagreements", dedup.nfa_disagreements),
+        ("episodes_reason_disagreements", dedup.reason_disagreements),
+        (
+            "episodes_closure_disagreements",
+            dedup.closure_disagreements,
+        ),
+        ("episodes_referral_imputed", dedup.imputed_referral),
+        ("episodes_imputed_beside_real", dedup.imputed_beside_real),
+        ("children", s.children),
+        ("children_with_pmr", s.children_with_pmr),
+        ("children_in_several_las", s.children_in_several_las),
+        ("components_merged", s.components_merged),
+        (
+            "conflict_la_key_several_pmrs",
+            s.conflict_la_key_several_pmrs,
+        ),
+        ("conflict_pmr_birth_mismatch", s.conflict_pmr_birth_mismatch),
+        ("conflict_many_las", s.conflict_many_las),
+        ("conflict_birth_year", s.conflict_birth_year),
+    ]
+    .into_iter()
+    .map(|(m, v)| row(mode, m, v as f64, true))
+    .collect()
+}
+
+/// Share of first referrals identified by PMR, by age band at referral.
+pub fn first_referral_rows(mode: IdMode, set: &EpisodeSet, events: &Events) -> Vec<LinkageRow> {
+    BANDS[..3]
+        .iter()
+        .map(|&(band, lo, hi)| {
+            let (mut all, mut with_pmr) = (0u64, 0u64);
+            for e in &events.first[Outcome::Referral.index()] {
+                let age = i32::from(e.age.max(0));
+                if (lo..=hi).contains(&age) {
+                    all += 1;
+                    with_pmr += u64::from(set.pmr_identified[e.episode as usize]);
+                }
+            }
+            row(
+                mode,
+                format!("share_first_referrals_pmr_identified_age_{band}"),
+                share(with_pmr, all),
+                false,
+            )
+        })
+        .collect()
+}
+
+/// PMR coverage by census year and age band on the census date (31 March): rows, and the
+/// share carrying a PMR. Rows whose child has no usable birth date fall in `unknown`.
+pub fn coverage_rows(
+    episodes: &Episodes,
+    linkage: &Linkage,
+    children: &ChildTable,
+) -> Vec<LinkageRow> {
+    let mut cells: BTreeMap<(CensusYear, &str), (u64, u64)> = BTreeMap::new();
+    for i in 0..episodes.len() {
+        let year = episodes.census_year[i];
+        let dob = linkage.child_of_row[i].and_then(|c| children.dob[c.index()]);
+        let band = dob.map_or("unknown", |dob| {
+            let on = year.end();
+            if dob > on {
+                "unborn"
+            } else {
+                let age = on.completed_years_since(dob);
+                BANDS
+                    .iter()
+                    .find(|(_, lo, hi)| (*lo..=*hi).contains(&age))
+                    .map_or("unknown", |b| b.0)
+            }
+        });
+        let cell = cells.entry((year, band)).or_insert((0, 0));
+        cell.0 += 1;
+        cell.1 += u64::from(episodes.pmr[i].is_some());
+    }
+    let mut out = Vec::new();
+    for ((year, band), (rows, with_pmr)) in cells {
+        let name = format!("census_{}_age_{band}", year.0);
+        out.push(row(linkage.mode, format!("rows_{name}"), rows as f64, true));
+        out.push(row(
+            linkage.mode,
+            format!("share_rows_with_pmr_{name}"),
+            share(with_pmr, rows),
+            false,
+        ));
+    }
+    out
+}
+
+/// What one mode's run produced, as the linkage measures need it.
+pub struct ModeRun<'a> {
+    /// Children.
+    pub linkage: &'a Linkage,
+    /// What de-duplication merged.
+    pub dedup: &'a DedupStats,
+    /// Episodes.
+    pub set: &'a EpisodeSet,
+    /// Events.
+    pub events: &'a Events,
+    /// Children's attributes.
+    pub children: &'a ChildTable,
+}
+
+/// The rows of `linkage.csv`: the study's own mode in full (counts, first referrals by
+/// PMR, coverage), then every other mode's counts — from the sensitivity runs when there
+/// are any, else from linking alone.
+pub fn study_rows(
+    cfg: &StudyConfig,
+    episodes: &Episodes,
+    main: &ModeRun,
+    sensitivity: Option<&Sensitivity>,
+) -> Vec<LinkageRow> {
+    let mode = main.linkage.mode;
+    let mut rows = mode_rows(main.linkage, main.dedup);
+    rows.extend(first_referral_rows(mode, main.set, main.events));
+    rows.extend(coverage_rows(episodes, main.linkage, main.children));
+    match sensitivity {
+        Some(s) => rows.extend(
+            s.linkage
+                .iter()
+                .filter(|r| r.id_mode != mode.as_str())
+                .cloned(),
+        ),
+        None => rows.extend(other_modes_linkage(cfg, episodes)),
+    }
+    rows
+}
+
+/// A table for the report and the terminal: already released, already formatted.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ReportTable {
+    /// What the table shows.
+    pub title: String,
+    /// Column headings (the first names the row labels).
+    pub columns: Vec<String>,
+    /// Rows of cells, the first cell a label.
+    pub rows: Vec<Vec<String>>,
+}
+
+/// The linkage section of the report.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LinkageSection {
+    /// Tables in reading order.
+    pub tables: Vec<ReportTable>,
+}
+
+fn format_value(r: &LinkageRow) -> String {
+    if r.is_count {
+        cumin_report::write::number(Some(r.value))
+    } else {
+        format!("{:.1}%", 100.0 * r.value)
+    }
+}
+
+/// Measures as rows, identifier modes as columns.
+fn by_mode(title: &str, rows: &[LinkageRow], keep: impl Fn(&str) -> bool) -> ReportTable {
+    let modes: Vec<&str> = IdMode::ALL
+        .iter()
+        .map(|m| m.as_str())
+        .filter(|m| rows.iter().any(|r| r.id_mode == *m))
+        .collect();
+    let mut measures: Vec<&str> = Vec::new();
+    for r in rows.iter().filter(|r| keep(&r.measure)) {
+        if !measures.contains(&r.measure.as_str()) {
+            measures.push(&r.measure);
+        }
+    }
+    ReportTable {
+        title: title.to_owned(),
+        columns: std::iter::once("measure")
+            .chain(modes.iter().copied())
+            .map(str::to_owned)
+            .collect(),
+        rows: measures
+            .iter()
+            .map(|m| {
+                std::iter::once((*m).to_owned())
+                    .chain(modes.iter().map(|mode| {
+                        rows.iter()
+                            .find(|r| r.id_mode == *mode && r.measure == *m)
+                            .map(format_value)
+                            .unwrap_or_default()
+                    }))
+                    .collect()
+            })
+            .collect(),
+    }
+}
+
+/// Census years as rows, age bands as columns: the share of rows carrying a PMR.
+fn coverage_table(rows: &[LinkageRow]) -> ReportTable {
+    const PREFIX: &str = "share_rows_with_pmr_census_";
+    let cells: Vec<(&str, &str, &LinkageRow)> = rows
+        .iter()
+        .filter_map(|r| {
+            let rest = r.measure.strip_prefix(PREFIX)?;
+            let (year, band) = rest.split_once("_age_")?;
+            Some((year, band, r))
+        })
+        .collect();
+    let bands: Vec<&str> = ["unborn", "0-4", "5-10", "11-17", "18+", "unknown"]
+        .into_iter()
+        .filter(|b| cells.iter().any(|c| c.1 == *b))
+        .collect();
+    let mut years: Vec<&str> = cells.iter().map(|c| c.0).collect();
+    years.sort_unstable();
+    years.dedup();
+    ReportTable {
+        title: "PMR coverage: share of rows carrying a PMR, by census year and age on 31 March"
+            .to_owned(),
+        columns: std::iter::once("census year")
+            .chain(bands.iter().copied())
+            .map(str::to_owned)
+            .collect(),
+        rows: years
+            .iter()
+            .map(|y| {
+                std::iter::once((*y).to_owned())
+                    .chain(bands.iter().map(|b| {
+                        cells
+                            .iter()
+                            .find(|c| c.0 == *y && c.1 == *b)
+                            .map(|c| format_value(c.2))
+                            .unwrap_or_default()
+                    }))
+                    .collect()
+            })
+            .collect(),
+    }
+}
+
+/// The linkage section, from the released `linkage.csv` rows.
+pub fn linkage_section(released: &Released<Vec<LinkageRow>>) -> LinkageSection {
+    let rows = released.get();
+    let is_census_cell = |m: &str| m.contains("_census_");
+    LinkageSection {
+        tables: vec![
+            by_mode(
+                "Rows, episodes and children by identifier mode",
+                rows,
+                |m| {
+                    !is_census_cell(m)
+                        && !m.starts_with("conflict_")
+                        && !m.starts_with("rows_conflict_")
+                        && !m.starts_with("share_")
+                },
+            ),
+            by_mode(
+                "Conflicting identifiers, and rows the conflict policy held apart or dropped",
+                rows,
+                |m| m.starts_with("conflict_") || m.starts_with("rows_conflict_"),
+            ),
+            by_mode(
+                "First referrals identified by PMR, by age at referral",
+                rows,
+                |m| m.starts_with("share_first_referrals"),
+            ),
+            coverage_table(rows),
+        ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cumin_census::{Date, EpisodeRow};
+    use cumin_link::{LinkOptions, deduplicate, link};
+    use cumin_report::SdcProfile;
+
+    #[test]
+    fn section_pivots_released_rows_by_mode_and_by_census_year() {
+        let mut e = Episodes::new();
+        for (i, (pmr, year)) in [(None, 2014), (Some("P1"), 2015), (Some("P1"), 2015)]
+            .into_iter()
+            .enumerate()
+        {
+            let mut r = EpisodeRow::empty(0, i as u32 + 1, CensusYear(year));
+            r.la_child_id = Some("A".into());
+            r.la = Some(202);
+            r.pmr = pmr.map(str::to_owned);
+            r.referral = Some(Date::ymd(2013, 6, 1 + i as u32));
+            r.birth_year = Some(2008);
+            r.birth_month = Some(5);
+            e.push(r);
+        }
+        let mut rows = Vec::new();
+        for mode in [IdMode::Combined, IdMode::LaOnly] {
+            let l = link(&e, &LinkOptions::with_mode(mode));
+            let (set, dedup) = deduplicate(&e, &l);
+            rows.extend(mode_rows(&l, &dedup));
+            if mode == IdMode::Combined {
+                let c = cumin_cohort::build_children(
+                    &e,
+                    &l,
+                    &set,
+                    &cumin_cohort::BirthRules::default(),
+                );
+                rows.extend(coverage_rows(&e, &l, &c));
+            }
+        }
+        let released = cumin_report::release_linkage(SdcProfile::None, rows);
+        let section = linkage_section(&released);
+        let summary = &section.tables[0];
+        assert_eq!(summary.columns, ["measure", "combined", "la-only"]);
+        let line = |t: &ReportTable, m: &str| t.rows.iter().find(|r| r[0] == m).unwrap().clone();
+        assert_eq!(line(summary, "rows"), ["rows", "3", "3"]);
+        assert_eq!(line(summary, "episodes"), ["episodes", "3", "3"]);
+        let coverage = &section.tables[3];
+        // Born May 2008: 5 on 31 March 2014 and 6 on 31 March 2015.
+        assert_eq!(coverage.columns, ["census year", "5-10"]);
+        assert_eq!(coverage.rows, [["2014", "0.0%"], ["2015", "100.0%"]]);
+    }
+}

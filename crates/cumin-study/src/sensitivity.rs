@@ -1,0 +1,118 @@
+//! `--sensitivity`: the headline estimates under every identifier mode, side by side.
+//!
+//! Identity is the largest source of bias in this problem, and which way it goes depends
+//! on the identifiers used: `la-only` splits movers into several children (over-count),
+//! `pmr-only` loses children without a PMR (under-count). Running the same study under
+//! every mode shows how far the answer moves with that choice.
+
+use crate::config::{StratumVar, StudyConfig};
+use crate::denominators::Denominators;
+use crate::linkage_report::{first_referral_rows, mode_rows};
+use crate::pipeline::{Headline, estimate, headline};
+use cumin_census::{Episodes, Outcome};
+use cumin_cohort::EventRules;
+use cumin_link::IdMode;
+use cumin_report::{CiRow, LinkageRow};
+use serde::Serialize;
+
+/// One outcome and estimator under every mode.
+#[derive(Clone, Debug, Serialize)]
+pub struct SensitivityLine {
+    /// Outcome.
+    pub outcome: Outcome,
+    /// Estimator name.
+    pub estimator: String,
+    /// The headline under each mode, in [`IdMode::ALL`] order.
+    pub by_mode: Vec<(IdMode, Headline)>,
+}
+
+/// What the sensitivity analysis produced.
+#[derive(Clone, Debug)]
+pub struct Sensitivity {
+    /// Curves of stratum `all` under every mode (`sensitivity.csv`, before release).
+    pub curves: Vec<CiRow>,
+    /// Linkage measures of every mode.
+    pub linkage: Vec<LinkageRow>,
+    /// Headlines side by side.
+    pub lines: Vec<SensitivityLine>,
+}
+
+/// Links, builds cohorts and estimates (stratum `all`) under every identifier mode.
+pub fn run_modes(
+    cfg: &StudyConfig,
+    outcomes: &[Outcome],
+    denominators: &Denominators,
+    rules: &EventRules,
+    episodes: &Episodes,
+) -> Sensitivity {
+    let mut curves = Vec::new();
+    let mut linkage_rows = Vec::new();
+    let mut headlines: Vec<(IdMode, Vec<Headline>)> = Vec::new();
+    for mode in IdMode::ALL {
+        let linkage = cumin_link::link(episodes, &cfg.link_options(mode));
+        let (set, dedup) = cumin_link::deduplicate(episodes, &linkage);
+        let rules = EventRules {
+            school_age_needs_pmr: mode == IdMode::PmrSchoolAge,
+            ..*rules
+        };
+        let children = cumin_cohort::build_children(episodes, &linkage, &set, &rules.birth);
+        let events = cumin_cohort::find_events(&set, &children, &rules);
+        let mode_cfg = StudyConfig {
+            id_mode: mode,
+            ..cfg.clone()
+        };
+        let rows = estimate(
+            &mode_cfg,
+            &[StratumVar::All],
+            outcomes,
+            denominators,
+            &rules,
+            &set,
+            &children,
+            &events,
+        );
+        headlines.push((mode, headline(&rows, outcomes)));
+        curves.extend(rows);
+        linkage_rows.extend(mode_rows(&linkage, &dedup));
+        linkage_rows.extend(first_referral_rows(mode, &set, &events));
+    }
+    Sensitivity {
+        curves,
+        linkage: linkage_rows,
+        lines: side_by_side(&headlines),
+    }
+}
+
+/// Lines up each (outcome, estimator) across modes, in the first mode's order.
+fn side_by_side(headlines: &[(IdMode, Vec<Headline>)]) -> Vec<SensitivityLine> {
+    let Some((_, first)) = headlines.first() else {
+        return Vec::new();
+    };
+    first
+        .iter()
+        .map(|h| SensitivityLine {
+            outcome: h.outcome,
+            estimator: h.estimator.clone(),
+            by_mode: headlines
+                .iter()
+                .filter_map(|(mode, hs)| {
+                    hs.iter()
+                        .find(|x| x.outcome == h.outcome && x.estimator == h.estimator)
+                        .map(|x| (*mode, x.clone()))
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// Linkage measures of the modes other than `main`, without estimating anything: every
+/// run reports children per mode, with or without `--sensitivity`.
+pub fn other_modes_linkage(cfg: &StudyConfig, episodes: &Episodes) -> Vec<LinkageRow> {
+    let mut rows = Vec::new();
+    for mode in IdMode::ALL.into_iter().filter(|m| *m != cfg.id_mode) {
+        let linkage = cumin_link::link(episodes, &cfg.link_options(mode));
+        let (_, dedup) = cumin_link::deduplicate(episodes, &linkage);
+        rows.extend(mode_rows(&linkage, &dedup));
+    }
+    rows
+}
