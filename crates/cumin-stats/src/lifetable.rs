@@ -270,7 +270,40 @@ mod tests {
         assert_eq!(life_table(e.view(), p.view(), o_gap.view(), 0.95).len(), 1);
     }
 
+    #[test]
+    fn late_cohorts_enter_with_the_pooled_survival() {
+        // Cohort 0 from birth: 100 children, 20 first events at 0, 8 at 1.
+        // Cohort 1 from age 1: 200 children; of the 160 expected still at risk
+        // (200 × Ŝ(0) = 200 × 0.8), 16 first events at 1, then 12 at 2.
+        let e = array![[20.0, 8.0, 0.0], [0.0, 16.0, 12.0]];
+        let p = array![[100.0, 100.0, 100.0], [200.0, 200.0, 200.0]];
+        let o = array![[true, true, false], [false, true, true]];
+        let lt = life_table_delayed_entry(e.view(), p.view(), o.view(), 0.95);
+        assert_eq!(lt.at_risk[[1, 1]], 160.0);
+        assert_eq!(lt.estimates[1].at_risk, 80.0 + 160.0);
+        assert!((lt.estimates[1].hazard - 24.0 / 240.0).abs() < 1e-15);
+        assert_eq!(lt.at_risk[[1, 2]], 144.0);
+        assert!((lt.estimates[2].cum_inc - (1.0 - 0.8 * 0.9 * (1.0 - 12.0 / 144.0))).abs() < 1e-15);
+        assert!(lt.used[[1, 2]] && !lt.used[[0, 2]] && !lt.used[[1, 0]]);
+        // A period table over the same cells, cohort 1 only from age 1.
+        let period = Array2::from_shape_fn((2, 3), |(b, a)| lt.used[[b, a]] && b == 1);
+        let p1 = pooled_product_limit(e.view(), lt.at_risk.view(), period.view(), 0.95);
+        assert!(p1.is_empty(), "no cell at age 0: the product cannot start");
+    }
+
     proptest! {
+        #[test]
+        fn cohorts_entering_at_birth_give_the_closed_life_table(t in cohort_tables()) {
+            let mut seen = t.observed.clone();
+            seen.column_mut(0).fill(true);
+            let observed = first_observed_runs(t.population.view(), seen.view());
+            let closed = life_table(t.events.view(), t.population.view(), observed.view(), 0.95);
+            let delayed = life_table_delayed_entry(
+                t.events.view(), t.population.view(), observed.view(), 0.95,
+            );
+            prop_assert_eq!(closed, delayed.estimates);
+        }
+
         #[test]
         fn incidence_is_a_probability_that_never_falls(t in cohort_tables()) {
             let lt = life_table(t.events.view(), t.population.view(), t.observed.view(), 0.95);
