@@ -23,26 +23,14 @@ pub fn run(out: &Path, bars: &Bars, quiet: bool) -> Result<()> {
     std::fs::write(&denominators, DENOMINATORS)
         .with_context(|| format!("writing {}", denominators.display()))?;
     let config = cumin_study::StudyConfig {
-        episodes: vec![episodes.to_string_lossy().into_owned()],
-        denominators,
-        out: out.to_owned(),
-        estimators: vec![
-            cumin_study::Estimator::CohortSplice,
-            cumin_study::Estimator::LifeTable,
-        ],
         id_mode: cumin_link::IdMode::Combined,
-        conflict_policy: cumin_link::ConflictPolicy::default(),
-        sensitivity: false,
-        by: vec![cumin_study::StratumVar::IdaciDecile],
-        outcomes: None,
-        window_start: cumin_study::default_window_start(),
+        by: vec![cumin_study::StratumVar::IdaciDecile.into()],
         sdc: cumin_report::SdcProfile::Jay2025,
-        seed: 1,
-        level: 0.95,
-        columns: std::collections::BTreeMap::new(),
-        values: std::collections::BTreeMap::new(),
-        lsoa_lookup: None,
-        data_start: cumin_census::normalise::default_data_start(),
+        ..cumin_study::StudyConfig::new(
+            vec![episodes.to_string_lossy().into_owned()],
+            denominators,
+            out.to_owned(),
+        )
     };
     let result = crate::study(&config, "demo", bars)?;
     if !quiet {
@@ -58,7 +46,8 @@ pub fn run(out: &Path, bars: &Bars, quiet: bool) -> Result<()> {
         println!();
         println!(
             "The unadjusted estimators count first *observed* events: cohorts born before the \
-             2011 window start carry events from before it, so their older ages over-count."
+             2011 window start carry events from before it, so their older ages over-count. \
+             life-table and cohort-splice correct for that (corrections.csv)."
         );
     }
     Ok(())

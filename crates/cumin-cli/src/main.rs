@@ -14,7 +14,7 @@ use clap::{Parser, Subcommand};
 use cumin_census::{Date, Outcome};
 use cumin_link::{ConflictPolicy, IdMode};
 use cumin_report::SdcProfile;
-use cumin_study::{Estimator, StratumVar, StudyConfig};
+use cumin_study::{Estimator, Period, Stratification, StudyConfig};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -76,8 +76,10 @@ struct EstimateArgs {
     #[arg(long)]
     sensitivity: bool,
     /// Strata beside `all`: idaci_decile, sex, ethnicity, la (comma-separated).
+    /// Strata beside `all`: idaci_decile, sex, ethnicity, la (comma-separated); cross
+    /// variables with ':' (idaci_decile:sex).
     #[arg(long, value_delimiter = ',', value_parser = parse_stratum)]
-    by: Vec<StratumVar>,
+    by: Vec<Stratification>,
     /// Outcomes (default: referral, assessed, cin, cpp, and s47 when present).
     #[arg(long, value_delimiter = ',', value_parser = parse_outcome)]
     outcome: Vec<Outcome>,
@@ -91,6 +93,14 @@ struct EstimateArgs {
     /// Random seed.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Child-cluster bootstrap replicates for the intervals of the corrected estimators
+    /// (0: none; their intervals then treat the correction as known).
+    #[arg(long, default_value_t = 0)]
+    bootstrap: u32,
+    /// Calendar periods for trend.csv: ranges of census years named by their end year
+    /// (comma-separated, e.g. 2012-2015,2016-2019,2020-2023).
+    #[arg(long, value_delimiter = ',', value_parser = parse_period)]
+    period: Vec<Period>,
     /// LSOA → IDACI decile lookup (LSOA,IDACI_Decile), for extracts without IDACI_Decile.
     #[arg(long)]
     lsoa_lookup: Option<PathBuf>,
@@ -128,9 +138,16 @@ fn parse_conflict_policy(s: &str) -> Result<ConflictPolicy, String> {
         .ok_or_else(|| format!("unknown conflict policy {s:?}: use merge, split or drop"))
 }
 
-fn parse_stratum(s: &str) -> Result<StratumVar, String> {
-    StratumVar::parse(s)
-        .ok_or_else(|| format!("unknown stratum {s:?}: use idaci_decile, sex, ethnicity or la"))
+fn parse_stratum(s: &str) -> Result<Stratification, String> {
+    Stratification::parse(s).ok_or_else(|| {
+        format!("unknown stratum {s:?}: use idaci_decile, sex, ethnicity or la, or several joined by ':'")
+    })
+}
+
+fn parse_period(s: &str) -> Result<Period, String> {
+    Period::parse(s).ok_or_else(|| {
+        format!("period {s:?}: give census years first-last by the year they end, e.g. 2012-2015")
+    })
 }
 
 fn parse_outcome(s: &str) -> Result<Outcome, String> {
@@ -207,12 +224,10 @@ fn run(cli: Cli) -> Result<()> {
     let bars = progress::Bars::new(cli.quiet);
     match cli.command {
         Command::Estimate(a) => {
+            let defaults = StudyConfig::new(a.episodes, a.denominators, a.out);
             let config = StudyConfig {
-                episodes: a.episodes,
-                denominators: a.denominators,
-                out: a.out,
                 estimators: if a.estimator.is_empty() {
-                    vec![Estimator::CohortSplice, Estimator::LifeTable]
+                    defaults.estimators.clone()
                 } else {
                     a.estimator
                 },
@@ -224,11 +239,9 @@ fn run(cli: Cli) -> Result<()> {
                 window_start: a.window_start,
                 sdc: a.sdc,
                 seed: a.seed,
-                level: 0.95,
-                columns: std::collections::BTreeMap::new(),
-                values: std::collections::BTreeMap::new(),
-                lsoa_lookup: a.lsoa_lookup,
-                data_start: cumin_census::normalise::default_data_start(),
+                bootstrap: a.bootstrap,
+                periods: a.period,
+                ..defaults
             };
             let out = study(&config, "estimate", &bars)?;
             if !cli.quiet {

@@ -8,9 +8,13 @@
 pub mod age;
 pub mod children;
 pub mod events;
+pub mod years;
 
 pub use age::{AgeRule, BirthCohort, MAX_AGE, MIN_AGE, N_AGES, age_index, age_of_index};
 pub use children::{BirthRules, ChildFate, ChildTable, build_children, mode_latest};
 pub use events::{
     CohortAgeCounts, CppEventDate, EpisodeFate, Event, EventRules, Events, event_date, find_events,
+};
+pub use years::{
+    CohortFrame, NO_EARLIER, NO_STRATUM, YEAR_AGES, YearTables, event_years, tabulate_years,
 };

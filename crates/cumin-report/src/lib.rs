@@ -9,6 +9,12 @@ pub mod sdc;
 pub mod tables;
 pub mod write;
 
-pub use sdc::{Released, SdcProfile, release, release_counts, release_linkage};
-pub use tables::{CiRow, LinkageRow};
+pub use sdc::{
+    Released, SdcProfile, release, release_backward_hazards, release_corrections, release_counts,
+    release_inequality, release_linkage, release_recurrence, release_sensitivity, release_trend,
+};
+pub use tables::{
+    BackwardHazardRow, CiRow, CorrectionRow, InequalityRow, LinkageRow, RecurrenceRow,
+    SensitivityRow, TrendRow, UnplacedRow,
+};
 pub use write::{ReportError, hash_file};

@@ -19,7 +19,9 @@
 //! 4. every count shown is rounded (at-risk counts too, so differences of at-risk counts
 //!    do not reveal events).
 
-use crate::tables::CiRow;
+use crate::tables::{
+    BackwardHazardRow, CiRow, CorrectionRow, InequalityRow, RecurrenceRow, SensitivityRow, TrendRow,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -278,8 +280,91 @@ pub fn release(profile: SdcProfile, mut rows: Vec<CiRow>) -> Released<Vec<CiRow>
     }
 }
 
-/// Applies `profile` to a table of plain counts (e.g. per-age first events): rounded, and
-/// withheld (set to NaN, written blank) where disclosive.
+/// Applies `profile` to the rows of `trend.csv`, as to `cumulative_incidence.csv`.
+pub fn release_trend(profile: SdcProfile, rows: Vec<TrendRow>) -> Released<Vec<TrendRow>> {
+    let (ci, periods): (Vec<CiRow>, Vec<String>) =
+        rows.into_iter().map(|r| (r.ci, r.period)).unzip();
+    let ci = release(profile, ci).inner;
+    Released {
+        inner: ci
+            .into_iter()
+            .zip(periods)
+            .map(|(ci, period)| TrendRow { ci, period })
+            .collect(),
+        profile,
+    }
+}
+
+/// Applies `profile` to inequality measures. They hold no counts: each is computed from
+/// unrounded estimates, as rates are, so every profile releases them as they are.
+pub fn release_inequality(
+    profile: SdcProfile,
+    rows: Vec<InequalityRow>,
+) -> Released<Vec<InequalityRow>> {
+    Released {
+        inner: rows,
+        profile,
+    }
+}
+
+/// Applies `profile` to recurrence counts (shares come from unrounded counts).
+pub fn release_recurrence(
+    profile: SdcProfile,
+    mut rows: Vec<RecurrenceRow>,
+) -> Released<Vec<RecurrenceRow>> {
+    for r in &mut rows {
+        r.children = profile.round_count(r.children);
+        r.recurred = profile.round_count(r.recurred);
+    }
+    Released {
+        inner: rows,
+        profile,
+    }
+}
+
+/// Applies `profile` to correction factors: the counts are rounded, factors kept.
+pub fn release_corrections(
+    profile: SdcProfile,
+    mut rows: Vec<CorrectionRow>,
+) -> Released<Vec<CorrectionRow>> {
+    for r in &mut rows {
+        r.first_observed = profile.round_count(r.first_observed);
+        r.first_in_observed_years = profile.round_count(r.first_in_observed_years);
+        r.corrected = profile.round_count(r.corrected);
+    }
+    Released {
+        inner: rows,
+        profile,
+    }
+}
+
+/// Applies `profile` to the correction model's cells: counts rounded, hazards kept.
+pub fn release_backward_hazards(
+    profile: SdcProfile,
+    mut rows: Vec<BackwardHazardRow>,
+) -> Released<Vec<BackwardHazardRow>> {
+    for r in &mut rows {
+        r.children = profile.round_count(r.children);
+        r.with_event = profile.round_count(r.with_event);
+    }
+    Released {
+        inner: rows,
+        profile,
+    }
+}
+
+/// Applies `profile` to correction sensitivities: estimates only, released as they are.
+pub fn release_sensitivity(
+    profile: SdcProfile,
+    rows: Vec<SensitivityRow>,
+) -> Released<Vec<SensitivityRow>> {
+    Released {
+        inner: rows,
+        profile,
+    }
+}
+
+/// Applies `profile` to a table of plain counts (e.g. per-age first events).
 pub fn release_counts<T>(
     profile: SdcProfile,
     mut rows: Vec<T>,
@@ -443,5 +528,72 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn new_tables_round_their_counts_and_keep_their_rates() {
+        let r = release_recurrence(
+            SdcProfile::Jay2025,
+            vec![RecurrenceRow {
+                outcome: "referral".to_owned(),
+                first_year: 2015,
+                years_after: 1,
+                children: 137.0,
+                recurred: 44.0,
+                share: Some(44.0 / 137.0),
+            }],
+        );
+        let row = &r.get()[0];
+        assert_eq!((row.children, row.recurred), (140.0, 40.0));
+        assert_eq!(row.share, Some(44.0 / 137.0));
+        let c = release_corrections(
+            SdcProfile::Jay2025,
+            vec![CorrectionRow {
+                outcome: "cin".to_owned(),
+                stratum_var: "all".to_owned(),
+                stratum: "all".to_owned(),
+                birth_year: 2005,
+                age: 12,
+                entry_age: 6,
+                first_observed: 101.0,
+                first_in_observed_years: 96.0,
+                factor: 0.75,
+                extrapolated_factor: 1.0,
+                corrected: 72.0,
+            }],
+        );
+        let row = &c.get()[0];
+        assert_eq!(
+            (
+                row.first_observed,
+                row.first_in_observed_years,
+                row.corrected,
+                row.factor
+            ),
+            (100.0, 100.0, 70.0, 0.75)
+        );
+        let t = release_trend(
+            SdcProfile::Jay2025,
+            vec![TrendRow {
+                ci: CiRow {
+                    outcome: "cpp".to_owned(),
+                    estimator: "life-table".to_owned(),
+                    id_mode: "combined".to_owned(),
+                    stratum_var: "all".to_owned(),
+                    stratum: "all".to_owned(),
+                    age: 3,
+                    events: Some(13.0),
+                    at_risk: Some(1234.0),
+                    cum_inc: Some(0.01),
+                    lower: Some(0.005),
+                    upper: Some(0.02),
+                    suppressed: false,
+                },
+                period: "2012-2015".to_owned(),
+            }],
+        );
+        assert_eq!(t.get()[0].ci.events, Some(10.0));
+        assert_eq!(t.get()[0].ci.at_risk, Some(1230.0));
+        assert_eq!(t.get()[0].period, "2012-2015");
     }
 }

@@ -45,3 +45,134 @@ pub struct LinkageRow {
     #[serde(skip)]
     pub is_count: bool,
 }
+
+/// One row of `trend.csv`: a `cumulative_incidence.csv` row from a life table over the
+/// cells of one calendar period.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TrendRow {
+    /// The estimate, as in `cumulative_incidence.csv`.
+    pub ci: CiRow,
+    /// Census years pooled, `2012-2015`.
+    pub period: String,
+}
+
+/// One row of `inequality.csv`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InequalityRow {
+    /// Outcome.
+    pub outcome: String,
+    /// Estimator.
+    pub estimator: String,
+    /// Completed years: the measure of incidence before the (age+1)th birthday.
+    pub age: u8,
+    /// `ratio_d1_d10`, `diff_d1_d10`, `sii`, `rii`, `concentration_index`.
+    pub measure: String,
+    /// The measure.
+    pub value: f64,
+    /// Lower confidence limit.
+    pub lower: f64,
+    /// Upper confidence limit.
+    pub upper: f64,
+}
+
+/// One row of `recurrence.csv`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RecurrenceRow {
+    /// Outcome.
+    pub outcome: String,
+    /// Census year (named by its end) of the children's first event in the window.
+    pub first_year: i16,
+    /// Years of follow-up, 1..6.
+    pub years_after: u8,
+    /// Children with a first event that year and the whole follow-up in the data.
+    pub children: f64,
+    /// Of those, children with another such event within `years_after` years.
+    pub recurred: f64,
+    /// `recurred / children`, from unrounded counts.
+    pub share: Option<f64>,
+}
+
+/// One row of `corrections.csv`: the left-censoring factor applied to one cohort × age.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CorrectionRow {
+    /// Outcome.
+    pub outcome: String,
+    /// Stratification.
+    pub stratum_var: String,
+    /// Stratum.
+    pub stratum: String,
+    /// Birth cohort (financial year of birth, named by its end).
+    pub birth_year: i16,
+    /// Age (completed years).
+    pub age: u8,
+    /// First age at which the cohort is wholly observed.
+    pub entry_age: u8,
+    /// Children whose first event in the window is at this age (unadjusted count).
+    pub first_observed: f64,
+    /// Children with an event at this age and none at an earlier wholly observed age.
+    pub first_in_observed_years: f64,
+    /// The factor `c`: the estimated share of those that are first ever.
+    pub factor: f64,
+    /// The part of `factor` that rests on modelled backward hazards (1: none).
+    pub extrapolated_factor: f64,
+    /// `first_in_observed_years × factor`.
+    pub corrected: f64,
+}
+
+/// One row of `correction_model.csv`: a backward hazard `h(a, x)`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BackwardHazardRow {
+    /// Outcome.
+    pub outcome: String,
+    /// Stratification.
+    pub stratum_var: String,
+    /// Stratum.
+    pub stratum: String,
+    /// Age of the later event, `a`.
+    pub age: u8,
+    /// Age of the earlier year, `x`.
+    pub earlier_age: u8,
+    /// Children with an event at `a` and none between `x` and `a`, pooled over cohorts
+    /// observing both (0 where none does).
+    pub children: f64,
+    /// Of those, children with an event at `x`.
+    pub with_event: f64,
+    /// `h(a, x)` used.
+    pub hazard: f64,
+    /// `observed`, `modelled` or `missing`.
+    pub source: String,
+}
+
+/// One row of `correction_sensitivity.csv`: how an estimate moves with the correction.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SensitivityRow {
+    /// Outcome.
+    pub outcome: String,
+    /// Corrected estimator (`life-table`, `cohort-splice`).
+    pub estimator: String,
+    /// Stratification.
+    pub stratum_var: String,
+    /// Stratum.
+    pub stratum: String,
+    /// Age.
+    pub age: u8,
+    /// With `c = 1` (first events in the observed years, no correction).
+    pub no_correction: f64,
+    /// With only observed backward hazards (modelled ones set to 0: `c = 1` where it
+    /// would be extrapolated).
+    pub observed_only: f64,
+    /// With the full correction (the estimate published).
+    pub corrected: f64,
+}
+
+/// One row of `strata.csv`: event years a stratification could not place, because the
+/// value was unknown (a missing decile, sex, ethnicity or LA).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct UnplacedRow {
+    /// Stratification.
+    pub stratum_var: String,
+    /// Outcome.
+    pub outcome: String,
+    /// Event years with an unknown stratum (left out of that stratification's estimates).
+    pub event_years: f64,
+}

@@ -1,7 +1,10 @@
 //! Writing output files.
 
 use crate::sdc::Released;
-use crate::tables::{CiRow, LinkageRow};
+use crate::tables::{
+    BackwardHazardRow, CiRow, CorrectionRow, InequalityRow, LinkageRow, RecurrenceRow,
+    SensitivityRow, TrendRow, UnplacedRow,
+};
 use arrow::array::{ArrayRef, BooleanArray, Float64Array, StringArray, UInt8Array};
 use arrow::datatypes::{DataType, Field, Schema};
 use arrow::record_batch::RecordBatch;
@@ -89,24 +92,202 @@ pub const CI_COLUMNS: [&str; 12] = [
     "suppressed",
 ];
 
+fn ci_fields(r: &CiRow) -> Vec<String> {
+    vec![
+        r.outcome.clone(),
+        r.estimator.clone(),
+        r.id_mode.clone(),
+        r.stratum_var.clone(),
+        r.stratum.clone(),
+        r.age.to_string(),
+        number(r.events),
+        number(r.at_risk),
+        number(r.cum_inc),
+        number(r.lower),
+        number(r.upper),
+        r.suppressed.to_string(),
+    ]
+}
+
 /// Writes `cumulative_incidence.csv`.
 pub fn write_ci_csv(path: &Path, rows: &Released<Vec<CiRow>>) -> Result<(), ReportError> {
+    write_text(
+        path,
+        &csv_text(&CI_COLUMNS, rows.get().iter().map(ci_fields)),
+    )
+}
+
+/// Writes `trend.csv`: the columns of `cumulative_incidence.csv`, then `period`.
+pub fn write_trend_csv(path: &Path, rows: &Released<Vec<TrendRow>>) -> Result<(), ReportError> {
+    let mut header = CI_COLUMNS.to_vec();
+    header.push("period");
     let text = csv_text(
-        &CI_COLUMNS,
+        &header,
+        rows.get().iter().map(|r| {
+            let mut f = ci_fields(&r.ci);
+            f.push(r.period.clone());
+            f
+        }),
+    );
+    write_text(path, &text)
+}
+
+/// Writes `inequality.csv`.
+pub fn write_inequality_csv(
+    path: &Path,
+    rows: &Released<Vec<InequalityRow>>,
+) -> Result<(), ReportError> {
+    let text = csv_text(
+        &[
+            "outcome",
+            "estimator",
+            "age",
+            "measure",
+            "value",
+            "lower",
+            "upper",
+        ],
         rows.get().iter().map(|r| {
             vec![
                 r.outcome.clone(),
                 r.estimator.clone(),
-                r.id_mode.clone(),
+                r.age.to_string(),
+                r.measure.clone(),
+                number(Some(r.value)),
+                number(Some(r.lower)),
+                number(Some(r.upper)),
+            ]
+        }),
+    );
+    write_text(path, &text)
+}
+
+/// Writes `recurrence.csv`.
+pub fn write_recurrence_csv(
+    path: &Path,
+    rows: &Released<Vec<RecurrenceRow>>,
+) -> Result<(), ReportError> {
+    let text = csv_text(
+        &[
+            "outcome",
+            "first_year",
+            "years_after",
+            "children",
+            "recurred",
+            "share",
+        ],
+        rows.get().iter().map(|r| {
+            vec![
+                r.outcome.clone(),
+                r.first_year.to_string(),
+                r.years_after.to_string(),
+                number(Some(r.children)),
+                number(Some(r.recurred)),
+                number(r.share),
+            ]
+        }),
+    );
+    write_text(path, &text)
+}
+
+/// Writes `corrections.csv`.
+pub fn write_corrections_csv(
+    path: &Path,
+    rows: &Released<Vec<CorrectionRow>>,
+) -> Result<(), ReportError> {
+    let text = csv_text(
+        &[
+            "outcome",
+            "stratum_var",
+            "stratum",
+            "birth_year",
+            "age",
+            "entry_age",
+            "first_observed",
+            "first_in_observed_years",
+            "factor",
+            "extrapolated_factor",
+            "corrected",
+        ],
+        rows.get().iter().map(|r| {
+            vec![
+                r.outcome.clone(),
+                r.stratum_var.clone(),
+                r.stratum.clone(),
+                r.birth_year.to_string(),
+                r.age.to_string(),
+                r.entry_age.to_string(),
+                number(Some(r.first_observed)),
+                number(Some(r.first_in_observed_years)),
+                number(Some(r.factor)),
+                number(Some(r.extrapolated_factor)),
+                number(Some(r.corrected)),
+            ]
+        }),
+    );
+    write_text(path, &text)
+}
+
+/// Writes `correction_model.csv`.
+pub fn write_backward_hazards_csv(
+    path: &Path,
+    rows: &Released<Vec<BackwardHazardRow>>,
+) -> Result<(), ReportError> {
+    let text = csv_text(
+        &[
+            "outcome",
+            "stratum_var",
+            "stratum",
+            "age",
+            "earlier_age",
+            "children",
+            "with_event",
+            "hazard",
+            "source",
+        ],
+        rows.get().iter().map(|r| {
+            vec![
+                r.outcome.clone(),
                 r.stratum_var.clone(),
                 r.stratum.clone(),
                 r.age.to_string(),
-                number(r.events),
-                number(r.at_risk),
-                number(r.cum_inc),
-                number(r.lower),
-                number(r.upper),
-                r.suppressed.to_string(),
+                r.earlier_age.to_string(),
+                number(Some(r.children)),
+                number(Some(r.with_event)),
+                number(Some(r.hazard)),
+                r.source.clone(),
+            ]
+        }),
+    );
+    write_text(path, &text)
+}
+
+/// Writes `correction_sensitivity.csv`.
+pub fn write_sensitivity_csv(
+    path: &Path,
+    rows: &Released<Vec<SensitivityRow>>,
+) -> Result<(), ReportError> {
+    let text = csv_text(
+        &[
+            "outcome",
+            "estimator",
+            "stratum_var",
+            "stratum",
+            "age",
+            "no_correction",
+            "observed_only",
+            "corrected",
+        ],
+        rows.get().iter().map(|r| {
+            vec![
+                r.outcome.clone(),
+                r.estimator.clone(),
+                r.stratum_var.clone(),
+                r.stratum.clone(),
+                r.age.to_string(),
+                number(Some(r.no_correction)),
+                number(Some(r.observed_only)),
+                number(Some(r.corrected)),
             ]
         }),
     );
@@ -180,6 +361,24 @@ pub fn write_linkage_csv(path: &Path, rows: &Released<Vec<LinkageRow>>) -> Resul
         rows.get()
             .iter()
             .map(|r| vec![r.id_mode.clone(), r.measure.clone(), number(Some(r.value))]),
+    );
+    write_text(path, &text)
+}
+
+/// Writes `strata.csv`.
+pub fn write_unplaced_csv(
+    path: &Path,
+    rows: &Released<Vec<UnplacedRow>>,
+) -> Result<(), ReportError> {
+    let text = csv_text(
+        &["stratum_var", "outcome", "event_years_without_stratum"],
+        rows.get().iter().map(|r| {
+            vec![
+                r.stratum_var.clone(),
+                r.outcome.clone(),
+                number(Some(r.event_years)),
+            ]
+        }),
     );
     write_text(path, &text)
 }

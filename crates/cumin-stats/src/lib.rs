@@ -14,21 +14,31 @@
 
 pub mod aalen_johansen;
 mod beta;
+pub mod correction;
 pub mod error;
+pub mod glm;
+pub mod inequality;
 pub mod interval;
 pub mod kaplan_meier;
 pub mod lifetable;
 pub mod product_limit;
+pub mod resample;
 pub mod risk_set;
 pub mod splice;
 #[cfg(test)]
 mod testing;
 
 pub use aalen_johansen::{CumulativeIncidence, aalen_johansen};
+pub use correction::{BackwardCells, Correction, Factors, Source, backward_cells, fit_correction};
 pub use error::StatsError;
+pub use inequality::{GroupEstimate, Measure, SiiOptions, SlopeIndices};
 pub use interval::{Interval, SurvivalScale, clopper_pearson, survival_interval, wilson, z_for};
 pub use kaplan_meier::{SurvivalEstimate, kaplan_meier};
-pub use lifetable::{AgeEstimate, life_table, loglog_interval};
+pub use lifetable::{
+    AgeEstimate, DelayedEntry, closed_cohort_at_risk, first_observed_runs, life_table,
+    life_table_delayed_entry, loglog_interval, pooled_product_limit,
+};
 pub use product_limit::ProductLimit;
+pub use resample::{percentile_interval, standard_deviation};
 pub use risk_set::{Observation, RiskTable, Status};
 pub use splice::cohort_splice;

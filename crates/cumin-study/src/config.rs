@@ -1,7 +1,10 @@
 //! The study configuration: what `cumin run STUDY.toml` reads and `cumin estimate` builds
 //! from its flags. Raw values are checked into a [`Study`] before any work starts.
 
-use cumin_census::{Column, ColumnMap, Date, LsoaLookup, Outcome, ReadOptions, ValueMap};
+use crate::strata::Stratification;
+use cumin_census::{
+    CensusYear, Column, ColumnMap, Date, LsoaLookup, Outcome, ReadOptions, ValueMap,
+};
 use cumin_link::{ConflictPolicy, IdMode, LinkOptions};
 use cumin_report::SdcProfile;
 use serde::{Deserialize, Serialize};
@@ -125,8 +128,9 @@ pub struct StudyConfig {
     #[serde(default)]
     pub sensitivity: bool,
     /// Strata beside `all`.
+    /// Stratifications beside `all` (`idaci_decile`, or crossed: `idaci_decile:sex`).
     #[serde(default)]
-    pub by: Vec<StratumVar>,
+    pub by: Vec<Stratification>,
     /// Outcomes; by default referral, assessed, CIN and CPP, and s47 when its columns
     /// are present.
     #[serde(default)]
@@ -137,9 +141,21 @@ pub struct StudyConfig {
     /// Disclosure control profile.
     #[serde(default)]
     pub sdc: SdcProfile,
-    /// Random seed (bootstrap).
+    /// Random seed (bootstrap, SII simulation).
     #[serde(default = "default_seed")]
     pub seed: u64,
+    /// Child-cluster bootstrap replicates for the intervals of estimators that use an
+    /// estimated left-censoring correction (0: none; their intervals then treat the
+    /// correction as known).
+    #[serde(default)]
+    pub bootstrap: u32,
+    /// Calendar periods for `trend.csv`, each a range of census years named by the year
+    /// they end (`2012-2015` = 2011/12 to 2014/15).
+    #[serde(default)]
+    pub periods: Vec<Period>,
+    /// Simulated samples for the SII and RII intervals (PHEindicatormethods' default).
+    #[serde(default = "default_sii_repetitions")]
+    pub sii_repetitions: u32,
     /// Confidence level of intervals.
     #[serde(default = "default_level")]
     pub level: f64,
@@ -200,6 +216,35 @@ impl StudyConfig {
     }
 }
 
+impl StudyConfig {
+    /// A study of `episodes` with `denominators`, written to `out`, every other setting at
+    /// its default (as a TOML file naming only those three would be).
+    pub fn new(episodes: Vec<String>, denominators: PathBuf, out: PathBuf) -> StudyConfig {
+        StudyConfig {
+            episodes,
+            denominators,
+            out,
+            estimators: default_estimators(),
+            id_mode: IdMode::default(),
+            by: Vec::new(),
+            outcomes: None,
+            window_start: default_window_start(),
+            sdc: SdcProfile::default(),
+            seed: default_seed(),
+            bootstrap: 0,
+            periods: Vec::new(),
+            sii_repetitions: default_sii_repetitions(),
+            level: default_level(),
+            columns: BTreeMap::new(),
+            conflict_policy: ConflictPolicy::default(),
+            sensitivity: false,
+            values: BTreeMap::new(),
+            lsoa_lookup: None,
+            data_start: cumin_census::normalise::default_data_start(),
+        }
+    }
+}
+
 fn default_estimators() -> Vec<Estimator> {
     vec![Estimator::CohortSplice, Estimator::LifeTable]
 }
@@ -211,6 +256,65 @@ pub fn default_window_start() -> Date {
 
 fn default_seed() -> u64 {
     1
+}
+
+fn default_sii_repetitions() -> u32 {
+    100_000
+}
+
+/// A range of census years, named by the years they end (`2012-2015`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Period {
+    /// First census year.
+    pub first: CensusYear,
+    /// Last census year.
+    pub last: CensusYear,
+}
+
+impl Period {
+    /// Parses `2012-2015` or a single year `2014`.
+    pub fn parse(s: &str) -> Option<Period> {
+        let year = |t: &str| {
+            t.trim()
+                .parse::<i16>()
+                .ok()
+                .filter(|y| (1990..=2100).contains(y))
+                .map(CensusYear)
+        };
+        let (first, last) = match s.split_once('-') {
+            Some((a, b)) => (year(a)?, year(b)?),
+            None => (year(s)?, year(s)?),
+        };
+        (first <= last).then_some(Period { first, last })
+    }
+
+    /// Whether census year `y` falls in the period.
+    pub fn contains(self, y: CensusYear) -> bool {
+        self.first <= y && y <= self.last
+    }
+}
+
+impl std::fmt::Display for Period {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{}", self.first.0, self.last.0)
+    }
+}
+
+impl Serialize for Period {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for Period {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Period, D::Error> {
+        let text = String::deserialize(d)?;
+        Period::parse(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "period {text:?}: expected census years first-last, e.g. 2012-2015"
+            ))
+        })
+    }
 }
 
 fn default_level() -> f64 {

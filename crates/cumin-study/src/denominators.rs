@@ -2,7 +2,7 @@
 
 use crate::config::StratumVar;
 use crate::error::StudyError;
-use crate::strata;
+use crate::strata::{self, Stratification};
 use cumin_census::TextTable;
 use cumin_cohort::BirthCohort;
 use ndarray::Array2;
@@ -30,8 +30,8 @@ struct DenomRow {
 }
 
 impl Denominators {
-    /// Reads the file, checking the columns for the strata `needed`.
-    pub fn read(path: &Path, needed: &[StratumVar]) -> Result<Denominators, StudyError> {
+    /// Reads the file, checking the columns for the stratifications `needed`.
+    pub fn read(path: &Path, needed: &[Stratification]) -> Result<Denominators, StudyError> {
         let table = cumin_census::read_text_table(path)?;
         Denominators::from_table(path, &table, needed)
     }
@@ -40,7 +40,7 @@ impl Denominators {
     pub fn from_table(
         path: &Path,
         table: &TextTable,
-        needed: &[StratumVar],
+        needed: &[Stratification],
     ) -> Result<Denominators, StudyError> {
         let col = |name: &str, why: &str| {
             table
@@ -59,10 +59,15 @@ impl Denominators {
         let age = col("age", "completed years, 0-17")?;
         let pop = col("population", "the number of children")?;
         let mut strata_cols = Vec::new();
-        for v in needed {
-            if let Some(name) = v.denominator_column() {
-                let c = col(name, &format!("the study asks for --by {}", v.as_str()))?;
-                strata_cols.push((*v, c, name));
+        for s in needed {
+            for v in s.vars() {
+                if strata_cols.iter().any(|(seen, _, _)| *seen == v) {
+                    continue;
+                }
+                if let Some(name) = v.denominator_column() {
+                    let c = col(name, &format!("the study asks for --by {s}"))?;
+                    strata_cols.push((v, c, name));
+                }
             }
         }
         let mut rows = Vec::with_capacity(table.rows.len());
@@ -119,17 +124,12 @@ impl Denominators {
         (self.last_cohort.0 - self.first_cohort.0 + 1) as usize
     }
 
-    /// Population by level of `var` as cohort × age (0..=17) tables.
-    pub fn tables(&self, var: StratumVar) -> BTreeMap<String, Array2<f64>> {
+    /// Population by stratum of `by` as cohort × age (0..=17) tables.
+    pub fn tables(&self, by: Stratification) -> BTreeMap<String, Array2<f64>> {
         let mut out: BTreeMap<String, Array2<f64>> = BTreeMap::new();
         for r in &self.rows {
-            let level = if var == StratumVar::All {
-                "all".to_owned()
-            } else {
-                match r.strata.get(&var) {
-                    Some(l) => l.clone(),
-                    None => continue,
-                }
+            let Some(level) = by.join(|v| r.strata.get(&v).cloned()) else {
+                continue;
             };
             let t = out
                 .entry(level)

@@ -37,6 +37,22 @@ pub enum StudyError {
         /// Headers found.
         found: String,
     },
+    /// Events fall in a stratum the denominators do not have.
+    #[error(
+        "{path}: the denominators have no population for {by} = {stratum}, but {events} {outcome} event years fall in it; add rows for it (or drop --by {by})"
+    )]
+    StratumWithoutPopulation {
+        /// The denominators file.
+        path: PathBuf,
+        /// The stratification.
+        by: String,
+        /// The stratum missing.
+        stratum: String,
+        /// Outcome of the events.
+        outcome: String,
+        /// How many event years fall in it.
+        events: u64,
+    },
     /// A configuration problem.
     #[error("study configuration: {0}")]
     Config(String),

@@ -7,18 +7,24 @@
 //! (disclosure control, files) — and writes the manifest. The CLI is a thin layer over
 //! this crate.
 
+pub mod analysis;
+pub mod bootstrap;
 pub mod config;
 pub mod denominators;
 pub mod error;
+pub mod estimators;
+pub mod inequality;
 pub mod linkage_report;
 pub mod manifest;
 pub mod pipeline;
+pub mod recurrence;
 pub mod sensitivity;
 pub mod strata;
 
-pub use config::{Estimator, StratumVar, StudyConfig, default_window_start};
+pub use config::{Estimator, Period, StratumVar, StudyConfig, default_window_start};
 pub use denominators::Denominators;
 pub use error::StudyError;
 pub use linkage_report::{LinkageSection, ReportTable};
 pub use pipeline::{Headline, RunOutput, Study, ToolInfo, run};
 pub use sensitivity::SensitivityLine;
+pub use strata::Stratification;

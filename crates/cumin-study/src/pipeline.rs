@@ -1,28 +1,24 @@
 //! The whole path of one study: read → link → cohort → estimate → release → write.
 
-use crate::config::{Estimator, StratumVar, StudyConfig};
+use crate::config::StudyConfig;
 use crate::denominators::Denominators;
 use crate::error::StudyError;
 use crate::linkage_report::{self, LinkageSection};
 use crate::sensitivity::{self, SensitivityLine};
-use crate::strata;
+use crate::strata::Stratification;
 use cumin_census::{
-    Column, Date, EntryKind, Extract, Outcome, Progress, ReadOptions, read_extract,
+    CensusYear, Column, Date, EntryKind, Extract, Outcome, Progress, ReadOptions, read_extract,
 };
-use cumin_cohort::{
-    BirthCohort, BirthRules, ChildTable, CppEventDate, Event, EventRules, Events, N_AGES,
-};
+use cumin_cohort::{BirthCohort, BirthRules, CppEventDate, EventRules, Events};
 use cumin_link::{EpisodeSet, IdMode, Linkage};
 use cumin_report::{CiRow, write};
-use cumin_stats::AgeEstimate;
 use ndarray::Array2;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// Ages in output tables: 0..=17 (pre-birth folded into 0).
-pub const OUT_AGES: usize = 18;
+pub use crate::estimators::OUT_AGES;
 
 /// About the tool, for the manifest.
 #[derive(Clone, Debug, Serialize)]
@@ -45,8 +41,8 @@ pub struct Study {
     /// How to read the episode files (maps, lookup, data start; required columns are
     /// added by the run).
     pub read: ReadOptions,
-    /// Strata to report: `all` first, then those asked for.
-    pub strata: Vec<StratumVar>,
+    /// Stratifications to report: `all` first, then those asked for.
+    pub strata: Vec<Stratification>,
 }
 
 impl StudyConfig {
@@ -75,7 +71,19 @@ impl StudyConfig {
         }
         let inputs = cumin_census::expand_inputs(&self.episodes)?;
         let read = self.read_options()?;
-        let mut strata = vec![StratumVar::All];
+        if self.bootstrap > 0 && self.bootstrap < 20 {
+            return Err(StudyError::Config(format!(
+                "bootstrap = {}: a percentile interval needs at least 20 replicates (200 or more is usual)",
+                self.bootstrap
+            )));
+        }
+        if self.sii_repetitions < 1000 {
+            return Err(StudyError::Config(format!(
+                "sii_repetitions = {}: PHEindicatormethods requires at least 1000",
+                self.sii_repetitions
+            )));
+        }
+        let mut strata = vec![Stratification::ALL];
         for v in &self.by {
             if !strata.contains(v) {
                 strata.push(*v);
@@ -148,7 +156,13 @@ pub fn run(
             required.extend(needed.filter(|c| *o != Outcome::S47 || *c == Column::Section47Start));
         }
     }
-    required.extend(study.strata.iter().filter_map(|v| v.column()));
+    required.extend(
+        study
+            .strata
+            .iter()
+            .flat_map(|s| s.vars())
+            .filter_map(|v| v.column()),
+    );
     let options = ReadOptions {
         required,
         ..study.read.clone()
@@ -177,7 +191,7 @@ pub fn run(
     lap("cohort", &mut timings);
 
     progress.begin("estimating", None);
-    let estimates = estimate(
+    let estimates = crate::analysis::estimate(
         cfg,
         &study.strata,
         &outcomes,
@@ -186,14 +200,20 @@ pub fn run(
         &set,
         &children,
         &events,
-    );
+    )?;
+    let last_year = CensusYear::containing(extract.data_end);
+    let recurrence: Vec<_> = outcomes
+        .iter()
+        .flat_map(|o| crate::recurrence::rows(*o, &events.all[o.index()], last_year))
+        .collect();
     progress.end();
     lap("estimate", &mut timings);
 
     progress.begin("linkage under every identifier mode", None);
     let sensitivity = cfg
         .sensitivity
-        .then(|| sensitivity::run_modes(cfg, &outcomes, &denominators, &rules, &extract.episodes));
+        .then(|| sensitivity::run_modes(cfg, &outcomes, &denominators, &rules, &extract.episodes))
+        .transpose()?;
     let main = linkage_report::ModeRun {
         linkage: &linkage,
         dedup: &dedup,
@@ -213,9 +233,10 @@ pub fn run(
             source,
         })
     })?;
-    let headline = headline(&estimates, &outcomes);
-    let released = cumin_report::release(cfg.sdc, estimates);
+    let headline = headline(&estimates.ci, &outcomes);
+    let released = cumin_report::release(cfg.sdc, estimates.ci);
     let released_linkage = cumin_report::release_linkage(cfg.sdc, linkage_rows);
+    let sdc = cfg.sdc;
     let mut files = Vec::new();
     let mut put = |name: &str| {
         let p = out.join(name);
@@ -228,6 +249,39 @@ pub fn run(
     if let Some(s) = &sensitivity {
         let curves = cumin_report::release(cfg.sdc, s.curves.clone());
         write::write_ci_csv(&put("sensitivity.csv"), &curves)?;
+    }
+    if !cfg.periods.is_empty() {
+        write::write_trend_csv(
+            &put("trend.csv"),
+            &cumin_report::release_trend(sdc, estimates.trend),
+        )?;
+    }
+    if !estimates.inequality.is_empty() {
+        write::write_inequality_csv(
+            &put("inequality.csv"),
+            &cumin_report::release_inequality(sdc, estimates.inequality),
+        )?;
+    }
+    write::write_recurrence_csv(
+        &put("recurrence.csv"),
+        &cumin_report::release_recurrence(sdc, recurrence),
+    )?;
+    write::write_corrections_csv(
+        &put("corrections.csv"),
+        &cumin_report::release_corrections(sdc, estimates.corrections),
+    )?;
+    write::write_backward_hazards_csv(
+        &put("correction_model.csv"),
+        &cumin_report::release_backward_hazards(sdc, estimates.hazards),
+    )?;
+    write::write_sensitivity_csv(
+        &put("correction_sensitivity.csv"),
+        &cumin_report::release_sensitivity(sdc, estimates.sensitivity),
+    )?;
+    if study.strata.len() > 1 {
+        let unplaced =
+            cumin_report::release_counts(sdc, estimates.unplaced, |r| &mut r.event_years);
+        write::write_unplaced_csv(&put("strata.csv"), &unplaced)?;
     }
     write::write_ledger_csv(&put("ledger.csv"), &extract.ledger)?;
     write::write_quarantine_csv(&put("quarantine.csv"), &extract.ledger)?;
@@ -367,104 +421,6 @@ pub fn longest_lookback_design(
                 .find(|&b| observed[[b, a]] && population[[b, a]] > 0.0)
         })
         .collect()
-}
-
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn estimate(
-    cfg: &StudyConfig,
-    strata_vars: &[StratumVar],
-    outcomes: &[Outcome],
-    denominators: &Denominators,
-    rules: &EventRules,
-    set: &EpisodeSet,
-    children: &ChildTable,
-    events: &Events,
-) -> Vec<CiRow> {
-    let first = denominators.first_cohort;
-    let last = denominators.last_cohort;
-    let n = denominators.n_cohorts();
-    let observed = observed_cells(first, n, rules);
-    let all_population = denominators
-        .tables(StratumVar::All)
-        .remove("all")
-        .unwrap_or_else(|| Array2::zeros((n, OUT_AGES)));
-    let design = longest_lookback_design(&observed, &all_population);
-    let mut rows = Vec::new();
-    for &outcome in outcomes {
-        let firsts = &events.first[outcome.index()];
-        for &var in strata_vars {
-            let populations = denominators.tables(var);
-            let mut by_level: BTreeMap<String, Vec<&Event>> = BTreeMap::new();
-            for ev in firsts {
-                if let Some(l) = strata::event_label(var, ev, set, children) {
-                    by_level.entry(l).or_default().push(ev);
-                }
-            }
-            for (level, population) in &populations {
-                let counts = cumin_cohort::CohortAgeCounts::tabulate(
-                    by_level
-                        .get(level)
-                        .map(Vec::as_slice)
-                        .unwrap_or_default()
-                        .iter()
-                        .copied(),
-                    first,
-                    last,
-                );
-                debug_assert_eq!(counts.counts.ncols(), N_AGES);
-                let e = fold_prebirth(&counts.counts);
-                for est in &cfg.estimators {
-                    let (name, estimates) = match est {
-                        Estimator::LifeTable => (
-                            "life-table-unadjusted",
-                            cumin_stats::life_table(
-                                e.view(),
-                                population.view(),
-                                observed.view(),
-                                cfg.level,
-                            ),
-                        ),
-                        Estimator::CohortSplice => (
-                            "cohort-splice-unadjusted",
-                            cumin_stats::cohort_splice(
-                                e.view(),
-                                population.view(),
-                                &design,
-                                None,
-                                cfg.level,
-                            ),
-                        ),
-                    };
-                    rows.extend(to_rows(outcome, name, cfg.id_mode, var, level, &estimates));
-                }
-            }
-        }
-    }
-    rows
-}
-
-fn to_rows<'a>(
-    outcome: Outcome,
-    estimator: &'a str,
-    id_mode: IdMode,
-    var: StratumVar,
-    level: &'a str,
-    estimates: &'a [AgeEstimate],
-) -> impl Iterator<Item = CiRow> + 'a {
-    estimates.iter().map(move |a| CiRow {
-        outcome: outcome.as_str().to_owned(),
-        estimator: estimator.to_owned(),
-        id_mode: id_mode.as_str().to_owned(),
-        stratum_var: var.as_str().to_owned(),
-        stratum: level.to_owned(),
-        age: a.age as u8,
-        events: Some(a.events),
-        at_risk: Some(a.at_risk),
-        cum_inc: Some(a.cum_inc),
-        lower: Some(a.ci.lower),
-        upper: Some(a.ci.upper),
-        suppressed: false,
-    })
 }
 
 pub(crate) fn headline(rows: &[CiRow], outcomes: &[Outcome]) -> Vec<Headline> {

@@ -5,10 +5,12 @@
 //! `pmr-only` loses children without a PMR (under-count). Running the same study under
 //! every mode shows how far the answer moves with that choice.
 
-use crate::config::{StratumVar, StudyConfig};
+use crate::config::StudyConfig;
 use crate::denominators::Denominators;
+use crate::error::StudyError;
 use crate::linkage_report::{first_referral_rows, mode_rows};
-use crate::pipeline::{Headline, estimate, headline};
+use crate::pipeline::{Headline, headline};
+use crate::strata::Stratification;
 use cumin_census::{Episodes, Outcome};
 use cumin_cohort::EventRules;
 use cumin_link::IdMode;
@@ -44,7 +46,7 @@ pub fn run_modes(
     denominators: &Denominators,
     rules: &EventRules,
     episodes: &Episodes,
-) -> Sensitivity {
+) -> Result<Sensitivity, StudyError> {
     let mut curves = Vec::new();
     let mut linkage_rows = Vec::new();
     let mut headlines: Vec<(IdMode, Vec<Headline>)> = Vec::new();
@@ -61,26 +63,32 @@ pub fn run_modes(
             id_mode: mode,
             ..cfg.clone()
         };
-        let rows = estimate(
+        // The sensitivity analysis compares point estimates: no bootstrap per mode.
+        let mode_cfg = StudyConfig {
+            bootstrap: 0,
+            ..mode_cfg
+        };
+        let rows = crate::analysis::estimate(
             &mode_cfg,
-            &[StratumVar::All],
+            &[Stratification::ALL],
             outcomes,
             denominators,
             &rules,
             &set,
             &children,
             &events,
-        );
+        )?
+        .ci;
         headlines.push((mode, headline(&rows, outcomes)));
         curves.extend(rows);
         linkage_rows.extend(mode_rows(&linkage, &dedup));
         linkage_rows.extend(first_referral_rows(mode, &set, &events));
     }
-    Sensitivity {
+    Ok(Sensitivity {
         curves,
         linkage: linkage_rows,
         lines: side_by_side(&headlines),
-    }
+    })
 }
 
 /// Lines up each (outcome, estimator) across modes, in the first mode's order.

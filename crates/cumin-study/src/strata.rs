@@ -1,9 +1,116 @@
-//! Stratum labels: how a child's event and a denominator row are placed in a stratum.
+//! Stratifications and stratum labels: how a child's event and a denominator row are
+//! placed in a stratum.
 
 use crate::config::StratumVar;
 use cumin_census::Sex;
 use cumin_cohort::{ChildTable, Event};
 use cumin_link::EpisodeSet;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Stratum variables that can be crossed, in the order their labels are joined.
+const CROSSABLE: [StratumVar; 4] = [
+    StratumVar::IdaciDecile,
+    StratumVar::Sex,
+    StratumVar::Ethnicity,
+    StratumVar::La,
+];
+
+/// One way of splitting children: everyone (`all`), one stratum variable
+/// (`idaci_decile`), or several crossed (`idaci_decile:sex`, whose strata are
+/// `1:female`, `1:male`, ...). Written and parsed with `:` between variables, as R
+/// writes an interaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Stratification(u8);
+
+impl Stratification {
+    /// Everyone together.
+    pub const ALL: Stratification = Stratification(0);
+
+    /// The variables crossed, in label order (none for `all`).
+    pub fn vars(self) -> impl Iterator<Item = StratumVar> {
+        CROSSABLE
+            .into_iter()
+            .enumerate()
+            .filter(move |(i, _)| self.0 & (1 << i) != 0)
+            .map(|(_, v)| v)
+    }
+
+    /// Name in outputs (`stratum_var`).
+    pub fn name(self) -> String {
+        if self == Stratification::ALL {
+            return "all".to_owned();
+        }
+        self.vars()
+            .map(StratumVar::as_str)
+            .collect::<Vec<_>>()
+            .join(":")
+    }
+
+    /// Parses `all`, a variable, or variables joined by `:`.
+    pub fn parse(s: &str) -> Option<Stratification> {
+        let mut bits = 0u8;
+        for part in s.split(':') {
+            match StratumVar::parse(part)? {
+                StratumVar::All => {}
+                v => bits |= 1 << CROSSABLE.iter().position(|c| *c == v)?,
+            }
+        }
+        Some(Stratification(bits))
+    }
+
+    /// Whether `var` is one of the variables crossed.
+    pub fn contains(self, var: StratumVar) -> bool {
+        self.vars().any(|v| v == var)
+    }
+
+    /// The stratum of an event (`None`: a variable's value is unknown).
+    pub fn event_label(
+        self,
+        event: &Event,
+        set: &EpisodeSet,
+        children: &ChildTable,
+    ) -> Option<String> {
+        self.join(|v| event_label(v, event, set, children))
+    }
+
+    /// Joins per-variable labels with `:` (`all` for everyone).
+    pub fn join(self, mut label: impl FnMut(StratumVar) -> Option<String>) -> Option<String> {
+        if self == Stratification::ALL {
+            return Some("all".to_owned());
+        }
+        let parts: Option<Vec<String>> = self.vars().map(&mut label).collect();
+        parts.map(|p| p.join(":"))
+    }
+}
+
+impl From<StratumVar> for Stratification {
+    fn from(v: StratumVar) -> Stratification {
+        Stratification::parse(v.as_str()).expect("every stratum variable parses")
+    }
+}
+
+impl std::fmt::Display for Stratification {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+impl Serialize for Stratification {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for Stratification {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Stratification, D::Error> {
+        let text = String::deserialize(d)?;
+        Stratification::parse(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "unknown stratification {text:?}: use idaci_decile, sex, ethnicity, la, or several joined by ':'"
+            ))
+        })
+    }
+}
 
 /// The stratum label of an event (`None`: the value is unknown).
 pub fn event_label(
@@ -65,5 +172,25 @@ pub fn expectation(var: StratumVar) -> &'static str {
         StratumVar::Sex => "1/2, M/F or male/female",
         StratumVar::Ethnicity => "a DfE ethnicity code or major group",
         StratumVar::La => "a 3-digit LA code",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stratifications_parse_and_name_in_a_fixed_order() {
+        let s = Stratification::parse("sex:idaci_decile").unwrap();
+        assert_eq!(s.name(), "idaci_decile:sex");
+        assert_eq!(Stratification::parse("idaci:sex"), Some(s));
+        assert_eq!(Stratification::parse("all"), Some(Stratification::ALL));
+        assert_eq!(Stratification::ALL.name(), "all");
+        assert_eq!(Stratification::from(StratumVar::La).name(), "la");
+        assert!(Stratification::parse("idaci_decile:nonsense").is_none());
+        assert!(s.contains(StratumVar::Sex) && !s.contains(StratumVar::La));
+        let label = s.join(|v| Some(if v == StratumVar::Sex { "female" } else { "3" }.to_owned()));
+        assert_eq!(label.as_deref(), Some("3:female"));
+        assert_eq!(s.join(|v| (v == StratumVar::Sex).then(String::new)), None);
     }
 }

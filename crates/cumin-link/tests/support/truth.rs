@@ -1,61 +1,70 @@
-//! Simulated extracts held in memory with the true child of every row, so linkage can be
-//! checked row by row (the files `cumin simulate` writes do not name the true child).
+//! Simulated extracts with the true child of every row, so linkage can be checked row by
+//! row: the simulator writes `episodes.csv` and, with its truth switch, `true_ids.csv`
+//! (row number → true child); ingest reads the episodes as `cumin estimate` would.
 
-use cumin_census::{CensusYear, EpisodeRow, Episodes, Ethnicity, NoProgress, Sex};
+use cumin_census::{NoProgress, ReadOptions, read_extract};
 use cumin_link::{IdMode, Linkage};
-use cumin_synth::{SimParams, extract};
+use cumin_synth::{QuirkRates, SimParams, WriteOptions};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// An extract and the truth behind it.
 pub struct Truth {
-    /// The rows, as ingest would hold them.
-    pub episodes: Episodes,
+    /// The rows, as ingest holds them.
+    pub episodes: cumin_census::Episodes,
     /// The true child (simulator index) of each row.
     pub child_of_row: Vec<u32>,
 }
 
-/// Simulates at `scale` with `seed` (identifier quirks on unless `perfect_ids`).
+/// Simulates at `scale` with `seed`. Only the identifier quirks (PMR gaps, new LA child
+/// IDs, IDs reused across LAs) are on, unless `perfect_ids`, which writes the true child
+/// on every row; value quirks (drifting birth months, corrupt dates) are off so that no
+/// conflict or quarantine blurs what linkage alone does.
 pub fn simulate(scale: f64, seed: u64, perfect_ids: bool) -> Truth {
     let params = SimParams {
         scale,
         seed,
         perfect_ids,
+        quirk: QuirkRates {
+            la_id_reuse: QuirkRates::default().la_id_reuse,
+            new_la_id_on_return: QuirkRates::default().new_la_id_on_return,
+            ..QuirkRates::none()
+        },
         ..SimParams::default()
     };
+    let dir = std::env::temp_dir().join(format!(
+        "cumin-link-truth-{}-{seed}-{scale}-{perfect_ids}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).expect("temporary folder");
     let sim = cumin_synth::simulate(&params, &NoProgress).expect("valid parameters");
-    let ids = extract::assign_ids(&sim.children, &params);
-    let mut episodes = Episodes::new();
-    let mut child_of_row = Vec::new();
-    for year in params.first_census_year..=params.last_census_year {
-        let year = CensusYear(year);
-        for r in extract::rows_of_year(&sim.children, &ids, year) {
-            let x = extract::row(&params, &sim.children, r, year);
-            let mut row = EpisodeRow::empty(0, episodes.len() as u32 + 1, year);
-            row.la_child_id = Some(x.la_child_id);
-            row.pmr = x.pmr;
-            row.la = Some(x.la);
-            row.sex = Sex::from_code(i64::from(x.gender));
-            row.ethnicity = Ethnicity::from_code(x.ethnicity);
-            row.birth_month = x.birth_month;
-            row.birth_year = x.birth_year;
-            row.expected_dob = x.expected_dob;
-            row.referral = Some(x.referral);
-            row.closure = x.closure;
-            row.nfa = Some(x.nfa == 1);
-            row.reason_for_closure = x.reason;
-            row.primary_need = Some(x.primary_need);
-            row.assessment_start = x.assessment;
-            row.s47_start = x.s47;
-            row.initial_cpc = x.icpc;
-            row.cpp_start = x.cpp_start;
-            row.cpp_end = x.cpp_end;
-            row.idaci_decile = Some(x.idaci);
-            episodes.push(row);
-            child_of_row.push(r.child);
-        }
+    let options = WriteOptions {
+        csv: true,
+        parquet: false,
+        true_ids: true,
+    };
+    sim.write_with(&dir, options, &NoProgress)
+        .expect("writes the extract");
+    let extract = read_extract(
+        &[dir.join("episodes.csv")],
+        &ReadOptions::default(),
+        &NoProgress,
+    )
+    .expect("reads the simulated extract");
+    let mut truth_of_line = Vec::new();
+    let mut rdr = csv::Reader::from_path(dir.join("true_ids.csv")).expect("true_ids.csv");
+    for rec in rdr.records() {
+        let rec = rec.expect("a true-ID row");
+        truth_of_line.push(rec[2].parse::<u32>().expect("a child index"));
     }
+    std::fs::remove_dir_all(&dir).ok();
+    let child_of_row = extract
+        .episodes
+        .source_row
+        .iter()
+        .map(|r| truth_of_line[*r as usize - 1])
+        .collect();
     Truth {
-        episodes,
+        episodes: extract.episodes,
         child_of_row,
     }
 }

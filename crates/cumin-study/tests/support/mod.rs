@@ -23,23 +23,17 @@ pub fn simulate(dir: &Path, scale: f64, seed: u64, perfect_ids: bool) -> serde_j
 /// A study over `episodes` with the simulated denominators, no disclosure control.
 pub fn config(sim: &Path, episodes: &str, out: &Path, by: Vec<StratumVar>) -> StudyConfig {
     StudyConfig {
-        episodes: vec![sim.join(episodes).to_string_lossy().into_owned()],
-        denominators: sim.join("denominators.csv"),
-        out: out.to_owned(),
         estimators: vec![Estimator::CohortSplice, Estimator::LifeTable],
         id_mode: cumin_link::IdMode::Combined,
-        conflict_policy: cumin_link::ConflictPolicy::default(),
-        sensitivity: false,
-        by,
-        outcomes: None,
-        window_start: cumin_study::default_window_start(),
+        by: by.into_iter().map(Into::into).collect(),
         sdc: cumin_report::SdcProfile::None,
-        seed: 1,
-        level: 0.95,
-        columns: BTreeMap::new(),
-        values: BTreeMap::new(),
-        lsoa_lookup: None,
-        data_start: cumin_census::normalise::default_data_start(),
+        // Enough for tests; the default (100,000) is PHEindicatormethods'.
+        sii_repetitions: 2000,
+        ..StudyConfig::new(
+            vec![sim.join(episodes).to_string_lossy().into_owned()],
+            sim.join("denominators.csv"),
+            out.to_owned(),
+        )
     }
 }
 

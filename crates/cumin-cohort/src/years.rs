@@ -1,0 +1,229 @@
+//! Event years: the ages at which each child had an in-window event, and the count tables
+//! the estimators are built from.
+//!
+//! A child's *event years* for an outcome are the distinct ages (pre-birth folded into
+//! age 0, as in the output tables) with at least one in-window event. From them come, per
+//! birth cohort and age,
+//! - first *observed* events: the child's first event year in the window (what an
+//!   unadjusted estimator counts), and
+//! - the *lookback table*: children with an event at age `a` by the latest earlier event
+//!   year `p` at an age the cohort is wholly observed (or none), which is all the
+//!   left-censoring correction needs (`cumin_stats::correction`).
+//!
+//! Tables take a weight per child, so a bootstrap resample is the same tabulation with
+//! other weights.
+
+use crate::age::BirthCohort;
+use crate::events::Event;
+use cumin_link::ChildId;
+use ndarray::{Array2, Array3};
+
+/// Ages in the tables: 0..=17, pre-birth counted at 0.
+pub const YEAR_AGES: usize = 18;
+
+/// Position of "no earlier event year" on the lookback table's last axis; an earlier
+/// event year `p` is at `1 + p`.
+pub const NO_EARLIER: usize = 0;
+
+/// A stratum index meaning "value unknown": the event year is in no stratum.
+pub const NO_STRATUM: u16 = u16::MAX;
+
+/// One outcome's event years, ordered by child then age: the first in-window event of
+/// each (child, age), its `age` folded to 0 when it was −1.
+pub fn event_years(all: &[Event]) -> Vec<Event> {
+    let mut out: Vec<Event> = Vec::new();
+    for e in all.iter().filter(|e| e.in_window) {
+        let folded = Event {
+            age: e.age.max(0),
+            ..*e
+        };
+        if out
+            .last()
+            .is_some_and(|last| last.child == folded.child && last.age == folded.age)
+        {
+            continue;
+        }
+        out.push(folded);
+    }
+    debug_assert!(
+        out.windows(2)
+            .all(|w| (w[0].child, w[0].age) < (w[1].child, w[1].age))
+    );
+    out
+}
+
+/// The count tables of one stratum.
+#[derive(Clone, Debug, PartialEq)]
+pub struct YearTables {
+    /// Children by cohort × age of their first in-window event year.
+    pub first_observed: Array2<f64>,
+    /// `lookback[[b, a, NO_EARLIER]]`: children of cohort `b` with an event at age `a` and
+    /// none at an earlier wholly observed age; `lookback[[b, a, 1 + p]]`: those whose
+    /// latest earlier event year at a wholly observed age was `p`. Only ages `a` from the
+    /// cohort's first wholly observed age on are filled.
+    pub lookback: Array3<f64>,
+}
+
+impl YearTables {
+    fn zeros(n_cohorts: usize) -> YearTables {
+        YearTables {
+            first_observed: Array2::zeros((n_cohorts, YEAR_AGES)),
+            lookback: Array3::zeros((n_cohorts, YEAR_AGES, YEAR_AGES + 1)),
+        }
+    }
+}
+
+/// The cohorts tabulated and where each is first wholly observed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CohortFrame {
+    /// Earliest cohort (row 0).
+    pub first: BirthCohort,
+    /// `entry[row]`: first age at which every child of the cohort is observed for the
+    /// whole year (`None`: at no age).
+    pub entry: Vec<Option<u8>>,
+}
+
+impl CohortFrame {
+    /// Row of `cohort`, if tabulated.
+    pub fn row(&self, cohort: BirthCohort) -> Option<usize> {
+        let r = usize::try_from(cohort.0 - self.first.0).ok()?;
+        (r < self.entry.len()).then_some(r)
+    }
+}
+
+/// Tabulates `years` (one outcome's, from [`event_years`]) into one [`YearTables`] per
+/// stratum: `stratum[i]` is the stratum of `years[i]` (or [`NO_STRATUM`]), and each child
+/// counts `weight(child)` times. An event year is placed by its own stratum; the earlier
+/// event year it is paired with may lie in any stratum.
+pub fn tabulate_years(
+    years: &[Event],
+    stratum: &[u16],
+    n_strata: usize,
+    frame: &CohortFrame,
+    weight: impl Fn(ChildId) -> f64,
+) -> Vec<YearTables> {
+    assert_eq!(years.len(), stratum.len());
+    let n_cohorts = frame.entry.len();
+    let mut tables: Vec<YearTables> = (0..n_strata)
+        .map(|_| YearTables::zeros(n_cohorts))
+        .collect();
+    for (child_years, child_strata) in ChildRuns::new(years, stratum) {
+        let first = child_years[0];
+        let Some(row) = frame.row(first.cohort) else {
+            continue;
+        };
+        let w = weight(first.child);
+        if w == 0.0 {
+            continue;
+        }
+        let s = child_strata[0];
+        if s != NO_STRATUM {
+            tables[usize::from(s)].first_observed[[row, first.age as usize]] += w;
+        }
+        let Some(entry) = frame.entry[row] else {
+            continue;
+        };
+        let mut earlier = NO_EARLIER;
+        for (y, &s) in child_years.iter().zip(child_strata) {
+            let age = y.age as u8;
+            // Years the cohort is only partly observed are neither counted nor looked back to.
+            if age < entry {
+                continue;
+            }
+            if s != NO_STRATUM {
+                tables[usize::from(s)].lookback[[row, usize::from(age), earlier]] += w;
+            }
+            earlier = 1 + usize::from(age);
+        }
+    }
+    tables
+}
+
+/// Splits parallel slices into each child's run.
+struct ChildRuns<'a> {
+    years: &'a [Event],
+    stratum: &'a [u16],
+}
+
+impl<'a> ChildRuns<'a> {
+    fn new(years: &'a [Event], stratum: &'a [u16]) -> Self {
+        ChildRuns { years, stratum }
+    }
+}
+
+impl<'a> Iterator for ChildRuns<'a> {
+    type Item = (&'a [Event], &'a [u16]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let child = self.years.first()?.child;
+        let n = self.years.iter().take_while(|y| y.child == child).count();
+        let (years, rest) = self.years.split_at(n);
+        let (strata, rest_strata) = self.stratum.split_at(n);
+        self.years = rest;
+        self.stratum = rest_strata;
+        Some((years, strata))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(child: u32, age: i8, cohort: i16, in_window: bool) -> Event {
+        Event {
+            child: ChildId(child),
+            episode: 0,
+            date: cumin_census::Date::ymd(2015, 1, 1),
+            age,
+            cohort: BirthCohort(cohort),
+            in_window,
+        }
+    }
+
+    #[test]
+    fn years_fold_prebirth_and_keep_one_event_per_age() {
+        let all = [
+            ev(0, -1, 2014, true),
+            ev(0, 0, 2014, true),
+            ev(0, 3, 2014, true),
+            ev(0, 3, 2014, true),
+            ev(1, 2, 2010, false),
+            ev(1, 4, 2010, true),
+        ];
+        let y = event_years(&all);
+        let ages: Vec<(u32, i8)> = y.iter().map(|e| (e.child.0, e.age)).collect();
+        assert_eq!(ages, vec![(0, 0), (0, 3), (1, 4)]);
+    }
+
+    #[test]
+    fn lookback_ignores_partly_observed_years_and_pairs_across_strata() {
+        // Cohort 2010 (row 0) is wholly observed from age 2; cohort 2011 (row 1) from 0.
+        let frame = CohortFrame {
+            first: BirthCohort(2010),
+            entry: vec![Some(2), Some(0)],
+        };
+        let years = [
+            // Child 0: events at 1 (partly observed), 2 and 5.
+            ev(0, 1, 2010, true),
+            ev(0, 2, 2010, true),
+            ev(0, 5, 2010, true),
+            // Child 1: events at 0 and 3, in different strata.
+            ev(1, 0, 2011, true),
+            ev(1, 3, 2011, true),
+        ];
+        let strata = [0, 0, 1, 0, 1];
+        let t = tabulate_years(&years, &strata, 2, &frame, |_| 1.0);
+        assert_eq!(t[0].first_observed[[0, 1]], 1.0);
+        assert_eq!(t[0].first_observed[[1, 0]], 1.0);
+        // Child 0: age 2 has no earlier observed year (age 1 is only partly observed).
+        assert_eq!(t[0].lookback[[0, 2, NO_EARLIER]], 1.0);
+        assert_eq!(t[1].lookback[[0, 5, 1 + 2]], 1.0);
+        assert_eq!(t[0].lookback[[0, 1, NO_EARLIER]], 0.0);
+        assert_eq!(t[0].lookback[[1, 0, NO_EARLIER]], 1.0);
+        assert_eq!(t[1].lookback[[1, 3, 1]], 1.0);
+        let doubled = tabulate_years(&years, &strata, 2, &frame, |_| 2.0);
+        assert_eq!(doubled[1].lookback.sum(), 2.0 * t[1].lookback.sum());
+        let none = tabulate_years(&years, &[NO_STRATUM; 5], 2, &frame, |_| 1.0);
+        assert_eq!(none[0].lookback.sum() + none[1].first_observed.sum(), 0.0);
+    }
+}

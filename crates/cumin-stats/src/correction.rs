@@ -1,0 +1,386 @@
+//! The left-censoring correction: what share of first *observed* events are first *ever*.
+//!
+//! A cohort born before the window start is first wholly observed at some age `u > 0`; a
+//! child whose first event in the observed years is at age `a` may have had one before
+//! `u`. The factor `c(b,a)` is the share of those children with no event before `u`.
+//!
+//! **Chain rule.** Write `h(a,x)` for the share, among children with an event at age `a`
+//! and none at ages `x+1..a−1`, of those with an event at age `x` (a *backward hazard*).
+//! Then, exactly,
+//!
+//! `c(b,a) = Π_{x=0}^{u_b−1} (1 − h(a,x))`,
+//!
+//! because "no event before `u`" is "none at `u−1`, then none at `u−2`, …", each step
+//! conditional on the ones after it. `h(a,x)` is *observable* from any cohort wholly
+//! observed at every age from `x` to `a`, so it is estimated by pooling those cohorts'
+//! lookback tables (children of any cohort are assumed to share `h`, as the life table
+//! assumes they share hazards). With a window from 2011 and data to 2024 every `h(a,x)`
+//! with `a − x ≤ 11` is observable for some cohort; cells further apart (a late event and
+//! an early year, e.g. `a = 17`, `x ≤ 5`) are not, and only those are modelled.
+//!
+//! **Model for the unobservable cells.** `logit h(a,x) = α_x + β₁ log d + β₂ log² d`,
+//! `d = a − x`: an effect of the age `x` of the earlier year (how common events are at
+//! that age) and a smooth decay in the distance between the two years (the more
+//! event-free years lie between, the less likely an earlier event), fitted by binomial
+//! maximum likelihood to the observable cells. It assumes no particular form of how risk
+//! differs between children, only that the decay continues smoothly for the few years
+//! past the longest distance observed (`docs/methods.md` compares it with other forms
+//! under several simulated risk structures). Observable cells use their own pooled
+//! estimate, never the model.
+
+use crate::glm::{LogitError, LogitFit, expit, fit_logit};
+use ndarray::{Array1, Array2, ArrayView2, ArrayView3};
+
+/// Where a backward hazard comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Source {
+    /// Pooled from cohorts that observe both ages.
+    Observed,
+    /// Predicted by the model (no cohort observes both ages).
+    Modelled,
+    /// Neither: no model could be fitted; `h = 0` (no correction for this cell).
+    Missing,
+}
+
+impl Source {
+    /// Name in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Observed => "observed",
+            Source::Modelled => "modelled",
+            Source::Missing => "missing",
+        }
+    }
+}
+
+/// Backward-hazard cells pooled over cohorts, indexed `[[a, x]]` with `x < a`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BackwardCells {
+    /// Children with an event at age `a` and none at ages `x+1..a−1`, in cohorts that
+    /// observe every age from `x` to `a`.
+    pub children: Array2<f64>,
+    /// Of those, children with an event at age `x`.
+    pub with_event: Array2<f64>,
+    /// Whether some cohort observes every age from `x` to `a`.
+    pub covered: Array2<bool>,
+}
+
+/// Pools the lookback tables `lookback[[b, a, p]]` (cohort × age × earlier event year,
+/// position 0 for none and `1 + p` for age `p`; as `cumin_cohort::tabulate_years`
+/// writes them) over the cells `used` (each cohort's unbroken run of wholly observed ages).
+pub fn backward_cells(lookback: ArrayView3<'_, f64>, used: ArrayView2<'_, bool>) -> BackwardCells {
+    let (n_cohorts, n_ages, n_prev) = lookback.dim();
+    assert_eq!(used.dim(), (n_cohorts, n_ages));
+    assert_eq!(n_prev, n_ages + 1);
+    let mut cells = BackwardCells {
+        children: Array2::zeros((n_ages, n_ages)),
+        with_event: Array2::zeros((n_ages, n_ages)),
+        covered: Array2::from_elem((n_ages, n_ages), false),
+    };
+    for b in 0..n_cohorts {
+        let Some(entry) = (0..n_ages).find(|&a| used[[b, a]]) else {
+            continue;
+        };
+        for a in (entry + 1..n_ages).take_while(|&a| used[[b, a]]) {
+            // Children with an event at a whose latest earlier event year is ≤ x (or none).
+            let mut clean = lookback[[b, a, 0]];
+            for x in entry..a {
+                clean += lookback[[b, a, 1 + x]];
+                cells.children[[a, x]] += clean;
+                cells.with_event[[a, x]] += lookback[[b, a, 1 + x]];
+                cells.covered[[a, x]] = true;
+            }
+        }
+    }
+    cells
+}
+
+/// The fitted correction: a backward hazard for every pair of ages, and where it came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Correction {
+    /// The pooled cells the model was fitted to.
+    pub cells: BackwardCells,
+    /// `h(a,x)` used, `[[a, x]]` for `x < a`.
+    pub hazard: Array2<f64>,
+    /// Where each `h(a,x)` came from.
+    pub source: Array2<Source>,
+    /// The model for unobservable cells, if it could be fitted.
+    pub model: Option<BackwardModel>,
+}
+
+/// Fits the model to the observable cells and fills every backward hazard.
+pub fn fit_correction(cells: BackwardCells) -> Correction {
+    let n_ages = cells.children.nrows();
+    let model = fit_backward_model(&cells).ok();
+    let mut hazard = Array2::zeros((n_ages, n_ages));
+    let mut source = Array2::from_elem((n_ages, n_ages), Source::Missing);
+    for a in 1..n_ages {
+        for x in 0..a {
+            if cells.covered[[a, x]] && cells.children[[a, x]] > 0.0 {
+                hazard[[a, x]] = cells.with_event[[a, x]] / cells.children[[a, x]];
+                source[[a, x]] = Source::Observed;
+            } else if let Some(h) = model.as_ref().and_then(|m| m.hazard(a, x)) {
+                hazard[[a, x]] = h;
+                source[[a, x]] = Source::Modelled;
+            }
+        }
+    }
+    Correction {
+        cells,
+        hazard,
+        source,
+        model,
+    }
+}
+
+/// Correction factors for a cohort table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Factors {
+    /// `c(b,a)`; 1 for cohorts observed from birth and at ages before a cohort's entry.
+    pub factor: Array2<f64>,
+    /// The part of `c(b,a)` that rests on modelled (or missing) backward hazards: the
+    /// product of their `1 − h`. 1 where everything needed was observed.
+    pub extrapolated: Array2<f64>,
+}
+
+impl Correction {
+    /// `c(b,a) = Π_{x<u_b} (1 − h(a,x))` for cohorts first wholly observed at `entry[b]`
+    /// (`None`: never; factor 1), over `n_ages` ages. Any cohort design can ask: the
+    /// longest-lookback splice, the life table's every cohort, or fixed cohorts such as
+    /// Jay et al.'s.
+    pub fn factors(&self, entry: &[Option<usize>], n_ages: usize) -> Factors {
+        let mut factor = Array2::from_elem((entry.len(), n_ages), 1.0);
+        let mut extrapolated = Array2::from_elem((entry.len(), n_ages), 1.0);
+        for (b, u) in entry.iter().enumerate() {
+            let Some(u) = *u else { continue };
+            for a in u..n_ages.min(self.hazard.nrows()) {
+                for x in 0..u {
+                    let q = 1.0 - self.hazard[[a, x]];
+                    factor[[b, a]] *= q;
+                    if self.source[[a, x]] != Source::Observed {
+                        extrapolated[[b, a]] *= q;
+                    }
+                }
+            }
+        }
+        Factors {
+            factor,
+            extrapolated,
+        }
+    }
+
+    /// The same correction with every modelled hazard set to 0: only what the data
+    /// observe is corrected (the bound "c = 1 where extrapolated").
+    pub fn observed_only(&self) -> Correction {
+        let mut c = self.clone();
+        for ((a, x), s) in self.source.indexed_iter() {
+            if *s != Source::Observed {
+                c.hazard[[a, x]] = 0.0;
+            }
+        }
+        c
+    }
+}
+
+/// The model for unobservable backward hazards: `logit h(a,x) = α_x + β₁ log d + β₂ log² d`
+/// with `d = a − x`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BackwardModel {
+    /// Design column of `α_x` for each earlier age `x` (`None`: no observed cell has an
+    /// event at `x`, so `h(·,x) = 0`; or no observed cell at all).
+    pub column: Vec<Option<usize>>,
+    /// Whether earlier age `x` had any observed cell.
+    pub seen: Vec<bool>,
+    /// The fitted regression: `α` for each used `x`, then `β₁`, `β₂`.
+    pub fit: LogitFit,
+}
+
+impl BackwardModel {
+    /// Predicted `h(a,x)`, or `None` where the model knows nothing about age `x`.
+    pub fn hazard(&self, a: usize, x: usize) -> Option<f64> {
+        if !self.seen[x] {
+            return None;
+        }
+        let Some(col) = self.column[x] else {
+            return Some(0.0);
+        };
+        let k = self.fit.coef.len();
+        let ld = ((a - x) as f64).ln();
+        Some(expit(
+            self.fit.coef[col] + self.fit.coef[k - 2] * ld + self.fit.coef[k - 1] * ld * ld,
+        ))
+    }
+}
+
+/// Fits [`BackwardModel`] to the observable cells.
+pub fn fit_backward_model(cells: &BackwardCells) -> Result<BackwardModel, LogitError> {
+    let n_ages = cells.children.nrows();
+    let observed = |a: usize, x: usize| cells.covered[[a, x]] && cells.children[[a, x]] > 0.0;
+    let mut seen = vec![false; n_ages];
+    let mut events_at = vec![0.0; n_ages];
+    for a in 1..n_ages {
+        for x in (0..a).filter(|&x| observed(a, x)) {
+            seen[x] = true;
+            events_at[x] += cells.with_event[[a, x]];
+        }
+    }
+    // An earlier age with no event in any observed cell has h = 0 there: its α would be
+    // −∞, which the regression cannot hold, and it says nothing about the decay.
+    let mut column = vec![None; n_ages];
+    let mut n_cols = 0;
+    for x in 0..n_ages {
+        if seen[x] && events_at[x] > 0.0 {
+            column[x] = Some(n_cols);
+            n_cols += 1;
+        }
+    }
+    let rows: Vec<(usize, usize)> = (1..n_ages)
+        .flat_map(|a| (0..a).map(move |x| (a, x)))
+        .filter(|&(a, x)| observed(a, x) && column[x].is_some())
+        .collect();
+    let mut design = Array2::zeros((rows.len(), n_cols + 2));
+    let mut k = Array1::zeros(rows.len());
+    let mut n = Array1::zeros(rows.len());
+    for (i, &(a, x)) in rows.iter().enumerate() {
+        let ld = ((a - x) as f64).ln();
+        design[[i, column[x].expect("filtered")]] = 1.0;
+        design[[i, n_cols]] = ld;
+        design[[i, n_cols + 1]] = ld * ld;
+        k[i] = cells.with_event[[a, x]];
+        n[i] = cells.children[[a, x]];
+    }
+    let fit = fit_logit(design.view(), k.view(), n.view())?;
+    Ok(BackwardModel { column, seen, fit })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array3;
+    use proptest::prelude::*;
+
+    /// Lookback tables from event-year bit masks (bit `a`: an event at age `a`), one
+    /// cohort per entry age, every child of a cohort wholly observed from its entry to
+    /// the last age: what `cumin_cohort::tabulate_years` writes.
+    fn lookback_from_masks(
+        cohorts: &[(usize, Vec<u32>)],
+        n_ages: usize,
+    ) -> (Array3<f64>, Array2<bool>) {
+        let mut t = Array3::zeros((cohorts.len(), n_ages, n_ages + 1));
+        let mut used = Array2::from_elem((cohorts.len(), n_ages), false);
+        for (b, (entry, masks)) in cohorts.iter().enumerate() {
+            for a in *entry..n_ages {
+                used[[b, a]] = true;
+            }
+            for m in masks {
+                let mut earlier = 0;
+                for a in *entry..n_ages {
+                    if m & (1 << a) != 0 {
+                        t[[b, a, earlier]] += 1.0;
+                        earlier = 1 + a;
+                    }
+                }
+            }
+        }
+        (t, used)
+    }
+
+    #[test]
+    fn cells_pool_cohorts_that_observe_both_ages() {
+        // Cohort 0 from birth: children with events at {0, 2}, {2}, {1, 2}.
+        // Cohort 1 from age 1: a child with events at {0, 1, 2} (age 0 unseen).
+        let (t, used) = lookback_from_masks(&[(0, vec![0b101, 0b100, 0b110]), (1, vec![0b111])], 3);
+        let c = backward_cells(t.view(), used.view());
+        // h(2, 1): event at 2 → all four (three from cohort 0, one from cohort 1) are
+        // clean at no ages in between; two have an event at 1.
+        assert_eq!((c.children[[2, 1]], c.with_event[[2, 1]]), (4.0, 2.0));
+        // h(2, 0): only cohort 0 observes age 0; of its two children with an event at 2
+        // and none at 1, one had an event at 0.
+        assert_eq!((c.children[[2, 0]], c.with_event[[2, 0]]), (2.0, 1.0));
+        assert!(c.covered[[2, 0]] && c.covered[[1, 0]]);
+        assert_eq!((c.children[[1, 0]], c.with_event[[1, 0]]), (1.0, 0.0));
+    }
+
+    #[test]
+    fn the_model_recovers_a_generating_logit() {
+        // Cells generated exactly from α_x = −1 − 0.1x, β₁ = −0.4, β₂ = −0.15, with
+        // cohorts seeing distances up to 8 only; the model predicts distances 9..11.
+        let n_ages = 12;
+        let truth = |a: usize, x: usize| {
+            let ld = ((a - x) as f64).ln();
+            expit(-1.0 - 0.1 * x as f64 - 0.4 * ld - 0.15 * ld * ld)
+        };
+        let mut cells = BackwardCells {
+            children: Array2::zeros((n_ages, n_ages)),
+            with_event: Array2::zeros((n_ages, n_ages)),
+            covered: Array2::from_elem((n_ages, n_ages), false),
+        };
+        for a in 1..n_ages {
+            for x in 0..a {
+                if a - x <= 8 {
+                    cells.children[[a, x]] = 1e6;
+                    cells.with_event[[a, x]] = 1e6 * truth(a, x);
+                    cells.covered[[a, x]] = true;
+                }
+            }
+        }
+        let corr = fit_correction(cells);
+        for a in 9..n_ages {
+            for x in 0..a - 8 {
+                assert_eq!(corr.source[[a, x]], Source::Modelled);
+                assert!((corr.hazard[[a, x]] - truth(a, x)).abs() < 1e-9, "{a} {x}");
+            }
+        }
+        assert_eq!(corr.source[[5, 1]], Source::Observed);
+        // Factors multiply 1 − h over the unseen ages; only the modelled part is
+        // "extrapolated".
+        let f = corr.factors(&[None, Some(3)], n_ages);
+        assert_eq!(f.factor[[0, 11]], 1.0);
+        let want: f64 = (0..3).map(|x| 1.0 - truth(11, x)).product();
+        assert!((f.factor[[1, 11]] - want).abs() < 1e-9);
+        assert!((f.extrapolated[[1, 11]] - want).abs() < 1e-9);
+        let e: f64 = (0..3)
+            .map(|x| 1.0 - truth(10, x))
+            .filter(|_| true)
+            .product::<f64>()
+            / (1.0 - truth(10, 2));
+        assert!(
+            (f.extrapolated[[1, 10]] - e).abs() < 1e-9,
+            "only x ≤ 1 is unseen at 10"
+        );
+        let bound = corr.observed_only().factors(&[None, Some(3)], n_ages);
+        assert!((bound.factor[[1, 11]] - 1.0).abs() < 1e-12);
+    }
+
+    proptest! {
+        /// With the same children in a cohort seen from birth and one seen from age `u`,
+        /// the factors for the second are exactly the share of its first-observed events
+        /// that are first-ever: the chain rule has no approximation where cells are observed.
+        #[test]
+        fn the_chain_rule_is_exact_on_observed_cells(
+            masks in prop::collection::vec(0u32..(1 << 8), 1..300),
+            u in 1usize..7,
+        ) {
+            let n_ages = 8;
+            let (t, used) = lookback_from_masks(&[(0, masks.clone()), (u, masks.clone())], n_ages);
+            let corr = fit_correction(backward_cells(t.view(), used.view()));
+            let f = corr.factors(&[Some(0), Some(u)], n_ages);
+            for a in u..n_ages {
+                let unseen = (1u32 << u) - 1;
+                let seen_before = ((1u32 << a) - 1) & !unseen;
+                let first_observed: Vec<u32> = masks
+                    .iter()
+                    .copied()
+                    .filter(|m| m & (1 << a) != 0 && m & seen_before == 0)
+                    .collect();
+                if first_observed.is_empty() {
+                    continue;
+                }
+                let first_ever = first_observed.iter().filter(|m| *m & unseen == 0).count();
+                let share = first_ever as f64 / first_observed.len() as f64;
+                prop_assert!((f.factor[[1, a]] - share).abs() < 1e-12, "a {a}: {} vs {share}", f.factor[[1, a]]);
+                prop_assert_eq!(f.factor[[0, a]], 1.0);
+            }
+        }
+    }
+}

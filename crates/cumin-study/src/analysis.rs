@@ -1,0 +1,308 @@
+//! The estimation stage of a run: every curve, correction table and inequality measure,
+//! as rows ready for disclosure control.
+
+use crate::bootstrap;
+use crate::config::StudyConfig;
+use crate::denominators::Denominators;
+use crate::error::StudyError;
+use crate::estimators::{
+    self, Curve, Frame, Kind, OUT_AGES, Point, Strata, corrected_curves, curves_with,
+    estimator_name, first_in_observed_years, unadjusted_curves,
+};
+use crate::inequality;
+use crate::strata::Stratification;
+use cumin_census::Outcome;
+use cumin_cohort::{ChildTable, EventRules, Events, YearTables};
+use cumin_link::{EpisodeSet, IdMode};
+use cumin_report::{
+    BackwardHazardRow, CiRow, CorrectionRow, InequalityRow, SensitivityRow, TrendRow, UnplacedRow,
+};
+use cumin_stats::Source;
+use ndarray::Array2;
+
+/// Everything the estimators produce, before disclosure control.
+#[derive(Clone, Debug, Default)]
+pub struct Estimates {
+    /// `cumulative_incidence.csv`.
+    pub ci: Vec<CiRow>,
+    /// `trend.csv`.
+    pub trend: Vec<TrendRow>,
+    /// `corrections.csv`.
+    pub corrections: Vec<CorrectionRow>,
+    /// `correction_model.csv`.
+    pub hazards: Vec<BackwardHazardRow>,
+    /// `correction_sensitivity.csv`.
+    pub sensitivity: Vec<SensitivityRow>,
+    /// `inequality.csv`.
+    pub inequality: Vec<InequalityRow>,
+    /// `strata.csv`: event years with an unknown stratum.
+    pub unplaced: Vec<UnplacedRow>,
+}
+
+/// Where each curve came from, for the bootstrap to find it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CurveKey {
+    /// Index into the outcomes.
+    pub outcome: usize,
+    /// Index into the stratifications.
+    pub by: usize,
+    /// Index into the stratification's strata.
+    pub stratum: usize,
+    /// Which curve.
+    pub kind: Kind,
+}
+
+/// Runs every estimator the study asks for.
+#[allow(clippy::too_many_arguments)]
+pub fn estimate(
+    cfg: &StudyConfig,
+    stratifications: &[Stratification],
+    outcomes: &[Outcome],
+    denominators: &Denominators,
+    rules: &EventRules,
+    set: &EpisodeSet,
+    children: &ChildTable,
+    events: &Events,
+) -> Result<Estimates, StudyError> {
+    let n = denominators.n_cohorts();
+    let observed = crate::pipeline::observed_cells(denominators.first_cohort, n, rules);
+    let all_population = denominators
+        .tables(Stratification::ALL)
+        .remove("all")
+        .unwrap_or_else(|| Array2::zeros((n, OUT_AGES)));
+    let design = crate::pipeline::longest_lookback_design(&observed, &all_population);
+    let frame = estimators::frame(cfg, denominators, observed, design);
+    let strata: Vec<Strata> = stratifications
+        .iter()
+        .map(|&by| Strata {
+            by,
+            levels: denominators.tables(by).into_iter().collect(),
+        })
+        .collect();
+    let mut out = Estimates::default();
+    let mut years = Vec::with_capacity(outcomes.len());
+    for &o in outcomes {
+        let ey = cumin_cohort::event_years(&events.all[o.index()]);
+        let (placed, unknown) =
+            estimators::place_years(o, ey, &strata, set, children, denominators)?;
+        for (s, u) in strata.iter().zip(unknown) {
+            if s.by != Stratification::ALL {
+                out.unplaced.push(UnplacedRow {
+                    stratum_var: s.by.name(),
+                    outcome: o.as_str().to_owned(),
+                    event_years: u as f64,
+                });
+            }
+        }
+        years.push(placed);
+    }
+    let mut curves: Vec<(CurveKey, Curve)> = Vec::new();
+    for (oi, oy) in years.iter().enumerate() {
+        for (k, s) in strata.iter().enumerate() {
+            let tables = cumin_cohort::tabulate_years(
+                &oy.years,
+                &oy.strata[k],
+                s.levels.len(),
+                &frame.cohorts,
+                |_| 1.0,
+            );
+            for (l, ((label, population), t)) in s.levels.iter().zip(&tables).enumerate() {
+                let labels = Labels {
+                    outcome: oy.outcome,
+                    by: s.by,
+                    stratum: label,
+                };
+                let corrected = corrected_curves(t, population, &frame, &cfg.estimators);
+                let unadjusted = unadjusted_curves(t, population, &frame, &cfg.estimators);
+                for ((kind, c), (_, u)) in corrected.curves.iter().zip(&unadjusted) {
+                    let key = CurveKey {
+                        outcome: oi,
+                        by: k,
+                        stratum: l,
+                        kind: *kind,
+                    };
+                    curves.push((key, labels.curve(*kind, true, c)));
+                    curves.push((key, labels.curve(*kind, false, u)));
+                }
+                out.corrections
+                    .extend(correction_rows(&labels, t, &corrected.factors, &frame));
+                out.hazards
+                    .extend(hazard_rows(&labels, &corrected.correction));
+                out.sensitivity.extend(sensitivity_rows(
+                    &labels, t, population, &frame, cfg, &corrected,
+                ));
+            }
+        }
+    }
+    if cfg.bootstrap > 0 {
+        bootstrap::replace_intervals(&mut curves, &years, &strata, &frame, cfg);
+    }
+    out.inequality = inequality::rows(&curves, &strata, &frame, cfg);
+    for (_, c) in &curves {
+        let rows = ci_rows(c, cfg.id_mode);
+        match c.kind {
+            Kind::Period(i) => out.trend.extend(rows.map(|ci| TrendRow {
+                ci,
+                period: frame.periods[i].to_string(),
+            })),
+            _ => out.ci.extend(rows),
+        }
+    }
+    Ok(out)
+}
+
+/// The labels shared by one stratum's rows.
+struct Labels<'a> {
+    outcome: Outcome,
+    by: Stratification,
+    stratum: &'a str,
+}
+
+impl Labels<'_> {
+    fn curve(&self, kind: Kind, corrected: bool, estimates: &[cumin_stats::AgeEstimate]) -> Curve {
+        Curve {
+            outcome: self.outcome,
+            estimator: estimator_name(kind, corrected),
+            by: self.by,
+            stratum: self.stratum.to_owned(),
+            kind,
+            corrected,
+            points: estimates
+                .iter()
+                .map(|e| Point::from_estimate(e, kind))
+                .collect(),
+        }
+    }
+}
+
+fn ci_rows(c: &Curve, id_mode: IdMode) -> impl Iterator<Item = CiRow> + '_ {
+    c.points.iter().map(move |p| CiRow {
+        outcome: c.outcome.as_str().to_owned(),
+        estimator: c.estimator.to_owned(),
+        id_mode: id_mode.as_str().to_owned(),
+        stratum_var: c.by.name(),
+        stratum: c.stratum.clone(),
+        age: p.age as u8,
+        events: Some(p.events),
+        at_risk: Some(p.at_risk),
+        cum_inc: Some(p.cum_inc),
+        lower: Some(p.ci.lower),
+        upper: Some(p.ci.upper),
+        suppressed: false,
+    })
+}
+
+/// One row per cohort born before the window × age it is observed at.
+fn correction_rows(
+    labels: &Labels<'_>,
+    tables: &YearTables,
+    factors: &cumin_stats::Factors,
+    frame: &Frame,
+) -> Vec<CorrectionRow> {
+    let observed_first = first_in_observed_years(tables);
+    let mut rows = Vec::new();
+    for (b, entry) in frame.cohorts.entry.iter().enumerate() {
+        let Some(entry) = *entry else { continue };
+        if entry == 0 {
+            continue;
+        }
+        for a in usize::from(entry)..OUT_AGES {
+            if !frame.observed[[b, a]] {
+                continue;
+            }
+            rows.push(CorrectionRow {
+                outcome: labels.outcome.as_str().to_owned(),
+                stratum_var: labels.by.name(),
+                stratum: labels.stratum.to_owned(),
+                birth_year: estimators::cohort_of(frame, b).0,
+                age: a as u8,
+                entry_age: entry,
+                first_observed: tables.first_observed[[b, a]],
+                first_in_observed_years: observed_first[[b, a]],
+                factor: factors.factor[[b, a]],
+                extrapolated_factor: factors.extrapolated[[b, a]],
+                corrected: observed_first[[b, a]] * factors.factor[[b, a]],
+            });
+        }
+    }
+    rows
+}
+
+fn hazard_rows(labels: &Labels<'_>, c: &cumin_stats::Correction) -> Vec<BackwardHazardRow> {
+    let n = c.hazard.nrows();
+    let mut rows = Vec::new();
+    for a in 1..n {
+        for x in 0..a {
+            rows.push(BackwardHazardRow {
+                outcome: labels.outcome.as_str().to_owned(),
+                stratum_var: labels.by.name(),
+                stratum: labels.stratum.to_owned(),
+                age: a as u8,
+                earlier_age: x as u8,
+                children: c.cells.children[[a, x]],
+                with_event: c.cells.with_event[[a, x]],
+                hazard: c.hazard[[a, x]],
+                source: c.source[[a, x]].as_str().to_owned(),
+            });
+        }
+    }
+    debug_assert!(
+        rows.iter()
+            .all(|r| r.source != Source::Observed.as_str() || r.children > 0.0)
+    );
+    rows
+}
+
+/// Each corrected curve recomputed with `c = 1` and with only observed backward hazards.
+fn sensitivity_rows(
+    labels: &Labels<'_>,
+    tables: &YearTables,
+    population: &Array2<f64>,
+    frame: &Frame,
+    cfg: &StudyConfig,
+    corrected: &estimators::Corrected,
+) -> Vec<SensitivityRow> {
+    let ones = Array2::from_elem(corrected.factors.factor.dim(), 1.0);
+    let observed_only = corrected
+        .correction
+        .observed_only()
+        .factors(
+            &frame
+                .cohorts
+                .entry
+                .iter()
+                .map(|e| e.map(usize::from))
+                .collect::<Vec<_>>(),
+            OUT_AGES,
+        )
+        .factor;
+    let none = curves_with(&ones, tables, population, frame, &cfg.estimators);
+    let partial = curves_with(&observed_only, tables, population, frame, &cfg.estimators);
+    let mut rows = Vec::new();
+    for (((kind, full), (_, none)), (_, partial)) in
+        corrected.curves.iter().zip(&none).zip(&partial)
+    {
+        if matches!(kind, Kind::Period(_)) {
+            continue;
+        }
+        for p in full {
+            let at = |curve: &[cumin_stats::AgeEstimate]| {
+                curve
+                    .iter()
+                    .find(|e| e.age == p.age)
+                    .map_or(f64::NAN, |e| e.cum_inc)
+            };
+            rows.push(SensitivityRow {
+                outcome: labels.outcome.as_str().to_owned(),
+                estimator: estimator_name(*kind, true).to_owned(),
+                stratum_var: labels.by.name(),
+                stratum: labels.stratum.to_owned(),
+                age: p.age as u8,
+                no_correction: at(none),
+                observed_only: at(partial),
+                corrected: p.cum_inc,
+            });
+        }
+    }
+    rows
+}
