@@ -37,7 +37,7 @@ pub fn compare_rows(e: &Episodes, a: usize, b: usize) -> Ordering {
 /// equal keys are short, so the content comparison costs little.
 pub fn sort_rows_by_key<K: Ord + Copy>(e: &Episodes, rows: &mut [u32], key: impl Fn(u32) -> K) {
     let mut keyed: Vec<(K, u32)> = rows.iter().map(|&i| (key(i), i)).collect();
-    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    keyed.sort_unstable_by_key(|a| a.0);
     for run in keyed.chunk_by_mut(|a, b| a.0 == b.0) {
         if run.len() > 1 {
             run.sort_unstable_by(|a, b| compare_rows(e, a.1 as usize, b.1 as usize));

@@ -171,6 +171,7 @@ impl Correction {
 
     /// The same correction with every modelled hazard set to 0: only what the data
     /// observe is corrected (the bound "c = 1 where extrapolated").
+    #[must_use]
     pub fn observed_only(&self) -> Correction {
         let mut c = self.clone();
         for ((a, x), s) in self.source.indexed_iter() {

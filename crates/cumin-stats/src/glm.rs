@@ -90,7 +90,7 @@ pub fn fit_logit(
         let mut step = 1.0;
         let mut next = proposal.clone();
         let mut next_dev = deviance(design, next.view(), successes, trials);
-        while !(next_dev <= dev + TOLERANCE) && step > 1e-6 {
+        while (next_dev > dev + TOLERANCE || next_dev.is_nan()) && step > 1e-6 {
             step /= 2.0;
             next = &beta + &((&proposal - &beta) * step);
             next_dev = deviance(design, next.view(), successes, trials);
@@ -202,7 +202,7 @@ fn cholesky(a: &Array2<f64>) -> Option<Array2<f64>> {
         for k in 0..j {
             d -= l[[j, k]] * l[[j, k]];
         }
-        if !(d > 1e-13 * scale) {
+        if d <= 1e-13 * scale || d.is_nan() {
             return None;
         }
         let d = d.sqrt();

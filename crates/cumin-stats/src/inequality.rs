@@ -91,13 +91,13 @@ pub fn relative_ranks(groups: &[GroupEstimate]) -> Vec<f64> {
 /// the group means; the shares are known, so their sampling term is absent).
 pub fn concentration_index(groups: &[GroupEstimate], level: f64) -> Option<Measure> {
     let total: f64 = groups.iter().map(|g| g.population).sum();
-    if groups.len() < 2 || !(total > 0.0) {
+    if groups.len() < 2 || !positive(total) {
         return None;
     }
     let ranks = relative_ranks(groups);
     let share = |g: &GroupEstimate| g.population / total;
     let mu: f64 = groups.iter().map(|g| share(g) * g.value).sum();
-    if !(mu > 0.0) {
+    if !positive(mu) {
         return None;
     }
     let c = 2.0 / mu
@@ -164,7 +164,7 @@ pub fn slope_indices(
 ) -> Option<SlopeIndices> {
     let k = groups.len();
     let total: f64 = groups.iter().map(|g| g.population).sum();
-    if k < 2 || !(total > 0.0) || groups.iter().any(|g| !(g.population > 0.0)) {
+    if k < 2 || !positive(total) || groups.iter().any(|g| !positive(g.population)) {
         return None;
     }
     let ranks = relative_ranks(groups);
@@ -266,7 +266,7 @@ fn regression_projection(sqrt_a: &[f64], ranks: &[f64]) -> Option<Array2<f64>> {
         s11 += x1 * x1;
     }
     let det = s00 * s11 - s01 * s01;
-    if !(det.abs() > 1e-15 * s00 * s11) {
+    if det.abs() <= 1e-15 * s00 * s11 || det.is_nan() {
         return None;
     }
     Some(Array2::from_shape_fn((2, k), |(row, t)| {
@@ -277,6 +277,11 @@ fn regression_projection(sqrt_a: &[f64], ranks: &[f64]) -> Option<Array2<f64>> {
             (s00 * x1 - s01 * x0) / det
         }
     }))
+}
+
+/// Whether `x` is a positive number (false for NaN).
+fn positive(x: f64) -> bool {
+    x > 0.0
 }
 
 #[cfg(test)]
@@ -326,7 +331,7 @@ mod tests {
     fn a_linear_gradient_is_recovered_exactly() {
         // y = 0.5 − 0.3 b at the ranks of ten equal deciles: SII = 0.3, RII = 0.5/0.2.
         let groups: Vec<GroupEstimate> = (0..10)
-            .map(|t| group(0.5 - 0.3 * (t as f64 + 0.5) / 10.0, 0.01, 1000.0))
+            .map(|t| group(0.5 - 0.3 * (f64::from(t) + 0.5) / 10.0, 0.01, 1000.0))
             .collect();
         let s = slope_indices(
             &groups,

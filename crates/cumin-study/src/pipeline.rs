@@ -161,7 +161,7 @@ pub fn run(
             .strata
             .iter()
             .flat_map(|s| s.vars())
-            .filter_map(|v| v.column()),
+            .filter_map(crate::config::StratumVar::column),
     );
     let options = ReadOptions {
         required,

@@ -305,7 +305,7 @@ impl Flips {
 
     /// The PMR gap is not a [`Quirk`] with one rate: its chance depends on age.
     fn pmr_coin(&self) -> f64 {
-        (self.bits(0x504D_52, 0, 0) >> 11) as f64 / (1u64 << 53) as f64
+        (self.bits(0x0050_4D52, 0, 0) >> 11) as f64 / (1u64 << 53) as f64
     }
 
     fn pick(&self, q: Quirk, field: u64, n: usize) -> usize {

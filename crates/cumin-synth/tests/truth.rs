@@ -21,8 +21,11 @@ struct Episode {
 }
 
 /// Per child (PMR): the birth month and year, and every episode by referral date.
-fn children_from_rows(x: &Extract) -> HashMap<String, ((i32, u32), BTreeMap<Date, Episode>)> {
-    let mut children: HashMap<String, ((i32, u32), BTreeMap<Date, Episode>)> = HashMap::new();
+/// Per child key: (birth year, month) and its episodes by referral date.
+type ChildRows = HashMap<String, ((i32, u32), BTreeMap<Date, Episode>)>;
+
+fn children_from_rows(x: &Extract) -> ChildRows {
+    let mut children: ChildRows = HashMap::new();
     let date = |i: usize, c: &str| Date::parse(x.get(i, c));
     for i in 0..x.rows.len() {
         let year: i32 = x.get(i, "ACADYR")[..4].parse::<i32>().unwrap() + 1;
