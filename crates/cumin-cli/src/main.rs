@@ -12,7 +12,7 @@ mod validate;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use cumin_census::{Date, Outcome};
-use cumin_link::{ConflictPolicy, IdMode};
+use cumin_link::{ConflictPolicy, IdMode, LinkageMode};
 use cumin_report::SdcProfile;
 use cumin_study::{Estimator, Period, Stratification, StudyConfig};
 use std::path::PathBuf;
@@ -72,6 +72,12 @@ struct EstimateArgs {
     /// What linkage does with conflicting identifiers: merge, split (keep apart) or drop.
     #[arg(long, default_value = "split", value_parser = parse_conflict_policy)]
     conflict_policy: ConflictPolicy,
+    /// Split identities: exact (identifier graph only), merge (also join suspected
+    /// transfers: an RC5 closure then, within 8 weeks, a first referral in another LA with
+    /// the same birth month, sex and ethnicity, unique both ways), or corrected (merge, then
+    /// remove the expected spurious first events; experimental, docs/validation.md).
+    #[arg(long, default_value = "exact", value_parser = parse_linkage)]
+    linkage: LinkageMode,
     /// Also estimate under every identifier mode and show them side by side.
     #[arg(long)]
     sensitivity: bool,
@@ -131,6 +137,11 @@ fn parse_id_mode(s: &str) -> Result<IdMode, String> {
     IdMode::parse(s).ok_or_else(|| {
         format!("unknown identifier mode {s:?}: use combined, pmr-school-age, la-only or pmr-only")
     })
+}
+
+fn parse_linkage(s: &str) -> Result<LinkageMode, String> {
+    LinkageMode::parse(s)
+        .ok_or_else(|| format!("unknown linkage {s:?}: use exact, merge or corrected"))
 }
 
 fn parse_conflict_policy(s: &str) -> Result<ConflictPolicy, String> {
@@ -233,6 +244,7 @@ fn run(cli: Cli) -> Result<()> {
                 },
                 id_mode: a.id_mode,
                 conflict_policy: a.conflict_policy,
+                linkage: a.linkage,
                 sensitivity: a.sensitivity,
                 by: a.by,
                 outcomes: (!a.outcome.is_empty()).then_some(a.outcome),

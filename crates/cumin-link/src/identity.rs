@@ -75,6 +75,9 @@ pub struct Linkage {
     pub pmr_identified: Vec<bool>,
     /// Whether each row was left out by the `drop` policy.
     pub conflict_dropped: Vec<bool>,
+    /// The LA key of each row (index into the extract's distinct (LA, ID) keys;
+    /// [`crate::ids::NO_KEY`] if none): what the split-identity correction counts in.
+    pub key_of_row: Vec<u32>,
     /// Number of children.
     pub n_children: usize,
     /// Summary counts.
@@ -180,6 +183,7 @@ pub fn link(episodes: &Episodes, options: &LinkOptions) -> Linkage {
         child_of_row,
         pmr_identified,
         conflict_dropped: pass.dropped,
+        key_of_row: ids.key_of_row,
         n_children,
         stats,
     }

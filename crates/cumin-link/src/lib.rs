@@ -14,11 +14,13 @@ pub mod identity;
 pub mod ids;
 pub mod mode;
 pub mod order;
+pub mod transfer;
 pub mod unionfind;
 
 pub use conflict::ConflictKind;
 pub use dedup::{DedupStats, EpisodeSet, deduplicate};
 pub use identity::{ChildId, LinkStats, Linkage, link};
-pub use mode::{ConflictPolicy, IdMode, LinkOptions};
+pub use mode::{ConflictPolicy, IdMode, LinkOptions, LinkageMode};
 pub use order::compare_rows;
+pub use transfer::{ChildTraits, TransferPair, TransferStats, merge_pairs, transfer_pairs};
 pub use unionfind::UnionFind;

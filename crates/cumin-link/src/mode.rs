@@ -67,6 +67,53 @@ impl std::fmt::Display for IdMode {
     }
 }
 
+/// What is done about split identities: children whose records no identifier joins
+/// (docs/methods.md, "Linkage error").
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum LinkageMode {
+    /// The identifier graph only (what Jay et al. do, and `jay2025-strict`).
+    #[default]
+    Exact,
+    /// Also join suspected transfer pairs ([`crate::transfer`]).
+    Merge,
+    /// `merge`, then remove the expected number of spurious first events of the splits
+    /// that remain (experimental: see docs/validation.md, "Linkage error").
+    Corrected,
+}
+
+impl LinkageMode {
+    /// Every mode, in output order.
+    pub const ALL: [LinkageMode; 3] = [LinkageMode::Exact, LinkageMode::Merge, LinkageMode::Corrected];
+
+    /// The name used on the command line and in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkageMode::Exact => "exact",
+            LinkageMode::Merge => "merge",
+            LinkageMode::Corrected => "corrected",
+        }
+    }
+
+    /// Parses a name.
+    pub fn parse(s: &str) -> Option<LinkageMode> {
+        LinkageMode::ALL.into_iter().find(|m| m.as_str() == s.trim())
+    }
+
+    /// Whether suspected transfer pairs are joined.
+    pub fn merges_transfers(self) -> bool {
+        self != LinkageMode::Exact
+    }
+}
+
+impl std::fmt::Display for LinkageMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// What to do with identifiers that contradict each other (see [`crate::conflict`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -168,5 +215,9 @@ mod tests {
         assert_eq!(IdMode::parse("pmr"), None);
         assert_eq!(ConflictPolicy::parse("ignore"), None);
         assert_eq!(ConflictPolicy::default(), ConflictPolicy::Split);
+        for m in LinkageMode::ALL {
+            assert_eq!(LinkageMode::parse(m.as_str()), Some(m));
+        }
+        assert_eq!(LinkageMode::parse("probabilistic"), None);
     }
 }

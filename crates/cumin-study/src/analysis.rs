@@ -10,6 +10,7 @@ use crate::estimators::{
     estimator_name, first_in_observed_years, unadjusted_curves,
 };
 use crate::inequality;
+use crate::split::SplitCorrection;
 use crate::strata::Stratification;
 use cumin_census::Outcome;
 use cumin_cohort::{ChildTable, EventRules, Events, YearTables};
@@ -63,6 +64,7 @@ pub fn estimate(
     set: &EpisodeSet,
     children: &ChildTable,
     events: &Events,
+    split: Option<SplitCorrection>,
 ) -> Result<Estimates, StudyError> {
     let n = denominators.n_cohorts();
     let observed = crate::pipeline::observed_cells(denominators.first_cohort, n, rules);
@@ -96,16 +98,29 @@ pub fn estimate(
         }
         years.push(placed);
     }
+    let split = match split {
+        Some(mut sc) => {
+            sc.place(|o, ev| {
+                estimators::place_years(o, ev, &strata, set, children, denominators).map(|p| p.0)
+            })?;
+            Some(sc)
+        }
+        None => None,
+    };
+    let ghost_weights = split.as_ref().map(|sc| sc.weights(|_| 1.0, |_| 1.0));
     let mut curves: Vec<(CurveKey, Curve)> = Vec::new();
     for (oi, oy) in years.iter().enumerate() {
         for (k, s) in strata.iter().enumerate() {
-            let tables = cumin_cohort::tabulate_years(
+            let mut tables = cumin_cohort::tabulate_years(
                 &oy.years,
                 &oy.strata[k],
                 s.levels.len(),
                 &frame.cohorts,
                 |_| 1.0,
             );
+            if let (Some(sc), Some(gw)) = (&split, &ghost_weights) {
+                crate::split::subtract_into(&mut tables, &sc.tables(oi, k, s, &frame, gw));
+            }
             for (l, ((label, population), t)) in s.levels.iter().zip(&tables).enumerate() {
                 let labels = Labels {
                     outcome: oy.outcome,
@@ -135,7 +150,7 @@ pub fn estimate(
         }
     }
     if cfg.bootstrap > 0 {
-        bootstrap::replace_intervals(&mut curves, &years, &strata, &frame, cfg);
+        bootstrap::replace_intervals(&mut curves, &years, &strata, &frame, cfg, split.as_ref());
     }
     out.inequality = inequality::rows(&curves, &strata, &frame, cfg);
     for (_, c) in &curves {

@@ -14,6 +14,8 @@
 use crate::analysis::CurveKey;
 use crate::config::StudyConfig;
 use crate::estimators::{Curve, Frame, OUT_AGES, OutcomeYears, Strata, corrected_curves};
+use crate::split::SplitCorrection;
+use cumin_link::ChildId;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Binomial, Distribution};
@@ -28,6 +30,9 @@ pub struct Resampler {
     population: Vec<u64>,
     /// One more than the largest child index.
     n_children: usize,
+    /// Whether each child (by index) is drawn at all; the others keep weight 1 where a
+    /// weight is needed beyond the tables (the keys of the split correction).
+    drawn: Vec<bool>,
 }
 
 impl Resampler {
@@ -46,6 +51,10 @@ impl Resampler {
             u.sort_unstable();
             u.dedup();
         }
+        let mut drawn = vec![false; n_children];
+        for c in units.iter().flatten() {
+            drawn[*c as usize] = true;
+        }
         let population = units
             .iter()
             .zip(cohort_population)
@@ -55,6 +64,7 @@ impl Resampler {
             units,
             population,
             n_children,
+            drawn,
         }
     }
 
@@ -78,26 +88,44 @@ impl Resampler {
         }
         w
     }
+
+    /// A child's weight in the key table of the split correction: its draws if it can be
+    /// drawn, else 1.
+    fn key_weight(&self, weights: &[u16], child: ChildId) -> f64 {
+        match self.drawn.get(child.index()) {
+            Some(true) => f64::from(weights[child.index()]),
+            _ => 1.0,
+        }
+    }
 }
 
-/// Cumulative incidence by age of every corrected curve, from one set of weights.
+/// Cumulative incidence by age of every corrected curve, from one set of weights; the
+/// split correction, if any, is re-estimated with the same weights.
 fn replicate(
+    resampler: &Resampler,
     weights: &[u16],
     years: &[OutcomeYears],
     strata: &[Strata],
     frame: &Frame,
     cfg: &StudyConfig,
+    split: Option<&SplitCorrection>,
 ) -> BTreeMap<CurveKey, [f64; OUT_AGES]> {
+    let weight = |c: ChildId| weights.get(c.index()).map_or(0.0, |w| f64::from(*w));
+    let ghost_weights =
+        split.map(|sc| sc.weights(weight, |c| resampler.key_weight(weights, c)));
     let mut out = BTreeMap::new();
     for (oi, oy) in years.iter().enumerate() {
         for (k, s) in strata.iter().enumerate() {
-            let tables = cumin_cohort::tabulate_years(
+            let mut tables = cumin_cohort::tabulate_years(
                 &oy.years,
                 &oy.strata[k],
                 s.levels.len(),
                 &frame.cohorts,
-                |c| f64::from(weights[c.index()]),
+                weight,
             );
+            if let (Some(sc), Some(gw)) = (split, &ghost_weights) {
+                crate::split::subtract_into(&mut tables, &sc.tables(oi, k, s, frame, gw));
+            }
             for (l, ((_, population), t)) in s.levels.iter().zip(&tables).enumerate() {
                 for (kind, curve) in corrected_curves(t, population, frame, &cfg.estimators).curves
                 {
@@ -126,6 +154,7 @@ pub fn replace_intervals(
     strata: &[Strata],
     frame: &Frame,
     cfg: &StudyConfig,
+    split: Option<&SplitCorrection>,
 ) {
     let all = strata
         .iter()
@@ -147,7 +176,7 @@ pub fn replace_intervals(
         .into_par_iter()
         .map(|r| {
             let w = resampler.weights(cfg.seed, r);
-            replicate(&w, years, strata, frame, cfg)
+            replicate(&resampler, &w, years, strata, frame, cfg, split)
         })
         .collect();
     for (key, curve) in curves.iter_mut().filter(|(_, c)| c.corrected) {
@@ -170,7 +199,6 @@ pub fn replace_intervals(
 mod tests {
     use super::*;
     use cumin_cohort::{BirthCohort, CohortFrame, Event};
-    use cumin_link::ChildId;
 
     fn frame(n: usize) -> Frame {
         Frame {

@@ -5,7 +5,7 @@ use crate::strata::Stratification;
 use cumin_census::{
     CensusYear, Column, ColumnMap, Date, LsoaLookup, Outcome, ReadOptions, ValueMap,
 };
-use cumin_link::{ConflictPolicy, IdMode, LinkOptions};
+use cumin_link::{ConflictPolicy, IdMode, LinkOptions, LinkageMode};
 use cumin_report::SdcProfile;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -124,6 +124,11 @@ pub struct StudyConfig {
     /// What linkage does with conflicting identifiers.
     #[serde(default)]
     pub conflict_policy: ConflictPolicy,
+    /// What is done about split identities: `exact` (the identifier graph only),
+    /// `merge` (also join suspected transfers) or `corrected` (merge, then remove the
+    /// expected spurious first events; experimental).
+    #[serde(default)]
+    pub linkage: LinkageMode,
     /// Also estimate under every identifier mode, side by side (`sensitivity.csv`).
     #[serde(default)]
     pub sensitivity: bool,
@@ -237,6 +242,7 @@ impl StudyConfig {
             level: default_level(),
             columns: BTreeMap::new(),
             conflict_policy: ConflictPolicy::default(),
+            linkage: LinkageMode::default(),
             sensitivity: false,
             values: BTreeMap::new(),
             lsoa_lookup: None,

@@ -19,6 +19,7 @@ pub mod manifest;
 pub mod pipeline;
 pub mod recurrence;
 pub mod sensitivity;
+pub mod split;
 pub mod strata;
 
 pub use config::{Estimator, Period, StratumVar, StudyConfig, default_window_start};

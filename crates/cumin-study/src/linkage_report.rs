@@ -145,6 +145,75 @@ pub fn coverage_rows(
     out
 }
 
+/// The band of an age, by [`BANDS`].
+fn band_of(age: i32) -> &'static str {
+    BANDS
+        .iter()
+        .find(|(_, lo, hi)| (*lo..=*hi).contains(&age))
+        .map_or("unknown", |b| b.0)
+}
+
+/// Split-identity diagnostics (`split_*` measures): children (components) by whether
+/// they carry a PMR and the age band of their first referral; PMR-linked children seen in
+/// several LAs, by age at their first referral in a second LA; the transfer rule's counts;
+/// and, under `--linkage corrected`, the correction's `h` and, per outcome, the seen pairs
+/// and the first events it removes.
+pub fn split_rows(
+    mode: IdMode,
+    run: &ModeRun,
+    transfers: &cumin_link::TransferStats,
+    correction: Option<&crate::split::SplitSummary>,
+) -> Vec<LinkageRow> {
+    let (set, children) = (run.set, run.children);
+    let mut child_pmr = vec![false; run.linkage.n_children];
+    for e in 0..set.len() {
+        child_pmr[set.child[e].index()] |= set.pmr_identified[e];
+    }
+    let mut cells: BTreeMap<String, u64> = BTreeMap::new();
+    for (c, r) in set.by_child() {
+        let age = |e: usize| {
+            children.dob[c.index()].map_or(-1, |dob| {
+                let d = set.referral[e];
+                if d < dob { 0 } else { d.completed_years_since(dob) }
+            })
+        };
+        let first_band = if children.dob[c.index()].is_some() { band_of(age(r.start)) } else { "unknown" };
+        let pmr = if child_pmr[c.index()] { "with_pmr" } else { "without_pmr" };
+        *cells.entry(format!("split_children_{pmr}_first_age_{first_band}")).or_insert(0) += 1;
+        if !child_pmr[c.index()] {
+            continue;
+        }
+        let first_la = r.clone().find_map(|e| set.la[e]);
+        if let Some(moved) = r.clone().find(|&e| set.la[e].is_some() && set.la[e] != first_la) {
+            let band = if children.dob[c.index()].is_some() { band_of(age(moved)) } else { "unknown" };
+            *cells.entry(format!("split_pmr_children_moved_at_age_{band}")).or_insert(0) += 1;
+        }
+    }
+    let mut out: Vec<LinkageRow> = cells
+        .into_iter()
+        .map(|(m, v)| row(mode, m, v as f64, true))
+        .collect();
+    out.extend([
+        row(mode, "split_transfer_closures", transfers.transfer_closures as f64, true),
+        row(
+            mode,
+            "split_transfer_closures_with_candidates",
+            transfers.closures_with_candidates as f64,
+            true,
+        ),
+        row(mode, "split_transfer_candidate_matches", transfers.candidate_matches as f64, true),
+        row(mode, "split_transfer_pairs", transfers.pairs as f64, true),
+    ]);
+    if let Some(c) = correction {
+        out.push(row(mode, "split_share_children_ever_pmr", c.h, false));
+        for (o, seen, removed) in &c.per_outcome {
+            out.push(row(mode, format!("split_seen_pairs_{o}"), *seen as f64, true));
+            out.push(row(mode, format!("split_first_events_removed_{o}"), removed.round(), true));
+        }
+    }
+    out
+}
+
 /// What one mode's run produced, as the linkage measures need it.
 pub struct ModeRun<'a> {
     /// Children.
@@ -298,6 +367,7 @@ pub fn linkage_section(released: &Released<Vec<LinkageRow>>) -> LinkageSection {
                 rows,
                 |m| {
                     !is_census_cell(m)
+                        && !m.starts_with("split_")
                         && !m.starts_with("conflict_")
                         && !m.starts_with("rows_conflict_")
                         && !m.starts_with("share_")
@@ -314,6 +384,13 @@ pub fn linkage_section(released: &Released<Vec<LinkageRow>>) -> LinkageSection {
                 |m| m.starts_with("share_first_referrals"),
             ),
             coverage_table(rows),
+            by_mode(
+                "Split identities: children by PMR and age at first referral, PMR-linked \
+                 children who moved (by age at first referral in a second LA), suspected \
+                 transfers, and the correction",
+                rows,
+                |m| m.starts_with("split_"),
+            ),
         ],
     }
 }

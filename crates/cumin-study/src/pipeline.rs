@@ -10,7 +10,7 @@ use cumin_census::{
     CensusYear, Column, Date, EntryKind, Extract, Outcome, Progress, ReadOptions, read_extract,
 };
 use cumin_cohort::{BirthCohort, BirthRules, CppEventDate, EventRules, Events};
-use cumin_link::{EpisodeSet, IdMode, Linkage};
+use cumin_link::{EpisodeSet, IdMode, Linkage, LinkageMode};
 use cumin_report::{CiRow, write};
 use ndarray::Array2;
 use serde::Serialize;
@@ -64,6 +64,14 @@ impl StudyConfig {
             return Err(StudyError::Config(format!(
                 "level = {} must be a confidence level between 0.5 and 1",
                 self.level
+            )));
+        }
+        if self.linkage == LinkageMode::Corrected
+            && !matches!(self.id_mode, IdMode::Combined | IdMode::PmrSchoolAge)
+        {
+            return Err(StudyError::Config(format!(
+                "linkage = \"corrected\" needs id_mode combined or pmr-school-age (it corrects the splits PMR linkage leaves), not {}",
+                self.id_mode
             )));
         }
         if self.estimators.is_empty() {
@@ -172,12 +180,6 @@ pub fn run(
     lap("read", &mut timings);
     let outcomes = resolve_outcomes(cfg, &extract);
 
-    progress.begin("linking", None);
-    let linkage = cumin_link::link(&extract.episodes, &cfg.link_options(cfg.id_mode));
-    let (set, dedup) = cumin_link::deduplicate(&extract.episodes, &linkage);
-    progress.end();
-    lap("link", &mut timings);
-
     let rules = EventRules {
         window_start: cfg.window_start,
         data_end: extract.data_end,
@@ -185,10 +187,43 @@ pub fn run(
         cpp_date: CppEventDate::PlanStart,
         school_age_needs_pmr: cfg.id_mode == IdMode::PmrSchoolAge,
     };
+    progress.begin("linking", None);
+    let linkage = cumin_link::link(&extract.episodes, &cfg.link_options(cfg.id_mode));
+    let (set, dedup) = cumin_link::deduplicate(&extract.episodes, &linkage);
     let children = cumin_cohort::build_children(&extract.episodes, &linkage, &set, &rules.birth);
+    // The transfer rule runs in every mode (its counts are diagnostics); `merge` and
+    // `corrected` act on its pairs.
+    let traits = crate::split::child_traits(&extract.episodes, &linkage, &children);
+    let (pairs, transfers) = cumin_link::transfer_pairs(&set, &traits);
+    let (linkage, set, dedup, children) = if cfg.linkage.merges_transfers() && !pairs.is_empty() {
+        let merged = cumin_link::merge_pairs(&linkage, &pairs);
+        let (set, dedup) = cumin_link::deduplicate(&extract.episodes, &merged);
+        let children =
+            cumin_cohort::build_children(&extract.episodes, &merged, &set, &rules.birth);
+        (merged, set, dedup, children)
+    } else {
+        (linkage, set, dedup, children)
+    };
+    progress.end();
+    lap("link", &mut timings);
+
     let events = cumin_cohort::find_events(&set, &children, &rules);
     account_rows(&mut extract, &linkage, &set, &events)?;
     lap("cohort", &mut timings);
+
+    let split = (cfg.linkage == LinkageMode::Corrected).then(|| {
+        crate::split::SplitCorrection::build(
+            &extract.episodes,
+            &linkage,
+            &set,
+            &children,
+            &events,
+            &outcomes,
+            &transfers,
+        )
+    });
+    let split_summary = split.as_ref().map(crate::split::SplitCorrection::summary);
+    lap("split_correction", &mut timings);
 
     progress.begin("estimating", None);
     let estimates = crate::analysis::estimate(
@@ -200,6 +235,7 @@ pub fn run(
         &set,
         &children,
         &events,
+        split,
     )?;
     let last_year = CensusYear::containing(extract.data_end);
     let recurrence: Vec<_> = outcomes
@@ -221,8 +257,14 @@ pub fn run(
         events: &events,
         children: &children,
     };
-    let linkage_rows =
+    let mut linkage_rows =
         linkage_report::study_rows(cfg, &extract.episodes, &main, sensitivity.as_ref());
+    linkage_rows.extend(linkage_report::split_rows(
+        cfg.id_mode,
+        &main,
+        &transfers,
+        split_summary.as_ref(),
+    ));
     progress.end();
     lap("linkage_modes", &mut timings);
 
@@ -290,7 +332,7 @@ pub fn run(
         context: vec![
             format!("cumin {} ({})", tool.version, tool.command),
             format!(
-                "inputs: {}; data end {}; window from {}; identifiers: {}",
+                "inputs: {}; data end {}; window from {}; identifiers: {}; linkage: {}",
                 extract
                     .files
                     .iter()
@@ -299,7 +341,8 @@ pub fn run(
                     .join(", "),
                 extract.data_end,
                 cfg.window_start,
-                cfg.id_mode
+                cfg.id_mode,
+                cfg.linkage
             ),
         ],
         ci: &released,

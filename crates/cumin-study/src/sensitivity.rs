@@ -77,6 +77,7 @@ pub fn run_modes(
             &set,
             &children,
             &events,
+            None,
         )?
         .ci;
         headlines.push((mode, headline(&rows, outcomes)));

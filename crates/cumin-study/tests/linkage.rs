@@ -5,10 +5,11 @@
 mod support;
 
 use cumin_census::{NoProgress, ReadOptions, read_extract};
-use cumin_link::{ConflictPolicy, IdMode, LinkOptions};
+use cumin_link::{ConflictPolicy, IdMode, LinkOptions, LinkageMode};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use support::{config, read_ci, run, simulate, tempdir};
+use cumin_study::StratumVar;
+use support::{config, find, read_ci, run, simulate, tempdir};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/linkage")
@@ -191,4 +192,64 @@ fn sensitivity_estimates_every_mode_and_each_errs_its_own_way() {
     assert!(headline(IdMode::PmrOnly) < headline(IdMode::Combined));
     std::fs::remove_dir_all(&sim).ok();
     std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
+fn with_perfect_identifiers_corrected_linkage_changes_nothing() {
+    let sim = tempdir();
+    simulate(&sim, 0.01, 5, true);
+    let (exact, corrected) = (tempdir(), tempdir());
+    run(&config(&sim, "episodes.csv", &exact, vec![StratumVar::IdaciDecile]));
+    let mut cfg = config(&sim, "episodes.csv", &corrected, vec![StratumVar::IdaciDecile]);
+    cfg.linkage = LinkageMode::Corrected;
+    run(&cfg);
+    assert_eq!(
+        std::fs::read(exact.join("cumulative_incidence.csv")).unwrap(),
+        std::fs::read(corrected.join("cumulative_incidence.csv")).unwrap(),
+        "nothing is split, so nothing may be corrected"
+    );
+    assert_eq!(linkage_value(&corrected, "combined", "split_transfer_pairs"), 0.0);
+    assert_eq!(
+        linkage_value(&corrected, "combined", "split_first_events_removed_referral"),
+        0.0
+    );
+    assert!(linkage_value(&corrected, "combined", "split_seen_pairs_referral") > 0.0);
+    std::fs::remove_dir_all(&sim).ok();
+}
+
+#[test]
+fn corrected_linkage_does_not_depend_on_row_order_and_lowers_the_over_count() {
+    let sim = tempdir();
+    simulate(&sim, 0.01, 21, false);
+    let parts = split_csv(&sim.join("episodes.csv"), &sim, 3);
+    let (exact, whole, split) = (tempdir(), tempdir(), tempdir());
+    run(&config(&sim, "episodes.csv", &exact, vec![]));
+    let mut cfg = config(&sim, "episodes.csv", &whole, vec![]);
+    cfg.linkage = LinkageMode::Corrected;
+    cfg.bootstrap = 20;
+    run(&cfg);
+    cfg.out = split.clone();
+    cfg.episodes = parts
+        .iter()
+        .rev()
+        .map(|p| sim.join(p).to_string_lossy().into_owned())
+        .collect();
+    run(&cfg);
+    for f in ["linkage.csv", "cumulative_incidence.csv"] {
+        assert_eq!(
+            std::fs::read(whole.join(f)).unwrap(),
+            std::fs::read(split.join(f)).unwrap(),
+            "{f} depends on the order of the input rows"
+        );
+    }
+    // Merging and removing spurious first events can only lower the count.
+    let (e, c) = (read_ci(&exact), read_ci(&whole));
+    for outcome in ["referral", "assessed"] {
+        let before = find(&e, outcome, "life-table", "all", "all", 17).cum_inc;
+        let after = find(&c, outcome, "life-table", "all", "all", 17).cum_inc;
+        assert!(after < before, "{outcome}: {after} not below {before}");
+    }
+    assert!(linkage_value(&whole, "combined", "split_transfer_pairs") > 0.0);
+    assert!(linkage_value(&whole, "combined", "split_first_events_removed_referral") > 0.0);
+    std::fs::remove_dir_all(&sim).ok();
 }

@@ -1,0 +1,343 @@
+//! Suspected transfers: the one kind of split identity that can be joined pair by pair.
+//!
+//! A child who moves LA while an episode is open usually has it closed as a transfer
+//! (`RC5`), and the new LA often opens a referral within weeks under a new LA child ID.
+//! Without a PMR on either side the two records are two children. The pair rule
+//! ([`transfer_pairs`]): an `RC5` closure in one LA, followed within
+//! [`TRANSFER_WINDOW_DAYS`] by the *first* referral of another child in another LA, with
+//! the same birth year and month, sex and ethnicity (all known), IDACI deciles at most
+//! [`MAX_DECILE_STEP`] apart, not two different PMRs (those are two children), the first
+//! child never referred again after the closure, and the match unique both ways: the closure has one such referral and the referral one such closure.
+//! [`merge_pairs`] then joins each pair into one child.
+
+use crate::identity::{ChildId, Linkage};
+use crate::unionfind::UnionFind;
+use crate::EpisodeSet;
+use cumin_census::{Date, Ethnicity, Sex};
+
+/// How long after a transfer closure the new LA's referral may come: eight weeks, the
+/// window within which English LAs are expected to have re-assessed a transferred child
+/// (and the simulator's `p_transfer_referral` window). Later referrals are more often a
+/// different child with the same traits than the same child.
+pub const TRANSFER_WINDOW_DAYS: i32 = 56;
+
+/// How far apart (in IDACI deciles) the areas before and after a transfer may be: most
+/// moves are short, between areas of similar deprivation.
+pub const MAX_DECILE_STEP: u8 = 1;
+
+/// `ReasonForClosure` code of a transfer to another LA.
+pub const RC_TRANSFER: u8 = 5;
+
+/// What the pair rule compares, per child.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ChildTraits {
+    /// Birth year and month.
+    pub birth: Option<(i32, u32)>,
+    /// Modal sex.
+    pub sex: Option<Sex>,
+    /// Modal ethnicity.
+    pub ethnicity: Option<Ethnicity>,
+    /// The child's PMR, if any (the smallest, as an index; only equality matters).
+    pub pmr: Option<u32>,
+    /// Modal IDACI decile.
+    pub decile: Option<u8>,
+}
+
+impl ChildTraits {
+    /// Whether two children may be one: every trait known and equal, and not two
+    /// different PMRs.
+    fn agree(&self, other: &ChildTraits) -> bool {
+        let known = self.birth.is_some() && self.sex.is_some() && self.ethnicity.is_some();
+        let pmrs_differ = matches!((self.pmr, other.pmr), (Some(a), Some(b)) if a != b);
+        let near = matches!((self.decile, other.decile), (Some(a), Some(b)) if a.abs_diff(b) <= MAX_DECILE_STEP);
+        known
+            && near
+            && self.birth == other.birth
+            && self.sex == other.sex
+            && self.ethnicity == other.ethnicity
+            && !pmrs_differ
+    }
+}
+
+/// One suspected transfer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TransferPair {
+    /// The child whose episode closed as a transfer.
+    pub from: ChildId,
+    /// The child whose first referral followed it in another LA.
+    pub to: ChildId,
+    /// The closed episode (index into the episode set).
+    pub closure_episode: u32,
+    /// The referral (index into the episode set).
+    pub referral_episode: u32,
+}
+
+/// Counts of the pair rule, for `linkage.csv`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct TransferStats {
+    /// Episodes closed as transfers (`RC5`) with a closure date and an LA.
+    pub transfer_closures: u64,
+    /// Of those, closures followed in the window by at least one agreeing first referral.
+    pub closures_with_candidates: u64,
+    /// Closure–referral matches before the uniqueness test.
+    pub candidate_matches: u64,
+    /// Pairs kept: unique both ways.
+    pub pairs: u64,
+}
+
+/// The suspected transfer pairs among `set`'s episodes, sorted.
+pub fn transfer_pairs(set: &EpisodeSet, traits: &[ChildTraits]) -> (Vec<TransferPair>, TransferStats) {
+    let mut stats = TransferStats::default();
+    // Each child's first referral: the candidates a transfer can lead to.
+    let mut firsts: Vec<(Date, u32)> = set
+        .by_child()
+        .map(|(_, r)| (set.referral[r.start], r.start as u32))
+        .collect();
+    firsts.sort_unstable();
+    // A child who left has no referral after the transfer in the LA it left.
+    let mut last_referral: Vec<Option<Date>> = Vec::new();
+    for (c, r) in set.by_child() {
+        if last_referral.len() <= c.index() {
+            last_referral.resize(c.index() + 1, None);
+        }
+        last_referral[c.index()] = Some(set.referral[r.end - 1]);
+    }
+    let mut matches: Vec<(u32, u32)> = Vec::new();
+    for e in 0..set.len() {
+        if set.reason_for_closure[e] != Some(RC_TRANSFER) {
+            continue;
+        }
+        let (Some(closed), Some(la)) = (set.closure[e], set.la[e]) else {
+            continue;
+        };
+        stats.transfer_closures += 1;
+        let from = set.child[e];
+        if last_referral[from.index()].is_some_and(|d| d > closed) {
+            continue;
+        }
+        let start = firsts.partition_point(|(d, _)| *d < closed);
+        let end = firsts.partition_point(|(d, _)| d.days_since(closed) <= TRANSFER_WINDOW_DAYS);
+        let before = matches.len();
+        for &(_, f) in &firsts[start..end.max(start)] {
+            let f_usize = f as usize;
+            let to = set.child[f_usize];
+            if to == from || set.la[f_usize].is_none_or(|l| l == la) {
+                continue;
+            }
+            if traits[from.index()].agree(&traits[to.index()]) {
+                matches.push((e as u32, f));
+            }
+        }
+        stats.candidate_matches += (matches.len() - before) as u64;
+        stats.closures_with_candidates += u64::from(matches.len() > before);
+    }
+    let mut per_referral: rustc_hash::FxHashMap<u32, u32> = rustc_hash::FxHashMap::default();
+    let mut per_closure: rustc_hash::FxHashMap<u32, u32> = rustc_hash::FxHashMap::default();
+    for &(c, f) in &matches {
+        *per_closure.entry(c).or_insert(0) += 1;
+        *per_referral.entry(f).or_insert(0) += 1;
+    }
+    let mut pairs: Vec<TransferPair> = matches
+        .into_iter()
+        .filter(|(c, f)| per_closure[c] == 1 && per_referral[f] == 1)
+        .map(|(c, f)| TransferPair {
+            from: set.child[c as usize],
+            to: set.child[f as usize],
+            closure_episode: c,
+            referral_episode: f,
+        })
+        .collect();
+    pairs.sort_unstable();
+    stats.pairs = pairs.len() as u64;
+    (pairs, stats)
+}
+
+/// `linkage` with each pair's two children joined. Children keep the canonical order:
+/// a merged child takes the place of the smallest child it joins, so numbering still
+/// depends on the identifiers alone. `stats` stay those of the identifier linkage,
+/// except the number of children.
+pub fn merge_pairs(linkage: &Linkage, pairs: &[TransferPair]) -> Linkage {
+    let n = linkage.n_children;
+    let mut uf = UnionFind::new(n);
+    for p in pairs {
+        uf.union(p.from.0, p.to.0);
+    }
+    let mut smallest = vec![u32::MAX; n];
+    for c in 0..n as u32 {
+        let r = uf.find(c) as usize;
+        smallest[r] = smallest[r].min(c);
+    }
+    let mut number = vec![u32::MAX; n];
+    let mut next = 0u32;
+    for c in 0..n as u32 {
+        let r = uf.find(c) as usize;
+        if smallest[r] == c {
+            number[c as usize] = next;
+            next += 1;
+        }
+    }
+    let child_of_row = linkage
+        .child_of_row
+        .iter()
+        .map(|c| c.map(|c| ChildId(number[smallest[uf.find(c.0) as usize] as usize])))
+        .collect();
+    let mut out = linkage.clone();
+    out.child_of_row = child_of_row;
+    out.n_children = next as usize;
+    out.stats.children = next as u64;
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn traits(birth: (i32, u32), sex: Sex, eth: &str, pmr: Option<u32>) -> ChildTraits {
+        ChildTraits {
+            birth: Some(birth),
+            sex: Some(sex),
+            ethnicity: Ethnicity::from_code(eth),
+            pmr,
+            decile: Some(3),
+        }
+    }
+
+    /// Episodes: (child, referral, closure, reason, la), already in child then referral
+    /// order as a deduplicated set is.
+    fn set(rows: &[(u32, Date, Option<Date>, Option<u8>, u16)]) -> EpisodeSet {
+        let mut s = EpisodeSet::default();
+        for &(c, r, cl, rc, la) in rows {
+            s.child.push(ChildId(c));
+            s.referral.push(r);
+            s.closure.push(cl);
+            s.reason_for_closure.push(rc);
+            s.la.push(Some(la));
+        }
+        s
+    }
+
+    fn d(y: i32, m: u32, day: u32) -> Date {
+        Date::ymd(y, m, day)
+    }
+
+    #[test]
+    fn a_transfer_closure_followed_by_a_first_referral_elsewhere_is_a_pair() {
+        let s = set(&[
+            (0, d(2014, 1, 10), Some(d(2014, 6, 1)), Some(5), 201),
+            (1, d(2014, 7, 10), None, None, 305),
+        ]);
+        let t = [traits((2012, 3), Sex::Male, "WBRI", None); 2];
+        let (pairs, stats) = transfer_pairs(&s, &t);
+        assert_eq!(pairs.len(), 1);
+        assert_eq!((pairs[0].from, pairs[0].to), (ChildId(0), ChildId(1)));
+        assert_eq!(stats.transfer_closures, 1);
+        assert_eq!(stats.pairs, 1);
+    }
+
+    #[test]
+    fn the_rule_needs_the_window_another_la_agreeing_traits_and_no_rival_pmr() {
+        let base = |ref_date: Date, la: u16| {
+            set(&[
+                (0, d(2014, 1, 10), Some(d(2014, 6, 1)), Some(5), 201),
+                (1, ref_date, None, None, la),
+            ])
+        };
+        let same = [traits((2012, 3), Sex::Male, "WBRI", None); 2];
+        // 57 days after: outside the window; 56 days: inside.
+        assert_eq!(transfer_pairs(&base(d(2014, 7, 27), 305), &same).0.len(), 0);
+        assert_eq!(transfer_pairs(&base(d(2014, 7, 26), 305), &same).0.len(), 1);
+        // Before the closure: not a transfer.
+        assert_eq!(transfer_pairs(&base(d(2014, 5, 31), 305), &same).0.len(), 0);
+        // The same LA: a new ID on return is not what this rule looks for.
+        assert_eq!(transfer_pairs(&base(d(2014, 7, 1), 201), &same).0.len(), 0);
+        let s = base(d(2014, 7, 1), 305);
+        let mut t = same;
+        t[1].birth = Some((2012, 4));
+        assert_eq!(transfer_pairs(&s, &t).0.len(), 0, "birth month differs");
+        let mut t = same;
+        t[1].sex = Some(Sex::Female);
+        assert_eq!(transfer_pairs(&s, &t).0.len(), 0, "sex differs");
+        let mut t = same;
+        t[1].decile = Some(5);
+        assert_eq!(transfer_pairs(&s, &t).0.len(), 0, "areas far apart");
+        t[1].decile = Some(4);
+        assert_eq!(transfer_pairs(&s, &t).0.len(), 1, "a neighbouring decile is fine");
+        let mut t = same;
+        t[1].ethnicity = None;
+        assert_eq!(transfer_pairs(&s, &t).0.len(), 0, "ethnicity unknown");
+        let mut t = same;
+        t[0].pmr = Some(1);
+        t[1].pmr = Some(2);
+        assert_eq!(transfer_pairs(&s, &t).0.len(), 0, "two PMRs: two children");
+        t[0].pmr = None;
+        assert_eq!(transfer_pairs(&s, &t).0.len(), 1, "one PMR is fine");
+        // A child referred again after its transfer closure did not leave.
+        let stayed = set(&[
+            (0, d(2014, 1, 10), Some(d(2014, 6, 1)), Some(5), 201),
+            (0, d(2014, 6, 20), None, None, 201),
+            (1, d(2014, 7, 1), None, None, 305),
+        ]);
+        assert_eq!(transfer_pairs(&stayed, &same).0.len(), 0, "stayed");
+        // Only RC5 closures.
+        let mut s = s;
+        s.reason_for_closure[0] = Some(1);
+        assert_eq!(transfer_pairs(&s, &same).0.len(), 0);
+    }
+
+    #[test]
+    fn only_a_first_referral_can_follow_and_matches_must_be_unique_both_ways() {
+        // Child 1's referral after the closure is its second: no pair.
+        let s = set(&[
+            (0, d(2014, 1, 10), Some(d(2014, 6, 1)), Some(5), 201),
+            (1, d(2013, 1, 1), None, None, 305),
+            (1, d(2014, 7, 1), None, None, 305),
+        ]);
+        let t = [traits((2012, 3), Sex::Male, "WBRI", None); 2];
+        assert_eq!(transfer_pairs(&s, &t).0.len(), 0);
+        // Two agreeing referrals after one closure: ambiguous, no pair.
+        let s = set(&[
+            (0, d(2014, 1, 10), Some(d(2014, 6, 1)), Some(5), 201),
+            (1, d(2014, 7, 1), None, None, 305),
+            (2, d(2014, 7, 2), None, None, 306),
+        ]);
+        let t = [traits((2012, 3), Sex::Male, "WBRI", None); 3];
+        let (pairs, stats) = transfer_pairs(&s, &t);
+        assert!(pairs.is_empty());
+        assert_eq!(stats.candidate_matches, 2);
+        assert_eq!(stats.closures_with_candidates, 1);
+        // Two closures before one referral: ambiguous the other way.
+        let s = set(&[
+            (0, d(2014, 1, 10), Some(d(2014, 6, 1)), Some(5), 201),
+            (1, d(2014, 2, 10), Some(d(2014, 6, 3)), Some(5), 202),
+            (2, d(2014, 7, 1), None, None, 305),
+        ]);
+        assert!(transfer_pairs(&s, &t).0.is_empty());
+    }
+
+    #[test]
+    fn merging_keeps_canonical_numbering() {
+        use cumin_census::{CensusYear, EpisodeRow, Episodes};
+        let mut e = Episodes::new();
+        for (i, id) in ["A", "B", "C", "D"].iter().enumerate() {
+            let mut r = EpisodeRow::empty(0, i as u32 + 1, CensusYear(2014));
+            r.la_child_id = Some((*id).to_owned());
+            r.la = Some(200 + i as u16);
+            e.push(r);
+        }
+        let l = crate::link(&e, &crate::LinkOptions::default());
+        assert_eq!(l.n_children, 4);
+        let pair = |a, b| TransferPair {
+            from: ChildId(a),
+            to: ChildId(b),
+            closure_episode: 0,
+            referral_episode: 0,
+        };
+        let m = merge_pairs(&l, &[pair(3, 1)]);
+        assert_eq!(m.n_children, 3);
+        let c: Vec<u32> = m.child_of_row.iter().map(|c| c.unwrap().0).collect();
+        assert_eq!(c, [0, 1, 2, 1]);
+        assert_eq!(m.stats.children, 3);
+        // No pairs: nothing changes.
+        assert_eq!(merge_pairs(&l, &[]).child_of_row, l.child_of_row);
+    }
+}

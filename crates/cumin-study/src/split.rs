@@ -1,0 +1,613 @@
+//! The split-identity correction (`--linkage corrected`; docs/methods.md, "Linkage
+//! error").
+//!
+//! In the identifier graph an LA key (one LA's record of a child) joins the child's
+//! other keys only through a PMR, so a key none of whose rows carries a PMR is a child
+//! of its own, and every key of a child with an event after it adds one spurious "first"
+//! event. Which keys carry a PMR is seen directly: it depends on the ages of the key's
+//! rows (PMRs come with school). Where both keys of a move carry one, the move is seen
+//! in full, inside one linked child. The correction weights each such *seen* pair of
+//! consecutive keys by the inverse of the chance that both carry a PMR, so the seen
+//! pairs stand for all pairs, and removes the pairs that were not seen: each seen pair
+//! becomes a *ghost*, a pseudo-child holding the later key's event years with weight
+//! `−(1/P(seen) − 1)`, tabulated beside the real children. A ghost subtracts from exactly
+//! the cells (cohort, age, stratum; first events and the lookback table) the hidden
+//! split would have added to.
+//!
+//! `P(seen) = h · q(A) · q(B)`: `h` is the share of children who ever carry a PMR (keys
+//! whose rows are all of school age almost always carry one when the child does), and
+//! `q(K) = φ(K) / h` the chance a key of such a child carries it, from `φ(K)`, the share
+//! of all keys of K's class (oldest age on its rows at the census date, and 1, 2, or 3+
+//! rows) that carry one. The assumption: given its class, whether a key carries a PMR
+//! does not depend on whether the child moves after it. Pairs the transfer rule would
+//! have joined (an `RC5` closure in A, B's first referral within the window) are
+//! weighted down by the share of such matches the rule keeps.
+
+use crate::estimators::{Frame, OutcomeYears, Strata};
+use cumin_census::{CensusYear, Episodes, Outcome};
+use cumin_cohort::{ChildTable, Event, Events, YearTables, tabulate_years};
+use cumin_link::transfer::{RC_TRANSFER, TRANSFER_WINDOW_DAYS};
+use cumin_link::{ChildId, ChildTraits, EpisodeSet, Linkage, TransferStats, ids::NO_KEY};
+
+/// Oldest age a key class distinguishes (17 stands for 17 and over).
+const CLASS_AGES: usize = 18;
+/// Row counts a key class distinguishes: 1, 2, 3 or more.
+const CLASS_ROWS: usize = 3;
+/// Number of key classes.
+pub const N_CLASSES: usize = CLASS_AGES * CLASS_ROWS;
+/// Oldest ages whose keys define `h`: well into school age, before the oldest years'
+/// lower PMR coverage.
+const REFERENCE_AGES: std::ops::RangeInclusive<usize> = 7..=13;
+
+/// The class of a key: oldest age on its rows (on 31 March of each census year) and its
+/// number of rows.
+pub fn key_class(oldest_age: i32, rows: u32) -> u8 {
+    let a = oldest_age.clamp(0, CLASS_AGES as i32 - 1) as usize;
+    let r = (rows.clamp(1, CLASS_ROWS as u32) - 1) as usize;
+    (a * CLASS_ROWS + r) as u8
+}
+
+/// One seen pair of consecutive keys of one child for one outcome.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Ghost {
+    /// The linked child the pair belongs to (its bootstrap weight is the ghost's).
+    pub source: ChildId,
+    /// Class of the earlier key.
+    pub class_from: u8,
+    /// Class of the later key.
+    pub class_to: u8,
+    /// Whether the transfer rule could have joined the pair had it been split.
+    pub transfer_like: bool,
+}
+
+/// Every key's child, class and PMR, to estimate `φ` (again in each bootstrap
+/// replicate, with the children's weights).
+#[derive(Clone, Debug, Default)]
+pub struct KeyTable {
+    /// The key's child.
+    pub child: Vec<ChildId>,
+    /// The key's class.
+    pub class: Vec<u8>,
+    /// Whether any row of the key carries a PMR.
+    pub pmr: Vec<bool>,
+}
+
+/// `φ` by class and `h`, from keys weighted by `weight(child)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PmrShares {
+    /// Share of keys carrying a PMR, by class (`None`: no keys of that class).
+    pub phi: Vec<Option<f64>>,
+    /// Share of children who ever carry a PMR.
+    pub h: f64,
+}
+
+impl KeyTable {
+    /// `φ` and `h` with each key weighted by its child's weight.
+    pub fn shares(&self, weight: impl Fn(ChildId) -> f64) -> PmrShares {
+        let mut with = [0.0; N_CLASSES];
+        let mut all = [0.0; N_CLASSES];
+        for ((c, class), pmr) in self.child.iter().zip(&self.class).zip(&self.pmr) {
+            let w = weight(*c);
+            all[usize::from(*class)] += w;
+            if *pmr {
+                with[usize::from(*class)] += w;
+            }
+        }
+        let phi = (0..N_CLASSES)
+            .map(|k| (all[k] > 0.0).then(|| with[k] / all[k]))
+            .collect();
+        let (mut w_ref, mut a_ref) = (0.0, 0.0);
+        for age in REFERENCE_AGES {
+            let k = age * CLASS_ROWS + CLASS_ROWS - 1;
+            w_ref += with[k];
+            a_ref += all[k];
+        }
+        PmrShares {
+            phi,
+            h: if a_ref > 0.0 { w_ref / a_ref } else { 1.0 },
+        }
+    }
+}
+
+impl PmrShares {
+    /// The chance a pair of keys of these classes is seen (both carry the PMR).
+    pub fn seen(&self, from: u8, to: u8) -> Option<f64> {
+        if self.h <= 0.0 {
+            return None;
+        }
+        let q = |k: u8| self.phi[usize::from(k)].map(|p| (p / self.h).min(1.0));
+        let p = self.h * q(from)? * q(to)?;
+        (p > 0.0).then_some(p)
+    }
+}
+
+/// The weight (before the sign) that a seen pair's ghost takes: the hidden pairs it
+/// stands for, `1 / P(seen) − 1`, times the share of them the transfer rule would not
+/// have joined.
+pub fn ghost_factor(seen: f64, transfer_like: bool, transfer_kept: f64) -> f64 {
+    let hidden = (1.0 / seen - 1.0).max(0.0);
+    if transfer_like {
+        hidden * (1.0 - transfer_kept)
+    } else {
+        hidden
+    }
+}
+
+/// The correction's inputs: keys, ghosts and their event years per outcome.
+#[derive(Clone, Debug)]
+pub struct SplitCorrection {
+    /// Every key with a usable child.
+    pub keys: KeyTable,
+    /// Ghosts, all outcomes (`years[o].years[i].child` indexes this).
+    pub ghosts: Vec<Ghost>,
+    /// Each outcome's ghost event years (child = ghost index), in the study's outcome
+    /// order; placed in strata by [`SplitCorrection::place`].
+    pub years: Vec<OutcomeYears>,
+    /// Share of closure–referral matches the transfer rule keeps (joins).
+    pub transfer_kept: f64,
+}
+
+/// Diagnostics of the correction for `linkage.csv`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SplitSummary {
+    /// `h`.
+    pub h: f64,
+    /// Per outcome: seen pairs, and first events removed (in tabulated cohorts or not).
+    pub per_outcome: Vec<(Outcome, u64, f64)>,
+}
+
+impl SplitCorrection {
+    /// Finds the keys and the seen pairs of every outcome.
+    pub fn build(
+        episodes: &Episodes,
+        linkage: &Linkage,
+        set: &EpisodeSet,
+        children: &ChildTable,
+        events: &Events,
+        outcomes: &[Outcome],
+        transfers: &TransferStats,
+    ) -> SplitCorrection {
+        let (keys, class_of_key) = key_table(episodes, linkage, children);
+        let key_of_episode: Vec<u32> = set
+            .last_row
+            .iter()
+            .map(|&r| linkage.key_of_row[r as usize])
+            .collect();
+        let mut ghosts = Vec::new();
+        let mut years = Vec::with_capacity(outcomes.len());
+        for &o in outcomes {
+            let mut out: Vec<Event> = Vec::new();
+            let all = &events.all[o.index()];
+            let mut start = 0;
+            while start < all.len() {
+                let child = all[start].child;
+                let end = start + all[start..].iter().take_while(|e| e.child == child).count();
+                let run: Vec<Event> = all[start..end].iter().filter(|e| e.in_window).copied().collect();
+                start = end;
+                for (from, to) in consecutive_keys(&run, &key_of_episode) {
+                    let (Some(cf), Some(ct)) = (class_of_key[from as usize], class_of_key[to as usize])
+                    else {
+                        continue;
+                    };
+                    let g = ghosts.len() as u32;
+                    let transfer_like = transfer_like(set, &run, &key_of_episode, from, to);
+                    ghosts.push(Ghost {
+                        source: child,
+                        class_from: cf,
+                        class_to: ct,
+                        transfer_like,
+                    });
+                    let mut last_age = None;
+                    for e in run.iter().filter(|e| key_of_episode[e.episode as usize] == to) {
+                        let age = e.age.max(0);
+                        if last_age == Some(age) {
+                            continue;
+                        }
+                        last_age = Some(age);
+                        out.push(Event {
+                            child: ChildId(g),
+                            age,
+                            ..*e
+                        });
+                    }
+                }
+            }
+            years.push(OutcomeYears {
+                outcome: o,
+                years: out,
+                strata: Vec::new(),
+            });
+        }
+        let transfer_kept = if transfers.closures_with_candidates == 0 {
+            0.0
+        } else {
+            transfers.pairs as f64 / transfers.closures_with_candidates as f64
+        };
+        SplitCorrection {
+            keys,
+            ghosts,
+            years,
+            transfer_kept,
+        }
+    }
+
+    /// Places every ghost event year in the strata, as its linked child's event would be
+    /// (through `place`, which labels an event by its child and episode).
+    pub fn place(
+        &mut self,
+        mut place: impl FnMut(Outcome, Vec<Event>) -> Result<OutcomeYears, crate::StudyError>,
+    ) -> Result<(), crate::StudyError> {
+        for oy in &mut self.years {
+            let labelled: Vec<Event> = oy
+                .years
+                .iter()
+                .map(|e| Event {
+                    child: self.ghosts[e.child.index()].source,
+                    ..*e
+                })
+                .collect();
+            let placed = place(oy.outcome, labelled)?;
+            oy.strata = placed.strata;
+        }
+        Ok(())
+    }
+
+    /// Each ghost's weight (negative) for children weighted by `weight`; `key_weight`
+    /// weights the keys that estimate `φ`.
+    pub fn weights(
+        &self,
+        weight: impl Fn(ChildId) -> f64,
+        key_weight: impl Fn(ChildId) -> f64,
+    ) -> Vec<f64> {
+        let shares = self.keys.shares(key_weight);
+        self.ghosts
+            .iter()
+            .map(|g| {
+                let w = weight(g.source);
+                if w == 0.0 {
+                    return 0.0;
+                }
+                shares
+                    .seen(g.class_from, g.class_to)
+                    .map_or(0.0, |p| -w * ghost_factor(p, g.transfer_like, self.transfer_kept))
+            })
+            .collect()
+    }
+
+    /// The ghost tables of outcome `oi` under stratification `k`.
+    pub fn tables(
+        &self,
+        oi: usize,
+        k: usize,
+        strata: &Strata,
+        frame: &Frame,
+        ghost_weights: &[f64],
+    ) -> Vec<YearTables> {
+        let oy = &self.years[oi];
+        tabulate_years(&oy.years, &oy.strata[k], strata.levels.len(), &frame.cohorts, |g| {
+            ghost_weights[g.index()]
+        })
+    }
+
+    /// `h` and, per outcome, the seen pairs and the first events removed.
+    pub fn summary(&self) -> SplitSummary {
+        let weights = self.weights(|_| 1.0, |_| 1.0);
+        let shares = self.keys.shares(|_| 1.0);
+        let per_outcome = self
+            .years
+            .iter()
+            .map(|oy| {
+                let mut ghosts: Vec<u32> = oy.years.iter().map(|e| e.child.0).collect();
+                ghosts.dedup();
+                let removed: f64 = ghosts.iter().map(|g| -weights[*g as usize]).sum();
+                (oy.outcome, ghosts.len() as u64, removed)
+            })
+            .collect();
+        SplitSummary {
+            h: shares.h,
+            per_outcome,
+        }
+    }
+}
+
+/// Adds `ghost` tables into `real`, keeping every cell at zero or above (a cell cannot
+/// lose more children than it has).
+pub fn subtract_into(real: &mut [YearTables], ghost: &[YearTables]) {
+    for (r, g) in real.iter_mut().zip(ghost) {
+        r.first_observed.zip_mut_with(&g.first_observed, |a, b| *a = (*a + b).max(0.0));
+        r.lookback.zip_mut_with(&g.lookback, |a, b| *a = (*a + b).max(0.0));
+    }
+}
+
+/// Consecutive pairs of the keys holding a child's events (`run`, in date order), keys
+/// ordered by their first event.
+fn consecutive_keys(run: &[Event], key_of_episode: &[u32]) -> Vec<(u32, u32)> {
+    let mut order: Vec<u32> = Vec::new();
+    for e in run {
+        let k = key_of_episode[e.episode as usize];
+        if k != NO_KEY && !order.contains(&k) {
+            order.push(k);
+        }
+    }
+    order.windows(2).map(|w| (w[0], w[1])).collect()
+}
+
+/// Whether a transfer closure of key `from` precedes the first referral of key `to` by
+/// at most the transfer window, in another LA.
+fn transfer_like(set: &EpisodeSet, run: &[Event], key_of_episode: &[u32], from: u32, to: u32) -> bool {
+    let Some(first_to) = run.iter().find(|e| key_of_episode[e.episode as usize] == to) else {
+        return false;
+    };
+    let child = set.child[first_to.episode as usize];
+    let b = first_to.episode as usize;
+    let referral = set.referral[b];
+    // The child's episodes are contiguous in the set; look at those of key `from`.
+    let mut lo = b;
+    while lo > 0 && set.child[lo - 1] == child {
+        lo -= 1;
+    }
+    let mut hi = b;
+    while hi + 1 < set.len() && set.child[hi + 1] == child {
+        hi += 1;
+    }
+    (lo..=hi).any(|e| {
+        key_of_episode[e] == from
+            && set.reason_for_closure[e] == Some(RC_TRANSFER)
+            && set.la[e] != set.la[b]
+            && set.closure[e].is_some_and(|d| {
+                let gap = referral.days_since(d);
+                (0..=TRANSFER_WINDOW_DAYS).contains(&gap)
+            })
+    })
+}
+
+/// Every key with a child whose birth date is known: its class and PMR; and the class of
+/// each key by key index (`None`: no usable child).
+fn key_table(
+    episodes: &Episodes,
+    linkage: &Linkage,
+    children: &ChildTable,
+) -> (KeyTable, Vec<Option<u8>>) {
+    let n_keys = linkage
+        .key_of_row
+        .iter()
+        .filter(|k| **k != NO_KEY)
+        .map(|k| *k as usize + 1)
+        .max()
+        .unwrap_or(0);
+    let mut child: Vec<Option<ChildId>> = vec![None; n_keys];
+    let mut oldest = vec![i32::MIN; n_keys];
+    let mut rows = vec![0u32; n_keys];
+    let mut pmr = vec![false; n_keys];
+    for i in 0..episodes.len() {
+        let k = linkage.key_of_row[i];
+        let Some(c) = linkage.child_of_row[i] else { continue };
+        if k == NO_KEY {
+            continue;
+        }
+        let k = k as usize;
+        let Some(dob) = children.dob[c.index()] else { continue };
+        let on = CensusYear::end(episodes.census_year[i]);
+        let age = if dob > on { 0 } else { on.completed_years_since(dob) };
+        // A key split by the conflict policy can hold rows of two children; the
+        // smallest child stands for it.
+        child[k] = Some(child[k].map_or(c, |x| x.min(c)));
+        oldest[k] = oldest[k].max(age);
+        rows[k] += 1;
+        pmr[k] |= linkage.pmr_identified[i];
+    }
+    let mut t = KeyTable::default();
+    let mut class = vec![None; n_keys];
+    for k in 0..n_keys {
+        if let Some(c) = child[k] {
+            let kc = key_class(oldest[k], rows[k]);
+            t.child.push(c);
+            t.class.push(kc);
+            t.pmr.push(pmr[k]);
+            class[k] = Some(kc);
+        }
+    }
+    (t, class)
+}
+
+/// What the transfer rule compares, per child: birth year and month of its birth date,
+/// modal sex, ethnicity and IDACI decile, and its smallest PMR.
+pub fn child_traits(
+    episodes: &Episodes,
+    linkage: &Linkage,
+    children: &ChildTable,
+) -> Vec<ChildTraits> {
+    let mut out: Vec<ChildTraits> = (0..linkage.n_children)
+        .map(|c| ChildTraits {
+            birth: children.dob[c].map(|d| (d.year(), d.month())),
+            sex: children.sex[c],
+            ethnicity: children.ethnicity[c],
+            pmr: None,
+            decile: children.idaci_decile[c],
+        })
+        .collect();
+    for i in 0..episodes.len() {
+        if let (Some(c), Some(p)) = (linkage.child_of_row[i], episodes.pmr[i]) {
+            let t = &mut out[c.index()];
+            let p = p.index() as u32;
+            t.pmr = Some(t.pmr.map_or(p, |x| x.min(p)));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cumin_census::{Date, EpisodeRow};
+    use cumin_cohort::{BirthRules, EventRules};
+
+    #[test]
+    fn key_classes_cap_age_and_rows() {
+        assert_eq!(key_class(0, 1), 0);
+        assert_eq!(key_class(0, 3), 2);
+        assert_eq!(key_class(0, 9), 2);
+        assert_eq!(key_class(-1, 0), 0);
+        assert_eq!(key_class(4, 2), 13);
+        assert_eq!(key_class(30, 1), key_class(17, 1));
+        assert_eq!(usize::from(key_class(17, 5)), N_CLASSES - 1);
+    }
+
+    fn keys(spec: &[(u32, u8, bool)]) -> KeyTable {
+        KeyTable {
+            child: spec.iter().map(|s| ChildId(s.0)).collect(),
+            class: spec.iter().map(|s| s.1).collect(),
+            pmr: spec.iter().map(|s| s.2).collect(),
+        }
+    }
+
+    #[test]
+    fn shares_give_phi_by_class_h_from_school_age_keys_and_the_chance_a_pair_is_seen() {
+        let infant = key_class(1, 1);
+        let school = key_class(9, 3);
+        // Infant keys: 1 of 4 carries a PMR; school-age keys: 4 of 5 (h = 0.8).
+        let t = keys(&[
+            (0, infant, true),
+            (1, infant, false),
+            (2, infant, false),
+            (3, infant, false),
+            (4, school, true),
+            (5, school, true),
+            (6, school, true),
+            (7, school, true),
+            (8, school, false),
+        ]);
+        let s = t.shares(|_| 1.0);
+        assert_eq!(s.phi[usize::from(infant)], Some(0.25));
+        assert_eq!(s.phi[usize::from(school)], Some(0.8));
+        assert_eq!(s.phi[usize::from(key_class(3, 2))], None);
+        assert!((s.h - 0.8).abs() < 1e-12);
+        // q(infant) = 0.25 / 0.8, q(school) = 1: P = 0.8 · 0.3125 · 1 = 0.25.
+        assert!((s.seen(infant, school).unwrap() - 0.25).abs() < 1e-12);
+        assert!((s.seen(infant, infant).unwrap() - 0.8 * 0.3125 * 0.3125).abs() < 1e-12);
+        assert_eq!(s.seen(infant, key_class(3, 2)), None, "a class with no keys");
+        // Weights: child 0 drawn twice makes infant φ = 2/5.
+        let w = t.shares(|c| if c.0 == 0 { 2.0 } else { 1.0 });
+        assert_eq!(w.phi[usize::from(infant)], Some(0.4));
+        // No school-age keys at all: h falls back to 1.
+        assert_eq!(keys(&[(0, infant, true)]).shares(|_| 1.0).h, 1.0);
+    }
+
+    #[test]
+    fn a_ghost_stands_for_the_hidden_pairs_less_those_the_transfer_rule_joins() {
+        // Seen with probability 0.25: it stands for 4 pairs, 3 of them hidden.
+        assert!((ghost_factor(0.25, false, 0.9) - 3.0).abs() < 1e-12);
+        // A transfer-like pair: the rule would have joined 60% of the hidden ones.
+        assert!((ghost_factor(0.25, true, 0.6) - 1.2).abs() < 1e-12);
+        // Seen for sure: nothing hidden.
+        assert_eq!(ghost_factor(1.0, false, 0.0), 0.0);
+    }
+
+    #[test]
+    fn ghosts_subtract_but_never_below_zero() {
+        let mut real = vec![YearTables {
+            first_observed: ndarray::Array2::from_elem((1, 18), 2.0),
+            lookback: ndarray::Array3::from_elem((1, 18, 19), 1.0),
+        }];
+        let mut ghost = YearTables {
+            first_observed: ndarray::Array2::zeros((1, 18)),
+            lookback: ndarray::Array3::zeros((1, 18, 19)),
+        };
+        ghost.first_observed[[0, 3]] = -0.5;
+        ghost.first_observed[[0, 4]] = -7.0;
+        ghost.lookback[[0, 3, 0]] = -0.5;
+        subtract_into(&mut real, &[ghost]);
+        assert_eq!(real[0].first_observed[[0, 3]], 1.5);
+        assert_eq!(real[0].first_observed[[0, 4]], 0.0);
+        assert_eq!(real[0].first_observed[[0, 5]], 2.0);
+        assert_eq!(real[0].lookback[[0, 3, 0]], 0.5);
+    }
+
+    /// A row: (LA child ID, PMR, LA, census year, referral, closure, reason).
+    type Spec<'a> = (&'a str, Option<&'a str>, u16, i16, Date, Option<Date>, Option<u8>);
+
+    fn extract(rows: &[Spec]) -> Episodes {
+        let mut e = Episodes::new();
+        for (i, &(id, pmr, la, year, referral, closure, reason)) in rows.iter().enumerate() {
+            let mut r = EpisodeRow::empty(0, i as u32 + 1, CensusYear(year));
+            r.la_child_id = Some(id.to_owned());
+            r.pmr = pmr.map(str::to_owned);
+            r.la = Some(la);
+            r.birth_year = Some(2010);
+            r.birth_month = Some(1);
+            r.referral = Some(referral);
+            r.closure = closure;
+            r.reason_for_closure = reason;
+            r.nfa = Some(false);
+            e.push(r);
+        }
+        e
+    }
+
+    fn build(e: &Episodes, outcomes: &[Outcome]) -> SplitCorrection {
+        let linkage = cumin_link::link(e, &cumin_link::LinkOptions::default());
+        let (set, _) = cumin_link::deduplicate(e, &linkage);
+        let rules = EventRules {
+            window_start: Date::ymd(2011, 4, 1),
+            data_end: Date::ymd(2024, 3, 31),
+            birth: BirthRules::default(),
+            cpp_date: cumin_cohort::CppEventDate::PlanStart,
+            school_age_needs_pmr: false,
+        };
+        let children = cumin_cohort::build_children(e, &linkage, &set, &rules.birth);
+        let events = cumin_cohort::find_events(&set, &children, &rules);
+        SplitCorrection::build(
+            e,
+            &linkage,
+            &set,
+            &children,
+            &events,
+            outcomes,
+            &TransferStats::default(),
+        )
+    }
+
+    #[test]
+    fn a_linked_child_in_two_las_makes_one_ghost_of_its_later_key() {
+        let d = Date::ymd;
+        // P1: a key in 201 at age 2 (PMR on its row), then in 305 at ages 6 and 7.
+        // K9 in 400: another child, one PMR-less row at age 2.
+        let e = extract(&[
+            ("A", Some("P1"), 201, 2012, d(2012, 2, 1), Some(d(2012, 3, 1)), Some(1)),
+            ("B", Some("P1"), 305, 2016, d(2016, 2, 1), None, None),
+            ("B", None, 305, 2017, d(2017, 2, 1), None, None),
+            ("K9", None, 400, 2012, d(2012, 2, 5), None, None),
+        ]);
+        let sc = build(&e, &[Outcome::Referral]);
+        assert_eq!(sc.ghosts.len(), 1);
+        let g = sc.ghosts[0];
+        assert_eq!(g.class_from, key_class(2, 1));
+        assert_eq!(g.class_to, key_class(7, 2));
+        assert!(!g.transfer_like);
+        // The ghost holds the later key's event years, ages 6 and 7.
+        let ages: Vec<i8> = sc.years[0].years.iter().map(|y| y.age).collect();
+        assert_eq!(ages, [6, 7]);
+        assert!(sc.years[0].years.iter().all(|y| y.child == ChildId(0)));
+        // φ(age 2, 1 row) = 1/2 (A has a PMR, K9 not); h = 1 (no reference keys); the
+        // later class has only B (PMR): P = 0.5, so the ghost weighs −1.
+        let w = sc.weights(|_| 1.0, |_| 1.0);
+        assert_eq!(w, [-1.0]);
+        let summary = sc.summary();
+        assert_eq!(summary.per_outcome, [(Outcome::Referral, 1, 1.0)]);
+    }
+
+    #[test]
+    fn a_pair_after_a_transfer_closure_is_transfer_like_and_one_key_makes_no_ghost() {
+        let d = Date::ymd;
+        let e = extract(&[
+            ("A", Some("P1"), 201, 2013, d(2012, 6, 1), Some(d(2013, 1, 10)), Some(5)),
+            ("B", Some("P1"), 305, 2013, d(2013, 2, 20), None, None),
+            ("C", None, 400, 2013, d(2012, 6, 1), None, None),
+            ("C", None, 400, 2014, d(2014, 2, 1), None, None),
+        ]);
+        let sc = build(&e, &[Outcome::Referral, Outcome::Cpp]);
+        assert_eq!(sc.ghosts.len(), 1, "C is one key: nothing to pair");
+        assert!(sc.ghosts[0].transfer_like, "B's first referral 41 days after an RC5");
+        assert!(sc.years[1].years.is_empty(), "no CPP, no CPP ghost");
+    }
+}
