@@ -672,7 +672,7 @@ proptest! {
             bytes[at % n] = byte;
         }
         std::fs::write(&path, &bytes).unwrap();
-        match read_extract(&[path.clone()], &no_exclusions(case.batch_size), &NoProgress) {
+        match read_extract(std::slice::from_ref(&path), &no_exclusions(case.batch_size), &NoProgress) {
             Ok(e) => {
                 assert_every_row_once(&e);
             }
@@ -726,7 +726,12 @@ fn a_parquet_footer_the_library_panics_on_is_an_error_naming_the_file() {
         row_group: 1024,
     };
     case.write(&valid);
-    read_extract(&[valid.clone()], &ReadOptions::default(), &NoProgress).unwrap();
+    read_extract(
+        std::slice::from_ref(&valid),
+        &ReadOptions::default(),
+        &NoProgress,
+    )
+    .unwrap();
 
     let bytes = std::fs::read(&valid).unwrap();
     let metadata = ParquetMetaDataReader::new()
