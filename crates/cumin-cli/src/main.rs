@@ -160,6 +160,8 @@ fn parse_sdc(s: &str) -> Result<SdcProfile, String> {
         .ok_or_else(|| format!("unknown disclosure profile {s:?}: use jay2025 or none"))
 }
 
+// Command-line switches are booleans by nature.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(clap::Args)]
 struct SimulateArgs {
     /// Output folder.

@@ -258,7 +258,7 @@ impl Simulation {
         } else {
             None
         };
-        let flows = self.migration.as_ref().map(|m| m.truth());
+        let flows = self.migration.as_ref().map(MigrationTally::truth);
         let mut summary = SimSummary {
             children: self.tally.children(),
             children_arrived: flows.as_ref().map(|t| t.in_migrants),

@@ -66,7 +66,7 @@ impl MigrationTally {
         let cell = self.cell(child.cohort, child.decile, child.sex);
         let bd = Birthdays::new(child.dob).days;
         let from = child.resident_from().days();
-        let until = child.departure.map_or(bd[AGES], |d| d.days());
+        let until = child.departure.map_or(bd[AGES], cumin_census::Date::days);
         let first = first_ages(child);
         for a in 0..AGES {
             let mid = bd[a] + (bd[a + 1] - bd[a]) / 2;
@@ -197,7 +197,7 @@ impl MigrationTally {
             population: "residents at exact age a + 1/2 (half-way between the a-th and (a+1)-th birthdays)",
             in_migrants: flows.arrivals.iter().sum(),
             out_migrants: flows.departures.iter().sum(),
-            jay2025: self.jay2025(&by_cohort),
+            jay2025: Self::jay2025(&by_cohort),
             overall: self.curves(&all),
             by_idaci_decile,
             by_sex,
@@ -209,7 +209,7 @@ impl MigrationTally {
 
     /// Jay et al.'s splice with resident denominators: `Σ_{x≤a} E(b_x, x) / P(b_x, x)`,
     /// pre-birth events over `P(b, 0)`.
-    fn jay2025(&self, by_cohort: &BTreeMap<String, ResidentCurves>) -> Option<JaySplice> {
+    fn jay2025(by_cohort: &BTreeMap<String, ResidentCurves>) -> Option<JaySplice> {
         let mut bands = Vec::new();
         for (cohort, ages) in JAY_BANDS {
             let c = by_cohort.get(&cohort.to_string())?;
