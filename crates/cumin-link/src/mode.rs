@@ -70,7 +70,17 @@ impl std::fmt::Display for IdMode {
 /// What is done about split identities: children whose records no identifier joins
 /// (docs/methods.md, "Linkage error").
 #[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum LinkageMode {
@@ -86,7 +96,11 @@ pub enum LinkageMode {
 
 impl LinkageMode {
     /// Every mode, in output order.
-    pub const ALL: [LinkageMode; 3] = [LinkageMode::Exact, LinkageMode::Merge, LinkageMode::Corrected];
+    pub const ALL: [LinkageMode; 3] = [
+        LinkageMode::Exact,
+        LinkageMode::Merge,
+        LinkageMode::Corrected,
+    ];
 
     /// The name used on the command line and in outputs.
     pub fn as_str(self) -> &'static str {
@@ -99,7 +113,9 @@ impl LinkageMode {
 
     /// Parses a name.
     pub fn parse(s: &str) -> Option<LinkageMode> {
-        LinkageMode::ALL.into_iter().find(|m| m.as_str() == s.trim())
+        LinkageMode::ALL
+            .into_iter()
+            .find(|m| m.as_str() == s.trim())
     }
 
     /// Whether suspected transfer pairs are joined.

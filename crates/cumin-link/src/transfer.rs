@@ -10,9 +10,9 @@
 //! child never referred again after the closure, and the match unique both ways: the closure has one such referral and the referral one such closure.
 //! [`merge_pairs`] then joins each pair into one child.
 
+use crate::EpisodeSet;
 use crate::identity::{ChildId, Linkage};
 use crate::unionfind::UnionFind;
-use crate::EpisodeSet;
 use cumin_census::{Date, Ethnicity, Sex};
 
 /// How long after a transfer closure the new LA's referral may come: eight weeks, the
@@ -86,7 +86,10 @@ pub struct TransferStats {
 }
 
 /// The suspected transfer pairs among `set`'s episodes, sorted.
-pub fn transfer_pairs(set: &EpisodeSet, traits: &[ChildTraits]) -> (Vec<TransferPair>, TransferStats) {
+pub fn transfer_pairs(
+    set: &EpisodeSet,
+    traits: &[ChildTraits],
+) -> (Vec<TransferPair>, TransferStats) {
     let mut stats = TransferStats::default();
     // Each child's first referral: the candidates a transfer can lead to.
     let mut firsts: Vec<(Date, u32)> = set
@@ -184,7 +187,7 @@ pub fn merge_pairs(linkage: &Linkage, pairs: &[TransferPair]) -> Linkage {
     let mut out = linkage.clone();
     out.child_of_row = child_of_row;
     out.n_children = next as usize;
-    out.stats.children = next as u64;
+    out.stats.children = u64::from(next);
     out
 }
 
@@ -204,7 +207,9 @@ mod tests {
 
     /// Episodes: (child, referral, closure, reason, la), already in child then referral
     /// order as a deduplicated set is.
-    fn set(rows: &[(u32, Date, Option<Date>, Option<u8>, u16)]) -> EpisodeSet {
+    type Spec = (u32, Date, Option<Date>, Option<u8>, u16);
+
+    fn set(rows: &[Spec]) -> EpisodeSet {
         let mut s = EpisodeSet::default();
         for &(c, r, cl, rc, la) in rows {
             s.child.push(ChildId(c));
@@ -244,8 +249,8 @@ mod tests {
         };
         let same = [traits((2012, 3), Sex::Male, "WBRI", None); 2];
         // 57 days after: outside the window; 56 days: inside.
-        assert_eq!(transfer_pairs(&base(d(2014, 7, 27), 305), &same).0.len(), 0);
-        assert_eq!(transfer_pairs(&base(d(2014, 7, 26), 305), &same).0.len(), 1);
+        assert_eq!(transfer_pairs(&base(d(2014, 7, 28), 305), &same).0.len(), 0);
+        assert_eq!(transfer_pairs(&base(d(2014, 7, 27), 305), &same).0.len(), 1);
         // Before the closure: not a transfer.
         assert_eq!(transfer_pairs(&base(d(2014, 5, 31), 305), &same).0.len(), 0);
         // The same LA: a new ID on return is not what this rule looks for.
@@ -261,7 +266,11 @@ mod tests {
         t[1].decile = Some(5);
         assert_eq!(transfer_pairs(&s, &t).0.len(), 0, "areas far apart");
         t[1].decile = Some(4);
-        assert_eq!(transfer_pairs(&s, &t).0.len(), 1, "a neighbouring decile is fine");
+        assert_eq!(
+            transfer_pairs(&s, &t).0.len(),
+            1,
+            "a neighbouring decile is fine"
+        );
         let mut t = same;
         t[1].ethnicity = None;
         assert_eq!(transfer_pairs(&s, &t).0.len(), 0, "ethnicity unknown");

@@ -34,14 +34,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let line = line?;
         let mut f = line.split(',');
         let (Some(row), Some(_), Some(child)) = (f.next(), f.next(), f.next()) else {
-            return Err(format!("true_ids.csv line {}: expected row,census_year,true_child", n + 1).into());
+            return Err(format!(
+                "true_ids.csv line {}: expected row,census_year,true_child",
+                n + 1
+            )
+            .into());
         };
         true_of_line.insert(row.parse()?, child.parse()?);
     }
     let e = &extract.episodes;
     let linkage = cumin_link::link(e, &cumin_link::LinkOptions::default());
     let (set, _) = cumin_link::deduplicate(e, &linkage);
-    let children = cumin_cohort::build_children(e, &linkage, &set, &cumin_cohort::BirthRules::default());
+    let children =
+        cumin_cohort::build_children(e, &linkage, &set, &cumin_cohort::BirthRules::default());
     let traits = cumin_study::split::child_traits(e, &linkage, &children);
     let (pairs, stats) = cumin_link::transfer_pairs(&set, &traits);
 
@@ -54,7 +59,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let truth: Vec<Option<u64>> = votes
         .iter()
-        .map(|v| v.iter().max_by_key(|(t, n)| (**n, std::cmp::Reverse(**t))).map(|(t, _)| *t))
+        .map(|v| {
+            v.iter()
+                .max_by_key(|(t, n)| (**n, std::cmp::Reverse(**t)))
+                .map(|(t, _)| *t)
+        })
         .collect();
     let correct = pairs
         .iter()
@@ -75,9 +84,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if set.reason_for_closure[ep] != Some(RC_TRANSFER) {
             continue;
         }
-        let (Some(closed), Some(la)) = (set.closure[ep], set.la[ep]) else { continue };
+        let (Some(closed), Some(la)) = (set.closure[ep], set.la[ep]) else {
+            continue;
+        };
         let from = set.child[ep];
-        let Some(t) = truth[from.index()] else { continue };
+        let Some(t) = truth[from.index()] else {
+            continue;
+        };
         let hit = components[&t].iter().any(|&other| {
             other != from.0
                 && firsts.get(&other).is_some_and(|&f| {
@@ -87,7 +100,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         });
         targeted += usize::from(hit);
     }
-    let share = |a: usize, b: usize| if b == 0 { f64::NAN } else { a as f64 / b as f64 };
+    let share = |a: usize, b: usize| {
+        if b == 0 {
+            f64::NAN
+        } else {
+            a as f64 / b as f64
+        }
+    };
     println!(
         "{{\"transfer_closures\": {}, \"closures_with_candidates\": {}, \"candidate_matches\": {}, \
          \"pairs\": {}, \"correct_pairs\": {}, \"precision\": {:.4}, \"targeted_splits\": {}, \

@@ -174,19 +174,42 @@ pub fn split_rows(
         let age = |e: usize| {
             children.dob[c.index()].map_or(-1, |dob| {
                 let d = set.referral[e];
-                if d < dob { 0 } else { d.completed_years_since(dob) }
+                if d < dob {
+                    0
+                } else {
+                    d.completed_years_since(dob)
+                }
             })
         };
-        let first_band = if children.dob[c.index()].is_some() { band_of(age(r.start)) } else { "unknown" };
-        let pmr = if child_pmr[c.index()] { "with_pmr" } else { "without_pmr" };
-        *cells.entry(format!("split_children_{pmr}_first_age_{first_band}")).or_insert(0) += 1;
+        let first_band = if children.dob[c.index()].is_some() {
+            band_of(age(r.start))
+        } else {
+            "unknown"
+        };
+        let pmr = if child_pmr[c.index()] {
+            "with_pmr"
+        } else {
+            "without_pmr"
+        };
+        *cells
+            .entry(format!("split_children_{pmr}_first_age_{first_band}"))
+            .or_insert(0) += 1;
         if !child_pmr[c.index()] {
             continue;
         }
         let first_la = r.clone().find_map(|e| set.la[e]);
-        if let Some(moved) = r.clone().find(|&e| set.la[e].is_some() && set.la[e] != first_la) {
-            let band = if children.dob[c.index()].is_some() { band_of(age(moved)) } else { "unknown" };
-            *cells.entry(format!("split_pmr_children_moved_at_age_{band}")).or_insert(0) += 1;
+        if let Some(moved) = r
+            .clone()
+            .find(|&e| set.la[e].is_some() && set.la[e] != first_la)
+        {
+            let band = if children.dob[c.index()].is_some() {
+                band_of(age(moved))
+            } else {
+                "unknown"
+            };
+            *cells
+                .entry(format!("split_pmr_children_moved_at_age_{band}"))
+                .or_insert(0) += 1;
         }
     }
     let mut out: Vec<LinkageRow> = cells
@@ -194,21 +217,41 @@ pub fn split_rows(
         .map(|(m, v)| row(mode, m, v as f64, true))
         .collect();
     out.extend([
-        row(mode, "split_transfer_closures", transfers.transfer_closures as f64, true),
+        row(
+            mode,
+            "split_transfer_closures",
+            transfers.transfer_closures as f64,
+            true,
+        ),
         row(
             mode,
             "split_transfer_closures_with_candidates",
             transfers.closures_with_candidates as f64,
             true,
         ),
-        row(mode, "split_transfer_candidate_matches", transfers.candidate_matches as f64, true),
+        row(
+            mode,
+            "split_transfer_candidate_matches",
+            transfers.candidate_matches as f64,
+            true,
+        ),
         row(mode, "split_transfer_pairs", transfers.pairs as f64, true),
     ]);
     if let Some(c) = correction {
         out.push(row(mode, "split_share_children_ever_pmr", c.h, false));
         for (o, seen, removed) in &c.per_outcome {
-            out.push(row(mode, format!("split_seen_pairs_{o}"), *seen as f64, true));
-            out.push(row(mode, format!("split_first_events_removed_{o}"), removed.round(), true));
+            out.push(row(
+                mode,
+                format!("split_seen_pairs_{o}"),
+                *seen as f64,
+                true,
+            ));
+            out.push(row(
+                mode,
+                format!("split_first_events_removed_{o}"),
+                removed.round(),
+                true,
+            ));
         }
     }
     out

@@ -198,8 +198,7 @@ pub fn run(
     let (linkage, set, dedup, children) = if cfg.linkage.merges_transfers() && !pairs.is_empty() {
         let merged = cumin_link::merge_pairs(&linkage, &pairs);
         let (set, dedup) = cumin_link::deduplicate(&extract.episodes, &merged);
-        let children =
-            cumin_cohort::build_children(&extract.episodes, &merged, &set, &rules.birth);
+        let children = cumin_cohort::build_children(&extract.episodes, &merged, &set, &rules.birth);
         (merged, set, dedup, children)
     } else {
         (linkage, set, dedup, children)

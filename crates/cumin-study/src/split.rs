@@ -182,10 +182,15 @@ impl SplitCorrection {
             while start < all.len() {
                 let child = all[start].child;
                 let end = start + all[start..].iter().take_while(|e| e.child == child).count();
-                let run: Vec<Event> = all[start..end].iter().filter(|e| e.in_window).copied().collect();
+                let run: Vec<Event> = all[start..end]
+                    .iter()
+                    .filter(|e| e.in_window)
+                    .copied()
+                    .collect();
                 start = end;
                 for (from, to) in consecutive_keys(&run, &key_of_episode) {
-                    let (Some(cf), Some(ct)) = (class_of_key[from as usize], class_of_key[to as usize])
+                    let (Some(cf), Some(ct)) =
+                        (class_of_key[from as usize], class_of_key[to as usize])
                     else {
                         continue;
                     };
@@ -198,7 +203,10 @@ impl SplitCorrection {
                         transfer_like,
                     });
                     let mut last_age = None;
-                    for e in run.iter().filter(|e| key_of_episode[e.episode as usize] == to) {
+                    for e in run
+                        .iter()
+                        .filter(|e| key_of_episode[e.episode as usize] == to)
+                    {
                         let age = e.age.max(0);
                         if last_age == Some(age) {
                             continue;
@@ -267,9 +275,9 @@ impl SplitCorrection {
                 if w == 0.0 {
                     return 0.0;
                 }
-                shares
-                    .seen(g.class_from, g.class_to)
-                    .map_or(0.0, |p| -w * ghost_factor(p, g.transfer_like, self.transfer_kept))
+                shares.seen(g.class_from, g.class_to).map_or(0.0, |p| {
+                    -w * ghost_factor(p, g.transfer_like, self.transfer_kept)
+                })
             })
             .collect()
     }
@@ -284,9 +292,13 @@ impl SplitCorrection {
         ghost_weights: &[f64],
     ) -> Vec<YearTables> {
         let oy = &self.years[oi];
-        tabulate_years(&oy.years, &oy.strata[k], strata.levels.len(), &frame.cohorts, |g| {
-            ghost_weights[g.index()]
-        })
+        tabulate_years(
+            &oy.years,
+            &oy.strata[k],
+            strata.levels.len(),
+            &frame.cohorts,
+            |g| ghost_weights[g.index()],
+        )
     }
 
     /// `h` and, per outcome, the seen pairs and the first events removed.
@@ -314,8 +326,10 @@ impl SplitCorrection {
 /// lose more children than it has).
 pub fn subtract_into(real: &mut [YearTables], ghost: &[YearTables]) {
     for (r, g) in real.iter_mut().zip(ghost) {
-        r.first_observed.zip_mut_with(&g.first_observed, |a, b| *a = (*a + b).max(0.0));
-        r.lookback.zip_mut_with(&g.lookback, |a, b| *a = (*a + b).max(0.0));
+        r.first_observed
+            .zip_mut_with(&g.first_observed, |a, b| *a = (*a + b).max(0.0));
+        r.lookback
+            .zip_mut_with(&g.lookback, |a, b| *a = (*a + b).max(0.0));
     }
 }
 
@@ -334,8 +348,17 @@ fn consecutive_keys(run: &[Event], key_of_episode: &[u32]) -> Vec<(u32, u32)> {
 
 /// Whether a transfer closure of key `from` precedes the first referral of key `to` by
 /// at most the transfer window, in another LA.
-fn transfer_like(set: &EpisodeSet, run: &[Event], key_of_episode: &[u32], from: u32, to: u32) -> bool {
-    let Some(first_to) = run.iter().find(|e| key_of_episode[e.episode as usize] == to) else {
+fn transfer_like(
+    set: &EpisodeSet,
+    run: &[Event],
+    key_of_episode: &[u32],
+    from: u32,
+    to: u32,
+) -> bool {
+    let Some(first_to) = run
+        .iter()
+        .find(|e| key_of_episode[e.episode as usize] == to)
+    else {
         return false;
     };
     let child = set.child[first_to.episode as usize];
@@ -381,14 +404,22 @@ fn key_table(
     let mut pmr = vec![false; n_keys];
     for i in 0..episodes.len() {
         let k = linkage.key_of_row[i];
-        let Some(c) = linkage.child_of_row[i] else { continue };
+        let Some(c) = linkage.child_of_row[i] else {
+            continue;
+        };
         if k == NO_KEY {
             continue;
         }
         let k = k as usize;
-        let Some(dob) = children.dob[c.index()] else { continue };
+        let Some(dob) = children.dob[c.index()] else {
+            continue;
+        };
         let on = CensusYear::end(episodes.census_year[i]);
-        let age = if dob > on { 0 } else { on.completed_years_since(dob) };
+        let age = if dob > on {
+            0
+        } else {
+            on.completed_years_since(dob)
+        };
         // A key split by the conflict policy can hold rows of two children; the
         // smallest child stands for it.
         child[k] = Some(child[k].map_or(c, |x| x.min(c)));
@@ -485,7 +516,11 @@ mod tests {
         // q(infant) = 0.25 / 0.8, q(school) = 1: P = 0.8 · 0.3125 · 1 = 0.25.
         assert!((s.seen(infant, school).unwrap() - 0.25).abs() < 1e-12);
         assert!((s.seen(infant, infant).unwrap() - 0.8 * 0.3125 * 0.3125).abs() < 1e-12);
-        assert_eq!(s.seen(infant, key_class(3, 2)), None, "a class with no keys");
+        assert_eq!(
+            s.seen(infant, key_class(3, 2)),
+            None,
+            "a class with no keys"
+        );
         // Weights: child 0 drawn twice makes infant φ = 2/5.
         let w = t.shares(|c| if c.0 == 0 { 2.0 } else { 1.0 });
         assert_eq!(w.phi[usize::from(infant)], Some(0.4));
@@ -524,7 +559,15 @@ mod tests {
     }
 
     /// A row: (LA child ID, PMR, LA, census year, referral, closure, reason).
-    type Spec<'a> = (&'a str, Option<&'a str>, u16, i16, Date, Option<Date>, Option<u8>);
+    type Spec<'a> = (
+        &'a str,
+        Option<&'a str>,
+        u16,
+        i16,
+        Date,
+        Option<Date>,
+        Option<u8>,
+    );
 
     fn extract(rows: &[Spec]) -> Episodes {
         let mut e = Episodes::new();
@@ -573,7 +616,15 @@ mod tests {
         // P1: a key in 201 at age 2 (PMR on its row), then in 305 at ages 6 and 7.
         // K9 in 400: another child, one PMR-less row at age 2.
         let e = extract(&[
-            ("A", Some("P1"), 201, 2012, d(2012, 2, 1), Some(d(2012, 3, 1)), Some(1)),
+            (
+                "A",
+                Some("P1"),
+                201,
+                2012,
+                d(2012, 2, 1),
+                Some(d(2012, 3, 1)),
+                Some(1),
+            ),
             ("B", Some("P1"), 305, 2016, d(2016, 2, 1), None, None),
             ("B", None, 305, 2017, d(2017, 2, 1), None, None),
             ("K9", None, 400, 2012, d(2012, 2, 5), None, None),
@@ -600,14 +651,25 @@ mod tests {
     fn a_pair_after_a_transfer_closure_is_transfer_like_and_one_key_makes_no_ghost() {
         let d = Date::ymd;
         let e = extract(&[
-            ("A", Some("P1"), 201, 2013, d(2012, 6, 1), Some(d(2013, 1, 10)), Some(5)),
+            (
+                "A",
+                Some("P1"),
+                201,
+                2013,
+                d(2012, 6, 1),
+                Some(d(2013, 1, 10)),
+                Some(5),
+            ),
             ("B", Some("P1"), 305, 2013, d(2013, 2, 20), None, None),
             ("C", None, 400, 2013, d(2012, 6, 1), None, None),
             ("C", None, 400, 2014, d(2014, 2, 1), None, None),
         ]);
         let sc = build(&e, &[Outcome::Referral, Outcome::Cpp]);
         assert_eq!(sc.ghosts.len(), 1, "C is one key: nothing to pair");
-        assert!(sc.ghosts[0].transfer_like, "B's first referral 41 days after an RC5");
+        assert!(
+            sc.ghosts[0].transfer_like,
+            "B's first referral 41 days after an RC5"
+        );
         assert!(sc.years[1].years.is_empty(), "no CPP, no CPP ghost");
     }
 }

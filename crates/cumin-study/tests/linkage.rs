@@ -6,9 +6,9 @@ mod support;
 
 use cumin_census::{NoProgress, ReadOptions, read_extract};
 use cumin_link::{ConflictPolicy, IdMode, LinkOptions, LinkageMode};
+use cumin_study::StratumVar;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use cumin_study::StratumVar;
 use support::{config, find, read_ci, run, simulate, tempdir};
 
 fn fixtures() -> PathBuf {
@@ -199,8 +199,18 @@ fn with_perfect_identifiers_corrected_linkage_changes_nothing() {
     let sim = tempdir();
     simulate(&sim, 0.01, 5, true);
     let (exact, corrected) = (tempdir(), tempdir());
-    run(&config(&sim, "episodes.csv", &exact, vec![StratumVar::IdaciDecile]));
-    let mut cfg = config(&sim, "episodes.csv", &corrected, vec![StratumVar::IdaciDecile]);
+    run(&config(
+        &sim,
+        "episodes.csv",
+        &exact,
+        vec![StratumVar::IdaciDecile],
+    ));
+    let mut cfg = config(
+        &sim,
+        "episodes.csv",
+        &corrected,
+        vec![StratumVar::IdaciDecile],
+    );
     cfg.linkage = LinkageMode::Corrected;
     run(&cfg);
     assert_eq!(
@@ -208,9 +218,16 @@ fn with_perfect_identifiers_corrected_linkage_changes_nothing() {
         std::fs::read(corrected.join("cumulative_incidence.csv")).unwrap(),
         "nothing is split, so nothing may be corrected"
     );
-    assert_eq!(linkage_value(&corrected, "combined", "split_transfer_pairs"), 0.0);
     assert_eq!(
-        linkage_value(&corrected, "combined", "split_first_events_removed_referral"),
+        linkage_value(&corrected, "combined", "split_transfer_pairs"),
+        0.0
+    );
+    assert_eq!(
+        linkage_value(
+            &corrected,
+            "combined",
+            "split_first_events_removed_referral"
+        ),
         0.0
     );
     assert!(linkage_value(&corrected, "combined", "split_seen_pairs_referral") > 0.0);
