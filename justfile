@@ -23,3 +23,7 @@ demo-fixture:
 # Time and peak memory of `cumin simulate` at scales 0.02 and 1.0 (docs/benchmarks.md)
 bench-simulate:
     scripts/bench-simulate.sh
+
+# Reading the England-scale extract (CSV, Parquet) against plain arrow-rs (docs/benchmarks.md)
+bench-ingest *ARGS:
+    scripts/bench-ingest.sh {{ARGS}}

@@ -172,6 +172,16 @@ impl Episodes {
     pub fn pmr_str(&self, i: usize) -> Option<&str> {
         self.pmr[i].map(|r| self.pmrs.get(r))
     }
+
+    /// The LA child ID of row `i` as bytes (for ordering: same order as the strings).
+    pub fn la_child_id_bytes(&self, i: usize) -> Option<&[u8]> {
+        self.la_child_id[i].map(|r| self.la_child_ids.get_bytes(r))
+    }
+
+    /// The PMR of row `i` as bytes (for ordering: same order as the strings).
+    pub fn pmr_bytes(&self, i: usize) -> Option<&[u8]> {
+        self.pmr[i].map(|r| self.pmrs.get_bytes(r))
+    }
 }
 
 /// A normalised row owning its identifiers.

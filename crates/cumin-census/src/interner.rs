@@ -60,24 +60,31 @@ impl Interner {
 
     /// The string behind a reference.
     pub fn get(&self, id: IdRef) -> &str {
+        // Only whole `&str`s are ever pushed, so every slice is valid UTF-8.
+        std::str::from_utf8(self.get_bytes(id)).expect("interned strings are UTF-8")
+    }
+
+    /// The bytes of the string behind a reference: cheaper than [`Interner::get`] where
+    /// only order or equality matter (UTF-8 byte order is the strings' code point order).
+    pub fn get_bytes(&self, id: IdRef) -> &[u8] {
         let i = id.index();
         let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        let end = self.ends[i] as usize;
-        // Only whole `&str`s are ever pushed, so every slice is valid UTF-8.
-        std::str::from_utf8(&self.bytes[start..end]).expect("interned strings are UTF-8")
+        &self.bytes[start..self.ends[i] as usize]
     }
 
     /// The reference for `s`, if it has been interned.
     pub fn lookup(&self, s: &str) -> Option<IdRef> {
-        let hash = self.hasher.hash_one(s);
+        let hash = self.hasher.hash_one(s.as_bytes());
         self.table
-            .find(hash, |&i| self.get(IdRef::from_index(i as usize)) == s)
+            .find(hash, |&i| {
+                self.get_bytes(IdRef::from_index(i as usize)) == s.as_bytes()
+            })
             .map(|&i| IdRef::from_index(i as usize))
     }
 
     /// Interns `s`, returning its reference (the existing one if already present).
     pub fn intern(&mut self, s: &str) -> IdRef {
-        let hash = self.hasher.hash_one(s);
+        let hash = self.hasher.hash_one(s.as_bytes());
         let Self {
             bytes,
             ends,
@@ -98,7 +105,7 @@ impl Interner {
         let rehash = |&i: &u32| {
             let i = i as usize;
             let start = if i == 0 { 0 } else { ends[i - 1] as usize };
-            hasher.hash_one(std::str::from_utf8(&bytes[start..ends[i] as usize]).unwrap_or(""))
+            hasher.hash_one(&bytes[start..ends[i] as usize])
         };
         table.insert_unique(hash, index, rehash);
         IdRef::from_index(index as usize)

@@ -6,17 +6,36 @@
 //! and labels become integers that sort in the same order as the texts.
 
 use crate::ids::{IdTable, KeyId};
-use cumin_census::{Episodes, Interner};
+use cumin_census::{Episodes, IdRef, Interner};
+use rayon::prelude::*;
 
 /// The rank of every interned string in text order.
+///
+/// Strings are sorted by a 16-byte big-endian prefix and their length, which orders
+/// strings of up to 16 bytes exactly as their texts (a shorter string that is a prefix
+/// of a longer one sorts first either way); runs that tie on the key (only strings
+/// longer than 16 bytes sharing a prefix) are then sorted by their whole texts. Strings
+/// are unique in the pool, so the unstable sorts are deterministic.
 pub fn text_ranks(pool: &Interner) -> Vec<u32> {
-    let mut order: Vec<u32> = (0..pool.len() as u32).collect();
-    order.sort_unstable_by(|&a, &b| {
-        let get = |i: u32| pool.get(cumin_census::IdRef::from_index(i as usize));
-        get(a).cmp(get(b))
-    });
+    let bytes = |i: u32| pool.get_bytes(IdRef::from_index(i as usize));
+    let mut keyed: Vec<(u128, u32, u32)> = (0..pool.len() as u32)
+        .into_par_iter()
+        .map(|i| {
+            let b = bytes(i);
+            let mut prefix = [0u8; 16];
+            let n = b.len().min(16);
+            prefix[..n].copy_from_slice(&b[..n]);
+            (u128::from_be_bytes(prefix), b.len().min(17) as u32, i)
+        })
+        .collect();
+    keyed.par_sort_unstable();
+    for run in keyed.chunk_by_mut(|a, b| (a.0, a.1) == (b.0, b.1)) {
+        if run.len() > 1 {
+            run.sort_unstable_by(|a, b| bytes(a.2).cmp(bytes(b.2)));
+        }
+    }
     let mut rank = vec![0u32; pool.len()];
-    for (r, &i) in order.iter().enumerate() {
+    for (r, &(_, _, i)) in keyed.iter().enumerate() {
         rank[i as usize] = r as u32;
     }
     rank
@@ -32,9 +51,13 @@ pub struct Labels {
 impl Labels {
     /// Ranks the identifiers of `episodes`.
     pub fn new(episodes: &Episodes) -> Labels {
+        let (pmr_rank, la_id_rank) = rayon::join(
+            || text_ranks(&episodes.pmrs),
+            || text_ranks(&episodes.la_child_ids),
+        );
         Labels {
-            pmr_rank: text_ranks(&episodes.pmrs),
-            la_id_rank: text_ranks(&episodes.la_child_ids),
+            pmr_rank,
+            la_id_rank,
         }
     }
 
@@ -64,5 +87,24 @@ mod tests {
             pool.intern(s);
         }
         assert_eq!(text_ranks(&pool), [2, 0, 3, 1]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ranks_equal_a_plain_text_sort(
+            words in proptest::collection::btree_set("[ab\\x00é]{0,20}", 0..60),
+        ) {
+            let mut pool = Interner::new();
+            // Insert in reverse text order so insertion order cannot pass for text order.
+            for w in words.iter().rev() {
+                pool.intern(w);
+            }
+            let ranks = text_ranks(&pool);
+            let mut expected: Vec<&str> = words.iter().map(String::as_str).collect();
+            expected.sort_unstable();
+            for (i, r) in ranks.iter().enumerate() {
+                proptest::prop_assert_eq!(pool.get(IdRef::from_index(i)), expected[*r as usize]);
+            }
+        }
     }
 }

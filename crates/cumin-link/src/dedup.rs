@@ -8,6 +8,7 @@
 use crate::identity::{ChildId, Linkage};
 use crate::order::sort_rows_by_key;
 use cumin_census::{CensusYear, Date, Episodes};
+use rayon::prelude::*;
 
 /// De-duplicated episodes, sorted by child then referral date.
 #[derive(Clone, Debug, Default)]
@@ -104,107 +105,179 @@ impl EpisodeSet {
 /// Joins the rows of each (child, referral date) into one episode. Rows the linkage left
 /// without a child are skipped (the caller accounts for them).
 pub fn deduplicate(episodes: &Episodes, linkage: &Linkage) -> (EpisodeSet, DedupStats) {
-    let mut order: Vec<u32> = (0..episodes.len() as u32)
-        .filter(|&i| linkage.child_of_row[i as usize].is_some())
-        .collect();
-    let key = |i: u32| {
-        let i = i as usize;
-        (
-            linkage.child_of_row[i],
-            episodes.referral[i],
-            episodes.referral_imputed[i],
-        )
-    };
-    // Within an episode, rows by census year (later rows win), then by content, never
-    // by input position: the same rows in any order or files give the same episodes.
-    sort_rows_by_key(episodes, &mut order, |i| {
-        let (c, r, imp) = key(i);
-        (c, r, imp, episodes.census_year[i as usize])
-    });
+    let order = rows_by_child(episodes, linkage);
+    // Column by column: each input column is gathered into episode order once (the
+    // gathers are independent reads, so memory latency overlaps), reduced per episode,
+    // and dropped before the next, so at most one gathered column is held at a time.
+    let child = gather(&linkage.child_of_row, &order);
+    let referral = gather(&episodes.referral, &order);
+    let imputed = gather(&episodes.referral_imputed, &order);
+    let mut bounds: Vec<u32> = Vec::with_capacity(order.len() / 2 + 2);
+    for j in 0..order.len() {
+        if j == 0
+            || (child[j], referral[j], imputed[j])
+                != (child[j - 1], referral[j - 1], imputed[j - 1])
+        {
+            bounds.push(j as u32);
+        }
+    }
+    bounds.push(order.len() as u32);
+    let starts = &bounds[..bounds.len() - 1];
     let mut set = EpisodeSet {
-        episode_of_row: vec![None; episodes.len()],
+        child: starts
+            .iter()
+            .map(|&j| child[j as usize].expect("filtered to linked rows"))
+            .collect(),
+        referral: starts
+            .iter()
+            .map(|&j| referral[j as usize].expect("referral dates are filled at ingest"))
+            .collect(),
+        referral_imputed: starts.iter().map(|&j| imputed[j as usize]).collect(),
         ..EpisodeSet::default()
     };
+    drop((child, referral, imputed));
+    let n = set.child.len();
     let mut stats = DedupStats {
         rows: order.len() as u64,
+        episodes: n as u64,
+        episodes_merged: bounds.windows(2).filter(|w| w[1] - w[0] > 1).count() as u64,
         ..DedupStats::default()
     };
-    let mut start = 0;
-    while start < order.len() {
-        let k = key(order[start]);
-        let mut end = start + 1;
-        while end < order.len() && key(order[end]) == k {
-            end += 1;
+    let latest = |col| latest_per_episode(col, &order, &bounds);
+    set.closure = latest(&episodes.closure);
+    set.assessment_start = latest(&episodes.assessment_start);
+    set.s47_start = latest(&episodes.s47_start);
+    set.initial_cpc = latest(&episodes.initial_cpc);
+    set.cpp_start = latest(&episodes.cpp_start);
+    set.la = latest_per_episode(&episodes.la, &order, &bounds);
+    set.idaci_decile = latest_per_episode(&episodes.idaci_decile, &order, &bounds);
+    (set.nfa, stats.nfa_disagreements) = latest_and_disagreements(&episodes.nfa, &order, &bounds);
+    (set.reason_for_closure, stats.reason_disagreements) =
+        latest_and_disagreements(&episodes.reason_for_closure, &order, &bounds);
+    stats.closure_disagreements = latest_and_disagreements(&episodes.closure, &order, &bounds).1;
+    let pmr = gather(&linkage.pmr_identified, &order);
+    set.pmr_identified = bounds
+        .par_windows(2)
+        .map(|w| pmr[w[0] as usize..w[1] as usize].iter().any(|b| *b))
+        .collect();
+    drop(pmr);
+    set.first_census_year = starts
+        .iter()
+        .map(|&j| episodes.census_year[order[j as usize] as usize])
+        .collect();
+    set.rows = bounds.windows(2).map(|w| w[1] - w[0]).collect();
+    set.last_row = bounds[1..].iter().map(|&j| order[j as usize - 1]).collect();
+    set.episode_of_row = vec![None; episodes.len()];
+    for (e, w) in bounds.windows(2).enumerate() {
+        for &i in &order[w[0] as usize..w[1] as usize] {
+            set.episode_of_row[i as usize] = Some(e as u32);
         }
-        let rows = &order[start..end];
-        let latest =
-            |col: &dyn Fn(usize) -> Option<Date>| rows.iter().rev().find_map(|&i| col(i as usize));
-        let last = |col: &[Option<u8>]| rows.iter().rev().find_map(|&i| col[i as usize]);
-        let nfa_values: Vec<bool> = rows
-            .iter()
-            .filter_map(|&i| episodes.nfa[i as usize])
-            .collect();
-        if nfa_values.windows(2).any(|w| w[0] != w[1]) {
-            stats.nfa_disagreements += 1;
-        }
-        let reasons: Vec<u8> = rows
-            .iter()
-            .filter_map(|&i| episodes.reason_for_closure[i as usize])
-            .collect();
-        if reasons.windows(2).any(|w| w[0] != w[1]) {
-            stats.reason_disagreements += 1;
-        }
-        let mut closures = rows.iter().filter_map(|&i| episodes.closure[i as usize]);
-        if let Some(c0) = closures.next()
-            && closures.any(|c| c != c0)
-        {
-            stats.closure_disagreements += 1;
-        }
-        if k.2 {
+    }
+    for e in 0..n {
+        if set.referral_imputed[e] {
             stats.imputed_referral += 1;
             // The real referral on the same day, if any, sorts just before this episode.
-            let previous = set.child.len().checked_sub(1);
-            if previous.is_some_and(|p| {
-                Some(set.child[p]) == k.0
-                    && Some(set.referral[p]) == k.1
-                    && !set.referral_imputed[p]
-            }) {
+            if e > 0
+                && set.child[e - 1] == set.child[e]
+                && set.referral[e - 1] == set.referral[e]
+                && !set.referral_imputed[e - 1]
+            {
                 stats.imputed_beside_real += 1;
             }
         }
-        let first = rows[0] as usize;
-        set.child.push(k.0.expect("filtered to linked rows"));
-        set.referral
-            .push(k.1.expect("referral dates are filled at ingest"));
-        set.referral_imputed.push(k.2);
-        set.closure.push(latest(&|i| episodes.closure[i]));
-        set.nfa.push(nfa_values.last().copied());
-        set.reason_for_closure.push(reasons.last().copied());
-        set.assessment_start
-            .push(latest(&|i| episodes.assessment_start[i]));
-        set.s47_start.push(latest(&|i| episodes.s47_start[i]));
-        set.initial_cpc.push(latest(&|i| episodes.initial_cpc[i]));
-        set.cpp_start.push(latest(&|i| episodes.cpp_start[i]));
-        set.la
-            .push(rows.iter().rev().find_map(|&i| episodes.la[i as usize]));
-        set.idaci_decile.push(last(&episodes.idaci_decile));
-        set.pmr_identified
-            .push(rows.iter().any(|&i| linkage.pmr_identified[i as usize]));
-        set.first_census_year.push(episodes.census_year[first]);
-        set.rows.push((end - start) as u32);
-        set.last_row.push(rows[rows.len() - 1]);
-        let episode = (set.child.len() - 1) as u32;
-        for &i in rows {
-            set.episode_of_row[i as usize] = Some(episode);
-        }
-        if end - start > 1 {
-            stats.episodes_merged += 1;
-        }
-        start = end;
     }
-    stats.episodes = set.len() as u64;
     stats.rows_merged = stats.rows - stats.episodes;
     (set, stats)
+}
+
+/// `col` in the order of `order`, gathered in parallel.
+fn gather<T: Copy + Send + Sync>(col: &[T], order: &[u32]) -> Vec<T> {
+    order.par_iter().map(|&i| col[i as usize]).collect()
+}
+
+/// Per episode (rows `bounds[e]..bounds[e + 1]` of `order`, oldest first), the latest
+/// non-missing value of `col`.
+fn latest_per_episode<T: Copy + Send + Sync>(
+    col: &[Option<T>],
+    order: &[u32],
+    bounds: &[u32],
+) -> Vec<Option<T>> {
+    let g = gather(col, order);
+    bounds
+        .par_windows(2)
+        .map(|w| {
+            g[w[0] as usize..w[1] as usize]
+                .iter()
+                .rev()
+                .find_map(|v| *v)
+        })
+        .collect()
+}
+
+/// [`latest_per_episode`], and how many episodes' non-missing values disagree.
+fn latest_and_disagreements<T: Copy + PartialEq + Send + Sync>(
+    col: &[Option<T>],
+    order: &[u32],
+    bounds: &[u32],
+) -> (Vec<Option<T>>, u64) {
+    let g = gather(col, order);
+    let per: Vec<(Option<T>, bool)> = bounds
+        .par_windows(2)
+        .map(|w| {
+            let rows = &g[w[0] as usize..w[1] as usize];
+            let mut values = rows.iter().filter_map(|v| *v);
+            let disagree = values
+                .next()
+                .is_some_and(|first| values.any(|v| v != first));
+            (rows.iter().rev().find_map(|v| *v), disagree)
+        })
+        .collect();
+    let disagreements = per.iter().filter(|p| p.1).count() as u64;
+    (per.into_iter().map(|p| p.0).collect(), disagreements)
+}
+
+/// Linked rows grouped by child (a counting sort: children are numbered densely), then
+/// within each child by referral date, imputation, census year (later rows win) and
+/// content — never by input position, so the same rows in any order or files give the
+/// same episodes. Children are sorted in parallel; the result does not depend on it.
+fn rows_by_child(episodes: &Episodes, linkage: &Linkage) -> Vec<u32> {
+    let mut start = vec![0u32; linkage.n_children + 1];
+    for c in linkage.child_of_row.iter().flatten() {
+        start[c.index() + 1] += 1;
+    }
+    for c in 0..linkage.n_children {
+        start[c + 1] += start[c];
+    }
+    let mut fill = start.clone();
+    let mut order = vec![0u32; start[linkage.n_children] as usize];
+    for (i, c) in linkage.child_of_row.iter().enumerate() {
+        if let Some(c) = c {
+            let slot = &mut fill[c.index()];
+            order[*slot as usize] = i as u32;
+            *slot += 1;
+        }
+    }
+    // Split the order into each child's slice, then sort the slices in parallel.
+    let mut slices: Vec<&mut [u32]> = Vec::with_capacity(linkage.n_children);
+    let mut rest = order.as_mut_slice();
+    for c in 0..linkage.n_children {
+        let (head, tail) = rest.split_at_mut((start[c + 1] - start[c]) as usize);
+        slices.push(head);
+        rest = tail;
+    }
+    slices.par_iter_mut().for_each(|rows| {
+        if rows.len() > 1 {
+            sort_rows_by_key(episodes, rows, |i| {
+                let i = i as usize;
+                (
+                    episodes.referral[i],
+                    episodes.referral_imputed[i],
+                    episodes.census_year[i],
+                )
+            });
+        }
+    });
+    order
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use crate::ids::IdTable;
 use crate::mode::{ConflictPolicy, IdMode, LinkOptions};
 use crate::unionfind::UnionFind;
 use cumin_census::Episodes;
+use rayon::prelude::*;
 
 /// A child: a connected component, numbered from 0 in canonical order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -325,36 +326,46 @@ fn number_children(
     pass: &mut Pass,
 ) -> (Vec<Option<ChildId>>, usize, u64) {
     let nodes = pass.uf.len();
-    let mut used = vec![false; nodes];
+    // Every node's root once, in node order; rows then need one lookup each.
+    let root: Vec<u32> = (0..nodes as u32).map(|node| pass.uf.find(node)).collect();
+    let mut has_rows = vec![false; nodes];
     for &node in &pass.node_of_row {
         if node != NO_NODE {
-            used[pass.uf.find(node) as usize] = true;
+            has_rows[node as usize] = true;
         }
     }
+    let mut used = vec![false; nodes];
+    for node in 0..nodes {
+        if has_rows[node] {
+            used[root[node] as usize] = true;
+        }
+    }
+    drop(has_rows);
     let labels = Labels::new(episodes);
     let mut min_label = vec![u64::MAX; nodes];
     let mut size = vec![0u32; nodes];
-    for node in 0..nodes as u32 {
-        let root = pass.uf.find(node) as usize;
-        if used[root] {
-            min_label[root] = min_label[root].min(labels.of(ids, node));
-            size[root] += 1;
+    for node in 0..nodes {
+        let r = root[node] as usize;
+        if used[r] {
+            min_label[r] = min_label[r].min(labels.of(ids, node as u32));
+            size[r] += 1;
         }
     }
     let mut roots: Vec<(u64, u32)> = (0..nodes)
-        .filter(|&r| used[r] && pass.uf.find(r as u32) as usize == r)
+        .filter(|&r| used[r] && root[r] as usize == r)
         .map(|r| (min_label[r], r as u32))
         .collect();
-    roots.sort_unstable();
+    roots.par_sort_unstable();
     let mut child_of_root = vec![u32::MAX; nodes];
-    for (c, &(_, root)) in roots.iter().enumerate() {
-        child_of_root[root as usize] = c as u32;
+    for (c, &(_, r)) in roots.iter().enumerate() {
+        child_of_root[r as usize] = c as u32;
     }
     let merged = roots.iter().filter(|(_, r)| size[*r as usize] > 1).count() as u64;
+    let child_of_node: Vec<u32> = root.iter().map(|&r| child_of_root[r as usize]).collect();
     let child_of_row = pass
         .node_of_row
-        .iter()
-        .map(|&node| (node != NO_NODE).then(|| ChildId(child_of_root[pass.uf.find(node) as usize])))
+        .par_iter()
+        .map(|&node| (node != NO_NODE).then(|| ChildId(child_of_node[node as usize])))
         .collect();
     (child_of_row, roots.len(), merged)
 }

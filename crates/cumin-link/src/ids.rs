@@ -97,7 +97,8 @@ impl IdTable {
                 edge_pmrs.push(extra[e].1);
                 e += 1;
             }
-            edge_pmrs[from..].sort_by(|a, b| episodes.pmrs.get(*a).cmp(episodes.pmrs.get(*b)));
+            edge_pmrs[from..]
+                .sort_by(|a, b| episodes.pmrs.get_bytes(*a).cmp(episodes.pmrs.get_bytes(*b)));
         }
         edge_start.push(edge_pmrs.len() as u32);
         IdTable {

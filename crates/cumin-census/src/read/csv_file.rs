@@ -164,16 +164,21 @@ impl BatchSource for CsvSource {
 
     fn next_batch(&mut self, batch_size: usize) -> Result<Option<CsvBatch<'_>>, CensusError> {
         let batch_size = batch_size.max(1);
-        if self.records.len() < batch_size {
-            self.records.resize_with(batch_size, StringRecord::new);
-        }
         let mut records = std::mem::take(&mut self.records);
         let mut n = 0;
         if let Some(first) = self.first.take() {
-            records[0] = first;
+            match records.first_mut() {
+                Some(r) => *r = first,
+                None => records.push(first),
+            }
             n = 1;
         }
         while n < batch_size {
+            // Buffers grow with the rows actually read, so a small file costs little
+            // whatever the batch size; from the second batch on nothing is allocated.
+            if n == records.len() {
+                records.push(StringRecord::new());
+            }
             if !self.read_record(&mut records[n])? {
                 break;
             }

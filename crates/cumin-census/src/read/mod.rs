@@ -397,7 +397,11 @@ fn read_opened(
         progress.begin(&format!("reading {}", path.display()), None);
         let rows = match source {
             Source::Csv(s) => stream(s, file, options, &mut ingest, progress)?,
-            Source::Parquet(s) => stream(s, file, options, &mut ingest, progress)?,
+            // Corrupt Parquet data can make the library panic while decoding a batch,
+            // or leave arrays that panic when read: the whole file is guarded.
+            Source::Parquet(s) => {
+                parquet_file::guarded(&path, || stream(s, file, options, &mut ingest, progress))?
+            }
         };
         progress.end();
         let counts = &mut ingest.counts;

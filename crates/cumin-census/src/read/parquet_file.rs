@@ -32,10 +32,40 @@ fn parquet_error(path: &Path, e: &dyn std::fmt::Display) -> CensusError {
     }
 }
 
+/// Runs `f`, which calls into the Parquet library, turning a panic into an error naming
+/// the file. The library asserts rather than returns an error on some corrupt files
+/// (e.g. a column chunk with a negative offset, found by `tests/mutations.rs`); a corrupt
+/// input file must stop the run with a message, not crash it. Whatever `f` was building
+/// is dropped with the error.
+pub(crate) fn guarded<T>(
+    path: &Path,
+    f: impl FnOnce() -> Result<T, CensusError>,
+) -> Result<T, CensusError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".to_owned());
+        Err(CensusError::Parquet {
+            path: path.to_owned(),
+            message: format!("the file is corrupt (the Parquet reader failed: {what})"),
+        })
+    })
+}
+
 impl ParquetSource {
     /// Reads the footer: schema and row count (an empty file is an error here, before any
     /// row of any file is read).
     pub(crate) fn open(
+        path: &Path,
+        map: &ColumnMap,
+        wanted: &dyn Fn(Column) -> bool,
+    ) -> Result<ParquetSource, CensusError> {
+        guarded(path, || ParquetSource::open_unguarded(path, map, wanted))
+    }
+
+    fn open_unguarded(
         path: &Path,
         map: &ColumnMap,
         wanted: &dyn Fn(Column) -> bool,
