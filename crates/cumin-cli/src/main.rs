@@ -170,6 +170,8 @@ fn parse_sdc(s: &str) -> Result<SdcProfile, String> {
         .ok_or_else(|| format!("unknown disclosure profile {s:?}: use jay2025 or none"))
 }
 
+// Command-line switches are booleans by nature.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(clap::Args)]
 struct SimulateArgs {
     /// Output folder.
@@ -190,6 +192,13 @@ struct SimulateArgs {
     /// Write the true child on every row (no linkage error at all).
     #[arg(long)]
     perfect_ids: bool,
+    /// Children arrive in and leave England by age (`[migration]` rates); denominators
+    /// become residents and truth.json gains the truth among residents.
+    #[arg(long, conflicts_with = "no_migration")]
+    migration: bool,
+    /// A closed population: every child born in England and living here to 18.
+    #[arg(long)]
+    no_migration: bool,
     /// Frailty form: gamma, lognormal or mixture (mean 1, variance `frailty_variance`).
     #[arg(long, value_parser = parse_frailty)]
     frailty: Option<cumin_synth::FrailtyForm>,
@@ -517,6 +526,12 @@ fn simulate(a: &SimulateArgs, bars: &progress::Bars, quiet: bool) -> Result<()> 
     }
     params.quirks &= !a.no_quirks;
     params.perfect_ids |= a.perfect_ids;
+    if a.migration {
+        params.migration.enabled = true;
+    }
+    if a.no_migration {
+        params.migration.enabled = false;
+    }
     if a.out.is_file() {
         bail!("--out {} is a file; give a folder", a.out.display());
     }
@@ -530,7 +545,7 @@ fn simulate(a: &SimulateArgs, bars: &progress::Bars, quiet: bool) -> Result<()> 
         .write_with(&a.out, options, bars)
         .with_context(|| format!("writing the extract to {}", a.out.display()))?;
     if !quiet {
-        let t = sim.tally.truth();
+        let t = sim.truth();
         println!(
             "simulated {} children ({} in the extract, {} rows) into {}",
             summary.children,
@@ -538,9 +553,27 @@ fn simulate(a: &SimulateArgs, bars: &progress::Bars, quiet: bool) -> Result<()> 
             summary.rows,
             a.out.display()
         );
-        println!("true cumulative incidence before 18:");
+        if let Some(m) = &t.migration {
+            println!(
+                "migration: {} children arrived from abroad, {} left England before 18",
+                m.in_migrants, m.out_migrants
+            );
+        }
+        println!(
+            "true cumulative incidence before 18 (children born in England, complete histories):"
+        );
         for o in Outcome::ALL {
             println!("  {:9} {:5.1}%", o.as_str(), 100.0 * t.overall.at(o, 17));
+        }
+        if let Some(m) = &t.migration {
+            println!("among residents (first events in England, product-limit):");
+            for o in Outcome::ALL {
+                println!(
+                    "  {:9} {:5.1}%",
+                    o.as_str(),
+                    100.0 * m.overall.cum_inc[o.as_str()][17]
+                );
+            }
         }
         println!(
             "  re-referred within 6 years of a first referral: {:.1}%",
