@@ -289,6 +289,7 @@ fn assign(
 fn wide_components(episodes: &Episodes, pass: &mut Pass, max_las: u16) -> Vec<bool> {
     let nodes = pass.uf.len();
     // Most components sit in one LA; only those seen in two are counted exactly.
+    let root_of: Vec<u32> = (0..nodes as u32).map(|node| pass.uf.find(node)).collect();
     let mut first_la: Vec<Option<u16>> = vec![None; nodes];
     let mut pairs: Vec<(u32, u16)> = Vec::new();
     for i in 0..episodes.len() {
@@ -297,7 +298,7 @@ fn wide_components(episodes: &Episodes, pass: &mut Pass, max_las: u16) -> Vec<bo
         if node == NO_NODE {
             continue;
         }
-        let root = pass.uf.find(node);
+        let root = root_of[node as usize];
         match first_la[root as usize] {
             None => first_la[root as usize] = Some(la),
             Some(l) if l != la => pairs.push((root, la)),

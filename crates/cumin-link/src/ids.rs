@@ -50,31 +50,41 @@ impl IdTable {
     /// Indexes the identifiers of `episodes`.
     pub fn build(episodes: &Episodes) -> IdTable {
         let n = episodes.len();
-        let mut index: FxHashMap<u64, u32> = FxHashMap::default();
-        index.reserve(n / 2);
+        // Most identifiers live in one LA: each interned identifier remembers its first
+        // (LA, key) directly, and only keys of an identifier seen in a second LA go
+        // through the hash map. Keys are numbered in order of first sight either way.
+        let mut first_key_of_la_id: Vec<(u16, u32)> =
+            vec![(0, NO_KEY); episodes.la_child_ids.len()];
+        let mut first_key_of_pmr: Vec<(u16, u32)> = vec![(0, NO_KEY); episodes.pmrs.len()];
+        let mut other_las: FxHashMap<u64, u32> = FxHashMap::default();
         let mut keys: Vec<LaKey> = Vec::new();
         let mut key_of_row: Vec<u32> = Vec::with_capacity(n);
-        // The first PMR seen on each key; a key's further PMRs are rare (a conflict) and
-        // go to a side list, so the common case needs no per-key allocation.
         let mut first_pmr: Vec<Option<IdRef>> = Vec::new();
         let mut extra: Vec<(u32, IdRef)> = Vec::new();
         for i in 0..n {
             let la = episodes.la[i].unwrap_or(0);
             let pmr = episodes.pmr[i];
-            let id = match (episodes.la_child_id[i], pmr) {
-                (Some(l), _) => KeyId::LaChildId(l),
-                (None, Some(p)) => KeyId::Pmr(p),
+            let (id, slot) = match (episodes.la_child_id[i], pmr) {
+                (Some(l), _) => (KeyId::LaChildId(l), &mut first_key_of_la_id[l.index()]),
+                (None, Some(p)) => (KeyId::Pmr(p), &mut first_key_of_pmr[p.index()]),
                 (None, None) => {
                     key_of_row.push(NO_KEY);
                     continue;
                 }
             };
-            let packed = pack(la, id);
-            let k = *index.entry(packed).or_insert_with(|| {
+            let mut new_key = || {
                 keys.push(LaKey { la, id });
                 first_pmr.push(None);
                 (keys.len() - 1) as u32
-            });
+            };
+            let k = if slot.1 == NO_KEY {
+                *slot = (la, new_key());
+                slot.1
+            } else if slot.0 == la {
+                slot.1
+            } else {
+                *other_las.entry(pack(la, id)).or_insert_with(new_key)
+            };
             key_of_row.push(k);
             if let Some(p) = pmr {
                 match first_pmr[k as usize] {

@@ -78,6 +78,26 @@ pub struct Child {
     pub stints: Vec<Stint>,
     /// Episodes, in order of referral.
     pub episodes: Vec<TrueEpisode>,
+    /// The day the child arrived in England, for a child born abroad (migration only):
+    /// nothing before it is in England's history.
+    pub arrival: Option<Date>,
+    /// The day the child left England before 18 (migration only): nothing on or after it
+    /// is in England's history.
+    pub departure: Option<Date>,
+}
+
+impl Child {
+    /// First day of the child's life in England: six months before birth for a child born
+    /// here, the arrival day for one who came later.
+    pub fn resident_from(&self) -> Date {
+        self.arrival
+            .unwrap_or_else(|| self.dob.add_days(-PREBIRTH_DAYS))
+    }
+
+    /// Whether the child lives in England on `day`.
+    pub fn resident_on(&self, day: Date) -> bool {
+        day >= self.resident_from() && self.departure.is_none_or(|d| day < d)
+    }
 }
 
 /// The date `years` after `dob` (29 February births have birthdays on 1 March).
@@ -196,6 +216,10 @@ pub struct Model<'a> {
     pub cin_days: LogNormal<f64>,
     /// Length of a plan.
     pub cpp_days: LogNormal<f64>,
+    /// Cumulative weights of the first LA of a child arriving from abroad.
+    pub in_la_cumulative: Vec<f64>,
+    /// Weights of the IDACI decile of a child arriving from abroad.
+    pub in_decile_weights: [f64; 10],
 }
 
 impl<'a> Model<'a> {
@@ -218,8 +242,16 @@ impl<'a> Model<'a> {
                 .collect::<Vec<f64>>()
         };
         let eth: Vec<f64> = params.ethnicity_share.iter().map(|(_, s)| *s).collect();
+        let m = &params.migration;
+        let in_sizes: Vec<f64> = sizes.iter().map(|s| s.powf(m.in_la_power)).collect();
+        let mut in_decile_weights = [0.0; 10];
+        for (d, w) in in_decile_weights.iter_mut().enumerate() {
+            *w = params.decile_share[d] * m.in_decile_ratio[d];
+        }
         Model {
             params,
+            in_la_cumulative: cumulative(&in_sizes),
+            in_decile_weights,
             la_cumulative: cumulative(&sizes),
             ethnicity_cumulative: cumulative(&eth),
             frailty: params
@@ -245,13 +277,25 @@ impl<'a> Model<'a> {
         (life, moves)
     }
 
-    /// Where a child lives from six months before birth to 18, drawn from its own stream.
-    fn stints(&self, rng: &mut ChaCha8Rng, birthdays: &Birthdays) -> Vec<Stint> {
+    /// Where a child lives from six months before birth (or from its arrival in England)
+    /// to 18, drawn from its own stream.
+    fn stints(
+        &self,
+        rng: &mut ChaCha8Rng,
+        birthdays: &Birthdays,
+        arrival: Option<Date>,
+    ) -> Vec<Stint> {
         let p = self.params;
         let dob = birthdays.at(0);
-        let mut stints = vec![Stint {
-            la: self.la_code(pick_cumulative(rng, &self.la_cumulative)),
-            from: dob.add_days(-PREBIRTH_DAYS),
+        let mut stints = vec![match arrival {
+            None => Stint {
+                la: self.la_code(pick_cumulative(rng, &self.la_cumulative)),
+                from: dob.add_days(-PREBIRTH_DAYS),
+            },
+            Some(day) => Stint {
+                la: self.la_code(pick_cumulative(rng, &self.in_la_cumulative)),
+                from: day,
+            },
         }];
         let move_rate = |a: usize| {
             let q = if a < 5 {
@@ -261,7 +305,7 @@ impl<'a> Model<'a> {
             };
             -(1.0 - q.min(0.999)).ln()
         };
-        let mut t = dob;
+        let mut t = arrival.unwrap_or(dob);
         while let Some(when) = next_event(rng, birthdays, t, move_rate) {
             let current = stints.last().expect("at least one stint").la;
             let mut la = current;
@@ -274,9 +318,21 @@ impl<'a> Model<'a> {
         stints
     }
 
-    /// Simulates child `index` of `cohort`. Children never referred get no stints: where
-    /// they live matters to nothing the extract or the truth holds.
+    /// Simulates child `index` of `cohort`, born in England. Children never referred get
+    /// no stints: where they live matters to nothing the extract or the truth holds.
     pub fn child(&self, index: u64, cohort: i16) -> Child {
+        self.life(index, cohort, false)
+    }
+
+    /// Simulates child `index` of `cohort`, born abroad and arriving in England during
+    /// an age-year drawn with weights `migration.in_per_1000` (uniformly within it). Its
+    /// history starts at arrival: no pre-birth referral, none before, and its first
+    /// referral here is a first referral (the re-referral ratio applies after it).
+    pub fn in_migrant(&self, index: u64, cohort: i16) -> Child {
+        self.life(index, cohort, true)
+    }
+
+    fn life(&self, index: u64, cohort: i16, arrives: bool) -> Child {
         let p = self.params;
         let (mut life, mut moves) = self.streams(index);
         let rng = &mut life;
@@ -284,13 +340,22 @@ impl<'a> Model<'a> {
         let days_in_year = Date::ymd(i32::from(cohort), 4, 1).days_since(first);
         let dob = first.add_days(rng.random_range(0..days_in_year));
         let birthdays = Birthdays::new(dob);
+        let arrival = arrives.then(|| {
+            let age = pick(rng, &p.migration.in_per_1000);
+            let (from, to) = (birthdays.days[age], birthdays.days[age + 1]);
+            Date::from_days(rng.random_range(from..to)).expect("arrival within childhood")
+        });
         let sex = if rng.random::<f64>() < p.male_share {
             Sex::Male
         } else {
             Sex::Female
         };
         let ethnicity = pick_cumulative(rng, &self.ethnicity_cumulative) as u8;
-        let decile = pick(rng, &p.decile_share) as u8 + 1;
+        let decile = if arrives {
+            pick(rng, &self.in_decile_weights) as u8 + 1
+        } else {
+            pick(rng, &p.decile_share) as u8 + 1
+        };
         let has_pmr = rng.random::<f64>() < p.p_ever_pmr;
         let frailty = self.frailty.sample(rng);
         let ratio = p.decile_referral_ratio[usize::from(decile - 1)] * frailty;
@@ -304,16 +369,20 @@ impl<'a> Model<'a> {
             has_pmr,
             stints: Vec::new(),
             episodes: Vec::new(),
+            arrival,
+            departure: None,
         };
 
         let eighteen = birthdays.eighteenth();
         let mut referred_before = false;
-        let mut next_start = dob.add_days(-PREBIRTH_DAYS);
-        let prebirth_p =
-            1.0 - (-p.prebirth_hazard * ratio * f64::from(PREBIRTH_DAYS) / 365.25).exp();
+        let mut next_start = child.resident_from();
         let mut forced: Option<Date> = None;
-        if rng.random::<f64>() < prebirth_p {
-            forced = Some(dob.add_days(-uniform_days(rng, 1, PREBIRTH_DAYS)));
+        if !arrives {
+            let prebirth_p =
+                1.0 - (-p.prebirth_hazard * ratio * f64::from(PREBIRTH_DAYS) / 365.25).exp();
+            if rng.random::<f64>() < prebirth_p {
+                forced = Some(dob.add_days(-uniform_days(rng, 1, PREBIRTH_DAYS)));
+            }
         }
         loop {
             let referral = if let Some(d) = forced.take() {
@@ -335,7 +404,7 @@ impl<'a> Model<'a> {
                 break;
             }
             if child.stints.is_empty() {
-                child.stints = self.stints(&mut moves, &birthdays);
+                child.stints = self.stints(&mut moves, &birthdays, arrival);
             }
             let stints = &child.stints;
             referred_before = true;
@@ -371,6 +440,24 @@ impl<'a> Model<'a> {
             child.episodes.push(e);
         }
         child
+    }
+
+    /// Draws whether and when `child` leaves England before 18 (departures per year
+    /// `migration.out_per_1000[age] / 1000 × out_decile_ratio[decile]`, from birth or
+    /// arrival), from a stream of its own so that nothing else about the child changes,
+    /// and cuts its history there (see [`leave`]).
+    pub fn emigrate(&self, child: &mut Child) {
+        let m = &self.params.migration;
+        let mut rng = ChaCha8Rng::seed_from_u64(self.params.seed);
+        rng.set_stream(child.index | 1 << 62);
+        let birthdays = Birthdays::new(child.dob);
+        let ratio = m.out_decile_ratio[usize::from(child.decile - 1)];
+        let from = child.arrival.unwrap_or(child.dob);
+        if let Some(day) = next_event(&mut rng, &birthdays, from, |a| {
+            m.out_per_1000[a] / 1000.0 * ratio
+        }) {
+            leave(child, day);
+        }
     }
 
     /// What comes of one referral.
@@ -424,6 +511,27 @@ impl<'a> Model<'a> {
             }
         }
         e
+    }
+}
+
+/// The child leaves England on `day`: referrals from then on are dropped, an episode still
+/// open closes the day before (`RC5`, the case passing to services elsewhere; an
+/// assessment that had already ended in no further action keeps `RC8`), and so do the
+/// LA stints that start from then on.
+pub fn leave(child: &mut Child, day: Date) {
+    child.departure = Some(day);
+    child.episodes.retain(|e| e.referral < day);
+    child.stints.retain(|s| s.from < day);
+    let last_day = day.add_days(-1);
+    if let Some(e) = child.episodes.last_mut()
+        && e.closure > last_day
+    {
+        e.closure = last_day;
+        clip_after(e, last_day);
+        let rc8 = e.reason == 8 && e.assessment.is_some() && e.cpp_start.is_none();
+        if !e.nfa && !rc8 {
+            e.reason = 5;
+        }
     }
 }
 

@@ -12,17 +12,19 @@ pub mod cell;
 pub mod extract;
 pub mod frailty;
 pub mod history;
+pub mod migration;
 pub mod params;
 pub mod quirks;
 pub mod truth;
 pub mod write;
 
 pub use frailty::FrailtyForm;
-pub use params::{ParamsError, SimParams};
+pub use params::{MigrationParams, ParamsError, SimParams};
 pub use quirks::QuirkRates;
 
 use cumin_census::{CensusYear, Date, Progress, Sex};
 use history::{Child, Model, TrueEpisode};
+use migration::MigrationTally;
 use quirks::QuirkCounts;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -53,8 +55,14 @@ pub enum SimError {
 /// What a run wrote, and the headline counts.
 #[derive(Clone, Debug, Serialize)]
 pub struct SimSummary {
-    /// Children simulated.
+    /// Children born in England simulated.
     pub children: u64,
+    /// Children born abroad who arrived in England before 18 (with migration only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub children_arrived: Option<u64>,
+    /// Children who left England before 18 (with migration only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub children_left: Option<u64>,
     /// Children with at least one row in the extract.
     pub children_in_extract: u64,
     /// Episodes with at least one row in the extract.
@@ -97,8 +105,11 @@ pub struct Simulation {
     /// Children with at least one row in the extract, holding only their episodes with
     /// rows, in simulation order.
     pub children: Vec<Child>,
-    /// Truth tally over all children.
+    /// Truth tally over all children born in England, from complete histories.
     pub tally: Tally,
+    /// With migration: residents and first-in-England events of every child who lived
+    /// in England.
+    pub migration: Option<MigrationTally>,
 }
 
 /// First and last day of the census years in the extract.
@@ -115,35 +126,63 @@ pub fn kept_episode(e: &TrueEpisode, window: (Date, Date)) -> bool {
 }
 
 /// Simulates every child (in parallel; the result does not depend on thread count).
+///
+/// Children born in England come first (cohort by cohort), then, with migration, the
+/// children who arrive from abroad (`round(births × Σ in_per_1000 / 1000)` a cohort),
+/// numbered after them. A child born here is simulated exactly as without migration; its
+/// departure, if any, is drawn from a stream of its own and cuts its history afterwards,
+/// so `tally` (complete histories of children born here) does not depend on migration.
 pub fn simulate(params: &SimParams, progress: &dyn Progress) -> Result<Simulation, SimError> {
     params.validate()?;
     let model = Model::new(params);
     let per_cohort = params.births_per_cohort();
+    let migrating = params.migration.enabled;
+    let arrivals_per_cohort = if migrating {
+        (per_cohort as f64 * params.migration.arrivals_per_birth()).round() as u64
+    } else {
+        0
+    };
     let cohorts: Vec<i16> = params.cohorts().collect();
+    let born_total = per_cohort * cohorts.len() as u64;
     let window = window(params);
-    let tasks: Vec<(usize, u64, u64)> = cohorts
-        .iter()
-        .enumerate()
-        .flat_map(|(ci, _)| {
-            (0..per_cohort)
+    let chunks = |n: u64, arrived: bool| {
+        cohorts.iter().enumerate().flat_map(move |(ci, _)| {
+            (0..n)
                 .step_by(CHUNK as usize)
-                .map(move |s| (ci, s, (s + CHUNK).min(per_cohort)))
+                .map(move |s| (ci, s, (s + CHUNK).min(n), arrived))
         })
+    };
+    let tasks: Vec<(usize, u64, u64, bool)> = chunks(per_cohort, false)
+        .chain(chunks(arrivals_per_cohort, true))
         .collect();
     progress.begin(
         "simulating children",
-        Some(per_cohort * cohorts.len() as u64),
+        Some((per_cohort + arrivals_per_cohort) * cohorts.len() as u64),
     );
     // Sums of counts: the order tasks finish in cannot change them.
     let tally = Mutex::new(Tally::new(params.cohorts()));
+    let resident = Mutex::new(MigrationTally::new(params.cohorts()));
     let kept: Vec<Vec<Child>> = tasks
         .par_iter()
-        .map(|&(ci, from, to)| {
+        .map(|&(ci, from, to, arrived)| {
             let mut local = Tally::new(params.cohorts());
+            let mut local_resident = migrating.then(|| MigrationTally::new(params.cohorts()));
             let mut kept = Vec::new();
             for i in from..to {
-                let mut child = model.child(ci as u64 * per_cohort + i, cohorts[ci]);
-                local.add(&child);
+                let mut child = if arrived {
+                    model.in_migrant(
+                        born_total + ci as u64 * arrivals_per_cohort + i,
+                        cohorts[ci],
+                    )
+                } else {
+                    let child = model.child(ci as u64 * per_cohort + i, cohorts[ci]);
+                    local.add(&child);
+                    child
+                };
+                if let Some(r) = &mut local_resident {
+                    model.emigrate(&mut child);
+                    r.add(&child);
+                }
                 child.episodes.retain(|e| kept_episode(e, window));
                 if !child.episodes.is_empty() {
                     child.episodes.shrink_to_fit();
@@ -151,6 +190,9 @@ pub fn simulate(params: &SimParams, progress: &dyn Progress) -> Result<Simulatio
                 }
             }
             tally.lock().expect("no task panics").merge(&local);
+            if let Some(r) = &local_resident {
+                resident.lock().expect("no task panics").merge(r);
+            }
             progress.advance(to - from);
             kept
         })
@@ -164,6 +206,7 @@ pub fn simulate(params: &SimParams, progress: &dyn Progress) -> Result<Simulatio
         params: params.clone(),
         children,
         tally: tally.into_inner().expect("no task panics"),
+        migration: migrating.then(|| resident.into_inner().expect("no task panics")),
     })
 }
 
@@ -215,8 +258,11 @@ impl Simulation {
         } else {
             None
         };
+        let flows = self.migration.as_ref().map(MigrationTally::truth);
         let mut summary = SimSummary {
             children: self.tally.children(),
+            children_arrived: flows.as_ref().map(|t| t.in_migrants),
+            children_left: flows.as_ref().map(|t| t.out_migrants),
             children_in_extract: self.children.len() as u64,
             episodes_in_extract: self.children.iter().map(|c| c.episodes.len() as u64).sum(),
             rows: 0,
@@ -302,7 +348,7 @@ impl Simulation {
             params: p,
             counts: &summary,
             quirks: counts.report(&rates, ids.recurring),
-            truth: self.tally.truth(),
+            truth: self.truth_with(flows),
         };
         let mut text = serde_json::to_string_pretty(&doc).expect("truth serialises");
         text.push('\n');
@@ -311,8 +357,22 @@ impl Simulation {
         summary.files = files;
         Ok(summary)
     }
-    /// Population by birth cohort, age, decile and sex (a closed population: every child
-    /// born in England and living here to 18).
+    /// Every truth curve: the complete-history truth of children born in England and,
+    /// with migration, the truth among residents (`migration`, computed once by the
+    /// caller when it also needs the counts).
+    pub fn truth(&self) -> truth::TruthCurves {
+        self.truth_with(self.migration.as_ref().map(MigrationTally::truth))
+    }
+
+    fn truth_with(&self, migration: Option<migration::MigrationTruth>) -> truth::TruthCurves {
+        let mut t = self.tally.truth();
+        t.migration = migration;
+        t
+    }
+
+    /// Population by birth cohort, age, decile and sex: without migration every child
+    /// born in England, living here to 18; with it, the children resident in England at
+    /// exact age `age + ½` (see [`migration`]).
     fn write_denominators(&self, path: &Path) -> std::io::Result<()> {
         let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
         writeln!(f, "birth_year,age,IDACI_Decile,sex,population")?;
@@ -320,7 +380,10 @@ impl Simulation {
             for age in 0..18 {
                 for decile in 1..=10u8 {
                     for sex in [Sex::Male, Sex::Female] {
-                        let n = self.tally.children_in_cell(cohort, decile, sex);
+                        let n = match &self.migration {
+                            Some(m) => m.residents_in_cell(cohort, decile, sex, age),
+                            None => self.tally.children_in_cell(cohort, decile, sex),
+                        };
                         writeln!(f, "{cohort},{age},{decile},{},{n}", sex.as_str())?;
                     }
                 }

@@ -87,6 +87,108 @@ pub struct SimParams {
     /// Write the true child on every row (PMR and LA child ID both the true child):
     /// linkage error becomes zero, so estimator error can be measured alone.
     pub perfect_ids: bool,
+    /// Net migration into and out of England by age (`[migration]`). Written to
+    /// `truth.json` only when enabled, so that files without migration are unchanged.
+    #[serde(skip_serializing_if = "MigrationParams::is_off")]
+    pub migration: MigrationParams,
+}
+
+/// Migration into and out of England (`[migration]` in the parameter file).
+///
+/// The rates are illustrative, set to the order of magnitude of ONS long-term
+/// international migration estimates for children (see `docs/simulation.md`): about 4–7
+/// arrivals and 2–3.5 departures per 1,000 children a year, a net inflow of a few per
+/// thousand, highest in infancy and early childhood.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MigrationParams {
+    /// Whether children arrive in and leave England. Off: a closed population.
+    pub enabled: bool,
+    /// Arrivals during age-year 0..=17, per 1,000 children born in England in the cohort.
+    pub in_per_1000: [f64; 18],
+    /// Departures per 1,000 resident child-years (a hazard), ages 0..=17.
+    pub out_per_1000: [f64; 18],
+    /// Relative chance of an arriving child living in each IDACI decile (decile 1 first),
+    /// times `decile_share`: arrivals are more common in deprived areas.
+    pub in_decile_ratio: [f64; 10],
+    /// Departure hazard ratio by IDACI decile (decile 1 first).
+    pub out_decile_ratio: [f64; 10],
+    /// Arriving children pick their first LA with weight `size^in_la_power`: above 1,
+    /// arrivals concentrate in the largest (London-like, urban) LAs.
+    pub in_la_power: f64,
+}
+
+impl Default for MigrationParams {
+    fn default() -> MigrationParams {
+        MigrationParams {
+            enabled: false,
+            in_per_1000: [
+                7.0, 7.0, 6.5, 6.0, 5.5, 5.0, 4.6, 4.3, 4.1, 3.9, 3.8, 3.7, 3.6, 3.6, 3.6, 3.8,
+                4.2, 4.6,
+            ],
+            out_per_1000: [
+                3.0, 3.5, 3.5, 3.2, 3.0, 2.8, 2.6, 2.5, 2.4, 2.3, 2.2, 2.2, 2.1, 2.1, 2.1, 2.2,
+                2.4, 2.6,
+            ],
+            in_decile_ratio: [1.6, 1.45, 1.3, 1.15, 1.0, 0.9, 0.8, 0.72, 0.66, 0.6],
+            out_decile_ratio: [1.15, 1.1, 1.05, 1.0, 1.0, 0.97, 0.95, 0.93, 0.92, 0.9],
+            in_la_power: 1.5,
+        }
+    }
+}
+
+impl MigrationParams {
+    /// Not enabled.
+    pub fn is_off(&self) -> bool {
+        !self.enabled
+    }
+
+    /// Expected arrivals per child born in England, over the whole childhood.
+    pub fn arrivals_per_birth(&self) -> f64 {
+        self.in_per_1000.iter().sum::<f64>() / 1000.0
+    }
+
+    /// Checks ranges.
+    pub fn validate(&self) -> Result<(), ParamsError> {
+        let bad = |name: &'static str, v: f64, expected: &'static str| ParamsError::Invalid {
+            name,
+            value: v.to_string(),
+            expected,
+        };
+        for v in self.in_per_1000.iter().chain(&self.out_per_1000) {
+            if !(v.is_finite() && (0.0..=500.0).contains(v)) {
+                return Err(bad(
+                    "migration.in_per_1000 / out_per_1000",
+                    *v,
+                    "a rate per 1,000 in [0, 500]",
+                ));
+            }
+        }
+        for v in self.in_decile_ratio.iter().chain(&self.out_decile_ratio) {
+            if !(v.is_finite() && *v >= 0.0 && *v <= 100.0) {
+                return Err(bad(
+                    "migration.in_decile_ratio / out_decile_ratio",
+                    *v,
+                    "a ratio in [0, 100]",
+                ));
+            }
+        }
+        if self.in_decile_ratio.iter().sum::<f64>() <= 0.0 {
+            return Err(bad(
+                "migration.in_decile_ratio",
+                0.0,
+                "at least one decile with a positive ratio",
+            ));
+        }
+        if !(self.in_la_power.is_finite() && (0.0..=5.0).contains(&self.in_la_power)) {
+            return Err(bad(
+                "migration.in_la_power",
+                self.in_la_power,
+                "a number in [0, 5]",
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl Default for SimParams {
@@ -160,6 +262,7 @@ impl Default for SimParams {
             quirks: true,
             quirk: QuirkRates::default(),
             perfect_ids: false,
+            migration: MigrationParams::default(),
         }
     }
 }
@@ -272,6 +375,7 @@ impl SimParams {
         for (name, v) in self.quirk.rates() {
             prob(name, v)?;
         }
+        self.migration.validate()?;
         if self.ethnicity_share.iter().any(|(c, s)| {
             cumin_census::Ethnicity::from_code(c).is_none() || !s.is_finite() || *s < 0.0
         }) {
@@ -366,5 +470,16 @@ mod tests {
         assert!(e.contains("scael"), "{e}");
         std::fs::write(&f, "p_nfa = 1.5\n").unwrap();
         assert!(SimParams::from_toml_file(&f).is_err());
+        std::fs::write(&f, "[migration]\nenabled = true\nin_la_power = 2.0\n").unwrap();
+        let p = SimParams::from_toml_file(&f).unwrap();
+        assert!(p.migration.enabled);
+        assert_eq!(p.migration.in_la_power, 2.0);
+        assert_eq!(p.migration.out_per_1000[0], 3.0);
+        let negative = format!("[migration]\nout_per_1000 = [-1.0{}]\n", ", 1.0".repeat(17));
+        std::fs::write(&f, negative).unwrap();
+        assert!(SimParams::from_toml_file(&f).is_err());
+        std::fs::write(&f, "[migration]\nenabeld = true\n").unwrap();
+        let e = SimParams::from_toml_file(&f).unwrap_err().to_string();
+        assert!(e.contains("enabeld"), "{e}");
     }
 }

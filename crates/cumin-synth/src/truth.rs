@@ -187,6 +187,7 @@ impl Tally {
             rereferral_within_years: (1..=6)
                 .map(|k| share(self.rereferral[k], referred))
                 .collect(),
+            migration: None,
         }
     }
 }
@@ -329,4 +330,7 @@ pub struct TruthCurves {
     /// Among children referred before 18, the share referred again within 1..=6 years
     /// of their first referral (before 18).
     pub rereferral_within_years: Vec<f64>,
+    /// With migration: the truth among residents (first events in England).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub migration: Option<crate::migration::MigrationTruth>,
 }

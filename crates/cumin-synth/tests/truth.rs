@@ -2,106 +2,10 @@
 
 mod support;
 
-use cumin_census::{Date, NoProgress};
+use cumin_census::NoProgress;
 use cumin_synth::{FrailtyForm, SimParams, WriteOptions};
-use std::collections::{BTreeMap, HashMap};
-use support::{Extract, simulate};
-
-const OUTCOMES: [&str; 5] = ["referral", "assessed", "cin", "s47", "cpp"];
-
-/// One episode as its rows show it: the latest census year's row has the last word.
-#[derive(Default)]
-struct Episode {
-    year: i32,
-    referral: Option<Date>,
-    nfa: bool,
-    reason: String,
-    s47: Option<Date>,
-    cpp: Option<Date>,
-}
-
-/// Per child (PMR): the birth month and year, and every episode by referral date.
-/// Per child key: (birth year, month) and its episodes by referral date.
-type ChildRows = HashMap<String, ((i32, u32), BTreeMap<Date, Episode>)>;
-
-fn children_from_rows(x: &Extract) -> ChildRows {
-    let mut children: ChildRows = HashMap::new();
-    let date = |i: usize, c: &str| Date::parse(x.get(i, c));
-    for i in 0..x.rows.len() {
-        let year: i32 = x.get(i, "ACADYR")[..4].parse::<i32>().unwrap() + 1;
-        let birth = match (
-            x.get(i, "YearOfBirth").parse::<i32>(),
-            x.get(i, "MonthOfBirth").parse::<u32>(),
-        ) {
-            (Ok(y), Ok(m)) => Some((y, m)),
-            _ => None,
-        };
-        let child = children
-            .entry(x.get(i, "PupilMatchingRefAnonymous").to_owned())
-            .or_insert(((0, 0), BTreeMap::new()));
-        let expected = date(i, "ExpectedDOB").map(|d| (d.year(), d.month()));
-        if let Some(b) = birth.or(expected.filter(|_| child.0.0 == 0)) {
-            child.0 = b;
-        }
-        let referral = date(i, "CINreferralDate").expect("no quirks: every referral date");
-        let e = child.1.entry(referral).or_default();
-        if year >= e.year {
-            let s47 = [
-                date(i, "Section47ActualStartDate"),
-                date(i, "DateOfInitialCPC"),
-            ]
-            .into_iter()
-            .flatten()
-            .min();
-            *e = Episode {
-                year,
-                referral: Some(referral),
-                nfa: x.get(i, "ReferralNFA") == "1",
-                reason: x.get(i, "ReasonForClosure").to_owned(),
-                s47,
-                cpp: date(i, "CPPstartDate"),
-            };
-        }
-    }
-    children
-}
-
-/// Children of each cohort with a first event at each age −1..=17 (index 0 = −1), from
-/// rows, with ages from the notional birthday (the 15th of the birth month).
-fn first_events_from_rows(x: &Extract) -> BTreeMap<(i32, &'static str), [u64; 19]> {
-    let mut out: BTreeMap<(i32, &'static str), [u64; 19]> = BTreeMap::new();
-    for ((by, bm), episodes) in children_from_rows(x).values() {
-        assert!(
-            *by > 0,
-            "every child has a row after birth or an expected date"
-        );
-        let dob = Date::ymd(*by, *bm, 15);
-        let cohort = if *bm >= 4 { by + 1 } else { *by };
-        for o in OUTCOMES {
-            let first = episodes
-                .values()
-                .filter_map(|e| match o {
-                    "referral" => e.referral,
-                    "assessed" => e.referral.filter(|_| !e.nfa),
-                    "cin" => e.referral.filter(|_| !e.nfa && e.reason != "RC8"),
-                    "s47" => e.s47,
-                    _ => e.cpp,
-                })
-                .min();
-            if let Some(d) = first {
-                let age = if d < dob {
-                    -1
-                } else {
-                    d.completed_years_since(dob)
-                };
-                if age <= 17 {
-                    out.entry((cohort, o)).or_insert([0; 19])[(age + 1) as usize] += 1;
-                }
-            }
-        }
-    }
-    out
-}
+use std::collections::BTreeMap;
+use support::{Extract, OUTCOMES, children_from_rows, first_events_from_rows, simulate};
 
 #[test]
 fn truth_agrees_with_the_rows_for_cohorts_observed_from_birth() {
@@ -282,6 +186,28 @@ fn the_same_seed_gives_the_same_bytes_whatever_the_thread_count() {
             std::fs::read(b.path().join(f)).unwrap(),
         );
         assert!(x == y, "{f} depends on the thread count");
+    }
+    // With migration too (arrivals are numbered after the children born here).
+    let migrating = SimParams {
+        migration: cumin_synth::MigrationParams {
+            enabled: true,
+            ..Default::default()
+        },
+        ..params.clone()
+    };
+    let (m1, m3) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    write_all(&migrating, 1, m1.path());
+    write_all(&migrating, 3, m3.path());
+    for f in [
+        "episodes.csv",
+        "episodes.parquet",
+        "denominators.csv",
+        "truth.json",
+    ] {
+        assert!(
+            std::fs::read(m1.path().join(f)).unwrap() == std::fs::read(m3.path().join(f)).unwrap(),
+            "{f} depends on the thread count with migration"
+        );
     }
     // A different seed is a different extract.
     let c = tempfile::tempdir().unwrap();

@@ -2,9 +2,9 @@
 
 #![allow(dead_code)]
 
-use cumin_census::NoProgress;
+use cumin_census::{Date, NoProgress};
 use cumin_synth::{SimParams, WriteOptions};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 /// Simulates `params` into `dir` (CSV, and true IDs) and returns the truth document.
@@ -75,4 +75,100 @@ pub fn within_binomial(observed: u64, n: u64, rate: f64, sds: f64) -> bool {
     let expected = rate * n as f64;
     let sd = (n as f64 * rate * (1.0 - rate)).sqrt();
     (observed as f64 - expected).abs() <= sds * sd + 1.0
+}
+
+pub const OUTCOMES: [&str; 5] = ["referral", "assessed", "cin", "s47", "cpp"];
+
+/// One episode as its rows show it: the latest census year's row has the last word.
+#[derive(Default)]
+pub struct Episode {
+    pub year: i32,
+    pub referral: Option<Date>,
+    pub nfa: bool,
+    pub reason: String,
+    pub s47: Option<Date>,
+    pub cpp: Option<Date>,
+}
+
+/// Per child (PMR): the birth month and year, and every episode by referral date.
+/// Per child key: (birth year, month) and its episodes by referral date.
+pub type ChildRows = HashMap<String, ((i32, u32), BTreeMap<Date, Episode>)>;
+
+pub fn children_from_rows(x: &Extract) -> ChildRows {
+    let mut children: ChildRows = HashMap::new();
+    let date = |i: usize, c: &str| Date::parse(x.get(i, c));
+    for i in 0..x.rows.len() {
+        let year: i32 = x.get(i, "ACADYR")[..4].parse::<i32>().unwrap() + 1;
+        let birth = match (
+            x.get(i, "YearOfBirth").parse::<i32>(),
+            x.get(i, "MonthOfBirth").parse::<u32>(),
+        ) {
+            (Ok(y), Ok(m)) => Some((y, m)),
+            _ => None,
+        };
+        let child = children
+            .entry(x.get(i, "PupilMatchingRefAnonymous").to_owned())
+            .or_insert(((0, 0), BTreeMap::new()));
+        let expected = date(i, "ExpectedDOB").map(|d| (d.year(), d.month()));
+        if let Some(b) = birth.or(expected.filter(|_| child.0.0 == 0)) {
+            child.0 = b;
+        }
+        let referral = date(i, "CINreferralDate").expect("no quirks: every referral date");
+        let e = child.1.entry(referral).or_default();
+        if year >= e.year {
+            let s47 = [
+                date(i, "Section47ActualStartDate"),
+                date(i, "DateOfInitialCPC"),
+            ]
+            .into_iter()
+            .flatten()
+            .min();
+            *e = Episode {
+                year,
+                referral: Some(referral),
+                nfa: x.get(i, "ReferralNFA") == "1",
+                reason: x.get(i, "ReasonForClosure").to_owned(),
+                s47,
+                cpp: date(i, "CPPstartDate"),
+            };
+        }
+    }
+    children
+}
+
+/// Children of each cohort with a first event at each age −1..=17 (index 0 = −1), from
+/// rows, with ages from the notional birthday (the 15th of the birth month).
+pub fn first_events_from_rows(x: &Extract) -> BTreeMap<(i32, &'static str), [u64; 19]> {
+    let mut out: BTreeMap<(i32, &'static str), [u64; 19]> = BTreeMap::new();
+    for ((by, bm), episodes) in children_from_rows(x).values() {
+        assert!(
+            *by > 0,
+            "every child has a row after birth or an expected date"
+        );
+        let dob = Date::ymd(*by, *bm, 15);
+        let cohort = if *bm >= 4 { by + 1 } else { *by };
+        for o in OUTCOMES {
+            let first = episodes
+                .values()
+                .filter_map(|e| match o {
+                    "referral" => e.referral,
+                    "assessed" => e.referral.filter(|_| !e.nfa),
+                    "cin" => e.referral.filter(|_| !e.nfa && e.reason != "RC8"),
+                    "s47" => e.s47,
+                    _ => e.cpp,
+                })
+                .min();
+            if let Some(d) = first {
+                let age = if d < dob {
+                    -1
+                } else {
+                    d.completed_years_since(dob)
+                };
+                if age <= 17 {
+                    out.entry((cohort, o)).or_insert([0; 19])[(age + 1) as usize] += 1;
+                }
+            }
+        }
+    }
+    out
 }
