@@ -3,7 +3,7 @@
 //! Every rule that changes or drops a value has a name ([`Rule`]) and is counted per file
 //! in the ledger, so an analyst can see how much each rule touched. [`row`] cleans one
 //! row on its own; rules that need the whole extract (the data end is the end of the
-//! *last* census year) run in [`finish`], after all files are read. `docs/ingest.md`
+//! *last* census year) run in [`finish`], after all files are read. `docs/methods.md` §1
 //! lists every rule with its source.
 
 mod counts;
