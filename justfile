@@ -27,3 +27,13 @@ bench-simulate:
 # Reading the England-scale extract (CSV, Parquet) against plain arrow-rs (docs/benchmarks.md)
 bench-ingest *ARGS:
     scripts/bench-ingest.sh {{ARGS}}
+
+# Truth recovery on simulated extracts (docs/validation.md); slow: minutes per run
+truth-recovery *ARGS:
+    cargo build --release
+    python3 scripts/truth-recovery.py {{ARGS}}
+
+# Coverage of the 95% intervals over 200 small replicates (docs/validation.md)
+coverage-study *ARGS:
+    cargo build --release
+    python3 scripts/coverage-study.py {{ARGS}}
