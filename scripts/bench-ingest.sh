@@ -17,8 +17,10 @@ dir="${1:-}"
 runs="${2:-3}"
 target="${CARGO_TARGET_DIR:-target}"
 
-cargo build --release --quiet -p cumin-cli
-cargo build --release --quiet -p cumin-census --example read_extract --example read_floor
+# One build for both packages: built apart, the examples' dev-dependency features (arrow's
+# CSV reader) and the binary's would rebuild each other on every run.
+cargo build --release --quiet -p cumin-cli -p cumin-census --bin cumin \
+    --example read_extract --example read_floor
 cumin="$target/release/cumin"
 cumin_read="$target/release/examples/read_extract"
 floor_read="$target/release/examples/read_floor"

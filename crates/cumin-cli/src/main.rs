@@ -104,6 +104,11 @@ struct EstimateArgs {
     /// LSOA → IDACI decile lookup (LSOA,IDACI_Decile), for extracts without IDACI_Decile.
     #[arg(long)]
     lsoa_lookup: Option<PathBuf>,
+    /// A preset design: jay2025 (Jay et al. 2025's three cohorts, with the ⚠ behaviours of
+    /// their R code corrected) or jay2025-strict (their R code's counts exactly). Fixes
+    /// the cohorts, ages and identifiers; --estimator, --id-mode and --by do not apply.
+    #[arg(long, value_parser = parse_preset)]
+    preset: Option<cumin_study::Preset>,
 }
 
 #[derive(clap::Args)]
@@ -148,6 +153,11 @@ fn parse_period(s: &str) -> Result<Period, String> {
     Period::parse(s).ok_or_else(|| {
         format!("period {s:?}: give census years first-last by the year they end, e.g. 2012-2015")
     })
+}
+
+fn parse_preset(s: &str) -> Result<cumin_study::Preset, String> {
+    cumin_study::Preset::parse(s)
+        .ok_or_else(|| format!("unknown preset {s:?}: use jay2025 or jay2025-strict"))
 }
 
 fn parse_outcome(s: &str) -> Result<Outcome, String> {
@@ -250,12 +260,12 @@ fn run(cli: Cli) -> Result<()> {
                 seed: a.seed,
                 bootstrap: a.bootstrap,
                 periods: a.period,
+                preset: a.preset,
                 ..defaults
             };
             let out = study(&config, "estimate", &bars)?;
             if !cli.quiet {
-                print_run(&out, None);
-                print_linkage(&out);
+                print_outcome(&out);
             }
             Ok(())
         }
@@ -263,8 +273,7 @@ fn run(cli: Cli) -> Result<()> {
             let config = StudyConfig::from_toml_file(&path)?;
             let out = study(&config, "run", &bars)?;
             if !cli.quiet {
-                print_run(&out, None);
-                print_linkage(&out);
+                print_outcome(&out);
             }
             Ok(())
         }
@@ -283,8 +292,81 @@ fn study(
     Ok(cumin_study::run(&study, &tool(command), bars)?)
 }
 
-/// Prints where the outputs are and the headline table; `truth` adds a column.
-fn print_run(out: &cumin_study::RunOutput, truth: Option<&dyn Fn(Outcome) -> Option<f64>>) {
+/// Prints a run's summary: the Jay table for a Jay preset, else the headline and linkage.
+fn print_outcome(out: &cumin_study::RunOutput) {
+    if let Some(jay) = &out.jay {
+        print_files(out);
+        print_jay(jay);
+    } else {
+        print_run(out, None);
+        print_linkage(out);
+    }
+}
+
+/// Prints the Jay et al. 2025 table (as the paper lays it out) and what each correction
+/// changes.
+fn print_jay(jay: &cumin_study::jay::JaySummary) {
+    println!();
+    println!(
+        "Jay et al. 2025 design, preset {} (corrections in force: {})",
+        jay.preset,
+        jay.rules.join(", ")
+    );
+    println!("cumulative incidence before 18th birthday, % (95% CI), unadjusted splice:");
+    println!(
+        "  {:13} {:>22} {:>22}",
+        "", "main (pmr-school-age)", "sensitivity (combined)"
+    );
+    for (o, label) in [
+        (Outcome::Referral, "referred"),
+        (Outcome::Assessed, "assessed"),
+        (Outcome::Cin, "CIN"),
+        (Outcome::Cpp, "CPP"),
+    ] {
+        let cell = |mode: &str| {
+            jay.table
+                .iter()
+                .find(|l| l.outcome == o && l.mode == mode)
+                .map_or_else(String::new, |l| {
+                    format!(
+                        "{:.1} ({:.1}-{:.1})",
+                        100.0 * l.cum_inc,
+                        100.0 * l.lower,
+                        100.0 * l.upper
+                    )
+                })
+        };
+        println!(
+            "  {label:13} {:>22} {:>22}",
+            cell("main"),
+            cell("sensitivity")
+        );
+    }
+    let changed: Vec<_> = jay
+        .corrections
+        .iter()
+        .filter(|c| c.mode == "main" && (c.corrected - c.strict).abs() > 0.0)
+        .collect();
+    println!();
+    if changed.is_empty() {
+        println!("no correction of the R code's rules changes the main estimates here");
+        return;
+    }
+    println!(
+        "what each correction changes before 18 (main, percentage points; jay_corrections.csv has every cell):"
+    );
+    for c in changed {
+        println!(
+            "  {:32} {:9} {:+.3}",
+            c.rule,
+            c.outcome.as_str(),
+            100.0 * (c.corrected - c.strict)
+        );
+    }
+}
+
+/// Prints where the outputs are.
+fn print_files(out: &cumin_study::RunOutput) {
     let [read, used, quarantined, excluded] = out.rows;
     println!(
         "read {read} rows: {used} used, {quarantined} quarantined, {excluded} excluded by design (see ledger.csv)"
@@ -299,6 +381,11 @@ fn print_run(out: &cumin_study::RunOutput, truth: Option<&dyn Fn(Outcome) -> Opt
                 .unwrap_or_default()
         );
     }
+}
+
+/// Prints where the outputs are and the headline table; `truth` adds a column.
+fn print_run(out: &cumin_study::RunOutput, truth: Option<&dyn Fn(Outcome) -> Option<f64>>) {
+    print_files(out);
     println!();
     println!("cumulative incidence before 18th birthday (stratum all, 95% CI):");
     let truth_head = if truth.is_some() { "  truth" } else { "" };

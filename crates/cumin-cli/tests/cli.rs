@@ -161,3 +161,99 @@ fn a_missing_required_column_stops_the_run_with_a_clear_message() {
     );
     assert!(!out.exists(), "nothing is written before the error");
 }
+
+/// `cumin estimate --preset jay2025` and `cumin run` of a study file with
+/// `preset = "jay2025"` write the same tables, and the estimate prints the paper's table.
+#[test]
+fn the_jay_preset_by_flag_equals_the_preset_by_study_file() {
+    let fixture = root().join("fixtures/jay2025-hand");
+    let episodes = fixture.join("episodes.csv");
+    let denominators = fixture.join("denominators.csv");
+    let by_flag = tempfile::tempdir().unwrap();
+    let o = cumin(&[
+        "estimate",
+        "--preset",
+        "jay2025",
+        "--episodes",
+        episodes.to_str().unwrap(),
+        "--denominators",
+        denominators.to_str().unwrap(),
+        "--out",
+        by_flag.path().to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    for want in [
+        "Jay et al. 2025 design, preset jay2025",
+        "main (pmr-school-age)",
+        "sensitivity (combined)",
+        "referred",
+        "assessed",
+        "CIN",
+        "CPP",
+        "tolerant_reason_spelling",
+    ] {
+        assert!(stdout.contains(want), "{want:?} not in\n{stdout}");
+    }
+    let by_file = tempfile::tempdir().unwrap();
+    let study = by_file.path().join("study.toml");
+    let out = by_file.path().join("out");
+    std::fs::write(
+        &study,
+        format!(
+            "episodes = [{:?}]\ndenominators = {:?}\nout = {:?}\npreset = \"jay2025\"\n",
+            episodes.to_str().unwrap(),
+            denominators.to_str().unwrap(),
+            out.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let o = cumin(&["run", study.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    for f in [
+        "jay_counts.csv",
+        "jay_corrections.csv",
+        "cumulative_incidence.csv",
+        "ledger.csv",
+    ] {
+        let a = std::fs::read_to_string(by_flag.path().join(f)).unwrap();
+        let b = std::fs::read_to_string(out.join(f)).unwrap();
+        assert_eq!(a, b, "{f} differs");
+    }
+    // A [jay_rules] switch reaches the run: with every correction off it is strict.
+    std::fs::write(
+        &study,
+        format!(
+            "episodes = [{:?}]\ndenominators = {:?}\nout = {:?}\npreset = \"jay2025\"\nsdc = \"none\"\n\n[jay_rules]\n{}",
+            episodes.to_str().unwrap(),
+            denominators.to_str().unwrap(),
+            out.to_str().unwrap(),
+            cumin_study::JayRule::ALL
+                .iter()
+                .map(|r| r.as_str().to_owned() + " = false\n")
+                .collect::<String>()
+        ),
+    )
+    .unwrap();
+    let o = cumin(&["run", study.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(
+        std::fs::read_to_string(out.join("jay_counts.csv")).unwrap(),
+        std::fs::read_to_string(fixture.join("expected_jay_counts.csv"))
+            .unwrap()
+            .replace("\r\n", "\n")
+    );
+    let o = cumin(&[
+        "estimate",
+        "--preset",
+        "jay2026",
+        "--episodes",
+        episodes.to_str().unwrap(),
+        "--denominators",
+        denominators.to_str().unwrap(),
+        "--out",
+        by_flag.path().to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("jay2025-strict"), "{}", text(&o));
+}

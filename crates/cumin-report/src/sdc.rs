@@ -159,6 +159,12 @@ pub struct Released<T> {
 }
 
 impl<T> Released<T> {
+    /// Wraps a table that has passed `profile` (only this crate's `release*` functions
+    /// call it).
+    pub(crate) fn new(inner: T, profile: SdcProfile) -> Released<T> {
+        Released { inner, profile }
+    }
+
     /// The released table.
     pub fn get(&self) -> &T {
         &self.inner

@@ -67,7 +67,7 @@ pub fn write_text(path: &Path, text: &str) -> Result<(), ReportError> {
     std::fs::write(path, text).map_err(io_err(path))
 }
 
-fn csv_text(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {
+pub(crate) fn csv_text(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {
     let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
     w.write_record(header).expect("writing to memory");
     for r in rows {

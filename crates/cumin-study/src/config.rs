@@ -172,6 +172,13 @@ pub struct StudyConfig {
     /// First day of usable data: rows referred earlier are excluded (and counted).
     #[serde(default = "cumin_census::normalise::default_data_start")]
     pub data_start: Date,
+    /// A preset design: `jay2025` (Jay et al. 2025 with the R code's ⚠ behaviours
+    /// corrected) or `jay2025-strict` (exactly as their R code counts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset: Option<crate::jay::Preset>,
+    /// With a Jay preset: corrections switched on or off over the preset's default.
+    #[serde(default, skip_serializing_if = "crate::jay::JayRuleSwitches::is_empty")]
+    pub jay_rules: crate::jay::JayRuleSwitches,
 }
 
 impl StudyConfig {
@@ -241,6 +248,8 @@ impl StudyConfig {
             values: BTreeMap::new(),
             lsoa_lookup: None,
             data_start: cumin_census::normalise::default_data_start(),
+            preset: None,
+            jay_rules: crate::jay::JayRuleSwitches::default(),
         }
     }
 }

@@ -66,6 +66,11 @@ impl StudyConfig {
                 self.level
             )));
         }
+        if self.preset.is_none() && !self.jay_rules.is_empty() {
+            return Err(StudyError::Config(
+                "[jay_rules] switches the corrections of a Jay preset; set preset = \"jay2025\" or \"jay2025-strict\"".to_owned(),
+            ));
+        }
         if self.estimators.is_empty() {
             return Err(StudyError::Config("no estimator asked for".to_owned()));
         }
@@ -132,6 +137,8 @@ pub struct RunOutput {
     pub linkage: LinkageSection,
     /// Headlines under every identifier mode, when asked for.
     pub sensitivity: Option<Vec<SensitivityLine>>,
+    /// With a Jay preset: the paper-like table and what each correction changes.
+    pub jay: Option<crate::jay::JaySummary>,
 }
 
 /// A whole run: estimates and files.
@@ -141,6 +148,9 @@ pub fn run(
     progress: &dyn Progress,
 ) -> Result<RunOutput, StudyError> {
     let cfg = &study.config;
+    if let Some(preset) = cfg.preset {
+        return crate::jay::run::run(study, preset, tool, progress);
+    }
     let mut timings: BTreeMap<&'static str, f64> = BTreeMap::new();
     let mut clock = Instant::now();
     let mut lap = |name: &'static str, t: &mut BTreeMap<&'static str, f64>| {
@@ -340,6 +350,7 @@ pub fn run(
         ],
         linkage: linkage_report::linkage_section(&released_linkage),
         sensitivity: sensitivity.map(|s| s.lines),
+        jay: None,
     })
 }
 

@@ -35,7 +35,8 @@ impl LatestDates {
         self.rows.is_empty()
     }
 
-    fn get(&self, row: usize) -> Option<(Option<Date>, Option<Date>)> {
+    /// The `(LatestReferralDate, LatestClosureDate)` of row `row`, where recorded.
+    pub fn get(&self, row: usize) -> Option<(Option<Date>, Option<Date>)> {
         let row = u32::try_from(row).ok()?;
         self.rows.binary_search(&row).ok().map(|i| self.dates[i])
     }

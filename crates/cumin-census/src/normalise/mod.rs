@@ -3,7 +3,7 @@
 //! Every rule that changes or drops a value has a name ([`Rule`]) and is counted per file
 //! in the ledger, so an analyst can see how much each rule touched. [`row`] cleans one
 //! row on its own; rules that need the whole extract (the data end is the end of the
-//! *last* census year) run in [`finish`], after all files are read. `docs/ingest.md`
+//! *last* census year) run in [`finish`], after all files are read. `docs/methods.md` §1
 //! lists every rule with its source.
 
 mod counts;
@@ -66,6 +66,12 @@ pub struct CleaningRules {
     pub drop_closure_before_data_start: bool,
     /// First day of usable data; rows referred earlier are excluded.
     pub data_start: Date,
+    /// Leave the whole-extract rules of [`finish`] (data end, `Latest*` fall-backs, data
+    /// start, imputation, closure repair) to the caller, which then finds the dates as
+    /// written and the `Latest*` dates in [`crate::Extract::latest`]. The Jay et al. 2025
+    /// presets use this to apply the rules in their R code's order and with its ⚠
+    /// behaviours.
+    pub defer_whole_extract_rules: bool,
 }
 
 impl Default for CleaningRules {
@@ -75,6 +81,7 @@ impl Default for CleaningRules {
             clean_all_dates_after_data_end: true,
             drop_closure_before_data_start: false,
             data_start: default_data_start(),
+            defer_whole_extract_rules: false,
         }
     }
 }

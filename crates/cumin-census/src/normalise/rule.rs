@@ -1,5 +1,5 @@
 //! The names of the cleaning rules, quarantine reasons and exclusions, as the ledger and
-//! `docs/ingest.md` spell them.
+//! `docs/methods.md` §1 spell them.
 
 macro_rules! named {
     ($(#[$enum_doc:meta])* $enum:ident { $( $(#[$doc:meta])* $variant:ident => $name:literal ),* $(,)? }) => {

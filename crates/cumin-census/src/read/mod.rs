@@ -127,6 +127,9 @@ pub struct Extract {
     pub files: Vec<SourceFile>,
     /// The last day of the last census year in the extract.
     pub data_end: Date,
+    /// `LatestReferralDate` / `LatestClosureDate` where they differ from the row's own
+    /// dates, by row of `episodes` (for callers that defer the whole-extract rules).
+    pub latest: normalise::LatestDates,
 }
 
 impl Extract {
@@ -441,14 +444,21 @@ fn read_opened(
     let data_end = episodes
         .last_census_year()
         .map_or(Date::ymd(2008, 3, 31), crate::types::CensusYear::end);
-    normalise::finish(
-        &mut episodes,
-        &latest,
-        &mut ledger,
-        &options.rules,
-        data_end,
-    );
+    if !options.rules.defer_whole_extract_rules {
+        normalise::finish(
+            &mut episodes,
+            &latest,
+            &mut ledger,
+            &options.rules,
+            data_end,
+        );
+    }
     let extract = Extract {
+        latest: if options.rules.defer_whole_extract_rules {
+            latest
+        } else {
+            normalise::LatestDates::default()
+        },
         episodes,
         ledger,
         files,
