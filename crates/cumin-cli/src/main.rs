@@ -14,7 +14,7 @@ use clap::{Parser, Subcommand};
 use cumin_census::{Date, Outcome};
 use cumin_link::{ConflictPolicy, IdMode, LinkageMode};
 use cumin_report::SdcProfile;
-use cumin_study::{Estimator, Period, Stratification, StudyConfig};
+use cumin_study::{Estimator, Period, SpliceDesign, Stratification, StudyConfig};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -79,6 +79,12 @@ struct EstimateArgs {
     /// docs/validation.md).
     #[arg(long, default_value = "exact", value_parser = parse_linkage)]
     linkage: LinkageMode,
+    /// Which cohort supplies each age of the cohort splice: longest-lookback (the latest
+    /// cohort observed at each age) or jay2025 (born 2012/13 at 0-5, 2005/06 at 6-12,
+    /// 2000/01 at 13-17: Jay et al.'s design with cumin's cleaning and left-censoring
+    /// correction).
+    #[arg(long, default_value = "longest-lookback", value_parser = parse_splice_design)]
+    splice_design: SpliceDesign,
     /// Also estimate under every identifier mode and show them side by side.
     #[arg(long)]
     sensitivity: bool,
@@ -143,6 +149,11 @@ fn parse_id_mode(s: &str) -> Result<IdMode, String> {
     IdMode::parse(s).ok_or_else(|| {
         format!("unknown identifier mode {s:?}: use combined, pmr-school-age, la-only or pmr-only")
     })
+}
+
+fn parse_splice_design(s: &str) -> Result<SpliceDesign, String> {
+    SpliceDesign::parse(s)
+        .ok_or_else(|| format!("unknown splice design {s:?}: use longest-lookback or jay2025"))
 }
 
 fn parse_linkage(s: &str) -> Result<LinkageMode, String> {
@@ -263,6 +274,7 @@ fn run(cli: Cli) -> Result<()> {
                     a.estimator
                 },
                 id_mode: a.id_mode,
+                splice_design: a.splice_design,
                 conflict_policy: a.conflict_policy,
                 linkage: a.linkage,
                 sensitivity: a.sensitivity,
@@ -326,6 +338,28 @@ fn print_jay(jay: &cumin_study::jay::JaySummary) {
         jay.rules.join(", ")
     );
     println!("cumulative incidence before 18th birthday, % (95% CI), unadjusted splice:");
+    print_jay_table(&jay.table);
+    println!();
+    println!(
+        "the same design with cumin's cleaning, linkage and left-censoring correction \
+         (cohort-splice):"
+    );
+    print_jay_table(&jay.corrected_table);
+    let changed: Vec<_> = jay
+        .corrections
+        .iter()
+        .filter(|c| c.mode == "main" && (c.corrected - c.strict).abs() > 0.0)
+        .collect();
+    println!();
+    if changed.is_empty() {
+        println!("no correction of the R code's rules changes the main estimates here");
+        return;
+    }
+    print_jay_changes(&changed);
+}
+
+/// One half of the paper-like table: outcomes by main and sensitivity identifiers.
+fn print_jay_table(table: &[cumin_study::jay::JayLine]) {
     println!(
         "  {:13} {:>22} {:>22}",
         "", "main (pmr-school-age)", "sensitivity (combined)"
@@ -337,7 +371,7 @@ fn print_jay(jay: &cumin_study::jay::JaySummary) {
         (Outcome::Cpp, "CPP"),
     ] {
         let cell = |mode: &str| {
-            jay.table
+            table
                 .iter()
                 .find(|l| l.outcome == o && l.mode == mode)
                 .map_or_else(String::new, |l| {
@@ -355,16 +389,10 @@ fn print_jay(jay: &cumin_study::jay::JaySummary) {
             cell("sensitivity")
         );
     }
-    let changed: Vec<_> = jay
-        .corrections
-        .iter()
-        .filter(|c| c.mode == "main" && (c.corrected - c.strict).abs() > 0.0)
-        .collect();
-    println!();
-    if changed.is_empty() {
-        println!("no correction of the R code's rules changes the main estimates here");
-        return;
-    }
+}
+
+/// What each correction of the R code's rules changes before 18.
+fn print_jay_changes(changed: &[&cumin_study::jay::CorrectionLine]) {
     println!(
         "what each correction changes before 18 (main, percentage points; jay_corrections.csv has every cell):"
     );

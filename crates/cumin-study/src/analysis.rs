@@ -2,7 +2,7 @@
 //! as rows ready for disclosure control.
 
 use crate::bootstrap;
-use crate::config::StudyConfig;
+use crate::config::{SpliceDesign, StudyConfig};
 use crate::denominators::Denominators;
 use crate::error::StudyError;
 use crate::estimators::{
@@ -72,7 +72,12 @@ pub fn estimate(
         .tables(Stratification::ALL)
         .remove("all")
         .unwrap_or_else(|| Array2::zeros((n, OUT_AGES)));
-    let design = crate::pipeline::longest_lookback_design(&observed, &all_population);
+    let design = match cfg.splice_design {
+        SpliceDesign::LongestLookback => {
+            crate::pipeline::longest_lookback_design(&observed, &all_population)
+        }
+        SpliceDesign::Jay2025 => jay_design(denominators, &observed, &all_population)?,
+    };
     let frame = estimators::frame(cfg, denominators, observed, design);
     let strata: Vec<Strata> = stratifications
         .iter()
@@ -164,6 +169,46 @@ pub fn estimate(
         }
     }
     Ok(out)
+}
+
+/// Jay et al. 2025's fixed design: the cohort row supplying each age 0..=17 (the
+/// pre-birth months go with age 0). Every cell must be observed and have a population.
+pub fn jay_design(
+    denominators: &Denominators,
+    observed: &Array2<bool>,
+    population: &Array2<f64>,
+) -> Result<Vec<Option<usize>>, StudyError> {
+    let mut design = vec![None; OUT_AGES];
+    for &(cohort, lo, hi) in &crate::jay::BANDS {
+        for a in lo.max(0)..=hi {
+            let a = a as usize;
+            let row = usize::try_from(cohort - denominators.first_cohort.0)
+                .ok()
+                .filter(|&r| r < observed.nrows());
+            let why = match row {
+                None => Some("the denominators have no such cohort"),
+                Some(r) if !observed[[r, a]] => Some(
+                    "that age does not lie wholly inside the window and the data \
+                     (--window-start, the extract's last census year)",
+                ),
+                Some(r) if population[[r, a]] <= 0.0 => {
+                    Some("the denominators give it no population")
+                }
+                Some(_) => None,
+            };
+            if let Some(why) = why {
+                return Err(StudyError::Config(format!(
+                    "{}: the jay2025 splice design takes age {a} from the cohort born in \
+                     {}/{:02}, but {why}",
+                    denominators.path.display(),
+                    cohort - 1,
+                    cohort % 100
+                )));
+            }
+            design[a] = row;
+        }
+    }
+    Ok(design)
 }
 
 /// The labels shared by one stratum's rows.

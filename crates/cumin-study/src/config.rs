@@ -41,6 +41,38 @@ impl Estimator {
     }
 }
 
+/// Which cohort supplies each age of the cohort splice.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SpliceDesign {
+    /// At each age the latest cohort observed at that age: the longest lookback before
+    /// it, so the smallest left-censoring correction.
+    #[default]
+    LongestLookback,
+    /// Jay et al. 2025's bands: born 2012/13 at ages 0-5 (with the pre-birth months),
+    /// 2005/06 at 6-12, 2000/01 at 13-17 (`cohort-splice` is then the left-censoring
+    /// corrected version of their design).
+    #[serde(rename = "jay2025")]
+    Jay2025,
+}
+
+impl SpliceDesign {
+    /// Name on the command line and in the study file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SpliceDesign::LongestLookback => "longest-lookback",
+            SpliceDesign::Jay2025 => "jay2025",
+        }
+    }
+
+    /// Parses a name.
+    pub fn parse(s: &str) -> Option<SpliceDesign> {
+        [SpliceDesign::LongestLookback, SpliceDesign::Jay2025]
+            .into_iter()
+            .find(|d| d.as_str() == s.trim())
+    }
+}
+
 /// A variable to stratify by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -118,6 +150,9 @@ pub struct StudyConfig {
     /// Estimators to run.
     #[serde(default = "default_estimators")]
     pub estimators: Vec<Estimator>,
+    /// Which cohort supplies each age of the cohort splice.
+    #[serde(default)]
+    pub splice_design: SpliceDesign,
     /// Identifier mode.
     #[serde(default)]
     pub id_mode: IdMode,
@@ -237,6 +272,7 @@ impl StudyConfig {
             denominators,
             out,
             estimators: default_estimators(),
+            splice_design: SpliceDesign::default(),
             id_mode: IdMode::default(),
             by: Vec::new(),
             outcomes: None,

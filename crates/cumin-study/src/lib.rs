@@ -23,7 +23,7 @@ pub mod sensitivity;
 pub mod split;
 pub mod strata;
 
-pub use config::{Estimator, Period, StratumVar, StudyConfig, default_window_start};
+pub use config::{Estimator, Period, SpliceDesign, StratumVar, StudyConfig, default_window_start};
 pub use denominators::Denominators;
 pub use error::StudyError;
 pub use jay::{JayRule, JayRuleSwitches, Preset};
