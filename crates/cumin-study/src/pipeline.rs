@@ -356,44 +356,68 @@ pub fn run(
         ],
         ci: &released,
         linkage: &released_linkage,
-        ledger: extract
-            .ledger
-            .lines()
-            .map(|(f, e, n)| (f.to_owned(), e.to_string(), n))
-            .collect(),
+        ledger: Vec::new(),
     };
-    for f in cumin_report::html::write_report(out, &report)? {
-        files.push(f);
-    }
-    lap("write", &mut timings);
+    let (files, rows) = finish(
+        tool,
+        cfg,
+        &extract,
+        &denominators.path,
+        report,
+        files,
+        timings,
+        lap,
+    )?;
+    Ok(RunOutput {
+        out: out.clone(),
+        files,
+        headline,
+        data_end: extract.data_end,
+        rows,
+        linkage: linkage_report::linkage_section(&released_linkage),
+        sensitivity: sensitivity.map(|s| s.lines),
+        jay: None,
+    })
+}
 
-    let manifest =
-        crate::manifest::build(tool, cfg, &extract, &denominators.path, &files, &timings)?;
+/// The last steps every run shares: the report page (with the ledger), the manifest
+/// listing every file, and the ledger's totals (read, used, quarantined, excluded).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn finish(
+    tool: &ToolInfo,
+    cfg: &StudyConfig,
+    extract: &Extract,
+    denominators: &Path,
+    mut report: cumin_report::html::ReportInput<'_>,
+    mut files: Vec<PathBuf>,
+    mut timings: BTreeMap<&'static str, f64>,
+    mut lap: impl FnMut(&'static str, &mut BTreeMap<&'static str, f64>),
+) -> Result<(Vec<PathBuf>, [u64; 4]), StudyError> {
+    let out = &cfg.out;
+    report.ledger = extract
+        .ledger
+        .lines()
+        .map(|(f, e, n)| (f.to_owned(), e.to_string(), n))
+        .collect();
+    files.extend(cumin_report::html::write_report(out, &report)?);
+    lap("write", &mut timings);
+    let manifest = crate::manifest::build(tool, cfg, extract, denominators, &files, &timings)?;
     let manifest_path = out.join("manifest.json");
     write::write_json(&manifest_path, &manifest)?;
     files.push(manifest_path);
-
     let ledger = &extract.ledger;
     let total = |k| {
         (0..ledger.files().len())
             .map(|f| ledger.total(f as u16, k))
             .sum::<u64>()
     };
-    Ok(RunOutput {
-        out: out.clone(),
-        files,
-        headline,
-        data_end: extract.data_end,
-        rows: [
-            total(EntryKind::Read),
-            total(EntryKind::Used),
-            total(EntryKind::Quarantined),
-            total(EntryKind::Excluded),
-        ],
-        linkage: linkage_report::linkage_section(&released_linkage),
-        sensitivity: sensitivity.map(|s| s.lines),
-        jay: None,
-    })
+    let rows = [
+        total(EntryKind::Read),
+        total(EntryKind::Used),
+        total(EntryKind::Quarantined),
+        total(EntryKind::Excluded),
+    ];
+    Ok((files, rows))
 }
 
 fn resolve_outcomes(cfg: &StudyConfig, extract: &Extract) -> Vec<Outcome> {

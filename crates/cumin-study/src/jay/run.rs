@@ -282,40 +282,24 @@ pub fn run(
         ],
         ci: &released,
         linkage: &released_linkage,
-        ledger: extract
-            .ledger
-            .lines()
-            .map(|(f, e, n)| (f.to_owned(), e.to_string(), n))
-            .collect(),
+        ledger: Vec::new(),
     };
-    for f in cumin_report::html::write_report(out, &report)? {
-        files.push(f);
-    }
-    lap("write", &mut timings);
-
-    let manifest =
-        crate::manifest::build(tool, cfg, &extract, &denominators.path, &files, &timings)?;
-    let manifest_path = out.join("manifest.json");
-    write::write_json(&manifest_path, &manifest)?;
-    files.push(manifest_path);
-
-    let ledger = &extract.ledger;
-    let total = |k| {
-        (0..ledger.files().len())
-            .map(|f| ledger.total(f as u16, k))
-            .sum::<u64>()
-    };
+    let (files, rows) = crate::pipeline::finish(
+        tool,
+        cfg,
+        &extract,
+        &denominators.path,
+        report,
+        files,
+        timings,
+        lap,
+    )?;
     Ok(RunOutput {
         out: out.clone(),
         files,
         headline,
         data_end: extract.data_end,
-        rows: [
-            total(EntryKind::Read),
-            total(EntryKind::Used),
-            total(EntryKind::Quarantined),
-            total(EntryKind::Excluded),
-        ],
+        rows,
         linkage: crate::linkage_report::linkage_section(&released_linkage),
         sensitivity: None,
         jay: Some(JaySummary {
