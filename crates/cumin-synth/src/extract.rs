@@ -416,8 +416,8 @@ pub fn render(
     } else {
         // Keyed by the episode alone, so every row of it agrees.
         let tag = Quirk::ReferralMonthOnly.tag();
-        let month_only = coin(&[p.seed, c.index, e.referral.days() as u64, tag])
-            < rates.referral_month_only;
+        let month_only =
+            coin(&[p.seed, c.index, e.referral.days() as u64, tag]) < rates.referral_month_only;
         if counts.chance(Quirk::ReferralMonthOnly, month_only) {
             let (y, m, _) = e.referral.to_ymd();
             Cell::Date(Date::ymd(y, m, 1))
