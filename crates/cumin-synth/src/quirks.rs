@@ -262,7 +262,7 @@ impl Quirk {
             Quirk::NewLaIdOnReturn => "return to an LA that recorded the child before",
             Quirk::PoorDataMissing => "field (4 per row) in a poor-data census year",
             Quirk::MissingDate | Quirk::CorruptDate | Quirk::AncientDate => "date value",
-            Quirk::ClosureBeforeReferral => "row with a closure date",
+            Quirk::ClosureBeforeReferral | Quirk::ClosureDecadeEarly => "row with a closure date",
             Quirk::LegacySpelling => "coded value with a legacy spelling",
             Quirk::DriftSex
             | Quirk::DriftEthnicity
@@ -271,7 +271,6 @@ impl Quirk {
             Quirk::AgeOver25 => "child in the extract",
             Quirk::PartialBirthDate => "row with a birth month and year",
             Quirk::WrongPmr => "row with a PMR",
-            Quirk::ClosureDecadeEarly => "row with a closure date",
             Quirk::ReferralMonthOnly => "row with a referral date (decided per episode)",
         }
     }
