@@ -20,6 +20,10 @@ demo:
 demo-fixture:
     scripts/make-demo-fixture.sh
 
+# Regenerate the simulated inputs of fixtures/jay2025-r (not their R counts: see its README)
+jay-r-fixture:
+    scripts/make-jay2025-r-fixture.sh
+
 # Time and peak memory of `cumin simulate` at scales 0.02 and 1.0 (docs/benchmarks.md)
 bench-simulate:
     scripts/bench-simulate.sh

@@ -51,51 +51,82 @@ fn demo_prints_the_headline_table_and_writes_outputs() {
     assert_eq!(manifest["inputs"][0]["blake3"].as_str().unwrap().len(), 64);
 }
 
-/// The arguments of `cumin simulate` in `scripts/make-demo-fixture.sh`.
-fn fixture_command() -> Vec<String> {
-    let script = std::fs::read_to_string(root().join("scripts/make-demo-fixture.sh")).unwrap();
-    let line = script
+/// The arguments of each `cumin simulate` a fixture script runs.
+fn fixture_commands(script: &str) -> Vec<Vec<String>> {
+    let script = std::fs::read_to_string(root().join(script)).unwrap();
+    let commands: Vec<Vec<String>> = script
         .lines()
-        .find(|l| l.contains(" simulate "))
-        .expect("the script runs cumin simulate");
-    let args: Vec<String> = line
-        .split_whitespace()
-        .skip_while(|w| *w != "simulate")
-        .map(str::to_owned)
+        .filter(|l| l.contains(" simulate "))
+        .map(|line| {
+            line.split_whitespace()
+                .skip_while(|w| *w != "simulate")
+                .map(str::to_owned)
+                .collect()
+        })
         .collect();
-    args
+    assert!(!commands.is_empty(), "the script runs cumin simulate");
+    commands
 }
 
-#[test]
-fn the_demo_fixture_is_what_its_script_makes() {
-    let args = fixture_command();
+/// Runs a fixture script's `cumin simulate` with `--out` in a temporary folder and
+/// repository paths made absolute; checks the files equal the committed ones in the
+/// command's `--out` folder.
+fn check_fixture_command(script: &str, args: &[String], files: &[&str]) {
     let out = tempfile::tempdir().unwrap();
     let mut replaced = Vec::new();
+    let mut committed_dir = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         if a == "--out" {
-            it.next();
+            committed_dir = it.next().map(|d| root().join(d));
             replaced.push("--out".to_owned());
             replaced.push(out.path().to_string_lossy().into_owned());
+        } else if a == "--params" {
+            let file = it.next().expect("a parameter file");
+            replaced.push("--params".to_owned());
+            replaced.push(root().join(file).to_string_lossy().into_owned());
         } else {
             replaced.push(a.clone());
         }
     }
+    let committed_dir = committed_dir.expect("the command has --out");
     let refs: Vec<&str> = replaced.iter().map(String::as_str).collect();
     let o = cumin(&refs);
     assert!(o.status.success(), "{}", text(&o));
-    for f in [
-        "episodes.parquet",
-        "episodes.csv",
-        "denominators.csv",
-        "truth.json",
-    ] {
+    for f in files {
         let made = std::fs::read(out.path().join(f)).unwrap();
-        let committed = std::fs::read(root().join("fixtures/demo").join(f)).unwrap();
+        let committed = std::fs::read(committed_dir.join(f)).unwrap();
         assert!(
             made == committed,
-            "fixtures/demo/{f} is not what scripts/make-demo-fixture.sh makes: rerun the script"
+            "{}/{f} is not what {script} makes: rerun the script",
+            committed_dir.display()
         );
+    }
+}
+
+#[test]
+fn the_demo_fixture_is_what_its_script_makes() {
+    let commands = fixture_commands("scripts/make-demo-fixture.sh");
+    assert_eq!(commands.len(), 1);
+    check_fixture_command(
+        "scripts/make-demo-fixture.sh",
+        &commands[0],
+        &[
+            "episodes.parquet",
+            "episodes.csv",
+            "denominators.csv",
+            "truth.json",
+        ],
+    );
+}
+
+#[test]
+fn the_jay2025_r_fixture_inputs_are_what_their_script_makes() {
+    let script = "scripts/make-jay2025-r-fixture.sh";
+    let commands = fixture_commands(script);
+    assert_eq!(commands.len(), 2);
+    for args in &commands {
+        check_fixture_command(script, args, &["episodes.csv", "denominators.csv"]);
     }
 }
 

@@ -1,5 +1,7 @@
 //! The Jay et al. 2025 presets on `fixtures/jay2025-hand`: strict equals the R code's
-//! own per-age counts; each correction changes exactly the children it is about.
+//! own per-age counts; each correction changes exactly the children it is about. On the
+//! simulated extracts of `fixtures/jay2025-r`, strict equals the published R scripts'
+//! counts cell for cell.
 
 use cumin_census::NoProgress;
 use cumin_report::SdcProfile;
@@ -12,17 +14,16 @@ fn fixture() -> PathBuf {
 }
 
 fn config(preset: Preset, out: &Path) -> StudyConfig {
+    config_on(&fixture(), preset, out)
+}
+
+fn config_on(dir: &Path, preset: Preset, out: &Path) -> StudyConfig {
     StudyConfig {
         preset: Some(preset),
         sdc: SdcProfile::None,
         ..StudyConfig::new(
-            vec![
-                fixture()
-                    .join("episodes.csv")
-                    .to_string_lossy()
-                    .into_owned(),
-            ],
-            fixture().join("denominators.csv"),
+            vec![dir.join("episodes.csv").to_string_lossy().into_owned()],
+            dir.join("denominators.csv"),
             out.to_owned(),
         )
     }
@@ -111,6 +112,66 @@ fn strict_reproduces_the_r_codes_counts_exactly() {
     assert_eq!(read_rows, 49);
     assert_eq!(used + quarantined + excluded, read_rows);
     assert!(excluded > 0);
+}
+
+/// The simulated extracts of `fixtures/jay2025-r`, each with the R scripts' counts.
+fn r_fixtures() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/jay2025-r");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("expected_jay_counts.csv").is_file())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+#[test]
+fn strict_equals_the_published_r_scripts_on_simulated_extracts() {
+    let dirs = r_fixtures();
+    assert_eq!(dirs.len(), 2, "{dirs:?}");
+    for dir in dirs {
+        let out = tempfile::tempdir().unwrap();
+        let run_out = run(&config_on(&dir, Preset::Jay2025Strict, out.path()));
+        let got = counts(&read(&out.path().join("jay_counts.csv")));
+        let want = counts(&read(&dir.join("expected_jay_counts.csv")));
+        // Every cell of the design in both modes, zeros included: 2 × 4 × (7 + 7 + 5).
+        assert_eq!(want.len(), 152, "{}", dir.display());
+        let differing: Vec<_> = want
+            .iter()
+            .filter(|(k, v)| got.get(*k) != Some(*v))
+            .map(|(k, v)| format!("{k:?}: R {v}, cumin {:?}", got.get(k)))
+            .collect();
+        assert!(
+            differing.is_empty() && got.len() == want.len(),
+            "{}: {} of {} cells differ:\n{}",
+            dir.display(),
+            differing.len(),
+            want.len(),
+            differing.join("\n")
+        );
+        let [read_rows, used, quarantined, excluded] = run_out.rows;
+        assert_eq!(used + quarantined + excluded, read_rows);
+    }
+}
+
+/// Each rule of the `jay2025` preset changes some count on the simulated extracts: they
+/// exercise every ⚠ behaviour (fixtures/jay2025-r/README.md lists by how much).
+#[test]
+fn the_simulated_extracts_exercise_every_correction() {
+    for dir in r_fixtures() {
+        let out = tempfile::tempdir().unwrap();
+        run(&config_on(&dir, Preset::Jay2025, out.path()));
+        let got = differences(&read(&out.path().join("jay_corrections.csv")));
+        for r in JayRule::ALL {
+            assert!(
+                !got[r.as_str()].is_empty(),
+                "{}: {} changes nothing",
+                dir.display(),
+                r.as_str()
+            );
+        }
+    }
 }
 
 /// One child's change in referral, assessed and CIN counts, in both modes.

@@ -201,9 +201,14 @@ pub fn true_child_id(child: &Child) -> Short {
 
 /// The PMR of a child (pseudonymous, stable across LAs and years).
 pub fn pmr_text(params: &SimParams, child: &Child) -> Short {
+    pmr_of_index(params, child.index)
+}
+
+/// The PMR of the child with simulation index `index`.
+fn pmr_of_index(params: &SimParams, index: u64) -> Short {
     Short::format(format_args!(
         "P{:016X}",
-        mix(&[params.seed, 0x0050_4D52, child.index])
+        mix(&[params.seed, 0x0050_4D52, index])
     ))
 }
 
@@ -346,7 +351,28 @@ pub fn render(
     };
     counts.pmr_rows_by_age[age][0] += 1;
     counts.pmr_rows_by_age[age][1] += u64::from(pmr.is_some());
-    row[col::LA_CHILD_ID] = Cell::Text(la_child_id);
+    let pmr = pmr.map(|own| {
+        let wrong = counts.chance(
+            Quirk::WrongPmr,
+            flips.coin(Quirk::WrongPmr, 0) < rates.wrong_pmr,
+        );
+        if wrong {
+            // A child simulated near this one: mostly of the same birth cohort.
+            let other = c.index + 1 + flips.pick(Quirk::WrongPmr, 0, 1000) as u64;
+            pmr_of_index(p, other)
+        } else {
+            own
+        }
+    });
+    let id_blank = counts.chance(
+        Quirk::MissingLaId,
+        flips.coin(Quirk::MissingLaId, 0) < rates.missing_la_id,
+    );
+    row[col::LA_CHILD_ID] = if id_blank {
+        Cell::Null
+    } else {
+        Cell::Text(la_child_id)
+    };
     row[col::PMR] = pmr.map_or(Cell::Null, Cell::Text);
 
     row[col::GENDER] = Cell::Int(i32::from(sex_code(c.sex, &flips, rates, counts)));
@@ -370,6 +396,17 @@ pub fn render(
         }
         row[col::MONTH_OF_BIRTH] = Cell::Int(m as i32);
         row[col::YEAR_OF_BIRTH] = Cell::Int(y);
+        if counts.chance(
+            Quirk::PartialBirthDate,
+            flips.coin(Quirk::PartialBirthDate, 0) < rates.partial_birth_date,
+        ) {
+            let blank = if flips.pick(Quirk::PartialBirthDate, 0, 2) == 0 {
+                col::MONTH_OF_BIRTH
+            } else {
+                col::YEAR_OF_BIRTH
+            };
+            row[blank] = Cell::Null;
+        }
     } else {
         let noise = (mix(&[p.seed, c.index, 2]) % 29) as i32 - 14;
         row[col::EXPECTED_DOB] = Cell::Date(c.dob.add_days(noise));
@@ -377,7 +414,16 @@ pub fn render(
     row[col::REFERRAL] = if poor_missing(ctx, &flips, 0, counts) {
         Cell::Null
     } else {
-        Cell::Date(e.referral)
+        // Keyed by the episode alone, so every row of it agrees.
+        let tag = Quirk::ReferralMonthOnly.tag();
+        let month_only =
+            coin(&[p.seed, c.index, e.referral.days() as u64, tag]) < rates.referral_month_only;
+        if counts.chance(Quirk::ReferralMonthOnly, month_only) {
+            let (y, m, _) = e.referral.to_ymd();
+            Cell::Date(Date::ymd(y, m, 1))
+        } else {
+            Cell::Date(e.referral)
+        }
     };
     let closure = known(Some(e.closure));
     row[col::CLOSURE] = closure.map_or(Cell::Null, Cell::Date);
@@ -410,6 +456,17 @@ pub fn render(
     {
         let back = 1 + flips.pick(Quirk::ClosureBeforeReferral, 0, 90) as i32;
         row[col::CLOSURE] = Cell::Date(e.referral.add_days(-back));
+    }
+    if let Cell::Date(d) = row[col::CLOSURE]
+        && counts.chance(
+            Quirk::ClosureDecadeEarly,
+            flips.coin(Quirk::ClosureDecadeEarly, 0) < rates.closure_decade_early,
+        )
+    {
+        let (y, m, day) = d.to_ymd();
+        // 29 February has no day a decade earlier: the 28th.
+        let early = Date::from_ymd(y - 10, m, day).unwrap_or_else(|| Date::ymd(y - 10, m, 28));
+        row[col::CLOSURE] = Cell::Date(early);
     }
     for (i, &k) in col::DATES.iter().enumerate() {
         if let Cell::Date(d) = row[k] {

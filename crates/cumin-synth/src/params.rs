@@ -372,7 +372,12 @@ impl SimParams {
                 expected: "a number in [-1, 1]",
             });
         }
-        for (name, v) in self.quirk.rates() {
+        for (name, v) in self
+            .quirk
+            .rates()
+            .into_iter()
+            .chain(self.quirk.opt_in_rates())
+        {
             prob(name, v)?;
         }
         self.migration.validate()?;

@@ -46,6 +46,32 @@ pub struct QuirkRates {
     /// Per child in the extract: probability every row gives a birth year decades early, so
     /// the first contact is at age 25 or more (a data-entry error).
     pub age_over_25: f64,
+    // The quirks below are off by default (rate 0), so the default extract and its
+    // `truth.json` stay as they were; they are written to `truth.json` only when on.
+    /// Per row: probability the LA child ID is blank (the PMR, if any, is still there).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub missing_la_id: f64,
+    /// Per row with a birth month and year: probability one of the two is blank.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub partial_birth_date: f64,
+    /// Per row carrying a PMR: probability it is another child's PMR (a wrong match to
+    /// the school census).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub wrong_pmr: f64,
+    /// Per row with a closure date: probability its year is typed a decade early
+    /// (`2014` as `2004`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub closure_decade_early: f64,
+    /// Per episode: probability its referral date is recorded as the 1st of its month
+    /// (only the month was known), on every row of the episode.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub referral_month_only: f64,
+}
+
+// serde's `skip_serializing_if` passes a reference.
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
 }
 
 impl Default for QuirkRates {
@@ -64,6 +90,11 @@ impl Default for QuirkRates {
             drift_ethnicity: 0.03,
             drift_birth_month: 0.01,
             age_over_25: 0.001,
+            missing_la_id: 0.0,
+            partial_birth_date: 0.0,
+            wrong_pmr: 0.0,
+            closure_decade_early: 0.0,
+            referral_month_only: 0.0,
         }
     }
 }
@@ -85,12 +116,22 @@ impl QuirkRates {
             drift_ethnicity: 0.0,
             drift_birth_month: 0.0,
             age_over_25: 0.0,
+            missing_la_id: 0.0,
+            partial_birth_date: 0.0,
+            wrong_pmr: 0.0,
+            closure_decade_early: 0.0,
+            referral_month_only: 0.0,
         }
     }
 
-    /// The probabilities, by quirk.
+    /// The probabilities of the quirks on by default, by quirk.
     pub fn rates(&self) -> [(&'static str, f64); 12] {
         Quirk::ALL.map(|q| (q.name(), self.rate(q)))
+    }
+
+    /// The probabilities of the quirks off by default, by quirk.
+    pub fn opt_in_rates(&self) -> [(&'static str, f64); 5] {
+        Quirk::OPT_IN.map(|q| (q.name(), self.rate(q)))
     }
 
     /// The configured rate of one quirk.
@@ -108,6 +149,11 @@ impl QuirkRates {
             Quirk::DriftEthnicity => self.drift_ethnicity,
             Quirk::DriftBirthMonth => self.drift_birth_month,
             Quirk::AgeOver25 => self.age_over_25,
+            Quirk::MissingLaId => self.missing_la_id,
+            Quirk::PartialBirthDate => self.partial_birth_date,
+            Quirk::WrongPmr => self.wrong_pmr,
+            Quirk::ClosureDecadeEarly => self.closure_decade_early,
+            Quirk::ReferralMonthOnly => self.referral_month_only,
         }
     }
 
@@ -144,7 +190,20 @@ pub enum Quirk {
     DriftBirthMonth,
     /// See [`QuirkRates::age_over_25`].
     AgeOver25,
+    /// See [`QuirkRates::missing_la_id`].
+    MissingLaId,
+    /// See [`QuirkRates::partial_birth_date`].
+    PartialBirthDate,
+    /// See [`QuirkRates::wrong_pmr`].
+    WrongPmr,
+    /// See [`QuirkRates::closure_decade_early`].
+    ClosureDecadeEarly,
+    /// See [`QuirkRates::referral_month_only`].
+    ReferralMonthOnly,
 }
+
+/// Number of quirks, on by default or not.
+const N_QUIRKS: usize = 17;
 
 impl Quirk {
     /// Every quirk, in the order of the truth document.
@@ -163,6 +222,16 @@ impl Quirk {
         Quirk::AgeOver25,
     ];
 
+    /// The quirks off by default (added for the Jay 2025 fixtures: each produces one
+    /// fault behind a behaviour of their R code, see `jay2025-rules.md`).
+    pub const OPT_IN: [Quirk; 5] = [
+        Quirk::MissingLaId,
+        Quirk::PartialBirthDate,
+        Quirk::WrongPmr,
+        Quirk::ClosureDecadeEarly,
+        Quirk::ReferralMonthOnly,
+    ];
+
     /// The parameter name.
     pub fn name(self) -> &'static str {
         match self {
@@ -178,6 +247,11 @@ impl Quirk {
             Quirk::DriftEthnicity => "drift_ethnicity",
             Quirk::DriftBirthMonth => "drift_birth_month",
             Quirk::AgeOver25 => "age_over_25",
+            Quirk::MissingLaId => "missing_la_id",
+            Quirk::PartialBirthDate => "partial_birth_date",
+            Quirk::WrongPmr => "wrong_pmr",
+            Quirk::ClosureDecadeEarly => "closure_decade_early",
+            Quirk::ReferralMonthOnly => "referral_month_only",
         }
     }
 
@@ -188,10 +262,16 @@ impl Quirk {
             Quirk::NewLaIdOnReturn => "return to an LA that recorded the child before",
             Quirk::PoorDataMissing => "field (4 per row) in a poor-data census year",
             Quirk::MissingDate | Quirk::CorruptDate | Quirk::AncientDate => "date value",
-            Quirk::ClosureBeforeReferral => "row with a closure date",
+            Quirk::ClosureBeforeReferral | Quirk::ClosureDecadeEarly => "row with a closure date",
             Quirk::LegacySpelling => "coded value with a legacy spelling",
-            Quirk::DriftSex | Quirk::DriftEthnicity | Quirk::DriftBirthMonth => "row",
+            Quirk::DriftSex
+            | Quirk::DriftEthnicity
+            | Quirk::DriftBirthMonth
+            | Quirk::MissingLaId => "row",
             Quirk::AgeOver25 => "child in the extract",
+            Quirk::PartialBirthDate => "row with a birth month and year",
+            Quirk::WrongPmr => "row with a PMR",
+            Quirk::ReferralMonthOnly => "row with a referral date (decided per episode)",
         }
     }
 
@@ -205,9 +285,9 @@ impl Quirk {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct QuirkCounts {
     /// Chances, by [`Quirk`] order.
-    pub eligible: [u64; 12],
+    pub eligible: [u64; N_QUIRKS],
     /// Applications, by [`Quirk`] order.
-    pub applied: [u64; 12],
+    pub applied: [u64; N_QUIRKS],
     /// Rows by the child's age at the census date (0..=17), and how many carry a PMR.
     pub pmr_rows_by_age: [[u64; 2]; 18],
 }
@@ -222,7 +302,7 @@ impl QuirkCounts {
 
     /// Adds another set of counts.
     pub fn merge(&mut self, other: &QuirkCounts) {
-        for i in 0..12 {
+        for i in 0..N_QUIRKS {
             self.eligible[i] += other.eligible[i];
             self.applied[i] += other.applied[i];
         }
@@ -242,11 +322,14 @@ impl QuirkCounts {
         self.eligible[q as usize]
     }
 
-    /// The truth document's view: per quirk, its rate, chances and applications.
+    /// The truth document's view: per quirk, its rate, chances and applications (a quirk
+    /// off by default only when it is on).
     pub fn report(&self, rates: &QuirkRates, recurring_la_ids: u64) -> QuirkReport {
+        let on = Quirk::OPT_IN.into_iter().filter(|&q| rates.rate(q) > 0.0);
         let quirks = Quirk::ALL
-            .iter()
-            .map(|&q| {
+            .into_iter()
+            .chain(on)
+            .map(|q| {
                 (
                     q.name().to_owned(),
                     Realised {
@@ -316,15 +399,19 @@ mod tests {
 
     #[test]
     fn every_quirk_has_a_distinct_name_and_tag_and_defaults_are_probabilities() {
-        let names: std::collections::BTreeSet<_> = Quirk::ALL.iter().map(|q| q.name()).collect();
-        let tags: std::collections::BTreeSet<_> = Quirk::ALL.iter().map(|q| q.tag()).collect();
-        assert_eq!(names.len(), Quirk::ALL.len());
-        assert_eq!(tags.len(), Quirk::ALL.len());
+        let every = || Quirk::ALL.iter().chain(&Quirk::OPT_IN);
+        let names: std::collections::BTreeSet<_> = every().map(|q| q.name()).collect();
+        let tags: std::collections::BTreeSet<_> = every().map(|q| q.tag()).collect();
+        assert_eq!(names.len(), N_QUIRKS);
+        assert_eq!(tags.len(), N_QUIRKS);
         for (name, r) in QuirkRates::default().rates() {
             assert!(
                 r > 0.0 && r < 1.0,
                 "{name} = {r}: every quirk is on by default"
             );
+        }
+        for (name, r) in QuirkRates::default().opt_in_rates() {
+            assert!(r == 0.0, "{name} = {r}: off by default");
         }
         assert!(QuirkRates::none().rates().iter().all(|(_, r)| *r == 0.0));
     }

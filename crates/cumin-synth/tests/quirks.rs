@@ -24,6 +24,7 @@ fn raised() -> QuirkRates {
         drift_ethnicity: 0.1,
         drift_birth_month: 0.05,
         age_over_25: 0.05,
+        ..QuirkRates::default()
     }
 }
 
@@ -281,4 +282,99 @@ fn pmr_on_early_rows_can_be_made_to_depend_on_later_moves() {
     let (rows, with_pmr) = early_rows_of_movers(1.0);
     assert!(rows > 100, "{rows}");
     assert_eq!(with_pmr, 0, "children who move later carry no early PMR");
+}
+
+/// The quirks off by default (they exist for the Jay 2025 R fixtures): absent from the
+/// truth when off, at their rates when on, and the files show exactly what was applied.
+#[test]
+fn the_opt_in_quirks_appear_at_their_rates_and_the_files_show_them() {
+    let default_truth = {
+        let dir = tempfile::tempdir().unwrap();
+        simulate(
+            &SimParams {
+                scale: 0.001,
+                ..SimParams::default()
+            },
+            dir.path(),
+        )
+    };
+    for (name, _) in QuirkRates::default().opt_in_rates() {
+        assert!(
+            default_truth["quirks"]["quirks"].get(name).is_none(),
+            "{name}"
+        );
+        assert!(
+            default_truth["params"]["quirk"].get(name).is_none(),
+            "{name}"
+        );
+    }
+
+    // Only these quirks (and the PMR gaps): every other fault would blur the counts below.
+    let rates = QuirkRates {
+        missing_la_id: 0.05,
+        partial_birth_date: 0.05,
+        wrong_pmr: 0.05,
+        closure_decade_early: 0.05,
+        referral_month_only: 0.3,
+        ..QuirkRates::none()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let truth = simulate(
+        &SimParams {
+            scale: 0.005,
+            seed: 23,
+            quirk: rates.clone(),
+            ..SimParams::default()
+        },
+        dir.path(),
+    );
+    let x = Extract::read(dir.path());
+    for (name, rate) in rates.opt_in_rates() {
+        let (k, n, r) = applied(&truth, name);
+        assert_eq!(r, rate);
+        assert!(n > 0 && k > 0, "{name}: {k} of {n}");
+        // A referral's month-only recording is decided once per episode, for all its rows.
+        if name != "referral_month_only" {
+            assert!(
+                within_binomial(k, n, rate, 4.0),
+                "{name}: {k} of {n} against rate {rate}"
+            );
+        }
+    }
+    let rows = |f: &dyn Fn(usize) -> bool| (0..x.rows.len()).filter(|&i| f(i)).count() as u64;
+    let date = |i: usize, c: &str| Date::parse(x.get(i, c));
+
+    let blank_id = rows(&|i| x.get(i, "LAchildID_Anon").is_empty());
+    assert_eq!(blank_id, applied(&truth, "missing_la_id").0);
+
+    // Rows after birth carry both; before birth neither (an expected date instead).
+    let half = rows(&|i| x.get(i, "MonthOfBirth").is_empty() != x.get(i, "YearOfBirth").is_empty());
+    assert_eq!(half, applied(&truth, "partial_birth_date").0);
+
+    // Closures are never before referrals otherwise (no `closure_before_referral`).
+    let early = rows(
+        &|i| match (date(i, "CINreferralDate"), date(i, "CINclosureDate")) {
+            (Some(r), Some(c)) => c < r,
+            _ => false,
+        },
+    );
+    assert_eq!(early, applied(&truth, "closure_decade_early").0);
+
+    let first_of_month = rows(&|i| date(i, "CINreferralDate").is_some_and(|d| d.to_ymd().2 == 1));
+    assert!(first_of_month >= applied(&truth, "referral_month_only").0);
+
+    // A wrong PMR is another child's: the true child shows more than one PMR.
+    let mut pmrs: HashMap<u64, BTreeSet<&str>> = HashMap::new();
+    for i in 0..x.rows.len() {
+        let p = x.get(i, "PupilMatchingRefAnonymous");
+        if !p.is_empty() {
+            pmrs.entry(x.true_child[i]).or_default().insert(p);
+        }
+    }
+    let extra: u64 = pmrs.values().map(|s| s.len() as u64 - 1).sum();
+    let wrong = applied(&truth, "wrong_pmr").0;
+    assert!(
+        extra > 0 && extra <= wrong,
+        "{extra} extra PMRs, {wrong} wrong"
+    );
 }
