@@ -344,7 +344,10 @@ fn print_jay(jay: &cumin_study::jay::JaySummary) {
         "the same design with cumin's cleaning, linkage and left-censoring correction \
          (cohort-splice):"
     );
-    print_jay_table(&jay.corrected_table);
+    match &jay.corrected_missing {
+        None => print_jay_table(&jay.corrected_table),
+        Some(why) => println!("  not computed: {why}"),
+    }
     let changed: Vec<_> = jay
         .corrections
         .iter()

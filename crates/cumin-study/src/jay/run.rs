@@ -69,6 +69,8 @@ pub struct JaySummary {
     /// Before 18, the same design with cumin's left-censoring correction
     /// (`cohort-splice`).
     pub corrected_table: Vec<JayLine>,
+    /// Why the corrected splice could not be computed, if it could not.
+    pub corrected_missing: Option<String>,
     /// Each correction's effect on the estimate before 18.
     pub corrections: Vec<CorrectionLine>,
 }
@@ -218,8 +220,16 @@ pub fn run(
     lap("estimate", &mut timings);
 
     progress.begin("the design's left-censoring corrected splice", None);
-    let (corrected_rows, corrected_table) = corrected_splice(study, &denominators, progress)?;
-    ci.extend(corrected_rows);
+    // The R pipeline's counts stand without it: a design cell the extract or the
+    // denominators cannot give the correction (an error here) is reported, not fatal.
+    let (corrected_table, corrected_missing) =
+        match corrected_splice(study, &denominators, progress) {
+            Ok((rows, table)) => {
+                ci.extend(rows);
+                (table, None)
+            }
+            Err(e) => (Vec::new(), Some(e.to_string())),
+        };
     progress.end();
     lap("corrected_splice", &mut timings);
 
@@ -307,6 +317,7 @@ pub fn run(
             rules: rule_names(&rules),
             table,
             corrected_table,
+            corrected_missing,
             corrections,
         }),
     })
