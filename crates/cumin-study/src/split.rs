@@ -140,8 +140,9 @@ pub struct SplitCorrection {
     pub keys: KeyTable,
     /// Ghosts, all outcomes (`years[o].years[i].child` indexes this).
     pub ghosts: Vec<Ghost>,
-    /// Each outcome's ghost event years (child = ghost index), in the study's outcome
-    /// order; placed in strata by [`SplitCorrection::place`].
+    /// Each outcome's ghost event years (child = `PARTS ·` ghost index + part, see
+    /// [`PARTS`]), in the study's outcome order; placed in strata by
+    /// [`SplitCorrection::place`].
     pub years: Vec<OutcomeYears>,
     /// Share of closure–referral matches the transfer rule keeps (joins).
     pub transfer_kept: f64,
@@ -167,7 +168,7 @@ impl SplitCorrection {
         outcomes: &[Outcome],
         transfers: &TransferStats,
     ) -> SplitCorrection {
-        let (keys, class_of_key) = key_table(episodes, linkage, children);
+        let (keys, class_of_key, pmr_of_key) = key_table(episodes, linkage, children);
         let key_of_episode: Vec<u32> = set
             .last_row
             .iter()
@@ -188,7 +189,7 @@ impl SplitCorrection {
                     .copied()
                     .collect();
                 start = end;
-                for (from, to) in consecutive_keys(&run, &key_of_episode) {
+                for (from, to) in consecutive_keys(&run, &key_of_episode, &pmr_of_key) {
                     let (Some(cf), Some(ct)) =
                         (class_of_key[from as usize], class_of_key[to as usize])
                     else {
@@ -202,20 +203,11 @@ impl SplitCorrection {
                         class_to: ct,
                         transfer_like,
                     });
-                    let mut last_age = None;
-                    for e in run
-                        .iter()
-                        .filter(|e| key_of_episode[e.episode as usize] == to)
-                    {
-                        let age = e.age.max(0);
-                        if last_age == Some(age) {
-                            continue;
-                        }
-                        last_age = Some(age);
-                        out.push(Event {
-                            child: ChildId(g),
-                            age,
-                            ..*e
+                    let parts: [&dyn Fn(u32) -> bool; 3] = [&|k| k == to, &|k| k != to, &|_| true];
+                    for (part, keep) in parts.iter().enumerate() {
+                        let id = ChildId(PARTS * g + part as u32);
+                        push_years(&mut out, id, &run, |e| {
+                            keep(key_of_episode[e.episode as usize])
                         });
                     }
                 }
@@ -250,7 +242,7 @@ impl SplitCorrection {
                 .years
                 .iter()
                 .map(|e| Event {
-                    child: self.ghosts[e.child.index()].source,
+                    child: self.ghosts[(e.child.0 / PARTS) as usize].source,
                     ..*e
                 })
                 .collect();
@@ -297,7 +289,7 @@ impl SplitCorrection {
             &oy.strata[k],
             strata.levels.len(),
             &frame.cohorts,
-            |g| ghost_weights[g.index()],
+            |p| part_sign(p) * ghost_weights[(p.0 / PARTS) as usize],
         )
     }
 
@@ -309,7 +301,7 @@ impl SplitCorrection {
             .years
             .iter()
             .map(|oy| {
-                let mut ghosts: Vec<u32> = oy.years.iter().map(|e| e.child.0).collect();
+                let mut ghosts: Vec<u32> = oy.years.iter().map(|e| e.child.0 / PARTS).collect();
                 ghosts.dedup();
                 let removed: f64 = ghosts.iter().map(|g| -weights[*g as usize]).sum();
                 (oy.outcome, ghosts.len() as u64, removed)
@@ -333,13 +325,54 @@ pub fn subtract_into(real: &mut [YearTables], ghost: &[YearTables]) {
     }
 }
 
-/// Consecutive pairs of the keys holding a child's events (`run`, in date order), keys
-/// ordered by their first event.
-fn consecutive_keys(run: &[Event], key_of_episode: &[u32]) -> Vec<(u32, u32)> {
+/// Pseudo-children per ghost, as [`SplitCorrection::years`] numbers them: `PARTS · g` the
+/// later key's event years alone (what the split adds as a child of its own, weight
+/// `−w`), `PARTS · g + 1` the child without them (what the split leaves of it, `−w`) and
+/// `PARTS · g + 2` the whole child (what the split takes away, `+w`). First events cancel
+/// between the last two, so only the later key's first event is removed; the lookback
+/// table gets back the earlier event years that the split hid from the later key's.
+const PARTS: u32 = 3;
+
+/// The sign of a ghost part's weight (see [`PARTS`]).
+fn part_sign(pseudo: ChildId) -> f64 {
+    if pseudo.0 % PARTS == PARTS - 1 {
+        -1.0
+    } else {
+        1.0
+    }
+}
+
+/// Appends the distinct event years (ages) of the events of `run` that `keep` selects, as
+/// child `id`'s.
+fn push_years(out: &mut Vec<Event>, id: ChildId, run: &[Event], keep: impl Fn(&Event) -> bool) {
+    let mut last_age = None;
+    for e in run.iter().filter(|e| keep(e)) {
+        let age = e.age.max(0);
+        if last_age == Some(age) {
+            continue;
+        }
+        last_age = Some(age);
+        out.push(Event {
+            child: id,
+            age,
+            ..*e
+        });
+    }
+}
+
+/// Consecutive pairs of the PMR-carrying keys holding a child's events (`run`, in date
+/// order), keys ordered by their first event.
+///
+/// Only keys carrying a PMR take part: a pair is *seen* when the PMR joins it, which is
+/// what `P(seen)` is the chance of. A key without one can still sit in a linked child,
+/// joined by the transfer rule (`merge`), but such a pair was not seen through the PMR
+/// and must not be weighted by its inverse chance (an infant key's `1 / P` is in the
+/// hundreds; weighting merged pairs so removed eighteen times the true split count).
+fn consecutive_keys(run: &[Event], key_of_episode: &[u32], pmr_of_key: &[bool]) -> Vec<(u32, u32)> {
     let mut order: Vec<u32> = Vec::new();
     for e in run {
         let k = key_of_episode[e.episode as usize];
-        if k != NO_KEY && !order.contains(&k) {
+        if k != NO_KEY && pmr_of_key[k as usize] && !order.contains(&k) {
             order.push(k);
         }
     }
@@ -384,13 +417,13 @@ fn transfer_like(
     })
 }
 
-/// Every key with a child whose birth date is known: its class and PMR; and the class of
-/// each key by key index (`None`: no usable child).
+/// Every key with a child whose birth date is known: its class and PMR; and, by key
+/// index, the class of each key (`None`: no usable child) and whether it carries a PMR.
 fn key_table(
     episodes: &Episodes,
     linkage: &Linkage,
     children: &ChildTable,
-) -> (KeyTable, Vec<Option<u8>>) {
+) -> (KeyTable, Vec<Option<u8>>, Vec<bool>) {
     let n_keys = linkage
         .key_of_row
         .iter()
@@ -438,7 +471,7 @@ fn key_table(
             class[k] = Some(kc);
         }
     }
-    (t, class)
+    (t, class, pmr)
 }
 
 /// What the transfer rule compares, per child: birth year and month of its birth date,
@@ -558,6 +591,33 @@ mod tests {
         assert_eq!(real[0].lookback[[0, 3, 0]], 0.5);
     }
 
+    #[test]
+    fn only_keys_carrying_a_pmr_make_pairs() {
+        let ev = |episode: u32, day: i32| Event {
+            child: ChildId(0),
+            episode,
+            date: Date::ymd(2012, 1, 1).add_days(day),
+            age: 3,
+            cohort: cumin_cohort::BirthCohort(2009),
+            in_window: true,
+        };
+        // Episodes 0..4 in keys 7, 7, 2 (no PMR: joined by the transfer rule), 5, 9.
+        let key_of_episode = [7, 7, 2, 5, 9];
+        let mut pmr_of_key = vec![true; 10];
+        pmr_of_key[2] = false;
+        let run = [ev(0, 0), ev(1, 10), ev(2, 20), ev(3, 30), ev(4, 40)];
+        assert_eq!(
+            consecutive_keys(&run, &key_of_episode, &pmr_of_key),
+            [(7, 5), (5, 9)],
+            "the PMR-less key 2 is skipped, not paired"
+        );
+        pmr_of_key[2] = true;
+        assert_eq!(
+            consecutive_keys(&run, &key_of_episode, &pmr_of_key),
+            [(7, 2), (2, 5), (5, 9)]
+        );
+    }
+
     /// A row: (LA child ID, PMR, LA, census year, referral, closure, reason).
     type Spec<'a> = (
         &'a str,
@@ -635,10 +695,18 @@ mod tests {
         assert_eq!(g.class_from, key_class(2, 1));
         assert_eq!(g.class_to, key_class(7, 2));
         assert!(!g.transfer_like);
-        // The ghost holds the later key's event years, ages 6 and 7.
-        let ages: Vec<i8> = sc.years[0].years.iter().map(|y| y.age).collect();
-        assert_eq!(ages, [6, 7]);
-        assert!(sc.years[0].years.iter().all(|y| y.child == ChildId(0)));
+        // The ghost holds the later key's event years (ages 6 and 7), the child without
+        // them (age 2) and the whole child.
+        let parts: Vec<(u32, i8)> = sc.years[0]
+            .years
+            .iter()
+            .map(|y| (y.child.0, y.age))
+            .collect();
+        assert_eq!(parts, [(0, 6), (0, 7), (1, 2), (2, 2), (2, 6), (2, 7)]);
+        assert_eq!(
+            [ChildId(0), ChildId(1), ChildId(2)].map(part_sign),
+            [1.0, 1.0, -1.0]
+        );
         // φ(age 2, 1 row) = 1/2 (A has a PMR, K9 not); h = 1 (no reference keys); the
         // later class has only B (PMR): P = 0.5, so the ghost weighs −1.
         let w = sc.weights(|_| 1.0, |_| 1.0);
