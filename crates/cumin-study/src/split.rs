@@ -183,12 +183,12 @@ impl SplitCorrection {
             while start < all.len() {
                 let child = all[start].child;
                 let end = start + all[start..].iter().take_while(|e| e.child == child).count();
-                let run: Vec<Event> = all[start..end]
-                    .iter()
-                    .filter(|e| e.in_window)
-                    .copied()
-                    .collect();
+                let events = &all[start..end];
                 start = end;
+                if !has_two_pmr_keys(events, &key_of_episode, &pmr_of_key) {
+                    continue;
+                }
+                let run: Vec<Event> = events.iter().filter(|e| e.in_window).copied().collect();
                 for (from, to) in consecutive_keys(&run, &key_of_episode, &pmr_of_key) {
                     let (Some(cf), Some(ct)) =
                         (class_of_key[from as usize], class_of_key[to as usize])
@@ -358,6 +358,24 @@ fn push_years(out: &mut Vec<Event>, id: ChildId, run: &[Event], keep: impl Fn(&E
             ..*e
         });
     }
+}
+
+/// Whether a child's in-window events lie in two or more PMR-carrying keys: most
+/// children's do not, and are passed over without allocating.
+fn has_two_pmr_keys(events: &[Event], key_of_episode: &[u32], pmr_of_key: &[bool]) -> bool {
+    let mut first = None;
+    for e in events.iter().filter(|e| e.in_window) {
+        let k = key_of_episode[e.episode as usize];
+        if k == NO_KEY || !pmr_of_key[k as usize] {
+            continue;
+        }
+        match first {
+            None => first = Some(k),
+            Some(f) if f != k => return true,
+            Some(_) => {}
+        }
+    }
+    false
 }
 
 /// Consecutive pairs of the PMR-carrying keys holding a child's events (`run`, in date
@@ -616,6 +634,56 @@ mod tests {
             consecutive_keys(&run, &key_of_episode, &pmr_of_key),
             [(7, 2), (2, 5), (5, 9)]
         );
+        assert!(has_two_pmr_keys(&run, &key_of_episode, &pmr_of_key));
+        // Key 7 and the PMR-less key 2 only: one PMR key, nothing to pair.
+        pmr_of_key[2] = false;
+        assert!(!has_two_pmr_keys(&run[..3], &key_of_episode, &pmr_of_key));
+        assert!(has_two_pmr_keys(&run[..4], &key_of_episode, &pmr_of_key));
+    }
+
+    #[test]
+    fn a_ghost_of_weight_one_undoes_exactly_what_the_split_does_to_the_tables() {
+        use cumin_cohort::{BirthCohort, CohortFrame};
+        let frame = CohortFrame {
+            first: BirthCohort(2010),
+            entry: vec![Some(0)],
+        };
+        let ev = |child: u32, episode: u32, age: i8| Event {
+            child: ChildId(child),
+            episode,
+            date: Date::ymd(2011, 1, 1).add_days(400 * i32::from(age)),
+            age,
+            cohort: BirthCohort(2010),
+            in_window: true,
+        };
+        // One child, key A (episodes 0, 1: ages 1 and 3), key B (episode 2: age 6).
+        let run = [ev(0, 0, 1), ev(0, 1, 3), ev(0, 2, 6)];
+        let key_of_episode = [10, 10, 11];
+        let tab = |years: &[Event], weight: &dyn Fn(ChildId) -> f64| {
+            cumin_cohort::tabulate_years(years, &vec![0; years.len()], 1, &frame, weight).remove(0)
+        };
+        let whole = tab(&run, &|_| 1.0);
+        // Split: A alone (child 0) and B alone (child 1).
+        let split_years = [ev(0, 0, 1), ev(0, 1, 3), ev(1, 2, 6)];
+        let mut split = tab(&split_years, &|_| 1.0);
+        // The ghost's three parts, weight w = 1.
+        let mut parts = Vec::new();
+        let keep: [&dyn Fn(u32) -> bool; 3] = [&|k| k == 11, &|k| k != 11, &|_| true];
+        for (i, keep) in keep.iter().enumerate() {
+            push_years(&mut parts, ChildId(i as u32), &run, |e| {
+                keep(key_of_episode[e.episode as usize])
+            });
+        }
+        let ghost = tab(&parts, &|p| -part_sign(p));
+        subtract_into(std::slice::from_mut(&mut split), &[ghost]);
+        assert_eq!(split.first_observed, whole.first_observed);
+        assert_eq!(split.lookback, whole.lookback);
+        // Without the last two parts the lookback keeps "age 6, nothing earlier".
+        let b_only: Vec<Event> = parts.iter().filter(|e| e.child.0 == 0).copied().collect();
+        let mut naive = tab(&split_years, &|_| 1.0);
+        subtract_into(std::slice::from_mut(&mut naive), &[tab(&b_only, &|_| -1.0)]);
+        assert_eq!(naive.first_observed, whole.first_observed);
+        assert_ne!(naive.lookback, whole.lookback);
     }
 
     /// A row: (LA child ID, PMR, LA, census year, referral, closure, reason).
