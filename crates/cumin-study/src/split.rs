@@ -7,12 +7,13 @@
 //! event. Which keys carry a PMR is seen directly: it depends on the ages of the key's
 //! rows (PMRs come with school). Where both keys of a move carry one, the move is seen
 //! in full, inside one linked child. The correction weights each such *seen* pair of
-//! consecutive keys by the inverse of the chance that both carry a PMR, so the seen
-//! pairs stand for all pairs, and removes the pairs that were not seen: each seen pair
-//! becomes a *ghost*, a pseudo-child holding the later key's event years with weight
-//! `−(1/P(seen) − 1)`, tabulated beside the real children. A ghost subtracts from exactly
-//! the cells (cohort, age, stratum; first events and the lookback table) the hidden
-//! split would have added to.
+//! consecutive PMR-carrying keys by the inverse of the chance that both carry a PMR, so
+//! the seen pairs stand for all pairs, and removes the pairs that were not seen: each
+//! seen pair becomes a *ghost* of weight `w = 1/P(seen) − 1`, three pseudo-children
+//! tabulated beside the real children (the later key's event years at `−w`, the rest of
+//! the child at `−w`, the whole child at `+w`; see [`PARTS`]). A ghost undoes exactly
+//! what the hidden split did to the cells (cohort, age, stratum; first events and the
+//! lookback table).
 //!
 //! `P(seen) = h · q(A) · q(B)`: `h` is the share of children who ever carry a PMR (keys
 //! whose rows are all of school age almost always carry one when the child does), and
