@@ -106,7 +106,7 @@ fn split_csv(from: &Path, dir: &Path, n: usize) -> Vec<String> {
 #[test]
 fn splitting_and_reordering_the_input_files_changes_no_output() {
     let sim = tempdir();
-    let truth = simulate(&sim, 0.01, 21, false);
+    simulate(&sim, 0.01, 21, false);
     let parts = split_csv(&sim.join("episodes.csv"), &sim, 3);
     let (whole, split) = (tempdir(), tempdir());
     run(&config(&sim, "episodes.csv", &whole, vec![]));
