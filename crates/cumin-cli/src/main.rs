@@ -75,8 +75,8 @@ struct EstimateArgs {
     /// Split identities: exact (identifier graph only), merge (also join suspected
     /// transfers: an RC5 closure then, within 8 weeks, a first referral in another LA with
     /// the same birth month, sex and ethnicity, unique both ways), or corrected (merge, then
-    /// remove the expected spurious first events; experimental and currently over-correcting,
-    /// docs/validation.md).
+    /// remove the expected spurious first events, estimated from the moves PMRs show;
+    /// use it with --bootstrap, whose intervals carry its noise; docs/validation.md).
     #[arg(long, default_value = "exact", value_parser = parse_linkage)]
     linkage: LinkageMode,
     /// Which cohort supplies each age of the cohort splice: longest-lookback (the latest

@@ -90,7 +90,8 @@ pub enum LinkageMode {
     /// Also join suspected transfer pairs ([`crate::transfer`]).
     Merge,
     /// `merge`, then remove the expected number of spurious first events of the splits
-    /// that remain (experimental: see docs/validation.md, "Linkage error").
+    /// that remain (docs/methods.md §2.1; measured in docs/validation.md, "Linkage
+    /// error").
     Corrected,
 }
 

@@ -43,7 +43,15 @@ pub struct ChildTraits {
     pub decile: Option<u8>,
 }
 
+/// Birth year and month, sex and ethnicity: what two records of a transfer must share.
+type TraitGroup = ((i32, u32), Sex, Ethnicity);
+
 impl ChildTraits {
+    /// The traits a transfer match must share, if all are known.
+    fn group(&self) -> Option<TraitGroup> {
+        Some((self.birth?, self.sex?, self.ethnicity?))
+    }
+
     /// Whether two children may be one: every trait known and equal, and not two
     /// different PMRs.
     fn agree(&self, other: &ChildTraits) -> bool {
@@ -91,12 +99,24 @@ pub fn transfer_pairs(
     traits: &[ChildTraits],
 ) -> (Vec<TransferPair>, TransferStats) {
     let mut stats = TransferStats::default();
-    // Each child's first referral: the candidates a transfer can lead to.
-    let mut firsts: Vec<(Date, u32)> = set
-        .by_child()
-        .map(|(_, r)| (set.referral[r.start], r.start as u32))
-        .collect();
-    firsts.sort_unstable();
+    // Each child's first referral: the candidates a transfer can lead to, grouped by the
+    // traits a match must share (birth year and month, sex, ethnicity, all known) and in
+    // date order within a group. A closure looks only at its own group's window: at
+    // England scale the 8 weeks after a closure hold tens of thousands of first referrals,
+    // and comparing each with every closure took half an hour.
+    let mut firsts: rustc_hash::FxHashMap<TraitGroup, Vec<(Date, u32)>> =
+        rustc_hash::FxHashMap::default();
+    for (c, r) in set.by_child() {
+        if let Some(g) = traits[c.index()].group() {
+            firsts
+                .entry(g)
+                .or_default()
+                .push((set.referral[r.start], r.start as u32));
+        }
+    }
+    for group in firsts.values_mut() {
+        group.sort_unstable();
+    }
     // A child who left has no referral after the transfer in the LA it left.
     let mut last_referral: Vec<Option<Date>> = Vec::new();
     for (c, r) in set.by_child() {
@@ -118,10 +138,14 @@ pub fn transfer_pairs(
         if last_referral[from.index()].is_some_and(|d| d > closed) {
             continue;
         }
-        let start = firsts.partition_point(|(d, _)| *d < closed);
-        let end = firsts.partition_point(|(d, _)| d.days_since(closed) <= TRANSFER_WINDOW_DAYS);
+        // `agree` needs the closing child's traits known and equal to the candidate's.
+        let Some(group) = traits[from.index()].group().and_then(|g| firsts.get(&g)) else {
+            continue;
+        };
+        let start = group.partition_point(|(d, _)| *d < closed);
+        let end = group.partition_point(|(d, _)| d.days_since(closed) <= TRANSFER_WINDOW_DAYS);
         let before = matches.len();
-        for &(_, f) in &firsts[start..end.max(start)] {
+        for &(_, f) in &group[start..end.max(start)] {
             let f_usize = f as usize;
             let to = set.child[f_usize];
             if to == from || set.la[f_usize].is_none_or(|l| l == la) {

@@ -161,7 +161,7 @@ pub struct StudyConfig {
     pub conflict_policy: ConflictPolicy,
     /// What is done about split identities: `exact` (the identifier graph only),
     /// `merge` (also join suspected transfers) or `corrected` (merge, then remove the
-    /// expected spurious first events; experimental).
+    /// expected spurious first events; docs/methods.md §2.1).
     #[serde(default)]
     pub linkage: LinkageMode,
     /// Also estimate under every identifier mode, side by side (`sensitivity.csv`).

@@ -7,12 +7,13 @@
 //! event. Which keys carry a PMR is seen directly: it depends on the ages of the key's
 //! rows (PMRs come with school). Where both keys of a move carry one, the move is seen
 //! in full, inside one linked child. The correction weights each such *seen* pair of
-//! consecutive keys by the inverse of the chance that both carry a PMR, so the seen
-//! pairs stand for all pairs, and removes the pairs that were not seen: each seen pair
-//! becomes a *ghost*, a pseudo-child holding the later key's event years with weight
-//! `−(1/P(seen) − 1)`, tabulated beside the real children. A ghost subtracts from exactly
-//! the cells (cohort, age, stratum; first events and the lookback table) the hidden
-//! split would have added to.
+//! consecutive PMR-carrying keys by the inverse of the chance that both carry a PMR, so
+//! the seen pairs stand for all pairs, and removes the pairs that were not seen: each
+//! seen pair becomes a *ghost* of weight `w = 1/P(seen) − 1`, three pseudo-children
+//! tabulated beside the real children (the later key's event years at `−w`, the rest of
+//! the child at `−w`, the whole child at `+w`; see [`PARTS`]). A ghost undoes exactly
+//! what the hidden split did to the cells (cohort, age, stratum; first events and the
+//! lookback table).
 //!
 //! `P(seen) = h · q(A) · q(B)`: `h` is the share of children who ever carry a PMR (keys
 //! whose rows are all of school age almost always carry one when the child does), and
@@ -140,8 +141,9 @@ pub struct SplitCorrection {
     pub keys: KeyTable,
     /// Ghosts, all outcomes (`years[o].years[i].child` indexes this).
     pub ghosts: Vec<Ghost>,
-    /// Each outcome's ghost event years (child = ghost index), in the study's outcome
-    /// order; placed in strata by [`SplitCorrection::place`].
+    /// Each outcome's ghost event years (child = `PARTS ·` ghost index + part, see
+    /// [`PARTS`]), in the study's outcome order; placed in strata by
+    /// [`SplitCorrection::place`].
     pub years: Vec<OutcomeYears>,
     /// Share of closure–referral matches the transfer rule keeps (joins).
     pub transfer_kept: f64,
@@ -167,7 +169,7 @@ impl SplitCorrection {
         outcomes: &[Outcome],
         transfers: &TransferStats,
     ) -> SplitCorrection {
-        let (keys, class_of_key) = key_table(episodes, linkage, children);
+        let (keys, class_of_key, pmr_of_key) = key_table(episodes, linkage, children);
         let key_of_episode: Vec<u32> = set
             .last_row
             .iter()
@@ -182,13 +184,13 @@ impl SplitCorrection {
             while start < all.len() {
                 let child = all[start].child;
                 let end = start + all[start..].iter().take_while(|e| e.child == child).count();
-                let run: Vec<Event> = all[start..end]
-                    .iter()
-                    .filter(|e| e.in_window)
-                    .copied()
-                    .collect();
+                let events = &all[start..end];
                 start = end;
-                for (from, to) in consecutive_keys(&run, &key_of_episode) {
+                if !has_two_pmr_keys(events, &key_of_episode, &pmr_of_key) {
+                    continue;
+                }
+                let run: Vec<Event> = events.iter().filter(|e| e.in_window).copied().collect();
+                for (from, to) in consecutive_keys(&run, &key_of_episode, &pmr_of_key) {
                     let (Some(cf), Some(ct)) =
                         (class_of_key[from as usize], class_of_key[to as usize])
                     else {
@@ -202,20 +204,11 @@ impl SplitCorrection {
                         class_to: ct,
                         transfer_like,
                     });
-                    let mut last_age = None;
-                    for e in run
-                        .iter()
-                        .filter(|e| key_of_episode[e.episode as usize] == to)
-                    {
-                        let age = e.age.max(0);
-                        if last_age == Some(age) {
-                            continue;
-                        }
-                        last_age = Some(age);
-                        out.push(Event {
-                            child: ChildId(g),
-                            age,
-                            ..*e
+                    let parts: [&dyn Fn(u32) -> bool; 3] = [&|k| k == to, &|k| k != to, &|_| true];
+                    for (part, keep) in parts.iter().enumerate() {
+                        let id = ChildId(PARTS * g + part as u32);
+                        push_years(&mut out, id, &run, |e| {
+                            keep(key_of_episode[e.episode as usize])
                         });
                     }
                 }
@@ -250,7 +243,7 @@ impl SplitCorrection {
                 .years
                 .iter()
                 .map(|e| Event {
-                    child: self.ghosts[e.child.index()].source,
+                    child: self.ghosts[(e.child.0 / PARTS) as usize].source,
                     ..*e
                 })
                 .collect();
@@ -297,7 +290,7 @@ impl SplitCorrection {
             &oy.strata[k],
             strata.levels.len(),
             &frame.cohorts,
-            |g| ghost_weights[g.index()],
+            |p| part_sign(p) * ghost_weights[(p.0 / PARTS) as usize],
         )
     }
 
@@ -309,7 +302,7 @@ impl SplitCorrection {
             .years
             .iter()
             .map(|oy| {
-                let mut ghosts: Vec<u32> = oy.years.iter().map(|e| e.child.0).collect();
+                let mut ghosts: Vec<u32> = oy.years.iter().map(|e| e.child.0 / PARTS).collect();
                 ghosts.dedup();
                 let removed: f64 = ghosts.iter().map(|g| -weights[*g as usize]).sum();
                 (oy.outcome, ghosts.len() as u64, removed)
@@ -333,13 +326,72 @@ pub fn subtract_into(real: &mut [YearTables], ghost: &[YearTables]) {
     }
 }
 
-/// Consecutive pairs of the keys holding a child's events (`run`, in date order), keys
-/// ordered by their first event.
-fn consecutive_keys(run: &[Event], key_of_episode: &[u32]) -> Vec<(u32, u32)> {
+/// Pseudo-children per ghost, as [`SplitCorrection::years`] numbers them: `PARTS · g` the
+/// later key's event years alone (what the split adds as a child of its own, weight
+/// `−w`), `PARTS · g + 1` the child without them (what the split leaves of it, `−w`) and
+/// `PARTS · g + 2` the whole child (what the split takes away, `+w`). First events cancel
+/// between the last two, so only the later key's first event is removed; the lookback
+/// table gets back the earlier event years that the split hid from the later key's.
+const PARTS: u32 = 3;
+
+/// The sign of a ghost part's weight (see [`PARTS`]).
+fn part_sign(pseudo: ChildId) -> f64 {
+    if pseudo.0 % PARTS == PARTS - 1 {
+        -1.0
+    } else {
+        1.0
+    }
+}
+
+/// Appends the distinct event years (ages) of the events of `run` that `keep` selects, as
+/// child `id`'s.
+fn push_years(out: &mut Vec<Event>, id: ChildId, run: &[Event], keep: impl Fn(&Event) -> bool) {
+    let mut last_age = None;
+    for e in run.iter().filter(|e| keep(e)) {
+        let age = e.age.max(0);
+        if last_age == Some(age) {
+            continue;
+        }
+        last_age = Some(age);
+        out.push(Event {
+            child: id,
+            age,
+            ..*e
+        });
+    }
+}
+
+/// Whether a child's in-window events lie in two or more PMR-carrying keys: most
+/// children's do not, and are passed over without allocating.
+fn has_two_pmr_keys(events: &[Event], key_of_episode: &[u32], pmr_of_key: &[bool]) -> bool {
+    let mut first = None;
+    for e in events.iter().filter(|e| e.in_window) {
+        let k = key_of_episode[e.episode as usize];
+        if k == NO_KEY || !pmr_of_key[k as usize] {
+            continue;
+        }
+        match first {
+            None => first = Some(k),
+            Some(f) if f != k => return true,
+            Some(_) => {}
+        }
+    }
+    false
+}
+
+/// Consecutive pairs of the PMR-carrying keys holding a child's events (`run`, in date
+/// order), keys ordered by their first event.
+///
+/// Only keys carrying a PMR take part: a pair is *seen* when the PMR joins it, which is
+/// what `P(seen)` is the chance of. A key without one can still sit in a linked child,
+/// joined by the transfer rule (`merge`), but such a pair was not seen through the PMR
+/// and must not be weighted by its inverse chance (an infant key's `1 / P` is in the
+/// hundreds; weighting merged pairs so removed eighteen times the true split count).
+fn consecutive_keys(run: &[Event], key_of_episode: &[u32], pmr_of_key: &[bool]) -> Vec<(u32, u32)> {
     let mut order: Vec<u32> = Vec::new();
     for e in run {
         let k = key_of_episode[e.episode as usize];
-        if k != NO_KEY && !order.contains(&k) {
+        if k != NO_KEY && pmr_of_key[k as usize] && !order.contains(&k) {
             order.push(k);
         }
     }
@@ -384,13 +436,13 @@ fn transfer_like(
     })
 }
 
-/// Every key with a child whose birth date is known: its class and PMR; and the class of
-/// each key by key index (`None`: no usable child).
+/// Every key with a child whose birth date is known: its class and PMR; and, by key
+/// index, the class of each key (`None`: no usable child) and whether it carries a PMR.
 fn key_table(
     episodes: &Episodes,
     linkage: &Linkage,
     children: &ChildTable,
-) -> (KeyTable, Vec<Option<u8>>) {
+) -> (KeyTable, Vec<Option<u8>>, Vec<bool>) {
     let n_keys = linkage
         .key_of_row
         .iter()
@@ -438,7 +490,7 @@ fn key_table(
             class[k] = Some(kc);
         }
     }
-    (t, class)
+    (t, class, pmr)
 }
 
 /// What the transfer rule compares, per child: birth year and month of its birth date,
@@ -558,6 +610,83 @@ mod tests {
         assert_eq!(real[0].lookback[[0, 3, 0]], 0.5);
     }
 
+    #[test]
+    fn only_keys_carrying_a_pmr_make_pairs() {
+        let ev = |episode: u32, day: i32| Event {
+            child: ChildId(0),
+            episode,
+            date: Date::ymd(2012, 1, 1).add_days(day),
+            age: 3,
+            cohort: cumin_cohort::BirthCohort(2009),
+            in_window: true,
+        };
+        // Episodes 0..4 in keys 7, 7, 2 (no PMR: joined by the transfer rule), 5, 9.
+        let key_of_episode = [7, 7, 2, 5, 9];
+        let mut pmr_of_key = vec![true; 10];
+        pmr_of_key[2] = false;
+        let run = [ev(0, 0), ev(1, 10), ev(2, 20), ev(3, 30), ev(4, 40)];
+        assert_eq!(
+            consecutive_keys(&run, &key_of_episode, &pmr_of_key),
+            [(7, 5), (5, 9)],
+            "the PMR-less key 2 is skipped, not paired"
+        );
+        pmr_of_key[2] = true;
+        assert_eq!(
+            consecutive_keys(&run, &key_of_episode, &pmr_of_key),
+            [(7, 2), (2, 5), (5, 9)]
+        );
+        assert!(has_two_pmr_keys(&run, &key_of_episode, &pmr_of_key));
+        // Key 7 and the PMR-less key 2 only: one PMR key, nothing to pair.
+        pmr_of_key[2] = false;
+        assert!(!has_two_pmr_keys(&run[..3], &key_of_episode, &pmr_of_key));
+        assert!(has_two_pmr_keys(&run[..4], &key_of_episode, &pmr_of_key));
+    }
+
+    #[test]
+    fn a_ghost_of_weight_one_undoes_exactly_what_the_split_does_to_the_tables() {
+        use cumin_cohort::{BirthCohort, CohortFrame};
+        let frame = CohortFrame {
+            first: BirthCohort(2010),
+            entry: vec![Some(0)],
+        };
+        let ev = |child: u32, episode: u32, age: i8| Event {
+            child: ChildId(child),
+            episode,
+            date: Date::ymd(2011, 1, 1).add_days(400 * i32::from(age)),
+            age,
+            cohort: BirthCohort(2010),
+            in_window: true,
+        };
+        // One child, key A (episodes 0, 1: ages 1 and 3), key B (episode 2: age 6).
+        let run = [ev(0, 0, 1), ev(0, 1, 3), ev(0, 2, 6)];
+        let key_of_episode = [10, 10, 11];
+        let tab = |years: &[Event], weight: &dyn Fn(ChildId) -> f64| {
+            cumin_cohort::tabulate_years(years, &vec![0; years.len()], 1, &frame, weight).remove(0)
+        };
+        let whole = tab(&run, &|_| 1.0);
+        // Split: A alone (child 0) and B alone (child 1).
+        let split_years = [ev(0, 0, 1), ev(0, 1, 3), ev(1, 2, 6)];
+        let mut split = tab(&split_years, &|_| 1.0);
+        // The ghost's three parts, weight w = 1.
+        let mut parts = Vec::new();
+        let keep: [&dyn Fn(u32) -> bool; 3] = [&|k| k == 11, &|k| k != 11, &|_| true];
+        for (i, keep) in keep.iter().enumerate() {
+            push_years(&mut parts, ChildId(i as u32), &run, |e| {
+                keep(key_of_episode[e.episode as usize])
+            });
+        }
+        let ghost = tab(&parts, &|p| -part_sign(p));
+        subtract_into(std::slice::from_mut(&mut split), &[ghost]);
+        assert_eq!(split.first_observed, whole.first_observed);
+        assert_eq!(split.lookback, whole.lookback);
+        // Without the last two parts the lookback keeps "age 6, nothing earlier".
+        let b_only: Vec<Event> = parts.iter().filter(|e| e.child.0 == 0).copied().collect();
+        let mut naive = tab(&split_years, &|_| 1.0);
+        subtract_into(std::slice::from_mut(&mut naive), &[tab(&b_only, &|_| -1.0)]);
+        assert_eq!(naive.first_observed, whole.first_observed);
+        assert_ne!(naive.lookback, whole.lookback);
+    }
+
     /// A row: (LA child ID, PMR, LA, census year, referral, closure, reason).
     type Spec<'a> = (
         &'a str,
@@ -635,10 +764,18 @@ mod tests {
         assert_eq!(g.class_from, key_class(2, 1));
         assert_eq!(g.class_to, key_class(7, 2));
         assert!(!g.transfer_like);
-        // The ghost holds the later key's event years, ages 6 and 7.
-        let ages: Vec<i8> = sc.years[0].years.iter().map(|y| y.age).collect();
-        assert_eq!(ages, [6, 7]);
-        assert!(sc.years[0].years.iter().all(|y| y.child == ChildId(0)));
+        // The ghost holds the later key's event years (ages 6 and 7), the child without
+        // them (age 2) and the whole child.
+        let parts: Vec<(u32, i8)> = sc.years[0]
+            .years
+            .iter()
+            .map(|y| (y.child.0, y.age))
+            .collect();
+        assert_eq!(parts, [(0, 6), (0, 7), (1, 2), (2, 2), (2, 6), (2, 7)]);
+        assert_eq!(
+            [ChildId(0), ChildId(1), ChildId(2)].map(part_sign),
+            [1.0, 1.0, -1.0]
+        );
         // φ(age 2, 1 row) = 1/2 (A has a PMR, K9 not); h = 1 (no reference keys); the
         // later class has only B (PMR): P = 0.5, so the ghost weighs −1.
         let w = sc.weights(|_| 1.0, |_| 1.0);
