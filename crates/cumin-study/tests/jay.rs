@@ -343,6 +343,13 @@ fn a_preset_refuses_strata_and_rules_need_a_preset() {
     };
     let err = cumin_study::run(&cfg.check().unwrap(), &tool, &NoProgress).unwrap_err();
     assert!(err.to_string().contains("stratum all"), "{err}");
+    // Split-identity linkage is not part of the presets: refused, never ignored.
+    for preset in Preset::ALL {
+        let mut cfg = config(preset, dir.path());
+        cfg.linkage = cumin_link::LinkageMode::Corrected;
+        let err = cumin_study::run(&cfg.check().unwrap(), &tool, &NoProgress).unwrap_err();
+        assert!(err.to_string().contains("linkage = corrected"), "{err}");
+    }
     let mut cfg = config(Preset::Jay2025, dir.path());
     cfg.preset = None;
     cfg.jay_rules.pmr_fill_keeps_own = Some(true);

@@ -13,7 +13,7 @@ use crate::pipeline::{Headline, RunOutput, Study, ToolInfo};
 use crate::strata::Stratification;
 use cumin_census::{Column, EntryKind, Extract, Outcome, Progress, ReasonSpelling, read_extract};
 use cumin_cohort::{BirthRules, CppEventDate, EventRules};
-use cumin_link::IdMode;
+use cumin_link::{IdMode, LinkageMode};
 use cumin_report::{CiRow, JayCorrectionRow, JayCountRow, write};
 use cumin_stats::AgeEstimate;
 use ndarray::Array2;
@@ -140,6 +140,16 @@ pub fn run(
         return Err(StudyError::Config(format!(
             "preset {preset} reports everyone together (stratum all); drop by = {:?}",
             cfg.by.iter().map(ToString::to_string).collect::<Vec<_>>()
+        )));
+    }
+    if cfg.linkage != LinkageMode::Exact {
+        return Err(StudyError::Config(format!(
+            "preset {preset} links by the identifiers alone (linkage = exact): its counts are \
+             the R code's, and its corrected splice does not yet take the split-identity \
+             correction; drop linkage = {} (for the Jay cohorts with it, run without the \
+             preset: --splice-design jay2025 --linkage {})",
+            cfg.linkage.as_str(),
+            cfg.linkage.as_str()
         )));
     }
     let rules = preset.rules(&cfg.jay_rules);
