@@ -190,13 +190,7 @@ pub fn run(
     lap("read", &mut timings);
     let outcomes = resolve_outcomes(cfg, &extract);
 
-    let rules = EventRules {
-        window_start: cfg.window_start,
-        data_end: extract.data_end,
-        birth: BirthRules::default(),
-        cpp_date: CppEventDate::PlanStart,
-        school_age_needs_pmr: cfg.id_mode == IdMode::PmrSchoolAge,
-    };
+    let rules = event_rules(cfg, extract.data_end);
     progress.begin("linking", None);
     let linkage = cumin_link::link(&extract.episodes, &cfg.link_options(cfg.id_mode));
     let (set, dedup) = cumin_link::deduplicate(&extract.episodes, &linkage);
@@ -378,6 +372,18 @@ pub fn run(
         sensitivity: sensitivity.map(|s| s.lines),
         jay: None,
     })
+}
+
+/// What counts as an event in a study of an extract ending `data_end`, under the
+/// study's identifier mode.
+pub(crate) fn event_rules(cfg: &StudyConfig, data_end: Date) -> EventRules {
+    EventRules {
+        window_start: cfg.window_start,
+        data_end,
+        birth: BirthRules::default(),
+        cpp_date: CppEventDate::PlanStart,
+        school_age_needs_pmr: cfg.id_mode == IdMode::PmrSchoolAge,
+    }
 }
 
 /// The last steps every run shares: the report page (with the ledger), the manifest

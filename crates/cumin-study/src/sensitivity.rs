@@ -5,6 +5,7 @@
 //! `pmr-only` loses children without a PMR (under-count). Running the same study under
 //! every mode shows how far the answer moves with that choice.
 
+use crate::analysis::Estimates;
 use crate::config::StudyConfig;
 use crate::denominators::Denominators;
 use crate::error::StudyError;
@@ -12,8 +13,8 @@ use crate::linkage_report::{first_referral_rows, mode_rows};
 use crate::pipeline::{Headline, headline};
 use crate::strata::Stratification;
 use cumin_census::{Episodes, Outcome};
-use cumin_cohort::EventRules;
-use cumin_link::IdMode;
+use cumin_cohort::{EventRules, Events};
+use cumin_link::{DedupStats, EpisodeSet, IdMode, Linkage};
 use cumin_report::{CiRow, LinkageRow};
 use serde::Serialize;
 
@@ -51,44 +52,77 @@ pub fn run_modes(
     let mut linkage_rows = Vec::new();
     let mut headlines: Vec<(IdMode, Vec<Headline>)> = Vec::new();
     for mode in IdMode::ALL {
-        let linkage = cumin_link::link(episodes, &cfg.link_options(mode));
-        let (set, dedup) = cumin_link::deduplicate(episodes, &linkage);
-        let rules = EventRules {
-            school_age_needs_pmr: mode == IdMode::PmrSchoolAge,
-            ..*rules
-        };
-        let children = cumin_cohort::build_children(episodes, &linkage, &set, &rules.birth);
-        let events = cumin_cohort::find_events(&set, &children, &rules);
-        let mode_cfg = StudyConfig {
-            id_mode: mode,
-            ..cfg.clone()
-        };
         // The sensitivity analysis compares point estimates: no bootstrap per mode.
         let mode_cfg = StudyConfig {
+            id_mode: mode,
             bootstrap: 0,
-            ..mode_cfg
+            ..cfg.clone()
         };
-        let rows = crate::analysis::estimate(
-            &mode_cfg,
-            &[Stratification::ALL],
-            outcomes,
-            denominators,
-            &rules,
-            &set,
-            &children,
-            &events,
-            None,
-        )?
-        .ci;
+        let run = estimate_mode(&mode_cfg, outcomes, denominators, rules, episodes)?;
+        let rows = run.estimates.ci;
         headlines.push((mode, headline(&rows, outcomes)));
         curves.extend(rows);
-        linkage_rows.extend(mode_rows(&linkage, &dedup));
-        linkage_rows.extend(first_referral_rows(mode, &set, &events));
+        linkage_rows.extend(mode_rows(&run.linkage, &run.dedup));
+        linkage_rows.extend(first_referral_rows(mode, &run.set, &run.events));
     }
     Ok(Sensitivity {
         curves,
         linkage: linkage_rows,
         lines: side_by_side(&headlines),
+    })
+}
+
+/// One identifier mode's linkage, first events and stratum-`all` estimates.
+pub(crate) struct ModeRun {
+    /// The linkage under the mode.
+    pub linkage: Linkage,
+    /// What de-duplication merged.
+    pub dedup: DedupStats,
+    /// Episodes by child.
+    pub set: EpisodeSet,
+    /// Every qualifying event, per outcome.
+    pub events: Events,
+    /// The estimators of `cfg`, stratum `all`.
+    pub estimates: Estimates,
+}
+
+/// Links under `cfg.id_mode` by the identifiers alone (no transfer merges, no
+/// split-identity correction), builds children and first events with `rules` (school-age
+/// events needing a PMR under `pmr-school-age`), and runs `cfg`'s estimators for stratum
+/// `all`.
+pub(crate) fn estimate_mode(
+    cfg: &StudyConfig,
+    outcomes: &[Outcome],
+    denominators: &Denominators,
+    rules: &EventRules,
+    episodes: &Episodes,
+) -> Result<ModeRun, StudyError> {
+    let mode = cfg.id_mode;
+    let linkage = cumin_link::link(episodes, &cfg.link_options(mode));
+    let (set, dedup) = cumin_link::deduplicate(episodes, &linkage);
+    let rules = EventRules {
+        school_age_needs_pmr: mode == IdMode::PmrSchoolAge,
+        ..*rules
+    };
+    let children = cumin_cohort::build_children(episodes, &linkage, &set, &rules.birth);
+    let events = cumin_cohort::find_events(&set, &children, &rules);
+    let estimates = crate::analysis::estimate(
+        cfg,
+        &[Stratification::ALL],
+        outcomes,
+        denominators,
+        &rules,
+        &set,
+        &children,
+        &events,
+        None,
+    )?;
+    Ok(ModeRun {
+        linkage,
+        dedup,
+        set,
+        events,
+        estimates,
     })
 }
 

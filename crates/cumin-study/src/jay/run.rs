@@ -12,8 +12,7 @@ use crate::error::StudyError;
 use crate::pipeline::{Headline, RunOutput, Study, ToolInfo};
 use crate::strata::Stratification;
 use cumin_census::{Column, EntryKind, Extract, Outcome, Progress, ReasonSpelling, read_extract};
-use cumin_cohort::{BirthRules, CppEventDate, EventRules};
-use cumin_link::{IdMode, LinkageMode};
+use cumin_link::LinkageMode;
 use cumin_report::{CiRow, JayCorrectionRow, JayCountRow, write};
 use cumin_stats::AgeEstimate;
 use ndarray::Array2;
@@ -355,38 +354,23 @@ fn corrected_splice(
     let mut rows = Vec::new();
     let mut table = Vec::new();
     for mode in JayMode::ALL {
-        let id_mode = mode.id_mode();
-        let rules = EventRules {
-            window_start: cfg.window_start,
-            data_end: extract.data_end,
-            birth: BirthRules::default(),
-            cpp_date: CppEventDate::PlanStart,
-            school_age_needs_pmr: id_mode == IdMode::PmrSchoolAge,
-        };
-        let linkage = cumin_link::link(&extract.episodes, &cfg.link_options(id_mode));
-        let (set, _) = cumin_link::deduplicate(&extract.episodes, &linkage);
-        let children =
-            cumin_cohort::build_children(&extract.episodes, &linkage, &set, &rules.birth);
-        let events = cumin_cohort::find_events(&set, &children, &rules);
         let mode_cfg = StudyConfig {
             splice_design: SpliceDesign::Jay2025,
             estimators: vec![Estimator::CohortSplice],
-            id_mode,
+            id_mode: mode.id_mode(),
             by: Vec::new(),
             periods: Vec::new(),
             ..cfg.clone()
         };
-        let estimates = crate::analysis::estimate(
+        let rules = crate::pipeline::event_rules(&mode_cfg, extract.data_end);
+        let estimates = crate::sensitivity::estimate_mode(
             &mode_cfg,
-            &[Stratification::ALL],
             &Outcome::JAY,
             denominators,
             &rules,
-            &set,
-            &children,
-            &events,
-            None,
-        )?;
+            &extract.episodes,
+        )?
+        .estimates;
         for r in estimates.ci {
             if r.estimator != CORRECTED_ESTIMATOR {
                 continue;
