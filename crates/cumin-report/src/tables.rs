@@ -163,6 +163,13 @@ pub struct SensitivityRow {
     pub observed_only: f64,
     /// With the full correction (the estimate published).
     pub corrected: f64,
+    /// The back-tested relative error `ρ` of the modelled part of the correction (1
+    /// where no back-test was possible).
+    pub extrapolation_error: f64,
+    /// `ρ × |observed_only − corrected|`: the extrapolation error to expect, as a
+    /// standard deviation. A diagnostic: the published interval does not include it
+    /// (docs/methods.md §5.3).
+    pub extrapolation_sd: f64,
 }
 
 /// One row of `strata.csv`: event years a stratification could not place, because the

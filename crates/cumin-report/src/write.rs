@@ -277,6 +277,8 @@ pub fn write_sensitivity_csv(
             "no_correction",
             "observed_only",
             "corrected",
+            "extrapolation_error",
+            "extrapolation_sd",
         ],
         rows.get().iter().map(|r| {
             vec![
@@ -288,6 +290,8 @@ pub fn write_sensitivity_csv(
                 number(Some(r.no_correction)),
                 number(Some(r.observed_only)),
                 number(Some(r.corrected)),
+                number(Some(r.extrapolation_error)),
+                number(Some(r.extrapolation_sd)),
             ]
         }),
     );

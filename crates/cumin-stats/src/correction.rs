@@ -254,6 +254,111 @@ pub fn fit_backward_model(cells: &BackwardCells) -> Result<BackwardModel, LogitE
     Ok(BackwardModel { column, seen, fit })
 }
 
+/// How well the model extrapolates, judged on cells the data do observe.
+///
+/// The model is refitted without the `held_out` longest observed distances and asked to
+/// predict them: for each held-out distance `d`, `S_d = Σ_x −log(1 − h(x + d, x))` over
+/// its observed cells, against the refitted model's `Ŝ_d` over the same cells. The
+/// squared misses `(S_d − Ŝ_d)²` include the sampling noise of the observed cells
+/// (variance under the model by the delta method, `Σ ĥ / ((1 − ĥ) n)`) and of the refit
+/// (`gᵀ Σ g`, `g = Σ ĥ ∂η/∂β` over the cells, `Σ` the refit's covariance); their sum
+/// `v_d` is subtracted:
+///
+/// `ρ² = max(0, Σ_d ((S_d − Ŝ_d)² − v_d) / Σ_d Ŝ_d²)`.
+///
+/// Predicted rather than observed values scale the errors, so a held-out distance with
+/// few children cannot produce a huge relative error by chance.
+///
+/// `ρ` is the relative error to expect of the modelled part of a factor,
+/// `−log Π (1 − h)` over its modelled cells. It is an estimate from a shorter
+/// extrapolation (up to `held_out` distances beyond the fit) than the one used (up to
+/// six at age 17), so it can only understate a model that fails further out.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Backtest {
+    /// Longest observed distance `a − x`.
+    pub longest: usize,
+    /// Per held-out distance: `(d, S_d, Ŝ_d, v_d)`, `v_d` from the predicted hazards.
+    pub distances: Vec<(usize, f64, f64, f64)>,
+    /// The relative extrapolation error `ρ`.
+    pub rho: f64,
+}
+
+/// Runs [`Backtest`], holding out the `held_out` longest observed distances. `None` when
+/// too few distances are observed to refit the model without them (fewer than three
+/// left) or the refit fails.
+pub fn backtest(cells: &BackwardCells, held_out: usize) -> Option<Backtest> {
+    let n_ages = cells.children.nrows();
+    let observed = |a: usize, x: usize| cells.covered[[a, x]] && cells.children[[a, x]] > 0.0;
+    let longest = (1..n_ages)
+        .flat_map(|a| (0..a).map(move |x| (a, x)))
+        .filter(|&(a, x)| observed(a, x))
+        .map(|(a, x)| a - x)
+        .max()?;
+    if held_out == 0 || longest < held_out + 3 {
+        return None;
+    }
+    let cut = longest - held_out;
+    let mut train = cells.clone();
+    for ((a, x), c) in train.covered.indexed_iter_mut() {
+        if x < a && a - x > cut {
+            *c = false;
+        }
+    }
+    let model = fit_backward_model(&train).ok()?;
+    let k = model.fit.coef.len();
+    let mut distances = Vec::new();
+    for d in cut + 1..=longest {
+        let (mut s, mut s_hat, mut v) = (0.0, 0.0, 0.0);
+        let mut grad = Array1::<f64>::zeros(k);
+        let ld = (d as f64).ln();
+        for x in 0..n_ages.saturating_sub(d) {
+            let a = x + d;
+            if !observed(a, x) {
+                continue;
+            }
+            let n = cells.children[[a, x]];
+            let h = cells.with_event[[a, x]] / n;
+            let Some(h_hat) = model.hazard(a, x) else {
+                continue;
+            };
+            if h >= 1.0 || h_hat >= 1.0 {
+                continue;
+            }
+            s += -(1.0 - h).ln();
+            s_hat += -(1.0 - h_hat).ln();
+            v += h_hat / ((1.0 - h_hat) * n);
+            // ∂(−log(1 − ĥ))/∂η = ĥ.
+            if let Some(col) = model.column[x] {
+                grad[col] += h_hat;
+                grad[k - 2] += h_hat * ld;
+                grad[k - 1] += h_hat * ld * ld;
+            }
+        }
+        v += grad.dot(&model.fit.covariance.dot(&grad));
+        distances.push((d, s, s_hat, v));
+    }
+    let mut b = Backtest {
+        longest,
+        distances,
+        rho: 0.0,
+    };
+    b.rho = pooled_rho(std::slice::from_ref(&b))?;
+    Some(b)
+}
+
+/// `ρ` of several back-tests of the same model form (strata that fit their own), pooled
+/// as one: `max(0, Σ ((S − Ŝ)² − v) / Σ Ŝ²)` over all their held-out distances. `None`
+/// when nothing was predicted.
+pub fn pooled_rho(tests: &[Backtest]) -> Option<f64> {
+    let all = || tests.iter().flat_map(|t| &t.distances);
+    let scale: f64 = all().map(|(_, _, s_hat, _)| s_hat * s_hat).sum();
+    if scale.is_nan() || scale <= 0.0 {
+        return None;
+    }
+    let miss: f64 = all().map(|(_, s, s_hat, v)| (s - s_hat).powi(2) - v).sum();
+    Some((miss / scale).max(0.0).sqrt())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -351,6 +456,108 @@ mod tests {
         );
         let bound = corr.observed_only().factors(&[None, Some(3)], n_ages);
         assert!((bound.factor[[1, 11]] - 1.0).abs() < 1e-12);
+    }
+
+    /// Cells at every distance up to 11 with `n` children each, hazards `hazard(a, x)`.
+    fn cells_from(n_ages: usize, n: f64, hazard: impl Fn(usize, usize) -> f64) -> BackwardCells {
+        let mut cells = BackwardCells {
+            children: Array2::zeros((n_ages, n_ages)),
+            with_event: Array2::zeros((n_ages, n_ages)),
+            covered: Array2::from_elem((n_ages, n_ages), false),
+        };
+        for a in 1..n_ages {
+            for x in 0..a.min(n_ages) {
+                if a - x <= 11 {
+                    cells.children[[a, x]] = n;
+                    cells.with_event[[a, x]] = n * hazard(a, x);
+                    cells.covered[[a, x]] = true;
+                }
+            }
+        }
+        cells
+    }
+
+    fn logit_form(a: usize, x: usize) -> f64 {
+        let ld = ((a - x) as f64).ln();
+        expit(-1.0 - 0.1 * x as f64 - 0.4 * ld - 0.15 * ld * ld)
+    }
+
+    #[test]
+    fn the_backtest_finds_no_error_where_the_model_holds() {
+        let cells = cells_from(18, 1e9, logit_form);
+        let b = backtest(&cells, 3).expect("enough distances");
+        assert_eq!(b.longest, 11);
+        assert_eq!(
+            b.distances.iter().map(|d| d.0).collect::<Vec<_>>(),
+            [9, 10, 11]
+        );
+        assert!(b.rho < 1e-4, "{}", b.rho);
+    }
+
+    #[test]
+    fn the_backtest_measures_a_model_that_fails_further_out() {
+        // Past distance 8 the true hazards are twice what the form predicts from 1..8.
+        let truth = |a: usize, x: usize| logit_form(a, x) * if a - x > 8 { 2.0 } else { 1.0 };
+        let b = backtest(&cells_from(18, 1e9, truth), 3).expect("enough distances");
+        // Each held-out distance: S = Σ −log(1 − 2h) against Ŝ = Σ −log(1 − h).
+        let (mut miss, mut scale) = (0.0, 0.0);
+        for d in 9..=11 {
+            let (mut s, mut s_hat) = (0.0, 0.0);
+            for x in 0..18 - d {
+                s += -(1.0 - truth(x + d, x)).ln();
+                s_hat += -(1.0 - logit_form(x + d, x)).ln();
+            }
+            miss += (s - s_hat).powi(2);
+            scale += s_hat * s_hat;
+        }
+        let want = (miss / scale).sqrt();
+        assert!((b.rho - want).abs() < 1e-3, "{} vs {want}", b.rho);
+        assert!(b.rho > 0.9, "a twofold miss is roughly 100%");
+    }
+
+    #[test]
+    fn the_backtest_subtracts_sampling_noise() {
+        // Binomial noise around the model form: the raw squared errors are mostly noise,
+        // and subtracting its expected size leaves far less than them.
+        use rand::SeedableRng;
+        use rand_distr::{Binomial, Distribution};
+        let n = 400u64;
+        let (mut raw, mut net) = (0.0, 0.0);
+        for seed in 0..40 {
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+            let mut cells = cells_from(18, n as f64, logit_form);
+            for ((a, x), k) in cells.with_event.indexed_iter_mut() {
+                if x < a && a - x <= 11 {
+                    let p = logit_form(a, x);
+                    *k = Binomial::new(n, p).unwrap().sample(&mut rng) as f64;
+                }
+            }
+            let b = backtest(&cells, 3).expect("enough distances");
+            raw += b
+                .distances
+                .iter()
+                .map(|(_, s, s_hat, _)| (s - s_hat).powi(2))
+                .sum::<f64>()
+                / b.distances
+                    .iter()
+                    .map(|(_, _, s_hat, _)| s_hat * s_hat)
+                    .sum::<f64>();
+            net += b.rho * b.rho;
+        }
+        assert!(net < 0.5 * raw, "net {net} raw {raw}");
+    }
+
+    #[test]
+    fn the_backtest_needs_distances_to_spare() {
+        let mut cells = cells_from(18, 1e6, logit_form);
+        for ((a, x), c) in cells.covered.indexed_iter_mut() {
+            if x < a && a - x > 5 {
+                *c = false;
+            }
+        }
+        assert!(backtest(&cells, 3).is_none());
+        assert!(backtest(&cells, 2).is_some());
+        assert!(backtest(&cells, 0).is_none());
     }
 
     proptest! {

@@ -29,7 +29,10 @@ pub mod splice;
 mod testing;
 
 pub use aalen_johansen::{CumulativeIncidence, aalen_johansen};
-pub use correction::{BackwardCells, Correction, Factors, Source, backward_cells, fit_correction};
+pub use correction::{
+    Backtest, BackwardCells, Correction, Factors, Source, backtest, backward_cells, fit_correction,
+    pooled_rho,
+};
 pub use error::StatsError;
 pub use inequality::{GroupEstimate, Measure, SiiOptions, SlopeIndices};
 pub use interval::{Interval, SurvivalScale, clopper_pearson, survival_interval, wilson, z_for};

@@ -126,14 +126,25 @@ pub fn estimate(
             if let (Some(sc), Some(gw)) = (&split, &ghost_weights) {
                 crate::split::subtract_into(&mut tables, &sc.tables(oi, k, s, &frame, gw));
             }
-            for (l, ((label, population), t)) in s.levels.iter().zip(&tables).enumerate() {
+            let fitted: Vec<estimators::Corrected> = s
+                .levels
+                .iter()
+                .zip(&tables)
+                .map(|((_, population), t)| {
+                    corrected_curves(t, population, &frame, &cfg.estimators)
+                })
+                .collect();
+            let rho = extrapolation_error(fitted.iter().map(|c| &c.correction));
+            for (l, (((label, population), t), corrected)) in
+                s.levels.iter().zip(&tables).zip(&fitted).enumerate()
+            {
                 let labels = Labels {
                     outcome: oy.outcome,
                     by: s.by,
                     stratum: label,
                 };
-                let corrected = corrected_curves(t, population, &frame, &cfg.estimators);
                 let unadjusted = unadjusted_curves(t, population, &frame, &cfg.estimators);
+                let partial = observed_only_curves(t, population, &frame, cfg, corrected);
                 for ((kind, c), (_, u)) in corrected.curves.iter().zip(&unadjusted) {
                     let key = CurveKey {
                         outcome: oi,
@@ -149,7 +160,7 @@ pub fn estimate(
                 out.hazards
                     .extend(hazard_rows(&labels, &corrected.correction));
                 out.sensitivity.extend(sensitivity_rows(
-                    &labels, t, population, &frame, cfg, &corrected,
+                    &labels, t, population, &frame, cfg, corrected, &partial, rho,
                 ));
             }
         }
@@ -313,16 +324,49 @@ fn hazard_rows(labels: &Labels<'_>, c: &cumin_stats::Correction) -> Vec<Backward
     rows
 }
 
-/// Each corrected curve recomputed with `c = 1` and with only observed backward hazards.
-fn sensitivity_rows(
-    labels: &Labels<'_>,
+/// How many of the longest observed distances the back-test of the correction's model
+/// holds out (`cumin_stats::backtest`).
+const BACKTEST_HELD_OUT: usize = 3;
+
+/// The back-tested relative error of the correction's model, pooled over the strata of
+/// a stratification (each stratum fits its own model, of the same form; one stratum's
+/// back-test alone is mostly noise in small strata); 1 (the whole modelled part of the
+/// correction is uncertain) where too few distances are observed to test it.
+fn extrapolation_error<'a>(corrections: impl Iterator<Item = &'a cumin_stats::Correction>) -> f64 {
+    let tests: Vec<cumin_stats::Backtest> = corrections
+        .filter_map(|c| cumin_stats::backtest(&c.cells, BACKTEST_HELD_OUT))
+        .collect();
+    cumin_stats::pooled_rho(&tests).unwrap_or(1.0)
+}
+
+/// Per age, the standard deviation of a corrected curve's extrapolation error:
+/// `ρ × |F_observed_only − F|`, the part of the estimate that rests on the model scaled
+/// by how wrong the model was where it could be checked.
+fn extrapolation_sd(
+    full: &[cumin_stats::AgeEstimate],
+    observed_only: &[cumin_stats::AgeEstimate],
+    rho: f64,
+) -> [f64; OUT_AGES] {
+    let mut sd = [0.0; OUT_AGES];
+    for p in full {
+        if let Some(q) = observed_only.iter().find(|q| q.age == p.age) {
+            let d = rho * (q.cum_inc - p.cum_inc).abs();
+            if d.is_finite() {
+                sd[p.age] = d;
+            }
+        }
+    }
+    sd
+}
+
+/// Every corrected curve recomputed with only observed backward hazards.
+fn observed_only_curves(
     tables: &YearTables,
     population: &Array2<f64>,
     frame: &Frame,
     cfg: &StudyConfig,
     corrected: &estimators::Corrected,
-) -> Vec<SensitivityRow> {
-    let ones = Array2::from_elem(corrected.factors.factor.dim(), 1.0);
+) -> Vec<(Kind, Vec<cumin_stats::AgeEstimate>)> {
     let observed_only = corrected
         .correction
         .observed_only()
@@ -336,12 +380,28 @@ fn sensitivity_rows(
             OUT_AGES,
         )
         .factor;
+    curves_with(&observed_only, tables, population, frame, &cfg.estimators)
+}
+
+/// Each corrected curve recomputed with `c = 1` and with only observed backward hazards,
+/// and the extrapolation error that follows.
+#[allow(clippy::too_many_arguments)]
+fn sensitivity_rows(
+    labels: &Labels<'_>,
+    tables: &YearTables,
+    population: &Array2<f64>,
+    frame: &Frame,
+    cfg: &StudyConfig,
+    corrected: &estimators::Corrected,
+    partial: &[(Kind, Vec<cumin_stats::AgeEstimate>)],
+    rho: f64,
+) -> Vec<SensitivityRow> {
+    let ones = Array2::from_elem(corrected.factors.factor.dim(), 1.0);
     let none = curves_with(&ones, tables, population, frame, &cfg.estimators);
-    let partial = curves_with(&observed_only, tables, population, frame, &cfg.estimators);
     let mut rows = Vec::new();
-    for (((kind, full), (_, none)), (_, partial)) in
-        corrected.curves.iter().zip(&none).zip(&partial)
+    for (((kind, full), (_, none)), (_, partial)) in corrected.curves.iter().zip(&none).zip(partial)
     {
+        let sd = extrapolation_sd(full, partial, rho);
         if matches!(kind, Kind::Period(_)) {
             continue;
         }
@@ -361,6 +421,8 @@ fn sensitivity_rows(
                 no_correction: at(none),
                 observed_only: at(partial),
                 corrected: p.cum_inc,
+                extrapolation_error: rho,
+                extrapolation_sd: sd[p.age],
             });
         }
     }
