@@ -77,8 +77,10 @@ struct EstimateArgs {
     /// the same birth month, sex and ethnicity, unique both ways), or corrected (merge, then
     /// remove the expected spurious first events, estimated from the moves PMRs show;
     /// use it with --bootstrap, whose intervals carry its noise; docs/validation.md).
-    #[arg(long, default_value = "exact", value_parser = parse_linkage)]
-    linkage: LinkageMode,
+    /// Default: corrected with identifiers combined or pmr-school-age, exact with la-only,
+    /// pmr-only or a preset.
+    #[arg(long, value_parser = parse_linkage)]
+    linkage: Option<LinkageMode>,
     /// Which cohort supplies each age of the cohort splice: longest-lookback (the latest
     /// cohort observed at each age) or jay2025 (born 2012/13 at 0-5, 2005/06 at 6-12,
     /// 2000/01 at 13-17: Jay et al.'s design with cumin's cleaning and left-censoring

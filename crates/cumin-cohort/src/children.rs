@@ -61,7 +61,7 @@ impl Default for BirthRules {
 }
 
 /// One row per child (indexed by [`cumin_link::ChildId`]).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ChildTable {
     /// Date of birth used for ages (the notional day of the modal birth month, or the
     /// expected date of birth, possibly reset by an early referral).
@@ -160,56 +160,157 @@ pub fn build_children(
             first_real_referral[c] = Some(first_real_referral[c].map_or(d, |x: Date| x.min(d)));
         }
     }
-    for c in 0..n {
-        let r = &rows[c];
-        t.sex[c] = mode_latest(r.iter().filter_map(|&i| episodes.sex[i as usize]));
-        t.ethnicity[c] = mode_latest(r.iter().filter_map(|&i| episodes.ethnicity[i as usize]));
-        t.idaci_decile[c] =
-            mode_latest(r.iter().filter_map(|&i| episodes.idaci_decile[i as usize]));
-        let birth = mode_latest(r.iter().filter_map(|&i| {
-            let i = i as usize;
-            Some((episodes.birth_year[i]?, episodes.birth_month[i]?))
-        }));
-        // The notional birthday, and the earliest the true one can be (the 1st of the
-        // month): a referral is only "too early to be pre-birth" against the latter, so
-        // the choice of notional day never resets a birth date.
-        let notional = birth
-            .and_then(|(y, m)| {
-                let (y, m) = (i32::from(y), u32::from(m));
-                Some((
-                    Date::from_ymd(y, m, rules.notional_day)?,
-                    Date::from_ymd(y, m, 1)?,
-                ))
-            })
-            .or_else(|| {
-                r.iter()
-                    .rev()
-                    .find_map(|&i| episodes.expected_dob[i as usize])
-                    .map(|d| (d, d))
-            });
-        let Some((mut dob, earliest_dob)) = notional else {
-            continue;
-        };
-        let resetter = if rules.imputed_referral_resets_birth {
-            first_referral[c]
-        } else {
-            first_real_referral[c]
-        };
-        if let Some(first) = resetter
-            && first.days_since(earliest_dob) < -rules.prebirth_days
-        {
-            dob = first;
-            t.dob_reset[c] = true;
+    for (c, r) in rows.iter().enumerate() {
+        fill_child(
+            &mut t,
+            c,
+            r,
+            (first_referral[c], first_real_referral[c]),
+            episodes,
+            rules,
+        );
+    }
+    t
+}
+
+/// Fills child `c` of `t` from its rows `r` (in [`rows_by_child`] order) and `earliest`:
+/// its earliest referral and its earliest non-imputed referral.
+fn fill_child(
+    t: &mut ChildTable,
+    c: usize,
+    r: &[u32],
+    earliest: (Option<Date>, Option<Date>),
+    episodes: &Episodes,
+    rules: &BirthRules,
+) {
+    t.sex[c] = mode_latest(r.iter().filter_map(|&i| episodes.sex[i as usize]));
+    t.ethnicity[c] = mode_latest(r.iter().filter_map(|&i| episodes.ethnicity[i as usize]));
+    t.idaci_decile[c] = mode_latest(r.iter().filter_map(|&i| episodes.idaci_decile[i as usize]));
+    let birth = mode_latest(r.iter().filter_map(|&i| {
+        let i = i as usize;
+        Some((episodes.birth_year[i]?, episodes.birth_month[i]?))
+    }));
+    // The notional birthday, and the earliest the true one can be (the 1st of the
+    // month): a referral is only "too early to be pre-birth" against the latter, so
+    // the choice of notional day never resets a birth date.
+    let notional = birth
+        .and_then(|(y, m)| {
+            let (y, m) = (i32::from(y), u32::from(m));
+            Some((
+                Date::from_ymd(y, m, rules.notional_day)?,
+                Date::from_ymd(y, m, 1)?,
+            ))
+        })
+        .or_else(|| {
+            r.iter()
+                .rev()
+                .find_map(|&i| episodes.expected_dob[i as usize])
+                .map(|d| (d, d))
+        });
+    let Some((mut dob, earliest_dob)) = notional else {
+        return;
+    };
+    let resetter = if rules.imputed_referral_resets_birth {
+        earliest.0
+    } else {
+        earliest.1
+    };
+    if let Some(first) = resetter
+        && first.days_since(earliest_dob) < -rules.prebirth_days
+    {
+        dob = first;
+        t.dob_reset[c] = true;
+    }
+    if let Some(first) = earliest.0
+        && rules.age_rule.age(dob, first) >= rules.max_first_contact_age
+    {
+        t.fate[c] = ChildFate::FirstContactAge25Plus;
+        return;
+    }
+    t.dob[c] = Some(dob);
+    t.cohort[c] = Some(BirthCohort::of(dob));
+    t.fate[c] = ChildFate::Usable;
+}
+
+/// The child table of `merged`, the linkage `linkage` with some children joined (as
+/// `cumin_link::merge_pairs` makes it), from `table`, the child table of `linkage`; `set`
+/// is the episode set of `merged`. Joined children are built again from their rows; every
+/// other child depends on its rows alone and is copied under its new number. Equals
+/// `build_children(episodes, merged, set, rules)`.
+pub fn rebuild_children(
+    episodes: &Episodes,
+    linkage: &Linkage,
+    table: &ChildTable,
+    merged: &Linkage,
+    set: &EpisodeSet,
+    rules: &BirthRules,
+) -> ChildTable {
+    let n = merged.n_children;
+    let mut new_of_old = vec![u32::MAX; linkage.n_children];
+    for (o, m) in linkage.child_of_row.iter().zip(&merged.child_of_row) {
+        if let (Some(o), Some(m)) = (o, m) {
+            new_of_old[o.index()] = m.0;
         }
-        if let Some(first) = first_referral[c]
-            && rules.age_rule.age(dob, first) >= rules.max_first_contact_age
-        {
-            t.fate[c] = ChildFate::FirstContactAge25Plus;
+    }
+    let mut members = vec![0u32; n];
+    for &m in new_of_old.iter().filter(|m| **m != u32::MAX) {
+        members[m as usize] += 1;
+    }
+    let mut t = ChildTable {
+        dob: vec![None; n],
+        cohort: vec![None; n],
+        fate: vec![ChildFate::NoBirthDate; n],
+        sex: vec![None; n],
+        ethnicity: vec![None; n],
+        idaci_decile: vec![None; n],
+        dob_reset: vec![false; n],
+    };
+    for (old, &new) in new_of_old.iter().enumerate() {
+        let new = new as usize;
+        if new < n && members[new] == 1 {
+            t.dob[new] = table.dob[old];
+            t.cohort[new] = table.cohort[old];
+            t.fate[new] = table.fate[old];
+            t.sex[new] = table.sex[old];
+            t.ethnicity[new] = table.ethnicity[old];
+            t.idaci_decile[new] = table.idaci_decile[old];
+            t.dob_reset[new] = table.dob_reset[old];
+        }
+    }
+    // The joined children's rows, in `rows_by_child` order.
+    let mut slot = vec![u32::MAX; n];
+    let mut joined: Vec<(usize, Vec<u32>)> = Vec::new();
+    for (i, c) in merged.child_of_row.iter().enumerate() {
+        let Some(c) = c else { continue };
+        if members[c.index()] > 1 {
+            if slot[c.index()] == u32::MAX {
+                slot[c.index()] = joined.len() as u32;
+                joined.push((c.index(), Vec::new()));
+            }
+            joined[slot[c.index()] as usize].1.push(i as u32);
+        }
+    }
+    let mut first = vec![(None, None); joined.len()];
+    for e in 0..set.len() {
+        let k = slot[set.child[e].index()];
+        if k == u32::MAX {
             continue;
         }
-        t.dob[c] = Some(dob);
-        t.cohort[c] = Some(BirthCohort::of(dob));
-        t.fate[c] = ChildFate::Usable;
+        let d = set.referral[e];
+        let f: &mut (Option<Date>, Option<Date>) = &mut first[k as usize];
+        f.0 = Some(f.0.map_or(d, |x| x.min(d)));
+        if !set.referral_imputed[e] {
+            f.1 = Some(f.1.map_or(d, |x| x.min(d)));
+        }
+    }
+    for ((c, r), f) in joined.iter_mut().zip(first) {
+        sort_rows_by_key(episodes, r, |i| {
+            (
+                episodes.census_year[i as usize],
+                episodes.referral[i as usize],
+            )
+        });
+        fill_child(&mut t, *c, r, f, episodes, rules);
     }
     t
 }

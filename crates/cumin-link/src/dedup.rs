@@ -11,7 +11,7 @@ use cumin_census::{CensusYear, Date, Episodes};
 use rayon::prelude::*;
 
 /// De-duplicated episodes, sorted by child then referral date.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EpisodeSet {
     /// The child.
     pub child: Vec<ChildId>,
@@ -106,12 +106,176 @@ impl EpisodeSet {
 /// without a child are skipped (the caller accounts for them).
 pub fn deduplicate(episodes: &Episodes, linkage: &Linkage) -> (EpisodeSet, DedupStats) {
     let order = rows_by_child(episodes, linkage);
+    let (mut set, stats, bounds) = dedup_order(episodes, linkage, &order);
+    set.episode_of_row = vec![None; episodes.len()];
+    for (e, w) in bounds.windows(2).enumerate() {
+        for &i in &order[w[0] as usize..w[1] as usize] {
+            set.episode_of_row[i as usize] = Some(e as u32);
+        }
+    }
+    (set, stats)
+}
+
+/// The episode set of `merged`, the linkage `linkage` with some of its children joined
+/// (as [`crate::merge_pairs`] makes it), from `set` and `stats`, what [`deduplicate`]
+/// made of `linkage`. Only the joined children's rows are de-duplicated again; every other
+/// child's episodes depend on its rows alone and are copied under its new number. The
+/// result equals `deduplicate(episodes, merged)`; it costs a pass over the rows and the
+/// episodes instead of a sort of every row.
+pub fn rededuplicate(
+    episodes: &Episodes,
+    linkage: &Linkage,
+    set: &EpisodeSet,
+    stats: &DedupStats,
+    merged: &Linkage,
+) -> (EpisodeSet, DedupStats) {
+    let mut new_of_old = vec![u32::MAX; linkage.n_children];
+    for (o, n) in linkage.child_of_row.iter().zip(&merged.child_of_row) {
+        if let (Some(o), Some(n)) = (o, n) {
+            new_of_old[o.index()] = n.0;
+        }
+    }
+    let mut members = vec![0u32; merged.n_children];
+    for &n in new_of_old.iter().filter(|n| **n != u32::MAX) {
+        members[n as usize] += 1;
+    }
+    let joined = |c: ChildId| members[c.index()] > 1;
+    let rows: Vec<u32> = (0..episodes.len() as u32)
+        .into_par_iter()
+        .filter(|&i| merged.child_of_row[i as usize].is_some_and(joined))
+        .collect();
+    // The joined children's rows, de-duplicated under one linkage or the other.
+    let redo = |l: &Linkage| {
+        let mut order = rows.clone();
+        sort_rows_by_key(episodes, &mut order, |i| {
+            let i = i as usize;
+            (
+                l.child_of_row[i].map(|c| c.0),
+                episodes.referral[i],
+                episodes.referral_imputed[i],
+                episodes.census_year[i],
+            )
+        });
+        let (sub, stats, bounds) = dedup_order(episodes, l, &order);
+        (sub, stats, bounds, order)
+    };
+    let (_, before, _, _) = redo(linkage);
+    let (sub, after, sub_bounds, sub_order) = redo(merged);
+    // Where each episode of the result comes from: `set` (false) or `sub` (true), and its
+    // child; then every column is gathered from those sources.
+    let mut source: Vec<(bool, u32)> = Vec::with_capacity(set.len());
+    let mut child: Vec<ChildId> = Vec::with_capacity(set.len());
+    let mut remap = vec![u32::MAX; set.len()];
+    let mut sub_remap = vec![u32::MAX; sub.len()];
+    let mut next_sub = 0;
+    // Old children in order: a joined child takes the place of its smallest member, and
+    // `merge_pairs` numbers children so, so the merged children come in order too.
+    for (old, range) in set.by_child() {
+        let new = ChildId(new_of_old[old.index()]);
+        if joined(new) {
+            while next_sub < sub.len() && sub.child[next_sub] == new {
+                sub_remap[next_sub] = source.len() as u32;
+                source.push((true, next_sub as u32));
+                child.push(new);
+                next_sub += 1;
+            }
+        } else {
+            for e in range {
+                remap[e] = source.len() as u32;
+                source.push((false, e as u32));
+                child.push(new);
+            }
+        }
+    }
+    debug_assert_eq!(next_sub, sub.len(), "every joined child placed");
+    macro_rules! gather_from {
+        ($col:ident) => {
+            source
+                .par_iter()
+                .map(|&(from_sub, e)| {
+                    if from_sub {
+                        sub.$col[e as usize]
+                    } else {
+                        set.$col[e as usize]
+                    }
+                })
+                .collect()
+        };
+    }
+    let mut out = EpisodeSet {
+        child,
+        referral: gather_from!(referral),
+        referral_imputed: gather_from!(referral_imputed),
+        closure: gather_from!(closure),
+        nfa: gather_from!(nfa),
+        reason_for_closure: gather_from!(reason_for_closure),
+        assessment_start: gather_from!(assessment_start),
+        s47_start: gather_from!(s47_start),
+        initial_cpc: gather_from!(initial_cpc),
+        cpp_start: gather_from!(cpp_start),
+        la: gather_from!(la),
+        idaci_decile: gather_from!(idaci_decile),
+        pmr_identified: gather_from!(pmr_identified),
+        first_census_year: gather_from!(first_census_year),
+        rows: gather_from!(rows),
+        last_row: gather_from!(last_row),
+        episode_of_row: Vec::new(),
+    };
+    out.episode_of_row = set
+        .episode_of_row
+        .par_iter()
+        .map(|e| e.map(|e| remap[e as usize]).filter(|e| *e != u32::MAX))
+        .collect();
+    for (k, w) in sub_bounds.windows(2).enumerate() {
+        for &i in &sub_order[w[0] as usize..w[1] as usize] {
+            out.episode_of_row[i as usize] = Some(sub_remap[k]);
+        }
+    }
+    (out, stats.minus(&before).plus(&after))
+}
+
+impl DedupStats {
+    /// Field by field, `self` with `f` applied to each pair of counts.
+    fn zip(&self, o: &DedupStats, f: impl Fn(u64, u64) -> u64) -> DedupStats {
+        DedupStats {
+            rows: f(self.rows, o.rows),
+            episodes: f(self.episodes, o.episodes),
+            episodes_merged: f(self.episodes_merged, o.episodes_merged),
+            nfa_disagreements: f(self.nfa_disagreements, o.nfa_disagreements),
+            reason_disagreements: f(self.reason_disagreements, o.reason_disagreements),
+            rows_merged: f(self.rows_merged, o.rows_merged),
+            closure_disagreements: f(self.closure_disagreements, o.closure_disagreements),
+            imputed_referral: f(self.imputed_referral, o.imputed_referral),
+            imputed_beside_real: f(self.imputed_beside_real, o.imputed_beside_real),
+        }
+    }
+
+    /// The counts of `self` less those of a part of it.
+    fn minus(&self, part: &DedupStats) -> DedupStats {
+        self.zip(part, |a, b| a - b)
+    }
+
+    /// The counts of `self` and another part together (every count is a sum over
+    /// children, so disjoint parts add).
+    fn plus(&self, part: &DedupStats) -> DedupStats {
+        self.zip(part, |a, b| a + b)
+    }
+}
+
+/// The episodes of the linked rows in `order` (grouped by child, each child's rows as
+/// [`rows_by_child`] orders them), without `episode_of_row`, and the bounds of each
+/// episode's rows in `order`.
+fn dedup_order(
+    episodes: &Episodes,
+    linkage: &Linkage,
+    order: &[u32],
+) -> (EpisodeSet, DedupStats, Vec<u32>) {
     // Column by column: each input column is gathered into episode order once (the
     // gathers are independent reads, so memory latency overlaps), reduced per episode,
     // and dropped before the next, so at most one gathered column is held at a time.
-    let child = gather(&linkage.child_of_row, &order);
-    let referral = gather(&episodes.referral, &order);
-    let imputed = gather(&episodes.referral_imputed, &order);
+    let child = gather(&linkage.child_of_row, order);
+    let referral = gather(&episodes.referral, order);
+    let imputed = gather(&episodes.referral_imputed, order);
     let mut bounds: Vec<u32> = Vec::with_capacity(order.len() / 2 + 2);
     for j in 0..order.len() {
         if j == 0
@@ -143,19 +307,19 @@ pub fn deduplicate(episodes: &Episodes, linkage: &Linkage) -> (EpisodeSet, Dedup
         episodes_merged: bounds.windows(2).filter(|w| w[1] - w[0] > 1).count() as u64,
         ..DedupStats::default()
     };
-    let latest = |col| latest_per_episode(col, &order, &bounds);
+    let latest = |col| latest_per_episode(col, order, &bounds);
     set.closure = latest(&episodes.closure);
     set.assessment_start = latest(&episodes.assessment_start);
     set.s47_start = latest(&episodes.s47_start);
     set.initial_cpc = latest(&episodes.initial_cpc);
     set.cpp_start = latest(&episodes.cpp_start);
-    set.la = latest_per_episode(&episodes.la, &order, &bounds);
-    set.idaci_decile = latest_per_episode(&episodes.idaci_decile, &order, &bounds);
-    (set.nfa, stats.nfa_disagreements) = latest_and_disagreements(&episodes.nfa, &order, &bounds);
+    set.la = latest_per_episode(&episodes.la, order, &bounds);
+    set.idaci_decile = latest_per_episode(&episodes.idaci_decile, order, &bounds);
+    (set.nfa, stats.nfa_disagreements) = latest_and_disagreements(&episodes.nfa, order, &bounds);
     (set.reason_for_closure, stats.reason_disagreements) =
-        latest_and_disagreements(&episodes.reason_for_closure, &order, &bounds);
-    stats.closure_disagreements = latest_and_disagreements(&episodes.closure, &order, &bounds).1;
-    let pmr = gather(&linkage.pmr_identified, &order);
+        latest_and_disagreements(&episodes.reason_for_closure, order, &bounds);
+    stats.closure_disagreements = latest_and_disagreements(&episodes.closure, order, &bounds).1;
+    let pmr = gather(&linkage.pmr_identified, order);
     set.pmr_identified = bounds
         .par_windows(2)
         .map(|w| pmr[w[0] as usize..w[1] as usize].iter().any(|b| *b))
@@ -167,12 +331,6 @@ pub fn deduplicate(episodes: &Episodes, linkage: &Linkage) -> (EpisodeSet, Dedup
         .collect();
     set.rows = bounds.windows(2).map(|w| w[1] - w[0]).collect();
     set.last_row = bounds[1..].iter().map(|&j| order[j as usize - 1]).collect();
-    set.episode_of_row = vec![None; episodes.len()];
-    for (e, w) in bounds.windows(2).enumerate() {
-        for &i in &order[w[0] as usize..w[1] as usize] {
-            set.episode_of_row[i as usize] = Some(e as u32);
-        }
-    }
     for e in 0..n {
         if set.referral_imputed[e] {
             stats.imputed_referral += 1;
@@ -187,7 +345,7 @@ pub fn deduplicate(episodes: &Episodes, linkage: &Linkage) -> (EpisodeSet, Dedup
         }
     }
     stats.rows_merged = stats.rows - stats.episodes;
-    (set, stats)
+    (set, stats, bounds)
 }
 
 /// `col` in the order of `order`, gathered in parallel.

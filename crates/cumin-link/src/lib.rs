@@ -18,7 +18,7 @@ pub mod transfer;
 pub mod unionfind;
 
 pub use conflict::ConflictKind;
-pub use dedup::{DedupStats, EpisodeSet, deduplicate};
+pub use dedup::{DedupStats, EpisodeSet, deduplicate, rededuplicate};
 pub use identity::{ChildId, LinkStats, Linkage, link};
 pub use mode::{ConflictPolicy, IdMode, LinkOptions, LinkageMode};
 pub use order::compare_rows;

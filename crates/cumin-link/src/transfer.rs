@@ -14,6 +14,7 @@ use crate::EpisodeSet;
 use crate::identity::{ChildId, Linkage};
 use crate::unionfind::UnionFind;
 use cumin_census::{Date, Ethnicity, Sex};
+use rayon::prelude::*;
 
 /// How long after a transfer closure the new LA's referral may come: eight weeks, the
 /// window within which English LAs are expected to have re-assessed a transferred child
@@ -203,10 +204,13 @@ pub fn merge_pairs(linkage: &Linkage, pairs: &[TransferPair]) -> Linkage {
             next += 1;
         }
     }
+    let new_of_old: Vec<u32> = (0..n as u32)
+        .map(|c| number[smallest[uf.find(c) as usize] as usize])
+        .collect();
     let child_of_row = linkage
         .child_of_row
-        .iter()
-        .map(|c| c.map(|c| ChildId(number[smallest[uf.find(c.0) as usize] as usize])))
+        .par_iter()
+        .map(|c| c.map(|c| ChildId(new_of_old[c.index()])))
         .collect();
     let mut out = linkage.clone();
     out.child_of_row = child_of_row;

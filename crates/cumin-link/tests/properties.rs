@@ -3,7 +3,10 @@
 //! files never changes a child, an episode or a count.
 
 use cumin_census::{CensusYear, Date, EpisodeRow, Episodes};
-use cumin_link::{ConflictPolicy, IdMode, LinkOptions, Linkage, deduplicate, link};
+use cumin_link::{
+    ChildId, ConflictPolicy, IdMode, LinkOptions, Linkage, TransferPair, deduplicate, link,
+    merge_pairs, rededuplicate,
+};
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -354,5 +357,34 @@ proptest! {
         for (j, &i) in order.iter().enumerate() {
             prop_assert_eq!(sa.episode_of_row[i], sb.episode_of_row[j]);
         }
+    }
+
+    /// Joining children after de-duplication and de-duplicating only the joined ones
+    /// gives what de-duplicating the joined linkage from scratch gives: every episode,
+    /// every row's episode and every count.
+    #[test]
+    fn rededuplicating_joined_children_equals_deduplicating_again(
+        rows in prop::collection::vec(arb_row(), 1..60),
+        options in arb_options(),
+        joins in prop::collection::vec((0usize..64, 0usize..64), 0..6),
+    ) {
+        let e = episodes_of(&rows);
+        let l = link(&e, &options);
+        prop_assume!(l.n_children > 0);
+        let pairs: Vec<TransferPair> = joins
+            .iter()
+            .map(|&(a, b)| TransferPair {
+                from: ChildId((a % l.n_children) as u32),
+                to: ChildId((b % l.n_children) as u32),
+                closure_episode: 0,
+                referral_episode: 0,
+            })
+            .collect();
+        let merged = merge_pairs(&l, &pairs);
+        let (set, stats) = deduplicate(&e, &l);
+        let (want, want_stats) = deduplicate(&e, &merged);
+        let (got, got_stats) = rededuplicate(&e, &l, &set, &stats, &merged);
+        prop_assert_eq!(got_stats, want_stats);
+        prop_assert_eq!(got, want);
     }
 }

@@ -161,9 +161,10 @@ pub struct StudyConfig {
     pub conflict_policy: ConflictPolicy,
     /// What is done about split identities: `exact` (the identifier graph only),
     /// `merge` (also join suspected transfers) or `corrected` (merge, then remove the
-    /// expected spurious first events; docs/methods.md §2.1).
-    #[serde(default)]
-    pub linkage: LinkageMode,
+    /// expected spurious first events; docs/methods.md §2.1). Unset: see
+    /// [`StudyConfig::linkage_mode`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linkage: Option<LinkageMode>,
     /// Also estimate under every identifier mode, side by side (`sensitivity.csv`).
     #[serde(default)]
     pub sensitivity: bool,
@@ -285,7 +286,7 @@ impl StudyConfig {
             level: default_level(),
             columns: BTreeMap::new(),
             conflict_policy: ConflictPolicy::default(),
-            linkage: LinkageMode::default(),
+            linkage: None,
             sensitivity: false,
             values: BTreeMap::new(),
             lsoa_lookup: None,
@@ -370,4 +371,22 @@ impl<'de> Deserialize<'de> for Period {
 
 fn default_level() -> f64 {
     0.95
+}
+
+impl StudyConfig {
+    /// The linkage mode used: the one set, or by default `corrected` where it applies
+    /// (identifiers `combined` or `pmr-school-age`, no preset) and `exact` elsewhere (the
+    /// Jay presets reproduce the R code's linkage; `la-only` and `pmr-only` have no PMR
+    /// moves to learn the correction from).
+    pub fn linkage_mode(&self) -> LinkageMode {
+        self.linkage.unwrap_or(
+            if self.preset.is_none()
+                && matches!(self.id_mode, IdMode::Combined | IdMode::PmrSchoolAge)
+            {
+                LinkageMode::Corrected
+            } else {
+                LinkageMode::Exact
+            },
+        )
+    }
 }

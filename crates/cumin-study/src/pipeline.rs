@@ -7,10 +7,11 @@ use crate::linkage_report::{self, LinkageSection};
 use crate::sensitivity::{self, SensitivityLine};
 use crate::strata::Stratification;
 use cumin_census::{
-    CensusYear, Column, Date, EntryKind, Extract, Outcome, Progress, ReadOptions, read_extract,
+    CensusYear, Column, Date, EntryKind, Episodes, Extract, Outcome, Progress, ReadOptions,
+    read_extract,
 };
-use cumin_cohort::{BirthCohort, BirthRules, CppEventDate, EventRules, Events};
-use cumin_link::{EpisodeSet, IdMode, Linkage, LinkageMode};
+use cumin_cohort::{BirthCohort, BirthRules, ChildTable, CppEventDate, EventRules, Events};
+use cumin_link::{DedupStats, EpisodeSet, IdMode, Linkage, LinkageMode};
 use cumin_report::{CiRow, write};
 use ndarray::Array2;
 use serde::Serialize;
@@ -66,7 +67,7 @@ impl StudyConfig {
                 self.level
             )));
         }
-        if self.linkage == LinkageMode::Corrected
+        if self.linkage == Some(LinkageMode::Corrected)
             && !matches!(self.id_mode, IdMode::Combined | IdMode::PmrSchoolAge)
         {
             return Err(StudyError::Config(format!(
@@ -103,7 +104,11 @@ impl StudyConfig {
             }
         }
         Ok(Study {
-            config: self.clone(),
+            // The linkage mode is settled here, so the manifest records the one used.
+            config: StudyConfig {
+                linkage: Some(self.linkage_mode()),
+                ..self.clone()
+            },
             inputs,
             read,
             strata,
@@ -199,22 +204,25 @@ pub fn run(
     // `corrected` act on its pairs.
     let traits = crate::split::child_traits(&extract.episodes, &linkage, &children);
     let (pairs, transfers) = cumin_link::transfer_pairs(&set, &traits);
-    let (linkage, set, dedup, children) = if cfg.linkage.merges_transfers() && !pairs.is_empty() {
-        let merged = cumin_link::merge_pairs(&linkage, &pairs);
-        let (set, dedup) = cumin_link::deduplicate(&extract.episodes, &merged);
-        let children = cumin_cohort::build_children(&extract.episodes, &merged, &set, &rules.birth);
-        (merged, set, dedup, children)
+    progress.end();
+    lap("link", &mut timings);
+    let (linkage, set, dedup, children) = if cfg.linkage_mode().merges_transfers() {
+        join_transfers(
+            &extract.episodes,
+            (linkage, set, dedup, children),
+            &pairs,
+            &rules,
+        )
     } else {
         (linkage, set, dedup, children)
     };
-    progress.end();
-    lap("link", &mut timings);
+    lap("transfer_merge", &mut timings);
 
     let events = cumin_cohort::find_events(&set, &children, &rules);
     account_rows(&mut extract, &linkage, &set, &events)?;
     lap("cohort", &mut timings);
 
-    let split = (cfg.linkage == LinkageMode::Corrected).then(|| {
+    let split = (cfg.linkage_mode() == LinkageMode::Corrected).then(|| {
         crate::split::SplitCorrection::build(
             &extract.episodes,
             &linkage,
@@ -345,7 +353,7 @@ pub fn run(
                 extract.data_end,
                 cfg.window_start,
                 cfg.id_mode,
-                cfg.linkage
+                cfg.linkage_mode()
             ),
         ],
         ci: &released,
@@ -376,6 +384,33 @@ pub fn run(
 
 /// What counts as an event in a study of an extract ending `data_end`, under the
 /// study's identifier mode.
+/// The linkage, episodes and children with the transfer pairs joined. Joined children
+/// alone are de-duplicated and built again; the rest are renumbered. The identifier
+/// linkage's tables are dropped as soon as the joined ones exist.
+fn join_transfers(
+    episodes: &Episodes,
+    (linkage, set, dedup, children): (Linkage, EpisodeSet, DedupStats, ChildTable),
+    pairs: &[cumin_link::TransferPair],
+    rules: &EventRules,
+) -> (Linkage, EpisodeSet, DedupStats, ChildTable) {
+    if pairs.is_empty() {
+        return (linkage, set, dedup, children);
+    }
+    let merged = cumin_link::merge_pairs(&linkage, pairs);
+    let (merged_set, merged_dedup) =
+        cumin_link::rededuplicate(episodes, &linkage, &set, &dedup, &merged);
+    drop(set);
+    let merged_children = cumin_cohort::rebuild_children(
+        episodes,
+        &linkage,
+        &children,
+        &merged,
+        &merged_set,
+        &rules.birth,
+    );
+    (merged, merged_set, merged_dedup, merged_children)
+}
+
 pub(crate) fn event_rules(cfg: &StudyConfig, data_end: Date) -> EventRules {
     EventRules {
         window_start: cfg.window_start,

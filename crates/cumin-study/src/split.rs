@@ -29,6 +29,7 @@ use cumin_census::{CensusYear, Episodes, Outcome};
 use cumin_cohort::{ChildTable, Event, Events, YearTables, tabulate_years};
 use cumin_link::transfer::{RC_TRANSFER, TRANSFER_WINDOW_DAYS};
 use cumin_link::{ChildId, ChildTraits, EpisodeSet, Linkage, TransferStats, ids::NO_KEY};
+use rayon::prelude::*;
 
 /// Oldest age a key class distinguishes (17 stands for 17 and over).
 const CLASS_AGES: usize = 18;
@@ -436,6 +437,15 @@ fn transfer_like(
     })
 }
 
+/// A key's child (smallest; `u32::MAX` for none yet), oldest age, rows and PMR.
+#[derive(Clone, Copy)]
+struct Key {
+    child: u32,
+    oldest: i32,
+    rows: u32,
+    pmr: bool,
+}
+
 /// Every key with a child whose birth date is known: its class and PMR; and, by key
 /// index, the class of each key (`None`: no usable child) and whether it carries a PMR.
 fn key_table(
@@ -450,47 +460,62 @@ fn key_table(
         .map(|k| *k as usize + 1)
         .max()
         .unwrap_or(0);
-    let mut child: Vec<Option<ChildId>> = vec![None; n_keys];
-    let mut oldest = vec![i32::MIN; n_keys];
-    let mut rows = vec![0u32; n_keys];
-    let mut pmr = vec![false; n_keys];
-    for i in 0..episodes.len() {
-        let k = linkage.key_of_row[i];
-        let Some(c) = linkage.child_of_row[i] else {
-            continue;
+    let mut state = vec![
+        Key {
+            child: u32::MAX,
+            oldest: i32::MIN,
+            rows: 0,
+            pmr: false,
         };
-        if k == NO_KEY {
-            continue;
-        }
-        let k = k as usize;
-        let Some(dob) = children.dob[c.index()] else {
-            continue;
-        };
-        let on = CensusYear::end(episodes.census_year[i]);
-        let age = if dob > on {
-            0
-        } else {
-            on.completed_years_since(dob)
-        };
-        // A key split by the conflict policy can hold rows of two children; the
-        // smallest child stands for it.
-        child[k] = Some(child[k].map_or(c, |x| x.min(c)));
-        oldest[k] = oldest[k].max(age);
-        rows[k] += 1;
-        pmr[k] |= linkage.pmr_identified[i];
-    }
+        n_keys
+    ];
+    // Each thread owns a range of keys and scans every row for them: the rows of a key
+    // are scattered, and halving the keys a thread writes halves its cache misses. Every
+    // update is a min, max, sum or or, so the result does not depend on the threads.
+    let chunk = n_keys.div_ceil(rayon::current_num_threads().max(1)).max(1);
+    state
+        .par_chunks_mut(chunk)
+        .enumerate()
+        .for_each(|(j, part)| {
+            let (lo, hi) = ((j * chunk) as u32, (j * chunk + part.len()) as u32);
+            for i in 0..episodes.len() {
+                let k = linkage.key_of_row[i];
+                if k == NO_KEY || k < lo || k >= hi {
+                    continue;
+                }
+                let Some(c) = linkage.child_of_row[i] else {
+                    continue;
+                };
+                let Some(dob) = children.dob[c.index()] else {
+                    continue;
+                };
+                let on = CensusYear::end(episodes.census_year[i]);
+                let age = if dob > on {
+                    0
+                } else {
+                    on.completed_years_since(dob)
+                };
+                // A key split by the conflict policy can hold rows of two children; the
+                // smallest child stands for it.
+                let s = &mut part[(k - lo) as usize];
+                s.child = s.child.min(c.0);
+                s.oldest = s.oldest.max(age);
+                s.rows += 1;
+                s.pmr |= linkage.pmr_identified[i];
+            }
+        });
     let mut t = KeyTable::default();
     let mut class = vec![None; n_keys];
-    for k in 0..n_keys {
-        if let Some(c) = child[k] {
-            let kc = key_class(oldest[k], rows[k]);
-            t.child.push(c);
+    for (k, s) in state.iter().enumerate() {
+        if s.child != u32::MAX {
+            let kc = key_class(s.oldest, s.rows);
+            t.child.push(ChildId(s.child));
             t.class.push(kc);
-            t.pmr.push(pmr[k]);
+            t.pmr.push(s.pmr);
             class[k] = Some(kc);
         }
     }
-    (t, class, pmr)
+    (t, class, state.iter().map(|s| s.pmr).collect())
 }
 
 /// What the transfer rule compares, per child: birth year and month of its birth date,

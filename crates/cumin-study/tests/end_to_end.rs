@@ -3,7 +3,8 @@
 mod support;
 
 use cumin_census::Outcome;
-use cumin_study::StratumVar;
+use cumin_link::LinkageMode;
+use cumin_study::{StratumVar, StudyConfig};
 use support::{config, find, read_ci, run, simulate, tempdir};
 
 const SPLICE: &str = "cohort-splice-unadjusted";
@@ -127,21 +128,40 @@ fn split_identities_over_count_and_the_ledger_accounts_for_every_row() {
     let (sim_real, sim_perfect) = (tempdir(), tempdir());
     simulate(&sim_real, 0.02, 11, false);
     simulate(&sim_perfect, 0.02, 11, true);
-    let (out_real, out_perfect) = (tempdir(), tempdir());
-    let real = run(&config(&sim_real, "episodes.parquet", &out_real, vec![]));
+    let (out_real, out_perfect, out_corrected) = (tempdir(), tempdir(), tempdir());
+    let real = run(&StudyConfig {
+        linkage: Some(LinkageMode::Exact),
+        ..config(&sim_real, "episodes.parquet", &out_real, vec![])
+    });
     run(&config(
         &sim_perfect,
         "episodes.parquet",
         &out_perfect,
         vec![],
     ));
-    let (r, p) = (read_ci(&out_real), read_ci(&out_perfect));
+    // The default outside the presets: the split-identity correction.
+    run(&config(
+        &sim_real,
+        "episodes.parquet",
+        &out_corrected,
+        vec![],
+    ));
+    let (r, p, c) = (
+        read_ci(&out_real),
+        read_ci(&out_perfect),
+        read_ci(&out_corrected),
+    );
     for outcome in ["referral", "assessed"] {
         let with_splits = find(&r, outcome, SPLICE, "all", "all", 10).cum_inc;
         let perfect = find(&p, outcome, SPLICE, "all", "all", 10).cum_inc;
+        let corrected = find(&c, outcome, SPLICE, "all", "all", 10).cum_inc;
         assert!(
             with_splits > perfect + 0.005,
             "{outcome}: children split across LA IDs should inflate the count ({with_splits} vs {perfect})"
+        );
+        assert!(
+            (corrected - perfect).abs() < 0.5 * (with_splits - perfect),
+            "{outcome}: the default correction should remove most of it ({corrected} vs exact {with_splits}, truth-like {perfect})"
         );
     }
     let [read, used, quarantined, excluded] = real.rows;

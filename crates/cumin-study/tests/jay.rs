@@ -346,7 +346,7 @@ fn a_preset_refuses_strata_and_rules_need_a_preset() {
     // Split-identity linkage is not part of the presets: refused, never ignored.
     for preset in Preset::ALL {
         let mut cfg = config(preset, dir.path());
-        cfg.linkage = cumin_link::LinkageMode::Corrected;
+        cfg.linkage = Some(cumin_link::LinkageMode::Corrected);
         let err = cumin_study::run(&cfg.check().unwrap(), &tool, &NoProgress).unwrap_err();
         assert!(err.to_string().contains("linkage = corrected"), "{err}");
     }

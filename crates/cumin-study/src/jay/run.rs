@@ -141,14 +141,14 @@ pub fn run(
             cfg.by.iter().map(ToString::to_string).collect::<Vec<_>>()
         )));
     }
-    if cfg.linkage != LinkageMode::Exact {
+    if let Some(linkage) = cfg.linkage.filter(|l| *l != LinkageMode::Exact) {
         return Err(StudyError::Config(format!(
             "preset {preset} links by the identifiers alone (linkage = exact): its counts are \
              the R code's, and its corrected splice does not yet take the split-identity \
              correction; drop linkage = {} (for the Jay cohorts with it, run without the \
              preset: --splice-design jay2025 --linkage {})",
-            cfg.linkage.as_str(),
-            cfg.linkage.as_str()
+            linkage.as_str(),
+            linkage.as_str()
         )));
     }
     let rules = preset.rules(&cfg.jay_rules);
