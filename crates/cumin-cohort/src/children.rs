@@ -7,6 +7,7 @@ use crate::age::{AgeRule, BirthCohort};
 use cumin_census::{Date, Episodes, Ethnicity, Sex};
 use cumin_link::order::sort_rows_by_key;
 use cumin_link::{EpisodeSet, Linkage};
+use rayon::prelude::*;
 
 /// Why a child cannot be placed in a birth cohort.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -112,23 +113,44 @@ pub fn mode_latest<T: Copy + PartialEq>(values: impl IntoIterator<Item = T>) -> 
 
 /// Rows of each child in chronological order (census year, referral date), rows of the
 /// same year and date by content: the order, and so every "ties go to the latest" below,
-/// does not depend on where rows sat in the input.
-pub fn rows_by_child(episodes: &Episodes, linkage: &Linkage) -> Vec<Vec<u32>> {
-    let mut rows: Vec<Vec<u32>> = vec![Vec::new(); linkage.n_children];
+/// does not depend on where rows sat in the input. One flat list: child `c`'s rows are
+/// `order[start[c]..start[c + 1]]` (children sorted in parallel; the result does not
+/// depend on it).
+pub fn rows_by_child(episodes: &Episodes, linkage: &Linkage) -> (Vec<u32>, Vec<u32>) {
+    let n = linkage.n_children;
+    let mut start = vec![0u32; n + 1];
+    for c in linkage.child_of_row.iter().flatten() {
+        start[c.index() + 1] += 1;
+    }
+    for c in 0..n {
+        start[c + 1] += start[c];
+    }
+    let mut fill = start.clone();
+    let mut order = vec![0u32; start[n] as usize];
     for (i, c) in linkage.child_of_row.iter().enumerate() {
         if let Some(c) = c {
-            rows[c.index()].push(i as u32);
+            order[fill[c.index()] as usize] = i as u32;
+            fill[c.index()] += 1;
         }
     }
-    for r in &mut rows {
-        sort_rows_by_key(episodes, r, |i| {
-            (
-                episodes.census_year[i as usize],
-                episodes.referral[i as usize],
-            )
-        });
+    let mut slices: Vec<&mut [u32]> = Vec::with_capacity(n);
+    let mut rest = order.as_mut_slice();
+    for c in 0..n {
+        let (head, tail) = rest.split_at_mut((start[c + 1] - start[c]) as usize);
+        slices.push(head);
+        rest = tail;
     }
-    rows
+    slices.par_iter_mut().for_each(|r| {
+        if r.len() > 1 {
+            sort_rows_by_key(episodes, r, |i| {
+                (
+                    episodes.census_year[i as usize],
+                    episodes.referral[i as usize],
+                )
+            });
+        }
+    });
+    (order, start)
 }
 
 /// Builds the child table.
@@ -138,17 +160,8 @@ pub fn build_children(
     set: &EpisodeSet,
     rules: &BirthRules,
 ) -> ChildTable {
-    let rows = rows_by_child(episodes, linkage);
+    let (order, start) = rows_by_child(episodes, linkage);
     let n = linkage.n_children;
-    let mut t = ChildTable {
-        dob: vec![None; n],
-        cohort: vec![None; n],
-        fate: vec![ChildFate::NoBirthDate; n],
-        sex: vec![None; n],
-        ethnicity: vec![None; n],
-        idaci_decile: vec![None; n],
-        dob_reset: vec![false; n],
-    };
     // Earliest referral of each child, and earliest non-imputed referral.
     let mut first_referral: Vec<Option<Date>> = vec![None; n];
     let mut first_real_referral: Vec<Option<Date>> = vec![None; n];
@@ -160,32 +173,95 @@ pub fn build_children(
             first_real_referral[c] = Some(first_real_referral[c].map_or(d, |x: Date| x.min(d)));
         }
     }
-    for (c, r) in rows.iter().enumerate() {
-        fill_child(
-            &mut t,
-            c,
-            r,
-            (first_referral[c], first_real_referral[c]),
-            episodes,
-            rules,
-        );
+    let rows: Vec<ChildRow> = (0..n)
+        .into_par_iter()
+        .map(|c| {
+            child_row(
+                &order[start[c] as usize..start[c + 1] as usize],
+                (first_referral[c], first_real_referral[c]),
+                episodes,
+                rules,
+            )
+        })
+        .collect();
+    let mut t = ChildTable::empty(n);
+    for (c, r) in rows.into_iter().enumerate() {
+        t.set(c, r);
     }
     t
 }
 
-/// Fills child `c` of `t` from its rows `r` (in [`rows_by_child`] order) and `earliest`:
+/// One child's attributes, as [`ChildTable`] holds them.
+#[derive(Clone, Copy, Debug)]
+struct ChildRow {
+    dob: Option<Date>,
+    cohort: Option<BirthCohort>,
+    fate: ChildFate,
+    sex: Option<Sex>,
+    ethnicity: Option<Ethnicity>,
+    idaci_decile: Option<u8>,
+    dob_reset: bool,
+}
+
+impl ChildTable {
+    /// `n` children with nothing known.
+    fn empty(n: usize) -> ChildTable {
+        ChildTable {
+            dob: vec![None; n],
+            cohort: vec![None; n],
+            fate: vec![ChildFate::NoBirthDate; n],
+            sex: vec![None; n],
+            ethnicity: vec![None; n],
+            idaci_decile: vec![None; n],
+            dob_reset: vec![false; n],
+        }
+    }
+
+    /// Child `c`'s attributes.
+    fn row(&self, c: usize) -> ChildRow {
+        ChildRow {
+            dob: self.dob[c],
+            cohort: self.cohort[c],
+            fate: self.fate[c],
+            sex: self.sex[c],
+            ethnicity: self.ethnicity[c],
+            idaci_decile: self.idaci_decile[c],
+            dob_reset: self.dob_reset[c],
+        }
+    }
+
+    /// Sets child `c`'s attributes.
+    fn set(&mut self, c: usize, r: ChildRow) {
+        self.dob[c] = r.dob;
+        self.cohort[c] = r.cohort;
+        self.fate[c] = r.fate;
+        self.sex[c] = r.sex;
+        self.ethnicity[c] = r.ethnicity;
+        self.idaci_decile[c] = r.idaci_decile;
+        self.dob_reset[c] = r.dob_reset;
+    }
+}
+
+/// A child's attributes from its rows `r` (in [`rows_by_child`] order) and `earliest`:
 /// its earliest referral and its earliest non-imputed referral.
-fn fill_child(
-    t: &mut ChildTable,
-    c: usize,
+fn child_row(
     r: &[u32],
     earliest: (Option<Date>, Option<Date>),
     episodes: &Episodes,
     rules: &BirthRules,
-) {
-    t.sex[c] = mode_latest(r.iter().filter_map(|&i| episodes.sex[i as usize]));
-    t.ethnicity[c] = mode_latest(r.iter().filter_map(|&i| episodes.ethnicity[i as usize]));
-    t.idaci_decile[c] = mode_latest(r.iter().filter_map(|&i| episodes.idaci_decile[i as usize]));
+) -> ChildRow {
+    let mut t = ChildRow {
+        dob: None,
+        cohort: None,
+        fate: ChildFate::NoBirthDate,
+        sex: None,
+        ethnicity: None,
+        idaci_decile: None,
+        dob_reset: false,
+    };
+    t.sex = mode_latest(r.iter().filter_map(|&i| episodes.sex[i as usize]));
+    t.ethnicity = mode_latest(r.iter().filter_map(|&i| episodes.ethnicity[i as usize]));
+    t.idaci_decile = mode_latest(r.iter().filter_map(|&i| episodes.idaci_decile[i as usize]));
     let birth = mode_latest(r.iter().filter_map(|&i| {
         let i = i as usize;
         Some((episodes.birth_year[i]?, episodes.birth_month[i]?))
@@ -208,7 +284,7 @@ fn fill_child(
                 .map(|d| (d, d))
         });
     let Some((mut dob, earliest_dob)) = notional else {
-        return;
+        return t;
     };
     let resetter = if rules.imputed_referral_resets_birth {
         earliest.0
@@ -219,17 +295,18 @@ fn fill_child(
         && first.days_since(earliest_dob) < -rules.prebirth_days
     {
         dob = first;
-        t.dob_reset[c] = true;
+        t.dob_reset = true;
     }
     if let Some(first) = earliest.0
         && rules.age_rule.age(dob, first) >= rules.max_first_contact_age
     {
-        t.fate[c] = ChildFate::FirstContactAge25Plus;
-        return;
+        t.fate = ChildFate::FirstContactAge25Plus;
+        return t;
     }
-    t.dob[c] = Some(dob);
-    t.cohort[c] = Some(BirthCohort::of(dob));
-    t.fate[c] = ChildFate::Usable;
+    t.dob = Some(dob);
+    t.cohort = Some(BirthCohort::of(dob));
+    t.fate = ChildFate::Usable;
+    t
 }
 
 /// The child table of `merged`, the linkage `linkage` with some children joined (as
@@ -256,25 +333,11 @@ pub fn rebuild_children(
     for &m in new_of_old.iter().filter(|m| **m != u32::MAX) {
         members[m as usize] += 1;
     }
-    let mut t = ChildTable {
-        dob: vec![None; n],
-        cohort: vec![None; n],
-        fate: vec![ChildFate::NoBirthDate; n],
-        sex: vec![None; n],
-        ethnicity: vec![None; n],
-        idaci_decile: vec![None; n],
-        dob_reset: vec![false; n],
-    };
+    let mut t = ChildTable::empty(n);
     for (old, &new) in new_of_old.iter().enumerate() {
         let new = new as usize;
         if new < n && members[new] == 1 {
-            t.dob[new] = table.dob[old];
-            t.cohort[new] = table.cohort[old];
-            t.fate[new] = table.fate[old];
-            t.sex[new] = table.sex[old];
-            t.ethnicity[new] = table.ethnicity[old];
-            t.idaci_decile[new] = table.idaci_decile[old];
-            t.dob_reset[new] = table.dob_reset[old];
+            t.set(new, table.row(old));
         }
     }
     // The joined children's rows, in `rows_by_child` order.
@@ -310,7 +373,7 @@ pub fn rebuild_children(
                 episodes.referral[i as usize],
             )
         });
-        fill_child(&mut t, *c, r, f, episodes, rules);
+        t.set(*c, child_row(r, f, episodes, rules));
     }
     t
 }
