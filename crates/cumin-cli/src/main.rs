@@ -77,8 +77,9 @@ struct EstimateArgs {
     /// the same birth month, sex and ethnicity, unique both ways), or corrected (merge, then
     /// remove the expected spurious first events, estimated from the moves PMRs show;
     /// use it with --bootstrap, whose intervals carry its noise; docs/validation.md).
-    /// Default: corrected with identifiers combined or pmr-school-age, exact with la-only,
-    /// pmr-only or a preset.
+    /// Default: corrected with identifiers combined or pmr-school-age (under --preset
+    /// jay2025, for its corrected splice), exact with la-only, pmr-only or --preset
+    /// jay2025-strict.
     #[arg(long, value_parser = parse_linkage)]
     linkage: Option<LinkageMode>,
     /// Which cohort supplies each age of the cohort splice: longest-lookback (the latest
@@ -90,7 +91,6 @@ struct EstimateArgs {
     /// Also estimate under every identifier mode and show them side by side.
     #[arg(long)]
     sensitivity: bool,
-    /// Strata beside `all`: idaci_decile, sex, ethnicity, la (comma-separated).
     /// Strata beside `all`: idaci_decile, sex, ethnicity, la (comma-separated); cross
     /// variables with ':' (idaci_decile:sex).
     #[arg(long, value_delimiter = ',', value_parser = parse_stratum)]
@@ -343,8 +343,9 @@ fn print_jay(jay: &cumin_study::jay::JaySummary) {
     print_jay_table(&jay.table);
     println!();
     println!(
-        "the same design with cumin's cleaning, linkage and left-censoring correction \
-         (cohort-splice):"
+        "the same design with cumin's cleaning, linkage ({}) and left-censoring correction \
+         (cohort-splice):",
+        jay.corrected_linkage
     );
     match &jay.corrected_missing {
         None => print_jay_table(&jay.corrected_table),

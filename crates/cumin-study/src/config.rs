@@ -375,12 +375,13 @@ fn default_level() -> f64 {
 
 impl StudyConfig {
     /// The linkage mode used: the one set, or by default `corrected` where it applies
-    /// (identifiers `combined` or `pmr-school-age`, no preset) and `exact` elsewhere (the
-    /// Jay presets reproduce the R code's linkage; `la-only` and `pmr-only` have no PMR
-    /// moves to learn the correction from).
+    /// (identifiers `combined` or `pmr-school-age`, outside `jay2025-strict`) and `exact`
+    /// elsewhere (`jay2025-strict` reproduces the R code; `la-only` and `pmr-only` have no
+    /// PMR moves to learn the correction from). Under `jay2025` it applies to the corrected
+    /// splice; the R pipeline's counts keep their own linkage.
     pub fn linkage_mode(&self) -> LinkageMode {
         self.linkage.unwrap_or(
-            if self.preset.is_none()
+            if self.preset != Some(crate::Preset::Jay2025Strict)
                 && matches!(self.id_mode, IdMode::Combined | IdMode::PmrSchoolAge)
             {
                 LinkageMode::Corrected

@@ -11,7 +11,7 @@ use cumin_census::{
     read_extract,
 };
 use cumin_cohort::{BirthCohort, BirthRules, ChildTable, CppEventDate, EventRules, Events};
-use cumin_link::{DedupStats, EpisodeSet, IdMode, Linkage, LinkageMode};
+use cumin_link::{DedupStats, EpisodeSet, IdMode, Linkage, LinkageMode, TransferStats};
 use cumin_report::{CiRow, write};
 use ndarray::Array2;
 use serde::Serialize;
@@ -200,22 +200,16 @@ pub fn run(
     let linkage = cumin_link::link(&extract.episodes, &cfg.link_options(cfg.id_mode));
     let (set, dedup) = cumin_link::deduplicate(&extract.episodes, &linkage);
     let children = cumin_cohort::build_children(&extract.episodes, &linkage, &set, &rules.birth);
-    // The transfer rule runs in every mode (its counts are diagnostics); `merge` and
-    // `corrected` act on its pairs.
-    let traits = crate::split::child_traits(&extract.episodes, &linkage, &children);
-    let (pairs, transfers) = cumin_link::transfer_pairs(&set, &traits);
     progress.end();
     lap("link", &mut timings);
-    let (linkage, set, dedup, children) = if cfg.linkage_mode().merges_transfers() {
-        join_transfers(
-            &extract.episodes,
-            (linkage, set, dedup, children),
-            &pairs,
-            &rules,
-        )
-    } else {
-        (linkage, set, dedup, children)
-    };
+    // The transfer rule runs in every mode (its counts are diagnostics); `merge` and
+    // `corrected` act on its pairs.
+    let ((linkage, set, dedup, children), transfers) = transfers(
+        cfg.linkage_mode(),
+        &extract.episodes,
+        (linkage, set, dedup, children),
+        &rules,
+    );
     lap("transfer_merge", &mut timings);
 
     let events = cumin_cohort::find_events(&set, &children, &rules);
@@ -384,15 +378,35 @@ pub fn run(
 
 /// What counts as an event in a study of an extract ending `data_end`, under the
 /// study's identifier mode.
+/// The identity (linkage, episodes, their counts, children) of an identifier linkage.
+pub(crate) type Identity = (Linkage, EpisodeSet, DedupStats, ChildTable);
+
+/// The transfer rule's pairs and counts and, under `merge` and `corrected`, the identity
+/// with the pairs joined (`exact`: unchanged).
+pub(crate) fn transfers(
+    mode: LinkageMode,
+    episodes: &Episodes,
+    identity: Identity,
+    rules: &EventRules,
+) -> (Identity, TransferStats) {
+    let traits = crate::split::child_traits(episodes, &identity.0, &identity.3);
+    let (pairs, stats) = cumin_link::transfer_pairs(&identity.1, &traits);
+    if mode.merges_transfers() {
+        (join_transfers(episodes, identity, &pairs, rules), stats)
+    } else {
+        (identity, stats)
+    }
+}
+
 /// The linkage, episodes and children with the transfer pairs joined. Joined children
 /// alone are de-duplicated and built again; the rest are renumbered. The identifier
 /// linkage's tables are dropped as soon as the joined ones exist.
 fn join_transfers(
     episodes: &Episodes,
-    (linkage, set, dedup, children): (Linkage, EpisodeSet, DedupStats, ChildTable),
+    (linkage, set, dedup, children): Identity,
     pairs: &[cumin_link::TransferPair],
     rules: &EventRules,
-) -> (Linkage, EpisodeSet, DedupStats, ChildTable) {
+) -> Identity {
     if pairs.is_empty() {
         return (linkage, set, dedup, children);
     }

@@ -14,7 +14,7 @@ use crate::pipeline::{Headline, headline};
 use crate::strata::Stratification;
 use cumin_census::{Episodes, Outcome};
 use cumin_cohort::{EventRules, Events};
-use cumin_link::{DedupStats, EpisodeSet, IdMode, Linkage};
+use cumin_link::{DedupStats, EpisodeSet, IdMode, Linkage, LinkageMode};
 use cumin_report::{CiRow, LinkageRow};
 use serde::Serialize;
 
@@ -53,9 +53,11 @@ pub fn run_modes(
     let mut headlines: Vec<(IdMode, Vec<Headline>)> = Vec::new();
     for mode in IdMode::ALL {
         // The sensitivity analysis compares point estimates: no bootstrap per mode.
+        // Each mode by its identifiers alone: the comparison is of the identifiers.
         let mode_cfg = StudyConfig {
             id_mode: mode,
             bootstrap: 0,
+            linkage: Some(LinkageMode::Exact),
             ..cfg.clone()
         };
         let run = estimate_mode(&mode_cfg, outcomes, denominators, rules, episodes)?;
@@ -86,10 +88,10 @@ pub(crate) struct ModeRun {
     pub estimates: Estimates,
 }
 
-/// Links under `cfg.id_mode` by the identifiers alone (no transfer merges, no
-/// split-identity correction), builds children and first events with `rules` (school-age
-/// events needing a PMR under `pmr-school-age`), and runs `cfg`'s estimators for stratum
-/// `all`.
+/// Links under `cfg.id_mode` with `cfg`'s linkage mode (by the identifiers alone under
+/// `exact`; transfer pairs joined under `merge`; and the split-identity correction under
+/// `corrected`), builds children and first events with `rules` (school-age events needing
+/// a PMR under `pmr-school-age`), and runs `cfg`'s estimators for stratum `all`.
 pub(crate) fn estimate_mode(
     cfg: &StudyConfig,
     outcomes: &[Outcome],
@@ -105,7 +107,25 @@ pub(crate) fn estimate_mode(
         ..*rules
     };
     let children = cumin_cohort::build_children(episodes, &linkage, &set, &rules.birth);
+    let linkage_mode = cfg.linkage_mode();
+    let ((linkage, set, dedup, children), transfers) = if linkage_mode.merges_transfers() {
+        let (identity, transfers) = crate::pipeline::transfers(
+            linkage_mode,
+            episodes,
+            (linkage, set, dedup, children),
+            &rules,
+        );
+        (identity, Some(transfers))
+    } else {
+        ((linkage, set, dedup, children), None)
+    };
     let events = cumin_cohort::find_events(&set, &children, &rules);
+    let split = match (linkage_mode, &transfers) {
+        (LinkageMode::Corrected, Some(t)) => Some(crate::split::SplitCorrection::build(
+            episodes, &linkage, &set, &children, &events, outcomes, t,
+        )),
+        _ => None,
+    };
     let estimates = crate::analysis::estimate(
         cfg,
         &[Stratification::ALL],
@@ -115,7 +135,7 @@ pub(crate) fn estimate_mode(
         &set,
         &children,
         &events,
-        None,
+        split,
     )?;
     Ok(ModeRun {
         linkage,

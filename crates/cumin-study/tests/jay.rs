@@ -107,6 +107,8 @@ fn strict_reproduces_the_r_codes_counts_exactly() {
     let jay = out.jay.expect("a Jay summary");
     assert_eq!(jay.preset, Preset::Jay2025Strict);
     assert_eq!(jay.table.len(), 8);
+    // The R code links by identifiers alone; so does the strict preset's corrected splice.
+    assert_eq!(jay.corrected_linkage, cumin_link::LinkageMode::Exact);
     // The ledger balances: every row used or excluded with a reason.
     let [read_rows, used, quarantined, excluded] = out.rows;
     assert_eq!(read_rows, 49);
@@ -343,13 +345,12 @@ fn a_preset_refuses_strata_and_rules_need_a_preset() {
     };
     let err = cumin_study::run(&cfg.check().unwrap(), &tool, &NoProgress).unwrap_err();
     assert!(err.to_string().contains("stratum all"), "{err}");
-    // Split-identity linkage is not part of the presets: refused, never ignored.
-    for preset in Preset::ALL {
-        let mut cfg = config(preset, dir.path());
-        cfg.linkage = Some(cumin_link::LinkageMode::Corrected);
-        let err = cumin_study::run(&cfg.check().unwrap(), &tool, &NoProgress).unwrap_err();
-        assert!(err.to_string().contains("linkage = corrected"), "{err}");
-    }
+    // Split-identity linkage is not part of the R code: the strict preset refuses it,
+    // never ignores it.
+    let mut cfg = config(Preset::Jay2025Strict, dir.path());
+    cfg.linkage = Some(cumin_link::LinkageMode::Corrected);
+    let err = cumin_study::run(&cfg.check().unwrap(), &tool, &NoProgress).unwrap_err();
+    assert!(err.to_string().contains("linkage = corrected"), "{err}");
     let mut cfg = config(Preset::Jay2025, dir.path());
     cfg.preset = None;
     cfg.jay_rules.pmr_fill_keeps_own = Some(true);

@@ -176,6 +176,9 @@ fn the_corrected_jay_design_recovers_the_truth() {
     preset.seed = 3;
     let result = run(&preset);
     let jay = result.jay.expect("a Jay summary");
+    // Outside the strict preset the split-identity correction is the default, in the
+    // preset's corrected splice as in the run it is compared with.
+    assert_eq!(jay.corrected_linkage, cumin_link::LinkageMode::Corrected);
     for outcome in outcomes {
         assert_eq!(
             curve(&preset_out, "cohort-splice", "combined", outcome),

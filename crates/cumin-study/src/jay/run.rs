@@ -70,6 +70,9 @@ pub struct JaySummary {
     pub corrected_table: Vec<JayLine>,
     /// Why the corrected splice could not be computed, if it could not.
     pub corrected_missing: Option<String>,
+    /// The linkage mode of the corrected splice (`corrected` by default under `jay2025`,
+    /// `exact` under `jay2025-strict`).
+    pub corrected_linkage: LinkageMode,
     /// Each correction's effect on the estimate before 18.
     pub corrections: Vec<CorrectionLine>,
 }
@@ -141,13 +144,13 @@ pub fn run(
             cfg.by.iter().map(ToString::to_string).collect::<Vec<_>>()
         )));
     }
-    if let Some(linkage) = cfg.linkage.filter(|l| *l != LinkageMode::Exact) {
+    if let (Preset::Jay2025Strict, Some(linkage)) =
+        (preset, cfg.linkage.filter(|l| *l != LinkageMode::Exact))
+    {
         return Err(StudyError::Config(format!(
-            "preset {preset} links by the identifiers alone (linkage = exact): its counts are \
-             the R code's, and its corrected splice does not yet take the split-identity \
-             correction; drop linkage = {} (for the Jay cohorts with it, run without the \
-             preset: --splice-design jay2025 --linkage {})",
-            linkage.as_str(),
+            "preset jay2025-strict reproduces the R code, which links by the identifiers \
+             alone (linkage = exact); drop linkage = {} (preset jay2025 applies it to its \
+             corrected splice)",
             linkage.as_str()
         )));
     }
@@ -327,6 +330,7 @@ pub fn run(
             table,
             corrected_table,
             corrected_missing,
+            corrected_linkage: cfg.linkage_mode(),
             corrections,
         }),
     })
