@@ -5,7 +5,7 @@
 
 use crate::age::{AgeRule, BirthCohort};
 use cumin_census::{Date, Episodes, Ethnicity, Sex};
-use cumin_link::order::sort_rows_by_key;
+use cumin_link::order::{rows_grouped_by_child, sort_rows_by_key};
 use cumin_link::{EpisodeSet, Linkage};
 use rayon::prelude::*;
 
@@ -117,40 +117,12 @@ pub fn mode_latest<T: Copy + PartialEq>(values: impl IntoIterator<Item = T>) -> 
 /// `order[start[c]..start[c + 1]]` (children sorted in parallel; the result does not
 /// depend on it).
 pub fn rows_by_child(episodes: &Episodes, linkage: &Linkage) -> (Vec<u32>, Vec<u32>) {
-    let n = linkage.n_children;
-    let mut start = vec![0u32; n + 1];
-    for c in linkage.child_of_row.iter().flatten() {
-        start[c.index() + 1] += 1;
-    }
-    for c in 0..n {
-        start[c + 1] += start[c];
-    }
-    let mut fill = start.clone();
-    let mut order = vec![0u32; start[n] as usize];
-    for (i, c) in linkage.child_of_row.iter().enumerate() {
-        if let Some(c) = c {
-            order[fill[c.index()] as usize] = i as u32;
-            fill[c.index()] += 1;
-        }
-    }
-    let mut slices: Vec<&mut [u32]> = Vec::with_capacity(n);
-    let mut rest = order.as_mut_slice();
-    for c in 0..n {
-        let (head, tail) = rest.split_at_mut((start[c + 1] - start[c]) as usize);
-        slices.push(head);
-        rest = tail;
-    }
-    slices.par_iter_mut().for_each(|r| {
-        if r.len() > 1 {
-            sort_rows_by_key(episodes, r, |i| {
-                (
-                    episodes.census_year[i as usize],
-                    episodes.referral[i as usize],
-                )
-            });
-        }
-    });
-    (order, start)
+    rows_grouped_by_child(episodes, linkage, |i| {
+        (
+            episodes.census_year[i as usize],
+            episodes.referral[i as usize],
+        )
+    })
 }
 
 /// Builds the child table.

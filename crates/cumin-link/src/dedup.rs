@@ -6,7 +6,7 @@
 //! kept apart from a real date on the same day: they are different evidence.
 
 use crate::identity::{ChildId, Linkage};
-use crate::order::sort_rows_by_key;
+use crate::order::{rows_grouped_by_child, sort_rows_by_key};
 use cumin_census::{CensusYear, Date, Episodes};
 use rayon::prelude::*;
 
@@ -399,43 +399,15 @@ fn latest_and_disagreements<T: Copy + PartialEq + Send + Sync>(
 /// content — never by input position, so the same rows in any order or files give the
 /// same episodes. Children are sorted in parallel; the result does not depend on it.
 fn rows_by_child(episodes: &Episodes, linkage: &Linkage) -> Vec<u32> {
-    let mut start = vec![0u32; linkage.n_children + 1];
-    for c in linkage.child_of_row.iter().flatten() {
-        start[c.index() + 1] += 1;
-    }
-    for c in 0..linkage.n_children {
-        start[c + 1] += start[c];
-    }
-    let mut fill = start.clone();
-    let mut order = vec![0u32; start[linkage.n_children] as usize];
-    for (i, c) in linkage.child_of_row.iter().enumerate() {
-        if let Some(c) = c {
-            let slot = &mut fill[c.index()];
-            order[*slot as usize] = i as u32;
-            *slot += 1;
-        }
-    }
-    // Split the order into each child's slice, then sort the slices in parallel.
-    let mut slices: Vec<&mut [u32]> = Vec::with_capacity(linkage.n_children);
-    let mut rest = order.as_mut_slice();
-    for c in 0..linkage.n_children {
-        let (head, tail) = rest.split_at_mut((start[c + 1] - start[c]) as usize);
-        slices.push(head);
-        rest = tail;
-    }
-    slices.par_iter_mut().for_each(|rows| {
-        if rows.len() > 1 {
-            sort_rows_by_key(episodes, rows, |i| {
-                let i = i as usize;
-                (
-                    episodes.referral[i],
-                    episodes.referral_imputed[i],
-                    episodes.census_year[i],
-                )
-            });
-        }
-    });
-    order
+    rows_grouped_by_child(episodes, linkage, |i| {
+        let i = i as usize;
+        (
+            episodes.referral[i],
+            episodes.referral_imputed[i],
+            episodes.census_year[i],
+        )
+    })
+    .0
 }
 
 #[cfg(test)]

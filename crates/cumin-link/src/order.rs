@@ -2,7 +2,9 @@
 //! row sat in the input (its file, its line) — so shuffling the rows, or splitting them
 //! over several files, cannot change which value wins.
 
+use crate::identity::Linkage;
 use cumin_census::Episodes;
+use rayon::prelude::*;
 use std::cmp::Ordering;
 
 /// Compares rows `a` and `b` on every field but their position. Rows it calls equal hold
@@ -46,6 +48,47 @@ pub fn sort_rows_by_key<K: Ord + Copy>(e: &Episodes, rows: &mut [u32], key: impl
     for (slot, (_, i)) in rows.iter_mut().zip(keyed) {
         *slot = i;
     }
+}
+
+/// The linked rows grouped by child, in one flat list: child `c`'s rows are
+/// `order[start[c]..start[c + 1]]` (a counting sort: children are numbered densely), each
+/// child's rows sorted by `key` then by content, never by input position, so the same rows
+/// in any order or files give the same list. Children are sorted in parallel; the result
+/// does not depend on it. Returns `(order, start)`.
+pub fn rows_grouped_by_child<K: Ord + Copy>(
+    e: &Episodes,
+    linkage: &Linkage,
+    key: impl Fn(u32) -> K + Sync,
+) -> (Vec<u32>, Vec<u32>) {
+    let n = linkage.n_children;
+    let mut start = vec![0u32; n + 1];
+    for c in linkage.child_of_row.iter().flatten() {
+        start[c.index() + 1] += 1;
+    }
+    for c in 0..n {
+        start[c + 1] += start[c];
+    }
+    let mut fill = start.clone();
+    let mut order = vec![0u32; start[n] as usize];
+    for (i, c) in linkage.child_of_row.iter().enumerate() {
+        if let Some(c) = c {
+            order[fill[c.index()] as usize] = i as u32;
+            fill[c.index()] += 1;
+        }
+    }
+    let mut slices: Vec<&mut [u32]> = Vec::with_capacity(n);
+    let mut rest = order.as_mut_slice();
+    for c in 0..n {
+        let (head, tail) = rest.split_at_mut((start[c + 1] - start[c]) as usize);
+        slices.push(head);
+        rest = tail;
+    }
+    slices.par_iter_mut().for_each(|rows| {
+        if rows.len() > 1 {
+            sort_rows_by_key(e, rows, &key);
+        }
+    });
+    (order, start)
 }
 
 #[cfg(test)]
