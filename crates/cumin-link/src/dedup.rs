@@ -276,27 +276,28 @@ fn dedup_order(
     let child = gather(&linkage.child_of_row, order);
     let referral = gather(&episodes.referral, order);
     let imputed = gather(&episodes.referral_imputed, order);
-    let mut bounds: Vec<u32> = Vec::with_capacity(order.len() / 2 + 2);
-    for j in 0..order.len() {
-        if j == 0
-            || (child[j], referral[j], imputed[j])
-                != (child[j - 1], referral[j - 1], imputed[j - 1])
-        {
-            bounds.push(j as u32);
-        }
-    }
+    // Where each episode starts (rayon keeps the order of a filtered collect).
+    let mut bounds: Vec<u32> = (0..order.len())
+        .into_par_iter()
+        .filter(|&j| {
+            j == 0
+                || (child[j], referral[j], imputed[j])
+                    != (child[j - 1], referral[j - 1], imputed[j - 1])
+        })
+        .map(|j| j as u32)
+        .collect();
     bounds.push(order.len() as u32);
     let starts = &bounds[..bounds.len() - 1];
     let mut set = EpisodeSet {
         child: starts
-            .iter()
+            .par_iter()
             .map(|&j| child[j as usize].expect("filtered to linked rows"))
             .collect(),
         referral: starts
-            .iter()
+            .par_iter()
             .map(|&j| referral[j as usize].expect("referral dates are filled at ingest"))
             .collect(),
-        referral_imputed: starts.iter().map(|&j| imputed[j as usize]).collect(),
+        referral_imputed: starts.par_iter().map(|&j| imputed[j as usize]).collect(),
         ..EpisodeSet::default()
     };
     drop((child, referral, imputed));
@@ -308,7 +309,6 @@ fn dedup_order(
         ..DedupStats::default()
     };
     let latest = |col| latest_per_episode(col, order, &bounds);
-    set.closure = latest(&episodes.closure);
     set.assessment_start = latest(&episodes.assessment_start);
     set.s47_start = latest(&episodes.s47_start);
     set.initial_cpc = latest(&episodes.initial_cpc);
@@ -318,7 +318,8 @@ fn dedup_order(
     (set.nfa, stats.nfa_disagreements) = latest_and_disagreements(&episodes.nfa, order, &bounds);
     (set.reason_for_closure, stats.reason_disagreements) =
         latest_and_disagreements(&episodes.reason_for_closure, order, &bounds);
-    stats.closure_disagreements = latest_and_disagreements(&episodes.closure, order, &bounds).1;
+    (set.closure, stats.closure_disagreements) =
+        latest_and_disagreements(&episodes.closure, order, &bounds);
     let pmr = gather(&linkage.pmr_identified, order);
     set.pmr_identified = bounds
         .par_windows(2)
@@ -326,11 +327,14 @@ fn dedup_order(
         .collect();
     drop(pmr);
     set.first_census_year = starts
-        .iter()
+        .par_iter()
         .map(|&j| episodes.census_year[order[j as usize] as usize])
         .collect();
-    set.rows = bounds.windows(2).map(|w| w[1] - w[0]).collect();
-    set.last_row = bounds[1..].iter().map(|&j| order[j as usize - 1]).collect();
+    set.rows = bounds.par_windows(2).map(|w| w[1] - w[0]).collect();
+    set.last_row = bounds[1..]
+        .par_iter()
+        .map(|&j| order[j as usize - 1])
+        .collect();
     for e in 0..n {
         if set.referral_imputed[e] {
             stats.imputed_referral += 1;

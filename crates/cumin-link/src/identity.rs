@@ -118,7 +118,10 @@ struct Pass {
 
 /// Links the rows of `episodes` into children.
 pub fn link(episodes: &Episodes, options: &LinkOptions) -> Linkage {
-    let ids = IdTable::build(episodes);
+    // The identifier table is built in one sequential pass (keys are numbered in order of
+    // first sight); the canonical ranks of the identifier texts, which only the numbering
+    // of children needs, are sorted meanwhile on the other cores.
+    let (ids, labels) = rayon::join(|| IdTable::build(episodes), || Labels::new(episodes));
     let found = find_id_conflicts(episodes, &ids, options.birth_tolerance_months);
     let acts = options.policy != ConflictPolicy::Merge && options.mode.joins_through_pmr();
     let mut withheld = Withheld {
@@ -153,8 +156,9 @@ pub fn link(episodes: &Episodes, options: &LinkOptions) -> Linkage {
         }
         pass = assign(episodes, &ids, &found, *options, &withheld);
     }
-    let (child_of_row, n_children, merged) = number_children(episodes, &ids, &mut pass);
+    let (child_of_row, n_children, merged) = number_children(&labels, &ids, &mut pass);
     let pmr_identified: Vec<bool> = (0..episodes.len())
+        .into_par_iter()
         .map(|i| {
             episodes.pmr[i].is_some() || ids.key(i).is_some_and(|k| !ids.pmrs_of_key(k).is_empty())
         })
@@ -326,7 +330,7 @@ fn wide_components(episodes: &Episodes, pass: &mut Pass, max_las: u16) -> Vec<bo
 /// Numbers the components that hold rows by their smallest label; returns each row's
 /// child, the number of children, and how many of them joined more than one node.
 fn number_children(
-    episodes: &Episodes,
+    labels: &Labels,
     ids: &IdTable,
     pass: &mut Pass,
 ) -> (Vec<Option<ChildId>>, usize, u64) {
@@ -346,7 +350,6 @@ fn number_children(
         }
     }
     drop(has_rows);
-    let labels = Labels::new(episodes);
     let mut min_label = vec![u64::MAX; nodes];
     let mut size = vec![0u32; nodes];
     for node in 0..nodes {
@@ -382,40 +385,67 @@ fn count_rows_and_children(
     n_children: usize,
     stats: &mut LinkStats,
 ) {
-    stats.rows = episodes.len() as u64;
-    let mut child_pmr = vec![false; n_children];
-    let mut child_la: Vec<Option<u16>> = vec![None; n_children];
-    let mut child_several_las = vec![false; n_children];
-    let mut child_birth_years: Vec<(i16, i16)> = vec![(i16::MAX, i16::MIN); n_children];
-    for i in 0..episodes.len() {
-        stats.rows_with_pmr += u64::from(episodes.pmr[i].is_some());
-        stats.rows_pmr_identified += u64::from(pmr_identified[i]);
-        let Some(c) = child_of_row[i] else {
-            stats.rows_unidentified += 1;
-            continue;
-        };
-        stats.rows_linked += 1;
-        let c = c.index();
-        child_pmr[c] |= pmr_identified[i];
-        if let Some(la) = episodes.la[i] {
-            match child_la[c] {
-                None => child_la[c] = Some(la),
-                Some(l) if l != la => child_several_las[c] = true,
-                Some(_) => {}
-            }
-        }
-        if let Some(y) = episodes.birth_year[i] {
-            let (lo, hi) = &mut child_birth_years[c];
-            *lo = (*lo).min(y);
-            *hi = (*hi).max(y);
-        }
+    /// What the counts need of one child.
+    #[derive(Clone, Copy)]
+    struct Seen {
+        pmr: bool,
+        la: Option<u16>,
+        several_las: bool,
+        birth_years: (i16, i16),
     }
-    stats.rows_unidentified -= stats.rows_conflict_dropped;
-    stats.children_with_pmr = child_pmr.iter().filter(|b| **b).count() as u64;
-    stats.children_in_several_las = child_several_las.iter().filter(|b| **b).count() as u64;
-    stats.conflict_birth_year = child_birth_years
+    stats.rows = episodes.len() as u64;
+    stats.rows_with_pmr = episodes.pmr.par_iter().filter(|p| p.is_some()).count() as u64;
+    stats.rows_pmr_identified = pmr_identified.par_iter().filter(|b| **b).count() as u64;
+    stats.rows_linked = child_of_row.par_iter().filter(|c| c.is_some()).count() as u64;
+    stats.rows_unidentified = stats.rows - stats.rows_linked - stats.rows_conflict_dropped;
+    let mut seen = vec![
+        Seen {
+            pmr: false,
+            la: None,
+            several_las: false,
+            birth_years: (i16::MAX, i16::MIN),
+        };
+        n_children
+    ];
+    // Each thread owns a range of children and scans every row for them, in row order;
+    // every count below is the same however the children are shared out.
+    let chunk = n_children
+        .div_ceil(rayon::current_num_threads().max(1))
+        .max(1);
+    seen.par_chunks_mut(chunk)
+        .enumerate()
+        .for_each(|(j, part)| {
+            let (lo, hi) = (j * chunk, j * chunk + part.len());
+            for (i, c) in child_of_row.iter().enumerate() {
+                let Some(c) = c else { continue };
+                let c = c.index();
+                if c < lo || c >= hi {
+                    continue;
+                }
+                let s = &mut part[c - lo];
+                s.pmr |= pmr_identified[i];
+                if let Some(la) = episodes.la[i] {
+                    match s.la {
+                        None => s.la = Some(la),
+                        Some(l) if l != la => s.several_las = true,
+                        Some(_) => {}
+                    }
+                }
+                if let Some(y) = episodes.birth_year[i] {
+                    let (lo, hi) = &mut s.birth_years;
+                    *lo = (*lo).min(y);
+                    *hi = (*hi).max(y);
+                }
+            }
+        });
+    stats.children_with_pmr = seen.iter().filter(|s| s.pmr).count() as u64;
+    stats.children_in_several_las = seen.iter().filter(|s| s.several_las).count() as u64;
+    stats.conflict_birth_year = seen
         .iter()
-        .filter(|(lo, hi)| lo <= hi && i32::from(*hi) - i32::from(*lo) > 1)
+        .filter(|s| {
+            let (lo, hi) = s.birth_years;
+            lo <= hi && i32::from(hi) - i32::from(lo) > 1
+        })
         .count() as u64;
 }
 

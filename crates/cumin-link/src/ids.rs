@@ -56,7 +56,10 @@ impl IdTable {
         let mut first_key_of_la_id: Vec<(u16, u32)> =
             vec![(0, NO_KEY); episodes.la_child_ids.len()];
         let mut first_key_of_pmr: Vec<(u16, u32)> = vec![(0, NO_KEY); episodes.pmrs.len()];
-        let mut other_las: FxHashMap<u64, u32> = FxHashMap::default();
+        // One small map per LA: where rows come grouped by LA (as each LA returns its
+        // census), the map in use stays in cache; one map of every LA's keys missed it on
+        // most rows. The keys do not depend on the order either way.
+        let mut other_las: Vec<FxHashMap<u64, u32>> = Vec::new();
         let mut keys: Vec<LaKey> = Vec::new();
         let mut key_of_row: Vec<u32> = Vec::with_capacity(n);
         let mut first_pmr: Vec<Option<IdRef>> = Vec::new();
@@ -83,7 +86,12 @@ impl IdTable {
             } else if slot.0 == la {
                 slot.1
             } else {
-                *other_las.entry(pack(la, id)).or_insert_with(new_key)
+                if other_las.len() <= usize::from(la) {
+                    other_las.resize_with(usize::from(la) + 1, FxHashMap::default);
+                }
+                *other_las[usize::from(la)]
+                    .entry(pack(la, id))
+                    .or_insert_with(new_key)
             };
             key_of_row.push(k);
             if let Some(p) = pmr {
