@@ -11,8 +11,9 @@
 //! the components and is found by [`crate::link`]. What is done about them is the
 //! [`crate::ConflictPolicy`].
 
-use crate::ids::IdTable;
+use crate::ids::{IdTable, NO_KEY};
 use cumin_census::{CensusYear, Episodes};
+use rayon::prelude::*;
 
 /// The kinds of conflict.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -98,35 +99,61 @@ pub fn modal_birth(episodes: &Episodes, rows: &[u32]) -> Option<i32> {
 /// `tolerance_months` apart.
 pub fn find_id_conflicts(episodes: &Episodes, ids: &IdTable, tolerance_months: u16) -> IdConflicts {
     let key_several_pmrs: Vec<bool> = (0..ids.n_keys() as u32)
+        .into_par_iter()
         .map(|k| ids.pmrs_of_key(k).len() > 1)
         .collect();
-    let mut pmr_birth_mismatch = vec![false; ids.n_pmrs];
     let (pmr_start, pmr_keys) = ids.keys_by_pmr();
-    let joins_keys = |p: usize| pmr_start[p + 1] - pmr_start[p] > 1;
-    if (0..ids.n_pmrs).any(joins_keys) {
-        let (row_start, key_rows) = ids.rows_by_key();
-        let mut birth_of_key: Vec<Option<Option<i32>>> = vec![None; ids.n_keys()];
-        for (p, mismatch) in pmr_birth_mismatch.iter_mut().enumerate() {
-            if !joins_keys(p) {
-                continue;
-            }
-            let (mut lo, mut hi) = (i32::MAX, i32::MIN);
-            for &k in &pmr_keys[pmr_start[p] as usize..pmr_start[p + 1] as usize] {
-                let k = k as usize;
-                let b = *birth_of_key[k].get_or_insert_with(|| {
-                    modal_birth(
-                        episodes,
-                        &key_rows[row_start[k] as usize..row_start[k + 1] as usize],
-                    )
-                });
-                if let Some(b) = b {
-                    lo = lo.min(b);
-                    hi = hi.max(b);
-                }
-            }
-            *mismatch = lo <= hi && hi - lo > i32::from(tolerance_months);
+    let keys_of = |p: usize| &pmr_keys[pmr_start[p] as usize..pmr_start[p + 1] as usize];
+    // Only keys that share a PMR with another key need a birth month: their rows are
+    // listed by key and each key's modal birth found, on every core.
+    let mut needed: Vec<u32> = (0..ids.n_pmrs)
+        .into_par_iter()
+        .filter(|&p| keys_of(p).len() > 1)
+        .flat_map_iter(|p| keys_of(p).iter().copied())
+        .collect();
+    needed.par_sort_unstable();
+    needed.dedup();
+    let mut birth_of_key: Vec<Option<i32>> = vec![None; ids.n_keys()];
+    if !needed.is_empty() {
+        let mut wanted = vec![false; ids.n_keys()];
+        for &k in &needed {
+            wanted[k as usize] = true;
+        }
+        let mut rows: Vec<(u32, u32)> = (0..ids.key_of_row.len() as u32)
+            .into_par_iter()
+            .filter_map(|i| {
+                let k = ids.key_of_row[i as usize];
+                (k != NO_KEY && wanted[k as usize]).then_some((k, i))
+            })
+            .collect();
+        rows.par_sort_unstable();
+        let births: Vec<(u32, Option<i32>)> = rows
+            .par_chunk_by(|a, b| a.0 == b.0)
+            .map_init(Vec::new, |rows, run| {
+                rows.clear();
+                rows.extend(run.iter().map(|r| r.1));
+                (run[0].0, modal_birth(episodes, rows))
+            })
+            .collect();
+        for (k, b) in births {
+            birth_of_key[k as usize] = b;
         }
     }
+    let pmr_birth_mismatch: Vec<bool> = (0..ids.n_pmrs)
+        .into_par_iter()
+        .map(|p| {
+            let keys = keys_of(p);
+            if keys.len() < 2 {
+                return false;
+            }
+            let (mut lo, mut hi) = (i32::MAX, i32::MIN);
+            for b in keys.iter().filter_map(|&k| birth_of_key[k as usize]) {
+                lo = lo.min(b);
+                hi = hi.max(b);
+            }
+            lo <= hi && hi - lo > i32::from(tolerance_months)
+        })
+        .collect();
     IdConflicts {
         key_several_pmrs,
         pmr_birth_mismatch,

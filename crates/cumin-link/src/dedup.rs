@@ -9,6 +9,8 @@ use crate::identity::{ChildId, Linkage};
 use crate::order::{rows_grouped_by_child, sort_rows_by_key};
 use cumin_census::{CensusYear, Date, Episodes};
 use rayon::prelude::*;
+use std::sync::atomic::AtomicU32;
+use std::sync::atomic::Ordering::Relaxed;
 
 /// De-duplicated episodes, sorted by child then referral date.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -107,12 +109,21 @@ impl EpisodeSet {
 pub fn deduplicate(episodes: &Episodes, linkage: &Linkage) -> (EpisodeSet, DedupStats) {
     let order = rows_by_child(episodes, linkage);
     let (mut set, stats, bounds) = dedup_order(episodes, linkage, &order);
-    set.episode_of_row = vec![None; episodes.len()];
-    for (e, w) in bounds.windows(2).enumerate() {
+    // Each row's episode, written from every core: rows of distinct episodes are
+    // distinct, so no slot is written twice.
+    let episode_of_row: Vec<AtomicU32> = (0..episodes.len())
+        .into_par_iter()
+        .map(|_| AtomicU32::new(u32::MAX))
+        .collect();
+    bounds.par_windows(2).enumerate().for_each(|(e, w)| {
         for &i in &order[w[0] as usize..w[1] as usize] {
-            set.episode_of_row[i as usize] = Some(e as u32);
+            episode_of_row[i as usize].store(e as u32, Relaxed);
         }
-    }
+    });
+    set.episode_of_row = episode_of_row
+        .into_par_iter()
+        .map(|e| Some(e.into_inner()).filter(|e| *e != u32::MAX))
+        .collect();
     (set, stats)
 }
 
@@ -400,8 +411,8 @@ fn latest_and_disagreements<T: Copy + PartialEq + Send + Sync>(
 
 /// Linked rows grouped by child (a counting sort: children are numbered densely), then
 /// within each child by referral date, imputation, census year (later rows win) and
-/// content — never by input position, so the same rows in any order or files give the
-/// same episodes. Children are sorted in parallel; the result does not depend on it.
+/// content — not by input position (but for rows of identical content), so the same rows
+/// in any order or files give the same episodes. The result does not depend on threads.
 fn rows_by_child(episodes: &Episodes, linkage: &Linkage) -> Vec<u32> {
     rows_grouped_by_child(episodes, linkage, |i| {
         let i = i as usize;

@@ -12,6 +12,8 @@ use crate::mode::{ConflictPolicy, IdMode, LinkOptions};
 use crate::unionfind::UnionFind;
 use cumin_census::Episodes;
 use rayon::prelude::*;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64};
 
 /// A child: a connected component, numbered from 0 in canonical order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -101,6 +103,9 @@ impl Linkage {
 /// Marks a row with no node in the graph.
 const NO_NODE: u32 = u32::MAX;
 
+/// No LA seen yet (in `wide_components`).
+const NONE: u32 = u32::MAX;
+
 /// Which identifiers the policy keeps from joining (`split`) or leaves out (`drop`).
 struct Withheld {
     key: Vec<bool>,
@@ -137,26 +142,30 @@ pub fn link(episodes: &Episodes, options: &LinkOptions) -> Linkage {
         },
     };
     let mut pass = assign(episodes, &ids, &found, *options, &withheld);
-    let wide = wide_components(episodes, &mut pass, options.max_las);
+    let root = pass.uf.roots();
+    let wide = wide_components(episodes, &pass, &root, options.max_las);
     let many_las = wide.iter().filter(|w| **w).count() as u64;
     if acts && many_las > 0 {
-        for i in 0..episodes.len() {
-            let node = pass.node_of_row[i];
-            if node != NO_NODE
-                && wide[pass.uf.find(node) as usize]
-                && let Some(k) = ids.key(i)
-            {
-                withheld.key[k as usize] = true;
-            }
+        let keys: Vec<u32> = (0..episodes.len())
+            .into_par_iter()
+            .filter_map(|i| {
+                let node = pass.node_of_row[i];
+                (node != NO_NODE && wide[root[node as usize] as usize])
+                    .then(|| ids.key(i))
+                    .flatten()
+            })
+            .collect();
+        for k in keys {
+            withheld.key[k as usize] = true;
         }
         for p in 0..ids.n_pmrs {
-            if wide[pass.uf.find(p as u32) as usize] {
+            if wide[root[p] as usize] {
                 withheld.pmr[p] = true;
             }
         }
         pass = assign(episodes, &ids, &found, *options, &withheld);
     }
-    let (child_of_row, n_children, merged) = number_children(&labels, &ids, &mut pass);
+    let (child_of_row, n_children, merged) = number_children(&labels, &ids, &pass);
     let pmr_identified: Vec<bool> = (0..episodes.len())
         .into_par_iter()
         .map(|i| {
@@ -214,6 +223,7 @@ fn assign(
         IdMode::Combined | IdMode::PmrSchoolAge => {
             // A key loses its PMR edges if it or any of its PMRs is withheld.
             let key_withheld: Vec<bool> = (0..ids.n_keys() as u32)
+                .into_par_iter()
                 .map(|k| {
                     withheld.key[k as usize]
                         || ids.pmrs_of_key(k).iter().any(|p| withheld.pmr[p.index()])
@@ -226,17 +236,15 @@ fn assign(
                     }
                 }
             }
-            for i in 0..n {
-                let Some(k) = ids.key(i) else { continue };
-                if key_withheld[k as usize] {
-                    if drop {
-                        dropped[i] = true;
-                        continue;
-                    }
-                    held_apart[i] = true;
-                }
-                node_of_row[i] = key_node(k);
-            }
+            // Each row's node, and whether it is dropped or held apart, on every core.
+            (node_of_row, (dropped, held_apart)) = (0..n)
+                .into_par_iter()
+                .map(|i| match ids.key(i) {
+                    None => (NO_NODE, (false, false)),
+                    Some(k) if key_withheld[k as usize] && drop => (NO_NODE, (true, false)),
+                    Some(k) => (key_node(k), (false, key_withheld[k as usize])),
+                })
+                .unzip();
         }
         IdMode::LaOnly => {
             for i in 0..n {
@@ -293,32 +301,35 @@ fn assign(
     }
 }
 
-/// Per union-find root, whether its rows span more than `max_las` LAs.
-fn wide_components(episodes: &Episodes, pass: &mut Pass, max_las: u16) -> Vec<bool> {
+/// Per union-find root, whether its rows span more than `max_las` LAs (`root`: every
+/// node's root).
+fn wide_components(episodes: &Episodes, pass: &Pass, root: &[u32], max_las: u16) -> Vec<bool> {
     let nodes = pass.uf.len();
-    // Most components sit in one LA; only those seen in two are counted exactly.
-    let root_of: Vec<u32> = (0..nodes as u32).map(|node| pass.uf.find(node)).collect();
-    let mut first_la: Vec<Option<u16>> = vec![None; nodes];
-    let mut pairs: Vec<(u32, u16)> = Vec::new();
-    for i in 0..episodes.len() {
-        let node = pass.node_of_row[i];
-        let Some(la) = episodes.la[i] else { continue };
-        if node == NO_NODE {
-            continue;
-        }
-        let root = root_of[node as usize];
-        match first_la[root as usize] {
-            None => first_la[root as usize] = Some(la),
-            Some(l) if l != la => pairs.push((root, la)),
-            Some(_) => {}
-        }
-    }
+    // Most components sit in one LA: each root keeps the first LA any core sees for it,
+    // and only rows in another LA are listed. Which LA is kept depends on the threads;
+    // the set of (root, LA) pairs of roots with two or more LAs does not.
+    let first_la: Vec<AtomicU32> = (0..nodes).map(|_| AtomicU32::new(NONE)).collect();
+    let mut pairs: Vec<(u32, u16)> = (0..episodes.len())
+        .into_par_iter()
+        .filter_map(|i| {
+            let node = pass.node_of_row[i];
+            let la = episodes.la[i]?;
+            if node == NO_NODE {
+                return None;
+            }
+            let r = root[node as usize];
+            match first_la[r as usize].compare_exchange(NONE, u32::from(la), Relaxed, Relaxed) {
+                Ok(_) => None,
+                Err(l) => (l != u32::from(la)).then_some((r, la)),
+            }
+        })
+        .collect();
     let firsts: Vec<(u32, u16)> = pairs
         .iter()
-        .map(|&(root, la)| (root, first_la[root as usize].unwrap_or(la)))
+        .map(|&(r, _)| (r, first_la[r as usize].load(Relaxed) as u16))
         .collect();
     pairs.extend(firsts);
-    pairs.sort_unstable();
+    pairs.par_sort_unstable();
     pairs.dedup();
     let mut wide = vec![false; nodes];
     for run in pairs.chunk_by(|a, b| a.0 == b.0) {
@@ -332,44 +343,60 @@ fn wide_components(episodes: &Episodes, pass: &mut Pass, max_las: u16) -> Vec<bo
 fn number_children(
     labels: &Labels,
     ids: &IdTable,
-    pass: &mut Pass,
+    pass: &Pass,
 ) -> (Vec<Option<ChildId>>, usize, u64) {
     let nodes = pass.uf.len();
-    // Every node's root once, in node order; rows then need one lookup each.
-    let root: Vec<u32> = (0..nodes as u32).map(|node| pass.uf.find(node)).collect();
-    let mut has_rows = vec![false; nodes];
-    for &node in &pass.node_of_row {
+    let root = pass.uf.roots();
+    // Per root, on every core: whether any row sits in its component, its smallest label
+    // and its number of nodes.
+    let used: Vec<AtomicBool> = (0..nodes)
+        .into_par_iter()
+        .map(|_| AtomicBool::new(false))
+        .collect();
+    pass.node_of_row.par_iter().for_each(|&node| {
         if node != NO_NODE {
-            has_rows[node as usize] = true;
+            let slot = &used[root[node as usize] as usize];
+            if !slot.load(Relaxed) {
+                slot.store(true, Relaxed);
+            }
         }
-    }
-    let mut used = vec![false; nodes];
-    for node in 0..nodes {
-        if has_rows[node] {
-            used[root[node] as usize] = true;
-        }
-    }
-    drop(has_rows);
-    let mut min_label = vec![u64::MAX; nodes];
-    let mut size = vec![0u32; nodes];
-    for node in 0..nodes {
+    });
+    let min_label: Vec<AtomicU64> = (0..nodes)
+        .into_par_iter()
+        .map(|_| AtomicU64::new(u64::MAX))
+        .collect();
+    let size: Vec<AtomicU32> = (0..nodes)
+        .into_par_iter()
+        .map(|_| AtomicU32::new(0))
+        .collect();
+    (0..nodes).into_par_iter().for_each(|node| {
         let r = root[node] as usize;
-        if used[r] {
-            min_label[r] = min_label[r].min(labels.of(ids, node as u32));
-            size[r] += 1;
+        if used[r].load(Relaxed) {
+            min_label[r].fetch_min(labels.of(ids, node as u32), Relaxed);
+            size[r].fetch_add(1, Relaxed);
         }
-    }
+    });
     let mut roots: Vec<(u64, u32)> = (0..nodes)
-        .filter(|&r| used[r] && root[r] as usize == r)
-        .map(|r| (min_label[r], r as u32))
+        .into_par_iter()
+        .filter(|&r| used[r].load(Relaxed) && root[r] as usize == r)
+        .map(|r| (min_label[r].load(Relaxed), r as u32))
         .collect();
     roots.par_sort_unstable();
-    let mut child_of_root = vec![u32::MAX; nodes];
-    for (c, &(_, r)) in roots.iter().enumerate() {
-        child_of_root[r as usize] = c as u32;
-    }
-    let merged = roots.iter().filter(|(_, r)| size[*r as usize] > 1).count() as u64;
-    let child_of_node: Vec<u32> = root.iter().map(|&r| child_of_root[r as usize]).collect();
+    let merged = roots
+        .par_iter()
+        .filter(|(_, r)| size[*r as usize].load(Relaxed) > 1)
+        .count() as u64;
+    let child_of_root: Vec<AtomicU32> = (0..nodes)
+        .into_par_iter()
+        .map(|_| AtomicU32::new(u32::MAX))
+        .collect();
+    roots.par_iter().enumerate().for_each(|(c, &(_, r))| {
+        child_of_root[r as usize].store(c as u32, Relaxed);
+    });
+    let child_of_node: Vec<u32> = root
+        .par_iter()
+        .map(|&r| child_of_root[r as usize].load(Relaxed))
+        .collect();
     let child_of_row = pass
         .node_of_row
         .par_iter()

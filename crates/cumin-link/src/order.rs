@@ -6,6 +6,8 @@ use crate::identity::Linkage;
 use cumin_census::Episodes;
 use rayon::prelude::*;
 use std::cmp::Ordering;
+use std::sync::atomic::AtomicU32;
+use std::sync::atomic::Ordering::Relaxed;
 
 /// Compares rows `a` and `b` on every field but their position. Rows it calls equal hold
 /// the same values, so whichever comes first makes no difference.
@@ -34,48 +36,74 @@ pub fn compare_rows(e: &Episodes, a: usize, b: usize) -> Ordering {
         .then_with(|| e.expected_dob[a].cmp(&e.expected_dob[b]))
 }
 
-/// Sorts `rows` by `key`, then rows with equal keys by content ([`compare_rows`]). Keys
-/// are computed once, beside the rows, so the sort reads no column at random; runs of
+/// Sorts `rows` by `key`, then rows with equal keys by content ([`compare_rows`]), then
+/// rows of equal content by index, so the result does not depend on how `rows` came in.
+/// Keys are computed once, beside the rows, so the sort reads no column at random; runs of
 /// equal keys are short, so the content comparison costs little.
 pub fn sort_rows_by_key<K: Ord + Copy>(e: &Episodes, rows: &mut [u32], key: impl Fn(u32) -> K) {
-    let mut keyed: Vec<(K, u32)> = rows.iter().map(|&i| (key(i), i)).collect();
+    sort_rows_by_key_in(e, rows, &key, &mut Vec::new());
+}
+
+/// [`sort_rows_by_key`] with a buffer for the keys that the caller keeps between calls.
+fn sort_rows_by_key_in<K: Ord + Copy>(
+    e: &Episodes,
+    rows: &mut [u32],
+    key: &impl Fn(u32) -> K,
+    keyed: &mut Vec<(K, u32)>,
+) {
+    keyed.clear();
+    keyed.extend(rows.iter().map(|&i| (key(i), i)));
     keyed.sort_unstable_by_key(|a| a.0);
     for run in keyed.chunk_by_mut(|a, b| a.0 == b.0) {
         if run.len() > 1 {
-            run.sort_unstable_by(|a, b| compare_rows(e, a.1 as usize, b.1 as usize));
+            run.sort_unstable_by(|a, b| {
+                compare_rows(e, a.1 as usize, b.1 as usize).then(a.1.cmp(&b.1))
+            });
         }
     }
-    for (slot, (_, i)) in rows.iter_mut().zip(keyed) {
-        *slot = i;
+    for (slot, (_, i)) in rows.iter_mut().zip(keyed.iter()) {
+        *slot = *i;
     }
 }
 
 /// The linked rows grouped by child, in one flat list: child `c`'s rows are
 /// `order[start[c]..start[c + 1]]` (a counting sort: children are numbered densely), each
-/// child's rows sorted by `key` then by content, never by input position, so the same rows
-/// in any order or files give the same list. Children are sorted in parallel; the result
-/// does not depend on it. Returns `(order, start)`.
+/// child's rows sorted by `key` then by content (rows of identical content, which give the
+/// same values whichever comes first, by index), so the same rows in any order or files
+/// give the same values in the same order. Rows are counted into place and children
+/// sorted on every core; the result does not depend on the threads. Returns
+/// `(order, start)`.
 pub fn rows_grouped_by_child<K: Ord + Copy>(
     e: &Episodes,
     linkage: &Linkage,
     key: impl Fn(u32) -> K + Sync,
 ) -> (Vec<u32>, Vec<u32>) {
     let n = linkage.n_children;
+    // A counting sort on every core: counts and slots are claimed with atomic adds, so
+    // rows land within their child in no fixed order; the sort below fixes it.
+    let count: Vec<AtomicU32> = (0..n).map(|_| AtomicU32::new(0)).collect();
+    linkage.child_of_row.par_iter().flatten().for_each(|c| {
+        count[c.index()].fetch_add(1, Relaxed);
+    });
     let mut start = vec![0u32; n + 1];
-    for c in linkage.child_of_row.iter().flatten() {
-        start[c.index() + 1] += 1;
-    }
     for c in 0..n {
-        start[c + 1] += start[c];
+        start[c + 1] = start[c] + count[c].load(Relaxed);
     }
-    let mut fill = start.clone();
-    let mut order = vec![0u32; start[n] as usize];
-    for (i, c) in linkage.child_of_row.iter().enumerate() {
-        if let Some(c) = c {
-            order[fill[c.index()] as usize] = i as u32;
-            fill[c.index()] += 1;
-        }
-    }
+    let fill: Vec<AtomicU32> = start[..n].iter().map(|&s| AtomicU32::new(s)).collect();
+    drop(count);
+    let order: Vec<AtomicU32> = (0..start[n]).map(|_| AtomicU32::new(0)).collect();
+    linkage
+        .child_of_row
+        .par_iter()
+        .enumerate()
+        .for_each(|(i, c)| {
+            if let Some(c) = c {
+                let slot = fill[c.index()].fetch_add(1, Relaxed);
+                order[slot as usize].store(i as u32, Relaxed);
+            }
+        });
+    drop(fill);
+    let mut order: Vec<u32> = order.into_par_iter().map(AtomicU32::into_inner).collect();
     let mut slices: Vec<&mut [u32]> = Vec::with_capacity(n);
     let mut rest = order.as_mut_slice();
     for c in 0..n {
@@ -83,11 +111,13 @@ pub fn rows_grouped_by_child<K: Ord + Copy>(
         slices.push(head);
         rest = tail;
     }
-    slices.par_iter_mut().for_each(|rows| {
-        if rows.len() > 1 {
-            sort_rows_by_key(e, rows, &key);
-        }
-    });
+    slices
+        .par_iter_mut()
+        .for_each_init(Vec::new, |keyed, rows| {
+            if rows.len() > 1 {
+                sort_rows_by_key_in(e, rows, &key, keyed);
+            }
+        });
     (order, start)
 }
 

@@ -1,5 +1,7 @@
 //! Disjoint sets over `0..n`, with path halving and union by size.
 
+use rayon::prelude::*;
+
 /// A union-find structure.
 #[derive(Clone, Debug)]
 pub struct UnionFind {
@@ -34,6 +36,20 @@ impl UnionFind {
             x = grand;
         }
         x
+    }
+
+    /// The representative of every element, in element order, found on every core (the
+    /// parents are only read: union by size keeps every path short).
+    pub fn roots(&self) -> Vec<u32> {
+        (0..self.parent.len() as u32)
+            .into_par_iter()
+            .map(|mut x| {
+                while self.parent[x as usize] != x {
+                    x = self.parent[x as usize];
+                }
+                x
+            })
+            .collect()
     }
 
     /// Joins the sets of `a` and `b`; returns whether they were separate.
@@ -97,7 +113,9 @@ mod tests {
                 uf.union(a, b);
             }
             let reference = bfs_components(n, &edges);
+            let roots = uf.roots();
             for a in 0..n {
+                prop_assert_eq!(roots[a], uf.find(a as u32));
                 for b in 0..n {
                     prop_assert_eq!(
                         uf.find(a as u32) == uf.find(b as u32),

@@ -359,6 +359,30 @@ proptest! {
         }
     }
 
+    /// One thread or several: the same children, counts, episodes and rows' episodes
+    /// (rows are counted into place and components numbered with atomic operations, in
+    /// whatever order the threads run).
+    #[test]
+    fn the_number_of_threads_changes_nothing(
+        rows in prop::collection::vec(arb_row(), 0..120),
+        options in arb_options(),
+    ) {
+        // Every row three times: rows of identical content must land in the same order.
+        let tripled: Vec<EpisodeRow> = rows.iter().chain(&rows).chain(&rows).cloned().collect();
+        let e = episodes_of(&tripled);
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            pool.install(|| {
+                let l = link(&e, &options);
+                let (set, stats) = deduplicate(&e, &l);
+                (children(&l), l.stats.clone(), l.n_children, set, stats)
+            })
+        };
+        let one = run(1);
+        prop_assert_eq!(&one, &run(4));
+        prop_assert_eq!(&one, &run(3));
+    }
+
     /// Joining children after de-duplication and de-duplicating only the joined ones
     /// gives what de-duplicating the joined linkage from scratch gives: every episode,
     /// every row's episode and every count.
