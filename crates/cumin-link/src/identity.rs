@@ -123,9 +123,8 @@ struct Pass {
 
 /// Links the rows of `episodes` into children.
 pub fn link(episodes: &Episodes, options: &LinkOptions) -> Linkage {
-    // The identifier table is built in one sequential pass (keys are numbered in order of
-    // first sight); the canonical ranks of the identifier texts, which only the numbering
-    // of children needs, are sorted meanwhile on the other cores.
+    // The identifier table and the canonical ranks of the identifier texts (which only
+    // the numbering of children needs) are built side by side, each on every core.
     let (ids, labels) = rayon::join(|| IdTable::build(episodes), || Labels::new(episodes));
     let found = find_id_conflicts(episodes, &ids, options.birth_tolerance_months);
     let acts = options.policy != ConflictPolicy::Merge && options.mode.joins_through_pmr();

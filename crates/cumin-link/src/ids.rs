@@ -7,10 +7,18 @@
 //! linkage stays linear in the size of the extract.
 
 use cumin_census::{Episodes, IdRef};
-use rustc_hash::FxHashMap;
+use rayon::prelude::*;
+use std::sync::atomic::AtomicU32;
+use std::sync::atomic::Ordering::Relaxed;
 
 /// A row without any identifier (tests may build such tables; ingest never does).
 pub const NO_KEY: u32 = u32::MAX;
+
+/// While building: a row whose key is numbered later (its identifier is seen in a smaller LA).
+const OTHER_LA: u32 = u32::MAX - 1;
+
+/// While building: no LA, or no PMR, seen yet.
+const UNSEEN: u32 = u32::MAX;
 
 /// The identifier of an LA key: an LA child ID, or a PMR standing in for a missing one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -47,61 +55,105 @@ pub struct IdTable {
 }
 
 impl IdTable {
-    /// Indexes the identifiers of `episodes`.
+    /// Indexes the identifiers of `episodes`, on every core.
+    ///
+    /// Keys are numbered by their identifier, not by the order rows come in: most
+    /// identifiers live in one LA, so each identifier's key in the smallest LA it is seen
+    /// in takes the identifier's own number (LA child IDs first, then PMRs standing in
+    /// for them, skipping identifiers no key uses), and the few keys of an identifier in
+    /// other LAs follow, in (LA, identifier) order. Only interning follows row order.
     pub fn build(episodes: &Episodes) -> IdTable {
         let n = episodes.len();
-        // Most identifiers live in one LA: each interned identifier remembers its first
-        // (LA, key) directly, and only keys of an identifier seen in a second LA go
-        // through the hash map. Keys are numbered in order of first sight either way.
-        let mut first_key_of_la_id: Vec<(u16, u32)> =
-            vec![(0, NO_KEY); episodes.la_child_ids.len()];
-        let mut first_key_of_pmr: Vec<(u16, u32)> = vec![(0, NO_KEY); episodes.pmrs.len()];
-        // One small map per LA: where rows come grouped by LA (as each LA returns its
-        // census), the map in use stays in cache; one map of every LA's keys missed it on
-        // most rows. The keys do not depend on the order either way.
-        let mut other_las: Vec<FxHashMap<u64, u32>> = Vec::new();
-        let mut keys: Vec<LaKey> = Vec::new();
-        let mut key_of_row: Vec<u32> = Vec::with_capacity(n);
-        let mut first_pmr: Vec<Option<IdRef>> = Vec::new();
-        let mut extra: Vec<(u32, IdRef)> = Vec::new();
-        for i in 0..n {
-            let la = episodes.la[i].unwrap_or(0);
-            let pmr = episodes.pmr[i];
-            let (id, slot) = match (episodes.la_child_id[i], pmr) {
-                (Some(l), _) => (KeyId::LaChildId(l), &mut first_key_of_la_id[l.index()]),
-                (None, Some(p)) => (KeyId::Pmr(p), &mut first_key_of_pmr[p.index()]),
-                (None, None) => {
-                    key_of_row.push(NO_KEY);
-                    continue;
-                }
-            };
-            let mut new_key = || {
-                keys.push(LaKey { la, id });
-                first_pmr.push(None);
-                (keys.len() - 1) as u32
-            };
-            let k = if slot.1 == NO_KEY {
-                *slot = (la, new_key());
-                slot.1
-            } else if slot.0 == la {
-                slot.1
+        let n_la_ids = episodes.la_child_ids.len();
+        let slots = n_la_ids + episodes.pmrs.len();
+        // The identifier slot of each row's key: an LA child ID, or a PMR standing in.
+        let slot_of = |i: usize| match (episodes.la_child_id[i], episodes.pmr[i]) {
+            (Some(l), _) => Some(l.index()),
+            (None, Some(p)) => Some(n_la_ids + p.index()),
+            (None, None) => None,
+        };
+        let la_of = |i: usize| u32::from(episodes.la[i].unwrap_or(0));
+        let min_la: Vec<AtomicU32> = (0..slots).map(|_| AtomicU32::new(UNSEEN)).collect();
+        (0..n).into_par_iter().for_each(|i| {
+            if let Some(s) = slot_of(i) {
+                min_la[s].fetch_min(la_of(i), Relaxed);
+            }
+        });
+        let min_la: Vec<u32> = min_la.into_iter().map(AtomicU32::into_inner).collect();
+        let id_of_slot = |s: usize| {
+            if s < n_la_ids {
+                KeyId::LaChildId(IdRef::from_index(s))
             } else {
-                if other_las.len() <= usize::from(la) {
-                    other_las.resize_with(usize::from(la) + 1, FxHashMap::default);
-                }
-                *other_las[usize::from(la)]
-                    .entry(pack(la, id))
-                    .or_insert_with(new_key)
-            };
-            key_of_row.push(k);
-            if let Some(p) = pmr {
-                match first_pmr[k as usize] {
-                    None => first_pmr[k as usize] = Some(p),
-                    Some(q) if q != p => extra.push((k, p)),
-                    Some(_) => {}
-                }
+                KeyId::Pmr(IdRef::from_index(s - n_la_ids))
+            }
+        };
+        let mut key_of_slot = vec![NO_KEY; slots];
+        let mut keys: Vec<LaKey> = Vec::new();
+        for (s, &la) in min_la.iter().enumerate() {
+            if la != UNSEEN {
+                key_of_slot[s] = keys.len() as u32;
+                keys.push(LaKey {
+                    la: la as u16,
+                    id: id_of_slot(s),
+                });
             }
         }
+        let mut key_of_row: Vec<u32> = (0..n)
+            .into_par_iter()
+            .map(|i| match slot_of(i) {
+                Some(s) if min_la[s] == la_of(i) => key_of_slot[s],
+                Some(_) => OTHER_LA,
+                None => NO_KEY,
+            })
+            .collect();
+        // Keys of identifiers also seen in a larger LA: numbered after, in packed order.
+        let mut others: Vec<(u64, u32)> = (0..n as u32)
+            .into_par_iter()
+            .filter(|&i| key_of_row[i as usize] == OTHER_LA)
+            .map(|i| {
+                let i = i as usize;
+                let la = la_of(i) as u16;
+                let id = id_of_slot(slot_of(i).expect("rows in another LA have a key"));
+                (pack(la, id), i as u32)
+            })
+            .collect();
+        others.par_sort_unstable();
+        for run in others.chunk_by(|a, b| a.0 == b.0) {
+            let i = run[0].1 as usize;
+            let k = keys.len() as u32;
+            keys.push(LaKey {
+                la: la_of(i) as u16,
+                id: id_of_slot(slot_of(i).expect("rows in another LA have a key")),
+            });
+            for &(_, i) in run {
+                key_of_row[i as usize] = k;
+            }
+        }
+        drop(others);
+        // Edges: each key keeps the first PMR any core sees on it; the others seen are
+        // listed, so the set of a key's PMRs does not depend on the threads.
+        let first_pmr: Vec<AtomicU32> = (0..keys.len()).map(|_| AtomicU32::new(UNSEEN)).collect();
+        let mut extra: Vec<(u32, IdRef)> = (0..n)
+            .into_par_iter()
+            .filter_map(|i| {
+                let (k, p) = (key_of_row[i], episodes.pmr[i]?);
+                if k == NO_KEY {
+                    return None;
+                }
+                let q = p.index() as u32;
+                match first_pmr[k as usize].compare_exchange(UNSEEN, q, Relaxed, Relaxed) {
+                    Ok(_) => None,
+                    Err(seen) => (seen != q).then_some((k, p)),
+                }
+            })
+            .collect();
+        let first_pmr: Vec<Option<IdRef>> = first_pmr
+            .into_iter()
+            .map(|p| {
+                let p = p.into_inner();
+                (p != UNSEEN).then(|| IdRef::from_index(p as usize))
+            })
+            .collect();
         extra.sort_unstable();
         extra.dedup();
         let mut edge_start = Vec::with_capacity(keys.len() + 1);
@@ -224,16 +276,29 @@ mod tests {
             e.push(r);
         }
         let t = IdTable::build(&e);
-        assert_eq!(t.n_keys(), 3, "A@202, A@203, P1@203");
-        assert_eq!(t.key_of_row, [0, 0, 0, 1, 2, NO_KEY]);
+        // A@202 takes A's number; P1@203 (a PMR standing in) P1's; A@203, an identifier
+        // seen in a smaller LA too, comes after.
+        assert_eq!(t.n_keys(), 3, "A@202, P1@203, A@203");
+        let a = KeyId::LaChildId(e.la_child_ids.lookup("A").unwrap());
+        let p1 = e.pmrs.lookup("P1").unwrap();
+        assert_eq!(t.keys[0], LaKey { la: 202, id: a });
+        assert_eq!(
+            t.keys[1],
+            LaKey {
+                la: 203,
+                id: KeyId::Pmr(p1)
+            }
+        );
+        assert_eq!(t.keys[2], LaKey { la: 203, id: a });
+        assert_eq!(t.key_of_row, [0, 0, 0, 2, 1, NO_KEY]);
         let names =
             |k: u32| -> Vec<&str> { t.pmrs_of_key(k).iter().map(|p| e.pmrs.get(*p)).collect() };
         assert_eq!(names(0), ["P1", "P2"], "sorted by text, not by first sight");
-        assert!(names(1).is_empty());
-        assert_eq!(names(2), ["P1"]);
+        assert_eq!(names(1), ["P1"]);
+        assert!(names(2).is_empty());
         let (start, keys) = t.keys_by_pmr();
-        let p1 = e.pmrs.lookup("P1").unwrap().index();
-        assert_eq!(&keys[start[p1] as usize..start[p1 + 1] as usize], [0, 2]);
+        let p1 = p1.index();
+        assert_eq!(&keys[start[p1] as usize..start[p1 + 1] as usize], [0, 1]);
         let (start, rows) = t.rows_by_key();
         assert_eq!(&rows[start[0] as usize..start[1] as usize], [0, 1, 2]);
         assert_eq!(t.key(5), None);
