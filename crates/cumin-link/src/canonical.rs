@@ -41,6 +41,9 @@ pub fn text_ranks(pool: &Interner) -> Vec<u32> {
     rank
 }
 
+/// The bit every LA key's label has and no PMR's label has.
+const KEY_LABEL: u64 = 1 << 63;
+
 /// Integer labels of graph nodes (PMR nodes first, then LA keys) that sort as the
 /// identifiers' texts do.
 pub struct Labels {
@@ -72,7 +75,13 @@ impl Labels {
             KeyId::LaChildId(r) => (0, self.la_id_rank[r.index()]),
             KeyId::Pmr(r) => (1, self.pmr_rank[r.index()]),
         };
-        (1 << 63) | (u64::from(key.la) << 33) | (kind << 32) | u64::from(rank)
+        KEY_LABEL | (u64::from(key.la) << 33) | (kind << 32) | u64::from(rank)
+    }
+
+    /// The text rank of the PMR whose label `label` is (`None`: an LA key's label). PMR
+    /// labels are their ranks, `0..n_pmrs`, and sort before every key's.
+    pub fn pmr_rank(label: u64) -> Option<u32> {
+        (label < KEY_LABEL).then_some(label as u32)
     }
 }
 

@@ -375,21 +375,46 @@ fn number_children(
             size[r].fetch_add(1, Relaxed);
         }
     });
-    let mut roots: Vec<(u64, u32)> = (0..nodes)
+    // Children in label order. A component holding a PMR is labelled by its smallest
+    // PMR, whose text rank places it with no sort (ranks are 0..n_pmrs, and every PMR's
+    // label sorts before every key's); the others are single keys (edges only join PMRs
+    // to keys), sorted by label after them.
+    let by_rank: Vec<AtomicU32> = (0..ids.n_pmrs)
+        .into_par_iter()
+        .map(|_| AtomicU32::new(u32::MAX))
+        .collect();
+    (0..ids.n_pmrs).into_par_iter().for_each(|p| {
+        let r = root[p] as usize;
+        let label = labels.of(ids, p as u32);
+        if used[r].load(Relaxed)
+            && min_label[r].load(Relaxed) == label
+            && let Some(rank) = Labels::pmr_rank(label)
+        {
+            by_rank[rank as usize].store(r as u32, Relaxed);
+        }
+    });
+    let mut roots: Vec<u32> = by_rank
+        .into_par_iter()
+        .map(AtomicU32::into_inner)
+        .filter(|r| *r != u32::MAX)
+        .collect();
+    let mut single_keys: Vec<(u64, u32)> = (ids.n_pmrs..nodes)
         .into_par_iter()
         .filter(|&r| used[r].load(Relaxed) && root[r] as usize == r)
         .map(|r| (min_label[r].load(Relaxed), r as u32))
+        .filter(|(label, _)| Labels::pmr_rank(*label).is_none())
         .collect();
-    roots.par_sort_unstable();
+    single_keys.par_sort_unstable();
+    roots.extend(single_keys.into_iter().map(|(_, r)| r));
     let merged = roots
         .par_iter()
-        .filter(|(_, r)| size[*r as usize].load(Relaxed) > 1)
+        .filter(|r| size[**r as usize].load(Relaxed) > 1)
         .count() as u64;
     let child_of_root: Vec<AtomicU32> = (0..nodes)
         .into_par_iter()
         .map(|_| AtomicU32::new(u32::MAX))
         .collect();
-    roots.par_iter().enumerate().for_each(|(c, &(_, r))| {
+    roots.par_iter().enumerate().for_each(|(c, &r)| {
         child_of_root[r as usize].store(c as u32, Relaxed);
     });
     let child_of_node: Vec<u32> = root
