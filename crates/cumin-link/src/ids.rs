@@ -43,7 +43,8 @@ pub struct LaKey {
 pub struct IdTable {
     /// Number of distinct PMRs (PMR node `p` is `IdRef` index `p`).
     pub n_pmrs: usize,
-    /// Every LA key, in order of first appearance.
+    /// Every LA key: first each identifier's key in the smallest LA it is seen in, by
+    /// identifier; then the keys of identifiers also seen in other LAs (see [`IdTable::build`]).
     pub keys: Vec<LaKey>,
     /// The key of each row ([`NO_KEY`] if none).
     pub key_of_row: Vec<u32>,
