@@ -18,24 +18,27 @@ use rayon::prelude::*;
 /// are unique in the pool, so the unstable sorts are deterministic.
 pub fn text_ranks(pool: &Interner) -> Vec<u32> {
     let bytes = |i: u32| pool.get_bytes(IdRef::from_index(i as usize));
-    let mut keyed: Vec<(u128, u32, u32)> = (0..pool.len() as u32)
+    // Two u64 halves rather than one u128: the tuple packs in 24 bytes, not 32.
+    let mut keyed: Vec<(u64, u64, u32, u32)> = (0..pool.len() as u32)
         .into_par_iter()
         .map(|i| {
             let b = bytes(i);
             let mut prefix = [0u8; 16];
             let n = b.len().min(16);
             prefix[..n].copy_from_slice(&b[..n]);
-            (u128::from_be_bytes(prefix), b.len().min(17) as u32, i)
+            let (hi, lo) = prefix.split_at(8);
+            let half = |h: &[u8]| u64::from_be_bytes(h.try_into().expect("8 bytes"));
+            (half(hi), half(lo), b.len().min(17) as u32, i)
         })
         .collect();
     keyed.par_sort_unstable();
-    for run in keyed.chunk_by_mut(|a, b| (a.0, a.1) == (b.0, b.1)) {
+    for run in keyed.chunk_by_mut(|a, b| (a.0, a.1, a.2) == (b.0, b.1, b.2)) {
         if run.len() > 1 {
-            run.sort_unstable_by(|a, b| bytes(a.2).cmp(bytes(b.2)));
+            run.sort_unstable_by(|a, b| bytes(a.3).cmp(bytes(b.3)));
         }
     }
     let mut rank = vec![0u32; pool.len()];
-    for (r, &(_, _, i)) in keyed.iter().enumerate() {
+    for (r, &(_, _, _, i)) in keyed.iter().enumerate() {
         rank[i as usize] = r as u32;
     }
     rank
