@@ -139,7 +139,8 @@ pub struct BackwardHazardRow {
     pub with_event: f64,
     /// `h(a, x)` used.
     pub hazard: f64,
-    /// `observed`, `modelled` or `missing`.
+    /// `observed`, `modelled`, `borrowed` (a pooled model shifted to this stratum, whose
+    /// own could not be fitted) or `missing`.
     pub source: String,
 }
 

@@ -38,7 +38,12 @@ pub enum Source {
     Observed,
     /// Predicted by the model (no cohort observes both ages).
     Modelled,
-    /// Neither: no model could be fitted; `h = 0` (no correction for this cell).
+    /// Predicted by a model fitted to more children (a stratification's strata pooled),
+    /// because this stratum's own could not be fitted; shifted on the logit scale to
+    /// agree with this stratum's observed cells.
+    Borrowed,
+    /// Neither: no model could be fitted or borrowed; `h = 0` (no correction for this
+    /// cell).
     Missing,
 }
 
@@ -48,6 +53,7 @@ impl Source {
         match self {
             Source::Observed => "observed",
             Source::Modelled => "modelled",
+            Source::Borrowed => "borrowed",
             Source::Missing => "missing",
         }
     }
@@ -110,8 +116,22 @@ pub struct Correction {
 
 /// Fits the model to the observable cells and fills every backward hazard.
 pub fn fit_correction(cells: BackwardCells) -> Correction {
+    fit_correction_or(cells, None)
+}
+
+/// [`fit_correction`], borrowing `fallback` where the cells' own model cannot be fitted
+/// (too few events: a small stratum). The borrowed model keeps the fallback's shape (its
+/// `α_x` and decay) and moves every `α_x` by one shift `δ`, the maximum-likelihood value
+/// on this stratum's observed cells, so that its predictions agree with them in total
+/// (`Σ k = Σ n·expit(η + δ)`). With no observed cell the shift is 0; with no event in
+/// any, or every child with one, the shift is infinite and nothing is borrowed.
+pub fn fit_correction_or(cells: BackwardCells, fallback: Option<&BackwardModel>) -> Correction {
     let n_ages = cells.children.nrows();
     let model = fit_backward_model(&cells).ok();
+    let borrowed = match (&model, fallback) {
+        (None, Some(f)) => logit_shift(&cells, f).map(|delta| f.shifted(delta)),
+        _ => None,
+    };
     let mut hazard = Array2::zeros((n_ages, n_ages));
     let mut source = Array2::from_elem((n_ages, n_ages), Source::Missing);
     for a in 1..n_ages {
@@ -122,6 +142,9 @@ pub fn fit_correction(cells: BackwardCells) -> Correction {
             } else if let Some(h) = model.as_ref().and_then(|m| m.hazard(a, x)) {
                 hazard[[a, x]] = h;
                 source[[a, x]] = Source::Modelled;
+            } else if let Some(h) = borrowed.as_ref().and_then(|m| m.hazard(a, x)) {
+                hazard[[a, x]] = h;
+                source[[a, x]] = Source::Borrowed;
             }
         }
     }
@@ -131,6 +154,43 @@ pub fn fit_correction(cells: BackwardCells) -> Correction {
         source,
         model,
     }
+}
+
+/// The shift `δ` of [`fit_correction_or`]: the root of `Σ n·expit(η + δ) − Σ k` over the
+/// observed cells that `model` predicts, found by bisection (the left side increases in
+/// `δ`). `Some(0)` with no such cell; `None` when the root is infinite.
+fn logit_shift(cells: &BackwardCells, model: &BackwardModel) -> Option<f64> {
+    let n_ages = cells.children.nrows();
+    let mut terms: Vec<(f64, f64, f64)> = Vec::new();
+    for a in 1..n_ages {
+        for x in 0..a {
+            let n = cells.children[[a, x]];
+            if cells.covered[[a, x]]
+                && n > 0.0
+                && let Some(eta) = model.linear(a, x)
+            {
+                terms.push((cells.with_event[[a, x]], n, eta));
+            }
+        }
+    }
+    let (k, n): (f64, f64) = terms.iter().fold((0.0, 0.0), |s, t| (s.0 + t.0, s.1 + t.1));
+    if terms.is_empty() {
+        return Some(0.0);
+    }
+    if k <= 0.0 || k >= n {
+        return None;
+    }
+    let excess = |d: f64| terms.iter().map(|t| t.1 * expit(t.2 + d)).sum::<f64>() - k;
+    let (mut lo, mut hi) = (-40.0_f64, 40.0_f64);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if excess(mid) < 0.0 {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Some(0.5 * (lo + hi))
 }
 
 /// Correction factors for a cohort table.
@@ -197,19 +257,32 @@ pub struct BackwardModel {
 }
 
 impl BackwardModel {
+    /// The linear predictor `α_x + β₁ log d + β₂ log² d` at `(a, x)`, where the model
+    /// has an `α_x`.
+    pub fn linear(&self, a: usize, x: usize) -> Option<f64> {
+        let col = self.column[x]?;
+        let k = self.fit.coef.len();
+        let ld = ((a - x) as f64).ln();
+        Some(self.fit.coef[col] + self.fit.coef[k - 2] * ld + self.fit.coef[k - 1] * ld * ld)
+    }
+
+    /// The same model with every `α_x` moved by `delta`.
+    #[must_use]
+    pub fn shifted(&self, delta: f64) -> BackwardModel {
+        let mut m = self.clone();
+        let k = m.fit.coef.len();
+        for c in m.fit.coef.iter_mut().take(k - 2) {
+            *c += delta;
+        }
+        m
+    }
+
     /// Predicted `h(a,x)`, or `None` where the model knows nothing about age `x`.
     pub fn hazard(&self, a: usize, x: usize) -> Option<f64> {
         if !self.seen[x] {
             return None;
         }
-        let Some(col) = self.column[x] else {
-            return Some(0.0);
-        };
-        let k = self.fit.coef.len();
-        let ld = ((a - x) as f64).ln();
-        Some(expit(
-            self.fit.coef[col] + self.fit.coef[k - 2] * ld + self.fit.coef[k - 1] * ld * ld,
-        ))
+        Some(self.linear(a, x).map_or(0.0, expit))
     }
 }
 
@@ -456,6 +529,60 @@ mod tests {
         );
         let bound = corr.observed_only().factors(&[None, Some(3)], n_ages);
         assert!((bound.factor[[1, 11]] - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_stratum_without_a_model_borrows_the_pooled_one_shifted_to_its_cells() {
+        // The pooled cells follow the logit form out to distance 8; a small stratum
+        // sees distances 1 and 2 only (its decay terms cannot be told apart, so its own
+        // fit fails), with every hazard 0.5 higher on the logit scale.
+        let n_ages = 12;
+        let eta = |a: usize, x: usize| {
+            let ld = ((a - x) as f64).ln();
+            -1.0 - 0.1 * x as f64 - 0.4 * ld - 0.15 * ld * ld
+        };
+        let cells = |max_d: usize, n: f64, shift: f64| {
+            let mut c = BackwardCells {
+                children: Array2::zeros((n_ages, n_ages)),
+                with_event: Array2::zeros((n_ages, n_ages)),
+                covered: Array2::from_elem((n_ages, n_ages), false),
+            };
+            for a in 1..n_ages {
+                for x in 0..a {
+                    if a - x <= max_d {
+                        c.children[[a, x]] = n;
+                        c.with_event[[a, x]] = n * expit(eta(a, x) + shift);
+                        c.covered[[a, x]] = true;
+                    }
+                }
+            }
+            c
+        };
+        let pooled = fit_backward_model(&cells(8, 1e6, 0.0)).expect("pooled fit");
+        let small = cells(2, 40.0, 0.5);
+        assert!(fit_backward_model(&small).is_err(), "its own fit fails");
+        let alone = fit_correction(small.clone());
+        assert_eq!(alone.source[[11, 0]], Source::Missing);
+        assert_eq!(alone.hazard[[11, 0]], 0.0);
+        let helped = fit_correction_or(small.clone(), Some(&pooled));
+        for a in 3..n_ages {
+            for x in 0..a - 2 {
+                assert_eq!(helped.source[[a, x]], Source::Borrowed);
+                let want = expit(eta(a, x) + 0.5);
+                assert!((helped.hazard[[a, x]] - want).abs() < 1e-9, "{a} {x}");
+            }
+        }
+        assert_eq!(helped.source[[5, 4]], Source::Observed);
+        assert!(
+            helped.model.is_none(),
+            "the stratum's own model is still reported absent"
+        );
+        // A model it can fit itself is never replaced.
+        let own = fit_correction_or(cells(8, 1e6, 0.3), Some(&pooled));
+        assert_eq!(own.source[[11, 0]], Source::Modelled);
+        // No event in any observed cell: the shift is infinite, nothing is borrowed.
+        let none = fit_correction_or(cells(2, 40.0, -1e3), Some(&pooled));
+        assert_eq!(none.source[[11, 0]], Source::Missing);
     }
 
     /// Cells at every distance up to 11 with `n` children each, hazards `hazard(a, x)`.

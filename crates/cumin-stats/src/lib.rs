@@ -30,8 +30,8 @@ mod testing;
 
 pub use aalen_johansen::{CumulativeIncidence, aalen_johansen};
 pub use correction::{
-    Backtest, BackwardCells, Correction, Factors, Source, backtest, backward_cells, fit_correction,
-    pooled_rho,
+    Backtest, BackwardCells, BackwardModel, Correction, Factors, Source, backtest, backward_cells,
+    fit_backward_model, fit_correction, fit_correction_or, pooled_rho,
 };
 pub use error::StatsError;
 pub use inequality::{GroupEstimate, Measure, SiiOptions, SlopeIndices};

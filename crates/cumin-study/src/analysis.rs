@@ -126,12 +126,13 @@ pub fn estimate(
             if let (Some(sc), Some(gw)) = (&split, &ghost_weights) {
                 crate::split::subtract_into(&mut tables, &sc.tables(oi, k, s, &frame, gw));
             }
+            let pooled = estimators::pooled_model(&tables, s.levels.iter().map(|l| &l.1), &frame);
             let fitted: Vec<estimators::Corrected> = s
                 .levels
                 .iter()
                 .zip(&tables)
                 .map(|((_, population), t)| {
-                    corrected_curves(t, population, &frame, &cfg.estimators)
+                    corrected_curves(t, population, &frame, &cfg.estimators, pooled.as_ref())
                 })
                 .collect();
             let rho = extrapolation_error(fitted.iter().map(|c| &c.correction));

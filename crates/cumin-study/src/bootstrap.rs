@@ -20,7 +20,9 @@
 
 use crate::analysis::CurveKey;
 use crate::config::StudyConfig;
-use crate::estimators::{Curve, Frame, OUT_AGES, OutcomeYears, Strata, corrected_curves};
+use crate::estimators::{
+    Curve, Frame, OUT_AGES, OutcomeYears, Strata, corrected_curves, pooled_model,
+};
 use crate::split::SplitCorrection;
 use cumin_cohort::NO_STRATUM;
 use cumin_link::ChildId;
@@ -201,9 +203,11 @@ fn replicate(
             if let (Some(sc), Some(gw)) = (split, &ghost_weights[k]) {
                 crate::split::subtract_into(&mut tables, &sc.tables(oi, k, s, frame, gw));
             }
+            let pooled = pooled_model(&tables, s.levels.iter().map(|l| &l.1), frame);
             for (l, ((_, population), t)) in s.levels.iter().zip(&tables).enumerate() {
-                for (kind, curve) in corrected_curves(t, population, frame, &cfg.estimators).curves
-                {
+                let fitted =
+                    corrected_curves(t, population, frame, &cfg.estimators, pooled.as_ref());
+                for (kind, curve) in fitted.curves {
                     let mut f = [f64::NAN; OUT_AGES];
                     for e in curve {
                         f[e.age] = e.cum_inc;

@@ -15,7 +15,7 @@ use cumin_cohort::{
     BirthCohort, ChildTable, CohortFrame, Event, NO_EARLIER, NO_STRATUM, YearTables,
 };
 use cumin_link::EpisodeSet;
-use cumin_stats::{AgeEstimate, Correction, Factors, Interval};
+use cumin_stats::{AgeEstimate, BackwardModel, Correction, Factors, Interval};
 use ndarray::Array2;
 use std::collections::BTreeMap;
 
@@ -167,11 +167,15 @@ pub fn corrected_curves(
     population: &Array2<f64>,
     frame: &Frame,
     estimators: &[Estimator],
+    fallback: Option<&BackwardModel>,
 ) -> Corrected {
-    let correction = cumin_stats::fit_correction(cumin_stats::backward_cells(
-        tables.lookback.view(),
-        cumin_stats::first_observed_runs(population.view(), frame.observed.view()).view(),
-    ));
+    let correction = cumin_stats::fit_correction_or(
+        cumin_stats::backward_cells(
+            tables.lookback.view(),
+            cumin_stats::first_observed_runs(population.view(), frame.observed.view()).view(),
+        ),
+        fallback,
+    );
     let factors = correction.factors(&frame.entry(), OUT_AGES);
     let curves = curves_with(&factors.factor, tables, population, frame, estimators);
     Corrected {
@@ -179,6 +183,31 @@ pub fn corrected_curves(
         factors,
         curves,
     }
+}
+
+/// The backward model of a stratification's strata pooled (their tables and populations
+/// summed): what a stratum whose own model cannot be fitted borrows
+/// ([`cumin_stats::fit_correction_or`]). `None` if the pooled model cannot be fitted
+/// either, or there is no stratum.
+pub fn pooled_model<'a>(
+    tables: &[YearTables],
+    populations: impl IntoIterator<Item = &'a Array2<f64>>,
+    frame: &Frame,
+) -> Option<BackwardModel> {
+    let mut populations = populations.into_iter();
+    let mut population = populations.next()?.clone();
+    for p in populations {
+        population += p;
+    }
+    let mut lookback = tables.first()?.lookback.clone();
+    for t in &tables[1..] {
+        lookback += &t.lookback;
+    }
+    let cells = cumin_stats::backward_cells(
+        lookback.view(),
+        cumin_stats::first_observed_runs(population.view(), frame.observed.view()).view(),
+    );
+    cumin_stats::fit_backward_model(&cells).ok()
 }
 
 /// The corrected curves with the factors given (the sensitivity bounds use others).
