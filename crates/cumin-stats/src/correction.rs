@@ -542,21 +542,7 @@ mod tests {
             -1.0 - 0.1 * x as f64 - 0.4 * ld - 0.15 * ld * ld
         };
         let cells = |max_d: usize, n: f64, shift: f64| {
-            let mut c = BackwardCells {
-                children: Array2::zeros((n_ages, n_ages)),
-                with_event: Array2::zeros((n_ages, n_ages)),
-                covered: Array2::from_elem((n_ages, n_ages), false),
-            };
-            for a in 1..n_ages {
-                for x in 0..a {
-                    if a - x <= max_d {
-                        c.children[[a, x]] = n;
-                        c.with_event[[a, x]] = n * expit(eta(a, x) + shift);
-                        c.covered[[a, x]] = true;
-                    }
-                }
-            }
-            c
+            cells_within(n_ages, max_d, n, |a, x| expit(eta(a, x) + shift))
         };
         let pooled = fit_backward_model(&cells(8, 1e6, 0.0)).expect("pooled fit");
         let small = cells(2, 40.0, 0.5);
@@ -587,6 +573,16 @@ mod tests {
 
     /// Cells at every distance up to 11 with `n` children each, hazards `hazard(a, x)`.
     fn cells_from(n_ages: usize, n: f64, hazard: impl Fn(usize, usize) -> f64) -> BackwardCells {
+        cells_within(n_ages, 11, n, hazard)
+    }
+
+    /// Cells at every distance up to `max_d` with `n` children each, hazards `hazard(a, x)`.
+    fn cells_within(
+        n_ages: usize,
+        max_d: usize,
+        n: f64,
+        hazard: impl Fn(usize, usize) -> f64,
+    ) -> BackwardCells {
         let mut cells = BackwardCells {
             children: Array2::zeros((n_ages, n_ages)),
             with_event: Array2::zeros((n_ages, n_ages)),
@@ -594,7 +590,7 @@ mod tests {
         };
         for a in 1..n_ages {
             for x in 0..a.min(n_ages) {
-                if a - x <= 11 {
+                if a - x <= max_d {
                     cells.children[[a, x]] = n;
                     cells.with_event[[a, x]] = n * hazard(a, x);
                     cells.covered[[a, x]] = true;
