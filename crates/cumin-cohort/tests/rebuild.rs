@@ -1,9 +1,13 @@
 //! Joining children after the child table is built, and rebuilding only the joined ones,
 //! gives the table that building from scratch gives.
 
+#[path = "../../cumin-link/tests/support/joins.rs"]
+mod joins;
+
 use cumin_census::{CensusYear, Date, EpisodeRow, Episodes, Sex};
 use cumin_cohort::{BirthRules, build_children, rebuild_children};
-use cumin_link::{ChildId, LinkOptions, TransferPair, deduplicate, link, merge_pairs};
+use cumin_link::{LinkOptions, deduplicate, link, merge_pairs};
+use joins::pairs_joining;
 use proptest::prelude::*;
 
 /// A random row: few LAs and IDs so that children have several rows, with birth months,
@@ -55,16 +59,7 @@ proptest! {
         };
         let l = link(&e, &LinkOptions::default());
         prop_assume!(l.n_children > 0);
-        let pairs: Vec<TransferPair> = joins
-            .iter()
-            .map(|&(a, b)| TransferPair {
-                from: ChildId((a % l.n_children) as u32),
-                to: ChildId((b % l.n_children) as u32),
-                closure_episode: 0,
-                referral_episode: 0,
-            })
-            .collect();
-        let merged = merge_pairs(&l, &pairs);
+        let merged = merge_pairs(&l, &pairs_joining(&l, &joins));
         let (set, _) = deduplicate(&e, &l);
         let table = build_children(&e, &l, &set, &rules);
         let (merged_set, _) = deduplicate(&e, &merged);

@@ -2,11 +2,14 @@
 //! from the rules in methods.md, and shuffling the rows or splitting them over several
 //! files never changes a child, an episode or a count.
 
+#[path = "support/joins.rs"]
+mod joins;
+
 use cumin_census::{CensusYear, Date, EpisodeRow, Episodes};
 use cumin_link::{
-    ChildId, ConflictPolicy, IdMode, LinkOptions, Linkage, TransferPair, deduplicate, link,
-    merge_pairs, rededuplicate,
+    ConflictPolicy, IdMode, LinkOptions, Linkage, deduplicate, link, merge_pairs, rededuplicate,
 };
+use joins::pairs_joining;
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -395,16 +398,7 @@ proptest! {
         let e = episodes_of(&rows);
         let l = link(&e, &options);
         prop_assume!(l.n_children > 0);
-        let pairs: Vec<TransferPair> = joins
-            .iter()
-            .map(|&(a, b)| TransferPair {
-                from: ChildId((a % l.n_children) as u32),
-                to: ChildId((b % l.n_children) as u32),
-                closure_episode: 0,
-                referral_episode: 0,
-            })
-            .collect();
-        let merged = merge_pairs(&l, &pairs);
+        let merged = merge_pairs(&l, &pairs_joining(&l, &joins));
         let (set, stats) = deduplicate(&e, &l);
         let (want, want_stats) = deduplicate(&e, &merged);
         let (got, got_stats) = rededuplicate(&e, &l, &set, &stats, &merged);
