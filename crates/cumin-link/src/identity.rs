@@ -214,11 +214,10 @@ fn assign(
     let n_pmrs = ids.n_pmrs;
     let key_node = |k: u32| (n_pmrs + k as usize) as u32;
     let mut uf = UnionFind::new(n_pmrs + ids.n_keys());
-    let mut node_of_row = vec![NO_NODE; n];
-    let mut dropped = vec![false; n];
-    let mut held_apart = vec![false; n];
+    // Each row's node, and whether it was dropped or held apart.
+    let blank = || (vec![NO_NODE; n], vec![false; n], vec![false; n]);
     let drop = options.policy == ConflictPolicy::Drop;
-    match options.mode {
+    let (node_of_row, dropped, held_apart) = match options.mode {
         IdMode::Combined | IdMode::PmrSchoolAge => {
             // A key loses its PMR edges if it or any of its PMRs is withheld.
             let key_withheld: Vec<bool> = (0..ids.n_keys() as u32)
@@ -235,8 +234,8 @@ fn assign(
                     }
                 }
             }
-            // Each row's node, and whether it is dropped or held apart, on every core.
-            (node_of_row, (dropped, held_apart)) = (0..n)
+            // On every core.
+            let (node_of_row, (dropped, held_apart)) = (0..n)
                 .into_par_iter()
                 .map(|i| match ids.key(i) {
                     None => (NO_NODE, (false, false)),
@@ -244,15 +243,19 @@ fn assign(
                     Some(k) => (key_node(k), (false, key_withheld[k as usize])),
                 })
                 .unzip();
+            (node_of_row, dropped, held_apart)
         }
         IdMode::LaOnly => {
+            let (mut node_of_row, dropped, held_apart) = blank();
             for i in 0..n {
                 if let Some(k) = ids.key(i) {
                     node_of_row[i] = key_node(k);
                 }
             }
+            (node_of_row, dropped, held_apart)
         }
         IdMode::PmrOnly => {
+            let (mut node_of_row, mut dropped, mut held_apart) = blank();
             let merge = options.policy == ConflictPolicy::Merge;
             if merge {
                 // Merging means believing a key that carries two PMRs: it joins them.
@@ -290,8 +293,9 @@ fn assign(
                     None => NO_NODE,
                 };
             }
+            (node_of_row, dropped, held_apart)
         }
-    }
+    };
     Pass {
         uf,
         node_of_row,
