@@ -402,10 +402,10 @@ fn sensitivity_rows(
     let mut rows = Vec::new();
     for (((kind, full), (_, none)), (_, partial)) in corrected.curves.iter().zip(&none).zip(partial)
     {
-        let sd = extrapolation_sd(full, partial, rho);
         if matches!(kind, Kind::Period(_)) {
             continue;
         }
+        let sd = extrapolation_sd(full, partial, rho);
         for p in full {
             let at = |curve: &[cumin_stats::AgeEstimate]| {
                 curve

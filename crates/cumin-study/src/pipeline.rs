@@ -376,8 +376,6 @@ pub fn run(
     })
 }
 
-/// What counts as an event in a study of an extract ending `data_end`, under the
-/// study's identifier mode.
 /// The identity (linkage, episodes, their counts, children) of an identifier linkage.
 pub(crate) type Identity = (Linkage, EpisodeSet, DedupStats, ChildTable);
 
@@ -425,6 +423,8 @@ fn join_transfers(
     (merged, merged_set, merged_dedup, merged_children)
 }
 
+/// What counts as an event in a study of an extract ending `data_end`, under the
+/// study's identifier mode.
 pub(crate) fn event_rules(cfg: &StudyConfig, data_end: Date) -> EventRules {
     EventRules {
         window_start: cfg.window_start,
