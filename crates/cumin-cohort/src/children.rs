@@ -4,9 +4,9 @@
 //! child's mode, ties going to the latest row (by census year, then referral date).
 
 use crate::age::{AgeRule, BirthCohort};
-use cumin_census::{Date, Episodes, Ethnicity, Sex};
+use cumin_census::{CensusYear, Date, Episodes, Ethnicity, Sex};
 use cumin_link::order::{rows_grouped_by_child, sort_rows_by_key};
-use cumin_link::{EpisodeSet, Linkage};
+use cumin_link::{ChildId, EpisodeSet, Linkage, Renumbering};
 use rayon::prelude::*;
 
 /// Why a child cannot be placed in a birth cohort.
@@ -117,12 +117,39 @@ pub fn mode_latest<T: Copy + PartialEq>(values: impl IntoIterator<Item = T>) -> 
 /// `order[start[c]..start[c + 1]]` (children sorted in parallel; the result does not
 /// depend on it).
 pub fn rows_by_child(episodes: &Episodes, linkage: &Linkage) -> (Vec<u32>, Vec<u32>) {
-    rows_grouped_by_child(episodes, linkage, |i| {
+    rows_grouped_by_child(episodes, linkage, chronological(episodes))
+}
+
+/// The key [`rows_by_child`] orders a child's rows by: census year, then referral date.
+fn chronological(episodes: &Episodes) -> impl Fn(u32) -> (CensusYear, Option<Date>) + Sync + '_ {
+    |i| {
         (
             episodes.census_year[i as usize],
             episodes.referral[i as usize],
         )
-    })
+    }
+}
+
+/// For `n` slots, the earliest referral and the earliest non-imputed referral of the
+/// episodes whose child `slot_of` places in a slot (`None`: in none).
+fn earliest_referrals(
+    set: &EpisodeSet,
+    n: usize,
+    slot_of: impl Fn(ChildId) -> Option<usize>,
+) -> Vec<(Option<Date>, Option<Date>)> {
+    let mut first = vec![(None, None); n];
+    for e in 0..set.len() {
+        let Some(k) = slot_of(set.child[e]) else {
+            continue;
+        };
+        let d = set.referral[e];
+        let f: &mut (Option<Date>, Option<Date>) = &mut first[k];
+        f.0 = Some(f.0.map_or(d, |x| x.min(d)));
+        if !set.referral_imputed[e] {
+            f.1 = Some(f.1.map_or(d, |x| x.min(d)));
+        }
+    }
+    first
 }
 
 /// Builds the child table.
@@ -134,23 +161,13 @@ pub fn build_children(
 ) -> ChildTable {
     let (order, start) = rows_by_child(episodes, linkage);
     let n = linkage.n_children;
-    // Earliest referral of each child, and earliest non-imputed referral.
-    let mut first_referral: Vec<Option<Date>> = vec![None; n];
-    let mut first_real_referral: Vec<Option<Date>> = vec![None; n];
-    for e in 0..set.len() {
-        let c = set.child[e].index();
-        let d = set.referral[e];
-        first_referral[c] = Some(first_referral[c].map_or(d, |x: Date| x.min(d)));
-        if !set.referral_imputed[e] {
-            first_real_referral[c] = Some(first_real_referral[c].map_or(d, |x: Date| x.min(d)));
-        }
-    }
+    let earliest = earliest_referrals(set, n, |c| Some(c.index()));
     let rows: Vec<ChildRow> = (0..n)
         .into_par_iter()
         .map(|c| {
             child_row(
                 &order[start[c] as usize..start[c + 1] as usize],
-                (first_referral[c], first_real_referral[c]),
+                earliest[c],
                 episodes,
                 rules,
             )
@@ -295,20 +312,11 @@ pub fn rebuild_children(
     rules: &BirthRules,
 ) -> ChildTable {
     let n = merged.n_children;
-    let mut new_of_old = vec![u32::MAX; linkage.n_children];
-    for (o, m) in linkage.child_of_row.iter().zip(&merged.child_of_row) {
-        if let (Some(o), Some(m)) = (o, m) {
-            new_of_old[o.index()] = m.0;
-        }
-    }
-    let mut members = vec![0u32; n];
-    for &m in new_of_old.iter().filter(|m| **m != u32::MAX) {
-        members[m as usize] += 1;
-    }
+    let renumbering = Renumbering::between(linkage, merged);
     let mut t = ChildTable::empty(n);
-    for (old, &new) in new_of_old.iter().enumerate() {
+    for (old, &new) in renumbering.new_of_old.iter().enumerate() {
         let new = new as usize;
-        if new < n && members[new] == 1 {
+        if new < n && renumbering.members[new] == 1 {
             t.set(new, table.row(old));
         }
     }
@@ -317,7 +325,7 @@ pub fn rebuild_children(
     let mut joined: Vec<(usize, Vec<u32>)> = Vec::new();
     for (i, c) in merged.child_of_row.iter().enumerate() {
         let Some(c) = c else { continue };
-        if members[c.index()] > 1 {
+        if renumbering.joined(*c) {
             if slot[c.index()] == u32::MAX {
                 slot[c.index()] = joined.len() as u32;
                 joined.push((c.index(), Vec::new()));
@@ -325,26 +333,12 @@ pub fn rebuild_children(
             joined[slot[c.index()] as usize].1.push(i as u32);
         }
     }
-    let mut first = vec![(None, None); joined.len()];
-    for e in 0..set.len() {
-        let k = slot[set.child[e].index()];
-        if k == u32::MAX {
-            continue;
-        }
-        let d = set.referral[e];
-        let f: &mut (Option<Date>, Option<Date>) = &mut first[k as usize];
-        f.0 = Some(f.0.map_or(d, |x| x.min(d)));
-        if !set.referral_imputed[e] {
-            f.1 = Some(f.1.map_or(d, |x| x.min(d)));
-        }
-    }
+    let first = earliest_referrals(set, joined.len(), |c| {
+        let k = slot[c.index()];
+        (k != u32::MAX).then_some(k as usize)
+    });
     for ((c, r), f) in joined.iter_mut().zip(first) {
-        sort_rows_by_key(episodes, r, |i| {
-            (
-                episodes.census_year[i as usize],
-                episodes.referral[i as usize],
-            )
-        });
+        sort_rows_by_key(episodes, r, chronological(episodes));
         t.set(*c, child_row(r, f, episodes, rules));
     }
     t

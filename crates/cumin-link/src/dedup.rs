@@ -7,6 +7,7 @@
 
 use crate::identity::{ChildId, Linkage};
 use crate::order::{rows_grouped_by_child, sort_rows_by_key};
+use crate::transfer::Renumbering;
 use cumin_census::{CensusYear, Date, Episodes};
 use rayon::prelude::*;
 use std::sync::atomic::AtomicU32;
@@ -140,17 +141,8 @@ pub fn rededuplicate(
     stats: &DedupStats,
     merged: &Linkage,
 ) -> (EpisodeSet, DedupStats) {
-    let mut new_of_old = vec![u32::MAX; linkage.n_children];
-    for (o, n) in linkage.child_of_row.iter().zip(&merged.child_of_row) {
-        if let (Some(o), Some(n)) = (o, n) {
-            new_of_old[o.index()] = n.0;
-        }
-    }
-    let mut members = vec![0u32; merged.n_children];
-    for &n in new_of_old.iter().filter(|n| **n != u32::MAX) {
-        members[n as usize] += 1;
-    }
-    let joined = |c: ChildId| members[c.index()] > 1;
+    let renumbering = Renumbering::between(linkage, merged);
+    let joined = |c: ChildId| renumbering.joined(c);
     let rows: Vec<u32> = (0..episodes.len() as u32)
         .into_par_iter()
         .filter(|&i| merged.child_of_row[i as usize].is_some_and(joined))
@@ -182,7 +174,7 @@ pub fn rededuplicate(
     // Old children in order: a joined child takes the place of its smallest member, and
     // `merge_pairs` numbers children so, so the merged children come in order too.
     for (old, range) in set.by_child() {
-        let new = ChildId(new_of_old[old.index()]);
+        let new = ChildId(renumbering.new_of_old[old.index()]);
         if joined(new) {
             while next_sub < sub.len() && sub.child[next_sub] == new {
                 sub_remap[next_sub] = source.len() as u32;

@@ -22,5 +22,7 @@ pub use dedup::{DedupStats, EpisodeSet, deduplicate, rededuplicate};
 pub use identity::{ChildId, LinkStats, Linkage, link};
 pub use mode::{ConflictPolicy, IdMode, LinkOptions, LinkageMode};
 pub use order::compare_rows;
-pub use transfer::{ChildTraits, TransferPair, TransferStats, merge_pairs, transfer_pairs};
+pub use transfer::{
+    ChildTraits, Renumbering, TransferPair, TransferStats, merge_pairs, transfer_pairs,
+};
 pub use unionfind::UnionFind;

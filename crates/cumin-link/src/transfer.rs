@@ -219,6 +219,41 @@ pub fn merge_pairs(linkage: &Linkage, pairs: &[TransferPair]) -> Linkage {
     out
 }
 
+/// How [`merge_pairs`] renumbered children: each old child's new number and how many old
+/// children each new one joins. What re-deduplication and re-building need to know which
+/// children to redo.
+pub struct Renumbering {
+    /// The new number of each child of the identifier linkage (`u32::MAX`: it has no row).
+    pub new_of_old: Vec<u32>,
+    /// For each child of the merged linkage, how many old children it joins.
+    pub members: Vec<u32>,
+}
+
+impl Renumbering {
+    /// The renumbering from `linkage` to `merged`, read off their rows.
+    pub fn between(linkage: &Linkage, merged: &Linkage) -> Renumbering {
+        let mut new_of_old = vec![u32::MAX; linkage.n_children];
+        for (o, n) in linkage.child_of_row.iter().zip(&merged.child_of_row) {
+            if let (Some(o), Some(n)) = (o, n) {
+                new_of_old[o.index()] = n.0;
+            }
+        }
+        let mut members = vec![0u32; merged.n_children];
+        for &n in new_of_old.iter().filter(|n| **n != u32::MAX) {
+            members[n as usize] += 1;
+        }
+        Renumbering {
+            new_of_old,
+            members,
+        }
+    }
+
+    /// Whether merged child `c` joins two or more old children.
+    pub fn joined(&self, c: ChildId) -> bool {
+        self.members[c.index()] > 1
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
