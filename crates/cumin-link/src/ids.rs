@@ -219,30 +219,6 @@ impl IdTable {
         }
         (start, keys)
     }
-
-    /// Rows grouped by key (compressed: key `k`'s rows at `rows[start[k]..start[k + 1]]`,
-    /// in row order).
-    pub fn rows_by_key(&self) -> (Vec<u32>, Vec<u32>) {
-        let mut start = vec![0u32; self.n_keys() + 1];
-        for &k in &self.key_of_row {
-            if k != NO_KEY {
-                start[k as usize + 1] += 1;
-            }
-        }
-        for i in 0..self.n_keys() {
-            start[i + 1] += start[i];
-        }
-        let mut fill = start.clone();
-        let mut rows = vec![0u32; start[self.n_keys()] as usize];
-        for (i, &k) in self.key_of_row.iter().enumerate() {
-            if k != NO_KEY {
-                let slot = &mut fill[k as usize];
-                rows[*slot as usize] = i as u32;
-                *slot += 1;
-            }
-        }
-        (start, rows)
-    }
 }
 
 /// A key as one integer: LA, kind and interned index never overlap.
@@ -300,8 +276,6 @@ mod tests {
         let (start, keys) = t.keys_by_pmr();
         let p1 = p1.index();
         assert_eq!(&keys[start[p1] as usize..start[p1 + 1] as usize], [0, 1]);
-        let (start, rows) = t.rows_by_key();
-        assert_eq!(&rows[start[0] as usize..start[1] as usize], [0, 1, 2]);
         assert_eq!(t.key(5), None);
     }
 }
