@@ -116,7 +116,7 @@ pub struct Correction {
 
 /// Fits the model to the observable cells and fills every backward hazard.
 pub fn fit_correction(cells: BackwardCells) -> Correction {
-    fit_correction_or(cells, None)
+    fit_correction_or(cells, || None)
 }
 
 /// [`fit_correction`], borrowing `fallback` where the cells' own model cannot be fitted
@@ -125,12 +125,17 @@ pub fn fit_correction(cells: BackwardCells) -> Correction {
 /// on this stratum's observed cells, so that its predictions agree with them in total
 /// (`Σ k = Σ n·expit(η + δ)`). With no observed cell the shift is 0; with no event in
 /// any, or every child with one, the shift is infinite and nothing is borrowed.
-pub fn fit_correction_or(cells: BackwardCells, fallback: Option<&BackwardModel>) -> Correction {
+/// `fallback` is asked for only then, so a pooled model need not be fitted when every
+/// stratum fits its own.
+pub fn fit_correction_or<'a>(
+    cells: BackwardCells,
+    fallback: impl FnOnce() -> Option<&'a BackwardModel>,
+) -> Correction {
     let n_ages = cells.children.nrows();
     let model = fit_backward_model(&cells).ok();
-    let borrowed = match (&model, fallback) {
-        (None, Some(f)) => logit_shift(&cells, f).map(|delta| f.shifted(delta)),
-        _ => None,
+    let borrowed = match &model {
+        Some(_) => None,
+        None => fallback().and_then(|f| logit_shift(&cells, f).map(|delta| f.shifted(delta))),
     };
     let mut hazard = Array2::zeros((n_ages, n_ages));
     let mut source = Array2::from_elem((n_ages, n_ages), Source::Missing);
@@ -550,7 +555,7 @@ mod tests {
         let alone = fit_correction(small.clone());
         assert_eq!(alone.source[[11, 0]], Source::Missing);
         assert_eq!(alone.hazard[[11, 0]], 0.0);
-        let helped = fit_correction_or(small.clone(), Some(&pooled));
+        let helped = fit_correction_or(small.clone(), || Some(&pooled));
         for a in 3..n_ages {
             for x in 0..a - 2 {
                 assert_eq!(helped.source[[a, x]], Source::Borrowed);
@@ -564,10 +569,10 @@ mod tests {
             "the stratum's own model is still reported absent"
         );
         // A model it can fit itself is never replaced.
-        let own = fit_correction_or(cells(8, 1e6, 0.3), Some(&pooled));
+        let own = fit_correction_or(cells(8, 1e6, 0.3), || Some(&pooled));
         assert_eq!(own.source[[11, 0]], Source::Modelled);
         // No event in any observed cell: the shift is infinite, nothing is borrowed.
-        let none = fit_correction_or(cells(2, 40.0, -1e3), Some(&pooled));
+        let none = fit_correction_or(cells(2, 40.0, -1e3), || Some(&pooled));
         assert_eq!(none.source[[11, 0]], Source::Missing);
     }
 

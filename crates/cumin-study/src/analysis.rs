@@ -20,6 +20,7 @@ use cumin_report::{
 };
 use cumin_stats::Source;
 use ndarray::Array2;
+use std::cell::OnceCell;
 
 /// Everything the estimators produce, before disclosure control.
 #[derive(Clone, Debug, Default)]
@@ -126,13 +127,21 @@ pub fn estimate(
             if let (Some(sc), Some(gw)) = (&split, &ghost_weights) {
                 crate::split::subtract_into(&mut tables, &sc.tables(oi, k, s, &frame, gw));
             }
-            let pooled = estimators::pooled_model(&tables, s.levels.iter().map(|l| &l.1), &frame);
+            // Fitted only if some stratum cannot fit its own model.
+            let pooled = OnceCell::new();
+            let fallback = || {
+                pooled
+                    .get_or_init(|| {
+                        estimators::pooled_model(&tables, s.levels.iter().map(|l| &l.1), &frame)
+                    })
+                    .as_ref()
+            };
             let fitted: Vec<estimators::Corrected> = s
                 .levels
                 .iter()
                 .zip(&tables)
                 .map(|((_, population), t)| {
-                    corrected_curves(t, population, &frame, &cfg.estimators, pooled.as_ref())
+                    corrected_curves(t, population, &frame, &cfg.estimators, fallback)
                 })
                 .collect();
             let rho = extrapolation_error(fitted.iter().map(|c| &c.correction));

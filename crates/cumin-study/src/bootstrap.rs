@@ -30,6 +30,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Binomial, Distribution};
 use rayon::prelude::*;
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
 /// The children of one cohort × stratum that can be drawn, and how many it has in all.
@@ -203,10 +204,15 @@ fn replicate(
             if let (Some(sc), Some(gw)) = (split, &ghost_weights[k]) {
                 crate::split::subtract_into(&mut tables, &sc.tables(oi, k, s, frame, gw));
             }
-            let pooled = pooled_model(&tables, s.levels.iter().map(|l| &l.1), frame);
+            // Fitted only if some stratum cannot fit its own model.
+            let pooled = OnceCell::new();
+            let fallback = || {
+                pooled
+                    .get_or_init(|| pooled_model(&tables, s.levels.iter().map(|l| &l.1), frame))
+                    .as_ref()
+            };
             for (l, ((_, population), t)) in s.levels.iter().zip(&tables).enumerate() {
-                let fitted =
-                    corrected_curves(t, population, frame, &cfg.estimators, pooled.as_ref());
+                let fitted = corrected_curves(t, population, frame, &cfg.estimators, fallback);
                 for (kind, curve) in fitted.curves {
                     let mut f = [f64::NAN; OUT_AGES];
                     for e in curve {

@@ -162,12 +162,12 @@ pub fn first_in_observed_years(tables: &YearTables) -> Array2<f64> {
 }
 
 /// The corrected life table (and its periods) and splice from one stratum's tables.
-pub fn corrected_curves(
+pub fn corrected_curves<'a>(
     tables: &YearTables,
     population: &Array2<f64>,
     frame: &Frame,
     estimators: &[Estimator],
-    fallback: Option<&BackwardModel>,
+    fallback: impl FnOnce() -> Option<&'a BackwardModel>,
 ) -> Corrected {
     let correction = cumin_stats::fit_correction_or(
         cumin_stats::backward_cells(
