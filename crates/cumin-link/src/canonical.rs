@@ -1,11 +1,13 @@
 //! Numbering children so the numbers depend on the identifiers alone.
 //!
-//! A child is numbered by the smallest identifier in its component: PMRs first (by text),
-//! then LA keys by (LA, LA child ID text, then PMR text for keys that stand on a PMR).
+//! A child is numbered by the smallest identifier in its component: LA keys first, by
+//! (LA, LA child ID text, then PMR text for keys that stand on a PMR), then PMRs by text.
 //! Interned references follow row order, so they cannot be used; texts are ranked once
-//! and labels become integers that sort in the same order as the texts.
+//! and labels become integers that sort in the same order as the texts. LA keys come
+//! first so that children follow the order an extract lists its rows in (by LA and LA
+//! child ID): see [`IdTable::build`].
 
-use crate::ids::{IdTable, KeyId};
+use crate::ids::IdTable;
 use cumin_census::{Episodes, IdRef, Interner};
 use rayon::prelude::*;
 
@@ -44,11 +46,11 @@ pub fn text_ranks(pool: &Interner) -> Vec<u32> {
     rank
 }
 
-/// The bit every LA key's label has and no PMR's label has.
-const KEY_LABEL: u64 = 1 << 63;
+/// The bit every PMR's label has and no LA key's label has.
+const PMR_LABEL: u64 = 1 << 32;
 
 /// Integer labels of graph nodes (PMR nodes first, then LA keys) that sort as the
-/// identifiers' texts do.
+/// identifiers' texts do, LA keys before PMRs.
 pub struct Labels {
     pmr_rank: Vec<u32>,
     la_id_rank: Vec<u32>,
@@ -67,24 +69,31 @@ impl Labels {
         }
     }
 
-    /// The label of node `node` of a graph whose first `ids.n_pmrs` nodes are PMRs.
+    /// The text rank of an interned LA child ID.
+    pub fn la_id_rank(&self, id: IdRef) -> u32 {
+        self.la_id_rank[id.index()]
+    }
+
+    /// The text rank of an interned PMR.
+    pub fn pmr_rank_of(&self, pmr: IdRef) -> u32 {
+        self.pmr_rank[pmr.index()]
+    }
+
+    /// The label of node `node` of a graph whose first `ids.n_pmrs` nodes are PMRs. Keys
+    /// are numbered in label order ([`IdTable::build`]), so a key's label is its number.
     pub fn of(&self, ids: &IdTable, node: u32) -> u64 {
         let node = node as usize;
         if node < ids.n_pmrs {
-            return u64::from(self.pmr_rank[node]);
+            PMR_LABEL | u64::from(self.pmr_rank[node])
+        } else {
+            (node - ids.n_pmrs) as u64
         }
-        let key = ids.keys[node - ids.n_pmrs];
-        let (kind, rank) = match key.id {
-            KeyId::LaChildId(r) => (0, self.la_id_rank[r.index()]),
-            KeyId::Pmr(r) => (1, self.pmr_rank[r.index()]),
-        };
-        KEY_LABEL | (u64::from(key.la) << 33) | (kind << 32) | u64::from(rank)
     }
 
-    /// The text rank of the PMR whose label `label` is (`None`: an LA key's label). PMR
-    /// labels are their ranks, `0..n_pmrs`, and sort before every key's.
+    /// The text rank of the PMR whose label `label` is (`None`: an LA key's label, which
+    /// is the key's number).
     pub fn pmr_rank(label: u64) -> Option<u32> {
-        (label < KEY_LABEL).then_some(label as u32)
+        (label >= PMR_LABEL).then_some(label as u32)
     }
 }
 

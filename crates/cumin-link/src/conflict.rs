@@ -213,7 +213,7 @@ mod tests {
             ("E", Some("P3"), 205, Some((2009, 1)), 2014),
             ("E", Some("P3"), 205, Some((2012, 1)), 2015),
         ]);
-        let ids = IdTable::build(&e);
+        let ids = IdTable::build(&e).0;
         let c = find_id_conflicts(&e, &ids, 1);
         let flag = |p: &str| c.pmr_birth_mismatch[e.pmrs.lookup(p).unwrap().index()];
         assert!(!flag("P1"));
@@ -232,7 +232,7 @@ mod tests {
             ("A", Some("P2"), 202, None, 2015),
             ("A", Some("P1"), 203, None, 2015),
         ]);
-        let c = find_id_conflicts(&e, &IdTable::build(&e), 1);
+        let c = find_id_conflicts(&e, &IdTable::build(&e).0, 1);
         assert_eq!(c.key_several_pmrs, [true, false]);
     }
 }

@@ -125,7 +125,7 @@ struct Pass {
 pub fn link(episodes: &Episodes, options: &LinkOptions) -> Linkage {
     // The identifier table and the canonical ranks of the identifier texts (which only
     // the numbering of children needs) are built side by side, each on every core.
-    let (ids, labels) = rayon::join(|| IdTable::build(episodes), || Labels::new(episodes));
+    let (ids, labels) = IdTable::build(episodes);
     let found = find_id_conflicts(episodes, &ids, options.birth_tolerance_months);
     let acts = options.policy != ConflictPolicy::Merge && options.mode.joins_through_pmr();
     let mut withheld = Withheld {
@@ -379,37 +379,30 @@ fn number_children(
             size[r].fetch_add(1, Relaxed);
         }
     });
-    // Children in label order. A component holding a PMR is labelled by its smallest
-    // PMR, whose text rank places it with no sort (ranks are 0..n_pmrs, and every PMR's
-    // label sorts before every key's); the others are single keys (edges only join PMRs
-    // to keys), sorted by label after them.
-    let by_rank: Vec<AtomicU32> = (0..ids.n_pmrs)
+    // Children in label order with no sort: keys are numbered in label order and sort
+    // before PMRs, so a component is placed by its smallest key, or, holding none, by its
+    // smallest PMR's text rank (labels are distinct, so each root is placed once).
+    let n_keys = ids.n_keys();
+    let by_label: Vec<AtomicU32> = (0..nodes)
         .into_par_iter()
         .map(|_| AtomicU32::new(u32::MAX))
         .collect();
-    (0..ids.n_pmrs).into_par_iter().for_each(|p| {
-        let r = root[p] as usize;
-        let label = labels.of(ids, p as u32);
-        if used[r].load(Relaxed)
-            && min_label[r].load(Relaxed) == label
-            && let Some(rank) = Labels::pmr_rank(label)
-        {
-            by_rank[rank as usize].store(r as u32, Relaxed);
+    (0..nodes).into_par_iter().for_each(|node| {
+        let r = root[node] as usize;
+        let label = labels.of(ids, node as u32);
+        if used[r].load(Relaxed) && min_label[r].load(Relaxed) == label {
+            let place = match Labels::pmr_rank(label) {
+                Some(rank) => n_keys + rank as usize,
+                None => label as usize,
+            };
+            by_label[place].store(r as u32, Relaxed);
         }
     });
-    let mut roots: Vec<u32> = by_rank
+    let roots: Vec<u32> = by_label
         .into_par_iter()
         .map(AtomicU32::into_inner)
         .filter(|r| *r != u32::MAX)
         .collect();
-    let mut single_keys: Vec<(u64, u32)> = (ids.n_pmrs..nodes)
-        .into_par_iter()
-        .filter(|&r| used[r].load(Relaxed) && root[r] as usize == r)
-        .map(|r| (min_label[r].load(Relaxed), r as u32))
-        .filter(|(label, _)| Labels::pmr_rank(*label).is_none())
-        .collect();
-    single_keys.par_sort_unstable();
-    roots.extend(single_keys.into_iter().map(|(_, r)| r));
     let merged = roots
         .par_iter()
         .filter(|r| size[**r as usize].load(Relaxed) > 1)
@@ -605,7 +598,7 @@ mod tests {
             split.n_children, 2,
             "Q1@220 stands alone; R5@221 keeps P_Q2"
         );
-        assert_eq!(children(&split), [Some(1), Some(1), Some(1), Some(0)]);
+        assert_eq!(children(&split), [Some(0), Some(0), Some(0), Some(1)]);
         assert_eq!(split.stats.rows_conflict_split, 3);
 
         let drop = run(&e, IdMode::Combined, ConflictPolicy::Drop);
@@ -705,7 +698,11 @@ mod tests {
         let mut f = children(&forward);
         f.reverse();
         assert_eq!(f, children(&backward));
-        // PMRs sort first: P1 then P2, then LA keys by LA.
-        assert_eq!(children(&forward), [Some(3), Some(1), Some(2), Some(0)]);
+        // LA keys sort first, by LA: A1@202 (joined to P2), K1@205, P1@210 (a PMR standing
+        // in for the LA child ID), Z9@300.
+        assert_eq!(children(&forward), [Some(3), Some(0), Some(1), Some(2)]);
+        // Under pmr-only the nodes are PMRs, numbered by text: P1, then P2.
+        let pmr_only = link(&ids(&rows), &LinkOptions::with_mode(IdMode::PmrOnly));
+        assert_eq!(children(&pmr_only), [None, Some(1), None, Some(0)]);
     }
 }

@@ -6,18 +6,17 @@
 //! PMR and its key. Everything here is built in a few linear passes over the rows, so
 //! linkage stays linear in the size of the extract.
 
+use crate::canonical::Labels;
 use cumin_census::{Episodes, IdRef};
 use rayon::prelude::*;
+use std::sync::Mutex;
 use std::sync::atomic::AtomicU32;
 use std::sync::atomic::Ordering::Relaxed;
 
 /// A row without any identifier (tests may build such tables; ingest never does).
 pub const NO_KEY: u32 = u32::MAX;
 
-/// While building: a row whose key is numbered later (its identifier is seen in a smaller LA).
-const OTHER_LA: u32 = u32::MAX - 1;
-
-/// While building: no LA, or no PMR, seen yet.
+/// While building: no PMR seen yet on a key.
 const UNSEEN: u32 = u32::MAX;
 
 /// The identifier of an LA key: an LA child ID, or a PMR standing in for a missing one.
@@ -43,8 +42,8 @@ pub struct LaKey {
 pub struct IdTable {
     /// Number of distinct PMRs (PMR node `p` is `IdRef` index `p`).
     pub n_pmrs: usize,
-    /// Every LA key: first each identifier's key in the smallest LA it is seen in, by
-    /// identifier; then the keys of identifiers also seen in other LAs (see [`IdTable::build`]).
+    /// Every LA key, in label order (see [`IdTable::build`]): by LA, then LA child IDs
+    /// by text, then PMRs standing in for a missing LA child ID by text.
     pub keys: Vec<LaKey>,
     /// The key of each row ([`NO_KEY`] if none).
     pub key_of_row: Vec<u32>,
@@ -56,14 +55,19 @@ pub struct IdTable {
 }
 
 impl IdTable {
-    /// Indexes the identifiers of `episodes`, on every core.
+    /// Indexes the identifiers of `episodes`, on every core, and ranks their texts.
     ///
-    /// Keys are numbered by their identifier, not by the order rows come in: most
-    /// identifiers live in one LA, so each identifier's key in the smallest LA it is seen
-    /// in takes the identifier's own number (LA child IDs first, then PMRs standing in
-    /// for them, skipping identifiers no key uses), and the few keys of an identifier in
-    /// other LAs follow, in (LA, identifier) order. Only interning follows row order.
-    pub fn build(episodes: &Episodes) -> IdTable {
+    /// Keys are numbered in label order: by LA, then LA child IDs by text, then PMRs
+    /// standing in for a missing one by text. So the numbers depend on the identifiers
+    /// alone, not on the order rows come in, and children (numbered by their smallest
+    /// key) follow the same order. An extract that lists each year's rows by LA and
+    /// identifier, as the simulator's do, then meets keys and children in order, which
+    /// keeps the later passes' reads of per-key and per-child tables close together.
+    ///
+    /// Rows are grouped by LA (a counting sort), and each LA's distinct identifiers are
+    /// found and sorted by rank on its own, every LA on some core. Only interning follows
+    /// row order.
+    pub fn build(episodes: &Episodes) -> (IdTable, Labels) {
         let n = episodes.len();
         let n_la_ids = episodes.la_child_ids.len();
         let slots = n_la_ids + episodes.pmrs.len();
@@ -73,14 +77,6 @@ impl IdTable {
             (None, Some(p)) => Some(n_la_ids + p.index()),
             (None, None) => None,
         };
-        let la_of = |i: usize| u32::from(episodes.la[i].unwrap_or(0));
-        let min_la: Vec<AtomicU32> = (0..slots).map(|_| AtomicU32::new(UNSEEN)).collect();
-        (0..n).into_par_iter().for_each(|i| {
-            if let Some(s) = slot_of(i) {
-                min_la[s].fetch_min(la_of(i), Relaxed);
-            }
-        });
-        let min_la: Vec<u32> = min_la.into_iter().map(AtomicU32::into_inner).collect();
         let id_of_slot = |s: usize| {
             if s < n_la_ids {
                 KeyId::LaChildId(IdRef::from_index(s))
@@ -88,49 +84,79 @@ impl IdTable {
                 KeyId::Pmr(IdRef::from_index(s - n_la_ids))
             }
         };
-        let mut key_of_slot = vec![NO_KEY; slots];
-        let mut keys: Vec<LaKey> = Vec::new();
-        for (s, &la) in min_la.iter().enumerate() {
-            if la != UNSEEN {
-                key_of_slot[s] = keys.len() as u32;
-                keys.push(LaKey {
-                    la: la as u16,
-                    id: id_of_slot(s),
-                });
-            }
-        }
-        let mut key_of_row: Vec<u32> = (0..n)
+        let (labels, by_la) = rayon::join(
+            || Labels::new(episodes),
+            || RowsByLa::new(episodes, |i| slot_of(i).is_some()),
+        );
+        // Where a slot sorts among its LA's keys: LA child IDs by text, then PMRs.
+        let order_of_slot = |s: usize| match id_of_slot(s) {
+            KeyId::LaChildId(r) => u64::from(labels.la_id_rank(r)),
+            KeyId::Pmr(r) => 1 << 32 | u64::from(labels.pmr_rank_of(r)),
+        };
+        // Per LA, on every core: its keys' slots in label order, and each row's place
+        // among them. A thread's scratch table holds, per slot, the last LA (index) that
+        // saw it and the slot's place there, so it never needs clearing.
+        let scratch: Vec<Mutex<Vec<(u32, u32)>>> = (0..rayon::current_num_threads())
+            .map(|_| Mutex::new(Vec::new()))
+            .collect();
+        let place: Vec<AtomicU32> = (0..n)
             .into_par_iter()
-            .map(|i| match slot_of(i) {
-                Some(s) if min_la[s] == la_of(i) => key_of_slot[s],
-                Some(_) => OTHER_LA,
-                None => NO_KEY,
+            .map(|_| AtomicU32::new(NO_KEY))
+            .collect();
+        let slots_by_la: Vec<Vec<u32>> = (0..by_la.las.len())
+            .into_par_iter()
+            .map(|j| {
+                let thread = rayon::current_thread_index().unwrap_or(0);
+                let mut seen = scratch[thread].lock().expect("one user per thread");
+                if seen.is_empty() {
+                    seen.resize(slots, (u32::MAX, 0));
+                }
+                let tag = j as u32;
+                let rows = by_la.rows(j);
+                let mut distinct = Vec::new();
+                for &i in rows {
+                    let s = slot_of(i as usize).expect("grouped rows have a key");
+                    if seen[s].0 != tag {
+                        seen[s].0 = tag;
+                        distinct.push(s as u32);
+                    }
+                }
+                // Slots are distinct, so the unstable sort is deterministic.
+                distinct.sort_unstable_by_key(|&s| order_of_slot(s as usize));
+                for (p, &s) in distinct.iter().enumerate() {
+                    seen[s as usize].1 = p as u32;
+                }
+                for &i in rows {
+                    let s = slot_of(i as usize).expect("grouped rows have a key");
+                    place[i as usize].store(seen[s].1, Relaxed);
+                }
+                distinct
             })
             .collect();
-        // Keys of identifiers also seen in a larger LA: numbered after, in packed order.
-        let mut others: Vec<(u64, u32)> = (0..n as u32)
+        drop(scratch);
+        let mut first_key = Vec::with_capacity(slots_by_la.len());
+        let mut keys: Vec<LaKey> = Vec::with_capacity(slots_by_la.iter().map(Vec::len).sum());
+        for (j, distinct) in slots_by_la.iter().enumerate() {
+            first_key.push(keys.len() as u32);
+            keys.extend(distinct.iter().map(|&s| LaKey {
+                la: by_la.las[j],
+                id: id_of_slot(s as usize),
+            }));
+        }
+        drop(slots_by_la);
+        let key_of_row: Vec<u32> = place
             .into_par_iter()
-            .filter(|&i| key_of_row[i as usize] == OTHER_LA)
-            .map(|i| {
-                let i = i as usize;
-                let la = la_of(i) as u16;
-                let id = id_of_slot(slot_of(i).expect("rows in another LA have a key"));
-                (pack(la, id), i as u32)
+            .enumerate()
+            .map(|(i, p)| {
+                let p = p.into_inner();
+                if p == NO_KEY {
+                    NO_KEY
+                } else {
+                    first_key[by_la.index_of(episodes.la[i].unwrap_or(0))] + p
+                }
             })
             .collect();
-        others.par_sort_unstable();
-        for run in others.chunk_by(|a, b| a.0 == b.0) {
-            let i = run[0].1 as usize;
-            let k = keys.len() as u32;
-            keys.push(LaKey {
-                la: la_of(i) as u16,
-                id: id_of_slot(slot_of(i).expect("rows in another LA have a key")),
-            });
-            for &(_, i) in run {
-                key_of_row[i as usize] = k;
-            }
-        }
-        drop(others);
+        drop(by_la);
         // Edges: each key keeps the first PMR any core sees on it; the others seen are
         // listed, so the set of a key's PMRs does not depend on the threads.
         let first_pmr: Vec<AtomicU32> = (0..keys.len()).map(|_| AtomicU32::new(UNSEEN)).collect();
@@ -172,13 +198,14 @@ impl IdTable {
                 .sort_by(|a, b| episodes.pmrs.get_bytes(*a).cmp(episodes.pmrs.get_bytes(*b)));
         }
         edge_start.push(edge_pmrs.len() as u32);
-        IdTable {
+        let table = IdTable {
             n_pmrs: episodes.pmrs.len(),
             keys,
             key_of_row,
             edge_start,
             edge_pmrs,
-        }
+        };
+        (table, labels)
     }
 
     /// Number of LA keys.
@@ -221,13 +248,88 @@ impl IdTable {
     }
 }
 
-/// A key as one integer: LA, kind and interned index never overlap.
-fn pack(la: u16, id: KeyId) -> u64 {
-    let (kind, r) = match id {
-        KeyId::LaChildId(r) => (0u64, r),
-        KeyId::Pmr(r) => (1u64, r),
-    };
-    (u64::from(la) << 33) | (kind << 32) | r.index() as u64
+/// The rows that have a key, grouped by LA: a counting sort on every core, stable (rows
+/// keep their order within an LA).
+struct RowsByLa {
+    /// The LAs with rows, ascending (0: no LA).
+    las: Vec<u16>,
+    /// LA `las[j]`'s rows are `rows[start[j]..start[j + 1]]`.
+    start: Vec<u32>,
+    rows: Vec<u32>,
+    /// Index into `las` of each LA value.
+    index: Vec<u32>,
+}
+
+impl RowsByLa {
+    fn new(episodes: &Episodes, keyed: impl Fn(usize) -> bool + Sync) -> RowsByLa {
+        const LAS: usize = 1 << 16;
+        let n = episodes.len();
+        let la_of = |i: usize| usize::from(episodes.la[i].unwrap_or(0));
+        // A few chunks per thread, each counting its rows per LA.
+        let chunk = n.div_ceil(4 * rayon::current_num_threads()).max(1);
+        let counts: Vec<Vec<u32>> = (0..n)
+            .into_par_iter()
+            .step_by(chunk)
+            .map(|from| {
+                let mut c = vec![0u32; LAS];
+                for i in from..(from + chunk).min(n) {
+                    if keyed(i) {
+                        c[la_of(i)] += 1;
+                    }
+                }
+                c
+            })
+            .collect();
+        let mut index = vec![u32::MAX; LAS];
+        let (mut las, mut start) = (Vec::new(), vec![0u32]);
+        // Each chunk's first slot in each LA, chunk after chunk within the LA.
+        let mut fill: Vec<Vec<u32>> = vec![vec![0; LAS]; counts.len()];
+        let mut next = 0u32;
+        for la in 0..LAS {
+            let total: u32 = counts.iter().map(|c| c[la]).sum();
+            if total == 0 {
+                continue;
+            }
+            index[la] = las.len() as u32;
+            las.push(la as u16);
+            for (f, c) in fill.iter_mut().zip(&counts) {
+                f[la] = next;
+                next += c[la];
+            }
+            start.push(next);
+        }
+        drop(counts);
+        let rows: Vec<AtomicU32> = (0..next)
+            .into_par_iter()
+            .map(|_| AtomicU32::new(0))
+            .collect();
+        fill.into_par_iter().enumerate().for_each(|(c, mut f)| {
+            let from = c * chunk;
+            for i in from..(from + chunk).min(n) {
+                if keyed(i) {
+                    let slot = &mut f[la_of(i)];
+                    rows[*slot as usize].store(i as u32, Relaxed);
+                    *slot += 1;
+                }
+            }
+        });
+        RowsByLa {
+            las,
+            start,
+            rows: rows.into_par_iter().map(AtomicU32::into_inner).collect(),
+            index,
+        }
+    }
+
+    /// The rows of LA `las[j]`, in row order.
+    fn rows(&self, j: usize) -> &[u32] {
+        &self.rows[self.start[j] as usize..self.start[j + 1] as usize]
+    }
+
+    /// The index into `las` of LA `la` (which has rows).
+    fn index_of(&self, la: u16) -> usize {
+        self.index[usize::from(la)] as usize
+    }
 }
 
 #[cfg(test)]
@@ -252,30 +354,30 @@ mod tests {
             r.la = Some(la);
             e.push(r);
         }
-        let t = IdTable::build(&e);
-        // A@202 takes A's number; P1@203 (a PMR standing in) P1's; A@203, an identifier
-        // seen in a smaller LA too, comes after.
-        assert_eq!(t.n_keys(), 3, "A@202, P1@203, A@203");
+        let (t, _) = IdTable::build(&e);
+        // By LA, then LA child IDs before PMRs standing in for them, whatever the rows'
+        // order: A@202; A@203, then P1@203 (a PMR standing in); the row of 204 has no key.
+        assert_eq!(t.n_keys(), 3, "A@202, A@203, P1@203");
         let a = KeyId::LaChildId(e.la_child_ids.lookup("A").unwrap());
         let p1 = e.pmrs.lookup("P1").unwrap();
         assert_eq!(t.keys[0], LaKey { la: 202, id: a });
+        assert_eq!(t.keys[1], LaKey { la: 203, id: a });
         assert_eq!(
-            t.keys[1],
+            t.keys[2],
             LaKey {
                 la: 203,
                 id: KeyId::Pmr(p1)
             }
         );
-        assert_eq!(t.keys[2], LaKey { la: 203, id: a });
-        assert_eq!(t.key_of_row, [0, 0, 0, 2, 1, NO_KEY]);
+        assert_eq!(t.key_of_row, [0, 0, 0, 1, 2, NO_KEY]);
         let names =
             |k: u32| -> Vec<&str> { t.pmrs_of_key(k).iter().map(|p| e.pmrs.get(*p)).collect() };
         assert_eq!(names(0), ["P1", "P2"], "sorted by text, not by first sight");
-        assert_eq!(names(1), ["P1"]);
-        assert!(names(2).is_empty());
+        assert!(names(1).is_empty());
+        assert_eq!(names(2), ["P1"]);
         let (start, keys) = t.keys_by_pmr();
         let p1 = p1.index();
-        assert_eq!(&keys[start[p1] as usize..start[p1 + 1] as usize], [0, 1]);
+        assert_eq!(&keys[start[p1] as usize..start[p1 + 1] as usize], [0, 2]);
         assert_eq!(t.key(5), None);
     }
 }

@@ -65,12 +65,12 @@ fn episodes_of(rows: &[EpisodeRow]) -> Episodes {
     e
 }
 
-/// A node of the reference graph, ordered as children are numbered: PMRs by text, then
-/// LA keys by (LA, LA-child-ID-or-PMR, text).
+/// A node of the reference graph, ordered as children are numbered: LA keys by (LA,
+/// LA-child-ID-or-PMR, text), then PMRs by text.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Node {
-    Pmr(String),
     Key(u16, u8, String),
+    Pmr(String),
 }
 
 fn key_of(r: &EpisodeRow) -> Option<Node> {
