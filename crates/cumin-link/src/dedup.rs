@@ -273,41 +273,37 @@ fn dedup_order(
     linkage: &Linkage,
     order: &[u32],
 ) -> (EpisodeSet, DedupStats, Vec<u32>) {
-    // Column by column, each read where its rows lie (children are numbered in the order
-    // an extract usually lists its rows, so the reads stay close together) and reduced
-    // per episode, with no copy of the column in episode order.
-    let id = |j: usize| {
-        let i = order[j] as usize;
-        (
-            linkage.child_of_row[i],
-            episodes.referral[i],
-            episodes.referral_imputed[i],
-        )
-    };
+    // Column by column: each input column is gathered into episode order once (the
+    // gathers are independent reads, so memory latency overlaps), reduced per episode,
+    // and dropped before the next, so at most one gathered column is held at a time.
+    let child = gather(&linkage.child_of_row, order);
+    let referral = gather(&episodes.referral, order);
+    let imputed = gather(&episodes.referral_imputed, order);
     // Where each episode starts (rayon keeps the order of a filtered collect).
     let mut bounds: Vec<u32> = (0..order.len())
         .into_par_iter()
-        .filter(|&j| j == 0 || id(j) != id(j - 1))
+        .filter(|&j| {
+            j == 0
+                || (child[j], referral[j], imputed[j])
+                    != (child[j - 1], referral[j - 1], imputed[j - 1])
+        })
         .map(|j| j as u32)
         .collect();
     bounds.push(order.len() as u32);
     let starts = &bounds[..bounds.len() - 1];
-    let first_row = |j: &u32| order[*j as usize] as usize;
     let mut set = EpisodeSet {
         child: starts
             .par_iter()
-            .map(|j| linkage.child_of_row[first_row(j)].expect("filtered to linked rows"))
+            .map(|&j| child[j as usize].expect("filtered to linked rows"))
             .collect(),
         referral: starts
             .par_iter()
-            .map(|j| episodes.referral[first_row(j)].expect("referral dates are filled at ingest"))
+            .map(|&j| referral[j as usize].expect("referral dates are filled at ingest"))
             .collect(),
-        referral_imputed: starts
-            .par_iter()
-            .map(|j| episodes.referral_imputed[first_row(j)])
-            .collect(),
+        referral_imputed: starts.par_iter().map(|&j| imputed[j as usize]).collect(),
         ..EpisodeSet::default()
     };
+    drop((child, referral, imputed));
     let n = set.child.len();
     let mut stats = DedupStats {
         rows: order.len() as u64,
@@ -327,17 +323,15 @@ fn dedup_order(
         latest_and_disagreements(&episodes.reason_for_closure, order, &bounds);
     (set.closure, stats.closure_disagreements) =
         latest_and_disagreements(&episodes.closure, order, &bounds);
+    let pmr = gather(&linkage.pmr_identified, order);
     set.pmr_identified = bounds
         .par_windows(2)
-        .map(|w| {
-            order[w[0] as usize..w[1] as usize]
-                .iter()
-                .any(|&i| linkage.pmr_identified[i as usize])
-        })
+        .map(|w| pmr[w[0] as usize..w[1] as usize].iter().any(|b| *b))
         .collect();
+    drop(pmr);
     set.first_census_year = starts
         .par_iter()
-        .map(|j| episodes.census_year[first_row(j)])
+        .map(|&j| episodes.census_year[order[j as usize] as usize])
         .collect();
     set.rows = bounds.par_windows(2).map(|w| w[1] - w[0]).collect();
     set.last_row = bounds[1..]
@@ -361,6 +355,11 @@ fn dedup_order(
     (set, stats, bounds)
 }
 
+/// `col` in the order of `order`, gathered in parallel.
+fn gather<T: Copy + Send + Sync>(col: &[T], order: &[u32]) -> Vec<T> {
+    order.par_iter().map(|&i| col[i as usize]).collect()
+}
+
 /// Per episode (rows `bounds[e]..bounds[e + 1]` of `order`, oldest first), the latest
 /// non-missing value of `col`.
 fn latest_per_episode<T: Copy + Send + Sync>(
@@ -368,13 +367,14 @@ fn latest_per_episode<T: Copy + Send + Sync>(
     order: &[u32],
     bounds: &[u32],
 ) -> Vec<Option<T>> {
+    let g = gather(col, order);
     bounds
         .par_windows(2)
         .map(|w| {
-            order[w[0] as usize..w[1] as usize]
+            g[w[0] as usize..w[1] as usize]
                 .iter()
                 .rev()
-                .find_map(|&i| col[i as usize])
+                .find_map(|v| *v)
         })
         .collect()
 }
@@ -385,15 +385,16 @@ fn latest_and_disagreements<T: Copy + PartialEq + Send + Sync>(
     order: &[u32],
     bounds: &[u32],
 ) -> (Vec<Option<T>>, u64) {
+    let g = gather(col, order);
     let per: Vec<(Option<T>, bool)> = bounds
         .par_windows(2)
         .map(|w| {
-            let rows = &order[w[0] as usize..w[1] as usize];
-            let mut values = rows.iter().filter_map(|&i| col[i as usize]);
+            let rows = &g[w[0] as usize..w[1] as usize];
+            let mut values = rows.iter().filter_map(|v| *v);
             let disagree = values
                 .next()
                 .is_some_and(|first| values.any(|v| v != first));
-            (rows.iter().rev().find_map(|&i| col[i as usize]), disagree)
+            (rows.iter().rev().find_map(|v| *v), disagree)
         })
         .collect();
     let disagreements = per.iter().filter(|p| p.1).count() as u64;
