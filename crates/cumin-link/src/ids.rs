@@ -10,8 +10,8 @@ use crate::canonical::Labels;
 use cumin_census::{Episodes, IdRef};
 use rayon::prelude::*;
 use std::sync::Mutex;
-use std::sync::atomic::AtomicU32;
 use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicU32, AtomicU64};
 
 /// A row without any identifier (tests may build such tables; ingest never does).
 pub const NO_KEY: u32 = u32::MAX;
@@ -86,7 +86,7 @@ impl IdTable {
         };
         let (labels, by_la) = rayon::join(
             || Labels::new(episodes),
-            || RowsByLa::new(episodes, |i| slot_of(i).is_some()),
+            || RowsByLa::new(episodes, |i| slot_of(i).map(|s| s as u32)),
         );
         // Where a slot sorts among its LA's keys: LA child IDs by text, then PMRs.
         let order_of_slot = |s: usize| match id_of_slot(s) {
@@ -114,11 +114,11 @@ impl IdTable {
                 let tag = j as u32;
                 let rows = by_la.rows(j);
                 let mut distinct = Vec::new();
-                for &i in rows {
-                    let s = slot_of(i as usize).expect("grouped rows have a key");
-                    if seen[s].0 != tag {
-                        seen[s].0 = tag;
-                        distinct.push(s as u32);
+                for &(_, s) in rows {
+                    let seen = &mut seen[s as usize];
+                    if seen.0 != tag {
+                        seen.0 = tag;
+                        distinct.push(s);
                     }
                 }
                 // Slots are distinct, so the unstable sort is deterministic.
@@ -126,9 +126,8 @@ impl IdTable {
                 for (p, &s) in distinct.iter().enumerate() {
                     seen[s as usize].1 = p as u32;
                 }
-                for &i in rows {
-                    let s = slot_of(i as usize).expect("grouped rows have a key");
-                    place[i as usize].store(seen[s].1, Relaxed);
+                for &(i, s) in rows {
+                    place[i as usize].store(seen[s as usize].1, Relaxed);
                 }
                 distinct
             })
@@ -248,20 +247,22 @@ impl IdTable {
     }
 }
 
-/// The rows that have a key, grouped by LA: a counting sort on every core, stable (rows
-/// keep their order within an LA).
+/// The rows that have a key, with their key's identifier slot, grouped by LA: a counting
+/// sort on every core, stable (rows keep their order within an LA). Holding the slot
+/// beside the row lets each LA's pass read its rows in sequence, whatever their order in
+/// the extract.
 struct RowsByLa {
     /// The LAs with rows, ascending (0: no LA).
     las: Vec<u16>,
-    /// LA `las[j]`'s rows are `rows[start[j]..start[j + 1]]`.
+    /// LA `las[j]`'s rows (row, slot) are `rows[start[j]..start[j + 1]]`.
     start: Vec<u32>,
-    rows: Vec<u32>,
+    rows: Vec<(u32, u32)>,
     /// Index into `las` of each LA value.
     index: Vec<u32>,
 }
 
 impl RowsByLa {
-    fn new(episodes: &Episodes, keyed: impl Fn(usize) -> bool + Sync) -> RowsByLa {
+    fn new(episodes: &Episodes, slot: impl Fn(usize) -> Option<u32> + Sync) -> RowsByLa {
         const LAS: usize = 1 << 16;
         let n = episodes.len();
         let la_of = |i: usize| usize::from(episodes.la[i].unwrap_or(0));
@@ -273,7 +274,7 @@ impl RowsByLa {
             .map(|from| {
                 let mut c = vec![0u32; LAS];
                 for i in from..(from + chunk).min(n) {
-                    if keyed(i) {
+                    if slot(i).is_some() {
                         c[la_of(i)] += 1;
                     }
                 }
@@ -299,30 +300,36 @@ impl RowsByLa {
             start.push(next);
         }
         drop(counts);
-        let rows: Vec<AtomicU32> = (0..next)
+        let rows: Vec<AtomicU64> = (0..next)
             .into_par_iter()
-            .map(|_| AtomicU32::new(0))
+            .map(|_| AtomicU64::new(0))
             .collect();
         fill.into_par_iter().enumerate().for_each(|(c, mut f)| {
             let from = c * chunk;
             for i in from..(from + chunk).min(n) {
-                if keyed(i) {
-                    let slot = &mut f[la_of(i)];
-                    rows[*slot as usize].store(i as u32, Relaxed);
-                    *slot += 1;
+                if let Some(s) = slot(i) {
+                    let place = &mut f[la_of(i)];
+                    rows[*place as usize].store(u64::from(s) << 32 | i as u64, Relaxed);
+                    *place += 1;
                 }
             }
         });
         RowsByLa {
             las,
             start,
-            rows: rows.into_par_iter().map(AtomicU32::into_inner).collect(),
+            rows: rows
+                .into_par_iter()
+                .map(|r| {
+                    let r = r.into_inner();
+                    (r as u32, (r >> 32) as u32)
+                })
+                .collect(),
             index,
         }
     }
 
-    /// The rows of LA `las[j]`, in row order.
-    fn rows(&self, j: usize) -> &[u32] {
+    /// The rows of LA `las[j]` with their slots, in row order.
+    fn rows(&self, j: usize) -> &[(u32, u32)] {
         &self.rows[self.start[j] as usize..self.start[j + 1] as usize]
     }
 
