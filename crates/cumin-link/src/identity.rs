@@ -433,48 +433,66 @@ fn count_rows_and_children(
     n_children: usize,
     stats: &mut LinkStats,
 ) {
+    /// What the counts need of one child.
+    #[derive(Clone, Copy)]
+    struct Seen {
+        pmr: bool,
+        la: Option<u16>,
+        several_las: bool,
+        birth_years: (i16, i16),
+    }
     stats.rows = episodes.len() as u64;
     stats.rows_with_pmr = episodes.pmr.par_iter().filter(|p| p.is_some()).count() as u64;
     stats.rows_pmr_identified = pmr_identified.par_iter().filter(|b| **b).count() as u64;
     stats.rows_linked = child_of_row.par_iter().filter(|c| c.is_some()).count() as u64;
     stats.rows_unidentified = stats.rows - stats.rows_linked - stats.rows_conflict_dropped;
-    // One pass over the rows on every core, each child's facts kept in atomics: whether
-    // any row is PMR-identified, its first LA seen and whether another was, its earliest
-    // and latest year of birth. None of these depends on the order rows are seen in.
-    let new = |v: u32| -> Vec<AtomicU32> { (0..n_children).map(|_| AtomicU32::new(v)).collect() };
-    let (pmr, first_la, several_las) = (new(0), new(NONE), new(0));
-    let (born_min, born_max) = (new(u32::MAX), new(0));
-    child_of_row.par_iter().enumerate().for_each(|(i, c)| {
-        let Some(c) = c else { return };
-        let c = c.index();
-        if pmr_identified[i] && pmr[c].load(Relaxed) == 0 {
-            pmr[c].store(1, Relaxed);
-        }
-        if let Some(la) = episodes.la[i] {
-            let la = u32::from(la);
-            if let Err(first) = first_la[c].compare_exchange(NONE, la, Relaxed, Relaxed)
-                && first != la
-                && several_las[c].load(Relaxed) == 0
-            {
-                several_las[c].store(1, Relaxed);
+    let mut seen = vec![
+        Seen {
+            pmr: false,
+            la: None,
+            several_las: false,
+            birth_years: (i16::MAX, i16::MIN),
+        };
+        n_children
+    ];
+    // Each thread owns a range of children and scans every row for them, in row order;
+    // every count below is the same however the children are shared out.
+    let chunk = n_children
+        .div_ceil(rayon::current_num_threads().max(1))
+        .max(1);
+    seen.par_chunks_mut(chunk)
+        .enumerate()
+        .for_each(|(j, part)| {
+            let (lo, hi) = (j * chunk, j * chunk + part.len());
+            for (i, c) in child_of_row.iter().enumerate() {
+                let Some(c) = c else { continue };
+                let c = c.index();
+                if c < lo || c >= hi {
+                    continue;
+                }
+                let s = &mut part[c - lo];
+                s.pmr |= pmr_identified[i];
+                if let Some(la) = episodes.la[i] {
+                    match s.la {
+                        None => s.la = Some(la),
+                        Some(l) if l != la => s.several_las = true,
+                        Some(_) => {}
+                    }
+                }
+                if let Some(y) = episodes.birth_year[i] {
+                    let (lo, hi) = &mut s.birth_years;
+                    *lo = (*lo).min(y);
+                    *hi = (*hi).max(y);
+                }
             }
-        }
-        if let Some(y) = episodes.birth_year[i] {
-            // Years shifted to keep their order as unsigned numbers.
-            let y = (i32::from(y) + 0x8000) as u32;
-            born_min[c].fetch_min(y, Relaxed);
-            born_max[c].fetch_max(y, Relaxed);
-        }
-    });
-    let count = |v: &[AtomicU32]| v.par_iter().filter(|x| x.load(Relaxed) != 0).count() as u64;
-    stats.children_with_pmr = count(&pmr);
-    stats.children_in_several_las = count(&several_las);
-    stats.conflict_birth_year = born_min
-        .par_iter()
-        .zip(&born_max)
-        .filter(|(lo, hi)| {
-            let (lo, hi) = (lo.load(Relaxed), hi.load(Relaxed));
-            lo <= hi && hi - lo > 1
+        });
+    stats.children_with_pmr = seen.iter().filter(|s| s.pmr).count() as u64;
+    stats.children_in_several_las = seen.iter().filter(|s| s.several_las).count() as u64;
+    stats.conflict_birth_year = seen
+        .iter()
+        .filter(|s| {
+            let (lo, hi) = s.birth_years;
+            lo <= hi && i32::from(hi) - i32::from(lo) > 1
         })
         .count() as u64;
 }
