@@ -141,7 +141,7 @@ pub fn link(episodes: &Episodes, options: &LinkOptions) -> Linkage {
         },
     };
     let mut pass = assign(episodes, &ids, &found, *options, &withheld);
-    let root = pass.uf.roots();
+    let mut root = pass.uf.roots();
     let wide = wide_components(episodes, &pass, &root, options.max_las);
     let many_las = wide.iter().filter(|w| **w).count() as u64;
     if acts && many_las > 0 {
@@ -163,8 +163,9 @@ pub fn link(episodes: &Episodes, options: &LinkOptions) -> Linkage {
             }
         }
         pass = assign(episodes, &ids, &found, *options, &withheld);
+        root = pass.uf.roots();
     }
-    let (child_of_row, n_children, merged) = number_children(&labels, &ids, &pass);
+    let (child_of_row, n_children, merged) = number_children(&labels, &ids, &pass, &root);
     let pmr_identified: Vec<bool> = (0..episodes.len())
         .into_par_iter()
         .map(|i| {
@@ -341,15 +342,16 @@ fn wide_components(episodes: &Episodes, pass: &Pass, root: &[u32], max_las: u16)
     wide
 }
 
-/// Numbers the components that hold rows by their smallest label; returns each row's
-/// child, the number of children, and how many of them joined more than one node.
+/// Numbers the components that hold rows by their smallest label (`root`: every node's
+/// root in `pass`); returns each row's child, the number of children, and how many of
+/// them joined more than one node.
 fn number_children(
     labels: &Labels,
     ids: &IdTable,
     pass: &Pass,
+    root: &[u32],
 ) -> (Vec<Option<ChildId>>, usize, u64) {
     let nodes = pass.uf.len();
-    let root = pass.uf.roots();
     // Per root, on every core: whether any row sits in its component, its smallest label
     // and its number of nodes.
     let used: Vec<AtomicBool> = (0..nodes)
