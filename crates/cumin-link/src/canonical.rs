@@ -46,11 +46,10 @@ pub fn text_ranks(pool: &Interner) -> Vec<u32> {
     rank
 }
 
-/// The bit every PMR's label has and no LA key's label has.
-const PMR_LABEL: u64 = 1 << 32;
-
-/// Integer labels of graph nodes (PMR nodes first, then LA keys) that sort as the
-/// identifiers' texts do, LA keys before PMRs.
+/// Integer labels of graph nodes (whose first `n_pmrs` nodes are PMRs, then LA keys) that
+/// sort as the identifiers' texts do, LA keys before PMRs: a key's label is its number
+/// (keys are numbered in label order, [`IdTable::build`]), a PMR's is `n_keys` plus its
+/// text rank. So the labels are `0..nodes`, each once.
 pub struct Labels {
     pmr_rank: Vec<u32>,
     la_id_rank: Vec<u32>,
@@ -75,25 +74,18 @@ impl Labels {
     }
 
     /// The text rank of an interned PMR.
-    pub fn pmr_rank_of(&self, pmr: IdRef) -> u32 {
+    pub fn pmr_rank(&self, pmr: IdRef) -> u32 {
         self.pmr_rank[pmr.index()]
     }
 
-    /// The label of node `node` of a graph whose first `ids.n_pmrs` nodes are PMRs. Keys
-    /// are numbered in label order ([`IdTable::build`]), so a key's label is its number.
-    pub fn of(&self, ids: &IdTable, node: u32) -> u64 {
+    /// The label of node `node` of a graph whose first `ids.n_pmrs` nodes are PMRs.
+    pub fn of(&self, ids: &IdTable, node: u32) -> u32 {
         let node = node as usize;
         if node < ids.n_pmrs {
-            PMR_LABEL | u64::from(self.pmr_rank[node])
+            ids.n_keys() as u32 + self.pmr_rank[node]
         } else {
-            (node - ids.n_pmrs) as u64
+            (node - ids.n_pmrs) as u32
         }
-    }
-
-    /// The text rank of the PMR whose label `label` is (`None`: an LA key's label, which
-    /// is the key's number).
-    pub fn pmr_rank(label: u64) -> Option<u32> {
-        (label >= PMR_LABEL).then_some(label as u32)
     }
 }
 

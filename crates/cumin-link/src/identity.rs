@@ -13,7 +13,7 @@ use crate::unionfind::UnionFind;
 use cumin_census::Episodes;
 use rayon::prelude::*;
 use std::sync::atomic::Ordering::Relaxed;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64};
+use std::sync::atomic::{AtomicBool, AtomicU32};
 
 /// A child: a connected component, numbered from 0 in canonical order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -123,8 +123,8 @@ struct Pass {
 
 /// Links the rows of `episodes` into children.
 pub fn link(episodes: &Episodes, options: &LinkOptions) -> Linkage {
-    // The identifier table and the canonical ranks of the identifier texts (which only
-    // the numbering of children needs) are built side by side, each on every core.
+    // The identifier table numbers keys by the canonical ranks of the identifier texts,
+    // which the numbering of children uses again.
     let (ids, labels) = IdTable::build(episodes);
     let found = find_id_conflicts(episodes, &ids, options.birth_tolerance_months);
     let acts = options.policy != ConflictPolicy::Merge && options.mode.joins_through_pmr();
@@ -366,9 +366,9 @@ fn number_children(
             }
         }
     });
-    let min_label: Vec<AtomicU64> = (0..nodes)
+    let min_label: Vec<AtomicU32> = (0..nodes)
         .into_par_iter()
-        .map(|_| AtomicU64::new(u64::MAX))
+        .map(|_| AtomicU32::new(u32::MAX))
         .collect();
     let size: Vec<AtomicU32> = (0..nodes)
         .into_par_iter()
@@ -381,10 +381,8 @@ fn number_children(
             size[r].fetch_add(1, Relaxed);
         }
     });
-    // Children in label order with no sort: keys are numbered in label order and sort
-    // before PMRs, so a component is placed by its smallest key, or, holding none, by its
-    // smallest PMR's text rank (labels are distinct, so each root is placed once).
-    let n_keys = ids.n_keys();
+    // Children in label order with no sort: labels are `0..nodes`, each once, so each
+    // component's root is placed at its smallest label.
     let by_label: Vec<AtomicU32> = (0..nodes)
         .into_par_iter()
         .map(|_| AtomicU32::new(u32::MAX))
@@ -393,11 +391,7 @@ fn number_children(
         let r = root[node] as usize;
         let label = labels.of(ids, node as u32);
         if used[r].load(Relaxed) && min_label[r].load(Relaxed) == label {
-            let place = match Labels::pmr_rank(label) {
-                Some(rank) => n_keys + rank as usize,
-                None => label as usize,
-            };
-            by_label[place].store(r as u32, Relaxed);
+            by_label[label as usize].store(r as u32, Relaxed);
         }
     });
     let roots: Vec<u32> = by_label

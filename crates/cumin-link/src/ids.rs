@@ -91,7 +91,7 @@ impl IdTable {
         // Where a slot sorts among its LA's keys: LA child IDs by text, then PMRs.
         let order_of_slot = |s: usize| match id_of_slot(s) {
             KeyId::LaChildId(r) => u64::from(labels.la_id_rank(r)),
-            KeyId::Pmr(r) => 1 << 32 | u64::from(labels.pmr_rank_of(r)),
+            KeyId::Pmr(r) => 1 << 32 | u64::from(labels.pmr_rank(r)),
         };
         // Per LA, on every core: its keys' slots in label order, and each row's place
         // among them. A thread's scratch table holds, per slot, the last LA (index) that
