@@ -45,6 +45,9 @@ fn main() {
         clock.elapsed().as_secs_f64(),
         extract.episodes.len()
     );
+    if flag("--read-only") {
+        return;
+    }
     let shuffled;
     let e = if flag("--shuffle") {
         shuffled = shuffle(&extract.episodes);
@@ -52,9 +55,6 @@ fn main() {
     } else {
         &extract.episodes
     };
-    if flag("--read-only") {
-        return;
-    }
     for mode in modes {
         let clock = Instant::now();
         let linkage = link(e, &LinkOptions::with_mode(mode));
@@ -70,21 +70,13 @@ fn main() {
     }
 }
 
-/// The rows of `e` in a random order (Fisher–Yates on splitmix64, fixed seed), interned
-/// anew in that order as a reader would.
+/// The rows of `e` in a random order (ChaCha8, fixed seed), interned anew in that order
+/// as a reader would.
 fn shuffle(e: &cumin_census::Episodes) -> cumin_census::Episodes {
-    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-    let mut next = move || {
-        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    };
+    use rand::SeedableRng;
+    use rand::seq::SliceRandom;
     let mut order: Vec<usize> = (0..e.len()).collect();
-    for i in (1..order.len()).rev() {
-        order.swap(i, (next() % (i as u64 + 1)) as usize);
-    }
+    order.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(1));
     let mut out = cumin_census::Episodes::new();
     for i in order {
         out.push(e.row(i));
