@@ -22,6 +22,9 @@ Python 3.11 standard library only. Usage (from the repository root):
     python3 scripts/coverage-study.py --out validation/coverage               # 200 replicates
     python3 scripts/coverage-study.py --replicates 10 --bootstrap 50 --jobs 1 # a smoke test
 
+    python3 scripts/coverage-study.py --summarise docs/validation/coverage_replicates.csv \
+        --scale 0.01 --truth-scale 0.5 --out /tmp/coverage                 # re-summarise
+
 `--jobs 2` runs two replicates at a time, each cumin process on one thread
 (RAYON_NUM_THREADS=1), niced. Replicates already in OUT/replicates.csv are not run again,
 so an interrupted study resumes.
@@ -120,7 +123,32 @@ def wilson(k: int, n: int) -> tuple[float, float]:
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
-def summarise(rows: list[dict], out: Path) -> None:
+def pool_truth(rows: list[dict], scale: float, truth_scale: float) -> None:
+    """Sets each row's `pooled_truth`: the superpopulation value estimated from every
+    simulated child but the replicate's own.
+
+    The large simulation's truth (`truth`) and each replicate's realised truth
+    (`own_truth`) are shares among independent children of the same process, so their
+    average weighted by the number of children (proportional to the scale) estimates the
+    superpopulation value better than the large simulation alone: 200 replicates at scale
+    0.01 hold four times the children of one at scale 0.5. The replicate's own children
+    are left out, so that its truth and its estimate stay independent.
+    """
+    own: dict[tuple, dict[int, float]] = {}
+    big: dict[tuple, float] = {}
+    for r in rows:
+        key = (r["outcome"], r["stratum_var"], r["stratum"], int(r["age"]))
+        own.setdefault(key, {})[int(r["seed"])] = float(r["own_truth"])
+        big[key] = float(r["truth"])
+    for r in rows:
+        key = (r["outcome"], r["stratum_var"], r["stratum"], int(r["age"]))
+        others = [v for seed, v in own[key].items() if seed != int(r["seed"])]
+        weight = truth_scale + scale * len(others)
+        r["pooled_truth"] = (truth_scale * big[key] + scale * sum(others)) / weight
+
+
+def summarise(rows: list[dict], out: Path, scale: float, truth_scale: float) -> None:
+    pool_truth(rows, scale, truth_scale)
     groups: dict[tuple, list[dict]] = {}
     for r in rows:
         key = (r["estimator"], r["outcome"], r["stratum_var"], r["stratum"], int(r["age"]))
@@ -130,20 +158,26 @@ def summarise(rows: list[dict], out: Path) -> None:
                                                   k[3], k[4])):
         g = groups[key]
         n = len(g)
-        k = sum(int(r["covers"]) for r in g)
+        covers = [float(r["lower"]) <= r["pooled_truth"] <= float(r["upper"]) for r in g]
+        k = sum(covers)
+        k_big = sum(int(r["covers"]) for r in g)
         k_own = sum(int(r["covers_own"]) for r in g)
         lo, hi = wilson(k, n)
-        bias = sum(float(r["estimate"]) - float(r["truth"]) for r in g) / n
+        bias = sum(float(r["estimate"]) - r["pooled_truth"] for r in g) / n
         width = sum(float(r["upper"]) - float(r["lower"]) for r in g) / n
         # Empirical s.d. of the estimates vs the mean interval's implied s.e.
         mean = sum(float(r["estimate"]) for r in g) / n
         sd = math.sqrt(sum((float(r["estimate"]) - mean) ** 2 for r in g) / max(n - 1, 1))
-        below = sum(float(r["truth"]) < float(r["lower"]) for r in g)
-        above = sum(float(r["truth"]) > float(r["upper"]) for r in g)
+        below = sum(r["pooled_truth"] < float(r["lower"]) for r in g)
+        above = sum(r["pooled_truth"] > float(r["upper"]) for r in g)
         summary.append({
             "estimator": key[0], "outcome": key[1], "stratum_var": key[2], "stratum": key[3],
             "age": key[4], "replicates": n, "covered": k, "coverage": k / n,
-            "coverage_lower": lo, "coverage_upper": hi, "coverage_own_truth": k_own / n,
+            "coverage_lower": lo, "coverage_upper": hi,
+            "truth": sum(r["pooled_truth"] for r in g) / n,
+            "coverage_large_simulation_truth": k_big / n,
+            "large_simulation_truth": float(g[0]["truth"]),
+            "coverage_own_truth": k_own / n,
             "truth_below_interval": below, "truth_above_interval": above,
             "mean_bias_pp": 100 * bias, "sd_estimate_pp": 100 * sd,
             "mean_width_pp": 100 * width, "width_over_2x1.96sd": width / (2 * Z975 * sd) if sd else math.nan,
@@ -170,8 +204,10 @@ def summarise(rows: list[dict], out: Path) -> None:
             k = sum(s["covered"] for s in g)
             if n:
                 lo, hi = wilson(k, n)
+                k_big = sum(round(s["coverage_large_simulation_truth"] * s["replicates"]) for s in g)
                 print(f"pooled {est:14} age {age:>2}: {k}/{n} = {k / n:.3f} "
-                      f"(Wilson {lo:.3f}-{hi:.3f}; comparisons are correlated within a replicate)")
+                      f"(Wilson {lo:.3f}-{hi:.3f}; comparisons are correlated within a replicate); "
+                      f"against the large simulation's truth alone {k_big}/{n} = {k_big / n:.3f}")
 
 
 def main() -> None:
@@ -185,7 +221,16 @@ def main() -> None:
     ap.add_argument("--truth", type=Path, help="truth.json of a large simulation (the superpopulation truth)")
     ap.add_argument("--truth-scale", type=float, default=1.0)
     ap.add_argument("--out", type=Path, default=Path("validation/coverage"))
+    ap.add_argument("--summarise", type=Path, metavar="REPLICATES_CSV",
+                    help="only summarise a finished study's replicates.csv (with its --scale and "
+                         "--truth-scale) into OUT/coverage.csv")
     a = ap.parse_args()
+    if a.summarise:
+        with open(a.summarise, newline="") as f:
+            rows = list(csv.DictReader(f))
+        a.out.mkdir(parents=True, exist_ok=True)
+        summarise(rows, a.out, a.scale, a.truth_scale)
+        return
     cumin = os.path.abspath(a.cumin) if os.path.sep in a.cumin else a.cumin
     a.out.mkdir(parents=True, exist_ok=True)
     work = a.out / "work"
@@ -220,7 +265,7 @@ def main() -> None:
             print(f"replicate {i + 1}/{len(seeds)} (seed {new[0]['seed']}) {new[0]['seconds']} s; "
                   f"elapsed {time.monotonic() - start:.0f} s", file=sys.stderr, flush=True)
     rows = [r for r in rows if a.first_seed <= int(r["seed"]) < a.first_seed + a.replicates]
-    summarise(rows, a.out)
+    summarise(rows, a.out, a.scale, float(truth.get("scale", a.truth_scale)))
 
 
 if __name__ == "__main__":

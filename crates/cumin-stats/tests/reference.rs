@@ -1,4 +1,4 @@
-//! `cumin-stats` against reference implementations: R `survival` and `cmprsk`, and
+//! `cumin-stats` against reference implementations: R `survival`, `cmprsk` and `glm`, and
 //! Python statsmodels. The fixtures and the scripts that made them are in
 //! `fixtures/reference/` and `scripts/reference/`; tolerances are in
 //! `support/tolerance.rs`. Run with `--nocapture` to see the largest differences.
@@ -13,7 +13,7 @@ use cumin_stats::{
     life_table, wilson,
 };
 use ndarray::Array2;
-use support::tolerance::{AALEN_JOHANSEN, KAPLAN_MEIER, PROPORTION_INTERVAL};
+use support::tolerance::{AALEN_JOHANSEN, KAPLAN_MEIER, LOGIT_FIT, PROPORTION_INTERVAL};
 use support::{Fixture, MaxDiff, Row};
 
 const LEVEL: f64 = 0.95;
@@ -202,4 +202,51 @@ fn proportion_intervals_match_statsmodels() {
     }
     wilson_diff.report();
     cp_diff.report();
+}
+
+#[test]
+fn logit_fits_match_r_glm() {
+    use cumin_stats::glm::fit_logit;
+    use ndarray::Array1;
+    let input = Fixture::read("logit_input.csv");
+    let expected = Fixture::read("logit.csv");
+    let mut coef = MaxDiff::new("logit coefficients", LOGIT_FIT);
+    let mut vcov = MaxDiff::new("logit covariance", LOGIT_FIT);
+    let mut deviance = MaxDiff::new("logit deviance", LOGIT_FIT);
+    let datasets = expected.distinct("dataset");
+    assert_eq!(datasets, ["dose", "backward"]);
+    for dataset in datasets {
+        let rows: Vec<&Row> = input.filter("dataset", &dataset).collect();
+        let x: Vec<Vec<f64>> = rows
+            .iter()
+            .map(|r| r.text("x").split(';').map(|v| v.parse().unwrap()).collect())
+            .collect();
+        let design = Array2::from_shape_fn((x.len(), x[0].len()), |(i, j)| x[i][j]);
+        let k: Array1<f64> = rows.iter().map(|r| r.f64("k")).collect();
+        let n: Array1<f64> = rows.iter().map(|r| r.f64("n")).collect();
+        let fit = fit_logit(design.view(), k.view(), n.view())
+            .unwrap_or_else(|e| panic!("{dataset}: {e:?}"));
+        for r in expected.filter("dataset", &dataset) {
+            let at = format!(
+                "{dataset} {} {} {}",
+                r.text("quantity"),
+                r.text("i"),
+                r.text("j")
+            );
+            let index = |c: &str| r.text(c).parse::<usize>().unwrap();
+            match r.text("quantity") {
+                "coef" => coef.check(fit.coef[index("i")], r.f64("value"), &at),
+                "vcov" => vcov.check(
+                    fit.covariance[[index("i"), index("j")]],
+                    r.f64("value"),
+                    &at,
+                ),
+                "deviance" => deviance.check(fit.deviance, r.f64("value"), &at),
+                q => panic!("unknown quantity {q}"),
+            }
+        }
+    }
+    coef.report();
+    vcov.report();
+    deviance.report();
 }

@@ -15,3 +15,8 @@ pub const AALEN_JOHANSEN: f64 = 1e-9;
 
 /// Wilson and Clopper–Pearson limits against statsmodels `proportion_confint`.
 pub const PROPORTION_INTERVAL: f64 = 1e-12;
+
+/// Binomial-logit coefficients, their covariance and the deviance against R `glm`, run to
+/// a relative change in deviance of 1e-14 (R's covariance is the information one
+/// iteration before convergence, so it differs in about the tenth digit).
+pub const LOGIT_FIT: f64 = 1e-9;
