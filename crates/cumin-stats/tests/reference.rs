@@ -1,5 +1,5 @@
 //! `cumin-stats` against reference implementations: R `survival`, `cmprsk` and `glm`, and
-//! Python statsmodels. The fixtures and the scripts that made them are in
+//! Python statsmodels and numpy. The fixtures and the scripts that made them are in
 //! `fixtures/reference/` and `scripts/reference/`; tolerances are in
 //! `support/tolerance.rs`. Run with `--nocapture` to see the largest differences.
 
@@ -13,7 +13,9 @@ use cumin_stats::{
     life_table, wilson,
 };
 use ndarray::Array2;
-use support::tolerance::{AALEN_JOHANSEN, KAPLAN_MEIER, LOGIT_FIT, PROPORTION_INTERVAL};
+use support::tolerance::{
+    AALEN_JOHANSEN, KAPLAN_MEIER, LOGIT_FIT, PERCENTILE_LIMIT, PROPORTION_INTERVAL,
+};
 use support::{Fixture, MaxDiff, Row};
 
 const LEVEL: f64 = 0.95;
@@ -249,4 +251,32 @@ fn logit_fits_match_r_glm() {
     coef.report();
     vcov.report();
     deviance.report();
+}
+
+#[test]
+fn percentile_intervals_match_numpy_weibull_quantiles() {
+    let input = Fixture::read("quantiles_input.csv");
+    let expected = Fixture::read("quantiles.csv");
+    let mut diff = MaxDiff::new("percentile limits vs numpy", PERCENTILE_LIMIT);
+    let mut checked = 0;
+    for r in &expected.rows {
+        let dataset = r.text("dataset");
+        let sample = input
+            .filter("dataset", dataset)
+            .next()
+            .unwrap_or_else(|| panic!("no sample {dataset}"));
+        let values: Vec<f64> = sample
+            .text("values")
+            .split(';')
+            .map(|v| v.parse().unwrap())
+            .collect();
+        let level = r.f64("level");
+        let ci = cumin_stats::percentile_interval(&values, level).expect("two or more values");
+        let at = format!("{dataset} level {level}");
+        diff.check(ci.lower, r.f64("lower"), &at);
+        diff.check(ci.upper, r.f64("upper"), &at);
+        checked += 1;
+    }
+    assert_eq!(checked, 35);
+    diff.report();
 }

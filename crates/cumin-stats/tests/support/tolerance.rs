@@ -20,3 +20,8 @@ pub const PROPORTION_INTERVAL: f64 = 1e-12;
 /// a relative change in deviance of 1e-14 (R's covariance is the information one
 /// iteration before convergence, so it differs in about the tenth digit).
 pub const LOGIT_FIT: f64 = 1e-9;
+
+/// Bootstrap percentile limits (Hyndman & Fan type 6) against numpy
+/// `quantile(method="weibull")`: interpolation between two order statistics, so only the
+/// last bits may differ.
+pub const PERCENTILE_LIMIT: f64 = 1e-12;
