@@ -219,10 +219,7 @@ fn logit_fits_match_r_glm() {
     assert_eq!(datasets, ["dose", "backward"]);
     for dataset in datasets {
         let rows: Vec<&Row> = input.filter("dataset", &dataset).collect();
-        let x: Vec<Vec<f64>> = rows
-            .iter()
-            .map(|r| r.text("x").split(';').map(|v| v.parse().unwrap()).collect())
-            .collect();
+        let x: Vec<Vec<f64>> = rows.iter().map(|r| r.f64s("x")).collect();
         let design = Array2::from_shape_fn((x.len(), x[0].len()), |(i, j)| x[i][j]);
         let k: Array1<f64> = rows.iter().map(|r| r.f64("k")).collect();
         let n: Array1<f64> = rows.iter().map(|r| r.f64("n")).collect();
@@ -265,11 +262,7 @@ fn percentile_intervals_match_numpy_weibull_quantiles() {
             .filter("dataset", dataset)
             .next()
             .unwrap_or_else(|| panic!("no sample {dataset}"));
-        let values: Vec<f64> = sample
-            .text("values")
-            .split(';')
-            .map(|v| v.parse().unwrap())
-            .collect();
+        let values = sample.f64s("values");
         let level = r.f64("level");
         let ci = cumin_stats::percentile_interval(&values, level).expect("two or more values");
         let at = format!("{dataset} level {level}");

@@ -80,6 +80,17 @@ impl Row {
     pub fn f64(&self, column: &str) -> f64 {
         self.num(column).unwrap_or_else(|| panic!("{column} is NA"))
     }
+
+    /// Numbers written in one field, separated by `;` (a design row, a sample).
+    pub fn f64s(&self, column: &str) -> Vec<f64> {
+        self.text(column)
+            .split(';')
+            .map(|s| {
+                s.parse()
+                    .unwrap_or_else(|e| panic!("{column} holds {s:?}: {e}"))
+            })
+            .collect()
+    }
 }
 
 /// The largest absolute difference seen for one quantity, checked against a tolerance
