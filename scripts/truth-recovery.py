@@ -24,7 +24,9 @@ The checks at age 17 (cumulative incidence before the 18th birthday), from issue
 
 `life-table-unadjusted` is reported too (no check). Every age 0..17 goes to the CSV, so
 where an error arises (ages whose cohorts are observed from birth, 0..12 with the default
-window, or the extrapolated 13..17) can be read from it.
+window, or the extrapolated 13..17) can be read from it. `model_sd_pp` is the corrected
+estimators' `extrapolation_sd` (correction_sensitivity.csv), the correction model's error
+that cumin has added to their intervals (docs/methods.md 5.3).
 
 Python 3.11 standard library only. Usage (from the repository root):
 
@@ -108,6 +110,20 @@ def read_estimates(path: Path) -> dict:
     return out
 
 
+def read_model_sd(path: Path, rename: dict[str, str]) -> dict:
+    """(outcome, estimator, stratum_var, stratum, age) -> `extrapolation_sd` of
+    correction_sensitivity.csv: the correction model's error that cumin adds to the
+    interval (docs/methods.md 5.3). Estimators renamed by `rename`; others left out."""
+    out = {}
+    with open(path, newline="") as f:
+        for r in csv.DictReader(f):
+            if r["estimator"] in rename:
+                key = (r["outcome"], rename[r["estimator"]], r["stratum_var"], r["stratum"],
+                       int(r["age"]))
+                out[key] = float(r["extrapolation_sd"])
+    return out
+
+
 def one_run(cumin: str, spec: str, work: Path, bootstrap: int, keep: bool) -> list[dict]:
     """One simulation, estimated twice: the default designs, and Jay et al.'s cohorts
     (`--splice-design jay2025`), whose splices are renamed `jay2025-splice[-unadjusted]`."""
@@ -148,6 +164,10 @@ def one_run(cumin: str, spec: str, work: Path, bootstrap: int, keep: bool) -> li
     for (o, e, sv, s, a), r in read_estimates(est_jay / "cumulative_incidence.csv").items():
         if e.startswith("cohort-splice"):
             estimates[(o, e.replace("cohort-splice", "jay2025-splice"), sv, s, a)] = r
+    model_sd = read_model_sd(est / "correction_sensitivity.csv",
+                             {"life-table": "life-table", "cohort-splice": "cohort-splice"})
+    model_sd.update(read_model_sd(est_jay / "correction_sensitivity.csv",
+                                  {"cohort-splice": "jay2025-splice"}))
     rows = []
     for outcome in OUTCOMES:
         for sv, s in STRATA:
@@ -168,6 +188,8 @@ def one_run(cumin: str, spec: str, work: Path, bootstrap: int, keep: bool) -> li
                         "error_pp": err, "tolerance_pp": "" if tol is None else tol,
                         "within_tolerance": "" if tol is None else abs(err) <= tol,
                         "covers": lo <= t <= hi,
+                        "model_sd_pp": ("" if (m := model_sd.get((outcome, estimator, sv, s, age)))
+                                        is None else 100.0 * m),
                         "simulate_seconds": round(sim_s, 1), "estimate_seconds": round(est_s, 1),
                     })
     if not keep:

@@ -164,11 +164,15 @@ pub struct SensitivityRow {
     pub observed_only: f64,
     /// With the full correction (the estimate published).
     pub corrected: f64,
-    /// The back-tested relative error `ρ` of the modelled part of the correction (1
-    /// where no back-test was possible).
+    /// The back-tested relative error `ρ` of the modelled part of the correction, the
+    /// whole population's (`stratum_var = all`) for every stratification (1 where no
+    /// back-test was possible).
     pub extrapolation_error: f64,
+    /// This stratification's own back-tested `ρ`, pooled over its strata: reported, not
+    /// used (sparse strata inflate it; docs/methods.md §5.3).
+    pub stratification_extrapolation_error: f64,
     /// `ρ × |observed_only − corrected|`: the extrapolation error to expect, as a
-    /// standard deviation. A diagnostic: the published interval does not include it
+    /// standard deviation; added to the published interval and standard error
     /// (docs/methods.md §5.3).
     pub extrapolation_sd: f64,
 }

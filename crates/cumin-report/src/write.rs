@@ -278,6 +278,7 @@ pub fn write_sensitivity_csv(
             "observed_only",
             "corrected",
             "extrapolation_error",
+            "stratification_extrapolation_error",
             "extrapolation_sd",
         ],
         rows.get().iter().map(|r| {
@@ -291,6 +292,7 @@ pub fn write_sensitivity_csv(
                 number(Some(r.observed_only)),
                 number(Some(r.corrected)),
                 number(Some(r.extrapolation_error)),
+                number(Some(r.stratification_extrapolation_error)),
                 number(Some(r.extrapolation_sd)),
             ]
         }),

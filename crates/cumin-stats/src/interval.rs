@@ -108,6 +108,29 @@ pub(crate) fn normal_upper_tail(z: f64) -> f64 {
     tail + (-z - normal.inverse_cdf(tail)) * density
 }
 
+/// Widens `ci`, an interval for the proportion `estimate`, by a further error
+/// independent of the one it expresses, with standard deviation `sd` (for cumin, the
+/// back-tested error of the left-censoring correction's model, which resampling cannot
+/// see). Variances of independent errors add, so each side's half-width `w` (measured
+/// from the estimate) becomes `√(w² + (z·sd)²)`, keeping the interval's asymmetry; the
+/// limits stay in [0, 1] and never move inwards. `ci` is returned as it is when `sd` is
+/// zero or either number is not finite.
+pub fn widen(ci: Interval, estimate: f64, sd: f64, level: f64) -> Interval {
+    if !(sd > 0.0 && sd.is_finite() && estimate.is_finite()) {
+        return ci;
+    }
+    let extra = z_for(level) * sd;
+    let side = |w: f64| w.max(0.0).hypot(extra);
+    Interval {
+        lower: ci
+            .lower
+            .min((estimate - side(estimate - ci.lower)).max(0.0)),
+        upper: ci
+            .upper
+            .max((estimate + side(ci.upper - estimate)).min(1.0)),
+    }
+}
+
 /// The scale on which an interval for a survival probability is built: R
 /// `survival::survfit(conf.type = ...)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -184,7 +207,54 @@ mod tests {
         }
     }
 
+    #[test]
+    fn widening_adds_variances_side_by_side() {
+        let iv = |lower, upper| Interval { lower, upper };
+        let ci = iv(0.30, 0.34);
+        let z = z_for(0.95);
+        // Half-widths 0.02 on each side and an error of sd 0.015 / z: 0.025.
+        let w = widen(ci, 0.32, 0.015 / z, 0.95);
+        assert!((w.lower - (0.32 - 0.025)).abs() < 1e-15, "{w:?}");
+        assert!((w.upper - (0.32 + 0.025)).abs() < 1e-15, "{w:?}");
+        // Asymmetric: each side on its own.
+        let w = widen(iv(0.31, 0.36), 0.32, 0.01, 0.95);
+        assert!(
+            (0.32 - w.lower - 0.01f64.hypot(0.01 * z)).abs() < 1e-15,
+            "{w:?}"
+        );
+        assert!(
+            (w.upper - 0.32 - 0.04f64.hypot(0.01 * z)).abs() < 1e-15,
+            "{w:?}"
+        );
+        // Nothing to add, or nothing to add it to.
+        assert_eq!(widen(ci, 0.32, 0.0, 0.95), ci);
+        assert_eq!(widen(ci, f64::NAN, 0.01, 0.95), ci);
+        assert_eq!(widen(ci, 0.32, f64::INFINITY, 0.95), ci);
+        // Kept inside [0, 1].
+        let edge = widen(iv(0.0, 0.01), 0.002, 0.05, 0.95);
+        assert_eq!(edge.lower, 0.0);
+        assert!(
+            (edge.upper - (0.002 + 0.008f64.hypot(0.05 * z))).abs() < 1e-15,
+            "{edge:?}"
+        );
+        // A percentile interval that misses its own estimate still grows around it.
+        let off = widen(iv(0.33, 0.35), 0.32, 0.01, 0.95);
+        assert!((off.lower - (0.32 - 0.01 * z)).abs() < 1e-15, "{off:?}");
+        assert!(off.upper > 0.35);
+    }
+
     proptest! {
+        #[test]
+        fn widening_only_widens(
+            lo in 0.0f64..=1.0, hi in 0.0f64..=1.0, at in 0.0f64..=1.0, sd in 0.0f64..0.5,
+        ) {
+            let ci = Interval { lower: lo.min(hi), upper: lo.max(hi) };
+            let w = widen(ci, at, sd, 0.95);
+            prop_assert!(w.lower <= ci.lower && ci.upper <= w.upper, "{ci:?} -> {w:?}");
+            prop_assert!(w.lower >= 0.0 && w.upper <= 1.0, "{w:?}");
+            prop_assert!(w.contains(at) || sd == 0.0, "{w:?} {at}");
+        }
+
         #[test]
         fn intervals_bracket_the_estimate(n in 1u32..5000, frac in 0.0f64..=1.0) {
             let k = (f64::from(n) * frac).round();

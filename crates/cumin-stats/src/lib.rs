@@ -35,7 +35,9 @@ pub use correction::{
 };
 pub use error::StatsError;
 pub use inequality::{GroupEstimate, Measure, SiiOptions, SlopeIndices};
-pub use interval::{Interval, SurvivalScale, clopper_pearson, survival_interval, wilson, z_for};
+pub use interval::{
+    Interval, SurvivalScale, clopper_pearson, survival_interval, widen, wilson, z_for,
+};
 pub use kaplan_meier::{SurvivalEstimate, kaplan_meier};
 pub use lifetable::{
     AgeEstimate, DelayedEntry, closed_cohort_at_risk, first_observed_runs, life_table,

@@ -21,6 +21,7 @@ use cumin_report::{
 use cumin_stats::Source;
 use ndarray::Array2;
 use std::cell::OnceCell;
+use std::collections::BTreeMap;
 
 /// Everything the estimators produce, before disclosure control.
 #[derive(Clone, Debug, Default)]
@@ -115,7 +116,11 @@ pub fn estimate(
     };
     let ghost_weights = split.as_ref().map(|sc| sc.weights(|_| 1.0, |_| 1.0));
     let mut curves: Vec<(CurveKey, Curve)> = Vec::new();
+    let mut model_sd: BTreeMap<CurveKey, [f64; OUT_AGES]> = BTreeMap::new();
     for (oi, oy) in years.iter().enumerate() {
+        // The whole population's back-test, for every stratification's model error
+        // (`extrapolation_error`); `all` comes first.
+        let mut rho_all = None;
         for (k, s) in strata.iter().enumerate() {
             let mut tables = cumin_cohort::tabulate_years(
                 &oy.years,
@@ -144,7 +149,14 @@ pub fn estimate(
                     corrected_curves(t, population, &frame, &cfg.estimators, fallback)
                 })
                 .collect();
-            let rho = extrapolation_error(fitted.iter().map(|c| &c.correction));
+            let own_rho = extrapolation_error(fitted.iter().map(|c| &c.correction));
+            if s.by == Stratification::ALL {
+                rho_all = Some(own_rho);
+            }
+            let rho = Rho {
+                applied: rho_all.unwrap_or(own_rho),
+                own: own_rho,
+            };
             for (l, (((label, population), t), corrected)) in
                 s.levels.iter().zip(&tables).zip(&fitted).enumerate()
             {
@@ -155,13 +167,16 @@ pub fn estimate(
                 };
                 let unadjusted = unadjusted_curves(t, population, &frame, &cfg.estimators);
                 let partial = observed_only_curves(t, population, &frame, cfg, corrected);
-                for ((kind, c), (_, u)) in corrected.curves.iter().zip(&unadjusted) {
+                for (((kind, c), (_, u)), (_, p)) in
+                    corrected.curves.iter().zip(&unadjusted).zip(&partial)
+                {
                     let key = CurveKey {
                         outcome: oi,
                         by: k,
                         stratum: l,
                         kind: *kind,
                     };
+                    model_sd.insert(key, extrapolation_sd(c, p, rho.applied));
                     curves.push((key, labels.curve(*kind, true, c)));
                     curves.push((key, labels.curve(*kind, false, u)));
                 }
@@ -178,6 +193,7 @@ pub fn estimate(
     if cfg.bootstrap > 0 {
         bootstrap::replace_intervals(&mut curves, &years, &strata, &frame, cfg, split.as_ref());
     }
+    add_model_error(&mut curves, &model_sd, cfg.level);
     out.inequality = inequality::rows(&curves, &strata, &frame, cfg);
     for (_, c) in &curves {
         let rows = ci_rows(c, cfg.id_mode);
@@ -334,6 +350,36 @@ fn hazard_rows(labels: &Labels<'_>, c: &cumin_stats::Correction) -> Vec<Backward
     rows
 }
 
+/// Adds the correction model's error (`extrapolation_sd`, independent of the sampling
+/// error) to every corrected curve's standard error and interval.
+fn add_model_error(
+    curves: &mut [(CurveKey, Curve)],
+    model_sd: &BTreeMap<CurveKey, [f64; OUT_AGES]>,
+    level: f64,
+) {
+    for (key, curve) in curves.iter_mut().filter(|(_, c)| c.corrected) {
+        let Some(sd) = model_sd.get(key) else {
+            continue;
+        };
+        for p in &mut curve.points {
+            let m = sd[p.age];
+            if m > 0.0 {
+                p.ci = cumin_stats::widen(p.ci, p.cum_inc, m, level);
+                p.se = p.se.hypot(m);
+            }
+        }
+    }
+}
+
+/// The back-tested relative errors of the correction's model for one stratification.
+#[derive(Clone, Copy, Debug)]
+struct Rho {
+    /// Applied to the modelled part of every estimate: the whole population's.
+    applied: f64,
+    /// This stratification's own, pooled over its strata (reported only).
+    own: f64,
+}
+
 /// How many of the longest observed distances the back-test of the correction's model
 /// holds out (`cumin_stats::backtest`).
 const BACKTEST_HELD_OUT: usize = 3;
@@ -404,7 +450,7 @@ fn sensitivity_rows(
     cfg: &StudyConfig,
     corrected: &estimators::Corrected,
     partial: &[(Kind, Vec<cumin_stats::AgeEstimate>)],
-    rho: f64,
+    rho: Rho,
 ) -> Vec<SensitivityRow> {
     let ones = Array2::from_elem(corrected.factors.factor.dim(), 1.0);
     let none = curves_with(&ones, tables, population, frame, &cfg.estimators);
@@ -414,7 +460,7 @@ fn sensitivity_rows(
         if matches!(kind, Kind::Period(_)) {
             continue;
         }
-        let sd = extrapolation_sd(full, partial, rho);
+        let sd = extrapolation_sd(full, partial, rho.applied);
         for p in full {
             let at = |curve: &[cumin_stats::AgeEstimate]| {
                 curve
@@ -431,7 +477,8 @@ fn sensitivity_rows(
                 no_correction: at(none),
                 observed_only: at(partial),
                 corrected: p.cum_inc,
-                extrapolation_error: rho,
+                extrapolation_error: rho.applied,
+                stratification_extrapolation_error: rho.own,
                 extrapolation_sd: sd[p.age],
             });
         }

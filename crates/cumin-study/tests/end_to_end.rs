@@ -120,6 +120,51 @@ fn parquet_and_csv_give_identical_estimates_and_runs_are_deterministic() {
     for d in 1..=10 {
         find(&rows, "referral", SPLICE, "idaci_decile", &d.to_string(), 5);
     }
+    model_error_is_in_the_intervals(&a, &rows);
+}
+
+/// Every corrected interval holds the correction model's error, `extrapolation_sd` of
+/// `correction_sensitivity.csv`, on each side (as far as [0, 1] allows), and every
+/// stratification uses the whole population's back-tested `ρ`.
+fn model_error_is_in_the_intervals(out: &std::path::Path, rows: &[support::Row]) {
+    let z = 1.959_963_984_540_054;
+    let mut r = csv::Reader::from_path(out.join("correction_sensitivity.csv")).unwrap();
+    let mut rho_all = std::collections::BTreeMap::new();
+    let mut widened = 0;
+    for rec in r.deserialize::<std::collections::BTreeMap<String, String>>() {
+        let rec = rec.unwrap();
+        let f = |k: &str| rec[k].parse::<f64>().unwrap();
+        let (outcome, by) = (rec["outcome"].as_str(), rec["stratum_var"].as_str());
+        let rho = f("extrapolation_error");
+        if by == "all" {
+            assert_eq!(rho, f("stratification_extrapolation_error"));
+        }
+        let all = *rho_all.entry(outcome.to_owned()).or_insert(rho);
+        assert_eq!(rho, all, "{outcome} {by}: ρ is the whole population's");
+        let sd = f("extrapolation_sd");
+        let age = rec["age"].parse().unwrap();
+        let ci = find(rows, outcome, &rec["estimator"], by, &rec["stratum"], age);
+        assert_eq!(ci.cum_inc, f("corrected"));
+        let tol = 1e-12;
+        assert!(
+            ci.cum_inc - ci.lower >= (z * sd).min(ci.cum_inc) - tol
+                && ci.upper - ci.cum_inc >= (z * sd).min(1.0 - ci.cum_inc) - tol,
+            "{outcome} {} {by} {} age {age}: [{}, {}] around {} leaves out the model's \
+             error (sd {sd})",
+            rec["estimator"],
+            rec["stratum"],
+            ci.lower,
+            ci.upper,
+            ci.cum_inc
+        );
+        if sd > 0.0 {
+            widened += 1;
+        }
+    }
+    assert!(
+        widened > 100,
+        "only {widened} estimates carry a model error"
+    );
 }
 
 #[test]
