@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+"""The left-censoring correction against exact backward hazards, by IDACI decile
+(docs/validation.md, "Truth recovery at England scale", "What is left: decile 10").
+
+Exact backward hazards h(a, x) come from complete simulated histories: the example
+`backward_hazards` writes, for N children of one cohort simulated with the default
+parameters, each child's decile and a bit mask per outcome of the ages with an event
+before 18. Two checks use them:
+
+form       The correction model's form (logit h = alpha_x + b1 log d + b2 log^2 d, the form
+           cumin fits) fitted to the exact hazards of the cells a 2011/12-2023/24 extract
+           observes (d = a - x <= 11, not (11, 0)), each cell weighted by its children
+           times the number of cohorts that observe it (13 - d), as pooling cohorts in an
+           extract weights it. Printed: the error its extrapolated cells cause in
+           cumulative incidence before each age 11..17 (longest-lookback design,
+           percentage points), overall and in deciles 1 and 10.
+
+decompose  For an estimate folder of `cumin estimate --by idaci_decile --estimator
+           life-table` (corrections.csv, correction_model.csv, cumulative_incidence.csv)
+           and the simulation's truth.json: to first order, how much of the life table's
+           error is the correction's. Each factor c(b, a) used is compared with the one
+           the exact hazards give, Π_{x<u}(1 - h(a, x)); the difference times the
+           cohort's first events in the observed years, over the number at risk, is a
+           hazard error, accumulated with S(a - 1). "modelled" replaces only the modelled
+           cells by exact ones. The remainder is the estimate's error minus the
+           correction's.
+
+    cargo build --release -p cumin-study --example backward_hazards
+    python3 scripts/correction-vs-exact.py form --children 12000000
+    python3 scripts/correction-vs-exact.py decompose --children 12000000 \\
+        --estimate EST --truth SIM/truth.json
+
+12 million children take about 5 minutes to simulate and 8 GB of memory to analyse.
+Needs numpy, pandas and statsmodels.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import subprocess
+import tempfile
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+
+AGES = 18
+OUTCOMES = ["referral", "assessed", "cin", "cpp"]
+STRATA = ["all", "1", "10"]
+TARGET = os.environ.get("CARGO_TARGET_DIR", "target")
+EXAMPLE = os.path.join(TARGET, "release", "examples", "backward_hazards")
+WINDOW_YEARS = 13  # census years 2011/12..2023/24
+
+
+def simulate(children: int, seed: int) -> pd.DataFrame:
+    with tempfile.TemporaryDirectory() as tmp:
+        params, out = os.path.join(tmp, "p.toml"), os.path.join(tmp, "masks.csv")
+        with open(params, "w") as f:
+            f.write(f"seed = {seed}\n")
+        subprocess.run([EXAMPLE, params, str(children), out], check=True)
+        return pd.read_csv(out)
+
+
+def stratum(masks: pd.DataFrame, s: str, outcome: str) -> np.ndarray:
+    rows = masks if s == "all" else masks[masks.decile == int(s)]
+    return rows[outcome].values.astype(np.int64)
+
+
+def exact_hazards(m: np.ndarray) -> tuple[dict, np.ndarray]:
+    """h[(a, x)] = (share, children) and the age bits of each child."""
+    bits = ((m[:, None] >> np.arange(AGES)) & 1).astype(bool)
+    h = {}
+    for a in range(1, AGES):
+        clean = np.ones(len(m), bool)
+        for x in range(a - 1, -1, -1):
+            sel = bits[:, a] & clean
+            n, k = sel.sum(), (sel & bits[:, x]).sum()
+            h[(a, x)] = (k / n if n else np.nan, n)
+            clean &= ~bits[:, x]
+    return h, bits
+
+
+def design(cells: pd.DataFrame) -> pd.DataFrame:
+    x = pd.DataFrame({f"x{k}": (cells.x == k).astype(float) for k in range(AGES - 1)},
+                     index=cells.index)
+    x["ld"] = np.log(cells.d)
+    x["ld2"] = np.log(cells.d) ** 2
+    return x
+
+
+def form_errors(m: np.ndarray) -> list[float]:
+    h, bits = exact_hazards(m)
+    cells = pd.DataFrame([dict(a=a, x=x, d=a - x, h=v[0], n=v[1]) for (a, x), v in h.items()])
+    obs = (cells.d <= 11) & ~((cells.a == 11) & (cells.x == 0)) & (cells.n > 0)
+    fit = cells[obs]
+    w = fit.n * (WINDOW_YEARS - fit.d).clip(lower=1)
+    X = design(fit)
+    keep = X.columns[(X != 0).any()]
+    res = sm.GLM(np.column_stack([fit.h * w, (1 - fit.h) * w]), X[keep],
+                 family=sm.families.Binomial()).fit()
+    eta = design(cells)[keep].values @ res.params.values
+    pred = dict(zip(zip(cells.a, cells.x), 1 / (1 + np.exp(-eta))))
+    observed = set(zip(fit.a, fit.x))
+    total, out = 0.0, []
+    for a in range(11, AGES):
+        u = max(1, a - 11)
+        sel = bits[:, a] & ~bits[:, u:a].any(axis=1)
+        true_c = 1 - (sel & bits[:, :u].any(axis=1)).sum() / sel.sum()
+        c = np.prod([1 - (h[(a, x)][0] if (a, x) in observed else pred[(a, x)])
+                     for x in range(u)])
+        total += sel.mean() * (c - true_c)
+        out.append(100 * total)
+    return out
+
+
+def form(masks: pd.DataFrame) -> None:
+    print("error before each age 11..17 (pp) from the form's extrapolated cells, exact hazards")
+    for o in OUTCOMES:
+        for s in STRATA:
+            e = form_errors(stratum(masks, s, o))
+            print(f"{o:9} {s:4} " + " ".join(f"{v:+.3f}" for v in e))
+
+
+def decompose(masks: pd.DataFrame, est: str, truth_path: str) -> None:
+    truth = json.load(open(truth_path))["truth"]
+    ci, used, source = {}, {}, {}
+    with open(os.path.join(est, "cumulative_incidence.csv"), newline="") as f:
+        for r in csv.DictReader(f):
+            if r["estimator"] == "life-table":
+                ci[(r["outcome"], r["stratum"], int(r["age"]))] = (float(r["cum_inc"]),
+                                                                   float(r["at_risk"]))
+    with open(os.path.join(est, "correction_model.csv"), newline="") as f:
+        for r in csv.DictReader(f):
+            k = (r["outcome"], r["stratum"], int(r["age"]), int(r["earlier_age"]))
+            used[k], source[k] = float(r["hazard"]), r["source"]
+    with open(os.path.join(est, "corrections.csv"), newline="") as f:
+        corrections = list(csv.DictReader(f))
+    print("life table, pp: error | correction's share (modelled cells) | remainder, at 17")
+    for o in OUTCOMES:
+        for s in STRATA:
+            if (o, s, 17) not in ci:
+                continue
+            h, _ = exact_hazards(stratum(masks, s, o))
+            total, modelled = np.zeros(AGES), np.zeros(AGES)
+            for r in corrections:
+                if r["outcome"] != o or r["stratum"] != s:
+                    continue
+                a, u = int(r["age"]), int(r["entry_age"])
+                e, f = float(r["first_in_observed_years"]), float(r["factor"])
+                exact_c = np.prod([1 - h[(a, x)][0] for x in range(u)])
+                mixed_c = np.prod([1 - (used[(o, s, a, x)] if source[(o, s, a, x)] == "observed"
+                                        else h[(a, x)][0]) for x in range(u)])
+                total[a] += (f - exact_c) * e
+                modelled[a] += (f - mixed_c) * e
+            t = (truth["overall"] if s == "all" else truth["by_idaci_decile"][s])["cum_inc"][o]
+            d_total = d_mod = 0.0
+            rem = []
+            for a in range(AGES):
+                f_a, at_risk = ci[(o, s, a)]
+                surv = 1 - (ci[(o, s, a - 1)][0] if a > 0 else 0.0)
+                if at_risk > 0:
+                    d_total += surv * total[a] / at_risk
+                    d_mod += surv * modelled[a] / at_risk
+                rem.append(100 * (f_a - t[a] - d_total))
+            err = 100 * (ci[(o, s, 17)][0] - t[17])
+            print(f"{o:9} {s:4} {err:+.3f} | {100 * d_total:+.3f} ({100 * d_mod:+.3f}) | "
+                  f"{rem[17]:+.3f}   remainder by age: " + " ".join(f"{v:+.3f}" for v in rem))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("mode", choices=["form", "decompose"])
+    ap.add_argument("--children", type=int, default=2_000_000)
+    ap.add_argument("--seed", type=int, default=99)
+    ap.add_argument("--masks", help="a masks CSV the example wrote (skips simulating)")
+    ap.add_argument("--estimate", help="decompose: the estimate folder")
+    ap.add_argument("--truth", help="decompose: the simulation's truth.json")
+    a = ap.parse_args()
+    if a.masks:
+        masks = pd.read_csv(a.masks)
+    else:
+        if not os.path.exists(EXAMPLE):
+            raise SystemExit(f"{EXAMPLE} not found: cargo build --release -p cumin-study "
+                             "--example backward_hazards")
+        masks = simulate(a.children, a.seed)
+    if a.mode == "form":
+        form(masks)
+    else:
+        if not (a.estimate and a.truth):
+            raise SystemExit("decompose needs --estimate and --truth")
+        decompose(masks, a.estimate, a.truth)
+
+
+if __name__ == "__main__":
+    main()
