@@ -109,8 +109,9 @@ struct EstimateArgs {
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Child-cluster bootstrap replicates for the intervals of the corrected estimators
-    /// (0: none; their intervals then treat the correction as known). 1000 for tables
-    /// to publish; 200 for a quicker look, with more Monte-Carlo error in the limits.
+    /// (0: none; their intervals then treat the correction's estimate as known). 1000 for
+    /// tables to publish; 200 for a quicker look, with more Monte-Carlo error in the
+    /// limits. Either way the correction model's back-tested error is added.
     #[arg(long, default_value_t = 0)]
     bootstrap: u32,
     /// Calendar periods for trend.csv: ranges of census years named by their end year

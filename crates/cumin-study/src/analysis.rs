@@ -167,8 +167,13 @@ pub fn estimate(
                 };
                 let unadjusted = unadjusted_curves(t, population, &frame, &cfg.estimators);
                 let partial = observed_only_curves(t, population, &frame, cfg, corrected);
-                for (((kind, c), (_, u)), (_, p)) in
-                    corrected.curves.iter().zip(&unadjusted).zip(&partial)
+                let sds: Vec<[f64; OUT_AGES]> = corrected
+                    .curves
+                    .iter()
+                    .zip(&partial)
+                    .map(|((_, c), (_, p))| extrapolation_sd(c, p, rho.applied))
+                    .collect();
+                for (((kind, c), (_, u)), sd) in corrected.curves.iter().zip(&unadjusted).zip(&sds)
                 {
                     let key = CurveKey {
                         outcome: oi,
@@ -176,7 +181,7 @@ pub fn estimate(
                         stratum: l,
                         kind: *kind,
                     };
-                    model_sd.insert(key, extrapolation_sd(c, p, rho.applied));
+                    model_sd.insert(key, *sd);
                     curves.push((key, labels.curve(*kind, true, c)));
                     curves.push((key, labels.curve(*kind, false, u)));
                 }
@@ -185,7 +190,7 @@ pub fn estimate(
                 out.hazards
                     .extend(hazard_rows(&labels, &corrected.correction));
                 out.sensitivity.extend(sensitivity_rows(
-                    &labels, t, population, &frame, cfg, corrected, &partial, rho,
+                    &labels, t, population, &frame, cfg, corrected, &partial, &sds, rho,
                 ));
             }
         }
@@ -450,17 +455,18 @@ fn sensitivity_rows(
     cfg: &StudyConfig,
     corrected: &estimators::Corrected,
     partial: &[(Kind, Vec<cumin_stats::AgeEstimate>)],
+    sds: &[[f64; OUT_AGES]],
     rho: Rho,
 ) -> Vec<SensitivityRow> {
     let ones = Array2::from_elem(corrected.factors.factor.dim(), 1.0);
     let none = curves_with(&ones, tables, population, frame, &cfg.estimators);
     let mut rows = Vec::new();
-    for (((kind, full), (_, none)), (_, partial)) in corrected.curves.iter().zip(&none).zip(partial)
+    for ((((kind, full), (_, none)), (_, partial)), sd) in
+        corrected.curves.iter().zip(&none).zip(partial).zip(sds)
     {
         if matches!(kind, Kind::Period(_)) {
             continue;
         }
-        let sd = extrapolation_sd(full, partial, rho.applied);
         for p in full {
             let at = |curve: &[cumin_stats::AgeEstimate]| {
                 curve
