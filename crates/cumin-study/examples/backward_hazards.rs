@@ -1,10 +1,18 @@
 //! Complete simulated histories as event-year masks, for studying the left-censoring
 //! correction where every backward hazard is known (`scripts/correction-forms.py`).
 //!
-//! `cargo run --release -p cumin-study --example backward_hazards -- PARAMS.toml N OUT.csv`
-//! simulates `N` children of one cohort with the simulator's parameters from `PARAMS.toml`
-//! (missing keys at their defaults) and writes, per child, its decile and a bit mask per
-//! outcome of the ages (pre-birth counted at 0) with an event before 18.
+//! `cargo run --release -p cumin-study --example backward_hazards -- PARAMS.toml N OUT.csv
+//! [notional]` simulates `N` children of one cohort with the simulator's parameters from
+//! `PARAMS.toml` (missing keys at their defaults) and writes, per child, its decile and a
+//! bit mask per outcome of the ages (pre-birth counted at 0) with an event before 18.
+//! With `notional`, ages count from the 15th of the birth month, as cumin counts them
+//! from an extract's birth month and year, instead of from the birth date.
+//!
+//! By default the children are those of cohort 2013 numbered from 0. `BH_COHORT=C` and
+//! `BH_FIRST=F` take cohort `C` numbered from `F` instead: the simulator numbers cohort
+//! `C`'s children from `(C − first_census_year + 18) × births_per_year × scale`, so these
+//! reproduce, child for child, the histories behind a `cumin simulate` extract with the
+//! same parameters (`scripts/correction-vs-exact.py realized`).
 
 #![allow(clippy::print_stderr)]
 
@@ -15,17 +23,29 @@ use std::io::Write;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let [_, params, n, out] = args.as_slice() else {
-        eprintln!("usage: backward_hazards PARAMS.toml N OUT.csv");
-        std::process::exit(2);
+    let (params, n, out, notional) = match args.as_slice() {
+        [_, params, n, out] => (params, n, out, false),
+        [_, params, n, out, flag] if flag == "notional" => (params, n, out, true),
+        _ => {
+            eprintln!("usage: backward_hazards PARAMS.toml N OUT.csv [notional]");
+            std::process::exit(2);
+        }
     };
     let params = cumin_synth::SimParams::from_toml_file(std::path::Path::new(params))?;
     let n: u64 = n.parse()?;
     let model = Model::new(&params);
+    let env = |key: &str| std::env::var(key).ok().map(|v| v.parse::<i64>());
+    let cohort = i16::try_from(env("BH_COHORT").transpose()?.unwrap_or(2013))?;
+    let first = u64::try_from(env("BH_FIRST").transpose()?.unwrap_or(0))?;
     let mut f = std::io::BufWriter::new(std::fs::File::create(out)?);
     writeln!(f, "decile,referral,assessed,cin,cpp")?;
     for i in 0..n {
-        let child = model.child(i, 2013);
+        let child = model.child(first + i, cohort);
+        let dob = if notional {
+            cumin_census::Date::ymd(child.dob.year(), child.dob.month(), 15)
+        } else {
+            child.dob
+        };
         let mut masks = [0u32; 5];
         for e in &child.episodes {
             for o in Outcome::ALL {
@@ -37,7 +57,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     Outcome::Cpp => e.cpp_start,
                 };
                 let Some(date) = date else { continue };
-                let age = age_at(child.dob, date).max(0);
+                let age = age_at(dob, date).max(0);
                 if age <= 17 {
                     masks[o.index()] |= 1 << age;
                 }
