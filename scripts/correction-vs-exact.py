@@ -25,13 +25,23 @@ decompose  For an estimate folder of `cumin estimate --by idaci_decile --estimat
            cells by exact ones. The remainder is the estimate's error minus the
            correction's.
 
+realized   For the same estimate folder, the extract's own children: the example
+           re-simulates each cohort born before the window, child for child, as
+           `cumin simulate --seed S --scale X` did (default parameters otherwise), and
+           for every age 11..17 compares, per stratum, cumin's first-observed counts E'
+           with the histories', and the share of them that were first ever in the
+           histories with the exact hazards' factor and cumin's.
+
     cargo build --release -p cumin-study --example backward_hazards
     python3 scripts/correction-vs-exact.py form --children 12000000
     python3 scripts/correction-vs-exact.py decompose --children 12000000 \\
         --estimate EST --truth SIM/truth.json
+    python3 scripts/correction-vs-exact.py realized --children 60000000 \\
+        --estimate EST --sim-seed 1 --sim-scale 1.0
 
-12 million children take about 5 minutes to simulate and 8 GB of memory to analyse.
-Needs numpy, pandas and statsmodels.
+The example writes about 10 million children a second; analysing 12 million takes a few
+minutes and about 8 GB. Decile 10 holds 8% of children: for it use 60 million (`--masks`
+can take a file filtered to the deciles needed). Needs numpy, pandas and statsmodels.
 """
 
 from __future__ import annotations
@@ -170,15 +180,64 @@ def decompose(masks: pd.DataFrame, est: str, truth_path: str) -> None:
                   f"{rem[17]:+.3f}   remainder by age: " + " ".join(f"{v:+.3f}" for v in rem))
 
 
+def realized(masks: pd.DataFrame, est: str, seed: int, scale: float,
+             first_cohort: int, births: int) -> None:
+    per_cohort = round(births * scale)
+    with open(os.path.join(est, "corrections.csv"), newline="") as f:
+        corrections = [r for r in csv.DictReader(f) if r["outcome"] == "referral"]
+    cohorts = sorted({int(r["birth_year"]) for r in corrections})
+    own = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        params = os.path.join(tmp, "p.toml")
+        with open(params, "w") as f:
+            f.write(f"seed = {seed}\nscale = {scale}\n")
+        for c in cohorts:
+            out = os.path.join(tmp, f"{c}.csv")
+            env = dict(os.environ, BH_COHORT=str(c), BH_FIRST=str((c - first_cohort) * per_cohort))
+            subprocess.run([EXAMPLE, params, str(per_cohort), out], check=True, env=env)
+            own[c] = pd.read_csv(out)
+    print("referral, cohorts born before the window, ages 11..17: E' cumin / histories; "
+          "share first ever: histories, exact hazards, cumin")
+    for s in STRATA:
+        h, _ = exact_hazards(stratum(masks, s, "referral"))
+        tot = dict(real=0.0, exact=0.0, cumin=0.0)
+        for a in range(11, AGES):
+            rows = [r for r in corrections if r["stratum"] == s and int(r["age"]) == a]
+            e_cumin = e_hist = real = exact = cumin = 0.0
+            for r in rows:
+                u, e = int(r["entry_age"]), float(r["first_in_observed_years"])
+                m = stratum(own[int(r["birth_year"])], s, "referral")
+                bits = ((m[:, None] >> np.arange(AGES)) & 1).astype(bool)
+                first_obs = bits[:, a] & ~bits[:, u:a].any(axis=1)
+                e_cumin += e
+                e_hist += first_obs.sum()
+                real += (first_obs & ~bits[:, :u].any(axis=1)).sum()
+                exact += e * np.prod([1 - h[(a, x)][0] for x in range(u)])
+                cumin += float(r["corrected"])
+            tot["real"] += real
+            tot["exact"] += exact
+            tot["cumin"] += cumin
+            print(f"{s:4} {a}: E' {e_cumin:.0f} / {e_hist:.0f} ({e_cumin / e_hist - 1:+.3f}); "
+                  f"first ever {real / e_hist:.4f}, exact {exact / e_cumin:.4f}, "
+                  f"cumin {cumin / e_cumin:.4f}")
+        print(f"{s:4} 11-17: first events, exact factors {tot['exact'] / tot['real'] - 1:+.4f}, "
+              f"cumin's {tot['cumin'] / tot['real'] - 1:+.4f} against the histories'")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("mode", choices=["form", "decompose"])
+    ap.add_argument("mode", choices=["form", "decompose", "realized"])
     ap.add_argument("--children", type=int, default=2_000_000)
     ap.add_argument("--seed", type=int, default=99)
     ap.add_argument("--masks", help="a masks CSV the example wrote (skips simulating)")
     ap.add_argument("--estimate", help="decompose: the estimate folder")
     ap.add_argument("--truth", help="decompose: the simulation's truth.json")
+    ap.add_argument("--sim-seed", type=int, default=1, help="realized: cumin simulate --seed")
+    ap.add_argument("--sim-scale", type=float, default=1.0, help="realized: --scale")
+    ap.add_argument("--first-cohort", type=int, default=1991,
+                    help="realized: the simulator's first cohort (first_census_year - 18)")
+    ap.add_argument("--births-per-year", type=int, default=640_000)
     a = ap.parse_args()
     if a.masks:
         masks = pd.read_csv(a.masks)
@@ -189,6 +248,10 @@ def main() -> None:
         masks = simulate(a.children, a.seed)
     if a.mode == "form":
         form(masks)
+    elif a.mode == "realized":
+        if not a.estimate:
+            raise SystemExit("realized needs --estimate")
+        realized(masks, a.estimate, a.sim_seed, a.sim_scale, a.first_cohort, a.births_per_year)
     else:
         if not (a.estimate and a.truth):
             raise SystemExit("decompose needs --estimate and --truth")
