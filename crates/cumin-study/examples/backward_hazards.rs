@@ -5,8 +5,9 @@
 //! [notional]` simulates `N` children of one cohort with the simulator's parameters from
 //! `PARAMS.toml` (missing keys at their defaults) and writes, per child, its decile and a
 //! bit mask per outcome of the ages (pre-birth counted at 0) with an event before 18.
-//! With `notional`, ages count from the 15th of the birth month, as cumin counts them
-//! from an extract's birth month and year, instead of from the birth date.
+//! With `notional`, ages count from cumin's notional day of the birth month (the 15th,
+//! `BirthRules::notional_day`), as cumin counts them from an extract's birth month and
+//! year, instead of from the birth date.
 //!
 //! By default the children are those of cohort 2013 numbered from 0. `BH_COHORT=C` and
 //! `BH_FIRST=F` take cohort `C` numbered from `F` instead: the simulator numbers cohort
@@ -37,12 +38,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let env = |key: &str| std::env::var(key).ok().map(|v| v.parse::<i64>());
     let cohort = i16::try_from(env("BH_COHORT").transpose()?.unwrap_or(2013))?;
     let first = u64::try_from(env("BH_FIRST").transpose()?.unwrap_or(0))?;
+    let notional_day = cumin_cohort::BirthRules::default().notional_day;
     let mut f = std::io::BufWriter::new(std::fs::File::create(out)?);
     writeln!(f, "decile,referral,assessed,cin,cpp")?;
     for i in 0..n {
         let child = model.child(first + i, cohort);
         let dob = if notional {
-            cumin_census::Date::ymd(child.dob.year(), child.dob.month(), 15)
+            cumin_census::Date::ymd(child.dob.year(), child.dob.month(), notional_day)
         } else {
             child.dob
         };
