@@ -25,6 +25,11 @@ def main() -> None:
     ap.add_argument("out", type=pathlib.Path)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--window-start", default="2011-04-01")
+    ap.add_argument(
+        "--verbose",
+        action="store_true",
+        help="time each statement (wall and CPU seconds)",
+    )
     args = ap.parse_args()
 
     start = time.perf_counter()
@@ -46,7 +51,14 @@ def main() -> None:
         )
         *setup, final = [s for s in split_statements(sql) if s.strip()]
         for statement in setup:
+            wall, cpu = time.perf_counter(), time.process_time()
             con.execute(statement)
+            if args.verbose:
+                first = next(ln for ln in statement.splitlines() if ln.strip())
+                print(
+                    f"{time.perf_counter() - wall:7.2f} s wall {time.process_time() - cpu:7.2f} s CPU"
+                    f"  {first.strip()[:70]}"
+                )
         rows = con.execute(final).fetchall()
     with args.out.open("w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")

@@ -100,10 +100,16 @@ struct Part<'a> {
     dates: Vec<&'a mut [i32]>,
 }
 
-fn split<'a, T>(rest: &mut &'a mut [T], n: usize) -> &'a mut [T] {
-    let (head, tail) = std::mem::take(rest).split_at_mut(n);
-    *rest = tail;
-    head
+/// `v` cut into consecutive slices of `sizes` elements.
+fn cut<'a, T>(v: &'a mut [T], sizes: &[usize]) -> std::vec::IntoIter<&'a mut [T]> {
+    let mut rest = v;
+    let mut out = Vec::with_capacity(sizes.len());
+    for &n in sizes {
+        let (head, tail) = rest.split_at_mut(n);
+        out.push(head);
+        rest = tail;
+    }
+    out.into_iter()
 }
 
 impl Table {
@@ -127,27 +133,43 @@ impl Table {
 
     /// The table cut into consecutive parts of `sizes` rows.
     fn parts(&mut self, sizes: &[usize]) -> Vec<Part<'_>> {
-        let mut cy = &mut self.census_year[..];
-        let mut la = &mut self.la[..];
-        let mut by = &mut self.birth_year[..];
-        let mut id = &mut self.la_child_id[..];
-        let mut pmr = &mut self.pmr[..];
-        let mut letter = &mut self.pmr_letter[..];
-        let mut bytes: Vec<&mut [u8]> = self.bytes.iter_mut().map(|v| &mut v[..]).collect();
-        let mut dates: Vec<&mut [i32]> = self.dates.iter_mut().map(|v| &mut v[..]).collect();
-        sizes
-            .iter()
-            .map(|&n| Part {
-                census_year: split(&mut cy, n),
-                la: split(&mut la, n),
-                birth_year: split(&mut by, n),
-                la_child_id: split(&mut id, n),
-                pmr: split(&mut pmr, n),
-                pmr_letter: split(&mut letter, n),
-                bytes: bytes.iter_mut().map(|b| split(b, n)).collect(),
-                dates: dates.iter_mut().map(|d| split(d, n)).collect(),
-            })
-            .collect()
+        let mut cy = cut(&mut self.census_year, sizes);
+        let mut la = cut(&mut self.la, sizes);
+        let mut by = cut(&mut self.birth_year, sizes);
+        let mut id = cut(&mut self.la_child_id, sizes);
+        let mut pmr = cut(&mut self.pmr, sizes);
+        let mut letter = cut(&mut self.pmr_letter, sizes);
+        let mut bytes: Vec<_> = self.bytes.iter_mut().map(|v| cut(v, sizes)).collect();
+        let mut dates: Vec<_> = self.dates.iter_mut().map(|v| cut(v, sizes)).collect();
+        // Every iterator holds exactly `sizes.len()` slices.
+        let mut parts = Vec::with_capacity(sizes.len());
+        while let (
+            Some(census_year),
+            Some(la),
+            Some(birth_year),
+            Some(la_child_id),
+            Some(pmr),
+            Some(pmr_letter),
+        ) = (
+            cy.next(),
+            la.next(),
+            by.next(),
+            id.next(),
+            pmr.next(),
+            letter.next(),
+        ) {
+            parts.push(Part {
+                census_year,
+                la,
+                birth_year,
+                la_child_id,
+                pmr,
+                pmr_letter,
+                bytes: bytes.iter_mut().filter_map(Iterator::next).collect(),
+                dates: dates.iter_mut().filter_map(Iterator::next).collect(),
+            });
+        }
+        parts
     }
 }
 
@@ -260,10 +282,11 @@ fn la_child_id(s: &str, side: &Mutex<Vec<String>>) -> u64 {
 /// A PMR written as a letter and 16 hex digits: the digits, and the letter apart.
 fn pmr(s: &str, side: &Mutex<Vec<String>>) -> (u64, u8) {
     let b = s.as_bytes();
-    if b.len() == 17 && b[0].is_ascii_alphabetic() {
-        if let Ok(v) = u64::from_str_radix(&s[1..], 16) {
-            return (v, b[0]);
-        }
+    if b.len() == 17
+        && b[0].is_ascii_alphabetic()
+        && let Ok(v) = u64::from_str_radix(&s[1..], 16)
+    {
+        return (v, b[0]);
     }
     (to_side(s, side), 0)
 }
