@@ -67,11 +67,15 @@ CREATE OR REPLACE MACRO reason(x) AS (
 -- Rows without a census year or without any identifier are not used (quarantined). The
 -- key (R's LA child ID + LA) is (kid, la_k): the LA child ID, else the PMR, within LA
 -- (la_k −1 where the LA is missing).
+-- ACADYR has a few distinct values: each is read once.
+CREATE OR REPLACE TEMP TABLE acadyr AS
+SELECT raw, census_year(txt(raw)) AS cy
+FROM (SELECT DISTINCT CAST(CIN_ACADYR AS VARCHAR) AS raw FROM read_parquet('{episodes}'));
 CREATE OR REPLACE TEMP TABLE r AS
 WITH t AS (
     SELECT
         file_row_number AS rn,
-        census_year(txt(CAST(CIN_ACADYR AS VARCHAR))) AS cy,
+        acadyr.cy,
         txt(CIN_LAchildID_Anon) AS la_id,
         txt(CIN_PupilMatchingRefAnonymous) AS pmr,
         bounded(CIN_LA, 100, 999) AS la,
@@ -83,7 +87,8 @@ WITH t AS (
         nfa(txt(CAST(CIN_ReferralNFA AS VARCHAR))) AS nfa,
         reason(CAST(CIN_ReasonForClosure AS VARCHAR)) AS rsn,
         plausible(day(txt(CIN_CPPstartDate))) AS cpp
-    FROM read_parquet('{episodes}', file_row_number = true)
+    FROM read_parquet('{episodes}', file_row_number = true) AS p
+    JOIN acadyr ON CAST(p.CIN_ACADYR AS VARCHAR) = acadyr.raw
 )
 SELECT rn, cy, coalesce(la_id, pmr) AS kid, coalesce(la, -1) AS la_k,
     la_id IS NOT NULL AS has_la_id, pmr, yob, mob, edob, ref0, clo0, nfa, rsn, cpp
@@ -99,16 +104,19 @@ SELECT r.* EXCLUDE (kid, la_k), keys.key FROM r JOIN keys USING (kid, la_k);
 DROP TABLE r;
 DROP TABLE keys;
 
--- Rows in the R code's orders, each as one integer (census year, referral with missing
--- last, [closure with missing last,] file row): `ord0` with the referral as recorded (its
--- age table), `ord1` after the data-end rule (its sorted cin table).
+-- Rows in the R code's orders, each as one 64-bit integer (census year, referral with
+-- missing last, [closure with missing last,] file row): `ord0` with the referral as
+-- recorded (its age table), `ord1` after the data-end rule (its sorted cin table). Census
+-- years 1990-2100 take 7 bits, dates from 1930 (to 2109) 16, rows 25 (up to 33 M).
 CREATE OR REPLACE MACRO days_key(d) AS (
-    CASE WHEN d IS NULL THEN 131071 ELSE d - DATE '1900-01-01' END);
+    CAST(CASE WHEN d IS NULL THEN 65535 ELSE d - DATE '1930-01-01' END AS UBIGINT));
 CREATE OR REPLACE MACRO ord0(cy, ref, rn) AS (
-    (CAST(cy AS BIGINT) * 131072 + days_key(ref)) * 4294967296 + rn);
+    ((CAST(cy - 1990 AS UBIGINT) << 16 | days_key(ref)) << 25) | CAST(rn AS UBIGINT));
 CREATE OR REPLACE MACRO ord1(cy, ref, clo, rn) AS (
-    ((CAST(cy AS HUGEINT) * 131072 + days_key(ref)) * 131072 + days_key(clo)) * 4294967296
-    + rn);
+    ((((CAST(cy - 1990 AS UBIGINT) << 16) | days_key(ref)) << 16 | days_key(clo)) << 25)
+    | CAST(rn AS UBIGINT));
+-- A mode's score: the most rows, then the latest first appearance.
+CREATE OR REPLACE MACRO score(n, first) AS ((CAST(n AS HUGEINT) << 64) + first);
 
 -- 2. Birth month per key: the mode of (year, month) over rows with an LA child ID (⚠ not
 -- PMR-keyed rows) in ord0's order; a half-missing value is a value of its own; ties go to
@@ -123,7 +131,7 @@ WITH tally AS (
 -- (arg_max of a struct: it would skip a winning half-missing value's NULL half)
 SELECT key, CASE WHEN ym.y IS NOT NULL AND ym.m IS NOT NULL
                  THEN make_date(ym.y, ym.m, 1) END AS bdate
-FROM (SELECT key, arg_max({'y': yob, 'm': mob}, (n, first)) AS ym FROM tally GROUP BY key);
+FROM (SELECT key, arg_max({'y': yob, 'm': mob}, score(n, first)) AS ym FROM tally GROUP BY key);
 
 -- 3. Dates after the data end (end of the last census year) missing; early rows dropped
 -- (⚠ also those with a closure before the data start); referral imputed to 1 September.
@@ -155,12 +163,12 @@ WITH fill AS (
 ), per_key AS (
     SELECT key, pid FROM fill JOIN pmrs USING (pmr_fill)
 ), nfa_mode AS (
-    SELECT key, referral, arg_max(nfa, (n, first)) AS nfa_m
+    SELECT key, referral, arg_max(nfa, score(n, first)) AS nfa_m
     FROM (SELECT key, referral, nfa, count(*) AS n, min(ord) AS first
           FROM k WHERE nfa IS NOT NULL GROUP BY key, referral, nfa)
     GROUP BY key, referral
 ), rsn_mode AS (
-    SELECT key, referral, arg_max(rsn, (n, first)) AS rsn_m
+    SELECT key, referral, arg_max(rsn, score(n, first)) AS rsn_m
     FROM (SELECT key, referral, rsn, count(*) AS n, min(ord) AS first
           FROM k WHERE rsn IS NOT NULL GROUP BY key, referral, rsn)
     GROUP BY key, referral
