@@ -4,9 +4,9 @@
 
 Runs the command, reads its /proc/PID/stat and /proc/PID/status every --interval seconds
 (default 0.05), then splits the run into the stages of OUT/manifest.json
-(`timings_seconds`, in the order the pipeline runs them, laid end to end back from the
-process's exit: the stages fill the run but its first moments, the arguments and the
-denominators) and prints, per stage, its wall seconds, the CPU seconds (user + system,
+(`timings_seconds`, in the order the pipeline runs them, laid end to end from the
+process's start: the arguments and the denominators take a moment before the first, so
+stages start that much early) and prints, per stage, its wall seconds, the CPU seconds (user + system,
 all threads) spent in it, CPU/wall (about 2 when both cores work) and the largest
 resident memory seen in it. Linux only. CPU seconds do not depend on other load much;
 wall seconds do.
@@ -77,13 +77,13 @@ def main() -> None:
 
     timings = json.loads((out / "manifest.json").read_text())["timings_seconds"]
     stages = sorted(timings, key=lambda k: ORDER.index(k) if k in ORDER else len(ORDER))
-    # Laid end to end back from the exit.
-    bounds, t = [], end
-    for name in reversed(stages):
-        bounds.append((name, t - timings[name], t))
-        t -= timings[name]
-    bounds.reverse()
-    bounds.insert(0, ("(start)", 0.0, t))
+    # Laid end to end from the start (the arguments and denominators take a moment
+    # before `read`; the exit, which frees the tables, comes after `write`).
+    bounds, t = [], 0.0
+    for name in stages:
+        bounds.append((name, t, t + timings[name]))
+        t += timings[name]
+    bounds.append(("(exit)", t, end))
 
     def cpu_at(when: float) -> float:
         before = [s for s in samples if s[0] <= when]
