@@ -1,5 +1,7 @@
 //! The `cumin` binary as users run it.
 
+mod golden;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
