@@ -99,7 +99,7 @@ pub struct Events {
 /// Whether episode `e` reaches `outcome`, and on which date.
 pub fn event_date(set: &EpisodeSet, e: usize, outcome: Outcome, cpp: CppEventDate) -> Option<Date> {
     let assessed = !set.nfa[e].unwrap_or(false);
-    let not_rc8 = set.reason_for_closure[e] != Some(8);
+    let not_rc8 = set.reason_for_closure[e] != Some(cumin_census::codes::RC_NO_FURTHER_ACTION);
     match outcome {
         Outcome::Referral => Some(set.referral[e]),
         Outcome::Assessed => assessed.then_some(set.referral[e]),

@@ -11,8 +11,9 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+use cumin_census::codes::RC_TRANSFERRED;
 use cumin_census::{NoProgress, ReadOptions, read_extract};
-use cumin_link::transfer::{RC_TRANSFER, TRANSFER_WINDOW_DAYS};
+use cumin_link::transfer::TRANSFER_WINDOW_DAYS;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::BufRead;
 
@@ -81,7 +82,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let firsts: BTreeMap<u32, usize> = set.by_child().map(|(c, r)| (c.0, r.start)).collect();
     let mut targeted = 0usize;
     for ep in 0..set.len() {
-        if set.reason_for_closure[ep] != Some(RC_TRANSFER) {
+        if set.reason_for_closure[ep] != Some(RC_TRANSFERRED) {
             continue;
         }
         let (Some(closed), Some(la)) = (set.closure[ep], set.la[ep]) else {

@@ -221,7 +221,7 @@ pub fn jay_design(
     population: &Array2<f64>,
 ) -> Result<Vec<Option<usize>>, StudyError> {
     let mut design = vec![None; OUT_AGES];
-    for &(cohort, lo, hi) in &crate::jay::BANDS {
+    for &(cohort, lo, hi) in &cumin_census::JAY_BANDS {
         for a in lo.max(0)..=hi {
             let a = a as usize;
             let row = usize::try_from(cohort - denominators.first_cohort.0)

@@ -116,15 +116,9 @@ pub fn coverage_rows(
         let year = episodes.census_year[i];
         let dob = linkage.child_of_row[i].and_then(|c| children.dob[c.index()]);
         let band = dob.map_or("unknown", |dob| {
-            let on = year.end();
-            if dob > on {
-                "unborn"
-            } else {
-                let age = on.completed_years_since(dob);
-                BANDS
-                    .iter()
-                    .find(|(_, lo, hi)| (*lo..=*hi).contains(&age))
-                    .map_or("unknown", |b| b.0)
+            match cumin_census::age_at(dob, year.end()) {
+                -1 => "unborn",
+                age => band_of(age),
             }
         });
         let cell = cells.entry((year, band)).or_insert((0, 0));
@@ -172,14 +166,8 @@ pub fn split_rows(
     let mut cells: BTreeMap<String, u64> = BTreeMap::new();
     for (c, r) in set.by_child() {
         let age = |e: usize| {
-            children.dob[c.index()].map_or(-1, |dob| {
-                let d = set.referral[e];
-                if d < dob {
-                    0
-                } else {
-                    d.completed_years_since(dob)
-                }
-            })
+            children.dob[c.index()]
+                .map_or(-1, |dob| cumin_census::age_at(dob, set.referral[e]).max(0))
         };
         let first_band = if children.dob[c.index()].is_some() {
             band_of(age(r.start))

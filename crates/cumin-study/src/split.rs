@@ -25,9 +25,10 @@
 //! weighted down by the share of such matches the rule keeps.
 
 use crate::estimators::{Frame, OutcomeYears, Strata};
+use cumin_census::codes::RC_TRANSFERRED;
 use cumin_census::{CensusYear, Episodes, Outcome};
 use cumin_cohort::{ChildTable, Event, Events, YearTables, tabulate_years};
-use cumin_link::transfer::{RC_TRANSFER, TRANSFER_WINDOW_DAYS};
+use cumin_link::transfer::TRANSFER_WINDOW_DAYS;
 use cumin_link::{ChildId, ChildTraits, EpisodeSet, Linkage, TransferStats, ids::NO_KEY};
 use rayon::prelude::*;
 
@@ -428,7 +429,7 @@ fn transfer_like(
     }
     (lo..=hi).any(|e| {
         key_of_episode[e] == from
-            && set.reason_for_closure[e] == Some(RC_TRANSFER)
+            && set.reason_for_closure[e] == Some(RC_TRANSFERRED)
             && set.la[e] != set.la[b]
             && set.closure[e].is_some_and(|d| {
                 let gap = referral.days_since(d);
@@ -490,11 +491,7 @@ fn key_table(
                     continue;
                 };
                 let on = CensusYear::end(episodes.census_year[i]);
-                let age = if dob > on {
-                    0
-                } else {
-                    on.completed_years_since(dob)
-                };
+                let age = cumin_census::age_at(dob, on).max(0);
                 // A key split by the conflict policy can hold rows of two children; the
                 // smallest child stands for it.
                 let s = &mut part[(k - lo) as usize];

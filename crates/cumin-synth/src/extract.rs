@@ -333,7 +333,7 @@ pub fn render(
     let known = |d: Option<Date>| d.filter(|d| *d <= census_date);
     let born = c.dob <= census_date;
     let age = if born {
-        census_date.completed_years_since(c.dob).clamp(0, 17) as usize
+        cumin_census::age_at(c.dob, census_date).clamp(0, 17) as usize
     } else {
         0
     };
@@ -592,7 +592,7 @@ fn reason(e: &TrueEpisode, flips: &Flips, rates: &QuirkRates, counts: &mut Quirk
     if !legacy(flips, 4, rates, counts) {
         return Cell::Str(REASON_CODES[r]);
     }
-    if r == 8 {
+    if e.reason == cumin_census::codes::RC_NO_FURTHER_ACTION {
         Cell::Str(RC8_SPELLINGS[flips.pick(Quirk::LegacySpelling, 4, RC8_SPELLINGS.len())])
     } else if flips.pick(Quirk::LegacySpelling, 4, 2) == 0 {
         Cell::Text(Short::format(format_args!("rc{r}")))

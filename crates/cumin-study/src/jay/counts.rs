@@ -1,9 +1,9 @@
 //! Per-age first-event counts of the three-cohort design ("3. CIN ANALYSIS.R" and
 //! "3_1. CIN sensitivity - pmr if available.r", part 1).
 
-use super::mode::{BANDS, JayMode, band_of};
+use super::mode::{JayMode, band_of};
 use super::prepare::{JayRow, age_at};
-use cumin_census::{Date, Outcome};
+use cumin_census::{Date, JAY_BANDS, Outcome};
 
 /// Ages −1..=17.
 pub const N_AGES: usize = 19;
@@ -17,13 +17,13 @@ pub struct JayCounts {
 
 impl JayCounts {
     fn index(mode: JayMode, outcome: usize, band: usize, age: i8) -> usize {
-        ((mode.index() * Outcome::JAY.len() + outcome) * BANDS.len() + band) * N_AGES
+        ((mode.index() * Outcome::JAY.len() + outcome) * JAY_BANDS.len() + band) * N_AGES
             + (age + 1) as usize
     }
 
     fn zeros() -> JayCounts {
         JayCounts {
-            cells: vec![0; JayMode::ALL.len() * Outcome::JAY.len() * BANDS.len() * N_AGES],
+            cells: vec![0; JayMode::ALL.len() * Outcome::JAY.len() * JAY_BANDS.len() * N_AGES],
         }
     }
 
@@ -41,7 +41,7 @@ impl JayCounts {
     /// age.
     pub fn cells(&self) -> impl Iterator<Item = (JayMode, i16, Outcome, i8, u64)> + '_ {
         JayMode::ALL.into_iter().flat_map(move |m| {
-            BANDS.iter().flat_map(move |&(b, lo, hi)| {
+            JAY_BANDS.iter().flat_map(move |&(b, lo, hi)| {
                 Outcome::JAY
                     .into_iter()
                     .flat_map(move |o| (lo..=hi).map(move |a| (m, b, o, a, self.get(m, o, b, a))))
@@ -52,7 +52,7 @@ impl JayCounts {
     /// Events of `mode` and `outcome` before 18, per band.
     pub fn band_totals(&self, mode: JayMode, outcome: Outcome) -> [u64; 3] {
         let mut t = [0; 3];
-        for (i, &(b, lo, hi)) in BANDS.iter().enumerate() {
+        for (i, &(b, lo, hi)) in JAY_BANDS.iter().enumerate() {
             t[i] = (lo..=hi).map(|a| self.get(mode, outcome, b, a)).sum();
         }
         t

@@ -20,6 +20,6 @@ pub mod rules;
 pub mod run;
 
 pub use counts::JayCounts;
-pub use mode::{BANDS, JayMode, Preset};
+pub use mode::{JayMode, Preset};
 pub use rules::{JayRule, JayRuleSwitches, JayRules};
 pub use run::{CorrectionLine, JayLine, JaySummary};

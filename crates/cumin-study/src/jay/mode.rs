@@ -1,6 +1,7 @@
 //! The two presets (strict and corrected) and the two identifier modes of the design.
 
 use super::rules::{JayRuleSwitches, JayRules};
+use cumin_census::JAY_BANDS;
 use cumin_link::IdMode;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -89,20 +90,16 @@ impl JayMode {
     }
 }
 
-/// Jay et al.'s birth cohorts (financial year of birth named by its end) and the ages
-/// each supplies (−1 = referred before birth).
-pub const BANDS: [(i16, i8, i8); 3] = [(2013, -1, 5), (2006, 6, 12), (2001, 13, 17)];
-
-/// The band (index into [`BANDS`]) that counts cohort `birth_year` at `age`, if any.
+/// The band (index into [`JAY_BANDS`]) that counts cohort `birth_year` at `age`, if any.
 pub fn band_of(birth_year: i32, age: i8) -> Option<usize> {
-    BANDS
+    JAY_BANDS
         .iter()
         .position(|&(b, lo, hi)| i32::from(b) == birth_year && (lo..=hi).contains(&age))
 }
 
-/// The band (index into [`BANDS`]) of a cohort.
+/// The band (index into [`JAY_BANDS`]) of a cohort.
 pub fn cohort_band(birth_year: i32) -> Option<usize> {
-    BANDS
+    JAY_BANDS
         .iter()
         .position(|&(b, _, _)| i32::from(b) == birth_year)
 }

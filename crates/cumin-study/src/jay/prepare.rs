@@ -93,14 +93,8 @@ pub struct JayRow {
 /// Age in the R code's years (`trunc(days / 365.25)`, −1 before birth) at `date` for a
 /// child born `dob`; `None` at 18 or over.
 pub fn age_at(date: Date, dob: Date) -> Option<i8> {
-    let years = f64::from(date.days_since(dob)) / 365.25;
-    if years >= 18.0 {
-        None
-    } else if years < 0.0 {
-        Some(-1)
-    } else {
-        Some(years.trunc() as i8)
-    }
+    let age = cumin_census::age::age_in_r_years(dob, date);
+    (age < 18).then_some(age as i8)
 }
 
 /// The analysis table and where every input row went.
@@ -237,7 +231,7 @@ pub fn prepare(input: &JayInput<'_>, rules: &JayRules) -> Prepared {
             let reason = r_mode(g.iter().map(|&i| reasons[i as usize]));
             for &i in g {
                 assessed[i as usize] = nfa != Some(true);
-                rc8[i as usize] = reason == Some(8);
+                rc8[i as usize] = reason == Some(cumin_census::codes::RC_NO_FURTHER_ACTION);
             }
         }
     }

@@ -3,7 +3,7 @@
 
 use super::counts::JayCounts;
 use super::engine::{Evaluation, evaluate};
-use super::mode::{BANDS, JayMode, Preset};
+use super::mode::{JayMode, Preset};
 use super::prepare::{Fate, JayInput};
 use super::rules::JayRules;
 use crate::config::{Estimator, SpliceDesign, StudyConfig};
@@ -11,7 +11,9 @@ use crate::denominators::Denominators;
 use crate::error::StudyError;
 use crate::pipeline::{Headline, RunOutput, Study, ToolInfo};
 use crate::strata::Stratification;
-use cumin_census::{Column, EntryKind, Extract, Outcome, Progress, ReasonSpelling, read_extract};
+use cumin_census::{
+    Column, EntryKind, Extract, JAY_BANDS, Outcome, Progress, ReasonSpelling, read_extract,
+};
 use cumin_link::LinkageMode;
 use cumin_report::{CiRow, JayCorrectionRow, JayCountRow, write};
 use cumin_stats::AgeEstimate;
@@ -77,7 +79,7 @@ pub struct JaySummary {
     pub corrections: Vec<CorrectionLine>,
 }
 
-/// Populations of the three cohorts by age (rows in [`BANDS`] order, ages 0..=17).
+/// Populations of the three cohorts by age (rows in [`JAY_BANDS`] order, ages 0..=17).
 struct Population {
     table: Array2<f64>,
 }
@@ -88,8 +90,8 @@ impl Population {
             .tables(Stratification::ALL)
             .remove("all")
             .unwrap_or_else(|| Array2::zeros((d.n_cohorts(), 18)));
-        let mut table = Array2::zeros((BANDS.len(), 18));
-        for (i, &(cohort, lo, hi)) in BANDS.iter().enumerate() {
+        let mut table = Array2::zeros((JAY_BANDS.len(), 18));
+        for (i, &(cohort, lo, hi)) in JAY_BANDS.iter().enumerate() {
             let row = cohort - d.first_cohort.0;
             for a in lo.max(0)..=hi {
                 let p = if (0..d.n_cohorts() as i16).contains(&row) {
@@ -118,9 +120,9 @@ impl Population {
         outcome: Outcome,
         level: f64,
     ) -> Vec<AgeEstimate> {
-        let mut events = Array2::zeros((BANDS.len(), 18));
+        let mut events = Array2::zeros((JAY_BANDS.len(), 18));
         let mut design = vec![None; 18];
-        for (i, &(cohort, lo, hi)) in BANDS.iter().enumerate() {
+        for (i, &(cohort, lo, hi)) in JAY_BANDS.iter().enumerate() {
             for a in lo..=hi {
                 events[[i, a.max(0) as usize]] += counts.get(mode, outcome, cohort, a) as f64;
                 design[a.max(0) as usize] = Some(i);
