@@ -48,7 +48,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (set, _) = cumin_link::deduplicate(e, &linkage);
     let children =
         cumin_cohort::build_children(e, &linkage, &set, &cumin_cohort::BirthRules::default());
-    let traits = cumin_study::split::child_traits(e, &linkage, &children);
+    let traits = cumin_cohort::child_traits(e, &linkage, &children);
     let (pairs, stats) = cumin_link::transfer_pairs(&set, &traits);
 
     // The true child of each component: the commonest among its rows.

@@ -262,6 +262,15 @@ impl StudyConfig {
             ..LinkOptions::default()
         }
     }
+
+    /// Who is who under the study's identifier mode and linkage mode.
+    pub fn identity_spec(&self) -> cumin_cohort::IdentitySpec {
+        cumin_cohort::IdentitySpec {
+            link: self.link_options(self.id_mode),
+            linkage: self.linkage_mode(),
+            birth: cumin_cohort::BirthRules::default(),
+        }
+    }
 }
 
 impl StudyConfig {

@@ -7,8 +7,8 @@
 use crate::config::StudyConfig;
 use crate::sensitivity::{Sensitivity, other_modes_linkage};
 use cumin_census::{CensusYear, Episodes, Outcome};
-use cumin_cohort::{ChildTable, Events};
-use cumin_link::{DedupStats, EpisodeSet, IdMode, Linkage};
+use cumin_cohort::{Events, Identity, LinkageCounts};
+use cumin_link::{EpisodeSet, IdMode};
 use cumin_report::{LinkageRow, Released};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -40,9 +40,8 @@ fn share(part: u64, whole: u64) -> f64 {
 
 /// Counts of one mode's linkage and de-duplication: rows, episodes, children, merges,
 /// conflicts by kind and what the policy did about them.
-pub fn mode_rows(linkage: &Linkage, dedup: &DedupStats) -> Vec<LinkageRow> {
-    let s = &linkage.stats;
-    let mode = linkage.mode;
+pub fn mode_rows(mode: IdMode, counts: &LinkageCounts) -> Vec<LinkageRow> {
+    let (s, dedup) = (&counts.link, &counts.dedup);
     [
         ("rows", s.rows),
         ("rows_linked", s.rows_linked),
@@ -106,11 +105,8 @@ pub fn first_referral_rows(mode: IdMode, set: &EpisodeSet, events: &Events) -> V
 
 /// PMR coverage by census year and age band on the census date (31 March): rows, and the
 /// share carrying a PMR. Rows whose child has no usable birth date fall in `unknown`.
-pub fn coverage_rows(
-    episodes: &Episodes,
-    linkage: &Linkage,
-    children: &ChildTable,
-) -> Vec<LinkageRow> {
+pub fn coverage_rows(episodes: &Episodes, identity: &Identity) -> Vec<LinkageRow> {
+    let (linkage, children) = (&identity.linkage, &identity.children);
     let mut cells: BTreeMap<(CensusYear, &str), (u64, u64)> = BTreeMap::new();
     for i in 0..episodes.len() {
         let year = episodes.census_year[i];
@@ -153,13 +149,12 @@ fn band_of(age: i32) -> &'static str {
 /// and, under `--linkage corrected`, the correction's `h` and, per outcome, the seen pairs
 /// and the first events it removes.
 pub fn split_rows(
-    mode: IdMode,
-    run: &ModeRun,
-    transfers: &cumin_link::TransferStats,
+    identity: &Identity,
     correction: Option<&crate::split::SplitSummary>,
 ) -> Vec<LinkageRow> {
-    let (set, children) = (run.set, run.children);
-    let mut child_pmr = vec![false; run.linkage.n_children];
+    let (set, children) = (&identity.episodes, &identity.children);
+    let (mode, transfers) = (identity.id_mode(), &identity.transfers);
+    let mut child_pmr = vec![false; identity.linkage.n_children];
     for e in 0..set.len() {
         child_pmr[set.child[e].index()] |= set.pmr_identified[e];
     }
@@ -245,33 +240,20 @@ pub fn split_rows(
     out
 }
 
-/// What one mode's run produced, as the linkage measures need it.
-pub struct ModeRun<'a> {
-    /// Children.
-    pub linkage: &'a Linkage,
-    /// What de-duplication merged.
-    pub dedup: &'a DedupStats,
-    /// Episodes.
-    pub set: &'a EpisodeSet,
-    /// Events.
-    pub events: &'a Events,
-    /// Children's attributes.
-    pub children: &'a ChildTable,
-}
-
 /// The rows of `linkage.csv`: the study's own mode in full (counts, first referrals by
 /// PMR, coverage), then every other mode's counts — from the sensitivity runs when there
 /// are any, else from linking alone.
 pub fn study_rows(
     cfg: &StudyConfig,
     episodes: &Episodes,
-    main: &ModeRun,
+    main: &Identity,
+    events: &Events,
     sensitivity: Option<&Sensitivity>,
 ) -> Vec<LinkageRow> {
-    let mode = main.linkage.mode;
-    let mut rows = mode_rows(main.linkage, main.dedup);
-    rows.extend(first_referral_rows(mode, main.set, main.events));
-    rows.extend(coverage_rows(episodes, main.linkage, main.children));
+    let mode = main.id_mode();
+    let mut rows = mode_rows(mode, &main.counts());
+    rows.extend(first_referral_rows(mode, &main.episodes, events));
+    rows.extend(coverage_rows(episodes, main));
     match sensitivity {
         Some(s) => rows.extend(
             s.linkage
@@ -430,7 +412,7 @@ pub fn linkage_section(released: &Released<Vec<LinkageRow>>) -> LinkageSection {
 mod tests {
     use super::*;
     use cumin_census::{Date, EpisodeRow};
-    use cumin_link::{LinkOptions, deduplicate, link};
+    use cumin_link::LinkOptions;
     use cumin_report::SdcProfile;
 
     #[test]
@@ -451,17 +433,17 @@ mod tests {
         }
         let mut rows = Vec::new();
         for mode in [IdMode::Combined, IdMode::LaOnly] {
-            let l = link(&e, &LinkOptions::with_mode(mode));
-            let (set, dedup) = deduplicate(&e, &l);
-            rows.extend(mode_rows(&l, &dedup));
+            let identity = cumin_cohort::identify(
+                &e,
+                &cumin_cohort::IdentitySpec {
+                    link: LinkOptions::with_mode(mode),
+                    linkage: cumin_link::LinkageMode::Exact,
+                    birth: cumin_cohort::BirthRules::default(),
+                },
+            );
+            rows.extend(mode_rows(mode, &identity.counts()));
             if mode == IdMode::Combined {
-                let c = cumin_cohort::build_children(
-                    &e,
-                    &l,
-                    &set,
-                    &cumin_cohort::BirthRules::default(),
-                );
-                rows.extend(coverage_rows(&e, &l, &c));
+                rows.extend(coverage_rows(&e, &identity));
             }
         }
         let released = cumin_report::release_linkage(SdcProfile::None, rows);

@@ -7,11 +7,10 @@ use crate::linkage_report::{self, LinkageSection};
 use crate::sensitivity::{self, SensitivityLine};
 use crate::strata::Stratification;
 use cumin_census::{
-    CensusYear, Column, Date, EntryKind, Episodes, Extract, Outcome, Progress, ReadOptions,
-    read_extract,
+    CensusYear, Column, Date, EntryKind, Extract, Outcome, Progress, ReadOptions, read_extract,
 };
-use cumin_cohort::{BirthCohort, BirthRules, ChildTable, CppEventDate, EventRules, Events};
-use cumin_link::{DedupStats, EpisodeSet, IdMode, Linkage, LinkageMode, TransferStats};
+use cumin_cohort::{BirthCohort, EventRules, Events, Identity};
+use cumin_link::{IdMode, LinkageMode};
 use cumin_report::{CiRow, write};
 use ndarray::Array2;
 use serde::Serialize;
@@ -195,37 +194,19 @@ pub fn run(
     lap("read", &mut timings);
     let outcomes = resolve_outcomes(cfg, &extract);
 
-    let rules = event_rules(cfg, extract.data_end);
+    let spec = cfg.identity_spec();
     progress.begin("linking", None);
-    let linkage = cumin_link::link(&extract.episodes, &cfg.link_options(cfg.id_mode));
-    let (set, dedup) = cumin_link::deduplicate(&extract.episodes, &linkage);
-    let children = cumin_cohort::build_children(&extract.episodes, &linkage, &set, &rules.birth);
+    let identity = cumin_cohort::identify(&extract.episodes, &spec);
     progress.end();
     lap("link", &mut timings);
-    // The transfer rule runs in every mode (its counts are diagnostics); `merge` and
-    // `corrected` act on its pairs.
-    let ((linkage, set, dedup, children), transfers) = transfers(
-        cfg.linkage_mode(),
-        &extract.episodes,
-        (linkage, set, dedup, children),
-        &rules,
-    );
-    lap("transfer_merge", &mut timings);
 
-    let events = cumin_cohort::find_events(&set, &children, &rules);
-    account_rows(&mut extract, &linkage, &set, &events)?;
+    let rules = spec.event_rules(cfg.window_start, extract.data_end);
+    let events = cumin_cohort::find_events(&identity.episodes, &identity.children, &rules);
+    account_rows(&mut extract, &identity, &events)?;
     lap("cohort", &mut timings);
 
-    let split = (cfg.linkage_mode() == LinkageMode::Corrected).then(|| {
-        crate::split::SplitCorrection::build(
-            &extract.episodes,
-            &linkage,
-            &set,
-            &children,
-            &events,
-            &outcomes,
-            &transfers,
-        )
+    let split = (identity.linkage_mode == LinkageMode::Corrected).then(|| {
+        crate::split::SplitCorrection::build(&extract.episodes, &identity, &events, &outcomes)
     });
     let split_summary = split.as_ref().map(crate::split::SplitCorrection::summary);
     lap("split_correction", &mut timings);
@@ -237,8 +218,8 @@ pub fn run(
         &outcomes,
         &denominators,
         &rules,
-        &set,
-        &children,
+        &identity.episodes,
+        &identity.children,
         &events,
         split,
     )?;
@@ -253,21 +234,25 @@ pub fn run(
     progress.begin("linkage under every identifier mode", None);
     let sensitivity = cfg
         .sensitivity
-        .then(|| sensitivity::run_modes(cfg, &outcomes, &denominators, &rules, &extract.episodes))
+        .then(|| {
+            sensitivity::run_modes(
+                cfg,
+                &outcomes,
+                &denominators,
+                extract.data_end,
+                &extract.episodes,
+            )
+        })
         .transpose()?;
-    let main = linkage_report::ModeRun {
-        linkage: &linkage,
-        dedup: &dedup,
-        set: &set,
-        events: &events,
-        children: &children,
-    };
-    let mut linkage_rows =
-        linkage_report::study_rows(cfg, &extract.episodes, &main, sensitivity.as_ref());
+    let mut linkage_rows = linkage_report::study_rows(
+        cfg,
+        &extract.episodes,
+        &identity,
+        &events,
+        sensitivity.as_ref(),
+    );
     linkage_rows.extend(linkage_report::split_rows(
-        cfg.id_mode,
-        &main,
-        &transfers,
+        &identity,
         split_summary.as_ref(),
     ));
     progress.end();
@@ -376,65 +361,6 @@ pub fn run(
     })
 }
 
-/// The identity (linkage, episodes, their counts, children) of an identifier linkage.
-pub(crate) type Identity = (Linkage, EpisodeSet, DedupStats, ChildTable);
-
-/// The transfer rule's pairs and counts and, under `merge` and `corrected`, the identity
-/// with the pairs joined (`exact`: unchanged).
-pub(crate) fn transfers(
-    mode: LinkageMode,
-    episodes: &Episodes,
-    identity: Identity,
-    rules: &EventRules,
-) -> (Identity, TransferStats) {
-    let traits = crate::split::child_traits(episodes, &identity.0, &identity.3);
-    let (pairs, stats) = cumin_link::transfer_pairs(&identity.1, &traits);
-    if mode.merges_transfers() {
-        (join_transfers(episodes, identity, &pairs, rules), stats)
-    } else {
-        (identity, stats)
-    }
-}
-
-/// The linkage, episodes and children with the transfer pairs joined. Joined children
-/// alone are de-duplicated and built again; the rest are renumbered. The identifier
-/// linkage's tables are dropped as soon as the joined ones exist.
-fn join_transfers(
-    episodes: &Episodes,
-    (linkage, set, dedup, children): Identity,
-    pairs: &[cumin_link::TransferPair],
-    rules: &EventRules,
-) -> Identity {
-    if pairs.is_empty() {
-        return (linkage, set, dedup, children);
-    }
-    let merged = cumin_link::merge_pairs(&linkage, pairs);
-    let (merged_set, merged_dedup) =
-        cumin_link::rededuplicate(episodes, &linkage, &set, &dedup, &merged);
-    drop(set);
-    let merged_children = cumin_cohort::rebuild_children(
-        episodes,
-        &linkage,
-        &children,
-        &merged,
-        &merged_set,
-        &rules.birth,
-    );
-    (merged, merged_set, merged_dedup, merged_children)
-}
-
-/// What counts as an event in a study of an extract ending `data_end`, under the
-/// study's identifier mode.
-pub(crate) fn event_rules(cfg: &StudyConfig, data_end: Date) -> EventRules {
-    EventRules {
-        window_start: cfg.window_start,
-        data_end,
-        birth: BirthRules::default(),
-        cpp_date: CppEventDate::PlanStart,
-        school_age_needs_pmr: cfg.id_mode == IdMode::PmrSchoolAge,
-    }
-}
-
 /// The last steps every run shares: the report page (with the ledger), the manifest
 /// listing every file, and the ledger's totals (read, used, quarantined, excluded).
 #[allow(clippy::too_many_arguments)]
@@ -491,10 +417,10 @@ fn resolve_outcomes(cfg: &StudyConfig, extract: &Extract) -> Vec<Outcome> {
 /// Gives every row read a final place in the ledger and checks it balances.
 fn account_rows(
     extract: &mut Extract,
-    linkage: &Linkage,
-    set: &EpisodeSet,
+    identity: &Identity,
     events: &Events,
 ) -> Result<(), StudyError> {
+    let (linkage, set) = (&identity.linkage, &identity.episodes);
     let e = &extract.episodes;
     let mut tally: BTreeMap<(u16, &'static str), u64> = BTreeMap::new();
     for i in 0..e.len() {

@@ -12,9 +12,9 @@ use crate::error::StudyError;
 use crate::linkage_report::{first_referral_rows, mode_rows};
 use crate::pipeline::{Headline, headline};
 use crate::strata::Stratification;
-use cumin_census::{Episodes, Outcome};
-use cumin_cohort::{EventRules, Events};
-use cumin_link::{DedupStats, EpisodeSet, IdMode, Linkage, LinkageMode};
+use cumin_census::{Date, Episodes, Outcome};
+use cumin_cohort::{Events, Identity, LinkageCounts, identify};
+use cumin_link::{IdMode, LinkageMode};
 use cumin_report::{CiRow, LinkageRow};
 use serde::Serialize;
 
@@ -45,7 +45,7 @@ pub fn run_modes(
     cfg: &StudyConfig,
     outcomes: &[Outcome],
     denominators: &Denominators,
-    rules: &EventRules,
+    data_end: Date,
     episodes: &Episodes,
 ) -> Result<Sensitivity, StudyError> {
     let mut curves = Vec::new();
@@ -60,12 +60,16 @@ pub fn run_modes(
             linkage: Some(LinkageMode::Exact),
             ..cfg.clone()
         };
-        let run = estimate_mode(&mode_cfg, outcomes, denominators, rules, episodes)?;
+        let run = estimate_mode(&mode_cfg, outcomes, denominators, data_end, episodes)?;
         let rows = run.estimates.ci;
         headlines.push((mode, headline(&rows, outcomes)));
         curves.extend(rows);
-        linkage_rows.extend(mode_rows(&run.linkage, &run.dedup));
-        linkage_rows.extend(first_referral_rows(mode, &run.set, &run.events));
+        linkage_rows.extend(mode_rows(mode, &run.identity.counts()));
+        linkage_rows.extend(first_referral_rows(
+            mode,
+            &run.identity.episodes,
+            &run.events,
+        ));
     }
     Ok(Sensitivity {
         curves,
@@ -74,73 +78,45 @@ pub fn run_modes(
     })
 }
 
-/// One identifier mode's linkage, first events and stratum-`all` estimates.
+/// One identifier mode's identity, events and stratum-`all` estimates.
 pub(crate) struct ModeRun {
-    /// The linkage under the mode.
-    pub linkage: Linkage,
-    /// What de-duplication merged.
-    pub dedup: DedupStats,
-    /// Episodes by child.
-    pub set: EpisodeSet,
+    /// Children and episodes under the mode.
+    pub identity: Identity,
     /// Every qualifying event, per outcome.
     pub events: Events,
     /// The estimators of `cfg`, stratum `all`.
     pub estimates: Estimates,
 }
 
-/// Links under `cfg.id_mode` with `cfg`'s linkage mode (by the identifiers alone under
-/// `exact`; transfer pairs joined under `merge`; and the split-identity correction under
-/// `corrected`), builds children and first events with `rules` (school-age events needing
-/// a PMR under `pmr-school-age`), and runs `cfg`'s estimators for stratum `all`.
+/// Identifies children under `cfg`'s identifier and linkage modes ([`identify`]; the
+/// split-identity correction under `corrected`), finds their events and runs `cfg`'s
+/// estimators for stratum `all`, on data ending `data_end`.
 pub(crate) fn estimate_mode(
     cfg: &StudyConfig,
     outcomes: &[Outcome],
     denominators: &Denominators,
-    rules: &EventRules,
+    data_end: Date,
     episodes: &Episodes,
 ) -> Result<ModeRun, StudyError> {
-    let mode = cfg.id_mode;
-    let linkage = cumin_link::link(episodes, &cfg.link_options(mode));
-    let (set, dedup) = cumin_link::deduplicate(episodes, &linkage);
-    let rules = EventRules {
-        school_age_needs_pmr: mode == IdMode::PmrSchoolAge,
-        ..*rules
-    };
-    let children = cumin_cohort::build_children(episodes, &linkage, &set, &rules.birth);
-    let linkage_mode = cfg.linkage_mode();
-    let ((linkage, set, dedup, children), transfers) = if linkage_mode.merges_transfers() {
-        let (identity, transfers) = crate::pipeline::transfers(
-            linkage_mode,
-            episodes,
-            (linkage, set, dedup, children),
-            &rules,
-        );
-        (identity, Some(transfers))
-    } else {
-        ((linkage, set, dedup, children), None)
-    };
-    let events = cumin_cohort::find_events(&set, &children, &rules);
-    let split = match (linkage_mode, &transfers) {
-        (LinkageMode::Corrected, Some(t)) => Some(crate::split::SplitCorrection::build(
-            episodes, &linkage, &set, &children, &events, outcomes, t,
-        )),
-        _ => None,
-    };
+    let spec = cfg.identity_spec();
+    let identity = identify(episodes, &spec);
+    let rules = spec.event_rules(cfg.window_start, data_end);
+    let events = cumin_cohort::find_events(&identity.episodes, &identity.children, &rules);
+    let split = (identity.linkage_mode == LinkageMode::Corrected)
+        .then(|| crate::split::SplitCorrection::build(episodes, &identity, &events, outcomes));
     let estimates = crate::analysis::estimate(
         cfg,
         &[Stratification::ALL],
         outcomes,
         denominators,
         &rules,
-        &set,
-        &children,
+        &identity.episodes,
+        &identity.children,
         &events,
         split,
     )?;
     Ok(ModeRun {
-        linkage,
-        dedup,
-        set,
+        identity,
         events,
         estimates,
     })
@@ -175,7 +151,11 @@ pub fn other_modes_linkage(cfg: &StudyConfig, episodes: &Episodes) -> Vec<Linkag
     for mode in IdMode::ALL.into_iter().filter(|m| *m != cfg.id_mode) {
         let linkage = cumin_link::link(episodes, &cfg.link_options(mode));
         let (_, dedup) = cumin_link::deduplicate(episodes, &linkage);
-        rows.extend(mode_rows(&linkage, &dedup));
+        let counts = LinkageCounts {
+            link: linkage.stats,
+            dedup,
+        };
+        rows.extend(mode_rows(mode, &counts));
     }
     rows
 }

@@ -27,9 +27,9 @@
 use crate::estimators::{Frame, OutcomeYears, Strata};
 use cumin_census::codes::RC_TRANSFERRED;
 use cumin_census::{CensusYear, Episodes, Outcome};
-use cumin_cohort::{ChildTable, Event, Events, YearTables, tabulate_years};
+use cumin_cohort::{ChildTable, Event, Events, Identity, YearTables, tabulate_years};
 use cumin_link::transfer::TRANSFER_WINDOW_DAYS;
-use cumin_link::{ChildId, ChildTraits, EpisodeSet, Linkage, TransferStats, ids::NO_KEY};
+use cumin_link::{ChildId, EpisodeSet, Linkage, ids::NO_KEY};
 use rayon::prelude::*;
 
 /// Oldest age a key class distinguishes (17 stands for 17 and over).
@@ -161,16 +161,16 @@ pub struct SplitSummary {
 }
 
 impl SplitCorrection {
-    /// Finds the keys and the seen pairs of every outcome.
+    /// Finds the keys and the seen pairs of every outcome, among the children of
+    /// `identity` (with the transfer pairs joined) and their `events`.
     pub fn build(
         episodes: &Episodes,
-        linkage: &Linkage,
-        set: &EpisodeSet,
-        children: &ChildTable,
+        identity: &Identity,
         events: &Events,
         outcomes: &[Outcome],
-        transfers: &TransferStats,
     ) -> SplitCorrection {
+        let (linkage, set, children) = (&identity.linkage, &identity.episodes, &identity.children);
+        let transfers = &identity.transfers;
         let (keys, class_of_key, pmr_of_key) = key_table(episodes, linkage, children);
         let key_of_episode: Vec<u32> = set
             .last_row
@@ -515,37 +515,11 @@ fn key_table(
     (t, class, state.iter().map(|s| s.pmr).collect())
 }
 
-/// What the transfer rule compares, per child: birth year and month of its birth date,
-/// modal sex, ethnicity and IDACI decile, and its smallest PMR.
-pub fn child_traits(
-    episodes: &Episodes,
-    linkage: &Linkage,
-    children: &ChildTable,
-) -> Vec<ChildTraits> {
-    let mut out: Vec<ChildTraits> = (0..linkage.n_children)
-        .map(|c| ChildTraits {
-            birth: children.dob[c].map(|d| (d.year(), d.month())),
-            sex: children.sex[c],
-            ethnicity: children.ethnicity[c],
-            pmr: None,
-            decile: children.idaci_decile[c],
-        })
-        .collect();
-    for i in 0..episodes.len() {
-        if let (Some(c), Some(p)) = (linkage.child_of_row[i], episodes.pmr[i]) {
-            let t = &mut out[c.index()];
-            let p = p.index() as u32;
-            t.pmr = Some(t.pmr.map_or(p, |x| x.min(p)));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use cumin_census::{Date, EpisodeRow};
-    use cumin_cohort::{BirthRules, EventRules};
+    use cumin_cohort::BirthRules;
 
     #[test]
     fn key_classes_cap_age_and_rows() {
@@ -739,26 +713,15 @@ mod tests {
     }
 
     fn build(e: &Episodes, outcomes: &[Outcome]) -> SplitCorrection {
-        let linkage = cumin_link::link(e, &cumin_link::LinkOptions::default());
-        let (set, _) = cumin_link::deduplicate(e, &linkage);
-        let rules = EventRules {
-            window_start: Date::ymd(2011, 4, 1),
-            data_end: Date::ymd(2024, 3, 31),
+        let spec = cumin_cohort::IdentitySpec {
+            link: cumin_link::LinkOptions::default(),
+            linkage: cumin_link::LinkageMode::Exact,
             birth: BirthRules::default(),
-            cpp_date: cumin_cohort::CppEventDate::PlanStart,
-            school_age_needs_pmr: false,
         };
-        let children = cumin_cohort::build_children(e, &linkage, &set, &rules.birth);
-        let events = cumin_cohort::find_events(&set, &children, &rules);
-        SplitCorrection::build(
-            e,
-            &linkage,
-            &set,
-            &children,
-            &events,
-            outcomes,
-            &TransferStats::default(),
-        )
+        let identity = cumin_cohort::identify(e, &spec);
+        let rules = spec.event_rules(Date::ymd(2011, 4, 1), Date::ymd(2024, 3, 31));
+        let events = cumin_cohort::find_events(&identity.episodes, &identity.children, &rules);
+        SplitCorrection::build(e, &identity, &events, outcomes)
     }
 
     #[test]

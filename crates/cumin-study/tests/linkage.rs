@@ -33,7 +33,11 @@ fn measures_of_fixture() -> String {
             };
             let l = cumin_link::link(&extract.episodes, &options);
             let (_, dedup) = cumin_link::deduplicate(&extract.episodes, &l);
-            for r in cumin_study::linkage_report::mode_rows(&l, &dedup) {
+            let counts = cumin_cohort::LinkageCounts {
+                link: l.stats,
+                dedup,
+            };
+            for r in cumin_study::linkage_report::mode_rows(mode, &counts) {
                 writeln!(text, "{policy},{},{},{}", r.id_mode, r.measure, r.value)
                     .expect("writing to a String");
             }

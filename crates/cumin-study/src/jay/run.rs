@@ -368,12 +368,11 @@ fn corrected_splice(
             periods: Vec::new(),
             ..cfg.clone()
         };
-        let rules = crate::pipeline::event_rules(&mode_cfg, extract.data_end);
         let estimates = crate::sensitivity::estimate_mode(
             &mode_cfg,
             &Outcome::JAY,
             denominators,
-            &rules,
+            extract.data_end,
             &extract.episodes,
         )?
         .estimates;
