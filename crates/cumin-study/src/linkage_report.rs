@@ -4,8 +4,7 @@
 //! control like every table; the report section ([`linkage_section`]) is built from the
 //! released rows only, so what a reader sees is what was released.
 
-use crate::config::StudyConfig;
-use crate::sensitivity::{Sensitivity, other_modes_linkage};
+use crate::sensitivity::Sensitivity;
 use cumin_census::{CensusYear, Episodes, Outcome};
 use cumin_cohort::{Events, Identity, LinkageCounts};
 use cumin_link::{EpisodeSet, IdMode};
@@ -241,10 +240,10 @@ pub fn split_rows(
 }
 
 /// The rows of `linkage.csv`: the study's own mode in full (counts, first referrals by
-/// PMR, coverage), then every other mode's counts — from the sensitivity runs when there
-/// are any, else from linking alone.
+/// PMR, coverage), then other modes' counts: every mode's from the sensitivity runs when
+/// there are any; else only those the run already has, `combined` and `pmr-school-age`
+/// linking alike (nothing is linked again just to report it).
 pub fn study_rows(
-    cfg: &StudyConfig,
     episodes: &Episodes,
     main: &Identity,
     events: &Events,
@@ -261,9 +260,21 @@ pub fn study_rows(
                 .filter(|r| r.id_mode != mode.as_str())
                 .cloned(),
         ),
-        None => rows.extend(other_modes_linkage(cfg, episodes)),
+        None => rows.extend(identifier_twin_rows(main)),
     }
     rows
+}
+
+/// The counts of the mode that links exactly as the run's own does: `combined` and
+/// `pmr-school-age` differ only in which events count, so each one's identifier linkage
+/// (before any transfer merge) is the other's. `la-only` and `pmr-only` have no twin.
+fn identifier_twin_rows(main: &Identity) -> Vec<LinkageRow> {
+    let twin = match main.id_mode() {
+        IdMode::Combined => IdMode::PmrSchoolAge,
+        IdMode::PmrSchoolAge => IdMode::Combined,
+        IdMode::LaOnly | IdMode::PmrOnly => return Vec::new(),
+    };
+    mode_rows(twin, &main.by_identifiers)
 }
 
 /// A table for the report and the terminal: already released, already formatted.

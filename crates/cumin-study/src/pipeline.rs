@@ -244,13 +244,8 @@ pub fn run(
             )
         })
         .transpose()?;
-    let mut linkage_rows = linkage_report::study_rows(
-        cfg,
-        &extract.episodes,
-        &identity,
-        &events,
-        sensitivity.as_ref(),
-    );
+    let mut linkage_rows =
+        linkage_report::study_rows(&extract.episodes, &identity, &events, sensitivity.as_ref());
     linkage_rows.extend(linkage_report::split_rows(
         &identity,
         split_summary.as_ref(),

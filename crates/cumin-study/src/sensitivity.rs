@@ -13,7 +13,7 @@ use crate::linkage_report::{first_referral_rows, mode_rows};
 use crate::pipeline::{Headline, headline};
 use crate::strata::Stratification;
 use cumin_census::{Date, Episodes, Outcome};
-use cumin_cohort::{Events, Identity, LinkageCounts, identify};
+use cumin_cohort::{Events, Identity, identify};
 use cumin_link::{IdMode, LinkageMode};
 use cumin_report::{CiRow, LinkageRow};
 use serde::Serialize;
@@ -142,20 +142,4 @@ fn side_by_side(headlines: &[(IdMode, Vec<Headline>)]) -> Vec<SensitivityLine> {
                 .collect(),
         })
         .collect()
-}
-
-/// Linkage measures of the modes other than `main`, without estimating anything: every
-/// run reports children per mode, with or without `--sensitivity`.
-pub fn other_modes_linkage(cfg: &StudyConfig, episodes: &Episodes) -> Vec<LinkageRow> {
-    let mut rows = Vec::new();
-    for mode in IdMode::ALL.into_iter().filter(|m| *m != cfg.id_mode) {
-        let linkage = cumin_link::link(episodes, &cfg.link_options(mode));
-        let (_, dedup) = cumin_link::deduplicate(episodes, &linkage);
-        let counts = LinkageCounts {
-            link: linkage.stats,
-            dedup,
-        };
-        rows.extend(mode_rows(mode, &counts));
-    }
-    rows
 }
