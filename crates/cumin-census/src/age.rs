@@ -13,6 +13,36 @@ pub const NOTIONAL_BIRTH_DAY: u32 = 15;
 /// 0-5 (with the pre-birth months), 2005/06 at 6-12, 2000/01 at 13-17.
 pub const JAY_BANDS: [(i16, i8, i8); 3] = [(2013, -1, 5), (2006, 6, 12), (2001, 13, 17)];
 
+/// An age in completed years, as output tables show it: 0..=17 are the years before the
+/// 18th birthday (incidence "before age + 1"), −1 the months before birth (only the Jay
+/// tables show it; elsewhere they are folded into age 0).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Age(pub i8);
+
+impl Age {
+    /// The age of column `index` of a table of ages 0..=17.
+    pub fn of_index(index: usize) -> Age {
+        Age(i8::try_from(index).expect("an age column"))
+    }
+
+    /// The column of a table of ages 0..=17 (`None` before birth).
+    pub fn index(self) -> Option<usize> {
+        usize::try_from(self.0).ok()
+    }
+}
+
+impl std::fmt::Display for Age {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl serde::Serialize for Age {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i8(self.0)
+    }
+}
+
 /// Completed years at `date` of a child born on `dob`, by the calendar (birthdays); −1
 /// before birth.
 pub fn age_at(dob: Date, date: Date) -> i32 {

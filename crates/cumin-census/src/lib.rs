@@ -24,7 +24,7 @@ pub mod schema;
 pub mod types;
 pub mod values;
 
-pub use age::{JAY_BANDS, NOTIONAL_BIRTH_DAY, age_at};
+pub use age::{Age, JAY_BANDS, NOTIONAL_BIRTH_DAY, age_at};
 pub use date::Date;
 pub use episodes::{EpisodeRow, EpisodeRowOf, Episodes};
 pub use error::CensusError;

@@ -15,6 +15,7 @@
     serde::Serialize,
     serde::Deserialize,
 )]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum IdMode {
     /// PMR where present, else LA child ID within LA; PMR back-filled within (LA ID, LA).
@@ -82,6 +83,7 @@ impl std::fmt::Display for IdMode {
     serde::Serialize,
     serde::Deserialize,
 )]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum LinkageMode {
     /// The identifier graph only (what Jay et al. do, and `jay2025-strict`).
@@ -133,6 +135,7 @@ impl std::fmt::Display for LinkageMode {
 
 /// What to do with identifiers that contradict each other (see [`crate::conflict`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum ConflictPolicy {
     /// Join anyway, as the identifiers say (Jay et al.'s code does this silently; cumin

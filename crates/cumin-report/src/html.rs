@@ -147,10 +147,10 @@ fn curves(rows: &[CiRow]) -> BTreeMap<(String, String, String, String), Vec<&CiR
     let mut m: BTreeMap<(String, String, String, String), Vec<&CiRow>> = BTreeMap::new();
     for r in rows {
         m.entry((
-            r.outcome.clone(),
-            r.stratum_var.clone(),
-            r.estimator.clone(),
-            r.stratum.clone(),
+            r.outcome.as_str().to_owned(),
+            r.by.name(),
+            r.estimator.as_str().to_owned(),
+            r.stratum.as_str().to_owned(),
         ))
         .or_default()
         .push(r);
@@ -161,7 +161,7 @@ fn curves(rows: &[CiRow]) -> BTreeMap<(String, String, String, String), Vec<&CiR
 fn series_of(label: String, colour: &'static str, rows: &[&CiRow]) -> Series {
     let mut points: Vec<(u8, f64, Option<f64>, Option<f64>)> = rows
         .iter()
-        .filter_map(|r| r.cum_inc.map(|c| (r.age, c, r.lower, r.upper)))
+        .filter_map(|r| r.cum_inc.map(|c| (r.age.0 as u8, c, r.lower, r.upper)))
         .collect();
     points.sort_by_key(|p| p.0);
     Series {
@@ -175,7 +175,7 @@ fn series_of(label: String, colour: &'static str, rows: &[&CiRow]) -> Series {
 pub fn render(input: &ReportInput<'_>) -> (String, Vec<(String, String)>) {
     let rows = input.ci.get();
     let all = curves(rows);
-    let mut outcomes: Vec<String> = rows.iter().map(|r| r.outcome.clone()).collect();
+    let mut outcomes: Vec<String> = rows.iter().map(|r| r.outcome.as_str().to_owned()).collect();
     outcomes.dedup();
     outcomes.sort();
     outcomes.dedup();
@@ -205,7 +205,7 @@ pub fn render(input: &ReportInput<'_>) -> (String, Vec<(String, String)>) {
         if var != "all" {
             continue;
         }
-        if let Some(r) = rs.iter().find(|r| r.age == 17) {
+        if let Some(r) = rs.iter().find(|r| r.age == cumin_census::Age(17)) {
             let pct = |x: Option<f64>| x.map_or(String::new(), |v| format!("{:.1}", 100.0 * v));
             let _ = write!(
                 html,
@@ -240,8 +240,8 @@ pub fn render(input: &ReportInput<'_>) -> (String, Vec<(String, String)>) {
     }
     let mut strata_vars: Vec<String> = rows
         .iter()
-        .filter(|r| r.stratum_var != "all")
-        .map(|r| r.stratum_var.clone())
+        .filter(|r| r.by != cumin_estimate::Stratification::ALL)
+        .map(|r| r.by.name())
         .collect();
     strata_vars.sort();
     strata_vars.dedup();
@@ -250,8 +250,8 @@ pub fn render(input: &ReportInput<'_>) -> (String, Vec<(String, String)>) {
         for outcome in &outcomes {
             let Some(estimator) = rows
                 .iter()
-                .find(|r| &r.outcome == outcome && &r.stratum_var == var)
-                .map(|r| r.estimator.clone())
+                .find(|r| r.outcome.as_str() == outcome && &r.by.name() == var)
+                .map(|r| r.estimator.as_str().to_owned())
             else {
                 continue;
             };
@@ -283,8 +283,8 @@ pub fn render(input: &ReportInput<'_>) -> (String, Vec<(String, String)>) {
         let _ = write!(
             html,
             "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(&r.id_mode),
-            escape(&r.measure),
+            escape(r.id_mode.as_str()),
+            escape(&r.measure.to_string()),
             number(Some(r.value))
         );
     }
@@ -323,12 +323,12 @@ mod tests {
 
     fn row(stratum_var: &str, stratum: &str, age: u8, cum: f64) -> CiRow {
         CiRow {
-            outcome: "referral".into(),
-            estimator: "life-table".into(),
-            id_mode: "combined".into(),
-            stratum_var: stratum_var.into(),
-            stratum: stratum.into(),
-            age,
+            outcome: cumin_census::Outcome::Referral,
+            estimator: cumin_estimate::CurveEstimator::LifeTable,
+            id_mode: cumin_link::IdMode::Combined,
+            by: cumin_estimate::Stratification::parse(stratum_var).unwrap(),
+            stratum: cumin_estimate::Stratum::new(stratum),
+            age: cumin_census::Age(age as i8),
             events: Some(100.0),
             at_risk: Some(1000.0),
             cum_inc: Some(cum),

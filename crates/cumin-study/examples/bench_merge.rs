@@ -79,7 +79,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             transfers: transfers.clone(),
             by_identifiers: cumin_cohort::LinkageCounts::default(),
         };
-        let split = cumin_study::split::SplitCorrection::build(e, &identity, &events, &outcomes);
+        let split = cumin_estimate::split::SplitCorrection::build(e, &identity, &events, &outcomes);
         lap("split_correction", &mut t);
         let fields: Vec<String> = t.iter().map(|(k, v)| format!("\"{k}\": {v:.3}")).collect();
         println!(

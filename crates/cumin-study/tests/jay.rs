@@ -264,7 +264,9 @@ fn the_default_preset_differs_from_strict_by_the_reported_corrections() {
         .corrections
         .iter()
         .find(|c| {
-            c.rule == "tolerant_reason_spelling" && c.mode == "main" && c.outcome.as_str() == "cin"
+            c.rule.as_str() == "tolerant_reason_spelling"
+                && c.mode.as_str() == "main"
+                && c.outcome.as_str() == "cin"
         })
         .unwrap();
     assert!(line.corrected < line.strict);
@@ -338,18 +340,14 @@ fn a_preset_refuses_strata_and_rules_need_a_preset() {
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = config(Preset::Jay2025, dir.path());
     cfg.by = vec![cumin_study::Stratification::parse("sex").unwrap()];
-    let tool = ToolInfo {
-        version: "test".to_owned(),
-        commit: None,
-        command: "test".to_owned(),
-    };
-    let err = cumin_study::run(&cfg.check().unwrap(), &tool, &NoProgress).unwrap_err();
+    // Refused when the study is checked, before anything is read.
+    let err = cfg.check().unwrap_err();
     assert!(err.to_string().contains("stratum all"), "{err}");
     // Split-identity linkage is not part of the R code: the strict preset refuses it,
     // never ignores it.
     let mut cfg = config(Preset::Jay2025Strict, dir.path());
     cfg.linkage = Some(cumin_link::LinkageMode::Corrected);
-    let err = cumin_study::run(&cfg.check().unwrap(), &tool, &NoProgress).unwrap_err();
+    let err = cfg.check().unwrap_err();
     assert!(err.to_string().contains("linkage = corrected"), "{err}");
     let mut cfg = config(Preset::Jay2025, dir.path());
     cfg.preset = None;

@@ -37,7 +37,7 @@ fn measures_of_fixture() -> String {
                 link: l.stats,
                 dedup,
             };
-            for r in cumin_study::linkage_report::mode_rows(mode, &counts) {
+            for r in cumin_study::linkage::mode_rows(mode, &counts) {
                 writeln!(text, "{policy},{},{},{}", r.id_mode, r.measure, r.value)
                     .expect("writing to a String");
             }
@@ -186,7 +186,10 @@ fn sensitivity_estimates_every_mode_and_each_errs_its_own_way() {
     let headline = |mode: IdMode| {
         let l = lines
             .iter()
-            .find(|l| l.outcome.as_str() == "referral" && l.estimator == "cohort-splice-unadjusted")
+            .find(|l| {
+                l.outcome.as_str() == "referral"
+                    && l.estimator.as_str() == "cohort-splice-unadjusted"
+            })
             .unwrap();
         l.by_mode
             .iter()

@@ -188,7 +188,7 @@ fn the_corrected_jay_design_recovers_the_truth() {
         let line = jay
             .corrected_table
             .iter()
-            .find(|l| l.mode == "sensitivity" && l.outcome == outcome)
+            .find(|l| l.mode.as_str() == "sensitivity" && l.outcome == outcome)
             .expect("a corrected line");
         assert_eq!(
             line.cum_inc,

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 /// The shape of the frailty distribution.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum FrailtyForm {
     /// Gamma with shape 1/v and scale v (the classic shared-frailty model).

@@ -1,8 +1,10 @@
-//! Population denominators: children by birth cohort and age, optionally by stratum.
+//! Population denominators: children by birth cohort and age, optionally by stratum. The
+//! file is read by the caller (`cumin_census::read_text_table`); this module checks and
+//! tabulates its rows.
 
-use crate::config::StratumVar;
-use crate::error::StudyError;
-use crate::strata::{self, Stratification};
+use crate::error::EstimateError;
+use crate::frame::OUT_AGES;
+use crate::strata::{self, Stratification, Stratum, StratumVar};
 use cumin_census::TextTable;
 use cumin_cohort::BirthCohort;
 use ndarray::Array2;
@@ -30,22 +32,17 @@ struct DenomRow {
 }
 
 impl Denominators {
-    /// Reads the file, checking the columns for the stratifications `needed`.
-    pub fn read(path: &Path, needed: &[Stratification]) -> Result<Denominators, StudyError> {
-        let table = cumin_census::read_text_table(path)?;
-        Denominators::from_table(path, &table, needed)
-    }
-
-    /// Builds from a table already read.
+    /// The denominators of `table`, read from `path`, checking the columns for the
+    /// stratifications `needed`.
     pub fn from_table(
         path: &Path,
         table: &TextTable,
         needed: &[Stratification],
-    ) -> Result<Denominators, StudyError> {
+    ) -> Result<Denominators, EstimateError> {
         let col = |name: &str, why: &str| {
             table
                 .column(name)
-                .ok_or_else(|| StudyError::DenominatorColumn {
+                .ok_or_else(|| EstimateError::DenominatorColumn {
                     path: path.to_owned(),
                     column: name.to_owned(),
                     why: why.to_owned(),
@@ -72,7 +69,7 @@ impl Denominators {
         }
         let mut rows = Vec::with_capacity(table.rows.len());
         let bad = |row: usize, column: &str, found: &str, expected: &'static str| {
-            StudyError::DenominatorValue {
+            EstimateError::DenominatorValue {
                 path: path.to_owned(),
                 row: row + 1,
                 column: column.to_owned(),
@@ -124,16 +121,23 @@ impl Denominators {
         (self.last_cohort.0 - self.first_cohort.0 + 1) as usize
     }
 
+    /// The whole population (stratum `all`) as a cohort × age (0..=17) table.
+    pub fn population(&self) -> Array2<f64> {
+        self.tables(Stratification::ALL)
+            .remove(&Stratum::all())
+            .unwrap_or_else(|| Array2::zeros((self.n_cohorts(), OUT_AGES)))
+    }
+
     /// Population by stratum of `by` as cohort × age (0..=17) tables.
-    pub fn tables(&self, by: Stratification) -> BTreeMap<String, Array2<f64>> {
-        let mut out: BTreeMap<String, Array2<f64>> = BTreeMap::new();
+    pub fn tables(&self, by: Stratification) -> BTreeMap<Stratum, Array2<f64>> {
+        let mut out: BTreeMap<Stratum, Array2<f64>> = BTreeMap::new();
         for r in &self.rows {
             let Some(level) = by.join(|v| r.strata.get(&v).cloned()) else {
                 continue;
             };
             let t = out
                 .entry(level)
-                .or_insert_with(|| Array2::zeros((self.n_cohorts(), 18)));
+                .or_insert_with(|| Array2::zeros((self.n_cohorts(), OUT_AGES)));
             t[[
                 (r.cohort - self.first_cohort.0) as usize,
                 usize::from(r.age),

@@ -1,8 +1,8 @@
 //! Per-age first-event counts of the three-cohort design ("3. CIN ANALYSIS.R" and
 //! "3_1. CIN sensitivity - pmr if available.r", part 1).
 
-use super::mode::{JayMode, band_of};
-use super::prepare::{JayRow, age_at};
+use crate::mode::{JayMode, band_of};
+use crate::prepare::{JayRow, age_at};
 use cumin_census::{Date, JAY_BANDS, Outcome};
 
 /// Ages −1..=17.

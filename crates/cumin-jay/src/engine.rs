@@ -1,9 +1,9 @@
 //! Runs the design under the preset's rules, under the R code's (strict), and under
 //! each correction alone, so the run can say what each correction changes.
 
-use super::counts::{JayCounts, count};
-use super::prepare::{JayInput, Prepared, prepare};
-use super::rules::{JayRule, JayRules};
+use crate::counts::{JayCounts, count};
+use crate::prepare::{JayInput, Prepared, prepare};
+use crate::rules::{JayRule, JayRules};
 use cumin_census::Date;
 
 /// Counts of one rule set.

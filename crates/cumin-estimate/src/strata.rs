@@ -1,11 +1,101 @@
-//! Stratifications and stratum labels: how a child's event and a denominator row are
-//! placed in a stratum.
+//! Stratifications and strata: how a child's event and a denominator row are placed in a
+//! stratum.
 
-use crate::config::StratumVar;
-use cumin_census::Sex;
+use cumin_census::{Column, Sex};
 use cumin_cohort::{ChildTable, Event};
 use cumin_link::EpisodeSet;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A variable to stratify by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StratumVar {
+    /// Everyone.
+    All,
+    /// IDACI decile at the event (1 = most deprived).
+    IdaciDecile,
+    /// Sex (the child's modal value).
+    Sex,
+    /// Major ethnic group (the child's modal value).
+    Ethnicity,
+    /// Local authority at the event.
+    La,
+}
+
+impl StratumVar {
+    /// Name in outputs (`stratum_var`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StratumVar::All => "all",
+            StratumVar::IdaciDecile => "idaci_decile",
+            StratumVar::Sex => "sex",
+            StratumVar::Ethnicity => "ethnicity",
+            StratumVar::La => "la",
+        }
+    }
+
+    /// Parses a name.
+    pub fn parse(s: &str) -> Option<StratumVar> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "all" => Some(StratumVar::All),
+            "idaci_decile" | "idaci" | "decile" => Some(StratumVar::IdaciDecile),
+            "sex" | "gender" => Some(StratumVar::Sex),
+            "ethnicity" => Some(StratumVar::Ethnicity),
+            "la" => Some(StratumVar::La),
+            _ => None,
+        }
+    }
+
+    /// The episode column this stratum needs.
+    pub fn column(self) -> Option<Column> {
+        match self {
+            StratumVar::All => None,
+            StratumVar::IdaciDecile => Some(Column::IdaciDecile),
+            StratumVar::Sex => Some(Column::Gender),
+            StratumVar::Ethnicity => Some(Column::Ethnicity),
+            StratumVar::La => Some(Column::La),
+        }
+    }
+
+    /// The denominator column this stratum needs.
+    pub fn denominator_column(self) -> Option<&'static str> {
+        match self {
+            StratumVar::All => None,
+            StratumVar::IdaciDecile => Some("IDACI_Decile"),
+            StratumVar::Sex => Some("sex"),
+            StratumVar::Ethnicity => Some("ethnicity"),
+            StratumVar::La => Some("LA"),
+        }
+    }
+}
+
+/// One stratum of a stratification: its label (`all`, `3`, `female`, `3:female`).
+/// Strata sort by their labels, as every output lists them.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Stratum(String);
+
+impl Stratum {
+    /// The one stratum of [`Stratification::ALL`].
+    pub fn all() -> Stratum {
+        Stratum("all".to_owned())
+    }
+
+    /// The stratum labelled `label`.
+    pub fn new(label: impl Into<String>) -> Stratum {
+        Stratum(label.into())
+    }
+
+    /// Its label.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Stratum {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 /// Stratum variables that can be crossed, in the order their labels are joined.
 const CROSSABLE: [StratumVar; 4] = [
@@ -64,22 +154,23 @@ impl Stratification {
     }
 
     /// The stratum of an event (`None`: a variable's value is unknown).
-    pub fn event_label(
+    pub fn event_stratum(
         self,
         event: &Event,
         set: &EpisodeSet,
         children: &ChildTable,
-    ) -> Option<String> {
+    ) -> Option<Stratum> {
         self.join(|v| event_label(v, event, set, children))
     }
 
-    /// Joins per-variable labels with `:` (`all` for everyone).
-    pub fn join(self, mut label: impl FnMut(StratumVar) -> Option<String>) -> Option<String> {
+    /// The stratum whose per-variable labels are `label`'s, joined with `:` (`all` for
+    /// everyone).
+    pub fn join(self, mut label: impl FnMut(StratumVar) -> Option<String>) -> Option<Stratum> {
         if self == Stratification::ALL {
-            return Some("all".to_owned());
+            return Some(Stratum::all());
         }
         let parts: Option<Vec<String>> = self.vars().map(&mut label).collect();
-        parts.map(|p| p.join(":"))
+        parts.map(|p| Stratum(p.join(":")))
     }
 }
 
@@ -190,7 +281,7 @@ mod tests {
         assert!(Stratification::parse("idaci_decile:nonsense").is_none());
         assert!(s.contains(StratumVar::Sex) && !s.contains(StratumVar::La));
         let label = s.join(|v| Some(if v == StratumVar::Sex { "female" } else { "3" }.to_owned()));
-        assert_eq!(label.as_deref(), Some("3:female"));
+        assert_eq!(label.as_ref().map(Stratum::as_str), Some("3:female"));
         assert_eq!(s.join(|v| (v == StratumVar::Sex).then(String::new)), None);
     }
 }

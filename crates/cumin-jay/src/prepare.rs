@@ -6,8 +6,8 @@
 //! [`JayRule`] changes one step. cumin-census supplies the typed values (dates, NFA,
 //! census year, reason codes) and drops rows with no identifier, as the R code does.
 
-use super::birth_month::{AgeRow, Ym, birth_months, r_mode};
-use super::rules::{JayRule, JayRules};
+use crate::birth_month::{AgeRow, Ym, birth_months, r_mode};
+use crate::rules::{JayRule, JayRules};
 use cumin_census::normalise::LatestDates;
 use cumin_census::{Date, Episodes, IdRef};
 use rustc_hash::FxHashMap;

@@ -24,7 +24,8 @@
 //! have joined (an `RC5` closure in A, B's first referral within the window) are
 //! weighted down by the share of such matches the rule keeps.
 
-use crate::estimators::{Frame, OutcomeYears, Strata};
+use crate::curves::{OutcomeYears, Strata};
+use crate::frame::Frame;
 use cumin_census::codes::RC_TRANSFERRED;
 use cumin_census::{CensusYear, Episodes, Outcome};
 use cumin_cohort::{ChildTable, Event, Events, Identity, YearTables, tabulate_years};
@@ -238,8 +239,8 @@ impl SplitCorrection {
     /// (through `place`, which labels an event by its child and episode).
     pub fn place(
         &mut self,
-        mut place: impl FnMut(Outcome, Vec<Event>) -> Result<OutcomeYears, crate::StudyError>,
-    ) -> Result<(), crate::StudyError> {
+        mut place: impl FnMut(Outcome, Vec<Event>) -> Result<OutcomeYears, crate::EstimateError>,
+    ) -> Result<(), crate::EstimateError> {
         for oy in &mut self.years {
             let labelled: Vec<Event> = oy
                 .years

@@ -1,6 +1,6 @@
 //! The two presets (strict and corrected) and the two identifier modes of the design.
 
-use super::rules::{JayRuleSwitches, JayRules};
+use crate::rules::{JayRuleSwitches, JayRules};
 use cumin_census::JAY_BANDS;
 use cumin_link::IdMode;
 use serde::{Deserialize, Serialize};
@@ -8,12 +8,15 @@ use std::fmt;
 
 /// A study preset.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Preset {
     /// Jay et al. 2025's design with each ⚠ behaviour of their code corrected.
     #[serde(rename = "jay2025")]
+    #[cfg_attr(feature = "clap", value(name = "jay2025"))]
     Jay2025,
     /// Jay et al. 2025's design exactly as their published R code computes it.
     #[serde(rename = "jay2025-strict")]
+    #[cfg_attr(feature = "clap", value(name = "jay2025-strict"))]
     Jay2025Strict,
 }
 
@@ -55,7 +58,8 @@ impl fmt::Display for Preset {
 }
 
 /// The identifier rules of the paper's two analyses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum JayMode {
     /// Main analysis (J3): from age 5, only rows identified by a PMR count.
     Main,

@@ -18,11 +18,9 @@
 //! Replicate `r` draws from the ChaCha8 stream `r` of the study seed, stratifications then
 //! cohorts then strata in order, so results do not depend on the number of threads.
 
-use crate::analysis::CurveKey;
-use crate::config::StudyConfig;
-use crate::estimators::{
-    Curve, Frame, OUT_AGES, OutcomeYears, Strata, corrected_curves, pooled_model,
-};
+use crate::curves::{Curve, CurveKey, OutcomeYears, Strata, corrected_curves, pooled_model};
+use crate::frame::{Frame, OUT_AGES};
+use crate::spec::EstimateSpec;
 use crate::split::SplitCorrection;
 use cumin_cohort::NO_STRATUM;
 use cumin_link::ChildId;
@@ -174,7 +172,7 @@ fn replicate(
     years: &[OutcomeYears],
     strata: &[Strata],
     frame: &Frame,
-    cfg: &StudyConfig,
+    spec: &EstimateSpec,
     split: Option<&SplitCorrection>,
 ) -> BTreeMap<CurveKey, [f64; OUT_AGES]> {
     // The correction is re-estimated with each stratification's own draws.
@@ -212,7 +210,7 @@ fn replicate(
                     .as_ref()
             };
             for (l, ((_, population), t)) in s.levels.iter().zip(&tables).enumerate() {
-                let fitted = corrected_curves(t, population, frame, &cfg.estimators, fallback);
+                let fitted = corrected_curves(t, population, frame, &spec.estimators, fallback);
                 for (kind, curve) in fitted.curves {
                     let mut f = [f64::NAN; OUT_AGES];
                     for e in curve {
@@ -238,15 +236,15 @@ pub fn replace_intervals(
     years: &[OutcomeYears],
     strata: &[Strata],
     frame: &Frame,
-    cfg: &StudyConfig,
+    spec: &EstimateSpec,
     split: Option<&SplitCorrection>,
 ) {
     let resampler = Resampler::new(years, strata, frame);
-    let replicates: Vec<BTreeMap<CurveKey, [f64; OUT_AGES]>> = (0..u64::from(cfg.bootstrap))
+    let replicates: Vec<BTreeMap<CurveKey, [f64; OUT_AGES]>> = (0..u64::from(spec.bootstrap))
         .into_par_iter()
         .map(|r| {
-            let w = resampler.weights(cfg.seed, r);
-            replicate(&resampler, &w, years, strata, frame, cfg, split)
+            let w = resampler.weights(spec.seed, r);
+            replicate(&resampler, &w, years, strata, frame, spec, split)
         })
         .collect();
     for (key, curve) in curves.iter_mut().filter(|(_, c)| c.corrected) {
@@ -255,7 +253,7 @@ pub fn replace_intervals(
                 .iter()
                 .map(|r| r.get(key).map_or(f64::NAN, |f| f[p.age]))
                 .collect();
-            if let Some(ci) = cumin_stats::percentile_interval(&values, cfg.level) {
+            if let Some(ci) = cumin_stats::percentile_interval(&values, spec.level) {
                 p.ci = ci;
             }
             if let Some(se) = cumin_stats::standard_deviation(&values) {
@@ -314,14 +312,14 @@ mod tests {
         vec![
             Strata {
                 by: crate::strata::Stratification::ALL,
-                levels: vec![("all".to_owned(), table(&total))],
+                levels: vec![(crate::strata::Stratum::all(), table(&total))],
             },
             Strata {
-                by: crate::strata::Stratification::from(crate::config::StratumVar::IdaciDecile),
+                by: crate::strata::Stratification::from(crate::strata::StratumVar::IdaciDecile),
                 levels: sizes
                     .iter()
                     .enumerate()
-                    .map(|(i, s)| ((i + 1).to_string(), table(s)))
+                    .map(|(i, s)| (crate::strata::Stratum::new((i + 1).to_string()), table(s)))
                     .collect(),
             },
         ]

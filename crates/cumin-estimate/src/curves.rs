@@ -6,53 +6,17 @@
 //! times the left-censoring factor fitted from the same tables). [`corrected_curves`] is
 //! the one computation the bootstrap repeats.
 
-use crate::config::{Estimator, Period, StudyConfig};
 use crate::denominators::Denominators;
-use crate::error::StudyError;
-use crate::strata::Stratification;
-use cumin_census::{CensusYear, Outcome};
-use cumin_cohort::{
-    BirthCohort, ChildTable, CohortFrame, Event, NO_EARLIER, NO_STRATUM, YearTables,
-};
-use cumin_link::EpisodeSet;
+use crate::error::EstimateError;
+use crate::frame::{Frame, OUT_AGES};
+use crate::spec::Estimator;
+use crate::strata::{Stratification, Stratum};
+use cumin_census::Outcome;
+use cumin_cohort::{Event, Identity, NO_EARLIER, NO_STRATUM, YearTables};
 use cumin_stats::{AgeEstimate, BackwardModel, Correction, Factors, Interval};
 use ndarray::Array2;
+use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
-
-/// Ages in output tables: 0..=17 (pre-birth folded into 0).
-pub const OUT_AGES: usize = 18;
-
-/// Cohorts, the cells each observes, and the designs built on them.
-#[derive(Clone, Debug)]
-pub struct Frame {
-    /// Cohorts tabulated and the age each is first wholly observed.
-    pub cohorts: CohortFrame,
-    /// Whether each cohort × age (0..=17) lies wholly in the window and the data.
-    pub observed: Array2<bool>,
-    /// The splice's cohort for each age (longest lookback).
-    pub design: Vec<Option<usize>>,
-    /// Calendar periods for trend tables.
-    pub periods: Vec<Period>,
-    /// Confidence level.
-    pub level: f64,
-}
-
-impl Frame {
-    /// Entry ages as the correction wants them.
-    fn entry(&self) -> Vec<Option<usize>> {
-        self.cohorts
-            .entry
-            .iter()
-            .map(|e| e.map(usize::from))
-            .collect()
-    }
-
-    /// Cells of cohort `b` at age `a` whose census year of reaching `a` is in `p`.
-    fn in_period(&self, p: Period, b: usize, a: usize) -> bool {
-        let year = i32::from(self.cohorts.first.0) + b as i32 + a as i32;
-        p.contains(CensusYear(year as i16))
-    }
-}
 
 /// One outcome's event years with each year's stratum under every stratification.
 #[derive(Clone, Debug)]
@@ -70,8 +34,8 @@ pub struct OutcomeYears {
 pub struct Strata {
     /// The stratification.
     pub by: Stratification,
-    /// Stratum labels and populations, in label order.
-    pub levels: Vec<(String, Array2<f64>)>,
+    /// Strata and their populations, in label order.
+    pub levels: Vec<(Stratum, Array2<f64>)>,
 }
 
 /// Event years of `outcome` placed in the strata of each stratification. An event in a
@@ -81,40 +45,40 @@ pub fn place_years(
     outcome: Outcome,
     years: Vec<Event>,
     strata: &[Strata],
-    set: &EpisodeSet,
-    children: &ChildTable,
+    identity: &Identity,
     denominators: &Denominators,
-) -> Result<(OutcomeYears, Vec<u64>), StudyError> {
+) -> Result<(OutcomeYears, Vec<u64>), EstimateError> {
+    let (set, children) = (&identity.episodes, &identity.children);
     let mut placed = Vec::with_capacity(strata.len());
     let mut unknown = Vec::with_capacity(strata.len());
     for s in strata {
-        let index: BTreeMap<&str, u16> = s
+        let index: BTreeMap<&Stratum, u16> = s
             .levels
             .iter()
             .enumerate()
-            .map(|(i, (l, _))| (l.as_str(), i as u16))
+            .map(|(i, (l, _))| (l, i as u16))
             .collect();
-        let mut missing: BTreeMap<String, u64> = BTreeMap::new();
+        let mut missing: BTreeMap<Stratum, u64> = BTreeMap::new();
         let mut none = 0u64;
         let column: Vec<u16> = years
             .iter()
-            .map(|y| match s.by.event_label(y, set, children) {
+            .map(|y| match s.by.event_stratum(y, set, children) {
                 None => {
                     none += 1;
                     NO_STRATUM
                 }
-                Some(l) => index.get(l.as_str()).copied().unwrap_or_else(|| {
+                Some(l) => index.get(&l).copied().unwrap_or_else(|| {
                     *missing.entry(l).or_insert(0) += 1;
                     NO_STRATUM
                 }),
             })
             .collect();
         if let Some((stratum, events)) = missing.into_iter().next() {
-            return Err(StudyError::StratumWithoutPopulation {
+            return Err(EstimateError::StratumWithoutPopulation {
                 path: denominators.path.clone(),
-                by: s.by.name(),
+                by: s.by,
                 stratum,
-                outcome: outcome.as_str().to_owned(),
+                outcome,
                 events,
             });
         }
@@ -129,6 +93,19 @@ pub fn place_years(
         },
         unknown,
     ))
+}
+
+/// Where each curve came from, for the bootstrap to find it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CurveKey {
+    /// Index into the outcomes.
+    pub outcome: usize,
+    /// Index into the stratifications.
+    pub by: usize,
+    /// Index into the stratification's strata.
+    pub stratum: usize,
+    /// Which curve.
+    pub kind: Kind,
 }
 
 /// Which corrected curve.
@@ -351,17 +328,82 @@ impl Point {
     }
 }
 
+/// The estimator of a published curve: an estimator, with or without the left-censoring
+/// correction. Ordered as their names sort.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CurveEstimator {
+    /// The splice with the left-censoring correction.
+    CohortSplice,
+    /// The splice of first events in the window, taken as first ever.
+    CohortSpliceUnadjusted,
+    /// The life table with the left-censoring correction.
+    LifeTable,
+    /// The life table of first events in the window, taken as first ever.
+    LifeTableUnadjusted,
+}
+
+impl CurveEstimator {
+    /// `estimator`, corrected for left-censoring or not.
+    pub fn new(estimator: Estimator, corrected: bool) -> CurveEstimator {
+        match (estimator, corrected) {
+            (Estimator::CohortSplice, true) => CurveEstimator::CohortSplice,
+            (Estimator::CohortSplice, false) => CurveEstimator::CohortSpliceUnadjusted,
+            (Estimator::LifeTable, true) => CurveEstimator::LifeTable,
+            (Estimator::LifeTable, false) => CurveEstimator::LifeTableUnadjusted,
+        }
+    }
+
+    /// The estimator of a curve of `kind`.
+    pub fn of(kind: Kind, corrected: bool) -> CurveEstimator {
+        let estimator = match kind {
+            Kind::Splice => Estimator::CohortSplice,
+            Kind::LifeTable | Kind::Period(_) => Estimator::LifeTable,
+        };
+        CurveEstimator::new(estimator, corrected)
+    }
+
+    /// Whether it uses the left-censoring correction.
+    pub fn corrected(self) -> bool {
+        matches!(
+            self,
+            CurveEstimator::CohortSplice | CurveEstimator::LifeTable
+        )
+    }
+
+    /// Name in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CurveEstimator::CohortSplice => "cohort-splice",
+            CurveEstimator::CohortSpliceUnadjusted => "cohort-splice-unadjusted",
+            CurveEstimator::LifeTable => "life-table",
+            CurveEstimator::LifeTableUnadjusted => "life-table-unadjusted",
+        }
+    }
+}
+
+impl std::fmt::Display for CurveEstimator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl Serialize for CurveEstimator {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// One curve of one stratum.
 #[derive(Clone, Debug)]
 pub struct Curve {
     /// Outcome.
     pub outcome: Outcome,
-    /// Estimator name in outputs.
-    pub estimator: &'static str,
+    /// Estimator.
+    pub estimator: CurveEstimator,
     /// Stratification.
     pub by: Stratification,
-    /// Stratum label.
-    pub stratum: String,
+    /// Stratum.
+    pub stratum: Stratum,
     /// Which curve (and period).
     pub kind: Kind,
     /// Whether it uses the estimated correction (and so takes bootstrap intervals).
@@ -370,41 +412,9 @@ pub struct Curve {
     pub points: Vec<Point>,
 }
 
-/// The estimator name of a curve.
-pub fn estimator_name(kind: Kind, corrected: bool) -> &'static str {
-    match (kind, corrected) {
-        (Kind::Splice, true) => "cohort-splice",
-        (Kind::Splice, false) => "cohort-splice-unadjusted",
-        (_, true) => "life-table",
-        (_, false) => "life-table-unadjusted",
+impl Curve {
+    /// Its last point: the estimate before the 18th birthday when the curve reaches it.
+    pub fn last(&self) -> Option<&Point> {
+        self.points.iter().max_by_key(|p| p.age)
     }
-}
-
-/// The frame of a study: cohorts from the denominators, cells from the window and data.
-pub fn frame(
-    cfg: &StudyConfig,
-    denominators: &Denominators,
-    observed: Array2<bool>,
-    design: Vec<Option<usize>>,
-) -> Frame {
-    let entry = observed
-        .rows()
-        .into_iter()
-        .map(|r| r.iter().position(|o| *o).map(|a| a as u8))
-        .collect();
-    Frame {
-        cohorts: CohortFrame {
-            first: denominators.first_cohort,
-            entry,
-        },
-        observed,
-        design,
-        periods: cfg.periods.clone(),
-        level: cfg.level,
-    }
-}
-
-/// The cohort of row `b`.
-pub fn cohort_of(frame: &Frame, b: usize) -> BirthCohort {
-    BirthCohort(frame.cohorts.first.0 + b as i16)
 }

@@ -1,4 +1,4 @@
-//! `recurrence.csv`: among children whose first event in the window fell in a census
+//! Recurrence: among children whose first event in the window fell in a census
 //! year, the share with another such event within 1..6 years.
 //!
 //! A (year, k) row is written only when all of its children are followed for the whole
@@ -9,9 +9,9 @@
 //! left-censoring as for incidence), which raises the share; years with a longer lookback
 //! are closer to first-ever events.
 
+use crate::results::Recurrence;
 use cumin_census::{CensusYear, Date, Outcome};
 use cumin_cohort::Event;
-use cumin_report::RecurrenceRow;
 use std::collections::BTreeMap;
 
 /// Longest follow-up reported, in years.
@@ -23,9 +23,9 @@ pub fn add_years(date: Date, years: i32) -> Date {
     Date::from_ymd(y + years, m, d).unwrap_or_else(|| Date::ymd(y + years, 3, 1))
 }
 
-/// Rows for one outcome from all of its events (sorted by child, then date), the last
-/// census year in the data being `last`.
-pub fn rows(outcome: Outcome, all: &[Event], last: CensusYear) -> Vec<RecurrenceRow> {
+/// Recurrence of one outcome from all of its events (sorted by child, then date), the
+/// last census year in the data being `last`.
+pub fn recurrence(outcome: Outcome, all: &[Event], last: CensusYear) -> Vec<Recurrence> {
     // (first year, k) → (children, recurred)
     let mut tally: BTreeMap<(i16, u8), (u64, u64)> = BTreeMap::new();
     let in_window: Vec<&Event> = all.iter().filter(|e| e.in_window).collect();
@@ -46,9 +46,9 @@ pub fn rows(outcome: Outcome, all: &[Event], last: CensusYear) -> Vec<Recurrence
     tally
         .into_iter()
         .map(
-            |((first_year, years_after), (children, recurred))| RecurrenceRow {
-                outcome: outcome.as_str().to_owned(),
-                first_year,
+            |((first_year, years_after), (children, recurred))| Recurrence {
+                outcome,
+                first_year: CensusYear(first_year),
                 years_after,
                 children: children as f64,
                 recurred: recurred as f64,
@@ -88,10 +88,10 @@ mod tests {
             ev(2, Date::ymd(2014, 5, 5), true),
             ev(2, Date::ymd(2017, 5, 5), true),
         ];
-        let r = rows(Outcome::Referral, &events, CensusYear(2018));
+        let r = recurrence(Outcome::Referral, &events, CensusYear(2018));
         let at = |k: u8| {
             r.iter()
-                .find(|x| x.first_year == 2015 && x.years_after == k)
+                .find(|x| x.first_year == CensusYear(2015) && x.years_after == k)
                 .unwrap()
         };
         assert_eq!((at(1).children, at(1).recurred), (3.0, 0.0));
