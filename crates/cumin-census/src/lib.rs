@@ -22,7 +22,6 @@ pub mod progress;
 pub mod read;
 pub mod schema;
 pub mod types;
-pub mod values;
 
 pub use age::{Age, JAY_BANDS, NOTIONAL_BIRTH_DAY, age_at};
 pub use date::Date;
@@ -40,4 +39,4 @@ pub use read::{
 };
 pub use schema::{Column, ColumnMap};
 pub use types::{CensusYear, ETHNICITY_CODES, Ethnicity, Outcome, Sex};
-pub use values::ValueMap;
+pub use normalise::values::{self, ValueMap};

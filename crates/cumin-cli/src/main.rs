@@ -74,11 +74,8 @@ struct EstimateArgs {
     /// What linkage does with conflicting identifiers.
     #[arg(long, value_enum, default_value_t = ConflictPolicy::Split)]
     conflict_policy: ConflictPolicy,
-    /// Split identities: exact (identifier graph only), merge (also join suspected
-    /// transfers: an RC5 closure then, within 8 weeks, a first referral in another LA with
-    /// the same birth month, sex and ethnicity, unique both ways), or corrected (merge, then
-    /// remove the expected spurious first events, estimated from the moves PMRs show;
-    /// use it with --bootstrap, whose intervals carry its noise; docs/validation.md).
+    /// What is done about split identities (corrected estimates them from the moves PMRs
+    /// show: use it with --bootstrap, whose intervals carry its noise; docs/validation.md).
     /// Default: corrected with identifiers combined or pmr-school-age (under --preset
     /// jay2025, for its corrected splice), exact with la-only, pmr-only or --preset
     /// jay2025-strict.

@@ -9,12 +9,13 @@ use crate::curves::{
 };
 use crate::denominators::Denominators;
 use crate::error::EstimateError;
-use crate::frame::{Frame, OUT_AGES};
+use crate::frame::Frame;
 use crate::model_error::{self, Rho};
 use crate::results::{
     BackwardHazard, CorrectionBound, CorrectionCell, InequalityMeasure, Recurrence, Unplaced,
 };
 use crate::spec::EstimateSpec;
+use crate::spec::OUT_AGES;
 use crate::split::{SplitCorrection, SplitSummary, subtract_into};
 use crate::strata::Stratification;
 use cumin_census::{CensusYear, Episodes};

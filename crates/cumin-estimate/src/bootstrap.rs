@@ -19,8 +19,9 @@
 //! cohorts then strata in order, so results do not depend on the number of threads.
 
 use crate::curves::{Curve, CurveKey, OutcomeYears, Strata, corrected_curves, pooled_model};
-use crate::frame::{Frame, OUT_AGES};
+use crate::frame::Frame;
 use crate::spec::EstimateSpec;
+use crate::spec::OUT_AGES;
 use crate::split::SplitCorrection;
 use cumin_cohort::NO_STRATUM;
 use cumin_link::ChildId;

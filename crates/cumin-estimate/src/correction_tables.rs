@@ -3,10 +3,11 @@
 //! corrected estimate moves without the correction or without its modelled part.
 
 use crate::curves::{Corrected, CurveEstimator, Kind, curves_with, first_in_observed_years};
-use crate::frame::{Frame, OUT_AGES};
+use crate::frame::Frame;
 use crate::model_error::Rho;
 use crate::results::{BackwardHazard, CorrectionBound, CorrectionCell};
 use crate::spec::Estimator;
+use crate::spec::OUT_AGES;
 use crate::strata::{Stratification, Stratum};
 use cumin_census::{Age, Outcome};
 use cumin_cohort::YearTables;

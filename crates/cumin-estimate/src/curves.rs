@@ -8,8 +8,9 @@
 
 use crate::denominators::Denominators;
 use crate::error::EstimateError;
-use crate::frame::{Frame, OUT_AGES};
+use crate::frame::Frame;
 use crate::spec::Estimator;
+use crate::spec::OUT_AGES;
 use crate::strata::{Stratification, Stratum};
 use cumin_census::Outcome;
 use cumin_cohort::{Event, Identity, NO_EARLIER, NO_STRATUM, YearTables};

@@ -3,7 +3,7 @@
 //! tabulates its rows.
 
 use crate::error::EstimateError;
-use crate::frame::OUT_AGES;
+use crate::spec::OUT_AGES;
 use crate::strata::{self, Stratification, Stratum, StratumVar};
 use cumin_census::TextTable;
 use cumin_cohort::BirthCohort;

@@ -4,13 +4,10 @@
 
 use crate::denominators::Denominators;
 use crate::error::EstimateError;
-use crate::spec::{EstimateSpec, Period, SpliceDesign};
+use crate::spec::{EstimateSpec, OUT_AGES, Period, SpliceDesign};
 use cumin_census::{CensusYear, JAY_BANDS};
 use cumin_cohort::{BirthCohort, CohortFrame, EventRules};
 use ndarray::Array2;
-
-/// Ages in output tables: 0..=17 (pre-birth folded into 0).
-pub const OUT_AGES: usize = 18;
 
 /// Cohorts, the cells each observes, and the designs built on them.
 #[derive(Clone, Debug)]

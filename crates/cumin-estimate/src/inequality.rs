@@ -1,9 +1,10 @@
 //! Deprivation gradients of every estimator's curves by IDACI decile.
 
 use crate::curves::{Curve, CurveEstimator, CurveKey, Kind, Strata};
-use crate::frame::{Frame, OUT_AGES};
+use crate::frame::Frame;
 use crate::results::{InequalityKind, InequalityMeasure};
 use crate::spec::EstimateSpec;
+use crate::spec::OUT_AGES;
 use crate::strata::{Stratification, Stratum, StratumVar};
 use cumin_census::Age;
 use cumin_stats::inequality::{

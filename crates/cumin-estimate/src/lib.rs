@@ -33,11 +33,11 @@ pub use analysis::{Estimates, estimate};
 pub use curves::{Curve, CurveEstimator, Kind, Point};
 pub use denominators::Denominators;
 pub use error::EstimateError;
-pub use frame::OUT_AGES;
 pub use results::{
     BackwardHazard, CorrectionBound, CorrectionCell, InequalityKind, InequalityMeasure, Recurrence,
     Unplaced,
 };
+pub use spec::OUT_AGES;
 pub use spec::{EstimateSpec, Estimator, Period, SpliceDesign};
 pub use split::SplitSummary;
 pub use strata::{Stratification, Stratum, StratumVar};

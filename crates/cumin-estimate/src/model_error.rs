@@ -3,8 +3,9 @@
 //! implies for each corrected estimate, and that error added to its interval.
 
 use crate::curves::{Corrected, Curve, CurveKey, Kind, curves_with};
-use crate::frame::{Frame, OUT_AGES};
+use crate::frame::Frame;
 use crate::spec::Estimator;
+use crate::spec::OUT_AGES;
 use cumin_cohort::YearTables;
 use cumin_stats::AgeEstimate;
 use ndarray::Array2;

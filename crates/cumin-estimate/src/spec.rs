@@ -6,6 +6,9 @@ use cumin_census::{CensusYear, Outcome};
 use cumin_cohort::EventRules;
 use serde::{Deserialize, Serialize};
 
+/// Ages in output tables: 0..=17 (pre-birth folded into 0).
+pub const OUT_AGES: usize = 18;
+
 /// Estimators cumin offers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]

@@ -21,7 +21,7 @@ pub enum IdMode {
     /// PMR where present, else LA child ID within LA; PMR back-filled within (LA ID, LA).
     #[default]
     Combined,
-    /// As `Combined`, but events at age 5 or over count only from rows identified by PMR
+    /// As `combined`, but events at age 5 or over count only from rows identified by PMR
     /// (Jay et al.'s main analysis).
     PmrSchoolAge,
     /// LA child ID within LA only (PMR stands in where the LA ID is empty): children who
@@ -89,7 +89,9 @@ pub enum LinkageMode {
     /// The identifier graph only (what Jay et al. do, and `jay2025-strict`).
     #[default]
     Exact,
-    /// Also join suspected transfer pairs ([`crate::transfer`]).
+    /// Also join suspected transfers (`cumin_link::transfer`): an RC5 closure then,
+    /// within 8 weeks, a first referral in another LA with the same birth month, sex and
+    /// ethnicity, unique both ways.
     Merge,
     /// `merge`, then remove the expected number of spurious first events of the splits
     /// that remain (docs/methods.md §2.1; measured in docs/validation.md, "Linkage

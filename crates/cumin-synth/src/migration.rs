@@ -11,9 +11,10 @@
 //! `1 − Π_{x≤a} (1 − h(x))`. In a closed population `R(a) = P − Σ_{x<a} E(x)` and this is
 //! the plain share of the cohort.
 
+use crate::history::first_ages;
 use crate::history::{Birthdays, Child};
-use crate::truth::{age_at, first_ages};
 use cumin_census::JAY_BANDS;
+use cumin_census::age_at;
 use cumin_census::{Outcome, Sex};
 use serde::Serialize;
 use std::collections::BTreeMap;

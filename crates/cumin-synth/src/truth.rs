@@ -1,7 +1,6 @@
 //! The truth: each child's first-ever event per outcome, from the complete history.
 
 use crate::history::Child;
-use cumin_census::codes::RC_NO_FURTHER_ACTION;
 use cumin_census::{Date, JAY_BANDS, Outcome, Sex};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -9,36 +8,8 @@ use std::collections::BTreeMap;
 /// Number of age columns: −1 (pre-birth) and 0..=17.
 pub const N_AGES: usize = 19;
 
+pub use crate::history::first_ages;
 pub use cumin_census::age_at;
-
-/// First-event age per outcome (−1..=17), or `None` if none before 18.
-pub fn first_ages(child: &Child) -> [Option<i8>; 5] {
-    let mut out = [None; 5];
-    for e in &child.episodes {
-        for o in Outcome::ALL {
-            let date = match o {
-                Outcome::Referral => Some(e.referral),
-                Outcome::Assessed => (!e.nfa).then_some(e.referral),
-                Outcome::Cin => (!e.nfa && e.reason != RC_NO_FURTHER_ACTION).then_some(e.referral),
-                Outcome::S47 => match (e.s47, e.icpc) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                },
-                Outcome::Cpp => e.cpp_start,
-            };
-            let Some(date) = date else { continue };
-            let age = age_at(child.dob, date);
-            if age > 17 {
-                continue;
-            }
-            let slot = &mut out[o.index()];
-            if slot.is_none_or(|a| (age as i8) < a) {
-                *slot = Some(age as i8);
-            }
-        }
-    }
-    out
-}
 
 /// Counts of children and first events, by cohort × decile × sex.
 #[derive(Clone, Debug, PartialEq, Eq)]

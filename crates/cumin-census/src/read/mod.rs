@@ -20,7 +20,7 @@ use crate::lookup::LsoaLookup;
 use crate::normalise::{self, CleaningRules, RowContext, Rule};
 use crate::progress::Progress;
 use crate::schema::{Column, ColumnMap, ResolvedHeaders};
-use crate::values::ValueMap;
+use crate::normalise::values::ValueMap;
 use cells::BatchSource;
 use csv_file::CsvSource;
 use ingest::Ingest;

@@ -2,8 +2,8 @@
 //! extract that spells ethnicity `White British` or NFA `Yes please` can be read as it
 //! is, with `[values.Ethnicity] "White British" = "WBRI"` in the study TOML.
 
-use crate::normalise::Raw;
-use crate::normalise::field::text;
+use super::Raw;
+use super::field::text;
 use crate::schema::Column;
 use rustc_hash::FxHashMap;
 
