@@ -115,203 +115,32 @@ enum ChildKey {
     LaKey(u32),
 }
 
-/// Runs the cleaning steps under `rules`.
+/// Runs the cleaning steps under `rules`, in the R code's order.
 pub fn prepare(input: &JayInput<'_>, rules: &JayRules) -> Prepared {
     let e = input.episodes;
     let n = e.len();
     let mut fate = vec![Fate::Kept; n];
-
-    // Identity: a missing LA child ID takes the PMR; key = ID + LA.
-    let mut key_index: FxHashMap<(&str, Option<u16>), u32> = FxHashMap::default();
-    let key: Vec<u32> = (0..n)
-        .map(|i| {
-            let id = e
-                .la_child_id_str(i)
-                .or_else(|| e.pmr_str(i))
-                .expect("rows without any identifier are quarantined at ingest");
-            let next = key_index.len() as u32;
-            *key_index.entry((id, e.la[i])).or_insert(next)
-        })
-        .collect();
-    let n_keys = key_index.len();
-
-    // Birth month per key, from the age table.
-    let age_rows: Vec<AgeRow> = (0..n)
-        .filter(|&i| e.la_child_id[i].is_some() || rules.has(JayRule::BirthMonthWithPmrKey))
-        .map(|i| AgeRow {
-            key: key[i],
-            census_year: e.census_year[i],
-            referral: e.referral[i],
-            ym: Ym::of(
-                e.birth_year[i],
-                e.birth_month[i],
-                rules.has(JayRule::HalfMissingBirthMonth),
-            ),
-        })
-        .collect();
-    let ym = birth_months(age_rows, n_keys);
-
-    // Dates: after the data end → missing, then the Latest* fall-backs.
-    let end = input.data_end;
-    let within = |d: Option<Date>| d.filter(|d| *d <= end);
-    let mut referral: Vec<Option<Date>> = Vec::with_capacity(n);
-    let mut closure: Vec<Option<Date>> = Vec::with_capacity(n);
-    for i in 0..n {
-        let latest = input.latest.get(i).unwrap_or((None, None));
-        referral.push(within(e.referral[i]).or(within(latest.0)));
-        closure.push(within(e.closure[i]).or(within(latest.1)));
-    }
-
-    // Early rows.
-    let start = input.data_start;
-    let mut kept: Vec<u32> = Vec::with_capacity(n);
-    for i in 0..n {
-        if referral[i].is_some_and(|d| d < start) {
-            fate[i] = Fate::ReferralBeforeDataStart;
-        } else if !rules.has(JayRule::KeepClosureBeforeDataStart)
-            && closure[i].is_some_and(|d| d < start)
-        {
-            fate[i] = Fate::ClosureBeforeDataStart;
-        } else {
-            kept.push(i as u32);
-        }
-    }
-    let last_missing = |d: Option<Date>| (d.is_none(), d);
-    kept.sort_by_key(|&i| {
-        let i = i as usize;
-        (
-            key[i],
-            e.census_year[i],
-            last_missing(referral[i]),
-            last_missing(closure[i]),
-        )
-    });
-
-    // PMR back-fill within a key, in that order.
-    let mut pmr: Vec<Option<IdRef>> = vec![None; n];
-    for run in kept.chunk_by(|a, b| key[*a as usize] == key[*b as usize]) {
-        let first = run.iter().find_map(|&i| e.pmr[i as usize]);
-        for &i in run {
-            let i = i as usize;
-            pmr[i] = if rules.has(JayRule::PmrFillKeepsOwn) {
-                e.pmr[i].or(first)
-            } else {
-                first
-            };
-        }
-    }
-
+    let (key, n_keys) = la_keys(e);
+    let ym = key_birth_months(e, &key, n_keys, rules);
+    let (referral, closure) = dates_within_data(input);
+    let kept = drop_early_rows(input, &key, (&referral, &closure), rules, &mut fate);
+    let pmr = backfill_pmrs(e, &kept, &key, rules);
     // Missing referral dates: 1 September of the census year.
     let imputed: Vec<bool> = referral.iter().map(Option::is_none).collect();
     let referral: Vec<Date> = (0..n)
         .map(|i| referral[i].unwrap_or_else(|| e.census_year[i].first_september()))
         .collect();
-
-    // NFA and reason for closure: the mode per (key, referral date).
-    let reasons = match (
-        rules.has(JayRule::TolerantReasonSpelling),
-        input.reason_tolerant,
-    ) {
-        (true, Some(t)) => t,
-        (true, None) => panic!("the tolerant reason spelling was not read"),
-        (false, _) => input.reason_strict,
-    };
-    let separate = rules.has(JayRule::ImputedReferralSeparate);
-    let mut assessed = vec![true; n];
-    let mut rc8 = vec![false; n];
-    for run in kept.chunk_by(|a, b| key[*a as usize] == key[*b as usize]) {
-        let mut run = run.to_vec();
-        let group = |i: u32| {
-            let i = i as usize;
-            (referral[i], separate && imputed[i])
-        };
-        run.sort_by_key(|&i| group(i));
-        for g in run.chunk_by(|a, b| group(*a) == group(*b)) {
-            let nfa = r_mode(g.iter().map(|&i| e.nfa[i as usize]));
-            let reason = r_mode(g.iter().map(|&i| reasons[i as usize]));
-            for &i in g {
-                assessed[i as usize] = nfa != Some(true);
-                rc8[i as usize] = reason == Some(cumin_census::codes::RC_NO_FURTHER_ACTION);
-            }
-        }
-    }
-
-    // id_combined: the PMR where there is one, else the key.
-    let mut child_index: FxHashMap<ChildKey, u32> = FxHashMap::default();
-    let mut child = vec![0u32; n];
-    for &i in &kept {
-        let i = i as usize;
-        let k = pmr[i].map_or(ChildKey::LaKey(key[i]), ChildKey::Pmr);
-        let next = child_index.len() as u32;
-        child[i] = *child_index.entry(k).or_insert(next);
-    }
-    let n_children = child_index.len();
-
-    // Notional birth date.
-    let mut dob: Vec<Option<Date>> = vec![None; n];
-    for &i in &kept {
-        let i = i as usize;
-        dob[i] = ym[key[i] as usize].and_then(Ym::first_day);
-    }
-    let keep_known = rules.has(JayRule::DobMinIgnoresMissing);
-    let reset_and_min = |dob: &mut Vec<Option<Date>>| {
-        for &i in &kept {
-            let i = i as usize;
-            if dob[i].is_some_and(|d| referral[i].days_since(d) < -PREBIRTH_DAYS) {
-                dob[i] = Some(referral[i]);
-            }
-        }
-        // Per child: the earliest date; without the correction, missing if any is.
-        let mut min: Vec<Option<Option<Date>>> = vec![None; n_children];
-        for &i in &kept {
-            let i = i as usize;
-            let m = &mut min[child[i] as usize];
-            *m = Some(match (*m, dob[i]) {
-                (None, d) => d,
-                (Some(Some(a)), Some(b)) => Some(a.min(b)),
-                (Some(None), d) if keep_known => d,
-                (Some(Some(a)), None) if keep_known => Some(a),
-                (Some(None), _) | (Some(Some(_)), None) => None,
-            });
-        }
-        for &i in &kept {
-            let i = i as usize;
-            dob[i] = min[child[i] as usize].flatten();
-        }
-    };
-    reset_and_min(&mut dob);
-    for &i in &kept {
-        let i = i as usize;
-        if dob[i].is_none() {
-            dob[i] = e.expected_dob[i];
-        }
-    }
-    reset_and_min(&mut dob);
-
-    // A child whose first row (by census year, referral) is at over 25 loses its date.
-    let mut first: Vec<Option<u32>> = vec![None; n_children];
-    for &i in &kept {
-        let iu = i as usize;
-        let f = &mut first[child[iu] as usize];
-        let earlier = f.is_none_or(|j| {
-            let j = j as usize;
-            (e.census_year[iu], referral[iu]) < (e.census_year[j], referral[j])
-        });
-        if earlier {
-            *f = Some(i);
-        }
-    }
-    let wiped: Vec<bool> = first
-        .iter()
-        .map(|f| {
-            f.is_some_and(|j| {
-                let j = j as usize;
-                dob[j].is_some_and(|d| {
-                    f64::from(referral[j].days_since(d)) > OLDEST_FIRST_CONTACT_DAYS
-                })
-            })
-        })
-        .collect();
+    let (assessed, rc8) = modal_nfa_and_reason(input, &kept, &key, (&referral, &imputed), rules);
+    let (child, n_children) = combined_ids(&kept, &key, &pmr);
+    let dob = birth_dates(
+        e,
+        &kept,
+        (&key, &ym),
+        &referral,
+        (&child, n_children),
+        rules,
+    );
+    let wiped = wiped_birth_dates(e, &kept, &referral, &dob, (&child, n_children));
 
     // Ages; rows without one, or at 18 or over, leave.
     let mut rows = Vec::with_capacity(kept.len());
@@ -346,6 +175,253 @@ pub fn prepare(input: &JayInput<'_>, rules: &JayRules) -> Prepared {
         fate,
         children: n_children,
     }
+}
+
+/// Identity: a missing LA child ID takes the PMR; key = ID + LA. Each row's key,
+/// numbered in order of first appearance, and the number of keys.
+fn la_keys(e: &Episodes) -> (Vec<u32>, usize) {
+    let mut key_index: FxHashMap<(&str, Option<u16>), u32> = FxHashMap::default();
+    let key: Vec<u32> = (0..e.len())
+        .map(|i| {
+            let id = e
+                .la_child_id_str(i)
+                .or_else(|| e.pmr_str(i))
+                .expect("rows without any identifier are quarantined at ingest");
+            let next = key_index.len() as u32;
+            *key_index.entry((id, e.la[i])).or_insert(next)
+        })
+        .collect();
+    let n_keys = key_index.len();
+    (key, n_keys)
+}
+
+/// The birth month of each key, from the age table.
+fn key_birth_months(e: &Episodes, key: &[u32], n_keys: usize, rules: &JayRules) -> Vec<Option<Ym>> {
+    let age_rows: Vec<AgeRow> = (0..e.len())
+        .filter(|&i| e.la_child_id[i].is_some() || rules.has(JayRule::BirthMonthWithPmrKey))
+        .map(|i| AgeRow {
+            key: key[i],
+            census_year: e.census_year[i],
+            referral: e.referral[i],
+            ym: Ym::of(
+                e.birth_year[i],
+                e.birth_month[i],
+                rules.has(JayRule::HalfMissingBirthMonth),
+            ),
+        })
+        .collect();
+    birth_months(age_rows, n_keys)
+}
+
+/// Referral and closure dates: after the data end → missing, then the `Latest*`
+/// fall-backs.
+fn dates_within_data(input: &JayInput<'_>) -> (Vec<Option<Date>>, Vec<Option<Date>>) {
+    let e = input.episodes;
+    let end = input.data_end;
+    let within = |d: Option<Date>| d.filter(|d| *d <= end);
+    let mut referral: Vec<Option<Date>> = Vec::with_capacity(e.len());
+    let mut closure: Vec<Option<Date>> = Vec::with_capacity(e.len());
+    for i in 0..e.len() {
+        let latest = input.latest.get(i).unwrap_or((None, None));
+        referral.push(within(e.referral[i]).or(within(latest.0)));
+        closure.push(within(e.closure[i]).or(within(latest.1)));
+    }
+    (referral, closure)
+}
+
+/// Early rows leave (their fate recorded); the rows kept, sorted by key, census year,
+/// referral and closure (missing last), the order the later steps take them in.
+fn drop_early_rows(
+    input: &JayInput<'_>,
+    key: &[u32],
+    (referral, closure): (&[Option<Date>], &[Option<Date>]),
+    rules: &JayRules,
+    fate: &mut [Fate],
+) -> Vec<u32> {
+    let e = input.episodes;
+    let start = input.data_start;
+    let mut kept: Vec<u32> = Vec::with_capacity(e.len());
+    for i in 0..e.len() {
+        if referral[i].is_some_and(|d| d < start) {
+            fate[i] = Fate::ReferralBeforeDataStart;
+        } else if !rules.has(JayRule::KeepClosureBeforeDataStart)
+            && closure[i].is_some_and(|d| d < start)
+        {
+            fate[i] = Fate::ClosureBeforeDataStart;
+        } else {
+            kept.push(i as u32);
+        }
+    }
+    let last_missing = |d: Option<Date>| (d.is_none(), d);
+    kept.sort_by_key(|&i| {
+        let i = i as usize;
+        (
+            key[i],
+            e.census_year[i],
+            last_missing(referral[i]),
+            last_missing(closure[i]),
+        )
+    });
+    kept
+}
+
+/// PMR back-fill within a key, in the order of `kept`.
+fn backfill_pmrs(e: &Episodes, kept: &[u32], key: &[u32], rules: &JayRules) -> Vec<Option<IdRef>> {
+    let mut pmr: Vec<Option<IdRef>> = vec![None; e.len()];
+    for run in kept.chunk_by(|a, b| key[*a as usize] == key[*b as usize]) {
+        let first = run.iter().find_map(|&i| e.pmr[i as usize]);
+        for &i in run {
+            let i = i as usize;
+            pmr[i] = if rules.has(JayRule::PmrFillKeepsOwn) {
+                e.pmr[i].or(first)
+            } else {
+                first
+            };
+        }
+    }
+    pmr
+}
+
+/// NFA and reason for closure: the mode per (key, referral date). Whether each row was
+/// assessed, and whether its reason is `RC8`.
+fn modal_nfa_and_reason(
+    input: &JayInput<'_>,
+    kept: &[u32],
+    key: &[u32],
+    (referral, imputed): (&[Date], &[bool]),
+    rules: &JayRules,
+) -> (Vec<bool>, Vec<bool>) {
+    let e = input.episodes;
+    let reasons = match (
+        rules.has(JayRule::TolerantReasonSpelling),
+        input.reason_tolerant,
+    ) {
+        (true, Some(t)) => t,
+        (true, None) => panic!("the tolerant reason spelling was not read"),
+        (false, _) => input.reason_strict,
+    };
+    let separate = rules.has(JayRule::ImputedReferralSeparate);
+    let mut assessed = vec![true; e.len()];
+    let mut rc8 = vec![false; e.len()];
+    for run in kept.chunk_by(|a, b| key[*a as usize] == key[*b as usize]) {
+        let mut run = run.to_vec();
+        let group = |i: u32| {
+            let i = i as usize;
+            (referral[i], separate && imputed[i])
+        };
+        run.sort_by_key(|&i| group(i));
+        for g in run.chunk_by(|a, b| group(*a) == group(*b)) {
+            let nfa = r_mode(g.iter().map(|&i| e.nfa[i as usize]));
+            let reason = r_mode(g.iter().map(|&i| reasons[i as usize]));
+            for &i in g {
+                assessed[i as usize] = nfa != Some(true);
+                rc8[i as usize] = reason == Some(cumin_census::codes::RC_NO_FURTHER_ACTION);
+            }
+        }
+    }
+    (assessed, rc8)
+}
+
+/// `id_combined`: the PMR where there is one, else the key. Each kept row's child,
+/// numbered in order of first appearance among the kept rows, and the number of
+/// children.
+fn combined_ids(kept: &[u32], key: &[u32], pmr: &[Option<IdRef>]) -> (Vec<u32>, usize) {
+    let mut child_index: FxHashMap<ChildKey, u32> = FxHashMap::default();
+    let mut child = vec![0u32; key.len()];
+    for &i in kept {
+        let i = i as usize;
+        let k = pmr[i].map_or(ChildKey::LaKey(key[i]), ChildKey::Pmr);
+        let next = child_index.len() as u32;
+        child[i] = *child_index.entry(k).or_insert(next);
+    }
+    (child, child_index.len())
+}
+
+/// The notional birth date of each kept row's child: its key's birth month, reset by a
+/// referral long before it, then the child's earliest; the expected date of birth where
+/// none is known, reset and minimised again.
+fn birth_dates(
+    e: &Episodes,
+    kept: &[u32],
+    (key, ym): (&[u32], &[Option<Ym>]),
+    referral: &[Date],
+    (child, n_children): (&[u32], usize),
+    rules: &JayRules,
+) -> Vec<Option<Date>> {
+    let mut dob: Vec<Option<Date>> = vec![None; e.len()];
+    for &i in kept {
+        let i = i as usize;
+        dob[i] = ym[key[i] as usize].and_then(Ym::first_day);
+    }
+    let keep_known = rules.has(JayRule::DobMinIgnoresMissing);
+    let reset_and_min = |dob: &mut Vec<Option<Date>>| {
+        for &i in kept {
+            let i = i as usize;
+            if dob[i].is_some_and(|d| referral[i].days_since(d) < -PREBIRTH_DAYS) {
+                dob[i] = Some(referral[i]);
+            }
+        }
+        // Per child: the earliest date; without the correction, missing if any is.
+        let mut min: Vec<Option<Option<Date>>> = vec![None; n_children];
+        for &i in kept {
+            let i = i as usize;
+            let m = &mut min[child[i] as usize];
+            *m = Some(match (*m, dob[i]) {
+                (None, d) => d,
+                (Some(Some(a)), Some(b)) => Some(a.min(b)),
+                (Some(None), d) if keep_known => d,
+                (Some(Some(a)), None) if keep_known => Some(a),
+                (Some(None), _) | (Some(Some(_)), None) => None,
+            });
+        }
+        for &i in kept {
+            let i = i as usize;
+            dob[i] = min[child[i] as usize].flatten();
+        }
+    };
+    reset_and_min(&mut dob);
+    for &i in kept {
+        let i = i as usize;
+        if dob[i].is_none() {
+            dob[i] = e.expected_dob[i];
+        }
+    }
+    reset_and_min(&mut dob);
+    dob
+}
+
+/// Whether each child loses its birth date: its first row (by census year, referral) is
+/// at over 25.
+fn wiped_birth_dates(
+    e: &Episodes,
+    kept: &[u32],
+    referral: &[Date],
+    dob: &[Option<Date>],
+    (child, n_children): (&[u32], usize),
+) -> Vec<bool> {
+    let mut first: Vec<Option<u32>> = vec![None; n_children];
+    for &i in kept {
+        let iu = i as usize;
+        let f = &mut first[child[iu] as usize];
+        let earlier = f.is_none_or(|j| {
+            let j = j as usize;
+            (e.census_year[iu], referral[iu]) < (e.census_year[j], referral[j])
+        });
+        if earlier {
+            *f = Some(i);
+        }
+    }
+    first
+        .iter()
+        .map(|f| {
+            f.is_some_and(|j| {
+                let j = j as usize;
+                dob[j].is_some_and(|d| {
+                    f64::from(referral[j].days_since(d)) > OLDEST_FIRST_CONTACT_DAYS
+                })
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

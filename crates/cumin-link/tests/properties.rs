@@ -136,6 +136,9 @@ fn modal_birth(rows: &[&EpisodeRow]) -> Option<i32> {
 
 /// Each row's child as the smallest node of its component, by the rules written out
 /// naively: no union-find, no interning, no compressed arrays.
+// Long on purpose: the rules in the order docs/linkage.md states them, one after the
+// other, so the reference can be read against the documentation.
+#[allow(clippy::too_many_lines)]
 fn reference(rows: &[EpisodeRow], o: LinkOptions) -> Vec<Option<Node>> {
     let keys: Vec<Option<Node>> = rows.iter().map(key_of).collect();
     let mut pmrs_of_key: BTreeMap<Node, BTreeSet<String>> = BTreeMap::new();

@@ -143,8 +143,8 @@ fn svg_chart(title: &str, series: &[Series], bands: bool) -> String {
     s
 }
 
-fn curves(rows: &[CiRow]) -> BTreeMap<(String, String, String, String), Vec<&CiRow>> {
-    let mut m: BTreeMap<(String, String, String, String), Vec<&CiRow>> = BTreeMap::new();
+fn curves(rows: &[CiRow]) -> Curves<'_> {
+    let mut m: Curves<'_> = BTreeMap::new();
     for r in rows {
         m.entry((
             r.outcome.as_str().to_owned(),
@@ -169,6 +169,55 @@ fn series_of(label: String, colour: &'static str, rows: &[&CiRow]) -> Series {
         colour,
         points,
     }
+}
+
+type Curves<'a> = BTreeMap<(String, String, String, String), Vec<&'a CiRow>>;
+
+/// The table of estimates before 18, stratum `all`.
+fn headline_table(html: &mut String, all: &Curves<'_>) {
+    html.push_str("<h2>Before the 18th birthday</h2><table><tr><th>outcome</th><th>estimator</th><th>%</th><th>95% CI</th></tr>");
+    for ((outcome, var, estimator, _), rs) in all {
+        if var != "all" {
+            continue;
+        }
+        if let Some(r) = rs.iter().find(|r| r.age == cumin_census::Age(17)) {
+            let pct = |x: Option<f64>| x.map_or(String::new(), |v| format!("{:.1}", 100.0 * v));
+            let _ = write!(
+                html,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} – {}</td></tr>",
+                escape(outcome),
+                escape(estimator),
+                pct(r.cum_inc),
+                pct(r.lower),
+                pct(r.upper)
+            );
+        }
+    }
+    html.push_str("</table>");
+}
+
+/// The released linkage rows and the ledger, as tables.
+fn linkage_and_ledger(html: &mut String, input: &ReportInput<'_>) {
+    html.push_str("<h2>Linkage</h2><table><tr><th>id mode</th><th>measure</th><th>value</th></tr>");
+    for r in input.linkage.get() {
+        let _ = write!(
+            html,
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(r.id_mode.as_str()),
+            escape(&r.measure.to_string()),
+            number(Some(r.value))
+        );
+    }
+    html.push_str("</table><h2>Ledger</h2><p class=\"note\">Every input row: read = used + quarantined + excluded.</p><table><tr><th>file</th><th>reason</th><th>rows</th></tr>");
+    for (f, reason, n) in &input.ledger {
+        let _ = write!(
+            html,
+            "<tr><td>{}</td><td>{}</td><td>{n}</td></tr>",
+            escape(f),
+            escape(reason)
+        );
+    }
+    html.push_str("</table>");
 }
 
 /// Renders the page and its figures: returns the HTML and `(file name, svg)` pairs.
@@ -199,26 +248,7 @@ pub fn render(input: &ReportInput<'_>) -> (String, Vec<(String, String)>) {
         escape(input.ci.profile().description())
     );
 
-    // Headline: before 18, stratum all.
-    html.push_str("<h2>Before the 18th birthday</h2><table><tr><th>outcome</th><th>estimator</th><th>%</th><th>95% CI</th></tr>");
-    for ((outcome, var, estimator, _), rs) in &all {
-        if var != "all" {
-            continue;
-        }
-        if let Some(r) = rs.iter().find(|r| r.age == cumin_census::Age(17)) {
-            let pct = |x: Option<f64>| x.map_or(String::new(), |v| format!("{:.1}", 100.0 * v));
-            let _ = write!(
-                html,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} – {}</td></tr>",
-                escape(outcome),
-                escape(estimator),
-                pct(r.cum_inc),
-                pct(r.lower),
-                pct(r.upper)
-            );
-        }
-    }
-    html.push_str("</table>");
+    headline_table(&mut html, &all);
 
     html.push_str("<h2>Cumulative incidence by age</h2>");
     for outcome in &outcomes {
@@ -278,26 +308,8 @@ pub fn render(input: &ReportInput<'_>) -> (String, Vec<(String, String)>) {
         }
     }
 
-    html.push_str("<h2>Linkage</h2><table><tr><th>id mode</th><th>measure</th><th>value</th></tr>");
-    for r in input.linkage.get() {
-        let _ = write!(
-            html,
-            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(r.id_mode.as_str()),
-            escape(&r.measure.to_string()),
-            number(Some(r.value))
-        );
-    }
-    html.push_str("</table><h2>Ledger</h2><p class=\"note\">Every input row: read = used + quarantined + excluded.</p><table><tr><th>file</th><th>reason</th><th>rows</th></tr>");
-    for (f, reason, n) in &input.ledger {
-        let _ = write!(
-            html,
-            "<tr><td>{}</td><td>{}</td><td>{n}</td></tr>",
-            escape(f),
-            escape(reason)
-        );
-    }
-    html.push_str("</table></body></html>\n");
+    linkage_and_ledger(&mut html, input);
+    html.push_str("</body></html>\n");
     (html, figures)
 }
 

@@ -17,6 +17,8 @@ use cumin_link::transfer::TRANSFER_WINDOW_DAYS;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::BufRead;
 
+// An analysis script, read top to bottom: reading, linking, the pairs and their tally.
+#[allow(clippy::too_many_lines)]
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let [_, dir] = args.as_slice() else {

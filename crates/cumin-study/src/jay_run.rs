@@ -7,6 +7,7 @@ use crate::ledger::account_rows;
 use crate::manifest::{Laps, ToolInfo};
 use crate::mode_run::run_mode;
 use crate::output::OutputDir;
+use crate::release::JayTables;
 use crate::run::{input_list, read_denominators};
 use crate::settings::Settings;
 use crate::summary::{Headline, RunOutput};
@@ -39,18 +40,7 @@ pub fn run(
     let mut laps = Laps::start();
     let denominators = read_denominators(settings, &[Stratification::ALL])?;
     let population = Population::of(&denominators).map_err(|e| StudyError::Config(e.0))?;
-    let mut options = jay_options(&settings.read);
-    options.rules.defer_whole_extract_rules = true;
-    options.rules.clean_all_dates_after_data_end = false;
-    options.rules.reason_spelling = ReasonSpelling::Jay2025Strict;
-    let mut extract = read_extract(&settings.inputs, &options, progress)?;
-    // The corrections report needs the tolerant reading of the reason for closure too.
-    options.rules.reason_spelling = ReasonSpelling::Tolerant;
-    let tolerant = read_extract(&settings.inputs, &options, progress)?;
-    assert_eq!(
-        tolerant.episodes.source_row, extract.episodes.source_row,
-        "the reason spelling does not decide which rows are read"
-    );
+    let (mut extract, tolerant) = read_as_the_r_code(settings, progress)?;
     laps.lap("read");
 
     progress.begin("the Jay et al. 2025 pipeline", None);
@@ -105,18 +95,7 @@ pub fn run(
         cumin_jay::correction_rows(&eval),
     );
     let mut dir = OutputDir::create(&settings.out)?;
-    dir.write("cumulative_incidence.csv", |p| {
-        write::write_ci_csv(p, &tables.ci)
-    })?;
-    dir.write("cumulative_incidence.parquet", |p| {
-        write::write_ci_parquet(p, &tables.ci)
-    })?;
-    dir.write("jay_counts.csv", |p| {
-        cumin_report::write_jay_counts_csv(p, &tables.counts)
-    })?;
-    dir.write("jay_corrections.csv", |p| {
-        cumin_report::write_jay_corrections_csv(p, &tables.corrections)
-    })?;
+    write_tables(&mut dir, &tables)?;
     dir.write_ledger(&extract)?;
     let rule_names = cumin_jay::rule_names(rules);
     let report = cumin_report::html::ReportInput {
@@ -153,6 +132,43 @@ pub fn run(
             corrected_linkage: settings.identity.linkage,
             corrections,
         }),
+    })
+}
+
+/// The extract as the R pipeline reads it (whole-extract rules deferred, dates after the
+/// data end kept, the reason for closure spelled strictly), and its reasons for closure
+/// read tolerantly, which the corrections report needs.
+fn read_as_the_r_code(
+    settings: &Settings,
+    progress: &dyn Progress,
+) -> Result<(Extract, Extract), StudyError> {
+    let mut options = jay_options(&settings.read);
+    options.rules.defer_whole_extract_rules = true;
+    options.rules.clean_all_dates_after_data_end = false;
+    options.rules.reason_spelling = ReasonSpelling::Jay2025Strict;
+    let extract = read_extract(&settings.inputs, &options, progress)?;
+    options.rules.reason_spelling = ReasonSpelling::Tolerant;
+    let tolerant = read_extract(&settings.inputs, &options, progress)?;
+    assert_eq!(
+        tolerant.episodes.source_row, extract.episodes.source_row,
+        "the reason spelling does not decide which rows are read"
+    );
+    Ok((extract, tolerant))
+}
+
+/// Every released table of the run, in the order the manifest lists them.
+fn write_tables(dir: &mut OutputDir, tables: &JayTables) -> Result<(), StudyError> {
+    dir.write("cumulative_incidence.csv", |p| {
+        write::write_ci_csv(p, &tables.ci)
+    })?;
+    dir.write("cumulative_incidence.parquet", |p| {
+        write::write_ci_parquet(p, &tables.ci)
+    })?;
+    dir.write("jay_counts.csv", |p| {
+        cumin_report::write_jay_counts_csv(p, &tables.counts)
+    })?;
+    dir.write("jay_corrections.csv", |p| {
+        cumin_report::write_jay_corrections_csv(p, &tables.corrections)
     })
 }
 

@@ -30,20 +30,7 @@ pub fn run(
     progress: &dyn Progress,
 ) -> Result<RunOutput, StudyError> {
     let mut laps = Laps::start();
-    let mut required = settings.outcomes.required_columns();
-    required.extend(
-        settings
-            .strata
-            .iter()
-            .flat_map(|s| s.vars())
-            .filter_map(StratumVar::column),
-    );
-    let options = ReadOptions {
-        required,
-        ..settings.read.clone()
-    };
-    let denominators = read_denominators(settings, &settings.strata)?;
-    let mut extract = read_extract(&settings.inputs, &options, progress)?;
+    let (denominators, mut extract) = read_inputs(settings, progress)?;
     laps.lap("read");
     let outcomes = settings.outcomes.resolve(&extract);
 
@@ -136,6 +123,29 @@ pub fn run(
         sensitivity: lines,
         jay: None,
     })
+}
+
+/// The denominators, then the episode files with the columns the outcomes and strata
+/// need.
+fn read_inputs(
+    settings: &Settings,
+    progress: &dyn Progress,
+) -> Result<(Denominators, Extract), StudyError> {
+    let mut required = settings.outcomes.required_columns();
+    required.extend(
+        settings
+            .strata
+            .iter()
+            .flat_map(|s| s.vars())
+            .filter_map(StratumVar::column),
+    );
+    let options = ReadOptions {
+        required,
+        ..settings.read.clone()
+    };
+    let denominators = read_denominators(settings, &settings.strata)?;
+    let extract = read_extract(&settings.inputs, &options, progress)?;
+    Ok((denominators, extract))
 }
 
 /// The input files, for the report's context line.

@@ -319,6 +319,9 @@ impl Flips {
 }
 
 /// Materialises one row, with the quirks in force, counting each quirk's chances.
+// One step per column of the extract, in the schema's order, each with its quirks: the
+// quirks' coin flips are keyed by column, and splitting the columns up would scatter them.
+#[allow(clippy::too_many_lines)]
 pub fn render(
     ctx: &YearContext<'_>,
     children: &[Child],

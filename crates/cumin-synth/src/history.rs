@@ -332,6 +332,9 @@ impl<'a> Model<'a> {
         self.life(index, cohort, true)
     }
 
+    // One child's life in time order, drawing from one random stream: splitting it would
+    // have to pass the stream and the child's state between the pieces.
+    #[allow(clippy::too_many_lines)]
     fn life(&self, index: u64, cohort: i16, arrives: bool) -> Child {
         let p = self.params;
         let (mut life, mut moves) = self.streams(index);
