@@ -30,6 +30,7 @@ pub use error::CensusError;
 pub use interner::{IdRef, Interner};
 pub use ledger::{EntryKind, FileIndex, Ledger, QuarantinedRow};
 pub use lookup::LsoaLookup;
+pub use normalise::values::{self, ValueMap};
 pub use normalise::{CleaningRules, Exclusion, Quarantine, ReasonSpelling, Rule};
 pub use profile::Profile;
 pub use progress::{NoProgress, Progress};
@@ -39,4 +40,3 @@ pub use read::{
 };
 pub use schema::{Column, ColumnMap};
 pub use types::{CensusYear, ETHNICITY_CODES, Ethnicity, Outcome, Sex};
-pub use normalise::values::{self, ValueMap};

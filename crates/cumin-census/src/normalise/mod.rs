@@ -22,8 +22,8 @@ use crate::episodes::EpisodeRowOf;
 use crate::ledger::FileIndex;
 use crate::lookup::LsoaLookup;
 use crate::schema::Column;
-use values::ValueMap;
 use std::borrow::Cow;
+use values::ValueMap;
 
 /// A value as a file holds it, before cleaning.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -7,10 +7,8 @@
 //! `overall` truth): the population is closed and hazards do not change with calendar
 //! time, so every cohort shares it.
 
-mod support;
-
+use crate::support::{config, find, read_ci, run, simulate, tempdir};
 use cumin_census::Outcome;
-use support::{config, find, read_ci, run, simulate, tempdir};
 
 const LIFE_TABLE: &str = "life-table";
 const UNADJUSTED: &str = "life-table-unadjusted";
@@ -34,6 +32,9 @@ fn truth_at(truth: &serde_json::Value, outcome: Outcome, age: usize) -> f64 {
 
 #[test]
 fn the_corrected_life_table_recovers_the_truth() {
+    if !crate::support::slow_tests() {
+        return;
+    }
     let outcomes = [
         Outcome::Referral,
         Outcome::Assessed,
@@ -124,6 +125,9 @@ fn curve(out: &std::path::Path, estimator: &str, id_mode: &str, outcome: Outcome
 /// corrected splice.
 #[test]
 fn the_corrected_jay_design_recovers_the_truth() {
+    if !crate::support::slow_tests() {
+        return;
+    }
     let outcomes = [
         Outcome::Referral,
         Outcome::Assessed,

@@ -2,13 +2,11 @@
 //! residents, the truth among residents agrees with the rows, and switching migration off
 //! changes nothing.
 
-mod support;
-
+use crate::support::{Extract, OUTCOMES, children_from_rows, first_events_from_rows, simulate};
 use cumin_census::{Date, NoProgress, Sex};
 use cumin_synth::history::{Birthdays, Model};
 use cumin_synth::{MigrationParams, SimParams};
 use std::collections::BTreeMap;
-use support::{Extract, OUTCOMES, children_from_rows, first_events_from_rows, simulate};
 
 fn migrating(scale: f64, seed: u64) -> SimParams {
     SimParams {
@@ -56,7 +54,7 @@ fn realised_migration_rates_match_the_parameters() {
     for (a, got) in arrivals.iter().enumerate() {
         let p = m.in_per_1000[a] / weight;
         assert!(
-            support::within_binomial(*got, total, p, 4.0),
+            crate::support::within_binomial(*got, total, p, 4.0),
             "arrivals at age {a}: {got} of {total}, expected share {p}"
         );
         // The rate per child born in England is the parameter.
@@ -75,7 +73,7 @@ fn realised_migration_rates_match_the_parameters() {
             .sum();
         let p = params.decile_share[d] * m.in_decile_ratio[d] / norm;
         assert!(
-            support::within_binomial(got, total, p, 4.0),
+            crate::support::within_binomial(got, total, p, 4.0),
             "arrivals in decile {}: {got} of {total}, expected share {p}",
             d + 1
         );

@@ -2,14 +2,12 @@
 //! that do not change when the input is split over files, the conflict policy in the
 //! ledger, and the sensitivity analysis across identifier modes.
 
-mod support;
-
+use crate::support::{config, find, read_ci, run, simulate, tempdir};
 use cumin_census::{NoProgress, ReadOptions, read_extract};
 use cumin_link::{ConflictPolicy, IdMode, LinkOptions, LinkageMode};
 use cumin_study::StratumVar;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use support::{config, find, read_ci, run, simulate, tempdir};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/linkage")

@@ -1,12 +1,10 @@
 //! Each quirk appears at its configured rate, the files show exactly what `truth.json`
 //! says was applied, and `--no-quirks` leaves none.
 
-mod support;
-
+use crate::support::{Extract, simulate, within_binomial};
 use cumin_census::Date;
 use cumin_synth::{QuirkRates, SimParams};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use support::{Extract, simulate, within_binomial};
 
 /// Rates high enough that every quirk has hundreds of applications at a small scale.
 fn raised() -> QuirkRates {

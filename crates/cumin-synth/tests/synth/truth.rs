@@ -1,11 +1,9 @@
 //! The truth document agrees with the rows written, and the same seed gives the same bytes.
 
-mod support;
-
+use crate::support::{Extract, OUTCOMES, children_from_rows, first_events_from_rows, simulate};
 use cumin_census::NoProgress;
 use cumin_synth::{FrailtyForm, SimParams, WriteOptions};
 use std::collections::BTreeMap;
-use support::{Extract, OUTCOMES, children_from_rows, first_events_from_rows, simulate};
 
 #[test]
 fn truth_agrees_with_the_rows_for_cohorts_observed_from_birth() {

@@ -2,10 +2,8 @@
 //! exactly the children the identifiers allow, never merges two true children, and each
 //! mode errs the way it should.
 
-mod support;
-
+use crate::support::truth::{expected_children, simulate};
 use cumin_link::{IdMode, LinkOptions, link};
-use support::truth::{expected_children, simulate};
 
 #[test]
 fn every_mode_finds_exactly_what_the_identifiers_allow_and_merges_no_two_children() {

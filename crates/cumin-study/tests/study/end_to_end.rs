@@ -1,11 +1,9 @@
 //! The whole path on simulated extracts whose truth is known.
 
-mod support;
-
+use crate::support::{config, find, read_ci, run, simulate, tempdir};
 use cumin_census::Outcome;
 use cumin_link::LinkageMode;
 use cumin_study::{StratumVar, StudyConfig};
-use support::{config, find, read_ci, run, simulate, tempdir};
 
 const SPLICE: &str = "cohort-splice-unadjusted";
 
@@ -34,6 +32,9 @@ fn splice_truth(truth: &serde_json::Value, outcome: Outcome, age: usize) -> f64 
 
 #[test]
 fn perfect_identifiers_recover_the_truth_where_cohorts_are_observed_from_birth() {
+    if !crate::support::slow_tests() {
+        return;
+    }
     for seed in [1, 2, 3] {
         let sim = tempdir();
         let truth = simulate(&sim, 0.02, seed, true);
@@ -126,7 +127,7 @@ fn parquet_and_csv_give_identical_estimates_and_runs_are_deterministic() {
 /// Every corrected interval holds the correction model's error, `extrapolation_sd` of
 /// `correction_sensitivity.csv`, on each side (as far as [0, 1] allows), and every
 /// stratification uses the whole population's back-tested `ρ`.
-fn model_error_is_in_the_intervals(out: &std::path::Path, rows: &[support::Row]) {
+fn model_error_is_in_the_intervals(out: &std::path::Path, rows: &[crate::support::Row]) {
     let z = 1.959_963_984_540_054;
     let mut r = csv::Reader::from_path(out.join("correction_sensitivity.csv")).unwrap();
     let mut rho_all = std::collections::BTreeMap::new();

@@ -109,3 +109,13 @@ pub fn tempdir() -> PathBuf {
     let d = tempfile::tempdir().unwrap();
     d.keep()
 }
+
+/// Whether the slow statistical tests (truth recovery) run: `CUMIN_SLOW_TESTS=1`, which
+/// CI (`.ci/run`) sets. A gated test that is skipped says so on stderr.
+pub fn slow_tests() -> bool {
+    let on = std::env::var_os("CUMIN_SLOW_TESTS").is_some_and(|v| v != "0");
+    if !on {
+        eprintln!("skipped: a slow statistical test; set CUMIN_SLOW_TESTS=1 to run it");
+    }
+    on
+}

@@ -1,0 +1,7 @@
+//! The simulator's integration tests: its truth, migration, quirks, and extracts that cumin reads.
+
+mod ingest;
+mod migration;
+mod quirks;
+mod support;
+mod truth;
