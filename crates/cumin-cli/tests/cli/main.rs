@@ -1,6 +1,7 @@
 //! The `cumin` binary as users run it.
 
 mod golden;
+mod structure;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
