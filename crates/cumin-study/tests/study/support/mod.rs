@@ -115,7 +115,11 @@ pub fn tempdir() -> PathBuf {
 pub fn slow_tests() -> bool {
     let on = std::env::var_os("CUMIN_SLOW_TESTS").is_some_and(|v| v != "0");
     if !on {
-        eprintln!("skipped: a slow statistical test; set CUMIN_SLOW_TESTS=1 to run it");
+        // The test output is where a skipped test should say so.
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("skipped: a slow statistical test; set CUMIN_SLOW_TESTS=1 to run it");
+        }
     }
     on
 }
