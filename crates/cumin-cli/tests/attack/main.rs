@@ -1,0 +1,182 @@
+//! The attacker (issue 18): `cumin` is run as a user would on a small simulated extract,
+//! every design under every disclosure-control profile and under `--sdc none` (the truth),
+//! and every attack an output checker should fear is tried on each released folder,
+//! from its files alone. A count is recovered when the released numbers, together, leave
+//! it one possible value; it counts against a profile when the profile means to hide it:
+//! `jay2025` any count of 1–9 (its rounding to 10 shows them as 0 or 10), `dfe` 1–5,
+//! `ons-srs` and `ukllc` 1–9 and zeros of groups with members.
+//!
+//! The recovery table is printed (run with `--nocapture`) and written to
+//! `$CARGO_TARGET_TMPDIR/attack-report.md`. With `CUMIN_ATTACK_STRICT` set, the test fails
+//! when any folder gives up a hidden count: the state of the art before issue 18's
+//! disclosure layer, which will make the check unconditional.
+//!
+//! The rules it checks and their argument: docs/notes/2026-12-06-disclosure-rules.md.
+
+// A test's findings are for the terminal.
+#![allow(clippy::print_stdout)]
+
+mod attacks;
+mod cells;
+mod folder;
+mod runs;
+mod score;
+mod solver;
+
+use cells::truth_of;
+use folder::Folder;
+use runs::{Lab, PROFILES, STALE};
+use score::FolderScore;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// Truth for the stale scenario: the earlier run's files and the later run's.
+fn stale_truth(lab: &Lab) -> BTreeMap<String, cells::Truth> {
+    let mut t = truth_of(&Folder::read(lab.folder("decile", "none")));
+    t.extend(truth_of(&Folder::read(lab.folder("plain", "none"))));
+    t
+}
+
+/// Scores every released folder: (design, profile) → score.
+fn attack_all(lab: &Lab) -> BTreeMap<(String, String), FolderScore> {
+    let mut designs: Vec<String> = runs::designs().iter().map(|d| d.name.to_owned()).collect();
+    designs.push(STALE.to_owned());
+    let jobs = std::sync::Mutex::new(designs);
+    let results = std::sync::Mutex::new(BTreeMap::new());
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| {
+                loop {
+                    let Some(design) = jobs.lock().expect("jobs").pop() else {
+                        break;
+                    };
+                    let truth = if design == STALE {
+                        stale_truth(lab)
+                    } else {
+                        truth_of(&Folder::read(lab.folder(&design, "none")))
+                    };
+                    for profile in PROFILES {
+                        let s = score::score(&Folder::read(lab.folder(&design, profile)), &truth);
+                        results
+                            .lock()
+                            .expect("results")
+                            .insert((design.clone(), profile.to_owned()), s);
+                    }
+                }
+            });
+        }
+    });
+    results.into_inner().expect("results")
+}
+
+fn report(scores: &BTreeMap<(String, String), FolderScore>, timings: &[(String, f64)]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "# Attacker recovery table (hidden counts recovered exactly)\n"
+    );
+    let _ = writeln!(s, "## By folder: all attacks together\n");
+    let _ = writeln!(
+        s,
+        "| design | profile | hidden cells | recovered hidden | recovered any size | wrong | contradictions |"
+    );
+    let _ = writeln!(s, "|---|---|---:|---:|---:|---:|---:|");
+    for ((d, p), f) in scores {
+        let c = &f.combined;
+        let _ = writeln!(
+            s,
+            "| {d} | {p} | {} | {} | {} | {} | {} |",
+            f.hidden_cells, c.hidden, c.any, c.wrong, f.contradictions
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\n## By attack and file (hidden counts recovered, summed over designs)\n"
+    );
+    let mut by: BTreeMap<(String, String), BTreeMap<String, (usize, usize)>> = BTreeMap::new();
+    for ((_, p), f) in scores {
+        for ((a, file), r) in &f.by_attack {
+            let e = by
+                .entry((a.clone(), file.clone()))
+                .or_default()
+                .entry(p.clone())
+                .or_default();
+            e.0 += r.hidden;
+            e.1 += r.wrong;
+        }
+    }
+    let _ = writeln!(s, "| attack | file | {} |", PROFILES.join(" | "));
+    let _ = writeln!(s, "|---|---|{}", "---:|".repeat(PROFILES.len()));
+    for ((a, file), per) in &by {
+        if per.values().all(|x| *x == (0, 0)) {
+            continue;
+        }
+        let cells: Vec<String> = PROFILES
+            .iter()
+            .map(|p| {
+                let (h, w) = per.get(*p).copied().unwrap_or_default();
+                if w > 0 {
+                    format!("{h} ({w} wrong)")
+                } else {
+                    h.to_string()
+                }
+            })
+            .collect();
+        let _ = writeln!(s, "| {a} | {file} | {} |", cells.join(" | "));
+    }
+    let _ = writeln!(s, "\n## Examples (ons-srs)\n");
+    for ((d, p), f) in scores.iter().filter(|((_, p), _)| p == "ons-srs") {
+        for ((a, file), r) in &f.by_attack {
+            if let Some(e) = r.examples.first() {
+                let _ = writeln!(s, "- {d} / {p} / {a} / {file}: {e}");
+            }
+        }
+    }
+    let mut seconds: BTreeMap<&str, f64> = BTreeMap::new();
+    for f in scores.values() {
+        for (a, t) in &f.seconds {
+            *seconds.entry(a).or_default() += t;
+        }
+    }
+    let _ = writeln!(s, "\n## Timings (seconds)\n");
+    for (a, t) in seconds {
+        let _ = writeln!(s, "- attack {a}: {t:.1}");
+    }
+    for (what, t) in timings {
+        let _ = writeln!(s, "- {what}: {t:.1}");
+    }
+    s
+}
+
+#[test]
+fn no_released_number_gives_away_a_hidden_count() {
+    let t0 = std::time::Instant::now();
+    let lab = Lab::build();
+    let mut timings = lab.timings.clone();
+    let t1 = std::time::Instant::now();
+    let scores = attack_all(&lab);
+    timings.push(("attacks".to_owned(), t1.elapsed().as_secs_f64()));
+    timings.push(("whole test".to_owned(), t0.elapsed().as_secs_f64()));
+    let text = report(&scores, &timings);
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("attack-report.md");
+    std::fs::write(&path, &text).expect("writes the report");
+    println!("{text}\n(written to {})", path.display());
+    for ((d, p), f) in &scores {
+        assert_eq!(
+            f.combined.wrong, 0,
+            "{d} / {p}: an attack pinned a count to a wrong value: the attack is wrong"
+        );
+    }
+    if std::env::var_os("CUMIN_ATTACK_STRICT").is_some() {
+        let leaks: Vec<String> = scores
+            .iter()
+            .filter(|(_, f)| f.combined.hidden > 0)
+            .map(|((d, p), f)| format!("{d} / {p}: {} hidden counts", f.combined.hidden))
+            .collect();
+        assert!(
+            leaks.is_empty(),
+            "hidden counts recovered:\n{}",
+            leaks.join("\n")
+        );
+    }
+}
