@@ -167,6 +167,17 @@ impl Folder {
         })
     }
 
+    /// Every table (released or not) whose file name without extension is `stem`.
+    pub fn any_named<'a>(
+        &'a self,
+        stem: &'a str,
+    ) -> impl Iterator<Item = (&'a str, &'a Table)> + 'a {
+        self.tables.iter().filter_map(move |(name, t)| {
+            let base = name.rsplit('/').next().unwrap_or(name);
+            (base.split('.').next() == Some(stem)).then_some((name.as_str(), t))
+        })
+    }
+
     /// The released text files matching `pred`.
     pub fn texts_where<'a>(
         &'a self,

@@ -72,6 +72,8 @@ type Job<'a> = (String, String, Box<dyn Fn() + Send + Sync + 'a>);
 pub struct Lab {
     /// The working directory (kept while the lab lives).
     _dir: tempfile::TempDir,
+    /// Where the folders are.
+    pub root: PathBuf,
     /// Folders by (design, profile); `none` folders hold the truth.
     pub folders: BTreeMap<(String, String), PathBuf>,
     /// Seconds each step took.
@@ -263,6 +265,7 @@ impl Lab {
         timings.push(("all runs".to_owned(), t0.elapsed().as_secs_f64()));
         Lab {
             _dir: dir,
+            root,
             folders,
             timings,
         }

@@ -49,7 +49,7 @@ fn tally(
             continue;
         }
         let name = ctx.cells.name(*v);
-        let t = truth[name];
+        let Some(&t) = truth.get(name) else { continue };
         if t.value != x {
             r.wrong += 1;
             continue;
@@ -73,10 +73,13 @@ fn tally(
 pub fn score(folder: &Folder, truth: &BTreeMap<String, Truth>) -> FolderScore {
     let mut ctx = Ctx::new(folder, truth);
     let mut start: HashMap<usize, Dom> = HashMap::new();
+    let mut structure: Vec<Con> = Vec::new();
     for (_, c) in base(&mut ctx) {
         if let Con::In(v, d) = c {
             let now = start.get(&v).map_or(Some(d.clone()), |s| s.meet(&d));
             start.insert(v, now.unwrap_or(d));
+        } else {
+            structure.push(c);
         }
     }
     let mut seconds = BTreeMap::new();
@@ -94,11 +97,14 @@ pub fn score(folder: &Folder, truth: &BTreeMap<String, Truth>) -> FolderScore {
         hidden_cells: truth.values().filter(|t| ctx.hidden.hides(**t)).count(),
         ..FolderScore::default()
     };
-    let mut all: Vec<&Con> = Vec::new();
+    let mut all: Vec<&Con> = structure.iter().collect();
     for (attack, cons) in &found {
         let mut by_file: BTreeMap<&str, Vec<&Con>> = BTreeMap::new();
         for (file, c) in cons {
-            by_file.entry(file.as_str()).or_default().push(c);
+            by_file
+                .entry(file.as_str())
+                .or_insert_with(|| structure.iter().collect())
+                .push(c);
             all.push(c);
         }
         let t = Instant::now();

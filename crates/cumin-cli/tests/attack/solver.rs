@@ -159,6 +159,16 @@ impl Con {
         }
     }
 
+    /// Whether `q` is the ratio of the shown (rounded) counts `num / den`: a rate
+    /// computed from released counts, which says nothing they do not (an attacker who
+    /// took it for a ratio of exact counts would pin them to their rounded values).
+    pub fn from_shown(q: f64, num: Option<f64>, den: Option<f64>) -> bool {
+        match (num, den) {
+            (Some(n), Some(d)) if d > 0.0 => (q - n / d).abs() <= 1e-12 * q.abs().max(1e-300),
+            _ => false,
+        }
+    }
+
     /// A count known to be `x`, when `x` is within `tol` of a whole number (else no
     /// statement: the cell is not what the attack took it for).
     pub fn near(var: usize, x: f64, tol: f64) -> Option<Con> {

@@ -15,6 +15,14 @@ pub const Z95: f64 = 1.959_963_984_540_054;
 pub struct Point {
     /// Age.
     pub age: u8,
+    /// First age of the step this row closes (a `step_from` column, where a curve is
+    /// released in steps and each shown row gives the events since the last shown age);
+    /// `age` when the table has no such column.
+    pub from: u8,
+    /// Events shown.
+    pub events: Option<f64>,
+    /// At-risk count shown (at `from`).
+    pub at_risk: Option<f64>,
     /// Cumulative incidence (blank: `None`).
     pub f: Option<f64>,
     /// Lower limit.
@@ -46,6 +54,17 @@ impl Curve {
     /// (a product of survival factors).
     pub fn is_splice(&self) -> bool {
         self.key.estimator.starts_with("cohort-splice")
+    }
+
+    /// The cell of the events a row shows: one age's, or a step's (an auxiliary cell,
+    /// the sum of its ages').
+    pub fn events_cell(&self, p: &Point) -> String {
+        if p.from == p.age {
+            self.cell(p.age, "events")
+        } else {
+            let c = self.cell(p.age, "events");
+            format!("{c}@{}", p.from)
+        }
     }
 
     /// The point at `age`.
@@ -92,10 +111,17 @@ pub fn curves_in(t: &Table, prefix: &'static str) -> Vec<Curve> {
         let Ok(age) = r[c("age")].parse::<u8>() else {
             continue;
         };
+        let from = t
+            .has("step_from")
+            .and_then(|s| r[s].parse::<u8>().ok())
+            .unwrap_or(age);
         map.entry((period.map(|p| r[p].clone()), key))
             .or_default()
             .push(Point {
                 age,
+                from,
+                events: Table::num(r, c("events")),
+                at_risk: Table::num(r, c("at_risk")),
                 f: Table::num(r, c("cum_inc")),
                 lower: Table::num(r, c("lower")),
                 upper: Table::num(r, c("upper")),
@@ -149,11 +175,15 @@ pub fn curve_differences_if(
     let mut out = Found::new();
     let mut before: Option<(u8, f64)> = Some((u8::MAX, 0.0));
     for p in &curve.points {
-        let prev_ok = before.is_some_and(|(a, _)| a == p.age.wrapping_sub(1)) && keep(p.age);
+        let prev_ok = before.is_some_and(|(a, _)| a == p.from.wrapping_sub(1)) && keep(p.age);
         if let (Some(f), Some((_, fb)), true) = (p.f, before, prev_ok) {
             let q = step(curve.is_splice(), fb, f);
-            let num = ctx.var(&curve.cell(p.age, "events"));
-            let den = ctx.var(&curve.cell(p.age, "at_risk"));
+            if Con::from_shown(q, p.events, p.at_risk) {
+                before = Some((p.age, f));
+                continue;
+            }
+            let num = ctx.var(&curve.events_cell(p));
+            let den = ctx.var(&curve.cell(p.from, "at_risk"));
             if let (Some(n), Some(d)) = (num, den) {
                 out.push((file.to_owned(), Con::ratio(n, d, q.max(0.0))));
             }
@@ -202,7 +232,7 @@ pub fn intervals(ctx: &mut Ctx<'_>) -> Found {
         for p in &curve.points {
             let now = p.f.zip(variance(splice, p));
             if let (Some((f, v)), Some((a, fb, vb))) = (now, before)
-                && a == p.age.wrapping_sub(1)
+                && a == p.from.wrapping_sub(1)
             {
                 let q = step(splice, fb, f);
                 let dv = v - vb;
@@ -213,9 +243,12 @@ pub fn intervals(ctx: &mut Ctx<'_>) -> Found {
                 };
                 let d = q * n;
                 let near = |x: f64| (x - x.round()).abs() < 1e-4 && x.round() >= 0.0;
-                if q > 0.0 && dv > 0.0 && n.is_finite() && near(n) && near(d) {
-                    let ev = ctx.var(&curve.cell(p.age, "events"));
-                    let ar = ctx.var(&curve.cell(p.age, "at_risk"));
+                let shown = |x: f64, s: Option<f64>| s.is_some_and(|s| (x - s).abs() < 1e-6);
+                if shown(n, p.at_risk) && shown(d, p.events) {
+                    // Limits computed from the released counts.
+                } else if q > 0.0 && dv > 0.0 && n.is_finite() && near(n) && near(d) {
+                    let ev = ctx.var(&curve.events_cell(p));
+                    let ar = ctx.var(&curve.cell(p.from, "at_risk"));
                     if let (Some(e), Some(r)) = (ev, ar) {
                         out.extend(Con::near(e, d, 1e-4).map(|c| (file.clone(), c)));
                         out.extend(Con::near(r, n, 1e-4).map(|c| (file.clone(), c)));

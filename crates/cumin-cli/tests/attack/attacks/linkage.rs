@@ -35,10 +35,22 @@ pub fn shares(ctx: &mut Ctx<'_>) -> Found {
             }
         }
     }
+    let shown: std::collections::BTreeMap<(String, String, String), f64> = rows
+        .iter()
+        .map(|(f, i, m, x)| ((f.clone(), i.clone(), m.clone()), *x))
+        .collect();
     for (file, id_mode, measure, share) in rows {
         let Some((num, den)) = share_parts(&measure) else {
             continue;
         };
+        let value = |m: &str| {
+            shown
+                .get(&(file.clone(), id_mode.clone(), m.to_owned()))
+                .copied()
+        };
+        if Con::from_shown(share, value(&num), value(&den)) {
+            continue;
+        }
         let n = ctx.var(&linkage_cell(&id_mode, &num));
         let d = ctx.var(&linkage_cell(&id_mode, &den));
         if let (Some(n), Some(d)) = (n, d) {

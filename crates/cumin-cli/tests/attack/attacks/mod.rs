@@ -38,9 +38,10 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// The cell called `name`, if it is a count.
+    /// The cell called `name`, if it is a count (or an auxiliary cell: a sum of counts
+    /// a file shows, named `cell@first`).
     pub fn var(&mut self, name: &str) -> Option<usize> {
-        self.counts.contains_key(name).then(|| self.cells.id(name))
+        (self.counts.contains_key(name) || name.contains('@')).then(|| self.cells.id(name))
     }
 }
 
@@ -108,9 +109,31 @@ pub const ATTACKS: &[Attack] = &[
 ];
 
 /// The starting knowledge of every cell: each released count, read as the range of
-/// counts its rounding may stand for (a blank is any count).
+/// counts its rounding may stand for (a blank is any count); and a curve released in
+/// steps shows the sum of its ages' events.
 pub fn base(ctx: &mut Ctx<'_>) -> Found {
     let mut out = Found::new();
+    for (file, curve) in curves::curves_of(ctx.folder) {
+        for p in curve.points.iter().filter(|p| p.from < p.age) {
+            let Some(total) = ctx.var(&curve.events_cell(p)) else {
+                continue;
+            };
+            let parts: Option<Vec<usize>> = (p.from..=p.age)
+                .map(|a| ctx.var(&curve.cell(a, "events")))
+                .collect();
+            if let Some(parts) = parts {
+                out.push((
+                    file.clone(),
+                    Con::Sum {
+                        total,
+                        parts,
+                        lo: 0,
+                        hi: 0,
+                    },
+                ));
+            }
+        }
+    }
     for (file, cell, shown) in tables::shown_counts(ctx.folder) {
         let (Some(v), Some(x)) = (ctx.var(&cell), shown) else {
             continue;

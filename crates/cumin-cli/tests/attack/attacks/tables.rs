@@ -9,7 +9,17 @@ use crate::solver::{Con, Dom};
 /// Every count a released file shows: (file, cell, value; `None` when blank).
 pub fn shown_counts(folder: &Folder) -> Vec<(String, String, Option<f64>)> {
     let mut out = Vec::new();
-    for cc in COUNT_COLUMNS {
+    for (file, curve) in super::curves::curves_of(folder) {
+        for p in &curve.points {
+            out.push((file.clone(), curve.events_cell(p), p.events));
+            out.push((file.clone(), curve.cell(p.from, "at_risk"), p.at_risk));
+        }
+    }
+    let curve_tables = super::curves::CURVE_TABLES.map(|(stem, _)| stem);
+    for cc in COUNT_COLUMNS
+        .iter()
+        .filter(|c| !curve_tables.contains(&c.stem))
+    {
         for (file, t) in folder.tables_named(cc.stem) {
             for row in &t.rows {
                 for c in cc.counts {
@@ -56,19 +66,29 @@ pub fn shown_counts(folder: &Folder) -> Vec<(String, String, Option<f64>)> {
 }
 
 /// A count shown off the profile's rounding grid is the count itself (a table the
-/// profile skipped, the report's ledger, a file left by an earlier run).
+/// profile skipped, the report's ledger, a file left by an earlier run); and a file with
+/// one such count is unrounded throughout, so its counts on the grid are exact too.
 pub fn unrounded(ctx: &mut Ctx<'_>) -> Found {
     let mut out = Found::new();
-    if ctx.hidden.round_to <= 1 {
+    let b = ctx.hidden.round_to;
+    if b <= 1 {
         return out;
     }
-    for (file, cell, shown) in shown_counts(ctx.folder) {
-        let Some(x) = shown else { continue };
-        if x.fract() == 0.0
-            && (x as i64) % ctx.hidden.round_to != 0
-            && let Some(v) = ctx.var(&cell)
+    let off_grid = |x: f64| x.fract() != 0.0 || (x as i64) % b != 0;
+    let shown = shown_counts(ctx.folder);
+    let unrounded_files: std::collections::BTreeSet<&str> = shown
+        .iter()
+        .filter(|(_, _, x)| x.is_some_and(off_grid))
+        .map(|(f, _, _)| f.as_str())
+        .collect();
+    for (file, cell, x) in &shown {
+        let Some(x) = *x else { continue };
+        let whole = x.fract() == 0.0;
+        if whole
+            && (off_grid(x) || unrounded_files.contains(file.as_str()))
+            && let Some(v) = ctx.var(cell)
         {
-            out.push((file, Con::In(v, Dom::exactly(x as i64))));
+            out.push((file.clone(), Con::In(v, Dom::exactly(x as i64))));
         }
     }
     out
@@ -108,10 +128,14 @@ pub fn recurrence(ctx: &mut Ctx<'_>) -> Found {
         .expect("registered");
     for (file, t) in folder.tables_named("recurrence") {
         let s = t.col("share");
+        let (k, n) = (t.col("recurred"), t.col("children"));
         for row in &t.rows {
             let Some(q) = Table::num(row, s) else {
                 continue;
             };
+            if Con::from_shown(q, Table::num(row, k), Table::num(row, n)) {
+                continue;
+            }
             let num = ctx.var(&cell_name(cc, t, row, "recurred"));
             let den = ctx.var(&cell_name(cc, t, row, "children"));
             if let (Some(n), Some(d)) = (num, den) {
