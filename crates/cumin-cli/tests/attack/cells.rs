@@ -168,7 +168,7 @@ pub struct Truth {
 
 /// Whether a linkage measure is a count (the rest are shares).
 pub fn linkage_is_count(measure: &str) -> bool {
-    !measure.starts_with("share_")
+    !measure.contains("share")
 }
 
 /// The true counts of a folder written under `--sdc none`: every whole-numbered count

@@ -38,10 +38,42 @@ fn stale_truth(lab: &Lab) -> BTreeMap<String, cells::Truth> {
     t
 }
 
+/// Name of the scenario attacking two designs' folders together.
+const PAIR: &str = "decile + decile:sex together";
+
+/// The true counts of two folders of the same data: cells of the same name in both are
+/// the same count (a name whose values differ is dropped: not the same cell).
+fn union(
+    a: BTreeMap<String, cells::Truth>,
+    b: BTreeMap<String, cells::Truth>,
+) -> BTreeMap<String, cells::Truth> {
+    let mut out = a;
+    for (k, t) in b {
+        match out.get(&k) {
+            Some(s) if s.value != t.value => {
+                out.remove(&k);
+            }
+            _ => {
+                out.insert(k, t);
+            }
+        }
+    }
+    out
+}
+
+/// The two folders of [`PAIR`] under `profile`, read from `folder(design, profile)`.
+fn pair(folder: impl Fn(&str) -> std::path::PathBuf) -> (Folder, Folder) {
+    (
+        Folder::read(&folder("decile")),
+        Folder::read(&folder("decile:sex")),
+    )
+}
+
 /// Scores every released folder: (design, profile) → score.
 fn attack_all(lab: &Lab) -> BTreeMap<(String, String), FolderScore> {
     let mut designs: Vec<String> = runs::designs().iter().map(|d| d.name.to_owned()).collect();
     designs.push(STALE.to_owned());
+    designs.push(PAIR.to_owned());
     let jobs = std::sync::Mutex::new(designs);
     let results = std::sync::Mutex::new(BTreeMap::new());
     std::thread::scope(|scope| {
@@ -51,6 +83,20 @@ fn attack_all(lab: &Lab) -> BTreeMap<(String, String), FolderScore> {
                     let Some(design) = jobs.lock().expect("jobs").pop() else {
                         break;
                     };
+                    if design == PAIR {
+                        let (a, b) = pair(|d| lab.folder(d, "none").to_owned());
+                        let truth = union(truth_of(&a), truth_of(&b));
+                        for profile in PROFILES {
+                            let (a, b) = pair(|d| lab.folder(d, profile).to_owned());
+                            let s =
+                                score::score_many(&[("decile", &a), ("decile:sex", &b)], &truth);
+                            results
+                                .lock()
+                                .expect("results")
+                                .insert((design.clone(), profile.to_owned()), s);
+                        }
+                        continue;
+                    }
                     let truth = if design == STALE {
                         stale_truth(lab)
                     } else {
@@ -182,26 +228,125 @@ fn no_released_number_gives_away_a_hidden_count() {
     }
 }
 
+/// Curves, curves withheld at 17, mean and greatest absolute difference, mean half-width.
+type Cost = (usize, usize, f64, f64, f64);
+
+/// What the proposal costs in accuracy: at age 17 (before the 18th birthday), how far the
+/// cumulative incidence recomputed from released counts lies from the exact one, beside
+/// the exact interval's half-width, by stratification and estimator; and how many
+/// curves end in a withheld step.
+fn cost(none: &Folder, released: &Folder) -> BTreeMap<(String, String), Cost> {
+    let read = |f: &Folder| -> BTreeMap<cells::CurveKey, attacks::curves::Point> {
+        f.tables_named("cumulative_incidence")
+            .filter(|(n, _)| folder::has_ext(n, "csv"))
+            .flat_map(|(_, t)| attacks::curves::curves_in(t, "ci"))
+            .filter_map(|c| Some((c.key.clone(), *c.at(17)?)))
+            .collect()
+    };
+    let (exact, shown) = (read(none), read(released));
+    let mut out: BTreeMap<(String, String), Cost> = BTreeMap::new();
+    for (k, p) in &exact {
+        let (Some(f), Some(lo), Some(hi)) = (p.f, p.lower, p.upper) else {
+            continue;
+        };
+        let e = out
+            .entry((k.stratum_var.clone(), k.estimator.clone()))
+            .or_default();
+        e.0 += 1;
+        match shown.get(k).and_then(|q| q.f) {
+            None => e.1 += 1,
+            Some(g) => {
+                let d = (g - f).abs();
+                e.2 += d;
+                e.3 = e.3.max(d);
+                e.4 += (hi - lo) / 2.0;
+            }
+        }
+    }
+    for e in out.values_mut() {
+        let n = (e.0 - e.1).max(1) as f64;
+        e.2 /= n;
+        e.4 /= n;
+    }
+    out
+}
+
 /// The rules proposed in docs/notes/2026-12-06-disclosure-rules.md, prototyped on the
 /// `none` folders (`prototype.rs`), leave the attacker nothing.
 #[test]
 fn the_proposed_rules_give_away_no_hidden_count() {
     let lab = lab();
     let mut scores = BTreeMap::new();
+    let proposed = |design: &str, profile: &str| {
+        lab.root
+            .join(format!("proposed-{}-{profile}", design.replace(':', "-")))
+    };
     for design in runs::designs() {
         let none = Folder::read(lab.folder(design.name, "none"));
         let truth = truth_of(&none);
         for profile in PROFILES {
-            let out = lab.root.join(format!(
-                "proposed-{}-{profile}",
-                design.name.replace(':', "-")
-            ));
-            prototype::release(&none, profile, &out);
+            let out = proposed(design.name, profile);
+            prototype::release(&none, profile, prototype::Rates::FromReleased, &out);
             let s = score::score(&Folder::read(&out), &truth);
             scores.insert((design.name.to_owned(), profile.to_owned()), s);
         }
     }
-    let text = report(&scores, &[]);
+    let (a, b) = pair(|d| lab.folder(d, "none").to_owned());
+    let truth = union(truth_of(&a), truth_of(&b));
+    for profile in PROFILES {
+        let (a, b) = pair(|d| proposed(d, profile));
+        let s = score::score_many(&[("decile", &a), ("decile:sex", &b)], &truth);
+        scores.insert((PAIR.to_owned(), profile.to_owned()), s);
+    }
+    // The alternative the proposal is compared with: rates from exact counts, coarsened.
+    let mut coarse = BTreeMap::new();
+    for design in ["decile", "decile:sex", "la"] {
+        let none = Folder::read(lab.folder(design, "none"));
+        let truth = truth_of(&none);
+        for profile in PROFILES {
+            let out = lab
+                .root
+                .join(format!("coarse-{}-{profile}", design.replace(':', "-")));
+            prototype::release(&none, profile, prototype::Rates::Coarse, &out);
+            coarse.insert(
+                (design.to_owned(), profile.to_owned()),
+                score::score(&Folder::read(&out), &truth),
+            );
+        }
+    }
+    let coarse_text = report(&coarse, &[]);
+    std::fs::write(
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("attack-report-coarse.md"),
+        &coarse_text,
+    )
+    .expect("writes the report");
+    println!("Rates from exact counts, coarsened so that p x N >= B:\n{coarse_text}");
+    let mut text = report(&scores, &[]);
+    let _ = writeln!(
+        text,
+        "\n## Cost: cumulative incidence before 18 from released counts vs exact (percentage points)\n"
+    );
+    let _ = writeln!(
+        text,
+        "| design | profile | stratum_var | estimator | curves | withheld at 17 | mean abs diff | max abs diff | mean exact CI half-width |"
+    );
+    let _ = writeln!(text, "|---|---|---|---|---:|---:|---:|---:|---:|");
+    for design in ["decile", "la"] {
+        let none = Folder::read(lab.folder(design, "none"));
+        for profile in PROFILES {
+            for ((var, est), (n, w, mean, max, half)) in
+                cost(&none, &Folder::read(&proposed(design, profile)))
+            {
+                let _ = writeln!(
+                    text,
+                    "| {design} | {profile} | {var} | {est} | {n} | {w} | {:.3} | {:.3} | {:.3} |",
+                    100.0 * mean,
+                    100.0 * max,
+                    100.0 * half
+                );
+            }
+        }
+    }
     let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("attack-report-proposed.md");
     std::fs::write(&path, &text).expect("writes the report");
     println!("{text}\n(written to {})", path.display());

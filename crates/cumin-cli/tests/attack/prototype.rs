@@ -130,29 +130,38 @@ struct Written {
 }
 
 /// The rows of one curve as the proposed rules release them: steps of at least the
-/// threshold; each step's events and the at-risk count at its start rounded; the curve
-/// and its interval recomputed from those released counts.
+/// threshold and the rounding base (so that no step's count is mostly rounding), the
+/// remainder after the last full step joined to it (so the curve reaches its last age);
+/// each step's events and the at-risk count at its start rounded; the curve and its
+/// interval recomputed from those released counts.
 fn release_curve(
     rules: Rules,
     splice: bool,
     rows: &[(u8, Option<f64>, Option<f64>)],
 ) -> Vec<Option<Step>> {
-    let mut out = vec![None; rows.len()];
-    let mut from = 0usize;
+    let least = rules.threshold.max(rules.base);
+    // The ages closing each step.
+    let mut ends = Vec::new();
     let mut pending = 0.0;
-    let (mut f, mut var, mut surv) = (0.0f64, 0.0f64, 1.0f64);
     for (i, (_, events, _)) in rows.iter().enumerate() {
         pending += events.unwrap_or(0.0);
-        let closes = if rules.threshold > 0.0 {
-            pending >= rules.threshold
-        } else {
-            true
-        };
-        if !closes {
-            continue;
+        if pending >= least {
+            ends.push(i);
+            pending = 0.0;
         }
+    }
+    if let Some(last) = ends.last_mut() {
+        *last = rows.len() - 1;
+    }
+    let mut out = vec![None; rows.len()];
+    let mut from = 0usize;
+    let (mut f, mut var, mut surv) = (0.0f64, 0.0f64, 1.0f64);
+    for &i in &ends {
         let (age_from, _, at_risk) = rows[from];
-        let e = round(pending, rules.base);
+        let e = round(
+            rows[from..=i].iter().map(|r| r.1.unwrap_or(0.0)).sum(),
+            rules.base,
+        );
         let n = at_risk.map_or(0.0, |n| round(n, rules.base));
         if n > 0.0 {
             let q = (e / n).min(1.0);
@@ -179,7 +188,6 @@ fn release_curve(
             });
         }
         from = i + 1;
-        pending = 0.0;
     }
     out
 }
@@ -199,10 +207,63 @@ fn loglog(surv: f64, var: f64, n: f64) -> (f64, f64) {
     (1.0 - s_upper, 1.0 - s_lower)
 }
 
+/// How a prototype shows rates.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Rates {
+    /// The proposal: steps, and every rate and limit computed from released counts.
+    FromReleased,
+    /// The alternative it is compared with: today's counts (per age, withheld and
+    /// rounded) and today's steps for the rates, but each curve's rates and limits from
+    /// exact counts, shown to the digit `p = 10⁻ᵈ` with `p × N ≥ B` (`N` the curve's
+    /// largest at-risk count, `B` the rounding base), as OpenSAFELY's `round_km` coarsens
+    /// survival to `threshold / N`.
+    Coarse,
+}
+
+/// A curve as [`Rates::Coarse`] shows it.
+fn coarse_curve(rules: Rules, points: &[crate::attacks::curves::Point]) -> Vec<Vec<String>> {
+    let n_max = points
+        .iter()
+        .filter_map(|p| p.at_risk)
+        .fold(0.0f64, f64::max);
+    let digits = if n_max > rules.base {
+        (n_max / rules.base).log10().floor().max(0.0) as usize
+    } else {
+        0
+    };
+    let show = |x: Option<f64>| x.map_or(String::new(), |x| format!("{x:.digits$}"));
+    let mut pending = 0.0;
+    points
+        .iter()
+        .map(|p| {
+            let e = p.events.unwrap_or(0.0);
+            pending += e;
+            let rate_shown = rules.threshold <= 0.0 || pending >= rules.threshold;
+            if rate_shown {
+                pending = 0.0;
+            }
+            let count = |x: Option<f64>, ev: bool| number(x.and_then(|x| rules.count(x, ev)));
+            let mut row = vec![count(p.events, true), count(p.at_risk, false)];
+            if rate_shown {
+                row.extend([show(p.f), show(p.lower), show(p.upper)]);
+            } else {
+                row.extend([String::new(), String::new(), String::new()]);
+            }
+            row.push((!rate_shown).to_string());
+            row
+        })
+        .collect()
+}
+
 /// A curve table (`cumulative_incidence`, `sensitivity`, `trend`) as released; returns
 /// the released cumulative incidence by (period, outcome, estimator, stratum_var,
 /// stratum, age), for the tables derived from it.
-fn curve_table(rules: Rules, t: &Table, prefix: &'static str) -> (Written, ShownCurves) {
+fn curve_table(
+    rules: Rules,
+    rates: Rates,
+    t: &Table,
+    prefix: &'static str,
+) -> (Written, ShownCurves) {
     let period = t.has("period");
     let mut header: Vec<String> = vec![
         "outcome",
@@ -235,6 +296,26 @@ fn curve_table(rules: Rules, t: &Table, prefix: &'static str) -> (Written, Shown
             .map(|p| (p.age, p.events, p.at_risk))
             .collect();
         let released = release_curve(rules, curve.is_splice(), &exact);
+        if rates == Rates::Coarse {
+            for (p, shown) in curve.points.iter().zip(coarse_curve(rules, &curve.points)) {
+                let k = &curve.key;
+                let mut row = vec![
+                    k.outcome.clone(),
+                    k.estimator.clone(),
+                    k.id_mode.clone(),
+                    k.stratum_var.clone(),
+                    k.stratum.clone(),
+                    p.age.to_string(),
+                ];
+                row.extend(shown);
+                if period.is_some() {
+                    row.push(curve.period.clone().unwrap_or_default());
+                }
+                row.push(p.age.to_string());
+                rows.push(row);
+            }
+            continue;
+        }
         for (p, r) in curve.points.iter().zip(released) {
             let k = &curve.key;
             let mut row = vec![
@@ -285,14 +366,14 @@ fn curve_table(rules: Rules, t: &Table, prefix: &'static str) -> (Written, Shown
 
 /// Writes the folder the proposed rules would release from the `--sdc none` folder
 /// `none`, under `profile`, into `out`.
-pub fn release(none: &Folder, profile: &str, out: &Path) {
+pub fn release(none: &Folder, profile: &str, rates: Rates, out: &Path) {
     let rules = Rules::of(profile);
     std::fs::create_dir_all(out.join("analyst-only")).expect("creates the folder");
     let mut files: Vec<(String, &str)> = Vec::new();
     let mut ci_shown = BTreeMap::new();
     for (stem, prefix) in CURVE_TABLES {
         for (name, t) in none.tables_named(stem).filter(|(n, _)| has_ext(n, "csv")) {
-            let (w, shown) = curve_table(rules, t, prefix);
+            let (w, shown) = curve_table(rules, rates, t, prefix);
             write_csv(&out.join(name), &w.header, &w.rows);
             files.push((name.to_owned(), "for release after output checking"));
             if stem == "cumulative_incidence" {

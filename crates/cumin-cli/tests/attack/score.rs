@@ -71,27 +71,62 @@ fn tally(
 
 /// Runs every attack on `folder`, whose true counts are `truth`.
 pub fn score(folder: &Folder, truth: &BTreeMap<String, Truth>) -> FolderScore {
-    let mut ctx = Ctx::new(folder, truth);
+    score_many(&[("", folder)], truth)
+}
+
+/// The name of `file` of `folder` in the tables: prefixed by its design when several
+/// folders are attacked together, and marked when the manifest does not list it.
+fn label(design: &str, folder: &Folder, file: &str) -> String {
+    let prefix = if design.is_empty() {
+        String::new()
+    } else {
+        format!("{design}: ")
+    };
+    match folder.files.get(file) {
+        Some(Label::Unlisted) => format!("{prefix}{file} (not in manifest)"),
+        _ => format!("{prefix}{file}"),
+    }
+}
+
+/// Runs every attack on several folders of the same data and profile together (cells of
+/// the same name are the same count), whose true counts are `truth`.
+pub fn score_many(folders: &[(&str, &Folder)], truth: &BTreeMap<String, Truth>) -> FolderScore {
+    let mut ctx = Ctx::new(folders[0].1, truth);
     let mut start: HashMap<usize, Dom> = HashMap::new();
     let mut structure: Vec<Con> = Vec::new();
-    for (_, c) in base(&mut ctx) {
-        if let Con::In(v, d) = c {
-            let now = start.get(&v).map_or(Some(d.clone()), |s| s.meet(&d));
-            start.insert(v, now.unwrap_or(d));
-        } else {
-            structure.push(c);
+    for (_, f) in folders {
+        ctx.folder = f;
+        for (_, c) in base(&mut ctx) {
+            if let Con::In(v, d) = c {
+                let now = start.get(&v).map_or(Some(d.clone()), |s| s.meet(&d));
+                start.insert(v, now.unwrap_or(d));
+            } else {
+                structure.push(c);
+            }
         }
     }
     let mut seconds = BTreeMap::new();
-    let found: Vec<(&'static str, Found)> = ATTACKS
-        .iter()
-        .map(|a| {
-            let t = Instant::now();
-            let f = (a.run)(&mut ctx);
-            seconds.insert(a.name.to_owned(), t.elapsed().as_secs_f64());
-            (a.name, f)
-        })
-        .collect();
+    let mut found: Vec<(&'static str, Found)> = Vec::new();
+    for a in ATTACKS {
+        let t = Instant::now();
+        let mut all = Found::new();
+        for (design, f) in folders {
+            ctx.folder = f;
+            all.extend(
+                (a.run)(&mut ctx)
+                    .into_iter()
+                    .map(|(file, c)| (label(design, f, &file), c)),
+            );
+        }
+        seconds.insert(a.name.to_owned(), t.elapsed().as_secs_f64());
+        found.push((a.name, all));
+    }
+    if folders.len() > 1 {
+        found.push((
+            "nested strata across folders",
+            crate::attacks::curves::nested_margins(&mut ctx, folders),
+        ));
+    }
     let first = |v: usize| start.get(&v).cloned().unwrap_or_else(Dom::any);
     let mut out = FolderScore {
         hidden_cells: truth.values().filter(|t| ctx.hidden.hides(**t)).count(),
@@ -110,12 +145,8 @@ pub fn score(folder: &Folder, truth: &BTreeMap<String, Truth>) -> FolderScore {
         let t = Instant::now();
         for (file, cs) in by_file {
             let s = solve(&first, &cs);
-            let label = match folder.files.get(file) {
-                Some(Label::Unlisted) => format!("{file} (not in manifest)"),
-                _ => file.to_owned(),
-            };
             out.by_attack.insert(
-                ((*attack).to_owned(), label),
+                ((*attack).to_owned(), file.to_owned()),
                 tally(&start, &s.doms, &ctx, truth),
             );
         }

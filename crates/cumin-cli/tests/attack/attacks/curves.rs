@@ -42,6 +42,9 @@ pub struct Curve {
     pub key: CurveKey,
     /// Ages in order.
     pub points: Vec<Point>,
+    /// Half the last shown digit of the cumulative incidence, where the table shows it
+    /// to fewer than 9 decimals (0: full precision).
+    pub f_half: f64,
 }
 
 impl Curve {
@@ -127,14 +130,38 @@ pub fn curves_in(t: &Table, prefix: &'static str) -> Vec<Curve> {
                 upper: Table::num(r, c("upper")),
             });
     }
+    // Precision: full when any cumulative incidence of the table shows more than 8
+    // decimals; else each curve's, from the most decimals it shows.
+    let decimals = |s: &str| s.split_once('.').map_or(0, |(_, d)| d.len());
+    let full = t.rows.iter().any(|r| decimals(&r[c("cum_inc")]) > 8);
+    let mut shown: BTreeMap<(Option<String>, CurveKey), usize> = BTreeMap::new();
+    if !full {
+        for r in &t.rows {
+            let key = CurveKey {
+                outcome: r[c("outcome")].clone(),
+                estimator: r[c("estimator")].clone(),
+                id_mode: r[c("id_mode")].clone(),
+                stratum_var: r[c("stratum_var")].clone(),
+                stratum: r[c("stratum")].clone(),
+            };
+            let e = shown
+                .entry((period.map(|p| r[p].clone()), key))
+                .or_default();
+            *e = (*e).max(decimals(&r[c("cum_inc")]));
+        }
+    }
     map.into_iter()
         .map(|((period, key), mut points)| {
+            let f_half = shown
+                .get(&(period.clone(), key.clone()))
+                .map_or(0.0, |d| 0.5 * 10f64.powi(-(*d as i32)));
             points.sort_by_key(|p| p.age);
             Curve {
                 prefix,
                 period,
                 key,
                 points,
+                f_half,
             }
         })
         .collect()
@@ -176,16 +203,37 @@ pub fn curve_differences_if(
     let mut before: Option<(u8, f64)> = Some((u8::MAX, 0.0));
     for p in &curve.points {
         let prev_ok = before.is_some_and(|(a, _)| a == p.from.wrapping_sub(1)) && keep(p.age);
-        if let (Some(f), Some((_, fb)), true) = (p.f, before, prev_ok) {
+        if let (Some(f), Some((a, fb)), true) = (p.f, before, prev_ok) {
             let q = step(curve.is_splice(), fb, f);
-            if Con::from_shown(q, p.events, p.at_risk) {
+            let exact = curve.f_half == 0.0;
+            if exact && Con::from_shown(q, p.events, p.at_risk) {
                 before = Some((p.age, f));
                 continue;
             }
             let num = ctx.var(&curve.events_cell(p));
             let den = ctx.var(&curve.cell(p.from, "at_risk"));
             if let (Some(n), Some(d)) = (num, den) {
-                out.push((file.to_owned(), Con::ratio(n, d, q.max(0.0))));
+                let con = if exact {
+                    Con::ratio(n, d, q.max(0.0))
+                } else {
+                    // Shown to a coarser digit: the rate lies in an interval.
+                    let (h, hb) = (curve.f_half, if a == u8::MAX { 0.0 } else { curve.f_half });
+                    let (lo, hi) = if curve.is_splice() {
+                        (f - h - (fb + hb), f + h - (fb - hb))
+                    } else {
+                        (
+                            step(false, fb + hb, f - h),
+                            step(false, (fb - hb).max(0.0), f + h),
+                        )
+                    };
+                    Con::Ratio {
+                        num: n,
+                        den: d,
+                        lo: lo.max(0.0),
+                        hi: hi.max(0.0),
+                    }
+                };
+                out.push((file.to_owned(), con));
             }
         }
         before = p.f.map(|f| (p.age, f));
@@ -404,6 +452,7 @@ pub fn figures(ctx: &mut Ctx<'_>) -> Found {
                     stratum,
                 },
                 points: Vec::new(),
+                f_half: 0.0,
             };
             let half = chart.ymax * 0.05 / PLOT_HEIGHT + 1e-12;
             let mut before: Option<(u8, f64)> = Some((u8::MAX, 0.0));
@@ -503,4 +552,99 @@ fn parse_chart(svg: &str) -> Option<Chart> {
         ymax,
         lines,
     })
+}
+
+/// Across two folders of the same data: a stratification's cells (`idaci_decile`) are the
+/// sums of a finer one's (`idaci_decile:sex`), up to the finer one's unplaced events.
+pub fn nested_margins<'a>(ctx: &mut Ctx<'a>, folders: &[(&str, &'a Folder)]) -> Found {
+    let mut out = Found::new();
+    let mut curves: Vec<(String, Curve)> = Vec::new();
+    let mut bounds: BTreeMap<(String, String), i64> = BTreeMap::new();
+    for (design, f) in folders {
+        ctx.folder = f;
+        for (_, t) in f
+            .tables_named("cumulative_incidence")
+            .filter(|(n, _)| has_ext(n, "csv"))
+        {
+            curves.extend(
+                curves_in(t, "ci")
+                    .into_iter()
+                    .map(|c| (design.to_string(), c)),
+            );
+        }
+        for (_, t) in f.tables_named("strata") {
+            let (v, o) = (t.col("stratum_var"), t.col("outcome"));
+            for r in &t.rows {
+                bounds.insert(
+                    (r[v].clone(), r[o].clone()),
+                    unplaced_bound(ctx, &r[v], &r[o]),
+                );
+            }
+        }
+    }
+    ctx.folder = folders[0].1;
+    // (outcome, estimator, id_mode, coarse var, coarse level) → the finer curves.
+    let mut finer: BTreeMap<(String, String, String, String, String), Vec<&Curve>> =
+        BTreeMap::new();
+    for (_, c) in &curves {
+        let k = &c.key;
+        if let (Some((var, _)), Some((level, _))) =
+            (k.stratum_var.split_once(':'), k.stratum.split_once(':'))
+        {
+            finer
+                .entry((
+                    k.outcome.clone(),
+                    k.estimator.clone(),
+                    k.id_mode.clone(),
+                    var.to_owned(),
+                    level.to_owned(),
+                ))
+                .or_default()
+                .push(c);
+        }
+    }
+    for (design, c) in &curves {
+        let k = &c.key;
+        let Some(parts) = finer.get(&(
+            k.outcome.clone(),
+            k.estimator.clone(),
+            k.id_mode.clone(),
+            k.stratum_var.clone(),
+            k.stratum.clone(),
+        )) else {
+            continue;
+        };
+        let fine_var = &parts[0].key.stratum_var;
+        let bound = bounds
+            .get(&(fine_var.clone(), k.outcome.clone()))
+            .copied()
+            .unwrap_or(INF);
+        for p in &c.points {
+            let mut columns = vec![("events", 0, bound)];
+            if c.is_splice() {
+                columns.push(("at_risk", 0, 0));
+            }
+            for (column, lo, hi) in columns {
+                let Some(total) = ctx.var(&c.cell(p.age, column)) else {
+                    continue;
+                };
+                let cells: Option<Vec<usize>> = parts
+                    .iter()
+                    .map(|m| ctx.var(&m.cell(p.age, column)))
+                    .collect();
+                if let Some(parts) = cells {
+                    out.push((
+                        format!("{design}: cumulative_incidence.csv with the finer folder's"),
+                        Con::Sum {
+                            total,
+                            parts,
+                            lo,
+                            hi,
+                        },
+                    ));
+                }
+            }
+        }
+    }
+    out
 }

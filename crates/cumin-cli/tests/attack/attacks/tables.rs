@@ -6,7 +6,8 @@ use crate::cells::{COUNT_COLUMNS, cell_name, ledger_cell, linkage_cell, linkage_
 use crate::folder::{Folder, Table, has_ext, html_table};
 use crate::solver::{Con, Dom};
 
-/// Every count a released file shows: (file, cell, value; `None` when blank).
+/// Every count a released file shows: (file, cell, value; `None` when blank). A table of
+/// the report is named `report.html#Heading`.
 pub fn shown_counts(folder: &Folder) -> Vec<(String, String, Option<f64>)> {
     let mut out = Vec::new();
     for (file, curve) in super::curves::curves_of(folder) {
@@ -46,7 +47,7 @@ pub fn shown_counts(folder: &Folder) -> Vec<(String, String, Option<f64>)> {
         for r in html_table(html, "Linkage") {
             if r.len() == 3 && linkage_is_count(&r[1]) {
                 out.push((
-                    file.to_owned(),
+                    format!("{file}#Linkage"),
                     linkage_cell(&r[0], &r[1]),
                     r[2].parse().ok(),
                 ));
@@ -55,7 +56,7 @@ pub fn shown_counts(folder: &Folder) -> Vec<(String, String, Option<f64>)> {
         for r in html_table(html, "Ledger") {
             if r.len() == 3 {
                 out.push((
-                    file.to_owned(),
+                    format!("{file}#Ledger"),
                     ledger_cell(&r[0], &r[1]),
                     r[2].parse().ok(),
                 ));
@@ -74,7 +75,7 @@ pub fn unrounded(ctx: &mut Ctx<'_>) -> Found {
     if b <= 1 {
         return out;
     }
-    let off_grid = |x: f64| x.fract() != 0.0 || (x as i64) % b != 0;
+    let off_grid = |x: f64| x.fract() == 0.0 && (x as i64) % b != 0;
     let shown = shown_counts(ctx.folder);
     let unrounded_files: std::collections::BTreeSet<&str> = shown
         .iter()
