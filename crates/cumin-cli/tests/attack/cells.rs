@@ -245,6 +245,8 @@ pub struct Hidden {
     pub zeros: bool,
     /// Base of the profile's rounding.
     pub round_to: i64,
+    /// The profile's threshold: counts below it are withheld (0: none).
+    pub threshold: i64,
 }
 
 impl Hidden {
@@ -259,23 +261,33 @@ impl Hidden {
                 below: 10,
                 zeros: false,
                 round_to: 10,
+                threshold: 0,
             },
             "dfe" => Hidden {
                 below: 6,
                 zeros: false,
                 round_to: 10,
+                threshold: 6,
             },
             "ons-srs" | "ukllc" => Hidden {
                 below: 10,
                 zeros: true,
                 round_to: 5,
+                threshold: 10,
             },
             _ => Hidden {
                 below: 0,
                 zeros: false,
                 round_to: 1,
+                threshold: 0,
             },
         }
+    }
+
+    /// The least events a released step holds under the proposed rules: the threshold
+    /// and the rounding base, whichever is greater.
+    pub fn step_least(&self) -> i64 {
+        self.threshold.max(self.round_to)
     }
 
     /// Whether the profile means to hide a true count `t`.

@@ -31,13 +31,8 @@ struct Rules {
 impl Rules {
     fn of(profile: &str) -> Rules {
         let h = Hidden::of(profile);
-        let threshold = match profile {
-            "dfe" => 6.0,
-            "ons-srs" | "ukllc" => 10.0,
-            _ => 0.0,
-        };
         Rules {
-            threshold,
+            threshold: h.threshold as f64,
             zeros: h.zeros,
             base: h.round_to as f64,
         }
@@ -138,14 +133,15 @@ fn release_curve(
     rules: Rules,
     splice: bool,
     rows: &[(u8, Option<f64>, Option<f64>)],
+    keep_open: impl Fn(u8) -> bool,
 ) -> Vec<Option<Step>> {
     let least = rules.threshold.max(rules.base);
     // The ages closing each step.
     let mut ends = Vec::new();
     let mut pending = 0.0;
-    for (i, (_, events, _)) in rows.iter().enumerate() {
+    for (i, (age, events, _)) in rows.iter().enumerate() {
         pending += events.unwrap_or(0.0);
-        if pending >= least {
+        if pending >= least && !keep_open(*age) {
             ends.push(i);
             pending = 0.0;
         }
@@ -207,6 +203,10 @@ fn loglog(surv: f64, var: f64, n: f64) -> (f64, f64) {
     (1.0 - s_upper, 1.0 - s_lower)
 }
 
+/// The ages (named by their events cell) at which a curve's step may not close: the
+/// audit's coarsening, where its attack recovered a hidden count.
+pub type Open = std::collections::BTreeSet<String>;
+
 /// How a prototype shows rates.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Rates {
@@ -261,6 +261,7 @@ fn coarse_curve(rules: Rules, points: &[crate::attacks::curves::Point]) -> Vec<V
 fn curve_table(
     rules: Rules,
     rates: Rates,
+    open: &Open,
     t: &Table,
     prefix: &'static str,
 ) -> (Written, ShownCurves) {
@@ -295,7 +296,9 @@ fn curve_table(
             .iter()
             .map(|p| (p.age, p.events, p.at_risk))
             .collect();
-        let released = release_curve(rules, curve.is_splice(), &exact);
+        let released = release_curve(rules, curve.is_splice(), &exact, |a| {
+            open.contains(&curve.cell(a, "events"))
+        });
         if rates == Rates::Coarse {
             for (p, shown) in curve.points.iter().zip(coarse_curve(rules, &curve.points)) {
                 let k = &curve.key;
@@ -366,14 +369,14 @@ fn curve_table(
 
 /// Writes the folder the proposed rules would release from the `--sdc none` folder
 /// `none`, under `profile`, into `out`.
-pub fn release(none: &Folder, profile: &str, rates: Rates, out: &Path) {
+pub fn release(none: &Folder, profile: &str, rates: Rates, open: &Open, out: &Path) {
     let rules = Rules::of(profile);
     std::fs::create_dir_all(out.join("analyst-only")).expect("creates the folder");
     let mut files: Vec<(String, &str)> = Vec::new();
     let mut ci_shown = BTreeMap::new();
     for (stem, prefix) in CURVE_TABLES {
         for (name, t) in none.tables_named(stem).filter(|(n, _)| has_ext(n, "csv")) {
-            let (w, shown) = curve_table(rules, rates, t, prefix);
+            let (w, shown) = curve_table(rules, rates, open, t, prefix);
             write_csv(&out.join(name), &w.header, &w.rows);
             files.push((name.to_owned(), "for release after output checking"));
             if stem == "cumulative_incidence" {

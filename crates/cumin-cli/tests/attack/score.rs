@@ -18,6 +18,8 @@ pub struct Recovered {
     pub wrong: usize,
     /// A few recovered hidden cells, `name = value`.
     pub examples: Vec<String>,
+    /// Every recovered hidden cell.
+    pub cells: Vec<String>,
 }
 
 /// A folder's results.
@@ -61,6 +63,7 @@ fn tally(
         }
     }
     names.sort_unstable();
+    r.cells = names.iter().map(|(n, _)| (*n).to_owned()).collect();
     r.examples = names
         .iter()
         .take(3)

@@ -10,7 +10,7 @@ pub mod tables;
 
 use crate::cells::{Hidden, Truth};
 use crate::folder::Folder;
-use crate::solver::{Cells, Con};
+use crate::solver::{Cells, Con, Dom, INF};
 use std::collections::BTreeMap;
 
 /// What an attack works with.
@@ -113,7 +113,16 @@ pub const ATTACKS: &[Attack] = &[
 /// steps shows the sum of its ages' events.
 pub fn base(ctx: &mut Ctx<'_>) -> Found {
     let mut out = Found::new();
+    // The steps' rule (docs/notes/2026-12-06-disclosure-rules.md): a step closes at the
+    // first age its events reach `least`; the last shown step also takes the remainder.
+    let least = ctx.hidden.step_least();
     for (file, curve) in curves::curves_of(ctx.folder) {
+        let last_shown = curve
+            .points
+            .iter()
+            .rev()
+            .find(|p| p.f.is_some())
+            .map(|p| p.age);
         for p in curve.points.iter().filter(|p| p.from < p.age) {
             let Some(total) = ctx.var(&curve.events_cell(p)) else {
                 continue;
@@ -121,17 +130,32 @@ pub fn base(ctx: &mut Ctx<'_>) -> Found {
             let parts: Option<Vec<usize>> = (p.from..=p.age)
                 .map(|a| ctx.var(&curve.cell(a, "events")))
                 .collect();
-            if let Some(parts) = parts {
-                out.push((
-                    file.clone(),
-                    Con::Sum {
-                        total,
-                        parts,
-                        lo: 0,
-                        hi: 0,
-                    },
-                ));
+            let Some(parts) = parts else { continue };
+            if Some(p.age) != last_shown {
+                out.push((file.clone(), Con::In(total, Dom::Range(least, INF))));
+                let before = ctx.var(&format!("{}@{}", curve.cell(p.age - 1, "events"), p.from));
+                if let Some(before) = before {
+                    out.push((file.clone(), Con::In(before, Dom::Range(0, least - 1))));
+                    out.push((
+                        file.clone(),
+                        Con::Sum {
+                            total: before,
+                            parts: parts[..parts.len() - 1].to_vec(),
+                            lo: 0,
+                            hi: 0,
+                        },
+                    ));
+                }
             }
+            out.push((
+                file.clone(),
+                Con::Sum {
+                    total,
+                    parts,
+                    lo: 0,
+                    hi: 0,
+                },
+            ));
         }
     }
     for (file, cell, shown) in tables::shown_counts(ctx.folder) {
