@@ -70,8 +70,6 @@ type Job<'a> = (String, String, Box<dyn Fn() + Send + Sync + 'a>);
 
 /// Every folder written: (design, profile) → folder.
 pub struct Lab {
-    /// The working directory (kept while the lab lives).
-    _dir: tempfile::TempDir,
     /// Where the folders are.
     pub root: PathBuf,
     /// Folders by (design, profile); `none` folders hold the truth.
@@ -173,11 +171,17 @@ impl Lab {
     /// Simulates the extract and runs every design under every profile and `none`, two at
     /// a time.
     pub fn build() -> Lab {
-        let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("a temporary folder");
-        // While working on the attacks: CUMIN_ATTACK_LAB=DIR keeps the runs in DIR and
-        // reuses them.
+        // The runs go to one folder under the target directory, emptied first (the lab
+        // lives in a static, so nothing would remove a temporary folder). While working on
+        // the attacks, CUMIN_ATTACK_LAB=DIR keeps the runs in DIR and reuses them.
         let reuse = std::env::var_os("CUMIN_ATTACK_LAB").map(PathBuf::from);
-        let root = reuse.clone().unwrap_or_else(|| dir.path().to_owned());
+        let root = reuse
+            .clone()
+            .unwrap_or_else(|| Path::new(env!("CARGO_TARGET_TMPDIR")).join("attack-lab"));
+        if reuse.is_none() && root.exists() {
+            std::fs::remove_dir_all(&root).expect("empties the lab");
+        }
+        std::fs::create_dir_all(&root).expect("creates the lab");
         let sim = root.join("sim");
         let mut timings = Vec::new();
         let t0 = std::time::Instant::now();
@@ -264,7 +268,6 @@ impl Lab {
         timings.extend(done.into_inner().expect("timings"));
         timings.push(("all runs".to_owned(), t0.elapsed().as_secs_f64()));
         Lab {
-            _dir: dir,
             root,
             folders,
             timings,
