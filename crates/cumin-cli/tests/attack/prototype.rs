@@ -255,6 +255,18 @@ fn coarse_curve(rules: Rules, points: &[crate::attacks::curves::Point]) -> Vec<V
         .collect()
 }
 
+/// The key columns of a curve table's row.
+fn key_cells(k: &crate::cells::CurveKey, age: u8) -> Vec<String> {
+    vec![
+        k.outcome.clone(),
+        k.estimator.clone(),
+        k.id_mode.clone(),
+        k.stratum_var.clone(),
+        k.stratum.clone(),
+        age.to_string(),
+    ]
+}
+
 /// A curve table (`cumulative_incidence`, `sensitivity`, `trend`) as released; returns
 /// the released cumulative incidence by (period, outcome, estimator, stratum_var,
 /// stratum, age), for the tables derived from it.
@@ -301,15 +313,7 @@ fn curve_table(
         });
         if rates == Rates::Coarse {
             for (p, shown) in curve.points.iter().zip(coarse_curve(rules, &curve.points)) {
-                let k = &curve.key;
-                let mut row = vec![
-                    k.outcome.clone(),
-                    k.estimator.clone(),
-                    k.id_mode.clone(),
-                    k.stratum_var.clone(),
-                    k.stratum.clone(),
-                    p.age.to_string(),
-                ];
+                let mut row = key_cells(&curve.key, p.age);
                 row.extend(shown);
                 if period.is_some() {
                     row.push(curve.period.clone().unwrap_or_default());
@@ -321,14 +325,7 @@ fn curve_table(
         }
         for (p, r) in curve.points.iter().zip(released) {
             let k = &curve.key;
-            let mut row = vec![
-                k.outcome.clone(),
-                k.estimator.clone(),
-                k.id_mode.clone(),
-                k.stratum_var.clone(),
-                k.stratum.clone(),
-                p.age.to_string(),
-            ];
+            let mut row = key_cells(k, p.age);
             if let Some(s) = r {
                 row.extend([
                     number(Some(s.events)),

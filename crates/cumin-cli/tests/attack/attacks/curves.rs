@@ -335,6 +335,36 @@ fn unplaced_bound(ctx: &Ctx<'_>, stratum_var: &str, outcome: &str) -> i64 {
 /// Period, outcome, estimator and identifier mode: the curves a margin adds.
 type Group = (Option<String>, String, String, String);
 
+/// At every age of the margin `total`: its events are the sum of `parts`' plus at most
+/// `bound` unplaced ones; a splice's population is the sum of theirs.
+fn margin_sums(ctx: &mut Ctx<'_>, total: &Curve, parts: &[&Curve], bound: i64) -> Vec<Con> {
+    let mut out = Vec::new();
+    for p in &total.points {
+        let mut columns = vec![("events", 0, bound)];
+        if total.is_splice() {
+            columns.push(("at_risk", 0, 0));
+        }
+        for (column, lo, hi) in columns {
+            let Some(t) = ctx.var(&total.cell(p.age, column)) else {
+                continue;
+            };
+            let cells: Option<Vec<usize>> = parts
+                .iter()
+                .map(|m| ctx.var(&m.cell(p.age, column)))
+                .collect();
+            if let Some(parts) = cells {
+                out.push(Con::Sum {
+                    total: t,
+                    parts,
+                    lo,
+                    hi,
+                });
+            }
+        }
+    }
+    out
+}
+
 /// A stratification's cells at one age add up to the `all` row (events: up to the
 /// unplaced event years of `strata.csv`; a splice's population exactly).
 pub fn margins(ctx: &mut Ctx<'_>) -> Found {
@@ -367,32 +397,11 @@ pub fn margins(ctx: &mut Ctx<'_>) -> Found {
                 };
                 let outcome = &group.1;
                 let bound = unplaced_bound(ctx, var, outcome);
-                for p in &total.points {
-                    let mut columns = vec![("events", 0, bound)];
-                    if total.is_splice() {
-                        columns.push(("at_risk", 0, 0));
-                    }
-                    for (column, lo, hi) in columns {
-                        let Some(tv) = ctx.var(&total.cell(p.age, column)) else {
-                            continue;
-                        };
-                        let parts: Option<Vec<usize>> = members
-                            .iter()
-                            .map(|m| ctx.var(&m.cell(p.age, column)))
-                            .collect();
-                        if let Some(parts) = parts {
-                            out.push((
-                                file.to_owned(),
-                                Con::Sum {
-                                    total: tv,
-                                    parts,
-                                    lo,
-                                    hi,
-                                },
-                            ));
-                        }
-                    }
-                }
+                out.extend(
+                    margin_sums(ctx, total, members, bound)
+                        .into_iter()
+                        .map(|c| (file.to_owned(), c)),
+                );
             }
         }
     }
@@ -619,32 +628,12 @@ pub fn nested_margins<'a>(ctx: &mut Ctx<'a>, folders: &[(&str, &'a Folder)]) -> 
             .get(&(fine_var.clone(), k.outcome.clone()))
             .copied()
             .unwrap_or(INF);
-        for p in &c.points {
-            let mut columns = vec![("events", 0, bound)];
-            if c.is_splice() {
-                columns.push(("at_risk", 0, 0));
-            }
-            for (column, lo, hi) in columns {
-                let Some(total) = ctx.var(&c.cell(p.age, column)) else {
-                    continue;
-                };
-                let cells: Option<Vec<usize>> = parts
-                    .iter()
-                    .map(|m| ctx.var(&m.cell(p.age, column)))
-                    .collect();
-                if let Some(parts) = cells {
-                    out.push((
-                        format!("{design}: cumulative_incidence.csv with the finer folder's"),
-                        Con::Sum {
-                            total,
-                            parts,
-                            lo,
-                            hi,
-                        },
-                    ));
-                }
-            }
-        }
+        let file = format!("{design}: cumulative_incidence.csv with the finer folder's");
+        out.extend(
+            margin_sums(ctx, c, parts, bound)
+                .into_iter()
+                .map(|con| (file.clone(), con)),
+        );
     }
     out
 }
