@@ -9,10 +9,11 @@
 //! share, interval and difference is computed from the released counts only; tables that
 //! cannot be made so (the correction's model tables, the ledger) go to `analyst-only/`.
 
-use crate::attacks::curves::{CURVE_TABLES, Z95, curves_in};
+use crate::attacks::curves::{CURVE_TABLES, Curve, Point, Z95, curves_in};
 use crate::attacks::linkage::share_parts;
-use crate::cells::{COUNT_COLUMNS, Hidden, linkage_is_count};
+use crate::cells::{COUNT_COLUMNS, CurveKey, Hidden, Truth, linkage_is_count};
 use crate::folder::{Folder, Table, has_ext, html_table};
+use crate::score::{FolderScore, score_many};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -221,7 +222,7 @@ pub enum Rates {
 }
 
 /// A curve as [`Rates::Coarse`] shows it.
-fn coarse_curve(rules: Rules, points: &[crate::attacks::curves::Point]) -> Vec<Vec<String>> {
+fn coarse_curve(rules: Rules, points: &[Point]) -> Vec<Vec<String>> {
     let n_max = points
         .iter()
         .filter_map(|p| p.at_risk)
@@ -256,7 +257,7 @@ fn coarse_curve(rules: Rules, points: &[crate::attacks::curves::Point]) -> Vec<V
 }
 
 /// The key columns of a curve table's row.
-fn key_cells(k: &crate::cells::CurveKey, age: u8) -> Vec<String> {
+fn key_cells(k: &CurveKey, age: u8) -> Vec<String> {
     vec![
         k.outcome.clone(),
         k.estimator.clone(),
@@ -557,4 +558,138 @@ pub fn release(none: &Folder, profile: &str, rates: Rates, open: &Open, out: &Pa
         serde_json::to_string_pretty(&manifest).expect("JSON"),
     )
     .expect("writes the manifest");
+}
+
+/// Curves, curves withheld at 17, mean and greatest absolute difference, mean half-width.
+pub type Cost = (usize, usize, f64, f64, f64);
+
+/// What the proposal costs in accuracy: at age 17 (before the 18th birthday), how far the
+/// cumulative incidence recomputed from released counts lies from the exact one, beside
+/// the exact interval's half-width, by stratification and estimator; and how many
+/// curves end in a withheld step.
+pub fn cost(none: &Folder, released: &Folder) -> BTreeMap<(String, String), Cost> {
+    let read = |f: &Folder| -> BTreeMap<CurveKey, Point> {
+        f.tables_named("cumulative_incidence")
+            .filter(|(n, _)| has_ext(n, "csv"))
+            .flat_map(|(_, t)| curves_in(t, "ci"))
+            .filter_map(|c| Some((c.key.clone(), *c.at(17)?)))
+            .collect()
+    };
+    let (exact, shown) = (read(none), read(released));
+    let mut out: BTreeMap<(String, String), Cost> = BTreeMap::new();
+    for (k, p) in &exact {
+        let (Some(f), Some(lo), Some(hi)) = (p.f, p.lower, p.upper) else {
+            continue;
+        };
+        let e = out
+            .entry((k.stratum_var.clone(), k.estimator.clone()))
+            .or_default();
+        e.0 += 1;
+        match shown.get(k).and_then(|q| q.f) {
+            None => e.1 += 1,
+            Some(g) => {
+                let d = (g - f).abs();
+                e.2 += d;
+                e.3 = e.3.max(d);
+                e.4 += (hi - lo) / 2.0;
+            }
+        }
+    }
+    for e in out.values_mut() {
+        let n = (e.0 - e.1).max(1) as f64;
+        e.2 /= n;
+        e.4 /= n;
+    }
+    out
+}
+
+/// The proposed layer's audit: release the folders (`none` folders by design), attack
+/// them with the truth, and where a hidden count falls keep the step holding it open in
+/// the finest curve it belongs to (merging the step with the next; margins are never
+/// coarsened, so their release stays the same in every run); repeat until nothing
+/// falls. Returns the last score and the number of releases.
+pub fn audited(
+    nones: &[(&str, &Folder)],
+    profile: &str,
+    truth: &BTreeMap<String, Truth>,
+    out: impl Fn(&str) -> std::path::PathBuf,
+) -> (FolderScore, usize) {
+    let mut open = Open::new();
+    for round in 1..=20 {
+        for (d, none) in nones {
+            release(none, profile, Rates::FromReleased, &open, &out(d));
+        }
+        let released: Vec<(&str, Folder)> = nones
+            .iter()
+            .map(|(d, _)| (*d, Folder::read(&out(d))))
+            .collect();
+        let refs: Vec<(&str, &Folder)> = released.iter().map(|(d, f)| (*d, f)).collect();
+        let s = score_many(&refs, truth);
+        let before = open.len();
+        for cell in &s.combined.cells {
+            for (_, f) in &released {
+                open.extend(coarsen(f, cell));
+            }
+        }
+        if s.combined.hidden == 0 || open.len() == before {
+            return (s, round);
+        }
+    }
+    unreachable!("the audit converges: every round keeps at least one more step open")
+}
+
+/// Where the audit keeps a step open for a recovered curve cell: the step holding its
+/// age in each finest curve under it (itself, or the finer strata of a margin).
+fn coarsen(folder: &Folder, cell: &str) -> Vec<String> {
+    let parts: Vec<&str> = cell.split('/').collect();
+    let (prefix, period, rest) = match parts.first() {
+        Some(&"trend") => ("trend", Some(parts[1]), &parts[2..]),
+        Some(&p) if p == "ci" || p == "sens" => (p, None, &parts[1..]),
+        _ => return Vec::new(),
+    };
+    let [outcome, estimator, id_mode, var, stratum, age, _] = rest else {
+        return Vec::new();
+    };
+    let Ok(age) = age.parse::<u8>() else {
+        return Vec::new();
+    };
+    let Some(&(stem, prefix)) = CURVE_TABLES.iter().find(|(_, p)| *p == prefix) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (_, t) in folder.tables_named(stem).filter(|(n, _)| has_ext(n, "csv")) {
+        let curves = curves_in(t, prefix);
+        let same = |c: &Curve| {
+            c.period.as_deref() == period
+                && c.key.outcome == *outcome
+                && c.key.estimator == *estimator
+                && c.key.id_mode == *id_mode
+        };
+        let finer: Vec<&Curve> = curves
+            .iter()
+            .filter(|c| {
+                same(c)
+                    && c.key.stratum_var.starts_with(&format!("{var}:"))
+                    && c.key.stratum.starts_with(&format!("{stratum}:"))
+            })
+            .collect();
+        let targets: Vec<&Curve> = if finer.is_empty() {
+            curves
+                .iter()
+                .filter(|c| same(c) && c.key.stratum_var == *var && c.key.stratum == *stratum)
+                .collect()
+        } else {
+            finer
+        };
+        for c in targets {
+            if let Some(p) = c
+                .points
+                .iter()
+                .find(|p| p.f.is_some() && p.from <= age && age <= p.age)
+            {
+                out.push(c.cell(p.age, "events"));
+            }
+        }
+    }
+    out
 }
