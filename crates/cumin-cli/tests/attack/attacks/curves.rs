@@ -102,8 +102,7 @@ pub fn curves_of(folder: &Folder) -> Vec<(String, Curve)> {
 pub fn curves_in(t: &Table, prefix: &'static str) -> Vec<Curve> {
     let c = |n: &str| t.col(n);
     let period = t.has("period");
-    let mut map: BTreeMap<(Option<String>, CurveKey), Vec<Point>> = BTreeMap::new();
-    for r in &t.rows {
+    let key_of = |r: &[String]| {
         let key = CurveKey {
             outcome: r[c("outcome")].clone(),
             estimator: r[c("estimator")].clone(),
@@ -111,6 +110,10 @@ pub fn curves_in(t: &Table, prefix: &'static str) -> Vec<Curve> {
             stratum_var: r[c("stratum_var")].clone(),
             stratum: r[c("stratum")].clone(),
         };
+        (period.map(|p| r[p].clone()), key)
+    };
+    let mut map: BTreeMap<(Option<String>, CurveKey), Vec<Point>> = BTreeMap::new();
+    for r in &t.rows {
         let Ok(age) = r[c("age")].parse::<u8>() else {
             continue;
         };
@@ -118,17 +121,15 @@ pub fn curves_in(t: &Table, prefix: &'static str) -> Vec<Curve> {
             .has("step_from")
             .and_then(|s| r[s].parse::<u8>().ok())
             .unwrap_or(age);
-        map.entry((period.map(|p| r[p].clone()), key))
-            .or_default()
-            .push(Point {
-                age,
-                from,
-                events: Table::num(r, c("events")),
-                at_risk: Table::num(r, c("at_risk")),
-                f: Table::num(r, c("cum_inc")),
-                lower: Table::num(r, c("lower")),
-                upper: Table::num(r, c("upper")),
-            });
+        map.entry(key_of(r)).or_default().push(Point {
+            age,
+            from,
+            events: Table::num(r, c("events")),
+            at_risk: Table::num(r, c("at_risk")),
+            f: Table::num(r, c("cum_inc")),
+            lower: Table::num(r, c("lower")),
+            upper: Table::num(r, c("upper")),
+        });
     }
     // Precision: full when any cumulative incidence of the table shows more than 8
     // decimals; else each curve's, from the most decimals it shows.
@@ -137,16 +138,7 @@ pub fn curves_in(t: &Table, prefix: &'static str) -> Vec<Curve> {
     let mut shown: BTreeMap<(Option<String>, CurveKey), usize> = BTreeMap::new();
     if !full {
         for r in &t.rows {
-            let key = CurveKey {
-                outcome: r[c("outcome")].clone(),
-                estimator: r[c("estimator")].clone(),
-                id_mode: r[c("id_mode")].clone(),
-                stratum_var: r[c("stratum_var")].clone(),
-                stratum: r[c("stratum")].clone(),
-            };
-            let e = shown
-                .entry((period.map(|p| r[p].clone()), key))
-                .or_default();
+            let e = shown.entry(key_of(r)).or_default();
             *e = (*e).max(decimals(&r[c("cum_inc")]));
         }
     }
