@@ -205,6 +205,9 @@ def main() -> None:
     ap.add_argument("--min-pmr-share", type=float, default=0.02,
                     help="ages whose keys carry a PMR less often than this are not fitted")
     ap.add_argument("--json", type=Path, help="write the results here")
+    ap.add_argument("--extrapolation", choices=["linear", "flat"], default="linear",
+                    help="below the youngest fitted age: the age effects' line through the "
+                         "youngest fitted age and two years older, or the youngest's effect")
     a = ap.parse_args()
     cache = a.sim / "split-prototype-keys.pickle"
     if cache.exists():
@@ -408,6 +411,8 @@ def main() -> None:
         ages = [0.0] * len(fitted_ages)
         if k.oldest in fitted_ages:
             ages[fitted_ages.index(k.oldest)] = 1.0
+        elif a.extrapolation == "flat":
+            ages[0] = 1.0
         else:
             steps = (a0 - k.oldest) / 2
             ages[0] = 1.0 + steps

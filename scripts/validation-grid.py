@@ -207,6 +207,43 @@ def summarise(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def markdown(rows: list[dict]) -> str:
+    """Per mechanism, the default run's life-table and splice errors before 18 (mean over
+    seeds, worst seed in brackets when several), then exact linkage and perfect ids."""
+    head = [r for r in rows if r["age"] == AGE and r["scale"] == min(x["scale"] for x in rows)]
+    cols = [(o, s) for o in OUTCOMES for s in ("all", "D1", "D10")]
+    out = ["| mechanism | run | estimator | " + " | ".join(f"{o} {s}" for o, s in cols) + " |",
+           "|---" * (3 + len(cols)) + "|"]
+    mechs = [m for m in MECHANISMS if any(r["mechanism"] == m for r in head)]
+    for m in mechs:
+        for ids, linkage in RUNS:
+            for est in ("life-table", "cohort-splice"):
+                cells = []
+                for o, s in cols:
+                    v = [r for r in head if r["mechanism"] == m and r["ids"] == ids and
+                         r["linkage"] == linkage and r["estimator"] == est and
+                         r["outcome"] == o and r["stratum"] == s]
+                    if not v:
+                        cells.append("")
+                        continue
+                    mean = sum(r["error_pp"] for r in v) / len(v)
+                    miss = sum(not r["covers"] for r in v)
+                    tol = sum(not r["within_tolerance"] for r in v)
+                    txt = f"{mean:+.2f}"
+                    if len(v) > 1:
+                        w = max(v, key=lambda r: abs(r["error_pp"]))
+                        txt += f" ({w['error_pp']:+.2f})"
+                    if tol:
+                        txt = f"**{txt}**"
+                    if miss:
+                        txt += "†" if miss == len(v) else f"†{miss}/{len(v)}"
+                    cells.append(txt)
+                run = {"delivered corrected": "default", "delivered exact": "exact",
+                       "perfect corrected": "perfect ids"}[f"{ids} {linkage}"]
+                out.append(f"| {m} | {run} | {est} | " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -223,6 +260,9 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true", help="keep the extracts and outputs")
     ap.add_argument("--resume", action="store_true",
                     help="keep the cells already in OUT/grid_ages.csv and run only the others")
+    ap.add_argument("--merge", type=Path, nargs="*", default=[],
+                    help="other grid outputs whose grid_ages.csv cells to take in (as --resume "
+                         "does with OUT's own); with --seeds '' and --mechanisms '' only merges")
     a = ap.parse_args()
     cumin = os.path.abspath(a.cumin) if os.path.sep in a.cumin else a.cumin
     mechanisms = [m for m in a.mechanisms.split(",") if m]
@@ -236,8 +276,13 @@ def main() -> None:
     work = a.work or a.out / "work"
     rows: list[dict] = []
     done = set()
-    if a.resume and (a.out / "grid_ages.csv").exists():
-        with open(a.out / "grid_ages.csv", newline="") as f:
+    sources = [d / "grid_ages.csv" for d in a.merge]
+    if a.resume:
+        sources.append(a.out / "grid_ages.csv")
+    for src in sources:
+        if not src.exists():
+            continue
+        with open(src, newline="") as f:
             for r in csv.DictReader(f):
                 for k in ("seed", "age"):
                     r[k] = int(r[k])
@@ -248,6 +293,9 @@ def main() -> None:
                     r[k] = r[k] == "True"
                 rows.append(r)
                 done.add((r["mechanism"], r["seed"], r["scale"]))
+    if sources:
+        write_csv(a.out / "grid_ages.csv", rows)
+        write_csv(a.out / "grid.csv", [r for r in rows if r["age"] == AGE])
     for cell in cells:
         if cell in done:
             continue
@@ -260,6 +308,7 @@ def main() -> None:
         write_csv(a.out / "grid.csv", [r for r in rows if r["age"] == AGE])
     text = summarise(rows)
     (a.out / "summary.txt").write_text(text + "\n")
+    (a.out / "table.md").write_text(markdown(rows) + "\n")
     print(text)
 
 
