@@ -452,7 +452,7 @@ impl SimParams {
             if !(s > 0.0 && s < 1.0) {
                 return Err(ParamsError::Invalid {
                     name: "mechanism.mixture_decile_ratio",
-                    value: format!("{:?}", ratio),
+                    value: format!("{ratio:?}"),
                     expected: "ratios that keep every decile's high-risk share below 1",
                 });
             }

@@ -8,7 +8,7 @@ use cumin_census::Date;
 use cumin_synth::history::Model;
 use cumin_synth::mechanism::{DEPRIVED_MIXTURE_RATIO, apply_preset};
 use cumin_synth::{FrailtyForm, PmrMechanism, QuirkRates, SimParams};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use support::{Extract, simulate, within_binomial};
 
 fn with_mechanisms(names: &[&str], scale: f64, seed: u64) -> SimParams {
@@ -88,7 +88,7 @@ fn with_pmr_onset_no_row_carries_a_pmr_before_two_and_once_matched_the_child_sta
     // Persistence: a census year after one with a PMR carries it with
     // pmr_row_after_onset on each row (so at least that on some row of the year).
     let x = Extract::read(dir.path());
-    let (mut later, mut with_pmr) = (0, 0);
+    let (mut later, mut with_pmr) = (0u64, 0u64);
     for years in pmr_years(&x).values() {
         let mut matched = false;
         for (has, _) in years.values() {
@@ -110,7 +110,7 @@ fn with_pmr_onset_no_row_carries_a_pmr_before_two_and_once_matched_the_child_sta
     let by_age = pmr_by_age(&truth);
     assert!(by_age[0].1 > 0 && by_age[1].1 > 0, "{by_age:?}");
     let x = Extract::read(dir.path());
-    let (mut later, mut with_pmr) = (0, 0);
+    let (mut later, mut with_pmr) = (0u64, 0u64);
     for years in pmr_years(&x).values() {
         let mut matched = false;
         for (has, age) in years.values() {
@@ -245,7 +245,7 @@ fn dispersion(by_la: &HashMap<String, (u64, u64)>) -> f64 {
 fn la_shares(x: &Extract) -> [HashMap<String, (u64, u64)>; 3] {
     let mut episodes: HashMap<(u64, String), (i32, usize)> = HashMap::new();
     let mut pmr: HashMap<String, (u64, u64)> = HashMap::new();
-    let mut seen: std::collections::HashSet<(u64, String)> = Default::default();
+    let mut seen: HashSet<(u64, String)> = HashSet::new();
     for i in 0..x.rows.len() {
         let (year, age) = year_and_age(x, i);
         let key = (x.true_child[i], x.get(i, "CINreferralDate").to_owned());
@@ -261,8 +261,8 @@ fn la_shares(x: &Extract) -> [HashMap<String, (u64, u64)>; 3] {
             c.1 += u64::from(!x.get(i, "PupilMatchingRefAnonymous").is_empty());
         }
     }
-    let (mut nfa, mut rc8): (HashMap<String, (u64, u64)>, HashMap<String, (u64, u64)>) =
-        Default::default();
+    let mut nfa: HashMap<String, (u64, u64)> = HashMap::new();
+    let mut rc8: HashMap<String, (u64, u64)> = HashMap::new();
     for (_, i) in episodes.values() {
         let la = x.get(*i, "LA").to_owned();
         let n = nfa.entry(la.clone()).or_default();
