@@ -248,6 +248,25 @@ def main() -> None:
                   + " ".join(f"{f} {100 * (res[f] - t):+5.2f}({res[f'bt_{f}']:.3f})" for f in FORMS)
                   + f" obs-only {100 * (res['F0_observed_only'] - t):+5.2f} spread {100 * (res['max'] - res['min']):4.2f}"
                   + f" cover {res['covers']!s:5} wide {res['covers_wide']!s:5} [{res['plausible']}]")
+    # The prototype rule: the forms plausible on the whole population's back-test (per
+    # outcome; a decile's own back-test is too noisy, as for cumin's rho), their mean as
+    # the estimate, half their range added to the half-width in quadrature.
+    print("ensemble (forms plausible on the whole population's back-test, mean, widened):")
+    for res in out:
+        allrow = next(r for r in out if r["outcome"] == res["outcome"] and r["stratum"] == "all")
+        forms = allrow["plausible"].split(",")
+        vals = [res[f] for f in forms if not math.isnan(res[f])]
+        centre = sum(vals) / len(vals)
+        half = (max(vals) - min(vals)) / 2
+        w_lo, w_hi = res["cumin"] - res["lower"], res["upper"] - res["cumin"]
+        lo = centre - math.sqrt(w_lo ** 2 + half ** 2)
+        hi = centre + math.sqrt(w_hi ** 2 + half ** 2)
+        res["ensemble"], res["ens_lower"], res["ens_upper"] = centre, lo, hi
+        res["ens_covers"] = lo <= res["truth"] <= hi
+        print(f"{a.label:14} {res['outcome']:8} {res['stratum']:4} forms {','.join(forms):9} "
+              f"error {100 * (centre - res['truth']):+5.2f} (cumin {100 * (res['cumin'] - res['truth']):+5.2f}) "
+              f"half-width {50 * (hi - lo):4.2f} (cumin {50 * (res['upper'] - res['lower']):4.2f}) "
+              f"covers {res['ens_covers']!s:5} (cumin {res['covers']})")
     if a.json:
         a.json.write_text(json.dumps(out, indent=1))
 

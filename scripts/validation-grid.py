@@ -244,6 +244,41 @@ def markdown(rows: list[dict]) -> str:
     return "\n".join(out)
 
 
+def diagnosis(rows: list[dict], estimator: str = "life-table") -> str:
+    """Per mechanism, the error before 18 by stage (mean over seeds at the smallest scale):
+    the left-censoring correction (perfect ids − truth), what splits add (exact −
+    perfect) and what the split correction leaves (corrected − perfect, its residual)."""
+    head = [r for r in rows if r["age"] == AGE and r["estimator"] == estimator
+            and r["scale"] == min(x["scale"] for x in rows)]
+    cols = [(o, s) for o in OUTCOMES for s in ("all", "D1", "D10")]
+
+    def mean(m, ids, linkage, o, s):
+        v = [r["error_pp"] for r in head if r["mechanism"] == m and r["ids"] == ids
+             and r["linkage"] == linkage and r["outcome"] == o and r["stratum"] == s]
+        return sum(v) / len(v) if v else None
+
+    out = ["| mechanism | stage | " + " | ".join(f"{o} {s}" for o, s in cols) + " |",
+           "|---" * (2 + len(cols)) + "|"]
+    for m in [m for m in MECHANISMS if any(r["mechanism"] == m for r in head)]:
+        stages = [("left-censoring (perfect ids − truth)",
+                   lambda o, s: mean(m, "perfect", "corrected", o, s)),
+                  ("splits add (exact − perfect ids)",
+                   lambda o, s: _diff(mean(m, "delivered", "exact", o, s),
+                                      mean(m, "perfect", "corrected", o, s))),
+                  ("split correction leaves (corrected − perfect ids)",
+                   lambda o, s: _diff(mean(m, "delivered", "corrected", o, s),
+                                      mean(m, "perfect", "corrected", o, s)))]
+        for name, f in stages:
+            vals = [f(o, s) for o, s in cols]
+            out.append(f"| {m} | {name} | " + " | ".join(
+                "" if v is None else f"{v:+.2f}" for v in vals) + " |")
+    return "\n".join(out)
+
+
+def _diff(a, b):
+    return None if a is None or b is None else a - b
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -309,6 +344,7 @@ def main() -> None:
     text = summarise(rows)
     (a.out / "summary.txt").write_text(text + "\n")
     (a.out / "table.md").write_text(markdown(rows) + "\n")
+    (a.out / "diagnosis.md").write_text(diagnosis(rows) + "\n")
     print(text)
 
 
