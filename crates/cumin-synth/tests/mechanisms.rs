@@ -128,36 +128,6 @@ fn with_pmr_onset_no_row_carries_a_pmr_before_two_and_once_matched_the_child_sta
     );
 }
 
-/// Rows before age 4 of episodes still open on the census date of children seen in
-/// another LA in a later census year: (rows, rows carrying a PMR).
-fn early_rows_of_movers(x: &Extract) -> (u64, u64) {
-    let mut last_la: HashMap<u64, (i32, &str)> = HashMap::new();
-    for i in 0..x.rows.len() {
-        let (year, _) = year_and_age(x, i);
-        let e = last_la
-            .entry(x.true_child[i])
-            .or_insert((year, x.get(i, "LA")));
-        if year >= e.0 {
-            *e = (year, x.get(i, "LA"));
-        }
-    }
-    let (mut rows, mut with_pmr) = (0, 0);
-    for i in 0..x.rows.len() {
-        let (year, age) = year_and_age(x, i);
-        let (later_year, later_la) = last_la[&x.true_child[i]];
-        let open = x.get(i, "CINclosureDate").is_empty();
-        if open
-            && age.is_some_and(|a| (2..4).contains(&a))
-            && later_year > year
-            && later_la != x.get(i, "LA")
-        {
-            rows += 1;
-            with_pmr += u64::from(!x.get(i, "PupilMatchingRefAnonymous").is_empty());
-        }
-    }
-    (rows, with_pmr)
-}
-
 #[test]
 fn mobility_dependence_works_with_pmr_onset_too() {
     let run = |dependence: f64| {
@@ -165,7 +135,7 @@ fn mobility_dependence_works_with_pmr_onset_too() {
         let mut p = with_mechanisms(&["pmr-onset"], 0.02, 4);
         p.pmr_mobility_dependence = dependence;
         simulate(&p, dir.path());
-        early_rows_of_movers(&Extract::read(dir.path()))
+        support::early_rows_of_movers(&Extract::read(dir.path()), 2..4)
     };
     let (rows, with_pmr) = run(0.0);
     assert!(rows > 100 && with_pmr > 20, "{with_pmr} of {rows}");
