@@ -183,6 +183,11 @@ struct SimulateArgs {
     /// Frailty form (mean 1, variance `frailty_variance`).
     #[arg(long, value_enum)]
     frailty: Option<cumin_synth::FrailtyForm>,
+    /// Mechanism presets, applied over --params (comma-separated): default, pmr-onset,
+    /// pmr-mobility, gamma, lognormal, mixture, mixture-deprived, la-recording,
+    /// independent (docs/simulation.md, "Mechanisms").
+    #[arg(long, value_delimiter = ',')]
+    mechanism: Vec<String>,
     /// Extract format(s): csv, parquet or both.
     #[arg(long, default_value = "both", value_parser = ["csv", "parquet", "both"])]
     format: String,
@@ -512,6 +517,9 @@ fn simulate(a: &SimulateArgs, bars: &progress::Bars, quiet: bool) -> Result<()> 
     }
     if let Some(s) = a.seed {
         params.seed = s;
+    }
+    for m in &a.mechanism {
+        cumin_synth::mechanism::apply_preset(&mut params, m)?;
     }
     if let Some(f) = a.frailty {
         params.frailty = f;

@@ -8,6 +8,7 @@
 
 use crate::cell::{Cell, Short};
 use crate::history::{Child, REFERRAL_SOURCES, TrueEpisode};
+use crate::mechanism::{self, LaEffect, PmrMechanism};
 use crate::params::SimParams;
 use crate::quirks::{Quirk, QuirkCounts, QuirkRates};
 use cumin_census::{CensusYear, Date, ETHNICITY_CODES, Ethnicity, Sex};
@@ -349,7 +350,7 @@ pub fn render(
         (id, Some(id))
     } else {
         let present =
-            !p.quirks || c.has_pmr && flips.pmr_coin() < pmr_chance(p, c, age, census_date);
+            !p.quirks || c.has_pmr && flips.pmr_coin() < pmr_chance(p, c, age, census_date, r.la);
         (la_id_text(r.la_id), present.then(|| pmr_text(p, c)))
     };
     counts.pmr_rows_by_age[age][0] += 1;
@@ -479,10 +480,23 @@ pub fn render(
     row
 }
 
-/// The chance a row carries the PMR: by age at the census date, lower on early rows of
-/// children who will move LA when `pmr_mobility_dependence` is positive.
-fn pmr_chance(p: &SimParams, c: &Child, age: usize, census_date: Date) -> f64 {
-    let base = p.p_row_pmr_by_age[age];
+/// The chance a row carries the PMR: by age at the census date (`row` mechanism) or, with
+/// the `onset` mechanism, `pmr_row_after_onset` from the child's onset day on and 0
+/// before it; lower on rows before 5 of children who will move LA when
+/// `pmr_mobility_dependence` is positive (either mechanism); moved by the LA's own match
+/// rate with `la_pmr_sd`.
+fn pmr_chance(p: &SimParams, c: &Child, age: usize, census_date: Date, la: u16) -> f64 {
+    let m = &p.mechanism;
+    let base = match m.pmr {
+        PmrMechanism::Row => p.p_row_pmr_by_age[age],
+        PmrMechanism::Onset => {
+            if census_date < mechanism::onset_day(p, c) {
+                return 0.0;
+            }
+            m.pmr_row_after_onset
+        }
+    };
+    let base = mechanism::in_la(base, p.seed, la, LaEffect::Pmr, m.la_pmr_sd);
     if age >= 5 || p.pmr_mobility_dependence == 0.0 {
         return base;
     }

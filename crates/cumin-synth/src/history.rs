@@ -2,6 +2,7 @@
 //! and every referral with what came of it.
 
 use crate::frailty::Frailty;
+use crate::mechanism::{self, LaEffect};
 use crate::params::SimParams;
 use cumin_census::date::is_leap_year;
 use cumin_census::{Date, Outcome, Sex};
@@ -212,6 +213,8 @@ pub struct Model<'a> {
     pub ethnicity_cumulative: Vec<f64>,
     /// Frailty (mean 1).
     pub frailty: Frailty,
+    /// With the mixture's high-risk share by decile: each decile's frailty (mean 1).
+    pub frailty_by_decile: Option<[Frailty; 10]>,
     /// Length of a child-in-need episode.
     pub cin_days: LogNormal<f64>,
     /// Length of a plan.
@@ -256,6 +259,9 @@ impl<'a> Model<'a> {
             ethnicity_cumulative: cumulative(&eth),
             frailty: params
                 .frailty_distribution()
+                .expect("parameters are validated before a model is built"),
+            frailty_by_decile: params
+                .mixture_by_decile()
                 .expect("parameters are validated before a model is built"),
             cin_days: LogNormal::new(params.cin_median_days.ln(), 0.9).expect("valid lognormal"),
             cpp_days: LogNormal::new(params.cpp_median_days.ln(), 0.7).expect("valid lognormal"),
@@ -360,7 +366,11 @@ impl<'a> Model<'a> {
             pick(rng, &p.decile_share) as u8 + 1
         };
         let has_pmr = rng.random::<f64>() < p.p_ever_pmr;
-        let frailty = self.frailty.sample(rng);
+        // One draw whatever the form, so the switch changes nothing else of the child.
+        let frailty = match &self.frailty_by_decile {
+            Some(by) => by[usize::from(decile - 1)].sample(rng),
+            None => self.frailty.sample(rng),
+        };
         let ratio = p.decile_referral_ratio[usize::from(decile - 1)] * frailty;
         let mut child = Child {
             index,
@@ -411,7 +421,8 @@ impl<'a> Model<'a> {
             }
             let stints = &child.stints;
             referred_before = true;
-            let mut e = self.episode(rng, referral, decile);
+            let stint = stints.iter().rposition(|s| s.from <= referral).unwrap_or(0);
+            let mut e = self.episode(rng, referral, decile, stints[stint].la);
             // Never past the 18th birthday: transferred to adult services.
             if e.closure >= eighteen {
                 e.closure = eighteen.add_days(-1);
@@ -419,7 +430,7 @@ impl<'a> Model<'a> {
                 let closure = e.closure;
                 clip_after(&mut e, closure);
             }
-            e.stint = stints.iter().rposition(|s| s.from <= referral).unwrap_or(0) as u16;
+            e.stint = stint as u16;
             // A move while the episode is open closes it as a transfer (RC5); the new LA
             // often opens a referral within weeks.
             if let Some(mv) = stints
@@ -463,9 +474,12 @@ impl<'a> Model<'a> {
         }
     }
 
-    /// What comes of one referral.
-    fn episode(&self, rng: &mut ChaCha8Rng, referral: Date, decile: u8) -> TrueEpisode {
+    /// What comes of one referral to LA `la`.
+    fn episode(&self, rng: &mut ChaCha8Rng, referral: Date, decile: u8, la: u16) -> TrueEpisode {
         let p = self.params;
+        let m = &p.mechanism;
+        let p_nfa = mechanism::in_la(p.p_nfa, p.seed, la, LaEffect::Nfa, m.la_nfa_sd);
+        let p_rc8 = mechanism::in_la(p.p_rc8, p.seed, la, LaEffect::Rc8, m.la_rc8_sd);
         let mut e = TrueEpisode {
             referral,
             closure: referral,
@@ -480,7 +494,7 @@ impl<'a> Model<'a> {
             source: rng.random_range(0..REFERRAL_SOURCES.len() as u8),
             need: rng.random_range(1..=9),
         };
-        if rng.random::<f64>() < p.p_nfa {
+        if rng.random::<f64>() < p_nfa {
             e.nfa = true;
             e.need = 0;
             e.closure = referral.add_days(uniform_days(rng, 0, 14));
@@ -488,7 +502,7 @@ impl<'a> Model<'a> {
         }
         let assessment = referral.add_days(uniform_days(rng, 0, 10));
         e.assessment = Some(assessment);
-        if rng.random::<f64>() < p.p_rc8 {
+        if rng.random::<f64>() < p_rc8 {
             e.closure = assessment.add_days(uniform_days(rng, 10, 45));
             e.reason = 8;
             return e;

@@ -12,6 +12,7 @@ pub mod cell;
 pub mod extract;
 pub mod frailty;
 pub mod history;
+pub mod mechanism;
 pub mod migration;
 pub mod params;
 pub mod quirks;
@@ -19,6 +20,7 @@ pub mod truth;
 pub mod write;
 
 pub use frailty::FrailtyForm;
+pub use mechanism::{MechanismParams, PmrMechanism};
 pub use params::{MigrationParams, ParamsError, SimParams};
 pub use quirks::QuirkRates;
 

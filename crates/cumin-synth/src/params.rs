@@ -4,6 +4,7 @@
 //! keys keep their defaults. Rates are per child-year unless said otherwise.
 
 use crate::frailty::{Frailty, FrailtyError, FrailtyForm};
+use crate::mechanism::MechanismParams;
 use crate::quirks::QuirkRates;
 use serde::{Deserialize, Serialize};
 
@@ -91,6 +92,11 @@ pub struct SimParams {
     /// `truth.json` only when enabled, so that files without migration are unchanged.
     #[serde(skip_serializing_if = "MigrationParams::is_off")]
     pub migration: MigrationParams,
+    /// Mechanism switches (`[mechanism]`; see [`crate::mechanism`]): PMR onset per child,
+    /// the mixture's high-risk share by decile, LA-varying recording. Written to
+    /// `truth.json` only when some switch is on, so that default files are unchanged.
+    #[serde(skip_serializing_if = "MechanismParams::is_default")]
+    pub mechanism: MechanismParams,
 }
 
 /// Migration into and out of England (`[migration]` in the parameter file).
@@ -263,6 +269,7 @@ impl Default for SimParams {
             quirk: QuirkRates::default(),
             perfect_ids: false,
             migration: MigrationParams::default(),
+            mechanism: MechanismParams::default(),
         }
     }
 }
@@ -381,6 +388,10 @@ impl SimParams {
             prob(name, v)?;
         }
         self.migration.validate()?;
+        self.mechanism.validate()?;
+        if self.mechanism.mixture_by_decile() {
+            self.mixture_by_decile()?;
+        }
         if self.ethnicity_share.iter().any(|(c, s)| {
             cumin_census::Ethnicity::from_code(c).is_none() || !s.is_finite() || *s < 0.0
         }) {
@@ -419,6 +430,40 @@ impl SimParams {
                 expected,
             }
         })
+    }
+
+    /// With the `mixture` frailty and `mechanism.mixture_decile_ratio`, each decile's
+    /// high-risk share and levels (see [`crate::mechanism`]); `None` otherwise.
+    pub fn mixture_by_decile(&self) -> Result<Option<[Frailty; 10]>, ParamsError> {
+        if self.frailty != FrailtyForm::Mixture || !self.mechanism.mixture_by_decile() {
+            return Ok(None);
+        }
+        let Frailty::Mixture { share, high, low } = self.frailty_distribution()? else {
+            return Ok(None);
+        };
+        let ratio = &self.mechanism.mixture_decile_ratio;
+        let norm: f64 = (0..10)
+            .map(|d| self.decile_share[d] * ratio[d])
+            .sum::<f64>()
+            / self.decile_share.iter().sum::<f64>();
+        let mut out = [Frailty::None; 10];
+        for (d, f) in out.iter_mut().enumerate() {
+            let s = share * ratio[d] / norm;
+            if !(s > 0.0 && s < 1.0) {
+                return Err(ParamsError::Invalid {
+                    name: "mechanism.mixture_decile_ratio",
+                    value: format!("{ratio:?}"),
+                    expected: "ratios that keep every decile's high-risk share below 1",
+                });
+            }
+            let mean = s * high + (1.0 - s) * low;
+            *f = Frailty::Mixture {
+                share: s,
+                high: high / mean,
+                low: low / mean,
+            };
+        }
+        Ok(Some(out))
     }
 
     /// The quirk rates in force: the configured ones, or all zero with quirks off.

@@ -245,35 +245,7 @@ fn pmr_on_early_rows_can_be_made_to_depend_on_later_moves() {
             },
             dir.path(),
         );
-        let x = Extract::read(dir.path());
-        let mut last_la: HashMap<u64, (i32, &str)> = HashMap::new();
-        for i in 0..x.rows.len() {
-            let year: i32 = x.get(i, "ACADYR")[..4].parse::<i32>().unwrap() + 1;
-            let e = last_la
-                .entry(x.true_child[i])
-                .or_insert((year, x.get(i, "LA")));
-            if year >= e.0 {
-                *e = (year, x.get(i, "LA"));
-            }
-        }
-        let (mut rows, mut with_pmr) = (0, 0);
-        for i in 0..x.rows.len() {
-            let year: i32 = x.get(i, "ACADYR")[..4].parse::<i32>().unwrap() + 1;
-            let (Ok(by), Ok(bm)) = (
-                x.get(i, "YearOfBirth").parse::<i32>(),
-                x.get(i, "MonthOfBirth").parse::<u32>(),
-            ) else {
-                continue;
-            };
-            let age = Date::ymd(year, 3, 31).completed_years_since(Date::ymd(by, bm, 15));
-            let (later_year, later_la) = last_la[&x.true_child[i]];
-            let open = x.get(i, "CINclosureDate").is_empty();
-            if open && (0..4).contains(&age) && later_year > year && later_la != x.get(i, "LA") {
-                rows += 1;
-                with_pmr += u64::from(!x.get(i, "PupilMatchingRefAnonymous").is_empty());
-            }
-        }
-        (rows, with_pmr)
+        support::early_rows_of_movers(&Extract::read(dir.path()), 0..4)
     };
     let (rows, with_pmr) = early_rows_of_movers(0.0);
     assert!(rows > 100 && with_pmr > 0, "{with_pmr} of {rows}");

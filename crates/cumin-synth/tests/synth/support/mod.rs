@@ -172,3 +172,39 @@ pub fn first_events_from_rows(x: &Extract) -> BTreeMap<(i32, &'static str), [u64
     }
     out
 }
+
+/// Rows at ages `ages` (on the census date, from the notional birthday, so surely before
+/// 5) of episodes still open on the census date, of children seen in another LA in a
+/// later census year: the open episode shows the child was still in this LA on that
+/// date, so the move is later. Returns (rows, rows carrying a PMR).
+pub fn early_rows_of_movers(x: &Extract, ages: std::ops::Range<i32>) -> (u64, u64) {
+    let year_of = |i: usize| x.get(i, "ACADYR")[..4].parse::<i32>().unwrap() + 1;
+    let mut last_la: HashMap<u64, (i32, &str)> = HashMap::new();
+    for i in 0..x.rows.len() {
+        let year = year_of(i);
+        let e = last_la
+            .entry(x.true_child[i])
+            .or_insert((year, x.get(i, "LA")));
+        if year >= e.0 {
+            *e = (year, x.get(i, "LA"));
+        }
+    }
+    let (mut rows, mut with_pmr) = (0, 0);
+    for i in 0..x.rows.len() {
+        let year = year_of(i);
+        let (Ok(by), Ok(bm)) = (
+            x.get(i, "YearOfBirth").parse::<i32>(),
+            x.get(i, "MonthOfBirth").parse::<u32>(),
+        ) else {
+            continue;
+        };
+        let age = Date::ymd(year, 3, 31).completed_years_since(Date::ymd(by, bm, 15));
+        let (later_year, later_la) = last_la[&x.true_child[i]];
+        let open = x.get(i, "CINclosureDate").is_empty();
+        if open && ages.contains(&age) && later_year > year && later_la != x.get(i, "LA") {
+            rows += 1;
+            with_pmr += u64::from(!x.get(i, "PupilMatchingRefAnonymous").is_empty());
+        }
+    }
+    (rows, with_pmr)
+}
