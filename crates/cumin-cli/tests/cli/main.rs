@@ -1,5 +1,6 @@
 //! The `cumin` binary as users run it.
 
+mod attack;
 mod golden;
 mod structure;
 

@@ -245,7 +245,7 @@ fn pmr_on_early_rows_can_be_made_to_depend_on_later_moves() {
             },
             dir.path(),
         );
-        support::early_rows_of_movers(&Extract::read(dir.path()), 0..4)
+        crate::support::early_rows_of_movers(&Extract::read(dir.path()), 0..4)
     };
     let (rows, with_pmr) = early_rows_of_movers(0.0);
     assert!(rows > 100 && with_pmr > 0, "{with_pmr} of {rows}");

@@ -1,9 +1,9 @@
 //! Running every attack on a folder and counting what each recovers.
 
-use crate::attacks::{ATTACKS, Ctx, Found, base};
-use crate::cells::Truth;
-use crate::folder::{Folder, Label};
-use crate::solver::{Con, Dom, solve};
+use crate::attack::attacks::{ATTACKS, Ctx, Found, base};
+use crate::attack::cells::Truth;
+use crate::attack::folder::{Folder, Label};
+use crate::attack::solver::{Con, Dom, solve};
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
@@ -127,7 +127,7 @@ pub fn score_many(folders: &[(&str, &Folder)], truth: &BTreeMap<String, Truth>) 
     if folders.len() > 1 {
         found.push((
             "nested strata across folders",
-            crate::attacks::curves::nested_margins(&mut ctx, folders),
+            crate::attack::attacks::curves::nested_margins(&mut ctx, folders),
         ));
     }
     let first = |v: usize| start.get(&v).cloned().unwrap_or_else(Dom::any);

@@ -2,9 +2,9 @@
 //! (backward hazards, recurrence shares).
 
 use super::{Ctx, Found};
-use crate::cells::{COUNT_COLUMNS, cell_name, ledger_cell, linkage_cell, linkage_is_count};
-use crate::folder::{Folder, Table, has_ext, html_table};
-use crate::solver::{Con, Dom};
+use crate::attack::cells::{COUNT_COLUMNS, cell_name, ledger_cell, linkage_cell, linkage_is_count};
+use crate::attack::folder::{Folder, Table, has_ext, html_table};
+use crate::attack::solver::{Con, Dom};
 
 /// Every count a released file shows: (file, cell, value; `None` when blank). A table of
 /// the report is named `report.html#Heading`.

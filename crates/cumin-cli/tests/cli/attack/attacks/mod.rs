@@ -1,5 +1,5 @@
 //! The attacks. Each reads released files only and states what they imply about hidden
-//! counts, as constraints tagged with the file they come from; [`crate::solver`]
+//! counts, as constraints tagged with the file they come from; [`crate::attack::solver`]
 //! combines them.
 
 pub mod curves;
@@ -8,9 +8,9 @@ pub mod jay;
 pub mod linkage;
 pub mod tables;
 
-use crate::cells::{Hidden, Truth};
-use crate::folder::Folder;
-use crate::solver::{Cells, Con, Dom, INF};
+use crate::attack::cells::{Hidden, Truth};
+use crate::attack::folder::Folder;
+use crate::attack::solver::{Cells, Con, Dom, INF};
 use std::collections::BTreeMap;
 
 /// What an attack works with.

@@ -2,8 +2,8 @@
 //! three-cohort splice that `cumulative_incidence.csv` shows as rates.
 
 use super::{Ctx, Found};
-use crate::cells::{COUNT_COLUMNS, cell_name};
-use crate::solver::Con;
+use crate::attack::cells::{COUNT_COLUMNS, cell_name};
+use crate::attack::solver::Con;
 use std::collections::BTreeMap;
 
 /// The curve's events at age `a` are the design cohort's first events at `a` (at 0, with

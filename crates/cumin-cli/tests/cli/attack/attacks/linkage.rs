@@ -1,9 +1,9 @@
 //! `linkage.csv` (and the report's linkage table): shares beside the counts they divide.
 
 use super::{Ctx, Found};
-use crate::cells::linkage_cell;
-use crate::folder::{Table, has_ext, html_table};
-use crate::solver::Con;
+use crate::attack::cells::linkage_cell;
+use crate::attack::folder::{Table, has_ext, html_table};
+use crate::attack::solver::Con;
 
 /// The numerator and denominator counts behind a share measure, where the denominator
 /// is itself a measure of the table.

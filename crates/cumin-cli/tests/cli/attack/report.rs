@@ -1,7 +1,7 @@
 //! The recovery table: what each attack recovers, by folder, attack and file.
 
-use crate::runs::PROFILES;
-use crate::score::FolderScore;
+use crate::attack::runs::PROFILES;
+use crate::attack::score::FolderScore;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 

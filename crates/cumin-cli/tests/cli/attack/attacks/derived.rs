@@ -5,9 +5,9 @@
 
 use super::curves::{Curve, curve_differences_if, curves_in, step};
 use super::{Ctx, Found};
-use crate::cells::{COUNT_COLUMNS, cell_name};
-use crate::folder::Table;
-use crate::solver::{Con, Dom};
+use crate::attack::cells::{COUNT_COLUMNS, cell_name};
+use crate::attack::folder::Table;
+use crate::attack::solver::{Con, Dom};
 use std::collections::BTreeMap;
 
 /// Outcome, estimator, stratum_var, stratum.
@@ -150,6 +150,10 @@ fn design_end(t: &Table) -> Option<i64> {
 /// never withheld; `no_correction` is the splice of first events in the observed years,
 /// `E'(b, x) / P(b, x)`, whose counts `corrections.csv` (or, for cohorts observed from
 /// birth, the unadjusted splice) holds.
+#[allow(
+    clippy::too_many_lines,
+    reason = "one attack: each released column of the table becomes a constraint, in the file's order"
+)]
 pub fn sensitivity(ctx: &mut Ctx<'_>) -> Found {
     let mut out = Found::new();
     let folder = ctx.folder;

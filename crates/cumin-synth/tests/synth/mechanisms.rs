@@ -2,14 +2,12 @@
 //! stays that of complete histories, perfect identifiers work with every one, and none
 //! changes anything when off.
 
-mod support;
-
+use crate::support::{Extract, simulate, within_binomial};
 use cumin_census::Date;
 use cumin_synth::history::Model;
 use cumin_synth::mechanism::{DEPRIVED_MIXTURE_RATIO, apply_preset};
 use cumin_synth::{FrailtyForm, PmrMechanism, QuirkRates, SimParams};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use support::{Extract, simulate, within_binomial};
 
 fn with_mechanisms(names: &[&str], scale: f64, seed: u64) -> SimParams {
     let mut p = SimParams {
@@ -135,7 +133,7 @@ fn mobility_dependence_works_with_pmr_onset_too() {
         let mut p = with_mechanisms(&["pmr-onset"], 0.02, 4);
         p.pmr_mobility_dependence = dependence;
         simulate(&p, dir.path());
-        support::early_rows_of_movers(&Extract::read(dir.path()), 2..4)
+        crate::support::early_rows_of_movers(&Extract::read(dir.path()), 2..4)
     };
     let (rows, with_pmr) = run(0.0);
     assert!(rows > 100 && with_pmr > 20, "{with_pmr} of {rows}");

@@ -2,7 +2,7 @@
 //! (shared by every file that shows it), its true value (from the same run under
 //! `--sdc none`), and whether a profile means to hide it.
 
-use crate::folder::{Folder, Table, html_table};
+use crate::attack::folder::{Folder, Table, html_table};
 use std::collections::BTreeMap;
 
 /// A count column of a table: the file stem, the key columns, the count columns.
@@ -211,7 +211,7 @@ pub fn truth_of(none: &Folder) -> BTreeMap<String, Truth> {
             };
             if linkage_is_count(&row[m]) {
                 put(linkage_cell(&row[id], &row[m]), x, false);
-            } else if let Some((num, den)) = crate::attacks::linkage::share_parts(&row[m]) {
+            } else if let Some((num, den)) = crate::attack::attacks::linkage::share_parts(&row[m]) {
                 // The numerator a share implies, where its denominator is shown.
                 if let Some(n) = value_of(&row[id], &den) {
                     let k = (x * n).round();
@@ -296,10 +296,10 @@ impl Hidden {
     }
 
     /// The counts a shown (rounded) value `r` may stand for.
-    pub fn rounded(&self, r: i64) -> Option<crate::solver::Dom> {
+    pub fn rounded(&self, r: i64) -> Option<crate::attack::solver::Dom> {
         let b = self.round_to;
         if b <= 1 {
-            return Some(crate::solver::Dom::exactly(r));
+            return Some(crate::attack::solver::Dom::exactly(r));
         }
         if r % b != 0 || r < 0 {
             return None;
@@ -307,7 +307,10 @@ impl Hidden {
         let lo = (r - b / 2).max(0);
         let hi = r + b / 2;
         let keep: Vec<i64> = (lo..=hi).filter(|&x| round_half_even(x, b) == r).collect();
-        Some(crate::solver::Dom::Range(keep[0], keep[keep.len() - 1]))
+        Some(crate::attack::solver::Dom::Range(
+            keep[0],
+            keep[keep.len() - 1],
+        ))
     }
 }
 

@@ -2,9 +2,9 @@
 //! `sensitivity.csv`, `trend.csv`) and the figures drawn from them.
 
 use super::{Ctx, Found};
-use crate::cells::{CurveKey, curve_cell};
-use crate::folder::{Folder, Table, has_ext};
-use crate::solver::{Con, INF};
+use crate::attack::cells::{CurveKey, curve_cell};
+use crate::attack::folder::{Folder, Table, has_ext};
+use crate::attack::solver::{Con, INF};
 use std::collections::BTreeMap;
 
 /// The standard normal quantile of a 95% interval (`cumin_stats::interval::z_for(0.95)`).
