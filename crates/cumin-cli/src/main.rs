@@ -519,7 +519,7 @@ fn simulate(a: &SimulateArgs, bars: &progress::Bars, quiet: bool) -> Result<()> 
         params.seed = s;
     }
     for m in &a.mechanism {
-        cumin_synth::mechanism::apply_preset(&mut params, m)?;
+        cumin_synth::params::apply_preset(&mut params, m)?;
     }
     if let Some(f) = a.frailty {
         params.frailty = f;

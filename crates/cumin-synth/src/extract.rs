@@ -14,23 +14,7 @@ use crate::quirks::{Quirk, QuirkCounts, QuirkRates};
 use cumin_census::{CensusYear, Date, ETHNICITY_CODES, Ethnicity, Sex};
 use rayon::prelude::*;
 
-/// A 64-bit mix of its inputs (SplitMix64 finaliser), for per-row coin flips that do not
-/// depend on the order rows are produced in.
-pub fn mix(parts: &[u64]) -> u64 {
-    let mut h: u64 = 0x9E37_79B9_7F4A_7C15;
-    for &p in parts {
-        h ^= p.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        h = (h ^ (h >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        h = (h ^ (h >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        h ^= h >> 31;
-    }
-    h
-}
-
-/// A uniform number in [0, 1) from [`mix`].
-pub fn coin(parts: &[u64]) -> f64 {
-    (mix(parts) >> 11) as f64 / (1u64 << 53) as f64
-}
+use crate::seeded::{coin, mix};
 
 /// No LA child ID: the stint holds no row of the extract, so no LA recorded the child.
 pub const NO_ID: u32 = u32::MAX;
@@ -490,7 +474,7 @@ fn pmr_chance(p: &SimParams, c: &Child, age: usize, census_date: Date, la: u16) 
     let base = match m.pmr {
         PmrMechanism::Row => p.p_row_pmr_by_age[age],
         PmrMechanism::Onset => {
-            if census_date < mechanism::onset_day(p, c) {
+            if census_date < mechanism::onset_day(&p.mechanism, p.seed, c) {
                 return 0.0;
             }
             m.pmr_row_after_onset

@@ -9,13 +9,17 @@
 //! byte-identical files, whatever the number of threads.
 
 pub mod cell;
+pub mod child;
+pub mod error;
 pub mod extract;
+pub mod first;
 pub mod frailty;
 pub mod history;
 pub mod mechanism;
 pub mod migration;
 pub mod params;
 pub mod quirks;
+pub mod seeded;
 pub mod truth;
 pub mod write;
 

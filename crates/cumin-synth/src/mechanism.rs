@@ -23,10 +23,9 @@
 //! still writes the true child on every row, so estimator error and linkage error can be
 //! measured apart under each; the truth is computed from complete histories as always.
 
-use crate::FrailtyForm;
-use crate::extract::{coin, mix};
-use crate::history::{Birthdays, Child};
-use crate::params::{ParamsError, SimParams};
+use crate::child::{Birthdays, Child};
+use crate::error::ParamsError;
+use crate::seeded::{coin, mix};
 use cumin_census::Date;
 use serde::{Deserialize, Serialize};
 
@@ -186,41 +185,6 @@ impl MechanismParams {
     }
 }
 
-/// Applies the named preset (see [`PRESETS`]) to `params`.
-pub fn apply_preset(params: &mut SimParams, name: &str) -> Result<(), ParamsError> {
-    let m = &mut params.mechanism;
-    match name {
-        "default" => {}
-        "pmr-onset" => m.pmr = PmrMechanism::Onset,
-        "pmr-mobility" => params.pmr_mobility_dependence = 0.8,
-        "gamma" => params.frailty = FrailtyForm::Gamma,
-        "lognormal" => params.frailty = FrailtyForm::Lognormal,
-        "mixture" => params.frailty = FrailtyForm::Mixture,
-        "mixture-deprived" => {
-            params.frailty = FrailtyForm::Mixture;
-            m.mixture_decile_ratio = DEPRIVED_MIXTURE_RATIO;
-        }
-        "la-recording" => {
-            m.la_nfa_sd = 0.5;
-            m.la_rc8_sd = 0.5;
-            m.la_pmr_sd = 0.5;
-        }
-        "independent" => {
-            for p in ["pmr-onset", "mixture-deprived", "la-recording"] {
-                apply_preset(params, p)?;
-            }
-        }
-        _ => {
-            return Err(ParamsError::Invalid {
-                name: "mechanism",
-                value: name.to_owned(),
-                expected: "one of default, pmr-onset, pmr-mobility, gamma, lognormal, mixture, mixture-deprived, la-recording, independent",
-            });
-        }
-    }
-    Ok(())
-}
-
 /// Tags of the per-child and per-LA draws, apart from every quirk's.
 const ONSET_TAG: u64 = 0x4F4E_5345_5400;
 const LA_TAG: u64 = 0x4C41_5245_4300;
@@ -265,10 +229,10 @@ pub fn in_la(p: f64, seed: u64, la: u16, effect: LaEffect, sd: f64) -> f64 {
 /// The day from which child `c`'s rows can carry its PMR under the `onset` mechanism:
 /// an age-year drawn with weights `pmr_onset_by_age`, then a day uniform within it. Keyed
 /// by (seed, child), so it does not touch the child's random streams.
-pub fn onset_day(params: &SimParams, c: &Child) -> Date {
-    let w = &params.mechanism.pmr_onset_by_age;
+pub fn onset_day(mechanism: &MechanismParams, seed: u64, c: &Child) -> Date {
+    let w = &mechanism.pmr_onset_by_age;
     let total: f64 = w.iter().sum();
-    let mut u = coin(&[params.seed, ONSET_TAG, c.index, 0]) * total;
+    let mut u = coin(&[seed, ONSET_TAG, c.index, 0]) * total;
     let mut age = w.len() - 1;
     for (a, x) in w.iter().enumerate() {
         if u < *x {
@@ -279,13 +243,15 @@ pub fn onset_day(params: &SimParams, c: &Child) -> Date {
     }
     let b = Birthdays::new(c.dob);
     let (from, to) = (b.days[age], b.days[age + 1]);
-    let day = from + (mix(&[params.seed, ONSET_TAG, c.index, 1]) % (to - from) as u64) as i32;
+    let day = from + (mix(&[seed, ONSET_TAG, c.index, 1]) % (to - from) as u64) as i32;
     Date::from_days(day).expect("an onset within childhood")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::FrailtyForm;
+    use crate::params::{SimParams, apply_preset};
 
     #[test]
     fn defaults_are_off_and_valid_and_presets_turn_things_on() {

@@ -11,8 +11,8 @@
 //! `1 − Π_{x≤a} (1 − h(x))`. In a closed population `R(a) = P − Σ_{x<a} E(x)` and this is
 //! the plain share of the cohort.
 
-use crate::history::first_ages;
-use crate::history::{Birthdays, Child};
+use crate::child::{Birthdays, Child};
+use crate::first::first_ages;
 use cumin_census::JAY_BANDS;
 use cumin_census::age_at;
 use cumin_census::{Outcome, Sex};

@@ -3,8 +3,9 @@
 //! Every parameter can be set in a TOML file (`cumin simulate --params FILE`); missing
 //! keys keep their defaults. Rates are per child-year unless said otherwise.
 
+pub use crate::error::ParamsError;
 use crate::frailty::{Frailty, FrailtyError, FrailtyForm};
-use crate::mechanism::MechanismParams;
+use crate::mechanism::{DEPRIVED_MIXTURE_RATIO, MechanismParams, PmrMechanism};
 use crate::quirks::QuirkRates;
 use serde::{Deserialize, Serialize};
 
@@ -274,37 +275,6 @@ impl Default for SimParams {
     }
 }
 
-/// A parameter file that cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub enum ParamsError {
-    /// Unreadable file.
-    #[error("cannot read simulation parameters {path}: {source}")]
-    Io {
-        /// The file.
-        path: std::path::PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// Not valid TOML for these parameters.
-    #[error("simulation parameters {path}: {message}")]
-    Parse {
-        /// The file.
-        path: std::path::PathBuf,
-        /// What the parser said (names the key).
-        message: String,
-    },
-    /// A value out of range.
-    #[error("simulation parameter {name} = {value}: {expected}")]
-    Invalid {
-        /// The parameter.
-        name: &'static str,
-        /// Its value.
-        value: String,
-        /// What it must be.
-        expected: &'static str,
-    },
-}
-
 impl SimParams {
     /// Reads a TOML file over the defaults.
     pub fn from_toml_file(path: &std::path::Path) -> Result<SimParams, ParamsError> {
@@ -485,6 +455,41 @@ impl SimParams {
     pub fn births_per_cohort(&self) -> u64 {
         (self.births_per_year * self.scale).round().max(1.0) as u64
     }
+}
+
+/// Applies the named preset (see [`crate::mechanism::PRESETS`]) to `params`.
+pub fn apply_preset(params: &mut SimParams, name: &str) -> Result<(), ParamsError> {
+    let m = &mut params.mechanism;
+    match name {
+        "default" => {}
+        "pmr-onset" => m.pmr = PmrMechanism::Onset,
+        "pmr-mobility" => params.pmr_mobility_dependence = 0.8,
+        "gamma" => params.frailty = FrailtyForm::Gamma,
+        "lognormal" => params.frailty = FrailtyForm::Lognormal,
+        "mixture" => params.frailty = FrailtyForm::Mixture,
+        "mixture-deprived" => {
+            params.frailty = FrailtyForm::Mixture;
+            m.mixture_decile_ratio = DEPRIVED_MIXTURE_RATIO;
+        }
+        "la-recording" => {
+            m.la_nfa_sd = 0.5;
+            m.la_rc8_sd = 0.5;
+            m.la_pmr_sd = 0.5;
+        }
+        "independent" => {
+            for p in ["pmr-onset", "mixture-deprived", "la-recording"] {
+                apply_preset(params, p)?;
+            }
+        }
+        _ => {
+            return Err(ParamsError::Invalid {
+                name: "mechanism",
+                value: name.to_owned(),
+                expected: "one of default, pmr-onset, pmr-mobility, gamma, lognormal, mixture, mixture-deprived, la-recording, independent",
+            });
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

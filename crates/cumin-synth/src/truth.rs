@@ -1,6 +1,6 @@
 //! The truth: each child's first-ever event per outcome, from the complete history.
 
-use crate::history::Child;
+use crate::child::Child;
 use cumin_census::{Date, JAY_BANDS, Outcome, Sex};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 /// Number of age columns: −1 (pre-birth) and 0..=17.
 pub const N_AGES: usize = 19;
 
-pub use crate::history::first_ages;
+pub use crate::first::first_ages;
 pub use cumin_census::age_at;
 
 /// Counts of children and first events, by cohort × decile × sex.
@@ -62,7 +62,7 @@ impl Tally {
         if let Some(&first) = referrals.first() {
             self.rereferral[0] += 1;
             for k in 1..=6 {
-                let limit = crate::history::birthday(first, k);
+                let limit = crate::child::birthday(first, k);
                 if referrals.iter().skip(1).any(|d| *d < limit) {
                     self.rereferral[k as usize] += 1;
                 }

@@ -5,7 +5,8 @@
 use crate::support::{Extract, simulate, within_binomial};
 use cumin_census::Date;
 use cumin_synth::history::Model;
-use cumin_synth::mechanism::{DEPRIVED_MIXTURE_RATIO, apply_preset};
+use cumin_synth::mechanism::DEPRIVED_MIXTURE_RATIO;
+use cumin_synth::params::apply_preset;
 use cumin_synth::{FrailtyForm, PmrMechanism, QuirkRates, SimParams};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
