@@ -1,6 +1,6 @@
 //! Events per outcome, and each child's first one.
 //!
-//! An episode reaches an outcome by the rules of methods.md §2. Its event date is the
+//! An episode reaches an outcome by the rules of docs/methods.md §4. Its event date is the
 //! referral date, except for a child protection plan (plan start) and a section 47
 //! enquiry (enquiry or conference date, whichever is earlier), so that the age is the
 //! age at which the child reached that stage. Every qualifying event is kept, in and

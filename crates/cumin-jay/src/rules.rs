@@ -1,5 +1,5 @@
 //! The corrections of the `jay2025` preset: one named rule per ⚠ behaviour of Jay et
-//! al.'s published R code (`../../shared/spec/jay2025-rules.md`, `docs/methods.md`).
+//! al.'s published R code (`docs/jay2025-rules.md`, `docs/methods.md`).
 //!
 //! `jay2025-strict` applies none of them and so reproduces the R code's counts;
 //! `jay2025` applies all of them by default; a study's `[jay_rules]` table switches any

@@ -1,7 +1,7 @@
 //! The choices a linkage makes: which identifiers tie rows together, and what to do when
 //! the identifiers contradict each other.
 
-/// How rows are tied to children (methods.md §1).
+/// How rows are tied to children (docs/methods.md §2).
 #[derive(
     Clone,
     Copy,
