@@ -1,0 +1,4 @@
+//! The census crate's integration tests: reading and cleaning real files.
+
+mod ingest;
+mod mutations;
