@@ -6,8 +6,8 @@
 EXTRACT_DIR holds episodes.parquet and denominators.csv. Each round runs every job under
 A then B (B then A in even rounds, so a drift of load touches both alike), each under
 /usr/bin/time. The outputs of the first round are compared file by file, byte for byte,
-the manifest's build commit, binary and timings left out (what the golden tests leave
-out); the first differing line of each differing file is printed. Printed per job: the
+the manifest's build commit and timings left out (what the golden tests leave out;
+both binaries write to the same folder, whose path the outputs name); the first differing line of each differing file is printed. Printed per job: the
 medians of wall seconds, CPU seconds (user + system) and peak resident memory for A and
 B, the medians of the per-round ratios B/A, and the manifests' stage timings.
 
@@ -53,11 +53,8 @@ def redact_manifest(text: str) -> str:
     """The manifest without what differs between builds and reruns."""
     m = json.loads(text)
     m.pop("timings_seconds", None)
-    tool = m.get("tool")
-    if isinstance(tool, dict):
-        for k in ("commit", "binary", "build"):
-            tool.pop(k, None)
-    m.pop("commit", None)
+    if isinstance(m.get("build"), dict):
+        m["build"].pop("commit", None)
     return json.dumps(m, indent=1, sort_keys=True)
 
 
@@ -143,11 +140,15 @@ def main() -> int:
                     order.reverse()
                 outs = {}
                 for side, binary in order:
-                    out = scratch / f"{job}-{side}"
-                    shutil.rmtree(out, ignore_errors=True)
+                    # Both write to the same folder (its path is in the manifest and
+                    # the report), moved aside after.
+                    out, kept = scratch / "out", scratch / f"{job}-{side}"
+                    for d in (out, kept):
+                        shutil.rmtree(d, ignore_errors=True)
                     r = run(binary, args.extract, job, out, scratch)
+                    out.rename(kept)
                     results[job][side].append(r)
-                    outs[side] = out
+                    outs[side] = kept
                     print(f"round {rnd} {job:<12} {side}: wall {r['wall']:7.2f} s  CPU {r['cpu']:7.2f} s  "
                           f"peak {r['peak']:5.2f} GiB", flush=True)
                 if rnd == 1:
