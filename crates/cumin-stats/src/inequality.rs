@@ -135,7 +135,9 @@ pub struct SlopeIndices {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SiiOptions {
     /// Simulated samples for the interval (`repetitions`; PHEindicatormethods' default
-    /// is 100,000 and its minimum 1,000).
+    /// is 100,000 and its minimum 1,000). A limit's Monte-Carlo standard error is about
+    /// `1.36 / √R` of the interval's half-width (for a near-normal simulated
+    /// distribution): 0.43% at 100,000, 1.4% at 10,000, 4.3% at 1,000.
     pub repetitions: usize,
     /// Seed of the simulation.
     pub seed: u64,
