@@ -20,6 +20,7 @@ pub mod read;
 pub mod schema;
 pub mod types;
 pub mod values;
+pub mod years;
 
 pub use date::Date;
 pub use episodes::{EpisodeRow, EpisodeRowOf, Episodes};
@@ -37,3 +38,4 @@ pub use read::{
 pub use schema::{Column, ColumnMap};
 pub use types::{CensusYear, ETHNICITY_CODES, Ethnicity, Outcome, Sex};
 pub use values::ValueMap;
+pub use years::CensusYearsUsed;

@@ -42,7 +42,10 @@ fn sample(step: usize, n: usize) -> (String, Vec<String>) {
         .take(n)
         .map(str::to_owned)
         .collect::<Vec<_>>();
-    assert!(rows.iter().all(|l| !l.contains('"')), "no quotes in the demo");
+    assert!(
+        rows.iter().all(|l| !l.contains('"')),
+        "no quotes in the demo"
+    );
     (header, rows)
 }
 
@@ -159,9 +162,7 @@ fn write_parquet(path: &Path, header: &str, rows: &[String], stored: impl Fn(&st
     let mut fields = Vec::new();
     let mut columns: Vec<ArrayRef> = Vec::new();
     for (c, name) in names.iter().enumerate() {
-        let values = cells
-            .iter()
-            .map(|r| Some(r[c]).filter(|v| !v.is_empty()));
+        let values = cells.iter().map(|r| Some(r[c]).filter(|v| !v.is_empty()));
         let (data_type, array): (DataType, ArrayRef) = match stored(name) {
             Stored::Text => (DataType::Utf8, Arc::new(values.collect::<StringArray>())),
             Stored::Int(v) => (
@@ -189,8 +190,8 @@ fn write_parquet(path: &Path, header: &str, rows: &[String], stored: impl Fn(&st
         columns.push(array);
     }
     let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap();
-    let mut w = ArrowWriter::try_new(std::fs::File::create(path).unwrap(), batch.schema(), None)
-        .unwrap();
+    let mut w =
+        ArrowWriter::try_new(std::fs::File::create(path).unwrap(), batch.schema(), None).unwrap();
     w.write(&batch).unwrap();
     w.close().unwrap();
 }
@@ -218,7 +219,10 @@ fn a_stray_quote_quarantines_its_line_and_loses_no_row() {
         .lines()
         .find(|l| l.contains("unclosed_quote"))
         .unwrap();
-    assert!(line.contains(",100,") && line.contains("line 101"), "{line}");
+    assert!(
+        line.contains(",100,") && line.contains("line 101"),
+        "{line}"
+    );
 }
 
 /// Blank lines were skipped and not counted: `read` now equals the data lines.
@@ -274,8 +278,7 @@ fn a_stray_census_year_stops_the_run_unless_the_years_are_stated() {
     succeeds(&o);
     assert_eq!(ledger_count(&out, "excluded:census_year_outside_window"), 1);
     let manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap())
-            .unwrap();
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["data_end"], "2024-03-31");
     assert_eq!(manifest["census_years"]["first"], "2008/09");
     assert_eq!(manifest["census_years"]["last"], "2023/24");
@@ -296,7 +299,11 @@ fn nothing_in_the_window_stops_the_run() {
     let episodes = dir.path().join("early.csv");
     std::fs::write(&episodes, csv_text(&header, &early)).unwrap();
     let (o, out) = estimate(dir.path(), &episodes, &demo_denominators(), &[]);
-    fails_cleanly(&o, &out, &["nothing to estimate", "2011-04-01", "2010-03-31"]);
+    fails_cleanly(
+        &o,
+        &out,
+        &["nothing to estimate", "2011-04-01", "2010-03-31"],
+    );
 
     let (header, rows) = small();
     let episodes = dir.path().join("cin.csv");
@@ -307,7 +314,11 @@ fn nothing_in_the_window_stops_the_run() {
         &demo_denominators(),
         &["--window-start", "2025-04-01"],
     );
-    fails_cleanly(&o, &out, &["nothing to estimate", "2025-04-01", "2024-03-31"]);
+    fails_cleanly(
+        &o,
+        &out,
+        &["nothing to estimate", "2025-04-01", "2024-03-31"],
+    );
 }
 
 /// Parquet `YearOfBirth` = 2^62 on every row: a column wrong throughout (range).
@@ -327,7 +338,12 @@ fn a_year_of_birth_out_of_range_throughout_stops_the_run() {
     fails_cleanly(
         &o,
         &out,
-        &["cin.parquet", "YearOfBirth", "4611686018427387904", "1900-2100"],
+        &[
+            "cin.parquet",
+            "YearOfBirth",
+            "4611686018427387904",
+            "1900-2100",
+        ],
     );
 }
 
@@ -376,7 +392,9 @@ fn binary_child_ids_are_read_as_bytes() {
         ledger_count(&binary_out, "quarantined:no_identifier"),
         ledger_count(&text_out, "quarantined:no_identifier")
     );
-    let with_ids = rows.iter().filter(|r| !r.split(',').nth(2).unwrap().is_empty());
+    let with_ids = rows
+        .iter()
+        .filter(|r| !r.split(',').nth(2).unwrap().is_empty());
     assert_eq!(
         ledger_count(&binary_out, "rule:identifier_read_as_bytes"),
         with_ids.count() as u64
@@ -397,7 +415,10 @@ fn binary_child_ids_are_read_as_bytes() {
 fn duplicated_denominator_rows_stop_the_run_naming_both() {
     let dir = tempfile::tempdir().unwrap();
     let all = std::fs::read_to_string(demo_denominators()).unwrap();
-    let doubled = format!("{all}{}", all.lines().skip(1).collect::<Vec<_>>().join("\n"));
+    let doubled = format!(
+        "{all}{}",
+        all.lines().skip(1).collect::<Vec<_>>().join("\n")
+    );
     let denominators = dir.path().join("denominators.csv");
     std::fs::write(&denominators, doubled + "\n").unwrap();
     let (header, rows) = small();
@@ -408,7 +429,12 @@ fn duplicated_denominator_rows_stop_the_run_naming_both() {
     fails_cleanly(
         &o,
         &out,
-        &["denominators.csv", "rows 1 and 12241", "birth_year 1991", "age 0"],
+        &[
+            "denominators.csv",
+            "rows 1 and 12241",
+            "birth_year 1991",
+            "age 0",
+        ],
     );
 }
 
@@ -492,6 +518,10 @@ fn denominators_smaller_than_the_events_stop_the_run() {
     fails_cleanly(
         &o,
         &out,
-        &["denominators.csv", "population of", "children with a referral"],
+        &[
+            "denominators.csv",
+            "population of",
+            "children with a referral",
+        ],
     );
 }

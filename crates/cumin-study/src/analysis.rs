@@ -94,6 +94,7 @@ pub fn estimate(
         let ey = cumin_cohort::event_years(&events.all[o.index()]);
         let (placed, unknown) =
             estimators::place_years(o, ey, &strata, set, children, denominators)?;
+        crate::denominators::check_events(denominators, &strata, &frame, &placed)?;
         for (s, u) in strata.iter().zip(unknown) {
             if s.by != Stratification::ALL {
                 out.unplaced.push(UnplacedRow {
