@@ -219,9 +219,9 @@ pub fn check(
         last: Some(last.to_string()),
         source: "data",
         why: format!(
-            "the extract's own census years: all within {} to {}{}",
+            "the extract's own census years: none before {} (the first CIN census) or \
+             after the last to have ended{}",
             allowed.start(),
-            allowed.end(),
             if judged {
                 format!(
                     ", and every year from {first} to {last} holds at least 1% of the median \

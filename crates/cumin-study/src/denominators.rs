@@ -34,6 +34,9 @@ pub struct Denominators {
     /// Latest cohort.
     pub last_cohort: BirthCohort,
     rows: Vec<DenomRow>,
+    /// Each distinct combination of the file's stratum columns (`IDACI_Decile 3, sex
+    /// male`; one, empty, when it has none), by [`DenomRow::level`].
+    levels: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -42,6 +45,8 @@ struct DenomRow {
     age: u8,
     strata: BTreeMap<StratumVar, String>,
     population: f64,
+    /// The combination of stratum values, in [`Denominators::levels`].
+    level: u32,
 }
 
 impl Denominators {
@@ -86,23 +91,25 @@ impl Denominators {
             }
         }
         let mut rows = Vec::with_capacity(table.rows.len());
-        // Each row's key: cohort, age and every other column but the population, stratum
-        // values as they are read (`M` = `male`); the first row of each key.
-        let key_columns: Vec<(usize, Option<StratumVar>)> = (0..table.headers.len())
-            .filter(|c| ![by, age, pop].contains(c))
-            .map(|c| {
-                let var = [
-                    StratumVar::IdaciDecile,
-                    StratumVar::Sex,
-                    StratumVar::Ethnicity,
-                    StratumVar::La,
-                ]
-                .into_iter()
-                .find(|v| v.denominator_column().and_then(|n| table.column(n)) == Some(c));
-                (c, var)
-            })
+        // Each row's key: cohort, age and the values of every stratum column the file has,
+        // as they are read (`M` = `male`), whether or not the study asks for it; the first
+        // row of each key. Other columns are not read, so rows differing only in them are
+        // the same cell.
+        let key_columns: Vec<(usize, StratumVar)> = [
+            StratumVar::IdaciDecile,
+            StratumVar::Sex,
+            StratumVar::Ethnicity,
+            StratumVar::La,
+        ]
+        .into_iter()
+        .filter_map(|v| Some((table.column(v.denominator_column()?)?, v)))
+        .collect();
+        let unread: Vec<&str> = (0..table.headers.len())
+            .filter(|c| ![by, age, pop].contains(c) && key_columns.iter().all(|(k, _)| k != c))
+            .map(|c| table.headers[c].as_str())
             .collect();
-        let mut first_of_key: BTreeMap<(i16, u8, Vec<String>), usize> = BTreeMap::new();
+        let mut first_of_key: BTreeMap<(i16, u8, u32), usize> = BTreeMap::new();
+        let mut levels: BTreeMap<Vec<String>, u32> = BTreeMap::new();
         let bad = |row: usize, column: &str, found: &str, expected: &'static str| {
             StudyError::DenominatorValue {
                 path: path.to_owned(),
@@ -137,30 +144,38 @@ impl Denominators {
                      births in a year)",
                 ));
             }
-            let key = (
-                cohort,
-                a,
-                key_columns
-                    .iter()
-                    .map(|(c, var)| {
-                        var.and_then(|v| strata::denominator_label(v, &r[*c]))
-                            .unwrap_or_else(|| r[*c].trim().to_lowercase())
-                    })
-                    .collect::<Vec<_>>(),
-            );
-            if let Some(first) = first_of_key.get(&key) {
-                let mut cell = format!("birth_year {cohort}, age {a}");
-                for ((c, _), value) in key_columns.iter().zip(&key.2) {
-                    cell.push_str(&format!(", {} {value}", table.headers[*c]));
-                }
+            let values: Vec<String> = key_columns
+                .iter()
+                .map(|(c, v)| {
+                    strata::denominator_label(*v, &r[*c])
+                        .unwrap_or_else(|| r[*c].trim().to_lowercase())
+                })
+                .collect();
+            let next = levels.len() as u32;
+            let level = *levels.entry(values).or_insert(next);
+            if let Some(first) = first_of_key.insert((cohort, a, level), i) {
+                let values = levels.iter().find(|(_, l)| **l == level).map(|(v, _)| v);
                 return Err(StudyError::DenominatorDuplicate {
                     path: path.to_owned(),
                     first: first + 1,
                     second: i + 1,
-                    cell,
+                    cell: format!(
+                        "birth_year {cohort}, age {a}{}{}",
+                        level_name(&key_columns, table, values.map_or(&[][..], Vec::as_slice)),
+                        if unread.is_empty() {
+                            String::new()
+                        } else {
+                            format!(
+                                " (column{} {} not read: a population split by {} must be \
+                                 summed first)",
+                                if unread.len() == 1 { "" } else { "s" },
+                                unread.join(", "),
+                                if unread.len() == 1 { "it" } else { "them" }
+                            )
+                        }
+                    ),
                 });
             }
-            first_of_key.insert(key, i);
             let mut s = BTreeMap::new();
             for (v, c, name) in &strata_cols {
                 let label = strata::denominator_label(*v, &r[*c])
@@ -172,7 +187,12 @@ impl Denominators {
                 age: a,
                 strata: s,
                 population: p,
+                level,
             });
+        }
+        let mut names = vec![String::new(); levels.len()];
+        for (values, l) in &levels {
+            names[*l as usize] = level_name(&key_columns, table, values);
         }
         let first = rows.iter().map(|r| r.cohort).min().unwrap_or(2000);
         let last = rows.iter().map(|r| r.cohort).max().unwrap_or(2000);
@@ -181,21 +201,19 @@ impl Denominators {
             first_cohort: BirthCohort(first),
             last_cohort: BirthCohort(last),
             rows,
+            levels: names,
         })
     }
 
     /// Checks, before any linking, that the denominators give the estimators something
     /// to estimate: some cohort × age lies wholly inside the window and the data (with
-    /// `rules`' window start and data end), the cohorts and ages that do have children,
-    /// and — when `every_cell` (the life table and the longest-lookback splice use every
-    /// observed cell; the jay2025 design checks its own) — each of those cells has a row
-    /// in every stratum of every stratification in `strata`.
-    pub fn check_cells(
-        &self,
-        strata: &[Stratification],
-        rules: &EventRules,
-        every_cell: bool,
-    ) -> Result<(), StudyError> {
+    /// `rules`' window start and data end), and some of those cells have children. When
+    /// `every_cell` (the life table and the longest-lookback splice use every observed
+    /// cell; the jay2025 design checks its own), each of those cells must have a row for
+    /// every combination of stratum values the file has (every decile × sex, say), as a
+    /// missing row would make a smaller population without a word, in the strata and in
+    /// their sum.
+    pub fn check_cells(&self, rules: &EventRules, every_cell: bool) -> Result<(), StudyError> {
         let (start, end) = (rules.window_start, rules.data_end);
         // Cohorts old enough to be 17 at the window start to those born by the data end.
         let first = BirthCohort((start.year() - 18) as i16);
@@ -211,46 +229,38 @@ impl Denominators {
         }
         let path = self.path.display();
         if every_cell {
-            for by in strata {
-                let present: BTreeSet<(String, i16, u8)> = self
-                    .rows
-                    .iter()
-                    .filter_map(|r| {
-                        by.join(|v| r.strata.get(&v).cloned())
-                            .map(|l| (l, r.cohort, r.age))
-                    })
-                    .collect();
-                let levels: BTreeSet<&String> = present.iter().map(|(l, _, _)| l).collect();
-                let levels = if levels.is_empty() {
-                    vec!["all".to_owned()]
-                } else {
-                    levels.into_iter().cloned().collect()
-                };
-                let missing: Vec<String> = levels
-                    .iter()
-                    .flat_map(|l| cells.iter().map(move |(c, a)| (l, *c, *a)))
-                    .filter(|(l, c, a)| !present.contains(&((*l).clone(), c.0, *a as u8)))
-                    .map(|(l, c, a)| cell_name(*by, l, c, a))
-                    .collect();
-                if let Some(cell) = missing.first() {
-                    return Err(StudyError::DenominatorCell {
-                        path: self.path.clone(),
-                        cell: cell.clone(),
-                        problem: format!(
-                            "the denominators have no row for it, but the window (from {start})                              and the data (to {end}) observe that cohort at that age, so the                              estimators need its population; {} such cell{} missing{}. Add the                              rows, or narrow the study (--window-start, --census-years)",
-                            missing.len(),
-                            if missing.len() == 1 { " is" } else { "s are" },
-                            if missing.len() > 1 {
-                                format!(
-                                    " (e.g. {})",
-                                    missing[1..missing.len().min(SHOWN_CELLS + 1)].join("; ")
-                                )
-                            } else {
-                                String::new()
-                            }
-                        ),
-                    });
-                }
+            let present: BTreeSet<(u32, i16, u8)> = self
+                .rows
+                .iter()
+                .map(|r| (r.level, r.cohort, r.age))
+                .collect();
+            let missing: Vec<String> = (0..self.levels.len() as u32)
+                .flat_map(|l| cells.iter().map(move |(c, a)| (l, *c, *a)))
+                .filter(|(l, c, a)| !present.contains(&(*l, c.0, *a as u8)))
+                .map(|(l, c, a)| cell_name(c, a, &self.levels[l as usize]))
+                .collect();
+            if let Some(cell) = missing.first() {
+                return Err(StudyError::DenominatorCell {
+                    path: self.path.clone(),
+                    cell: cell.clone(),
+                    problem: format!(
+                        "the denominators have no row for it, but the window (from {start}) and \
+                         the data (to {end}) observe that cohort at that age, so the estimators \
+                         need its population; {} such cell{} missing{}. Add the rows (with \
+                         population 0 where a stratum has no children), or narrow the study \
+                         (--window-start, --census-years)",
+                        missing.len(),
+                        if missing.len() == 1 { " is" } else { "s are" },
+                        if missing.len() > 1 {
+                            format!(
+                                " (e.g. {})",
+                                missing[1..missing.len().min(SHOWN_CELLS + 1)].join("; ")
+                            )
+                        } else {
+                            String::new()
+                        }
+                    ),
+                });
             }
         }
         let all = self.tables(Stratification::ALL).remove("all");
@@ -265,7 +275,7 @@ impl Denominators {
         {
             return Err(StudyError::DenominatorCell {
                 path: self.path.clone(),
-                cell: cell_name(Stratification::ALL, "all", c, a),
+                cell: cell_name(c, a, ""),
                 problem: format!(
                     "its rows sum to {p} children, more than 7,000,000 (ten times England's \
                      births in a year)"
@@ -325,19 +335,24 @@ fn nothing_observed(start: Date, end: Date) -> String {
     )
 }
 
-/// A cell as messages name it: `birth_year 2005 (born 2004/05) at age 12, idaci_decile 3`.
-fn cell_name(by: Stratification, level: &str, c: BirthCohort, a: usize) -> String {
-    let stratum = if by == Stratification::ALL {
-        String::new()
-    } else {
-        format!(", {} {level}", by.name())
-    };
+/// A cell as messages name it: `birth_year 2005 (born 2004/05) at age 12, IDACI_Decile 3`
+/// (`stratum` is empty or starts with a comma).
+fn cell_name(c: BirthCohort, a: usize, stratum: &str) -> String {
     format!(
         "birth_year {} (born {}/{:02}) at age {a}{stratum}",
         c.0,
         c.0 - 1,
         c.0.rem_euclid(100)
     )
+}
+
+/// Stratum values as messages name them: `, IDACI_Decile 3, sex male`.
+fn level_name(columns: &[(usize, StratumVar)], table: &TextTable, values: &[String]) -> String {
+    columns
+        .iter()
+        .zip(values)
+        .map(|((c, _), v)| format!(", {} {v}", table.headers[*c]))
+        .collect()
 }
 
 /// Checks that no cell of the denominators (cohort × age, in each stratum of each
@@ -373,10 +388,13 @@ pub(crate) fn check_events(
                 return Err(StudyError::DenominatorCell {
                     path: denominators.path.clone(),
                     cell: cell_name(
-                        s.by,
-                        label,
                         BirthCohort(frame.cohorts.first.0 + b as i16),
                         a,
+                        &if s.by == Stratification::ALL {
+                            String::new()
+                        } else {
+                            format!(", {} {label}", s.by.name())
+                        },
                     ),
                     problem: format!(
                         "a population of {p} but {e} children with a {} event at that age: the \
@@ -389,4 +407,163 @@ pub(crate) fn check_events(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::StudyConfig;
+
+    /// Rows `birth_year, age[, IDACI_Decile], population` for cohorts × ages × deciles.
+    fn table(cohorts: std::ops::RangeInclusive<i16>, deciles: &[u8], population: f64) -> TextTable {
+        let mut rows = Vec::new();
+        for c in cohorts {
+            for a in 0..=17 {
+                if deciles.is_empty() {
+                    rows.push(vec![c.to_string(), a.to_string(), population.to_string()]);
+                }
+                for d in deciles {
+                    rows.push(vec![
+                        c.to_string(),
+                        a.to_string(),
+                        d.to_string(),
+                        population.to_string(),
+                    ]);
+                }
+            }
+        }
+        let headers = if deciles.is_empty() {
+            vec!["birth_year", "age", "population"]
+        } else {
+            vec!["birth_year", "age", "IDACI_Decile", "population"]
+        };
+        TextTable {
+            headers: headers.into_iter().map(str::to_owned).collect(),
+            rows,
+        }
+    }
+
+    fn read(t: &TextTable, needed: &[Stratification]) -> Result<Denominators, StudyError> {
+        Denominators::from_table(Path::new("d.csv"), t, needed)
+    }
+
+    /// The window 2011-04-01 and data to the end of 2023/24.
+    fn rules() -> EventRules {
+        let cfg = StudyConfig::new(Vec::new(), "d.csv".into(), "out".into());
+        crate::pipeline::event_rules(&cfg, Date::ymd(2024, 3, 31))
+    }
+
+    #[test]
+    fn a_repeated_key_is_an_error_naming_both_rows_whatever_its_spelling() {
+        let mut t = TextTable {
+            headers: ["birth_year", "age", "sex", "population"]
+                .map(str::to_owned)
+                .to_vec(),
+            rows: vec![
+                ["2005", "3", "male", "300"].map(str::to_owned).to_vec(),
+                ["2005", "3", "female", "290"].map(str::to_owned).to_vec(),
+                ["2005", "3", " M", "300"].map(str::to_owned).to_vec(),
+            ],
+        };
+        let m = read(&t, &[]).unwrap_err().to_string();
+        assert!(
+            m.contains("rows 1 and 3") && m.contains("birth_year 2005, age 3, sex male"),
+            "{m}"
+        );
+        t.rows.pop();
+        assert!(read(&t, &[]).is_ok());
+        // A column cumin does not read does not split a cell.
+        let t = TextTable {
+            headers: ["birth_year", "age", "region", "population"]
+                .map(str::to_owned)
+                .to_vec(),
+            rows: vec![
+                ["2005", "3", "north", "300"].map(str::to_owned).to_vec(),
+                ["2005", "3", "south", "290"].map(str::to_owned).to_vec(),
+            ],
+        };
+        let m = read(&t, &[]).unwrap_err().to_string();
+        assert!(
+            m.contains("rows 1 and 2") && m.contains("(column region not read"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn populations_must_be_finite_and_possible() {
+        for bad in ["1e308", "7000001", "inf", "NaN", "-1"] {
+            let mut t = table(2005..=2005, &[], 10.0);
+            t.rows[3][2] = bad.to_owned();
+            let m = read(&t, &[]).unwrap_err().to_string();
+            assert!(
+                m.contains("row 4, column population") && m.contains(bad),
+                "{m}"
+            );
+        }
+        let mut t = table(2005..=2005, &[], 10.0);
+        t.rows[3][2] = "7000000".to_owned();
+        assert!(read(&t, &[]).is_ok());
+    }
+
+    #[test]
+    fn every_observed_cell_of_every_stratum_must_be_present() {
+        let by = Stratification::from(StratumVar::IdaciDecile);
+        let mut t = table(1990..=2025, &[1, 2, 3], 100.0);
+        let d = read(&t, &[by]).unwrap();
+        d.check_cells(&rules(), true).unwrap();
+        // Decile 3 of the 2005 cohort at age 12 (2016/17, inside the window and data):
+        // missing whether the study asks for deciles or not, as the cohort's total lacks it.
+        t.rows
+            .retain(|r| !(r[0] == "2005" && r[1] == "12" && r[2] == "3"));
+        for needed in [vec![], vec![by]] {
+            let m = read(&t, &needed)
+                .unwrap()
+                .check_cells(&rules(), true)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                m.contains("birth_year 2005 (born 2004/05) at age 12, IDACI_Decile 3")
+                    && m.contains("1 such cell is missing"),
+                "{m}"
+            );
+        }
+        // The jay2025 design checks its own cells.
+        read(&t, &[by])
+            .unwrap()
+            .check_cells(&rules(), false)
+            .unwrap();
+        // Cohorts the window and data never observe over a whole year of age may be
+        // absent: 1995 is the first to be 17 after 2011-04-01, 2023 the last to be 0 (and
+        // unborn) before 2024-03-31.
+        let d = read(&table(1995..=2023, &[], 1.0), &[]).unwrap();
+        d.check_cells(&rules(), true).unwrap();
+        for (cohorts, missing) in [
+            (1996..=2023, "birth_year 1995 (born 1994/95) at age 17"),
+            (1995..=2022, "birth_year 2023 (born 2022/23) at age 0"),
+        ] {
+            let m = read(&table(cohorts, &[], 1.0), &[])
+                .unwrap()
+                .check_cells(&rules(), true)
+                .unwrap_err()
+                .to_string();
+            assert!(m.contains(missing), "{m}");
+        }
+    }
+
+    #[test]
+    fn nothing_to_estimate_is_an_error() {
+        let d = read(&table(1990..=2025, &[], 0.0), &[]).unwrap();
+        let m = d.check_cells(&rules(), true).unwrap_err().to_string();
+        assert!(m.contains("d.csv: nothing to estimate"), "{m}");
+        let d = read(&table(1990..=2025, &[], 5.0), &[]).unwrap();
+        let mut early = rules();
+        early.data_end = Date::ymd(2010, 3, 31);
+        let m = d.check_cells(&early, true).unwrap_err().to_string();
+        assert!(
+            m.contains(
+                "nothing to estimate: the data end 2010-03-31 is before the window start 2011-04-01"
+            ),
+            "{m}"
+        );
+    }
 }

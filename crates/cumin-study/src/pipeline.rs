@@ -196,7 +196,7 @@ pub fn run(
     let outcomes = resolve_outcomes(cfg, &extract);
 
     let rules = event_rules(cfg, extract.data_end);
-    denominators.check_cells(&study.strata, &rules, cfg.uses_every_cell())?;
+    denominators.check_cells(&rules, cfg.uses_every_cell())?;
     progress.begin("linking", None);
     let linkage = cumin_link::link(&extract.episodes, &cfg.link_options(cfg.id_mode));
     let (set, dedup) = cumin_link::deduplicate(&extract.episodes, &linkage);

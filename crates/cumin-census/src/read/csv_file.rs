@@ -413,6 +413,127 @@ impl BatchSource for CsvSource {
 mod tests {
     use super::*;
 
+    fn split(line: &str) -> Result<Vec<String>, usize> {
+        let mut record = ByteRecord::new();
+        split_line(line.as_bytes(), b',', &mut record, &mut Vec::new())?;
+        Ok(record
+            .iter()
+            .map(|f| String::from_utf8(f.to_vec()).unwrap())
+            .collect())
+    }
+
+    /// The one record the `csv` crate reads from `line`, if it reads exactly one.
+    fn csv_crate(line: &str) -> Option<Vec<String>> {
+        let mut r = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(line.as_bytes());
+        let records: Vec<StringRecord> = r.records().collect::<Result<_, _>>().ok()?;
+        match records.as_slice() {
+            [one] => Some(one.iter().map(str::to_owned).collect()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn lines_split_as_the_csv_crate_reads_them() {
+        for line in [
+            "a,b,c",
+            "a,,c,",
+            "\"a,b\",c",
+            "\"a\"\"b\",c",
+            "\"ab\"cd,e",
+            "ab\"cd,e",
+            " \"ab\",c",
+            "\"\",\"\"",
+            "\"\"\"\"",
+            "é,\"ü\"",
+        ] {
+            assert_eq!(split(line).ok(), csv_crate(line), "{line:?}");
+        }
+    }
+
+    #[test]
+    fn a_quote_open_at_the_end_of_the_line_is_an_error_naming_its_field() {
+        assert_eq!(split("a,\"b,c"), Err(1));
+        assert_eq!(split("\"a"), Err(0));
+        assert_eq!(split("a,\"b\"\",c"), Err(1));
+        assert_eq!(
+            split("a,b\",c"),
+            Ok(vec!["a".into(), "b\"".into(), "c".into()])
+        );
+    }
+
+    proptest::proptest! {
+        /// Any line the `csv` crate reads as one record, with its quotes closed, splits into
+        /// the same fields.
+        #[test]
+        fn any_closed_line_splits_as_the_csv_crate_reads_it(
+            line in "[a\",é ]{1,24}"
+        ) {
+            if let Ok(fields) = split(&line) {
+                proptest::prop_assert_eq!(Some(fields), csv_crate(&line), "{:?}", line);
+            }
+        }
+    }
+
+    fn open(text: &str) -> Result<CsvSource, CensusError> {
+        CsvSource::open(
+            Path::new("t.csv"),
+            Box::new(std::io::Cursor::new(text.as_bytes().to_vec())),
+            b',',
+            &ColumnMap::default(),
+            &|_| true,
+        )
+    }
+
+    #[test]
+    fn lines_are_rows_blank_ones_included() {
+        let mut s = open("\nACADYR,LA\r\n2013/14,202\r\n\r\n\"2014/15,203\n2015/16,204").unwrap();
+        let b = s.next_batch(10).unwrap().unwrap();
+        assert_eq!(b.len(), 4);
+        // The header is line 2, so data row 1 is line 3.
+        assert_eq!(b.first_line, 3);
+        assert_eq!(b.get(0, Column::AcadYr), Raw::Text("2013/14"));
+        assert_eq!(b.malformed(0), None);
+        assert_eq!(b.malformed(1).unwrap().0, Quarantine::BlankLine);
+        let (reason, detail) = b.malformed(2).unwrap();
+        assert_eq!(reason, Quarantine::UnclosedQuote);
+        assert!(detail.starts_with("line 5: field 1 (ACADYR)"), "{detail}");
+        assert_eq!(b.get(3, Column::La), Raw::Text("204"));
+    }
+
+    #[test]
+    fn a_header_of_carriage_returns_or_only_blank_lines_is_an_error() {
+        let m = open("ACADYR,LA\r2013/14,202\r").err().unwrap().to_string();
+        assert!(m.contains("carriage return"), "{m}");
+        let m = open("ACADYR,LA\n\n\n").err().unwrap().to_string();
+        assert!(m.contains("no data rows, only 2 blank lines"), "{m}");
+        let m = open("\"ACADYR,LA\n1,2\n").err().unwrap().to_string();
+        assert!(m.contains("line 1") && m.contains("not closed"), "{m}");
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_stay_bytes_and_are_counted() {
+        let mut s = open("ACADYR,LA\n2013/14,2\u{e9}2\n").unwrap();
+        let b = s.next_batch(10).unwrap().unwrap();
+        assert_eq!(b.get(0, Column::La), Raw::Text("2\u{e9}2"));
+        let mut bytes = b"ACADYR,LA\n2013/14,A\xe92\n".to_vec();
+        let mut s = CsvSource::open(
+            Path::new("t.csv"),
+            Box::new(std::io::Cursor::new(std::mem::take(&mut bytes))),
+            b',',
+            &ColumnMap::default(),
+            &|_| true,
+        )
+        .unwrap();
+        let b = s.next_batch(10).unwrap().unwrap();
+        assert_eq!(b.get(0, Column::La), Raw::Bytes(b"A\xe92"));
+        assert_eq!(b.get(0, Column::AcadYr), Raw::Text("2013/14"));
+        drop(b);
+        assert_eq!(s.repaired_text(), 1);
+    }
+
     #[test]
     fn delimiters_from_the_header_line() {
         assert_eq!(sniff_delimiter(b"a,b\tc\n1,2"), b',');

@@ -174,7 +174,7 @@ pub fn run(
     options.rules.reason_spelling = ReasonSpelling::Jay2025Strict;
     let mut extract = read_extract(&study.inputs, &options, progress)?;
     let window = crate::pipeline::event_rules(cfg, extract.data_end);
-    denominators.check_cells(&[Stratification::ALL], &window, false)?;
+    denominators.check_cells(&window, false)?;
     // The corrections report needs the tolerant reading of the reason for closure too.
     options.rules.reason_spelling = ReasonSpelling::Tolerant;
     let tolerant = read_extract(&study.inputs, &options, progress)?;
