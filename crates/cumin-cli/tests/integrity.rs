@@ -9,6 +9,7 @@
 use arrow::array::{ArrayRef, BinaryArray, Int64Array, NullArray, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
 use parquet::arrow::ArrowWriter;
+use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Arc;
@@ -506,7 +507,7 @@ fn denominators_smaller_than_the_events_stop_the_run() {
     let mut ones = String::from("birth_year,age,population\n");
     for cohort in 1991..=2024 {
         for age in 0..=17 {
-            ones.push_str(&format!("{cohort},{age},1\n"));
+            writeln!(ones, "{cohort},{age},1").unwrap();
         }
     }
     let denominators = dir.path().join("denominators.csv");

@@ -348,11 +348,14 @@ fn cell_name(c: BirthCohort, a: usize, stratum: &str) -> String {
 
 /// Stratum values as messages name them: `, IDACI_Decile 3, sex male`.
 fn level_name(columns: &[(usize, StratumVar)], table: &TextTable, values: &[String]) -> String {
-    columns
-        .iter()
-        .zip(values)
-        .map(|((c, _), v)| format!(", {} {v}", table.headers[*c]))
-        .collect()
+    let mut name = String::new();
+    for ((c, _), v) in columns.iter().zip(values) {
+        name.push_str(", ");
+        name.push_str(&table.headers[*c]);
+        name.push(' ');
+        name.push_str(v);
+    }
+    name
 }
 
 /// Checks that no cell of the denominators (cohort × age, in each stratum of each

@@ -349,6 +349,7 @@ pub fn bounded_int(
 /// under [`Rule::IdentifierAsBytes`]: replacement characters would make different
 /// identifiers equal, and reading it as missing would lose the row.
 pub fn identifier<'a>(raw: Raw<'a>, counts: &mut RuleCounts) -> Option<Cow<'a, str>> {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let Raw::Bytes(b) = raw else {
         return text(raw);
     };
@@ -357,7 +358,6 @@ pub fn identifier<'a>(raw: Raw<'a>, counts: &mut RuleCounts) -> Option<Cow<'a, s
         return None;
     }
     counts.hit(Rule::IdentifierAsBytes);
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut hex = String::with_capacity(2 + 2 * b.len());
     hex.push_str("0x");
     for byte in b {

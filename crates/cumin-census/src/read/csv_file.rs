@@ -138,19 +138,15 @@ fn split_line(
             }
         }
         let rest = &line[at..];
-        match rest.iter().position(|b| *b == delimiter) {
-            Some(end) => {
-                scratch.extend_from_slice(&rest[..end]);
-                record.push_field(scratch);
-                at += end + 1;
-                field += 1;
-            }
-            None => {
-                scratch.extend_from_slice(rest);
-                record.push_field(scratch);
-                return Ok(());
-            }
-        }
+        let Some(end) = rest.iter().position(|b| *b == delimiter) else {
+            scratch.extend_from_slice(rest);
+            record.push_field(scratch);
+            return Ok(());
+        };
+        scratch.extend_from_slice(&rest[..end]);
+        record.push_field(scratch);
+        at += end + 1;
+        field += 1;
     }
 }
 
@@ -530,7 +526,6 @@ mod tests {
         let b = s.next_batch(10).unwrap().unwrap();
         assert_eq!(b.get(0, Column::La), Raw::Bytes(b"A\xe92"));
         assert_eq!(b.get(0, Column::AcadYr), Raw::Text("2013/14"));
-        drop(b);
         assert_eq!(s.repaired_text(), 1);
     }
 
