@@ -182,13 +182,18 @@ fn binary_identifiers_are_read_as_bytes_or_as_text() {
     );
 }
 
-#[test]
-fn a_null_typed_column_is_an_error_when_required_and_missing_otherwise() {
+/// The base columns, LA child IDs, `pmr` and a `CPPstartDate` of the null type.
+fn with_ids_and_null_cpp(pmr: Stored) -> (tempfile::TempDir, std::path::PathBuf) {
     let mut columns = base();
     columns.push(("LAchildID_Anon", Stored::Text(vec![Some("A1"), Some("A2")])));
-    columns.push(("PupilMatchingRefAnonymous", Stored::Null));
+    columns.push(("PupilMatchingRefAnonymous", pmr));
     columns.push(("CPPstartDate", Stored::Null));
-    let (_dir, path) = parquet(columns);
+    parquet(columns)
+}
+
+#[test]
+fn a_null_typed_column_is_an_error_when_required_and_missing_otherwise() {
+    let (_dir, path) = with_ids_and_null_cpp(Stored::Null);
     let e = read_extract(
         std::slice::from_ref(&path),
         &ReadOptions::default(),
@@ -207,11 +212,7 @@ fn a_null_typed_column_is_an_error_when_required_and_missing_otherwise() {
     );
     assert!(e.to_string().contains("cin.parquet"), "{e}");
 
-    let mut columns = base();
-    columns.push(("LAchildID_Anon", Stored::Text(vec![Some("A1"), Some("A2")])));
-    columns.push(("PupilMatchingRefAnonymous", Stored::Text(vec![None, None])));
-    columns.push(("CPPstartDate", Stored::Null));
-    let (_dir, path) = parquet(columns);
+    let (_dir, path) = with_ids_and_null_cpp(Stored::Text(vec![None, None]));
     let e = read_extract(
         std::slice::from_ref(&path),
         &ReadOptions::default(),

@@ -11,27 +11,12 @@ use arrow::datatypes::{DataType, Field, Schema};
 use parquet::arrow::ArrowWriter;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::Arc;
 
-fn cumin(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cumin"))
-        .args(args)
-        .output()
-        .expect("runs the binary")
-}
+mod support;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+use support::{cumin, root, text};
 
 /// The demo extract's header and every `step`-th data line, at most `n` of them.
 fn sample(step: usize, n: usize) -> (String, Vec<String>) {
@@ -57,14 +42,23 @@ fn small() -> (String, Vec<String>) {
     s
 }
 
-fn csv_text(header: &str, rows: &[String]) -> String {
+/// Writes `header` and `rows` as `dir/name`.
+fn write_csv(dir: &Path, name: &str, header: &str, rows: &[String]) -> PathBuf {
     let mut t = String::from(header);
     t.push('\n');
     for r in rows {
         t.push_str(r);
         t.push('\n');
     }
-    t
+    let path = dir.join(name);
+    std::fs::write(&path, t).unwrap();
+    path
+}
+
+/// The 1,500-row sample as `dir/cin.csv`.
+fn small_csv(dir: &Path) -> PathBuf {
+    let (header, rows) = small();
+    write_csv(dir, "cin.csv", &header, &rows)
 }
 
 fn demo_denominators() -> PathBuf {
@@ -86,6 +80,16 @@ fn denominators_with(dir: &Path, edit: impl Fn(&str) -> Option<String>) -> PathB
     let path = dir.join("denominators.csv");
     std::fs::write(&path, out).unwrap();
     path
+}
+
+/// The 1,500-row sample estimated with the demo denominators edited by `edit` fails
+/// cleanly with `wants` in its message.
+fn denominators_fail(edit: impl Fn(&str) -> Option<String>, wants: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let denominators = denominators_with(dir.path(), edit);
+    let episodes = small_csv(dir.path());
+    let (o, out) = estimate(dir.path(), &episodes, &denominators, &[]);
+    fails_cleanly(&o, &out, wants);
 }
 
 /// `cumin estimate` of `episodes` with `denominators` into `dir/out`, plus `extra` flags.
@@ -209,8 +213,7 @@ fn a_stray_quote_quarantines_its_line_and_loses_no_row() {
     let mut cells: Vec<String> = rows[99].split(',').map(str::to_owned).collect();
     cells[2].insert(0, '"');
     rows[99] = cells.join(",");
-    let episodes = dir.path().join("cin.csv");
-    std::fs::write(&episodes, csv_text(&header, &rows)).unwrap();
+    let episodes = write_csv(dir.path(), "cin.csv", &header, &rows);
     let (o, out) = estimate(dir.path(), &episodes, &demo_denominators(), &[]);
     succeeds(&o);
     assert_eq!(ledger_count(&out, "read"), 1500);
@@ -234,8 +237,7 @@ fn blank_lines_are_read_and_counted() {
     for at in [10, 500, 1000] {
         rows.insert(at, String::new());
     }
-    let episodes = dir.path().join("cin.csv");
-    std::fs::write(&episodes, csv_text(&header, &rows)).unwrap();
+    let episodes = write_csv(dir.path(), "cin.csv", &header, &rows);
     let (o, out) = estimate(dir.path(), &episodes, &demo_denominators(), &[]);
     succeeds(&o);
     assert_eq!(ledger_count(&out, "read"), 1503);
@@ -250,8 +252,7 @@ fn a_census_year_that_has_not_ended_stops_the_run() {
     let (header, mut rows) = small();
     rows.push(rows[1400].replacen("2022/23", "2030/31", 1));
     assert!(rows[1500].starts_with("2030/31"), "{}", rows[1500]);
-    let episodes = dir.path().join("cin.csv");
-    std::fs::write(&episodes, csv_text(&header, &rows)).unwrap();
+    let episodes = write_csv(dir.path(), "cin.csv", &header, &rows);
     let (o, out) = estimate(dir.path(), &episodes, &demo_denominators(), &[]);
     fails_cleanly(&o, &out, &["cin.csv", "2030/31", "1 row", "--census-years"]);
 }
@@ -265,8 +266,7 @@ fn a_stray_census_year_stops_the_run_unless_the_years_are_stated() {
     let (header, mut rows) = sample(4, usize::MAX);
     let last = rows.iter().rposition(|r| r.starts_with("2023/24")).unwrap();
     rows.push(rows[last].replacen("2023/24", "2024/25", 1));
-    let episodes = dir.path().join("cin.csv");
-    std::fs::write(&episodes, csv_text(&header, &rows)).unwrap();
+    let episodes = write_csv(dir.path(), "cin.csv", &header, &rows);
     let (o, out) = estimate(dir.path(), &episodes, &demo_denominators(), &[]);
     fails_cleanly(&o, &out, &["cin.csv", "2024/25", "1 row", "--census-years"]);
 
@@ -297,8 +297,7 @@ fn nothing_in_the_window_stops_the_run() {
         .filter(|r| r.starts_with("2008/09") || r.starts_with("2009/10"))
         .cloned()
         .collect();
-    let episodes = dir.path().join("early.csv");
-    std::fs::write(&episodes, csv_text(&header, &early)).unwrap();
+    let episodes = write_csv(dir.path(), "early.csv", &header, &early);
     let (o, out) = estimate(dir.path(), &episodes, &demo_denominators(), &[]);
     fails_cleanly(
         &o,
@@ -306,9 +305,7 @@ fn nothing_in_the_window_stops_the_run() {
         &["nothing to estimate", "2011-04-01", "2010-03-31"],
     );
 
-    let (header, rows) = small();
-    let episodes = dir.path().join("cin.csv");
-    std::fs::write(&episodes, csv_text(&header, &rows)).unwrap();
+    let episodes = small_csv(dir.path());
     let (o, out) = estimate(
         dir.path(),
         &episodes,
@@ -422,9 +419,7 @@ fn duplicated_denominator_rows_stop_the_run_naming_both() {
     );
     let denominators = dir.path().join("denominators.csv");
     std::fs::write(&denominators, doubled + "\n").unwrap();
-    let (header, rows) = small();
-    let episodes = dir.path().join("cin.csv");
-    std::fs::write(&episodes, csv_text(&header, &rows)).unwrap();
+    let episodes = small_csv(dir.path());
     let (o, out) = estimate(dir.path(), &episodes, &denominators, &[]);
     // The first data row (1991, age 0, decile 1, male) is repeated as row 12,241.
     fails_cleanly(
@@ -442,62 +437,46 @@ fn duplicated_denominator_rows_stop_the_run_naming_both() {
 /// Every population zero: a header-only table, exit 0.
 #[test]
 fn all_zero_denominators_stop_the_run() {
-    let dir = tempfile::tempdir().unwrap();
-    let denominators = denominators_with(dir.path(), |l| {
-        let (key, _) = l.rsplit_once(',').unwrap();
-        Some(format!("{key},0"))
-    });
-    let (header, rows) = small();
-    let episodes = dir.path().join("cin.csv");
-    std::fs::write(&episodes, csv_text(&header, &rows)).unwrap();
-    let (o, out) = estimate(dir.path(), &episodes, &denominators, &[]);
-    fails_cleanly(&o, &out, &["denominators.csv", "nothing to estimate"]);
+    denominators_fail(
+        |l| {
+            let (key, _) = l.rsplit_once(',').unwrap();
+            Some(format!("{key},0"))
+        },
+        &["denominators.csv", "nothing to estimate"],
+    );
 }
 
 /// A population of 1e308: `at_risk` was written as `inf`.
 #[test]
 fn an_absurd_population_stops_the_run() {
-    let dir = tempfile::tempdir().unwrap();
-    let denominators = denominators_with(dir.path(), |l| {
-        Some(if l.starts_with("2005,3,4,male,") {
-            "2005,3,4,male,1e308".to_owned()
-        } else {
-            l.to_owned()
-        })
-    });
-    let (header, rows) = small();
-    let episodes = dir.path().join("cin.csv");
-    std::fs::write(&episodes, csv_text(&header, &rows)).unwrap();
-    let (o, out) = estimate(dir.path(), &episodes, &denominators, &[]);
-    fails_cleanly(&o, &out, &["denominators.csv", "population", "1e308"]);
+    denominators_fail(
+        |l| {
+            Some(if l.starts_with("2005,3,4,male,") {
+                "2005,3,4,male,1e308".to_owned()
+            } else {
+                l.to_owned()
+            })
+        },
+        &["denominators.csv", "population", "1e308"],
+    );
 }
 
 /// A missing cohort: its events were dropped silently.
 #[test]
 fn denominators_missing_a_cohort_stop_the_run() {
-    let dir = tempfile::tempdir().unwrap();
-    let denominators = denominators_with(dir.path(), |l| {
-        (!l.starts_with("2005,")).then(|| l.to_owned())
-    });
-    let (header, rows) = small();
-    let episodes = dir.path().join("cin.csv");
-    std::fs::write(&episodes, csv_text(&header, &rows)).unwrap();
-    let (o, out) = estimate(dir.path(), &episodes, &denominators, &[]);
-    fails_cleanly(&o, &out, &["denominators.csv", "birth_year 2005", "age"]);
+    denominators_fail(
+        |l| (!l.starts_with("2005,")).then(|| l.to_owned()),
+        &["denominators.csv", "birth_year 2005", "age"],
+    );
 }
 
 /// A missing age: every curve stopped at age 11.
 #[test]
 fn denominators_missing_an_age_stop_the_run() {
-    let dir = tempfile::tempdir().unwrap();
-    let denominators = denominators_with(dir.path(), |l| {
-        (l.split(',').nth(1) != Some("12")).then(|| l.to_owned())
-    });
-    let (header, rows) = small();
-    let episodes = dir.path().join("cin.csv");
-    std::fs::write(&episodes, csv_text(&header, &rows)).unwrap();
-    let (o, out) = estimate(dir.path(), &episodes, &denominators, &[]);
-    fails_cleanly(&o, &out, &["denominators.csv", "age 12"]);
+    denominators_fail(
+        |l| (l.split(',').nth(1) != Some("12")).then(|| l.to_owned()),
+        &["denominators.csv", "age 12"],
+    );
 }
 
 /// Population 1 everywhere (wrong units): `cum_inc` 54.79.
@@ -512,9 +491,7 @@ fn denominators_smaller_than_the_events_stop_the_run() {
     }
     let denominators = dir.path().join("denominators.csv");
     std::fs::write(&denominators, ones).unwrap();
-    let (header, rows) = small();
-    let episodes = dir.path().join("cin.csv");
-    std::fs::write(&episodes, csv_text(&header, &rows)).unwrap();
+    let episodes = small_csv(dir.path());
     let (o, out) = estimate(dir.path(), &episodes, &denominators, &[]);
     fails_cleanly(
         &o,
