@@ -164,8 +164,8 @@ pub fn check(
             last: shown(last),
             source: "stated",
             why: format!(
-                "census years {a} to {b} stated (--census-years {}-{}); {excluded} {} outside \
-                 them excluded (ledger: excluded:census_year_outside_window)",
+                "census years {a} to {b} stated ({}-{}); {excluded} {} outside them excluded \
+                 (ledger: excluded:census_year_outside_window)",
                 a.0,
                 b.0,
                 plural(excluded)

@@ -284,6 +284,26 @@ fn a_stray_census_year_stops_the_run_unless_the_years_are_stated() {
     assert_eq!(manifest["census_years"]["first"], "2008/09");
     assert_eq!(manifest["census_years"]["last"], "2023/24");
     assert_eq!(manifest["census_years"]["source"], "stated");
+
+    // The same from a study file.
+    let study = dir.path().join("study.toml");
+    let toml_out = dir.path().join("toml_out");
+    std::fs::write(
+        &study,
+        format!(
+            "episodes = [{:?}]\ndenominators = {:?}\nout = {:?}\nestimators = [\"life-table\"]\n\
+             outcomes = [\"referral\"]\ncensus_years = \"2009-2024\"\n",
+            episodes.to_str().unwrap(),
+            demo_denominators().to_str().unwrap(),
+            toml_out.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    succeeds(&cumin(&["run", "--quiet", study.to_str().unwrap()]));
+    assert_eq!(
+        ledger_count(&toml_out, "excluded:census_year_outside_window"),
+        1
+    );
 }
 
 /// An extract that ends before the window starts, or a window after the data end: there is
