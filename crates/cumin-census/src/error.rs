@@ -118,7 +118,7 @@ pub enum CensusError {
         rows: u64,
     },
     /// The census years of the extract are not ones cumin can take as they are.
-    #[error("{0}")]
+    #[error(transparent)]
     CensusYears(#[from] crate::years::CensusYearsError),
     /// The CSV could not be parsed at all.
     #[error("{path}: not readable as CSV at line {line}: {message}")]
