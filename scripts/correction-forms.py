@@ -1,4 +1,8 @@
 #!/usr/bin/env python3
+# /// script
+# requires-python = ">=3.11"
+# dependencies = ["numpy", "pandas", "statsmodels"]
+# ///
 """How well candidate models extrapolate the left-censoring correction (docs/methods.md 5.3).
 
 For each simulated risk structure, complete histories of N children give every backward
@@ -11,23 +15,23 @@ before 18 (longest-lookback design, percentage points) is printed per model.
     cargo build --release -p cumin-study --example backward_hazards
     python3 scripts/correction-forms.py [N] [OUTCOME]
 
-Needs numpy, pandas and statsmodels.
+Needs numpy, pandas and statsmodels (`uv run scripts/correction-forms.py` installs them;
+or `pip install -r scripts/requirements.txt`). The figures are in
+docs/notes/2026-11-23-correction-model-forms.md.
 """
 
-import os
-import subprocess
-import sys
-import tempfile
+import argparse
 
-import numpy as np
-import pandas as pd
-import statsmodels.api as sm
+try:
+    import numpy as np
+    import pandas as pd
+    import statsmodels.api as sm
+    from cuminlib.hazards import AGES, exact_cells, simulate_masks
+except ImportError as e:  # `--help` works without them; main() says what to install
+    MISSING = e
+else:
+    MISSING = None
 
-N = int(sys.argv[1]) if len(sys.argv) > 1 else 300_000
-OUTCOME = sys.argv[2] if len(sys.argv) > 2 else "referral"
-TARGET = os.environ.get("CARGO_TARGET_DIR", "target")
-EXAMPLE = os.path.join(TARGET, "release", "examples", "backward_hazards")
-AGES = 18
 MIX = (
     "decile_share = [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]\n"
     "decile_referral_ratio = [6.0, 0.45, 0.45, 0.45, 0.45, 0.45, 0.45, 0.45, 0.45, 0.45]\n"
@@ -55,27 +59,24 @@ def extra(**cols):
     return f
 
 
-MODELS = {
-    "log d": extra(ld=lambda c: np.log(c.d)),
-    "log d, log2 d": extra(ld=lambda c: np.log(c.d), ld2=lambda c: np.log(c.d) ** 2),
-    "d": extra(d=lambda c: c.d * 1.0),
-    "d, d2": extra(d=lambda c: c.d * 1.0, d2=lambda c: c.d ** 2.0),
-    "x + a": lambda c: pd.concat([dummies(c.x, 0, AGES - 2, "x"), dummies(c.a, 2, AGES - 1, "a")], axis=1),
-}
+def models():
+    """The candidate forms, each a function from cells (a, x, d) to a design matrix:
+    `α_x` dummies for every earlier age, and a decay in the distance d = a − x."""
+    return {
+        "log d": extra(ld=lambda c: np.log(c.d)),
+        "log d, log2 d": extra(ld=lambda c: np.log(c.d), ld2=lambda c: np.log(c.d) ** 2),
+        "d": extra(d=lambda c: c.d * 1.0),
+        "d, d2": extra(d=lambda c: c.d * 1.0, d2=lambda c: c.d ** 2.0),
+        "x + a": lambda c: pd.concat([dummies(c.x, 0, AGES - 2, "x"), dummies(c.a, 2, AGES - 1, "a")], axis=1),
+    }
 
 
-def study(masks):
-    bits = ((masks[:, None] >> np.arange(AGES)) & 1).astype(bool)
+def study(masks, forms):
+    rows, bits = exact_cells(masks)
     h = np.full((AGES, AGES), np.nan)
-    rows = []
-    for a in range(1, AGES):
-        clean = np.ones(len(masks), bool)
-        for x in range(a - 1, -1, -1):
-            sel = bits[:, a] & clean
-            d, k = sel.sum(), (sel & bits[:, x]).sum()
-            h[a, x] = k / d if d else np.nan
-            rows.append(dict(a=a, x=x, d=a - x, k=k, n=d, obs=x >= max(0, a - 11) and (a, x) != (11, 0)))
-            clean &= ~bits[:, x]
+    for r in rows:
+        h[r["a"], r["x"]] = r["k"] / r["n"] if r["n"] else np.nan
+        r["obs"] = r["x"] >= max(0, r["a"] - 11) and (r["a"], r["x"]) != (11, 0)
     cells = pd.DataFrame(rows)
     fit = cells[cells.obs & (cells.n > 0)]
 
@@ -100,25 +101,29 @@ def study(masks):
     def fit_has(a, x):
         return (a, x) in observed
 
-    return {name: error(predict(design)) for name, design in MODELS.items()}
+    return {name: error(predict(design)) for name, design in forms.items()}
 
 
 def main():
-    if not os.path.exists(EXAMPLE):
-        sys.exit(f"{EXAMPLE} not found: cargo build --release -p cumin-study --example backward_hazards")
-    print(f"error in cumulative incidence of {OUTCOME} before 18 from extrapolated cells (pp), {N} children")
-    print("| risk structure | " + " | ".join(MODELS) + " |")
-    print("|---" * (len(MODELS) + 1) + "|")
-    with tempfile.TemporaryDirectory() as tmp:
-        for name, toml in SCENARIOS:
-            params = os.path.join(tmp, "p.toml")
-            out = os.path.join(tmp, "masks.csv")
-            with open(params, "w") as f:
-                f.write("seed = 99\n" + toml)
-            subprocess.run([EXAMPLE, params, str(N), out], check=True)
-            masks = pd.read_csv(out)[OUTCOME].values.astype(np.int64)
-            errors = study(masks)
-            print(f"| {name} | " + " | ".join(f"{errors[m]:+.2f}" for m in MODELS) + " |")
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("children", nargs="?", type=int, default=300_000,
+                    help="children simulated per structure (default 300000)")
+    ap.add_argument("outcome", nargs="?", default="referral",
+                    help="referral, assessed, cin, s47 or cpp (default referral)")
+    a = ap.parse_args()
+    if MISSING:
+        raise SystemExit(f"{MISSING}: this script needs numpy, pandas and statsmodels "
+                         "(uv run scripts/correction-forms.py ..., or "
+                         "pip install -r scripts/requirements.txt)")
+    forms = models()
+    print(f"error in cumulative incidence of {a.outcome} before 18 from extrapolated cells (pp), {a.children} children")
+    print("| risk structure | " + " | ".join(forms) + " |")
+    print("|---" * (len(forms) + 1) + "|")
+    for name, toml in SCENARIOS:
+        masks = simulate_masks(a.children, "seed = 99\n" + toml)[a.outcome].values.astype("int64")
+        errors = study(masks, forms)
+        print(f"| {name} | " + " | ".join(f"{errors[m]:+.2f}" for m in forms) + " |")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,10 @@
 #!/usr/bin/env python3
+# /// script
+# requires-python = ">=3.11"
+# dependencies = ["numpy", "pandas", "statsmodels"]
+# ///
 """The left-censoring correction against exact backward hazards, by IDACI decile
-(docs/validation.md, "Truth recovery at England scale", "What is left: decile 10").
+(docs/notes/2026-12-06-decile-10-vs-exact-backward-hazards.md).
 
 Exact backward hazards h(a, x) come from complete simulated histories: the example
 `backward_hazards` writes, for N children of one cohort simulated with the default
@@ -41,56 +45,35 @@ realized   For the same estimate folder, the extract's own children: the example
 
 The example writes about 10 million children a second; analysing 12 million takes a few
 minutes and about 8 GB. Decile 10 holds 8% of children: for it use 60 million (`--masks`
-can take a file filtered to the deciles needed). Needs numpy, pandas and statsmodels.
+can take a file filtered to the deciles needed). Needs numpy, pandas and statsmodels
+(`uv run` installs them from the header above; or `pip install -r scripts/requirements.txt`).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import json
 import os
-import subprocess
-import tempfile
 
-import numpy as np
-import pandas as pd
-import statsmodels.api as sm
+from cuminlib import OUTCOMES, read_truth
 
-AGES = 18
-OUTCOMES = ["referral", "assessed", "cin", "cpp"]
+try:
+    import numpy as np
+    import pandas as pd
+    import statsmodels.api as sm
+    from cuminlib.hazards import AGES, age_bits, exact_hazards, simulate_masks
+except ImportError as e:  # `--help` works without them; main() says what to install
+    MISSING = e
+else:
+    MISSING = None
+
 STRATA = ["all", "1", "10"]
-TARGET = os.environ.get("CARGO_TARGET_DIR", "target")
-EXAMPLE = os.path.join(TARGET, "release", "examples", "backward_hazards")
 WINDOW_YEARS = 13  # census years 2011/12..2023/24
-
-
-def simulate(children: int, seed: int) -> pd.DataFrame:
-    with tempfile.TemporaryDirectory() as tmp:
-        params, out = os.path.join(tmp, "p.toml"), os.path.join(tmp, "masks.csv")
-        with open(params, "w") as f:
-            f.write(f"seed = {seed}\n")
-        subprocess.run([EXAMPLE, params, str(children), out], check=True)
-        return pd.read_csv(out)
 
 
 def stratum(masks: pd.DataFrame, s: str, outcome: str) -> np.ndarray:
     rows = masks if s == "all" else masks[masks.decile == int(s)]
     return rows[outcome].values.astype(np.int64)
-
-
-def exact_hazards(m: np.ndarray) -> tuple[dict, np.ndarray]:
-    """h[(a, x)] = (share, children) and the age bits of each child."""
-    bits = ((m[:, None] >> np.arange(AGES)) & 1).astype(bool)
-    h = {}
-    for a in range(1, AGES):
-        clean = np.ones(len(m), bool)
-        for x in range(a - 1, -1, -1):
-            sel = bits[:, a] & clean
-            n, k = sel.sum(), (sel & bits[:, x]).sum()
-            h[(a, x)] = (k / n if n else np.nan, n)
-            clean &= ~bits[:, x]
-    return h, bits
 
 
 def design(cells: pd.DataFrame) -> pd.DataFrame:
@@ -103,7 +86,7 @@ def design(cells: pd.DataFrame) -> pd.DataFrame:
 
 def form_errors(m: np.ndarray) -> list[float]:
     h, bits = exact_hazards(m)
-    cells = pd.DataFrame([dict(a=a, x=x, d=a - x, h=v[0], n=v[1]) for (a, x), v in h.items()])
+    cells = pd.DataFrame([{"a": a, "x": x, "d": a - x, "h": v[0], "n": v[1]} for (a, x), v in h.items()])
     obs = (cells.d <= 11) & ~((cells.a == 11) & (cells.x == 0)) & (cells.n > 0)
     fit = cells[obs]
     w = fit.n * (WINDOW_YEARS - fit.d).clip(lower=1)
@@ -135,7 +118,7 @@ def form(masks: pd.DataFrame) -> None:
 
 
 def decompose(masks: pd.DataFrame, est: str, truth_path: str) -> None:
-    truth = json.load(open(truth_path))["truth"]
+    truth = read_truth(truth_path)["truth"]
     ci, used, source = {}, {}, {}
     with open(os.path.join(est, "cumulative_incidence.csv"), newline="") as f:
         for r in csv.DictReader(f):
@@ -186,28 +169,22 @@ def realized(masks: pd.DataFrame, est: str, seed: int, scale: float,
     with open(os.path.join(est, "corrections.csv"), newline="") as f:
         corrections = [r for r in csv.DictReader(f) if r["outcome"] == "referral"]
     cohorts = sorted({int(r["birth_year"]) for r in corrections})
-    own = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        params = os.path.join(tmp, "p.toml")
-        with open(params, "w") as f:
-            f.write(f"seed = {seed}\nscale = {scale}\n")
-        for c in cohorts:
-            out = os.path.join(tmp, f"{c}.csv")
-            env = dict(os.environ, BH_COHORT=str(c), BH_FIRST=str((c - first_cohort) * per_cohort))
-            subprocess.run([EXAMPLE, params, str(per_cohort), out], check=True, env=env)
-            own[c] = pd.read_csv(out)
+    own = {c: simulate_masks(per_cohort, f"seed = {seed}\nscale = {scale}\n",
+                             env={"BH_COHORT": str(c),
+                                  "BH_FIRST": str((c - first_cohort) * per_cohort)})
+           for c in cohorts}
     print("referral, cohorts born before the window, ages 11..17: E' cumin / histories; "
           "share first ever: histories, exact hazards, cumin")
     for s in STRATA:
         h, _ = exact_hazards(stratum(masks, s, "referral"))
-        tot = dict(real=0.0, exact=0.0, cumin=0.0)
+        tot = {"real": 0.0, "exact": 0.0, "cumin": 0.0}
         for a in range(11, AGES):
             rows = [r for r in corrections if r["stratum"] == s and int(r["age"]) == a]
             e_cumin = e_hist = real = exact = cumin = 0.0
             for r in rows:
                 u, e = int(r["entry_age"]), float(r["first_in_observed_years"])
                 m = stratum(own[int(r["birth_year"])], s, "referral")
-                bits = ((m[:, None] >> np.arange(AGES)) & 1).astype(bool)
+                bits = age_bits(m)
                 first_obs = bits[:, a] & ~bits[:, u:a].any(axis=1)
                 e_cumin += e
                 e_hist += first_obs.sum()
@@ -239,13 +216,14 @@ def main() -> None:
                     help="realized: the simulator's first cohort (first_census_year - 18)")
     ap.add_argument("--births-per-year", type=int, default=640_000)
     a = ap.parse_args()
+    if MISSING:
+        raise SystemExit(f"{MISSING}: this script needs numpy, pandas and statsmodels "
+                         "(uv run scripts/correction-vs-exact.py ..., or "
+                         "pip install -r scripts/requirements.txt)")
     if a.masks:
         masks = pd.read_csv(a.masks)
     else:
-        if not os.path.exists(EXAMPLE):
-            raise SystemExit(f"{EXAMPLE} not found: cargo build --release -p cumin-study "
-                             "--example backward_hazards")
-        masks = simulate(a.children, a.seed)
+        masks = simulate_masks(a.children, f"seed = {a.seed}\n")
     if a.mode == "form":
         form(masks)
     elif a.mode == "realized":

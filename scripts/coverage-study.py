@@ -1,4 +1,8 @@
 #!/usr/bin/env python3
+# /// script
+# requires-python = ">=3.11"
+# dependencies = []
+# ///
 """Coverage study: how often do cumin's 95% intervals cover the truth?
 
 Simulates N small extracts (distinct seeds, `--perfect-ids`, every other parameter at its
@@ -16,13 +20,14 @@ simulation with the same parameters (`--truth`; by default the study simulates o
 scale 1.0, seed 999999, and keeps its truth.json). Coverage of each replicate's own
 realised truth is recorded too (`covers_own`).
 
-Python 3.11 standard library only. Usage (from the repository root):
+Python 3.11 standard library only (and `scripts/cuminlib`). Usage (from the repository
+root):
 
     cargo build --release
     python3 scripts/coverage-study.py --out validation/coverage               # 200 replicates
     python3 scripts/coverage-study.py --replicates 10 --bootstrap 50 --jobs 1 # a smoke test
 
-    python3 scripts/coverage-study.py --summarise docs/validation/coverage_replicates.csv \
+    python3 scripts/coverage-study.py --summarise validation-data/coverage_replicates.csv \
         --scale 0.01 --truth-scale 0.5 --out /tmp/coverage                 # re-summarise
 
 `--jobs 2` runs two replicates at a time, each cumin process on one thread
@@ -34,93 +39,62 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import math
-import os
 import shutil
-import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-OUTCOMES = ["referral", "assessed", "cin", "cpp"]
-STRATA = [("all", "all"), ("idaci_decile", "1"), ("idaci_decile", "10")]
+from cuminlib import (
+    OUTCOMES,
+    STRATA,
+    Z975,
+    binary,
+    estimate,
+    read_curves,
+    read_truth,
+    simulate,
+    truth_cum_inc,
+    wilson,
+    write_rows,
+)
+
 ESTIMATORS = ["life-table", "cohort-splice"]
 AGES = [4, 10, 12, 14, 17]
 FIELDS = ["seed", "estimator", "outcome", "stratum_var", "stratum", "age", "truth",
           "own_truth", "estimate", "lower", "upper", "covers", "covers_own", "seconds"]
-Z975 = 1.959963984540054
-
-
-def run_command(cmd: list[str], threads: int | None) -> None:
-    env = dict(os.environ)
-    if threads:
-        env["RAYON_NUM_THREADS"] = str(threads)
-    done = subprocess.run(["nice", "-n", "19", *cmd], capture_output=True, text=True, env=env)
-    if done.returncode != 0:
-        raise RuntimeError(f"command failed ({done.returncode}): {' '.join(cmd)}\n{done.stderr}")
-
-
-def cum_inc(truth: dict, outcome: str, sv: str, s: str, age: int) -> float:
-    t = truth["truth"]
-    node = t["overall"] if sv == "all" else t["by_idaci_decile"][s]
-    return float(node["cum_inc"][outcome][age])
-
-
-def simulate(cumin: str, out: Path, seed: int, scale: float, threads: int | None) -> None:
-    shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(parents=True)
-    run_command([cumin, "--quiet", "simulate", "--out", str(out), "--seed", str(seed),
-                 "--scale", str(scale), "--format", "parquet", "--perfect-ids"], threads)
 
 
 def replicate(cumin: str, work: Path, seed: int, scale: float, bootstrap: int,
               truth: dict, threads: int | None) -> list[dict]:
     start = time.monotonic()
     sim, est = work / f"sim-{seed}", work / f"est-{seed}"
-    simulate(cumin, sim, seed, scale, threads)
-    shutil.rmtree(est, ignore_errors=True)
-    run_command([cumin, "--quiet", "estimate", "--episodes", str(sim / "episodes.parquet"),
-                 "--denominators", str(sim / "denominators.csv"), "--out", str(est),
-                 "--by", "idaci_decile", "--estimator", ",".join(ESTIMATORS),
-                 "--outcome", ",".join(OUTCOMES), "--sdc", "none",
-                 "--bootstrap", str(bootstrap), "--seed", str(seed)], threads)
-    own = json.loads((sim / "truth.json").read_text())
+    simulate(cumin, sim, seed, scale, perfect_ids=True, threads=threads)
+    estimate(cumin, sim, est, estimators=ESTIMATORS, outcomes=OUTCOMES, bootstrap=bootstrap,
+             seed=seed, threads=threads)
+    own = read_truth(sim / "truth.json")
     rows = []
-    with open(est / "cumulative_incidence.csv", newline="") as f:
-        for r in csv.DictReader(f):
-            age = int(r["age"])
-            if (r["estimator"] not in ESTIMATORS or age not in AGES
-                    or (r["stratum_var"], r["stratum"]) not in STRATA
-                    or r["outcome"] not in OUTCOMES):
-                continue
-            key = (r["outcome"], r["stratum_var"], r["stratum"], age)
-            t, o = cum_inc(truth, *key), cum_inc(own, *key)
-            lo, hi = float(r["lower"]), float(r["upper"])
-            rows.append({
-                "seed": seed, "estimator": r["estimator"], "outcome": r["outcome"],
-                "stratum_var": r["stratum_var"], "stratum": r["stratum"], "age": age,
-                "truth": t, "own_truth": o, "estimate": float(r["cum_inc"]),
-                "lower": lo, "upper": hi, "covers": int(lo <= t <= hi),
-                "covers_own": int(lo <= o <= hi), "seconds": 0.0,
-            })
+    curves = read_curves(est / "cumulative_incidence.csv", estimators=ESTIMATORS, ages=AGES)
+    for (outcome, estimator, sv, s, age), r in curves.items():
+        if (sv, s) not in STRATA or outcome not in OUTCOMES:
+            continue
+        key = (outcome, sv, s, age)
+        t, o = truth_cum_inc(truth, *key), truth_cum_inc(own, *key)
+        lo, hi = float(r["lower"]), float(r["upper"])
+        rows.append({
+            "seed": seed, "estimator": estimator, "outcome": outcome,
+            "stratum_var": sv, "stratum": s, "age": age,
+            "truth": t, "own_truth": o, "estimate": float(r["cum_inc"]),
+            "lower": lo, "upper": hi, "covers": int(lo <= t <= hi),
+            "covers_own": int(lo <= o <= hi), "seconds": 0.0,
+        })
     shutil.rmtree(sim, ignore_errors=True)
     shutil.rmtree(est, ignore_errors=True)
     secs = round(time.monotonic() - start, 1)
     for r in rows:
         r["seconds"] = secs
     return rows
-
-
-def wilson(k: int, n: int) -> tuple[float, float]:
-    """Wilson score interval for k of n at 95%."""
-    if n == 0:
-        return (math.nan, math.nan)
-    p, z2 = k / n, Z975 * Z975
-    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
-    half = Z975 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
-    return (max(0.0, centre - half), min(1.0, centre + half))
 
 
 def pool_truth(rows: list[dict], scale: float, truth_scale: float) -> None:
@@ -182,10 +156,7 @@ def summarise(rows: list[dict], out: Path, scale: float, truth_scale: float) -> 
             "mean_bias_pp": 100 * bias, "sd_estimate_pp": 100 * sd,
             "mean_width_pp": 100 * width, "width_over_2x1.96sd": width / (2 * Z975 * sd) if sd else math.nan,
         })
-    with open(out / "coverage.csv", "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(summary[0]))
-        w.writeheader()
-        w.writerows(summary)
+    write_rows(out / "coverage.csv", summary)
     print(f"{'estimator':14} {'outcome':8} {'stratum':7} {'age':>3} {'n':>4} {'coverage':>8} "
           f"{'95% CI':>13} {'own':>5} {'lo/hi miss':>10} {'bias pp':>7} {'sd pp':>6} {'w/(3.92sd)':>10}")
     for s in summary:
@@ -212,7 +183,7 @@ def summarise(rows: list[dict], out: Path, scale: float, truth_scale: float) -> 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--cumin", default="target/release/cumin")
+    ap.add_argument("--cumin", help="the cumin binary (default: target/release/cumin)")
     ap.add_argument("--replicates", type=int, default=200)
     ap.add_argument("--first-seed", type=int, default=1001)
     ap.add_argument("--scale", type=float, default=0.01)
@@ -231,7 +202,7 @@ def main() -> None:
         a.out.mkdir(parents=True, exist_ok=True)
         summarise(rows, a.out, a.scale, a.truth_scale)
         return
-    cumin = os.path.abspath(a.cumin) if os.path.sep in a.cumin else a.cumin
+    cumin = binary(a.cumin)
     a.out.mkdir(parents=True, exist_ok=True)
     work = a.out / "work"
     threads = 1 if a.jobs > 1 else None
@@ -239,10 +210,10 @@ def main() -> None:
     if not truth_path.exists():
         big = work / "superpopulation"
         print(f"simulating the superpopulation truth at scale {a.truth_scale} ...", file=sys.stderr)
-        simulate(cumin, big, 999999, a.truth_scale, None)
+        simulate(cumin, big, 999999, a.truth_scale, perfect_ids=True)
         shutil.copy(big / "truth.json", truth_path)
         shutil.rmtree(big, ignore_errors=True)
-    truth = json.loads(truth_path.read_text())
+    truth = read_truth(truth_path)
     rep_path = a.out / "replicates.csv"
     rows: list[dict] = []
     if rep_path.exists():
@@ -258,10 +229,7 @@ def main() -> None:
         for i, fut in enumerate(futures):
             new = fut.result()
             rows += new
-            with open(rep_path, "w", newline="") as f:
-                w = csv.DictWriter(f, fieldnames=FIELDS)
-                w.writeheader()
-                w.writerows(rows)
+            write_rows(rep_path, rows, FIELDS)
             print(f"replicate {i + 1}/{len(seeds)} (seed {new[0]['seed']}) {new[0]['seconds']} s; "
                   f"elapsed {time.monotonic() - start:.0f} s", file=sys.stderr, flush=True)
     rows = [r for r in rows if a.first_seed <= int(r["seed"]) < a.first_seed + a.replicates]

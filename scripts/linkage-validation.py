@@ -1,4 +1,8 @@
 #!/usr/bin/env python3
+# /// script
+# requires-python = ">=3.11"
+# dependencies = []
+# ///
 """Linkage error on simulated extracts: docs/validation.md, section "Linkage error".
 
 Simulates the default extract (with true_ids.csv), the same population with perfect
@@ -10,19 +14,20 @@ against truth.json for every outcome, overall and in IDACI deciles 1 and 10, wit
 precision and recall.
 
     export CARGO_TARGET_DIR=...   # default: target
-    cargo build --release -p cumin-cli -p cumin-study --example transfer_pairs
+    cargo build --release -p cumin-cli -p cumin-study --bins --example transfer_pairs
     python3 scripts/linkage-validation.py [--scale 0.1] [--seed 11] [--bootstrap 100]
         [--dependence 0.8] [--work DIR]
 
-Standard library only.
+Python 3.11 standard library only (and `scripts/cuminlib`).
 """
 
 import argparse
 import csv
-import json
 import os
 import subprocess
 import sys
+
+from cuminlib import binary, estimate, read_curves, read_truth, simulate, truth_cum_inc
 
 OUTCOMES = ["referral", "assessed", "cin", "s47", "cpp"]
 STRATA = [("all", ("all", "all")), ("decile 1", ("idaci_decile", "1")),
@@ -30,7 +35,8 @@ STRATA = [("all", ("all", "all")), ("decile 1", ("idaci_decile", "1")),
 
 
 def main():
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scale", type=float, default=0.1)
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--bootstrap", type=int, default=100)
@@ -38,43 +44,34 @@ def main():
     ap.add_argument("--work", default="linkage-validation")
     ap.add_argument("--estimator", default="life-table")
     args = ap.parse_args()
-    target = os.environ.get("CARGO_TARGET_DIR", "target")
-    cumin = os.path.join(target, "release", "cumin")
-    pairs_bin = os.path.join(target, "release", "examples", "transfer_pairs")
+    cumin = binary()
+    pairs_bin = binary(example="transfer_pairs")
     os.makedirs(args.work, exist_ok=True)
 
-    def simulate(name, extra, params=None):
+    def simulated(name, extra, params=None):
+        """The simulated folder `name` under the work folder, simulated once."""
         out = os.path.join(args.work, name)
         if not os.path.exists(os.path.join(out, "truth.json")):
-            cmd = [cumin, "simulate", "--quiet", "--out", out, "--scale", str(args.scale),
-                   "--seed", str(args.seed), "--format", "csv"] + extra
-            if params:
-                p = os.path.join(args.work, name + ".toml")
-                with open(p, "w") as f:
-                    f.write(params)
-                cmd += ["--params", p]
-            subprocess.run(cmd, check=True)
+            simulate(cumin, out, args.seed, args.scale, params=params, extra=extra,
+                     fmt="csv", nice=False)
         return out
 
-    def estimate(sim, mode):
-        # Only the correction's intervals are judged; the other modes skip the bootstrap.
+    def estimated(sim, mode):
+        """The estimate of `sim` under linkage `mode`, made once. Only the correction's
+        intervals are judged; the other modes skip the bootstrap."""
         boot = args.bootstrap if mode == "corrected" else 0
         out = os.path.join(args.work, f"{os.path.basename(sim)}-{mode}-b{boot}")
         if not os.path.exists(os.path.join(out, "cumulative_incidence.csv")):
-            subprocess.run([cumin, "estimate", "--quiet",
-                            "--episodes", os.path.join(sim, "episodes.csv"),
-                            "--denominators", os.path.join(sim, "denominators.csv"),
-                            "--out", out, "--sdc", "none", "--by", "idaci_decile",
-                            "--estimator", args.estimator, "--linkage", mode,
-                            "--bootstrap", str(boot)], check=True)
+            estimate(cumin, sim, out, episodes="episodes.csv", estimators=[args.estimator],
+                     bootstrap=boot, extra=["--linkage", mode], nice=False)
         return out
 
     dependent = f"pmr_mobility_dependence={args.dependence}"
     sims = {
-        "default": (simulate("default", ["--write-true-ids"]), ["exact", "merge", "corrected"]),
-        "perfect-ids": (simulate("perfect", ["--perfect-ids"]), ["exact", "corrected"]),
-        dependent: (simulate("dependent", ["--write-true-ids"],
-                             f"pmr_mobility_dependence = {args.dependence}\n"),
+        "default": (simulated("default", ["--write-true-ids"]), ["exact", "merge", "corrected"]),
+        "perfect-ids": (simulated("perfect", ["--perfect-ids"]), ["exact", "corrected"]),
+        dependent: (simulated("dependent", ["--write-true-ids"],
+                              f"pmr_mobility_dependence = {args.dependence}\n"),
                     ["exact", "corrected"]),
     }
     print(f"scale {args.scale}, seed {args.seed}, bootstrap {args.bootstrap}, "
@@ -82,19 +79,20 @@ def main():
           f"(estimate - truth), [95% interval - truth]\n")
     results = {}
     for label, (sim, modes) in sims.items():
-        truth = json.load(open(os.path.join(sim, "truth.json")))["truth"]
+        truth = read_truth(os.path.join(sim, "truth.json"))
         print(f"## {label}\n")
         print("| linkage | stratum | " + " | ".join(OUTCOMES) + " |")
         print("|---|---|" + "---|" * len(OUTCOMES))
         for mode in modes:
-            out = estimate(sim, mode)
-            rows = read_ci(os.path.join(out, "cumulative_incidence.csv"), args.estimator)
+            out = estimated(sim, mode)
+            curves = read_curves(os.path.join(out, "cumulative_incidence.csv"),
+                                 estimators=[args.estimator], ages=[17])
             for stratum, key in STRATA:
                 cells = []
                 for o in OUTCOMES:
-                    t = (truth["overall"] if stratum == "all"
-                         else truth["by_idaci_decile"][key[1]])["cum_inc"][o][17]
-                    est, lo, hi = rows[(o,) + key]
+                    t = truth_cum_inc(truth, o, *key, 17)
+                    r = curves[(o, args.estimator, *key, 17)]
+                    est, lo, hi = float(r["cum_inc"]), float(r["lower"]), float(r["upper"])
                     bias = 100 * (est - t)
                     results[(label, mode, stratum, o)] = (bias, lo <= t <= hi)
                     cell = f"{bias:+.2f}"
@@ -104,7 +102,7 @@ def main():
                 print(f"| {mode} | {stratum} | " + " | ".join(cells) + " |")
             if mode == "corrected":
                 removed = linkage_values(os.path.join(out, "linkage.csv"))
-                print(f"|  | first events removed | " + " | ".join(
+                print("|  | first events removed | " + " | ".join(
                     f"{removed.get('split_first_events_removed_' + o, 0):,.0f}"
                     for o in OUTCOMES) + " |")
         print()
@@ -154,16 +152,6 @@ def linkage_values(path):
                     out[r["measure"]] = float(r["value"])
                 except ValueError:
                     pass
-    return out
-
-
-def read_ci(path, estimator):
-    out = {}
-    with open(path) as f:
-        for r in csv.DictReader(f):
-            if r["estimator"] == estimator and r["age"] == "17":
-                out[(r["outcome"], r["stratum_var"], r["stratum"])] = (
-                    float(r["cum_inc"]), float(r["lower"]), float(r["upper"]))
     return out
 
 

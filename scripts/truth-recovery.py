@@ -1,4 +1,8 @@
 #!/usr/bin/env python3
+# /// script
+# requires-python = ">=3.11"
+# dependencies = []
+# ///
 """Truth recovery: simulate extracts whose truth is known, estimate, compare.
 
 For each run (a setting, a seed and a scale) this script
@@ -28,7 +32,8 @@ window, or the extrapolated 13..17) can be read from it. `model_sd_pp` is the co
 estimators' `extrapolation_sd` (correction_sensitivity.csv), the correction model's error
 that cumin has added to their intervals (docs/methods.md 5.3).
 
-Python 3.11 standard library only. Usage (from the repository root):
+Python 3.11 standard library only (and `scripts/cuminlib`). Usage (from the repository
+root; `docs/validation.md` gives the plan behind its figures):
 
     cargo build --release
     python3 scripts/truth-recovery.py --out validation/truth-recovery        # the plan below
@@ -43,16 +48,24 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
-import os
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-OUTCOMES = ["referral", "assessed", "cin", "cpp"]
-STRATA = [("all", "all"), ("idaci_decile", "1"), ("idaci_decile", "10")]
+from cuminlib import (
+    OUTCOMES,
+    STRATA,
+    CommandFailed,
+    binary,
+    estimate,
+    read_curves,
+    read_truth,
+    simulate,
+    truth_cum_inc,
+    write_rows,
+)
+
 ESTIMATORS = ["life-table", "cohort-splice", "cohort-splice-unadjusted", "life-table-unadjusted",
               "jay2025-splice", "jay2025-splice-unadjusted"]
 # Tolerances of issue 7, in percentage points. Never loosened to make numbers agree.
@@ -85,31 +98,6 @@ DEFAULT_RUNS = [
 ]
 
 
-def run_command(cmd: list[str]) -> float:
-    """Runs a command (niced), fails loudly, returns wall seconds."""
-    start = time.monotonic()
-    done = subprocess.run(["nice", "-n", "19", *cmd], capture_output=True, text=True)
-    if done.returncode != 0:
-        sys.exit(f"command failed ({done.returncode}): {' '.join(cmd)}\n{done.stderr}")
-    return time.monotonic() - start
-
-
-def truth_value(truth: dict, outcome: str, stratum_var: str, stratum: str, age: int) -> float:
-    t = truth["truth"]
-    node = t["overall"] if stratum_var == "all" else t["by_idaci_decile"][stratum]
-    return float(node["cum_inc"][outcome][age])
-
-
-def read_estimates(path: Path) -> dict:
-    """(outcome, estimator, stratum_var, stratum, age) -> row of cumulative_incidence.csv."""
-    out = {}
-    with open(path, newline="") as f:
-        for r in csv.DictReader(f):
-            key = (r["outcome"], r["estimator"], r["stratum_var"], r["stratum"], int(r["age"]))
-            out[key] = r
-    return out
-
-
 def read_model_sd(path: Path, rename: dict[str, str]) -> dict:
     """(outcome, estimator, stratum_var, stratum, age) -> `extrapolation_sd` of
     correction_sensitivity.csv: the correction model's error that cumin adds to the
@@ -135,33 +123,19 @@ def one_run(cumin: str, spec: str, work: Path, bootstrap: int, keep: bool) -> li
     sim = work / f"{setting}-{seed}-{scale}-sim"
     est = work / f"{setting}-{seed}-{scale}-est"
     est_jay = work / f"{setting}-{seed}-{scale}-est-jay"
-    for d in (sim, est, est_jay):
-        shutil.rmtree(d, ignore_errors=True)
-    sim.mkdir(parents=True)
-    cmd = [cumin, "--quiet", "simulate", "--out", str(sim), "--seed", seed, "--scale", scale,
-           "--format", "parquet", *conf["args"]]
-    if conf["perfect_ids"]:
-        cmd.append("--perfect-ids")
-    if conf["params"]:
-        p = sim / "params.toml"
-        p.write_text(conf["params"])
-        cmd += ["--params", str(p)]
-    sim_s = run_command(cmd)
-    cmd = [cumin, "--quiet", "estimate", "--episodes", str(sim / "episodes.parquet"),
-           "--denominators", str(sim / "denominators.csv"), "--out", str(est),
-           "--by", "idaci_decile", "--estimator", "life-table,cohort-splice",
-           "--outcome", ",".join(OUTCOMES), "--sdc", "none",
-           "--bootstrap", str(bootstrap), "--seed", seed]
-    est_s = run_command(cmd)
-    cmd = [cumin, "--quiet", "estimate", "--episodes", str(sim / "episodes.parquet"),
-           "--denominators", str(sim / "denominators.csv"), "--out", str(est_jay),
-           "--by", "idaci_decile", "--estimator", "cohort-splice", "--splice-design", "jay2025",
-           "--outcome", ",".join(OUTCOMES), "--sdc", "none",
-           "--bootstrap", str(bootstrap), "--seed", seed]
-    est_s += run_command(cmd)
-    truth = json.loads((sim / "truth.json").read_text())
-    estimates = read_estimates(est / "cumulative_incidence.csv")
-    for (o, e, sv, s, a), r in read_estimates(est_jay / "cumulative_incidence.csv").items():
+    try:
+        sim_s = simulate(cumin, sim, seed, scale, perfect_ids=conf["perfect_ids"],
+                         params=conf["params"], extra=conf["args"])
+        est_s = estimate(cumin, sim, est, estimators=["life-table", "cohort-splice"],
+                         outcomes=OUTCOMES, bootstrap=bootstrap, seed=seed)
+        est_s += estimate(cumin, sim, est_jay, estimators=["cohort-splice"], outcomes=OUTCOMES,
+                          bootstrap=bootstrap, seed=seed,
+                          extra=["--splice-design", "jay2025"])
+    except CommandFailed as e:
+        sys.exit(str(e))
+    truth = read_truth(sim / "truth.json")
+    estimates = read_curves(est / "cumulative_incidence.csv")
+    for (o, e, sv, s, a), r in read_curves(est_jay / "cumulative_incidence.csv").items():
         if e.startswith("cohort-splice"):
             estimates[(o, e.replace("cohort-splice", "jay2025-splice"), sv, s, a)] = r
     model_sd = read_model_sd(est / "correction_sensitivity.csv",
@@ -176,7 +150,7 @@ def one_run(cumin: str, spec: str, work: Path, bootstrap: int, keep: bool) -> li
                     r = estimates.get((outcome, estimator, sv, s, age))
                     if r is None:
                         continue
-                    t = truth_value(truth, outcome, sv, s, age)
+                    t = truth_cum_inc(truth, outcome, sv, s, age)
                     e, lo, hi = float(r["cum_inc"]), float(r["lower"]), float(r["upper"])
                     err = 100.0 * (e - t)
                     tol = TOLERANCE_PP.get(estimator)
@@ -236,14 +210,14 @@ def print_table(rows: list[dict]) -> int:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--cumin", default="target/release/cumin", help="the cumin binary")
+    ap.add_argument("--cumin", help="the cumin binary (default: target/release/cumin)")
     ap.add_argument("--runs", nargs="*", default=DEFAULT_RUNS, help="SETTING:SEED:SCALE ...")
     ap.add_argument("--bootstrap", type=int, default=200)
     ap.add_argument("--out", type=Path, default=Path("validation/truth-recovery"))
     ap.add_argument("--work", type=Path, help="scratch folder (default: OUT/work)")
     ap.add_argument("--keep", action="store_true", help="keep the simulated extracts and outputs")
     a = ap.parse_args()
-    cumin = os.path.abspath(a.cumin) if os.path.sep in a.cumin else a.cumin
+    cumin = binary(a.cumin)
     a.out.mkdir(parents=True, exist_ok=True)
     work = a.work or a.out / "work"
     csv_path = a.out / "truth_recovery.csv"
@@ -256,10 +230,7 @@ def main() -> None:
               f"{new[0]['estimate_seconds']} s (total {time.monotonic() - start:.0f} s)",
               file=sys.stderr, flush=True)
         # Written after every run, so a long plan leaves its results as it goes.
-        with open(csv_path, "w", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=list(rows[0]))
-            w.writeheader()
-            w.writerows(rows)
+        write_rows(csv_path, rows)
     misses = print_table(rows)
     print(f"\n{misses} checks missed; every age in {csv_path}")
 

@@ -1,4 +1,8 @@
 #!/usr/bin/env python3
+# /// script
+# requires-python = ">=3.11"
+# dependencies = ["numpy", "scipy", "statsmodels"]
+# ///
 """Reference binomial confidence intervals from statsmodels, for cumin-stats' tests.
 
 Writes fixtures/reference/proportions.csv: for a grid of (k, n) and confidence levels,

@@ -1,4 +1,8 @@
 #!/usr/bin/env python3
+# /// script
+# requires-python = ">=3.11"
+# dependencies = ["numpy"]
+# ///
 """Reference percentile-interval limits from numpy, for cumin-stats' tests.
 
 `cumin_stats::percentile_interval` takes the (B + 1)·α/2-th and (B + 1)·(1 − α/2)-th of

@@ -1,0 +1,281 @@
+//! The runs the attacker is given: one small simulated extract, estimated as a user would
+//! (`cumin simulate`, `cumin run STUDY.toml`) under every profile and under `none`.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+
+/// Disclosure-control profiles attacked (`none` is the truth).
+pub const PROFILES: [&str; 4] = ["jay2025", "dfe", "ons-srs", "ukllc"];
+
+const PERIODS: &str = "periods = [\"2012-2015\", \"2016-2019\", \"2020-2023\"]\n";
+
+/// A study configuration run under every profile.
+pub struct Design {
+    /// Name in the tables.
+    pub name: &'static str,
+    /// Lines of the study TOML beside inputs, output and profile.
+    pub toml: String,
+    /// Whether the denominators need an LA column.
+    pub by_la: bool,
+}
+
+/// The designs: every stratification the issue names, with periods, both estimators
+/// (the default), the identifier-mode sensitivity, exact linkage (whole counts
+/// throughout), and both Jay presets.
+pub fn designs() -> Vec<Design> {
+    let d = |name, toml: &str, by_la| Design {
+        name,
+        toml: toml.to_owned(),
+        by_la,
+    };
+    vec![
+        d(
+            "decile",
+            &format!("by = [\"idaci_decile\"]\n{PERIODS}sensitivity = true\n"),
+            false,
+        ),
+        d(
+            "decile-exact",
+            &format!("by = [\"idaci_decile\"]\n{PERIODS}linkage = \"exact\"\n"),
+            false,
+        ),
+        d(
+            "decile:sex",
+            &format!("by = [\"idaci_decile:sex\"]\n{PERIODS}"),
+            false,
+        ),
+        d("la", &format!("by = [\"la\"]\n{PERIODS}"), true),
+        d("jay2025", "preset = \"jay2025\"\n", false),
+        d("jay2025-strict", "preset = \"jay2025-strict\"\n", false),
+    ]
+}
+
+/// The design a stale folder's second run uses (no strata, no periods).
+fn plain() -> Design {
+    Design {
+        name: "plain",
+        toml: String::new(),
+        by_la: false,
+    }
+}
+
+/// Name of the stale-folder scenario in the tables.
+pub const STALE: &str = "stale: decile under none, then plain";
+
+/// A run to make: design, profile, and the commands.
+type Job<'a> = (String, String, Box<dyn Fn() + Send + Sync + 'a>);
+
+/// Every folder written: (design, profile) → folder.
+pub struct Lab {
+    /// Where the folders are.
+    pub root: PathBuf,
+    /// Folders by (design, profile); `none` folders hold the truth.
+    pub folders: BTreeMap<(String, String), PathBuf>,
+    /// Seconds each step took.
+    pub timings: Vec<(String, f64)>,
+}
+
+fn cumin(args: &[&str]) {
+    let o = Command::new(env!("CARGO_BIN_EXE_cumin"))
+        .args(args)
+        .output()
+        .expect("runs the binary");
+    assert!(
+        o.status.success(),
+        "cumin {args:?} failed: {}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// A path as a TOML string.
+fn quoted(p: &Path) -> String {
+    format!("{:?}", p.to_string_lossy())
+}
+
+fn study(dir: &Path, sim: &Path, design: &Design, profile: &str, out: &Path) {
+    let den = if design.by_la {
+        "denominators_la.csv"
+    } else {
+        "denominators.csv"
+    };
+    let toml = format!(
+        "episodes = [{}]\ndenominators = {}\nout = {}\nsdc = {profile:?}\nsii_repetitions = 1000\n{}",
+        quoted(&sim.join("episodes.csv")),
+        quoted(&sim.join(den)),
+        quoted(out),
+        design.toml
+    );
+    let folder = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let path = dir.join(format!("{folder}.{}.toml", design.name.replace(':', "-")));
+    std::fs::write(&path, toml).expect("writes the study");
+    cumin(&["--quiet", "run", path.to_str().expect("UTF-8 path")]);
+}
+
+/// Denominators by LA: the simulated population of each cohort and age shared among the
+/// extract's LAs in proportion to their rows (largest remainders, so totals agree).
+fn la_denominators(sim: &Path) {
+    let mut rows_by_la: BTreeMap<String, u64> = BTreeMap::new();
+    let mut r = csv::Reader::from_path(sim.join("episodes.csv")).expect("episodes");
+    let la = r
+        .headers()
+        .expect("header")
+        .iter()
+        .position(|h| h == "CIN_LA")
+        .expect("CIN_LA");
+    for rec in r.records() {
+        *rows_by_la
+            .entry(rec.expect("row")[la].to_owned())
+            .or_default() += 1;
+    }
+    let mut population: BTreeMap<(String, String), u64> = BTreeMap::new();
+    let mut r = csv::Reader::from_path(sim.join("denominators.csv")).expect("denominators");
+    for rec in r.records() {
+        let rec = rec.expect("row");
+        *population
+            .entry((rec[0].to_owned(), rec[1].to_owned()))
+            .or_default() += rec[4].parse::<u64>().expect("population");
+    }
+    let total: u64 = rows_by_la.values().sum();
+    let mut text = String::from("birth_year,age,LA,population\n");
+    for ((b, a), p) in population {
+        let shares: Vec<(f64, &String)> = rows_by_la
+            .iter()
+            .map(|(l, n)| (p as f64 * *n as f64 / total as f64, l))
+            .collect();
+        let mut whole: Vec<u64> = shares.iter().map(|(s, _)| *s as u64).collect();
+        let mut order: Vec<usize> = (0..shares.len()).collect();
+        order.sort_by(|&i, &j| {
+            (shares[j].0.fract())
+                .total_cmp(&shares[i].0.fract())
+                .then(i.cmp(&j))
+        });
+        let left = p - whole.iter().sum::<u64>();
+        for &i in order.iter().take(left as usize) {
+            whole[i] += 1;
+        }
+        for ((_, l), n) in shares.iter().zip(whole) {
+            let _ = writeln!(text, "{b},{a},{l},{n}");
+        }
+    }
+    std::fs::write(sim.join("denominators_la.csv"), text).expect("writes LA denominators");
+}
+
+impl Lab {
+    /// Simulates the extract and runs every design under every profile and `none`, two at
+    /// a time.
+    pub fn build() -> Lab {
+        // The runs go to one folder under the target directory, emptied first (the lab
+        // lives in a static, so nothing would remove a temporary folder). While working on
+        // the attacks, CUMIN_ATTACK_LAB=DIR keeps the runs in DIR and reuses them.
+        let reuse = std::env::var_os("CUMIN_ATTACK_LAB").map(PathBuf::from);
+        let root = reuse
+            .clone()
+            .unwrap_or_else(|| Path::new(env!("CARGO_TARGET_TMPDIR")).join("attack-lab"));
+        if reuse.is_none() && root.exists() {
+            std::fs::remove_dir_all(&root).expect("empties the lab");
+        }
+        std::fs::create_dir_all(&root).expect("creates the lab");
+        let sim = root.join("sim");
+        let mut timings = Vec::new();
+        let t0 = std::time::Instant::now();
+        if reuse.is_none() || !sim.join("denominators_la.csv").is_file() {
+            cumin(&[
+                "--quiet",
+                "simulate",
+                "--out",
+                sim.to_str().expect("UTF-8"),
+                "--scale",
+                "0.005",
+                "--seed",
+                "18",
+                "--format",
+                "csv",
+            ]);
+            la_denominators(&sim);
+        }
+        timings.push(("simulate".to_owned(), t0.elapsed().as_secs_f64()));
+        let designs = designs();
+        let plain = plain();
+        let mut jobs: Vec<Job<'_>> = Vec::new();
+        let mut folders = BTreeMap::new();
+        for d in &designs {
+            for profile in std::iter::once("none").chain(PROFILES) {
+                let out = root.join(format!("{}-{profile}", d.name.replace(':', "-")));
+                folders.insert((d.name.to_owned(), profile.to_owned()), out.clone());
+                let (root, sim) = (root.clone(), sim.clone());
+                jobs.push((
+                    d.name.to_owned(),
+                    profile.to_owned(),
+                    Box::new(move || study(&root, &sim, d, profile, &out)),
+                ));
+            }
+        }
+        let out = root.join("plain-none");
+        folders.insert(("plain".to_owned(), "none".to_owned()), out.clone());
+        let (r, s) = (root.clone(), sim.clone());
+        let p = &plain;
+        jobs.push((
+            "plain".to_owned(),
+            "none".to_owned(),
+            Box::new(move || study(&r, &s, p, "none", &out)),
+        ));
+        for profile in PROFILES {
+            let out = root.join(format!("stale-{profile}"));
+            folders.insert((STALE.to_owned(), profile.to_owned()), out.clone());
+            let (r, s) = (root.clone(), sim.clone());
+            let first = &designs[0];
+            jobs.push((
+                STALE.to_owned(),
+                profile.to_owned(),
+                Box::new(move || {
+                    study(&r, &s, first, "none", &out);
+                    study(&r, &s, p, profile, &out);
+                }),
+            ));
+        }
+        if reuse.is_some() {
+            jobs.retain(|(d, p, _)| {
+                !folders[&(d.clone(), p.clone())]
+                    .join("manifest.json")
+                    .is_file()
+            });
+        }
+        let queue = Mutex::new(jobs);
+        let done = Mutex::new(Vec::new());
+        std::thread::scope(|scope| {
+            for _ in 0..2 {
+                scope.spawn(|| {
+                    loop {
+                        let Some((d, p, job)) = queue.lock().expect("queue").pop() else {
+                            break;
+                        };
+                        let t = std::time::Instant::now();
+                        job();
+                        done.lock()
+                            .expect("timings")
+                            .push((format!("run {d} / {p}"), t.elapsed().as_secs_f64()));
+                    }
+                });
+            }
+        });
+        timings.extend(done.into_inner().expect("timings"));
+        timings.push(("all runs".to_owned(), t0.elapsed().as_secs_f64()));
+        Lab {
+            root,
+            folders,
+            timings,
+        }
+    }
+
+    /// The folder of `design` under `profile`.
+    pub fn folder(&self, design: &str, profile: &str) -> &Path {
+        &self.folders[&(design.to_owned(), profile.to_owned())]
+    }
+}
