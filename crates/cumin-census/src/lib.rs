@@ -4,9 +4,12 @@
 //! ([`schema`]), how to read CSV and Parquet files of it ([`read`]), the cleaning rules
 //! that turn what an extract holds into typed values ([`normalise`]), the normalised
 //! table of rows ([`Episodes`]), and the [`Ledger`] that accounts for every input row.
-//! It knows nothing about children as people (that is `cumin-link`) or about ages and
-//! cohorts (that is `cumin-cohort`).
+//! It holds the one rule of age at a date ([`age`]) and the codes the rules name
+//! ([`codes`]), but knows nothing about children as people (that is `cumin-link`) or
+//! about birth cohorts (that is `cumin-cohort`).
 
+pub mod age;
+pub mod codes;
 pub mod date;
 pub mod episodes;
 pub mod error;
@@ -19,15 +22,16 @@ pub mod progress;
 pub mod read;
 pub mod schema;
 pub mod types;
-pub mod values;
 pub mod years;
 
+pub use age::{Age, JAY_BANDS, NOTIONAL_BIRTH_DAY, age_at};
 pub use date::Date;
 pub use episodes::{EpisodeRow, EpisodeRowOf, Episodes};
 pub use error::CensusError;
 pub use interner::{IdRef, Interner};
 pub use ledger::{EntryKind, FileIndex, Ledger, QuarantinedRow};
 pub use lookup::LsoaLookup;
+pub use normalise::values::{self, ValueMap};
 pub use normalise::{CleaningRules, Exclusion, Quarantine, ReasonSpelling, Rule};
 pub use profile::Profile;
 pub use progress::{NoProgress, Progress};
@@ -37,5 +41,4 @@ pub use read::{
 };
 pub use schema::{Column, ColumnMap};
 pub use types::{CensusYear, ETHNICITY_CODES, Ethnicity, Outcome, Sex};
-pub use values::ValueMap;
 pub use years::CensusYearsUsed;

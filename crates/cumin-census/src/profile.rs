@@ -111,10 +111,10 @@ fn age_band(referral: Option<Date>, year: Option<i16>, month: Option<u8>) -> usi
     let (Some(r), Some(y), Some(m)) = (referral, year, month) else {
         return 5;
     };
-    let Some(birth) = Date::from_ymd(i32::from(y), u32::from(m), 15) else {
+    let Some(birth) = Date::from_ymd(i32::from(y), u32::from(m), crate::NOTIONAL_BIRTH_DAY) else {
         return 5;
     };
-    match r.completed_years_since(birth) {
+    match crate::age_at(birth, r) {
         a if a < 0 => 0,
         0..=4 => 1,
         5..=9 => 2,

@@ -154,6 +154,7 @@ impl Ethnicity {
 
 /// A CIN outcome: each is counted once per child, at its first occurrence.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Outcome {
     /// Any referral to children's social care.
     Referral,

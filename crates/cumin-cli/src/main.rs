@@ -12,9 +12,11 @@ mod validate;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use cumin_census::{Date, Outcome};
+use cumin_estimate::{Estimator, Period, SpliceDesign, Stratification};
+use cumin_jay::{CorrectionLine, JayLine, JayMode, JaySummary, Preset};
 use cumin_link::{ConflictPolicy, IdMode, LinkageMode};
 use cumin_report::SdcProfile;
-use cumin_study::{Estimator, Period, SpliceDesign, Stratification, StudyConfig};
+use cumin_study::StudyConfig;
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -63,30 +65,24 @@ struct EstimateArgs {
     /// Output folder.
     #[arg(long)]
     out: PathBuf,
-    /// Estimator(s): cohort-splice, life-table (default: both).
-    #[arg(long, value_delimiter = ',', value_parser = parse_estimator)]
+    /// Estimators, comma-separated (default: both).
+    #[arg(long, value_enum, value_delimiter = ',')]
     estimator: Vec<Estimator>,
     /// Identifier mode.
-    #[arg(long, default_value = "combined", value_parser = parse_id_mode)]
+    #[arg(long, value_enum, default_value_t = IdMode::Combined)]
     id_mode: IdMode,
-    /// What linkage does with conflicting identifiers: merge, split (keep apart) or drop.
-    #[arg(long, default_value = "split", value_parser = parse_conflict_policy)]
+    /// What linkage does with conflicting identifiers.
+    #[arg(long, value_enum, default_value_t = ConflictPolicy::Split)]
     conflict_policy: ConflictPolicy,
-    /// Split identities: exact (identifier graph only), merge (also join suspected
-    /// transfers: an RC5 closure then, within 8 weeks, a first referral in another LA with
-    /// the same birth month, sex and ethnicity, unique both ways), or corrected (merge, then
-    /// remove the expected spurious first events, estimated from the moves PMRs show;
-    /// use it with --bootstrap, whose intervals carry its noise; docs/validation.md).
+    /// What is done about split identities (corrected estimates them from the moves PMRs
+    /// show: use it with --bootstrap, whose intervals carry its noise; docs/validation.md).
     /// Default: corrected with identifiers combined or pmr-school-age (under --preset
     /// jay2025, for its corrected splice), exact with la-only, pmr-only or --preset
     /// jay2025-strict.
-    #[arg(long, value_parser = parse_linkage)]
+    #[arg(long, value_enum)]
     linkage: Option<LinkageMode>,
-    /// Which cohort supplies each age of the cohort splice: longest-lookback (the latest
-    /// cohort observed at each age) or jay2025 (born 2012/13 at 0-5, 2005/06 at 6-12,
-    /// 2000/01 at 13-17: Jay et al.'s design with cumin's cleaning and left-censoring
-    /// correction).
-    #[arg(long, default_value = "longest-lookback", value_parser = parse_splice_design)]
+    /// Which cohort supplies each age of the cohort splice.
+    #[arg(long, value_enum, default_value_t = SpliceDesign::LongestLookback)]
     splice_design: SpliceDesign,
     /// Also estimate under every identifier mode and show them side by side.
     #[arg(long)]
@@ -95,15 +91,15 @@ struct EstimateArgs {
     /// variables with ':' (idaci_decile:sex).
     #[arg(long, value_delimiter = ',', value_parser = parse_stratum)]
     by: Vec<Stratification>,
-    /// Outcomes (default: referral, assessed, cin, cpp, and s47 when present).
-    #[arg(long, value_delimiter = ',', value_parser = parse_outcome)]
+    /// Outcomes, comma-separated (default: referral, assessed, cin, cpp, and s47 when
+    /// present).
+    #[arg(long, value_enum, value_delimiter = ',')]
     outcome: Vec<Outcome>,
     /// First day of the study window.
     #[arg(long, default_value = "2011-04-01")]
     window_start: Date,
-    /// Disclosure control: jay2025 (round to 10), dfe (1-5 withheld, round to 10), ons-srs or
-    /// ukllc (under 10 and zeros withheld, round to 5), none (synthetic data only).
-    #[arg(long, default_value = "jay2025", value_parser = parse_sdc)]
+    /// Disclosure control.
+    #[arg(long, value_enum, default_value_t = SdcProfile::Jay2025)]
     sdc: SdcProfile,
     /// Random seed.
     #[arg(long, default_value_t = 1)]
@@ -127,11 +123,10 @@ struct EstimateArgs {
     /// under 1% of the median year's rows.
     #[arg(long, value_parser = parse_census_years)]
     census_years: Option<Period>,
-    /// A preset design: jay2025 (Jay et al. 2025's three cohorts, with the ⚠ behaviours of
-    /// their R code corrected) or jay2025-strict (their R code's counts exactly). Fixes
-    /// the cohorts, ages and identifiers; --estimator, --id-mode and --by do not apply.
-    #[arg(long, value_parser = parse_preset)]
-    preset: Option<cumin_study::Preset>,
+    /// A preset design: Jay et al. 2025's three cohorts. Fixes the cohorts, ages and
+    /// identifiers; --estimator, --id-mode and --by do not apply.
+    #[arg(long, value_enum)]
+    preset: Option<Preset>,
 }
 
 #[derive(clap::Args)]
@@ -154,32 +149,6 @@ struct ValidateArgs {
     census_years: Option<Period>,
 }
 
-fn parse_estimator(s: &str) -> Result<Estimator, String> {
-    Estimator::parse(s)
-        .ok_or_else(|| format!("unknown estimator {s:?}: use cohort-splice or life-table"))
-}
-
-fn parse_id_mode(s: &str) -> Result<IdMode, String> {
-    IdMode::parse(s).ok_or_else(|| {
-        format!("unknown identifier mode {s:?}: use combined, pmr-school-age, la-only or pmr-only")
-    })
-}
-
-fn parse_splice_design(s: &str) -> Result<SpliceDesign, String> {
-    SpliceDesign::parse(s)
-        .ok_or_else(|| format!("unknown splice design {s:?}: use longest-lookback or jay2025"))
-}
-
-fn parse_linkage(s: &str) -> Result<LinkageMode, String> {
-    LinkageMode::parse(s)
-        .ok_or_else(|| format!("unknown linkage {s:?}: use exact, merge or corrected"))
-}
-
-fn parse_conflict_policy(s: &str) -> Result<ConflictPolicy, String> {
-    ConflictPolicy::parse(s)
-        .ok_or_else(|| format!("unknown conflict policy {s:?}: use merge, split or drop"))
-}
-
 fn parse_stratum(s: &str) -> Result<Stratification, String> {
     Stratification::parse(s).ok_or_else(|| {
         format!("unknown stratum {s:?}: use idaci_decile, sex, ethnicity or la, or several joined by ':'")
@@ -199,21 +168,6 @@ fn parse_census_years(s: &str) -> Result<Period, String> {
              2008/09 to 2023/24"
         )
     })
-}
-
-fn parse_preset(s: &str) -> Result<cumin_study::Preset, String> {
-    cumin_study::Preset::parse(s)
-        .ok_or_else(|| format!("unknown preset {s:?}: use jay2025 or jay2025-strict"))
-}
-
-fn parse_outcome(s: &str) -> Result<Outcome, String> {
-    Outcome::parse(s)
-        .ok_or_else(|| format!("unknown outcome {s:?}: use referral, assessed, cin, s47 or cpp"))
-}
-
-fn parse_sdc(s: &str) -> Result<SdcProfile, String> {
-    SdcProfile::parse(s)
-        .ok_or_else(|| format!("unknown disclosure profile {s:?}: use jay2025 or none"))
 }
 
 // Command-line switches are booleans by nature.
@@ -245,9 +199,14 @@ struct SimulateArgs {
     /// A closed population: every child born in England and living here to 18.
     #[arg(long)]
     no_migration: bool,
-    /// Frailty form: gamma, lognormal or mixture (mean 1, variance `frailty_variance`).
-    #[arg(long, value_parser = parse_frailty)]
+    /// Frailty form (mean 1, variance `frailty_variance`).
+    #[arg(long, value_enum)]
     frailty: Option<cumin_synth::FrailtyForm>,
+    /// Mechanism presets, applied over --params (comma-separated): default, pmr-onset,
+    /// pmr-mobility, gamma, lognormal, mixture, mixture-deprived, la-recording,
+    /// independent (docs/simulation.md, "Mechanisms").
+    #[arg(long, value_delimiter = ',')]
+    mechanism: Vec<String>,
     /// Extract format(s): csv, parquet or both.
     #[arg(long, default_value = "both", value_parser = ["csv", "parquet", "both"])]
     format: String,
@@ -255,17 +214,6 @@ struct SimulateArgs {
     /// for measuring linkage; never give it to an estimator).
     #[arg(long)]
     write_true_ids: bool,
-}
-
-fn parse_frailty(s: &str) -> Result<cumin_synth::FrailtyForm, String> {
-    match s {
-        "gamma" => Ok(cumin_synth::FrailtyForm::Gamma),
-        "lognormal" => Ok(cumin_synth::FrailtyForm::Lognormal),
-        "mixture" => Ok(cumin_synth::FrailtyForm::Mixture),
-        _ => Err(format!(
-            "unknown frailty form {s:?}: use gamma, lognormal or mixture"
-        )),
-    }
 }
 
 fn main() {
@@ -327,7 +275,7 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Simulate(a) => simulate(&a, &bars, cli.quiet),
-        Command::Validate(a) => validate(&a, &bars, cli.quiet),
+        Command::Validate(a) => validate::run(&a, &bars, cli.quiet),
         Command::Demo { out } => demo::run(&out, &bars, cli.quiet),
     }
 }
@@ -354,7 +302,7 @@ fn print_outcome(out: &cumin_study::RunOutput) {
 
 /// Prints the Jay et al. 2025 table (as the paper lays it out) and what each correction
 /// changes.
-fn print_jay(jay: &cumin_study::jay::JaySummary) {
+fn print_jay(jay: &JaySummary) {
     println!();
     println!(
         "Jay et al. 2025 design, preset {} (corrections in force: {})",
@@ -376,7 +324,7 @@ fn print_jay(jay: &cumin_study::jay::JaySummary) {
     let changed: Vec<_> = jay
         .corrections
         .iter()
-        .filter(|c| c.mode == "main" && (c.corrected - c.strict).abs() > 0.0)
+        .filter(|c| c.mode == JayMode::Main && (c.corrected - c.strict).abs() > 0.0)
         .collect();
     println!();
     if changed.is_empty() {
@@ -387,7 +335,7 @@ fn print_jay(jay: &cumin_study::jay::JaySummary) {
 }
 
 /// One half of the paper-like table: outcomes by main and sensitivity identifiers.
-fn print_jay_table(table: &[cumin_study::jay::JayLine]) {
+fn print_jay_table(table: &[JayLine]) {
     println!(
         "  {:13} {:>22} {:>22}",
         "", "main (pmr-school-age)", "sensitivity (combined)"
@@ -398,7 +346,7 @@ fn print_jay_table(table: &[cumin_study::jay::JayLine]) {
         (Outcome::Cin, "CIN"),
         (Outcome::Cpp, "CPP"),
     ] {
-        let cell = |mode: &str| {
+        let cell = |mode: JayMode| {
             table
                 .iter()
                 .find(|l| l.outcome == o && l.mode == mode)
@@ -413,21 +361,21 @@ fn print_jay_table(table: &[cumin_study::jay::JayLine]) {
         };
         println!(
             "  {label:13} {:>22} {:>22}",
-            cell("main"),
-            cell("sensitivity")
+            cell(JayMode::Main),
+            cell(JayMode::Sensitivity)
         );
     }
 }
 
 /// What each correction of the R code's rules changes before 18.
-fn print_jay_changes(changed: &[&cumin_study::jay::CorrectionLine]) {
+fn print_jay_changes(changed: &[&CorrectionLine]) {
     println!(
         "what each correction changes before 18 (main, percentage points; jay_corrections.csv has every cell):"
     );
     for c in changed {
         println!(
             "  {:32} {:9} {:+.3}",
-            c.rule,
+            c.rule.as_str(),
             c.outcome.as_str(),
             100.0 * (c.corrected - c.strict)
         );
@@ -475,7 +423,7 @@ fn print_run(out: &cumin_study::RunOutput, truth: Option<&dyn Fn(Outcome) -> Opt
         println!(
             "  {:9} {:26} {:7.1}  ({:5.1} – {:5.1}){t}{age_note}",
             h.outcome.as_str(),
-            h.estimator,
+            h.estimator.as_str(),
             100.0 * h.cum_inc,
             100.0 * h.lower,
             100.0 * h.upper,
@@ -484,41 +432,6 @@ fn print_run(out: &cumin_study::RunOutput, truth: Option<&dyn Fn(Outcome) -> Opt
 }
 
 /// Reads the files as `estimate` would; fails only for files that cannot be used.
-fn validate(a: &ValidateArgs, bars: &progress::Bars, quiet: bool) -> Result<()> {
-    let mut options = match &a.study {
-        Some(p) => StudyConfig::from_toml_file(p)?.read_options()?,
-        None => cumin_census::ReadOptions::default(),
-    };
-    if let Some(p) = &a.lsoa_lookup {
-        options.lsoa = Some(std::sync::Arc::new(cumin_census::LsoaLookup::read(p)?));
-    }
-    if let Some(p) = a.census_years {
-        options.census_years = Some((p.first, p.last));
-    }
-    let inputs = cumin_census::expand_inputs(&a.files)?;
-    let mut extract = cumin_census::read_extract(&inputs, &options, bars)?;
-    validate::account(&mut extract)?;
-    let profile = cumin_census::Profile::of(&extract.episodes);
-    if let Some(out) = &a.out {
-        validate::write(out, &extract, &profile)?;
-    }
-    if !quiet {
-        println!("data end: {}", extract.data_end);
-        println!("census years: {}", extract.census_years.why);
-        validate::print_ledger(&extract.ledger);
-        println!();
-        validate::print_profile(&profile);
-        if let Some(out) = &a.out {
-            println!();
-            println!(
-                "wrote ledger.csv, quarantine.csv (not for release) and profile.csv to {}",
-                out.display()
-            );
-        }
-    }
-    Ok(())
-}
-
 /// The measures of the linkage section worth a line on the terminal (the rest are in
 /// `linkage.csv`).
 const LINKAGE_SUMMARY: [&str; 12] = [
@@ -559,7 +472,7 @@ fn print_linkage(out: &cumin_study::RunOutput) {
     head.extend(first.by_mode.iter().map(|(m, _)| m.as_str().to_owned()));
     print_cells(&head);
     for l in lines {
-        let mut cells = vec![format!("{} {}", l.outcome.as_str(), l.estimator)];
+        let mut cells = vec![format!("{} {}", l.outcome.as_str(), l.estimator.as_str())];
         cells.extend(l.by_mode.iter().map(|(_, h)| {
             format!(
                 "{:.1} ({:.1}-{:.1})",
@@ -593,6 +506,9 @@ fn simulate(a: &SimulateArgs, bars: &progress::Bars, quiet: bool) -> Result<()> 
     }
     if let Some(s) = a.seed {
         params.seed = s;
+    }
+    for m in &a.mechanism {
+        cumin_synth::params::apply_preset(&mut params, m)?;
     }
     if let Some(f) = a.frailty {
         params.frailty = f;

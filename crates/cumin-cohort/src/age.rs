@@ -82,24 +82,11 @@ pub enum AgeRule {
 }
 
 impl AgeRule {
-    /// Age at `date` of a child born on `dob`.
+    /// Age at `date` of a child born on `dob` ([`cumin_census::age`]).
     pub fn age(self, dob: Date, date: Date) -> i32 {
         match self {
-            AgeRule::Calendar => {
-                if date < dob {
-                    -1
-                } else {
-                    date.completed_years_since(dob)
-                }
-            }
-            AgeRule::Days365 => {
-                let days = date.days_since(dob);
-                if days < 0 {
-                    -1
-                } else {
-                    (f64::from(days) / 365.25).trunc() as i32
-                }
-            }
+            AgeRule::Calendar => cumin_census::age_at(dob, date),
+            AgeRule::Days365 => cumin_census::age::age_in_r_years(dob, date),
         }
     }
 }

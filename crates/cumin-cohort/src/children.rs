@@ -56,7 +56,7 @@ impl Default for BirthRules {
             max_first_contact_age: 25,
             age_rule: AgeRule::Calendar,
             imputed_referral_resets_birth: false,
-            notional_day: 15,
+            notional_day: cumin_census::NOTIONAL_BIRTH_DAY,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Events per outcome, and each child's first one.
 //!
-//! An episode reaches an outcome by the rules of methods.md §2. Its event date is the
+//! An episode reaches an outcome by the rules of docs/methods.md §4. Its event date is the
 //! referral date, except for a child protection plan (plan start) and a section 47
 //! enquiry (enquiry or conference date, whichever is earlier), so that the age is the
 //! age at which the child reached that stage. Every qualifying event is kept, in and
@@ -99,7 +99,7 @@ pub struct Events {
 /// Whether episode `e` reaches `outcome`, and on which date.
 pub fn event_date(set: &EpisodeSet, e: usize, outcome: Outcome, cpp: CppEventDate) -> Option<Date> {
     let assessed = !set.nfa[e].unwrap_or(false);
-    let not_rc8 = set.reason_for_closure[e] != Some(8);
+    let not_rc8 = set.reason_for_closure[e] != Some(cumin_census::codes::RC_NO_FURTHER_ACTION);
     match outcome {
         Outcome::Referral => Some(set.referral[e]),
         Outcome::Assessed => assessed.then_some(set.referral[e]),

@@ -8,6 +8,7 @@
 pub mod age;
 pub mod children;
 pub mod events;
+pub mod identity;
 pub mod years;
 
 pub use age::{AgeRule, BirthCohort, MAX_AGE, MIN_AGE, N_AGES, age_index, age_of_index};
@@ -17,6 +18,7 @@ pub use children::{
 pub use events::{
     CohortAgeCounts, CppEventDate, EpisodeFate, Event, EventRules, Events, event_date, find_events,
 };
+pub use identity::{Identity, IdentitySpec, LinkageCounts, child_traits, identify};
 pub use years::{
     CohortFrame, NO_EARLIER, NO_STRATUM, YEAR_AGES, YearTables, event_years, tabulate_years,
 };

@@ -1,7 +1,7 @@
 //! Joining children after the child table is built, and rebuilding only the joined ones,
 //! gives the table that building from scratch gives.
 
-#[path = "../../cumin-link/tests/support/joins.rs"]
+#[path = "../../cumin-link/tests/link/support/joins.rs"]
 mod joins;
 
 use cumin_census::{CensusYear, Date, EpisodeRow, Episodes, Sex};

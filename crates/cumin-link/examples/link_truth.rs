@@ -9,7 +9,7 @@
 // An example is a small command-line program: printing is its job.
 #![allow(clippy::print_stdout)]
 
-#[path = "../tests/support/truth.rs"]
+#[path = "../tests/link/support/truth.rs"]
 mod truth;
 
 use cumin_link::{IdMode, LinkOptions, link};

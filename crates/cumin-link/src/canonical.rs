@@ -5,9 +5,8 @@
 //! Interned references follow row order, so they cannot be used; texts are ranked once
 //! and labels become integers that sort in the same order as the texts. LA keys come
 //! first so that children follow the order an extract lists its rows in (by LA and LA
-//! child ID): see [`IdTable::build`].
+//! child ID): see `IdTable::build`.
 
-use crate::ids::IdTable;
 use cumin_census::{Episodes, IdRef, Interner};
 use rayon::prelude::*;
 
@@ -48,7 +47,7 @@ pub fn text_ranks(pool: &Interner) -> Vec<u32> {
 
 /// Integer labels of graph nodes (whose first `n_pmrs` nodes are PMRs, then LA keys) that
 /// sort as the identifiers' texts do, LA keys before PMRs: a key's label is its number
-/// (keys are numbered in label order, [`IdTable::build`]), a PMR's is `n_keys` plus its
+/// (keys are numbered in label order, `IdTable::build`), a PMR's is `n_keys` plus its
 /// text rank. So the labels are `0..nodes`, each once.
 pub struct Labels {
     pmr_rank: Vec<u32>,
@@ -78,13 +77,14 @@ impl Labels {
         self.pmr_rank[pmr.index()]
     }
 
-    /// The label of node `node` of a graph whose first `ids.n_pmrs` nodes are PMRs.
-    pub fn of(&self, ids: &IdTable, node: u32) -> u32 {
+    /// The label of node `node` of a graph whose first `n_pmrs` nodes are PMRs, then
+    /// `n_keys` LA keys.
+    pub fn of(&self, (n_pmrs, n_keys): (usize, usize), node: u32) -> u32 {
         let node = node as usize;
-        if node < ids.n_pmrs {
-            ids.n_keys() as u32 + self.pmr_rank[node]
+        if node < n_pmrs {
+            n_keys as u32 + self.pmr_rank[node]
         } else {
-            (node - ids.n_pmrs) as u32
+            (node - n_pmrs) as u32
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Identifiers that contradict each other: found, counted, and never merged silently.
 //!
-//! Three kinds (methods.md §1):
+//! Three kinds (docs/methods.md §2):
 //! - an LA key whose rows carry two or more different PMRs (one LA's child with two
 //!   pupil references: a reused LA ID or a wrong PMR);
 //! - a PMR whose LA keys give incompatible birth dates (one pupil reference on two

@@ -377,7 +377,7 @@ fn number_children(
     (0..nodes).into_par_iter().for_each(|node| {
         let r = root[node] as usize;
         if used[r].load(Relaxed) {
-            min_label[r].fetch_min(labels.of(ids, node as u32), Relaxed);
+            min_label[r].fetch_min(labels.of((ids.n_pmrs, ids.n_keys()), node as u32), Relaxed);
             size[r].fetch_add(1, Relaxed);
         }
     });
@@ -389,7 +389,7 @@ fn number_children(
         .collect();
     (0..nodes).into_par_iter().for_each(|node| {
         let r = root[node] as usize;
-        let label = labels.of(ids, node as u32);
+        let label = labels.of((ids.n_pmrs, ids.n_keys()), node as u32);
         if used[r].load(Relaxed) && min_label[r].load(Relaxed) == label {
             by_label[label as usize].store(r as u32, Relaxed);
         }

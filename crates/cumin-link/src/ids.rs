@@ -68,135 +68,8 @@ impl IdTable {
     /// found and sorted by rank on its own, every LA on some core. Only interning follows
     /// row order.
     pub fn build(episodes: &Episodes) -> (IdTable, Labels) {
-        let n = episodes.len();
-        let n_la_ids = episodes.la_child_ids.len();
-        let slots = n_la_ids + episodes.pmrs.len();
-        // The identifier slot of each row's key: an LA child ID, or a PMR standing in.
-        let slot_of = |i: usize| match (episodes.la_child_id[i], episodes.pmr[i]) {
-            (Some(l), _) => Some(l.index()),
-            (None, Some(p)) => Some(n_la_ids + p.index()),
-            (None, None) => None,
-        };
-        let id_of_slot = |s: usize| {
-            if s < n_la_ids {
-                KeyId::LaChildId(IdRef::from_index(s))
-            } else {
-                KeyId::Pmr(IdRef::from_index(s - n_la_ids))
-            }
-        };
-        let (labels, by_la) = rayon::join(
-            || Labels::new(episodes),
-            || RowsByLa::new(episodes, |i| slot_of(i).map(|s| s as u32)),
-        );
-        // Where a slot sorts among its LA's keys: LA child IDs by text, then PMRs.
-        let order_of_slot = |s: usize| match id_of_slot(s) {
-            KeyId::LaChildId(r) => u64::from(labels.la_id_rank(r)),
-            KeyId::Pmr(r) => 1 << 32 | u64::from(labels.pmr_rank(r)),
-        };
-        // Per LA, on every core: its keys' slots in label order, and each row's place
-        // among them. A thread's scratch table holds, per slot, the last LA (index) that
-        // saw it and the slot's place there, so it never needs clearing.
-        let scratch: Vec<Mutex<Vec<(u32, u32)>>> = (0..rayon::current_num_threads())
-            .map(|_| Mutex::new(Vec::new()))
-            .collect();
-        let place: Vec<AtomicU32> = (0..n)
-            .into_par_iter()
-            .map(|_| AtomicU32::new(NO_KEY))
-            .collect();
-        let slots_by_la: Vec<Vec<u32>> = (0..by_la.las.len())
-            .into_par_iter()
-            .map(|j| {
-                let thread = rayon::current_thread_index().unwrap_or(0);
-                let mut seen = scratch[thread].lock().expect("one user per thread");
-                if seen.is_empty() {
-                    seen.resize(slots, (u32::MAX, 0));
-                }
-                let tag = j as u32;
-                let rows = by_la.rows(j);
-                let mut distinct = Vec::new();
-                for &(_, s) in rows {
-                    let seen = &mut seen[s as usize];
-                    if seen.0 != tag {
-                        seen.0 = tag;
-                        distinct.push(s);
-                    }
-                }
-                // Slots are distinct, so the unstable sort is deterministic.
-                distinct.sort_unstable_by_key(|&s| order_of_slot(s as usize));
-                for (p, &s) in distinct.iter().enumerate() {
-                    seen[s as usize].1 = p as u32;
-                }
-                for &(i, s) in rows {
-                    place[i as usize].store(seen[s as usize].1, Relaxed);
-                }
-                distinct
-            })
-            .collect();
-        drop(scratch);
-        let mut first_key = Vec::with_capacity(slots_by_la.len());
-        let mut keys: Vec<LaKey> = Vec::with_capacity(slots_by_la.iter().map(Vec::len).sum());
-        for (j, distinct) in slots_by_la.iter().enumerate() {
-            first_key.push(keys.len() as u32);
-            keys.extend(distinct.iter().map(|&s| LaKey {
-                la: by_la.las[j],
-                id: id_of_slot(s as usize),
-            }));
-        }
-        drop(slots_by_la);
-        let key_of_row: Vec<u32> = place
-            .into_par_iter()
-            .enumerate()
-            .map(|(i, p)| {
-                let p = p.into_inner();
-                if p == NO_KEY {
-                    NO_KEY
-                } else {
-                    first_key[by_la.index_of(episodes.la[i].unwrap_or(0))] + p
-                }
-            })
-            .collect();
-        drop(by_la);
-        // Edges: each key keeps the first PMR any core sees on it; the others seen are
-        // listed, so the set of a key's PMRs does not depend on the threads.
-        let first_pmr: Vec<AtomicU32> = (0..keys.len()).map(|_| AtomicU32::new(UNSEEN)).collect();
-        let mut extra: Vec<(u32, IdRef)> = (0..n)
-            .into_par_iter()
-            .filter_map(|i| {
-                let (k, p) = (key_of_row[i], episodes.pmr[i]?);
-                if k == NO_KEY {
-                    return None;
-                }
-                let q = p.index() as u32;
-                match first_pmr[k as usize].compare_exchange(UNSEEN, q, Relaxed, Relaxed) {
-                    Ok(_) => None,
-                    Err(seen) => (seen != q).then_some((k, p)),
-                }
-            })
-            .collect();
-        let first_pmr: Vec<Option<IdRef>> = first_pmr
-            .into_iter()
-            .map(|p| {
-                let p = p.into_inner();
-                (p != UNSEEN).then(|| IdRef::from_index(p as usize))
-            })
-            .collect();
-        extra.sort_unstable();
-        extra.dedup();
-        let mut edge_start = Vec::with_capacity(keys.len() + 1);
-        let mut edge_pmrs = Vec::with_capacity(keys.len());
-        let mut e = 0;
-        for (k, first) in first_pmr.iter().enumerate() {
-            edge_start.push(edge_pmrs.len() as u32);
-            let from = edge_pmrs.len();
-            edge_pmrs.extend(*first);
-            while e < extra.len() && extra[e].0 as usize == k {
-                edge_pmrs.push(extra[e].1);
-                e += 1;
-            }
-            edge_pmrs[from..]
-                .sort_by(|a, b| episodes.pmrs.get_bytes(*a).cmp(episodes.pmrs.get_bytes(*b)));
-        }
-        edge_start.push(edge_pmrs.len() as u32);
+        let (labels, keys, key_of_row) = number_keys(episodes);
+        let (edge_start, edge_pmrs) = pmr_edges(episodes, keys.len(), &key_of_row);
         let table = IdTable {
             n_pmrs: episodes.pmrs.len(),
             keys,
@@ -245,6 +118,147 @@ impl IdTable {
         }
         (start, keys)
     }
+}
+
+/// The identifiers' text ranks, every LA key (numbered in label order: see
+/// [`IdTable::build`]) and the key of every row.
+fn number_keys(episodes: &Episodes) -> (Labels, Vec<LaKey>, Vec<u32>) {
+    let n = episodes.len();
+    let n_la_ids = episodes.la_child_ids.len();
+    let slots = n_la_ids + episodes.pmrs.len();
+    // The identifier slot of each row's key: an LA child ID, or a PMR standing in.
+    let slot_of = |i: usize| match (episodes.la_child_id[i], episodes.pmr[i]) {
+        (Some(l), _) => Some(l.index()),
+        (None, Some(p)) => Some(n_la_ids + p.index()),
+        (None, None) => None,
+    };
+    let id_of_slot = |s: usize| {
+        if s < n_la_ids {
+            KeyId::LaChildId(IdRef::from_index(s))
+        } else {
+            KeyId::Pmr(IdRef::from_index(s - n_la_ids))
+        }
+    };
+    let (labels, by_la) = rayon::join(
+        || Labels::new(episodes),
+        || RowsByLa::new(episodes, |i| slot_of(i).map(|s| s as u32)),
+    );
+    // Where a slot sorts among its LA's keys: LA child IDs by text, then PMRs.
+    let order_of_slot = |s: usize| match id_of_slot(s) {
+        KeyId::LaChildId(r) => u64::from(labels.la_id_rank(r)),
+        KeyId::Pmr(r) => 1 << 32 | u64::from(labels.pmr_rank(r)),
+    };
+    // Per LA, on every core: its keys' slots in label order, and each row's place
+    // among them. A thread's scratch table holds, per slot, the last LA (index) that
+    // saw it and the slot's place there, so it never needs clearing.
+    let scratch: Vec<Mutex<Vec<(u32, u32)>>> = (0..rayon::current_num_threads())
+        .map(|_| Mutex::new(Vec::new()))
+        .collect();
+    let place: Vec<AtomicU32> = (0..n)
+        .into_par_iter()
+        .map(|_| AtomicU32::new(NO_KEY))
+        .collect();
+    let slots_by_la: Vec<Vec<u32>> = (0..by_la.las.len())
+        .into_par_iter()
+        .map(|j| {
+            let thread = rayon::current_thread_index().unwrap_or(0);
+            let mut seen = scratch[thread].lock().expect("one user per thread");
+            if seen.is_empty() {
+                seen.resize(slots, (u32::MAX, 0));
+            }
+            let tag = j as u32;
+            let rows = by_la.rows(j);
+            let mut distinct = Vec::new();
+            for &(_, s) in rows {
+                let seen = &mut seen[s as usize];
+                if seen.0 != tag {
+                    seen.0 = tag;
+                    distinct.push(s);
+                }
+            }
+            // Slots are distinct, so the unstable sort is deterministic.
+            distinct.sort_unstable_by_key(|&s| order_of_slot(s as usize));
+            for (p, &s) in distinct.iter().enumerate() {
+                seen[s as usize].1 = p as u32;
+            }
+            for &(i, s) in rows {
+                place[i as usize].store(seen[s as usize].1, Relaxed);
+            }
+            distinct
+        })
+        .collect();
+    drop(scratch);
+    let mut first_key = Vec::with_capacity(slots_by_la.len());
+    let mut keys: Vec<LaKey> = Vec::with_capacity(slots_by_la.iter().map(Vec::len).sum());
+    for (j, distinct) in slots_by_la.iter().enumerate() {
+        first_key.push(keys.len() as u32);
+        keys.extend(distinct.iter().map(|&s| LaKey {
+            la: by_la.las[j],
+            id: id_of_slot(s as usize),
+        }));
+    }
+    drop(slots_by_la);
+    let key_of_row: Vec<u32> = place
+        .into_par_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let p = p.into_inner();
+            if p == NO_KEY {
+                NO_KEY
+            } else {
+                first_key[by_la.index_of(episodes.la[i].unwrap_or(0))] + p
+            }
+        })
+        .collect();
+    (labels, keys, key_of_row)
+}
+
+/// Each key's distinct PMRs, smallest text first, as `(start, pmrs)`: key `k`'s are
+/// `pmrs[start[k]..start[k + 1]]`.
+fn pmr_edges(episodes: &Episodes, n_keys: usize, key_of_row: &[u32]) -> (Vec<u32>, Vec<IdRef>) {
+    let n = episodes.len();
+    // Edges: each key keeps the first PMR any core sees on it; the others seen are
+    // listed, so the set of a key's PMRs does not depend on the threads.
+    let first_pmr: Vec<AtomicU32> = (0..n_keys).map(|_| AtomicU32::new(UNSEEN)).collect();
+    let mut extra: Vec<(u32, IdRef)> = (0..n)
+        .into_par_iter()
+        .filter_map(|i| {
+            let (k, p) = (key_of_row[i], episodes.pmr[i]?);
+            if k == NO_KEY {
+                return None;
+            }
+            let q = p.index() as u32;
+            match first_pmr[k as usize].compare_exchange(UNSEEN, q, Relaxed, Relaxed) {
+                Ok(_) => None,
+                Err(seen) => (seen != q).then_some((k, p)),
+            }
+        })
+        .collect();
+    let first_pmr: Vec<Option<IdRef>> = first_pmr
+        .into_iter()
+        .map(|p| {
+            let p = p.into_inner();
+            (p != UNSEEN).then(|| IdRef::from_index(p as usize))
+        })
+        .collect();
+    extra.sort_unstable();
+    extra.dedup();
+    let mut edge_start = Vec::with_capacity(n_keys + 1);
+    let mut edge_pmrs = Vec::with_capacity(n_keys);
+    let mut e = 0;
+    for (k, first) in first_pmr.iter().enumerate() {
+        edge_start.push(edge_pmrs.len() as u32);
+        let from = edge_pmrs.len();
+        edge_pmrs.extend(*first);
+        while e < extra.len() && extra[e].0 as usize == k {
+            edge_pmrs.push(extra[e].1);
+            e += 1;
+        }
+        edge_pmrs[from..]
+            .sort_by(|a, b| episodes.pmrs.get_bytes(*a).cmp(episodes.pmrs.get_bytes(*b)));
+    }
+    edge_start.push(edge_pmrs.len() as u32);
+    (edge_start, edge_pmrs)
 }
 
 /// The rows that have a key, with their key's identifier slot, grouped by LA: a counting

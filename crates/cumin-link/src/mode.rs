@@ -1,7 +1,7 @@
 //! The choices a linkage makes: which identifiers tie rows together, and what to do when
 //! the identifiers contradict each other.
 
-/// How rows are tied to children (methods.md §1).
+/// How rows are tied to children (docs/methods.md §2).
 #[derive(
     Clone,
     Copy,
@@ -15,12 +15,13 @@
     serde::Serialize,
     serde::Deserialize,
 )]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum IdMode {
     /// PMR where present, else LA child ID within LA; PMR back-filled within (LA ID, LA).
     #[default]
     Combined,
-    /// As `Combined`, but events at age 5 or over count only from rows identified by PMR
+    /// As `combined`, but events at age 5 or over count only from rows identified by PMR
     /// (Jay et al.'s main analysis).
     PmrSchoolAge,
     /// LA child ID within LA only (PMR stands in where the LA ID is empty): children who
@@ -82,12 +83,15 @@ impl std::fmt::Display for IdMode {
     serde::Serialize,
     serde::Deserialize,
 )]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum LinkageMode {
     /// The identifier graph only (what Jay et al. do, and `jay2025-strict`).
     #[default]
     Exact,
-    /// Also join suspected transfer pairs ([`crate::transfer`]).
+    /// Also join suspected transfers (`cumin_link::transfer`): an RC5 closure then,
+    /// within 8 weeks, a first referral in another LA with the same birth month, sex and
+    /// ethnicity, unique both ways.
     Merge,
     /// `merge`, then remove the expected number of spurious first events of the splits
     /// that remain (docs/methods.md §2.1; measured in docs/validation.md, "Linkage
@@ -133,6 +137,7 @@ impl std::fmt::Display for LinkageMode {
 
 /// What to do with identifiers that contradict each other (see [`crate::conflict`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum ConflictPolicy {
     /// Join anyway, as the identifiers say (Jay et al.'s code does this silently; cumin

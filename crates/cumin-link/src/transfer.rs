@@ -26,9 +26,6 @@ pub const TRANSFER_WINDOW_DAYS: i32 = 56;
 /// moves are short, between areas of similar deprivation.
 pub const MAX_DECILE_STEP: u8 = 1;
 
-/// `ReasonForClosure` code of a transfer to another LA.
-pub const RC_TRANSFER: u8 = 5;
-
 /// What the pair rule compares, per child.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ChildTraits {
@@ -128,7 +125,7 @@ pub fn transfer_pairs(
     }
     let mut matches: Vec<(u32, u32)> = Vec::new();
     for e in 0..set.len() {
-        if set.reason_for_closure[e] != Some(RC_TRANSFER) {
+        if set.reason_for_closure[e] != Some(cumin_census::codes::RC_TRANSFERRED) {
             continue;
         }
         let (Some(closed), Some(la)) = (set.closure[e], set.la[e]) else {

@@ -143,14 +143,14 @@ fn svg_chart(title: &str, series: &[Series], bands: bool) -> String {
     s
 }
 
-fn curves(rows: &[CiRow]) -> BTreeMap<(String, String, String, String), Vec<&CiRow>> {
-    let mut m: BTreeMap<(String, String, String, String), Vec<&CiRow>> = BTreeMap::new();
+fn curves(rows: &[CiRow]) -> Curves<'_> {
+    let mut m: Curves<'_> = BTreeMap::new();
     for r in rows {
         m.entry((
-            r.outcome.clone(),
-            r.stratum_var.clone(),
-            r.estimator.clone(),
-            r.stratum.clone(),
+            r.outcome.as_str().to_owned(),
+            r.by.name(),
+            r.estimator.as_str().to_owned(),
+            r.stratum.as_str().to_owned(),
         ))
         .or_default()
         .push(r);
@@ -161,7 +161,7 @@ fn curves(rows: &[CiRow]) -> BTreeMap<(String, String, String, String), Vec<&CiR
 fn series_of(label: String, colour: &'static str, rows: &[&CiRow]) -> Series {
     let mut points: Vec<(u8, f64, Option<f64>, Option<f64>)> = rows
         .iter()
-        .filter_map(|r| r.cum_inc.map(|c| (r.age, c, r.lower, r.upper)))
+        .filter_map(|r| r.cum_inc.map(|c| (r.age.0 as u8, c, r.lower, r.upper)))
         .collect();
     points.sort_by_key(|p| p.0);
     Series {
@@ -171,11 +171,60 @@ fn series_of(label: String, colour: &'static str, rows: &[&CiRow]) -> Series {
     }
 }
 
+type Curves<'a> = BTreeMap<(String, String, String, String), Vec<&'a CiRow>>;
+
+/// The table of estimates before 18, stratum `all`.
+fn headline_table(html: &mut String, all: &Curves<'_>) {
+    html.push_str("<h2>Before the 18th birthday</h2><table><tr><th>outcome</th><th>estimator</th><th>%</th><th>95% CI</th></tr>");
+    for ((outcome, var, estimator, _), rs) in all {
+        if var != "all" {
+            continue;
+        }
+        if let Some(r) = rs.iter().find(|r| r.age == cumin_census::Age(17)) {
+            let pct = |x: Option<f64>| x.map_or(String::new(), |v| format!("{:.1}", 100.0 * v));
+            let _ = write!(
+                html,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} – {}</td></tr>",
+                escape(outcome),
+                escape(estimator),
+                pct(r.cum_inc),
+                pct(r.lower),
+                pct(r.upper)
+            );
+        }
+    }
+    html.push_str("</table>");
+}
+
+/// The released linkage rows and the ledger, as tables.
+fn linkage_and_ledger(html: &mut String, input: &ReportInput<'_>) {
+    html.push_str("<h2>Linkage</h2><table><tr><th>id mode</th><th>measure</th><th>value</th></tr>");
+    for r in input.linkage.get() {
+        let _ = write!(
+            html,
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(r.id_mode.as_str()),
+            escape(&r.measure.to_string()),
+            number(Some(r.value))
+        );
+    }
+    html.push_str("</table><h2>Ledger</h2><p class=\"note\">Every input row: read = used + quarantined + excluded.</p><table><tr><th>file</th><th>reason</th><th>rows</th></tr>");
+    for (f, reason, n) in &input.ledger {
+        let _ = write!(
+            html,
+            "<tr><td>{}</td><td>{}</td><td>{n}</td></tr>",
+            escape(f),
+            escape(reason)
+        );
+    }
+    html.push_str("</table>");
+}
+
 /// Renders the page and its figures: returns the HTML and `(file name, svg)` pairs.
 pub fn render(input: &ReportInput<'_>) -> (String, Vec<(String, String)>) {
     let rows = input.ci.get();
     let all = curves(rows);
-    let mut outcomes: Vec<String> = rows.iter().map(|r| r.outcome.clone()).collect();
+    let mut outcomes: Vec<String> = rows.iter().map(|r| r.outcome.as_str().to_owned()).collect();
     outcomes.dedup();
     outcomes.sort();
     outcomes.dedup();
@@ -199,26 +248,7 @@ pub fn render(input: &ReportInput<'_>) -> (String, Vec<(String, String)>) {
         escape(input.ci.profile().description())
     );
 
-    // Headline: before 18, stratum all.
-    html.push_str("<h2>Before the 18th birthday</h2><table><tr><th>outcome</th><th>estimator</th><th>%</th><th>95% CI</th></tr>");
-    for ((outcome, var, estimator, _), rs) in &all {
-        if var != "all" {
-            continue;
-        }
-        if let Some(r) = rs.iter().find(|r| r.age == 17) {
-            let pct = |x: Option<f64>| x.map_or(String::new(), |v| format!("{:.1}", 100.0 * v));
-            let _ = write!(
-                html,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} – {}</td></tr>",
-                escape(outcome),
-                escape(estimator),
-                pct(r.cum_inc),
-                pct(r.lower),
-                pct(r.upper)
-            );
-        }
-    }
-    html.push_str("</table>");
+    headline_table(&mut html, &all);
 
     html.push_str("<h2>Cumulative incidence by age</h2>");
     for outcome in &outcomes {
@@ -240,8 +270,8 @@ pub fn render(input: &ReportInput<'_>) -> (String, Vec<(String, String)>) {
     }
     let mut strata_vars: Vec<String> = rows
         .iter()
-        .filter(|r| r.stratum_var != "all")
-        .map(|r| r.stratum_var.clone())
+        .filter(|r| r.by != cumin_estimate::Stratification::ALL)
+        .map(|r| r.by.name())
         .collect();
     strata_vars.sort();
     strata_vars.dedup();
@@ -250,8 +280,8 @@ pub fn render(input: &ReportInput<'_>) -> (String, Vec<(String, String)>) {
         for outcome in &outcomes {
             let Some(estimator) = rows
                 .iter()
-                .find(|r| &r.outcome == outcome && &r.stratum_var == var)
-                .map(|r| r.estimator.clone())
+                .find(|r| r.outcome.as_str() == outcome && &r.by.name() == var)
+                .map(|r| r.estimator.as_str().to_owned())
             else {
                 continue;
             };
@@ -278,26 +308,8 @@ pub fn render(input: &ReportInput<'_>) -> (String, Vec<(String, String)>) {
         }
     }
 
-    html.push_str("<h2>Linkage</h2><table><tr><th>id mode</th><th>measure</th><th>value</th></tr>");
-    for r in input.linkage.get() {
-        let _ = write!(
-            html,
-            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(&r.id_mode),
-            escape(&r.measure),
-            number(Some(r.value))
-        );
-    }
-    html.push_str("</table><h2>Ledger</h2><p class=\"note\">Every input row: read = used + quarantined + excluded.</p><table><tr><th>file</th><th>reason</th><th>rows</th></tr>");
-    for (f, reason, n) in &input.ledger {
-        let _ = write!(
-            html,
-            "<tr><td>{}</td><td>{}</td><td>{n}</td></tr>",
-            escape(f),
-            escape(reason)
-        );
-    }
-    html.push_str("</table></body></html>\n");
+    linkage_and_ledger(&mut html, input);
+    html.push_str("</body></html>\n");
     (html, figures)
 }
 
@@ -323,12 +335,12 @@ mod tests {
 
     fn row(stratum_var: &str, stratum: &str, age: u8, cum: f64) -> CiRow {
         CiRow {
-            outcome: "referral".into(),
-            estimator: "life-table".into(),
-            id_mode: "combined".into(),
-            stratum_var: stratum_var.into(),
-            stratum: stratum.into(),
-            age,
+            outcome: cumin_census::Outcome::Referral,
+            estimator: cumin_estimate::CurveEstimator::LifeTable,
+            id_mode: cumin_link::IdMode::Combined,
+            by: cumin_estimate::Stratification::parse(stratum_var).unwrap(),
+            stratum: cumin_estimate::Stratum::new(stratum),
+            age: cumin_census::Age(age as i8),
             events: Some(100.0),
             at_risk: Some(1000.0),
             cum_inc: Some(cum),

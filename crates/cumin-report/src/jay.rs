@@ -1,52 +1,12 @@
-//! The tables of the Jay et al. 2025 presets: `jay_counts.csv` (per-age first events of
-//! the three-cohort design, laid out like the paper's tables) and `jay_corrections.csv`
-//! (how much each correction of the R code's ⚠ behaviours changes them).
+//! Disclosure control and writers of the Jay et al. 2025 presets' tables (their rows are
+//! `cumin-jay`'s): `jay_counts.csv` (per-age first events of the three-cohort design,
+//! laid out like the paper's tables) and `jay_corrections.csv` (how much each correction
+//! of the R code's ⚠ behaviours changes them).
 
-use crate::sdc::{Released, SdcProfile};
+use crate::sdc::{Released, SdcProfile, released_count};
 use crate::write::{ReportError, number, write_text};
+use cumin_jay::{JayCorrectionRow, JayCountRow};
 use std::path::Path;
-
-/// One row of `jay_counts.csv`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct JayCountRow {
-    /// `main` (PMR from school age) or `sensitivity` (every identifier).
-    pub mode: String,
-    /// Birth cohort, financial year of birth named by its end.
-    pub birth_year: i16,
-    /// Age at first event, −1 (before birth) to 17.
-    pub age: i8,
-    /// `referral`, `assessed`, `cin`, `cpp`.
-    pub outcome: String,
-    /// Children whose first event is at this age (NaN when withheld).
-    pub events: f64,
-}
-
-/// One row of `jay_corrections.csv`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct JayCorrectionRow {
-    /// The correction (a rule name), or `preset` for the run's own set of rules.
-    pub rule: String,
-    /// `main` or `sensitivity`.
-    pub mode: String,
-    /// Birth cohort.
-    pub birth_year: i16,
-    /// Age, −1..17.
-    pub age: i8,
-    /// Outcome.
-    pub outcome: String,
-    /// Count with no correction (the R code's).
-    pub strict: f64,
-    /// Count with only this correction (for `preset`: the run's rules).
-    pub corrected: f64,
-}
-
-fn released_count(profile: SdcProfile, x: f64) -> f64 {
-    if profile.is_disclosive(x) {
-        f64::NAN
-    } else {
-        profile.round_count(x)
-    }
-}
 
 /// Applies `profile` to `jay_counts.csv`: counts withheld where disclosive, rounded.
 pub fn release_jay_counts(
@@ -94,10 +54,10 @@ pub fn write_jay_counts_csv(
 ) -> Result<(), ReportError> {
     let body = rows.get().iter().map(|r| {
         vec![
-            r.mode.clone(),
+            r.mode.as_str().to_owned(),
             r.birth_year.to_string(),
             r.age.to_string(),
-            r.outcome.clone(),
+            r.outcome.as_str().to_owned(),
             number(Some(r.events)),
         ]
     });
@@ -111,11 +71,11 @@ pub fn write_jay_corrections_csv(
 ) -> Result<(), ReportError> {
     let body = rows.get().iter().map(|r| {
         vec![
-            r.rule.clone(),
-            r.mode.clone(),
+            r.rule.as_str().to_owned(),
+            r.mode.as_str().to_owned(),
             r.birth_year.to_string(),
             r.age.to_string(),
-            r.outcome.clone(),
+            r.outcome.as_str().to_owned(),
             number(Some(r.strict)),
             number(Some(r.corrected)),
             number(Some(r.corrected - r.strict)),
@@ -130,10 +90,10 @@ mod tests {
 
     fn count(events: f64) -> JayCountRow {
         JayCountRow {
-            mode: "main".into(),
+            mode: cumin_jay::JayMode::Main,
             birth_year: 2013,
-            age: -1,
-            outcome: "referral".into(),
+            age: cumin_census::Age(-1),
+            outcome: cumin_census::Outcome::Referral,
             events,
         }
     }
@@ -158,11 +118,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("jay_corrections.csv");
         let row = JayCorrectionRow {
-            rule: "pmr_fill_keeps_own".into(),
-            mode: "main".into(),
+            rule: cumin_jay::Correction::Rule(cumin_jay::JayRule::PmrFillKeepsOwn),
+            mode: cumin_jay::JayMode::Main,
             birth_year: 2001,
-            age: 13,
-            outcome: "cin".into(),
+            age: cumin_census::Age(13),
+            outcome: cumin_census::Outcome::Cin,
             strict: 14.0,
             corrected: 26.0,
         };

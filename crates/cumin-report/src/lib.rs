@@ -1,25 +1,25 @@
 //! What a cumin run writes, and the disclosure control every table passes first.
 //!
-//! Tables arrive as plain rows ([`tables`]); [`sdc::release`] applies the run's
-//! disclosure-control profile and returns a [`sdc::Released`] table, the only thing the
-//! writers ([`write`]) accept. The manifest records inputs, outputs and their hashes.
+//! Estimates arrive typed (`cumin-estimate`'s curves and results, `cumin-jay`'s rows,
+//! the linkage measures of [`tables`]); [`sdc::release`] and its siblings apply the run's
+//! disclosure-control profile and return a [`sdc::Released`] table, the only thing the
+//! writers ([`write`], [`jay`], [`html`]) accept. Strings are made only here, in the
+//! writers.
 
 pub mod html;
 pub mod jay;
+pub mod linkage;
 pub mod sdc;
 pub mod tables;
 pub mod write;
 
 pub use jay::{
-    JayCorrectionRow, JayCountRow, release_jay_corrections, release_jay_counts,
-    write_jay_corrections_csv, write_jay_counts_csv,
+    release_jay_corrections, release_jay_counts, write_jay_corrections_csv, write_jay_counts_csv,
 };
+pub use linkage::{LinkageSection, ReportTable, linkage_section};
 pub use sdc::{
-    Released, SdcProfile, release, release_backward_hazards, release_corrections, release_counts,
-    release_inequality, release_linkage, release_recurrence, release_sensitivity, release_trend,
+    Released, SdcProfile, release, release_backward_hazards, release_bounds, release_corrections,
+    release_inequality, release_linkage, release_recurrence, release_trend, release_unplaced,
 };
-pub use tables::{
-    BackwardHazardRow, CiRow, CorrectionRow, InequalityRow, LinkageRow, RecurrenceRow,
-    SensitivityRow, TrendRow, UnplacedRow,
-};
+pub use tables::{AgeBand, CiRow, LinkCount, LinkageMeasure, LinkageRow, TransferCount, TrendRow};
 pub use write::{ReportError, hash_file};

@@ -19,20 +19,26 @@
 //! 4. every count shown is rounded (at-risk counts too, so differences of at-risk counts
 //!    do not reveal events).
 
-use crate::tables::{
-    BackwardHazardRow, CiRow, CorrectionRow, InequalityRow, RecurrenceRow, SensitivityRow, TrendRow,
+use crate::tables::{CiRow, LinkageRow, TrendRow};
+use cumin_census::{Age, Outcome};
+use cumin_estimate::{
+    BackwardHazard, CorrectionBound, CorrectionCell, CurveEstimator, InequalityMeasure, Recurrence,
+    Stratification, Stratum, Unplaced,
 };
+use cumin_link::IdMode;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Disclosure-control profiles.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum SdcProfile {
     /// No control: for synthetic data only.
     None,
     /// Jay et al. 2025: counts rounded to the nearest 10.
     #[default]
+    #[cfg_attr(feature = "clap", value(name = "jay2025"))]
     Jay2025,
     /// DfE statistics practice: counts of 1–5 withheld (`c`), counts rounded to the
     /// nearest 10.
@@ -176,17 +182,15 @@ impl<T> Released<T> {
     }
 }
 
-type CurveKey = (String, String, String, String, String);
+/// A curve: outcome, estimator, identifier mode, stratification, stratum.
+type CurveKey = (Outcome, CurveEstimator, IdMode, Stratification, Stratum);
 
 fn curve_key(r: &CiRow) -> CurveKey {
-    (
-        r.outcome.clone(),
-        r.estimator.clone(),
-        r.id_mode.clone(),
-        r.stratum_var.clone(),
-        r.stratum.clone(),
-    )
+    (r.outcome, r.estimator, r.id_mode, r.by, r.stratum.clone())
 }
+
+/// The strata of one stratification at one age of a curve, and their `all` total.
+type MarginKey = (Outcome, CurveEstimator, IdMode, Stratification, Age);
 
 fn withhold_rate(r: &mut CiRow) {
     r.cum_inc = None;
@@ -222,20 +226,13 @@ pub fn release(profile: SdcProfile, mut rows: Vec<CiRow>) -> Released<Vec<CiRow>
             }
         }
         // 3: secondary suppression within each margin group.
-        let mut groups: BTreeMap<(String, String, String, String, u8), Vec<usize>> =
-            BTreeMap::new();
+        let mut groups: BTreeMap<MarginKey, Vec<usize>> = BTreeMap::new();
         for (i, r) in rows.iter().enumerate() {
-            if r.stratum_var == "all" {
+            if r.by == Stratification::ALL {
                 continue;
             }
             groups
-                .entry((
-                    r.outcome.clone(),
-                    r.estimator.clone(),
-                    r.id_mode.clone(),
-                    r.stratum_var.clone(),
-                    r.age,
-                ))
+                .entry((r.outcome, r.estimator, r.id_mode, r.by, r.age))
                 .or_default()
                 .push(i);
         }
@@ -262,7 +259,7 @@ pub fn release(profile: SdcProfile, mut rows: Vec<CiRow>) -> Released<Vec<CiRow>
                 });
             let target = next.or_else(|| {
                 rows.iter().position(|r| {
-                    r.stratum_var == "all"
+                    r.by == Stratification::ALL
                         && r.outcome == outcome
                         && r.estimator == estimator
                         && r.id_mode == id_mode
@@ -288,7 +285,7 @@ pub fn release(profile: SdcProfile, mut rows: Vec<CiRow>) -> Released<Vec<CiRow>
 
 /// Applies `profile` to the rows of `trend.csv`, as to `cumulative_incidence.csv`.
 pub fn release_trend(profile: SdcProfile, rows: Vec<TrendRow>) -> Released<Vec<TrendRow>> {
-    let (ci, periods): (Vec<CiRow>, Vec<String>) =
+    let (ci, periods): (Vec<CiRow>, Vec<cumin_estimate::Period>) =
         rows.into_iter().map(|r| (r.ci, r.period)).unzip();
     let ci = release(profile, ci).inner;
     Released {
@@ -305,8 +302,8 @@ pub fn release_trend(profile: SdcProfile, rows: Vec<TrendRow>) -> Released<Vec<T
 /// unrounded estimates, as rates are, so every profile releases them as they are.
 pub fn release_inequality(
     profile: SdcProfile,
-    rows: Vec<InequalityRow>,
-) -> Released<Vec<InequalityRow>> {
+    rows: Vec<InequalityMeasure>,
+) -> Released<Vec<InequalityMeasure>> {
     Released {
         inner: rows,
         profile,
@@ -316,8 +313,8 @@ pub fn release_inequality(
 /// Applies `profile` to recurrence counts (shares come from unrounded counts).
 pub fn release_recurrence(
     profile: SdcProfile,
-    mut rows: Vec<RecurrenceRow>,
-) -> Released<Vec<RecurrenceRow>> {
+    mut rows: Vec<Recurrence>,
+) -> Released<Vec<Recurrence>> {
     for r in &mut rows {
         r.children = profile.round_count(r.children);
         r.recurred = profile.round_count(r.recurred);
@@ -331,8 +328,8 @@ pub fn release_recurrence(
 /// Applies `profile` to correction factors: the counts are rounded, factors kept.
 pub fn release_corrections(
     profile: SdcProfile,
-    mut rows: Vec<CorrectionRow>,
-) -> Released<Vec<CorrectionRow>> {
+    mut rows: Vec<CorrectionCell>,
+) -> Released<Vec<CorrectionCell>> {
     for r in &mut rows {
         r.first_observed = profile.round_count(r.first_observed);
         r.first_in_observed_years = profile.round_count(r.first_in_observed_years);
@@ -347,8 +344,8 @@ pub fn release_corrections(
 /// Applies `profile` to the correction model's cells: counts rounded, hazards kept.
 pub fn release_backward_hazards(
     profile: SdcProfile,
-    mut rows: Vec<BackwardHazardRow>,
-) -> Released<Vec<BackwardHazardRow>> {
+    mut rows: Vec<BackwardHazard>,
+) -> Released<Vec<BackwardHazard>> {
     for r in &mut rows {
         r.children = profile.round_count(r.children);
         r.with_event = profile.round_count(r.with_event);
@@ -359,30 +356,31 @@ pub fn release_backward_hazards(
     }
 }
 
-/// Applies `profile` to correction sensitivities: estimates only, released as they are.
-pub fn release_sensitivity(
+/// Applies `profile` to correction bounds: estimates only, released as they are.
+pub fn release_bounds(
     profile: SdcProfile,
-    rows: Vec<SensitivityRow>,
-) -> Released<Vec<SensitivityRow>> {
+    rows: Vec<CorrectionBound>,
+) -> Released<Vec<CorrectionBound>> {
     Released {
         inner: rows,
         profile,
     }
 }
 
-/// Applies `profile` to a table of plain counts (e.g. per-age first events).
-pub fn release_counts<T>(
-    profile: SdcProfile,
-    mut rows: Vec<T>,
-    count: impl Fn(&mut T) -> &mut f64,
-) -> Released<Vec<T>> {
+/// A count as `profile` shows it: withheld (NaN) where disclosive, else rounded.
+pub fn released_count(profile: SdcProfile, x: f64) -> f64 {
+    if profile.is_disclosive(x) {
+        f64::NAN
+    } else {
+        profile.round_count(x)
+    }
+}
+
+/// Applies `profile` to the event years without a stratum: counts withheld where
+/// disclosive, else rounded.
+pub fn release_unplaced(profile: SdcProfile, mut rows: Vec<Unplaced>) -> Released<Vec<Unplaced>> {
     for r in &mut rows {
-        let c = count(r);
-        *c = if profile.is_disclosive(*c) {
-            f64::NAN
-        } else {
-            profile.round_count(*c)
-        };
+        r.event_years = released_count(profile, r.event_years);
     }
     Released {
         inner: rows,
@@ -394,15 +392,11 @@ pub fn release_counts<T>(
 /// disclosive), shares kept.
 pub fn release_linkage(
     profile: SdcProfile,
-    mut rows: Vec<crate::tables::LinkageRow>,
-) -> Released<Vec<crate::tables::LinkageRow>> {
+    mut rows: Vec<LinkageRow>,
+) -> Released<Vec<LinkageRow>> {
     for r in &mut rows {
-        if r.is_count {
-            r.value = if profile.is_disclosive(r.value) {
-                f64::NAN
-            } else {
-                profile.round_count(r.value)
-            };
+        if r.measure.is_count() {
+            r.value = released_count(profile, r.value);
         }
     }
     Released {
@@ -441,12 +435,12 @@ mod tests {
 
     fn row(stratum_var: &str, stratum: &str, age: u8, events: f64, cum: f64) -> CiRow {
         CiRow {
-            outcome: "cpp".into(),
-            estimator: "cohort-splice".into(),
-            id_mode: "combined".into(),
-            stratum_var: stratum_var.into(),
-            stratum: stratum.into(),
-            age,
+            outcome: Outcome::Cpp,
+            estimator: CurveEstimator::CohortSplice,
+            id_mode: IdMode::Combined,
+            by: Stratification::parse(stratum_var).unwrap(),
+            stratum: Stratum::new(stratum),
+            age: Age(age as i8),
             events: Some(events),
             at_risk: Some(1000.0),
             cum_inc: Some(cum),
@@ -516,16 +510,16 @@ mod tests {
             }
             for a in 0..counts.len().div_ceil(2) {
                 let strata: Vec<&CiRow> = out.get().iter()
-                    .filter(|r| r.stratum_var == "sex" && r.age == a as u8).collect();
+                    .filter(|r| r.by != Stratification::ALL && r.age == Age(a as i8)).collect();
                 let withheld = strata.iter().filter(|r| r.events.is_none()).count();
                 let total_withheld = out.get().iter()
-                    .any(|r| r.stratum_var == "all" && r.age == a as u8 && r.events.is_none());
+                    .any(|r| r.by == Stratification::ALL && r.age == Age(a as i8) && r.events.is_none());
                 prop_assert!(withheld != 1 || total_withheld, "age {}: a lone withheld cell", a);
             }
             // Curves: between two shown ages, at least `threshold` events accrued.
             for stratum in ["all", "male", "female"] {
                 let mut acc = 0.0;
-                for (r, orig) in out.get().iter().zip(&raw).filter(|(r, _)| r.stratum == stratum) {
+                for (r, orig) in out.get().iter().zip(&raw).filter(|(r, _)| r.stratum.as_str() == stratum) {
                     acc += orig.events.unwrap();
                     if r.cum_inc.is_some() {
                         prop_assert!(acc >= rules.threshold);
@@ -540,9 +534,9 @@ mod tests {
     fn new_tables_round_their_counts_and_keep_their_rates() {
         let r = release_recurrence(
             SdcProfile::Jay2025,
-            vec![RecurrenceRow {
-                outcome: "referral".to_owned(),
-                first_year: 2015,
+            vec![Recurrence {
+                outcome: Outcome::Referral,
+                first_year: cumin_census::CensusYear(2015),
                 years_after: 1,
                 children: 137.0,
                 recurred: 44.0,
@@ -554,13 +548,13 @@ mod tests {
         assert_eq!(row.share, Some(44.0 / 137.0));
         let c = release_corrections(
             SdcProfile::Jay2025,
-            vec![CorrectionRow {
-                outcome: "cin".to_owned(),
-                stratum_var: "all".to_owned(),
-                stratum: "all".to_owned(),
-                birth_year: 2005,
-                age: 12,
-                entry_age: 6,
+            vec![CorrectionCell {
+                outcome: Outcome::Cin,
+                by: Stratification::ALL,
+                stratum: Stratum::all(),
+                cohort: cumin_cohort::BirthCohort(2005),
+                age: Age(12),
+                entry_age: Age(6),
                 first_observed: 101.0,
                 first_in_observed_years: 96.0,
                 factor: 0.75,
@@ -582,12 +576,12 @@ mod tests {
             SdcProfile::Jay2025,
             vec![TrendRow {
                 ci: CiRow {
-                    outcome: "cpp".to_owned(),
-                    estimator: "life-table".to_owned(),
-                    id_mode: "combined".to_owned(),
-                    stratum_var: "all".to_owned(),
-                    stratum: "all".to_owned(),
-                    age: 3,
+                    outcome: Outcome::Cpp,
+                    estimator: CurveEstimator::LifeTable,
+                    id_mode: IdMode::Combined,
+                    by: Stratification::ALL,
+                    stratum: Stratum::all(),
+                    age: Age(3),
                     events: Some(13.0),
                     at_risk: Some(1234.0),
                     cum_inc: Some(0.01),
@@ -595,11 +589,11 @@ mod tests {
                     upper: Some(0.02),
                     suppressed: false,
                 },
-                period: "2012-2015".to_owned(),
+                period: cumin_estimate::Period::parse("2012-2015").unwrap(),
             }],
         );
         assert_eq!(t.get()[0].ci.events, Some(10.0));
         assert_eq!(t.get()[0].ci.at_risk, Some(1230.0));
-        assert_eq!(t.get()[0].period, "2012-2015");
+        assert_eq!(t.get()[0].period.to_string(), "2012-2015");
     }
 }

@@ -1,22 +1,27 @@
-//! The rows of the output tables, before disclosure control.
+//! The rows of the output tables that are not estimates as they come: the curves' rows
+//! (which disclosure control withholds and rounds), the trend rows and the linkage
+//! measures. The other tables are `cumin-estimate`'s typed results as they are.
 
-use serde::Serialize;
+use cumin_census::{Age, CensusYear, Outcome};
+use cumin_estimate::{Curve, CurveEstimator, Period, Stratification, Stratum};
+use cumin_link::IdMode;
+use std::fmt;
 
 /// One row of `cumulative_incidence.csv`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CiRow {
-    /// `referral`, `assessed`, `cin`, `s47`, `cpp`.
-    pub outcome: String,
-    /// Estimator name.
-    pub estimator: String,
+    /// Outcome.
+    pub outcome: Outcome,
+    /// Estimator.
+    pub estimator: CurveEstimator,
     /// Identifier mode.
-    pub id_mode: String,
-    /// `all`, `idaci_decile`, `sex`, ...
-    pub stratum_var: String,
-    /// `all`, `1`..`10`, ...
-    pub stratum: String,
+    pub id_mode: IdMode,
+    /// Stratification (`stratum_var`).
+    pub by: Stratification,
+    /// Stratum.
+    pub stratum: Stratum,
     /// Completed years 0..17: incidence before the (age+1)th birthday.
-    pub age: u8,
+    pub age: Age,
     /// First events at this age (blank when withheld).
     pub events: Option<f64>,
     /// Denominator at this age.
@@ -31,160 +36,339 @@ pub struct CiRow {
     pub suppressed: bool,
 }
 
-/// One row of `linkage.csv`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct LinkageRow {
-    /// Identifier mode.
-    pub id_mode: String,
-    /// What is measured.
-    pub measure: String,
-    /// The value (a count or a share).
-    pub value: f64,
-    /// Whether `value` counts children, rows or episodes (rounded by disclosure control)
-    /// rather than being a share.
-    #[serde(skip)]
-    pub is_count: bool,
+impl CiRow {
+    /// The rows of one curve, under identifier mode `id_mode`, before release.
+    pub fn of_curve(curve: &Curve, id_mode: IdMode) -> impl Iterator<Item = CiRow> + '_ {
+        curve.points.iter().map(move |p| CiRow {
+            outcome: curve.outcome,
+            estimator: curve.estimator,
+            id_mode,
+            by: curve.by,
+            stratum: curve.stratum.clone(),
+            age: Age::of_index(p.age),
+            events: Some(p.events),
+            at_risk: Some(p.at_risk),
+            cum_inc: Some(p.cum_inc),
+            lower: Some(p.ci.lower),
+            upper: Some(p.ci.upper),
+            suppressed: false,
+        })
+    }
 }
 
 /// One row of `trend.csv`: a `cumulative_incidence.csv` row from a life table over the
 /// cells of one calendar period.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TrendRow {
     /// The estimate, as in `cumulative_incidence.csv`.
     pub ci: CiRow,
-    /// Census years pooled, `2012-2015`.
-    pub period: String,
+    /// Census years pooled.
+    pub period: Period,
 }
 
-/// One row of `inequality.csv`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct InequalityRow {
-    /// Outcome.
-    pub outcome: String,
-    /// Estimator.
-    pub estimator: String,
-    /// Completed years: the measure of incidence before the (age+1)th birthday.
-    pub age: u8,
-    /// `ratio_d1_d10`, `diff_d1_d10`, `sii`, `rii`, `concentration_index`.
-    pub measure: String,
-    /// The measure.
+/// An age band of the linkage measures: PMRs come with school, so the bands follow it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AgeBand {
+    /// Not yet born on the census date.
+    Unborn,
+    /// 0 to 4.
+    Under5,
+    /// 5 to 10.
+    Primary,
+    /// 11 to 17.
+    Secondary,
+    /// 18 and over.
+    Adult,
+    /// No usable birth date.
+    Unknown,
+}
+
+impl AgeBand {
+    /// The bands of ages under 18, youngest first.
+    pub const CHILD: [AgeBand; 3] = [AgeBand::Under5, AgeBand::Primary, AgeBand::Secondary];
+
+    /// The band of an age in completed years (0 or over).
+    pub fn of(age: i32) -> AgeBand {
+        match age {
+            i32::MIN..=-1 => AgeBand::Unborn,
+            0..=4 => AgeBand::Under5,
+            5..=10 => AgeBand::Primary,
+            11..=17 => AgeBand::Secondary,
+            _ => AgeBand::Adult,
+        }
+    }
+
+    /// Whether `age` falls in the band.
+    pub fn contains(self, age: i32) -> bool {
+        AgeBand::of(age) == self
+    }
+
+    /// Name in measures.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgeBand::Unborn => "unborn",
+            AgeBand::Under5 => "0-4",
+            AgeBand::Primary => "5-10",
+            AgeBand::Secondary => "11-17",
+            AgeBand::Adult => "18+",
+            AgeBand::Unknown => "unknown",
+        }
+    }
+}
+
+/// A count of one linkage and its de-duplication.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LinkCount {
+    /// Rows considered.
+    Rows,
+    /// Rows tied to a child.
+    RowsLinked,
+    /// Rows the mode cannot tie to a child.
+    RowsUnidentified,
+    /// Rows left out by the `drop` conflict policy.
+    RowsConflictDropped,
+    /// Rows held apart by the `split` conflict policy.
+    RowsConflictSplit,
+    /// Rows carrying a PMR.
+    RowsWithPmr,
+    /// Rows identified by a PMR (own or back-filled).
+    RowsPmrIdentified,
+    /// Distinct PMRs.
+    Pmrs,
+    /// Distinct (LA child ID, LA) keys.
+    LaKeys,
+    /// Episodes.
+    Episodes,
+    /// Episodes made of several rows.
+    EpisodesMerged,
+    /// Rows merged into episodes.
+    RowsMergedIntoEpisodes,
+    /// Episodes whose rows disagree on NFA.
+    EpisodesNfaDisagreements,
+    /// Episodes whose rows disagree on the reason for closure.
+    EpisodesReasonDisagreements,
+    /// Episodes whose rows disagree on the closure date.
+    EpisodesClosureDisagreements,
+    /// Episodes with an imputed referral date.
+    EpisodesReferralImputed,
+    /// Imputed referrals beside a real one.
+    EpisodesImputedBesideReal,
+    /// Children.
+    Children,
+    /// Children with a PMR.
+    ChildrenWithPmr,
+    /// Children seen in more than one LA.
+    ChildrenInSeveralLas,
+    /// Components joining more than one identifier.
+    ComponentsMerged,
+    /// LA keys carrying several PMRs.
+    ConflictLaKeySeveralPmrs,
+    /// PMRs joining keys with incompatible birth dates.
+    ConflictPmrBirthMismatch,
+    /// Children in implausibly many LAs.
+    ConflictManyLas,
+    /// Children whose rows disagree on the year of birth.
+    ConflictBirthYear,
+}
+
+impl LinkCount {
+    /// Every count, in output order.
+    pub const ALL: [LinkCount; 25] = [
+        LinkCount::Rows,
+        LinkCount::RowsLinked,
+        LinkCount::RowsUnidentified,
+        LinkCount::RowsConflictDropped,
+        LinkCount::RowsConflictSplit,
+        LinkCount::RowsWithPmr,
+        LinkCount::RowsPmrIdentified,
+        LinkCount::Pmrs,
+        LinkCount::LaKeys,
+        LinkCount::Episodes,
+        LinkCount::EpisodesMerged,
+        LinkCount::RowsMergedIntoEpisodes,
+        LinkCount::EpisodesNfaDisagreements,
+        LinkCount::EpisodesReasonDisagreements,
+        LinkCount::EpisodesClosureDisagreements,
+        LinkCount::EpisodesReferralImputed,
+        LinkCount::EpisodesImputedBesideReal,
+        LinkCount::Children,
+        LinkCount::ChildrenWithPmr,
+        LinkCount::ChildrenInSeveralLas,
+        LinkCount::ComponentsMerged,
+        LinkCount::ConflictLaKeySeveralPmrs,
+        LinkCount::ConflictPmrBirthMismatch,
+        LinkCount::ConflictManyLas,
+        LinkCount::ConflictBirthYear,
+    ];
+
+    /// Name in `linkage.csv`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkCount::Rows => "rows",
+            LinkCount::RowsLinked => "rows_linked",
+            LinkCount::RowsUnidentified => "rows_unidentified",
+            LinkCount::RowsConflictDropped => "rows_conflict_dropped",
+            LinkCount::RowsConflictSplit => "rows_conflict_split",
+            LinkCount::RowsWithPmr => "rows_with_pmr",
+            LinkCount::RowsPmrIdentified => "rows_pmr_identified",
+            LinkCount::Pmrs => "pmrs",
+            LinkCount::LaKeys => "la_keys",
+            LinkCount::Episodes => "episodes",
+            LinkCount::EpisodesMerged => "episodes_merged",
+            LinkCount::RowsMergedIntoEpisodes => "rows_merged_into_episodes",
+            LinkCount::EpisodesNfaDisagreements => "episodes_nfa_disagreements",
+            LinkCount::EpisodesReasonDisagreements => "episodes_reason_disagreements",
+            LinkCount::EpisodesClosureDisagreements => "episodes_closure_disagreements",
+            LinkCount::EpisodesReferralImputed => "episodes_referral_imputed",
+            LinkCount::EpisodesImputedBesideReal => "episodes_imputed_beside_real",
+            LinkCount::Children => "children",
+            LinkCount::ChildrenWithPmr => "children_with_pmr",
+            LinkCount::ChildrenInSeveralLas => "children_in_several_las",
+            LinkCount::ComponentsMerged => "components_merged",
+            LinkCount::ConflictLaKeySeveralPmrs => "conflict_la_key_several_pmrs",
+            LinkCount::ConflictPmrBirthMismatch => "conflict_pmr_birth_mismatch",
+            LinkCount::ConflictManyLas => "conflict_many_las",
+            LinkCount::ConflictBirthYear => "conflict_birth_year",
+        }
+    }
+
+    /// Whether it counts conflicting identifiers or what the conflict policy did.
+    pub fn is_conflict(self) -> bool {
+        matches!(
+            self,
+            LinkCount::RowsConflictDropped
+                | LinkCount::RowsConflictSplit
+                | LinkCount::ConflictLaKeySeveralPmrs
+                | LinkCount::ConflictPmrBirthMismatch
+                | LinkCount::ConflictManyLas
+                | LinkCount::ConflictBirthYear
+        )
+    }
+}
+
+/// The transfer rule's counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TransferCount {
+    /// Closures for a transfer (`RC5`).
+    Closures,
+    /// Of those, closures with a candidate first referral.
+    ClosuresWithCandidates,
+    /// Candidate matches.
+    CandidateMatches,
+    /// Pairs kept: unique both ways.
+    Pairs,
+}
+
+/// What one row of `linkage.csv` measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LinkageMeasure {
+    /// A count of the linkage and its de-duplication.
+    Count(LinkCount),
+    /// Share of first referrals identified by PMR, by age band at referral.
+    FirstReferralsPmrIdentified(AgeBand),
+    /// Rows of a census year whose child is of an age band on 31 March.
+    CensusRows(CensusYear, AgeBand),
+    /// Share of those rows carrying a PMR.
+    CensusRowsWithPmr(CensusYear, AgeBand),
+    /// Children by whether they carry a PMR and the band of their first referral.
+    SplitChildren {
+        /// Whether the child carries a PMR.
+        with_pmr: bool,
+        /// Age band at the first referral.
+        first: AgeBand,
+    },
+    /// PMR-linked children seen in several LAs, by age at their first referral in a
+    /// second LA.
+    SplitPmrChildrenMoved(AgeBand),
+    /// The transfer rule's counts.
+    SplitTransfer(TransferCount),
+    /// Share of children who ever carry a PMR (`h` of the split correction).
+    SplitShareChildrenEverPmr,
+    /// Seen pairs of the split correction, per outcome.
+    SplitSeenPairs(Outcome),
+    /// First events the split correction removes, per outcome.
+    SplitFirstEventsRemoved(Outcome),
+}
+
+impl LinkageMeasure {
+    /// Whether the value counts children, rows or episodes (rounded by disclosure
+    /// control) rather than being a share.
+    pub fn is_count(self) -> bool {
+        !matches!(
+            self,
+            LinkageMeasure::FirstReferralsPmrIdentified(_)
+                | LinkageMeasure::CensusRowsWithPmr(..)
+                | LinkageMeasure::SplitShareChildrenEverPmr
+        )
+    }
+
+    /// Whether it is a split-identity diagnostic (`split_*`).
+    pub fn is_split(self) -> bool {
+        matches!(
+            self,
+            LinkageMeasure::SplitChildren { .. }
+                | LinkageMeasure::SplitPmrChildrenMoved(_)
+                | LinkageMeasure::SplitTransfer(_)
+                | LinkageMeasure::SplitShareChildrenEverPmr
+                | LinkageMeasure::SplitSeenPairs(_)
+                | LinkageMeasure::SplitFirstEventsRemoved(_)
+        )
+    }
+}
+
+impl fmt::Display for LinkageMeasure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            LinkageMeasure::Count(c) => f.write_str(c.as_str()),
+            LinkageMeasure::FirstReferralsPmrIdentified(b) => {
+                write!(f, "share_first_referrals_pmr_identified_age_{}", b.as_str())
+            }
+            LinkageMeasure::CensusRows(y, b) => write!(f, "rows_census_{}_age_{}", y.0, b.as_str()),
+            LinkageMeasure::CensusRowsWithPmr(y, b) => {
+                write!(f, "share_rows_with_pmr_census_{}_age_{}", y.0, b.as_str())
+            }
+            LinkageMeasure::SplitChildren { with_pmr, first } => {
+                let pmr = if with_pmr { "with_pmr" } else { "without_pmr" };
+                write!(f, "split_children_{pmr}_first_age_{}", first.as_str())
+            }
+            LinkageMeasure::SplitPmrChildrenMoved(b) => {
+                write!(f, "split_pmr_children_moved_at_age_{}", b.as_str())
+            }
+            LinkageMeasure::SplitTransfer(t) => f.write_str(match t {
+                TransferCount::Closures => "split_transfer_closures",
+                TransferCount::ClosuresWithCandidates => "split_transfer_closures_with_candidates",
+                TransferCount::CandidateMatches => "split_transfer_candidate_matches",
+                TransferCount::Pairs => "split_transfer_pairs",
+            }),
+            LinkageMeasure::SplitShareChildrenEverPmr => {
+                f.write_str("split_share_children_ever_pmr")
+            }
+            LinkageMeasure::SplitSeenPairs(o) => write!(f, "split_seen_pairs_{o}"),
+            LinkageMeasure::SplitFirstEventsRemoved(o) => {
+                write!(f, "split_first_events_removed_{o}")
+            }
+        }
+    }
+}
+
+/// One row of `linkage.csv`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LinkageRow {
+    /// Identifier mode.
+    pub id_mode: IdMode,
+    /// What is measured.
+    pub measure: LinkageMeasure,
+    /// The value (a count or a share; NaN when withheld).
     pub value: f64,
-    /// Lower confidence limit.
-    pub lower: f64,
-    /// Upper confidence limit.
-    pub upper: f64,
 }
 
-/// One row of `recurrence.csv`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct RecurrenceRow {
-    /// Outcome.
-    pub outcome: String,
-    /// Census year (named by its end) of the children's first event in the window.
-    pub first_year: i16,
-    /// Years of follow-up, 1..6.
-    pub years_after: u8,
-    /// Children with a first event that year and the whole follow-up in the data.
-    pub children: f64,
-    /// Of those, children with another such event within `years_after` years.
-    pub recurred: f64,
-    /// `recurred / children`, from unrounded counts.
-    pub share: Option<f64>,
-}
-
-/// One row of `corrections.csv`: the left-censoring factor applied to one cohort × age.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct CorrectionRow {
-    /// Outcome.
-    pub outcome: String,
-    /// Stratification.
-    pub stratum_var: String,
-    /// Stratum.
-    pub stratum: String,
-    /// Birth cohort (financial year of birth, named by its end).
-    pub birth_year: i16,
-    /// Age (completed years).
-    pub age: u8,
-    /// First age at which the cohort is wholly observed.
-    pub entry_age: u8,
-    /// Children whose first event in the window is at this age (unadjusted count).
-    pub first_observed: f64,
-    /// Children with an event at this age and none at an earlier wholly observed age.
-    pub first_in_observed_years: f64,
-    /// The factor `c`: the estimated share of those that are first ever.
-    pub factor: f64,
-    /// The part of `factor` that rests on modelled backward hazards (1: none).
-    pub extrapolated_factor: f64,
-    /// `first_in_observed_years × factor`.
-    pub corrected: f64,
-}
-
-/// One row of `correction_model.csv`: a backward hazard `h(a, x)`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct BackwardHazardRow {
-    /// Outcome.
-    pub outcome: String,
-    /// Stratification.
-    pub stratum_var: String,
-    /// Stratum.
-    pub stratum: String,
-    /// Age of the later event, `a`.
-    pub age: u8,
-    /// Age of the earlier year, `x`.
-    pub earlier_age: u8,
-    /// Children with an event at `a` and none between `x` and `a`, pooled over cohorts
-    /// observing both (0 where none does).
-    pub children: f64,
-    /// Of those, children with an event at `x`.
-    pub with_event: f64,
-    /// `h(a, x)` used.
-    pub hazard: f64,
-    /// `observed`, `modelled`, `borrowed` (a pooled model shifted to this stratum, whose
-    /// own could not be fitted) or `missing`.
-    pub source: String,
-}
-
-/// One row of `correction_sensitivity.csv`: how an estimate moves with the correction.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct SensitivityRow {
-    /// Outcome.
-    pub outcome: String,
-    /// Corrected estimator (`life-table`, `cohort-splice`).
-    pub estimator: String,
-    /// Stratification.
-    pub stratum_var: String,
-    /// Stratum.
-    pub stratum: String,
-    /// Age.
-    pub age: u8,
-    /// With `c = 1` (first events in the observed years, no correction).
-    pub no_correction: f64,
-    /// With only observed backward hazards (modelled ones set to 0: `c = 1` where it
-    /// would be extrapolated).
-    pub observed_only: f64,
-    /// With the full correction (the estimate published).
-    pub corrected: f64,
-    /// The back-tested relative error `ρ` of the modelled part of the correction, the
-    /// whole population's (`stratum_var = all`) for every stratification (1 where no
-    /// back-test was possible).
-    pub extrapolation_error: f64,
-    /// This stratification's own back-tested `ρ`, pooled over its strata: reported, not
-    /// used (sparse strata inflate it; docs/methods.md §5.3).
-    pub stratification_extrapolation_error: f64,
-    /// `ρ × |observed_only − corrected|`: the extrapolation error to expect, as a
-    /// standard deviation; added to the published interval and standard error
-    /// (docs/methods.md §5.3).
-    pub extrapolation_sd: f64,
-}
-
-/// One row of `strata.csv`: event years a stratification could not place, because the
-/// value was unknown (a missing decile, sex, ethnicity or LA).
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct UnplacedRow {
-    /// Stratification.
-    pub stratum_var: String,
-    /// Outcome.
-    pub outcome: String,
-    /// Event years with an unknown stratum (left out of that stratification's estimates).
-    pub event_years: f64,
+impl LinkageRow {
+    /// `measure` of identifier mode `id_mode`.
+    pub fn new(id_mode: IdMode, measure: LinkageMeasure, value: f64) -> LinkageRow {
+        LinkageRow {
+            id_mode,
+            measure,
+            value,
+        }
+    }
 }

@@ -1,14 +1,14 @@
 //! Writing output files.
 
 use crate::sdc::Released;
-use crate::tables::{
-    BackwardHazardRow, CiRow, CorrectionRow, InequalityRow, LinkageRow, RecurrenceRow,
-    SensitivityRow, TrendRow, UnplacedRow,
-};
+use crate::tables::{CiRow, LinkageRow, TrendRow};
 use arrow::array::{ArrayRef, BooleanArray, Float64Array, StringArray, UInt8Array};
 use arrow::datatypes::{DataType, Field, Schema};
 use arrow::record_batch::RecordBatch;
 use cumin_census::Ledger;
+use cumin_estimate::{
+    BackwardHazard, CorrectionBound, CorrectionCell, InequalityMeasure, Recurrence, Unplaced,
+};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -94,11 +94,11 @@ pub const CI_COLUMNS: [&str; 12] = [
 
 fn ci_fields(r: &CiRow) -> Vec<String> {
     vec![
-        r.outcome.clone(),
-        r.estimator.clone(),
-        r.id_mode.clone(),
-        r.stratum_var.clone(),
-        r.stratum.clone(),
+        r.outcome.as_str().to_owned(),
+        r.estimator.as_str().to_owned(),
+        r.id_mode.as_str().to_owned(),
+        r.by.name(),
+        r.stratum.as_str().to_owned(),
         r.age.to_string(),
         number(r.events),
         number(r.at_risk),
@@ -125,7 +125,7 @@ pub fn write_trend_csv(path: &Path, rows: &Released<Vec<TrendRow>>) -> Result<()
         &header,
         rows.get().iter().map(|r| {
             let mut f = ci_fields(&r.ci);
-            f.push(r.period.clone());
+            f.push(r.period.to_string());
             f
         }),
     );
@@ -135,7 +135,7 @@ pub fn write_trend_csv(path: &Path, rows: &Released<Vec<TrendRow>>) -> Result<()
 /// Writes `inequality.csv`.
 pub fn write_inequality_csv(
     path: &Path,
-    rows: &Released<Vec<InequalityRow>>,
+    rows: &Released<Vec<InequalityMeasure>>,
 ) -> Result<(), ReportError> {
     let text = csv_text(
         &[
@@ -149,10 +149,10 @@ pub fn write_inequality_csv(
         ],
         rows.get().iter().map(|r| {
             vec![
-                r.outcome.clone(),
-                r.estimator.clone(),
+                r.outcome.as_str().to_owned(),
+                r.estimator.as_str().to_owned(),
                 r.age.to_string(),
-                r.measure.clone(),
+                r.measure.as_str().to_owned(),
                 number(Some(r.value)),
                 number(Some(r.lower)),
                 number(Some(r.upper)),
@@ -165,7 +165,7 @@ pub fn write_inequality_csv(
 /// Writes `recurrence.csv`.
 pub fn write_recurrence_csv(
     path: &Path,
-    rows: &Released<Vec<RecurrenceRow>>,
+    rows: &Released<Vec<Recurrence>>,
 ) -> Result<(), ReportError> {
     let text = csv_text(
         &[
@@ -178,8 +178,8 @@ pub fn write_recurrence_csv(
         ],
         rows.get().iter().map(|r| {
             vec![
-                r.outcome.clone(),
-                r.first_year.to_string(),
+                r.outcome.as_str().to_owned(),
+                r.first_year.0.to_string(),
                 r.years_after.to_string(),
                 number(Some(r.children)),
                 number(Some(r.recurred)),
@@ -193,7 +193,7 @@ pub fn write_recurrence_csv(
 /// Writes `corrections.csv`.
 pub fn write_corrections_csv(
     path: &Path,
-    rows: &Released<Vec<CorrectionRow>>,
+    rows: &Released<Vec<CorrectionCell>>,
 ) -> Result<(), ReportError> {
     let text = csv_text(
         &[
@@ -211,10 +211,10 @@ pub fn write_corrections_csv(
         ],
         rows.get().iter().map(|r| {
             vec![
-                r.outcome.clone(),
-                r.stratum_var.clone(),
-                r.stratum.clone(),
-                r.birth_year.to_string(),
+                r.outcome.as_str().to_owned(),
+                r.by.name(),
+                r.stratum.as_str().to_owned(),
+                r.cohort.0.to_string(),
                 r.age.to_string(),
                 r.entry_age.to_string(),
                 number(Some(r.first_observed)),
@@ -231,7 +231,7 @@ pub fn write_corrections_csv(
 /// Writes `correction_model.csv`.
 pub fn write_backward_hazards_csv(
     path: &Path,
-    rows: &Released<Vec<BackwardHazardRow>>,
+    rows: &Released<Vec<BackwardHazard>>,
 ) -> Result<(), ReportError> {
     let text = csv_text(
         &[
@@ -247,15 +247,15 @@ pub fn write_backward_hazards_csv(
         ],
         rows.get().iter().map(|r| {
             vec![
-                r.outcome.clone(),
-                r.stratum_var.clone(),
-                r.stratum.clone(),
+                r.outcome.as_str().to_owned(),
+                r.by.name(),
+                r.stratum.as_str().to_owned(),
                 r.age.to_string(),
                 r.earlier_age.to_string(),
                 number(Some(r.children)),
                 number(Some(r.with_event)),
                 number(Some(r.hazard)),
-                r.source.clone(),
+                r.source.as_str().to_owned(),
             ]
         }),
     );
@@ -263,9 +263,9 @@ pub fn write_backward_hazards_csv(
 }
 
 /// Writes `correction_sensitivity.csv`.
-pub fn write_sensitivity_csv(
+pub fn write_bounds_csv(
     path: &Path,
-    rows: &Released<Vec<SensitivityRow>>,
+    rows: &Released<Vec<CorrectionBound>>,
 ) -> Result<(), ReportError> {
     let text = csv_text(
         &[
@@ -283,10 +283,10 @@ pub fn write_sensitivity_csv(
         ],
         rows.get().iter().map(|r| {
             vec![
-                r.outcome.clone(),
-                r.estimator.clone(),
-                r.stratum_var.clone(),
-                r.stratum.clone(),
+                r.outcome.as_str().to_owned(),
+                r.estimator.as_str().to_owned(),
+                r.by.name(),
+                r.stratum.as_str().to_owned(),
                 r.age.to_string(),
                 number(Some(r.no_correction)),
                 number(Some(r.observed_only)),
@@ -310,12 +310,15 @@ pub fn write_ci_parquet(path: &Path, rows: &Released<Vec<CiRow>>) -> Result<(), 
         Arc::new(rows.iter().map(f).collect::<Float64Array>())
     };
     let columns: Vec<ArrayRef> = vec![
-        text(&|r| r.outcome.clone()),
-        text(&|r| r.estimator.clone()),
-        text(&|r| r.id_mode.clone()),
-        text(&|r| r.stratum_var.clone()),
-        text(&|r| r.stratum.clone()),
-        Arc::new(UInt8Array::from_iter_values(rows.iter().map(|r| r.age))),
+        text(&|r| r.outcome.as_str().to_owned()),
+        text(&|r| r.estimator.as_str().to_owned()),
+        text(&|r| r.id_mode.as_str().to_owned()),
+        text(&|r| r.by.name()),
+        text(&|r| r.stratum.as_str().to_owned()),
+        Arc::new(UInt8Array::from_iter_values(
+            rows.iter()
+                .map(|r| u8::try_from(r.age.0).expect("ages 0..=17")),
+        )),
         num(&|r| r.events),
         num(&|r| r.at_risk),
         num(&|r| r.cum_inc),
@@ -364,24 +367,25 @@ pub fn write_ci_parquet(path: &Path, rows: &Released<Vec<CiRow>>) -> Result<(), 
 pub fn write_linkage_csv(path: &Path, rows: &Released<Vec<LinkageRow>>) -> Result<(), ReportError> {
     let text = csv_text(
         &["id_mode", "measure", "value"],
-        rows.get()
-            .iter()
-            .map(|r| vec![r.id_mode.clone(), r.measure.clone(), number(Some(r.value))]),
+        rows.get().iter().map(|r| {
+            vec![
+                r.id_mode.as_str().to_owned(),
+                r.measure.to_string(),
+                number(Some(r.value)),
+            ]
+        }),
     );
     write_text(path, &text)
 }
 
 /// Writes `strata.csv`.
-pub fn write_unplaced_csv(
-    path: &Path,
-    rows: &Released<Vec<UnplacedRow>>,
-) -> Result<(), ReportError> {
+pub fn write_unplaced_csv(path: &Path, rows: &Released<Vec<Unplaced>>) -> Result<(), ReportError> {
     let text = csv_text(
         &["stratum_var", "outcome", "event_years_without_stratum"],
         rows.get().iter().map(|r| {
             vec![
-                r.stratum_var.clone(),
-                r.outcome.clone(),
+                r.by.name(),
+                r.outcome.as_str().to_owned(),
                 number(Some(r.event_years)),
             ]
         }),

@@ -37,7 +37,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let linkage = cumin_link::link(e, &cumin_link::LinkOptions::default());
     let (set, dedup) = cumin_link::deduplicate(e, &linkage);
     let children = cumin_cohort::build_children(e, &linkage, &set, &rules.birth);
-    let traits = cumin_study::split::child_traits(e, &linkage, &children);
+    let traits = cumin_cohort::child_traits(e, &linkage, &children);
     let (pairs, transfers) = cumin_link::transfer_pairs(&set, &traits);
     let outcomes = [
         Outcome::Referral,
@@ -70,9 +70,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         lap("compare", &mut t);
         let events = cumin_cohort::find_events(&mset, &mchildren, &rules);
         lap("find_events", &mut t);
-        let split = cumin_study::split::SplitCorrection::build(
-            e, &merged, &mset, &mchildren, &events, &outcomes, &transfers,
-        );
+        let identity = cumin_cohort::Identity {
+            linkage_mode: cumin_link::LinkageMode::Corrected,
+            linkage: merged,
+            episodes: mset,
+            dedup: mdedup,
+            children: mchildren,
+            transfers: transfers.clone(),
+            by_identifiers: cumin_cohort::LinkageCounts::default(),
+        };
+        let split = cumin_estimate::split::SplitCorrection::build(e, &identity, &events, &outcomes);
         lap("split_correction", &mut t);
         let fields: Vec<String> = t.iter().map(|(k, v)| format!("\"{k}\": {v:.3}")).collect();
         println!(

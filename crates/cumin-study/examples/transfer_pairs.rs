@@ -11,11 +11,14 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+use cumin_census::codes::RC_TRANSFERRED;
 use cumin_census::{NoProgress, ReadOptions, read_extract};
-use cumin_link::transfer::{RC_TRANSFER, TRANSFER_WINDOW_DAYS};
+use cumin_link::transfer::TRANSFER_WINDOW_DAYS;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::BufRead;
 
+// An analysis script, read top to bottom: reading, linking, the pairs and their tally.
+#[allow(clippy::too_many_lines)]
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let [_, dir] = args.as_slice() else {
@@ -47,7 +50,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (set, _) = cumin_link::deduplicate(e, &linkage);
     let children =
         cumin_cohort::build_children(e, &linkage, &set, &cumin_cohort::BirthRules::default());
-    let traits = cumin_study::split::child_traits(e, &linkage, &children);
+    let traits = cumin_cohort::child_traits(e, &linkage, &children);
     let (pairs, stats) = cumin_link::transfer_pairs(&set, &traits);
 
     // The true child of each component: the commonest among its rows.
@@ -81,7 +84,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let firsts: BTreeMap<u32, usize> = set.by_child().map(|(c, r)| (c.0, r.start)).collect();
     let mut targeted = 0usize;
     for ep in 0..set.len() {
-        if set.reason_for_closure[ep] != Some(RC_TRANSFER) {
+        if set.reason_for_closure[ep] != Some(RC_TRANSFERRED) {
             continue;
         }
         let (Some(closed), Some(la)) = (set.closure[ep], set.la[ep]) else {

@@ -1,33 +1,43 @@
-//! A cumin study, end to end.
+//! A cumin study, end to end: the thin layer that turns a configuration into files.
 //!
-//! A study ([`config`]) names the episode files, the denominators, the estimators,
-//! strata and disclosure control. [`pipeline::run`] takes it through every stage —
-//! `cumin-census` (read, clean, ledger) → `cumin-link` (children, episodes) →
-//! `cumin-cohort` (ages, first events) → `cumin-stats` (estimates) → `cumin-report`
-//! (disclosure control, files) — and writes the manifest. The CLI is a thin layer over
-//! this crate.
+//! A study's configuration ([`config::StudyConfig`], from TOML or the command line) is
+//! checked once into [`settings::Settings`]. [`run`] then takes it through every stage,
+//! each in its own crate: `cumin-census` reads and cleans (with the ledger),
+//! `cumin_cohort::identify` decides who is who, `cumin-estimate` estimates (or, for a Jay
+//! preset, `cumin-jay` reproduces the R pipeline), [`release`] applies disclosure control
+//! to every table, and [`output::OutputDir`] writes them with the report page and the
+//! manifest. The CLI is a thin layer over this crate.
 
-pub mod analysis;
-pub mod bootstrap;
 pub mod config;
-pub mod denominators;
 pub mod error;
-pub mod estimators;
-pub mod inequality;
-pub mod jay;
-pub mod linkage_report;
+pub mod jay_run;
+pub mod ledger;
+pub mod linkage;
 pub mod manifest;
-pub mod pipeline;
-pub mod recurrence;
+pub mod mode_run;
+pub mod output;
+pub mod release;
+pub mod run;
 pub mod sensitivity;
-pub mod split;
-pub mod strata;
+pub mod settings;
+pub mod summary;
 
-pub use config::{Estimator, Period, SpliceDesign, StratumVar, StudyConfig, default_window_start};
-pub use denominators::Denominators;
+pub use config::{StudyConfig, default_window_start};
+pub use cumin_estimate::{Estimator, Period, SpliceDesign, Stratification, StratumVar};
+pub use cumin_jay::{JayRule, JayRuleSwitches, Preset};
 pub use error::StudyError;
-pub use jay::{JayRule, JayRuleSwitches, Preset};
-pub use linkage_report::{LinkageSection, ReportTable};
-pub use pipeline::{Headline, RunOutput, Study, ToolInfo, run};
-pub use sensitivity::SensitivityLine;
-pub use strata::Stratification;
+pub use manifest::ToolInfo;
+pub use settings::{Design, Settings};
+pub use summary::{Headline, RunOutput, SensitivityLine};
+
+/// A whole run: estimates and files.
+pub fn run(
+    settings: &Settings,
+    tool: &ToolInfo,
+    progress: &dyn cumin_census::Progress,
+) -> Result<RunOutput, StudyError> {
+    match &settings.design {
+        Design::Cumin => run::run(settings, tool, progress),
+        Design::Jay { preset, rules } => jay_run::run(settings, (*preset, rules), tool, progress),
+    }
+}

@@ -1,12 +1,48 @@
-//! `manifest.json`: what ran, on what, producing what.
+//! `manifest.json`: what ran, on what, producing what, and how long each stage took.
 
 use crate::config::StudyConfig;
 use crate::error::StudyError;
-use crate::pipeline::ToolInfo;
+use crate::settings::Settings;
 use cumin_census::Extract;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// About the tool, for the manifest.
+#[derive(Clone, Debug, Serialize)]
+pub struct ToolInfo {
+    /// Crate version.
+    pub version: String,
+    /// Git commit the binary was built from, if known.
+    pub commit: Option<String>,
+    /// The subcommand that ran.
+    pub command: String,
+}
+
+/// Seconds per stage of a run (the only part of a run that differs between reruns).
+#[derive(Debug)]
+pub struct Laps {
+    clock: Instant,
+    seconds: BTreeMap<&'static str, f64>,
+}
+
+impl Laps {
+    /// Starts the clock.
+    pub fn start() -> Laps {
+        Laps {
+            clock: Instant::now(),
+            seconds: BTreeMap::new(),
+        }
+    }
+
+    /// Records the time since the last lap as stage `name`.
+    pub fn lap(&mut self, name: &'static str) {
+        self.seconds
+            .insert(name, self.clock.elapsed().as_secs_f64());
+        self.clock = Instant::now();
+    }
+}
 
 /// The manifest document.
 #[derive(Clone, Debug, Serialize)]
@@ -93,15 +129,16 @@ pub fn release_status(name: &str) -> &'static str {
     }
 }
 
-/// Builds the manifest.
+/// Builds the manifest of a run of `settings` on `extract` that wrote `files`.
 pub fn build(
     tool: &ToolInfo,
-    config: &StudyConfig,
+    settings: &Settings,
     extract: &Extract,
-    denominators: &Path,
     files: &[PathBuf],
-    timings: &BTreeMap<&'static str, f64>,
+    laps: &Laps,
 ) -> Result<Manifest, StudyError> {
+    let config = &settings.config;
+    let denominators: &Path = &settings.denominators;
     let inputs = extract
         .files
         .iter()
@@ -146,7 +183,7 @@ pub fn build(
             profile: config.sdc.as_str(),
             description: config.sdc.description(),
         },
-        timings_seconds: timings.clone(),
+        timings_seconds: laps.seconds.clone(),
         files: outputs,
         lsoa_lookup: match &config.lsoa_lookup {
             Some(p) => Some(FileHash {

@@ -5,29 +5,15 @@
 //! `pmr-only` loses children without a PMR (under-count). Running the same study under
 //! every mode shows how far the answer moves with that choice.
 
-use crate::analysis::Estimates;
-use crate::config::StudyConfig;
-use crate::denominators::Denominators;
 use crate::error::StudyError;
-use crate::linkage_report::{first_referral_rows, mode_rows};
-use crate::pipeline::{Headline, headline};
-use crate::strata::Stratification;
-use cumin_census::{Episodes, Outcome};
-use cumin_cohort::{EventRules, Events};
-use cumin_link::{DedupStats, EpisodeSet, IdMode, Linkage, LinkageMode};
+use crate::linkage::{first_referral_rows, mode_rows};
+use crate::mode_run::run_mode;
+use crate::settings::Settings;
+use crate::summary::{Headline, SensitivityLine, headline, side_by_side};
+use cumin_census::{Date, Episodes, Outcome};
+use cumin_estimate::{Denominators, EstimateSpec, Stratification};
+use cumin_link::{IdMode, LinkageMode};
 use cumin_report::{CiRow, LinkageRow};
-use serde::Serialize;
-
-/// One outcome and estimator under every mode.
-#[derive(Clone, Debug, Serialize)]
-pub struct SensitivityLine {
-    /// Outcome.
-    pub outcome: Outcome,
-    /// Estimator name.
-    pub estimator: String,
-    /// The headline under each mode, in [`IdMode::ALL`] order.
-    pub by_mode: Vec<(IdMode, Headline)>,
-}
 
 /// What the sensitivity analysis produced.
 #[derive(Clone, Debug)]
@@ -40,142 +26,46 @@ pub struct Sensitivity {
     pub lines: Vec<SensitivityLine>,
 }
 
-/// Links, builds cohorts and estimates (stratum `all`) under every identifier mode.
+/// Links, builds cohorts and estimates (stratum `all`) under every identifier mode, each
+/// by its identifiers alone (the comparison is of the identifiers) and without the
+/// bootstrap (it compares point estimates).
 pub fn run_modes(
-    cfg: &StudyConfig,
+    settings: &Settings,
     outcomes: &[Outcome],
     denominators: &Denominators,
-    rules: &EventRules,
+    data_end: Date,
     episodes: &Episodes,
 ) -> Result<Sensitivity, StudyError> {
     let mut curves = Vec::new();
-    let mut linkage_rows = Vec::new();
+    let mut linkage = Vec::new();
     let mut headlines: Vec<(IdMode, Vec<Headline>)> = Vec::new();
     for mode in IdMode::ALL {
-        // The sensitivity analysis compares point estimates: no bootstrap per mode.
-        // Each mode by its identifiers alone: the comparison is of the identifiers.
-        let mode_cfg = StudyConfig {
-            id_mode: mode,
-            bootstrap: 0,
-            linkage: Some(LinkageMode::Exact),
-            ..cfg.clone()
-        };
-        let run = estimate_mode(&mode_cfg, outcomes, denominators, rules, episodes)?;
-        let rows = run.estimates.ci;
-        headlines.push((mode, headline(&rows, outcomes)));
-        curves.extend(rows);
-        linkage_rows.extend(mode_rows(&run.linkage, &run.dedup));
-        linkage_rows.extend(first_referral_rows(mode, &run.set, &run.events));
+        let spec = settings.identity_under(mode, LinkageMode::Exact);
+        let run = run_mode(
+            episodes,
+            &spec,
+            (settings.window_start, data_end),
+            denominators,
+            |rules| EstimateSpec {
+                strata: vec![Stratification::ALL],
+                periods: Vec::new(),
+                bootstrap: 0,
+                ..settings.estimate_spec(outcomes.to_vec(), rules)
+            },
+        )?;
+        let estimates = &run.estimates;
+        headlines.push((mode, headline(&estimates.curves, outcomes)));
+        curves.extend(crate::release::curve_rows(&estimates.curves, mode, &[]).0);
+        linkage.extend(mode_rows(mode, &run.identity.counts()));
+        linkage.extend(first_referral_rows(
+            mode,
+            &run.identity.episodes,
+            &run.events,
+        ));
     }
     Ok(Sensitivity {
         curves,
-        linkage: linkage_rows,
+        linkage,
         lines: side_by_side(&headlines),
     })
-}
-
-/// One identifier mode's linkage, first events and stratum-`all` estimates.
-pub(crate) struct ModeRun {
-    /// The linkage under the mode.
-    pub linkage: Linkage,
-    /// What de-duplication merged.
-    pub dedup: DedupStats,
-    /// Episodes by child.
-    pub set: EpisodeSet,
-    /// Every qualifying event, per outcome.
-    pub events: Events,
-    /// The estimators of `cfg`, stratum `all`.
-    pub estimates: Estimates,
-}
-
-/// Links under `cfg.id_mode` with `cfg`'s linkage mode (by the identifiers alone under
-/// `exact`; transfer pairs joined under `merge`; and the split-identity correction under
-/// `corrected`), builds children and first events with `rules` (school-age events needing
-/// a PMR under `pmr-school-age`), and runs `cfg`'s estimators for stratum `all`.
-pub(crate) fn estimate_mode(
-    cfg: &StudyConfig,
-    outcomes: &[Outcome],
-    denominators: &Denominators,
-    rules: &EventRules,
-    episodes: &Episodes,
-) -> Result<ModeRun, StudyError> {
-    let mode = cfg.id_mode;
-    let linkage = cumin_link::link(episodes, &cfg.link_options(mode));
-    let (set, dedup) = cumin_link::deduplicate(episodes, &linkage);
-    let rules = EventRules {
-        school_age_needs_pmr: mode == IdMode::PmrSchoolAge,
-        ..*rules
-    };
-    let children = cumin_cohort::build_children(episodes, &linkage, &set, &rules.birth);
-    let linkage_mode = cfg.linkage_mode();
-    let ((linkage, set, dedup, children), transfers) = if linkage_mode.merges_transfers() {
-        let (identity, transfers) = crate::pipeline::transfers(
-            linkage_mode,
-            episodes,
-            (linkage, set, dedup, children),
-            &rules,
-        );
-        (identity, Some(transfers))
-    } else {
-        ((linkage, set, dedup, children), None)
-    };
-    let events = cumin_cohort::find_events(&set, &children, &rules);
-    let split = match (linkage_mode, &transfers) {
-        (LinkageMode::Corrected, Some(t)) => Some(crate::split::SplitCorrection::build(
-            episodes, &linkage, &set, &children, &events, outcomes, t,
-        )),
-        _ => None,
-    };
-    let estimates = crate::analysis::estimate(
-        cfg,
-        &[Stratification::ALL],
-        outcomes,
-        denominators,
-        &rules,
-        &set,
-        &children,
-        &events,
-        split,
-    )?;
-    Ok(ModeRun {
-        linkage,
-        dedup,
-        set,
-        events,
-        estimates,
-    })
-}
-
-/// Lines up each (outcome, estimator) across modes, in the first mode's order.
-fn side_by_side(headlines: &[(IdMode, Vec<Headline>)]) -> Vec<SensitivityLine> {
-    let Some((_, first)) = headlines.first() else {
-        return Vec::new();
-    };
-    first
-        .iter()
-        .map(|h| SensitivityLine {
-            outcome: h.outcome,
-            estimator: h.estimator.clone(),
-            by_mode: headlines
-                .iter()
-                .filter_map(|(mode, hs)| {
-                    hs.iter()
-                        .find(|x| x.outcome == h.outcome && x.estimator == h.estimator)
-                        .map(|x| (*mode, x.clone()))
-                })
-                .collect(),
-        })
-        .collect()
-}
-
-/// Linkage measures of the modes other than `main`, without estimating anything: every
-/// run reports children per mode, with or without `--sensitivity`.
-pub fn other_modes_linkage(cfg: &StudyConfig, episodes: &Episodes) -> Vec<LinkageRow> {
-    let mut rows = Vec::new();
-    for mode in IdMode::ALL.into_iter().filter(|m| *m != cfg.id_mode) {
-        let linkage = cumin_link::link(episodes, &cfg.link_options(mode));
-        let (_, dedup) = cumin_link::deduplicate(episodes, &linkage);
-        rows.extend(mode_rows(&linkage, &dedup));
-    }
-    rows
 }

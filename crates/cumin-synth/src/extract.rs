@@ -8,28 +8,13 @@
 
 use crate::cell::{Cell, Short};
 use crate::history::{Child, REFERRAL_SOURCES, TrueEpisode};
+use crate::mechanism::{self, LaEffect, PmrMechanism};
 use crate::params::SimParams;
 use crate::quirks::{Quirk, QuirkCounts, QuirkRates};
 use cumin_census::{CensusYear, Date, ETHNICITY_CODES, Ethnicity, Sex};
 use rayon::prelude::*;
 
-/// A 64-bit mix of its inputs (SplitMix64 finaliser), for per-row coin flips that do not
-/// depend on the order rows are produced in.
-pub fn mix(parts: &[u64]) -> u64 {
-    let mut h: u64 = 0x9E37_79B9_7F4A_7C15;
-    for &p in parts {
-        h ^= p.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        h = (h ^ (h >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        h = (h ^ (h >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        h ^= h >> 31;
-    }
-    h
-}
-
-/// A uniform number in [0, 1) from [`mix`].
-pub fn coin(parts: &[u64]) -> f64 {
-    (mix(parts) >> 11) as f64 / (1u64 << 53) as f64
-}
+use crate::seeded::{coin, mix};
 
 /// No LA child ID: the stint holds no row of the extract, so no LA recorded the child.
 pub const NO_ID: u32 = u32::MAX;
@@ -319,6 +304,9 @@ impl Flips {
 }
 
 /// Materialises one row, with the quirks in force, counting each quirk's chances.
+// One step per column of the extract, in the schema's order, each with its quirks: the
+// quirks' coin flips are keyed by column, and splitting the columns up would scatter them.
+#[allow(clippy::too_many_lines)]
 pub fn render(
     ctx: &YearContext<'_>,
     children: &[Child],
@@ -333,7 +321,7 @@ pub fn render(
     let known = |d: Option<Date>| d.filter(|d| *d <= census_date);
     let born = c.dob <= census_date;
     let age = if born {
-        census_date.completed_years_since(c.dob).clamp(0, 17) as usize
+        cumin_census::age_at(c.dob, census_date).clamp(0, 17) as usize
     } else {
         0
     };
@@ -346,7 +334,7 @@ pub fn render(
         (id, Some(id))
     } else {
         let present =
-            !p.quirks || c.has_pmr && flips.pmr_coin() < pmr_chance(p, c, age, census_date);
+            !p.quirks || c.has_pmr && flips.pmr_coin() < pmr_chance(p, c, age, census_date, r.la);
         (la_id_text(r.la_id), present.then(|| pmr_text(p, c)))
     };
     counts.pmr_rows_by_age[age][0] += 1;
@@ -476,10 +464,23 @@ pub fn render(
     row
 }
 
-/// The chance a row carries the PMR: by age at the census date, lower on early rows of
-/// children who will move LA when `pmr_mobility_dependence` is positive.
-fn pmr_chance(p: &SimParams, c: &Child, age: usize, census_date: Date) -> f64 {
-    let base = p.p_row_pmr_by_age[age];
+/// The chance a row carries the PMR: by age at the census date (`row` mechanism) or, with
+/// the `onset` mechanism, `pmr_row_after_onset` from the child's onset day on and 0
+/// before it; lower on rows before 5 of children who will move LA when
+/// `pmr_mobility_dependence` is positive (either mechanism); moved by the LA's own match
+/// rate with `la_pmr_sd`.
+fn pmr_chance(p: &SimParams, c: &Child, age: usize, census_date: Date, la: u16) -> f64 {
+    let m = &p.mechanism;
+    let base = match m.pmr {
+        PmrMechanism::Row => p.p_row_pmr_by_age[age],
+        PmrMechanism::Onset => {
+            if census_date < mechanism::onset_day(&p.mechanism, p.seed, c) {
+                return 0.0;
+            }
+            m.pmr_row_after_onset
+        }
+    };
+    let base = mechanism::in_la(base, p.seed, la, LaEffect::Pmr, m.la_pmr_sd);
     if age >= 5 || p.pmr_mobility_dependence == 0.0 {
         return base;
     }
@@ -592,7 +593,7 @@ fn reason(e: &TrueEpisode, flips: &Flips, rates: &QuirkRates, counts: &mut Quirk
     if !legacy(flips, 4, rates, counts) {
         return Cell::Str(REASON_CODES[r]);
     }
-    if r == 8 {
+    if e.reason == cumin_census::codes::RC_NO_FURTHER_ACTION {
         Cell::Str(RC8_SPELLINGS[flips.pick(Quirk::LegacySpelling, 4, RC8_SPELLINGS.len())])
     } else if flips.pick(Quirk::LegacySpelling, 4, 2) == 0 {
         Cell::Text(Short::format(format_args!("rc{r}")))

@@ -2,7 +2,7 @@
 //!
 //! Nobody knows the true form of this heterogeneity, and a left-censoring correction that
 //! builds one form in can look perfect on data made with that form and miss on data made
-//! otherwise (see `shared/spec/methods.md`, section 3). So the simulator offers three
+//! otherwise (see `docs/methods.md` §5.3 and `docs/simulation.md`). So the simulator offers three
 //! forms with the same mean (1) and the same variance (`frailty_variance`): they differ
 //! only in shape.
 
@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 /// The shape of the frailty distribution.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum FrailtyForm {
     /// Gamma with shape 1/v and scale v (the classic shared-frailty model).

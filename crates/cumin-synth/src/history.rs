@@ -2,153 +2,17 @@
 //! and every referral with what came of it.
 
 use crate::frailty::Frailty;
+use crate::mechanism::{self, LaEffect};
 use crate::params::SimParams;
-use cumin_census::date::is_leap_year;
 use cumin_census::{Date, Sex};
 use rand::RngExt;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, LogNormal};
 
-/// Days in the pre-birth period during which a referral is "pre-birth" (Jay et al.).
-pub const PREBIRTH_DAYS: i32 = 186;
-
-/// A stretch of life in one LA.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Stint {
-    /// The LA.
-    pub la: u16,
-    /// First day there.
-    pub from: Date,
-}
-
-/// An episode as it really happened.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct TrueEpisode {
-    /// Referral date.
-    pub referral: Date,
-    /// Closure date (always set: episodes end by the 18th birthday at the latest).
-    pub closure: Date,
-    /// Closed with no further action at referral (not assessed).
-    pub nfa: bool,
-    /// Reason for closure, `RC1`..`RC9` as 1..9.
-    pub reason: u8,
-    /// Assessment start.
-    pub assessment: Option<Date>,
-    /// Section 47 enquiry start.
-    pub s47: Option<Date>,
-    /// Initial child protection conference.
-    pub icpc: Option<Date>,
-    /// Plan start.
-    pub cpp_start: Option<Date>,
-    /// Plan end.
-    pub cpp_end: Option<Date>,
-    /// Index into the child's stints (the LA holding the episode).
-    pub stint: u16,
-    /// Referral source code index (into [`REFERRAL_SOURCES`]).
-    pub source: u8,
-    /// Primary need, `N0`..`N9`.
-    pub need: u8,
-}
-
-/// Referral source codes.
-pub const REFERRAL_SOURCES: [&str; 20] = [
-    "1A", "1B", "1C", "1D", "2A", "2B", "3A", "3B", "3C", "3D", "3E", "3F", "4", "5A", "5B", "5C",
-    "5D", "6", "7", "9",
-];
-
-/// A simulated child.
-#[derive(Clone, Debug)]
-pub struct Child {
-    /// Global index (stable for a seed and scale).
-    pub index: u64,
-    /// Birth cohort (financial year of birth, named by its end).
-    pub cohort: i16,
-    /// True date of birth.
-    pub dob: Date,
-    /// Sex.
-    pub sex: Sex,
-    /// Ethnicity code index into the parameter list.
-    pub ethnicity: u8,
-    /// IDACI decile, 1 = most deprived.
-    pub decile: u8,
-    /// Whether the child ever has a PMR.
-    pub has_pmr: bool,
-    /// Where the child lived, in order.
-    pub stints: Vec<Stint>,
-    /// Episodes, in order of referral.
-    pub episodes: Vec<TrueEpisode>,
-    /// The day the child arrived in England, for a child born abroad (migration only):
-    /// nothing before it is in England's history.
-    pub arrival: Option<Date>,
-    /// The day the child left England before 18 (migration only): nothing on or after it
-    /// is in England's history.
-    pub departure: Option<Date>,
-}
-
-impl Child {
-    /// First day of the child's life in England: six months before birth for a child born
-    /// here, the arrival day for one who came later.
-    pub fn resident_from(&self) -> Date {
-        self.arrival
-            .unwrap_or_else(|| self.dob.add_days(-PREBIRTH_DAYS))
-    }
-
-    /// Whether the child lives in England on `day`.
-    pub fn resident_on(&self, day: Date) -> bool {
-        day >= self.resident_from() && self.departure.is_none_or(|d| day < d)
-    }
-}
-
-/// The date `years` after `dob` (29 February births have birthdays on 1 March).
-pub fn birthday(dob: Date, years: i32) -> Date {
-    let (y, m, d) = dob.to_ymd();
-    Date::from_ymd(y + years, m, d).unwrap_or_else(|| Date::ymd(y + years, 3, 1))
-}
-
-/// A child's birthdays as day numbers: `days[k]` is the `k`th (0 = the day of birth), up
-/// to the 18th.
-#[derive(Clone, Copy, Debug)]
-pub struct Birthdays {
-    /// Birthdays 0..=18, days since 1970-01-01.
-    pub days: [i32; 19],
-}
-
-impl Birthdays {
-    /// The birthdays of a child born on `dob`.
-    pub fn new(dob: Date) -> Birthdays {
-        let mut days = [dob.days(); 19];
-        let (y, m, d) = dob.to_ymd();
-        if m == 2 && d == 29 {
-            for (k, b) in days.iter_mut().enumerate().skip(1) {
-                *b = birthday(dob, k as i32).days();
-            }
-            return Birthdays { days };
-        }
-        // Every child is simulated, so this runs tens of millions of times: step a year at
-        // a time, adding the leap day when the year ahead holds a 29 February.
-        for k in 1..19 {
-            let from_year = y + k as i32 - 1;
-            let leap_ahead = if m <= 2 {
-                is_leap_year(from_year)
-            } else {
-                is_leap_year(from_year + 1)
-            };
-            days[k] = days[k - 1] + 365 + i32::from(leap_ahead);
-        }
-        Birthdays { days }
-    }
-
-    /// The `k`th birthday.
-    pub fn at(&self, k: usize) -> Date {
-        Date::from_days(self.days[k]).expect("birthdays of simulated children are in range")
-    }
-
-    /// The 18th birthday.
-    pub fn eighteenth(&self) -> Date {
-        self.at(18)
-    }
-}
+pub use crate::child::{
+    Birthdays, Child, PREBIRTH_DAYS, REFERRAL_SOURCES, Stint, TrueEpisode, birthday,
+};
 
 /// Draws the first time after `from` at which a piecewise-constant hazard fires: `rate(a)`
 /// per year over age-year `a` (birthday to birthday), up to the 18th birthday.
@@ -212,6 +76,8 @@ pub struct Model<'a> {
     pub ethnicity_cumulative: Vec<f64>,
     /// Frailty (mean 1).
     pub frailty: Frailty,
+    /// With the mixture's high-risk share by decile: each decile's frailty (mean 1).
+    pub frailty_by_decile: Option<[Frailty; 10]>,
     /// Length of a child-in-need episode.
     pub cin_days: LogNormal<f64>,
     /// Length of a plan.
@@ -256,6 +122,9 @@ impl<'a> Model<'a> {
             ethnicity_cumulative: cumulative(&eth),
             frailty: params
                 .frailty_distribution()
+                .expect("parameters are validated before a model is built"),
+            frailty_by_decile: params
+                .mixture_by_decile()
                 .expect("parameters are validated before a model is built"),
             cin_days: LogNormal::new(params.cin_median_days.ln(), 0.9).expect("valid lognormal"),
             cpp_days: LogNormal::new(params.cpp_median_days.ln(), 0.7).expect("valid lognormal"),
@@ -332,6 +201,9 @@ impl<'a> Model<'a> {
         self.life(index, cohort, true)
     }
 
+    // One child's life in time order, drawing from one random stream: splitting it would
+    // have to pass the stream and the child's state between the pieces.
+    #[allow(clippy::too_many_lines)]
     fn life(&self, index: u64, cohort: i16, arrives: bool) -> Child {
         let p = self.params;
         let (mut life, mut moves) = self.streams(index);
@@ -357,7 +229,11 @@ impl<'a> Model<'a> {
             pick(rng, &p.decile_share) as u8 + 1
         };
         let has_pmr = rng.random::<f64>() < p.p_ever_pmr;
-        let frailty = self.frailty.sample(rng);
+        // One draw whatever the form, so the switch changes nothing else of the child.
+        let frailty = match &self.frailty_by_decile {
+            Some(by) => by[usize::from(decile - 1)].sample(rng),
+            None => self.frailty.sample(rng),
+        };
         let ratio = p.decile_referral_ratio[usize::from(decile - 1)] * frailty;
         let mut child = Child {
             index,
@@ -408,7 +284,8 @@ impl<'a> Model<'a> {
             }
             let stints = &child.stints;
             referred_before = true;
-            let mut e = self.episode(rng, referral, decile);
+            let stint = stints.iter().rposition(|s| s.from <= referral).unwrap_or(0);
+            let mut e = self.episode(rng, referral, decile, stints[stint].la);
             // Never past the 18th birthday: transferred to adult services.
             if e.closure >= eighteen {
                 e.closure = eighteen.add_days(-1);
@@ -416,7 +293,7 @@ impl<'a> Model<'a> {
                 let closure = e.closure;
                 clip_after(&mut e, closure);
             }
-            e.stint = stints.iter().rposition(|s| s.from <= referral).unwrap_or(0) as u16;
+            e.stint = stint as u16;
             // A move while the episode is open closes it as a transfer (RC5); the new LA
             // often opens a referral within weeks.
             if let Some(mv) = stints
@@ -460,9 +337,12 @@ impl<'a> Model<'a> {
         }
     }
 
-    /// What comes of one referral.
-    fn episode(&self, rng: &mut ChaCha8Rng, referral: Date, decile: u8) -> TrueEpisode {
+    /// What comes of one referral to LA `la`.
+    fn episode(&self, rng: &mut ChaCha8Rng, referral: Date, decile: u8, la: u16) -> TrueEpisode {
         let p = self.params;
+        let m = &p.mechanism;
+        let p_nfa = mechanism::in_la(p.p_nfa, p.seed, la, LaEffect::Nfa, m.la_nfa_sd);
+        let p_rc8 = mechanism::in_la(p.p_rc8, p.seed, la, LaEffect::Rc8, m.la_rc8_sd);
         let mut e = TrueEpisode {
             referral,
             closure: referral,
@@ -477,7 +357,7 @@ impl<'a> Model<'a> {
             source: rng.random_range(0..REFERRAL_SOURCES.len() as u8),
             need: rng.random_range(1..=9),
         };
-        if rng.random::<f64>() < p.p_nfa {
+        if rng.random::<f64>() < p_nfa {
             e.nfa = true;
             e.need = 0;
             e.closure = referral.add_days(uniform_days(rng, 0, 14));
@@ -485,7 +365,7 @@ impl<'a> Model<'a> {
         }
         let assessment = referral.add_days(uniform_days(rng, 0, 10));
         e.assessment = Some(assessment);
-        if rng.random::<f64>() < p.p_rc8 {
+        if rng.random::<f64>() < p_rc8 {
             e.closure = assessment.add_days(uniform_days(rng, 10, 45));
             e.reason = 8;
             return e;

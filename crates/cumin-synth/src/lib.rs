@@ -9,16 +9,22 @@
 //! byte-identical files, whatever the number of threads.
 
 pub mod cell;
+pub mod child;
+pub mod error;
 pub mod extract;
+pub mod first;
 pub mod frailty;
 pub mod history;
+pub mod mechanism;
 pub mod migration;
 pub mod params;
 pub mod quirks;
+pub mod seeded;
 pub mod truth;
 pub mod write;
 
 pub use frailty::FrailtyForm;
+pub use mechanism::{MechanismParams, PmrMechanism};
 pub use params::{MigrationParams, ParamsError, SimParams};
 pub use quirks::QuirkRates;
 
@@ -218,6 +224,9 @@ impl Simulation {
 
     /// Writes the extract in the formats `options` asks for, `denominators.csv` and
     /// `truth.json` (with each quirk's realised count).
+    // The writers share one pass over the rows per census year, in fixed-size batches:
+    // the files are written side by side, so their steps stay together.
+    #[allow(clippy::too_many_lines)]
     pub fn write_with(
         &self,
         out: &Path,

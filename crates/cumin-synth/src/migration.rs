@@ -11,8 +11,10 @@
 //! `1 − Π_{x≤a} (1 − h(x))`. In a closed population `R(a) = P − Σ_{x<a} E(x)` and this is
 //! the plain share of the cohort.
 
-use crate::history::{Birthdays, Child};
-use crate::truth::{JAY_BANDS, age_at, first_ages};
+use crate::child::{Birthdays, Child};
+use crate::first::first_ages;
+use cumin_census::JAY_BANDS;
+use cumin_census::age_at;
 use cumin_census::{Outcome, Sex};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -211,7 +213,8 @@ impl MigrationTally {
     /// pre-birth events over `P(b, 0)`.
     fn jay2025(by_cohort: &BTreeMap<String, ResidentCurves>) -> Option<JaySplice> {
         let mut bands = Vec::new();
-        for (cohort, ages) in JAY_BANDS {
+        for (cohort, lo, hi) in JAY_BANDS {
+            let ages = lo..=hi;
             let c = by_cohort.get(&cohort.to_string())?;
             let residents: Vec<u64> = ages
                 .clone()

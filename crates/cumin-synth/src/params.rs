@@ -3,7 +3,9 @@
 //! Every parameter can be set in a TOML file (`cumin simulate --params FILE`); missing
 //! keys keep their defaults. Rates are per child-year unless said otherwise.
 
+pub use crate::error::ParamsError;
 use crate::frailty::{Frailty, FrailtyError, FrailtyForm};
+use crate::mechanism::{DEPRIVED_MIXTURE_RATIO, MechanismParams, PmrMechanism};
 use crate::quirks::QuirkRates;
 use serde::{Deserialize, Serialize};
 
@@ -91,6 +93,11 @@ pub struct SimParams {
     /// `truth.json` only when enabled, so that files without migration are unchanged.
     #[serde(skip_serializing_if = "MigrationParams::is_off")]
     pub migration: MigrationParams,
+    /// Mechanism switches (`[mechanism]`; see [`crate::mechanism`]): PMR onset per child,
+    /// the mixture's high-risk share by decile, LA-varying recording. Written to
+    /// `truth.json` only when some switch is on, so that default files are unchanged.
+    #[serde(skip_serializing_if = "MechanismParams::is_default")]
+    pub mechanism: MechanismParams,
 }
 
 /// Migration into and out of England (`[migration]` in the parameter file).
@@ -263,39 +270,9 @@ impl Default for SimParams {
             quirk: QuirkRates::default(),
             perfect_ids: false,
             migration: MigrationParams::default(),
+            mechanism: MechanismParams::default(),
         }
     }
-}
-
-/// A parameter file that cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub enum ParamsError {
-    /// Unreadable file.
-    #[error("cannot read simulation parameters {path}: {source}")]
-    Io {
-        /// The file.
-        path: std::path::PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// Not valid TOML for these parameters.
-    #[error("simulation parameters {path}: {message}")]
-    Parse {
-        /// The file.
-        path: std::path::PathBuf,
-        /// What the parser said (names the key).
-        message: String,
-    },
-    /// A value out of range.
-    #[error("simulation parameter {name} = {value}: {expected}")]
-    Invalid {
-        /// The parameter.
-        name: &'static str,
-        /// Its value.
-        value: String,
-        /// What it must be.
-        expected: &'static str,
-    },
 }
 
 impl SimParams {
@@ -381,6 +358,10 @@ impl SimParams {
             prob(name, v)?;
         }
         self.migration.validate()?;
+        self.mechanism.validate()?;
+        if self.mechanism.mixture_by_decile() {
+            self.mixture_by_decile()?;
+        }
         if self.ethnicity_share.iter().any(|(c, s)| {
             cumin_census::Ethnicity::from_code(c).is_none() || !s.is_finite() || *s < 0.0
         }) {
@@ -421,6 +402,40 @@ impl SimParams {
         })
     }
 
+    /// With the `mixture` frailty and `mechanism.mixture_decile_ratio`, each decile's
+    /// high-risk share and levels (see [`crate::mechanism`]); `None` otherwise.
+    pub fn mixture_by_decile(&self) -> Result<Option<[Frailty; 10]>, ParamsError> {
+        if self.frailty != FrailtyForm::Mixture || !self.mechanism.mixture_by_decile() {
+            return Ok(None);
+        }
+        let Frailty::Mixture { share, high, low } = self.frailty_distribution()? else {
+            return Ok(None);
+        };
+        let ratio = &self.mechanism.mixture_decile_ratio;
+        let norm: f64 = (0..10)
+            .map(|d| self.decile_share[d] * ratio[d])
+            .sum::<f64>()
+            / self.decile_share.iter().sum::<f64>();
+        let mut out = [Frailty::None; 10];
+        for (d, f) in out.iter_mut().enumerate() {
+            let s = share * ratio[d] / norm;
+            if !(s > 0.0 && s < 1.0) {
+                return Err(ParamsError::Invalid {
+                    name: "mechanism.mixture_decile_ratio",
+                    value: format!("{ratio:?}"),
+                    expected: "ratios that keep every decile's high-risk share below 1",
+                });
+            }
+            let mean = s * high + (1.0 - s) * low;
+            *f = Frailty::Mixture {
+                share: s,
+                high: high / mean,
+                low: low / mean,
+            };
+        }
+        Ok(Some(out))
+    }
+
     /// The quirk rates in force: the configured ones, or all zero with quirks off.
     pub fn quirk_rates(&self) -> QuirkRates {
         if self.quirks {
@@ -440,6 +455,41 @@ impl SimParams {
     pub fn births_per_cohort(&self) -> u64 {
         (self.births_per_year * self.scale).round().max(1.0) as u64
     }
+}
+
+/// Applies the named preset (see [`crate::mechanism::PRESETS`]) to `params`.
+pub fn apply_preset(params: &mut SimParams, name: &str) -> Result<(), ParamsError> {
+    let m = &mut params.mechanism;
+    match name {
+        "default" => {}
+        "pmr-onset" => m.pmr = PmrMechanism::Onset,
+        "pmr-mobility" => params.pmr_mobility_dependence = 0.8,
+        "gamma" => params.frailty = FrailtyForm::Gamma,
+        "lognormal" => params.frailty = FrailtyForm::Lognormal,
+        "mixture" => params.frailty = FrailtyForm::Mixture,
+        "mixture-deprived" => {
+            params.frailty = FrailtyForm::Mixture;
+            m.mixture_decile_ratio = DEPRIVED_MIXTURE_RATIO;
+        }
+        "la-recording" => {
+            m.la_nfa_sd = 0.5;
+            m.la_rc8_sd = 0.5;
+            m.la_pmr_sd = 0.5;
+        }
+        "independent" => {
+            for p in ["pmr-onset", "mixture-deprived", "la-recording"] {
+                apply_preset(params, p)?;
+            }
+        }
+        _ => {
+            return Err(ParamsError::Invalid {
+                name: "mechanism",
+                value: name.to_owned(),
+                expected: "one of default, pmr-onset, pmr-mobility, gamma, lognormal, mixture, mixture-deprived, la-recording, independent",
+            });
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,50 +1,15 @@
 //! The truth: each child's first-ever event per outcome, from the complete history.
 
-use crate::history::Child;
-use cumin_census::{Date, Outcome, Sex};
+use crate::child::Child;
+use cumin_census::{Date, JAY_BANDS, Outcome, Sex};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Number of age columns: −1 (pre-birth) and 0..=17.
 pub const N_AGES: usize = 19;
 
-/// Age at `date` for a child born on `dob`, −1 before birth.
-pub fn age_at(dob: Date, date: Date) -> i32 {
-    if date < dob {
-        -1
-    } else {
-        date.completed_years_since(dob)
-    }
-}
-
-/// First-event age per outcome (−1..=17), or `None` if none before 18.
-pub fn first_ages(child: &Child) -> [Option<i8>; 5] {
-    let mut out = [None; 5];
-    for e in &child.episodes {
-        for o in Outcome::ALL {
-            let date = match o {
-                Outcome::Referral => Some(e.referral),
-                Outcome::Assessed => (!e.nfa).then_some(e.referral),
-                Outcome::Cin => (!e.nfa && e.reason != 8).then_some(e.referral),
-                Outcome::S47 => match (e.s47, e.icpc) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                },
-                Outcome::Cpp => e.cpp_start,
-            };
-            let Some(date) = date else { continue };
-            let age = age_at(child.dob, date);
-            if age > 17 {
-                continue;
-            }
-            let slot = &mut out[o.index()];
-            if slot.is_none_or(|a| (age as i8) < a) {
-                *slot = Some(age as i8);
-            }
-        }
-    }
-    out
-}
+pub use crate::first::first_ages;
+pub use cumin_census::age_at;
 
 /// Counts of children and first events, by cohort × decile × sex.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -97,7 +62,7 @@ impl Tally {
         if let Some(&first) = referrals.first() {
             self.rereferral[0] += 1;
             for k in 1..=6 {
-                let limit = crate::history::birthday(first, k);
+                let limit = crate::child::birthday(first, k);
                 if referrals.iter().skip(1).any(|d| *d < limit) {
                     self.rereferral[k as usize] += 1;
                 }
@@ -192,11 +157,6 @@ impl Tally {
     }
 }
 
-/// The birth cohorts and age bands of Jay et al. 2025: 2012/13 for ages 0-5 (with the
-/// pre-birth months), 2005/06 for 6-12, 2000/01 for 13-17.
-pub const JAY_BANDS: [(i16, std::ops::RangeInclusive<i8>); 3] =
-    [(2013, -1..=5), (2006, 6..=12), (2001, 13..=17)];
-
 impl Tally {
     /// The true counterpart of Jay et al.'s design: each band's first-ever events from its
     /// cohort, and the spliced cumulative incidence `Σ_{x≤a} E(b_x, x) / P(b_x)`. `None`
@@ -205,7 +165,7 @@ impl Tally {
         let last = self.first_cohort + self.n_cohorts as i16 - 1;
         if JAY_BANDS
             .iter()
-            .any(|(b, _)| *b < self.first_cohort || *b > last)
+            .any(|(b, _, _)| *b < self.first_cohort || *b > last)
         {
             return None;
         }
@@ -214,7 +174,8 @@ impl Tally {
         for o in Outcome::ALL {
             cum_inc.insert(o.as_str().to_owned(), vec![0.0; 18]);
         }
-        for (cohort, ages) in JAY_BANDS {
+        for (cohort, lo, hi) in JAY_BANDS {
+            let ages = lo..=hi;
             let (n, ev) = self.select(|c, _, _| c == cohort);
             let mut first_events = BTreeMap::new();
             for o in Outcome::ALL {

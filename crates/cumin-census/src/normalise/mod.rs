@@ -10,6 +10,7 @@ mod counts;
 pub mod field;
 mod finish;
 pub mod rule;
+pub mod values;
 
 pub use counts::{ColumnTally, RuleCounts};
 pub use field::{earliest_plausible_date, is_missing_marker};
@@ -21,8 +22,8 @@ use crate::episodes::EpisodeRowOf;
 use crate::ledger::FileIndex;
 use crate::lookup::LsoaLookup;
 use crate::schema::Column;
-use crate::values::ValueMap;
 use std::borrow::Cow;
+use values::ValueMap;
 
 /// A value as a file holds it, before cleaning.
 #[derive(Clone, Copy, Debug, PartialEq)]

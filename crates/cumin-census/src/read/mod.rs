@@ -17,11 +17,11 @@ use crate::episodes::Episodes;
 use crate::error::CensusError;
 use crate::ledger::{EntryKind, Ledger};
 use crate::lookup::LsoaLookup;
+use crate::normalise::values::ValueMap;
 use crate::normalise::{self, CleaningRules, RowContext, Rule};
 use crate::progress::Progress;
 use crate::schema::{Column, ColumnMap, ResolvedHeaders};
 use crate::types::CensusYear;
-use crate::values::ValueMap;
 use crate::years::CensusYearsUsed;
 use cells::BatchSource;
 use csv_file::CsvSource;
@@ -451,42 +451,10 @@ fn read_opened(
             }
         };
         progress.end();
-        let counts = &mut ingest.counts;
-        if let Some((column, tally)) = counts
-            .wrong_throughout()
-            .find(|(c, _)| required.contains(c))
-        {
-            return Err(CensusError::WrongTypeThroughout {
-                path,
-                column,
-                expected: column.expectation(),
-                seen: tally.seen,
-                examples: tally.examples.clone(),
-            });
-        }
-        for (column, tally) in counts.wrong_throughout() {
-            progress.note(&format!(
-                "{}: column {column} holds no valid value ({}) in any of its {} non-empty \
-                 rows, e.g. {:?}; it is read as missing",
-                path.display(),
-                column.expectation(),
-                tally.seen,
-                tally.examples
-            ));
-        }
         // Rows that reached the cleaning of every column (not quarantined first).
         let cleaned = (ingest.episodes.len() + ingest.outside_window as usize - kept_before) as u64;
-        if let Some(column) = NEVER_ALL_EMPTY
-            .into_iter()
-            .find(|c| cleaned > 0 && required.contains(c) && counts.column(*c).seen == 0)
-        {
-            return Err(CensusError::EmptyThroughout {
-                path,
-                column,
-                expected: column.expectation(),
-                rows: cleaned,
-            });
-        }
+        check_wrong_throughout(&path, &ingest.counts, &required, cleaned, progress)?;
+        let counts = &mut ingest.counts;
         counts.flush(&mut ingest.ledger, file);
         *counts = normalise::RuleCounts::default();
         ingest.ledger.add(file, EntryKind::Read, "", rows);
@@ -538,6 +506,52 @@ fn read_opened(
     };
     extract.ledger.check_with_pending(&extract.rows_kept())?;
     Ok(extract)
+}
+
+/// Stops the run when a required column of the file just read is wrong throughout (no
+/// valid value in any non-empty row) or, for [`NEVER_ALL_EMPTY`], empty in every one of
+/// the `cleaned` rows; notes a column not required that is wrong throughout.
+fn check_wrong_throughout(
+    path: &Path,
+    counts: &normalise::RuleCounts,
+    required: &BTreeSet<Column>,
+    cleaned: u64,
+    progress: &dyn Progress,
+) -> Result<(), CensusError> {
+    if let Some((column, tally)) = counts
+        .wrong_throughout()
+        .find(|(c, _)| required.contains(c))
+    {
+        return Err(CensusError::WrongTypeThroughout {
+            path: path.to_owned(),
+            column,
+            expected: column.expectation(),
+            seen: tally.seen,
+            examples: tally.examples.clone(),
+        });
+    }
+    for (column, tally) in counts.wrong_throughout() {
+        progress.note(&format!(
+            "{}: column {column} holds no valid value ({}) in any of its {} non-empty \
+             rows, e.g. {:?}; it is read as missing",
+            path.display(),
+            column.expectation(),
+            tally.seen,
+            tally.examples
+        ));
+    }
+    if let Some(column) = NEVER_ALL_EMPTY
+        .into_iter()
+        .find(|c| cleaned > 0 && required.contains(c) && counts.column(*c).seen == 0)
+    {
+        return Err(CensusError::EmptyThroughout {
+            path: path.to_owned(),
+            column,
+            expected: column.expectation(),
+            rows: cleaned,
+        });
+    }
+    Ok(())
 }
 
 /// Streams one file's batches through the cleaning rules; returns the rows read.

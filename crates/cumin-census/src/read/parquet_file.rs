@@ -37,7 +37,7 @@ fn parquet_error(path: &Path, e: &dyn std::fmt::Display) -> CensusError {
 
 /// Runs `f`, which calls into the Parquet library, turning a panic into an error naming
 /// the file. The library asserts rather than returns an error on some corrupt files
-/// (e.g. a column chunk with a negative offset, found by `tests/mutations.rs`); a corrupt
+/// (e.g. a column chunk with a negative offset, found by `tests/census/mutations.rs`); a corrupt
 /// input file must stop the run with a message, not crash it. Whatever `f` was building
 /// is dropped with the error.
 pub(crate) fn guarded<T>(

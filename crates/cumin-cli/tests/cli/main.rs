@@ -1,0 +1,278 @@
+//! The `cumin` binary as users run it.
+
+mod attack;
+mod golden;
+mod integrity;
+mod structure;
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+use support::{cumin, root, text};
+
+#[test]
+fn demo_prints_the_headline_table_and_writes_outputs() {
+    let out = tempfile::tempdir().unwrap();
+    let o = cumin(&["demo", "--out", out.path().to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("cumulative incidence before 18th birthday"),
+        "{stdout}"
+    );
+    for outcome in ["referral", "assessed", "cin", "cpp"] {
+        assert!(stdout.contains(outcome), "{stdout}");
+    }
+    for f in [
+        "cumulative_incidence.csv",
+        "cumulative_incidence.parquet",
+        "linkage.csv",
+        "ledger.csv",
+        "manifest.json",
+    ] {
+        assert!(out.path().join(f).is_file(), "{f} missing");
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest["sdc"]["profile"], "jay2025");
+    assert_eq!(manifest["inputs"][0]["blake3"].as_str().unwrap().len(), 64);
+}
+
+/// The arguments of each `cumin simulate` a fixture script runs.
+fn fixture_commands(script: &str) -> Vec<Vec<String>> {
+    let script = std::fs::read_to_string(root().join(script)).unwrap();
+    let commands: Vec<Vec<String>> = script
+        .lines()
+        .filter(|l| l.contains(" simulate "))
+        .map(|line| {
+            line.split_whitespace()
+                .skip_while(|w| *w != "simulate")
+                .map(str::to_owned)
+                .collect()
+        })
+        .collect();
+    assert!(!commands.is_empty(), "the script runs cumin simulate");
+    commands
+}
+
+/// Runs a fixture script's `cumin simulate` with `--out` in a temporary folder and
+/// repository paths made absolute; checks the files equal the committed ones in the
+/// command's `--out` folder.
+fn check_fixture_command(script: &str, args: &[String], files: &[&str]) {
+    let out = tempfile::tempdir().unwrap();
+    let mut replaced = Vec::new();
+    let mut committed_dir = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if a == "--out" {
+            committed_dir = it.next().map(|d| root().join(d));
+            replaced.push("--out".to_owned());
+            replaced.push(out.path().to_string_lossy().into_owned());
+        } else if a == "--params" {
+            let file = it.next().expect("a parameter file");
+            replaced.push("--params".to_owned());
+            replaced.push(root().join(file).to_string_lossy().into_owned());
+        } else {
+            replaced.push(a.clone());
+        }
+    }
+    let committed_dir = committed_dir.expect("the command has --out");
+    let refs: Vec<&str> = replaced.iter().map(String::as_str).collect();
+    let o = cumin(&refs);
+    assert!(o.status.success(), "{}", text(&o));
+    for f in files {
+        let made = std::fs::read(out.path().join(f)).unwrap();
+        let committed = std::fs::read(committed_dir.join(f)).unwrap();
+        assert!(
+            made == committed,
+            "{}/{f} is not what {script} makes: rerun the script",
+            committed_dir.display()
+        );
+    }
+}
+
+#[test]
+fn the_demo_fixture_is_what_its_script_makes() {
+    let commands = fixture_commands("scripts/make-demo-fixture.sh");
+    assert_eq!(commands.len(), 1);
+    check_fixture_command(
+        "scripts/make-demo-fixture.sh",
+        &commands[0],
+        &[
+            "episodes.parquet",
+            "episodes.csv",
+            "denominators.csv",
+            "truth.json",
+        ],
+    );
+}
+
+#[test]
+fn the_jay2025_r_fixture_inputs_are_what_their_script_makes() {
+    let script = "scripts/make-jay2025-r-fixture.sh";
+    let commands = fixture_commands(script);
+    assert_eq!(commands.len(), 2);
+    for args in &commands {
+        check_fixture_command(script, args, &["episodes.csv", "denominators.csv"]);
+    }
+}
+
+#[test]
+fn simulation_does_not_depend_on_thread_count() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let run = |dir: &Path, threads: &str| {
+        let o = Command::new(env!("CARGO_BIN_EXE_cumin"))
+            .env("RAYON_NUM_THREADS", threads)
+            .args([
+                "simulate", "--scale", "0.002", "--seed", "5", "--quiet", "--out",
+            ])
+            .arg(dir)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", text(&o));
+    };
+    run(a.path(), "1");
+    run(b.path(), "2");
+    for f in [
+        "episodes.parquet",
+        "episodes.csv",
+        "denominators.csv",
+        "truth.json",
+    ] {
+        assert!(
+            std::fs::read(a.path().join(f)).unwrap() == std::fs::read(b.path().join(f)).unwrap(),
+            "{f} depends on the thread count"
+        );
+    }
+}
+
+#[test]
+fn a_missing_required_column_stops_the_run_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let episodes = dir.path().join("cin.csv");
+    std::fs::write(
+        &episodes,
+        "CIN_ACADYR,CIN_LA,CIN_LAchildID_Anon,CIN_PupilMatchingRefAnonymous,CIN_MonthOfBirth,CIN_YearOfBirth,CIN_CINreferalDate\n\
+         2013/14,202,A1,,5,2012,2013-06-01\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = cumin(&[
+        "estimate",
+        "--episodes",
+        episodes.to_str().unwrap(),
+        "--denominators",
+        root()
+            .join("fixtures/demo/denominators.csv")
+            .to_str()
+            .unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("cin.csv"), "{err}");
+    assert!(err.contains("CINreferralDate"), "{err}");
+    assert!(
+        err.contains("CIN_CINreferalDate"),
+        "the nearest header is suggested: {err}"
+    );
+    assert!(!out.exists(), "nothing is written before the error");
+}
+
+/// `cumin estimate --preset jay2025` and `cumin run` of a study file with
+/// `preset = "jay2025"` write the same tables, and the estimate prints the paper's table.
+#[test]
+fn the_jay_preset_by_flag_equals_the_preset_by_study_file() {
+    let fixture = root().join("fixtures/jay2025-hand");
+    let episodes = fixture.join("episodes.csv");
+    let denominators = fixture.join("denominators.csv");
+    let by_flag = tempfile::tempdir().unwrap();
+    let o = cumin(&[
+        "estimate",
+        "--preset",
+        "jay2025",
+        "--episodes",
+        episodes.to_str().unwrap(),
+        "--denominators",
+        denominators.to_str().unwrap(),
+        "--out",
+        by_flag.path().to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    for want in [
+        "Jay et al. 2025 design, preset jay2025",
+        "main (pmr-school-age)",
+        "sensitivity (combined)",
+        "referred",
+        "assessed",
+        "CIN",
+        "CPP",
+        "tolerant_reason_spelling",
+    ] {
+        assert!(stdout.contains(want), "{want:?} not in\n{stdout}");
+    }
+    let by_file = tempfile::tempdir().unwrap();
+    let study = by_file.path().join("study.toml");
+    let out = by_file.path().join("out");
+    std::fs::write(
+        &study,
+        format!(
+            "episodes = [{:?}]\ndenominators = {:?}\nout = {:?}\npreset = \"jay2025\"\n",
+            episodes.to_str().unwrap(),
+            denominators.to_str().unwrap(),
+            out.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let o = cumin(&["run", study.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    for f in [
+        "jay_counts.csv",
+        "jay_corrections.csv",
+        "cumulative_incidence.csv",
+        "ledger.csv",
+    ] {
+        let a = std::fs::read_to_string(by_flag.path().join(f)).unwrap();
+        let b = std::fs::read_to_string(out.join(f)).unwrap();
+        assert_eq!(a, b, "{f} differs");
+    }
+    // A [jay_rules] switch reaches the run: with every correction off it is strict.
+    std::fs::write(
+        &study,
+        format!(
+            "episodes = [{:?}]\ndenominators = {:?}\nout = {:?}\npreset = \"jay2025\"\nsdc = \"none\"\n\n[jay_rules]\n{}",
+            episodes.to_str().unwrap(),
+            denominators.to_str().unwrap(),
+            out.to_str().unwrap(),
+            cumin_study::JayRule::ALL
+                .iter()
+                .map(|r| r.as_str().to_owned() + " = false\n")
+                .collect::<String>()
+        ),
+    )
+    .unwrap();
+    let o = cumin(&["run", study.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(
+        std::fs::read_to_string(out.join("jay_counts.csv")).unwrap(),
+        std::fs::read_to_string(fixture.join("expected_jay_counts.csv"))
+            .unwrap()
+            .replace("\r\n", "\n")
+    );
+    let o = cumin(&[
+        "estimate",
+        "--preset",
+        "jay2026",
+        "--episodes",
+        episodes.to_str().unwrap(),
+        "--denominators",
+        denominators.to_str().unwrap(),
+        "--out",
+        by_flag.path().to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("jay2025-strict"), "{}", text(&o));
+}

@@ -1,0 +1,179 @@
+//! Who is who, once: [`identify`] links the rows, de-duplicates them into episodes, builds
+//! the children and runs the transfer rule, joining its pairs when the linkage mode asks.
+//! The main run, every identifier mode of the sensitivity analysis and the Jay presets'
+//! corrected splice all take their children from here.
+//!
+//! It lives in this crate because a child's identity includes its notional birth date
+//! (the transfer rule compares birth months, and a joined child's date is rebuilt from
+//! the rows of both), and this is the lowest crate that knows both linkage
+//! (`cumin-link`) and children.
+
+use crate::children::{BirthRules, ChildTable, build_children, rebuild_children};
+use crate::events::{CppEventDate, EventRules};
+use cumin_census::{Date, Episodes};
+use cumin_link::{
+    ChildTraits, DedupStats, EpisodeSet, IdMode, LinkOptions, LinkStats, Linkage, LinkageMode,
+    TransferStats,
+};
+
+/// How to decide who is who.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IdentitySpec {
+    /// Which identifiers tie rows together, and what conflicting ones do.
+    pub link: LinkOptions,
+    /// What is done about split identities (`merge` and `corrected` join the transfer
+    /// rule's pairs).
+    pub linkage: LinkageMode,
+    /// Birth dates and ages.
+    pub birth: BirthRules,
+}
+
+impl IdentitySpec {
+    /// The identifier mode.
+    pub fn id_mode(&self) -> IdMode {
+        self.link.mode
+    }
+
+    /// What counts as an event in a study window from `window_start` of data ending
+    /// `data_end`, under this identity: the one place the identifier mode decides which
+    /// events count (under `pmr-school-age`, events from age 5 need a PMR).
+    pub fn event_rules(&self, window_start: Date, data_end: Date) -> EventRules {
+        EventRules {
+            window_start,
+            data_end,
+            birth: self.birth,
+            cpp_date: CppEventDate::PlanStart,
+            school_age_needs_pmr: self.link.mode == IdMode::PmrSchoolAge,
+        }
+    }
+}
+
+/// The counts of a linkage and its de-duplication.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LinkageCounts {
+    /// Rows, identifiers, children and conflicts.
+    pub link: LinkStats,
+    /// Episodes and what de-duplication merged.
+    pub dedup: DedupStats,
+}
+
+/// Children and their episodes under one [`IdentitySpec`].
+#[derive(Clone, Debug)]
+pub struct Identity {
+    /// The linkage mode applied.
+    pub linkage_mode: LinkageMode,
+    /// The child of every row (with the transfer pairs joined under `merge` and
+    /// `corrected`).
+    pub linkage: Linkage,
+    /// Episodes by child.
+    pub episodes: EpisodeSet,
+    /// What de-duplication merged.
+    pub dedup: DedupStats,
+    /// Children's birth dates and attributes.
+    pub children: ChildTable,
+    /// The transfer rule's counts (it runs under every linkage mode; its pairs are joined
+    /// only under `merge` and `corrected`).
+    pub transfers: TransferStats,
+    /// The counts of the identifier linkage alone, before any transfer pair was joined.
+    pub by_identifiers: LinkageCounts,
+}
+
+impl Identity {
+    /// The identifier mode.
+    pub fn id_mode(&self) -> IdMode {
+        self.linkage.mode
+    }
+
+    /// The counts of the linkage used (after any transfer merge).
+    pub fn counts(&self) -> LinkageCounts {
+        LinkageCounts {
+            link: self.linkage.stats.clone(),
+            dedup: self.dedup.clone(),
+        }
+    }
+}
+
+/// Links `episodes` under `spec`: children by the identifiers, then the transfer rule,
+/// whose pairs are joined when `spec.linkage` merges transfers.
+pub fn identify(episodes: &Episodes, spec: &IdentitySpec) -> Identity {
+    let linkage = cumin_link::link(episodes, &spec.link);
+    let (set, dedup) = cumin_link::deduplicate(episodes, &linkage);
+    let children = build_children(episodes, &linkage, &set, &spec.birth);
+    let by_identifiers = LinkageCounts {
+        link: linkage.stats.clone(),
+        dedup: dedup.clone(),
+    };
+    let traits = child_traits(episodes, &linkage, &children);
+    let (pairs, transfers) = cumin_link::transfer_pairs(&set, &traits);
+    let identity = Identity {
+        linkage_mode: spec.linkage,
+        linkage,
+        episodes: set,
+        dedup,
+        children,
+        transfers,
+        by_identifiers,
+    };
+    if spec.linkage.merges_transfers() && !pairs.is_empty() {
+        join_transfers(episodes, identity, &pairs, &spec.birth)
+    } else {
+        identity
+    }
+}
+
+/// `identity` with the transfer pairs joined. Joined children alone are de-duplicated
+/// and built again; the rest are renumbered. The identifier linkage's tables are dropped
+/// as soon as the joined ones exist.
+fn join_transfers(
+    episodes: &Episodes,
+    identity: Identity,
+    pairs: &[cumin_link::TransferPair],
+    birth: &BirthRules,
+) -> Identity {
+    let Identity {
+        linkage,
+        episodes: set,
+        dedup,
+        children,
+        ..
+    } = identity;
+    let merged = cumin_link::merge_pairs(&linkage, pairs);
+    let (merged_set, merged_dedup) =
+        cumin_link::rededuplicate(episodes, &linkage, &set, &dedup, &merged);
+    drop(set);
+    let merged_children =
+        rebuild_children(episodes, &linkage, &children, &merged, &merged_set, birth);
+    Identity {
+        linkage: merged,
+        episodes: merged_set,
+        dedup: merged_dedup,
+        children: merged_children,
+        ..identity
+    }
+}
+
+/// What the transfer rule compares, per child: birth year and month of its birth date,
+/// modal sex, ethnicity and IDACI decile, and its smallest PMR.
+pub fn child_traits(
+    episodes: &Episodes,
+    linkage: &Linkage,
+    children: &ChildTable,
+) -> Vec<ChildTraits> {
+    let mut out: Vec<ChildTraits> = (0..linkage.n_children)
+        .map(|c| ChildTraits {
+            birth: children.dob[c].map(|d| (d.year(), d.month())),
+            sex: children.sex[c],
+            ethnicity: children.ethnicity[c],
+            pmr: None,
+            decile: children.idaci_decile[c],
+        })
+        .collect();
+    for i in 0..episodes.len() {
+        if let (Some(c), Some(p)) = (linkage.child_of_row[i], episodes.pmr[i]) {
+            let t = &mut out[c.index()];
+            let p = p.index() as u32;
+            t.pmr = Some(t.pmr.map_or(p, |x| x.min(p)));
+        }
+    }
+    out
+}

@@ -1,0 +1,551 @@
+//! The R pipeline's own cleaning, linking and birth-date steps ("1 CIN CLEANING.R"),
+//! in its order, on rows read with the whole-extract rules deferred
+//! ([`cumin_census::CleaningRules::defer_whole_extract_rules`]).
+//!
+//! With no correction in force every step is the R code's, ⚠ behaviours included; each
+//! [`JayRule`] changes one step. cumin-census supplies the typed values (dates, NFA,
+//! census year, reason codes) and drops rows with no identifier, as the R code does.
+
+use crate::birth_month::{AgeRow, Ym, birth_months, r_mode};
+use crate::rules::{JayRule, JayRules};
+use cumin_census::normalise::LatestDates;
+use cumin_census::{Date, Episodes, IdRef};
+use rustc_hash::FxHashMap;
+
+/// A referral more than this many days before the notional birth date resets it
+/// (`-6*31` in the R code).
+pub const PREBIRTH_DAYS: i32 = 6 * 31;
+
+/// Ages at first contact above this many days wipe the child's birth date.
+pub const OLDEST_FIRST_CONTACT_DAYS: f64 = 365.25 * 25.0;
+
+/// What the R pipeline reads.
+#[derive(Clone, Copy, Debug)]
+pub struct JayInput<'a> {
+    /// Rows read with the whole-extract rules deferred (dates as recorded).
+    pub episodes: &'a Episodes,
+    /// Their `Latest*` dates.
+    pub latest: &'a LatestDates,
+    /// End of the last census year in the extract (their 2019-03-31).
+    pub data_end: Date,
+    /// First day of usable data (1 April 2008).
+    pub data_start: Date,
+    /// Reason for closure of each row read as the R code reads it.
+    pub reason_strict: &'a [Option<u8>],
+    /// Reason for closure read tolerantly (cumin's reading), when read.
+    pub reason_tolerant: Option<&'a [Option<u8>]>,
+}
+
+/// Why a row did not reach the analysis table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Fate {
+    /// In the analysis table.
+    Kept,
+    /// Referral before the data start.
+    ReferralBeforeDataStart,
+    /// Closure before the data start (R only, ⚠).
+    ClosureBeforeDataStart,
+    /// The child has no usable birth date.
+    NoBirthDate,
+    /// Aged 18 or over at referral.
+    Age18OrOver,
+}
+
+impl Fate {
+    /// Reason name in the ledger.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Fate::Kept => "",
+            Fate::ReferralBeforeDataStart => "jay_referral_before_data_start",
+            Fate::ClosureBeforeDataStart => "jay_closure_before_data_start",
+            Fate::NoBirthDate => "jay_no_birth_date",
+            Fate::Age18OrOver => "jay_age_18_or_over",
+        }
+    }
+}
+
+/// One row of the analysis table ("cin_processed").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JayRow {
+    /// Row of the episode table it came from.
+    pub row: u32,
+    /// Child (`id_combined`), numbered in order of first appearance.
+    pub child: u32,
+    /// Whether the child is identified by a PMR (`id_type`).
+    pub pmr_identified: bool,
+    /// Referral date (imputed where missing).
+    pub referral: Date,
+    /// Whether the referral went on to assessment (`ReferralNFA` = 0 after the mode;
+    /// missing counts as assessed).
+    pub assessed: bool,
+    /// Whether the reason for closure is `RC8` (after the mode).
+    pub rc8: bool,
+    /// CPP start date, where recorded.
+    pub cpp_start: Option<Date>,
+    /// Completed years at referral, −1 before birth.
+    pub age: i8,
+    /// The child's notional birth date.
+    pub dob: Date,
+    /// Financial year of birth, named by its end.
+    pub birth_year: i32,
+}
+
+/// Age in the R code's years (`trunc(days / 365.25)`, −1 before birth) at `date` for a
+/// child born `dob`; `None` at 18 or over.
+pub fn age_at(date: Date, dob: Date) -> Option<i8> {
+    let age = cumin_census::age::age_in_r_years(dob, date);
+    (age < 18).then_some(age as i8)
+}
+
+/// The analysis table and where every input row went.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    /// Rows that reached the analysis table.
+    pub rows: Vec<JayRow>,
+    /// Fate of every row of the episode table.
+    pub fate: Vec<Fate>,
+    /// Children (`id_combined` values) numbered in [`JayRow::child`].
+    pub children: usize,
+}
+
+/// The key of a child in the R code (`id_combined`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum ChildKey {
+    Pmr(IdRef),
+    LaKey(u32),
+}
+
+/// Runs the cleaning steps under `rules`, in the R code's order.
+pub fn prepare(input: &JayInput<'_>, rules: &JayRules) -> Prepared {
+    let e = input.episodes;
+    let n = e.len();
+    let mut fate = vec![Fate::Kept; n];
+    let (key, n_keys) = la_keys(e);
+    let ym = key_birth_months(e, &key, n_keys, rules);
+    let (referral, closure) = dates_within_data(input);
+    let kept = drop_early_rows(input, &key, (&referral, &closure), rules, &mut fate);
+    let pmr = backfill_pmrs(e, &kept, &key, rules);
+    // Missing referral dates: 1 September of the census year.
+    let imputed: Vec<bool> = referral.iter().map(Option::is_none).collect();
+    let referral: Vec<Date> = (0..n)
+        .map(|i| referral[i].unwrap_or_else(|| e.census_year[i].first_september()))
+        .collect();
+    let (assessed, rc8) = modal_nfa_and_reason(input, &kept, &key, (&referral, &imputed), rules);
+    let (child, n_children) = combined_ids(&kept, &key, &pmr);
+    let dob = birth_dates(
+        e,
+        &kept,
+        (&key, &ym),
+        &referral,
+        (&child, n_children),
+        rules,
+    );
+    let wiped = wiped_birth_dates(e, &kept, &referral, &dob, (&child, n_children));
+
+    // Ages; rows without one, or at 18 or over, leave.
+    let mut rows = Vec::with_capacity(kept.len());
+    let mut in_order = kept.clone();
+    in_order.sort_unstable();
+    for i in in_order {
+        let iu = i as usize;
+        let c = child[iu];
+        let Some(d) = dob[iu].filter(|_| !wiped[c as usize]) else {
+            fate[iu] = Fate::NoBirthDate;
+            continue;
+        };
+        let Some(age) = age_at(referral[iu], d) else {
+            fate[iu] = Fate::Age18OrOver;
+            continue;
+        };
+        rows.push(JayRow {
+            row: i,
+            child: c,
+            pmr_identified: pmr[iu].is_some(),
+            referral: referral[iu],
+            assessed: assessed[iu],
+            rc8: rc8[iu],
+            cpp_start: e.cpp_start[iu],
+            age,
+            dob: d,
+            birth_year: d.financial_year(),
+        });
+    }
+    Prepared {
+        rows,
+        fate,
+        children: n_children,
+    }
+}
+
+/// Identity: a missing LA child ID takes the PMR; key = ID + LA. Each row's key,
+/// numbered in order of first appearance, and the number of keys.
+fn la_keys(e: &Episodes) -> (Vec<u32>, usize) {
+    let mut key_index: FxHashMap<(&str, Option<u16>), u32> = FxHashMap::default();
+    let key: Vec<u32> = (0..e.len())
+        .map(|i| {
+            let id = e
+                .la_child_id_str(i)
+                .or_else(|| e.pmr_str(i))
+                .expect("rows without any identifier are quarantined at ingest");
+            let next = key_index.len() as u32;
+            *key_index.entry((id, e.la[i])).or_insert(next)
+        })
+        .collect();
+    let n_keys = key_index.len();
+    (key, n_keys)
+}
+
+/// The birth month of each key, from the age table.
+fn key_birth_months(e: &Episodes, key: &[u32], n_keys: usize, rules: &JayRules) -> Vec<Option<Ym>> {
+    let age_rows: Vec<AgeRow> = (0..e.len())
+        .filter(|&i| e.la_child_id[i].is_some() || rules.has(JayRule::BirthMonthWithPmrKey))
+        .map(|i| AgeRow {
+            key: key[i],
+            census_year: e.census_year[i],
+            referral: e.referral[i],
+            ym: Ym::of(
+                e.birth_year[i],
+                e.birth_month[i],
+                rules.has(JayRule::HalfMissingBirthMonth),
+            ),
+        })
+        .collect();
+    birth_months(age_rows, n_keys)
+}
+
+/// Referral and closure dates: after the data end → missing, then the `Latest*`
+/// fall-backs.
+fn dates_within_data(input: &JayInput<'_>) -> (Vec<Option<Date>>, Vec<Option<Date>>) {
+    let e = input.episodes;
+    let end = input.data_end;
+    let within = |d: Option<Date>| d.filter(|d| *d <= end);
+    let mut referral: Vec<Option<Date>> = Vec::with_capacity(e.len());
+    let mut closure: Vec<Option<Date>> = Vec::with_capacity(e.len());
+    for i in 0..e.len() {
+        let latest = input.latest.get(i).unwrap_or((None, None));
+        referral.push(within(e.referral[i]).or(within(latest.0)));
+        closure.push(within(e.closure[i]).or(within(latest.1)));
+    }
+    (referral, closure)
+}
+
+/// Early rows leave (their fate recorded); the rows kept, sorted by key, census year,
+/// referral and closure (missing last), the order the later steps take them in.
+fn drop_early_rows(
+    input: &JayInput<'_>,
+    key: &[u32],
+    (referral, closure): (&[Option<Date>], &[Option<Date>]),
+    rules: &JayRules,
+    fate: &mut [Fate],
+) -> Vec<u32> {
+    let e = input.episodes;
+    let start = input.data_start;
+    let mut kept: Vec<u32> = Vec::with_capacity(e.len());
+    for i in 0..e.len() {
+        if referral[i].is_some_and(|d| d < start) {
+            fate[i] = Fate::ReferralBeforeDataStart;
+        } else if !rules.has(JayRule::KeepClosureBeforeDataStart)
+            && closure[i].is_some_and(|d| d < start)
+        {
+            fate[i] = Fate::ClosureBeforeDataStart;
+        } else {
+            kept.push(i as u32);
+        }
+    }
+    let last_missing = |d: Option<Date>| (d.is_none(), d);
+    kept.sort_by_key(|&i| {
+        let i = i as usize;
+        (
+            key[i],
+            e.census_year[i],
+            last_missing(referral[i]),
+            last_missing(closure[i]),
+        )
+    });
+    kept
+}
+
+/// PMR back-fill within a key, in the order of `kept`.
+fn backfill_pmrs(e: &Episodes, kept: &[u32], key: &[u32], rules: &JayRules) -> Vec<Option<IdRef>> {
+    let mut pmr: Vec<Option<IdRef>> = vec![None; e.len()];
+    for run in kept.chunk_by(|a, b| key[*a as usize] == key[*b as usize]) {
+        let first = run.iter().find_map(|&i| e.pmr[i as usize]);
+        for &i in run {
+            let i = i as usize;
+            pmr[i] = if rules.has(JayRule::PmrFillKeepsOwn) {
+                e.pmr[i].or(first)
+            } else {
+                first
+            };
+        }
+    }
+    pmr
+}
+
+/// NFA and reason for closure: the mode per (key, referral date). Whether each row was
+/// assessed, and whether its reason is `RC8`.
+fn modal_nfa_and_reason(
+    input: &JayInput<'_>,
+    kept: &[u32],
+    key: &[u32],
+    (referral, imputed): (&[Date], &[bool]),
+    rules: &JayRules,
+) -> (Vec<bool>, Vec<bool>) {
+    let e = input.episodes;
+    let reasons = match (
+        rules.has(JayRule::TolerantReasonSpelling),
+        input.reason_tolerant,
+    ) {
+        (true, Some(t)) => t,
+        (true, None) => panic!("the tolerant reason spelling was not read"),
+        (false, _) => input.reason_strict,
+    };
+    let separate = rules.has(JayRule::ImputedReferralSeparate);
+    let mut assessed = vec![true; e.len()];
+    let mut rc8 = vec![false; e.len()];
+    for run in kept.chunk_by(|a, b| key[*a as usize] == key[*b as usize]) {
+        let mut run = run.to_vec();
+        let group = |i: u32| {
+            let i = i as usize;
+            (referral[i], separate && imputed[i])
+        };
+        run.sort_by_key(|&i| group(i));
+        for g in run.chunk_by(|a, b| group(*a) == group(*b)) {
+            let nfa = r_mode(g.iter().map(|&i| e.nfa[i as usize]));
+            let reason = r_mode(g.iter().map(|&i| reasons[i as usize]));
+            for &i in g {
+                assessed[i as usize] = nfa != Some(true);
+                rc8[i as usize] = reason == Some(cumin_census::codes::RC_NO_FURTHER_ACTION);
+            }
+        }
+    }
+    (assessed, rc8)
+}
+
+/// `id_combined`: the PMR where there is one, else the key. Each kept row's child,
+/// numbered in order of first appearance among the kept rows, and the number of
+/// children.
+fn combined_ids(kept: &[u32], key: &[u32], pmr: &[Option<IdRef>]) -> (Vec<u32>, usize) {
+    let mut child_index: FxHashMap<ChildKey, u32> = FxHashMap::default();
+    let mut child = vec![0u32; key.len()];
+    for &i in kept {
+        let i = i as usize;
+        let k = pmr[i].map_or(ChildKey::LaKey(key[i]), ChildKey::Pmr);
+        let next = child_index.len() as u32;
+        child[i] = *child_index.entry(k).or_insert(next);
+    }
+    (child, child_index.len())
+}
+
+/// The notional birth date of each kept row's child: its key's birth month, reset by a
+/// referral long before it, then the child's earliest; the expected date of birth where
+/// none is known, reset and minimised again.
+fn birth_dates(
+    e: &Episodes,
+    kept: &[u32],
+    (key, ym): (&[u32], &[Option<Ym>]),
+    referral: &[Date],
+    (child, n_children): (&[u32], usize),
+    rules: &JayRules,
+) -> Vec<Option<Date>> {
+    let mut dob: Vec<Option<Date>> = vec![None; e.len()];
+    for &i in kept {
+        let i = i as usize;
+        dob[i] = ym[key[i] as usize].and_then(Ym::first_day);
+    }
+    let keep_known = rules.has(JayRule::DobMinIgnoresMissing);
+    let reset_and_min = |dob: &mut Vec<Option<Date>>| {
+        for &i in kept {
+            let i = i as usize;
+            if dob[i].is_some_and(|d| referral[i].days_since(d) < -PREBIRTH_DAYS) {
+                dob[i] = Some(referral[i]);
+            }
+        }
+        // Per child: the earliest date; without the correction, missing if any is.
+        let mut min: Vec<Option<Option<Date>>> = vec![None; n_children];
+        for &i in kept {
+            let i = i as usize;
+            let m = &mut min[child[i] as usize];
+            *m = Some(match (*m, dob[i]) {
+                (None, d) => d,
+                (Some(Some(a)), Some(b)) => Some(a.min(b)),
+                (Some(None), d) if keep_known => d,
+                (Some(Some(a)), None) if keep_known => Some(a),
+                (Some(None), _) | (Some(Some(_)), None) => None,
+            });
+        }
+        for &i in kept {
+            let i = i as usize;
+            dob[i] = min[child[i] as usize].flatten();
+        }
+    };
+    reset_and_min(&mut dob);
+    for &i in kept {
+        let i = i as usize;
+        if dob[i].is_none() {
+            dob[i] = e.expected_dob[i];
+        }
+    }
+    reset_and_min(&mut dob);
+    dob
+}
+
+/// Whether each child loses its birth date: its first row (by census year, referral) is
+/// at over 25.
+fn wiped_birth_dates(
+    e: &Episodes,
+    kept: &[u32],
+    referral: &[Date],
+    dob: &[Option<Date>],
+    (child, n_children): (&[u32], usize),
+) -> Vec<bool> {
+    let mut first: Vec<Option<u32>> = vec![None; n_children];
+    for &i in kept {
+        let iu = i as usize;
+        let f = &mut first[child[iu] as usize];
+        let earlier = f.is_none_or(|j| {
+            let j = j as usize;
+            (e.census_year[iu], referral[iu]) < (e.census_year[j], referral[j])
+        });
+        if earlier {
+            *f = Some(i);
+        }
+    }
+    first
+        .iter()
+        .map(|f| {
+            f.is_some_and(|j| {
+                let j = j as usize;
+                dob[j].is_some_and(|d| {
+                    f64::from(referral[j].days_since(d)) > OLDEST_FIRST_CONTACT_DAYS
+                })
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cumin_census::{CensusYear, EpisodeRow};
+
+    struct Row {
+        cy: i16,
+        la_id: Option<&'static str>,
+        pmr: Option<&'static str>,
+        ym: (Option<i16>, Option<u8>),
+        referral: Option<Date>,
+        nfa: Option<bool>,
+    }
+
+    fn row(cy: i16, la_id: Option<&'static str>, referral: Option<Date>) -> Row {
+        Row {
+            cy,
+            la_id,
+            pmr: None,
+            ym: (Some(2012), Some(6)),
+            referral,
+            nfa: Some(false),
+        }
+    }
+
+    fn episodes(rows: &[Row]) -> Episodes {
+        let mut e = Episodes::new();
+        for (i, r) in rows.iter().enumerate() {
+            let mut x = EpisodeRow::empty(0, i as u32 + 1, CensusYear(r.cy));
+            x.la_child_id = r.la_id.map(str::to_owned);
+            x.pmr = r.pmr.map(str::to_owned);
+            x.la = Some(202);
+            x.birth_year = r.ym.0;
+            x.birth_month = r.ym.1;
+            x.referral = r.referral;
+            x.nfa = r.nfa;
+            e.push(x);
+        }
+        e
+    }
+
+    fn run(e: &Episodes, rules: &JayRules) -> Prepared {
+        let latest = LatestDates::default();
+        let reasons = vec![None; e.len()];
+        let input = JayInput {
+            episodes: e,
+            latest: &latest,
+            data_end: Date::ymd(2019, 3, 31),
+            data_start: Date::ymd(2008, 4, 1),
+            reason_strict: &reasons,
+            reason_tolerant: Some(&reasons),
+        };
+        prepare(&input, rules)
+    }
+
+    #[test]
+    fn a_key_made_from_a_pmr_gets_a_birth_month_only_with_the_correction() {
+        let mut r = row(2013, None, Some(Date::ymd(2013, 1, 1)));
+        r.pmr = Some("P1");
+        let e = episodes(&[r]);
+        let strict = run(&e, &JayRules::strict());
+        assert_eq!(strict.fate, [Fate::NoBirthDate]);
+        let fixed = run(&e, &JayRules::only(JayRule::BirthMonthWithPmrKey));
+        assert_eq!(fixed.fate, [Fate::Kept]);
+        assert_eq!(fixed.rows[0].birth_year, 2013);
+        assert_eq!(fixed.rows[0].age, 0);
+        assert!(fixed.rows[0].pmr_identified);
+    }
+
+    #[test]
+    fn a_half_missing_birth_month_wins_the_mode_only_without_the_correction() {
+        let full = row(2013, Some("A"), Some(Date::ymd(2013, 1, 1)));
+        let mut half = row(2014, Some("A"), Some(Date::ymd(2013, 6, 1)));
+        half.ym = (None, Some(6));
+        let e = episodes(&[full, half]);
+        assert_eq!(
+            run(&e, &JayRules::strict()).fate,
+            [Fate::NoBirthDate, Fate::NoBirthDate]
+        );
+        let fixed = run(&e, &JayRules::only(JayRule::HalfMissingBirthMonth));
+        assert_eq!(fixed.rows.len(), 2);
+        assert_eq!(fixed.rows[0].birth_year, 2013);
+    }
+
+    #[test]
+    fn an_imputed_referral_takes_a_real_referrals_nfa_only_without_the_correction() {
+        let sept = Date::ymd(2012, 9, 1);
+        let mut real1 = row(2013, Some("A"), Some(sept));
+        real1.nfa = Some(true);
+        let mut real2 = row(2014, Some("A"), Some(sept));
+        real2.nfa = Some(true);
+        let imputed = row(2013, Some("A"), None);
+        let e = episodes(&[real1, real2, imputed]);
+        let strict = run(&e, &JayRules::strict());
+        assert!(
+            strict
+                .rows
+                .iter()
+                .all(|r| !r.assessed && r.referral == sept)
+        );
+        let fixed = run(&e, &JayRules::only(JayRule::ImputedReferralSeparate));
+        let assessed: Vec<bool> = fixed.rows.iter().map(|r| r.assessed).collect();
+        assert_eq!(assessed, [false, false, true]);
+    }
+
+    #[test]
+    fn a_referral_long_before_the_notional_birth_resets_it_and_late_first_contact_wipes_it() {
+        // Born June 2012 by the record, referred in March 2011: the birth date becomes
+        // the referral date, for every row of the child.
+        let early = row(2011, Some("A"), Some(Date::ymd(2011, 3, 1)));
+        let later = row(2013, Some("A"), Some(Date::ymd(2012, 3, 2)));
+        let p = run(&episodes(&[early, later]), &JayRules::strict());
+        assert_eq!(p.rows.len(), 2);
+        assert_eq!(p.rows[0].age, 0);
+        assert_eq!(p.rows[1].age, 1);
+        assert_eq!(p.rows[0].birth_year, 2011);
+        // First contact (by census year) at over 25 removes the child.
+        let mut old = row(2009, Some("B"), Some(Date::ymd(2018, 6, 1)));
+        old.ym = (Some(1993), Some(1));
+        let mut young = row(2010, Some("B"), Some(Date::ymd(2010, 6, 1)));
+        young.ym = (Some(1993), Some(1));
+        let p = run(&episodes(&[old, young]), &JayRules::corrected());
+        assert_eq!(p.fate, [Fate::NoBirthDate, Fate::NoBirthDate]);
+    }
+}

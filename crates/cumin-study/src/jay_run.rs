@@ -1,0 +1,273 @@
+//! A run of a Jay et al. 2025 preset: read → the R pipeline's steps (`cumin-jay`) →
+//! counts and their unadjusted splice → the design's corrected splice through cumin's
+//! own identify and estimate → release → write.
+
+use crate::error::StudyError;
+use crate::ledger::account_rows;
+use crate::manifest::{Laps, ToolInfo};
+use crate::mode_run::run_mode;
+use crate::output::OutputDir;
+use crate::release::JayTables;
+use crate::run::{input_list, read_denominators};
+use crate::settings::Settings;
+use crate::summary::{Headline, RunOutput};
+use cumin_census::{Column, Extract, Outcome, Progress, ReadOptions, ReasonSpelling, read_extract};
+use cumin_estimate::{
+    CurveEstimator, Denominators, EstimateSpec, Estimator, SpliceDesign, Stratification,
+};
+use cumin_jay::{
+    Evaluation, Fate, JayInput, JayLine, JayMode, JayRules, JaySummary, Population, Preset,
+};
+use cumin_report::{CiRow, write};
+
+/// The episode columns the design needs.
+fn jay_options(read: &ReadOptions) -> ReadOptions {
+    let mut options = read.clone();
+    options.required = Outcome::JAY
+        .iter()
+        .flat_map(|o| Column::needed_for(*o).iter().copied())
+        .collect();
+    options
+}
+
+/// Runs a Jay preset study.
+pub fn run(
+    settings: &Settings,
+    (preset, rules): (Preset, &JayRules),
+    tool: &ToolInfo,
+    progress: &dyn Progress,
+) -> Result<RunOutput, StudyError> {
+    let mut laps = Laps::start();
+    let denominators = read_denominators(settings, &[Stratification::ALL])?;
+    let population = Population::of(&denominators).map_err(|e| StudyError::Config(e.0))?;
+    let (mut extract, tolerant) = read_as_the_r_code(settings, progress)?;
+    let window = settings
+        .identity
+        .event_rules(settings.window_start, extract.data_end);
+    cumin_estimate::frame::check_denominators(&denominators, &window, false)?;
+    laps.lap("read");
+
+    progress.begin("the Jay et al. 2025 pipeline", None);
+    let input = JayInput {
+        episodes: &extract.episodes,
+        latest: &extract.latest,
+        data_end: extract.data_end,
+        data_start: settings.config.data_start,
+        reason_strict: &extract.episodes.reason_for_closure,
+        reason_tolerant: Some(&tolerant.episodes.reason_for_closure),
+    };
+    let eval = cumin_jay::evaluate(&input, rules, settings.window_start);
+    drop(tolerant);
+    account(&mut extract, &eval, settings.window_start)?;
+    progress.end();
+    laps.lap("jay_pipeline");
+
+    let (mut ci, table) = unadjusted_splice(&population, &eval, settings.level);
+    let corrections = cumin_jay::correction_lines(&eval, rules, &population, settings.level);
+    laps.lap("estimate");
+
+    progress.begin("the design's left-censoring corrected splice", None);
+    // The R pipeline's counts stand without it: a design cell the extract or the
+    // denominators cannot give the correction (an error here) is reported, not fatal.
+    let (corrected_table, corrected_missing) =
+        match corrected_splice(settings, &denominators, progress) {
+            Ok((rows, table)) => {
+                ci.extend(rows);
+                (table, None)
+            }
+            Err(e) => (Vec::new(), Some(e.to_string())),
+        };
+    progress.end();
+    laps.lap("corrected_splice");
+
+    let headline = table
+        .iter()
+        .filter(|l| l.mode == JayMode::Main)
+        .map(|l| Headline {
+            outcome: l.outcome,
+            estimator: CurveEstimator::CohortSpliceUnadjusted,
+            age: 17,
+            cum_inc: l.cum_inc,
+            lower: l.lower,
+            upper: l.upper,
+        })
+        .collect();
+    let tables = crate::release::release_jay(
+        settings.sdc,
+        ci,
+        cumin_jay::count_rows(&eval.run),
+        cumin_jay::correction_rows(&eval),
+    );
+    let mut dir = OutputDir::create(&settings.out)?;
+    write_tables(&mut dir, &tables)?;
+    dir.write_ledger(&extract)?;
+    let rule_names = cumin_jay::rule_names(rules);
+    let report = cumin_report::html::ReportInput {
+        title: format!("cumin: Jay et al. 2025 design, preset {preset}"),
+        context: vec![
+            format!("cumin {} ({})", tool.version, tool.command),
+            format!(
+                "inputs: {}; data end {}; window from {}; corrections in force: {}",
+                input_list(&extract),
+                extract.data_end,
+                settings.window_start,
+                rule_names.join(", ")
+            ),
+        ],
+        ci: &tables.ci,
+        linkage: &tables.linkage,
+        ledger: Vec::new(),
+    };
+    let written = dir.finish(report, tool, settings, &extract, laps)?;
+    Ok(RunOutput {
+        out: written.root,
+        files: written.files,
+        headline,
+        data_end: extract.data_end,
+        rows: written.rows,
+        linkage: cumin_report::linkage_section(&tables.linkage),
+        sensitivity: None,
+        jay: Some(JaySummary {
+            preset,
+            rules: rule_names,
+            table,
+            corrected_table,
+            corrected_missing,
+            corrected_linkage: settings.identity.linkage,
+            corrections,
+        }),
+    })
+}
+
+/// The extract as the R pipeline reads it (whole-extract rules deferred, dates after the
+/// data end kept, the reason for closure spelled strictly), and its reasons for closure
+/// read tolerantly, which the corrections report needs.
+fn read_as_the_r_code(
+    settings: &Settings,
+    progress: &dyn Progress,
+) -> Result<(Extract, Extract), StudyError> {
+    let mut options = jay_options(&settings.read);
+    options.rules.defer_whole_extract_rules = true;
+    options.rules.clean_all_dates_after_data_end = false;
+    options.rules.reason_spelling = ReasonSpelling::Jay2025Strict;
+    let extract = read_extract(&settings.inputs, &options, progress)?;
+    options.rules.reason_spelling = ReasonSpelling::Tolerant;
+    let tolerant = read_extract(&settings.inputs, &options, progress)?;
+    assert_eq!(
+        tolerant.episodes.source_row, extract.episodes.source_row,
+        "the reason spelling does not decide which rows are read"
+    );
+    Ok((extract, tolerant))
+}
+
+/// Every released table of the run, in the order the manifest lists them.
+fn write_tables(dir: &mut OutputDir, tables: &JayTables) -> Result<(), StudyError> {
+    dir.write("cumulative_incidence.csv", |p| {
+        write::write_ci_csv(p, &tables.ci)
+    })?;
+    dir.write("cumulative_incidence.parquet", |p| {
+        write::write_ci_parquet(p, &tables.ci)
+    })?;
+    dir.write("jay_counts.csv", |p| {
+        cumin_report::write_jay_counts_csv(p, &tables.counts)
+    })?;
+    dir.write("jay_corrections.csv", |p| {
+        cumin_report::write_jay_corrections_csv(p, &tables.corrections)
+    })
+}
+
+/// The unadjusted splice of the run's counts: rows of `cumulative_incidence.csv`
+/// (estimator `cohort-splice-unadjusted`) and the printed table, main and sensitivity.
+fn unadjusted_splice(
+    population: &Population,
+    eval: &Evaluation,
+    level: f64,
+) -> (Vec<CiRow>, Vec<JayLine>) {
+    let mut ci = Vec::new();
+    let mut table = Vec::new();
+    for mode in JayMode::ALL {
+        for o in Outcome::JAY {
+            let curve = population.curve(&eval.run, mode, o, level);
+            if let Some(last) = curve.points.last() {
+                table.push(JayLine {
+                    mode,
+                    outcome: o,
+                    cum_inc: last.cum_inc,
+                    lower: last.ci.lower,
+                    upper: last.ci.upper,
+                });
+            }
+            ci.extend(CiRow::of_curve(&curve, mode.id_mode()));
+        }
+    }
+    (ci, table)
+}
+
+/// The design's cohorts, spliced with cumin's left-censoring correction (methods.md 5.3,
+/// 5.4 and 10): the extract read, linked and aged by cumin's own rules (the R code has no
+/// correction to reproduce, and the correction needs every cohort's lookback tables),
+/// under each mode's identifiers, the cohorts fixed to the design's bands
+/// ([`SpliceDesign::Jay2025`]). With `--bootstrap` the intervals carry the correction's
+/// uncertainty. Rows of `cumulative_incidence.csv` (estimator `cohort-splice`) and the
+/// corrected half of the printed table.
+fn corrected_splice(
+    settings: &Settings,
+    denominators: &Denominators,
+    progress: &dyn Progress,
+) -> Result<(Vec<CiRow>, Vec<JayLine>), StudyError> {
+    let extract = read_extract(&settings.inputs, &jay_options(&settings.read), progress)?;
+    let mut rows = Vec::new();
+    let mut table = Vec::new();
+    for mode in JayMode::ALL {
+        let spec = settings.identity_under(mode.id_mode(), settings.identity.linkage);
+        let run = run_mode(
+            &extract.episodes,
+            &spec,
+            (settings.window_start, extract.data_end),
+            denominators,
+            |rules| EstimateSpec {
+                strata: vec![Stratification::ALL],
+                estimators: vec![Estimator::CohortSplice],
+                splice_design: SpliceDesign::Jay2025,
+                periods: Vec::new(),
+                ..settings.estimate_spec(Outcome::JAY.to_vec(), rules)
+            },
+        )?;
+        for c in run
+            .estimates
+            .curves
+            .iter()
+            .filter(|c| c.estimator == CurveEstimator::CohortSplice)
+        {
+            if let Some(p) = c.points.iter().find(|p| p.age == 17) {
+                table.push(JayLine {
+                    mode,
+                    outcome: c.outcome,
+                    cum_inc: p.cum_inc,
+                    lower: p.ci.lower,
+                    upper: p.ci.upper,
+                });
+            }
+            rows.extend(CiRow::of_curve(c, mode.id_mode()));
+        }
+    }
+    Ok((rows, table))
+}
+
+/// Every row read gets its place in the ledger: used if it reached the analysis table
+/// and was referred in the window, else excluded with the step that dropped it.
+fn account(
+    extract: &mut Extract,
+    eval: &Evaluation,
+    window_start: cumin_census::Date,
+) -> Result<(), StudyError> {
+    let mut before_window = vec![false; extract.episodes.len()];
+    for r in &eval.prepared.rows {
+        before_window[r.row as usize] = r.referral < window_start;
+    }
+    let fate = &eval.prepared.fate;
+    account_rows(extract, |i| match fate[i] {
+        Fate::Kept if before_window[i] => "jay_referral_before_window",
+        f => f.reason(),
+    })
+}

@@ -1,0 +1,282 @@
+//! What linkage did, as the rows of `linkage.csv`: pure functions of the
+//! [`Identity`] values (and their events) a run already has; nothing is linked here.
+//! The measures are rows (`id_mode, measure, value`) so they pass disclosure control like
+//! every table; the report pivots the released rows (`cumin_report::linkage_section`).
+
+use cumin_census::{Episodes, Outcome};
+use cumin_cohort::{Events, Identity, LinkageCounts};
+use cumin_estimate::SplitSummary;
+use cumin_link::{EpisodeSet, IdMode};
+use cumin_report::{AgeBand, LinkCount, LinkageMeasure, LinkageRow, TransferCount};
+use std::collections::BTreeMap;
+
+fn share(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 / whole as f64
+    }
+}
+
+/// Counts of one mode's linkage and de-duplication: rows, episodes, children, merges,
+/// conflicts by kind and what the policy did about them.
+pub fn mode_rows(mode: IdMode, counts: &LinkageCounts) -> Vec<LinkageRow> {
+    let (s, d) = (&counts.link, &counts.dedup);
+    let value = |c: LinkCount| match c {
+        LinkCount::Rows => s.rows,
+        LinkCount::RowsLinked => s.rows_linked,
+        LinkCount::RowsUnidentified => s.rows_unidentified,
+        LinkCount::RowsConflictDropped => s.rows_conflict_dropped,
+        LinkCount::RowsConflictSplit => s.rows_conflict_split,
+        LinkCount::RowsWithPmr => s.rows_with_pmr,
+        LinkCount::RowsPmrIdentified => s.rows_pmr_identified,
+        LinkCount::Pmrs => s.pmrs,
+        LinkCount::LaKeys => s.la_keys,
+        LinkCount::Episodes => d.episodes,
+        LinkCount::EpisodesMerged => d.episodes_merged,
+        LinkCount::RowsMergedIntoEpisodes => d.rows_merged,
+        LinkCount::EpisodesNfaDisagreements => d.nfa_disagreements,
+        LinkCount::EpisodesReasonDisagreements => d.reason_disagreements,
+        LinkCount::EpisodesClosureDisagreements => d.closure_disagreements,
+        LinkCount::EpisodesReferralImputed => d.imputed_referral,
+        LinkCount::EpisodesImputedBesideReal => d.imputed_beside_real,
+        LinkCount::Children => s.children,
+        LinkCount::ChildrenWithPmr => s.children_with_pmr,
+        LinkCount::ChildrenInSeveralLas => s.children_in_several_las,
+        LinkCount::ComponentsMerged => s.components_merged,
+        LinkCount::ConflictLaKeySeveralPmrs => s.conflict_la_key_several_pmrs,
+        LinkCount::ConflictPmrBirthMismatch => s.conflict_pmr_birth_mismatch,
+        LinkCount::ConflictManyLas => s.conflict_many_las,
+        LinkCount::ConflictBirthYear => s.conflict_birth_year,
+    };
+    LinkCount::ALL
+        .into_iter()
+        .map(|c| LinkageRow::new(mode, LinkageMeasure::Count(c), value(c) as f64))
+        .collect()
+}
+
+/// Share of first referrals identified by PMR, by age band at referral.
+pub fn first_referral_rows(mode: IdMode, set: &EpisodeSet, events: &Events) -> Vec<LinkageRow> {
+    AgeBand::CHILD
+        .into_iter()
+        .map(|band| {
+            let (mut all, mut with_pmr) = (0u64, 0u64);
+            for e in &events.first[Outcome::Referral.index()] {
+                if band.contains(i32::from(e.age.max(0))) {
+                    all += 1;
+                    with_pmr += u64::from(set.pmr_identified[e.episode as usize]);
+                }
+            }
+            LinkageRow::new(
+                mode,
+                LinkageMeasure::FirstReferralsPmrIdentified(band),
+                share(with_pmr, all),
+            )
+        })
+        .collect()
+}
+
+/// PMR coverage by census year and age band on the census date (31 March): rows, and the
+/// share carrying a PMR. Rows whose child has no usable birth date fall in `unknown`.
+pub fn coverage_rows(episodes: &Episodes, identity: &Identity) -> Vec<LinkageRow> {
+    let (linkage, children) = (&identity.linkage, &identity.children);
+    // Keyed by the band's name, the order `linkage.csv` lists them in.
+    let mut cells: BTreeMap<(cumin_census::CensusYear, &str), (AgeBand, u64, u64)> =
+        BTreeMap::new();
+    for i in 0..episodes.len() {
+        let year = episodes.census_year[i];
+        let dob = linkage.child_of_row[i].and_then(|c| children.dob[c.index()]);
+        let band = dob.map_or(AgeBand::Unknown, |dob| {
+            AgeBand::of(cumin_census::age_at(dob, year.end()))
+        });
+        let cell = cells.entry((year, band.as_str())).or_insert((band, 0, 0));
+        cell.1 += 1;
+        cell.2 += u64::from(episodes.pmr[i].is_some());
+    }
+    let mut out = Vec::new();
+    for ((year, _), (band, rows, with_pmr)) in cells {
+        out.push(LinkageRow::new(
+            identity.id_mode(),
+            LinkageMeasure::CensusRows(year, band),
+            rows as f64,
+        ));
+        out.push(LinkageRow::new(
+            identity.id_mode(),
+            LinkageMeasure::CensusRowsWithPmr(year, band),
+            share(with_pmr, rows),
+        ));
+    }
+    out
+}
+
+/// Split-identity diagnostics (`split_*` measures): children (components) by whether
+/// they carry a PMR and the age band of their first referral; PMR-linked children seen in
+/// several LAs, by age at their first referral in a second LA; the transfer rule's counts;
+/// and, under `--linkage corrected`, the correction's `h` and, per outcome, the seen pairs
+/// and the first events it removes.
+pub fn split_rows(identity: &Identity, correction: Option<&SplitSummary>) -> Vec<LinkageRow> {
+    let mode = identity.id_mode();
+    let mut out: Vec<LinkageRow> = split_children(identity)
+        .into_values()
+        .map(|(m, v)| LinkageRow::new(mode, m, v as f64))
+        .collect();
+    let t = &identity.transfers;
+    for (count, v) in [
+        (TransferCount::Closures, t.transfer_closures),
+        (
+            TransferCount::ClosuresWithCandidates,
+            t.closures_with_candidates,
+        ),
+        (TransferCount::CandidateMatches, t.candidate_matches),
+        (TransferCount::Pairs, t.pairs),
+    ] {
+        out.push(LinkageRow::new(
+            mode,
+            LinkageMeasure::SplitTransfer(count),
+            v as f64,
+        ));
+    }
+    if let Some(c) = correction {
+        out.push(LinkageRow::new(
+            mode,
+            LinkageMeasure::SplitShareChildrenEverPmr,
+            c.h,
+        ));
+        for (o, seen, removed) in &c.per_outcome {
+            out.push(LinkageRow::new(
+                mode,
+                LinkageMeasure::SplitSeenPairs(*o),
+                *seen as f64,
+            ));
+            out.push(LinkageRow::new(
+                mode,
+                LinkageMeasure::SplitFirstEventsRemoved(*o),
+                removed.round(),
+            ));
+        }
+    }
+    out
+}
+
+/// Children by PMR and age band at their first referral, and PMR-linked children who
+/// moved by age at their first referral in a second LA; keyed by the measure's name, the
+/// order `linkage.csv` lists them in.
+fn split_children(identity: &Identity) -> BTreeMap<String, (LinkageMeasure, u64)> {
+    let (set, children) = (&identity.episodes, &identity.children);
+    let mut child_pmr = vec![false; identity.linkage.n_children];
+    for e in 0..set.len() {
+        child_pmr[set.child[e].index()] |= set.pmr_identified[e];
+    }
+    let mut cells: BTreeMap<String, (LinkageMeasure, u64)> = BTreeMap::new();
+    let mut count = |m: LinkageMeasure| cells.entry(m.to_string()).or_insert((m, 0)).1 += 1;
+    for (c, r) in set.by_child() {
+        let dob = children.dob[c.index()];
+        let band = |e: usize| {
+            dob.map_or(AgeBand::Unknown, |dob| {
+                AgeBand::of(cumin_census::age_at(dob, set.referral[e]).max(0))
+            })
+        };
+        let with_pmr = child_pmr[c.index()];
+        count(LinkageMeasure::SplitChildren {
+            with_pmr,
+            first: band(r.start),
+        });
+        if !with_pmr {
+            continue;
+        }
+        let first_la = r.clone().find_map(|e| set.la[e]);
+        if let Some(moved) = r
+            .clone()
+            .find(|&e| set.la[e].is_some() && set.la[e] != first_la)
+        {
+            count(LinkageMeasure::SplitPmrChildrenMoved(band(moved)));
+        }
+    }
+    cells
+}
+
+/// The rows of `linkage.csv`: the study's own mode in full (counts, first referrals by
+/// PMR, coverage), then other modes' counts: every mode's from the sensitivity runs when
+/// there are any (`others`); else only those the run already has, `combined` and
+/// `pmr-school-age` linking alike (nothing is linked again just to report it).
+pub fn study_rows(
+    episodes: &Episodes,
+    main: &Identity,
+    events: &Events,
+    others: Option<&[LinkageRow]>,
+) -> Vec<LinkageRow> {
+    let mode = main.id_mode();
+    let mut rows = mode_rows(mode, &main.counts());
+    rows.extend(first_referral_rows(mode, &main.episodes, events));
+    rows.extend(coverage_rows(episodes, main));
+    match others {
+        Some(s) => rows.extend(s.iter().filter(|r| r.id_mode != mode).cloned()),
+        None => rows.extend(identifier_twin_rows(main)),
+    }
+    rows
+}
+
+/// The counts of the mode that links exactly as the run's own does: `combined` and
+/// `pmr-school-age` differ only in which events count, so each one's identifier linkage
+/// (before any transfer merge) is the other's. `la-only` and `pmr-only` have no twin.
+fn identifier_twin_rows(main: &Identity) -> Vec<LinkageRow> {
+    let twin = match main.id_mode() {
+        IdMode::Combined => IdMode::PmrSchoolAge,
+        IdMode::PmrSchoolAge => IdMode::Combined,
+        IdMode::LaOnly | IdMode::PmrOnly => return Vec::new(),
+    };
+    mode_rows(twin, &main.by_identifiers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cumin_census::CensusYear;
+    use cumin_census::{Date, EpisodeRow};
+    use cumin_link::LinkOptions;
+    use cumin_report::{ReportTable, SdcProfile, linkage_section};
+
+    #[test]
+    fn section_pivots_released_rows_by_mode_and_by_census_year() {
+        let mut e = Episodes::new();
+        for (i, (pmr, year)) in [(None, 2014), (Some("P1"), 2015), (Some("P1"), 2015)]
+            .into_iter()
+            .enumerate()
+        {
+            let mut r = EpisodeRow::empty(0, i as u32 + 1, CensusYear(year));
+            r.la_child_id = Some("A".into());
+            r.la = Some(202);
+            r.pmr = pmr.map(str::to_owned);
+            r.referral = Some(Date::ymd(2013, 6, 1 + i as u32));
+            r.birth_year = Some(2008);
+            r.birth_month = Some(5);
+            e.push(r);
+        }
+        let mut rows = Vec::new();
+        for mode in [IdMode::Combined, IdMode::LaOnly] {
+            let identity = cumin_cohort::identify(
+                &e,
+                &cumin_cohort::IdentitySpec {
+                    link: LinkOptions::with_mode(mode),
+                    linkage: cumin_link::LinkageMode::Exact,
+                    birth: cumin_cohort::BirthRules::default(),
+                },
+            );
+            rows.extend(mode_rows(mode, &identity.counts()));
+            if mode == IdMode::Combined {
+                rows.extend(coverage_rows(&e, &identity));
+            }
+        }
+        let released = cumin_report::release_linkage(SdcProfile::None, rows);
+        let section = linkage_section(&released);
+        let summary = &section.tables[0];
+        assert_eq!(summary.columns, ["measure", "combined", "la-only"]);
+        let line = |t: &ReportTable, m: &str| t.rows.iter().find(|r| r[0] == m).unwrap().clone();
+        assert_eq!(line(summary, "rows"), ["rows", "3", "3"]);
+        assert_eq!(line(summary, "episodes"), ["episodes", "3", "3"]);
+        let coverage = &section.tables[3];
+        // Born May 2008: 5 on 31 March 2014 and 6 on 31 March 2015.
+        assert_eq!(coverage.columns, ["census year", "5-10"]);
+        assert_eq!(coverage.rows, [["2014", "0.0%"], ["2015", "100.0%"]]);
+    }
+}

@@ -1,0 +1,291 @@
+//! Linkage through the whole study: golden linkage measures on a hand-made extract, runs
+//! that do not change when the input is split over files, the conflict policy in the
+//! ledger, and the sensitivity analysis across identifier modes.
+
+use crate::support::{config, find, read_ci, run, simulate, tempdir};
+use cumin_census::{NoProgress, ReadOptions, read_extract};
+use cumin_link::{ConflictPolicy, IdMode, LinkOptions, LinkageMode};
+use cumin_study::StratumVar;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/linkage")
+}
+
+/// Every measure of every mode under every policy, as CSV text.
+fn measures_of_fixture() -> String {
+    let extract = read_extract(
+        &[fixtures().join("episodes.csv")],
+        &ReadOptions::default(),
+        &NoProgress,
+    )
+    .expect("the fixture reads");
+    let mut text = String::from("policy,id_mode,measure,value\n");
+    for policy in ConflictPolicy::ALL {
+        for mode in IdMode::ALL {
+            let options = LinkOptions {
+                mode,
+                policy,
+                ..LinkOptions::default()
+            };
+            let l = cumin_link::link(&extract.episodes, &options);
+            let (_, dedup) = cumin_link::deduplicate(&extract.episodes, &l);
+            let counts = cumin_cohort::LinkageCounts {
+                link: l.stats,
+                dedup,
+            };
+            for r in cumin_study::linkage::mode_rows(mode, &counts) {
+                writeln!(text, "{policy},{},{},{}", r.id_mode, r.measure, r.value)
+                    .expect("writing to a String");
+            }
+        }
+    }
+    text
+}
+
+/// `fixtures/linkage/expected_measures.csv` was checked by hand against the rows of
+/// `episodes.csv` (see `fixtures/linkage/README.md`); `CUMIN_UPDATE_GOLDEN=1` rewrites it.
+#[test]
+fn linkage_measures_of_the_hand_made_extract_match_the_golden_file() {
+    let golden = fixtures().join("expected_measures.csv");
+    let got = measures_of_fixture();
+    if std::env::var_os("CUMIN_UPDATE_GOLDEN").is_some() {
+        std::fs::write(&golden, &got).unwrap();
+    }
+    let want = std::fs::read_to_string(&golden).expect("golden file");
+    assert_eq!(
+        got, want,
+        "linkage measures changed; see fixtures/linkage/README.md"
+    );
+}
+
+#[test]
+fn the_drop_policy_puts_its_rows_in_the_ledger() {
+    let out = tempdir();
+    let mut cfg = config(&fixtures(), "episodes.csv", &out, vec![]);
+    cfg.denominators = fixtures().join("../demo/denominators.csv");
+    cfg.conflict_policy = ConflictPolicy::Drop;
+    let result = run(&cfg);
+    let [read, used, quarantined, excluded] = result.rows;
+    assert_eq!(read, used + quarantined + excluded);
+    let ledger = std::fs::read_to_string(out.join("ledger.csv")).unwrap();
+    // Q1@220 (two PMRs: 2 rows), P_C's keys (born 3 years apart: 2 rows) and P_E's
+    // child in seven LAs (7 rows).
+    assert!(
+        ledger.contains(",excluded:linkage_conflict_dropped,11\n"),
+        "{ledger}"
+    );
+    let linkage = std::fs::read_to_string(out.join("linkage.csv")).unwrap();
+    assert!(
+        linkage.contains("combined,rows_conflict_dropped,11\n"),
+        "{linkage}"
+    );
+}
+
+/// Splits a CSV's data lines over `n` files in a scrambled order.
+fn split_csv(from: &Path, dir: &Path, n: usize) -> Vec<String> {
+    let text = std::fs::read_to_string(from).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let mut outs: Vec<String> = (0..n).map(|_| format!("{header}\n")).collect();
+    // A fixed scramble: line i goes to file (i * 7) % n, and each file is reversed.
+    for (i, line) in lines.enumerate() {
+        outs[(i * 7) % n].push_str(line);
+        outs[(i * 7) % n].push('\n');
+    }
+    (0..n)
+        .map(|k| {
+            let mut body: Vec<&str> = outs[k].lines().skip(1).collect();
+            body.reverse();
+            let name = format!("part_{k}.csv");
+            std::fs::write(dir.join(&name), format!("{header}\n{}\n", body.join("\n"))).unwrap();
+            name
+        })
+        .collect()
+}
+
+#[test]
+fn splitting_and_reordering_the_input_files_changes_no_output() {
+    let sim = tempdir();
+    simulate(&sim, 0.01, 21, false);
+    let parts = split_csv(&sim.join("episodes.csv"), &sim, 3);
+    let (whole, split) = (tempdir(), tempdir());
+    run(&config(&sim, "episodes.csv", &whole, vec![]));
+    let mut cfg = config(&sim, &parts[0], &split, vec![]);
+    cfg.episodes = parts
+        .iter()
+        .rev()
+        .map(|p| sim.join(p).to_string_lossy().into_owned())
+        .collect();
+    run(&cfg);
+    for f in ["linkage.csv", "cumulative_incidence.csv"] {
+        assert_eq!(
+            std::fs::read(whole.join(f)).unwrap(),
+            std::fs::read(split.join(f)).unwrap(),
+            "{f} depends on how the input was split"
+        );
+    }
+    std::fs::remove_dir_all(&sim).ok();
+}
+
+fn linkage_value(out: &Path, mode: &str, measure: &str) -> f64 {
+    let text = std::fs::read_to_string(out.join("linkage.csv")).unwrap();
+    text.lines()
+        .find_map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[0] == mode && f[1] == measure).then(|| f[2].parse().unwrap())
+        })
+        .unwrap_or_else(|| panic!("no {mode} {measure} in linkage.csv"))
+}
+
+#[test]
+fn sensitivity_estimates_every_mode_and_each_errs_its_own_way() {
+    let sim = tempdir();
+    let truth = simulate(&sim, 0.01, 22, false);
+    let out = tempdir();
+    let mut cfg = config(&sim, "episodes.parquet", &out, vec![]);
+    cfg.sensitivity = true;
+    // Every mode of the sensitivity analysis links by the identifiers alone, so its
+    // combined curve is the main run's only when the main run does too.
+    cfg.linkage = Some(LinkageMode::Exact);
+    let result = run(&cfg);
+    let lines = result.sensitivity.expect("asked for");
+    assert!(!lines.is_empty());
+    for l in &lines {
+        let modes: Vec<IdMode> = l.by_mode.iter().map(|(m, _)| *m).collect();
+        assert_eq!(modes, IdMode::ALL);
+    }
+    // The combined curve in sensitivity.csv is the main run's.
+    let main = read_ci(&out);
+    let text = std::fs::read_to_string(out.join("sensitivity.csv")).unwrap();
+    for mode in IdMode::ALL {
+        assert!(
+            text.contains(&format!(",{},all,all,", mode.as_str())),
+            "{mode}"
+        );
+    }
+    let combined_17 = main
+        .iter()
+        .find(|r| r.outcome == "referral" && r.estimator == "life-table-unadjusted" && r.age == 17)
+        .unwrap();
+    assert!(text.contains(&format!(
+        "referral,life-table-unadjusted,combined,all,all,17,{}",
+        cumin_report::write::number(Some(combined_17.events))
+    )));
+
+    // Children: la-only splits movers, pmr-only loses children without a PMR.
+    let true_children = truth["counts"]["children_in_extract"].as_f64().unwrap();
+    let children = |m: &str| linkage_value(&out, m, "children");
+    assert!(children("la-only") > children("combined"));
+    assert!(children("combined") >= true_children);
+    assert!(children("pmr-only") < true_children);
+    assert_eq!(children("combined"), children("pmr-school-age"));
+    let headline = |mode: IdMode| {
+        let l = lines
+            .iter()
+            .find(|l| {
+                l.outcome.as_str() == "referral"
+                    && l.estimator.as_str() == "cohort-splice-unadjusted"
+            })
+            .unwrap();
+        l.by_mode
+            .iter()
+            .find(|(m, _)| *m == mode)
+            .unwrap()
+            .1
+            .cum_inc
+    };
+    assert!(headline(IdMode::LaOnly) > headline(IdMode::Combined));
+    assert!(headline(IdMode::PmrOnly) < headline(IdMode::Combined));
+    std::fs::remove_dir_all(&sim).ok();
+    std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
+fn with_perfect_identifiers_corrected_linkage_changes_nothing() {
+    let sim = tempdir();
+    simulate(&sim, 0.01, 5, true);
+    let (exact, corrected) = (tempdir(), tempdir());
+    run(&config(
+        &sim,
+        "episodes.csv",
+        &exact,
+        vec![StratumVar::IdaciDecile],
+    ));
+    let mut cfg = config(
+        &sim,
+        "episodes.csv",
+        &corrected,
+        vec![StratumVar::IdaciDecile],
+    );
+    cfg.linkage = Some(LinkageMode::Corrected);
+    run(&cfg);
+    assert_eq!(
+        std::fs::read(exact.join("cumulative_incidence.csv")).unwrap(),
+        std::fs::read(corrected.join("cumulative_incidence.csv")).unwrap(),
+        "nothing is split, so nothing may be corrected"
+    );
+    assert_eq!(
+        linkage_value(&corrected, "combined", "split_transfer_pairs"),
+        0.0
+    );
+    assert_eq!(
+        linkage_value(
+            &corrected,
+            "combined",
+            "split_first_events_removed_referral"
+        ),
+        0.0
+    );
+    assert!(linkage_value(&corrected, "combined", "split_seen_pairs_referral") > 0.0);
+    std::fs::remove_dir_all(&sim).ok();
+}
+
+#[test]
+fn corrected_linkage_does_not_depend_on_row_order_and_lowers_the_over_count() {
+    let sim = tempdir();
+    let truth = simulate(&sim, 0.01, 21, false);
+    let parts = split_csv(&sim.join("episodes.csv"), &sim, 3);
+    let (exact, whole, split) = (tempdir(), tempdir(), tempdir());
+    let mut exact_cfg = config(&sim, "episodes.csv", &exact, vec![]);
+    exact_cfg.linkage = Some(LinkageMode::Exact);
+    run(&exact_cfg);
+    let mut cfg = config(&sim, "episodes.csv", &whole, vec![]);
+    cfg.linkage = Some(LinkageMode::Corrected);
+    cfg.bootstrap = 20;
+    run(&cfg);
+    cfg.out = split.clone();
+    cfg.episodes = parts
+        .iter()
+        .rev()
+        .map(|p| sim.join(p).to_string_lossy().into_owned())
+        .collect();
+    run(&cfg);
+    for f in ["linkage.csv", "cumulative_incidence.csv"] {
+        assert_eq!(
+            std::fs::read(whole.join(f)).unwrap(),
+            std::fs::read(split.join(f)).unwrap(),
+            "{f} depends on the order of the input rows"
+        );
+    }
+    // Merging and removing spurious first events can only lower the count.
+    let (e, c) = (read_ci(&exact), read_ci(&whole));
+    for outcome in ["referral", "assessed"] {
+        let before = find(&e, outcome, "life-table", "all", "all", 17).cum_inc;
+        let after = find(&c, outcome, "life-table", "all", "all", 17).cum_inc;
+        assert!(after < before, "{outcome}: {after} not below {before}");
+        // ... and removes most of the over-count: at least half of exact's bias before 18
+        // (it removed eighteen times too much when merged keys were paired).
+        let t = truth["truth"]["overall"]["cum_inc"][outcome][17]
+            .as_f64()
+            .unwrap();
+        assert!(
+            (after - t).abs() < (before - t).abs() / 2.0,
+            "{outcome}: corrected {after}, exact {before}, truth {t}"
+        );
+    }
+    assert!(linkage_value(&whole, "combined", "split_transfer_pairs") > 0.0);
+    assert!(linkage_value(&whole, "combined", "split_first_events_removed_referral") > 0.0);
+    std::fs::remove_dir_all(&sim).ok();
+}
