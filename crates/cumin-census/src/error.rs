@@ -70,11 +70,11 @@ pub enum CensusError {
         /// Files that lack it.
         without: Vec<String>,
     },
-    /// Every value of a column is of the wrong type.
+    /// No value of a column is valid: of the wrong type, out of range or unreadable.
     #[error(
-        "{path}: column {column} holds no value of the expected type ({expected}) in any of \
-         its {seen} non-empty rows, e.g. {examples:?}; check the column mapping in the study \
-         config or the extract"
+        "{path}: column {column} holds no valid value ({expected}) in any of its {seen} \
+         non-empty rows, e.g. {examples:?}; check the column mapping in the study config or \
+         the extract"
     )]
     WrongTypeThroughout {
         /// The file.
@@ -88,6 +88,38 @@ pub enum CensusError {
         /// A few offending values.
         examples: Vec<String>,
     },
+    /// A Parquet column of the null type: no value in any row.
+    #[error(
+        "{path}: column {column} has the Parquet type null, so it holds no value in any row \
+         (cumin needs {expected}); a column that was empty when exported loses its type: \
+         check the export"
+    )]
+    NullColumn {
+        /// The file.
+        path: PathBuf,
+        /// The column.
+        column: Column,
+        /// What was expected.
+        expected: &'static str,
+    },
+    /// A required column empty in every row read.
+    #[error(
+        "{path}: column {column} is empty in every one of the {rows} rows read (cumin needs \
+         {expected}); check the column mapping in the study config or the extract"
+    )]
+    EmptyThroughout {
+        /// The file.
+        path: PathBuf,
+        /// The column.
+        column: Column,
+        /// What was expected.
+        expected: &'static str,
+        /// Rows read whose other values were usable.
+        rows: u64,
+    },
+    /// The census years of the extract are not ones cumin can take as they are.
+    #[error(transparent)]
+    CensusYears(#[from] crate::years::CensusYearsError),
     /// The CSV could not be parsed at all.
     #[error("{path}: not readable as CSV at line {line}: {message}")]
     Csv {
@@ -190,11 +222,12 @@ impl Column {
     pub fn expectation(self) -> &'static str {
         match self {
             Column::AcadYr => "a census year such as 2012/13, 2012/2013 or 2013",
-            Column::La | Column::LaFallback | Column::La09 => "a 3-digit LA code",
+            Column::La | Column::LaFallback | Column::La09 => "a 3-digit LA code, 100-999",
             Column::Gender => "0, 1, 2 or 9",
             Column::MonthOfBirth => "a month number 1-12",
-            Column::YearOfBirth => "a 4-digit year",
-            Column::NumberOfPreviousCpp | Column::IdaciDecile => "a whole number",
+            Column::YearOfBirth => "a 4-digit year, 1900-2100",
+            Column::IdaciDecile => "a decile 1-10",
+            Column::NumberOfPreviousCpp => "a whole number",
             Column::ExpectedDob
             | Column::ReferralDate
             | Column::ClosureDate

@@ -41,6 +41,10 @@ pub fn run(
     let denominators = read_denominators(settings, &[Stratification::ALL])?;
     let population = Population::of(&denominators).map_err(|e| StudyError::Config(e.0))?;
     let (mut extract, tolerant) = read_as_the_r_code(settings, progress)?;
+    let window = settings
+        .identity
+        .event_rules(settings.window_start, extract.data_end);
+    cumin_estimate::frame::check_denominators(&denominators, &window, false)?;
     laps.lap("read");
 
     progress.begin("the Jay et al. 2025 pipeline", None);

@@ -33,15 +33,16 @@ pub fn run(
     let (denominators, mut extract) = read_inputs(settings, progress)?;
     laps.lap("read");
     let outcomes = settings.outcomes.resolve(&extract);
+    let rules = settings
+        .identity
+        .event_rules(settings.window_start, extract.data_end);
+    cumin_estimate::frame::check_denominators(&denominators, &rules, settings.uses_every_cell())?;
 
     progress.begin("linking", None);
     let identity = cumin_cohort::identify(&extract.episodes, &settings.identity);
     progress.end();
     laps.lap("link");
 
-    let rules = settings
-        .identity
-        .event_rules(settings.window_start, extract.data_end);
     let events = cumin_cohort::find_events(&identity.episodes, &identity.children, &rules);
     account(&mut extract, &identity, &events)?;
     laps.lap("cohort");

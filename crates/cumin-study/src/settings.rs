@@ -129,6 +129,13 @@ impl Settings {
         }
     }
 
+    /// Whether the estimators use every cohort × age the window and data observe (the
+    /// life table, the longest-lookback splice), so the denominators must give each.
+    pub fn uses_every_cell(&self) -> bool {
+        self.estimators.contains(&Estimator::LifeTable)
+            || self.splice_design == SpliceDesign::LongestLookback
+    }
+
     /// What to estimate for `outcomes`, events being counted by `rules`.
     pub fn estimate_spec(&self, outcomes: Vec<Outcome>, rules: EventRules) -> EstimateSpec {
         EstimateSpec {

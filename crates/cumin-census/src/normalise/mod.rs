@@ -32,6 +32,10 @@ pub enum Raw<'a> {
     Null,
     /// Text (CSV fields, Parquet strings).
     Text(&'a str),
+    /// Text that is not valid UTF-8, as its bytes (a CSV field with a stray byte, a
+    /// Parquet binary column). Identifiers are read from the bytes themselves
+    /// ([`field::identifier`]); every other column reads them with replacement characters.
+    Bytes(&'a [u8]),
     /// An integer column.
     Int(i64),
     /// A floating-point column.
@@ -139,8 +143,8 @@ pub fn row<'a>(
         )
     })?;
     let mut r = EpisodeRowOf::empty(file, source_row, census_year);
-    r.la_child_id = field::identifier(get(Column::LaChildId));
-    r.pmr = field::identifier(get(Column::Pmr));
+    r.la_child_id = field::identifier(get(Column::LaChildId), counts);
+    r.pmr = field::identifier(get(Column::Pmr), counts);
     if r.la_child_id.is_none() && r.pmr.is_none() {
         return Err((
             Quarantine::NoIdentifier,

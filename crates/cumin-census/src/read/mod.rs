@@ -21,6 +21,8 @@ use crate::normalise::values::ValueMap;
 use crate::normalise::{self, CleaningRules, RowContext, Rule};
 use crate::progress::Progress;
 use crate::schema::{Column, ColumnMap, ResolvedHeaders};
+use crate::types::CensusYear;
+use crate::years::CensusYearsUsed;
 use cells::BatchSource;
 use csv_file::CsvSource;
 use ingest::Ingest;
@@ -55,6 +57,9 @@ pub struct ReadOptions {
     pub required: BTreeSet<Column>,
     /// Rows per batch.
     pub batch_size: usize,
+    /// The census years the user states (first, last): rows of other years are excluded
+    /// and counted. `None`: the extract's own years, checked ([`crate::years`]).
+    pub census_years: Option<(CensusYear, CensusYear)>,
 }
 
 impl Default for ReadOptions {
@@ -66,6 +71,7 @@ impl Default for ReadOptions {
             rules: CleaningRules::default(),
             required: BTreeSet::new(),
             batch_size: 64 * 1024,
+            census_years: None,
         }
     }
 }
@@ -127,6 +133,8 @@ pub struct Extract {
     pub files: Vec<SourceFile>,
     /// The last day of the last census year in the extract.
     pub data_end: Date,
+    /// The census years used, and why.
+    pub census_years: CensusYearsUsed,
     /// `LatestReferralDate` / `LatestClosureDate` where they differ from the row's own
     /// dates, by row of `episodes` (for callers that defer the whole-extract rules).
     pub latest: normalise::LatestDates,
@@ -254,6 +262,14 @@ impl Source {
             Source::Parquet(s) => s.headers(),
         }
     }
+
+    /// Columns read whose type is null (Parquet): no value in any row.
+    fn null_columns(&self) -> &[Column] {
+        match self {
+            Source::Csv(_) => &[],
+            Source::Parquet(s) => s.null_columns(),
+        }
+    }
 }
 
 struct Opened {
@@ -320,9 +336,29 @@ fn check_columns(opened: &[Opened], options: &ReadOptions) -> Result<(), CensusE
                 found: headers.headers.clone(),
             });
         }
+        if let Some(column) = o
+            .source
+            .null_columns()
+            .iter()
+            .find(|c| required.contains(c))
+        {
+            return Err(CensusError::NullColumn {
+                path: o.path.clone(),
+                column: *column,
+                expected: column.expectation(),
+            });
+        }
     }
     Ok(())
 }
+
+/// Required columns that must hold a value in some row of a file: without one, every
+/// birth date or referral date would be missing (and every referral imputed).
+const NEVER_ALL_EMPTY: [Column; 3] = [
+    Column::MonthOfBirth,
+    Column::YearOfBirth,
+    Column::ReferralDate,
+];
 
 /// Reads every file into one normalised extract, accounting for every row.
 pub fn read_extract(
@@ -373,11 +409,14 @@ fn read_opened(
 ) -> Result<Extract, CensusError> {
     check_columns(&opened, options)?;
     let required = options.required_columns();
-    let mut ingest = Ingest::new(RowContext {
-        rules: &options.rules,
-        values: &options.values,
-        lsoa: options.lsoa.as_deref(),
-    });
+    let mut ingest = Ingest::new(
+        RowContext {
+            rules: &options.rules,
+            values: &options.values,
+            lsoa: options.lsoa.as_deref(),
+        },
+        options.census_years,
+    );
     let mut files = Vec::new();
     for Opened {
         path,
@@ -394,7 +433,15 @@ fn read_opened(
                 headers.unknown.join(", ")
             ));
         }
+        for column in source.null_columns() {
+            progress.note(&format!(
+                "{}: column {column} has the Parquet type null (no value in any row); it is \
+                 read as missing",
+                path.display()
+            ));
+        }
         progress.begin(&format!("reading {}", path.display()), None);
+        let kept_before = ingest.episodes.len() + ingest.outside_window as usize;
         let rows = match source {
             Source::Csv(s) => stream(s, file, options, &mut ingest, progress)?,
             // Corrupt Parquet data can make the library panic while decoding a batch,
@@ -404,26 +451,10 @@ fn read_opened(
             }
         };
         progress.end();
+        // Rows that reached the cleaning of every column (not quarantined first).
+        let cleaned = (ingest.episodes.len() + ingest.outside_window as usize - kept_before) as u64;
+        check_wrong_throughout(&path, &ingest.counts, &required, cleaned, progress)?;
         let counts = &mut ingest.counts;
-        if let Some((column, tally)) = counts.wrong_type_throughout() {
-            if required.contains(&column) {
-                return Err(CensusError::WrongTypeThroughout {
-                    path,
-                    column,
-                    expected: column.expectation(),
-                    seen: tally.seen,
-                    examples: tally.examples.clone(),
-                });
-            }
-            progress.note(&format!(
-                "{}: column {column} holds no value of the expected type ({}) in any of its \
-                 {} non-empty rows, e.g. {:?}; it is read as missing",
-                path.display(),
-                column.expectation(),
-                tally.seen,
-                tally.examples
-            ));
-        }
         counts.flush(&mut ingest.ledger, file);
         *counts = normalise::RuleCounts::default();
         ingest.ledger.add(file, EntryKind::Read, "", rows);
@@ -439,8 +470,16 @@ fn read_opened(
         mut episodes,
         mut ledger,
         latest,
+        outside_window,
         ..
     } = ingest;
+    let census_years = crate::years::check(
+        &episodes,
+        ledger.files(),
+        options.census_years,
+        outside_window,
+        crate::years::today(),
+    )?;
     let data_end = episodes
         .last_census_year()
         .map_or(Date::ymd(2008, 3, 31), crate::types::CensusYear::end);
@@ -463,9 +502,56 @@ fn read_opened(
         ledger,
         files,
         data_end,
+        census_years,
     };
     extract.ledger.check_with_pending(&extract.rows_kept())?;
     Ok(extract)
+}
+
+/// Stops the run when a required column of the file just read is wrong throughout (no
+/// valid value in any non-empty row) or, for [`NEVER_ALL_EMPTY`], empty in every one of
+/// the `cleaned` rows; notes a column not required that is wrong throughout.
+fn check_wrong_throughout(
+    path: &Path,
+    counts: &normalise::RuleCounts,
+    required: &BTreeSet<Column>,
+    cleaned: u64,
+    progress: &dyn Progress,
+) -> Result<(), CensusError> {
+    if let Some((column, tally)) = counts
+        .wrong_throughout()
+        .find(|(c, _)| required.contains(c))
+    {
+        return Err(CensusError::WrongTypeThroughout {
+            path: path.to_owned(),
+            column,
+            expected: column.expectation(),
+            seen: tally.seen,
+            examples: tally.examples.clone(),
+        });
+    }
+    for (column, tally) in counts.wrong_throughout() {
+        progress.note(&format!(
+            "{}: column {column} holds no valid value ({}) in any of its {} non-empty \
+             rows, e.g. {:?}; it is read as missing",
+            path.display(),
+            column.expectation(),
+            tally.seen,
+            tally.examples
+        ));
+    }
+    if let Some(column) = NEVER_ALL_EMPTY
+        .into_iter()
+        .find(|c| cleaned > 0 && required.contains(c) && counts.column(*c).seen == 0)
+    {
+        return Err(CensusError::EmptyThroughout {
+            path: path.to_owned(),
+            column,
+            expected: column.expectation(),
+            rows: cleaned,
+        });
+    }
+    Ok(())
 }
 
 /// Streams one file's batches through the cleaning rules; returns the rows read.
