@@ -68,12 +68,8 @@ impl RuleCounts {
         let t = &mut self.columns[column.index()];
         t.bad += 1;
         if t.examples.len() < EXAMPLES {
-            t.examples.push(
-                super::field::shown(value)
-                    .chars()
-                    .take(EXAMPLE_CHARS)
-                    .collect(),
-            );
+            t.examples
+                .push(value.shown().chars().take(EXAMPLE_CHARS).collect());
         }
     }
 

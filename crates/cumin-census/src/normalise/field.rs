@@ -44,19 +44,6 @@ pub fn text(raw: Raw<'_>) -> Option<Cow<'_, str>> {
     }
 }
 
-/// A value as an error message shows it: text as written, numbers as numbers.
-pub fn shown(raw: Raw<'_>) -> String {
-    match raw {
-        Raw::Null => String::new(),
-        Raw::Text(s) => s.to_owned(),
-        Raw::Int(i) => i.to_string(),
-        Raw::Float(f) => f.to_string(),
-        Raw::Days(d) => Date::from_days(d).map_or_else(|| format!("day {d}"), |d| d.to_string()),
-        Raw::Bool(b) => b.to_string(),
-        Raw::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
-    }
-}
-
 /// An integer value: `None` when missing, `Err` when present but not a whole number.
 fn int(raw: Raw<'_>) -> Option<Result<i64, ()>> {
     match raw {

@@ -46,6 +46,22 @@ pub enum Raw<'a> {
     Bool(bool),
 }
 
+impl Raw<'_> {
+    /// The value as an error message shows it: text as written, numbers as numbers.
+    pub fn shown(self) -> String {
+        match self {
+            Raw::Null => String::new(),
+            Raw::Text(s) => s.to_owned(),
+            Raw::Int(i) => i.to_string(),
+            Raw::Float(f) => f.to_string(),
+            Raw::Days(d) => crate::date::Date::from_days(d)
+                .map_or_else(|| format!("day {d}"), |d| d.to_string()),
+            Raw::Bool(b) => b.to_string(),
+            Raw::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
+        }
+    }
+}
+
 /// How reason-for-closure spellings are read.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
