@@ -337,6 +337,60 @@ fn nothing_in_the_window_stops_the_run() {
     );
 }
 
+/// The 1,500-row sample without `column`, as `dir/cin.csv`.
+fn small_csv_without(dir: &Path, column: &str) -> PathBuf {
+    let (header, rows) = small();
+    let at = header.split(',').position(|h| h == column).unwrap();
+    let drop = |line: &str| {
+        let mut cells: Vec<&str> = line.split(',').collect();
+        cells.remove(at);
+        cells.join(",")
+    };
+    let rows: Vec<String> = rows.iter().map(|r| drop(r)).collect();
+    write_csv(dir, "cin.csv", &drop(&header), &rows)
+}
+
+/// Without `--outcome`, an extract lacking a column the default outcomes need ran with
+/// exit 0: without `ReferralNFA` every referral counted as assessed, without
+/// `ReasonForClosure` every assessed child as in need, without `CPPstartDate` CPP was 0%.
+/// Now the run stops naming the file, the column and the outcomes that need it; with the
+/// outcomes the extract can give named, it runs.
+#[test]
+fn a_column_the_default_outcomes_need_stops_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let denominators = demo_denominators();
+    for (column, outcomes) in [
+        ("CIN_ReferralNFA", "outcomes assessed, cin"),
+        ("CIN_ReasonForClosure", "outcome cin"),
+        ("CIN_CPPstartDate", "outcome cpp"),
+    ] {
+        let episodes = small_csv_without(dir.path(), column);
+        let out = dir.path().join("out");
+        let o = cumin(&[
+            "estimate",
+            "--quiet",
+            "--episodes",
+            episodes.to_str().unwrap(),
+            "--denominators",
+            denominators.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--estimator",
+            "life-table",
+        ]);
+        let name = column.trim_start_matches("CIN_");
+        fails_cleanly(&o, &out, &["cin.csv", name, outcomes, "--outcome"]);
+    }
+    let episodes = small_csv_without(dir.path(), "CIN_CPPstartDate");
+    let (o, _) = estimate(
+        dir.path(),
+        &episodes,
+        &denominators,
+        &["--outcome", "assessed,cin"],
+    );
+    succeeds(&o);
+}
+
 /// Parquet `YearOfBirth` = 2^62 on every row: a column wrong throughout (range).
 #[test]
 fn a_year_of_birth_out_of_range_throughout_stops_the_run() {
