@@ -55,6 +55,7 @@ pub fn run(
         reason_tolerant: Some(&tolerant.episodes.reason_for_closure),
     };
     let eval = cumin_jay::evaluate(&input, rules, settings.window_start);
+    population.check_counts(&eval.run, &denominators.path)?;
     drop(tolerant);
     account(&mut extract, &eval, settings.window_start)?;
     progress.end();

@@ -574,4 +574,28 @@ fn denominators_smaller_than_the_events_stop_the_run() {
             "children with a referral",
         ],
     );
+    // The Jay presets' own counts too (they gave 34,200% with exit 0).
+    for preset in ["jay2025", "jay2025-strict"] {
+        let o = cumin(&[
+            "estimate",
+            "--quiet",
+            "--episodes",
+            episodes.to_str().unwrap(),
+            "--denominators",
+            denominators.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--preset",
+            preset,
+        ]);
+        fails_cleanly(
+            &o,
+            &out,
+            &[
+                "denominators.csv",
+                "population of 1 but",
+                "children with a first referral event",
+            ],
+        );
+    }
 }
