@@ -90,9 +90,8 @@ fn denominators_fail(edit: impl Fn(&str) -> Option<String>, wants: &[&str]) {
     fails_cleanly(&o, &out, wants);
 }
 
-/// `cumin estimate` of `episodes` with `denominators` into `dir/out`, plus `extra` flags.
-fn estimate(dir: &Path, episodes: &Path, denominators: &Path, extra: &[&str]) -> (Output, PathBuf) {
-    let out = dir.join("out");
+/// `cumin estimate --quiet` of `episodes` with `denominators` into `out`, with `flags`.
+fn estimate_into(episodes: &Path, denominators: &Path, out: &Path, flags: &[&str]) -> Output {
     let mut args = vec![
         "estimate",
         "--quiet",
@@ -102,13 +101,18 @@ fn estimate(dir: &Path, episodes: &Path, denominators: &Path, extra: &[&str]) ->
         denominators.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
-        "--estimator",
-        "life-table",
-        "--outcome",
-        "referral",
     ];
-    args.extend_from_slice(extra);
-    (cumin(&args), out)
+    args.extend_from_slice(flags);
+    cumin(&args)
+}
+
+/// The life table of referrals: `cumin estimate` of `episodes` with `denominators` into
+/// `dir/out`, plus `extra` flags.
+fn estimate(dir: &Path, episodes: &Path, denominators: &Path, extra: &[&str]) -> (Output, PathBuf) {
+    let out = dir.join("out");
+    let mut flags = vec!["--estimator", "life-table", "--outcome", "referral"];
+    flags.extend_from_slice(extra);
+    (estimate_into(episodes, denominators, &out, &flags), out)
 }
 
 /// The run failed with every one of `wants` in its message and wrote nothing.
@@ -366,18 +370,12 @@ fn a_column_the_default_outcomes_need_stops_the_run() {
     ] {
         let episodes = small_csv_without(dir.path(), column);
         let out = dir.path().join("out");
-        let o = cumin(&[
-            "estimate",
-            "--quiet",
-            "--episodes",
-            episodes.to_str().unwrap(),
-            "--denominators",
-            denominators.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--estimator",
-            "life-table",
-        ]);
+        let o = estimate_into(
+            &episodes,
+            &denominators,
+            &out,
+            &["--estimator", "life-table"],
+        );
         let name = column.trim_start_matches("CIN_");
         fails_cleanly(&o, &out, &["cin.csv", name, outcomes, "--outcome"]);
     }
@@ -576,18 +574,7 @@ fn denominators_smaller_than_the_events_stop_the_run() {
     );
     // The Jay presets' own counts too (they gave 34,200% with exit 0).
     for preset in ["jay2025", "jay2025-strict"] {
-        let o = cumin(&[
-            "estimate",
-            "--quiet",
-            "--episodes",
-            episodes.to_str().unwrap(),
-            "--denominators",
-            denominators.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--preset",
-            preset,
-        ]);
+        let o = estimate_into(&episodes, &denominators, &out, &["--preset", preset]);
         fails_cleanly(
             &o,
             &out,
