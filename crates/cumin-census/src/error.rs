@@ -45,7 +45,7 @@ pub enum CensusError {
         detail: String,
     },
     /// Required columns absent.
-    #[error("{}", missing_columns_message(path, missing, found, nearest))]
+    #[error("{}", missing_columns_message(path, missing, found, nearest, why))]
     MissingColumns {
         /// The file.
         path: PathBuf,
@@ -55,6 +55,8 @@ pub enum CensusError {
         found: Vec<String>,
         /// For each missing column, the closest headers found.
         nearest: Vec<Vec<String>>,
+        /// For each missing column, why the run needs it (`None`: every run does).
+        why: Vec<Option<String>>,
     },
     /// Files of one run disagree on the columns the run needs.
     #[error(
@@ -178,21 +180,25 @@ fn missing_columns_message(
     missing: &[Column],
     found: &[String],
     nearest: &[Vec<String>],
+    why: &[Option<String>],
 ) -> String {
     let mut parts = Vec::new();
-    for (c, near) in missing.iter().zip(nearest) {
+    for ((c, near), why) in missing.iter().zip(nearest).zip(why) {
         let alternative = if *c == Column::IdaciDecile {
             ", or LSOA with an LSOA lookup (--lsoa-lookup, or lsoa_lookup in the study config)"
         } else {
             ""
         };
+        let why = why
+            .as_ref()
+            .map_or(String::new(), |w| format!("needed by {w}; "));
         if near.is_empty() {
             parts.push(format!(
-                "{c} (with or without the CIN_ prefix{alternative})"
+                "{c} ({why}with or without the CIN_ prefix{alternative})"
             ));
         } else {
             parts.push(format!(
-                "{c} (closest found: {}{alternative})",
+                "{c} ({why}closest found: {}{alternative})",
                 near.join(", ")
             ));
         }

@@ -126,24 +126,17 @@ pub fn check_events(
                     found.or_else(|| (o && e as f64 > p).then_some((b, a, e, p)))
                 });
             if let Some((b, a, e, p)) = over {
-                return Err(EstimateError::DenominatorCell {
-                    path: denominators.path.clone(),
-                    cell: crate::denominators::cell_name(
-                        frame.cohort(b),
-                        a,
-                        &if s.by == Stratification::ALL {
-                            String::new()
-                        } else {
-                            format!(", {} {label}", s.by.name())
-                        },
-                    ),
-                    problem: format!(
-                        "a population of {p} but {e} children with a {} event at that age: the \
-                         population must count every child of the cohort at that age (is it \
-                         in thousands, a rate or a sample?)",
-                        years.outcome.as_str()
-                    ),
-                });
+                let stratum = if s.by == Stratification::ALL {
+                    String::new()
+                } else {
+                    format!(", {} {label}", s.by.name())
+                };
+                return Err(crate::denominators::fewer_children_than_events(
+                    &denominators.path,
+                    crate::denominators::cell_name(frame.cohort(b).0, a, &stratum),
+                    (p, e),
+                    &format!("a {} event", years.outcome.as_str()),
+                ));
             }
         }
     }

@@ -174,7 +174,7 @@ impl Denominators {
             let missing: Vec<String> = (0..self.levels.len() as u32)
                 .flat_map(|l| cells.iter().map(move |(c, a)| (l, *c, *a)))
                 .filter(|(l, c, a)| !present.contains(&(*l, c.0, *a as u8)))
-                .map(|(l, c, a)| cell_name(c, a, &self.levels[l as usize]))
+                .map(|(l, c, a)| cell_name(c.0, a, &self.levels[l as usize]))
                 .collect();
             if let Some(cell) = missing.first() {
                 return Err(EstimateError::DenominatorCell {
@@ -212,7 +212,7 @@ impl Denominators {
         {
             return Err(EstimateError::DenominatorCell {
                 path: self.path.clone(),
-                cell: cell_name(c, a, ""),
+                cell: cell_name(c.0, a, ""),
                 problem: format!(
                     "its rows sum to {p} children, more than 7,000,000 (ten times England's \
                      births in a year)"
@@ -380,13 +380,31 @@ fn nothing_observed(start: Date, end: Date) -> String {
 
 /// A cell as messages name it: `birth_year 2005 (born 2004/05) at age 12, IDACI_Decile 3`
 /// (`stratum` is empty or starts with a comma).
-pub(crate) fn cell_name(c: BirthCohort, a: usize, stratum: &str) -> String {
+pub fn cell_name(cohort: i16, a: usize, stratum: &str) -> String {
     format!(
-        "birth_year {} (born {}/{:02}) at age {a}{stratum}",
-        c.0,
-        c.0 - 1,
-        c.0.rem_euclid(100)
+        "birth_year {cohort} (born {}/{:02}) at age {a}{stratum}",
+        cohort - 1,
+        cohort.rem_euclid(100)
     )
+}
+
+/// The error for a cell of the denominators at `path` with fewer children than children
+/// with an event in it: `population` and `events` of `what` (`a referral event`).
+pub fn fewer_children_than_events(
+    path: &Path,
+    cell: String,
+    (population, events): (f64, u64),
+    what: &str,
+) -> EstimateError {
+    EstimateError::DenominatorCell {
+        path: path.to_owned(),
+        cell,
+        problem: format!(
+            "a population of {population} but {events} children with {what} at that age: the \
+             population must count every child of the cohort at that age (is it in thousands, \
+             a rate or a sample?)"
+        ),
+    }
 }
 
 /// Stratum values as messages name them: `, IDACI_Decile 3, sex male`.

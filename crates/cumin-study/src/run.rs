@@ -132,16 +132,15 @@ fn read_inputs(
     settings: &Settings,
     progress: &dyn Progress,
 ) -> Result<(Denominators, Extract), StudyError> {
-    let mut required = settings.outcomes.required_columns();
-    required.extend(
-        settings
-            .strata
-            .iter()
-            .flat_map(|s| s.vars())
-            .filter_map(StratumVar::column),
-    );
+    let mut needed_by = settings.outcomes.required_columns();
+    for s in &settings.strata {
+        for c in s.vars().filter_map(StratumVar::column) {
+            needed_by.entry(c).or_insert_with(|| format!("--by {s}"));
+        }
+    }
     let options = ReadOptions {
-        required,
+        required: needed_by.keys().copied().collect(),
+        needed_by,
         ..settings.read.clone()
     };
     let denominators = read_denominators(settings, &settings.strata)?;

@@ -31,7 +31,7 @@ use cells::BatchSource;
 use csv_file::CsvSource;
 use ingest::Ingest;
 use parquet_file::ParquetSource;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -48,6 +48,9 @@ pub struct ReadOptions {
     pub rules: CleaningRules,
     /// Columns needed beyond [`Column::REQUIRED`] (for the outcomes and strata asked for).
     pub required: BTreeSet<Column>,
+    /// Why a column of `required` is needed (`outcomes assessed, cin`, `--by sex`), for
+    /// the message when a file lacks it.
+    pub needed_by: BTreeMap<Column, String>,
     /// Rows per batch.
     pub batch_size: usize,
     /// The census years the user states (first, last): rows of other years are excluded
@@ -63,6 +66,7 @@ impl Default for ReadOptions {
             lsoa: None,
             rules: CleaningRules::default(),
             required: BTreeSet::new(),
+            needed_by: BTreeMap::new(),
             batch_size: 64 * 1024,
             census_years: None,
         }
@@ -254,6 +258,10 @@ fn check_columns(opened: &[Opened], options: &ReadOptions) -> Result<(), CensusE
             return Err(CensusError::MissingColumns {
                 path: o.path.clone(),
                 nearest: missing.iter().map(|c| headers.nearest(*c, 3)).collect(),
+                why: missing
+                    .iter()
+                    .map(|c| options.needed_by.get(c).cloned())
+                    .collect(),
                 missing,
                 found: headers.headers.clone(),
             });

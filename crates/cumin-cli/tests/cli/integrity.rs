@@ -90,9 +90,8 @@ fn denominators_fail(edit: impl Fn(&str) -> Option<String>, wants: &[&str]) {
     fails_cleanly(&o, &out, wants);
 }
 
-/// `cumin estimate` of `episodes` with `denominators` into `dir/out`, plus `extra` flags.
-fn estimate(dir: &Path, episodes: &Path, denominators: &Path, extra: &[&str]) -> (Output, PathBuf) {
-    let out = dir.join("out");
+/// `cumin estimate --quiet` of `episodes` with `denominators` into `out`, with `flags`.
+fn estimate_into(episodes: &Path, denominators: &Path, out: &Path, flags: &[&str]) -> Output {
     let mut args = vec![
         "estimate",
         "--quiet",
@@ -102,13 +101,18 @@ fn estimate(dir: &Path, episodes: &Path, denominators: &Path, extra: &[&str]) ->
         denominators.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
-        "--estimator",
-        "life-table",
-        "--outcome",
-        "referral",
     ];
-    args.extend_from_slice(extra);
-    (cumin(&args), out)
+    args.extend_from_slice(flags);
+    cumin(&args)
+}
+
+/// The life table of referrals: `cumin estimate` of `episodes` with `denominators` into
+/// `dir/out`, plus `extra` flags.
+fn estimate(dir: &Path, episodes: &Path, denominators: &Path, extra: &[&str]) -> (Output, PathBuf) {
+    let out = dir.join("out");
+    let mut flags = vec!["--estimator", "life-table", "--outcome", "referral"];
+    flags.extend_from_slice(extra);
+    (estimate_into(episodes, denominators, &out, &flags), out)
 }
 
 /// The run failed with every one of `wants` in its message and wrote nothing.
@@ -337,6 +341,54 @@ fn nothing_in_the_window_stops_the_run() {
     );
 }
 
+/// The 1,500-row sample without `column`, as `dir/cin.csv`.
+fn small_csv_without(dir: &Path, column: &str) -> PathBuf {
+    let (header, rows) = small();
+    let at = header.split(',').position(|h| h == column).unwrap();
+    let drop = |line: &str| {
+        let mut cells: Vec<&str> = line.split(',').collect();
+        cells.remove(at);
+        cells.join(",")
+    };
+    let rows: Vec<String> = rows.iter().map(|r| drop(r)).collect();
+    write_csv(dir, "cin.csv", &drop(&header), &rows)
+}
+
+/// Without `--outcome`, an extract lacking a column the default outcomes need ran with
+/// exit 0: without `ReferralNFA` every referral counted as assessed, without
+/// `ReasonForClosure` every assessed child as in need, without `CPPstartDate` CPP was 0%.
+/// Now the run stops naming the file, the column and the outcomes that need it; with the
+/// outcomes the extract can give named, it runs.
+#[test]
+fn a_column_the_default_outcomes_need_stops_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let denominators = demo_denominators();
+    for (column, outcomes) in [
+        ("CIN_ReferralNFA", "outcomes assessed, cin"),
+        ("CIN_ReasonForClosure", "outcome cin"),
+        ("CIN_CPPstartDate", "outcome cpp"),
+    ] {
+        let episodes = small_csv_without(dir.path(), column);
+        let out = dir.path().join("out");
+        let o = estimate_into(
+            &episodes,
+            &denominators,
+            &out,
+            &["--estimator", "life-table"],
+        );
+        let name = column.trim_start_matches("CIN_");
+        fails_cleanly(&o, &out, &["cin.csv", name, outcomes, "--outcome"]);
+    }
+    let episodes = small_csv_without(dir.path(), "CIN_CPPstartDate");
+    let (o, _) = estimate(
+        dir.path(),
+        &episodes,
+        &denominators,
+        &["--outcome", "assessed,cin"],
+    );
+    succeeds(&o);
+}
+
 /// Parquet `YearOfBirth` = 2^62 on every row: a column wrong throughout (range).
 #[test]
 fn a_year_of_birth_out_of_range_throughout_stops_the_run() {
@@ -520,4 +572,17 @@ fn denominators_smaller_than_the_events_stop_the_run() {
             "children with a referral",
         ],
     );
+    // The Jay presets' own counts too (they gave 34,200% with exit 0).
+    for preset in ["jay2025", "jay2025-strict"] {
+        let o = estimate_into(&episodes, &denominators, &out, &["--preset", preset]);
+        fails_cleanly(
+            &o,
+            &out,
+            &[
+                "denominators.csv",
+                "population of 1 but",
+                "children with a first referral event",
+            ],
+        );
+    }
 }
