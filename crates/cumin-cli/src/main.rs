@@ -117,6 +117,12 @@ struct EstimateArgs {
     /// LSOA → IDACI decile lookup (LSOA,IDACI_Decile), for extracts without IDACI_Decile.
     #[arg(long)]
     lsoa_lookup: Option<PathBuf>,
+    /// The census years to use, first-last by the year each ends (2009-2024 = 2008/09 to
+    /// 2023/24); rows of other years are excluded and counted. Default: the extract's own
+    /// years, which must lie between 2008/09 and the last year to have ended, none with
+    /// under 1% of the median year's rows.
+    #[arg(long, value_parser = parse_census_years)]
+    census_years: Option<Period>,
     /// A preset design: Jay et al. 2025's three cohorts. Fixes the cohorts, ages and
     /// identifiers; --estimator, --id-mode and --by do not apply.
     #[arg(long, value_enum)]
@@ -137,6 +143,10 @@ struct ValidateArgs {
     /// Write ledger.csv, quarantine.csv and profile.csv into this folder.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// The census years to use, first-last by the year each ends (as for estimate);
+    /// overrides the study's.
+    #[arg(long, value_parser = parse_census_years)]
+    census_years: Option<Period>,
 }
 
 fn parse_stratum(s: &str) -> Result<Stratification, String> {
@@ -148,6 +158,15 @@ fn parse_stratum(s: &str) -> Result<Stratification, String> {
 fn parse_period(s: &str) -> Result<Period, String> {
     Period::parse(s).ok_or_else(|| {
         format!("period {s:?}: give census years first-last by the year they end, e.g. 2012-2015")
+    })
+}
+
+fn parse_census_years(s: &str) -> Result<Period, String> {
+    Period::parse(s).ok_or_else(|| {
+        format!(
+            "census years {s:?}: give first-last by the year each ends, e.g. 2009-2024 for \
+             2008/09 to 2023/24"
+        )
     })
 }
 
@@ -237,6 +256,7 @@ fn run(cli: Cli) -> Result<()> {
                 seed: a.seed,
                 bootstrap: a.bootstrap,
                 periods: a.period,
+                census_years: a.census_years,
                 preset: a.preset,
                 ..defaults
             };
@@ -255,7 +275,7 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Simulate(a) => simulate(&a, &bars, cli.quiet),
-        Command::Validate(a) => validate(&a, &bars, cli.quiet),
+        Command::Validate(a) => validate::run(&a, &bars, cli.quiet),
         Command::Demo { out } => demo::run(&out, &bars, cli.quiet),
     }
 }
@@ -412,37 +432,6 @@ fn print_run(out: &cumin_study::RunOutput, truth: Option<&dyn Fn(Outcome) -> Opt
 }
 
 /// Reads the files as `estimate` would; fails only for files that cannot be used.
-fn validate(a: &ValidateArgs, bars: &progress::Bars, quiet: bool) -> Result<()> {
-    let mut options = match &a.study {
-        Some(p) => StudyConfig::from_toml_file(p)?.read_options()?,
-        None => cumin_census::ReadOptions::default(),
-    };
-    if let Some(p) = &a.lsoa_lookup {
-        options.lsoa = Some(std::sync::Arc::new(cumin_census::LsoaLookup::read(p)?));
-    }
-    let inputs = cumin_census::expand_inputs(&a.files)?;
-    let mut extract = cumin_census::read_extract(&inputs, &options, bars)?;
-    validate::account(&mut extract)?;
-    let profile = cumin_census::Profile::of(&extract.episodes);
-    if let Some(out) = &a.out {
-        validate::write(out, &extract, &profile)?;
-    }
-    if !quiet {
-        println!("data end: {}", extract.data_end);
-        validate::print_ledger(&extract.ledger);
-        println!();
-        validate::print_profile(&profile);
-        if let Some(out) = &a.out {
-            println!();
-            println!(
-                "wrote ledger.csv, quarantine.csv (not for release) and profile.csv to {}",
-                out.display()
-            );
-        }
-    }
-    Ok(())
-}
-
 /// The measures of the linkage section worth a line on the terminal (the rest are in
 /// `linkage.csv`).
 const LINKAGE_SUMMARY: [&str; 12] = [
