@@ -5,7 +5,7 @@
 use crate::error::StudyError;
 use crate::ledger::account_rows;
 use crate::manifest::{Laps, ToolInfo};
-use crate::mode_run::run_mode;
+use crate::mode_run::{Identities, run_mode};
 use crate::output::OutputDir;
 use crate::release::JayTables;
 use crate::run::{input_list, read_denominators};
@@ -217,10 +217,13 @@ fn corrected_splice(
     let extract = read_extract(&settings.inputs, &jay_options(&settings.read), progress)?;
     let mut rows = Vec::new();
     let mut table = Vec::new();
+    let mut identities = Identities::new(&extract.episodes);
     for mode in JayMode::ALL {
         let spec = settings.identity_under(mode.id_mode(), settings.identity.linkage);
+        let identity = identities.identify(&spec);
         let run = run_mode(
             &extract.episodes,
+            identity,
             &spec,
             (settings.window_start, extract.data_end),
             denominators,
@@ -249,6 +252,7 @@ fn corrected_splice(
             }
             rows.extend(CiRow::of_curve(c, mode.id_mode()));
         }
+        identities.keep(&spec, run.identity);
     }
     Ok((rows, table))
 }

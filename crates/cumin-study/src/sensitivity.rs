@@ -7,7 +7,7 @@
 
 use crate::error::StudyError;
 use crate::linkage::{first_referral_rows, mode_rows};
-use crate::mode_run::run_mode;
+use crate::mode_run::{Identities, run_mode};
 use crate::settings::Settings;
 use crate::summary::{Headline, SensitivityLine, headline, side_by_side};
 use cumin_census::{Date, Episodes, Outcome};
@@ -39,10 +39,13 @@ pub fn run_modes(
     let mut curves = Vec::new();
     let mut linkage = Vec::new();
     let mut headlines: Vec<(IdMode, Vec<Headline>)> = Vec::new();
+    let mut identities = Identities::new(episodes);
     for mode in IdMode::ALL {
         let spec = settings.identity_under(mode, LinkageMode::Exact);
+        let identity = identities.identify(&spec);
         let run = run_mode(
             episodes,
+            identity,
             &spec,
             (settings.window_start, data_end),
             denominators,
@@ -62,6 +65,7 @@ pub fn run_modes(
             &run.identity.episodes,
             &run.events,
         ));
+        identities.keep(&spec, run.identity);
     }
     Ok(Sensitivity {
         curves,
