@@ -41,6 +41,9 @@ enum Command {
     Run {
         /// The study TOML file.
         study: PathBuf,
+        /// Clear an output folder that holds files this run would not write.
+        #[arg(long)]
+        force: bool,
     },
     /// Write a synthetic NPD extract with known truth.
     Simulate(SimulateArgs),
@@ -51,6 +54,15 @@ enum Command {
         /// Output folder.
         #[arg(long, default_value = "cumin-demo")]
         out: PathBuf,
+        /// Clear an output folder that holds files this run would not write.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check an output folder against its manifest: every file there, unchanged, and no
+    /// other (exit status 1 if not).
+    Verify {
+        /// The output folder.
+        dir: PathBuf,
     },
 }
 
@@ -62,9 +74,13 @@ struct EstimateArgs {
     /// Population denominators (CSV or Parquet).
     #[arg(long)]
     denominators: PathBuf,
-    /// Output folder.
+    /// Output folder (written whole at the end; must be empty or hold only files this
+    /// run writes, unless --force).
     #[arg(long)]
     out: PathBuf,
+    /// Clear an output folder that holds files this run would not write.
+    #[arg(long)]
+    force: bool,
     /// Estimators, comma-separated (default: both).
     #[arg(long, value_enum, value_delimiter = ',')]
     estimator: Vec<Estimator>,
@@ -240,15 +256,15 @@ fn run(cli: Cli) -> Result<()> {
                 preset: a.preset,
                 ..defaults
             };
-            let out = study(&config, "estimate", &bars)?;
+            let out = study(&config, "estimate", a.force, &bars)?;
             if !cli.quiet {
                 print_outcome(&out);
             }
             Ok(())
         }
-        Command::Run { study: path } => {
+        Command::Run { study: path, force } => {
             let config = StudyConfig::from_toml_file(&path)?;
-            let out = study(&config, "run", &bars)?;
+            let out = study(&config, "run", force, &bars)?;
             if !cli.quiet {
                 print_outcome(&out);
             }
@@ -256,17 +272,63 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Simulate(a) => simulate(&a, &bars, cli.quiet),
         Command::Validate(a) => validate(&a, &bars, cli.quiet),
-        Command::Demo { out } => demo::run(&out, &bars, cli.quiet),
+        Command::Demo { out, force } => demo::run(&out, force, &bars, cli.quiet),
+        Command::Verify { dir } => verify(&dir),
     }
 }
 
 fn study(
     config: &StudyConfig,
     command: &str,
+    force: bool,
     bars: &progress::Bars,
 ) -> Result<cumin_study::RunOutput> {
-    let study = config.check()?;
-    Ok(cumin_study::run(&study, &tool(command), bars)?)
+    let mut study = config.check()?;
+    study.force = force;
+    let out = cumin_study::run(&study, &tool(command), bars)?;
+    for w in &out.warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(out)
+}
+
+/// `cumin verify DIR`: the folder against its manifest.
+fn verify(dir: &std::path::Path) -> Result<()> {
+    let v = cumin_study::verify::verify(dir)?;
+    println!(
+        "{}: profile {}; {} of {} listed files as recorded ({} for release, {} not for release)",
+        dir.display(),
+        if v.profile.is_empty() {
+            "?"
+        } else {
+            &v.profile
+        },
+        v.matching,
+        v.release_counts.0 + v.release_counts.1,
+        v.release_counts.0,
+        v.release_counts.1
+    );
+    for (what, files) in [
+        ("changed since the run", &v.changed),
+        ("missing", &v.missing),
+        ("not in the manifest", &v.extra),
+    ] {
+        for f in files {
+            println!("  {what}: {f}");
+        }
+    }
+    println!("manifest.json blake3 {}", v.manifest_blake3);
+    if !v.for_release {
+        println!(
+            "NOT FOR RELEASE: the manifest says the folder was written without disclosure control"
+        );
+    }
+    if v.ok() {
+        println!("complete and unmodified");
+        Ok(())
+    } else {
+        bail!("{} is not as its manifest records it", dir.display())
+    }
 }
 
 /// Prints a run's summary: the Jay table for a Jay preset, else the headline and linkage.
@@ -370,13 +432,12 @@ fn print_files(out: &cumin_study::RunOutput) {
     );
     println!("data end: {}", out.data_end);
     println!("outputs in {}:", out.out.display());
-    for f in &out.files {
-        println!(
-            "  {}",
-            f.file_name()
-                .map(|n| n.to_string_lossy())
-                .unwrap_or_default()
-        );
+    for (f, for_release) in &out.files {
+        if *for_release {
+            println!("  {f}");
+        } else {
+            println!("  {f}  (not for release)");
+        }
     }
 }
 
