@@ -8,6 +8,7 @@
 mod demo;
 mod progress;
 mod validate;
+mod verify;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -58,8 +59,7 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Check an output folder against its manifest: every file there, unchanged, and no
-    /// other (exit status 1 if not).
+    /// Check an output folder against its manifest (exit status 1 unless it is intact).
     Verify {
         /// The output folder.
         dir: PathBuf,
@@ -74,8 +74,7 @@ struct EstimateArgs {
     /// Population denominators (CSV or Parquet).
     #[arg(long)]
     denominators: PathBuf,
-    /// Output folder (written whole at the end; must be empty or hold only files this
-    /// run writes, unless --force).
+    /// Output folder (written whole at the end; empty or this run's kind, unless --force).
     #[arg(long)]
     out: PathBuf,
     /// Clear an output folder that holds files this run would not write.
@@ -271,9 +270,9 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Simulate(a) => simulate(&a, &bars, cli.quiet),
-        Command::Validate(a) => validate(&a, &bars, cli.quiet),
+        Command::Validate(a) => validate::run(&a, &bars, cli.quiet),
         Command::Demo { out, force } => demo::run(&out, force, &bars, cli.quiet),
-        Command::Verify { dir } => verify(&dir),
+        Command::Verify { dir } => verify::run(&dir),
     }
 }
 
@@ -283,52 +282,15 @@ fn study(
     force: bool,
     bars: &progress::Bars,
 ) -> Result<cumin_study::RunOutput> {
-    let mut study = config.check()?;
-    study.force = force;
+    let study = cumin_study::Settings {
+        force,
+        ..config.check()?
+    };
     let out = cumin_study::run(&study, &tool(command), bars)?;
     for w in &out.warnings {
         eprintln!("warning: {w}");
     }
     Ok(out)
-}
-
-/// `cumin verify DIR`: the folder against its manifest.
-fn verify(dir: &std::path::Path) -> Result<()> {
-    let v = cumin_study::verify::verify(dir)?;
-    println!(
-        "{}: profile {}; {} of {} listed files as recorded ({} for release, {} not for release)",
-        dir.display(),
-        if v.profile.is_empty() {
-            "?"
-        } else {
-            &v.profile
-        },
-        v.matching,
-        v.release_counts.0 + v.release_counts.1,
-        v.release_counts.0,
-        v.release_counts.1
-    );
-    for (what, files) in [
-        ("changed since the run", &v.changed),
-        ("missing", &v.missing),
-        ("not in the manifest", &v.extra),
-    ] {
-        for f in files {
-            println!("  {what}: {f}");
-        }
-    }
-    println!("manifest.json blake3 {}", v.manifest_blake3);
-    if !v.for_release {
-        println!(
-            "NOT FOR RELEASE: the manifest says the folder was written without disclosure control"
-        );
-    }
-    if v.ok() {
-        println!("complete and unmodified");
-        Ok(())
-    } else {
-        bail!("{} is not as its manifest records it", dir.display())
-    }
 }
 
 /// Prints a run's summary: the Jay table for a Jay preset, else the headline and linkage.
@@ -428,16 +390,17 @@ fn print_jay_changes(changed: &[&CorrectionLine]) {
 fn print_files(out: &cumin_study::RunOutput) {
     let [read, used, quarantined, excluded] = out.rows;
     println!(
-        "read {read} rows: {used} used, {quarantined} quarantined, {excluded} excluded by design (see ledger.csv)"
+        "read {read} rows: {used} used, {quarantined} quarantined, {excluded} excluded by design (see analyst-only/ledger.csv)"
     );
     println!("data end: {}", out.data_end);
     println!("outputs in {}:", out.out.display());
     for (f, for_release) in &out.files {
-        if *for_release {
-            println!("  {f}");
+        let note = if *for_release {
+            ""
         } else {
-            println!("  {f}  (not for release)");
-        }
+            "  (not for release)"
+        };
+        println!("  {f}{note}");
     }
 }
 
@@ -470,38 +433,6 @@ fn print_run(out: &cumin_study::RunOutput, truth: Option<&dyn Fn(Outcome) -> Opt
             100.0 * h.upper,
         );
     }
-}
-
-/// Reads the files as `estimate` would; fails only for files that cannot be used.
-fn validate(a: &ValidateArgs, bars: &progress::Bars, quiet: bool) -> Result<()> {
-    let mut options = match &a.study {
-        Some(p) => StudyConfig::from_toml_file(p)?.read_options()?,
-        None => cumin_census::ReadOptions::default(),
-    };
-    if let Some(p) = &a.lsoa_lookup {
-        options.lsoa = Some(std::sync::Arc::new(cumin_census::LsoaLookup::read(p)?));
-    }
-    let inputs = cumin_census::expand_inputs(&a.files)?;
-    let mut extract = cumin_census::read_extract(&inputs, &options, bars)?;
-    validate::account(&mut extract)?;
-    let profile = cumin_census::Profile::of(&extract.episodes);
-    if let Some(out) = &a.out {
-        validate::write(out, &extract, &profile)?;
-    }
-    if !quiet {
-        println!("data end: {}", extract.data_end);
-        validate::print_ledger(&extract.ledger);
-        println!();
-        validate::print_profile(&profile);
-        if let Some(out) = &a.out {
-            println!();
-            println!(
-                "wrote ledger.csv, quarantine.csv (not for release) and profile.csv to {}",
-                out.display()
-            );
-        }
-    }
-    Ok(())
 }
 
 /// The measures of the linkage section worth a line on the terminal (the rest are in

@@ -12,6 +12,38 @@ const KEY_HEADINGS: [&str; KEY_FIELDS.len()] = [
     "IDACI",
 ];
 
+/// Reads the files as `estimate` would; fails only for files that cannot be used.
+pub fn run(a: &crate::ValidateArgs, bars: &crate::progress::Bars, quiet: bool) -> Result<()> {
+    let mut options = match &a.study {
+        Some(p) => cumin_study::StudyConfig::from_toml_file(p)?.read_options()?,
+        None => cumin_census::ReadOptions::default(),
+    };
+    if let Some(p) = &a.lsoa_lookup {
+        options.lsoa = Some(std::sync::Arc::new(cumin_census::LsoaLookup::read(p)?));
+    }
+    let inputs = cumin_census::expand_inputs(&a.files)?;
+    let mut extract = cumin_census::read_extract(&inputs, &options, bars)?;
+    account(&mut extract)?;
+    let profile = cumin_census::Profile::of(&extract.episodes);
+    if let Some(out) = &a.out {
+        write(out, &extract, &profile)?;
+    }
+    if !quiet {
+        println!("data end: {}", extract.data_end);
+        print_ledger(&extract.ledger);
+        println!();
+        print_profile(&profile);
+        if let Some(out) = &a.out {
+            println!();
+            println!(
+                "wrote ledger.csv, quarantine.csv (not for release) and profile.csv to {}",
+                out.display()
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Gives the rows that passed ingest their place (`used`: nothing further happens to
 /// them here) and checks that every row read is accounted for.
 pub fn account(extract: &mut Extract) -> Result<()> {

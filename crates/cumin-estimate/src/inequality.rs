@@ -31,13 +31,10 @@ pub fn decile_populations(strata: &[Strata], frame: &Frame) -> Option<DecilePopu
     let deciles = strata.iter().find(|s| s.by == by)?;
     let mut by_age = vec![[0.0; DECILES]; OUT_AGES];
     for d in 1..=DECILES {
-        let Some((_, pop)) = deciles
+        let (_, pop) = deciles
             .levels
             .iter()
-            .find(|(l, _)| *l == Stratum::new(d.to_string()))
-        else {
-            return None;
-        };
+            .find(|(l, _)| *l == Stratum::new(d.to_string()))?;
         for (age, row) in by_age.iter_mut().enumerate() {
             row[d - 1] = (0..pop.nrows())
                 .filter(|&b| frame.observed[[b, age]])

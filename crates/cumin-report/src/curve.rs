@@ -1,31 +1,44 @@
 //! Curves released in steps, and every rate and limit of a curve computed from the
 //! released counts.
 //!
-//! A curve (one outcome, estimator, identifier mode, stratum and period) is released in
-//! **steps**: a step closes at the first age its exact events reach the profile's
-//! [`step_least`](SdcProfile::step_least) (the threshold or the rounding base, whichever
-//! is greater), and the events after the last full step join it, so the curve still
-//! reaches its last age. A step's events and the at-risk count at its first age are
-//! rounded (the at-risk count withheld if under the threshold); the row of the step's
-//! last age shows them, with `step_from` naming its first age; the rows inside it are
-//! blank. A curve with fewer events in all than one step is withheld whole.
+//! A curve (one outcome, estimator, identifier mode, stratum and period) is released
+//! through its **cumulative** event count `C(a)` (events at ages up to `a`), rounded to a
+//! multiple of the profile's [`step_least`](SdcProfile::step_least) `L` (the threshold or
+//! the rounding base, whichever is greater; halves to even). A **step** closes at the
+//! first age where the rounded cumulative count has risen since the last step *and* the
+//! step holds at least `L` events; its released events are the rise of the rounded count
+//! (a multiple of `L`), its at-risk count that of its first age, rounded (withheld under
+//! the threshold, which ends the curve). The ages after the last close join the last
+//! step, whose events are the rise to the curve's last age, so the curve reaches it; a
+//! curve with fewer than `L` events in all is withheld whole. The row of a step's last
+//! age shows it, with `step_from` naming its first age; the rows inside it are blank.
+//!
+//! Why rounded cumulative counts, rather than closing a step where its own events reach
+//! `L` and rounding its count: that rule tells an attacker that the events before a
+//! step's last age are fewer than `L`, an exact bound that, with the margins of a
+//! coarser stratification, pinned small counts (a decile's sexes against the decile,
+//! docs/notes/2026-12-06-disclosure-rules.md). Here a step's end says only that two
+//! conditions hold together, every released cumulative count is known to within its
+//! rounding (about `L` wide), and the rounding error does not accumulate along the curve
+//! (OpenSAFELY's `round_km` rounds cumulative counts the same way).
 //!
 //! The cumulative incidence and its limits are then computed from those released counts
 //! alone, with the estimator's own formula: a splice adds `Ẽ/P̃` per step and takes
 //! Wilson's interval on the effective sample size; a product-limit curve (life table,
 //! trend period) multiplies `1 − Ẽ/R̃` and takes Greenwood's variance on the log(−log)
 //! scale. Two additions keep the limits honest:
-//! - **rounding**: each rounded count is off by up to half the base, an error of
-//!   variance `B²/12` added to the step's (splice: `B²/12 / P̃²`; life table, on
-//!   `log S`: `B²/12 / (R̃ − Ẽ)²`);
+//! - **rounding**: the rounded cumulative count is off by up to `L/2`, an error of
+//!   variance `L²/12` carried into the estimate (splice: `L²/12 / P̃²`; life table, on
+//!   `log S`: `L²/12 / (R̃ − Ẽ)²`, at the current step);
 //! - **the correction's design effect**: a corrected estimator's exact analysis (its
 //!   bootstrap and the correction model's error) has a wider standard error than the
-//!   formula; the released variance is multiplied by `k²`, where `k` is the largest ratio
-//!   of the two along the curve, rounded *up* to a tenth (at least 1) — one coarse number
-//!   per curve, a property of the correction rather than of any count.
+//!   formula; the released sampling variance is multiplied by `k²`, where `k` is the
+//!   largest ratio of the two along the curve, rounded *up* to a tenth (at least 1) — one
+//!   coarse number per curve, a property of the correction rather than of any count.
 //!
-//! Nothing here reads an exact count once the steps are closed, except `k`; a rate
-//! shown therefore cannot be multiplied back to more than the released counts give.
+//! Nothing here reads an exact count once the cumulative counts are rounded, except `k`;
+//! a rate shown therefore cannot be multiplied back to more than the released counts
+//! give.
 
 use crate::sdc::{CellStats, Released, SdcProfile};
 use crate::spec::{self, TableSpec};
@@ -60,12 +73,26 @@ impl Form {
 struct Step {
     from: usize,
     to: usize,
-    /// Events over the step (rounded, or a sum of rounded counts).
+    /// Events over the step (a rise of the rounded cumulative count, or a sum of rounded
+    /// counts).
     events: f64,
     /// At risk at its first age (rounded).
     at_risk: f64,
-    /// How many rounded counts `events` is the sum of (each adds the rounding variance).
+    /// How many independently rounded counts `events` is the sum of (each adds its
+    /// rounding variance for good); 0 where the steps are rises of one rounded
+    /// cumulative count, whose error is that of the last rounding only.
     rounded: f64,
+}
+
+/// The rounding error a curve's steps carry: a variance per rounded count.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Rounding {
+    /// Variance of one rounding (`L²/12`; 0 without rounding).
+    var: f64,
+    /// Whether the steps are rises of a rounded cumulative count (the error is the
+    /// current rounding's only) rather than sums of counts rounded one by one (their
+    /// errors add up).
+    cumulative: bool,
 }
 
 /// A point estimate with its standard error and limits.
@@ -78,13 +105,12 @@ struct Estimate {
 
 /// The cumulative incidence at the end of each step, from the steps' counts: `None`
 /// from the first step without a usable at-risk count on (the curve cannot go on).
-/// `k` multiplies the sampling standard error; `round_var` is the variance one rounded
-/// count adds.
+/// `k` multiplies the sampling standard error; `rounding` is the error the counts carry.
 fn estimate(
     form: Form,
     steps: &[Step],
     k: f64,
-    round_var: f64,
+    rounding: Rounding,
     level: f64,
 ) -> Vec<Option<Estimate>> {
     let z = z_for(level);
@@ -101,7 +127,12 @@ fn estimate(
             Form::Splice => {
                 cum += q;
                 var += q * (1.0 - q) / n;
-                var_round += s.rounded * round_var / (n * n);
+                let step_round = rounding.var / (n * n);
+                if rounding.cumulative {
+                    var_round = step_round;
+                } else {
+                    var_round += s.rounded * step_round;
+                }
                 let total = k * k * var + var_round;
                 let f = cum.clamp(0.0, 1.0);
                 let ci = if total > 0.0 && f > 0.0 && f < 1.0 {
@@ -120,7 +151,12 @@ fn estimate(
                 surv *= 1.0 - q;
                 if e < n {
                     var += e / (n * (n - e));
-                    var_round += s.rounded * round_var / ((n - e) * (n - e));
+                    let step_round = rounding.var / ((n - e) * (n - e));
+                    if rounding.cumulative {
+                        var_round = step_round;
+                    } else {
+                        var_round += s.rounded * step_round;
+                    }
                 }
                 let total = k * k * var + var_round;
                 Estimate {
@@ -136,31 +172,50 @@ fn estimate(
     out
 }
 
-/// The steps of a curve closed on its exact events: the last index of each. A step
-/// closes at the first point its events reach `least` (unless `keep_open` says the audit
-/// holds it open); the points after the last full step join it.
-fn step_ends(points: &[Point], least: f64, keep_open: &dyn Fn(usize) -> bool) -> Vec<usize> {
-    let mut ends = Vec::new();
-    let mut pending = 0.0;
-    for (i, p) in points.iter().enumerate() {
-        pending += p.events;
-        if pending >= least && !keep_open(p.age) {
-            ends.push(i);
-            pending = 0.0;
+/// The steps of a curve (module notes): `(first, last)` point indices and released
+/// events. A step closes at the first point where the cumulative count rounded to
+/// multiples of `least` has risen since the last close *and* the exact events since then
+/// reach `least`; the points after the last close join the last step, whose events are
+/// the rise of the rounded count to the last point. Empty when no step closes (the
+/// curve's events are fewer than `least`).
+fn cumulative_steps(points: &[Point], least: f64) -> Vec<(usize, usize, f64)> {
+    let round = |c: f64| crate::sdc::round_half_even(c / least) * least;
+    let mut cum = Vec::with_capacity(points.len());
+    let mut total = 0.0f64;
+    for p in points {
+        total += p.events;
+        cum.push(total);
+    }
+    let mut closes: Vec<usize> = Vec::new();
+    let (mut shown, mut counted) = (0.0f64, 0.0f64);
+    for (i, &c) in cum.iter().enumerate() {
+        if round(c) > shown && c - counted >= least {
+            closes.push(i);
+            shown = round(c);
+            counted = c;
         }
     }
-    if let Some(last) = ends.last_mut() {
+    if let Some(last) = closes.last_mut() {
         *last = points.len() - 1;
     }
-    ends
+    let mut steps = Vec::with_capacity(closes.len());
+    let (mut from, mut before) = (0usize, 0.0f64);
+    for to in closes {
+        let now = round(cum[to]);
+        steps.push((from, to, now - before));
+        before = now;
+        from = to + 1;
+    }
+    steps
 }
 
 /// The correction's design effect `k` of a corrected curve: the largest ratio, at the
 /// steps' ends, of the exact analysis's standard error to the formula's on the same
 /// steps' exact counts, rounded up to a tenth; at least 1.
-fn design_effect(form: Form, points: &[Point], ends: &[usize], level: f64) -> f64 {
-    let exact: Vec<Step> = spans(ends)
-        .map(|(from, to)| Step {
+fn design_effect(form: Form, points: &[Point], spans: &[(usize, usize)], level: f64) -> f64 {
+    let exact: Vec<Step> = spans
+        .iter()
+        .map(|&(from, to)| Step {
             from,
             to,
             events: points[from..=to].iter().map(|p| p.events).sum(),
@@ -168,7 +223,11 @@ fn design_effect(form: Form, points: &[Point], ends: &[usize], level: f64) -> f6
             rounded: 0.0,
         })
         .collect();
-    let formula = estimate(form, &exact, 1.0, 0.0, level);
+    let none = Rounding {
+        var: 0.0,
+        cumulative: true,
+    };
+    let formula = estimate(form, &exact, 1.0, none, level);
     let worst = exact
         .iter()
         .zip(formula)
@@ -179,15 +238,6 @@ fn design_effect(form: Form, points: &[Point], ends: &[usize], level: f64) -> f6
         })
         .fold(1.0f64, f64::max);
     ((worst * 10.0 - 1e-9).ceil() / 10.0).max(1.0)
-}
-
-/// The `(first, last)` indices of the steps ending at `ends`.
-fn spans(ends: &[usize]) -> impl Iterator<Item = (usize, usize)> + '_ {
-    ends.iter().scan(0usize, |from, &to| {
-        let span = (*from, to);
-        *from = to + 1;
-        Some(span)
-    })
 }
 
 /// What a curve's rows are labelled with.
@@ -224,15 +274,13 @@ fn rows_of_steps(
     profile: SdcProfile,
     label: &CurveLabel<'_>,
     steps: &[Step],
-    k: f64,
+    (k, rounding): (f64, Rounding),
     level: f64,
     stats: &mut CellStats,
 ) -> Vec<CiRow> {
     let points = &label.curve.points;
-    let base = profile.rules().round_to;
-    let round_var = if base > 1.0 { base * base / 12.0 } else { 0.0 };
     let form = Form::of(label.curve.kind);
-    let estimates = estimate(form, steps, k, round_var, level);
+    let estimates = estimate(form, steps, k, rounding, level);
     let mut rows: Vec<CiRow> = points.iter().map(|p| blank_row(label, p)).collect();
     for (s, e) in steps.iter().zip(&estimates) {
         let Some(e) = e else { continue };
@@ -284,33 +332,29 @@ fn exact_rows(label: &CurveLabel<'_>, stats: &mut CellStats) -> Vec<CiRow> {
         .collect()
 }
 
-/// Releases one curve under `profile` (module notes); `keep_open(age)` holds a step open
-/// at `age` (the audit's coarsening).
+/// Releases one curve under `profile` (module notes).
 pub fn release_curve(
     profile: SdcProfile,
     level: f64,
     label: &CurveLabel<'_>,
-    keep_open: &dyn Fn(usize) -> bool,
     stats: &mut CellStats,
 ) -> Vec<CiRow> {
     if !profile.controls() {
         return exact_rows(label, stats);
     }
     let points = &label.curve.points;
-    let ends = step_ends(points, profile.step_least(), keep_open);
+    let least = profile.step_least();
+    let cumulative = cumulative_steps(points, least);
     let form = Form::of(label.curve.kind);
+    let spans: Vec<(usize, usize)> = cumulative.iter().map(|&(f, t, _)| (f, t)).collect();
     let k = if label.curve.corrected {
-        design_effect(form, points, &ends, level)
+        design_effect(form, points, &spans, level)
     } else {
         1.0
     };
-    let mut steps = Vec::with_capacity(ends.len());
-    for (from, to) in spans(&ends) {
-        let events: f64 = points[from..=to].iter().map(|p| p.events).sum();
-        let (Some(events), Some(at_risk)) = (
-            profile.count(events, true),
-            profile.count(points[from].at_risk, false),
-        ) else {
+    let mut steps = Vec::with_capacity(cumulative.len());
+    for (from, to, events) in cumulative {
+        let Some(at_risk) = profile.count(points[from].at_risk, false) else {
             break;
         };
         steps.push(Step {
@@ -318,10 +362,14 @@ pub fn release_curve(
             to,
             events,
             at_risk,
-            rounded: 1.0,
+            rounded: 0.0,
         });
     }
-    rows_of_steps(profile, label, &steps, k, level, stats)
+    let rounding = Rounding {
+        var: least * least / 12.0,
+        cumulative: true,
+    };
+    rows_of_steps(profile, label, &steps, (k, rounding), level, stats)
 }
 
 /// Releases a curve whose per-age counts are released elsewhere (the Jay presets'
@@ -355,23 +403,25 @@ pub fn release_curve_from_counts(
             rounded: n as f64,
         });
     }
-    rows_of_steps(profile, label, &steps, 1.0, level, stats)
+    let base = profile.rules().round_to;
+    let rounding = Rounding {
+        var: if base > 1.0 { base * base / 12.0 } else { 0.0 },
+        cumulative: false,
+    };
+    rows_of_steps(profile, label, &steps, (1.0, rounding), level, stats)
 }
 
-/// Releases every curve of a curve table (`cumulative_incidence`, `sensitivity`):
-/// `open(i, age)` holds curve `i`'s step open at `age` (the audit's coarsening).
+/// Releases every curve of a curve table (`cumulative_incidence`, `sensitivity`).
 pub fn release_curves(
     profile: SdcProfile,
     level: f64,
     spec: &'static TableSpec,
     labels: &[CurveLabel<'_>],
-    open: &dyn Fn(usize, usize) -> bool,
 ) -> Released<Vec<CiRow>> {
     let mut stats = CellStats::default();
     let rows = labels
         .iter()
-        .enumerate()
-        .flat_map(|(i, l)| release_curve(profile, level, l, &|a| open(i, a), &mut stats))
+        .flat_map(|l| release_curve(profile, level, l, &mut stats))
         .collect();
     Released::new(rows, profile, spec, stats)
 }
@@ -383,17 +433,16 @@ pub fn release_trend(
     level: f64,
     labels: &[CurveLabel<'_>],
     periods: &[Period],
-    open: &dyn Fn(usize, usize) -> bool,
 ) -> Released<Vec<TrendRow>> {
     let mut stats = CellStats::default();
     let mut rows = Vec::new();
-    for (i, l) in labels.iter().enumerate() {
+    for l in labels {
         let Kind::Period(p) = l.curve.kind else {
             continue;
         };
         let period = periods[p];
         rows.extend(
-            release_curve(profile, level, l, &|a| open(i, a), &mut stats)
+            release_curve(profile, level, l, &mut stats)
                 .into_iter()
                 .map(|ci| TrendRow { ci, period }),
         );
@@ -449,11 +498,11 @@ mod tests {
             curve: c,
             id_mode: IdMode::Combined,
         };
-        release_curve(profile, 0.95, &label, &|_| false, &mut CellStats::default())
+        release_curve(profile, 0.95, &label, &mut CellStats::default())
     }
 
     #[test]
-    fn steps_close_at_the_least_count_and_the_rest_joins_the_last() {
+    fn steps_are_rises_of_the_rounded_cumulative_count_over_at_least_l_events() {
         let c = curve(
             Kind::Splice,
             false,
@@ -465,7 +514,9 @@ mod tests {
             .iter()
             .map(|r| r.step_from.map(|f| (f.0, r.events.unwrap())))
             .collect();
-        // 12 ≥ 10 | 3 + 4 + 5 = 12 | 20, and the last 2 join it: 22 → 20.
+        // Cumulative 12, 15, 19, 24, 44, 46, rounded to 10: 10, 20, 20, 20, 40, 50. Steps
+        // close at 0 (12 events), at 3 (not at 1 or 2: 3 and 7 events since), at 4; the
+        // last age joins the last step, which rises to 50.
         assert_eq!(
             shown,
             [
@@ -474,12 +525,12 @@ mod tests {
                 None,
                 Some((1, 10.0)),
                 None,
-                Some((4, 20.0))
+                Some((4, 30.0))
             ]
         );
         assert!(rows[1].suppressed && rows[1].cum_inc.is_none());
-        // The rate from the released counts: 10/1000 + 10/1000 + 20/1000.
-        assert!((rows[5].cum_inc.unwrap() - 0.04).abs() < 1e-15);
+        // The rate from the released counts: 10/1000 + 10/1000 + 30/1000.
+        assert!((rows[5].cum_inc.unwrap() - 0.05).abs() < 1e-15);
         assert_eq!(rows[5].at_risk, Some(1000.0));
     }
 
@@ -545,15 +596,18 @@ mod tests {
                 rounded: 0.0,
             }),
             1.0,
-            0.0,
+            Rounding {
+                var: 0.0,
+                cumulative: true,
+            },
             0.95,
         );
         for (p, f) in c.points.iter_mut().zip(&formula) {
             p.se = f.unwrap().se;
         }
         c.points[1].se *= 2.34;
-        let ends = [0, 1, 2];
-        assert_eq!(design_effect(Form::Splice, &c.points, &ends, 0.95), 2.4);
+        let spans = [(0, 0), (1, 1), (2, 2)];
+        assert_eq!(design_effect(Form::Splice, &c.points, &spans, 0.95), 2.4);
         let corrected = release(SdcProfile::OnsSrs, &c);
         let width = |r: &CiRow| r.upper.unwrap() - r.lower.unwrap();
         assert!(width(&corrected[2]) > 2.0 * width(&unadjusted[2]));

@@ -19,6 +19,9 @@ use std::collections::BTreeMap;
 /// index), each with two limits: the derived cells withheld where a set is not computed.
 const CELLS_PER_SET: u64 = 5 * 3;
 
+/// A curve's released rows by (age, decile).
+type ByAgeAndDecile<'a> = BTreeMap<(u8, usize), &'a CiRow>;
+
 /// `inequality.csv` from the released `cumulative_incidence` rows: at each age where all
 /// ten decile curves show an estimate, the measures of their released values, standard
 /// errors and limits, weighted by the deciles' populations rounded to the profile's base;
@@ -36,8 +39,7 @@ pub fn release_inequality(
     let by = Stratification::from(StratumVar::IdaciDecile);
     // Outcomes in the order the curves come; then estimators as they sort.
     let mut order: Vec<Outcome> = Vec::new();
-    let mut deciles: BTreeMap<(usize, CurveEstimator), BTreeMap<(u8, usize), &CiRow>> =
-        BTreeMap::new();
+    let mut deciles: BTreeMap<(usize, CurveEstimator), ByAgeAndDecile<'_>> = BTreeMap::new();
     for r in ci.get() {
         if !order.contains(&r.outcome) {
             order.push(r.outcome);
@@ -145,7 +147,7 @@ mod tests {
                     curve: c,
                     id_mode: IdMode::Combined,
                 };
-                release_curve(profile, 0.95, &label, &|_| false, &mut stats)
+                release_curve(profile, 0.95, &label, &mut stats)
             })
             .collect();
         Released::new(rows, profile, &spec::CUMULATIVE_INCIDENCE, stats)

@@ -436,13 +436,7 @@ mod tests {
                 id_mode: cumin_link::IdMode::Combined,
             })
             .collect();
-        let ci = release_curves(
-            profile,
-            0.95,
-            &crate::spec::CUMULATIVE_INCIDENCE,
-            &labels,
-            &|_, _| false,
-        );
+        let ci = release_curves(profile, 0.95, &crate::spec::CUMULATIVE_INCIDENCE, &labels);
         let (linkage, _) = release_linkage(profile, vec![]);
         let ledger = release_ledger(
             profile,

@@ -74,14 +74,17 @@ fn splice_counts(
         .collect()
 }
 
+/// A curve of a Jay preset, with the identifiers it was estimated under.
+pub type JayCurve = (JayMode, Curve);
+
 /// The rows of a Jay preset's `cumulative_incidence.csv`: the unadjusted splices of
 /// `unadjusted` (per mode) from the released counts of `jay_counts.csv`, then the
 /// corrected splices of `corrected` (cumin's own identity and counts) in steps.
 pub fn release_jay_curves(
     profile: SdcProfile,
     level: f64,
-    unadjusted: &[(JayMode, Curve)],
-    corrected: &[(JayMode, Curve)],
+    unadjusted: &[JayCurve],
+    corrected: &[JayCurve],
     counts: &Released<Vec<JayCountRow>>,
 ) -> Released<Vec<CiRow>> {
     let mut stats = CellStats::default();
@@ -101,13 +104,7 @@ pub fn release_jay_curves(
             curve,
             id_mode: mode.id_mode(),
         };
-        rows.extend(release_curve(
-            profile,
-            level,
-            &label,
-            &|_| false,
-            &mut stats,
-        ));
+        rows.extend(release_curve(profile, level, &label, &mut stats));
     }
     Released::new(rows, profile, &spec::CUMULATIVE_INCIDENCE, stats)
 }

@@ -23,8 +23,8 @@ pub mod write;
 pub use curve::{CurveLabel, release_curves, release_trend};
 pub use derived::release_inequality;
 pub use jay::{
-    release_jay_corrections, release_jay_counts, release_jay_curves, write_jay_corrections_csv,
-    write_jay_counts_csv,
+    JayCurve, release_jay_corrections, release_jay_counts, release_jay_curves,
+    write_jay_corrections_csv, write_jay_counts_csv,
 };
 pub use linkage::{LinkageSection, ReportTable, linkage_section};
 pub use sdc::{

@@ -13,12 +13,12 @@ use crate::settings::Settings;
 use crate::summary::{Headline, RunOutput};
 use cumin_census::{Column, Extract, Outcome, Progress, ReadOptions, ReasonSpelling, read_extract};
 use cumin_estimate::{
-    Curve, CurveEstimator, Denominators, EstimateSpec, Estimator, SpliceDesign, Stratification,
+    CurveEstimator, Denominators, EstimateSpec, Estimator, SpliceDesign, Stratification,
 };
 use cumin_jay::{
     Evaluation, Fate, JayInput, JayLine, JayMode, JayRules, JaySummary, Population, Preset,
 };
-use cumin_report::write;
+use cumin_report::{JayCurve, write};
 
 /// The episode columns the design needs.
 fn jay_options(read: &ReadOptions) -> ReadOptions {
@@ -177,7 +177,7 @@ fn unadjusted_splice(
     population: &Population,
     eval: &Evaluation,
     level: f64,
-) -> (Vec<(JayMode, Curve)>, Vec<JayLine>) {
+) -> (Vec<JayCurve>, Vec<JayLine>) {
     let mut ci = Vec::new();
     let mut table = Vec::new();
     for mode in JayMode::ALL {
@@ -209,7 +209,7 @@ fn corrected_splice(
     settings: &Settings,
     denominators: &Denominators,
     progress: &dyn Progress,
-) -> Result<(Vec<(JayMode, Curve)>, Vec<JayLine>), StudyError> {
+) -> Result<(Vec<JayCurve>, Vec<JayLine>), StudyError> {
     let extract = read_extract(&settings.inputs, &jay_options(&settings.read), progress)?;
     let mut rows = Vec::new();
     let mut table = Vec::new();

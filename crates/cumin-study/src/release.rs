@@ -9,11 +9,12 @@ use cumin_estimate::{
     BackwardHazard, CorrectionBound, CorrectionCell, Curve, Estimates, InequalityMeasure,
     InequalityOptions, Kind, Recurrence, Unplaced,
 };
-use cumin_jay::{JayCorrectionRow, JayCountRow, JayMode};
+use cumin_jay::{JayCorrectionRow, JayCountRow};
 use cumin_link::IdMode;
 use cumin_report::spec;
 use cumin_report::{
-    AnalystOnly, CiRow, CurveLabel, LinkageRow, Released, SdcProfile, TrendRow, release_curves,
+    AnalystOnly, CiRow, CurveLabel, JayCurve, LinkageRow, Released, SdcProfile, TrendRow,
+    release_curves,
 };
 
 /// The released tables of a run of cumin's own design.
@@ -63,20 +64,17 @@ pub fn release(
     sensitivity: Option<&[(IdMode, Curve)]>,
 ) -> Tables {
     let (sdc, level) = (settings.sdc, settings.level);
-    let never = |_: usize, _: usize| false;
     let ci = release_curves(
         sdc,
         level,
         &spec::CUMULATIVE_INCIDENCE,
         &labels(&estimates.curves, id_mode, false),
-        &never,
     );
     let trend = cumin_report::release_trend(
         sdc,
         level,
         &labels(&estimates.curves, id_mode, true),
         &settings.periods,
-        &never,
     );
     let inequality = cumin_report::release_inequality(
         &ci,
@@ -95,7 +93,7 @@ pub fn release(
                 id_mode: *id_mode,
             })
             .collect();
-        release_curves(sdc, level, &spec::SENSITIVITY, &labels, &never)
+        release_curves(sdc, level, &spec::SENSITIVITY, &labels)
     });
     let (linkage, linkage_model) = cumin_report::release_linkage(sdc, linkage);
     Tables {
@@ -131,7 +129,7 @@ pub struct JayTables {
 pub fn release_jay(
     sdc: SdcProfile,
     level: f64,
-    (unadjusted, corrected): (&[(JayMode, Curve)], &[(JayMode, Curve)]),
+    (unadjusted, corrected): (&[JayCurve], &[JayCurve]),
     counts: Vec<JayCountRow>,
     corrections: Vec<JayCorrectionRow>,
 ) -> JayTables {
