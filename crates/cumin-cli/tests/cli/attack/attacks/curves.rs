@@ -286,7 +286,13 @@ pub fn intervals(ctx: &mut Ctx<'_>) -> Found {
                 // Within a hundredth of the released counts: the limits give back those (a
                 // true count differs from a released one by a whole number).
                 let shown = |x: f64, s: Option<f64>| s.is_some_and(|s| (x - s).abs() < 1e-2);
-                if shown(n, p.at_risk) && shown(d, p.events) {
+                // The released counts scaled alike: limits from released counts whose
+                // variance a corrected curve's design effect multiplies.
+                let scaled = p.at_risk.zip(p.events).is_some_and(|(r, e)| {
+                    let m = r / n;
+                    m.is_finite() && (d * m - e).abs() < 1e-2
+                });
+                if (shown(n, p.at_risk) && shown(d, p.events)) || scaled {
                     // Limits computed from the released counts.
                 } else if q > 0.0 && dv > 0.0 && n.is_finite() && near(n) && near(d) {
                     let ev = ctx.var(&curve.events_cell(p));
