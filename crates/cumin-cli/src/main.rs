@@ -132,6 +132,12 @@ struct EstimateArgs {
     /// LSOA → IDACI decile lookup (LSOA,IDACI_Decile), for extracts without IDACI_Decile.
     #[arg(long)]
     lsoa_lookup: Option<PathBuf>,
+    /// The census years to use, first-last by the year each ends (2009-2024 = 2008/09 to
+    /// 2023/24); rows of other years are excluded and counted. Default: the extract's own
+    /// years, which must lie between 2008/09 and the last year to have ended, none with
+    /// under 1% of the median year's rows.
+    #[arg(long, value_parser = parse_census_years)]
+    census_years: Option<Period>,
     /// A preset design: Jay et al. 2025's three cohorts. Fixes the cohorts, ages and
     /// identifiers; --estimator, --id-mode and --by do not apply.
     #[arg(long, value_enum)]
@@ -152,6 +158,10 @@ struct ValidateArgs {
     /// Write ledger.csv, quarantine.csv and profile.csv into this folder.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// The census years to use, first-last by the year each ends (as for estimate);
+    /// overrides the study's.
+    #[arg(long, value_parser = parse_census_years)]
+    census_years: Option<Period>,
 }
 
 fn parse_stratum(s: &str) -> Result<Stratification, String> {
@@ -163,6 +173,15 @@ fn parse_stratum(s: &str) -> Result<Stratification, String> {
 fn parse_period(s: &str) -> Result<Period, String> {
     Period::parse(s).ok_or_else(|| {
         format!("period {s:?}: give census years first-last by the year they end, e.g. 2012-2015")
+    })
+}
+
+fn parse_census_years(s: &str) -> Result<Period, String> {
+    Period::parse(s).ok_or_else(|| {
+        format!(
+            "census years {s:?}: give first-last by the year each ends, e.g. 2009-2024 for \
+             2008/09 to 2023/24"
+        )
     })
 }
 
@@ -252,6 +271,7 @@ fn run(cli: Cli) -> Result<()> {
                 seed: a.seed,
                 bootstrap: a.bootstrap,
                 periods: a.period,
+                census_years: a.census_years,
                 preset: a.preset,
                 ..defaults
             };

@@ -6,20 +6,27 @@ use cumin_census::profile::{AGE_BANDS, CODED_FIELDS, Group, KEY_FIELDS};
 use cumin_census::{EntryKind, Extract, Ledger, Profile};
 use std::path::Path;
 
+use crate::ValidateArgs;
+use crate::progress::Bars;
+
 /// Short headings for [`KEY_FIELDS`], in the same order.
 const KEY_HEADINGS: [&str; KEY_FIELDS.len()] = [
     "LA-ID", "PMR", "LA", "birth", "sex", "ethn", "refer", "close", "NFA", "reason", "need",
     "IDACI",
 ];
 
-/// Reads the files as `estimate` would; fails only for files that cannot be used.
-pub fn run(a: &crate::ValidateArgs, bars: &crate::progress::Bars, quiet: bool) -> Result<()> {
+/// Runs `cumin validate`: reads the files, accounts for every row, writes and prints
+/// what was found.
+pub fn run(a: &ValidateArgs, bars: &Bars, quiet: bool) -> Result<()> {
     let mut options = match &a.study {
         Some(p) => cumin_study::StudyConfig::from_toml_file(p)?.read_options()?,
         None => cumin_census::ReadOptions::default(),
     };
     if let Some(p) = &a.lsoa_lookup {
         options.lsoa = Some(std::sync::Arc::new(cumin_census::LsoaLookup::read(p)?));
+    }
+    if let Some(p) = a.census_years {
+        options.census_years = Some((p.first, p.last));
     }
     let inputs = cumin_census::expand_inputs(&a.files)?;
     let mut extract = cumin_census::read_extract(&inputs, &options, bars)?;
@@ -30,6 +37,7 @@ pub fn run(a: &crate::ValidateArgs, bars: &crate::progress::Bars, quiet: bool) -
     }
     if !quiet {
         println!("data end: {}", extract.data_end);
+        println!("census years: {}", extract.census_years.why);
         print_ledger(&extract.ledger);
         println!();
         print_profile(&profile);

@@ -71,6 +71,7 @@ pub fn estimate(
     let mut years = Vec::with_capacity(spec.outcomes.len());
     for &o in &spec.outcomes {
         let (placed, unknown) = place(o, cumin_cohort::event_years(&events.all[o.index()]))?;
+        crate::curves::check_events(denominators, &strata, &frame, &placed)?;
         for (s, u) in strata.iter().zip(unknown) {
             if s.by != Stratification::ALL {
                 run.out.unplaced.push(Unplaced {

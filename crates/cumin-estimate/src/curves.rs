@@ -96,6 +96,53 @@ pub fn place_years(
     ))
 }
 
+/// Checks that no cell of the denominators (cohort × age, in each stratum of each
+/// stratification, where the window and data observe it) holds fewer children than
+/// children with an event of `years`' outcome at that age: a population in the wrong units
+/// (thousands, a rate, a sample) would otherwise give rates above one.
+pub fn check_events(
+    denominators: &Denominators,
+    strata: &[Strata],
+    frame: &Frame,
+    years: &OutcomeYears,
+) -> Result<(), EstimateError> {
+    let n = frame.cohorts.entry.len();
+    for (k, s) in strata.iter().enumerate() {
+        let mut events = vec![Array2::<u64>::zeros((n, OUT_AGES)); s.levels.len()];
+        for (y, &stratum) in years.years.iter().zip(&years.strata[k]) {
+            let age = y.age.max(0) as usize;
+            if stratum == NO_STRATUM || age >= OUT_AGES {
+                continue;
+            }
+            if let Some(row) = frame.cohorts.row(y.cohort) {
+                events[usize::from(stratum)][[row, age]] += 1;
+            }
+        }
+        for ((label, population), events) in s.levels.iter().zip(&events) {
+            let over = ndarray::Zip::indexed(events)
+                .and(population)
+                .and(&frame.observed)
+                .fold(None, |found, (b, a), &e, &p, &o| {
+                    found.or_else(|| (o && e as f64 > p).then_some((b, a, e, p)))
+                });
+            if let Some((b, a, e, p)) = over {
+                let stratum = if s.by == Stratification::ALL {
+                    String::new()
+                } else {
+                    format!(", {} {label}", s.by.name())
+                };
+                return Err(crate::denominators::fewer_children_than_events(
+                    &denominators.path,
+                    crate::denominators::cell_name(frame.cohort(b).0, a, &stratum),
+                    (p, e),
+                    &format!("a {} event", years.outcome.as_str()),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Where each curve came from, for the bootstrap to find it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct CurveKey {

@@ -88,6 +88,11 @@ pub struct StudyConfig {
     /// First day of usable data: rows referred earlier are excluded (and counted).
     #[serde(default = "cumin_census::normalise::default_data_start")]
     pub data_start: Date,
+    /// The census years to use, each named by the year it ends (`2009-2024` = 2008/09 to
+    /// 2023/24): rows of other years are excluded and counted. Unset: the extract's own
+    /// years, which must be within sense (`cumin_census::years`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub census_years: Option<Period>,
     /// A preset design: `jay2025` (Jay et al. 2025 with the R code's ⚠ behaviours
     /// corrected) or `jay2025-strict` (exactly as their R code counts).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -136,6 +141,7 @@ impl StudyConfig {
             ..ReadOptions::default()
         };
         options.rules.data_start = self.data_start;
+        options.census_years = self.census_years.map(|p| (p.first, p.last));
         Ok(options)
     }
 }
@@ -167,6 +173,7 @@ impl StudyConfig {
             values: BTreeMap::new(),
             lsoa_lookup: None,
             data_start: cumin_census::normalise::default_data_start(),
+            census_years: None,
             preset: None,
             jay_rules: JayRuleSwitches::default(),
         }

@@ -9,9 +9,9 @@ use crate::mode_run::run_mode;
 use crate::output::OutputDir;
 use crate::release::JayTables;
 use crate::run::{input_list, read_denominators};
-use crate::settings::Settings;
+use crate::settings::{Settings, outcome_columns};
 use crate::summary::{Headline, RunOutput};
-use cumin_census::{Column, Extract, Outcome, Progress, ReadOptions, ReasonSpelling, read_extract};
+use cumin_census::{Extract, Outcome, Progress, ReadOptions, ReasonSpelling, read_extract};
 use cumin_estimate::{
     CurveEstimator, Denominators, EstimateSpec, Estimator, SpliceDesign, Stratification,
 };
@@ -23,10 +23,8 @@ use cumin_report::{JayCurve, write};
 /// The episode columns the design needs.
 fn jay_options(read: &ReadOptions) -> ReadOptions {
     let mut options = read.clone();
-    options.required = Outcome::JAY
-        .iter()
-        .flat_map(|o| Column::needed_for(*o).iter().copied())
-        .collect();
+    options.needed_by = outcome_columns(&Outcome::JAY, " (the Jay et al. 2025 design)");
+    options.required = options.needed_by.keys().copied().collect();
     options
 }
 
@@ -42,6 +40,10 @@ pub fn run(
     let denominators = read_denominators(settings, &[Stratification::ALL])?;
     let population = Population::of(&denominators).map_err(|e| StudyError::Config(e.0))?;
     let (mut extract, tolerant) = read_as_the_r_code(settings, progress)?;
+    let window = settings
+        .identity
+        .event_rules(settings.window_start, extract.data_end);
+    cumin_estimate::frame::check_denominators(&denominators, &window, false)?;
     laps.lap("read");
 
     progress.begin("the Jay et al. 2025 pipeline", None);
@@ -54,6 +56,7 @@ pub fn run(
         reason_tolerant: Some(&tolerant.episodes.reason_for_closure),
     };
     let eval = cumin_jay::evaluate(&input, rules, settings.window_start);
+    population.check_counts(&eval.run, &denominators.path)?;
     drop(tolerant);
     account(&mut extract, &eval, settings.window_start)?;
     progress.end();

@@ -59,6 +59,8 @@ pub struct Manifest {
     pub denominators: FileHash,
     /// Last day of data (end of the last census year).
     pub data_end: String,
+    /// The census years used, and why.
+    pub census_years: cumin_census::CensusYearsUsed,
     /// Seed for anything random.
     pub seed: u64,
     /// Disclosure control applied to every released table (per file: `sdc.json`).
@@ -165,6 +167,7 @@ pub fn build(
             blake3: cumin_report::hash_file(denominators)?,
         },
         data_end: extract.data_end.to_string(),
+        census_years: extract.census_years.clone(),
         seed: config.seed,
         sdc: Sdc {
             profile: config.sdc.as_str(),

@@ -34,15 +34,16 @@ pub fn run(
     let (denominators, mut extract) = read_inputs(settings, progress)?;
     laps.lap("read");
     let outcomes = settings.outcomes.resolve(&extract);
+    let rules = settings
+        .identity
+        .event_rules(settings.window_start, extract.data_end);
+    cumin_estimate::frame::check_denominators(&denominators, &rules, settings.uses_every_cell())?;
 
     progress.begin("linking", None);
     let identity = cumin_cohort::identify(&extract.episodes, &settings.identity);
     progress.end();
     laps.lap("link");
 
-    let rules = settings
-        .identity
-        .event_rules(settings.window_start, extract.data_end);
     let events = cumin_cohort::find_events(&identity.episodes, &identity.children, &rules);
     account(&mut extract, &identity, &events)?;
     laps.lap("cohort");
@@ -158,16 +159,15 @@ fn read_inputs(
     settings: &Settings,
     progress: &dyn Progress,
 ) -> Result<(Denominators, Extract), StudyError> {
-    let mut required = settings.outcomes.required_columns();
-    required.extend(
-        settings
-            .strata
-            .iter()
-            .flat_map(|s| s.vars())
-            .filter_map(StratumVar::column),
-    );
+    let mut needed_by = settings.outcomes.required_columns();
+    for s in &settings.strata {
+        for c in s.vars().filter_map(StratumVar::column) {
+            needed_by.entry(c).or_insert_with(|| format!("--by {s}"));
+        }
+    }
     let options = ReadOptions {
-        required,
+        required: needed_by.keys().copied().collect(),
+        needed_by,
         ..settings.read.clone()
     };
     let denominators = read_denominators(settings, &settings.strata)?;

@@ -3,29 +3,13 @@
 mod attack;
 mod folder;
 mod golden;
+mod integrity;
 mod structure;
+mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn cumin(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cumin"))
-        .args(args)
-        .output()
-        .expect("runs the binary")
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+use std::path::Path;
+use std::process::Command;
+use support::{cumin, root, text};
 
 #[test]
 fn demo_prints_the_headline_table_and_writes_outputs() {

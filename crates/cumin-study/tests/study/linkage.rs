@@ -3,7 +3,7 @@
 //! ledger, and the sensitivity analysis across identifier modes.
 
 use crate::support::{config, find, read_ci, run, simulate, tempdir};
-use cumin_census::{NoProgress, ReadOptions, read_extract};
+use cumin_census::{NoProgress, Outcome, ReadOptions, read_extract};
 use cumin_link::{ConflictPolicy, IdMode, LinkOptions, LinkageMode};
 use cumin_study::StratumVar;
 use std::fmt::Write as _;
@@ -66,6 +66,8 @@ fn the_drop_policy_puts_its_rows_in_the_ledger() {
     let mut cfg = config(&fixtures(), "episodes.csv", &out, vec![]);
     cfg.denominators = fixtures().join("../demo/denominators.csv");
     cfg.conflict_policy = ConflictPolicy::Drop;
+    // The fixture has no CPPstartDate: the outcomes it can give.
+    cfg.outcomes = Some(vec![Outcome::Referral, Outcome::Assessed, Outcome::Cin]);
     let result = run(&cfg);
     let [read, used, quarantined, excluded] = result.rows;
     assert_eq!(read, used + quarantined + excluded);

@@ -144,21 +144,52 @@ fn study(dir: &Path, sim: &Path, design: &Design, profile: &str, out: &Path, exi
 }
 
 /// Denominators by LA: the simulated population of each cohort and age shared among the
-/// extract's LAs in proportion to their rows (largest remainders, so totals agree).
+/// extract's LAs in proportion to their rows (largest remainders), and
+/// never below the rows that could hold an event of the cell (cumin refuses a cell with
+/// fewer children than children with an event in it; in this small extract an LA's share
+/// of a cohort is a handful of children).
 fn la_denominators(sim: &Path) {
     let mut rows_by_la: BTreeMap<String, u64> = BTreeMap::new();
+    // Rows of each LA by census year and birth cohort (`None`: no birth year on the row).
+    let mut rows_by_cell: BTreeMap<(String, i32, Option<i32>), u64> = BTreeMap::new();
     let mut r = csv::Reader::from_path(sim.join("episodes.csv")).expect("episodes");
-    let la = r
-        .headers()
-        .expect("header")
-        .iter()
-        .position(|h| h == "CIN_LA")
-        .expect("CIN_LA");
+    let column = |r: &mut csv::Reader<std::fs::File>, name: &str| {
+        r.headers()
+            .expect("header")
+            .iter()
+            .position(|h| h == name)
+            .expect(name)
+    };
+    let la = column(&mut r, "CIN_LA");
+    let acadyr = column(&mut r, "CIN_ACADYR");
+    let (birth_year, birth_month) = (
+        column(&mut r, "CIN_YearOfBirth"),
+        column(&mut r, "CIN_MonthOfBirth"),
+    );
     for rec in r.records() {
-        *rows_by_la
-            .entry(rec.expect("row")[la].to_owned())
+        let rec = rec.expect("row");
+        *rows_by_la.entry(rec[la].to_owned()).or_default() += 1;
+        // `2012/13` is census year 2013; a cohort is named by the March its year ends.
+        let Some(year) = rec[acadyr].get(..4).and_then(|y| y.parse::<i32>().ok()) else {
+            continue;
+        };
+        let cohort = rec[birth_year].parse::<i32>().ok().map(|y| {
+            let month = rec[birth_month].parse::<i32>().unwrap_or(1);
+            if month >= 4 { y + 1 } else { y }
+        });
+        *rows_by_cell
+            .entry((rec[la].to_owned(), year + 1, cohort))
             .or_default() += 1;
     }
+    // Age `a` of cohort `b` spans census years `b + a` and `b + a + 1`: a child with an event
+    // then has a row of that LA in one of them, of the cohort or with no birth year.
+    let floor = |la: &str, b: i32, a: i32| -> u64 {
+        [b + a, b + a + 1]
+            .into_iter()
+            .flat_map(|y| [Some(b), None].map(|c| (la.to_owned(), y, c)))
+            .map(|k| rows_by_cell.get(&k).copied().unwrap_or(0))
+            .sum()
+    };
     let mut population: BTreeMap<(String, String), u64> = BTreeMap::new();
     let mut r = csv::Reader::from_path(sim.join("denominators.csv")).expect("denominators");
     for rec in r.records() {
@@ -185,7 +216,12 @@ fn la_denominators(sim: &Path) {
         for &i in order.iter().take(left as usize) {
             whole[i] += 1;
         }
+        let (cohort, age) = (
+            b.parse::<i32>().expect("birth_year"),
+            a.parse::<i32>().expect("age"),
+        );
         for ((_, l), n) in shares.iter().zip(whole) {
+            let n = n.max(floor(l, cohort, age));
             let _ = writeln!(text, "{b},{a},{l},{n}");
         }
     }
