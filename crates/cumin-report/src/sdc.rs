@@ -403,14 +403,43 @@ pub struct LedgerLine {
     pub rows: f64,
 }
 
+/// Whether a ledger line is one of the parts that add up to a file's rows read (`used`,
+/// `quarantined:…`, `excluded:…`; `read` itself is exact in the manifest, and `rule:…`
+/// lines count on top).
+fn ledger_part(l: &LedgerLine) -> bool {
+    l.reason == "used" || l.reason.starts_with("quarantined:") || l.reason.starts_with("excluded:")
+}
+
 /// Applies `profile` to the ledger lines the report shows (its exact form stays in
-/// `analyst-only/ledger.csv`): counts withheld and rounded like any count.
+/// `analyst-only/ledger.csv`): counts withheld and rounded like any count. A file's parts
+/// add up to its rows read, which the manifest states exactly, so a lone withheld part
+/// could be recovered by subtraction: the smallest shown part of that file is withheld
+/// with it (secondary suppression; the partner has no rate to take along).
 pub fn release_ledger(profile: SdcProfile, lines: Vec<LedgerLine>) -> Released<Vec<LedgerLine>> {
     let mut stats = CellStats::default();
+    let shown: Vec<Option<f64>> = lines.iter().map(|l| profile.count(l.rows, true)).collect();
+    let mut shown = shown;
+    let mut files: Vec<&str> = lines.iter().map(|l| l.file.as_str()).collect();
+    files.dedup();
+    for file in files {
+        let parts: Vec<usize> = (0..lines.len())
+            .filter(|&i| lines[i].file == file && ledger_part(&lines[i]))
+            .collect();
+        if parts.iter().filter(|&&i| shown[i].is_none()).count() == 1
+            && let Some(&partner) = parts
+                .iter()
+                .filter(|&&i| shown[i].is_some())
+                .min_by(|&&a, &&b| lines[a].rows.total_cmp(&lines[b].rows).then(a.cmp(&b)))
+        {
+            shown[partner] = None;
+        }
+    }
     let rows = lines
         .into_iter()
-        .map(|mut l| {
-            l.rows = released_count(profile, l.rows, true, &mut stats);
+        .zip(shown)
+        .map(|(mut l, shown)| {
+            stats.count(profile, shown);
+            l.rows = shown.unwrap_or(f64::NAN);
             l
         })
         .collect();
@@ -549,6 +578,28 @@ mod tests {
         assert_eq!(released.get().len(), 6);
         assert_eq!(model.get().len(), 1);
         assert_eq!(model.spec().file, "analyst-only/linkage_model.csv");
+    }
+
+    #[test]
+    fn a_lone_withheld_part_of_a_files_rows_takes_a_partner() {
+        let line = |reason: &str, rows: f64| LedgerLine {
+            file: "a.csv".into(),
+            reason: reason.into(),
+            rows,
+        };
+        let released = release_ledger(
+            SdcProfile::OnsSrs,
+            vec![
+                line("read", 1000.0),
+                line("used", 940.0),
+                line("excluded:episode_before_window", 57.0),
+                line("excluded:child_without_birth_date", 3.0),
+                line("rule:date_repaired", 12.0),
+            ],
+        );
+        let rows: Vec<f64> = released.get().iter().map(|l| l.rows).collect();
+        assert_eq!((rows[0], rows[1], rows[4]), (1000.0, 940.0, 10.0));
+        assert!(rows[2].is_nan() && rows[3].is_nan(), "{rows:?}");
     }
 
     proptest! {

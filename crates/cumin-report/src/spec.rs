@@ -449,7 +449,8 @@ pub const REPORT: TableSpec = TableSpec {
     status: Status::ForRelease,
     rule: "shows released tables only: curves, headline and figures from the released \
      cumulative_incidence rows, linkage from the released linkage.csv, the ledger's counts \
-     withheld and rounded; states the release status of every file",
+     withheld and rounded (a lone withheld part of a file's rows read with a partner); \
+     states the release status of every file",
     columns: &[],
 };
 
