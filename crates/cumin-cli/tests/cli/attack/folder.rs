@@ -178,6 +178,18 @@ impl Folder {
         })
     }
 
+    /// Every text file (released or not) matching `pred`: the truth of a `none` folder,
+    /// all of whose files are marked not for release.
+    pub fn any_text_where<'a>(
+        &'a self,
+        pred: impl Fn(&str) -> bool + 'a,
+    ) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+        self.texts
+            .iter()
+            .filter(move |(n, _)| pred(n))
+            .map(|(n, t)| (n.as_str(), t.as_str()))
+    }
+
     /// The released text files matching `pred`.
     pub fn texts_where<'a>(
         &'a self,
