@@ -8,6 +8,7 @@
 mod demo;
 mod progress;
 mod validate;
+mod verify;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -41,6 +42,9 @@ enum Command {
     Run {
         /// The study TOML file.
         study: PathBuf,
+        /// Clear an output folder that holds files this run would not write.
+        #[arg(long)]
+        force: bool,
     },
     /// Write a synthetic NPD extract with known truth.
     Simulate(SimulateArgs),
@@ -51,6 +55,14 @@ enum Command {
         /// Output folder.
         #[arg(long, default_value = "cumin-demo")]
         out: PathBuf,
+        /// Clear an output folder that holds files this run would not write.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check an output folder against its manifest (exit status 1 unless it is intact).
+    Verify {
+        /// The output folder.
+        dir: PathBuf,
     },
 }
 
@@ -62,9 +74,12 @@ struct EstimateArgs {
     /// Population denominators (CSV or Parquet).
     #[arg(long)]
     denominators: PathBuf,
-    /// Output folder.
+    /// Output folder (written whole at the end; empty or this run's kind, unless --force).
     #[arg(long)]
     out: PathBuf,
+    /// Clear an output folder that holds files this run would not write.
+    #[arg(long)]
+    force: bool,
     /// Estimators, comma-separated (default: both).
     #[arg(long, value_enum, value_delimiter = ',')]
     estimator: Vec<Estimator>,
@@ -260,15 +275,15 @@ fn run(cli: Cli) -> Result<()> {
                 preset: a.preset,
                 ..defaults
             };
-            let out = study(&config, "estimate", &bars)?;
+            let out = study(&config, "estimate", a.force, &bars)?;
             if !cli.quiet {
                 print_outcome(&out);
             }
             Ok(())
         }
-        Command::Run { study: path } => {
+        Command::Run { study: path, force } => {
             let config = StudyConfig::from_toml_file(&path)?;
-            let out = study(&config, "run", &bars)?;
+            let out = study(&config, "run", force, &bars)?;
             if !cli.quiet {
                 print_outcome(&out);
             }
@@ -276,17 +291,26 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Simulate(a) => simulate(&a, &bars, cli.quiet),
         Command::Validate(a) => validate::run(&a, &bars, cli.quiet),
-        Command::Demo { out } => demo::run(&out, &bars, cli.quiet),
+        Command::Demo { out, force } => demo::run(&out, force, &bars, cli.quiet),
+        Command::Verify { dir } => verify::run(&dir),
     }
 }
 
 fn study(
     config: &StudyConfig,
     command: &str,
+    force: bool,
     bars: &progress::Bars,
 ) -> Result<cumin_study::RunOutput> {
-    let study = config.check()?;
-    Ok(cumin_study::run(&study, &tool(command), bars)?)
+    let study = cumin_study::Settings {
+        force,
+        ..config.check()?
+    };
+    let out = cumin_study::run(&study, &tool(command), bars)?;
+    for w in &out.warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(out)
 }
 
 /// Prints a run's summary: the Jay table for a Jay preset, else the headline and linkage.
@@ -386,17 +410,17 @@ fn print_jay_changes(changed: &[&CorrectionLine]) {
 fn print_files(out: &cumin_study::RunOutput) {
     let [read, used, quarantined, excluded] = out.rows;
     println!(
-        "read {read} rows: {used} used, {quarantined} quarantined, {excluded} excluded by design (see ledger.csv)"
+        "read {read} rows: {used} used, {quarantined} quarantined, {excluded} excluded by design (see analyst-only/ledger.csv)"
     );
     println!("data end: {}", out.data_end);
     println!("outputs in {}:", out.out.display());
-    for f in &out.files {
-        println!(
-            "  {}",
-            f.file_name()
-                .map(|n| n.to_string_lossy())
-                .unwrap_or_default()
-        );
+    for (f, for_release) in &out.files {
+        let note = if *for_release {
+            ""
+        } else {
+            "  (not for release)"
+        };
+        println!("  {f}{note}");
     }
 }
 
@@ -431,7 +455,6 @@ fn print_run(out: &cumin_study::RunOutput, truth: Option<&dyn Fn(Outcome) -> Opt
     }
 }
 
-/// Reads the files as `estimate` would; fails only for files that cannot be used.
 /// The measures of the linkage section worth a line on the terminal (the rest are in
 /// `linkage.csv`).
 const LINKAGE_SUMMARY: [&str; 12] = [

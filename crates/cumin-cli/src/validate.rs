@@ -65,8 +65,14 @@ pub fn account(extract: &mut Extract) -> Result<()> {
 /// Writes `ledger.csv`, `quarantine.csv` and `profile.csv` into `out`.
 pub fn write(out: &Path, extract: &Extract, profile: &Profile) -> Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    cumin_report::write::write_ledger_csv(&out.join("ledger.csv"), &extract.ledger)?;
-    cumin_report::write::write_quarantine_csv(&out.join("quarantine.csv"), &extract.ledger)?;
+    cumin_report::write::write_ledger_csv(
+        &out.join("ledger.csv"),
+        &cumin_report::keep_ledger(&extract.ledger),
+    )?;
+    cumin_report::write::write_quarantine_csv(
+        &out.join("quarantine.csv"),
+        &cumin_report::keep_quarantine(&extract.ledger),
+    )?;
     let path = out.join("profile.csv");
     let file =
         std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;

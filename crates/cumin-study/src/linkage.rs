@@ -11,9 +11,11 @@ use cumin_report::{AgeBand, LinkCount, LinkageMeasure, LinkageRow, TransferCount
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 
+/// The share of two counts, before release (the disclosure layer recomputes it from the
+/// released counts).
 fn share(part: u64, whole: u64) -> f64 {
     if whole == 0 {
-        0.0
+        f64::NAN
     } else {
         part as f64 / whole as f64
     }
@@ -56,11 +58,11 @@ pub fn mode_rows(mode: IdMode, counts: &LinkageCounts) -> Vec<LinkageRow> {
         .collect()
 }
 
-/// Share of first referrals identified by PMR, by age band at referral.
+/// First referrals by age band at referral, those identified by PMR, and their share.
 pub fn first_referral_rows(mode: IdMode, set: &EpisodeSet, events: &Events) -> Vec<LinkageRow> {
     AgeBand::CHILD
         .into_iter()
-        .map(|band| {
+        .flat_map(|band| {
             let (mut all, mut with_pmr) = (0u64, 0u64);
             for e in &events.first[Outcome::Referral.index()] {
                 if band.contains(i32::from(e.age.max(0))) {
@@ -68,11 +70,19 @@ pub fn first_referral_rows(mode: IdMode, set: &EpisodeSet, events: &Events) -> V
                     with_pmr += u64::from(set.pmr_identified[e.episode as usize]);
                 }
             }
-            LinkageRow::new(
-                mode,
-                LinkageMeasure::FirstReferralsPmrIdentified(band),
-                share(with_pmr, all),
-            )
+            [
+                LinkageRow::new(mode, LinkageMeasure::FirstReferrals(band), all as f64),
+                LinkageRow::new(
+                    mode,
+                    LinkageMeasure::FirstReferralsPmrIdentifiedCount(band),
+                    with_pmr as f64,
+                ),
+                LinkageRow::new(
+                    mode,
+                    LinkageMeasure::FirstReferralsPmrIdentified(band),
+                    share(with_pmr, all),
+                ),
+            ]
         })
         .collect()
 }
@@ -133,6 +143,11 @@ pub fn coverage_rows(episodes: &Episodes, identity: &Identity) -> Vec<LinkageRow
                 identity.id_mode(),
                 LinkageMeasure::CensusRows(year, band),
                 rows as f64,
+            ));
+            out.push(LinkageRow::new(
+                identity.id_mode(),
+                LinkageMeasure::CensusRowsWithPmrCount(year, band),
+                with_pmr as f64,
             ));
             out.push(LinkageRow::new(
                 identity.id_mode(),
@@ -312,7 +327,7 @@ mod tests {
                 rows.extend(coverage_rows(&e, &identity));
             }
         }
-        let released = cumin_report::release_linkage(SdcProfile::None, rows);
+        let (released, _) = cumin_report::release_linkage(SdcProfile::None, rows);
         let section = linkage_section(&released);
         let summary = &section.tables[0];
         assert_eq!(summary.columns, ["measure", "combined", "la-only"]);

@@ -63,7 +63,7 @@ pub struct Manifest {
     pub census_years: cumin_census::CensusYearsUsed,
     /// Seed for anything random.
     pub seed: u64,
-    /// Disclosure control applied to every released table.
+    /// Disclosure control applied to every released table (per file: `sdc.json`).
     pub sdc: Sdc,
     /// Seconds per stage (the only part of a run that differs between reruns).
     pub timings_seconds: BTreeMap<&'static str, f64>,
@@ -105,12 +105,14 @@ pub struct Sdc {
     pub profile: &'static str,
     /// What it does.
     pub description: &'static str,
+    /// Whether the folder holds anything for release (`false` under `none`).
+    pub for_release: bool,
 }
 
 /// A file written.
 #[derive(Clone, Debug, Serialize)]
 pub struct OutputFile {
-    /// File name within the output folder.
+    /// Path within the output folder (`/`-separated).
     pub name: String,
     /// Size in bytes.
     pub bytes: u64,
@@ -120,21 +122,13 @@ pub struct OutputFile {
     pub release: &'static str,
 }
 
-/// Whether an output file is meant for release (after output checking).
-pub fn release_status(name: &str) -> &'static str {
-    match name {
-        "quarantine.csv" => "not for release: row-level detail with pseudonymised identifiers",
-        "ledger.csv" => "audit: row counts per input file, for the analyst and output checker",
-        _ => "for release after output checking",
-    }
-}
-
-/// Builds the manifest of a run of `settings` on `extract` that wrote `files`.
+/// Builds the manifest of a run of `settings` on `extract` whose folder holds `files`:
+/// (name inside the folder, where it is now, release status).
 pub fn build(
     tool: &ToolInfo,
     settings: &Settings,
     extract: &Extract,
-    files: &[PathBuf],
+    files: &[(String, PathBuf, &'static str)],
     laps: &Laps,
 ) -> Result<Manifest, StudyError> {
     let config = &settings.config;
@@ -154,16 +148,12 @@ pub fn build(
         .collect::<Result<Vec<_>, StudyError>>()?;
     let outputs = files
         .iter()
-        .map(|p| {
-            let name = p
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
+        .map(|(name, p, release)| {
             Ok(OutputFile {
                 bytes: std::fs::metadata(p).map_or(0, |m| m.len()),
                 blake3: cumin_report::hash_file(p)?,
-                release: release_status(&name),
-                name,
+                release,
+                name: name.clone(),
             })
         })
         .collect::<Result<Vec<_>, StudyError>>()?;
@@ -182,6 +172,7 @@ pub fn build(
         sdc: Sdc {
             profile: config.sdc.as_str(),
             description: config.sdc.description(),
+            for_release: config.sdc.controls(),
         },
         timings_seconds: laps.seconds.clone(),
         files: outputs,

@@ -11,15 +11,15 @@ use crate::mode_run::{Identities, run_mode};
 use crate::settings::Settings;
 use crate::summary::{Headline, SensitivityLine, headline, side_by_side};
 use cumin_census::{Date, Episodes, Outcome};
-use cumin_estimate::{Denominators, EstimateSpec, Stratification};
+use cumin_estimate::{Curve, Denominators, EstimateSpec, Stratification};
 use cumin_link::{IdMode, LinkageMode};
-use cumin_report::{CiRow, LinkageRow};
+use cumin_report::LinkageRow;
 
 /// What the sensitivity analysis produced.
 #[derive(Clone, Debug)]
 pub struct Sensitivity {
     /// Curves of stratum `all` under every mode (`sensitivity.csv`, before release).
-    pub curves: Vec<CiRow>,
+    pub curves: Vec<(IdMode, Curve)>,
     /// Linkage measures of every mode.
     pub linkage: Vec<LinkageRow>,
     /// Headlines side by side.
@@ -58,7 +58,7 @@ pub fn run_modes(
         )?;
         let estimates = &run.estimates;
         headlines.push((mode, headline(&estimates.curves, outcomes)));
-        curves.extend(crate::release::curve_rows(&estimates.curves, mode, &[]).0);
+        curves.extend(estimates.curves.iter().map(|c| (mode, c.clone())));
         linkage.extend(mode_rows(mode, &run.identity.counts()));
         linkage.extend(first_referral_rows(
             mode,

@@ -144,6 +144,9 @@ pub struct Settings {
     pub sensitivity: bool,
     /// Disclosure control.
     pub sdc: SdcProfile,
+    /// Whether an output folder holding other files may be cleared (`--force`; not part
+    /// of the study's configuration).
+    pub force: bool,
 }
 
 impl Settings {
@@ -237,6 +240,7 @@ impl StudyConfig {
             sii_repetitions: self.sii_repetitions,
             sensitivity: self.sensitivity,
             sdc: self.sdc,
+            force: false,
         })
     }
 

@@ -131,7 +131,7 @@ fn succeeds(o: &Output) {
 
 /// `(reason, rows)` of the ledger's lines for the one input file.
 fn ledger(out: &Path) -> Vec<(String, u64)> {
-    std::fs::read_to_string(out.join("ledger.csv"))
+    std::fs::read_to_string(out.join("analyst-only/ledger.csv"))
         .unwrap()
         .lines()
         .skip(1)
@@ -220,7 +220,7 @@ fn a_stray_quote_quarantines_its_line_and_loses_no_row() {
     succeeds(&o);
     assert_eq!(ledger_count(&out, "read"), 1500);
     assert_eq!(ledger_count(&out, "quarantined:unclosed_quote"), 1);
-    let quarantine = std::fs::read_to_string(out.join("quarantine.csv")).unwrap();
+    let quarantine = std::fs::read_to_string(out.join("analyst-only/quarantine.csv")).unwrap();
     let line = quarantine
         .lines()
         .find(|l| l.contains("unclosed_quote"))

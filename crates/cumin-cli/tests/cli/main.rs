@@ -1,6 +1,7 @@
 //! The `cumin` binary as users run it.
 
 mod attack;
+mod folder;
 mod golden;
 mod integrity;
 mod structure;
@@ -27,7 +28,7 @@ fn demo_prints_the_headline_table_and_writes_outputs() {
         "cumulative_incidence.csv",
         "cumulative_incidence.parquet",
         "linkage.csv",
-        "ledger.csv",
+        "analyst-only/ledger.csv",
         "manifest.json",
     ] {
         assert!(out.path().join(f).is_file(), "{f} missing");
@@ -233,7 +234,7 @@ fn the_jay_preset_by_flag_equals_the_preset_by_study_file() {
         "jay_counts.csv",
         "jay_corrections.csv",
         "cumulative_incidence.csv",
-        "ledger.csv",
+        "analyst-only/ledger.csv",
     ] {
         let a = std::fs::read_to_string(by_flag.path().join(f)).unwrap();
         let b = std::fs::read_to_string(out.join(f)).unwrap();

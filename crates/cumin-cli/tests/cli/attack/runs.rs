@@ -24,7 +24,7 @@ pub struct Design {
 
 /// The designs: every stratification the issue names, with periods, both estimators
 /// (the default), the identifier-mode sensitivity, exact linkage (whole counts
-/// throughout), and both Jay presets.
+/// throughout), the bootstrap (its percentile limits), and both Jay presets.
 pub fn designs() -> Vec<Design> {
     let d = |name, toml: &str, by_la| Design {
         name,
@@ -44,7 +44,7 @@ pub fn designs() -> Vec<Design> {
         ),
         d(
             "decile:sex",
-            &format!("by = [\"idaci_decile:sex\"]\n{PERIODS}"),
+            &format!("by = [\"idaci_decile:sex\"]\n{PERIODS}bootstrap = 20\n"),
             false,
         ),
         d("la", &format!("by = [\"la\"]\n{PERIODS}"), true),
@@ -62,7 +62,8 @@ fn plain() -> Design {
     }
 }
 
-/// Name of the stale-folder scenario in the tables.
+/// Name of the stale-folder scenario in the tables: a plain run into the folder of a
+/// decile run under `none` must refuse, and with `--force` leave only its own files.
 pub const STALE: &str = "stale: decile under none, then plain";
 
 /// A run to make: design, profile, and the commands.
@@ -70,8 +71,6 @@ type Job<'a> = (String, String, Box<dyn Fn() + Send + Sync + 'a>);
 
 /// Every folder written: (design, profile) → folder.
 pub struct Lab {
-    /// Where the folders are.
-    pub root: PathBuf,
     /// Folders by (design, profile); `none` folders hold the truth.
     pub folders: BTreeMap<(String, String), PathBuf>,
     /// Seconds each step took.
@@ -91,12 +90,31 @@ fn cumin(args: &[&str]) {
     );
 }
 
+/// Runs `cumin ARGS`, which must refuse; returns its message.
+fn cumin_refuses(args: &[&str]) -> String {
+    let o = Command::new(env!("CARGO_BIN_EXE_cumin"))
+        .args(args)
+        .output()
+        .expect("runs the binary");
+    assert!(!o.status.success(), "cumin {args:?} should have refused");
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
 /// A path as a TOML string.
 fn quoted(p: &Path) -> String {
     format!("{:?}", p.to_string_lossy())
 }
 
-fn study(dir: &Path, sim: &Path, design: &Design, profile: &str, out: &Path) {
+/// How a study is run into a folder that is not empty.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Existing {
+    /// As any run: the folder must be empty or hold this run's kind of files.
+    Allowed,
+    /// The run must refuse (the folder holds other files), then succeed with `--force`.
+    RefusedThenForced,
+}
+
+fn study(dir: &Path, sim: &Path, design: &Design, profile: &str, out: &Path, existing: Existing) {
     let den = if design.by_la {
         "denominators_la.csv"
     } else {
@@ -115,7 +133,14 @@ fn study(dir: &Path, sim: &Path, design: &Design, profile: &str, out: &Path) {
         .unwrap_or_default();
     let path = dir.join(format!("{folder}.{}.toml", design.name.replace(':', "-")));
     std::fs::write(&path, toml).expect("writes the study");
-    cumin(&["--quiet", "run", path.to_str().expect("UTF-8 path")]);
+    let path = path.to_str().expect("UTF-8 path");
+    if existing == Existing::RefusedThenForced {
+        let why = cumin_refuses(&["--quiet", "run", path]);
+        assert!(why.contains("--force"), "{why}");
+        cumin(&["--quiet", "run", path, "--force"]);
+    } else {
+        cumin(&["--quiet", "run", path]);
+    }
 }
 
 /// Denominators by LA: the simulated population of each cohort and age shared among the
@@ -249,7 +274,7 @@ impl Lab {
                 jobs.push((
                     d.name.to_owned(),
                     profile.to_owned(),
-                    Box::new(move || study(&root, &sim, d, profile, &out)),
+                    Box::new(move || study(&root, &sim, d, profile, &out, Existing::Allowed)),
                 ));
             }
         }
@@ -260,7 +285,7 @@ impl Lab {
         jobs.push((
             "plain".to_owned(),
             "none".to_owned(),
-            Box::new(move || study(&r, &s, p, "none", &out)),
+            Box::new(move || study(&r, &s, p, "none", &out, Existing::Allowed)),
         ));
         for profile in PROFILES {
             let out = root.join(format!("stale-{profile}"));
@@ -271,8 +296,8 @@ impl Lab {
                 STALE.to_owned(),
                 profile.to_owned(),
                 Box::new(move || {
-                    study(&r, &s, first, "none", &out);
-                    study(&r, &s, p, profile, &out);
+                    study(&r, &s, first, "none", &out, Existing::Allowed);
+                    study(&r, &s, p, profile, &out, Existing::RefusedThenForced);
                 }),
             ));
         }
@@ -303,11 +328,7 @@ impl Lab {
         });
         timings.extend(done.into_inner().expect("timings"));
         timings.push(("all runs".to_owned(), t0.elapsed().as_secs_f64()));
-        Lab {
-            root,
-            folders,
-            timings,
-        }
+        Lab { folders, timings }
     }
 
     /// The folder of `design` under `profile`.
