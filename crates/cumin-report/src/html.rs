@@ -1,19 +1,25 @@
-//! `report.html`: one self-contained page (no network) with the curves, tables, linkage
-//! quality and the ledger. Figures are inline SVG, also written as `.svg` files.
+//! `report.html`: one self-contained page (no scripts, no network) for a policy reader:
+//! the headline (one recommended estimate per outcome, in pathway order, in words), the
+//! curves by age, deprivation, trends, recurrence, the sensitivity to the identifiers,
+//! data quality, the methods (every estimator) and the disclosure status. Figures are
+//! inline SVG, also written as `figures/*.svg`.
 //!
 //! The page shows only released tables, so it carries no figure the CSV outputs do not:
-//! curves, headline and figures from the released `cumulative_incidence` rows (step
-//! ends), linkage from the released `linkage.csv`, the ledger through the same count
-//! rule; and it states what the folder may release.
+//! every statistic is a `<data>` element holding the released cell exactly as its file
+//! writes it ([`crate::cell`]); a cell without a number shows a DfE symbol.
 
+use crate::cell::{Shown, Symbol, escape, percent_with_interval, symbols_footnote, value};
+use crate::headline::{self, HeadlineEstimate, outcome_label};
+use crate::quality::{self, FileStatus};
 use crate::sdc::{LedgerLine, Released};
-use crate::tables::{CiRow, LinkageRow};
-use crate::write::{ReportError, number, write_text};
-use std::collections::BTreeMap;
+use crate::sections::{self, Figure};
+use crate::tables::{CiRow, LinkageRow, TrendRow};
+use crate::write::{ReportError, write_text};
+use cumin_estimate::{InequalityMeasure, Recurrence};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-/// What the report shows.
+/// What the report shows: released tables only.
 pub struct ReportInput<'a> {
     /// Title line.
     pub title: String,
@@ -21,361 +27,212 @@ pub struct ReportInput<'a> {
     pub context: Vec<String>,
     /// Released cumulative-incidence rows.
     pub ci: &'a Released<Vec<CiRow>>,
+    /// Released trend rows (with `--period`).
+    pub trend: Option<&'a Released<Vec<TrendRow>>>,
+    /// Released inequality measures (with `--by idaci_decile`).
+    pub inequality: Option<&'a Released<Vec<InequalityMeasure>>>,
+    /// Released recurrence rows (`None`: not part of the design).
+    pub recurrence: Option<&'a Released<Vec<Recurrence>>>,
+    /// Released sensitivity rows (with `--sensitivity`).
+    pub sensitivity: Option<&'a Released<Vec<CiRow>>>,
     /// Released linkage rows.
     pub linkage: &'a Released<Vec<LinkageRow>>,
     /// Released ledger lines.
     pub ledger: &'a Released<Vec<LedgerLine>>,
-    /// Every file of the folder and its release status (this page and its figures
-    /// included).
-    pub files: Vec<(String, &'static str)>,
+    /// Every file of the folder written before the page, with its release status.
+    pub files: Vec<FileStatus>,
 }
 
-const WIDTH: f64 = 460.0;
-const HEIGHT: f64 = 280.0;
-const MARGIN: (f64, f64, f64, f64) = (48.0, 16.0, 22.0, 36.0); // left, right, top, bottom
-const PALETTE: [&str; 10] = [
-    "#b2182b", "#d6604d", "#f4a582", "#e08214", "#b8a800", "#7fbc41", "#4d9221", "#35978f",
-    "#2166ac", "#542788",
+const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:1000px;margin:1.5em auto;\
+padding:0 1em;color:#1b1b1b;line-height:1.45}h1{font-size:1.6em;margin-bottom:0.2em}\
+h2{border-bottom:2px solid #1d70b8;padding-bottom:0.15em;margin-top:1.8em}\
+table{border-collapse:collapse;margin:0.8em 0}td,th{border:1px solid #ccc;padding:2px 8px;\
+text-align:right;vertical-align:top}th{background:#f3f2f1}td:first-child,th:first-child{text-align:left}\
+figure{display:inline-block;margin:0.4em;vertical-align:top}figcaption{font-size:85%;color:#505a5f}\
+.note{color:#505a5f;font-size:90%}.release{padding:0.6em 0.8em;font-weight:bold;font-size:1.1em}\
+.banner{color:#fff;background:#b2182b}.ok{background:#e6f0e6;border-left:6px solid #00703c}\
+.cards{display:flex;flex-wrap:wrap;gap:0.6em}.card{flex:1 1 140px;border:1px solid #b1b4b6;\
+border-top:5px solid #1d70b8;padding:0.5em 0.7em}.card .pct{font-size:2em;font-weight:bold}\
+.card .name{font-weight:bold}.card .ci,.card .est{font-size:85%;color:#505a5f}\
+.caveat{background:#fff4e5;border-left:5px solid #e08214;padding:0.4em 0.6em}\
+table.risk{font-size:70%;margin:0}table.risk td,table.risk th{padding:0 3px}\
+abbr.sym{text-decoration:none;font-weight:bold}nav a{margin-right:0.8em}";
+
+/// The sections a page has, in order: id and title (the browser test checks them).
+pub const SECTIONS: [(&str, &str); 9] = [
+    ("headline", "Before the 18th birthday"),
+    ("by-age", "Curves by age"),
+    ("deprivation", "Deprivation"),
+    ("trends", "Trends by period"),
+    ("recurrence", "Recurrence"),
+    ("sensitivity", "Sensitivity to identifiers"),
+    ("quality", "Data quality"),
+    ("methods", "Methods and other estimators"),
+    ("disclosure", "Disclosure status"),
 ];
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// One line on a chart: label, colour, points (age, estimate, lower, upper).
-struct Series {
-    label: String,
-    colour: &'static str,
-    points: Vec<(u8, f64, Option<f64>, Option<f64>)>,
-}
-
-fn svg_chart(title: &str, series: &[Series], bands: bool) -> String {
-    let (ml, mr, mt, mb) = MARGIN;
-    let ymax = series
-        .iter()
-        .flat_map(|s| s.points.iter().map(|p| p.3.unwrap_or(p.1)))
-        .fold(0.0f64, f64::max)
-        .max(0.01);
-    let ymax = (ymax * 10.0).ceil() / 10.0;
-    let x = |age: f64| ml + (age / 17.0) * (WIDTH - ml - mr);
-    let y = |v: f64| mt + (1.0 - v / ymax) * (HEIGHT - mt - mb);
-    let mut s = String::new();
-    let _ = write!(
-        s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" font-family="sans-serif" font-size="10"><title>{}</title>"#,
-        escape(title)
+/// The headline: a card per outcome with its recommended estimate, interval and sentence.
+fn headline_section(ci: &Released<Vec<CiRow>>) -> String {
+    let head = headline::headline(ci);
+    let mut html = String::from(
+        "<section id=\"headline\"><h2>Before the 18th birthday</h2><p>The share of all \
+         children who reach each stage of children's social care before their 18th \
+         birthday, with its 95% confidence interval.</p><div class=\"cards\">",
     );
-    let _ = write!(
-        s,
-        r#"<text x="{ml}" y="13" font-size="11" font-weight="bold">{}</text>"#,
-        escape(title)
-    );
-    for i in 0..=5 {
-        let v = ymax * f64::from(i) / 5.0;
+    for h in &head {
         let _ = write!(
-            s,
-            r##"<line x1="{ml}" x2="{}" y1="{y0:.1}" y2="{y0:.1}" stroke="#ddd"/><text x="{}" y="{:.1}" text-anchor="end">{:.0}%</text>"##,
-            WIDTH - mr,
-            ml - 4.0,
-            y(v) + 3.0,
-            v * 100.0,
-            y0 = y(v)
+            html,
+            "<div class=\"card\"><div class=\"name\">{}</div><div class=\"pct\">{}</div>\
+             <div class=\"ci\">{}</div><p>{}</p><div class=\"est\">estimator: {}</div></div>",
+            escape(outcome_label(h.outcome)),
+            match h.cum_inc {
+                Some(_) => format!("{}%", value(h.cum_inc, Shown::Percent, Symbol::Withheld)),
+                None => Symbol::Withheld.html(),
+            },
+            interval_words(h),
+            headline::sentence_with(h, |v| value(Some(v), headline::per(v), Symbol::Withheld)),
+            escape(h.estimator.as_str())
         );
     }
-    for age in (0..=17).step_by(2) {
+    html.push_str("</div>");
+    for (a, b) in headline::crossings(&head) {
         let _ = write!(
-            s,
-            r#"<text x="{:.1}" y="{}" text-anchor="middle">{age}</text>"#,
-            x(f64::from(age)),
-            HEIGHT - mb + 12.0
+            html,
+            "<p class=\"caveat\">{} is shown above {} although every child counted in the \
+             first was counted in the second: the two estimates rest on different cells and \
+             each has its own error; read them together with their intervals.</p>",
+            escape(outcome_label(b.outcome)),
+            escape(outcome_label(a.outcome))
         );
     }
-    let _ = write!(
-        s,
-        r#"<text x="{:.1}" y="{}" text-anchor="middle">age (incidence before the next birthday)</text>"#,
-        (ml + WIDTH - mr) / 2.0,
-        HEIGHT - 6.0
-    );
-    for ser in series {
-        let band: Vec<&(u8, f64, Option<f64>, Option<f64>)> = ser
-            .points
-            .iter()
-            .filter(|p| p.2.is_some() && p.3.is_some())
-            .collect();
-        if bands && band.len() > 1 {
-            let mut d = String::new();
-            for p in &band {
-                let _ = write!(d, "{:.1},{:.1} ", x(f64::from(p.0)), y(p.3.unwrap_or(p.1)));
+    html.push_str(&symbols_footnote());
+    html.push_str("</section>");
+    html
+}
+
+fn interval_words(h: &HeadlineEstimate) -> String {
+    match (h.lower, h.upper, h.age) {
+        (Some(_), Some(_), Some(age)) => format!(
+            "95% CI {}% to {}%{}",
+            value(h.lower, Shown::Percent, Symbol::Withheld),
+            value(h.upper, Shown::Percent, Symbol::Withheld),
+            if age == 17 {
+                String::new()
+            } else {
+                format!(", before the {} birthday", headline::birthday(age))
             }
-            for p in band.iter().rev() {
-                let _ = write!(d, "{:.1},{:.1} ", x(f64::from(p.0)), y(p.2.unwrap_or(p.1)));
-            }
-            let _ = write!(
-                s,
-                r#"<polygon points="{}" fill="{}" fill-opacity="0.15" stroke="none"/>"#,
-                d.trim_end(),
-                ser.colour
-            );
-        }
-        let mut d = String::new();
-        for p in &ser.points {
-            let _ = write!(d, "{:.1},{:.1} ", x(f64::from(p.0)), y(p.1));
-        }
-        let _ = write!(
-            s,
-            r#"<polyline points="{}" fill="none" stroke="{}" stroke-width="1.6"><title>{}</title></polyline>"#,
-            d.trim_end(),
-            ser.colour,
-            escape(&ser.label)
-        );
-    }
-    for (i, ser) in series.iter().enumerate() {
-        let ly = mt + 6.0 + 11.0 * i as f64;
-        let _ = write!(
-            s,
-            r#"<rect x="{:.1}" y="{:.1}" width="10" height="3" fill="{}"/><text x="{:.1}" y="{:.1}">{}</text>"#,
-            ml + 8.0,
-            ly - 3.0,
-            ser.colour,
-            ml + 22.0,
-            ly + 1.0,
-            escape(&ser.label)
-        );
-    }
-    s.push_str("</svg>");
-    s
-}
-
-fn curves(rows: &[CiRow]) -> Curves<'_> {
-    let mut m: Curves<'_> = BTreeMap::new();
-    for r in rows {
-        m.entry((
-            r.outcome.as_str().to_owned(),
-            r.by.name(),
-            r.estimator.as_str().to_owned(),
-            r.stratum.as_str().to_owned(),
-        ))
-        .or_default()
-        .push(r);
-    }
-    m
-}
-
-fn series_of(label: String, colour: &'static str, rows: &[&CiRow]) -> Series {
-    let mut points: Vec<(u8, f64, Option<f64>, Option<f64>)> = rows
-        .iter()
-        .filter_map(|r| r.cum_inc.map(|c| (r.age.0 as u8, c, r.lower, r.upper)))
-        .collect();
-    points.sort_by_key(|p| p.0);
-    Series {
-        label,
-        colour,
-        points,
+        ),
+        _ => String::new(),
     }
 }
 
-type Curves<'a> = BTreeMap<(String, String, String, String), Vec<&'a CiRow>>;
-
-/// The table of estimates before 18, stratum `all`.
-fn headline_table(html: &mut String, all: &Curves<'_>) {
-    html.push_str("<h2>Before the 18th birthday</h2><table><tr><th>outcome</th><th>estimator</th><th>%</th><th>95% CI</th></tr>");
-    for ((outcome, var, estimator, _), rs) in all {
-        if var != "all" {
-            continue;
-        }
-        if let Some(r) = rs.iter().find(|r| r.age == cumin_census::Age(17)) {
-            let pct = |x: Option<f64>| x.map_or(String::new(), |v| format!("{:.1}", 100.0 * v));
-            let _ = write!(
-                html,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} – {}</td></tr>",
-                escape(outcome),
-                escape(estimator),
-                pct(r.cum_inc),
-                pct(r.lower),
-                pct(r.upper)
-            );
-        }
-    }
-    html.push_str("</table>");
-}
-
-/// The released linkage rows and the ledger, as tables.
-fn linkage_and_ledger(html: &mut String, input: &ReportInput<'_>) {
-    html.push_str("<h2>Linkage</h2><table><tr><th>id mode</th><th>measure</th><th>value</th></tr>");
-    for r in input.linkage.get() {
+/// Every estimator's estimate before 18, the recommended one marked, with what each is.
+fn methods_section(ci: &Released<Vec<CiRow>>) -> String {
+    let mut html = String::from(
+        "<section id=\"methods\"><h2>Methods and other estimators</h2><p>The headline uses \
+         the recommended estimator. The <code>-unadjusted</code> estimators count first \
+         events seen in the data as first ever; cohorts born before the study window carry \
+         events from before it, so they over-count at older ages. The corrected estimators \
+         (<code>cohort-splice</code>, <code>life-table</code>) correct for that; see \
+         docs/methods.md.</p><table><tr><th>outcome</th><th>estimator</th><th>identifiers</th>\
+         <th>estimate (95% CI)</th><th>age</th></tr>",
+    );
+    for h in headline::estimates(ci) {
         let _ = write!(
             html,
-            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(r.id_mode.as_str()),
-            escape(&r.measure.to_string()),
-            number(Some(r.value))
-        );
-    }
-    html.push_str("</table><h2>Ledger</h2><p class=\"note\">Every input row: read = used + quarantined + excluded (counts through disclosure control; the exact ledger is analyst-only/ledger.csv).</p><table><tr><th>file</th><th>reason</th><th>rows</th></tr>");
-    for l in input.ledger.get() {
-        let _ = write!(
-            html,
-            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(&l.file),
-            escape(&l.reason),
-            number(Some(l.rows))
+            "<tr><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(outcome_label(h.outcome)),
+            escape(h.estimator.as_str()),
+            if h.recommended { " (recommended)" } else { "" },
+            escape(h.id_mode.as_str()),
+            percent_with_interval(h.cum_inc, h.lower, h.upper, Symbol::Withheld),
+            h.age.map_or(String::new(), |a| format!(
+                "before {}",
+                headline::birthday(a)
+            ))
         );
     }
     html.push_str("</table>");
-}
-
-/// What the folder may release: the profile, and every file's status (`files`: those
-/// written before the page, then the page, its figures, `sdc.json` and the manifest).
-fn disclosure_status(html: &mut String, input: &ReportInput<'_>, files: &[(String, &str)]) {
-    let profile = input.ci.profile();
-    if profile.controls() {
-        let _ = write!(
-            html,
-            "<p class=\"note\">Disclosure control: {} ({}). Withheld figures are blank; curves \
-             are shown in steps and drawn only through released points. Each file's rule is in \
-             sdc.json.</p>",
-            escape(profile.as_str()),
-            escape(profile.description())
-        );
-    } else {
-        html.push_str(
-            "<p class=\"banner\">NOT FOR RELEASE: written under --sdc none, without disclosure \
-             control. Every file of this folder is for the analyst only.</p>",
-        );
-    }
-    html.push_str("<h2>Release status</h2><table><tr><th>file</th><th>status</th></tr>");
-    for (name, status) in files {
-        let _ = write!(
-            html,
-            "<tr><td>{}</td><td>{}</td></tr>",
-            escape(name),
-            escape(status)
-        );
-    }
-    html.push_str("</table>");
-}
-
-/// A chart: the stratification it shows (`None`: all children), its file and its SVG.
-struct Chart {
-    by: Option<String>,
-    name: String,
-    svg: String,
-}
-
-/// Every chart of the page, from the released rows: per outcome the curves of all
-/// children, then per stratification and outcome the strata of one estimator.
-fn charts(rows: &[CiRow]) -> Vec<Chart> {
-    let all = curves(rows);
-    let mut outcomes: Vec<String> = rows.iter().map(|r| r.outcome.as_str().to_owned()).collect();
-    outcomes.sort();
-    outcomes.dedup();
-    let mut out = Vec::new();
-    for outcome in &outcomes {
-        let series: Vec<Series> = all
-            .iter()
-            .filter(|((o, v, _, _), _)| o == outcome && v == "all")
-            .enumerate()
-            .map(|(i, ((_, _, est, _), rs))| {
-                series_of(est.clone(), PALETTE[(i * 3) % PALETTE.len()], rs)
-            })
-            .collect();
-        if series.is_empty() {
-            continue;
-        }
-        out.push(Chart {
-            by: None,
-            name: format!("figures/{outcome}_all.svg"),
-            svg: svg_chart(&format!("{outcome}: all children"), &series, true),
-        });
-    }
-    let mut strata_vars: Vec<String> = rows
-        .iter()
-        .filter(|r| r.by != cumin_estimate::Stratification::ALL)
-        .map(|r| r.by.name())
-        .collect();
-    strata_vars.sort();
-    strata_vars.dedup();
-    for var in &strata_vars {
-        for outcome in &outcomes {
-            let Some(estimator) = rows
-                .iter()
-                .find(|r| r.outcome.as_str() == outcome && &r.by.name() == var)
-                .map(|r| r.estimator.as_str().to_owned())
-            else {
-                continue;
-            };
-            let mut levels: Vec<(&String, &Vec<&CiRow>)> = all
-                .iter()
-                .filter(|((o, v, e, _), _)| o == outcome && v == var && *e == estimator)
-                .map(|((_, _, _, l), rs)| (l, rs))
-                .collect();
-            levels.sort_by_key(|(l, _)| {
-                l.parse::<i64>()
-                    .map_or((1, (*l).clone()), |n| (0, format!("{n:06}")))
-            });
-            let series: Vec<Series> = levels
-                .iter()
-                .take(PALETTE.len())
-                .enumerate()
-                .map(|(i, (l, rs))| series_of((*l).clone(), PALETTE[i], rs))
-                .collect();
-            // Ten overlapping bands would hide the lines: strata charts show lines only.
-            out.push(Chart {
-                by: Some(var.clone()),
-                name: format!("figures/{outcome}_{var}.svg"),
-                svg: svg_chart(&format!("{outcome} by {var} ({estimator})"), &series, false),
-            });
-        }
-    }
-    out
+    html.push_str(&symbols_footnote());
+    html.push_str("</section>");
+    html
 }
 
 /// Renders the page and its figures: returns the HTML and `(file name, svg)` pairs.
 pub fn render(input: &ReportInput<'_>) -> (String, Vec<(String, String)>) {
     let rows = input.ci.get();
-    let all = curves(rows);
-    let charts = charts(rows);
+    let profile = input.ci.profile();
+    let mut figures: Vec<Figure> = Vec::new();
     let mut html = String::new();
     let _ = write!(
         html,
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title><style>\
-         body{{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222}}\
-         table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}\
-         th{{background:#f4f4f4}}td:first-child,th:first-child{{text-align:left}}figure{{display:inline-block;margin:0.5em}}\
-         .note{{color:#666;font-size:90%}}.banner{{color:#fff;background:#b2182b;padding:0.5em;font-weight:bold}}</style></head><body><h1>{t}</h1>",
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title>\
+         <style>{STYLE}</style></head><body><header><h1>{t}</h1>{}",
+        quality::banner(profile),
         t = escape(&input.title)
     );
     for c in &input.context {
         let _ = write!(html, "<p class=\"note\">{}</p>", escape(c));
     }
-    let status = crate::spec::Status::ForRelease.label(input.ci.profile().controls());
-    let mut files = input.files.clone();
-    files.push(("report.html".to_owned(), status));
-    files.extend(charts.iter().map(|c| (c.name.clone(), status)));
-    files.push(("sdc.json".to_owned(), status));
-    files.push(("manifest.json".to_owned(), status));
-    disclosure_status(&mut html, input, &files);
-
-    headline_table(&mut html, &all);
-
-    html.push_str("<h2>Cumulative incidence by age</h2>");
-    let mut section: Option<&str> = None;
-    for c in &charts {
-        if let Some(var) = c.by.as_deref()
-            && section != Some(var)
-        {
-            let _ = write!(html, "<h2>By {}</h2>", escape(var));
-            section = Some(var);
-        }
-        let _ = write!(html, "<figure>{}</figure>", c.svg);
+    html.push_str("</header><nav>");
+    for (id, title) in SECTIONS {
+        let _ = write!(html, "<a href=\"#{id}\">{title}</a>");
     }
-
-    linkage_and_ledger(&mut html, input);
+    html.push_str("</nav>");
+    html.push_str(&headline_section(input.ci));
+    html.push_str(&sections::by_age(rows, &mut figures));
+    let ineq: &[InequalityMeasure] = input.inequality.map_or(&[], |r| r.get());
+    html.push_str(
+        &sections::deprivation(rows, ineq, &mut figures).unwrap_or_else(|| {
+            "<section id=\"deprivation\"><h2>Deprivation</h2><p>Not computed in this run (run \
+             with <code>--by idaci_decile</code>).</p></section>"
+                .to_owned()
+        }),
+    );
+    html.push_str(&crate::extras::trends(
+        input.trend.map_or(&[], |t| t.get()),
+        &mut figures,
+    ));
+    html.push_str(&match input.recurrence {
+        Some(r) => crate::extras::recurrence(r.get()),
+        None => "<section id=\"recurrence\"><h2>Recurrence</h2><p>Not part of this design.</p>\
+                 </section>"
+            .to_owned(),
+    });
+    html.push_str(&crate::extras::sensitivity(
+        input.sensitivity.map(|s| s.get().as_slice()),
+        &mut figures,
+    ));
+    if let Some(s) = sections::other_strata(rows, &mut figures) {
+        html.push_str(&s);
+    }
+    html.push_str(
+        "<section id=\"quality\"><h2>Data quality</h2><p>Every input row is used or \
+                   set aside for a stated reason. Counts are shown through disclosure control \
+                   (the exact ledger is <code>analyst-only/ledger.csv</code>).</p>",
+    );
+    html.push_str(&quality::ledger(input.ledger.get()));
+    html.push_str(&quality::linkage(
+        input.linkage.get(),
+        headline::main_mode(rows),
+    ));
+    html.push_str(&symbols_footnote());
+    html.push_str("</section>");
+    html.push_str(&methods_section(input.ci));
+    let status = crate::spec::Status::ForRelease.label(profile.controls());
+    let mut files = input.files.clone();
+    let listed = |name: String| FileStatus {
+        name,
+        status,
+        cells: None,
+    };
+    files.push(listed("report.html".to_owned()));
+    files.extend(figures.iter().map(|f| listed(f.name.clone())));
+    files.push(listed("sdc.json".to_owned()));
+    files.push(listed("manifest.json".to_owned()));
+    html.push_str(&quality::disclosure(profile, &files));
     html.push_str("</body></html>\n");
-    (html, charts.into_iter().map(|c| (c.name, c.svg)).collect())
+    (html, figures.into_iter().map(|f| (f.name, f.svg)).collect())
 }
 
 /// Writes `report.html` and its SVG figures under `dir`; returns the files written.
@@ -392,7 +249,6 @@ pub fn write_report(dir: &Path, input: &ReportInput<'_>) -> Result<Vec<PathBuf>,
     }
     Ok(files)
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -450,9 +306,17 @@ mod tests {
             title: "cumin <test>".into(),
             context: vec!["data end 2024-03-31".into()],
             ci: &ci,
+            trend: None,
+            inequality: None,
+            recurrence: None,
+            sensitivity: None,
             linkage: &linkage,
             ledger: &ledger,
-            files: vec![("cumulative_incidence.csv".into(), "for release")],
+            files: vec![FileStatus {
+                name: "cumulative_incidence.csv".into(),
+                status: "for release",
+                cells: None,
+            }],
         };
         f(&input);
     }
@@ -467,12 +331,24 @@ mod tests {
                 !html.contains("src=\"http") && !html.contains("href=\"http"),
                 "no network resources"
             );
-            assert_eq!(figs.len(), 2);
-            assert!(figs[0].1.starts_with("<svg"));
+            for (id, _) in SECTIONS {
+                assert!(html.contains(&format!("<section id=\"{id}\">")), "{id}");
+            }
+            assert_eq!(
+                figs.len(),
+                3,
+                "{:?}",
+                figs.iter().map(|f| &f.0).collect::<Vec<_>>()
+            );
             assert!(
-                html.contains("36.0"),
+                figs.iter()
+                    .all(|f| f.1.starts_with("<svg") && !f.0.contains(':'))
+            );
+            assert!(
+                html.contains("<data value=\"0.36\">36.0</data>%"),
                 "the age-17 headline is shown: {html}"
             );
+            assert!(html.contains("About <data value=\"0.36\">36</data> in every 100 children"));
             assert!(html.contains("NOT FOR RELEASE"));
             assert!(html.contains("<td>figures/referral_all.svg</td>"));
         });
@@ -483,8 +359,9 @@ mod tests {
         input_for(SdcProfile::OnsSrs, |input| {
             let (html, _) = render(input);
             assert!(!html.contains("NOT FOR RELEASE"));
+            assert!(html.contains("For release after output checking"));
             assert!(
-                html.contains("<td>excluded:child_without_birth_date</td><td></td>"),
+                html.contains("<li><abbr class=\"sym\" title=\"withheld by disclosure control (confidential)\">c</abbr> rows: no usable birth date</li>"),
                 "the ledger's 3 is withheld: {html}"
             );
         });

@@ -6,15 +6,23 @@
 //! ([`curve`]), and the tables derived from released ones ([`derived`]); each file's
 //! columns, their kinds and its rule are described once, in [`spec`]. It returns
 //! [`sdc::Released`] tables, the only thing the writers ([`write`], [`jay`], [`html`])
-//! accept besides [`sdc::AnalystOnly`] ones, which go to `analyst-only/`. Strings are made
+//! accept besides [`sdc::AnalystOnly`] ones, which go to `analyst-only/`. The report page
+//! ([`html`]) is assembled from [`headline`], [`sections`], [`extras`] and [`quality`],
+//! its numbers written by [`cell`], its charts drawn by [`chart`]. Strings are made
 //! only here, in the writers; [`summary`] is the output checker's `sdc.json`.
 
+pub mod cell;
+pub mod chart;
 pub mod curve;
 pub mod derived;
+pub mod extras;
+pub mod headline;
 pub mod html;
 pub mod jay;
 pub mod linkage;
+pub mod quality;
 pub mod sdc;
+pub mod sections;
 pub mod spec;
 pub mod summary;
 pub mod tables;
@@ -22,6 +30,7 @@ pub mod write;
 
 pub use curve::{CurveLabel, release_curves, release_trend};
 pub use derived::release_inequality;
+pub use headline::{HeadlineEstimate, recommended_estimator};
 pub use jay::{
     JayCurve, release_jay_corrections, release_jay_counts, release_jay_curves,
     write_jay_corrections_csv, write_jay_counts_csv,

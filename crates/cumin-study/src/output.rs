@@ -15,6 +15,7 @@ use crate::manifest::{Laps, ToolInfo};
 use crate::settings::{Design, Settings};
 use cumin_census::{Extract, Outcome};
 use cumin_report::html::ReportInput;
+use cumin_report::quality::FileStatus;
 use cumin_report::spec::{self, TableSpec};
 use cumin_report::summary::SdcSummary;
 use cumin_report::{AnalystOnly, CellStats, Released, ReportError};
@@ -291,19 +292,24 @@ impl OutputDir {
         )
     }
 
-    /// Every file so far and its status, for the report page.
-    fn statuses(&self) -> Vec<(String, &'static str)> {
+    /// Every file so far, its status and what disclosure control did to it, for the
+    /// report page.
+    fn statuses(&self) -> Vec<FileStatus> {
         let controls = self.profile.controls();
-        let mut out: Vec<(String, &'static str)> = self
+        let mut out: Vec<FileStatus> = self
             .entries
             .iter()
-            .map(|e| (e.name.clone(), e.spec.status.label(controls)))
+            .map(|e| FileStatus {
+                name: e.name.clone(),
+                status: e.spec.status.label(controls),
+                cells: e.cells,
+            })
             .collect();
-        out.extend(
-            self.carried
-                .iter()
-                .map(|(n, _)| (n.clone(), spec::NOT_FOR_RELEASE_INPUT)),
-        );
+        out.extend(self.carried.iter().map(|(n, _)| FileStatus {
+            name: n.clone(),
+            status: spec::NOT_FOR_RELEASE_INPUT,
+            cells: None,
+        }));
         out
     }
 
