@@ -428,7 +428,10 @@ fn print_files(out: &cumin_study::RunOutput) {
 fn print_run(out: &cumin_study::RunOutput, truth: Option<&dyn Fn(Outcome) -> Option<f64>>) {
     print_files(out);
     println!();
-    println!("cumulative incidence before 18th birthday (stratum all, 95% CI):");
+    println!(
+        "cumulative incidence before 18th birthday (stratum all, 95% CI, as released; * the \
+         report's recommended estimate; c withheld):"
+    );
     let truth_head = if truth.is_some() { "  truth" } else { "" };
     println!(
         "  {:9} {:26} {:>7}  {:>17}{truth_head}",
@@ -444,10 +447,15 @@ fn print_run(out: &cumin_study::RunOutput, truth: Option<&dyn Fn(Outcome) -> Opt
             .and_then(|f| f(h.outcome))
             .map(|t| format!("  {:5.1}", 100.0 * t))
             .unwrap_or_default();
+        let mark = if h.recommended { "*" } else { " " };
+        let estimator = format!("{}{mark}", h.estimator.as_str());
+        if h.cum_inc.is_nan() {
+            println!("  {:9} {estimator:26} {:>7}{t}", h.outcome.as_str(), "c");
+            continue;
+        }
         println!(
-            "  {:9} {:26} {:7.1}  ({:5.1} – {:5.1}){t}{age_note}",
+            "  {:9} {estimator:26} {:7.1}  ({:5.1} – {:5.1}){t}{age_note}",
             h.outcome.as_str(),
-            h.estimator.as_str(),
             100.0 * h.cum_inc,
             100.0 * h.lower,
             100.0 * h.upper,

@@ -230,7 +230,8 @@ pub fn sensitivity(rows: Option<&[CiRow]>, figures: &mut Vec<Figure>) -> String 
     let mut html = String::from(
         "<section id=\"sensitivity\"><h2>Sensitivity to identifiers and linkage</h2><p>The \
          recommended estimate before the 18th birthday when children are linked by each set \
-         of identifiers alone. Linking by LA child ID only counts a child who moves as a new \
+         of identifiers alone (no transfer rule or split correction, so the combined column \
+         can differ from the headline). Linking by LA child ID only counts a child who moves as a new \
          child (too high); by PMR only leaves out children no PMR reaches (too low).</p>\
          <table><tr><th>outcome</th>",
     );

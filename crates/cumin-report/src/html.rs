@@ -56,7 +56,9 @@ border-top:5px solid #1d70b8;padding:0.5em 0.7em}.card .pct{font-size:2em;font-w
 .card .name{font-weight:bold}.card .ci,.card .est{font-size:85%;color:#505a5f}\
 .caveat{background:#fff4e5;border-left:5px solid #e08214;padding:0.4em 0.6em}\
 table.risk{font-size:70%;margin:0}table.risk td,table.risk th{padding:0 3px}\
-abbr.sym{text-decoration:none;font-weight:bold}nav a{margin-right:0.8em}";
+abbr.sym{text-decoration:none;font-weight:bold}nav a{margin-right:0.8em}\
+#deprivation table,#trends table,#sensitivity table{font-size:85%}.pair h3{margin:0.8em 0 0}\
+ul.indices{margin:0.2em 0;font-size:92%}sup{font-size:70%;color:#505a5f}";
 
 /// The sections a page has, in order: id and title (the browser test checks them).
 pub const SECTIONS: [(&str, &str); 9] = [

@@ -228,7 +228,9 @@ pub fn disclosure(profile: SdcProfile, files: &[FileStatus]) -> String {
         escape(profile.description())
     );
     html.push_str(
-        "<table><tr><th>file</th><th>status</th><th>counts</th><th>withheld</th>\
+        "<p class=\"note\">Per file, how many count cells it has and how many disclosure \
+         control withheld or rounded (tallies of cells, not of children).</p><table><tr>\
+         <th>file</th><th>status</th><th>counts</th><th>withheld</th>\
          <th>rounded</th><th>ages merged into steps</th></tr>",
     );
     for f in files {
@@ -242,7 +244,8 @@ pub fn disclosure(profile: SdcProfile, files: &[FileStatus]) -> String {
             Some(c) => {
                 let _ = write!(
                     html,
-                    "<td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    "<td class=\"tally\">{}</td><td class=\"tally\">{}</td>\
+                     <td class=\"tally\">{}</td><td class=\"tally\">{}</td></tr>",
                     c.counts, c.counts_withheld, c.counts_rounded, c.ages_in_steps
                 );
             }

@@ -197,8 +197,9 @@ fn indices(ineq: &[InequalityMeasure], outcome: Outcome, estimator: CurveEstimat
     s
 }
 
-/// The deprivation section: per outcome the decile curves (bands for deciles 1 and 10),
-/// the gradient before 18 by decile with intervals, and the indices of inequality.
+/// The deprivation section: per outcome the gradient by decile at the oldest age shown
+/// (with intervals) and the indices of inequality beside the decile curves (bands for
+/// deciles 1 and 10); then one table of every outcome by decile.
 pub fn deprivation(
     rows: &[CiRow],
     ineq: &[InequalityMeasure],
@@ -212,9 +213,10 @@ pub fn deprivation(
     let mut html = String::from(
         "<section id=\"deprivation\"><h2>Deprivation</h2><p>By IDACI decile of the child's \
          neighbourhood at the event: decile 1 is the most deprived tenth of neighbourhoods, \
-         decile 10 the least deprived. Recommended estimator; bands are drawn for deciles 1 \
-         and 10.</p>",
+         decile 10 the least deprived. Recommended estimator. Left: the estimate by decile \
+         with its 95% interval; right: the curves by age (bands for deciles 1 and 10).</p>",
     );
+    let mut table: Vec<(Outcome, Vec<Option<&CiRow>>)> = Vec::new();
     for outcome in PATHWAY {
         let Some(estimator) = recommended_for(rows, outcome, by) else {
             continue;
@@ -234,14 +236,14 @@ pub fn deprivation(
             })
             .collect();
         let label = outcome_label(outcome);
-        let curves_svg = age_chart(&format!("{label}, by decile"), &series);
-        let last: Vec<Option<&&CiRow>> = curves
+        let curves_svg = age_chart(&format!("{label}, by decile and age"), &series);
+        let last: Vec<Option<&CiRow>> = curves
             .iter()
-            .map(|c| c.iter().rev().find(|r| r.cum_inc.is_some()))
+            .map(|c| c.iter().rev().find(|r| r.cum_inc.is_some()).copied())
             .collect();
         let gradient = category_chart(
-            &format!("{label}: by the oldest age shown"),
-            "IDACI decile (1 = most deprived)",
+            &format!("{label}, by decile"),
+            "IDACI decile (1 = most deprived, 10 = least deprived)",
             &deciles,
             &[(
                 label.to_owned(),
@@ -254,42 +256,47 @@ pub fn deprivation(
         );
         let _ = write!(
             html,
-            "<h3>{}</h3><figure>{curves_svg}</figure><figure>{gradient}</figure>{}",
+            "<div class=\"pair\"><h3>{}</h3><figure>{gradient}</figure><figure>{curves_svg}</figure>{}</div>",
             escape(label),
             indices(ineq, outcome, estimator)
         );
-        html.push_str(
-            "<table><tr><th>decile</th><th>estimate (95% CI)</th><th>before the</th></tr>",
-        );
-        for (d, r) in deciles.iter().zip(&last) {
-            let _ = write!(
-                html,
-                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                escape(&decile_label(d)),
-                r.map_or(Symbol::Withheld.html(), |r| percent_with_interval(
-                    r.cum_inc,
-                    r.lower,
-                    r.upper,
-                    Symbol::Withheld
-                )),
-                r.map_or(String::new(), |r| format!(
-                    "{} birthday",
-                    birthday(r.age.0 as u8)
-                ))
-            );
-        }
-        html.push_str("</table>");
         let o = outcome.as_str();
-        figures.push(Figure {
-            name: format!("figures/{o}_idaci_decile.svg"),
-            svg: curves_svg,
-        });
         figures.push(Figure {
             name: format!("figures/{o}_idaci_decile_gradient.svg"),
             svg: gradient,
         });
+        figures.push(Figure {
+            name: format!("figures/{o}_idaci_decile.svg"),
+            svg: curves_svg,
+        });
+        table.push((outcome, last));
     }
-    html.push_str("</section>");
+    html.push_str("<table><tr><th>decile</th>");
+    for (o, _) in &table {
+        let _ = write!(html, "<th>{}</th>", escape(outcome_label(*o)));
+    }
+    html.push_str("</tr>");
+    for (i, d) in deciles.iter().enumerate() {
+        let _ = write!(html, "<tr><td>{}</td>", escape(&decile_label(d)));
+        for (_, last) in &table {
+            let cell = last[i].map_or(Symbol::Withheld.html(), |r| {
+                let age = if r.age.0 == 17 {
+                    String::new()
+                } else {
+                    format!("<sup>before {}</sup>", birthday(r.age.0 as u8))
+                };
+                format!(
+                    "{}{age}",
+                    percent_with_interval(r.cum_inc, r.lower, r.upper, Symbol::Withheld)
+                )
+            });
+            let _ = write!(html, "<td>{cell}</td>");
+        }
+        html.push_str("</tr>");
+    }
+    html.push_str(
+        "</table><p class=\"note\">Before the 18th birthday unless marked.</p></section>",
+    );
     Some(html)
 }
 

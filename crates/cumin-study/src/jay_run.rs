@@ -87,6 +87,7 @@ pub fn run(
             cum_inc: l.cum_inc,
             lower: l.lower,
             upper: l.upper,
+            recommended: false,
         })
         .collect();
     let tables = crate::release::release_jay(

@@ -7,7 +7,7 @@ use crate::output::OutputDir;
 use crate::release::Tables;
 use crate::sensitivity::{self, Sensitivity};
 use crate::settings::Settings;
-use crate::summary::{RunOutput, headline};
+use crate::summary::{RunOutput, released_headline};
 use cumin_census::{Extract, Progress, ReadOptions, read_extract};
 use cumin_cohort::{Events, Identity};
 use cumin_estimate::{Denominators, Stratification, StratumVar};
@@ -81,7 +81,6 @@ pub fn run(
     progress.end();
     laps.lap("linkage_modes");
 
-    let headline = headline(&estimates.curves, &outcomes);
     let (sensitivity_rows, lines) = match sensitivity {
         Some(Sensitivity { curves, lines, .. }) => (Some(curves), Some(lines)),
         None => (None, None),
@@ -93,6 +92,7 @@ pub fn run(
         linkage_rows,
         sensitivity_rows.as_deref(),
     );
+    let headline = released_headline(&tables.ci);
     let mut dir = OutputDir::begin(settings)?;
     write_tables(&mut dir, settings, &tables)?;
     dir.write_ledger(&extract)?;

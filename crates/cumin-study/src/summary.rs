@@ -5,7 +5,7 @@ use cumin_census::{Date, Outcome};
 use cumin_estimate::{Curve, CurveEstimator, Kind, Stratification};
 use cumin_jay::JaySummary;
 use cumin_link::IdMode;
-use cumin_report::LinkageSection;
+use cumin_report::{CiRow, LinkageSection, Released};
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -24,6 +24,9 @@ pub struct Headline {
     pub lower: f64,
     /// Upper limit.
     pub upper: f64,
+    /// Whether it is the estimate the report's headline recommends
+    /// ([`cumin_report::recommended_estimator`]).
+    pub recommended: bool,
 }
 
 /// One outcome and estimator under every mode.
@@ -47,7 +50,8 @@ pub struct RunOutput {
     /// Files in the folder (relative paths) and whether each is for release, in order,
     /// the manifest last.
     pub files: Vec<(String, bool)>,
-    /// Cumulative incidence before 18 per outcome and estimator (stratum `all`).
+    /// Cumulative incidence before 18 per outcome and estimator (stratum `all`), as
+    /// released ([`released_headline`]).
     pub headline: Vec<Headline>,
     /// Last day of data in the extract.
     pub data_end: Date,
@@ -77,11 +81,31 @@ pub fn headline(curves: &[Curve], outcomes: &[Outcome]) -> Vec<Headline> {
                     cum_inc: p.cum_inc,
                     lower: p.ci.lower,
                     upper: p.ci.upper,
+                    recommended: false,
                 });
             }
         }
     }
     out
+}
+
+/// The headline as the report shows it, from the released `cumulative_incidence.csv`
+/// rows: per outcome in pathway order the recommended estimate first, then the other
+/// estimators, each at the oldest age its released curve shows (NaN where disclosure
+/// control withheld the curve: the report shows `c`).
+pub fn released_headline(ci: &Released<Vec<CiRow>>) -> Vec<Headline> {
+    cumin_report::headline::estimates(ci)
+        .into_iter()
+        .map(|h| Headline {
+            outcome: h.outcome,
+            estimator: h.estimator,
+            age: h.age.unwrap_or(17),
+            cum_inc: h.cum_inc.unwrap_or(f64::NAN),
+            lower: h.lower.unwrap_or(f64::NAN),
+            upper: h.upper.unwrap_or(f64::NAN),
+            recommended: h.recommended,
+        })
+        .collect()
 }
 
 /// Lines up each (outcome, estimator) across modes, in the first mode's order.

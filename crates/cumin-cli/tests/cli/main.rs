@@ -1,9 +1,11 @@
 //! The `cumin` binary as users run it.
 
 mod attack;
+mod browser;
 mod folder;
 mod golden;
 mod integrity;
+mod report;
 mod structure;
 mod support;
 
