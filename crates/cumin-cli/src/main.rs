@@ -428,10 +428,7 @@ fn print_files(out: &cumin_study::RunOutput) {
 fn print_run(out: &cumin_study::RunOutput, truth: Option<&dyn Fn(Outcome) -> Option<f64>>) {
     print_files(out);
     println!();
-    println!(
-        "cumulative incidence before 18th birthday (stratum all, 95% CI, as released; * the \
-         report's recommended estimate; c withheld):"
-    );
+    println!("cumulative incidence before 18th birthday (stratum all, 95% CI; * recommended):");
     let truth_head = if truth.is_some() { "  truth" } else { "" };
     println!(
         "  {:9} {:26} {:>7}  {:>17}{truth_head}",
@@ -447,8 +444,7 @@ fn print_run(out: &cumin_study::RunOutput, truth: Option<&dyn Fn(Outcome) -> Opt
             .and_then(|f| f(h.outcome))
             .map(|t| format!("  {:5.1}", 100.0 * t))
             .unwrap_or_default();
-        let mark = if h.recommended { "*" } else { " " };
-        let estimator = format!("{}{mark}", h.estimator.as_str());
+        let estimator = format!("{}{}", h.estimator, if h.recommended { "*" } else { "" });
         if h.cum_inc.is_nan() {
             println!("  {:9} {estimator:26} {:>7}{t}", h.outcome.as_str(), "c");
             continue;

@@ -187,7 +187,8 @@ pub fn category_chart(
     };
     let y = |v: f64| mt + (1.0 - v / top) * (HEIGHT - mt - mb);
     let mut s = String::new();
-    open(&mut s, title, HEIGHT);
+    let keyed = series.len() > 1;
+    open(&mut s, title, if keyed { HEIGHT + 16.0 } else { HEIGHT });
     y_axis(&mut s, top, &y);
     for (i, c) in categories.iter().enumerate() {
         let _ = write!(
@@ -234,9 +235,20 @@ pub fn category_chart(
             );
         }
     }
-    if series.len() > 1 {
-        let entries: Vec<(&str, &str)> = series.iter().map(|s| (s.0.as_str(), s.1)).collect();
-        legend(&mut s, &entries);
+    if keyed {
+        // Below the axis, in a row: points near the top of the plot stay visible.
+        let step = (WIDTH - ml - mr) / series.len() as f64;
+        for (j, (label, colour, _)) in series.iter().enumerate() {
+            let lx = ml + step * j as f64;
+            let _ = write!(
+                s,
+                r#"<rect x="{lx:.1}" y="{:.1}" width="10" height="3" fill="{colour}"/><text x="{:.1}" y="{:.1}">{}</text>"#,
+                HEIGHT + 6.0,
+                lx + 14.0,
+                HEIGHT + 10.0,
+                escape(label)
+            );
+        }
     }
     s.push_str("</svg>");
     s

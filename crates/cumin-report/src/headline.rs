@@ -226,33 +226,10 @@ mod tests {
     use super::*;
     use crate::curve::{CurveLabel, release_curves};
     use crate::sdc::SdcProfile;
-    use cumin_estimate::{Curve, Kind, Point, Stratum};
+    use cumin_estimate::Curve;
 
     fn curve(outcome: Outcome, estimator: CurveEstimator, step: f64) -> Curve {
-        Curve {
-            outcome,
-            estimator,
-            by: Stratification::ALL,
-            stratum: Stratum::new("all"),
-            kind: Kind::LifeTable,
-            corrected: estimator.corrected(),
-            points: (0..18)
-                .map(|a| {
-                    let cum = step * (a as f64 + 1.0);
-                    Point {
-                        age: a,
-                        events: 100.0,
-                        at_risk: 1000.0,
-                        cum_inc: cum,
-                        se: 0.01,
-                        ci: cumin_stats::Interval {
-                            lower: cum - 0.01,
-                            upper: cum + 0.01,
-                        },
-                    }
-                })
-                .collect(),
-        }
+        crate::testing::curve(outcome, estimator, "all", "all", step)
     }
 
     fn released(profile: SdcProfile, curves: &[Curve]) -> Released<Vec<CiRow>> {

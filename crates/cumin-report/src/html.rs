@@ -256,37 +256,20 @@ mod tests {
     use super::*;
     use crate::curve::{CurveLabel, release_curves};
     use crate::sdc::{SdcProfile, release_ledger, release_linkage};
-    use cumin_estimate::{Curve, CurveEstimator, Kind, Point, Stratification, Stratum};
+    use cumin_census::Outcome;
+    use cumin_estimate::{Curve, CurveEstimator};
 
     fn curve(stratum_var: &str, stratum: &str, step: f64) -> Curve {
-        Curve {
-            outcome: cumin_census::Outcome::Referral,
-            estimator: CurveEstimator::LifeTableUnadjusted,
-            by: Stratification::parse(stratum_var).unwrap(),
-            stratum: Stratum::new(stratum),
-            kind: Kind::LifeTable,
-            corrected: false,
-            points: (0..18)
-                .map(|a| {
-                    let cum = step * (a as f64 + 1.0);
-                    Point {
-                        age: a,
-                        events: 100.0,
-                        at_risk: 1000.0,
-                        cum_inc: cum,
-                        se: 0.01,
-                        ci: cumin_stats::Interval {
-                            lower: cum - 0.01,
-                            upper: cum + 0.01,
-                        },
-                    }
-                })
-                .collect(),
-        }
+        let e = CurveEstimator::LifeTableUnadjusted;
+        crate::testing::curve(Outcome::Referral, e, stratum_var, stratum, step)
     }
 
     fn input_for(profile: SdcProfile, f: impl FnOnce(&ReportInput<'_>)) {
         let curves = [curve("all", "all", 0.02), curve("idaci_decile", "1", 0.03)];
+        input_of(profile, &curves, f);
+    }
+
+    fn input_of(profile: SdcProfile, curves: &[Curve], f: impl FnOnce(&ReportInput<'_>)) {
         let labels: Vec<CurveLabel<'_>> = curves
             .iter()
             .map(|curve| CurveLabel {
@@ -367,5 +350,26 @@ mod tests {
                 "the ledger's 3 is withheld: {html}"
             );
         });
+    }
+
+    #[test]
+    fn a_withheld_headline_shows_c_with_its_footnote() {
+        let mut rare = curve("all", "all", 0.0002);
+        for p in &mut rare.points {
+            p.events = 0.2;
+        }
+        let mut html = String::new();
+        input_of(SdcProfile::Dfe, &[rare], |input| html = render(input).0);
+        let card = &html[html.find("<div class=\"card\">").unwrap()..];
+        assert!(
+            card.contains("<div class=\"pct\"><abbr class=\"sym\""),
+            "the withheld estimate is a c: {card}"
+        );
+        assert!(card.contains("is withheld by disclosure control"));
+        assert!(html.contains("<b>c</b> withheld by disclosure control"));
+        assert!(
+            !html.contains("<data value="),
+            "no number of a withheld curve"
+        );
     }
 }

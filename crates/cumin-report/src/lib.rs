@@ -26,6 +26,8 @@ pub mod sections;
 pub mod spec;
 pub mod summary;
 pub mod tables;
+#[cfg(test)]
+mod testing;
 pub mod write;
 
 pub use curve::{CurveLabel, release_curves, release_trend};

@@ -109,15 +109,19 @@ pub fn could_write(settings: &Settings, name: &str) -> bool {
                 spec::INEQUALITY.file,
             ]);
             if !settings.periods.is_empty() {
-                fixed.push(spec::TREND.file);
+                fixed.extend([spec::TREND.file, "figures/trend.svg"]);
             }
             if settings.sensitivity {
-                fixed.push(spec::SENSITIVITY.file);
+                fixed.extend([spec::SENSITIVITY.file, "figures/sensitivity.svg"]);
             }
             if settings.strata.len() > 1 {
                 fixed.push(spec::STRATA.file);
             }
-            figure_vars.extend(settings.strata.iter().skip(1).map(ToString::to_string));
+            let safe = |s: String| cumin_report::sections::file_safe(&s);
+            figure_vars.extend(settings.strata.iter().skip(1).map(|s| safe(s.to_string())));
+            if figure_vars.iter().any(|v| v == "idaci_decile") {
+                figure_vars.push("idaci_decile_gradient".to_owned());
+            }
         }
     }
     fixed.contains(&name)
