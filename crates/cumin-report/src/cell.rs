@@ -160,7 +160,7 @@ mod tests {
             value(Some(20500.0), Shown::Count, Symbol::Withheld),
             "<data value=\"20500\">20,500</data>"
         );
-        assert_eq!(text(1234567.0, Shown::Count), "1,234,567");
+        assert_eq!(text(1_234_567.0, Shown::Count), "1,234,567");
         assert_eq!(text(-1200.0, Shown::Count), "-1,200");
         assert_eq!(text(999.0, Shown::Count), "999");
         assert_eq!(text(2.401, Shown::Ratio), "2.40");

@@ -43,6 +43,30 @@ pub struct ReportInput<'a> {
     pub files: Vec<FileStatus>,
 }
 
+impl<'a> ReportInput<'a> {
+    /// A page of the curves, linkage and ledger only (no trend, inequality, recurrence or
+    /// sensitivity tables), the folder's files to be filled in when it is written.
+    pub fn new(
+        (title, context): (String, Vec<String>),
+        ci: &'a Released<Vec<CiRow>>,
+        linkage: &'a Released<Vec<LinkageRow>>,
+        ledger: &'a Released<Vec<LedgerLine>>,
+    ) -> ReportInput<'a> {
+        ReportInput {
+            title,
+            context,
+            ci,
+            trend: None,
+            inequality: None,
+            recurrence: None,
+            sensitivity: None,
+            linkage,
+            ledger,
+            files: Vec::new(),
+        }
+    }
+}
+
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:1000px;margin:1.5em auto;\
 padding:0 1em;color:#1b1b1b;line-height:1.45}h1{font-size:1.6em;margin-bottom:0.2em}\
 h2{border-bottom:2px solid #1d70b8;padding-bottom:0.15em;margin-top:1.8em}\

@@ -240,23 +240,24 @@ pub fn disclosure(profile: SdcProfile, files: &[FileStatus]) -> String {
             escape(&f.name),
             escape(f.status)
         );
-        match f.cells {
-            Some(c) => {
-                let _ = write!(
-                    html,
-                    "<td class=\"tally\">{}</td><td class=\"tally\">{}</td>\
-                     <td class=\"tally\">{}</td><td class=\"tally\">{}</td></tr>",
-                    c.counts, c.counts_withheld, c.counts_rounded, c.ages_in_steps
-                );
-            }
-            None => {
-                let z = Symbol::NotApplicable.html();
-                let _ = write!(
-                    html,
-                    "<td>{z}</td><td>{z}</td><td>{z}</td><td>{z}</td></tr>"
-                );
-            }
+        let cells: Vec<String> = f.cells.map_or_else(
+            || vec![Symbol::NotApplicable.html(); 4],
+            |c| {
+                [
+                    c.counts,
+                    c.counts_withheld,
+                    c.counts_rounded,
+                    c.ages_in_steps,
+                ]
+                .iter()
+                .map(u64::to_string)
+                .collect()
+            },
+        );
+        for c in cells {
+            let _ = write!(html, "<td class=\"tally\">{c}</td>");
         }
+        html.push_str("</tr>");
     }
     html.push_str("</table></section>");
     html

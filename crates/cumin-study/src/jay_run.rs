@@ -102,27 +102,24 @@ pub fn run(
     dir.write_ledger(&extract)?;
     let ledger = crate::run::released_ledger(settings, &extract);
     let rule_names = cumin_jay::rule_names(rules);
-    let report = cumin_report::html::ReportInput {
-        title: format!("cumin: Jay et al. 2025 design, preset {preset}"),
-        context: vec![
-            format!("cumin {} ({})", tool.version, tool.command),
-            format!(
-                "inputs: {}; data end {}; window from {}; corrections in force: {}",
-                input_list(&extract),
-                extract.data_end,
-                settings.window_start,
-                rule_names.join(", ")
-            ),
-        ],
-        ci: &tables.ci,
-        trend: None,
-        inequality: None,
-        recurrence: None,
-        sensitivity: None,
-        linkage: &tables.linkage,
-        ledger: &ledger,
-        files: Vec::new(),
-    };
+    let report = cumin_report::html::ReportInput::new(
+        (
+            format!("cumin: Jay et al. 2025 design, preset {preset}"),
+            vec![
+                format!("cumin {} ({})", tool.version, tool.command),
+                format!(
+                    "inputs: {}; data end {}; window from {}; corrections in force: {}",
+                    input_list(&extract),
+                    extract.data_end,
+                    settings.window_start,
+                    rule_names.join(", ")
+                ),
+            ],
+        ),
+        &tables.ci,
+        &tables.linkage,
+        &ledger,
+    );
     let written = dir.finish(report, tool, settings, &extract, laps)?;
     Ok(RunOutput {
         out: written.root,

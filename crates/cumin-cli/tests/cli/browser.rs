@@ -51,7 +51,11 @@ fn the_report_renders_in_chromium_without_console_errors() {
             std::env::var_os("CUMIN_REQUIRE_BROWSER").is_none(),
             "CUMIN_REQUIRE_BROWSER is set but no chromium is on PATH"
         );
-        println!("skipped: no chromium on PATH (apt-get install chromium)");
+        // The test output is where a skipped test should say so.
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("skipped: no chromium on PATH (apt-get install chromium)");
+        }
         return;
     };
     let dir = tempfile::tempdir().unwrap();
