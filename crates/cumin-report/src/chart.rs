@@ -152,6 +152,16 @@ pub fn age_chart(title: &str, series: &[Series]) -> String {
             ser.colour,
             escape(&ser.label)
         );
+        // The released step ends, so a curve of one step still shows.
+        for (a, (v, _, _)) in &ser.points {
+            let _ = write!(
+                s,
+                r#"<circle cx="{:.1}" cy="{:.1}" r="1.8" fill="{}"/>"#,
+                x(f64::from(*a)),
+                y(*v),
+                ser.colour
+            );
+        }
     }
     if series.len() > 1 {
         let entries: Vec<(&str, &str)> = series
