@@ -4,11 +4,11 @@
 
 use crate::cell::{Shown, Symbol, escape, percent_with_interval, value};
 use crate::chart::{PALETTE, Point, category_chart};
-use crate::headline::{PATHWAY, birthday, outcome_label, recommended_estimator};
+use crate::headline::{PATHWAY, birthday, outcome_label, recommended_among};
 use crate::sections::Figure;
 use crate::tables::{CiRow, TrendRow};
 use cumin_census::Outcome;
-use cumin_estimate::{CurveEstimator, Recurrence, Stratification};
+use cumin_estimate::{Recurrence, Stratification};
 use cumin_link::IdMode;
 use std::fmt::Write as _;
 
@@ -82,13 +82,7 @@ pub fn trends(rows: &[TrendRow], figures: &mut Vec<Figure>) -> String {
             rows.iter()
                 .filter(move |r| r.ci.outcome == outcome && r.ci.by == Stratification::ALL)
         };
-        let mut available: Vec<CurveEstimator> = Vec::new();
-        for r in all() {
-            if !available.contains(&r.ci.estimator) {
-                available.push(r.ci.estimator);
-            }
-        }
-        let Some(estimator) = recommended_estimator(outcome, &available) else {
+        let Some(estimator) = recommended_among(outcome, all().map(|r| r.ci.estimator)) else {
             continue;
         };
         let _ = write!(html, "<tr><td>{}</td>", escape(outcome_label(outcome)));
@@ -242,13 +236,8 @@ pub fn sensitivity(rows: Option<&[CiRow]>, figures: &mut Vec<Figure>) -> String 
     let mut per_mode: Vec<Vec<Option<Point>>> = vec![Vec::new(); modes.len()];
     let mut outcomes = Vec::new();
     for outcome in PATHWAY {
-        let mut available: Vec<CurveEstimator> = Vec::new();
-        for r in rows.iter().filter(|r| r.outcome == outcome) {
-            if !available.contains(&r.estimator) {
-                available.push(r.estimator);
-            }
-        }
-        let Some(estimator) = recommended_estimator(outcome, &available) else {
+        let of = rows.iter().filter(|r| r.outcome == outcome);
+        let Some(estimator) = recommended_among(outcome, of.map(|r| r.estimator)) else {
             continue;
         };
         outcomes.push(short(outcome).to_owned());

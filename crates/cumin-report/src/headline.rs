@@ -39,6 +39,20 @@ pub fn recommended_estimator(
     .find(|e| available.contains(e))
 }
 
+/// [`recommended_estimator`] among the estimators of some rows (repeats allowed).
+pub fn recommended_among(
+    outcome: Outcome,
+    estimators: impl Iterator<Item = CurveEstimator>,
+) -> Option<CurveEstimator> {
+    let mut available: Vec<CurveEstimator> = Vec::new();
+    for e in estimators {
+        if !available.contains(&e) {
+            available.push(e);
+        }
+    }
+    recommended_estimator(outcome, &available)
+}
+
 /// The outcome in a few words, for table rows and chart titles.
 pub fn outcome_label(o: Outcome) -> &'static str {
     match o {

@@ -5,7 +5,7 @@
 
 use crate::cell::{Shown, Symbol, escape, percent_with_interval, value};
 use crate::chart::{PALETTE, Point, Series, age_chart, category_chart};
-use crate::headline::{PATHWAY, birthday, main_mode, outcome_label, recommended_estimator};
+use crate::headline::{PATHWAY, birthday, main_mode, outcome_label, recommended_among};
 use crate::tables::CiRow;
 use cumin_census::Outcome;
 use cumin_estimate::{CurveEstimator, InequalityKind, InequalityMeasure, Stratification};
@@ -61,13 +61,8 @@ pub fn recommended_for(
     outcome: Outcome,
     by: Stratification,
 ) -> Option<CurveEstimator> {
-    let mut available: Vec<CurveEstimator> = Vec::new();
-    for r in rows.iter().filter(|r| r.outcome == outcome && r.by == by) {
-        if !available.contains(&r.estimator) {
-            available.push(r.estimator);
-        }
-    }
-    recommended_estimator(outcome, &available)
+    let of = rows.iter().filter(|r| r.outcome == outcome && r.by == by);
+    recommended_among(outcome, of.map(|r| r.estimator))
 }
 
 /// The numbers at risk under a chart: the released denominators at each step's first age.
