@@ -7,7 +7,7 @@ use crate::output::OutputDir;
 use crate::release::Tables;
 use crate::sensitivity::{self, Sensitivity};
 use crate::settings::Settings;
-use crate::summary::{RunOutput, released_headline};
+use crate::summary::{RunOutput, released_headline, released_side_by_side};
 use cumin_census::{Extract, Progress, ReadOptions, read_extract};
 use cumin_cohort::{Events, Identity};
 use cumin_estimate::{Denominators, Stratification, StratumVar};
@@ -81,10 +81,7 @@ pub fn run(
     progress.end();
     laps.lap("linkage_modes");
 
-    let (sensitivity_rows, lines) = match sensitivity {
-        Some(Sensitivity { curves, lines, .. }) => (Some(curves), Some(lines)),
-        None => (None, None),
-    };
+    let sensitivity_rows = sensitivity.map(|Sensitivity { curves, .. }| curves);
     let tables = crate::release::release(
         settings,
         identity.id_mode(),
@@ -128,7 +125,7 @@ pub fn run(
         data_end: extract.data_end,
         rows: written.rows,
         linkage: cumin_report::linkage_section(&tables.linkage),
-        sensitivity: lines,
+        sensitivity: tables.sensitivity.as_ref().map(released_side_by_side),
         jay: None,
     })
 }

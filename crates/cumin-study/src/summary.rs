@@ -94,7 +94,27 @@ pub fn headline(curves: &[Curve], outcomes: &[Outcome]) -> Vec<Headline> {
 /// estimators, each at the oldest age its released curve shows (NaN where disclosure
 /// control withheld the curve: the report shows `c`).
 pub fn released_headline(ci: &Released<Vec<CiRow>>) -> Vec<Headline> {
-    cumin_report::headline::estimates(ci)
+    as_headlines(cumin_report::headline::estimates(ci))
+}
+
+/// The sensitivity table as the report shows it: each mode's curves from the released
+/// `sensitivity.csv` rows, lined up by outcome and estimator.
+pub fn released_side_by_side(sensitivity: &Released<Vec<CiRow>>) -> Vec<SensitivityLine> {
+    let all = cumin_report::headline::estimates(sensitivity);
+    let per_mode: Vec<(IdMode, Vec<Headline>)> = IdMode::ALL
+        .into_iter()
+        .filter(|m| all.iter().any(|h| h.id_mode == *m))
+        .map(|m| {
+            let of_mode = all.iter().filter(|h| h.id_mode == m).cloned().collect();
+            (m, as_headlines(of_mode))
+        })
+        .collect();
+    side_by_side(&per_mode)
+}
+
+/// Released estimates as terminal lines (NaN where withheld).
+fn as_headlines(estimates: Vec<cumin_report::HeadlineEstimate>) -> Vec<Headline> {
+    estimates
         .into_iter()
         .map(|h| Headline {
             outcome: h.outcome,
