@@ -185,7 +185,7 @@ pub fn pooled_model<'a>(
         lookback.view(),
         cumin_stats::first_observed_runs(population.view(), frame.observed.view()).view(),
     );
-    cumin_stats::fit_backward_model(&cells).ok()
+    cumin_stats::fit_backward_model(&cells, cumin_stats::Form::LogQuadratic).ok()
 }
 
 /// The corrected curves with the factors given (the sensitivity bounds use others).

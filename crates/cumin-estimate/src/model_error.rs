@@ -32,7 +32,9 @@ pub fn extrapolation_error<'a>(
     corrections: impl Iterator<Item = &'a cumin_stats::Correction>,
 ) -> f64 {
     let tests: Vec<cumin_stats::Backtest> = corrections
-        .filter_map(|c| cumin_stats::backtest(&c.cells, BACKTEST_HELD_OUT))
+        .filter_map(|c| {
+            cumin_stats::backtest(&c.cells, BACKTEST_HELD_OUT, cumin_stats::Form::LogQuadratic)
+        })
         .collect();
     cumin_stats::pooled_rho(&tests).unwrap_or(1.0)
 }

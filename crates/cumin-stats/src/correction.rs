@@ -110,11 +110,13 @@ pub struct Correction {
     pub hazard: Array2<f64>,
     /// Where each `h(a,x)` came from.
     pub source: Array2<Source>,
-    /// The model for unobservable cells, if it could be fitted.
-    pub model: Option<BackwardModel>,
+    /// The models for unobservable cells that could be fitted on these cells, one per
+    /// form asked for (a form whose fit failed is absent).
+    pub models: Vec<BackwardModel>,
 }
 
-/// Fits the model to the observable cells and fills every backward hazard.
+/// Fits the model (the default form, [`Form::LogQuadratic`]) to the observable cells and
+/// fills every backward hazard.
 pub fn fit_correction(cells: BackwardCells) -> Correction {
     fit_correction_or(cells, || None)
 }
@@ -131,12 +133,38 @@ pub fn fit_correction_or<'a>(
     cells: BackwardCells,
     fallback: impl FnOnce() -> Option<&'a BackwardModel>,
 ) -> Correction {
+    let mut fallback = Some(fallback);
+    fit_correction_forms(cells, &[Form::LogQuadratic], |_| {
+        fallback.take().and_then(|f| f())
+    })
+}
+
+/// The correction with the modelled backward hazards averaged over several forms (the
+/// forms the back-test cannot tell apart; [`plausible_forms`]): each unobservable cell
+/// takes the mean of the forms' predictions, each form from the cells' own fit or, where
+/// that fails, from `fallback(form)` shifted to the cells as in [`fit_correction_or`].
+/// A cell is `Modelled` if some form's own fit predicts it, `Borrowed` if only borrowed
+/// models do, `Missing` if none. `fallback` is asked only for forms whose own fit fails.
+pub fn fit_correction_forms<'a>(
+    cells: BackwardCells,
+    forms: &[Form],
+    mut fallback: impl FnMut(Form) -> Option<&'a BackwardModel>,
+) -> Correction {
     let n_ages = cells.children.nrows();
-    let model = fit_backward_model(&cells).ok();
-    let borrowed = match &model {
-        Some(_) => None,
-        None => fallback().and_then(|f| logit_shift(&cells, f).map(|delta| f.shifted(delta))),
-    };
+    let mut own = Vec::new();
+    let mut borrowed = Vec::new();
+    for &form in forms {
+        match fit_backward_model(&cells, form) {
+            Ok(m) => own.push(m),
+            Err(_) => {
+                if let Some(m) = fallback(form)
+                    .and_then(|f| logit_shift(&cells, f).map(|delta| f.shifted(delta)))
+                {
+                    borrowed.push(m);
+                }
+            }
+        }
+    }
     let mut hazard = Array2::zeros((n_ages, n_ages));
     let mut source = Array2::from_elem((n_ages, n_ages), Source::Missing);
     for a in 1..n_ages {
@@ -144,12 +172,27 @@ pub fn fit_correction_or<'a>(
             if cells.covered[[a, x]] && cells.children[[a, x]] > 0.0 {
                 hazard[[a, x]] = cells.with_event[[a, x]] / cells.children[[a, x]];
                 source[[a, x]] = Source::Observed;
-            } else if let Some(h) = model.as_ref().and_then(|m| m.hazard(a, x)) {
-                hazard[[a, x]] = h;
-                source[[a, x]] = Source::Modelled;
-            } else if let Some(h) = borrowed.as_ref().and_then(|m| m.hazard(a, x)) {
-                hazard[[a, x]] = h;
-                source[[a, x]] = Source::Borrowed;
+                continue;
+            }
+            let (mut sum, mut n, mut any_own) = (0.0, 0usize, false);
+            for (m, is_own) in own
+                .iter()
+                .map(|m| (m, true))
+                .chain(borrowed.iter().map(|m| (m, false)))
+            {
+                if let Some(h) = m.hazard(a, x) {
+                    sum += h;
+                    n += 1;
+                    any_own |= is_own;
+                }
+            }
+            if n > 0 {
+                hazard[[a, x]] = sum / n as f64;
+                source[[a, x]] = if any_own {
+                    Source::Modelled
+                } else {
+                    Source::Borrowed
+                };
             }
         }
     }
@@ -157,7 +200,7 @@ pub fn fit_correction_or<'a>(
         cells,
         hazard,
         source,
-        model,
+        models: own,
     }
 }
 
@@ -248,35 +291,131 @@ impl Correction {
     }
 }
 
-/// The model for unobservable backward hazards: `logit h(a,x) = α_x + β₁ log d + β₂ log² d`
-/// with `d = a − x`.
+/// The form of the backward-hazard model's decay: `logit h(a,x) = α_x + Σ_j β_j t_j(a, x)`
+/// with terms `t_j` in the distance `d = a − x` (and, for one form, the earlier age).
+/// None builds in a form of how risk differs between children; they differ in how they
+/// continue the decay past the longest distance observed, which is where the mixture of a
+/// high-risk minority and a low-risk majority and the gamma frailty part ways
+/// (docs/methods.md §5.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Form {
+    /// `β₁ log d + β₂ log² d` (F1, the form used alone before issue 19).
+    LogQuadratic,
+    /// `β₁ d/10 + β₂ (d/10)²` (F2).
+    Quadratic,
+    /// `β₁ log d + β₂ log² d + β₃ log³ d` (F3).
+    LogCubic,
+    /// `β₁ log d` (F4).
+    LogLinear,
+    /// `β₁ log d + β₂ log² d + γ (x/10) log d`: a decay that changes with the earlier
+    /// age (F5).
+    LogQuadraticAgeSlope,
+}
+
+impl Form {
+    /// Every form, in the order of their names F1..F5.
+    pub const ALL: [Form; 5] = [
+        Form::LogQuadratic,
+        Form::Quadratic,
+        Form::LogCubic,
+        Form::LogLinear,
+        Form::LogQuadraticAgeSlope,
+    ];
+
+    /// Name in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Form::LogQuadratic => "log-quadratic",
+            Form::Quadratic => "quadratic",
+            Form::LogCubic => "log-cubic",
+            Form::LogLinear => "log-linear",
+            Form::LogQuadraticAgeSlope => "log-quadratic-age-slope",
+        }
+    }
+
+    /// Number of decay terms.
+    pub fn n_terms(self) -> usize {
+        match self {
+            Form::LogLinear => 1,
+            Form::LogQuadratic | Form::Quadratic => 2,
+            Form::LogCubic | Form::LogQuadraticAgeSlope => 3,
+        }
+    }
+
+    /// The decay terms at `(a, x)`, `x < a` (unused entries 0).
+    pub fn terms(self, a: usize, x: usize) -> [f64; 3] {
+        let d = (a - x) as f64;
+        let ld = d.ln();
+        match self {
+            Form::LogQuadratic => [ld, ld * ld, 0.0],
+            Form::Quadratic => [d / 10.0, (d / 10.0).powi(2), 0.0],
+            Form::LogCubic => [ld, ld * ld, ld * ld * ld],
+            Form::LogLinear => [ld, 0.0, 0.0],
+            Form::LogQuadraticAgeSlope => [ld, ld * ld, x as f64 / 10.0 * ld],
+        }
+    }
+}
+
+impl std::fmt::Display for Form {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// The model for unobservable backward hazards: `logit h(a,x) = α_x + Σ_j β_j t_j(a, x)`,
+/// the terms of its [`Form`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct BackwardModel {
+    /// The form of its decay.
+    pub form: Form,
     /// Design column of `α_x` for each earlier age `x` (`None`: no observed cell has an
     /// event at `x`, so `h(·,x) = 0`; or no observed cell at all).
     pub column: Vec<Option<usize>>,
     /// Whether earlier age `x` had any observed cell.
     pub seen: Vec<bool>,
-    /// The fitted regression: `α` for each used `x`, then `β₁`, `β₂`.
+    /// The fitted regression: `α` for each used `x`, then the form's `β`s.
     pub fit: LogitFit,
 }
 
 impl BackwardModel {
-    /// The linear predictor `α_x + β₁ log d + β₂ log² d` at `(a, x)`, where the model
-    /// has an `α_x`.
+    /// Number of `α_x` columns (the form's terms follow them).
+    fn n_alpha(&self) -> usize {
+        self.fit.coef.len() - self.form.n_terms()
+    }
+
+    /// The linear predictor `α_x + Σ β_j t_j(a, x)` at `(a, x)`, where the model has an
+    /// `α_x`.
     pub fn linear(&self, a: usize, x: usize) -> Option<f64> {
         let col = self.column[x]?;
-        let k = self.fit.coef.len();
-        let ld = ((a - x) as f64).ln();
-        Some(self.fit.coef[col] + self.fit.coef[k - 2] * ld + self.fit.coef[k - 1] * ld * ld)
+        let k = self.n_alpha();
+        let t = self.form.terms(a, x);
+        let decay: f64 = (0..self.form.n_terms())
+            .map(|j| self.fit.coef[k + j] * t[j])
+            .sum();
+        Some(self.fit.coef[col] + decay)
+    }
+
+    /// `∂η/∂coef` at `(a, x)`, the gradient of [`BackwardModel::linear`] (zero where the
+    /// model has no `α_x`).
+    fn gradient(&self, a: usize, x: usize) -> Array1<f64> {
+        let mut g = Array1::zeros(self.fit.coef.len());
+        if let Some(col) = self.column[x] {
+            g[col] = 1.0;
+            let k = self.n_alpha();
+            let t = self.form.terms(a, x);
+            for j in 0..self.form.n_terms() {
+                g[k + j] = t[j];
+            }
+        }
+        g
     }
 
     /// The same model with every `α_x` moved by `delta`.
     #[must_use]
     pub fn shifted(&self, delta: f64) -> BackwardModel {
         let mut m = self.clone();
-        let k = m.fit.coef.len();
-        for c in m.fit.coef.iter_mut().take(k - 2) {
+        let k = m.n_alpha();
+        for c in m.fit.coef.iter_mut().take(k) {
             *c += delta;
         }
         m
@@ -291,8 +430,8 @@ impl BackwardModel {
     }
 }
 
-/// Fits [`BackwardModel`] to the observable cells.
-pub fn fit_backward_model(cells: &BackwardCells) -> Result<BackwardModel, LogitError> {
+/// Fits [`BackwardModel`] of `form` to the observable cells.
+pub fn fit_backward_model(cells: &BackwardCells, form: Form) -> Result<BackwardModel, LogitError> {
     let n_ages = cells.children.nrows();
     let observed = |a: usize, x: usize| cells.covered[[a, x]] && cells.children[[a, x]] > 0.0;
     let mut seen = vec![false; n_ages];
@@ -317,19 +456,26 @@ pub fn fit_backward_model(cells: &BackwardCells) -> Result<BackwardModel, LogitE
         .flat_map(|a| (0..a).map(move |x| (a, x)))
         .filter(|&(a, x)| observed(a, x) && column[x].is_some())
         .collect();
-    let mut design = Array2::zeros((rows.len(), n_cols + 2));
+    let n_terms = form.n_terms();
+    let mut design = Array2::zeros((rows.len(), n_cols + n_terms));
     let mut k = Array1::zeros(rows.len());
     let mut n = Array1::zeros(rows.len());
     for (i, &(a, x)) in rows.iter().enumerate() {
-        let ld = ((a - x) as f64).ln();
         design[[i, column[x].expect("filtered")]] = 1.0;
-        design[[i, n_cols]] = ld;
-        design[[i, n_cols + 1]] = ld * ld;
+        let t = form.terms(a, x);
+        for j in 0..n_terms {
+            design[[i, n_cols + j]] = t[j];
+        }
         k[i] = cells.with_event[[a, x]];
         n[i] = cells.children[[a, x]];
     }
     let fit = fit_logit(design.view(), k.view(), n.view())?;
-    Ok(BackwardModel { column, seen, fit })
+    Ok(BackwardModel {
+        form,
+        column,
+        seen,
+        fit,
+    })
 }
 
 /// How well the model extrapolates, judged on cells the data do observe.
@@ -364,7 +510,7 @@ pub struct Backtest {
 /// Runs [`Backtest`], holding out the `held_out` longest observed distances. `None` when
 /// too few distances are observed to refit the model without them (fewer than three
 /// left) or the refit fails.
-pub fn backtest(cells: &BackwardCells, held_out: usize) -> Option<Backtest> {
+pub fn backtest(cells: &BackwardCells, held_out: usize, form: Form) -> Option<Backtest> {
     let n_ages = cells.children.nrows();
     let observed = |a: usize, x: usize| cells.covered[[a, x]] && cells.children[[a, x]] > 0.0;
     let longest = (1..n_ages)
@@ -382,13 +528,12 @@ pub fn backtest(cells: &BackwardCells, held_out: usize) -> Option<Backtest> {
             *c = false;
         }
     }
-    let model = fit_backward_model(&train).ok()?;
+    let model = fit_backward_model(&train, form).ok()?;
     let k = model.fit.coef.len();
     let mut distances = Vec::new();
     for d in cut + 1..=longest {
         let (mut s, mut s_hat, mut v) = (0.0, 0.0, 0.0);
         let mut grad = Array1::<f64>::zeros(k);
-        let ld = (d as f64).ln();
         for x in 0..n_ages.saturating_sub(d) {
             let a = x + d;
             if !observed(a, x) {
@@ -406,11 +551,7 @@ pub fn backtest(cells: &BackwardCells, held_out: usize) -> Option<Backtest> {
             s_hat += -(1.0 - h_hat).ln();
             v += h_hat / ((1.0 - h_hat) * n);
             // ∂(−log(1 − ĥ))/∂η = ĥ.
-            if let Some(col) = model.column[x] {
-                grad[col] += h_hat;
-                grad[k - 2] += h_hat * ld;
-                grad[k - 1] += h_hat * ld * ld;
-            }
+            grad.scaled_add(h_hat, &model.gradient(a, x));
         }
         v += grad.dot(&model.fit.covariance.dot(&grad));
         distances.push((d, s, s_hat, v));
@@ -435,6 +576,72 @@ pub fn pooled_rho(tests: &[Backtest]) -> Option<f64> {
     }
     let miss: f64 = all().map(|(_, s, s_hat, v)| (s - s_hat).powi(2) - v).sum();
     Some((miss / scale).max(0.0).sqrt())
+}
+
+/// The back-test's relative error below which a form counts as good as the best one:
+/// within `PLAUSIBLE_FACTOR × ρ_min + PLAUSIBLE_SLACK`. Three held-out distances judge a
+/// three-year extrapolation where age 17 needs six, and `ρ` carries sampling noise, so
+/// forms close to the best are not told apart: the ensemble averages them and its spread
+/// widens the interval (issue 19's prototype: `scripts/left-censoring-forms-prototype.py`).
+pub const PLAUSIBLE_FACTOR: f64 = 2.0;
+/// See [`PLAUSIBLE_FACTOR`].
+pub const PLAUSIBLE_SLACK: f64 = 0.02;
+
+/// The forms the back-test cannot tell apart: those whose `ρ` is within
+/// `PLAUSIBLE_FACTOR × ρ_min + PLAUSIBLE_SLACK` of zero, in the order given. Forms
+/// without a back-test (`None`) take no part; if no form has one, the default form alone
+/// ([`Form::LogQuadratic`]).
+pub fn plausible_forms(rhos: &[(Form, Option<f64>)]) -> Vec<Form> {
+    let best = rhos
+        .iter()
+        .filter_map(|(_, r)| *r)
+        .filter(|r| r.is_finite())
+        .fold(f64::INFINITY, f64::min);
+    if !best.is_finite() {
+        return vec![Form::LogQuadratic];
+    }
+    let limit = PLAUSIBLE_FACTOR * best + PLAUSIBLE_SLACK;
+    rhos.iter()
+        .filter(|(_, r)| r.is_some_and(|r| r <= limit))
+        .map(|(f, _)| *f)
+        .collect()
+}
+
+impl Backtest {
+    /// The back-test of the mean of several forms' predictions (an ensemble of forms
+    /// fitted to the same cells): per held-out distance the observed `S_d`, the mean of
+    /// the forms' `Ŝ_d` and of their noise `v_d`. `None` without tests, or if they did not
+    /// hold out the same distances.
+    pub fn mean(tests: &[Backtest]) -> Option<Backtest> {
+        let first = tests.first()?;
+        let same = tests.iter().all(|t| {
+            t.longest == first.longest
+                && t.distances.len() == first.distances.len()
+                && t.distances
+                    .iter()
+                    .zip(&first.distances)
+                    .all(|(a, b)| a.0 == b.0)
+        });
+        if !same {
+            return None;
+        }
+        let n = tests.len() as f64;
+        let distances = (0..first.distances.len())
+            .map(|i| {
+                let (d, s, _, _) = first.distances[i];
+                let s_hat = tests.iter().map(|t| t.distances[i].2).sum::<f64>() / n;
+                let v = tests.iter().map(|t| t.distances[i].3).sum::<f64>() / n;
+                (d, s, s_hat, v)
+            })
+            .collect();
+        let mut b = Backtest {
+            longest: first.longest,
+            distances,
+            rho: 0.0,
+        };
+        b.rho = pooled_rho(std::slice::from_ref(&b))?;
+        Some(b)
+    }
 }
 
 #[cfg(test)]
@@ -549,9 +756,13 @@ mod tests {
         let cells = |max_d: usize, n: f64, shift: f64| {
             cells_within(n_ages, max_d, n, |a, x| expit(eta(a, x) + shift))
         };
-        let pooled = fit_backward_model(&cells(8, 1e6, 0.0)).expect("pooled fit");
+        let pooled =
+            fit_backward_model(&cells(8, 1e6, 0.0), Form::LogQuadratic).expect("pooled fit");
         let small = cells(2, 40.0, 0.5);
-        assert!(fit_backward_model(&small).is_err(), "its own fit fails");
+        assert!(
+            fit_backward_model(&small, Form::LogQuadratic).is_err(),
+            "its own fit fails"
+        );
         let alone = fit_correction(small.clone());
         assert_eq!(alone.source[[11, 0]], Source::Missing);
         assert_eq!(alone.hazard[[11, 0]], 0.0);
@@ -565,7 +776,7 @@ mod tests {
         }
         assert_eq!(helped.source[[5, 4]], Source::Observed);
         assert!(
-            helped.model.is_none(),
+            helped.models.is_empty(),
             "the stratum's own model is still reported absent"
         );
         // A model it can fit itself is never replaced.
@@ -613,7 +824,7 @@ mod tests {
     #[test]
     fn the_backtest_finds_no_error_where_the_model_holds() {
         let cells = cells_from(18, 1e9, logit_form);
-        let b = backtest(&cells, 3).expect("enough distances");
+        let b = backtest(&cells, 3, Form::LogQuadratic).expect("enough distances");
         assert_eq!(b.longest, 11);
         assert_eq!(
             b.distances.iter().map(|d| d.0).collect::<Vec<_>>(),
@@ -626,7 +837,8 @@ mod tests {
     fn the_backtest_measures_a_model_that_fails_further_out() {
         // Past distance 8 the true hazards are twice what the form predicts from 1..8.
         let truth = |a: usize, x: usize| logit_form(a, x) * if a - x > 8 { 2.0 } else { 1.0 };
-        let b = backtest(&cells_from(18, 1e9, truth), 3).expect("enough distances");
+        let b =
+            backtest(&cells_from(18, 1e9, truth), 3, Form::LogQuadratic).expect("enough distances");
         // Each held-out distance: S = Σ −log(1 − 2h) against Ŝ = Σ −log(1 − h).
         let (mut miss, mut scale) = (0.0, 0.0);
         for d in 9..=11 {
@@ -660,7 +872,7 @@ mod tests {
                     *k = Binomial::new(n, p).unwrap().sample(&mut rng) as f64;
                 }
             }
-            let b = backtest(&cells, 3).expect("enough distances");
+            let b = backtest(&cells, 3, Form::LogQuadratic).expect("enough distances");
             raw += b
                 .distances
                 .iter()
@@ -683,9 +895,129 @@ mod tests {
                 *c = false;
             }
         }
-        assert!(backtest(&cells, 3).is_none());
-        assert!(backtest(&cells, 2).is_some());
-        assert!(backtest(&cells, 0).is_none());
+        assert!(backtest(&cells, 3, Form::LogQuadratic).is_none());
+        assert!(backtest(&cells, 2, Form::LogQuadratic).is_some());
+        assert!(backtest(&cells, 0, Form::LogQuadratic).is_none());
+    }
+
+    /// `logit h` of `form` with coefficients chosen so that every form decays with
+    /// distance over 1..17: `α_x = −1 − 0.1x` and the form's own `β`s.
+    fn form_eta(form: Form, a: usize, x: usize) -> f64 {
+        let beta = match form {
+            Form::LogQuadratic => [-0.4, -0.15, 0.0],
+            Form::Quadratic => [-3.0, 0.8, 0.0],
+            Form::LogCubic => [-0.4, -0.1, -0.02],
+            Form::LogLinear => [-0.9, 0.0, 0.0],
+            Form::LogQuadraticAgeSlope => [-0.4, -0.15, -0.2],
+        };
+        let t = form.terms(a, x);
+        -1.0 - 0.1 * x as f64 + (0..3).map(|j| beta[j] * t[j]).sum::<f64>()
+    }
+
+    #[test]
+    fn every_form_recovers_its_own_generating_logit_and_passes_its_backtest() {
+        for form in Form::ALL {
+            let cells = cells_within(18, 11, 1e9, |a, x| expit(form_eta(form, a, x)));
+            let m = fit_backward_model(&cells, form).expect("fits");
+            assert_eq!(m.form, form);
+            for (a, x) in [(17, 0), (15, 2), (12, 0)] {
+                let want = expit(form_eta(form, a, x));
+                assert!(
+                    (m.hazard(a, x).unwrap() - want).abs() < 1e-7,
+                    "{form} {a} {x}"
+                );
+            }
+            let b = backtest(&cells, 3, form).expect("enough distances");
+            assert!(b.rho < 1e-3, "{form}: {}", b.rho);
+        }
+        // The default form cannot follow a cubic: its back-test sees the miss.
+        let cubic = cells_within(18, 11, 1e9, |a, x| expit(form_eta(Form::LogCubic, a, x)));
+        let b = backtest(&cubic, 3, Form::LogQuadratic).expect("enough distances");
+        assert!(b.rho > 0.01, "{}", b.rho);
+    }
+
+    #[test]
+    fn plausible_forms_are_those_within_the_margin_of_the_best() {
+        let rhos = [
+            (Form::LogQuadratic, Some(0.63)),
+            (Form::Quadratic, Some(0.125)),
+            (Form::LogCubic, Some(0.057)),
+            (Form::LogLinear, Some(0.048)),
+            (Form::LogQuadraticAgeSlope, None),
+        ];
+        // Limit 2 × 0.048 + 0.02 = 0.116.
+        assert_eq!(plausible_forms(&rhos), [Form::LogCubic, Form::LogLinear]);
+        assert_eq!(
+            plausible_forms(&[(Form::Quadratic, Some(0.0)), (Form::LogLinear, Some(0.02))]),
+            [Form::Quadratic, Form::LogLinear],
+            "the slack keeps forms near a perfect one"
+        );
+        assert_eq!(
+            plausible_forms(&[(Form::LogCubic, None)]),
+            [Form::LogQuadratic],
+            "no back-test: the default form"
+        );
+    }
+
+    #[test]
+    fn the_forms_hazards_are_averaged_in_cells_no_cohort_observes() {
+        let cells = cells_within(18, 11, 1e9, |a, x| expit(form_eta(Form::LogLinear, a, x)));
+        let forms = [Form::LogLinear, Form::LogCubic];
+        let both = fit_correction_forms(cells.clone(), &forms, |_| None);
+        assert_eq!(both.models.len(), 2);
+        let one = |f: Form| fit_backward_model(&cells, f).unwrap();
+        let (m1, m2) = (one(Form::LogLinear), one(Form::LogCubic));
+        let want = 0.5 * (m1.hazard(17, 0).unwrap() + m2.hazard(17, 0).unwrap());
+        assert!((both.hazard[[17, 0]] - want).abs() < 1e-12);
+        assert_eq!(both.source[[17, 0]], Source::Modelled);
+        assert_eq!(both.source[[11, 0]], Source::Observed);
+        // A single form is the one-form correction.
+        let alone = fit_correction_forms(cells.clone(), &[Form::LogQuadratic], |_| None);
+        assert_eq!(alone, fit_correction(cells));
+    }
+
+    #[test]
+    fn a_form_that_cannot_fit_borrows_and_the_others_keep_their_own() {
+        // Distances 1..3 only: the log-cubic's three decay terms and its intercepts are
+        // not identified at one earlier age, while the log-linear form fits.
+        let n_ages = 12;
+        let small = cells_within(n_ages, 3, 1e4, |a, x| {
+            if x == 0 {
+                expit(form_eta(Form::LogLinear, a, x))
+            } else {
+                0.0
+            }
+        });
+        assert!(fit_backward_model(&small, Form::LogCubic).is_err());
+        assert!(fit_backward_model(&small, Form::LogLinear).is_ok());
+        let pooled = fit_backward_model(
+            &cells_within(n_ages, 8, 1e6, |a, x| expit(form_eta(Form::LogCubic, a, x))),
+            Form::LogCubic,
+        )
+        .unwrap();
+        let mut asked = Vec::new();
+        let c = fit_correction_forms(small, &[Form::LogLinear, Form::LogCubic], |f| {
+            asked.push(f);
+            (f == Form::LogCubic).then_some(&pooled)
+        });
+        assert_eq!(asked, [Form::LogCubic], "only the form that failed borrows");
+        assert_eq!(c.models.len(), 1);
+        assert_eq!(c.source[[11, 0]], Source::Modelled);
+    }
+
+    #[test]
+    fn the_ensemble_backtest_scores_the_mean_prediction() {
+        let cells = cells_from(18, 1e9, logit_form);
+        let a = backtest(&cells, 3, Form::LogQuadratic).unwrap();
+        let b = backtest(&cells, 3, Form::LogLinear).unwrap();
+        let m = Backtest::mean(&[a.clone(), b.clone()]).unwrap();
+        for i in 0..3 {
+            assert_eq!(m.distances[i].1, a.distances[i].1);
+            let want = 0.5 * (a.distances[i].2 + b.distances[i].2);
+            assert!((m.distances[i].2 - want).abs() < 1e-12);
+        }
+        assert_eq!(Backtest::mean(&[a.clone()]).unwrap().rho, a.rho);
+        assert!(Backtest::mean(&[]).is_none());
     }
 
     proptest! {

@@ -19,6 +19,7 @@ pub mod error;
 pub mod glm;
 pub mod inequality;
 pub mod interval;
+pub mod isotonic;
 pub mod kaplan_meier;
 pub mod lifetable;
 pub mod product_limit;
@@ -30,14 +31,16 @@ mod testing;
 
 pub use aalen_johansen::{CumulativeIncidence, aalen_johansen};
 pub use correction::{
-    Backtest, BackwardCells, BackwardModel, Correction, Factors, Source, backtest, backward_cells,
-    fit_backward_model, fit_correction, fit_correction_or, pooled_rho,
+    Backtest, BackwardCells, BackwardModel, Correction, Factors, Form, Source, backtest,
+    backward_cells, fit_backward_model, fit_correction, fit_correction_forms, fit_correction_or,
+    plausible_forms, pooled_rho,
 };
 pub use error::StatsError;
 pub use inequality::{GroupEstimate, Measure, SiiOptions, SlopeIndices};
 pub use interval::{
     Interval, SurvivalScale, clopper_pearson, survival_interval, widen, wilson, z_for,
 };
+pub use isotonic::isotonic;
 pub use kaplan_meier::{SurvivalEstimate, kaplan_meier};
 pub use lifetable::{
     AgeEstimate, DelayedEntry, closed_cohort_at_risk, first_observed_runs, life_table,
