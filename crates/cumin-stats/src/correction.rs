@@ -578,32 +578,47 @@ pub fn pooled_rho(tests: &[Backtest]) -> Option<f64> {
     Some((miss / scale).max(0.0).sqrt())
 }
 
+/// The forms the ensemble chooses among: log-quadratic (F1), log-cubic (F3) and
+/// log-linear (F4). Left out: the quadratic in `d` (F2), whose fitted logit turns up
+/// within the extrapolated distances under a high-risk mixture (backward hazards that
+/// rise with the years between two events; decile 1 under-stated by 6 to 9 points in
+/// four of four mixture extracts, docs/notes/2026-12-06-corrections-on-independent-data.md),
+/// and F1 with an age-dependent decay (F5), which never differed from F1 by more than
+/// 0.1 point and would make a pair that hides the forms' disagreement.
+pub const CANDIDATE_FORMS: [Form; 3] = [Form::LogQuadratic, Form::LogCubic, Form::LogLinear];
+
 /// The back-test's relative error below which a form counts as good as the best one:
 /// within `PLAUSIBLE_FACTOR × ρ_min + PLAUSIBLE_SLACK`. Three held-out distances judge a
 /// three-year extrapolation where age 17 needs six, and `ρ` carries sampling noise, so
 /// forms close to the best are not told apart: the ensemble averages them and its spread
-/// widens the interval (issue 19's prototype: `scripts/left-censoring-forms-prototype.py`).
+/// widens the interval.
 pub const PLAUSIBLE_FACTOR: f64 = 2.0;
 /// See [`PLAUSIBLE_FACTOR`].
 pub const PLAUSIBLE_SLACK: f64 = 0.02;
+/// The ensemble always holds at least this many forms (the best by back-test): one form
+/// chosen by a noisy back-test is a guess, two give the interval their disagreement.
+pub const MIN_ENSEMBLE: usize = 2;
 
 /// The forms the back-test cannot tell apart: those whose `ρ` is within
-/// `PLAUSIBLE_FACTOR × ρ_min + PLAUSIBLE_SLACK` of zero, in the order given. Forms
-/// without a back-test (`None`) take no part; if no form has one, the default form alone
+/// `PLAUSIBLE_FACTOR × ρ_min + PLAUSIBLE_SLACK` of zero, and at least the
+/// [`MIN_ENSEMBLE`] best; ordered by `ρ` (ties in the order given). Forms without a
+/// back-test (`None`) take no part; if no form has one, the default form alone
 /// ([`Form::LogQuadratic`]).
 pub fn plausible_forms(rhos: &[(Form, Option<f64>)]) -> Vec<Form> {
-    let best = rhos
+    let mut tested: Vec<(f64, Form)> = rhos
         .iter()
-        .filter_map(|(_, r)| *r)
-        .filter(|r| r.is_finite())
-        .fold(f64::INFINITY, f64::min);
-    if !best.is_finite() {
+        .filter_map(|(f, r)| r.filter(|r| r.is_finite()).map(|r| (r, *f)))
+        .collect();
+    if tested.is_empty() {
         return vec![Form::LogQuadratic];
     }
-    let limit = PLAUSIBLE_FACTOR * best + PLAUSIBLE_SLACK;
-    rhos.iter()
-        .filter(|(_, r)| r.is_some_and(|r| r <= limit))
-        .map(|(f, _)| *f)
+    tested.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let limit = PLAUSIBLE_FACTOR * tested[0].0 + PLAUSIBLE_SLACK;
+    tested
+        .iter()
+        .enumerate()
+        .filter(|(i, (r, _))| *i < MIN_ENSEMBLE || *r <= limit)
+        .map(|(_, (_, f))| *f)
         .collect()
 }
 
@@ -937,25 +952,36 @@ mod tests {
     }
 
     #[test]
-    fn plausible_forms_are_those_within_the_margin_of_the_best() {
+    fn plausible_forms_are_those_within_the_margin_of_the_best_and_at_least_two() {
         let rhos = [
             (Form::LogQuadratic, Some(0.63)),
-            (Form::Quadratic, Some(0.125)),
+            (Form::Quadratic, Some(0.110)),
             (Form::LogCubic, Some(0.057)),
             (Form::LogLinear, Some(0.048)),
             (Form::LogQuadraticAgeSlope, None),
         ];
-        // Limit 2 × 0.048 + 0.02 = 0.116.
-        assert_eq!(plausible_forms(&rhos), [Form::LogCubic, Form::LogLinear]);
+        // Limit 2 × 0.048 + 0.02 = 0.116, best first.
         assert_eq!(
-            plausible_forms(&[(Form::Quadratic, Some(0.0)), (Form::LogLinear, Some(0.02))]),
-            [Form::Quadratic, Form::LogLinear],
-            "the slack keeps forms near a perfect one"
+            plausible_forms(&rhos),
+            [Form::LogLinear, Form::LogCubic, Form::Quadratic]
+        );
+        // One form far ahead: the second best still joins it.
+        assert_eq!(
+            plausible_forms(&[
+                (Form::LogQuadratic, Some(0.08)),
+                (Form::LogCubic, Some(0.026)),
+                (Form::LogLinear, Some(0.32)),
+            ]),
+            [Form::LogCubic, Form::LogQuadratic]
         );
         assert_eq!(
             plausible_forms(&[(Form::LogCubic, None)]),
             [Form::LogQuadratic],
             "no back-test: the default form"
+        );
+        assert_eq!(
+            plausible_forms(&[(Form::LogLinear, Some(0.3))]),
+            [Form::LogLinear]
         );
     }
 

@@ -31,9 +31,9 @@ mod testing;
 
 pub use aalen_johansen::{CumulativeIncidence, aalen_johansen};
 pub use correction::{
-    Backtest, BackwardCells, BackwardModel, Correction, Factors, Form, Source, backtest,
-    backward_cells, fit_backward_model, fit_correction, fit_correction_forms, fit_correction_or,
-    plausible_forms, pooled_rho,
+    Backtest, BackwardCells, BackwardModel, CANDIDATE_FORMS, Correction, Factors, Form, Source,
+    backtest, backward_cells, fit_backward_model, fit_correction, fit_correction_forms,
+    fit_correction_or, plausible_forms, pooled_rho,
 };
 pub use error::StatsError;
 pub use inequality::{GroupEstimate, Measure, SiiOptions, SlopeIndices};
