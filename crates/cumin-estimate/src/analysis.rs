@@ -5,7 +5,7 @@ use crate::bootstrap;
 use crate::correction_tables::{self, Fitted, Labels};
 use crate::curves::{
     Corrected, Curve, CurveEstimator, CurveKey, Kind, OutcomeYears, Point, Strata,
-    corrected_curves, place_years, pooled_model, unadjusted_curves,
+    corrected_curves, place_years, pooled_cells, pooled_models, unadjusted_curves,
 };
 use crate::denominators::Denominators;
 use crate::error::EstimateError;
@@ -21,6 +21,7 @@ use crate::strata::Stratification;
 use cumin_census::{CensusYear, Episodes};
 use cumin_cohort::{Events, Identity};
 use cumin_link::LinkageMode;
+use cumin_stats::{BackwardCells, Form};
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
@@ -45,6 +46,43 @@ pub struct Estimates {
     pub recurrence: Vec<Recurrence>,
     /// The split-identity correction's diagnostics, under `corrected` linkage.
     pub split: Option<SplitSummary>,
+    /// Per outcome, the left-censoring correction's model forms: each candidate's
+    /// back-test on the whole population and the forms averaged.
+    pub forms: Vec<FormChoice>,
+}
+
+/// The model forms of one outcome's left-censoring correction (docs/methods.md §5.3).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FormChoice {
+    /// The outcome.
+    pub outcome: cumin_census::Outcome,
+    /// Each candidate form's back-tested `ρ` on the whole population (`None`: no
+    /// back-test possible, or its fit failed).
+    pub backtests: Vec<(Form, Option<f64>)>,
+    /// The forms whose modelled hazards are averaged, best back-test first.
+    pub chosen: Vec<Form>,
+}
+
+impl FormChoice {
+    /// Chooses among [`cumin_stats::CANDIDATE_FORMS`] by their back-tests on `cells`
+    /// (the whole population's): [`cumin_stats::plausible_forms`].
+    pub fn choose(outcome: cumin_census::Outcome, cells: Option<&BackwardCells>) -> FormChoice {
+        let backtests: Vec<(Form, Option<f64>)> = cumin_stats::CANDIDATE_FORMS
+            .iter()
+            .map(|&f| {
+                let rho = cells
+                    .and_then(|c| cumin_stats::backtest(c, model_error::BACKTEST_HELD_OUT, f))
+                    .map(|b| b.rho);
+                (f, rho)
+            })
+            .collect();
+        let chosen = cumin_stats::plausible_forms(&backtests);
+        FormChoice {
+            outcome,
+            backtests,
+            chosen,
+        }
+    }
 }
 
 /// Runs every estimator `spec` asks for on the children of `identity` (linked from
@@ -123,66 +161,90 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// One outcome under every stratification. The whole population's back-test of the
-    /// correction's model (`all` comes first) sets every stratification's model error.
+    /// One outcome under every stratification. The whole population's back-tests
+    /// (`all` comes first) choose the correction's model forms and set every
+    /// stratification's model error.
     fn outcome(&mut self, oi: usize, oy: &OutcomeYears, strata: &[Strata]) {
         let mut rho_all = None;
+        let mut forms: Option<FormChoice> = None;
         for (k, s) in strata.iter().enumerate() {
-            let own = self.stratification(oi, oy, k, s, rho_all);
+            let tables = self.tables(oi, oy, k, s);
+            let forms = forms.get_or_insert_with(|| {
+                let cells = pooled_cells(&tables, s.levels.iter().map(|l| &l.1), self.frame);
+                FormChoice::choose(oy.outcome, cells.as_ref())
+            });
+            let chosen = forms.chosen.clone();
+            let own = self.stratification(oi, oy.outcome, k, s, &tables, &chosen, rho_all);
             if s.by == Stratification::ALL {
                 rho_all = Some(own);
             }
         }
+        self.out.forms.extend(forms);
     }
 
-    /// One outcome under stratification `k`: every stratum's tables (less the split
-    /// correction's ghosts), its correction (a stratum that cannot fit its own model
-    /// borrows the pooled one), its curves and correction tables. Returns the
-    /// stratification's own back-tested model error.
-    fn stratification(
-        &mut self,
+    /// Outcome `oi`'s tables under stratification `k`, less the split correction's
+    /// ghosts.
+    fn tables(
+        &self,
         oi: usize,
         oy: &OutcomeYears,
         k: usize,
         s: &Strata,
-        rho_all: Option<f64>,
-    ) -> f64 {
-        let frame = self.frame;
+    ) -> Vec<cumin_cohort::YearTables> {
         let mut tables = cumin_cohort::tabulate_years(
             &oy.years,
             &oy.strata[k],
             s.levels.len(),
-            &frame.cohorts,
+            &self.frame.cohorts,
             |_| 1.0,
         );
         if let (Some(sc), Some(gw)) = (self.split, self.ghost_weights) {
-            subtract_into(&mut tables, &sc.tables(oi, k, s, frame, gw));
+            subtract_into(&mut tables, &sc.tables(oi, k, s, self.frame, gw));
         }
-        // Fitted only if some stratum cannot fit its own model.
+        tables
+    }
+
+    /// One outcome under stratification `k`: every stratum's correction (its modelled
+    /// hazards averaged over `forms`; a stratum that cannot fit a form borrows the pooled
+    /// one), its curves and correction tables. Returns the stratification's own
+    /// back-tested model error.
+    #[allow(clippy::too_many_arguments)] // one stratification's inputs, passed through
+    fn stratification(
+        &mut self,
+        oi: usize,
+        outcome: cumin_census::Outcome,
+        k: usize,
+        s: &Strata,
+        tables: &[cumin_cohort::YearTables],
+        forms: &[Form],
+        rho_all: Option<f64>,
+    ) -> f64 {
+        let frame = self.frame;
+        // Fitted only if some stratum cannot fit its own model of some form.
         let pooled = OnceCell::new();
-        let fallback = || {
+        let fallback = |f: Form| {
             pooled
-                .get_or_init(|| pooled_model(&tables, s.levels.iter().map(|l| &l.1), frame))
-                .as_ref()
+                .get_or_init(|| pooled_models(tables, s.levels.iter().map(|l| &l.1), frame, forms))
+                .get(f)
         };
         let fitted: Vec<Corrected> = s
             .levels
             .iter()
-            .zip(&tables)
+            .zip(tables)
             .map(|((_, population), t)| {
-                corrected_curves(t, population, frame, &self.spec.estimators, fallback)
+                corrected_curves(t, population, frame, &self.spec.estimators, forms, fallback)
             })
             .collect();
-        let own = model_error::extrapolation_error(fitted.iter().map(|c| &c.correction));
+        let own = model_error::extrapolation_error(fitted.iter().map(|c| &c.correction), forms);
         let rho = Rho {
             applied: rho_all.unwrap_or(own),
             own,
         };
         for (l, (((stratum, population), t), corrected)) in
-            s.levels.iter().zip(&tables).zip(&fitted).enumerate()
+            s.levels.iter().zip(tables).zip(&fitted).enumerate()
         {
             let labels = Labels {
-                outcome: oy.outcome,
+                outcome,
                 by: s.by,
                 stratum,
             };
@@ -192,7 +254,16 @@ impl<'a> Run<'a> {
                 stratum: l,
                 kind: Kind::LifeTable,
             };
-            self.stratum(key, &labels, (t, population, corrected), rho);
+            let spread = model_error::form_spread(
+                t,
+                population,
+                frame,
+                &self.spec.estimators,
+                forms,
+                fallback,
+                corrected.curves.len(),
+            );
+            self.stratum(key, &labels, (t, population, corrected), rho, &spread);
         }
         own
     }
@@ -209,16 +280,25 @@ impl<'a> Run<'a> {
             &Corrected,
         ),
         rho: Rho,
+        spread: &[[f64; OUT_AGES]],
     ) {
         let (frame, estimators) = (self.frame, &self.spec.estimators);
         let unadjusted = unadjusted_curves(tables, population, frame, estimators);
         let observed_only =
             model_error::observed_only_curves(tables, population, frame, estimators, corrected);
+        let z = cumin_stats::z_for(frame.level);
         let sds: Vec<[f64; OUT_AGES]> = corrected
             .curves
             .iter()
             .zip(&observed_only)
-            .map(|((_, c), (_, p))| model_error::extrapolation_sd(c, p, rho.applied))
+            .zip(spread)
+            .map(|(((_, c), (_, p)), spread)| {
+                let mut sd = model_error::extrapolation_sd(c, p, rho.applied);
+                for (sd, half) in sd.iter_mut().zip(spread) {
+                    *sd = sd.hypot(half / z);
+                }
+                sd
+            })
             .collect();
         for (((kind, c), (_, u)), sd) in corrected.curves.iter().zip(&unadjusted).zip(&sds) {
             let key = CurveKey { kind: *kind, ..key };
@@ -244,6 +324,7 @@ impl<'a> Run<'a> {
             corrected,
             observed_only: &observed_only,
             model_sd: &sds,
+            form_spread: spread,
         };
         self.out.bounds.extend(correction_tables::correction_bounds(
             labels, &fitted, frame, estimators, rho,
@@ -254,14 +335,16 @@ impl<'a> Run<'a> {
     fn finish(mut self, years: &[OutcomeYears], strata: &[Strata], events: &Events) -> Estimates {
         let spec = self.spec;
         if spec.bootstrap > 0 {
-            bootstrap::replace_intervals(
-                &mut self.curves,
+            let forms: Vec<Vec<Form>> = self.out.forms.iter().map(|f| f.chosen.clone()).collect();
+            let inputs = bootstrap::Inputs {
                 years,
                 strata,
-                self.frame,
+                frame: self.frame,
                 spec,
-                self.split,
-            );
+                split: self.split,
+                forms: &forms,
+            };
+            bootstrap::replace_intervals(&mut self.curves, &inputs);
         }
         model_error::add_model_error(&mut self.curves, &self.model_sd, spec.level);
         self.out.inequality = crate::inequality::measures(&self.curves, strata, self.frame, spec);

@@ -18,13 +18,14 @@
 //! Replicate `r` draws from the ChaCha8 stream `r` of the study seed, stratifications then
 //! cohorts then strata in order, so results do not depend on the number of threads.
 
-use crate::curves::{Curve, CurveKey, OutcomeYears, Strata, corrected_curves, pooled_model};
+use crate::curves::{Curve, CurveKey, OutcomeYears, Strata, corrected_curves, pooled_models};
 use crate::frame::Frame;
 use crate::spec::EstimateSpec;
 use crate::spec::OUT_AGES;
 use crate::split::SplitCorrection;
 use cumin_cohort::NO_STRATUM;
 use cumin_link::ChildId;
+use cumin_stats::Form;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Binomial, Distribution};
@@ -168,14 +169,18 @@ impl Resampler {
 /// Cumulative incidence by age of every corrected curve, from one set of weights per
 /// stratification; the split correction, if any, is re-estimated with the same weights.
 fn replicate(
+    inputs: &Inputs<'_>,
     resampler: &Resampler,
     weights: &[Vec<u16>],
-    years: &[OutcomeYears],
-    strata: &[Strata],
-    frame: &Frame,
-    spec: &EstimateSpec,
-    split: Option<&SplitCorrection>,
 ) -> BTreeMap<CurveKey, [f64; OUT_AGES]> {
+    let Inputs {
+        years,
+        strata,
+        frame,
+        spec,
+        split,
+        forms,
+    } = *inputs;
     // The correction is re-estimated with each stratification's own draws.
     let ghost_weights: Vec<Option<Vec<f64>>> = weights
         .iter()
@@ -203,15 +208,19 @@ fn replicate(
             if let (Some(sc), Some(gw)) = (split, &ghost_weights[k]) {
                 crate::split::subtract_into(&mut tables, &sc.tables(oi, k, s, frame, gw));
             }
-            // Fitted only if some stratum cannot fit its own model.
+            // Fitted only if some stratum cannot fit its own model of some form.
+            let forms = &forms[oi];
             let pooled = OnceCell::new();
-            let fallback = || {
+            let fallback = |f: Form| {
                 pooled
-                    .get_or_init(|| pooled_model(&tables, s.levels.iter().map(|l| &l.1), frame))
-                    .as_ref()
+                    .get_or_init(|| {
+                        pooled_models(&tables, s.levels.iter().map(|l| &l.1), frame, forms)
+                    })
+                    .get(f)
             };
             for (l, ((_, population), t)) in s.levels.iter().zip(&tables).enumerate() {
-                let fitted = corrected_curves(t, population, frame, &spec.estimators, fallback);
+                let fitted =
+                    corrected_curves(t, population, frame, &spec.estimators, forms, fallback);
                 for (kind, curve) in fitted.curves {
                     let mut f = [f64::NAN; OUT_AGES];
                     for e in curve {
@@ -231,21 +240,33 @@ fn replicate(
     out
 }
 
+/// What every replicate recomputes the corrected curves from.
+#[derive(Clone, Copy)]
+pub struct Inputs<'a> {
+    /// Every outcome's event years, placed in the strata.
+    pub years: &'a [OutcomeYears],
+    /// The stratifications and their populations.
+    pub strata: &'a [Strata],
+    /// The study's frame.
+    pub frame: &'a Frame,
+    /// What to estimate (estimators, bootstrap replicates, seed, level).
+    pub spec: &'a EstimateSpec,
+    /// The split correction, re-estimated in every replicate (under `corrected`).
+    pub split: Option<&'a SplitCorrection>,
+    /// The left-censoring correction's model forms per outcome, chosen on the data: each
+    /// replicate refits these forms (the choice itself is not repeated).
+    pub forms: &'a [Vec<Form>],
+}
+
 /// Replaces the intervals and standard errors of every corrected curve by bootstrap ones.
-pub fn replace_intervals(
-    curves: &mut [(CurveKey, Curve)],
-    years: &[OutcomeYears],
-    strata: &[Strata],
-    frame: &Frame,
-    spec: &EstimateSpec,
-    split: Option<&SplitCorrection>,
-) {
+pub fn replace_intervals(curves: &mut [(CurveKey, Curve)], inputs: &Inputs<'_>) {
+    let (spec, years, strata, frame) = (inputs.spec, inputs.years, inputs.strata, inputs.frame);
     let resampler = Resampler::new(years, strata, frame);
     let replicates: Vec<BTreeMap<CurveKey, [f64; OUT_AGES]>> = (0..u64::from(spec.bootstrap))
         .into_par_iter()
         .map(|r| {
             let w = resampler.weights(spec.seed, r);
-            replicate(&resampler, &w, years, strata, frame, spec, split)
+            replicate(inputs, &resampler, &w)
         })
         .collect();
     for (key, curve) in curves.iter_mut().filter(|(_, c)| c.corrected) {

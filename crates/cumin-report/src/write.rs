@@ -279,6 +279,7 @@ pub fn write_bounds_csv(
             "corrected",
             "extrapolation_error",
             "stratification_extrapolation_error",
+            "form_spread",
             "extrapolation_sd",
         ],
         rows.get().iter().map(|r| {
@@ -293,6 +294,7 @@ pub fn write_bounds_csv(
                 number(Some(r.corrected)),
                 number(Some(r.extrapolation_error)),
                 number(Some(r.stratification_extrapolation_error)),
+                number(Some(r.form_spread)),
                 number(Some(r.extrapolation_sd)),
             ]
         }),
