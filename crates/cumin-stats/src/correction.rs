@@ -1042,7 +1042,7 @@ mod tests {
             let want = 0.5 * (a.distances[i].2 + b.distances[i].2);
             assert!((m.distances[i].2 - want).abs() < 1e-12);
         }
-        assert_eq!(Backtest::mean(&[a.clone()]).unwrap().rho, a.rho);
+        assert_eq!(Backtest::mean(std::slice::from_ref(&a)).unwrap().rho, a.rho);
         assert!(Backtest::mean(&[]).is_none());
     }
 
