@@ -22,7 +22,7 @@ use crate::curves::{Curve, CurveKey, OutcomeYears, Strata, corrected_curves, poo
 use crate::frame::Frame;
 use crate::spec::EstimateSpec;
 use crate::spec::OUT_AGES;
-use crate::split::SplitCorrection;
+use crate::split::Ghosts;
 use cumin_cohort::NO_STRATUM;
 use cumin_link::ChildId;
 use cumin_stats::Form;
@@ -49,9 +49,6 @@ pub struct Resampler {
     pools: Vec<Vec<Vec<Pool>>>,
     /// One more than the largest child index.
     n_children: usize,
-    /// Whether each child (by index) is drawn at all; the others keep weight 1 where a
-    /// weight is needed beyond the tables (the keys of the split correction).
-    drawn: Vec<bool>,
 }
 
 /// Mean of the positive entries of a population table's row (a cohort's size; 0 if none).
@@ -120,12 +117,7 @@ impl Resampler {
                 cells
             })
             .collect();
-        let drawn = row_of.iter().map(Option::is_some).collect();
-        Resampler {
-            pools,
-            n_children,
-            drawn,
-        }
+        Resampler { pools, n_children }
     }
 
     /// How many times each child is drawn in replicate `replicate`, for each
@@ -155,44 +147,19 @@ impl Resampler {
             })
             .collect()
     }
-
-    /// A child's weight in the key table of the split correction: its draws if it can be
-    /// drawn, else 1.
-    fn key_weight(&self, weights: &[u16], child: ChildId) -> f64 {
-        match self.drawn.get(child.index()) {
-            Some(true) => f64::from(weights[child.index()]),
-            _ => 1.0,
-        }
-    }
 }
 
 /// Cumulative incidence by age of every corrected curve, from one set of weights per
-/// stratification; the split correction, if any, is re-estimated with the same weights.
-fn replicate(
-    inputs: &Inputs<'_>,
-    resampler: &Resampler,
-    weights: &[Vec<u16>],
-) -> BTreeMap<CurveKey, [f64; OUT_AGES]> {
+/// stratification; the split correction's ghosts, if any, applied as they are.
+fn replicate(inputs: &Inputs<'_>, weights: &[Vec<u16>]) -> BTreeMap<CurveKey, [f64; OUT_AGES]> {
     let Inputs {
         years,
         strata,
         frame,
         spec,
-        split,
+        ghosts,
         forms,
     } = *inputs;
-    // The correction is re-estimated with each stratification's own draws.
-    let ghost_weights: Vec<Option<Vec<f64>>> = weights
-        .iter()
-        .map(|w| {
-            split.map(|sc| {
-                sc.weights(
-                    |c| w.get(c.index()).map_or(0.0, |x| f64::from(*x)),
-                    |c| resampler.key_weight(w, c),
-                )
-            })
-        })
-        .collect();
     let mut out = BTreeMap::new();
     for (oi, oy) in years.iter().enumerate() {
         for (k, s) in strata.iter().enumerate() {
@@ -205,8 +172,8 @@ fn replicate(
                 &frame.cohorts,
                 weight,
             );
-            if let (Some(sc), Some(gw)) = (split, &ghost_weights[k]) {
-                crate::split::subtract_into(&mut tables, &sc.tables(oi, k, s, frame, gw));
+            if let Some(Some(g)) = ghosts.get(oi).map(|o| &o[k]) {
+                tables = g.applied(&tables, 1.0, 1.0);
             }
             // Fitted only if some stratum cannot fit its own model of some form.
             let forms = &forms[oi];
@@ -251,8 +218,10 @@ pub struct Inputs<'a> {
     pub frame: &'a Frame,
     /// What to estimate (estimators, bootstrap replicates, seed, level).
     pub spec: &'a EstimateSpec,
-    /// The split correction, re-estimated in every replicate (under `corrected`).
-    pub split: Option<&'a SplitCorrection>,
+    /// The split correction's ghosts per outcome and stratification (under
+    /// `corrected`), applied to every replicate's tables as they are: its estimation
+    /// error is carried analytically (`SplitCorrection::scalings`), not resampled.
+    pub ghosts: &'a [Vec<Option<Ghosts>>],
     /// The left-censoring correction's model forms per outcome, chosen on the data: each
     /// replicate refits these forms (the choice itself is not repeated).
     pub forms: &'a [Vec<Form>],
@@ -266,7 +235,7 @@ pub fn replace_intervals(curves: &mut [(CurveKey, Curve)], inputs: &Inputs<'_>) 
         .into_par_iter()
         .map(|r| {
             let w = resampler.weights(spec.seed, r);
-            replicate(inputs, &resampler, &w)
+            replicate(inputs, &w)
         })
         .collect();
     for (key, curve) in curves.iter_mut().filter(|(_, c)| c.corrected) {

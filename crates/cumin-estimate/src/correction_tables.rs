@@ -101,6 +101,8 @@ pub struct Fitted<'a> {
     pub model_sd: &'a [[f64; OUT_AGES]],
     /// Half the range of the estimates of the correction's forms, by curve and age.
     pub form_spread: &'a [[f64; OUT_AGES]],
+    /// The split correction's error, by curve and age (empty: no split correction).
+    pub split_sd: &'a [[f64; OUT_AGES]],
 }
 
 /// Each corrected curve recomputed with `c = 1` and with only observed backward hazards,
@@ -116,13 +118,13 @@ pub fn correction_bounds(
     let ones = Array2::from_elem(corrected.factors.factor.dim(), 1.0);
     let none = curves_with(&ones, fitted.tables, fitted.population, frame, estimators);
     let mut out = Vec::new();
-    for (((((kind, full), (_, none)), (_, partial)), sd), spread) in corrected
+    for (i, ((((kind, full), (_, none)), (_, partial)), sd)) in corrected
         .curves
         .iter()
         .zip(&none)
         .zip(fitted.observed_only)
         .zip(fitted.model_sd)
-        .zip(fitted.form_spread)
+        .enumerate()
     {
         if matches!(kind, Kind::Period(_)) {
             continue;
@@ -145,7 +147,8 @@ pub fn correction_bounds(
                 corrected: p.cum_inc,
                 extrapolation_error: rho.applied,
                 stratification_extrapolation_error: rho.own,
-                form_spread: spread[p.age],
+                form_spread: fitted.form_spread.get(i).map_or(0.0, |s| s[p.age]),
+                split_sd: fitted.split_sd.get(i).map_or(0.0, |s| s[p.age]),
                 extrapolation_sd: sd[p.age],
             });
         }

@@ -21,5 +21,8 @@ pub use sdc::{
     Released, SdcProfile, release, release_backward_hazards, release_bounds, release_corrections,
     release_inequality, release_linkage, release_recurrence, release_trend, release_unplaced,
 };
-pub use tables::{AgeBand, CiRow, LinkCount, LinkageMeasure, LinkageRow, TransferCount, TrendRow};
+pub use tables::{
+    AgeBand, CiRow, HiddenCount, LinkCount, LinkageMeasure, LinkageRow, PmrDiagnostic,
+    TransferCount, TrendRow,
+};
 pub use write::{ReportError, hash_file};

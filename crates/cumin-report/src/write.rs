@@ -280,6 +280,7 @@ pub fn write_bounds_csv(
             "extrapolation_error",
             "stratification_extrapolation_error",
             "form_spread",
+            "split_sd",
             "extrapolation_sd",
         ],
         rows.get().iter().map(|r| {
@@ -295,6 +296,7 @@ pub fn write_bounds_csv(
                 number(Some(r.extrapolation_error)),
                 number(Some(r.stratification_extrapolation_error)),
                 number(Some(r.form_spread)),
+                number(Some(r.split_sd)),
                 number(Some(r.extrapolation_sd)),
             ]
         }),

@@ -7,7 +7,9 @@ use cumin_census::{Episodes, Outcome};
 use cumin_cohort::{Events, Identity, LinkageCounts};
 use cumin_estimate::SplitSummary;
 use cumin_link::{EpisodeSet, IdMode};
-use cumin_report::{AgeBand, LinkCount, LinkageMeasure, LinkageRow, TransferCount};
+use cumin_report::{
+    AgeBand, HiddenCount, LinkCount, LinkageMeasure, LinkageRow, PmrDiagnostic, TransferCount,
+};
 use std::collections::BTreeMap;
 
 fn share(part: u64, whole: u64) -> f64 {
@@ -112,8 +114,9 @@ pub fn coverage_rows(episodes: &Episodes, identity: &Identity) -> Vec<LinkageRow
 /// Split-identity diagnostics (`split_*` measures): children (components) by whether
 /// they carry a PMR and the age band of their first referral; PMR-linked children seen in
 /// several LAs, by age at their first referral in a second LA; the transfer rule's counts;
-/// and, under `--linkage corrected`, the correction's `h` and, per outcome, the seen pairs
-/// and the first events it removes.
+/// and, under `--linkage corrected`, the correction's PMR diagnostics by age (which PMR
+/// mechanism the extract shows), its hidden successors and, per outcome, the seen pairs
+/// serving as templates and the first events it removes.
 pub fn split_rows(identity: &Identity, correction: Option<&SplitSummary>) -> Vec<LinkageRow> {
     let mode = identity.id_mode();
     let mut out: Vec<LinkageRow> = split_children(identity)
@@ -137,11 +140,37 @@ pub fn split_rows(identity: &Identity, correction: Option<&SplitSummary>) -> Vec
         ));
     }
     if let Some(c) = correction {
-        out.push(LinkageRow::new(
-            mode,
-            LinkageMeasure::SplitShareChildrenEverPmr,
-            c.h,
-        ));
+        for a in &c.by_age {
+            for (d, v) in [
+                (PmrDiagnostic::Rows, Some(a.rows)),
+                (PmrDiagnostic::RowShare, a.row_pmr_share),
+                (PmrDiagnostic::Persistence, a.persistence),
+                (PmrDiagnostic::KeyShare, a.key_pmr_share),
+            ] {
+                if let Some(v) = v {
+                    out.push(LinkageRow::new(mode, LinkageMeasure::SplitPmr(d, a.age), v));
+                }
+            }
+        }
+        if let Some(age) = c.youngest_fitted_age {
+            out.push(LinkageRow::new(
+                mode,
+                LinkageMeasure::SplitYoungestFittedAge,
+                f64::from(age),
+            ));
+        }
+        for (h, v) in [
+            (HiddenCount::All, c.hidden),
+            (HiddenCount::Extrapolated, c.hidden_extrapolated),
+            (HiddenCount::SamplingSd, c.hidden_sd),
+            (HiddenCount::ExtrapolationSd, c.extrapolation_sd),
+        ] {
+            out.push(LinkageRow::new(
+                mode,
+                LinkageMeasure::SplitHidden(h),
+                v.round(),
+            ));
+        }
         for (o, seen, removed) in &c.per_outcome {
             out.push(LinkageRow::new(
                 mode,
