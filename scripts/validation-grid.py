@@ -24,7 +24,7 @@ The summary (stdout and `summary.txt`) shows, for the default run (delivered ide
 `corrected` linkage), the worst case per mechanism first, then pooled coverage; then the
 same for perfect identifiers (estimator error alone) and `exact` linkage.
 
-Python 3.11 standard library only; reuses scripts/truth-recovery.py's helpers. Usage:
+Python 3.11 standard library only (and `scripts/cuminlib`). Usage:
 
     cargo build --release
     python3 scripts/validation-grid.py --out validation/grid                 # scale 0.1, seeds 1-3
@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import importlib.util
 import json
 import os
 import shutil
@@ -44,10 +43,8 @@ import sys
 import time
 from pathlib import Path
 
-_spec = importlib.util.spec_from_file_location(
-    "truth_recovery", Path(__file__).with_name("truth-recovery.py"))
-tr = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(tr)
+sys.path.insert(0, str(Path(__file__).parent))
+import cuminlib as tr  # noqa: E402  (the scripts' shared helpers)
 
 OUTCOMES = ["referral", "assessed", "cin", "cpp"]
 STRATA = tr.STRATA
@@ -84,7 +81,7 @@ def simulate(cumin: str, out: Path, mechanism: str, seed: int, scale: float, per
         cmd += ["--mechanism", ",".join(presets)]
     if perfect:
         cmd.append("--perfect-ids")
-    return tr.run_command(cmd)
+    return tr.run(cmd)
 
 
 def estimate(cumin: str, sim: Path, out: Path, linkage: str) -> float:
@@ -94,7 +91,7 @@ def estimate(cumin: str, sim: Path, out: Path, linkage: str) -> float:
            "--by", "idaci_decile"]
     if linkage != "corrected":  # corrected is the default: leave the flag out
         cmd += ["--linkage", linkage]
-    return tr.run_command(cmd)
+    return tr.run(cmd)
 
 
 def split_removed(linkage_csv: Path) -> dict[str, float]:
@@ -122,7 +119,7 @@ def one_cell(cumin: str, mechanism: str, seed: int, scale: float, work: Path,
     for ids, linkage in RUNS:
         est = work / f"{tag}-{ids}-{linkage}-est"
         est_s = estimate(cumin, sims[ids], est, linkage)
-        estimates = tr.read_estimates(est / "cumulative_incidence.csv")
+        estimates = tr.read_curves(est / "cumulative_incidence.csv")
         for outcome in OUTCOMES:
             for sv, s in STRATA:
                 for estimator in ESTIMATORS:
@@ -130,7 +127,7 @@ def one_cell(cumin: str, mechanism: str, seed: int, scale: float, work: Path,
                         r = estimates.get((outcome, estimator, sv, s, age))
                         if r is None:
                             continue
-                        t = tr.truth_value(truth, outcome, sv, s, age)
+                        t = tr.truth_cum_inc(truth, outcome, sv, s, age)
                         e, lo, hi = float(r["cum_inc"]), float(r["lower"]), float(r["upper"])
                         err = 100.0 * (e - t)
                         tol = TOLERANCE_PP[s]

@@ -124,6 +124,7 @@ fn pmr_mechanism_table(rows: &[LinkageRow]) -> ReportTable {
         PmrDiagnostic::RowShare,
         PmrDiagnostic::Persistence,
         PmrDiagnostic::KeyShare,
+        PmrDiagnostic::HiddenSuccessors,
     ];
     let mut ages: Vec<u8> = rows
         .iter()
@@ -137,7 +138,7 @@ fn pmr_mechanism_table(rows: &[LinkageRow]) -> ReportTable {
     ReportTable {
         title: "PMRs by age on 31 March: rows, share carrying a PMR, share still carrying it \
                 after an earlier year of the same key (persistence), share of keys of that \
-                oldest age carrying one"
+                oldest age carrying one, and their expected hidden successors"
             .to_owned(),
         columns: std::iter::once("age")
             .chain(diagnostics.iter().map(|d| d.as_str()))

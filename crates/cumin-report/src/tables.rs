@@ -308,6 +308,9 @@ pub enum PmrDiagnostic {
     Persistence,
     /// The share of keys (with an in-window referral) of that oldest age carrying a PMR.
     KeyShare,
+    /// The split correction's expected hidden successors of keys of that oldest age
+    /// (extrapolated below the youngest fitted age).
+    HiddenSuccessors,
 }
 
 impl PmrDiagnostic {
@@ -318,6 +321,7 @@ impl PmrDiagnostic {
             PmrDiagnostic::RowShare => "row_pmr_share",
             PmrDiagnostic::Persistence => "pmr_persistence",
             PmrDiagnostic::KeyShare => "key_pmr_share",
+            PmrDiagnostic::HiddenSuccessors => "hidden_successors",
         }
     }
 }

@@ -146,6 +146,7 @@ pub fn split_rows(identity: &Identity, correction: Option<&SplitSummary>) -> Vec
                 (PmrDiagnostic::RowShare, a.row_pmr_share),
                 (PmrDiagnostic::Persistence, a.persistence),
                 (PmrDiagnostic::KeyShare, a.key_pmr_share),
+                (PmrDiagnostic::HiddenSuccessors, Some(a.hidden.round())),
             ] {
                 if let Some(v) = v {
                     out.push(LinkageRow::new(mode, LinkageMeasure::SplitPmr(d, a.age), v));

@@ -161,6 +161,8 @@ pub struct AgeDiagnostics {
     pub keys: f64,
     /// Their share carrying a PMR.
     pub key_pmr_share: Option<f64>,
+    /// Their expected hidden successors.
+    pub hidden: f64,
 }
 
 impl SplitCorrection {
@@ -343,9 +345,11 @@ impl SplitCorrection {
         let rows = &self.keys.rows;
         let mut keys = [0.0f64; CLASS_AGES];
         let mut with = [0.0f64; CLASS_AGES];
-        for k in &self.keys.keys {
+        let mut hidden = [0.0f64; CLASS_AGES];
+        for (k, m) in self.keys.keys.iter().zip(&self.hidden) {
             keys[usize::from(k.oldest)] += 1.0;
             with[usize::from(k.oldest)] += f64::from(u8::from(k.pmr));
+            hidden[usize::from(k.oldest)] += m;
         }
         let by_age = (0..CLASS_AGES)
             .map(|a| AgeDiagnostics {
@@ -355,6 +359,7 @@ impl SplitCorrection {
                 persistence: rows.persistence(a),
                 keys: keys[a],
                 key_pmr_share: (keys[a] > 0.0).then(|| with[a] / keys[a]),
+                hidden: hidden[a],
             })
             .collect();
         let (total, ext, ext_flat) = self.totals();

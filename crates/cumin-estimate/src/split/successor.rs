@@ -206,36 +206,52 @@ impl SuccessorModel {
     }
 }
 
-/// What the seen pairs say about successors, by cell of the earlier key (`RC5`, age band).
+/// What the seen pairs say about successors of a key.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SuccessorShares {
-    /// `r`: the chance a successor carries the PMR given the earlier key does, by cell
-    /// (the harmonic mean of `ρ` of the seen pairs' later keys, which are seen in
-    /// proportion to `ρ`).
-    pub carries: [f64; N_CELLS],
+    /// `r`: the chance a successor carries the PMR given the earlier key does, by the
+    /// earlier key's oldest age (the harmonic mean of `ρ` of the seen pairs' later keys,
+    /// which are seen in proportion to `ρ`; pooled over neighbouring ages until
+    /// [`MIN_PAIRS`] pairs). Young keys' successors are young too and carry a PMR less
+    /// often under a row-by-row PMR, so `r` is read by age, not by band.
+    pub carries: [f64; CLASS_AGES],
     /// `u`: the chance the transfer rule joins a successor of a key whose last episode
     /// closed `RC5` (the seen pairs' share with the rule's pattern, times the share of
     /// such matches the rule keeps).
     pub transfer_joined: f64,
 }
 
-/// Cells of an earlier key: (`RC5` or not) × age band (0–4, 5–10, 11–17).
-pub const N_CELLS: usize = 6;
+/// Seen pairs an age's `r` needs before it is read alone (else neighbouring ages join).
+pub const MIN_PAIRS: f64 = 30.0;
+
+/// Cells of an earlier key for the delay templates: (`RC5` or not) × age band (0–1, 2–4,
+/// 5–10, 11–17).
+pub const N_CELLS: usize = 8;
+/// Age bands per `RC5` flag.
+const N_BANDS: usize = 4;
 
 /// The cell of a key.
 pub fn cell(k: &Key) -> usize {
     let band = match k.oldest {
-        0..=4 => 0,
-        5..=10 => 1,
-        _ => 2,
+        0..=1 => 0,
+        2..=4 => 1,
+        5..=10 => 2,
+        _ => 3,
     };
-    usize::from(k.rc5) * 3 + band
+    usize::from(k.rc5) * N_BANDS + band
 }
 
-/// A cell, or where it has nothing, the same `RC5` flag's youngest band, then any cell.
+/// A cell, or where it has nothing, the nearest band of the same `RC5` flag (younger
+/// first), then the same band of the other flag, then any cell.
 pub fn with_fallback<T: Copy>(per_cell: &[Option<T>; N_CELLS], c: usize) -> Option<T> {
-    per_cell[c]
-        .or(per_cell[c - c % 3])
+    let (flag, band) = (c / N_BANDS, c % N_BANDS);
+    let mut order: Vec<usize> = (0..N_BANDS).collect();
+    order.sort_by_key(|b| (b.abs_diff(band), *b));
+    order
+        .iter()
+        .map(|b| flag * N_BANDS + b)
+        .chain(std::iter::once((1 - flag) * N_BANDS + band))
+        .find_map(|c| per_cell[c])
         .or_else(|| per_cell.iter().flatten().next().copied())
 }
 
@@ -246,23 +262,34 @@ impl SuccessorShares {
         pairs: impl Iterator<Item = (Key, Key, bool)>,
         transfer_kept: f64,
     ) -> SuccessorShares {
-        let mut n = [0.0; N_CELLS];
-        let mut inverse = [0.0; N_CELLS];
+        let mut n = [0.0; CLASS_AGES];
+        let mut inverse = [0.0; CLASS_AGES];
         let (mut rc5, mut rc5_like) = (0.0, 0.0);
         for (a, b, like) in pairs {
-            let c = cell(&a);
+            let age = usize::from(a.oldest);
             let rho = b.carries_if_matched.max(1e-3);
-            n[c] += 1.0;
-            inverse[c] += 1.0 / rho;
+            n[age] += 1.0;
+            inverse[age] += 1.0 / rho;
             if a.rc5 {
                 rc5 += 1.0 / rho;
                 rc5_like += f64::from(u8::from(like)) / rho;
             }
         }
-        let per_cell: [Option<f64>; N_CELLS] =
-            std::array::from_fn(|c| (n[c] > 0.0).then(|| n[c] / inverse[c]));
+        let carries = std::array::from_fn(|age| {
+            let mut width = 0;
+            loop {
+                let lo = age.saturating_sub(width);
+                let hi = (age + width).min(CLASS_AGES - 1);
+                let (pairs, inv): (f64, f64) =
+                    (lo..=hi).fold((0.0, 0.0), |s, a| (s.0 + n[a], s.1 + inverse[a]));
+                if pairs >= MIN_PAIRS || (lo == 0 && hi == CLASS_AGES - 1) {
+                    break if inv > 0.0 { pairs / inv } else { 1.0 };
+                }
+                width += 1;
+            }
+        });
         SuccessorShares {
-            carries: std::array::from_fn(|c| with_fallback(&per_cell, c).unwrap_or(1.0)),
+            carries,
             transfer_joined: if rc5 > 0.0 {
                 (rc5_like / rc5 * transfer_kept).clamp(0.0, 1.0)
             } else {
@@ -283,7 +310,7 @@ pub fn hidden(k: &Key, eta: f64, shares: &SuccessorShares) -> (f64, f64) {
     if k.status == Status::HasLater {
         return (0.0, 0.0);
     }
-    let r_cell = shares.carries[cell(k)];
+    let r_cell = shares.carries[usize::from(k.oldest)];
     let p = expit(eta);
     let (pi, dpi) = if p >= r_cell {
         (1.0, 0.0)
@@ -364,7 +391,7 @@ mod tests {
     #[test]
     fn hidden_successors_follow_bayes_given_what_the_linked_child_shows() {
         let shares = SuccessorShares {
-            carries: [0.8; N_CELLS],
+            carries: [0.8; CLASS_AGES],
             transfer_joined: 0.5,
         };
         let eta = cumin_stats::glm::logit(0.4); // π = 0.4 / 0.8 = 0.5
@@ -385,7 +412,7 @@ mod tests {
         );
         // Every successor carries the PMR (perfect identifiers): nothing hidden.
         let all = SuccessorShares {
-            carries: [1.0; N_CELLS],
+            carries: [1.0; CLASS_AGES],
             transfer_joined: 0.0,
         };
         assert_eq!(hidden(&pmr, eta, &all).0, 0.0);
@@ -397,13 +424,48 @@ mod tests {
     }
 
     #[test]
-    fn cells_fall_back_to_the_youngest_band_then_any() {
+    fn cells_fall_back_to_the_nearest_band_then_the_other_flag_then_any() {
         let mut per: [Option<f64>; N_CELLS] = [None; N_CELLS];
-        per[3] = Some(0.7);
-        per[1] = Some(0.9);
-        assert_eq!(with_fallback(&per, 4), Some(0.7));
-        assert_eq!(with_fallback(&per, 0), Some(0.9));
-        assert_eq!(with_fallback(&per, 2), Some(0.9));
+        per[2] = Some(0.9);
+        per[5] = Some(0.7);
+        assert_eq!(
+            with_fallback(&per, 0),
+            Some(0.9),
+            "band 0-1 takes 5-10, two away"
+        );
+        assert_eq!(with_fallback(&per, 3), Some(0.9));
+        assert_eq!(with_fallback(&per, 4), Some(0.7), "RC5 0-1 takes RC5 2-4");
+        per[5] = None;
+        assert_eq!(
+            with_fallback(&per, 6),
+            Some(0.9),
+            "no RC5 cell: the other flag's"
+        );
         assert_eq!(with_fallback::<f64>(&[None; N_CELLS], 2), None);
+    }
+
+    #[test]
+    fn r_is_read_by_age_and_pooled_with_neighbours_when_pairs_are_few() {
+        let pair = |a_age: u8, rho: f64| {
+            let a = key(a_age, true, true, Status::HasLater);
+            let mut b = key(a_age + 2, true, false, Status::PmrNoLater);
+            b.carries_if_matched = rho;
+            (a, b, false)
+        };
+        // Age 6: 40 pairs, half with ρ = 1 and half with ρ = 0.5: r = 40 / (20 + 40).
+        // Age 1: 10 pairs with ρ = 0.25, too few alone; ages 0-3 hold only them, so the
+        // window widens to age 6 (five away) and pools all 50.
+        let mut pairs: Vec<(Key, Key, bool)> = (0..40)
+            .map(|i| pair(6, if i < 20 { 1.0 } else { 0.5 }))
+            .collect();
+        pairs.extend((0..10).map(|_| pair(1, 0.25)));
+        let s = SuccessorShares::new(pairs.into_iter(), 0.0);
+        assert!((s.carries[6] - 40.0 / 60.0).abs() < 1e-12);
+        assert!(
+            (s.carries[1] - 50.0 / 100.0).abs() < 1e-12,
+            "{}",
+            s.carries[1]
+        );
+        assert_eq!(s.transfer_joined, 0.0);
     }
 }
