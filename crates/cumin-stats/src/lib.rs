@@ -28,6 +28,7 @@ pub mod risk_set;
 pub mod splice;
 #[cfg(test)]
 mod testing;
+pub mod truncation;
 
 pub use aalen_johansen::{CumulativeIncidence, aalen_johansen};
 pub use correction::{
@@ -50,3 +51,4 @@ pub use product_limit::ProductLimit;
 pub use resample::{percentile_interval, standard_deviation};
 pub use risk_set::{Observation, RiskTable, Status};
 pub use splice::cohort_splice;
+pub use truncation::{Truncated, right_truncated_distribution};

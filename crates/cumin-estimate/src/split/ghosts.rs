@@ -7,12 +7,16 @@
 //! first-event and lookback tables): B's first event goes, and the lookback table gets
 //! back the earlier event years of C that the split hid from B's events. Only B's first
 //! event year is placed (its later years change nothing unless they interleave with C's),
-//! at a delay after K's oldest age drawn from the seen pairs (*templates*): the delay
-//! from the earlier key's oldest age to the later key's first event of the outcome,
-//! among seen pairs whose child had an event of the outcome outside the later key,
-//! weighted by `1/ρ` of the later key (seen pairs over-represent successors that carry
-//! the PMR), renormalised over the delays the extract can hold for K (a successor's
-//! first referral before 18 and before the data end).
+//! at a delay after K's last referral drawn from the seen pairs (*templates*): the delay
+//! from the earlier key's last referral to the later key's first referral, weighted by
+//! `1/ρ` of the later key (seen pairs over-represent successors that carry the PMR) and
+//! corrected for the data's end (a pair is seen only if its delay fits before it, so long
+//! delays are under-represented: the reverse-time product-limit estimator,
+//! [`cumin_stats::right_truncated_distribution`]), then the offset from that referral to
+//! the later key's first event of the outcome (or none), among seen pairs whose child had
+//! an event of the outcome outside the later key; renormalised over the delays the
+//! extract can hold for K (a successor's first referral before 18 and before the data
+//! end).
 
 use crate::split::successor::{N_CELLS, with_fallback};
 use cumin_cohort::{NO_EARLIER, NO_STRATUM, YearTables};
@@ -32,10 +36,13 @@ pub struct Template {
     pub cell: usize,
     /// Weight `1/ρ` of the later key.
     pub weight: f64,
-    /// Delay of the later key's first referral after the earlier key's oldest age.
+    /// Delay of the later key's first referral after the earlier key's last referral.
     pub referral_delay: i8,
-    /// Delay of the later key's first event of the outcome (`None`: it has none).
-    pub event_delay: Option<i8>,
+    /// The latest referral delay the data's end allowed for this pair.
+    pub limit: i8,
+    /// Offset of the later key's first event of the outcome after its first referral
+    /// (`None`: it has none).
+    pub event_offset: Option<i8>,
 }
 
 /// The delay distributions of one outcome: for each cell and latest feasible referral
@@ -57,26 +64,10 @@ impl Delays {
         let mut per_cell: Vec<Option<Vec<[f64; N_DELAYS]>>> = vec![None; N_CELLS];
         for (c, slot) in per_cell.iter_mut().enumerate() {
             let mine: Vec<&Template> = templates.iter().filter(|t| t.cell == c).collect();
-            if mine.is_empty() {
-                continue;
-            }
-            let mut table = vec![[0.0; N_DELAYS]; N_LIMITS];
-            for (li, row) in table.iter_mut().enumerate() {
-                let limit = li as i8 - 1;
-                let feasible = mine.iter().filter(|t| t.referral_delay <= limit);
-                let total: f64 = feasible.clone().map(|t| t.weight).sum();
-                if total <= 0.0 {
-                    continue;
-                }
-                for t in feasible {
-                    if let Some(d) = t.event_delay.filter(|d| *d <= limit) {
-                        row[delay_index(d)] += t.weight / total;
-                    }
-                }
-            }
-            *slot = Some(table);
+            *slot = cell_table(&mine);
         }
-        // A cell without templates borrows its flag's youngest band, then any cell.
+        // A cell without templates borrows the nearest band of its flag, then the other
+        // flag's, then any cell.
         let present: [Option<usize>; N_CELLS] =
             std::array::from_fn(|c| per_cell[c].as_ref().map(|_| c));
         let zero = vec![[0.0; N_DELAYS]; N_LIMITS];
@@ -92,11 +83,52 @@ impl Delays {
     }
 
     /// The chance of each delay `DELAY_MIN + i` for a key of cell `cell` whose successor's
-    /// first referral can come at most `limit` years after its oldest age.
+    /// first referral can come at most `limit` years after its last referral.
     pub fn chances(&self, cell: usize, limit: i8) -> &[f64; N_DELAYS] {
         let li = (i32::from(limit) + 1).clamp(0, N_LIMITS as i32 - 1) as usize;
         &self.chance[cell][li]
     }
+}
+
+/// One cell's table `[D + 1][delay]`: the referral delay's distribution corrected for
+/// truncation, renormalised over `d ≤ D`, times the outcome's offset distribution (event
+/// delays past `D` dropped). `None` without templates.
+fn cell_table(templates: &[&Template]) -> Option<Vec<[f64; N_DELAYS]>> {
+    let observations: Vec<cumin_stats::Truncated> = templates
+        .iter()
+        .map(|t| {
+            let value = delay_index(t.referral_delay);
+            cumin_stats::Truncated {
+                value,
+                limit: delay_index(t.limit).max(value),
+                weight: t.weight,
+            }
+        })
+        .collect();
+    let f = cumin_stats::right_truncated_distribution(&observations, N_DELAYS)?;
+    let total: f64 = templates.iter().map(|t| t.weight).sum();
+    let mut offset = [0.0; N_DELAYS];
+    for t in templates {
+        if let Some(e) = t.event_offset {
+            offset[(e.max(0) as usize).min(N_DELAYS - 1)] += t.weight / total;
+        }
+    }
+    let mut table = vec![[0.0; N_DELAYS]; N_LIMITS];
+    for (li, row) in table.iter_mut().enumerate() {
+        let last = delay_index(li as i8 - 1);
+        let mass: f64 = f[..=last].iter().sum();
+        if mass <= 0.0 {
+            continue;
+        }
+        for (d, fd) in f[..=last].iter().enumerate() {
+            for (e, g) in offset.iter().enumerate() {
+                if d + e <= last {
+                    row[d + e] += fd / mass * g;
+                }
+            }
+        }
+    }
+    Some(table)
 }
 
 /// Adds `w` times one child's contribution to the tables of its strata, as
@@ -244,29 +276,38 @@ mod tests {
 
     #[test]
     fn delays_are_renormalised_over_what_the_extract_can_hold() {
-        let t = |cell, weight, referral_delay, event_delay| Template {
+        let t = |cell, weight, referral_delay, limit, event_offset| Template {
             cell,
             weight,
             referral_delay,
-            event_delay,
+            limit,
+            event_offset,
         };
-        // Cell 0: a successor 1 year on (weight 1), one 5 years on (weight 3) whose event
-        // comes at 6, one with no event (weight 1, delay 0).
+        // Cell 0, nothing truncated (limits 17): a successor 1 year on (weight 1) with its
+        // event at once, one 5 years on (weight 3) whose event comes a year later, one with
+        // no event (weight 1, delay 0).
         let d = Delays::new(&[
-            t(0, 1.0, 1, Some(1)),
-            t(0, 3.0, 5, Some(6)),
-            t(0, 1.0, 0, None),
+            t(0, 1.0, 1, 17, Some(0)),
+            t(0, 3.0, 5, 17, Some(1)),
+            t(0, 1.0, 0, 17, None),
         ]);
         let at = |c: usize, limit: i8, delay: i8| d.chances(c, limit)[delay_index(delay)];
-        assert!((at(0, 17, 1) - 0.2).abs() < 1e-12);
-        assert!((at(0, 17, 6) - 0.6).abs() < 1e-12);
+        // Offsets: 0 with chance 1/5, 1 with 3/5, none 1/5; referral delays 0, 1, 5 with
+        // 1/5, 1/5, 3/5.
+        assert!((at(0, 17, 1) - 0.2 * 0.2 - 0.2 * 0.6).abs() < 1e-12);
+        assert!((at(0, 17, 6) - 0.6 * 0.6).abs() < 1e-12);
         // Only two years left: the 5-year successor cannot be in the extract.
-        assert!((at(0, 2, 1) - 0.5).abs() < 1e-12);
-        assert_eq!(at(0, 2, 6), 0.0);
-        // Five years left: the successor is in the extract but its event at 6 is not.
-        assert!((at(0, 5, 1) - 0.2).abs() < 1e-12);
-        assert_eq!(at(0, 5, 6), 0.0);
-        // Other cells borrow cell 0 (the youngest band of its flag, then any).
+        let two = d.chances(0, 2);
+        assert!((two[delay_index(1)] - (0.5 * 0.2 + 0.5 * 0.6)).abs() < 1e-12);
+        assert_eq!(two[delay_index(6)], 0.0);
+        // Other cells borrow cell 0.
         assert_eq!(d.chances(4, 17), d.chances(0, 17));
+        // A long delay seen only where the data allowed it counts for more than its tally.
+        let trunc = Delays::new(&[
+            t(0, 1.0, 0, 0, Some(0)),
+            t(0, 1.0, 0, 5, Some(0)),
+            t(0, 1.0, 5, 5, Some(0)),
+        ]);
+        assert!((trunc.chances(0, 17)[delay_index(5)] - 0.5).abs() < 1e-12);
     }
 }

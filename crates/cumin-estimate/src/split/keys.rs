@@ -52,6 +52,9 @@ pub struct Key {
     pub first_referral: Date,
     /// Age at that referral (0..=17).
     pub first_referral_age: u8,
+    /// Age at its last in-window referral (0..=17): where the delay to a successor's
+    /// first event is counted from.
+    pub last_referral_age: u8,
     /// Chance the key carries the PMR given its child was matched before it:
     /// `ρ = 1 − Π_rows (1 − κ(age))`.
     pub carries_if_matched: f64,
@@ -92,9 +95,15 @@ impl RowShares {
     }
 
     /// `κ(age)` as the correction uses it: the persistence where enough rows show it,
-    /// else `φ / h` (at most 1).
+    /// else the persistence of the nearest age where they do (the older first: at the
+    /// youngest ages few keys have an earlier year, and persistence is a property of the
+    /// mechanism, not of the age), else `φ / h` (at most 1).
     pub fn kappa(&self, age: usize) -> f64 {
-        self.persistence(age).unwrap_or_else(|| {
+        let nearest = (0..CLASS_AGES).find_map(|step| {
+            self.persistence((age + step).min(CLASS_AGES - 1))
+                .or_else(|| age.checked_sub(step).and_then(|a| self.persistence(a)))
+        });
+        nearest.unwrap_or_else(|| {
             let phi = self.phi(age).unwrap_or(0.0);
             if self.h > 0.0 {
                 (phi / self.h).min(1.0)
@@ -307,8 +316,10 @@ fn episode_keys(
     last_year: i16,
 ) -> Vec<(u32, Key)> {
     let (linkage, set, children) = (&identity.linkage, &identity.episodes, &identity.children);
-    // Per key: (first in-window referral, its age), and (latest referral, its reason).
+    // Per key: (first in-window referral, its age), (last in-window referral, its age),
+    // and (latest referral, its reason).
     let mut first: Vec<Option<(Date, u8)>> = vec![None; acc.len()];
+    let mut last_in: Vec<Option<(Date, u8)>> = vec![None; acc.len()];
     let mut last: Vec<Option<(Date, bool)>> = vec![None; acc.len()];
     for e in 0..set.len() {
         let k = linkage.key_of_row[set.last_row[e] as usize];
@@ -332,6 +343,10 @@ fn episode_keys(
         if f.is_none_or(|(d, _)| referral < d) {
             *f = Some((referral, age as u8));
         }
+        let l = &mut last_in[k as usize];
+        if l.is_none_or(|(d, _)| referral > d) {
+            *l = Some((referral, age as u8));
+        }
     }
     acc.iter()
         .enumerate()
@@ -354,6 +369,7 @@ fn episode_keys(
                     decile_group,
                     first_referral,
                     first_referral_age,
+                    last_referral_age: last_in[k].map_or(first_referral_age, |(_, a)| a),
                     carries_if_matched: 1.0,
                     status: Status::NoPmr,
                     later_pmr: false,

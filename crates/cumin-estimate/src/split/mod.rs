@@ -54,8 +54,8 @@ pub struct SplitCorrection {
     hidden: Vec<f64>,
     /// The same with the flat extrapolation below the youngest fitted age.
     hidden_flat: Vec<f64>,
-    /// Latest delay a successor's first referral can have after each key's oldest age and
-    /// still be in the extract.
+    /// Latest delay a successor's first referral can have after each key's last referral
+    /// and still be in the extract.
     limit: Vec<i8>,
     /// Each key's birth cohort.
     cohort: Vec<Option<BirthCohort>>,
@@ -217,16 +217,16 @@ impl SplitCorrection {
             .iter()
             .map(|k| identity.children.cohort[k.child.index()])
             .collect();
-        let limit = keys
+        let limit: Vec<i8> = keys
             .keys
             .iter()
             .zip(&cohort)
-            .map(|(k, c)| latest_delay(k.oldest, *c, rules))
+            .map(|(k, c)| latest_delay(k.last_referral_age, *c, rules))
             .collect();
         let mut delays = Vec::with_capacity(outcomes.len());
         let mut templates = Vec::with_capacity(outcomes.len());
         for &o in outcomes {
-            let t = outcome_templates(&keys, identity, &events.all[o.index()]);
+            let t = outcome_templates(&keys, identity, &events.all[o.index()], &limit);
             templates.push(t.len() as u64);
             delays.push(Delays::new(&t));
         }
@@ -330,7 +330,8 @@ impl SplitCorrection {
                 if *chance <= 0.0 {
                     continue;
                 }
-                let a1 = (i32::from(key.oldest) + d as i32 + i32::from(DELAY_MIN)).clamp(0, 17);
+                let a1 = (i32::from(key.last_referral_age) + d as i32 + i32::from(DELAY_MIN))
+                    .clamp(0, 17);
                 let w = m * chance;
                 join_year(tables, &child_years, row, entry, a1 as u8, w);
                 total += w;
@@ -379,28 +380,30 @@ impl SplitCorrection {
     }
 }
 
-/// The latest delay after oldest age `oldest` at which a successor's first referral is
-/// still in the extract: before 18 and before the data end (some child of the cohort is
-/// of that age by then).
-fn latest_delay(oldest: u8, cohort: Option<BirthCohort>, rules: &EventRules) -> i8 {
+/// The latest delay after age `from` (a key's last referral) at which a successor's first
+/// referral is still in the extract: before 18 and before the data end (some child of the
+/// cohort is of that age by then).
+fn latest_delay(from: u8, cohort: Option<BirthCohort>, rules: &EventRules) -> i8 {
     let Some(c) = cohort else { return -1 };
     let mut d = -1i8;
-    for age in oldest..=17 {
+    for age in from..=17 {
         if c.age_span(age as i8, 0).0 > rules.data_end {
             break;
         }
-        d = (age - oldest) as i8;
+        d = (age - from) as i8;
     }
     d
 }
 
 /// The seen pairs of one outcome as templates: pairs whose linked child has an in-window
 /// event of the outcome in a key other than the later one; the later key's first event
-/// of the outcome (if any) as the event delay.
+/// of the outcome (if any) as the event offset after its first referral; the delay limited
+/// by the earlier key's follow-up (`limits`, by key).
 fn outcome_templates(
     keys: &Keys,
     identity: &Identity,
     all: &[cumin_cohort::Event],
+    limits: &[i8],
 ) -> Vec<Template> {
     let (linkage, set) = (&identity.linkage, &identity.episodes);
     let key_index = |e: &cumin_cohort::Event| {
@@ -430,12 +433,18 @@ fn outcome_templates(
         if !other {
             continue;
         }
-        let delay = |age: i8| (i32::from(age.max(0)) - i32::from(a.oldest)).clamp(-100, 100) as i8;
+        let delay = |age: i8| {
+            (i32::from(age.max(0)) - i32::from(a.last_referral_age)).clamp(-100, 100) as i8
+        };
+        let referral_delay = delay(b.first_referral_age as i8);
         out.push(Template {
             cell: cell(a),
             weight: 1.0 / b.carries_if_matched.max(1e-3),
-            referral_delay: delay(b.first_referral_age as i8),
-            event_delay: first_b.map(delay),
+            referral_delay,
+            limit: limits[p.from as usize].max(referral_delay),
+            event_offset: first_b.map(|f| {
+                (i32::from(f.max(0)) - i32::from(b.first_referral_age)).clamp(0, 100) as i8
+            }),
         });
     }
     out
@@ -542,7 +551,7 @@ mod tests {
         assert_eq!(summary.hidden_extrapolated, 0.0);
         assert_eq!(summary.youngest_fitted_age, Some(6));
         // The seen successors' first referral came two years after the earlier key's
-        // oldest age: the ghosts remove five first referrals at 8 and give them back their
+        // last referral: the ghosts remove five first referrals at 8 and give them back their
         // earlier year at 6 in the lookback table.
         let g = sc.ghosts(0, 0, &oy, &strata, &frame);
         assert!((g.removed() - 5.0).abs() < 1e-9);

@@ -345,6 +345,7 @@ mod tests {
             decile_group: 1,
             first_referral: Date::ymd(2015, 1, 1),
             first_referral_age: oldest,
+            last_referral_age: oldest,
             carries_if_matched: 1.0,
             status,
             later_pmr,
