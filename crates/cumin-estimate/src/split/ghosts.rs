@@ -52,6 +52,9 @@ pub struct Template {
 pub struct Delays {
     /// `[cell][D + 1][delay − DELAY_MIN]`.
     chance: Vec<Vec<[f64; N_DELAYS]>>,
+    /// `[cell][D + 1]`: the chance a successor's first referral comes within `D` years
+    /// (`F(D)` of the truncation-corrected referral delays).
+    reach: Vec<[f64; N_LIMITS]>,
 }
 
 fn delay_index(d: i8) -> usize {
@@ -61,7 +64,8 @@ fn delay_index(d: i8) -> usize {
 impl Delays {
     /// From the templates of the outcome's seen pairs.
     pub fn new(templates: &[Template]) -> Delays {
-        let mut per_cell: Vec<Option<Vec<[f64; N_DELAYS]>>> = vec![None; N_CELLS];
+        let mut per_cell: Vec<Option<(Vec<[f64; N_DELAYS]>, [f64; N_LIMITS])>> =
+            vec![None; N_CELLS];
         for (c, slot) in per_cell.iter_mut().enumerate() {
             let mine: Vec<&Template> = templates.iter().filter(|t| t.cell == c).collect();
             *slot = cell_table(&mine);
@@ -70,16 +74,22 @@ impl Delays {
         // flag's, then any cell.
         let present: [Option<usize>; N_CELLS] =
             std::array::from_fn(|c| per_cell[c].as_ref().map(|_| c));
-        let zero = vec![[0.0; N_DELAYS]; N_LIMITS];
-        Delays {
-            chance: (0..N_CELLS)
-                .map(|c| {
-                    with_fallback(&present, c)
-                        .and_then(|from| per_cell[from].clone())
-                        .unwrap_or_else(|| zero.clone())
-                })
-                .collect(),
-        }
+        let zero = (vec![[0.0; N_DELAYS]; N_LIMITS], [0.0; N_LIMITS]);
+        let (chance, reach) = (0..N_CELLS)
+            .map(|c| {
+                with_fallback(&present, c)
+                    .and_then(|from| per_cell[from].clone())
+                    .unwrap_or_else(|| zero.clone())
+            })
+            .unzip();
+        Delays { chance, reach }
+    }
+
+    /// The chance that a successor of a key of cell `cell` has its first referral at most
+    /// `limit` years after the key's last referral.
+    pub fn reach(&self, cell: usize, limit: i8) -> f64 {
+        let li = (i32::from(limit) + 1).clamp(0, N_LIMITS as i32 - 1) as usize;
+        self.reach[cell][li]
     }
 
     /// The chance of each delay `DELAY_MIN + i` for a key of cell `cell` whose successor's
@@ -92,8 +102,8 @@ impl Delays {
 
 /// One cell's table `[D + 1][delay]`: the referral delay's distribution corrected for
 /// truncation, renormalised over `d ≤ D`, times the outcome's offset distribution (event
-/// delays past `D` dropped). `None` without templates.
-fn cell_table(templates: &[&Template]) -> Option<Vec<[f64; N_DELAYS]>> {
+/// delays past `D` dropped), and `F(D)` for each `D`. `None` without templates.
+fn cell_table(templates: &[&Template]) -> Option<(Vec<[f64; N_DELAYS]>, [f64; N_LIMITS])> {
     let observations: Vec<cumin_stats::Truncated> = templates
         .iter()
         .map(|t| {
@@ -114,9 +124,11 @@ fn cell_table(templates: &[&Template]) -> Option<Vec<[f64; N_DELAYS]>> {
         }
     }
     let mut table = vec![[0.0; N_DELAYS]; N_LIMITS];
+    let mut reach = [0.0; N_LIMITS];
     for (li, row) in table.iter_mut().enumerate() {
         let last = delay_index(li as i8 - 1);
         let mass: f64 = f[..=last].iter().sum();
+        reach[li] = mass.min(1.0);
         if mass <= 0.0 {
             continue;
         }
@@ -128,7 +140,7 @@ fn cell_table(templates: &[&Template]) -> Option<Vec<[f64; N_DELAYS]>> {
             }
         }
     }
-    Some(table)
+    Some((table, reach))
 }
 
 /// Adds `w` times one child's contribution to the tables of its strata, as
@@ -302,6 +314,9 @@ mod tests {
         assert_eq!(two[delay_index(6)], 0.0);
         // Other cells borrow cell 0.
         assert_eq!(d.chances(4, 17), d.chances(0, 17));
+        // F(D): delays 0, 1 within two years, 5 not.
+        assert!((d.reach(0, 2) - 0.4).abs() < 1e-12);
+        assert!((d.reach(0, 17) - 1.0).abs() < 1e-12);
         // A long delay seen only where the data allowed it counts for more than its tally.
         let trunc = Delays::new(&[
             t(0, 1.0, 0, 0, Some(0)),

@@ -7,7 +7,7 @@
 
 use crate::split::CLASS_AGES;
 use crate::split::keys::{Key, Status};
-use cumin_stats::glm::{expit, fit_logit};
+use cumin_stats::glm::{expit, fit_scaled_logit};
 use ndarray::{Array1, Array2};
 use std::collections::BTreeMap;
 
@@ -18,22 +18,23 @@ pub const MIN_PMR_SHARE: f64 = 0.02;
 const MIN_PMR_KEYS: f64 = 20.0;
 
 /// The covariates besides age: last episode closed `RC5`; 2 rows; 3 or more rows;
-/// follow-up `f/8` and `(f/8)²`; decile group 1–3; decile group 8–10.
-const N_COVARIATES: usize = 7;
+/// decile group 1–3; decile group 8–10. (The follow-up left before the data's end enters
+/// through the known scale of the fit, not as a covariate.)
+const N_COVARIATES: usize = 5;
 
 /// A key's covariates besides age.
 fn covariates(k: &Key) -> [f64; N_COVARIATES] {
-    let f = f64::from(k.follow_up) / 8.0;
     [
         f64::from(u8::from(k.rc5)),
         f64::from(u8::from(k.rows == 2)),
         f64::from(u8::from(k.rows >= 3)),
-        f,
-        f * f,
         f64::from(u8::from(k.decile_group == 0)),
         f64::from(u8::from(k.decile_group == 2)),
     ]
 }
+
+/// Cells of the fit: (age, covariates, scale) → (keys, with a later PMR key).
+type Cells = BTreeMap<(u8, [u64; N_COVARIATES], u64), (f64, f64)>;
 
 /// How an age's effect is reached.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -73,9 +74,11 @@ pub struct SuccessorModel {
 
 impl SuccessorModel {
     /// Fits the model to the keys carrying a PMR at the fitted ages (the response: a later
-    /// key carrying a PMR in the linked child). `None` if no age can be fitted or the fit
-    /// fails even without covariates.
-    pub fn fit(keys: &[Key]) -> Option<SuccessorModel> {
+    /// key carrying a PMR in the linked child), whose chance is `scale · expit(η)` (one
+    /// scale per key): the chance such a successor is seen given there is one (it carries the
+    /// PMR, `r`, and comes before 18 and the data's end). `None` if no age can be fitted
+    /// or the fit fails even without covariates.
+    pub fn fit(keys: &[Key], scale: &[f64]) -> Option<SuccessorModel> {
         let mut all = [0.0f64; CLASS_AGES];
         let mut pmr = [0.0f64; CLASS_AGES];
         let mut later = [0.0f64; CLASS_AGES];
@@ -99,19 +102,25 @@ impl SuccessorModel {
         if fitted_ages.is_empty() {
             return None;
         }
-        // Cells of the design: (age, covariates) → (keys, with a later PMR key).
-        let mut cells: BTreeMap<(u8, [u64; N_COVARIATES]), (f64, f64)> = BTreeMap::new();
-        for k in keys
-            .iter()
-            .filter(|k| k.pmr && fitted_ages.contains(&k.oldest))
-        {
+        // Cells of the design: (age, covariates, scale) → (keys, with a later PMR key).
+        let mut cells: Cells = BTreeMap::new();
+        for (k, s) in keys.iter().zip(scale) {
+            if !k.pmr || !fitted_ages.contains(&k.oldest) {
+                continue;
+            }
+            let s = s.min(1.0);
+            if s.is_nan() || s <= 0.0 {
+                continue;
+            }
             let x = covariates(k).map(f64::to_bits);
-            let c = cells.entry((k.oldest, x)).or_insert((0.0, 0.0));
+            let c = cells
+                .entry((k.oldest, x, s.to_bits()))
+                .or_insert((0.0, 0.0));
             c.0 += 1.0;
             c.1 += f64::from(u8::from(k.later_pmr));
         }
         let varies = |j: usize| {
-            let mut values = cells.keys().map(|(_, x)| x[j]);
+            let mut values = cells.keys().map(|(_, x, _)| x[j]);
             let first = values.next();
             values.any(|v| Some(v) != first)
         };
@@ -125,7 +134,7 @@ impl SuccessorModel {
     }
 
     fn fit_cells(
-        cells: &BTreeMap<(u8, [u64; N_COVARIATES]), (f64, f64)>,
+        cells: &Cells,
         fitted_ages: &[u8],
         kept: [bool; N_COVARIATES],
     ) -> Option<SuccessorModel> {
@@ -134,7 +143,9 @@ impl SuccessorModel {
         let mut design = Array2::zeros((cells.len(), n_par));
         let mut with = Array1::zeros(cells.len());
         let mut n = Array1::zeros(cells.len());
-        for (i, ((age, x), (keys, later))) in cells.iter().enumerate() {
+        let mut scale = Array1::zeros(cells.len());
+        for (i, ((age, x, s), (keys, later))) in cells.iter().enumerate() {
+            scale[i] = f64::from_bits(*s);
             let col = fitted_ages.iter().position(|a| a == age).expect("fitted");
             design[[i, col]] = 1.0;
             for (j, (v, _)) in (n_ages..).zip(x.iter().zip(kept).filter(|(_, k)| *k)) {
@@ -143,7 +154,7 @@ impl SuccessorModel {
             with[i] = *later;
             n[i] = *keys;
         }
-        let fit = fit_logit(design.view(), with.view(), n.view()).ok()?;
+        let fit = fit_scaled_logit(design.view(), with.view(), n.view(), scale.view()).ok()?;
         let a0 = fitted_ages[0];
         let next = fitted_ages
             .iter()
@@ -301,23 +312,27 @@ impl SuccessorShares {
 
 /// Expected hidden successors of a key, and its derivative in the linear predictor.
 ///
-/// With `π = min(expit(η)/r, 1)` the chance of a successor in the extract, a key with a
-/// seen successor has none hidden; otherwise the successor is hidden unless it carries
-/// the PMR (chance `r`, only if the key carries one) or the transfer rule joins it (chance
-/// `u`, only after an `RC5` closure): `m = π c₁ / (1 − π c₂)`, `c₁ = (1 − r)(1 − u)`,
+/// With `π = min(expit(η) · reach, 1)` the chance of a successor in the extract (`reach`:
+/// the chance its first referral comes before 18 and the data's end), a key with a seen
+/// successor has none hidden; otherwise the successor is hidden unless it carries the PMR
+/// (chance `r`, only if the key carries one) or the transfer rule joins it (chance `u`,
+/// only after an `RC5` closure): `m = π c₁ / (1 − π c₂)`, `c₁ = (1 − r)(1 − u)`,
 /// `c₂ = r + (1 − r) u` (Bayes, given that no later key is in the linked child).
-pub fn hidden(k: &Key, eta: f64, shares: &SuccessorShares) -> (f64, f64) {
-    if k.status == Status::HasLater {
+pub fn hidden(k: &Key, eta: f64, reach: f64, shares: &SuccessorShares) -> (f64, f64) {
+    if k.status == Status::HasLater || reach <= 0.0 {
         return (0.0, 0.0);
     }
-    let r_cell = shares.carries[usize::from(k.oldest)];
     let p = expit(eta);
-    let (pi, dpi) = if p >= r_cell {
+    let (pi, dpi) = if p * reach >= 1.0 {
         (1.0, 0.0)
     } else {
-        (p / r_cell, p * (1.0 - p) / r_cell)
+        (p * reach, p * (1.0 - p) * reach)
     };
-    let r = if k.pmr { r_cell } else { 0.0 };
+    let r = if k.pmr {
+        shares.carries[usize::from(k.oldest)]
+    } else {
+        0.0
+    };
     let u = if k.rc5 { shares.transfer_joined } else { 0.0 };
     let (c1, c2) = ((1.0 - r) * (1.0 - u), r + (1.0 - r) * u);
     let denominator = 1.0 - pi * c2;
@@ -341,7 +356,6 @@ mod tests {
             rows: 1,
             pmr,
             rc5: false,
-            follow_up: 4,
             decile_group: 1,
             first_referral: Date::ymd(2015, 1, 1),
             first_referral_age: oldest,
@@ -365,7 +379,7 @@ mod tests {
                 keys.push(key(a, pmr, later, Status::NoPmr));
             }
         }
-        let m = SuccessorModel::fit(&keys).expect("fits");
+        let m = SuccessorModel::fit(&keys, &vec![1.0; keys.len()]).expect("fits");
         assert_eq!(m.fitted_ages, [2, 3, 4, 5, 6]);
         assert!(m.kept.iter().all(|k| !k), "no covariate varies");
         // Age 0: two steps below a₀ = 2 along the line through ages 2 and 4.
@@ -395,32 +409,33 @@ mod tests {
             carries: [0.8; CLASS_AGES],
             transfer_joined: 0.5,
         };
-        let eta = cumin_stats::glm::logit(0.4); // π = 0.4 / 0.8 = 0.5
+        // π = expit(η) · reach = 0.625 · 0.8 = 0.5.
+        let eta = cumin_stats::glm::logit(0.625);
+        let reach = 0.8;
         let no_pmr = key(3, false, false, Status::NoPmr);
-        assert!((hidden(&no_pmr, eta, &shares).0 - 0.5).abs() < 1e-12);
+        assert!((hidden(&no_pmr, eta, reach, &shares).0 - 0.5).abs() < 1e-12);
         // Carries a PMR, no later key: P(successor, hidden) / P(nothing seen) =
         // 0.5 · 0.2 / (1 − 0.5 · 0.8) = 1/6.
         let pmr = key(3, true, false, Status::PmrNoLater);
-        assert!((hidden(&pmr, eta, &shares).0 - 0.1 / 0.6).abs() < 1e-12);
+        assert!((hidden(&pmr, eta, reach, &shares).0 - 0.1 / 0.6).abs() < 1e-12);
         // After an RC5 closure the rule joins half the successors: 0.25 / 0.75.
         let mut rc5 = no_pmr;
         rc5.rc5 = true;
-        assert!((hidden(&rc5, eta, &shares).0 - 0.25 / 0.75).abs() < 1e-12);
-        // A later key in the linked child: nothing hidden.
-        assert_eq!(
-            hidden(&key(3, true, true, Status::HasLater), eta, &shares),
-            (0.0, 0.0)
-        );
+        assert!((hidden(&rc5, eta, reach, &shares).0 - 0.25 / 0.75).abs() < 1e-12);
+        // A later key in the linked child, or no time left: nothing hidden.
+        let later = key(3, true, true, Status::HasLater);
+        assert_eq!(hidden(&later, eta, reach, &shares), (0.0, 0.0));
+        assert_eq!(hidden(&no_pmr, eta, 0.0, &shares), (0.0, 0.0));
         // Every successor carries the PMR (perfect identifiers): nothing hidden.
         let all = SuccessorShares {
             carries: [1.0; CLASS_AGES],
             transfer_joined: 0.0,
         };
-        assert_eq!(hidden(&pmr, eta, &all).0, 0.0);
+        assert_eq!(hidden(&pmr, eta, reach, &all).0, 0.0);
         // The derivative matches a finite difference.
-        let (m, d) = hidden(&pmr, eta, &shares);
+        let (m, d) = hidden(&pmr, eta, reach, &shares);
         let h = 1e-6;
-        let fd = (hidden(&pmr, eta + h, &shares).0 - m) / h;
+        let fd = (hidden(&pmr, eta + h, reach, &shares).0 - m) / h;
         assert!((d - fd).abs() < 1e-5, "{d} {fd}");
     }
 
