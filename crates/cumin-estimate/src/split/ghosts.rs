@@ -64,8 +64,7 @@ fn delay_index(d: i8) -> usize {
 impl Delays {
     /// From the templates of the outcome's seen pairs.
     pub fn new(templates: &[Template]) -> Delays {
-        let mut per_cell: Vec<Option<(Vec<[f64; N_DELAYS]>, [f64; N_LIMITS])>> =
-            vec![None; N_CELLS];
+        let mut per_cell: Vec<Option<CellTable>> = vec![None; N_CELLS];
         for (c, slot) in per_cell.iter_mut().enumerate() {
             let mine: Vec<&Template> = templates.iter().filter(|t| t.cell == c).collect();
             *slot = cell_table(&mine);
@@ -100,10 +99,13 @@ impl Delays {
     }
 }
 
+/// One cell's chances `[D + 1][delay]` and `F(D)` `[D + 1]`.
+type CellTable = (Vec<[f64; N_DELAYS]>, [f64; N_LIMITS]);
+
 /// One cell's table `[D + 1][delay]`: the referral delay's distribution corrected for
 /// truncation, renormalised over `d ≤ D`, times the outcome's offset distribution (event
 /// delays past `D` dropped), and `F(D)` for each `D`. `None` without templates.
-fn cell_table(templates: &[&Template]) -> Option<(Vec<[f64; N_DELAYS]>, [f64; N_LIMITS])> {
+fn cell_table(templates: &[&Template]) -> Option<CellTable> {
     let observations: Vec<cumin_stats::Truncated> = templates
         .iter()
         .map(|t| {

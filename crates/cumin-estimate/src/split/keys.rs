@@ -46,6 +46,8 @@ pub struct Key {
     pub rc5: bool,
     /// Decile group of its last episode: 0 for deciles 1–3, 2 for 8–10, else 1.
     pub decile_group: u8,
+    /// Census years between its last row and the data's last: `min(·, 8)`.
+    pub follow_up: u8,
     /// Its first in-window referral.
     pub first_referral: Date,
     /// Age at that referral (0..=17).
@@ -171,7 +173,8 @@ impl Keys {
         };
         let acc = scan_rows(episodes, identity, n_keys, &age_of_row);
         let rows = row_shares(episodes, identity, &acc, &age_of_row);
-        let mut keys = episode_keys(identity, rules, &acc);
+        let last_year = episodes.last_census_year().map_or(0, |y| y.0);
+        let mut keys = episode_keys(identity, rules, &acc, last_year);
         // ρ per key from κ over its rows.
         let kappa: Vec<f64> = (0..CLASS_AGES).map(|a| rows.kappa(a)).collect();
         let mut log_miss = vec![0.0f64; n_keys];
@@ -306,7 +309,12 @@ fn row_shares(
 /// The keys with an in-window referral (at an age under 18) and a usable child, from the
 /// episode set: first referral, its age, whether the last episode closed as a transfer.
 /// Returned with their key numbers, status not yet known.
-fn episode_keys(identity: &Identity, rules: &EventRules, acc: &[Acc]) -> Vec<(u32, Key)> {
+fn episode_keys(
+    identity: &Identity,
+    rules: &EventRules,
+    acc: &[Acc],
+    last_year: i16,
+) -> Vec<(u32, Key)> {
     let (linkage, set, children) = (&identity.linkage, &identity.episodes, &identity.children);
     // Per key: (first in-window referral, its age), (last in-window referral, its age),
     // and (latest referral, its reason).
@@ -357,6 +365,7 @@ fn episode_keys(identity: &Identity, rules: &EventRules, acc: &[Acc]) -> Vec<(u3
                     rows: s.rows,
                     pmr: s.pmr,
                     rc5: last[k].is_some_and(|(_, r)| r),
+                    follow_up: (last_year - s.last_year).clamp(0, 8) as u8,
                     decile_group,
                     first_referral,
                     first_referral_age,

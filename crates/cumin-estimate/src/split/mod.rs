@@ -204,20 +204,10 @@ impl SplitCorrection {
             .zip(&cohort)
             .map(|(k, c)| latest_delay(k.last_referral_age, *c, rules))
             .collect();
-        // The referral delays of the seen pairs, for the chance a successor is still in
-        // the extract (`reach`).
-        let referral = Delays::new(&referral_templates(&keys, &limit));
-        let reach: Vec<f64> = keys
-            .keys
-            .iter()
-            .zip(&limit)
-            .map(|(k, l)| referral.reach(cell(k), *l))
-            .collect();
         let scale: Vec<f64> = keys
             .keys
             .iter()
-            .zip(&reach)
-            .map(|(k, reach)| shares.carries[usize::from(k.oldest)] * reach)
+            .map(|k| shares.carries[usize::from(k.oldest)])
             .collect();
         let model = SuccessorModel::fit(&keys.keys, &scale);
         let n = keys.keys.len();
@@ -227,11 +217,11 @@ impl SplitCorrection {
             let mut grad = Array1::<f64>::zeros(m.coef.len());
             for (i, k) in keys.keys.iter().enumerate() {
                 let x = m.design(k, false);
-                let (h, dh) = hidden(k, x.dot(&m.coef), reach[i], &shares);
+                let (h, dh) = hidden(k, x.dot(&m.coef), &shares);
                 hidden_lin[i] = h;
                 grad.scaled_add(dh, &x);
                 hidden_flat[i] = if m.extrapolated(k) {
-                    hidden(k, m.design(k, true).dot(&m.coef), reach[i], &shares).0
+                    hidden(k, m.design(k, true).dot(&m.coef), &shares).0
                 } else {
                     h
                 };
@@ -408,25 +398,6 @@ fn latest_delay(from: u8, cohort: Option<BirthCohort>, rules: &EventRules) -> i8
         d = (age - from) as i8;
     }
     d
-}
-
-/// The seen pairs as templates of the referral delay alone.
-fn referral_templates(keys: &Keys, limits: &[i8]) -> Vec<Template> {
-    keys.pairs
-        .iter()
-        .map(|p| {
-            let (a, b) = (&keys.keys[p.from as usize], &keys.keys[p.to as usize]);
-            let referral_delay = (i32::from(b.first_referral_age) - i32::from(a.last_referral_age))
-                .clamp(-100, 100) as i8;
-            Template {
-                cell: cell(a),
-                weight: 1.0 / b.carries_if_matched.max(1e-3),
-                referral_delay,
-                limit: limits[p.from as usize].max(referral_delay),
-                event_offset: Some(0),
-            }
-        })
-        .collect()
 }
 
 /// The seen pairs of one outcome as templates: pairs whose linked child has an in-window

@@ -18,16 +18,20 @@ pub const MIN_PMR_SHARE: f64 = 0.02;
 const MIN_PMR_KEYS: f64 = 20.0;
 
 /// The covariates besides age: last episode closed `RC5`; 2 rows; 3 or more rows;
-/// decile group 1–3; decile group 8–10. (The follow-up left before the data's end enters
-/// through the known scale of the fit, not as a covariate.)
-const N_COVARIATES: usize = 5;
+/// follow-up `f/8` and `(f/8)²` (census years left before the data's end, at most 8: a
+/// successor must come before it to be in the extract); decile group 1–3; decile group
+/// 8–10.
+const N_COVARIATES: usize = 7;
 
 /// A key's covariates besides age.
 fn covariates(k: &Key) -> [f64; N_COVARIATES] {
+    let f = f64::from(k.follow_up) / 8.0;
     [
         f64::from(u8::from(k.rc5)),
         f64::from(u8::from(k.rows == 2)),
         f64::from(u8::from(k.rows >= 3)),
+        f,
+        f * f,
         f64::from(u8::from(k.decile_group == 0)),
         f64::from(u8::from(k.decile_group == 2)),
     ]
@@ -75,7 +79,7 @@ pub struct SuccessorModel {
 impl SuccessorModel {
     /// Fits the model to the keys carrying a PMR at the fitted ages (the response: a later
     /// key carrying a PMR in the linked child), whose chance is `scale · expit(η)` (one
-    /// scale per key): the chance such a successor is seen given there is one (it carries the
+    /// scale per key, `r`): the chance such a successor is seen given there is one (it carries the
     /// PMR, `r`, and comes before 18 and the data's end). `None` if no age can be fitted
     /// or the fit fails even without covariates.
     pub fn fit(keys: &[Key], scale: &[f64]) -> Option<SuccessorModel> {
@@ -312,22 +316,17 @@ impl SuccessorShares {
 
 /// Expected hidden successors of a key, and its derivative in the linear predictor.
 ///
-/// With `π = min(expit(η) · reach, 1)` the chance of a successor in the extract (`reach`:
-/// the chance its first referral comes before 18 and the data's end), a key with a seen
-/// successor has none hidden; otherwise the successor is hidden unless it carries the PMR
+/// With `π = expit(η)` the chance of a successor in the extract (the model's follow-up
+/// terms carry the data's end), a key with a seen successor has none hidden; otherwise the successor is hidden unless it carries the PMR
 /// (chance `r`, only if the key carries one) or the transfer rule joins it (chance `u`,
 /// only after an `RC5` closure): `m = π c₁ / (1 − π c₂)`, `c₁ = (1 − r)(1 − u)`,
 /// `c₂ = r + (1 − r) u` (Bayes, given that no later key is in the linked child).
-pub fn hidden(k: &Key, eta: f64, reach: f64, shares: &SuccessorShares) -> (f64, f64) {
-    if k.status == Status::HasLater || reach <= 0.0 {
+pub fn hidden(k: &Key, eta: f64, shares: &SuccessorShares) -> (f64, f64) {
+    if k.status == Status::HasLater {
         return (0.0, 0.0);
     }
-    let p = expit(eta);
-    let (pi, dpi) = if p * reach >= 1.0 {
-        (1.0, 0.0)
-    } else {
-        (p * reach, p * (1.0 - p) * reach)
-    };
+    let pi = expit(eta);
+    let dpi = pi * (1.0 - pi);
     let r = if k.pmr {
         shares.carries[usize::from(k.oldest)]
     } else {
@@ -360,6 +359,7 @@ mod tests {
             first_referral: Date::ymd(2015, 1, 1),
             first_referral_age: oldest,
             last_referral_age: oldest,
+            follow_up: 4,
             carries_if_matched: 1.0,
             status,
             later_pmr,
@@ -409,33 +409,30 @@ mod tests {
             carries: [0.8; CLASS_AGES],
             transfer_joined: 0.5,
         };
-        // π = expit(η) · reach = 0.625 · 0.8 = 0.5.
-        let eta = cumin_stats::glm::logit(0.625);
-        let reach = 0.8;
+        let eta = 0.0; // π = 0.5
         let no_pmr = key(3, false, false, Status::NoPmr);
-        assert!((hidden(&no_pmr, eta, reach, &shares).0 - 0.5).abs() < 1e-12);
+        assert!((hidden(&no_pmr, eta, &shares).0 - 0.5).abs() < 1e-12);
         // Carries a PMR, no later key: P(successor, hidden) / P(nothing seen) =
         // 0.5 · 0.2 / (1 − 0.5 · 0.8) = 1/6.
         let pmr = key(3, true, false, Status::PmrNoLater);
-        assert!((hidden(&pmr, eta, reach, &shares).0 - 0.1 / 0.6).abs() < 1e-12);
+        assert!((hidden(&pmr, eta, &shares).0 - 0.1 / 0.6).abs() < 1e-12);
         // After an RC5 closure the rule joins half the successors: 0.25 / 0.75.
         let mut rc5 = no_pmr;
         rc5.rc5 = true;
-        assert!((hidden(&rc5, eta, reach, &shares).0 - 0.25 / 0.75).abs() < 1e-12);
-        // A later key in the linked child, or no time left: nothing hidden.
+        assert!((hidden(&rc5, eta, &shares).0 - 0.25 / 0.75).abs() < 1e-12);
+        // A later key in the linked child: nothing hidden.
         let later = key(3, true, true, Status::HasLater);
-        assert_eq!(hidden(&later, eta, reach, &shares), (0.0, 0.0));
-        assert_eq!(hidden(&no_pmr, eta, 0.0, &shares), (0.0, 0.0));
+        assert_eq!(hidden(&later, eta, &shares), (0.0, 0.0));
         // Every successor carries the PMR (perfect identifiers): nothing hidden.
         let all = SuccessorShares {
             carries: [1.0; CLASS_AGES],
             transfer_joined: 0.0,
         };
-        assert_eq!(hidden(&pmr, eta, reach, &all).0, 0.0);
+        assert_eq!(hidden(&pmr, eta, &all).0, 0.0);
         // The derivative matches a finite difference.
-        let (m, d) = hidden(&pmr, eta, reach, &shares);
+        let (m, d) = hidden(&pmr, eta, &shares);
         let h = 1e-6;
-        let fd = (hidden(&pmr, eta + h, reach, &shares).0 - m) / h;
+        let fd = (hidden(&pmr, eta + h, &shares).0 - m) / h;
         assert!((d - fd).abs() < 1e-5, "{d} {fd}");
     }
 
