@@ -45,7 +45,7 @@ pub enum CensusError {
         detail: String,
     },
     /// Required columns absent.
-    #[error("{}", missing_columns_message(path, missing, found, nearest))]
+    #[error("{}", missing_columns_message(path, missing, found, nearest, why))]
     MissingColumns {
         /// The file.
         path: PathBuf,
@@ -55,6 +55,8 @@ pub enum CensusError {
         found: Vec<String>,
         /// For each missing column, the closest headers found.
         nearest: Vec<Vec<String>>,
+        /// For each missing column, why the run needs it (`None`: every run does).
+        why: Vec<Option<String>>,
     },
     /// Files of one run disagree on the columns the run needs.
     #[error(
@@ -70,11 +72,11 @@ pub enum CensusError {
         /// Files that lack it.
         without: Vec<String>,
     },
-    /// Every value of a column is of the wrong type.
+    /// No value of a column is valid: of the wrong type, out of range or unreadable.
     #[error(
-        "{path}: column {column} holds no value of the expected type ({expected}) in any of \
-         its {seen} non-empty rows, e.g. {examples:?}; check the column mapping in the study \
-         config or the extract"
+        "{path}: column {column} holds no valid value ({expected}) in any of its {seen} \
+         non-empty rows, e.g. {examples:?}; check the column mapping in the study config or \
+         the extract"
     )]
     WrongTypeThroughout {
         /// The file.
@@ -88,6 +90,38 @@ pub enum CensusError {
         /// A few offending values.
         examples: Vec<String>,
     },
+    /// A Parquet column of the null type: no value in any row.
+    #[error(
+        "{path}: column {column} has the Parquet type null, so it holds no value in any row \
+         (cumin needs {expected}); a column that was empty when exported loses its type: \
+         check the export"
+    )]
+    NullColumn {
+        /// The file.
+        path: PathBuf,
+        /// The column.
+        column: Column,
+        /// What was expected.
+        expected: &'static str,
+    },
+    /// A required column empty in every row read.
+    #[error(
+        "{path}: column {column} is empty in every one of the {rows} rows read (cumin needs \
+         {expected}); check the column mapping in the study config or the extract"
+    )]
+    EmptyThroughout {
+        /// The file.
+        path: PathBuf,
+        /// The column.
+        column: Column,
+        /// What was expected.
+        expected: &'static str,
+        /// Rows read whose other values were usable.
+        rows: u64,
+    },
+    /// The census years of the extract are not ones cumin can take as they are.
+    #[error(transparent)]
+    CensusYears(#[from] crate::years::CensusYearsError),
     /// The CSV could not be parsed at all.
     #[error("{path}: not readable as CSV at line {line}: {message}")]
     Csv {
@@ -146,21 +180,25 @@ fn missing_columns_message(
     missing: &[Column],
     found: &[String],
     nearest: &[Vec<String>],
+    why: &[Option<String>],
 ) -> String {
     let mut parts = Vec::new();
-    for (c, near) in missing.iter().zip(nearest) {
+    for ((c, near), why) in missing.iter().zip(nearest).zip(why) {
         let alternative = if *c == Column::IdaciDecile {
             ", or LSOA with an LSOA lookup (--lsoa-lookup, or lsoa_lookup in the study config)"
         } else {
             ""
         };
+        let why = why
+            .as_ref()
+            .map_or(String::new(), |w| format!("needed by {w}; "));
         if near.is_empty() {
             parts.push(format!(
-                "{c} (with or without the CIN_ prefix{alternative})"
+                "{c} ({why}with or without the CIN_ prefix{alternative})"
             ));
         } else {
             parts.push(format!(
-                "{c} (closest found: {}{alternative})",
+                "{c} ({why}closest found: {}{alternative})",
                 near.join(", ")
             ));
         }
@@ -190,11 +228,12 @@ impl Column {
     pub fn expectation(self) -> &'static str {
         match self {
             Column::AcadYr => "a census year such as 2012/13, 2012/2013 or 2013",
-            Column::La | Column::LaFallback | Column::La09 => "a 3-digit LA code",
+            Column::La | Column::LaFallback | Column::La09 => "a 3-digit LA code, 100-999",
             Column::Gender => "0, 1, 2 or 9",
             Column::MonthOfBirth => "a month number 1-12",
-            Column::YearOfBirth => "a 4-digit year",
-            Column::NumberOfPreviousCpp | Column::IdaciDecile => "a whole number",
+            Column::YearOfBirth => "a 4-digit year, 1900-2100",
+            Column::IdaciDecile => "a decile 1-10",
+            Column::NumberOfPreviousCpp => "a whole number",
             Column::ExpectedDob
             | Column::ReferralDate
             | Column::ClosureDate

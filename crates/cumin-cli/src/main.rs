@@ -8,6 +8,7 @@
 mod demo;
 mod progress;
 mod validate;
+mod verify;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -41,6 +42,9 @@ enum Command {
     Run {
         /// The study TOML file.
         study: PathBuf,
+        /// Clear an output folder that holds files this run would not write.
+        #[arg(long)]
+        force: bool,
     },
     /// Write a synthetic NPD extract with known truth.
     Simulate(SimulateArgs),
@@ -51,6 +55,14 @@ enum Command {
         /// Output folder.
         #[arg(long, default_value = "cumin-demo")]
         out: PathBuf,
+        /// Clear an output folder that holds files this run would not write.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check an output folder against its manifest (exit status 1 unless it is intact).
+    Verify {
+        /// The output folder.
+        dir: PathBuf,
     },
 }
 
@@ -62,9 +74,12 @@ struct EstimateArgs {
     /// Population denominators (CSV or Parquet).
     #[arg(long)]
     denominators: PathBuf,
-    /// Output folder.
+    /// Output folder (written whole at the end; empty or this run's kind, unless --force).
     #[arg(long)]
     out: PathBuf,
+    /// Clear an output folder that holds files this run would not write.
+    #[arg(long)]
+    force: bool,
     /// Estimators, comma-separated (default: both).
     #[arg(long, value_enum, value_delimiter = ',')]
     estimator: Vec<Estimator>,
@@ -119,6 +134,12 @@ struct EstimateArgs {
     /// LSOA → IDACI decile lookup (LSOA,IDACI_Decile), for extracts without IDACI_Decile.
     #[arg(long)]
     lsoa_lookup: Option<PathBuf>,
+    /// The census years to use, first-last by the year each ends (2009-2024 = 2008/09 to
+    /// 2023/24); rows of other years are excluded and counted. Default: the extract's own
+    /// years, which must lie between 2008/09 and the last year to have ended, none with
+    /// under 1% of the median year's rows.
+    #[arg(long, value_parser = parse_census_years)]
+    census_years: Option<Period>,
     /// A preset design: Jay et al. 2025's three cohorts. Fixes the cohorts, ages and
     /// identifiers; --estimator, --id-mode and --by do not apply.
     #[arg(long, value_enum)]
@@ -139,6 +160,10 @@ struct ValidateArgs {
     /// Write ledger.csv, quarantine.csv and profile.csv into this folder.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// The census years to use, first-last by the year each ends (as for estimate);
+    /// overrides the study's.
+    #[arg(long, value_parser = parse_census_years)]
+    census_years: Option<Period>,
 }
 
 fn parse_stratum(s: &str) -> Result<Stratification, String> {
@@ -150,6 +175,15 @@ fn parse_stratum(s: &str) -> Result<Stratification, String> {
 fn parse_period(s: &str) -> Result<Period, String> {
     Period::parse(s).ok_or_else(|| {
         format!("period {s:?}: give census years first-last by the year they end, e.g. 2012-2015")
+    })
+}
+
+fn parse_census_years(s: &str) -> Result<Period, String> {
+    Period::parse(s).ok_or_else(|| {
+        format!(
+            "census years {s:?}: give first-last by the year each ends, e.g. 2009-2024 for \
+             2008/09 to 2023/24"
+        )
     })
 }
 
@@ -239,36 +273,46 @@ fn run(cli: Cli) -> Result<()> {
                 seed: a.seed,
                 bootstrap: a.bootstrap,
                 periods: a.period,
+                census_years: a.census_years,
                 preset: a.preset,
                 ..defaults
             };
-            let out = study(&config, "estimate", &bars)?;
+            let out = study(&config, "estimate", a.force, &bars)?;
             if !cli.quiet {
                 print_outcome(&out);
             }
             Ok(())
         }
-        Command::Run { study: path } => {
+        Command::Run { study: path, force } => {
             let config = StudyConfig::from_toml_file(&path)?;
-            let out = study(&config, "run", &bars)?;
+            let out = study(&config, "run", force, &bars)?;
             if !cli.quiet {
                 print_outcome(&out);
             }
             Ok(())
         }
         Command::Simulate(a) => simulate(&a, &bars, cli.quiet),
-        Command::Validate(a) => validate(&a, &bars, cli.quiet),
-        Command::Demo { out } => demo::run(&out, &bars, cli.quiet),
+        Command::Validate(a) => validate::run(&a, &bars, cli.quiet),
+        Command::Demo { out, force } => demo::run(&out, force, &bars, cli.quiet),
+        Command::Verify { dir } => verify::run(&dir),
     }
 }
 
 fn study(
     config: &StudyConfig,
     command: &str,
+    force: bool,
     bars: &progress::Bars,
 ) -> Result<cumin_study::RunOutput> {
-    let study = config.check()?;
-    Ok(cumin_study::run(&study, &tool(command), bars)?)
+    let study = cumin_study::Settings {
+        force,
+        ..config.check()?
+    };
+    let out = cumin_study::run(&study, &tool(command), bars)?;
+    for w in &out.warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(out)
 }
 
 /// Prints a run's summary: the Jay table for a Jay preset, else the headline and linkage.
@@ -368,17 +412,17 @@ fn print_jay_changes(changed: &[&CorrectionLine]) {
 fn print_files(out: &cumin_study::RunOutput) {
     let [read, used, quarantined, excluded] = out.rows;
     println!(
-        "read {read} rows: {used} used, {quarantined} quarantined, {excluded} excluded by design (see ledger.csv)"
+        "read {read} rows: {used} used, {quarantined} quarantined, {excluded} excluded by design (see analyst-only/ledger.csv)"
     );
     println!("data end: {}", out.data_end);
     println!("outputs in {}:", out.out.display());
-    for f in &out.files {
-        println!(
-            "  {}",
-            f.file_name()
-                .map(|n| n.to_string_lossy())
-                .unwrap_or_default()
-        );
+    for (f, for_release) in &out.files {
+        let note = if *for_release {
+            ""
+        } else {
+            "  (not for release)"
+        };
+        println!("  {f}{note}");
     }
 }
 
@@ -411,38 +455,6 @@ fn print_run(out: &cumin_study::RunOutput, truth: Option<&dyn Fn(Outcome) -> Opt
             100.0 * h.upper,
         );
     }
-}
-
-/// Reads the files as `estimate` would; fails only for files that cannot be used.
-fn validate(a: &ValidateArgs, bars: &progress::Bars, quiet: bool) -> Result<()> {
-    let mut options = match &a.study {
-        Some(p) => StudyConfig::from_toml_file(p)?.read_options()?,
-        None => cumin_census::ReadOptions::default(),
-    };
-    if let Some(p) = &a.lsoa_lookup {
-        options.lsoa = Some(std::sync::Arc::new(cumin_census::LsoaLookup::read(p)?));
-    }
-    let inputs = cumin_census::expand_inputs(&a.files)?;
-    let mut extract = cumin_census::read_extract(&inputs, &options, bars)?;
-    validate::account(&mut extract)?;
-    let profile = cumin_census::Profile::of(&extract.episodes);
-    if let Some(out) = &a.out {
-        validate::write(out, &extract, &profile)?;
-    }
-    if !quiet {
-        println!("data end: {}", extract.data_end);
-        validate::print_ledger(&extract.ledger);
-        println!();
-        validate::print_profile(&profile);
-        if let Some(out) = &a.out {
-            println!();
-            println!(
-                "wrote ledger.csv, quarantine.csv (not for release) and profile.csv to {}",
-                out.display()
-            );
-        }
-    }
-    Ok(())
 }
 
 /// The measures of the linkage section worth a line on the terminal (the rest are in

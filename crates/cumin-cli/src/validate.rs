@@ -6,11 +6,51 @@ use cumin_census::profile::{AGE_BANDS, CODED_FIELDS, Group, KEY_FIELDS};
 use cumin_census::{EntryKind, Extract, Ledger, Profile};
 use std::path::Path;
 
+use crate::ValidateArgs;
+use crate::progress::Bars;
+
 /// Short headings for [`KEY_FIELDS`], in the same order.
 const KEY_HEADINGS: [&str; KEY_FIELDS.len()] = [
     "LA-ID", "PMR", "LA", "birth", "sex", "ethn", "refer", "close", "NFA", "reason", "need",
     "IDACI",
 ];
+
+/// Runs `cumin validate`: reads the files, accounts for every row, writes and prints
+/// what was found.
+pub fn run(a: &ValidateArgs, bars: &Bars, quiet: bool) -> Result<()> {
+    let mut options = match &a.study {
+        Some(p) => cumin_study::StudyConfig::from_toml_file(p)?.read_options()?,
+        None => cumin_census::ReadOptions::default(),
+    };
+    if let Some(p) = &a.lsoa_lookup {
+        options.lsoa = Some(std::sync::Arc::new(cumin_census::LsoaLookup::read(p)?));
+    }
+    if let Some(p) = a.census_years {
+        options.census_years = Some((p.first, p.last));
+    }
+    let inputs = cumin_census::expand_inputs(&a.files)?;
+    let mut extract = cumin_census::read_extract(&inputs, &options, bars)?;
+    account(&mut extract)?;
+    let profile = cumin_census::Profile::of(&extract.episodes);
+    if let Some(out) = &a.out {
+        write(out, &extract, &profile)?;
+    }
+    if !quiet {
+        println!("data end: {}", extract.data_end);
+        println!("census years: {}", extract.census_years.why);
+        print_ledger(&extract.ledger);
+        println!();
+        print_profile(&profile);
+        if let Some(out) = &a.out {
+            println!();
+            println!(
+                "wrote ledger.csv, quarantine.csv (not for release) and profile.csv to {}",
+                out.display()
+            );
+        }
+    }
+    Ok(())
+}
 
 /// Gives the rows that passed ingest their place (`used`: nothing further happens to
 /// them here) and checks that every row read is accounted for.
@@ -25,8 +65,14 @@ pub fn account(extract: &mut Extract) -> Result<()> {
 /// Writes `ledger.csv`, `quarantine.csv` and `profile.csv` into `out`.
 pub fn write(out: &Path, extract: &Extract, profile: &Profile) -> Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    cumin_report::write::write_ledger_csv(&out.join("ledger.csv"), &extract.ledger)?;
-    cumin_report::write::write_quarantine_csv(&out.join("quarantine.csv"), &extract.ledger)?;
+    cumin_report::write::write_ledger_csv(
+        &out.join("ledger.csv"),
+        &cumin_report::keep_ledger(&extract.ledger),
+    )?;
+    cumin_report::write::write_quarantine_csv(
+        &out.join("quarantine.csv"),
+        &cumin_report::keep_quarantine(&extract.ledger),
+    )?;
     let path = out.join("profile.csv");
     let file =
         std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;

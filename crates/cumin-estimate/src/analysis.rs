@@ -11,9 +11,7 @@ use crate::denominators::Denominators;
 use crate::error::EstimateError;
 use crate::frame::Frame;
 use crate::model_error::{self, Rho};
-use crate::results::{
-    BackwardHazard, CorrectionBound, CorrectionCell, InequalityMeasure, Recurrence, Unplaced,
-};
+use crate::results::{BackwardHazard, CorrectionBound, CorrectionCell, Recurrence, Unplaced};
 use crate::spec::EstimateSpec;
 use crate::spec::OUT_AGES;
 use crate::split::{Ghosts, SplitCorrection, SplitSummary};
@@ -38,8 +36,10 @@ pub struct Estimates {
     pub hazards: Vec<BackwardHazard>,
     /// How each corrected estimate moves with the correction.
     pub bounds: Vec<CorrectionBound>,
-    /// Deprivation gradients (with `idaci_decile` among the stratifications).
-    pub inequality: Vec<InequalityMeasure>,
+    /// The deciles' populations by age (with `idaci_decile` among the stratifications):
+    /// the weights of the deprivation gradients, which are computed from released
+    /// curves ([`crate::inequality::measures`]).
+    pub decile_populations: Option<crate::inequality::DecilePopulations>,
     /// Event years with an unknown stratum, per stratification other than `all`.
     pub unplaced: Vec<Unplaced>,
     /// Recurrence after a first event.
@@ -117,6 +117,7 @@ pub fn estimate(
             identity,
             denominators,
         )?;
+        crate::curves::check_events(denominators, &strata, &frame, &placed)?;
         for (s, u) in strata.iter().zip(unknown) {
             if s.by != Stratification::ALL {
                 run.out.unplaced.push(Unplaced {
@@ -449,7 +450,7 @@ impl<'a> Run<'a> {
                 }
             }
         }
-        self.out.inequality = crate::inequality::measures(&self.curves, strata, self.frame, spec);
+        self.out.decile_populations = crate::inequality::decile_populations(strata, self.frame);
         let last_year = CensusYear::containing(spec.rules.data_end);
         self.out.recurrence = spec
             .outcomes

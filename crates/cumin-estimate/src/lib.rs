@@ -34,6 +34,7 @@ pub use analysis::{Estimates, FormChoice, estimate};
 pub use curves::{Curve, CurveEstimator, Kind, Point};
 pub use denominators::Denominators;
 pub use error::EstimateError;
+pub use inequality::{DecileEstimates, DecilePopulations, InequalityOptions};
 pub use results::{
     BackwardHazard, CorrectionBound, CorrectionCell, InequalityKind, InequalityMeasure, Recurrence,
     Unplaced,

@@ -26,7 +26,7 @@ pub struct LinkageSection {
 }
 
 fn format_value(r: &LinkageRow) -> String {
-    if r.measure.is_count() {
+    if r.measure.is_count() || r.value.is_nan() {
         crate::write::number(Some(r.value))
     } else {
         format!("{:.1}%", 100.0 * r.value)
@@ -122,9 +122,10 @@ fn pmr_mechanism_table(rows: &[LinkageRow]) -> ReportTable {
     let diagnostics = [
         PmrDiagnostic::Rows,
         PmrDiagnostic::RowShare,
+        PmrDiagnostic::RowsAfterPmr,
         PmrDiagnostic::Persistence,
+        PmrDiagnostic::Keys,
         PmrDiagnostic::KeyShare,
-        PmrDiagnostic::HiddenSuccessors,
     ];
     let mut ages: Vec<u8> = rows
         .iter()
@@ -136,9 +137,9 @@ fn pmr_mechanism_table(rows: &[LinkageRow]) -> ReportTable {
     ages.sort_unstable();
     ages.dedup();
     ReportTable {
-        title: "PMRs by age on 31 March: rows, share carrying a PMR, share still carrying it \
-                after an earlier year of the same key (persistence), share of keys of that \
-                oldest age carrying one, and their expected hidden successors"
+        title: "PMRs by age on 31 March: rows and the share carrying a PMR; rows whose key \
+                carried one in an earlier year and the share still carrying it \
+                (persistence); keys of that oldest age and the share carrying one"
             .to_owned(),
         columns: std::iter::once("age")
             .chain(diagnostics.iter().map(|d| d.as_str()))

@@ -42,8 +42,11 @@ pub struct SensitivityLine {
 pub struct RunOutput {
     /// Output folder.
     pub out: PathBuf,
-    /// Files written, in order.
-    pub files: Vec<PathBuf>,
+    /// What the terminal should say about the folder's release status (stderr).
+    pub warnings: Vec<String>,
+    /// Files in the folder (relative paths) and whether each is for release, in order,
+    /// the manifest last.
+    pub files: Vec<(String, bool)>,
     /// Cumulative incidence before 18 per outcome and estimator (stratum `all`).
     pub headline: Vec<Headline>,
     /// Last day of data in the extract.

@@ -68,10 +68,8 @@ impl RuleCounts {
         let t = &mut self.columns[column.index()];
         t.bad += 1;
         if t.examples.len() < EXAMPLES {
-            t.examples.push(match value {
-                Raw::Text(s) => s.chars().take(EXAMPLE_CHARS).collect(),
-                other => format!("{other:?}"),
-            });
+            t.examples
+                .push(value.shown().chars().take(EXAMPLE_CHARS).collect());
         }
     }
 
@@ -119,12 +117,18 @@ impl RuleCounts {
         &self.columns[column.index()]
     }
 
-    /// The first column every one of whose non-empty values was of the wrong type.
+    /// The first column every one of whose non-empty values was bad (of the wrong type
+    /// or out of range).
     pub fn wrong_type_throughout(&self) -> Option<(Column, &ColumnTally)> {
+        self.wrong_throughout().next()
+    }
+
+    /// Every column each of whose non-empty values was bad, in [`Column::ALL`] order.
+    pub fn wrong_throughout(&self) -> impl Iterator<Item = (Column, &ColumnTally)> {
         Column::ALL
             .iter()
             .map(|c| (*c, &self.columns[c.index()]))
-            .find(|(_, t)| t.seen > 0 && t.bad == t.seen)
+            .filter(|(_, t)| t.seen > 0 && t.bad == t.seen)
     }
 }
 

@@ -1,6 +1,6 @@
 //! Small auxiliary tables (denominators, deprivation lookups) read as text cells.
 
-use super::{Format, detect_format};
+use super::format::{Format, detect_format};
 use crate::error::CensusError;
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::DataType;

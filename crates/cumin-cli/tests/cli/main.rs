@@ -1,30 +1,15 @@
 //! The `cumin` binary as users run it.
 
 mod attack;
+mod folder;
 mod golden;
+mod integrity;
 mod structure;
+mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn cumin(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cumin"))
-        .args(args)
-        .output()
-        .expect("runs the binary")
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+use std::path::Path;
+use std::process::Command;
+use support::{cumin, root, text};
 
 #[test]
 fn demo_prints_the_headline_table_and_writes_outputs() {
@@ -43,7 +28,7 @@ fn demo_prints_the_headline_table_and_writes_outputs() {
         "cumulative_incidence.csv",
         "cumulative_incidence.parquet",
         "linkage.csv",
-        "ledger.csv",
+        "analyst-only/ledger.csv",
         "manifest.json",
     ] {
         assert!(out.path().join(f).is_file(), "{f} missing");
@@ -249,7 +234,7 @@ fn the_jay_preset_by_flag_equals_the_preset_by_study_file() {
         "jay_counts.csv",
         "jay_corrections.csv",
         "cumulative_incidence.csv",
-        "ledger.csv",
+        "analyst-only/ledger.csv",
     ] {
         let a = std::fs::read_to_string(by_flag.path().join(f)).unwrap();
         let b = std::fs::read_to_string(out.join(f)).unwrap();

@@ -125,10 +125,10 @@ impl Ghosts {
 /// `linkage.csv` and the report.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SplitSummary {
-    /// Per age on the census date (0..=17): rows, the share carrying a PMR (`φ`), the
-    /// share among rows whose key carried a PMR in an earlier census year (persistence
-    /// `κ`; `None` with fewer than 200 such rows), and the share of keys with an
-    /// in-window referral whose oldest age it is that carry a PMR.
+    /// Per age on the census date (0..=17): rows and those carrying a PMR (`φ`), rows
+    /// whose key carried a PMR in an earlier census year and those still carrying it
+    /// (persistence `κ`), and keys with an in-window referral whose oldest age it is and
+    /// those carrying a PMR.
     pub by_age: Vec<AgeDiagnostics>,
     /// The youngest age at which the successor model is fitted (`None`: no model).
     pub youngest_fitted_age: Option<u8>,
@@ -153,14 +153,18 @@ pub struct AgeDiagnostics {
     pub age: u8,
     /// Rows at that age.
     pub rows: f64,
-    /// `φ`.
-    pub row_pmr_share: Option<f64>,
-    /// `κ` read from the rows.
-    pub persistence: Option<f64>,
+    /// Of them, rows carrying a PMR (`φ = rows_with_pmr / rows`).
+    pub rows_with_pmr: f64,
+    /// Rows at that age whose key carried a PMR in an earlier census year.
+    pub rows_after_pmr: f64,
+    /// Of them, rows still carrying it (the persistence `κ` read from the rows is
+    /// `rows_after_pmr_with_pmr / rows_after_pmr`; the correction reads it only from 200
+    /// such rows).
+    pub rows_after_pmr_with_pmr: f64,
     /// Keys (with an in-window referral) of that oldest age.
     pub keys: f64,
-    /// Their share carrying a PMR.
-    pub key_pmr_share: Option<f64>,
+    /// Of them, keys carrying a PMR.
+    pub keys_with_pmr: f64,
     /// Their expected hidden successors.
     pub hidden: f64,
 }
@@ -361,10 +365,11 @@ impl SplitCorrection {
             .map(|a| AgeDiagnostics {
                 age: a as u8,
                 rows: rows.rows[a],
-                row_pmr_share: rows.phi(a),
-                persistence: rows.persistence(a),
+                rows_with_pmr: rows.with_pmr[a],
+                rows_after_pmr: rows.after_pmr[a],
+                rows_after_pmr_with_pmr: rows.after_pmr_with[a],
                 keys: keys[a],
-                key_pmr_share: (keys[a] > 0.0).then(|| with[a] / keys[a]),
+                keys_with_pmr: with[a],
                 hidden: hidden[a],
             })
             .collect();
