@@ -7,9 +7,10 @@ For each mechanism (a set of `cumin simulate --mechanism` presets) and seed, thi
    histories): as delivered (every identifier quirk on) and with `--perfect-ids` (the true
    child on every row);
 2. estimates each with the DEFAULT flags of `cumin estimate` plus `--by idaci_decile`
-   (no bootstrap, `--sdc jay2025`, `--linkage corrected`: what a user running the README's
-   command gets); and the delivered extract once more with `--linkage exact`, to tell the
-   split correction's part from linkage's;
+   (`--linkage corrected`, the default 200-replicate bootstrap: what a user running the
+   README's command gets) and `--sdc none` (released counts are rounded, which would add
+   the disclosure control's error to the estimator's); and the delivered extract once more
+   with `--linkage exact`, to tell the split correction's part from linkage's;
 3. compares every estimate before 18 (age 17) with `truth.json` (complete histories),
    for referral, assessed, CIN and CPP, overall and in deciles 1 and 10.
 
@@ -88,21 +89,10 @@ def estimate(cumin: str, sim: Path, out: Path, linkage: str) -> float:
     shutil.rmtree(out, ignore_errors=True)
     cmd = [cumin, "--quiet", "estimate", "--episodes", str(sim / "episodes.parquet"),
            "--denominators", str(sim / "denominators.csv"), "--out", str(out),
-           "--by", "idaci_decile"]
+           "--by", "idaci_decile", "--sdc", "none"]
     if linkage != "corrected":  # corrected is the default: leave the flag out
         cmd += ["--linkage", linkage]
     return tr.run(cmd)
-
-
-def split_removed(linkage_csv: Path) -> dict[str, float]:
-    """First events the split correction removed, per outcome (linkage.csv)."""
-    out = {}
-    with open(linkage_csv, newline="") as f:
-        for r in csv.DictReader(f):
-            m = r["measure"]
-            if m.startswith("split_removed_"):
-                out[m.removeprefix("split_removed_")] = float(r["value"])
-    return out
 
 
 def one_cell(cumin: str, mechanism: str, seed: int, scale: float, work: Path,

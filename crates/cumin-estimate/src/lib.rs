@@ -40,6 +40,6 @@ pub use results::{
     Unplaced,
 };
 pub use spec::OUT_AGES;
-pub use spec::{EstimateSpec, Estimator, Period, SpliceDesign};
+pub use spec::{EstimateSpec, Estimator, Period, SpliceDesign, recommended};
 pub use split::SplitSummary;
 pub use strata::{Stratification, Stratum, StratumVar};

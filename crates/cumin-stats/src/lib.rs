@@ -13,6 +13,7 @@
 #![cfg_attr(test, allow(clippy::float_cmp))]
 
 pub mod aalen_johansen;
+pub mod backtest;
 mod beta;
 pub mod correction;
 pub mod error;
@@ -31,10 +32,10 @@ mod testing;
 pub mod truncation;
 
 pub use aalen_johansen::{CumulativeIncidence, aalen_johansen};
+pub use backtest::{Backtest, CANDIDATE_FORMS, backtest, plausible_forms, pooled_rho};
 pub use correction::{
-    Backtest, BackwardCells, BackwardModel, CANDIDATE_FORMS, Correction, Factors, Form, Source,
-    backtest, backward_cells, fit_backward_model, fit_correction, fit_correction_forms,
-    fit_correction_or, plausible_forms, pooled_rho,
+    BackwardCells, BackwardModel, Correction, Factors, Form, Source, backward_cells,
+    fit_backward_model, fit_correction, fit_correction_forms, fit_correction_or,
 };
 pub use error::StatsError;
 pub use inequality::{GroupEstimate, Measure, SiiOptions, SlopeIndices};

@@ -230,3 +230,19 @@ impl StudyConfig {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_run_computes_the_recommended_estimator_of_every_outcome() {
+        // The report headlines `cumin_estimate::recommended`; a default run must have it.
+        for o in Outcome::ALL {
+            assert!(
+                default_estimators().contains(&cumin_estimate::recommended(o)),
+                "{o:?}"
+            );
+        }
+    }
+}
