@@ -8,7 +8,7 @@ use crate::manifest::{Laps, ToolInfo};
 use crate::mode_run::{Identities, run_mode};
 use crate::output::OutputDir;
 use crate::release::JayTables;
-use crate::run::{input_list, read_denominators};
+use crate::run::{Tail, finish, read_denominators};
 use crate::settings::{Settings, outcome_columns};
 use crate::summary::{Headline, RunOutput};
 use cumin_census::{Extract, Outcome, Progress, ReadOptions, ReasonSpelling, read_extract};
@@ -98,46 +98,28 @@ pub fn run(
     );
     let mut dir = OutputDir::begin(settings)?;
     write_tables(&mut dir, &tables)?;
-    dir.write_ledger(&extract)?;
-    let ledger = crate::run::released_ledger(settings, &extract);
     let rule_names = cumin_jay::rule_names(rules);
-    let report = cumin_report::html::ReportInput {
-        title: format!("cumin: Jay et al. 2025 design, preset {preset}"),
-        context: vec![
-            format!("cumin {} ({})", tool.version, tool.command),
-            format!(
-                "inputs: {}; data end {}; window from {}; corrections in force: {}",
-                input_list(&extract),
-                extract.data_end,
-                settings.window_start,
-                rule_names.join(", ")
-            ),
-        ],
-        ci: &tables.ci,
-        linkage: &tables.linkage,
-        ledger: &ledger,
-        files: Vec::new(),
-    };
-    let written = dir.finish(report, tool, settings, &extract, laps)?;
-    Ok(RunOutput {
-        out: written.root,
-        warnings: crate::run::release_warnings(settings),
-        files: written.files,
-        headline,
-        data_end: extract.data_end,
-        rows: written.rows,
-        linkage: cumin_report::linkage_section(&tables.linkage),
-        sensitivity: None,
-        jay: Some(JaySummary {
-            preset,
-            rules: rule_names,
-            table,
-            corrected_table,
-            corrected_missing,
-            corrected_linkage: settings.identity.linkage,
-            corrections,
-        }),
-    })
+    finish(
+        dir,
+        (settings, tool, &extract, laps),
+        Tail {
+            title: format!("cumin: Jay et al. 2025 design, preset {preset}"),
+            context: format!("corrections in force: {}", rule_names.join(", ")),
+            ci: &tables.ci,
+            linkage: &tables.linkage,
+            headline,
+            sensitivity: None,
+            jay: Some(JaySummary {
+                preset,
+                rules: rule_names,
+                table,
+                corrected_table,
+                corrected_missing,
+                corrected_linkage: settings.identity.linkage,
+                corrections,
+            }),
+        },
+    )
 }
 
 /// The extract as the R pipeline reads it (whole-extract rules deferred, dates after the

@@ -7,11 +7,12 @@ use crate::output::OutputDir;
 use crate::release::Tables;
 use crate::sensitivity::{self, Sensitivity};
 use crate::settings::Settings;
-use crate::summary::{RunOutput, headline};
+use crate::summary::{Headline, RunOutput, SensitivityLine, headline};
 use cumin_census::{Extract, Progress, ReadOptions, read_extract};
 use cumin_cohort::{Events, Identity};
 use cumin_estimate::{Denominators, Stratification, StratumVar};
-use cumin_report::write;
+use cumin_jay::JaySummary;
+use cumin_report::{CiRow, LinkageRow, Released, write};
 
 /// Reads the denominators, checking the columns the stratifications `needed` use.
 pub fn read_denominators(
@@ -95,37 +96,81 @@ pub fn run(
     );
     let mut dir = OutputDir::begin(settings)?;
     write_tables(&mut dir, settings, &tables)?;
-    dir.write_ledger(&extract)?;
-    let ledger = released_ledger(settings, &extract);
+    let ids = format!(
+        "identifiers: {}; linkage: {}",
+        identity.id_mode(),
+        identity.linkage_mode
+    );
+    finish(
+        dir,
+        (settings, tool, &extract, laps),
+        Tail {
+            title: "cumin: cumulative incidence of children's social care contact".to_owned(),
+            context: ids,
+            ci: &tables.ci,
+            linkage: &tables.linkage,
+            headline,
+            sensitivity: lines,
+            jay: None,
+        },
+    )
+}
+
+/// What a run's report and summary hold beyond what every run shares.
+pub(crate) struct Tail<'a> {
+    /// The report's title.
+    pub title: String,
+    /// The end of the report's context line, after the inputs, data end and window.
+    pub context: String,
+    /// The released curves.
+    pub ci: &'a Released<Vec<CiRow>>,
+    /// The released linkage measures.
+    pub linkage: &'a Released<Vec<LinkageRow>>,
+    /// The summary's headline.
+    pub headline: Vec<Headline>,
+    /// Headlines under every identifier mode, when asked for.
+    pub sensitivity: Option<Vec<SensitivityLine>>,
+    /// A Jay preset's table.
+    pub jay: Option<JaySummary>,
+}
+
+/// The tail of every run: the ledger written, the report page and the manifest, then the
+/// summary the terminal shows.
+pub(crate) fn finish(
+    mut dir: OutputDir,
+    (settings, tool, extract, laps): (&Settings, &ToolInfo, &Extract, Laps),
+    tail: Tail<'_>,
+) -> Result<RunOutput, StudyError> {
+    dir.write_ledger(extract)?;
+    let ledger = released_ledger(settings, extract);
     let report = cumin_report::html::ReportInput {
-        title: "cumin: cumulative incidence of children's social care contact".to_owned(),
+        title: tail.title,
         context: vec![
             format!("cumin {} ({})", tool.version, tool.command),
             format!(
-                "inputs: {}; data end {}; window from {}; identifiers: {}; linkage: {}",
-                input_list(&extract),
+                "inputs: {}; data end {}; window from {}; {}",
+                input_list(extract),
                 extract.data_end,
                 settings.window_start,
-                identity.id_mode(),
-                identity.linkage_mode
+                tail.context
             ),
         ],
-        ci: &tables.ci,
-        linkage: &tables.linkage,
+        ci: tail.ci,
+        linkage: tail.linkage,
         ledger: &ledger,
         files: Vec::new(),
     };
-    let written = dir.finish(report, tool, settings, &extract, laps)?;
+    let written = dir.finish(report, tool, settings, extract, laps)?;
     Ok(RunOutput {
         out: written.root,
         warnings: release_warnings(settings),
         files: written.files,
-        headline,
+        headline: tail.headline,
         data_end: extract.data_end,
         rows: written.rows,
-        linkage: cumin_report::linkage_section(&tables.linkage),
-        sensitivity: lines,
-        jay: None,
+        linkage: cumin_report::linkage_section(tail.linkage),
+        sensitivity: tail.sensitivity,
+        jay: tail.jay,
     })
 }
 
