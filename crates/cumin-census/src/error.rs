@@ -88,6 +88,16 @@ pub enum CensusError {
         /// A few offending values.
         examples: Vec<String>,
     },
+    /// A date column written month first (`12/25/2013`), or in both orders.
+    #[error("{}", crate::normalise::date_order::message(path, *column, tally))]
+    DateOrder {
+        /// The file.
+        path: PathBuf,
+        /// The column.
+        column: Column,
+        /// What its slashed dates allow.
+        tally: crate::normalise::SlashTally,
+    },
     /// The CSV could not be parsed at all.
     #[error("{path}: not readable as CSV at line {line}: {message}")]
     Csv {

@@ -18,7 +18,7 @@ use crate::spec::EstimateSpec;
 use crate::spec::OUT_AGES;
 use crate::split::{SplitCorrection, SplitSummary, subtract_into};
 use crate::strata::Stratification;
-use cumin_census::{CensusYear, Episodes};
+use cumin_census::{CensusYear, Episodes, NoProgress, Progress};
 use cumin_cohort::{Events, Identity};
 use cumin_link::LinkageMode;
 use std::cell::OnceCell;
@@ -57,6 +57,17 @@ pub fn estimate(
     denominators: &Denominators,
     spec: &EstimateSpec,
 ) -> Result<Estimates, EstimateError> {
+    let inputs = (episodes, identity, events, denominators);
+    estimate_with_progress(inputs, spec, &NoProgress)
+}
+
+/// [`estimate`], reporting its stages to `progress`: the curve sets (one outcome under
+/// one stratification each), the bootstrap replicates, then inequality and recurrence.
+pub fn estimate_with_progress(
+    (episodes, identity, events, denominators): (&Episodes, &Identity, &Events, &Denominators),
+    spec: &EstimateSpec,
+    progress: &dyn Progress,
+) -> Result<Estimates, EstimateError> {
     let frame = Frame::new(denominators, spec)?;
     let strata: Vec<Strata> = spec
         .strata
@@ -67,7 +78,7 @@ pub fn estimate(
         })
         .collect();
     let place = |o, ev| place_years(o, ev, &strata, identity, denominators);
-    let mut run = Run::new(&frame, spec);
+    let mut run = Run::new(&frame, spec, progress);
     let mut years = Vec::with_capacity(spec.outcomes.len());
     for &o in &spec.outcomes {
         let (placed, unknown) = place(o, cumin_cohort::event_years(&events.all[o.index()]))?;
@@ -93,9 +104,15 @@ pub fn estimate(
     run.split = split.as_ref();
     let ghost_weights = split.as_ref().map(|sc| sc.weights(|_| 1.0, |_| 1.0));
     run.ghost_weights = ghost_weights.as_deref();
+    progress.begin_counting(
+        "estimating",
+        Some((years.len() * strata.len()) as u64),
+        "curve sets",
+    );
     for (oi, oy) in years.iter().enumerate() {
         run.outcome(oi, oy, &strata);
     }
+    progress.end();
     Ok(run.finish(&years, &strata, events))
 }
 
@@ -108,11 +125,13 @@ struct Run<'a> {
     curves: Vec<(CurveKey, Curve)>,
     model_sd: BTreeMap<CurveKey, [f64; OUT_AGES]>,
     out: Estimates,
+    progress: &'a dyn Progress,
 }
 
 impl<'a> Run<'a> {
-    fn new(frame: &'a Frame, spec: &'a EstimateSpec) -> Run<'a> {
+    fn new(frame: &'a Frame, spec: &'a EstimateSpec, progress: &'a dyn Progress) -> Run<'a> {
         Run {
+            progress,
             frame,
             spec,
             split: None,
@@ -132,6 +151,7 @@ impl<'a> Run<'a> {
             if s.by == Stratification::ALL {
                 rho_all = Some(own);
             }
+            self.progress.advance(1);
         }
     }
 
@@ -254,15 +274,21 @@ impl<'a> Run<'a> {
     fn finish(mut self, years: &[OutcomeYears], strata: &[Strata], events: &Events) -> Estimates {
         let spec = self.spec;
         if spec.bootstrap > 0 {
+            self.progress.begin_counting(
+                "bootstrap",
+                Some(u64::from(spec.bootstrap)),
+                "replicates",
+            );
             bootstrap::replace_intervals(
                 &mut self.curves,
-                years,
-                strata,
-                self.frame,
+                (years, strata, self.frame),
                 spec,
                 self.split,
+                self.progress,
             );
+            self.progress.end();
         }
+        self.progress.begin("inequality and recurrence", None);
         model_error::add_model_error(&mut self.curves, &self.model_sd, spec.level);
         self.out.inequality = crate::inequality::measures(&self.curves, strata, self.frame, spec);
         let last_year = CensusYear::containing(spec.rules.data_end);
@@ -272,6 +298,7 @@ impl<'a> Run<'a> {
             .flat_map(|o| crate::recurrence::recurrence(*o, &events.all[o.index()], last_year))
             .collect();
         self.out.curves = self.curves.into_iter().map(|(_, c)| c).collect();
+        self.progress.end();
         self.out
     }
 }

@@ -23,6 +23,7 @@ use crate::frame::Frame;
 use crate::spec::EstimateSpec;
 use crate::spec::OUT_AGES;
 use crate::split::SplitCorrection;
+use cumin_census::Progress;
 use cumin_cohort::NO_STRATUM;
 use cumin_link::ChildId;
 use rand::{RngExt, SeedableRng};
@@ -231,21 +232,23 @@ fn replicate(
     out
 }
 
-/// Replaces the intervals and standard errors of every corrected curve by bootstrap ones.
+/// Replaces the intervals and standard errors of every corrected curve by bootstrap ones,
+/// advancing `progress` by one per replicate.
 pub fn replace_intervals(
     curves: &mut [(CurveKey, Curve)],
-    years: &[OutcomeYears],
-    strata: &[Strata],
-    frame: &Frame,
+    (years, strata, frame): (&[OutcomeYears], &[Strata], &Frame),
     spec: &EstimateSpec,
     split: Option<&SplitCorrection>,
+    progress: &dyn Progress,
 ) {
     let resampler = Resampler::new(years, strata, frame);
     let replicates: Vec<BTreeMap<CurveKey, [f64; OUT_AGES]>> = (0..u64::from(spec.bootstrap))
         .into_par_iter()
         .map(|r| {
             let w = resampler.weights(spec.seed, r);
-            replicate(&resampler, &w, years, strata, frame, spec, split)
+            let one = replicate(&resampler, &w, years, strata, frame, spec, split);
+            progress.advance(1);
+            one
         })
         .collect();
     for (key, curve) in curves.iter_mut().filter(|(_, c)| c.corrected) {

@@ -404,12 +404,13 @@ pub fn write_ledger_csv(path: &Path, ledger: &Ledger) -> Result<(), ReportError>
     write_text(path, &text)
 }
 
-/// Writes `quarantine.csv`: file, row, reason, detail (stays with the analyst).
+/// Writes `quarantine.csv`: file, row, reason, detail (stays with the analyst): the
+/// quarantined rows and the unreadable values set missing.
 pub fn write_quarantine_csv(path: &Path, ledger: &Ledger) -> Result<(), ReportError> {
     let files = ledger.files();
     let text = csv_text(
         &["file", "row", "reason", "detail"],
-        ledger.quarantined_rows().iter().map(|q| {
+        ledger.quarantine_lines().into_iter().map(|q| {
             vec![
                 files[usize::from(q.file)].clone(),
                 q.row.to_string(),

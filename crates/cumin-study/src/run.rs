@@ -9,7 +9,7 @@ use crate::sensitivity::{self, Sensitivity};
 use crate::settings::Settings;
 use crate::summary::{RunOutput, headline};
 use cumin_census::{Extract, Progress, ReadOptions, read_extract};
-use cumin_cohort::{Events, Identity};
+use cumin_cohort::{EventRules, Events, Identity};
 use cumin_estimate::{Denominators, Stratification, StratumVar};
 use cumin_report::write;
 
@@ -34,26 +34,23 @@ pub fn run(
     laps.lap("read");
     let outcomes = settings.outcomes.resolve(&extract);
 
-    progress.begin("linking", None);
-    let identity = cumin_cohort::identify(&extract.episodes, &settings.identity);
-    progress.end();
-    laps.lap("link");
-
-    let rules = settings
-        .identity
-        .event_rules(settings.window_start, extract.data_end);
-    let events = cumin_cohort::find_events(&identity.episodes, &identity.children, &rules);
-    account(&mut extract, &identity, &events)?;
-    laps.lap("cohort");
-
-    progress.begin("estimating", None);
+    let (identity, events, rules) = identify(settings, &mut extract, &mut laps, progress)?;
     let spec = settings.estimate_spec(outcomes.clone(), rules);
-    let estimates =
-        cumin_estimate::estimate(&extract.episodes, &identity, &events, &denominators, &spec)?;
-    progress.end();
+    let estimates = cumin_estimate::estimate_with_progress(
+        (&extract.episodes, &identity, &events, &denominators),
+        &spec,
+        progress,
+    )?;
     laps.lap("estimate");
 
-    progress.begin("linkage under every identifier mode", None);
+    progress.begin(
+        if settings.sensitivity {
+            "estimating under every identifier mode"
+        } else {
+            "linkage under every identifier mode"
+        },
+        None,
+    );
     let sensitivity = settings
         .sensitivity
         .then(|| {
@@ -92,6 +89,7 @@ pub fn run(
         linkage_rows,
         sensitivity_rows,
     );
+    progress.begin("writing outputs", None);
     let mut dir = OutputDir::create(&settings.out)?;
     write_tables(&mut dir, settings, &tables)?;
     dir.write_ledger(&extract)?;
@@ -113,6 +111,7 @@ pub fn run(
         ledger: Vec::new(),
     };
     let written = dir.finish(report, tool, settings, &extract, laps)?;
+    progress.end();
     Ok(RunOutput {
         out: written.root,
         files: written.files,
@@ -123,6 +122,42 @@ pub fn run(
         sensitivity: lines,
         jay: None,
     })
+}
+
+/// Who is who and each child's first events, every row given its place in the ledger;
+/// each a stage of its own on the terminal.
+fn identify(
+    settings: &Settings,
+    extract: &mut Extract,
+    laps: &mut Laps,
+    progress: &dyn Progress,
+) -> Result<(Identity, Events, EventRules), StudyError> {
+    progress.begin(
+        &format!(
+            "linking {} rows into children ({} linkage)",
+            extract.episodes.len(),
+            settings.identity.linkage
+        ),
+        None,
+    );
+    let identity = cumin_cohort::identify(&extract.episodes, &settings.identity);
+    progress.end();
+    laps.lap("link");
+    progress.begin(
+        &format!(
+            "finding the first events of {} children",
+            identity.children.len()
+        ),
+        None,
+    );
+    let rules = settings
+        .identity
+        .event_rules(settings.window_start, extract.data_end);
+    let events = cumin_cohort::find_events(&identity.episodes, &identity.children, &rules);
+    account(extract, &identity, &events)?;
+    progress.end();
+    laps.lap("cohort");
+    Ok((identity, events, rules))
 }
 
 /// The denominators, then the episode files with the columns the outcomes and strata

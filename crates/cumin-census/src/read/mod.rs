@@ -394,7 +394,11 @@ fn read_opened(
                 headers.unknown.join(", ")
             ));
         }
-        progress.begin(&format!("reading {}", path.display()), None);
+        let declared = match &source {
+            Source::Parquet(s) => s.declared_rows(),
+            Source::Csv(_) => None,
+        };
+        progress.begin_counting(&format!("reading {}", path.display()), declared, "rows");
         let rows = match source {
             Source::Csv(s) => stream(s, file, options, &mut ingest, progress)?,
             // Corrupt Parquet data can make the library panic while decoding a batch,
@@ -424,6 +428,7 @@ fn read_opened(
                 tally.examples
             ));
         }
+        normalise::date_order::check(&path, counts, progress)?;
         counts.flush(&mut ingest.ledger, file);
         *counts = normalise::RuleCounts::default();
         ingest.ledger.add(file, EntryKind::Read, "", rows);

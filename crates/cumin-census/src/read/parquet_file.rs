@@ -243,6 +243,14 @@ impl Cells for ParquetBatch {
     }
 }
 
+impl ParquetSource {
+    /// The rows the file's metadata declares (known before reading, for progress).
+    pub(crate) fn declared_rows(&self) -> Option<u64> {
+        let builder = self.builder.as_ref()?;
+        u64::try_from(builder.metadata().file_metadata().num_rows()).ok()
+    }
+}
+
 impl BatchSource for ParquetSource {
     type Batch<'s> = ParquetBatch;
 
