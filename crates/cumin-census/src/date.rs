@@ -170,6 +170,37 @@ impl SlashOrder {
     }
 }
 
+/// What the slashed dates (`25/12/2013`) of one date column allow: how many can only be
+/// day first, how many only month first, how many either, and the first of each kind.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SlashTally {
+    /// Values that are dates only day first.
+    pub day_first: u64,
+    /// Values that are dates only month first.
+    pub month_first: u64,
+    /// Values that are dates either way.
+    pub either: u64,
+    /// The first day-first-only value: (data row, value).
+    pub first_day_first: Option<(u64, String)>,
+    /// The first month-first-only value: (data row, value).
+    pub first_month_first: Option<(u64, String)>,
+}
+
+impl SlashTally {
+    /// Adds `other`'s tally, whose rows come after this one's.
+    pub(crate) fn add(&mut self, other: &SlashTally) {
+        self.day_first += other.day_first;
+        self.month_first += other.month_first;
+        self.either += other.either;
+        if self.first_day_first.is_none() {
+            self.first_day_first.clone_from(&other.first_day_first);
+        }
+        if self.first_month_first.is_none() {
+            self.first_month_first.clone_from(&other.first_month_first);
+        }
+    }
+}
+
 fn digits(b: &[u8]) -> Option<u32> {
     let mut v = 0u32;
     for &c in b {

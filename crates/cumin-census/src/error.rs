@@ -1,8 +1,9 @@
 //! Errors for input that cannot be used at all. Row-level problems are not errors: they
 //! are cleaned or quarantined and counted in the ledger.
 
+use crate::date::SlashTally;
 use crate::schema::Column;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A file (or set of files) that stops the run before any output is written.
 #[derive(Debug, thiserror::Error)]
@@ -89,14 +90,14 @@ pub enum CensusError {
         examples: Vec<String>,
     },
     /// A date column written month first (`12/25/2013`), or in both orders.
-    #[error("{}", crate::normalise::date_order::message(path, *column, tally))]
+    #[error("{}", date_order_message(path, *column, tally))]
     DateOrder {
         /// The file.
         path: PathBuf,
         /// The column.
         column: Column,
         /// What its slashed dates allow.
-        tally: crate::normalise::SlashTally,
+        tally: SlashTally,
     },
     /// The CSV could not be parsed at all.
     #[error("{path}: not readable as CSV at line {line}: {message}")]
@@ -193,6 +194,33 @@ fn missing_columns_message(
         found_list,
         missing.first().map_or("LA", |c| c.name()),
     )
+}
+
+/// The message for a column written month first, or in both orders.
+fn date_order_message(path: &Path, column: Column, t: &SlashTally) -> String {
+    let (row, value) = t.first_month_first.clone().unwrap_or_default();
+    let fix = format!(
+        "cumin reads dates as YYYY-MM-DD or DD/MM/YYYY and does not guess the order. Write \
+         the column as YYYY-MM-DD (R: format(as.Date(x, \"%m/%d/%Y\"), \"%Y-%m-%d\"); \
+         Python: pandas.to_datetime(x, format=\"%m/%d/%Y\").dt.strftime(\"%Y-%m-%d\")) and \
+         run again; a few stray values can be rewritten in the study file \
+         ([values.{column}] \"{value}\" = \"YYYY-MM-DD\")"
+    );
+    let path = path.display();
+    match &t.first_day_first {
+        None => format!(
+            "{path}, column {column}: dates are written month first (MM/DD/YYYY): {} of them \
+             can only be read that way, the first at row {row}: {value:?}; read day first, \
+             a date such as 05/06/2013 would become 5 June when it means 6 May. {fix}.",
+            t.month_first
+        ),
+        Some((day_row, day_value)) => format!(
+            "{path}, column {column}: dates are written in both orders: {} day first (the \
+             first at row {day_row}: {day_value:?}) and {} month first (the first at row \
+             {row}: {value:?}), so a date such as 05/06/2013 cannot be read safely. {fix}.",
+            t.day_first, t.month_first
+        ),
+    }
 }
 
 impl Column {

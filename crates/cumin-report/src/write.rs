@@ -2,9 +2,9 @@
 
 use crate::sdc::Released;
 use crate::tables::{CiRow, LinkageRow, TrendRow};
-use arrow::array::{ArrayRef, BooleanArray, Float64Array, StringArray, UInt8Array};
-use arrow::datatypes::{DataType, Field, Schema};
-use arrow::record_batch::RecordBatch;
+use arrow_array::RecordBatch;
+use arrow_array::{ArrayRef, BooleanArray, Float64Array, StringArray, UInt8Array};
+use arrow_schema::{DataType, Field, Schema};
 use cumin_census::Ledger;
 use cumin_estimate::{
     BackwardHazard, CorrectionBound, CorrectionCell, InequalityMeasure, Recurrence, Unplaced,

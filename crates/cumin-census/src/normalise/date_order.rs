@@ -9,7 +9,7 @@
 //! the order. A column whose slashed dates all allow both orders is read day first, with
 //! a note.
 
-use super::counts::{RuleCounts, SlashTally};
+use super::counts::RuleCounts;
 use crate::error::CensusError;
 use crate::progress::Progress;
 use crate::schema::Column;
@@ -64,33 +64,6 @@ pub fn check(path: &Path, counts: &RuleCounts, progress: &dyn Progress) -> Resul
         ));
     }
     Ok(())
-}
-
-/// The message for a column written month first, or in both orders.
-pub(crate) fn message(path: &Path, column: Column, t: &SlashTally) -> String {
-    let (row, value) = t.first_month_first.clone().unwrap_or_default();
-    let fix = format!(
-        "cumin reads dates as YYYY-MM-DD or DD/MM/YYYY and does not guess the order. Write \
-         the column as YYYY-MM-DD (R: format(as.Date(x, \"%m/%d/%Y\"), \"%Y-%m-%d\"); \
-         Python: pandas.to_datetime(x, format=\"%m/%d/%Y\").dt.strftime(\"%Y-%m-%d\")) and \
-         run again; a few stray values can be rewritten in the study file \
-         ([values.{column}] \"{value}\" = \"YYYY-MM-DD\")"
-    );
-    let path = path.display();
-    match &t.first_day_first {
-        None => format!(
-            "{path}, column {column}: dates are written month first (MM/DD/YYYY): {} of them \
-             can only be read that way, the first at row {row}: {value:?}; read day first, \
-             a date such as 05/06/2013 would become 5 June when it means 6 May. {fix}.",
-            t.month_first
-        ),
-        Some((day_row, day_value)) => format!(
-            "{path}, column {column}: dates are written in both orders: {} day first (the \
-             first at row {day_row}: {day_value:?}) and {} month first (the first at row \
-             {row}: {value:?}), so a date such as 05/06/2013 cannot be read safely. {fix}.",
-            t.day_first, t.month_first
-        ),
-    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ mod finish;
 pub mod rule;
 pub mod values;
 
-pub use counts::{ColumnTally, RuleCounts, SlashTally, UNREADABLE_LISTED};
+pub use counts::{ColumnTally, RuleCounts, UNREADABLE_LISTED};
 pub use field::{earliest_plausible_date, is_missing_marker};
 pub use finish::{LatestDates, finish};
 pub use rule::{Exclusion, Quarantine, Rule};

@@ -4,13 +4,14 @@ use super::cells::{BatchSource, Cells, Positions, positions};
 use crate::error::CensusError;
 use crate::normalise::Raw;
 use crate::schema::{Column, ColumnMap, ResolvedHeaders};
-use arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Date32Array, Date64Array, Float32Array, Float64Array,
-    Int8Array, Int16Array, Int32Array, Int64Array, LargeStringArray, StringArray, StringViewArray,
+use arrow_array::cast::AsArray;
+use arrow_array::{
+    Array, ArrayRef, BooleanArray, Date32Array, Date64Array, Float32Array, Float64Array, Int8Array,
+    Int16Array, Int32Array, Int64Array, LargeStringArray, StringArray, StringViewArray,
     TimestampMicrosecondArray, TimestampMillisecondArray, TimestampNanosecondArray,
     TimestampSecondArray, UInt8Array, UInt16Array, UInt32Array, UInt64Array,
 };
-use arrow::datatypes::{DataType, TimeUnit};
+use arrow_schema::{DataType, TimeUnit};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use std::fs::File;
@@ -26,9 +27,17 @@ pub(crate) struct ParquetSource {
 }
 
 fn parquet_error(path: &Path, e: &dyn std::fmt::Display) -> CensusError {
+    let mut message = e.to_string();
+    if message.contains("Disabled feature at compile time") {
+        message.push_str(
+            "; cumin reads Parquet compressed with Snappy, Zstandard or gzip, or \
+             uncompressed: write the file again with one of them (pyarrow: \
+             compression=\"zstd\")",
+        );
+    }
     CensusError::Parquet {
         path: path.to_owned(),
-        message: e.to_string(),
+        message,
     }
 }
 
@@ -148,7 +157,7 @@ fn days(value: i64, per_day: i64) -> Raw<'static> {
 
 impl Access {
     /// Types without a direct reading (decimals, dictionaries, ...) are cast to text.
-    fn new(array: &ArrayRef) -> Result<Access, arrow::error::ArrowError> {
+    fn new(array: &ArrayRef) -> Result<Access, arrow_schema::ArrowError> {
         let a = array.as_ref();
         Ok(match a.data_type() {
             DataType::Utf8 => Access::Utf8(a.as_string::<i32>().clone()),
@@ -179,7 +188,7 @@ impl Access {
             DataType::Boolean => Access::Bool(a.as_boolean().clone()),
             DataType::Null => Access::Null,
             _ => Access::Utf8(
-                arrow::compute::cast(array, &DataType::Utf8)?
+                arrow_cast::cast(array, &DataType::Utf8)?
                     .as_string::<i32>()
                     .clone(),
             ),

@@ -505,6 +505,28 @@ fn unreadable_dates_are_listed_with_their_rows() {
     assert_balanced(&e);
 }
 
+/// Parquet written by pyarrow with the codecs extracts use is read alike; a codec cumin
+/// is built without is refused by name, with the ones it reads.
+#[test]
+fn parquet_codecs_extracts_use_are_read_and_others_named() {
+    let csv = read("rule_gender.csv");
+    for codec in [
+        "codec_snappy.parquet",
+        "codec_zstd.parquet",
+        "codec_gzip.parquet",
+    ] {
+        let e = read(codec);
+        assert_eq!(e.episodes.sex, csv.episodes.sex, "{codec}");
+        assert_eq!(e.episodes.referral, csv.episodes.referral, "{codec}");
+    }
+    let m = error(&["error_brotli.parquet"], &ReadOptions::default());
+    assert!(
+        m.contains("error_brotli.parquet") && m.contains("brotli"),
+        "{m}"
+    );
+    assert!(m.contains("Snappy, Zstandard or gzip"), "{m}");
+}
+
 #[test]
 fn files_with_different_schemas_are_an_error() {
     let options = ReadOptions {
