@@ -28,6 +28,10 @@ jay-r-fixture:
 bench-simulate:
     scripts/bench-simulate.sh
 
+# The England-scale benchmark of issue 20: cumin's jobs, the decode floor, a DuckDB peer (docs/benchmarks.md)
+bench *ARGS:
+    scripts/bench.sh {{ARGS}}
+
 # Reading the England-scale extract (CSV, Parquet) against plain arrow-rs (docs/benchmarks.md)
 bench-ingest *ARGS:
     scripts/bench-ingest.sh {{ARGS}}

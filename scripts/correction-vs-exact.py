@@ -125,11 +125,11 @@ def decompose(masks: pd.DataFrame, est: str, truth_path: str) -> None:
             if r["estimator"] == "life-table":
                 ci[(r["outcome"], r["stratum"], int(r["age"]))] = (float(r["cum_inc"]),
                                                                    float(r["at_risk"]))
-    with open(os.path.join(est, "correction_model.csv"), newline="") as f:
+    with open(os.path.join(est, "analyst-only", "correction_model.csv"), newline="") as f:
         for r in csv.DictReader(f):
             k = (r["outcome"], r["stratum"], int(r["age"]), int(r["earlier_age"]))
             used[k], source[k] = float(r["hazard"]), r["source"]
-    with open(os.path.join(est, "corrections.csv"), newline="") as f:
+    with open(os.path.join(est, "analyst-only", "corrections.csv"), newline="") as f:
         corrections = list(csv.DictReader(f))
     print("life table, pp: error | correction's share (modelled cells) | remainder, at 17")
     for o in OUTCOMES:
@@ -166,7 +166,7 @@ def decompose(masks: pd.DataFrame, est: str, truth_path: str) -> None:
 def realized(masks: pd.DataFrame, est: str, seed: int, scale: float,
              first_cohort: int, births: int) -> None:
     per_cohort = round(births * scale)
-    with open(os.path.join(est, "corrections.csv"), newline="") as f:
+    with open(os.path.join(est, "analyst-only", "corrections.csv"), newline="") as f:
         corrections = [r for r in csv.DictReader(f) if r["outcome"] == "referral"]
     cohorts = sorted({int(r["birth_year"]) for r in corrections})
     own = {c: simulate_masks(per_cohort, f"seed = {seed}\nscale = {scale}\n",

@@ -152,12 +152,12 @@ def main() -> None:
             pop[("all", "all", b, age)] += float(r["population"])
             pop[("idaci_decile", r["IDACI_Decile"], b, age)] += float(r["population"])
     model = defaultdict(dict)  # (o, sv, s) -> {(a, x): (n, k, h, source)}
-    with open(a.est / "correction_model.csv", newline="") as f:
+    with open(a.est / "analyst-only" / "correction_model.csv", newline="") as f:
         for r in csv.DictReader(f):
             model[(r["outcome"], r["stratum_var"], r["stratum"])][(int(r["age"]), int(r["earlier_age"]))] = (
                 float(r["children"]), float(r["with_event"]), float(r["hazard"]), r["source"])
     corr = defaultdict(dict)  # (o, sv, s) -> {(b, a): (u, E', c)}
-    with open(a.est / "corrections.csv", newline="") as f:
+    with open(a.est / "analyst-only" / "corrections.csv", newline="") as f:
         for r in csv.DictReader(f):
             corr[(r["outcome"], r["stratum_var"], r["stratum"])][(int(r["birth_year"]), int(r["age"]))] = (
                 int(r["entry_age"]), float(r["first_in_observed_years"]), float(r["factor"]))

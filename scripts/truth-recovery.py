@@ -138,9 +138,9 @@ def one_run(cumin: str, spec: str, work: Path, bootstrap: int, keep: bool) -> li
     for (o, e, sv, s, a), r in read_curves(est_jay / "cumulative_incidence.csv").items():
         if e.startswith("cohort-splice"):
             estimates[(o, e.replace("cohort-splice", "jay2025-splice"), sv, s, a)] = r
-    model_sd = read_model_sd(est / "correction_sensitivity.csv",
+    model_sd = read_model_sd(est / "analyst-only" / "correction_sensitivity.csv",
                              {"life-table": "life-table", "cohort-splice": "cohort-splice"})
-    model_sd.update(read_model_sd(est_jay / "correction_sensitivity.csv",
+    model_sd.update(read_model_sd(est_jay / "analyst-only" / "correction_sensitivity.csv",
                                   {"cohort-splice": "jay2025-splice"}))
     rows = []
     for outcome in OUTCOMES:

@@ -9,7 +9,9 @@
 
 #![no_main]
 
-use cumin_census::{CensusError, CleaningRules, Date, EntryKind, ReadOptions, read_csv_bytes};
+use cumin_census::{
+    CensusError, CensusYear, CleaningRules, Date, EntryKind, ReadOptions, read_csv_bytes,
+};
 use libfuzzer_sys::fuzz_target;
 
 const NAME: &str = "fuzz.csv";
@@ -25,6 +27,9 @@ fn check(bytes: &[u8], options: &ReadOptions, strict: bool) {
     let e = match read_csv_bytes(NAME, bytes.to_vec(), options) {
         Ok(e) => e,
         Err(CensusError::Ledger(imbalance)) => panic!("ledger imbalance: {imbalance}"),
+        // The extract's own census years are checked as a whole: a missing year is in no
+        // file.
+        Err(CensusError::CensusYears(_)) => return,
         Err(e) => {
             let message = e.to_string();
             assert!(message.contains(NAME), "error without the file name: {message}");
@@ -66,13 +71,15 @@ fuzz_target!(|data: &[u8]| {
     bytes.extend_from_slice(rest);
     let batch_size = usize::from(mode >> 1) + 1;
     // No referral can be before a data start of 1930 (earlier dates are cleaned away),
-    // so every row is kept or quarantined.
+    // and every census year that can be read is stated, so every row is kept or
+    // quarantined.
     let strict = ReadOptions {
         rules: CleaningRules {
             data_start: Date::ymd(1930, 1, 1),
             ..CleaningRules::default()
         },
         batch_size,
+        census_years: Some((CensusYear(1990), CensusYear(2100))),
         ..ReadOptions::default()
     };
     check(&bytes, &strict, true);

@@ -46,7 +46,7 @@ pub enum CensusError {
         detail: String,
     },
     /// Required columns absent.
-    #[error("{}", missing_columns_message(path, missing, found, nearest))]
+    #[error("{}", missing_columns_message(path, missing, found, nearest, why))]
     MissingColumns {
         /// The file.
         path: PathBuf,
@@ -56,6 +56,8 @@ pub enum CensusError {
         found: Vec<String>,
         /// For each missing column, the closest headers found.
         nearest: Vec<Vec<String>>,
+        /// For each missing column, why the run needs it (`None`: every run does).
+        why: Vec<Option<String>>,
     },
     /// Files of one run disagree on the columns the run needs.
     #[error(
@@ -71,11 +73,11 @@ pub enum CensusError {
         /// Files that lack it.
         without: Vec<String>,
     },
-    /// Every value of a column is of the wrong type.
+    /// No value of a column is valid: of the wrong type, out of range or unreadable.
     #[error(
-        "{path}: column {column} holds no value of the expected type ({expected}) in any of \
-         its {seen} non-empty rows, e.g. {examples:?}; check the column mapping in the study \
-         config or the extract"
+        "{path}: column {column} holds no valid value ({expected}) in any of its {seen} \
+         non-empty rows, e.g. {examples:?}; check the column mapping in the study config or \
+         the extract"
     )]
     WrongTypeThroughout {
         /// The file.
@@ -97,8 +99,58 @@ pub enum CensusError {
         /// The column.
         column: Column,
         /// What its slashed dates allow.
-        tally: SlashTally,
+        tally: Box<SlashTally>,
     },
+    /// A Parquet column of the null type: no value in any row.
+    #[error(
+        "{path}: column {column} has the Parquet type null, so it holds no value in any row \
+         (cumin needs {expected}); a column that was empty when exported loses its type: \
+         check the export"
+    )]
+    NullColumn {
+        /// The file.
+        path: PathBuf,
+        /// The column.
+        column: Column,
+        /// What was expected.
+        expected: &'static str,
+    },
+    /// A required column empty in every row read.
+    #[error(
+        "{path}: column {column} is empty in every one of the {rows} rows read (cumin needs \
+         {expected}); check the column mapping in the study config or the extract"
+    )]
+    EmptyThroughout {
+        /// The file.
+        path: PathBuf,
+        /// The column.
+        column: Column,
+        /// What was expected.
+        expected: &'static str,
+        /// Rows read whose other values were usable.
+        rows: u64,
+    },
+    /// A required column empty in every row of every file (an early census year's file
+    /// may leave it empty; the whole extract may not).
+    #[error(
+        "column {column} is empty in every one of the {rows} rows read, in every file ({}): \
+         read as it is, {}. Check the column mapping in the study config or the extract, or \
+         name outcomes that do not need {column} with --outcome (e.g. --outcome \
+         referral,cpp)",
+        files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", "),
+        empty_column_reading(*column)
+    )]
+    EmptyInExtract {
+        /// The column.
+        column: Column,
+        /// The files that have it.
+        files: Vec<PathBuf>,
+        /// Rows read whose other values were usable.
+        rows: u64,
+    },
+    /// The census years of the extract are not ones cumin can take as they are.
+    #[error(transparent)]
+    CensusYears(#[from] crate::years::CensusYearsError),
     /// The CSV could not be parsed at all.
     #[error("{path}: not readable as CSV at line {line}: {message}")]
     Csv {
@@ -157,21 +209,25 @@ fn missing_columns_message(
     missing: &[Column],
     found: &[String],
     nearest: &[Vec<String>],
+    why: &[Option<String>],
 ) -> String {
     let mut parts = Vec::new();
-    for (c, near) in missing.iter().zip(nearest) {
+    for ((c, near), why) in missing.iter().zip(nearest).zip(why) {
         let alternative = if *c == Column::IdaciDecile {
             ", or LSOA with an LSOA lookup (--lsoa-lookup, or lsoa_lookup in the study config)"
         } else {
             ""
         };
+        let why = why
+            .as_ref()
+            .map_or(String::new(), |w| format!("needed by {w}; "));
         if near.is_empty() {
             parts.push(format!(
-                "{c} (with or without the CIN_ prefix{alternative})"
+                "{c} ({why}with or without the CIN_ prefix{alternative})"
             ));
         } else {
             parts.push(format!(
-                "{c} (closest found: {}{alternative})",
+                "{c} ({why}closest found: {}{alternative})",
                 near.join(", ")
             ));
         }
@@ -197,6 +253,21 @@ fn missing_columns_message(
 }
 
 /// The message for a column written month first, or in both orders.
+/// What reading a column empty throughout would do to the estimates.
+fn empty_column_reading(column: Column) -> &'static str {
+    match column {
+        Column::ReferralNfa => {
+            "no referral would end with no further action, so every referral would count as \
+             assessed"
+        }
+        Column::ReasonForClosure => {
+            "no case would close with no further action (RC8), so every assessed child would \
+             count as in need"
+        }
+        _ => "every value would be missing",
+    }
+}
+
 fn date_order_message(path: &Path, column: Column, t: &SlashTally) -> String {
     let (row, value) = t.first_month_first.clone().unwrap_or_default();
     let fix = format!(
@@ -228,11 +299,12 @@ impl Column {
     pub fn expectation(self) -> &'static str {
         match self {
             Column::AcadYr => "a census year such as 2012/13, 2012/2013 or 2013",
-            Column::La | Column::LaFallback | Column::La09 => "a 3-digit LA code",
+            Column::La | Column::LaFallback | Column::La09 => "a 3-digit LA code, 100-999",
             Column::Gender => "0, 1, 2 or 9",
             Column::MonthOfBirth => "a month number 1-12",
-            Column::YearOfBirth => "a 4-digit year",
-            Column::NumberOfPreviousCpp | Column::IdaciDecile => "a whole number",
+            Column::YearOfBirth => "a 4-digit year, 1900-2100",
+            Column::IdaciDecile => "a decile 1-10",
+            Column::NumberOfPreviousCpp => "a whole number",
             Column::ExpectedDob
             | Column::ReferralDate
             | Column::ClosureDate

@@ -22,6 +22,7 @@ pub mod progress;
 pub mod read;
 pub mod schema;
 pub mod types;
+pub mod years;
 
 pub use age::{Age, JAY_BANDS, NOTIONAL_BIRTH_DAY, age_at};
 pub use date::Date;
@@ -40,3 +41,4 @@ pub use read::{
 };
 pub use schema::{Column, ColumnMap};
 pub use types::{CensusYear, ETHNICITY_CODES, Ethnicity, Outcome, Sex};
+pub use years::CensusYearsUsed;

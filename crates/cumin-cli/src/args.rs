@@ -45,6 +45,9 @@ pub enum Command {
     Run {
         /// The study TOML file; relative paths in it are read from its folder.
         study: PathBuf,
+        /// Clear an output folder that holds files this run would not write.
+        #[arg(long)]
+        force: bool,
     },
     /// Write a starter study file: every setting with its default and what it means.
     Init(InitArgs),
@@ -57,6 +60,14 @@ pub enum Command {
         /// Output folder.
         #[arg(long, default_value = "cumin-demo")]
         out: PathBuf,
+        /// Clear an output folder that holds files this run would not write.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check an output folder against its manifest (exit status 1 unless it is intact).
+    Verify {
+        /// The output folder.
+        dir: PathBuf,
     },
 }
 
@@ -68,9 +79,13 @@ pub struct EstimateArgs {
     /// Population denominators (CSV or Parquet; docs/input-contract.md section 2).
     #[arg(long)]
     pub denominators: PathBuf,
-    /// Output folder (checked for writing before any work).
+    /// Output folder (checked for writing before any work; written whole at the end; empty
+    /// or this run's kind, unless --force).
     #[arg(long)]
     pub out: PathBuf,
+    /// Clear an output folder that holds files this run would not write.
+    #[arg(long)]
+    pub force: bool,
     /// Estimators, comma-separated.
     #[arg(
         long,
@@ -128,6 +143,12 @@ pub struct EstimateArgs {
     /// LSOA → IDACI decile lookup (LSOA,IDACI_Decile), for extracts without IDACI_Decile.
     #[arg(long)]
     pub lsoa_lookup: Option<PathBuf>,
+    /// The census years to use, first-last by the year each ends (2009-2024 = 2008/09 to
+    /// 2023/24); rows of other years are excluded and counted. [default: the extract's own
+    /// years, which must lie between 2008/09 and the last year to have ended, none with
+    /// under 1% of the median year's rows]
+    #[arg(long, value_parser = parse_census_years)]
+    pub census_years: Option<Period>,
     /// A preset design: Jay et al. 2025's three cohorts. Fixes the cohorts, ages and
     /// identifiers; --estimator, --id-mode and --by do not apply. [default: none]
     #[arg(long, value_enum)]
@@ -152,6 +173,10 @@ pub struct ValidateArgs {
     /// Write ledger.csv, quarantine.csv and profile.csv into this folder.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// The census years to use, first-last by the year each ends (as for estimate);
+    /// overrides the study's.
+    #[arg(long, value_parser = parse_census_years)]
+    pub census_years: Option<Period>,
 }
 
 #[derive(clap::Args)]
@@ -243,6 +268,15 @@ fn parse_stratum(s: &str) -> Result<Stratification, String> {
 fn parse_period(s: &str) -> Result<Period, String> {
     Period::parse(s).ok_or_else(|| {
         format!("period {s:?}: give census years first-last by the year they end, e.g. 2012-2015")
+    })
+}
+
+fn parse_census_years(s: &str) -> Result<Period, String> {
+    Period::parse(s).ok_or_else(|| {
+        format!(
+            "census years {s:?}: give first-last by the year each ends, e.g. 2009-2024 for \
+             2008/09 to 2023/24"
+        )
     })
 }
 

@@ -13,7 +13,7 @@ const DENOMINATORS: &[u8] = include_bytes!("../../../fixtures/demo/denominators.
 const TRUTH: &str = include_str!("../../../fixtures/demo/truth.json");
 
 /// Writes the bundled inputs under `out/input`, estimates into `out`, prints the table.
-pub fn run(out: &Path, bars: &Bars, quiet: bool) -> Result<()> {
+pub fn run(out: &Path, force: bool, bars: &Bars, quiet: bool) -> Result<()> {
     let input = out.join("input");
     std::fs::create_dir_all(&input).with_context(|| format!("creating {}", input.display()))?;
     let episodes = input.join("episodes.parquet");
@@ -32,7 +32,7 @@ pub fn run(out: &Path, bars: &Bars, quiet: bool) -> Result<()> {
             out.to_owned(),
         )
     };
-    let result = crate::study(&config, "demo", bars)?;
+    let result = crate::study(&config, "demo", force, bars)?;
     if !quiet {
         let truth: serde_json::Value =
             serde_json::from_str(TRUTH).context("reading the bundled truth")?;
@@ -47,7 +47,7 @@ pub fn run(out: &Path, bars: &Bars, quiet: bool) -> Result<()> {
         println!(
             "The unadjusted estimators count first *observed* events: cohorts born before the \
              2011 window start carry events from before it, so their older ages over-count. \
-             life-table and cohort-splice correct for that (corrections.csv)."
+             life-table and cohort-splice correct for that (analyst-only/corrections.csv)."
         );
     }
     Ok(())

@@ -12,6 +12,7 @@ mod print;
 mod progress;
 mod simulate;
 mod validate;
+mod verify;
 
 use anyhow::Result;
 use args::{Cli, Command, EstimateArgs};
@@ -57,15 +58,16 @@ fn run(cli: Cli) -> Result<()> {
     let bars = Bars::new(cli.quiet, cli.progress);
     match cli.command {
         Command::Estimate(a) => {
-            let out = study(&estimate_config(a), "estimate", &bars)?;
+            let force = a.force;
+            let out = study(&estimate_config(a), "estimate", force, &bars)?;
             if !cli.quiet {
                 print::print_outcome(&out);
             }
             Ok(())
         }
-        Command::Run { study: path } => {
+        Command::Run { study: path, force } => {
             let config = StudyConfig::from_toml_file(&path)?;
-            let out = study(&config, "run", &bars)?;
+            let out = study(&config, "run", force, &bars)?;
             if !cli.quiet {
                 print::print_outcome(&out);
             }
@@ -74,7 +76,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Init(a) => init::run(&a, cli.quiet),
         Command::Simulate(a) => simulate::run(&a, &bars, cli.quiet),
         Command::Validate(a) => validate::run(&a, &bars, cli.quiet),
-        Command::Demo { out } => demo::run(&out, &bars, cli.quiet),
+        Command::Demo { out, force } => demo::run(&out, force, &bars, cli.quiet),
+        Command::Verify { dir } => verify::run(&dir),
     }
 }
 
@@ -95,6 +98,7 @@ fn estimate_config(a: EstimateArgs) -> StudyConfig {
         seed: a.seed,
         bootstrap: a.bootstrap,
         periods: a.period,
+        census_years: a.census_years,
         preset: a.preset,
         lsoa_lookup: a.lsoa_lookup,
         ..defaults
@@ -103,9 +107,21 @@ fn estimate_config(a: EstimateArgs) -> StudyConfig {
 
 /// Checks the settings, then runs the study (which checks its inputs and output folder
 /// before any heavy work).
-fn study(config: &StudyConfig, command: &str, bars: &Bars) -> Result<cumin_study::RunOutput> {
-    let study = config.check()?;
-    Ok(cumin_study::run(&study, &tool(command), bars)?)
+fn study(
+    config: &StudyConfig,
+    command: &str,
+    force: bool,
+    bars: &Bars,
+) -> Result<cumin_study::RunOutput> {
+    let study = cumin_study::Settings {
+        force,
+        ..config.check()?
+    };
+    let out = cumin_study::run(&study, &tool(command), bars)?;
+    for w in &out.warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

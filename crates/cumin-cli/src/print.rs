@@ -101,17 +101,17 @@ fn print_jay_changes(changed: &[&CorrectionLine]) {
 fn print_files(out: &cumin_study::RunOutput) {
     let [read, used, quarantined, excluded] = out.rows;
     println!(
-        "read {read} rows: {used} used, {quarantined} quarantined, {excluded} excluded by design (see ledger.csv)"
+        "read {read} rows: {used} used, {quarantined} quarantined, {excluded} excluded by design (see analyst-only/ledger.csv)"
     );
     println!("data end: {}", out.data_end);
     println!("outputs in {}:", out.out.display());
-    for f in &out.files {
-        println!(
-            "  {}",
-            f.file_name()
-                .map(|n| n.to_string_lossy())
-                .unwrap_or_default()
-        );
+    for (f, for_release) in &out.files {
+        let note = if *for_release {
+            ""
+        } else {
+            "  (not for release)"
+        };
+        println!("  {f}{note}");
     }
 }
 
@@ -136,13 +136,34 @@ pub fn print_run(out: &cumin_study::RunOutput, truth: Option<&dyn Fn(Outcome) ->
             .map(|t| format!("  {:5.1}", 100.0 * t))
             .unwrap_or_default();
         println!(
-            "  {:9} {:26} {:7.1}  ({:5.1} – {:5.1}){t}{age_note}",
+            "  {:9} {:26} {:>7}  {:>15}{t}{age_note}",
             h.outcome.as_str(),
             h.estimator.as_str(),
-            100.0 * h.cum_inc,
-            100.0 * h.lower,
-            100.0 * h.upper,
+            h.cum_inc.map_or_else(|| WITHHELD.to_owned(), percent),
+            interval(h.lower, h.upper),
         );
+    }
+    if out.headline.iter().any(|h| h.cum_inc.is_none()) {
+        println!(
+            "  {WITHHELD}: disclosure control withheld the figure (blank in \
+             cumulative_incidence.csv, suppressed = true)"
+        );
+    }
+}
+
+/// How a withheld figure is shown.
+const WITHHELD: &str = "withheld";
+
+/// A released proportion as a percentage to one decimal.
+fn percent(p: f64) -> String {
+    format!("{:.1}", 100.0 * p)
+}
+
+/// A released interval, blank where either limit is withheld.
+fn interval(lower: Option<f64>, upper: Option<f64>) -> String {
+    match (lower, upper) {
+        (Some(l), Some(u)) => format!("({:>5} – {:>5})", percent(l), percent(u)),
+        _ => String::new(),
     }
 }
 
@@ -180,21 +201,27 @@ fn print_linkage(out: &cumin_study::RunOutput) {
         return;
     };
     println!();
-    println!("sensitivity: cumulative incidence before 18th birthday (%) by identifier mode:");
+    println!(
+        "sensitivity: cumulative incidence before 18th birthday (%) by identifier mode (as in \
+         sensitivity.csv):"
+    );
     let Some(first) = lines.first() else { return };
     let mut head = vec!["outcome / estimator".to_owned()];
     head.extend(first.by_mode.iter().map(|(m, _)| m.as_str().to_owned()));
     print_cells(&head);
     for l in lines {
         let mut cells = vec![format!("{} {}", l.outcome.as_str(), l.estimator.as_str())];
-        cells.extend(l.by_mode.iter().map(|(_, h)| {
-            format!(
-                "{:.1} ({:.1}-{:.1})",
-                100.0 * h.cum_inc,
-                100.0 * h.lower,
-                100.0 * h.upper
-            )
-        }));
+        cells.extend(
+            l.by_mode
+                .iter()
+                .map(|(_, h)| match (h.cum_inc, h.lower, h.upper) {
+                    (Some(c), Some(lo), Some(up)) => {
+                        format!("{} ({}-{})", percent(c), percent(lo), percent(up))
+                    }
+                    (Some(c), _, _) => percent(c),
+                    _ => WITHHELD.to_owned(),
+                }),
+        );
         print_cells(&cells);
     }
     println!("  la-only splits movers into several children (over-counts); pmr-only leaves out");

@@ -23,6 +23,9 @@ pub fn run(a: &ValidateArgs, bars: &Bars, quiet: bool) -> Result<()> {
     if let Some(p) = &a.lsoa_lookup {
         options.lsoa = Some(std::sync::Arc::new(cumin_census::LsoaLookup::read(p)?));
     }
+    if let Some(p) = a.census_years {
+        options.census_years = Some((p.first, p.last));
+    }
     if !a.files.is_empty() {
         bars.note(
             "`cumin validate FILE...` is deprecated: name the files with --episodes, as for \
@@ -48,6 +51,7 @@ pub fn run(a: &ValidateArgs, bars: &Bars, quiet: bool) -> Result<()> {
     }
     if !quiet {
         println!("data end: {}", extract.data_end);
+        println!("census years: {}", extract.census_years.why);
         print_ledger(&extract.ledger);
         println!();
         print_profile(&profile);
@@ -81,8 +85,14 @@ fn account(extract: &mut Extract) -> Result<()> {
 /// Writes `ledger.csv`, `quarantine.csv` and `profile.csv` into `out`.
 fn write(out: &Path, extract: &Extract, profile: &Profile) -> Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    cumin_report::write::write_ledger_csv(&out.join("ledger.csv"), &extract.ledger)?;
-    cumin_report::write::write_quarantine_csv(&out.join("quarantine.csv"), &extract.ledger)?;
+    cumin_report::write::write_ledger_csv(
+        &out.join("ledger.csv"),
+        &cumin_report::keep_ledger(&extract.ledger),
+    )?;
+    cumin_report::write::write_quarantine_csv(
+        &out.join("quarantine.csv"),
+        &cumin_report::keep_quarantine(&extract.ledger),
+    )?;
     let path = out.join("profile.csv");
     let file =
         std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;

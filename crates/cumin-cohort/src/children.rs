@@ -94,21 +94,39 @@ impl ChildTable {
 }
 
 /// The mode of `values` (in chronological order); ties go to the value seen last.
+///
+/// Called four times for each of millions of children, each with a handful of distinct
+/// values: the tally lives on the stack, spilling to the heap only past eight values.
 pub fn mode_latest<T: Copy + PartialEq>(values: impl IntoIterator<Item = T>) -> Option<T> {
-    let mut tally: Vec<(T, u32, usize)> = Vec::new();
+    const INLINE: usize = 8;
+    // (value, count, last position)
+    let mut inline: [Option<(T, u32, usize)>; INLINE] = [None; INLINE];
+    let mut len = 0;
+    let mut spill: Vec<(T, u32, usize)> = Vec::new();
     for (pos, v) in values.into_iter().enumerate() {
-        match tally.iter_mut().find(|(x, _, _)| *x == v) {
+        let seen = inline[..len]
+            .iter_mut()
+            .flatten()
+            .find(|t| t.0 == v)
+            .or_else(|| spill.iter_mut().find(|t| t.0 == v));
+        match seen {
             Some(t) => {
                 t.1 += 1;
                 t.2 = pos;
             }
-            None => tally.push((v, 1, pos)),
+            None if len < INLINE => {
+                inline[len] = Some((v, 1, pos));
+                len += 1;
+            }
+            None => spill.push((v, 1, pos)),
         }
     }
-    tally
-        .into_iter()
-        .max_by_key(|&(_, count, last)| (count, last))
-        .map(|(v, _, _)| v)
+    inline[..len]
+        .iter()
+        .flatten()
+        .chain(&spill)
+        .max_by_key(|&&(_, count, last)| (count, last))
+        .map(|&(v, _, _)| v)
 }
 
 /// Rows of each child in chronological order (census year, referral date), rows of the
@@ -356,6 +374,10 @@ mod tests {
         assert_eq!(mode_latest([1, 2, 1]), Some(1));
         assert_eq!(mode_latest([3, 1, 1, 3]), Some(3));
         assert_eq!(mode_latest(Vec::<u8>::new()), None);
+        // Past the eight values tallied on the stack: 9 twice, the rest once.
+        assert_eq!(mode_latest([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 9, 11]), Some(9));
+        assert_eq!(mode_latest([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 1]), Some(1));
+        assert_eq!(mode_latest([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]), Some(11));
     }
 
     /// A row of child "A" in LA 202.

@@ -11,6 +11,7 @@ use crate::age::{BirthCohort, MAX_AGE, age_index};
 use crate::children::{BirthRules, ChildFate, ChildTable};
 use cumin_census::{Date, Outcome};
 use cumin_link::{ChildId, EpisodeSet};
+use rayon::prelude::*;
 
 /// Which date a child protection plan's event takes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -116,47 +117,28 @@ pub fn event_date(set: &EpisodeSet, e: usize, outcome: Outcome, cpp: CppEventDat
 }
 
 /// Finds every event and each child's first observed one.
+///
+/// Episodes are read in parallel in runs of whole children and the runs' events joined in
+/// order, then sorted as before (a stable sort of runs already in order), so the result
+/// does not depend on the number of threads.
 pub fn find_events(set: &EpisodeSet, children: &ChildTable, rules: &EventRules) -> Events {
     let mut ev = Events {
-        episode_fate: vec![EpisodeFate::Used; set.len()],
+        episode_fate: Vec::with_capacity(set.len()),
         ..Events::default()
     };
-    for e in 0..set.len() {
-        let c = set.child[e].index();
-        if set.nfa[e].is_none() {
-            ev.nfa_missing_as_assessed += 1;
-        }
-        let (Some(dob), Some(cohort)) = (children.dob[c], children.cohort[c]) else {
-            ev.episode_fate[e] = EpisodeFate::Child(children.fate[c]);
-            continue;
-        };
-        let referral_age = rules.birth.age_rule.age(dob, set.referral[e]);
-        if set.referral[e] < rules.window_start {
-            ev.episode_fate[e] = EpisodeFate::BeforeWindow;
-        } else if referral_age > i32::from(MAX_AGE) {
-            ev.episode_fate[e] = EpisodeFate::Age18Plus;
-        } else if rules.school_age_needs_pmr && referral_age >= 5 && !set.pmr_identified[e] {
-            ev.episode_fate[e] = EpisodeFate::SchoolAgeWithoutPmr;
-        }
-        for outcome in Outcome::ALL {
-            let Some(date) = event_date(set, e, outcome, rules.cpp_date) else {
-                continue;
-            };
-            let age = rules.birth.age_rule.age(dob, date);
-            if age > i32::from(MAX_AGE) || date > rules.data_end {
-                continue;
+    // 64 runs, read eight at a time, so that the runs' own lists never hold more than
+    // an eighth of the events beside the joined ones.
+    for runs in child_runs(set, 64).chunks(8) {
+        let parts: Vec<Part> = runs
+            .par_iter()
+            .map(|range| events_in(set, children, rules, range.clone()))
+            .collect();
+        for part in parts {
+            ev.episode_fate.extend(part.fate);
+            ev.nfa_missing_as_assessed += part.nfa_missing;
+            for (all, mut more) in ev.all.iter_mut().zip(part.all) {
+                all.append(&mut more);
             }
-            if rules.school_age_needs_pmr && age >= 5 && !set.pmr_identified[e] {
-                continue;
-            }
-            ev.all[outcome.index()].push(Event {
-                child: set.child[e],
-                episode: e as u32,
-                date,
-                age: age.max(-1) as i8,
-                cohort,
-                in_window: date >= rules.window_start,
-            });
         }
     }
     for (all, first) in ev.all.iter_mut().zip(ev.first.iter_mut()) {
@@ -170,6 +152,86 @@ pub fn find_events(set: &EpisodeSet, children: &ChildTable, rules: &EventRules) 
         }
     }
     ev
+}
+
+/// The events and fates of one run of episodes.
+struct Part {
+    all: [Vec<Event>; 5],
+    fate: Vec<EpisodeFate>,
+    nfa_missing: u64,
+}
+
+/// About `n` runs of consecutive episodes covering the set, each ending where the child
+/// changes.
+fn child_runs(set: &EpisodeSet, n: usize) -> Vec<std::ops::Range<usize>> {
+    let len = set.len();
+    let step = len.div_ceil(n.max(1)).max(1);
+    let mut runs = Vec::with_capacity(n);
+    let mut start = 0;
+    while start < len {
+        let mut end = (start + step).min(len);
+        while end < len && set.child[end] == set.child[end - 1] {
+            end += 1;
+        }
+        runs.push(start..end);
+        start = end;
+    }
+    runs
+}
+
+/// Events and fates of the episodes in `range`.
+fn events_in(
+    set: &EpisodeSet,
+    children: &ChildTable,
+    rules: &EventRules,
+    range: std::ops::Range<usize>,
+) -> Part {
+    let mut part = Part {
+        all: Default::default(),
+        fate: vec![EpisodeFate::Used; range.len()],
+        nfa_missing: 0,
+    };
+    let first = range.start;
+    for e in range {
+        let fate = &mut part.fate[e - first];
+        let c = set.child[e].index();
+        if set.nfa[e].is_none() {
+            part.nfa_missing += 1;
+        }
+        let (Some(dob), Some(cohort)) = (children.dob[c], children.cohort[c]) else {
+            *fate = EpisodeFate::Child(children.fate[c]);
+            continue;
+        };
+        let referral_age = rules.birth.age_rule.age(dob, set.referral[e]);
+        if set.referral[e] < rules.window_start {
+            *fate = EpisodeFate::BeforeWindow;
+        } else if referral_age > i32::from(MAX_AGE) {
+            *fate = EpisodeFate::Age18Plus;
+        } else if rules.school_age_needs_pmr && referral_age >= 5 && !set.pmr_identified[e] {
+            *fate = EpisodeFate::SchoolAgeWithoutPmr;
+        }
+        for outcome in Outcome::ALL {
+            let Some(date) = event_date(set, e, outcome, rules.cpp_date) else {
+                continue;
+            };
+            let age = rules.birth.age_rule.age(dob, date);
+            if age > i32::from(MAX_AGE) || date > rules.data_end {
+                continue;
+            }
+            if rules.school_age_needs_pmr && age >= 5 && !set.pmr_identified[e] {
+                continue;
+            }
+            part.all[outcome.index()].push(Event {
+                child: set.child[e],
+                episode: e as u32,
+                date,
+                age: age.max(-1) as i8,
+                cohort,
+                in_window: date >= rules.window_start,
+            });
+        }
+    }
+    part
 }
 
 /// First events tabulated by birth cohort and age: `counts[cohort - first_cohort][age + 1]`.

@@ -12,8 +12,8 @@ use crate::children::{BirthRules, ChildTable, build_children, rebuild_children};
 use crate::events::{CppEventDate, EventRules};
 use cumin_census::{Date, Episodes};
 use cumin_link::{
-    ChildTraits, DedupStats, EpisodeSet, IdMode, LinkOptions, LinkStats, Linkage, LinkageMode,
-    TransferStats,
+    ChildTraits, DedupStats, EpisodeSet, IdIndex, IdMode, LinkOptions, LinkStats, Linkage,
+    LinkageMode, TransferStats,
 };
 
 /// How to decide who is who.
@@ -32,6 +32,19 @@ impl IdentitySpec {
     /// The identifier mode.
     pub fn id_mode(&self) -> IdMode {
         self.link.mode
+    }
+
+    /// Whether `other` gives the same children as this spec (so one identity serves
+    /// both, [`Identity::relabelled`]): equal but for identifier modes that link alike.
+    pub fn links_like(&self, other: &IdentitySpec) -> bool {
+        let as_linked = |s: &IdentitySpec| IdentitySpec {
+            link: LinkOptions {
+                mode: s.link.mode.links_as(),
+                ..s.link
+            },
+            ..*s
+        };
+        as_linked(self) == as_linked(other)
     }
 
     /// What counts as an event in a study window from `window_start` of data ending
@@ -84,6 +97,24 @@ impl Identity {
         self.linkage.mode
     }
 
+    /// This identity as identifier mode `mode` gives it, where `mode` links as this
+    /// identity's own ([`IdMode::links_as`]): the same children, labelled with `mode`.
+    ///
+    /// # Panics
+    /// If `mode` links otherwise.
+    #[must_use]
+    pub fn relabelled(mut self, mode: IdMode) -> Identity {
+        assert_eq!(
+            mode.links_as(),
+            self.id_mode().links_as(),
+            "{mode} links otherwise than {}",
+            self.id_mode()
+        );
+        self.linkage.mode = mode;
+        self.linkage.options.mode = mode;
+        self
+    }
+
     /// The counts of the linkage used (after any transfer merge).
     pub fn counts(&self) -> LinkageCounts {
         LinkageCounts {
@@ -96,7 +127,22 @@ impl Identity {
 /// Links `episodes` under `spec`: children by the identifiers, then the transfer rule,
 /// whose pairs are joined when `spec.linkage` merges transfers.
 pub fn identify(episodes: &Episodes, spec: &IdentitySpec) -> Identity {
-    let linkage = cumin_link::link(episodes, &spec.link);
+    identify_linked(episodes, cumin_link::link(episodes, &spec.link), spec)
+}
+
+/// [`identify`] with the identifier index of `episodes` built already (by
+/// [`IdIndex::build`], with `spec.link`'s birth-month tolerance): what several identities
+/// of the same rows share.
+pub fn identify_with(episodes: &Episodes, index: &IdIndex, spec: &IdentitySpec) -> Identity {
+    identify_linked(
+        episodes,
+        cumin_link::link_with(episodes, index, &spec.link),
+        spec,
+    )
+}
+
+/// [`identify`] from the identifier linkage.
+fn identify_linked(episodes: &Episodes, linkage: Linkage, spec: &IdentitySpec) -> Identity {
     let (set, dedup) = cumin_link::deduplicate(episodes, &linkage);
     let children = build_children(episodes, &linkage, &set, &spec.birth);
     let by_identifiers = LinkageCounts {
@@ -139,8 +185,7 @@ fn join_transfers(
     } = identity;
     let merged = cumin_link::merge_pairs(&linkage, pairs);
     let (merged_set, merged_dedup) =
-        cumin_link::rededuplicate(episodes, &linkage, &set, &dedup, &merged);
-    drop(set);
+        cumin_link::rededuplicate(episodes, &linkage, set, &dedup, &merged);
     let merged_children =
         rebuild_children(episodes, &linkage, &children, &merged, &merged_set, birth);
     Identity {

@@ -18,7 +18,7 @@ pub use children::{
 pub use events::{
     CohortAgeCounts, CppEventDate, EpisodeFate, Event, EventRules, Events, event_date, find_events,
 };
-pub use identity::{Identity, IdentitySpec, LinkageCounts, child_traits, identify};
+pub use identity::{Identity, IdentitySpec, LinkageCounts, child_traits, identify, identify_with};
 pub use years::{
     CohortFrame, NO_EARLIER, NO_STRATUM, YEAR_AGES, YearTables, event_years, tabulate_years,
 };

@@ -11,9 +11,7 @@ use crate::denominators::Denominators;
 use crate::error::EstimateError;
 use crate::frame::Frame;
 use crate::model_error::{self, Rho};
-use crate::results::{
-    BackwardHazard, CorrectionBound, CorrectionCell, InequalityMeasure, Recurrence, Unplaced,
-};
+use crate::results::{BackwardHazard, CorrectionBound, CorrectionCell, Recurrence, Unplaced};
 use crate::spec::EstimateSpec;
 use crate::spec::OUT_AGES;
 use crate::split::{SplitCorrection, SplitSummary, subtract_into};
@@ -37,8 +35,10 @@ pub struct Estimates {
     pub hazards: Vec<BackwardHazard>,
     /// How each corrected estimate moves with the correction.
     pub bounds: Vec<CorrectionBound>,
-    /// Deprivation gradients (with `idaci_decile` among the stratifications).
-    pub inequality: Vec<InequalityMeasure>,
+    /// The deciles' populations by age (with `idaci_decile` among the stratifications):
+    /// the weights of the deprivation gradients, which are computed from released
+    /// curves ([`crate::inequality::measures`]).
+    pub decile_populations: Option<crate::inequality::DecilePopulations>,
     /// Event years with an unknown stratum, per stratification other than `all`.
     pub unplaced: Vec<Unplaced>,
     /// Recurrence after a first event.
@@ -82,6 +82,7 @@ pub fn estimate_with_progress(
     let mut years = Vec::with_capacity(spec.outcomes.len());
     for &o in &spec.outcomes {
         let (placed, unknown) = place(o, cumin_cohort::event_years(&events.all[o.index()]))?;
+        crate::curves::check_events(denominators, &strata, &frame, &placed)?;
         for (s, u) in strata.iter().zip(unknown) {
             if s.by != Stratification::ALL {
                 run.out.unplaced.push(Unplaced {
@@ -290,7 +291,7 @@ impl<'a> Run<'a> {
         }
         self.progress.begin("inequality and recurrence", None);
         model_error::add_model_error(&mut self.curves, &self.model_sd, spec.level);
-        self.out.inequality = crate::inequality::measures(&self.curves, strata, self.frame, spec);
+        self.out.decile_populations = crate::inequality::decile_populations(strata, self.frame);
         let last_year = CensusYear::containing(spec.rules.data_end);
         self.out.recurrence = spec
             .outcomes

@@ -16,6 +16,7 @@ use cumin_census::Outcome;
 use cumin_cohort::{Event, Identity, NO_EARLIER, NO_STRATUM, YearTables};
 use cumin_stats::{AgeEstimate, BackwardModel, Correction, Factors, Interval};
 use ndarray::Array2;
+use rustc_hash::FxHashMap;
 use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
 
@@ -59,21 +60,43 @@ pub fn place_years(
             .enumerate()
             .map(|(i, (l, _))| (l, i as u16))
             .collect();
-        let mut missing: BTreeMap<Stratum, u64> = BTreeMap::new();
+        // Each distinct code's place, from its label made once; strata the denominators
+        // lack are counted by code, then by label.
+        let mut places: FxHashMap<u64, Place> = FxHashMap::default();
+        let mut lacking: Vec<(Stratum, u64)> = Vec::new();
         let mut none = 0u64;
         let column: Vec<u16> = years
             .iter()
-            .map(|y| match s.by.event_stratum(y, set, children) {
-                None => {
+            .map(|y| {
+                let Some(code) = s.by.event_code(y, set, children) else {
                     none += 1;
-                    NO_STRATUM
+                    return NO_STRATUM;
+                };
+                let place = *places.entry(code).or_insert_with(|| {
+                    let label =
+                        s.by.event_stratum(y, set, children)
+                            .expect("an event with a code has a stratum");
+                    index.get(&label).map_or_else(
+                        || {
+                            lacking.push((label, 0));
+                            Place::Lacking(lacking.len() - 1)
+                        },
+                        |&i| Place::In(i),
+                    )
+                });
+                match place {
+                    Place::In(i) => i,
+                    Place::Lacking(m) => {
+                        lacking[m].1 += 1;
+                        NO_STRATUM
+                    }
                 }
-                Some(l) => index.get(&l).copied().unwrap_or_else(|| {
-                    *missing.entry(l).or_insert(0) += 1;
-                    NO_STRATUM
-                }),
             })
             .collect();
+        let mut missing: BTreeMap<Stratum, u64> = BTreeMap::new();
+        for (label, n) in lacking {
+            *missing.entry(label).or_insert(0) += n;
+        }
         if let Some((stratum, events)) = missing.into_iter().next() {
             return Err(EstimateError::StratumWithoutPopulation {
                 path: denominators.path.clone(),
@@ -94,6 +117,62 @@ pub fn place_years(
         },
         unknown,
     ))
+}
+
+/// Checks that no cell of the denominators (cohort × age, in each stratum of each
+/// stratification, where the window and data observe it) holds fewer children than
+/// children with an event of `years`' outcome at that age: a population in the wrong units
+/// (thousands, a rate, a sample) would otherwise give rates above one.
+pub fn check_events(
+    denominators: &Denominators,
+    strata: &[Strata],
+    frame: &Frame,
+    years: &OutcomeYears,
+) -> Result<(), EstimateError> {
+    let n = frame.cohorts.entry.len();
+    for (k, s) in strata.iter().enumerate() {
+        let mut events = vec![Array2::<u64>::zeros((n, OUT_AGES)); s.levels.len()];
+        for (y, &stratum) in years.years.iter().zip(&years.strata[k]) {
+            let age = y.age.max(0) as usize;
+            if stratum == NO_STRATUM || age >= OUT_AGES {
+                continue;
+            }
+            if let Some(row) = frame.cohorts.row(y.cohort) {
+                events[usize::from(stratum)][[row, age]] += 1;
+            }
+        }
+        for ((label, population), events) in s.levels.iter().zip(&events) {
+            let over = ndarray::Zip::indexed(events)
+                .and(population)
+                .and(&frame.observed)
+                .fold(None, |found, (b, a), &e, &p, &o| {
+                    found.or_else(|| (o && e as f64 > p).then_some((b, a, e, p)))
+                });
+            if let Some((b, a, e, p)) = over {
+                let stratum = if s.by == Stratification::ALL {
+                    String::new()
+                } else {
+                    format!(", {} {label}", s.by.name())
+                };
+                return Err(crate::denominators::fewer_children_than_events(
+                    &denominators.path,
+                    crate::denominators::cell_name(frame.cohort(b).0, a, &stratum),
+                    (p, e),
+                    &format!("a {} event", years.outcome.as_str()),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Where the events of one stratum code go.
+#[derive(Clone, Copy)]
+enum Place {
+    /// Into the stratum at this index.
+    In(u16),
+    /// Into a stratum the denominators lack (the entry of the list of such strata).
+    Lacking(usize),
 }
 
 /// Where each curve came from, for the bootstrap to find it.

@@ -34,6 +34,35 @@ pub enum EstimateError {
         /// Headers found.
         found: String,
     },
+    /// Two rows of the denominators give the same cell.
+    #[error(
+        "{path}: rows {first} and {second} both give the population of {cell}: each cohort × \
+         age × stratum must appear once (the rows would be summed, dividing every rate); \
+         remove the repeated row"
+    )]
+    DenominatorDuplicate {
+        /// The file.
+        path: PathBuf,
+        /// The first row, 1-based.
+        first: usize,
+        /// The row repeating it.
+        second: usize,
+        /// The cell, as `birth_year 2005, age 3, sex male`.
+        cell: String,
+    },
+    /// A cell of the denominators the estimators cannot use.
+    #[error("{path}: {cell}: {problem}")]
+    DenominatorCell {
+        /// The file.
+        path: PathBuf,
+        /// The cell: cohort, age and stratum.
+        cell: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// The window, the data and the denominators leave no cell to estimate.
+    #[error("{0}")]
+    NothingToEstimate(String),
     /// Events fall in a stratum the denominators do not have.
     #[error(
         "{path}: the denominators have no population for {by} = {stratum}, but {events} {outcome} event years fall in it; add rows for it (or drop --by {by})"

@@ -84,6 +84,30 @@ pub fn observed_cells(first: BirthCohort, n: usize, rules: &EventRules) -> Array
     })
 }
 
+/// Checks, before any linking, that `denominators` give the estimators something to
+/// estimate: some cohort × age lies wholly inside the window and the data (`rules`'
+/// window start and data end), and some of those cells have children. When `every_cell`
+/// (the life table and the longest-lookback splice use every observed cell; the jay2025
+/// design checks its own), each of those cells must have a row for every combination of
+/// stratum values the file has (every decile × sex, say), as a missing row would make a
+/// smaller population without a word, in the strata and in their sum.
+pub fn check_denominators(
+    denominators: &Denominators,
+    rules: &EventRules,
+    every_cell: bool,
+) -> Result<(), EstimateError> {
+    let (start, end) = (rules.window_start, rules.data_end);
+    // Cohorts old enough to be 17 at the window start to those born by the data end.
+    let first = BirthCohort((start.year() - 18) as i16);
+    let n = (end.year() - start.year() + 20).max(0) as usize;
+    let cells: Vec<(BirthCohort, usize)> = observed_cells(first, n, rules)
+        .indexed_iter()
+        .filter(|(_, o)| **o)
+        .map(|((b, a), _)| (BirthCohort(first.0 + b as i16), a))
+        .collect();
+    denominators.check_cells(&cells, (start, end), every_cell)
+}
+
 /// The cohort supplying each age in the default splice: the latest cohort observed at
 /// that age, i.e. the one with the longest lookback before it.
 pub fn longest_lookback_design(

@@ -33,6 +33,7 @@ pub use analysis::{Estimates, estimate, estimate_with_progress};
 pub use curves::{Curve, CurveEstimator, Kind, Point};
 pub use denominators::Denominators;
 pub use error::EstimateError;
+pub use inequality::{DecileEstimates, DecilePopulations, InequalityOptions};
 pub use results::{
     BackwardHazard, CorrectionBound, CorrectionCell, InequalityKind, InequalityMeasure, Recurrence,
     Unplaced,

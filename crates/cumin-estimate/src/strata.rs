@@ -163,6 +163,17 @@ impl Stratification {
         self.join(|v| event_label(v, event, set, children))
     }
 
+    /// A number for the values an event's stratum depends on: events with equal codes
+    /// are in the same stratum, so a label need be made once per code
+    /// ([`Stratification::event_stratum`]). `None` exactly when the stratum is.
+    pub fn event_code(self, event: &Event, set: &EpisodeSet, children: &ChildTable) -> Option<u64> {
+        let mut code = 0u64;
+        for v in self.vars() {
+            code = code << 16 | u64::from(event_value(v, event, set, children)?);
+        }
+        Some(code)
+    }
+
     /// The stratum whose per-variable labels are `label`'s, joined with `:` (`all` for
     /// everyone).
     pub fn join(self, mut label: impl FnMut(StratumVar) -> Option<String>) -> Option<Stratum> {
@@ -220,6 +231,26 @@ pub fn event_label(
         StratumVar::Sex => children.sex[c].map(|s| s.as_str().to_owned()),
         StratumVar::Ethnicity => children.ethnicity[c].map(|x| x.major_group().to_owned()),
         StratumVar::La => set.la[e].map(|l| l.to_string()),
+    }
+}
+
+/// The value [`event_label`] makes its label from, as a number (`None`: unknown).
+fn event_value(
+    var: StratumVar,
+    event: &Event,
+    set: &EpisodeSet,
+    children: &ChildTable,
+) -> Option<u16> {
+    let c = event.child.index();
+    let e = event.episode as usize;
+    match var {
+        StratumVar::All => Some(0),
+        StratumVar::IdaciDecile => set.idaci_decile[e]
+            .or(children.idaci_decile[c])
+            .map(u16::from),
+        StratumVar::Sex => children.sex[c].map(|s| u16::from(s.code())),
+        StratumVar::Ethnicity => children.ethnicity[c].map(|x| x.index() as u16),
+        StratumVar::La => set.la[e],
     }
 }
 

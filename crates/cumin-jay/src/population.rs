@@ -4,11 +4,14 @@
 use crate::counts::JayCounts;
 use crate::mode::JayMode;
 use cumin_census::{JAY_BANDS, Outcome};
+use cumin_estimate::denominators::{cell_name, fewer_children_than_events};
 use cumin_estimate::{
-    Curve, CurveEstimator, Denominators, Kind, OUT_AGES, Point, Stratification, Stratum,
+    Curve, CurveEstimator, Denominators, EstimateError, Kind, OUT_AGES, Point, Stratification,
+    Stratum,
 };
 use cumin_stats::AgeEstimate;
 use ndarray::Array2;
+use std::path::Path;
 
 /// Populations of the three cohorts by age (rows in [`JAY_BANDS`] order, ages 0..=17).
 #[derive(Clone, Debug, PartialEq)]
@@ -44,6 +47,39 @@ impl Population {
             }
         }
         Ok(Population { table })
+    }
+
+    /// Checks that no cell of the design holds fewer children than children with a first
+    /// event in it, under either mode and for any outcome (the pre-birth months with age
+    /// 0): a population in the wrong units (thousands, a rate, a sample) would otherwise
+    /// give rates above one. `path` is the denominators file.
+    pub fn check_counts(&self, counts: &JayCounts, path: &Path) -> Result<(), EstimateError> {
+        for (i, &(cohort, lo, hi)) in JAY_BANDS.iter().enumerate() {
+            for mode in JayMode::ALL {
+                for o in Outcome::JAY {
+                    let mut events = [0u64; OUT_AGES];
+                    for a in lo..=hi {
+                        events[a.max(0) as usize] += counts.get(mode, o, cohort, a);
+                    }
+                    for a in lo.max(0) as usize..=hi as usize {
+                        let p = self.table[[i, a]];
+                        if events[a] as f64 > p {
+                            return Err(fewer_children_than_events(
+                                path,
+                                cell_name(cohort, a, ""),
+                                (p, events[a]),
+                                &format!(
+                                    "a first {} event ({} identifiers)",
+                                    o.as_str(),
+                                    mode.as_str()
+                                ),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The spliced, unadjusted curve of `counts` (pre-birth folded into age 0).

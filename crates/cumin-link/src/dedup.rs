@@ -133,11 +133,12 @@ pub fn deduplicate(episodes: &Episodes, linkage: &Linkage) -> (EpisodeSet, Dedup
 /// made of `linkage`. Only the joined children's rows are de-duplicated again; every other
 /// child's episodes depend on its rows alone and are copied under its new number. The
 /// result equals `deduplicate(episodes, merged)`; it costs a pass over the rows and the
-/// episodes instead of a sort of every row.
+/// episodes instead of a sort of every row. `set` is consumed: each of its columns is
+/// dropped as soon as the result's is built, so the two sets are never whole together.
 pub fn rededuplicate(
     episodes: &Episodes,
     linkage: &Linkage,
-    set: &EpisodeSet,
+    set: EpisodeSet,
     stats: &DedupStats,
     merged: &Linkage,
 ) -> (EpisodeSet, DedupStats) {
@@ -164,77 +165,122 @@ pub fn rededuplicate(
     };
     let (_, before, _, _) = redo(linkage);
     let (sub, after, sub_bounds, sub_order) = redo(merged);
-    // Where each episode of the result comes from: `set` (false) or `sub` (true), and its
-    // child; then every column is gathered from those sources.
-    let mut source: Vec<(bool, u32)> = Vec::with_capacity(set.len());
-    let mut child: Vec<ChildId> = Vec::with_capacity(set.len());
-    let mut remap = vec![u32::MAX; set.len()];
-    let mut sub_remap = vec![u32::MAX; sub.len()];
+    // The result in runs: episodes of `set` whose children joined nobody (consecutive
+    // children's episodes are consecutive in `set`, so few runs), and each joined child's
+    // episodes from `sub`, which take the place of its smallest member (`merge_pairs`
+    // numbers children so, so the merged children come in order too).
+    let mut runs: Vec<(Source, std::ops::Range<usize>)> = Vec::new();
     let mut next_sub = 0;
-    // Old children in order: a joined child takes the place of its smallest member, and
-    // `merge_pairs` numbers children so, so the merged children come in order too.
     for (old, range) in set.by_child() {
         let new = ChildId(renumbering.new_of_old[old.index()]);
         if joined(new) {
+            let from = next_sub;
             while next_sub < sub.len() && sub.child[next_sub] == new {
-                sub_remap[next_sub] = source.len() as u32;
-                source.push((true, next_sub as u32));
-                child.push(new);
                 next_sub += 1;
             }
+            if next_sub > from {
+                runs.push((Source::Sub, from..next_sub));
+            }
         } else {
-            for e in range {
-                remap[e] = source.len() as u32;
-                source.push((false, e as u32));
-                child.push(new);
+            match runs.last_mut() {
+                Some((Source::Set, r)) if r.end == range.start => r.end = range.end,
+                _ => runs.push((Source::Set, range)),
             }
         }
     }
     debug_assert_eq!(next_sub, sub.len(), "every joined child placed");
-    macro_rules! gather_from {
-        ($col:ident) => {
-            source
-                .par_iter()
-                .map(|&(from_sub, e)| {
-                    if from_sub {
-                        sub.$col[e as usize]
-                    } else {
-                        set.$col[e as usize]
-                    }
-                })
-                .collect()
+    let out = splice_runs(set, &sub, &runs, &renumbering, (&sub_order, &sub_bounds));
+    (out, stats.minus(&before).plus(&after))
+}
+
+/// The episode set made of `runs` of `set` and `sub` (the joined children's episodes,
+/// de-duplicated again, `sub_rows` their rows in order and each episode's bounds in
+/// it), children renumbered; each column of `set` is dropped once the result's is built.
+fn splice_runs(
+    mut set: EpisodeSet,
+    sub: &EpisodeSet,
+    runs: &[(Source, std::ops::Range<usize>)],
+    renumbering: &Renumbering,
+    (sub_order, sub_bounds): (&[u32], &[u32]),
+) -> EpisodeSet {
+    let len: usize = runs.iter().map(|(_, r)| r.len()).sum();
+    // Where each episode of `set` and of `sub` went.
+    let mut remap = vec![u32::MAX; set.len()];
+    let mut sub_remap = vec![u32::MAX; sub.len()];
+    let mut at = 0u32;
+    for (source, r) in runs {
+        let to = match source {
+            Source::Set => &mut remap[r.clone()],
+            Source::Sub => &mut sub_remap[r.clone()],
         };
+        for (k, x) in to.iter_mut().enumerate() {
+            *x = at + k as u32;
+        }
+        at += r.len() as u32;
+    }
+    let new_child = |c: &ChildId| ChildId(renumbering.new_of_old[c.index()]);
+
+    let mut child = Vec::with_capacity(len);
+    for (source, r) in runs {
+        match source {
+            Source::Set => child.extend(set.child[r.clone()].iter().map(new_child)),
+            Source::Sub => child.extend_from_slice(&sub.child[r.clone()]),
+        }
+    }
+    set.child = Vec::new();
+    // Each column built from the runs, the old one dropped before the next is built.
+    macro_rules! splice_runs {
+        ($col:ident) => {{
+            let mut out = Vec::with_capacity(len);
+            for (source, r) in runs {
+                match source {
+                    Source::Set => out.extend_from_slice(&set.$col[r.clone()]),
+                    Source::Sub => out.extend_from_slice(&sub.$col[r.clone()]),
+                }
+            }
+            set.$col = Vec::new();
+            out
+        }};
     }
     let mut out = EpisodeSet {
         child,
-        referral: gather_from!(referral),
-        referral_imputed: gather_from!(referral_imputed),
-        closure: gather_from!(closure),
-        nfa: gather_from!(nfa),
-        reason_for_closure: gather_from!(reason_for_closure),
-        assessment_start: gather_from!(assessment_start),
-        s47_start: gather_from!(s47_start),
-        initial_cpc: gather_from!(initial_cpc),
-        cpp_start: gather_from!(cpp_start),
-        la: gather_from!(la),
-        idaci_decile: gather_from!(idaci_decile),
-        pmr_identified: gather_from!(pmr_identified),
-        first_census_year: gather_from!(first_census_year),
-        rows: gather_from!(rows),
-        last_row: gather_from!(last_row),
+        referral: splice_runs!(referral),
+        referral_imputed: splice_runs!(referral_imputed),
+        closure: splice_runs!(closure),
+        nfa: splice_runs!(nfa),
+        reason_for_closure: splice_runs!(reason_for_closure),
+        assessment_start: splice_runs!(assessment_start),
+        s47_start: splice_runs!(s47_start),
+        initial_cpc: splice_runs!(initial_cpc),
+        cpp_start: splice_runs!(cpp_start),
+        la: splice_runs!(la),
+        idaci_decile: splice_runs!(idaci_decile),
+        pmr_identified: splice_runs!(pmr_identified),
+        first_census_year: splice_runs!(first_census_year),
+        rows: splice_runs!(rows),
+        last_row: splice_runs!(last_row),
         episode_of_row: Vec::new(),
     };
-    out.episode_of_row = set
-        .episode_of_row
-        .par_iter()
-        .map(|e| e.map(|e| remap[e as usize]).filter(|e| *e != u32::MAX))
-        .collect();
+    let mut episode_of_row = std::mem::take(&mut set.episode_of_row);
+    episode_of_row.par_iter_mut().for_each(|e| {
+        *e = e.map(|e| remap[e as usize]).filter(|e| *e != u32::MAX);
+    });
+    out.episode_of_row = episode_of_row;
     for (k, w) in sub_bounds.windows(2).enumerate() {
         for &i in &sub_order[w[0] as usize..w[1] as usize] {
             out.episode_of_row[i as usize] = Some(sub_remap[k]);
         }
     }
-    (out, stats.minus(&before).plus(&after))
+    out
+}
+
+/// Which set a run of [`rededuplicate`]'s result is copied from.
+#[derive(Clone, Copy)]
+enum Source {
+    /// The set given (children that joined nobody).
+    Set,
+    /// The joined children's episodes, de-duplicated again.
+    Sub,
 }
 
 impl DedupStats {

@@ -121,12 +121,68 @@ struct Pass {
     held_apart: Vec<bool>,
 }
 
+/// What linking needs from the identifiers alone, whatever the mode and policy: the
+/// identifier table, the canonical ranks of the identifiers and the conflicts among them.
+/// Built once ([`IdIndex::build`]), it links the same rows under several identifier
+/// modes ([`link_with`]), as the sensitivity analysis and the Jay presets do.
+pub struct IdIndex {
+    ids: IdTable,
+    labels: Labels,
+    found: IdConflicts,
+    birth_tolerance_months: u16,
+}
+
+impl IdIndex {
+    /// The index of `episodes`' identifiers, conflicts of birth months judged with a
+    /// tolerance of `birth_tolerance_months` (that of the [`LinkOptions`] it will serve).
+    pub fn build(episodes: &Episodes, birth_tolerance_months: u16) -> IdIndex {
+        // The identifier table numbers keys by the canonical ranks of the identifier
+        // texts, which the numbering of children uses again.
+        let (ids, labels) = IdTable::build(episodes);
+        let found = find_id_conflicts(episodes, &ids, birth_tolerance_months);
+        IdIndex {
+            ids,
+            labels,
+            found,
+            birth_tolerance_months,
+        }
+    }
+
+    /// The birth-month tolerance its conflicts were judged with.
+    pub fn birth_tolerance_months(&self) -> u16 {
+        self.birth_tolerance_months
+    }
+}
+
 /// Links the rows of `episodes` into children.
 pub fn link(episodes: &Episodes, options: &LinkOptions) -> Linkage {
-    // The identifier table numbers keys by the canonical ranks of the identifier texts,
-    // which the numbering of children uses again.
-    let (ids, labels) = IdTable::build(episodes);
-    let found = find_id_conflicts(episodes, &ids, options.birth_tolerance_months);
+    let index = IdIndex::build(episodes, options.birth_tolerance_months);
+    let mut linkage = link_rows(episodes, &index, *options);
+    // The index is not needed again: its key of every row is moved, not copied.
+    linkage.key_of_row = index.ids.key_of_row;
+    linkage
+}
+
+/// Links the rows of `episodes` into children, with the identifier index `index` built
+/// from the same rows: equals [`link`]`(episodes, options)`.
+///
+/// # Panics
+/// If the index was built with another birth-month tolerance than `options`'.
+pub fn link_with(episodes: &Episodes, index: &IdIndex, options: &LinkOptions) -> Linkage {
+    let mut linkage = link_rows(episodes, index, *options);
+    linkage.key_of_row.clone_from(&index.ids.key_of_row);
+    linkage
+}
+
+/// [`link_with`] without the key of every row (left empty for the caller to fill).
+fn link_rows(episodes: &Episodes, index: &IdIndex, options: LinkOptions) -> Linkage {
+    assert_eq!(
+        index.birth_tolerance_months, options.birth_tolerance_months,
+        "the identifier index judges birth months with the options' tolerance"
+    );
+    let IdIndex {
+        ids, labels, found, ..
+    } = index;
     let acts = options.policy != ConflictPolicy::Merge && options.mode.joins_through_pmr();
     let mut withheld = Withheld {
         key: if acts && options.mode != IdMode::PmrOnly {
@@ -140,7 +196,7 @@ pub fn link(episodes: &Episodes, options: &LinkOptions) -> Linkage {
             vec![false; ids.n_pmrs]
         },
     };
-    let mut pass = assign(episodes, &ids, &found, *options, &withheld);
+    let mut pass = assign(episodes, ids, found, options, &withheld);
     let mut root = pass.uf.roots();
     let wide = wide_components(episodes, &pass, &root, options.max_las);
     let many_las = wide.iter().filter(|w| **w).count() as u64;
@@ -162,10 +218,10 @@ pub fn link(episodes: &Episodes, options: &LinkOptions) -> Linkage {
                 withheld.pmr[p] = true;
             }
         }
-        pass = assign(episodes, &ids, &found, *options, &withheld);
+        pass = assign(episodes, ids, found, options, &withheld);
         root = pass.uf.roots();
     }
-    let (child_of_row, n_children, merged) = number_children(&labels, &ids, &pass, &root);
+    let (child_of_row, n_children, merged) = number_children(labels, ids, &pass, &root);
     let pmr_identified: Vec<bool> = (0..episodes.len())
         .into_par_iter()
         .map(|i| {
@@ -193,11 +249,11 @@ pub fn link(episodes: &Episodes, options: &LinkOptions) -> Linkage {
     );
     Linkage {
         mode: options.mode,
-        options: *options,
+        options,
         child_of_row,
         pmr_identified,
         conflict_dropped: pass.dropped,
-        key_of_row: ids.key_of_row,
+        key_of_row: Vec::new(),
         n_children,
         stats,
     }

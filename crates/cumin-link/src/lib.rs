@@ -19,7 +19,7 @@ pub mod unionfind;
 
 pub use conflict::ConflictKind;
 pub use dedup::{DedupStats, EpisodeSet, deduplicate, rededuplicate};
-pub use identity::{ChildId, LinkStats, Linkage, link};
+pub use identity::{ChildId, IdIndex, LinkStats, Linkage, link, link_with};
 pub use mode::{ConflictPolicy, IdMode, LinkOptions, LinkageMode};
 pub use order::compare_rows;
 pub use transfer::{

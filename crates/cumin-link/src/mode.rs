@@ -60,6 +60,16 @@ impl IdMode {
     pub fn joins_through_pmr(self) -> bool {
         !matches!(self, IdMode::LaOnly)
     }
+
+    /// The mode whose linkage this mode's equals: `pmr-school-age` links rows exactly as
+    /// `combined` (it differs only in which events count, `cumin_cohort`'s event rules).
+    #[must_use]
+    pub fn links_as(self) -> IdMode {
+        match self {
+            IdMode::PmrSchoolAge => IdMode::Combined,
+            m => m,
+        }
+    }
 }
 
 impl std::fmt::Display for IdMode {

@@ -11,7 +11,7 @@
 //! [`merge_pairs`] then joins each pair into one child.
 
 use crate::EpisodeSet;
-use crate::identity::{ChildId, Linkage};
+use crate::identity::{ChildId, LinkStats, Linkage};
 use crate::unionfind::UnionFind;
 use cumin_census::{Date, Ethnicity, Sex};
 use rayon::prelude::*;
@@ -209,11 +209,20 @@ pub fn merge_pairs(linkage: &Linkage, pairs: &[TransferPair]) -> Linkage {
         .par_iter()
         .map(|c| c.map(|c| ChildId(new_of_old[c.index()])))
         .collect();
-    let mut out = linkage.clone();
-    out.child_of_row = child_of_row;
-    out.n_children = next as usize;
-    out.stats.children = u64::from(next);
-    out
+    // Every other column is the linkage's (not cloned with it and then replaced).
+    Linkage {
+        mode: linkage.mode,
+        options: linkage.options,
+        child_of_row,
+        pmr_identified: linkage.pmr_identified.clone(),
+        conflict_dropped: linkage.conflict_dropped.clone(),
+        key_of_row: linkage.key_of_row.clone(),
+        n_children: next as usize,
+        stats: LinkStats {
+            children: u64::from(next),
+            ..linkage.stats.clone()
+        },
+    }
 }
 
 /// How [`merge_pairs`] renumbered children: each old child's new number and how many old

@@ -1,9 +1,12 @@
 //! `report.html`: one self-contained page (no network) with the curves, tables, linkage
 //! quality and the ledger. Figures are inline SVG, also written as `.svg` files.
 //!
-//! The page shows only released tables, so it carries no figure the CSV outputs do not.
+//! The page shows only released tables, so it carries no figure the CSV outputs do not:
+//! curves, headline and figures from the released `cumulative_incidence` rows (step
+//! ends), linkage from the released `linkage.csv`, the ledger through the same count
+//! rule; and it states what the folder may release.
 
-use crate::sdc::Released;
+use crate::sdc::{LedgerLine, Released};
 use crate::tables::{CiRow, LinkageRow};
 use crate::write::{ReportError, number, write_text};
 use std::collections::BTreeMap;
@@ -20,8 +23,11 @@ pub struct ReportInput<'a> {
     pub ci: &'a Released<Vec<CiRow>>,
     /// Released linkage rows.
     pub linkage: &'a Released<Vec<LinkageRow>>,
-    /// Ledger lines: file, reason, rows.
-    pub ledger: Vec<(String, String, u64)>,
+    /// Released ledger lines.
+    pub ledger: &'a Released<Vec<LedgerLine>>,
+    /// Every file of the folder and its release status (this page and its figures
+    /// included).
+    pub files: Vec<(String, &'static str)>,
 }
 
 const WIDTH: f64 = 460.0;
@@ -208,49 +214,65 @@ fn linkage_and_ledger(html: &mut String, input: &ReportInput<'_>) {
             number(Some(r.value))
         );
     }
-    html.push_str("</table><h2>Ledger</h2><p class=\"note\">Every input row: read = used + quarantined + excluded.</p><table><tr><th>file</th><th>reason</th><th>rows</th></tr>");
-    for (f, reason, n) in &input.ledger {
+    html.push_str("</table><h2>Ledger</h2><p class=\"note\">Every input row: read = used + quarantined + excluded (counts through disclosure control; the exact ledger is analyst-only/ledger.csv).</p><table><tr><th>file</th><th>reason</th><th>rows</th></tr>");
+    for l in input.ledger.get() {
         let _ = write!(
             html,
-            "<tr><td>{}</td><td>{}</td><td>{n}</td></tr>",
-            escape(f),
-            escape(reason)
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&l.file),
+            escape(&l.reason),
+            number(Some(l.rows))
         );
     }
     html.push_str("</table>");
 }
 
-/// Renders the page and its figures: returns the HTML and `(file name, svg)` pairs.
-pub fn render(input: &ReportInput<'_>) -> (String, Vec<(String, String)>) {
-    let rows = input.ci.get();
+/// What the folder may release: the profile, and every file's status (`files`: those
+/// written before the page, then the page, its figures, `sdc.json` and the manifest).
+fn disclosure_status(html: &mut String, input: &ReportInput<'_>, files: &[(String, &str)]) {
+    let profile = input.ci.profile();
+    if profile.controls() {
+        let _ = write!(
+            html,
+            "<p class=\"note\">Disclosure control: {} ({}). Withheld figures are blank; curves \
+             are shown in steps and drawn only through released points. Each file's rule is in \
+             sdc.json.</p>",
+            escape(profile.as_str()),
+            escape(profile.description())
+        );
+    } else {
+        html.push_str(
+            "<p class=\"banner\">NOT FOR RELEASE: written under --sdc none, without disclosure \
+             control. Every file of this folder is for the analyst only.</p>",
+        );
+    }
+    html.push_str("<h2>Release status</h2><table><tr><th>file</th><th>status</th></tr>");
+    for (name, status) in files {
+        let _ = write!(
+            html,
+            "<tr><td>{}</td><td>{}</td></tr>",
+            escape(name),
+            escape(status)
+        );
+    }
+    html.push_str("</table>");
+}
+
+/// A chart: the stratification it shows (`None`: all children), its file and its SVG.
+struct Chart {
+    by: Option<String>,
+    name: String,
+    svg: String,
+}
+
+/// Every chart of the page, from the released rows: per outcome the curves of all
+/// children, then per stratification and outcome the strata of one estimator.
+fn charts(rows: &[CiRow]) -> Vec<Chart> {
     let all = curves(rows);
     let mut outcomes: Vec<String> = rows.iter().map(|r| r.outcome.as_str().to_owned()).collect();
-    outcomes.dedup();
     outcomes.sort();
     outcomes.dedup();
-    let mut figures = Vec::new();
-    let mut html = String::new();
-    let _ = write!(
-        html,
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title><style>\
-         body{{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222}}\
-         table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}\
-         th{{background:#f4f4f4}}td:first-child,th:first-child{{text-align:left}}figure{{display:inline-block;margin:0.5em}}\
-         .note{{color:#666;font-size:90%}}</style></head><body><h1>{t}</h1>",
-        t = escape(&input.title)
-    );
-    for c in &input.context {
-        let _ = write!(html, "<p class=\"note\">{}</p>", escape(c));
-    }
-    let _ = write!(
-        html,
-        "<p class=\"note\">Disclosure control: {} — withheld figures are blank and the curves are drawn only through released points.</p>",
-        escape(input.ci.profile().description())
-    );
-
-    headline_table(&mut html, &all);
-
-    html.push_str("<h2>Cumulative incidence by age</h2>");
+    let mut out = Vec::new();
     for outcome in &outcomes {
         let series: Vec<Series> = all
             .iter()
@@ -263,10 +285,11 @@ pub fn render(input: &ReportInput<'_>) -> (String, Vec<(String, String)>) {
         if series.is_empty() {
             continue;
         }
-        let svg = svg_chart(&format!("{outcome}: all children"), &series, true);
-        let name = format!("figures/{outcome}_all.svg");
-        let _ = write!(html, "<figure>{svg}</figure>");
-        figures.push((name, svg));
+        out.push(Chart {
+            by: None,
+            name: format!("figures/{outcome}_all.svg"),
+            svg: svg_chart(&format!("{outcome}: all children"), &series, true),
+        });
     }
     let mut strata_vars: Vec<String> = rows
         .iter()
@@ -276,7 +299,6 @@ pub fn render(input: &ReportInput<'_>) -> (String, Vec<(String, String)>) {
     strata_vars.sort();
     strata_vars.dedup();
     for var in &strata_vars {
-        let _ = write!(html, "<h2>By {}</h2>", escape(var));
         for outcome in &outcomes {
             let Some(estimator) = rows
                 .iter()
@@ -301,16 +323,59 @@ pub fn render(input: &ReportInput<'_>) -> (String, Vec<(String, String)>) {
                 .map(|(i, (l, rs))| series_of((*l).clone(), PALETTE[i], rs))
                 .collect();
             // Ten overlapping bands would hide the lines: strata charts show lines only.
-            let svg = svg_chart(&format!("{outcome} by {var} ({estimator})"), &series, false);
-            let name = format!("figures/{outcome}_{var}.svg");
-            let _ = write!(html, "<figure>{svg}</figure>");
-            figures.push((name, svg));
+            out.push(Chart {
+                by: Some(var.clone()),
+                name: format!("figures/{outcome}_{var}.svg"),
+                svg: svg_chart(&format!("{outcome} by {var} ({estimator})"), &series, false),
+            });
         }
+    }
+    out
+}
+
+/// Renders the page and its figures: returns the HTML and `(file name, svg)` pairs.
+pub fn render(input: &ReportInput<'_>) -> (String, Vec<(String, String)>) {
+    let rows = input.ci.get();
+    let all = curves(rows);
+    let charts = charts(rows);
+    let mut html = String::new();
+    let _ = write!(
+        html,
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title><style>\
+         body{{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222}}\
+         table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}\
+         th{{background:#f4f4f4}}td:first-child,th:first-child{{text-align:left}}figure{{display:inline-block;margin:0.5em}}\
+         .note{{color:#666;font-size:90%}}.banner{{color:#fff;background:#b2182b;padding:0.5em;font-weight:bold}}</style></head><body><h1>{t}</h1>",
+        t = escape(&input.title)
+    );
+    for c in &input.context {
+        let _ = write!(html, "<p class=\"note\">{}</p>", escape(c));
+    }
+    let status = crate::spec::Status::ForRelease.label(input.ci.profile().controls());
+    let mut files = input.files.clone();
+    files.push(("report.html".to_owned(), status));
+    files.extend(charts.iter().map(|c| (c.name.clone(), status)));
+    files.push(("sdc.json".to_owned(), status));
+    files.push(("manifest.json".to_owned(), status));
+    disclosure_status(&mut html, input, &files);
+
+    headline_table(&mut html, &all);
+
+    html.push_str("<h2>Cumulative incidence by age</h2>");
+    let mut section: Option<&str> = None;
+    for c in &charts {
+        if let Some(var) = c.by.as_deref()
+            && section != Some(var)
+        {
+            let _ = write!(html, "<h2>By {}</h2>", escape(var));
+            section = Some(var);
+        }
+        let _ = write!(html, "<figure>{}</figure>", c.svg);
     }
 
     linkage_and_ledger(&mut html, input);
     html.push_str("</body></html>\n");
-    (html, figures)
+    (html, charts.into_iter().map(|c| (c.name, c.svg)).collect())
 }
 
 /// Writes `report.html` and its SVG figures under `dir`; returns the files written.
@@ -331,52 +396,97 @@ pub fn write_report(dir: &Path, input: &ReportInput<'_>) -> Result<Vec<PathBuf>,
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sdc::{SdcProfile, release, release_linkage};
+    use crate::curve::{CurveLabel, release_curves};
+    use crate::sdc::{SdcProfile, release_ledger, release_linkage};
+    use cumin_estimate::{Curve, CurveEstimator, Kind, Point, Stratification, Stratum};
 
-    fn row(stratum_var: &str, stratum: &str, age: u8, cum: f64) -> CiRow {
-        CiRow {
+    fn curve(stratum_var: &str, stratum: &str, step: f64) -> Curve {
+        Curve {
             outcome: cumin_census::Outcome::Referral,
-            estimator: cumin_estimate::CurveEstimator::LifeTable,
-            id_mode: cumin_link::IdMode::Combined,
-            by: cumin_estimate::Stratification::parse(stratum_var).unwrap(),
-            stratum: cumin_estimate::Stratum::new(stratum),
-            age: cumin_census::Age(age as i8),
-            events: Some(100.0),
-            at_risk: Some(1000.0),
-            cum_inc: Some(cum),
-            lower: Some(cum - 0.01),
-            upper: Some(cum + 0.01),
-            suppressed: false,
+            estimator: CurveEstimator::LifeTableUnadjusted,
+            by: Stratification::parse(stratum_var).unwrap(),
+            stratum: Stratum::new(stratum),
+            kind: Kind::LifeTable,
+            corrected: false,
+            points: (0..18)
+                .map(|a| {
+                    let cum = step * (a as f64 + 1.0);
+                    Point {
+                        age: a,
+                        events: 100.0,
+                        at_risk: 1000.0,
+                        cum_inc: cum,
+                        se: 0.01,
+                        ci: cumin_stats::Interval {
+                            lower: cum - 0.01,
+                            upper: cum + 0.01,
+                        },
+                    }
+                })
+                .collect(),
         }
     }
 
-    #[test]
-    fn renders_a_self_contained_page_with_figures() {
-        let mut rows: Vec<CiRow> = (0..18)
-            .map(|a| row("all", "all", a, 0.02 * f64::from(a)))
+    fn input_for(profile: SdcProfile, f: impl FnOnce(&ReportInput<'_>)) {
+        let curves = [curve("all", "all", 0.02), curve("idaci_decile", "1", 0.03)];
+        let labels: Vec<CurveLabel<'_>> = curves
+            .iter()
+            .map(|curve| CurveLabel {
+                curve,
+                id_mode: cumin_link::IdMode::Combined,
+            })
             .collect();
-        rows.extend((0..18).map(|a| row("idaci_decile", "1", a, 0.03 * f64::from(a))));
-        let ci = release(SdcProfile::None, rows);
-        let linkage = release_linkage(SdcProfile::None, vec![]);
+        let ci = release_curves(profile, 0.95, &crate::spec::CUMULATIVE_INCIDENCE, &labels);
+        let (linkage, _) = release_linkage(profile, vec![]);
+        let ledger = release_ledger(
+            profile,
+            vec![LedgerLine {
+                file: "a.csv".into(),
+                reason: "excluded:child_without_birth_date".into(),
+                rows: 3.0,
+            }],
+        );
         let input = ReportInput {
             title: "cumin <test>".into(),
             context: vec!["data end 2024-03-31".into()],
             ci: &ci,
             linkage: &linkage,
-            ledger: vec![("a.csv".into(), "used".into(), 10)],
+            ledger: &ledger,
+            files: vec![("cumulative_incidence.csv".into(), "for release")],
         };
-        let (html, figs) = render(&input);
-        assert!(html.contains("cumin &lt;test&gt;"));
-        assert!(!html.contains("<script"), "no scripts");
-        assert!(
-            !html.contains("src=\"http") && !html.contains("href=\"http"),
-            "no network resources"
-        );
-        assert_eq!(figs.len(), 2);
-        assert!(figs[0].1.starts_with("<svg"));
-        assert!(
-            html.contains("34.0"),
-            "the age-17 headline is shown: {html}"
-        );
+        f(&input);
+    }
+
+    #[test]
+    fn renders_a_self_contained_page_with_figures() {
+        input_for(SdcProfile::None, |input| {
+            let (html, figs) = render(input);
+            assert!(html.contains("cumin &lt;test&gt;"));
+            assert!(!html.contains("<script"), "no scripts");
+            assert!(
+                !html.contains("src=\"http") && !html.contains("href=\"http"),
+                "no network resources"
+            );
+            assert_eq!(figs.len(), 2);
+            assert!(figs[0].1.starts_with("<svg"));
+            assert!(
+                html.contains("36.0"),
+                "the age-17 headline is shown: {html}"
+            );
+            assert!(html.contains("NOT FOR RELEASE"));
+            assert!(html.contains("<td>figures/referral_all.svg</td>"));
+        });
+    }
+
+    #[test]
+    fn the_page_shows_released_numbers_only() {
+        input_for(SdcProfile::OnsSrs, |input| {
+            let (html, _) = render(input);
+            assert!(!html.contains("NOT FOR RELEASE"));
+            assert!(
+                html.contains("<td>excluded:child_without_birth_date</td><td></td>"),
+                "the ledger's 3 is withheld: {html}"
+            );
+        });
     }
 }

@@ -1,25 +1,38 @@
-//! What a cumin run writes, and the disclosure control every table passes first.
+//! What a cumin run writes, and the disclosure layer every released number passes first.
 //!
 //! Estimates arrive typed (`cumin-estimate`'s curves and results, `cumin-jay`'s rows,
-//! the linkage measures of [`tables`]); [`sdc::release`] and its siblings apply the run's
-//! disclosure-control profile and return a [`sdc::Released`] table, the only thing the
-//! writers ([`write`], [`jay`], [`html`]) accept. Strings are made only here, in the
-//! writers.
+//! the linkage measures of [`tables`]). The layer releases counts by the run's profile
+//! ([`sdc`]), curves in steps with every rate and limit computed from released counts
+//! ([`curve`]), and the tables derived from released ones ([`derived`]); each file's
+//! columns, their kinds and its rule are described once, in [`spec`]. It returns
+//! [`sdc::Released`] tables, the only thing the writers ([`write`], [`jay`], [`html`])
+//! accept besides [`sdc::AnalystOnly`] ones, which go to `analyst-only/`. Strings are made
+//! only here, in the writers; [`summary`] is the output checker's `sdc.json`.
 
+pub mod curve;
+pub mod derived;
 pub mod html;
 pub mod jay;
 pub mod linkage;
 pub mod sdc;
+pub mod spec;
+pub mod summary;
 pub mod tables;
 pub mod write;
 
+pub use curve::{CurveLabel, release_curves, release_trend};
+pub use derived::release_inequality;
 pub use jay::{
-    release_jay_corrections, release_jay_counts, write_jay_corrections_csv, write_jay_counts_csv,
+    JayCurve, release_jay_corrections, release_jay_counts, release_jay_curves,
+    write_jay_corrections_csv, write_jay_counts_csv,
 };
 pub use linkage::{LinkageSection, ReportTable, linkage_section};
 pub use sdc::{
-    Released, SdcProfile, release, release_backward_hazards, release_bounds, release_corrections,
-    release_inequality, release_linkage, release_recurrence, release_trend, release_unplaced,
+    AnalystOnly, CellStats, LedgerLine, Released, SdcProfile, keep_backward_hazards, keep_bounds,
+    keep_corrections, keep_ledger, keep_quarantine, release_ledger, release_linkage,
+    release_recurrence, release_unplaced,
 };
-pub use tables::{AgeBand, CiRow, LinkCount, LinkageMeasure, LinkageRow, TransferCount, TrendRow};
+pub use tables::{
+    AgeBand, CiRow, LinkCount, LinkageKind, LinkageMeasure, LinkageRow, TransferCount, TrendRow,
+};
 pub use write::{ReportError, hash_file};

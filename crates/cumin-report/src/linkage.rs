@@ -26,7 +26,7 @@ pub struct LinkageSection {
 }
 
 fn format_value(r: &LinkageRow) -> String {
-    if r.measure.is_count() {
+    if r.measure.is_count() || r.value.is_nan() {
         crate::write::number(Some(r.value))
     } else {
         format!("{:.1}%", 100.0 * r.value)

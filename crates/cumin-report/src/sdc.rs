@@ -1,33 +1,21 @@
 //! Statistical disclosure control: nothing leaves cumin without it.
 //!
-//! Output writers accept only [`Released`] tables, and only the `release*` functions here
-//! make them, so every table written has passed the profile chosen for the run (invariant
-//! in `docs/ARCHITECTURE.md`).
+//! The profiles and their rule for a count live here: a count is withheld under the
+//! profile's threshold (and at zero, where zeros are disclosive and the zero is an
+//! attribute of a group), otherwise rounded to the profile's base. Everything else a
+//! file shows is computed from released counts ([`crate::curve`] for the curves,
+//! [`crate::derived`] for the tables computed from them), so a folder's safety rests on
+//! its released counts alone. Each file's columns and rule are described in
+//! [`crate::spec`].
 //!
-//! For cumulative-incidence curves, suppressing a small count is not enough: the count
-//! can be recovered by differencing neighbouring ages of the curve, or from the margin
-//! (the `all` row minus the other strata). So, under a profile with a threshold:
-//! 1. an age's events below the threshold (or zero, where zeros are disclosive) are
-//!    withheld;
-//! 2. a curve is released only in steps: the cumulative figures of an age are shown only
-//!    when at least `threshold` events have accrued since the last age shown, so no
-//!    difference of two shown values rests on fewer events than the threshold; rates and
-//!    limits of the ages in between are withheld;
-//! 3. secondary suppression: among the strata of one variable at one age (and their
-//!    `all` total), a lone withheld events cell is joined by the next smallest, so it
-//!    cannot be recovered by subtraction;
-//! 4. every count shown is rounded (at-risk counts too, so differences of at-risk counts
-//!    do not reveal events).
+//! Writers accept only [`Released`] tables (or [`AnalystOnly`] ones, which go to
+//! `analyst-only/`), and only this crate's `release*` functions make them (invariant in
+//! `docs/ARCHITECTURE.md`).
 
-use crate::tables::{CiRow, LinkageRow, TrendRow};
-use cumin_census::{Age, Outcome};
-use cumin_estimate::{
-    BackwardHazard, CorrectionBound, CorrectionCell, CurveEstimator, InequalityMeasure, Recurrence,
-    Stratification, Stratum, Unplaced,
-};
-use cumin_link::IdMode;
+use crate::spec::{self, TableSpec};
+use crate::tables::{LinkageKind, LinkageRow};
+use cumin_estimate::{BackwardHazard, CorrectionBound, CorrectionCell, Recurrence, Unplaced};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// Disclosure-control profiles.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,13 +106,13 @@ impl SdcProfile {
         match self {
             SdcProfile::None => "no disclosure control (synthetic data only)",
             SdcProfile::Jay2025 => {
-                "counts rounded to the nearest 10 (half to even, as R's round); rates from unrounded counts"
+                "counts rounded to the nearest 10 (half to even, as R's round); curves in steps of at least 10 events; rates, shares, differences and limits computed from the rounded counts"
             }
             SdcProfile::Dfe => {
-                "counts 1-5 withheld, curves shown in steps of at least 6 events, secondary suppression across strata, counts rounded to 10"
+                "counts 1-5 withheld, shown counts rounded to 10; curves in steps of at least 10 events; rates, shares, differences and limits computed from released counts"
             }
             SdcProfile::OnsSrs | SdcProfile::Ukllc => {
-                "counts under 10 and zeros withheld, curves shown in steps of at least 10 events, secondary suppression across strata, counts rounded to 5"
+                "counts under 10 and zeros withheld, shown counts rounded to 5; curves in steps of at least 10 events; rates, shares, differences and limits computed from released counts"
             }
         }
     }
@@ -139,10 +127,36 @@ impl SdcProfile {
         }
     }
 
-    /// Whether a count may not be shown on its own.
-    pub fn is_disclosive(self, x: f64) -> bool {
+    /// Whether a count may not be shown: under the threshold, or a zero that says
+    /// "nobody in this group" (`zero_is_attribute`) where the profile says zeros are
+    /// disclosive.
+    pub fn is_disclosive(self, x: f64, zero_is_attribute: bool) -> bool {
         let r = self.rules();
-        (x > 0.0 && x < r.threshold) || (x == 0.0 && r.zeros_disclosive && r.threshold > 0.0)
+        (x > 0.0 && x < r.threshold)
+            || (x == 0.0 && zero_is_attribute && r.zeros_disclosive && r.threshold > 0.0)
+    }
+
+    /// The least events a released step of a curve holds: the threshold and the rounding
+    /// base, whichever is greater (so no shown step is mostly rounding); 0 without
+    /// control.
+    pub fn step_least(self) -> f64 {
+        let r = self.rules();
+        if self == SdcProfile::None {
+            0.0
+        } else {
+            r.threshold.max(r.round_to)
+        }
+    }
+
+    /// Whether the profile applies any control (`none` does not: nothing it writes is for
+    /// release).
+    pub fn controls(self) -> bool {
+        self != SdcProfile::None
+    }
+
+    /// A count as released: `None` where withheld, else rounded.
+    pub fn count(self, x: f64, zero_is_attribute: bool) -> Option<f64> {
+        (x.is_finite() && !self.is_disclosive(x, zero_is_attribute)).then(|| self.round_count(x))
     }
 }
 
@@ -157,18 +171,80 @@ pub fn round_half_even(x: f64) -> f64 {
     }
 }
 
-/// A table that has passed disclosure control.
+/// What the layer did to a file's numbers, for `sdc.json`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct CellStats {
+    /// Count cells (shown or withheld).
+    pub counts: u64,
+    /// Count cells withheld (under the threshold, a disclosive zero, or inside a step).
+    pub counts_withheld: u64,
+    /// Count cells shown rounded (to a base above 1).
+    pub counts_rounded: u64,
+    /// Rates, shares, differences, indices and limits shown (all from released counts).
+    pub derived_shown: u64,
+    /// Rates, shares, differences, indices and limits withheld with their counts.
+    pub derived_withheld: u64,
+    /// Curve ages merged into a longer step (their own figures blank).
+    pub ages_in_steps: u64,
+}
+
+impl std::ops::AddAssign for CellStats {
+    fn add_assign(&mut self, o: CellStats) {
+        self.counts += o.counts;
+        self.counts_withheld += o.counts_withheld;
+        self.counts_rounded += o.counts_rounded;
+        self.derived_shown += o.derived_shown;
+        self.derived_withheld += o.derived_withheld;
+        self.ages_in_steps += o.ages_in_steps;
+    }
+}
+
+impl CellStats {
+    /// Tallies one count cell as released (`None`: withheld).
+    pub fn count(&mut self, profile: SdcProfile, shown: Option<f64>) {
+        self.counts += 1;
+        match shown {
+            None => self.counts_withheld += 1,
+            Some(_) if profile.rules().round_to > 1.0 => self.counts_rounded += 1,
+            Some(_) => {}
+        }
+    }
+
+    /// Tallies one derived cell.
+    pub fn derived(&mut self, shown: bool) {
+        if shown {
+            self.derived_shown += 1;
+        } else {
+            self.derived_withheld += 1;
+        }
+    }
+}
+
+/// A table that has passed disclosure control, with the description of the file it
+/// becomes and what the layer did to it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Released<T> {
     inner: T,
     profile: SdcProfile,
+    spec: &'static TableSpec,
+    stats: CellStats,
 }
 
 impl<T> Released<T> {
     /// Wraps a table that has passed `profile` (only this crate's `release*` functions
     /// call it).
-    pub(crate) fn new(inner: T, profile: SdcProfile) -> Released<T> {
-        Released { inner, profile }
+    pub(crate) fn new(
+        inner: T,
+        profile: SdcProfile,
+        spec: &'static TableSpec,
+        stats: CellStats,
+    ) -> Released<T> {
+        Released {
+            inner,
+            profile,
+            spec,
+            stats,
+        }
     }
 
     /// The released table.
@@ -180,234 +256,222 @@ impl<T> Released<T> {
     pub fn profile(&self) -> SdcProfile {
         self.profile
     }
-}
 
-/// A curve: outcome, estimator, identifier mode, stratification, stratum.
-type CurveKey = (Outcome, CurveEstimator, IdMode, Stratification, Stratum);
-
-fn curve_key(r: &CiRow) -> CurveKey {
-    (r.outcome, r.estimator, r.id_mode, r.by, r.stratum.clone())
-}
-
-/// The strata of one stratification at one age of a curve, and their `all` total.
-type MarginKey = (Outcome, CurveEstimator, IdMode, Stratification, Age);
-
-fn withhold_rate(r: &mut CiRow) {
-    r.cum_inc = None;
-    r.lower = None;
-    r.upper = None;
-    r.suppressed = true;
-}
-
-/// Applies `profile` to cumulative-incidence rows (see the module notes for the rules).
-pub fn release(profile: SdcProfile, mut rows: Vec<CiRow>) -> Released<Vec<CiRow>> {
-    let rules = profile.rules();
-    if rules.threshold > 0.0 {
-        // 1 and 2: per curve, withhold small age counts and release the curve in steps.
-        let mut curves: BTreeMap<CurveKey, Vec<usize>> = BTreeMap::new();
-        for (i, r) in rows.iter().enumerate() {
-            curves.entry(curve_key(r)).or_default().push(i);
-        }
-        for idx in curves.values_mut() {
-            idx.sort_by_key(|&i| rows[i].age);
-            let mut pending = 0.0;
-            for &i in idx.iter() {
-                let e = rows[i].events.unwrap_or(0.0);
-                pending += e;
-                if profile.is_disclosive(e) {
-                    rows[i].events = None;
-                    rows[i].suppressed = true;
-                }
-                if pending >= rules.threshold {
-                    pending = 0.0;
-                } else {
-                    withhold_rate(&mut rows[i]);
-                }
-            }
-        }
-        // 3: secondary suppression within each margin group.
-        let mut groups: BTreeMap<MarginKey, Vec<usize>> = BTreeMap::new();
-        for (i, r) in rows.iter().enumerate() {
-            if r.by == Stratification::ALL {
-                continue;
-            }
-            groups
-                .entry((r.outcome, r.estimator, r.id_mode, r.by, r.age))
-                .or_default()
-                .push(i);
-        }
-        for ((outcome, estimator, id_mode, _, age), members) in groups {
-            let withheld = members
-                .iter()
-                .filter(|&&i| rows[i].events.is_none())
-                .count();
-            if withheld != 1 {
-                continue;
-            }
-            // The lone withheld cell could be recovered from the total: withhold the
-            // smallest shown cell of the group as well (or the total if there is none).
-            let next = members
-                .iter()
-                .copied()
-                .filter(|&i| rows[i].events.is_some())
-                .min_by(|&a, &b| {
-                    rows[a]
-                        .events
-                        .partial_cmp(&rows[b].events)
-                        .unwrap_or(std::cmp::Ordering::Equal)
-                        .then(a.cmp(&b))
-                });
-            let target = next.or_else(|| {
-                rows.iter().position(|r| {
-                    r.by == Stratification::ALL
-                        && r.outcome == outcome
-                        && r.estimator == estimator
-                        && r.id_mode == id_mode
-                        && r.age == age
-                })
-            });
-            if let Some(t) = target {
-                rows[t].events = None;
-                rows[t].suppressed = true;
-            }
-        }
+    /// The file it is released as.
+    pub fn spec(&self) -> &'static TableSpec {
+        self.spec
     }
-    // 4: round what is shown.
-    for r in &mut rows {
-        r.events = r.events.map(|x| profile.round_count(x));
-        r.at_risk = r.at_risk.map(|x| profile.round_count(x));
-    }
-    Released {
-        inner: rows,
-        profile,
+
+    /// What the layer withheld and rounded.
+    pub fn stats(&self) -> CellStats {
+        self.stats
     }
 }
 
-/// Applies `profile` to the rows of `trend.csv`, as to `cumulative_incidence.csv`.
-pub fn release_trend(profile: SdcProfile, rows: Vec<TrendRow>) -> Released<Vec<TrendRow>> {
-    let (ci, periods): (Vec<CiRow>, Vec<cumin_estimate::Period>) =
-        rows.into_iter().map(|r| (r.ci, r.period)).unzip();
-    let ci = release(profile, ci).inner;
-    Released {
-        inner: ci
-            .into_iter()
-            .zip(periods)
-            .map(|(ci, period)| TrendRow { ci, period })
-            .collect(),
-        profile,
+/// A table that disclosure control cannot release (fitted quantities, ratios of small
+/// exact counts, the unrounded ledger): written to `analyst-only/` and marked not for
+/// release.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AnalystOnly<T> {
+    inner: T,
+    spec: &'static TableSpec,
+}
+
+impl<T> AnalystOnly<T> {
+    pub(crate) fn new(inner: T, spec: &'static TableSpec) -> AnalystOnly<T> {
+        debug_assert!(!spec.for_release());
+        AnalystOnly { inner, spec }
+    }
+
+    /// The table.
+    pub fn get(&self) -> &T {
+        &self.inner
+    }
+
+    /// The file it is written as (under `analyst-only/`).
+    pub fn spec(&self) -> &'static TableSpec {
+        self.spec
     }
 }
 
-/// Applies `profile` to inequality measures. They hold no counts: each is computed from
-/// unrounded estimates, as rates are, so every profile releases them as they are.
-pub fn release_inequality(
+/// `corrections.csv`: analyst-only (its factors are ratios of small exact counts).
+pub fn keep_corrections(rows: Vec<CorrectionCell>) -> AnalystOnly<Vec<CorrectionCell>> {
+    AnalystOnly::new(rows, &spec::CORRECTIONS)
+}
+
+/// `correction_model.csv`: analyst-only (observed hazards are exact ratios of counts).
+pub fn keep_backward_hazards(rows: Vec<BackwardHazard>) -> AnalystOnly<Vec<BackwardHazard>> {
+    AnalystOnly::new(rows, &spec::CORRECTION_MODEL)
+}
+
+/// `correction_sensitivity.csv`: analyst-only (its curves are never withheld).
+pub fn keep_bounds(rows: Vec<CorrectionBound>) -> AnalystOnly<Vec<CorrectionBound>> {
+    AnalystOnly::new(rows, &spec::CORRECTION_SENSITIVITY)
+}
+
+/// A count as `profile` shows it in a plain table: withheld (NaN) where disclosive, else
+/// rounded; tallied in `stats`.
+pub fn released_count(
     profile: SdcProfile,
-    rows: Vec<InequalityMeasure>,
-) -> Released<Vec<InequalityMeasure>> {
-    Released {
-        inner: rows,
-        profile,
-    }
+    x: f64,
+    zero_is_attribute: bool,
+    stats: &mut CellStats,
+) -> f64 {
+    let shown = profile.count(x, zero_is_attribute);
+    stats.count(profile, shown);
+    shown.unwrap_or(f64::NAN)
 }
 
-/// Applies `profile` to recurrence counts (shares come from unrounded counts).
+/// `part / whole` of two released counts (NaN where withheld): `None` when either is
+/// withheld or the whole is zero; tallied in `stats`.
+pub fn released_share(part: f64, whole: f64, stats: &mut CellStats) -> Option<f64> {
+    let share = (part.is_finite() && whole.is_finite() && whole > 0.0).then(|| part / whole);
+    stats.derived(share.is_some());
+    share
+}
+
+/// Applies `profile` to `recurrence.csv`: counts withheld and rounded, each share from
+/// the released counts.
 pub fn release_recurrence(
     profile: SdcProfile,
     mut rows: Vec<Recurrence>,
 ) -> Released<Vec<Recurrence>> {
+    let mut stats = CellStats::default();
     for r in &mut rows {
-        r.children = profile.round_count(r.children);
-        r.recurred = profile.round_count(r.recurred);
+        r.children = released_count(profile, r.children, false, &mut stats);
+        r.recurred = released_count(profile, r.recurred, true, &mut stats);
+        r.share = released_share(r.recurred, r.children, &mut stats);
     }
-    Released {
-        inner: rows,
-        profile,
-    }
+    Released::new(rows, profile, &spec::RECURRENCE, stats)
 }
 
-/// Applies `profile` to correction factors: the counts are rounded, factors kept.
-pub fn release_corrections(
-    profile: SdcProfile,
-    mut rows: Vec<CorrectionCell>,
-) -> Released<Vec<CorrectionCell>> {
-    for r in &mut rows {
-        r.first_observed = profile.round_count(r.first_observed);
-        r.first_in_observed_years = profile.round_count(r.first_in_observed_years);
-        r.corrected = profile.round_count(r.corrected);
-    }
-    Released {
-        inner: rows,
-        profile,
-    }
-}
-
-/// Applies `profile` to the correction model's cells: counts rounded, hazards kept.
-pub fn release_backward_hazards(
-    profile: SdcProfile,
-    mut rows: Vec<BackwardHazard>,
-) -> Released<Vec<BackwardHazard>> {
-    for r in &mut rows {
-        r.children = profile.round_count(r.children);
-        r.with_event = profile.round_count(r.with_event);
-    }
-    Released {
-        inner: rows,
-        profile,
-    }
-}
-
-/// Applies `profile` to correction bounds: estimates only, released as they are.
-pub fn release_bounds(
-    profile: SdcProfile,
-    rows: Vec<CorrectionBound>,
-) -> Released<Vec<CorrectionBound>> {
-    Released {
-        inner: rows,
-        profile,
-    }
-}
-
-/// A count as `profile` shows it: withheld (NaN) where disclosive, else rounded.
-pub fn released_count(profile: SdcProfile, x: f64) -> f64 {
-    if profile.is_disclosive(x) {
-        f64::NAN
-    } else {
-        profile.round_count(x)
-    }
-}
-
-/// Applies `profile` to the event years without a stratum: counts withheld where
-/// disclosive, else rounded.
+/// Applies `profile` to `strata.csv`: counts withheld where disclosive, else rounded.
 pub fn release_unplaced(profile: SdcProfile, mut rows: Vec<Unplaced>) -> Released<Vec<Unplaced>> {
+    let mut stats = CellStats::default();
     for r in &mut rows {
-        r.event_years = released_count(profile, r.event_years);
+        r.event_years = released_count(profile, r.event_years, true, &mut stats);
     }
-    Released {
-        inner: rows,
-        profile,
-    }
+    Released::new(rows, profile, &spec::STRATA, stats)
 }
 
-/// Applies `profile` to linkage diagnostics: counts are rounded (withheld where
-/// disclosive), shares kept.
+/// Applies `profile` to the linkage measures: counts withheld and rounded; each share
+/// computed from its numerator and denominator rows as released (withheld when either
+/// is); the split correction's fitted measures (its `h`, the first events it removes)
+/// kept for the analyst (`analyst-only/linkage_model.csv`).
 pub fn release_linkage(
     profile: SdcProfile,
-    mut rows: Vec<LinkageRow>,
-) -> Released<Vec<LinkageRow>> {
-    for r in &mut rows {
-        if r.measure.is_count() {
-            r.value = released_count(profile, r.value);
+    rows: Vec<LinkageRow>,
+) -> (Released<Vec<LinkageRow>>, AnalystOnly<Vec<LinkageRow>>) {
+    let mut stats = CellStats::default();
+    let (model, rows): (Vec<LinkageRow>, Vec<LinkageRow>) = rows
+        .into_iter()
+        .partition(|r| r.measure.kind() == LinkageKind::Model);
+    let mut out: Vec<LinkageRow> = rows
+        .into_iter()
+        .map(|mut r| {
+            if let LinkageKind::Count { zero_is_attribute } = r.measure.kind() {
+                r.value = released_count(profile, r.value, zero_is_attribute, &mut stats);
+            }
+            r
+        })
+        .collect();
+    let value = |rows: &[LinkageRow], r: &LinkageRow, m| {
+        rows.iter()
+            .find(|x| x.id_mode == r.id_mode && x.measure == m)
+            .map_or(f64::NAN, |x| x.value)
+    };
+    for i in 0..out.len() {
+        if let LinkageKind::Share { num, den } = out[i].measure.kind() {
+            let (n, d) = (value(&out, &out[i], num), value(&out, &out[i], den));
+            out[i].value = released_share(n, d, &mut stats).unwrap_or(f64::NAN);
         }
     }
-    Released {
-        inner: rows,
-        profile,
+    (
+        Released::new(out, profile, &spec::LINKAGE, stats),
+        AnalystOnly::new(model, &spec::LINKAGE_MODEL),
+    )
+}
+
+/// One line of the ledger as the report shows it: file, reason, rows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LedgerLine {
+    /// Input file.
+    pub file: String,
+    /// `read`, `used`, `quarantined:…`, `excluded:…` or `rule:…`.
+    pub reason: String,
+    /// Rows (NaN when withheld).
+    pub rows: f64,
+}
+
+/// Whether a ledger line is one of the parts that add up to a file's rows read (`used`,
+/// `quarantined:…`, `excluded:…`; `read` itself is exact in the manifest, and `rule:…`
+/// lines count on top).
+fn ledger_part(l: &LedgerLine) -> bool {
+    l.reason == "used" || l.reason.starts_with("quarantined:") || l.reason.starts_with("excluded:")
+}
+
+/// Applies `profile` to the ledger lines the report shows (its exact form stays in
+/// `analyst-only/ledger.csv`): counts withheld and rounded like any count. A file's parts
+/// add up to its rows read, which the manifest states exactly, so a lone withheld part
+/// could be recovered by subtraction: the smallest shown part of that file is withheld
+/// with it (secondary suppression; the partner has no rate to take along).
+pub fn release_ledger(profile: SdcProfile, lines: Vec<LedgerLine>) -> Released<Vec<LedgerLine>> {
+    let mut stats = CellStats::default();
+    let shown: Vec<Option<f64>> = lines.iter().map(|l| profile.count(l.rows, true)).collect();
+    let mut shown = shown;
+    let mut files: Vec<&str> = lines.iter().map(|l| l.file.as_str()).collect();
+    files.dedup();
+    for file in files {
+        let parts: Vec<usize> = (0..lines.len())
+            .filter(|&i| lines[i].file == file && ledger_part(&lines[i]))
+            .collect();
+        if parts.iter().filter(|&&i| shown[i].is_none()).count() == 1
+            && let Some(&partner) = parts
+                .iter()
+                .filter(|&&i| shown[i].is_some())
+                .min_by(|&&a, &&b| lines[a].rows.total_cmp(&lines[b].rows).then(a.cmp(&b)))
+        {
+            shown[partner] = None;
+        }
     }
+    let rows = lines
+        .into_iter()
+        .zip(shown)
+        .map(|(mut l, shown)| {
+            stats.count(profile, shown);
+            l.rows = shown.unwrap_or(f64::NAN);
+            l
+        })
+        .collect();
+    Released::new(rows, profile, &spec::REPORT, stats)
+}
+
+/// The quarantined rows, for `analyst-only/quarantine.csv` (row-level: never released).
+pub fn keep_quarantine(ledger: &cumin_census::Ledger) -> AnalystOnly<&cumin_census::Ledger> {
+    AnalystOnly::new(ledger, &spec::QUARANTINE)
+}
+
+/// The exact ledger, for `analyst-only/ledger.csv`.
+pub fn keep_ledger(ledger: &cumin_census::Ledger) -> AnalystOnly<Vec<LedgerLine>> {
+    AnalystOnly::new(
+        ledger
+            .lines()
+            .map(|(f, e, n)| LedgerLine {
+                file: f.to_owned(),
+                reason: e.to_string(),
+                rows: n as f64,
+            })
+            .collect(),
+        &spec::LEDGER,
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tables::{AgeBand, LinkageMeasure};
+    use cumin_census::{CensusYear, Outcome};
+    use cumin_link::IdMode;
     use proptest::prelude::*;
 
     #[test]
@@ -433,110 +497,26 @@ mod tests {
         }
     }
 
-    fn row(stratum_var: &str, stratum: &str, age: u8, events: f64, cum: f64) -> CiRow {
-        CiRow {
-            outcome: Outcome::Cpp,
-            estimator: CurveEstimator::CohortSplice,
-            id_mode: IdMode::Combined,
-            by: Stratification::parse(stratum_var).unwrap(),
-            stratum: Stratum::new(stratum),
-            age: Age(age as i8),
-            events: Some(events),
-            at_risk: Some(1000.0),
-            cum_inc: Some(cum),
-            lower: Some(cum * 0.9),
-            upper: Some(cum * 1.1),
-            suppressed: false,
-        }
+    #[test]
+    fn zeros_are_withheld_only_where_they_are_an_attribute() {
+        assert_eq!(SdcProfile::OnsSrs.count(0.0, true), None);
+        assert_eq!(SdcProfile::OnsSrs.count(0.0, false), Some(0.0));
+        assert_eq!(SdcProfile::Dfe.count(0.0, true), Some(0.0));
+        assert_eq!(SdcProfile::Dfe.count(5.0, true), None);
+        assert_eq!(SdcProfile::Dfe.count(6.0, true), Some(10.0));
+        assert_eq!(SdcProfile::Jay2025.count(3.0, true), Some(0.0));
+        assert_eq!(SdcProfile::OnsSrs.step_least(), 10.0);
+        assert_eq!(SdcProfile::Jay2025.step_least(), 10.0);
+        assert_eq!(SdcProfile::None.step_least(), 0.0);
     }
 
     #[test]
-    fn curves_are_released_in_steps_of_the_threshold() {
-        let events = [12.0, 3.0, 4.0, 5.0, 20.0];
-        let mut cum = 0.0;
-        let rows: Vec<CiRow> = events
-            .iter()
-            .enumerate()
-            .map(|(a, e)| {
-                cum += e / 1000.0;
-                row("all", "all", a as u8, *e, cum)
-            })
-            .collect();
-        let out = release(SdcProfile::OnsSrs, rows);
-        let shown: Vec<bool> = out.get().iter().map(|r| r.cum_inc.is_some()).collect();
-        // 12 ≥ 10; 3, 3+4 < 10; 3+4+5 = 12 ≥ 10; 20 ≥ 10.
-        assert_eq!(shown, [true, false, false, true, true]);
-        let ev: Vec<Option<f64>> = out.get().iter().map(|r| r.events).collect();
-        assert_eq!(ev, [Some(10.0), None, None, None, Some(20.0)]);
-        assert!(out.get()[1].suppressed);
-    }
-
-    #[test]
-    fn a_lone_withheld_stratum_gets_a_partner() {
-        let rows = vec![
-            row("all", "all", 3, 60.0, 0.1),
-            row("sex", "male", 3, 4.0, 0.1),
-            row("sex", "female", 3, 56.0, 0.1),
-        ];
-        let out = release(SdcProfile::Dfe, rows);
-        assert_eq!(out.get()[1].events, None);
-        assert_eq!(out.get()[2].events, None, "the partner is withheld too");
-        assert_eq!(out.get()[0].events, Some(60.0));
-    }
-
-    proptest! {
-        #[test]
-        fn no_shown_cell_is_under_the_threshold_and_no_lone_cell_is_withheld(
-            counts in proptest::collection::vec(0u32..40, 3..12),
-            profile in proptest::sample::select(vec![SdcProfile::Dfe, SdcProfile::OnsSrs, SdcProfile::Ukllc]),
-        ) {
-            // Two strata per age and their total.
-            let mut rows = Vec::new();
-            for (a, pair) in counts.chunks(2).enumerate() {
-                let m = f64::from(pair[0]);
-                let f = f64::from(*pair.get(1).unwrap_or(&0));
-                rows.push(row("all", "all", a as u8, m + f, 0.1));
-                rows.push(row("sex", "male", a as u8, m, 0.1));
-                rows.push(row("sex", "female", a as u8, f, 0.1));
-            }
-            let raw = rows.clone();
-            let out = release(profile, rows);
-            let rules = profile.rules();
-            for (r, orig) in out.get().iter().zip(&raw) {
-                if r.events.is_some() {
-                    prop_assert!(!profile.is_disclosive(orig.events.unwrap()));
-                    prop_assert_eq!(r.events.unwrap() % rules.round_to, 0.0);
-                }
-            }
-            for a in 0..counts.len().div_ceil(2) {
-                let strata: Vec<&CiRow> = out.get().iter()
-                    .filter(|r| r.by != Stratification::ALL && r.age == Age(a as i8)).collect();
-                let withheld = strata.iter().filter(|r| r.events.is_none()).count();
-                let total_withheld = out.get().iter()
-                    .any(|r| r.by == Stratification::ALL && r.age == Age(a as i8) && r.events.is_none());
-                prop_assert!(withheld != 1 || total_withheld, "age {}: a lone withheld cell", a);
-            }
-            // Curves: between two shown ages, at least `threshold` events accrued.
-            for stratum in ["all", "male", "female"] {
-                let mut acc = 0.0;
-                for (r, orig) in out.get().iter().zip(&raw).filter(|(r, _)| r.stratum.as_str() == stratum) {
-                    acc += orig.events.unwrap();
-                    if r.cum_inc.is_some() {
-                        prop_assert!(acc >= rules.threshold);
-                        acc = 0.0;
-                    }
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn new_tables_round_their_counts_and_keep_their_rates() {
+    fn shares_come_from_released_counts_and_go_with_them() {
         let r = release_recurrence(
             SdcProfile::Jay2025,
             vec![Recurrence {
                 outcome: Outcome::Referral,
-                first_year: cumin_census::CensusYear(2015),
+                first_year: CensusYear(2015),
                 years_after: 1,
                 children: 137.0,
                 recurred: 44.0,
@@ -545,55 +525,98 @@ mod tests {
         );
         let row = &r.get()[0];
         assert_eq!((row.children, row.recurred), (140.0, 40.0));
-        assert_eq!(row.share, Some(44.0 / 137.0));
-        let c = release_corrections(
-            SdcProfile::Jay2025,
-            vec![CorrectionCell {
-                outcome: Outcome::Cin,
-                by: Stratification::ALL,
-                stratum: Stratum::all(),
-                cohort: cumin_cohort::BirthCohort(2005),
-                age: Age(12),
-                entry_age: Age(6),
-                first_observed: 101.0,
-                first_in_observed_years: 96.0,
-                factor: 0.75,
-                extrapolated_factor: 1.0,
-                corrected: 72.0,
+        assert_eq!(row.share, Some(40.0 / 140.0));
+        let w = release_recurrence(
+            SdcProfile::Dfe,
+            vec![Recurrence {
+                recurred: 4.0,
+                ..r.get()[0].clone()
             }],
         );
-        let row = &c.get()[0];
-        assert_eq!(
-            (
-                row.first_observed,
-                row.first_in_observed_years,
-                row.corrected,
-                row.factor
+        assert!(w.get()[0].recurred.is_nan());
+        assert_eq!(w.get()[0].share, None);
+        assert_eq!(w.stats().counts_withheld, 1);
+    }
+
+    #[test]
+    fn a_linkage_share_is_its_released_rows_and_the_model_stays_behind() {
+        let m = IdMode::Combined;
+        let year = CensusYear(2014);
+        let rows = vec![
+            LinkageRow::new(m, LinkageMeasure::CensusRows(year, AgeBand::Under5), 43.0),
+            LinkageRow::new(
+                m,
+                LinkageMeasure::CensusRowsWithPmrCount(year, AgeBand::Under5),
+                4.0,
             ),
-            (100.0, 100.0, 70.0, 0.75)
+            LinkageRow::new(
+                m,
+                LinkageMeasure::CensusRowsWithPmr(year, AgeBand::Under5),
+                0.0,
+            ),
+            LinkageRow::new(m, LinkageMeasure::CensusRows(year, AgeBand::Primary), 120.0),
+            LinkageRow::new(
+                m,
+                LinkageMeasure::CensusRowsWithPmrCount(year, AgeBand::Primary),
+                96.0,
+            ),
+            LinkageRow::new(
+                m,
+                LinkageMeasure::CensusRowsWithPmr(year, AgeBand::Primary),
+                0.0,
+            ),
+            LinkageRow::new(m, LinkageMeasure::SplitShareChildrenEverPmr, 0.83),
+        ];
+        let (released, model) = release_linkage(SdcProfile::OnsSrs, rows);
+        let v: Vec<f64> = released.get().iter().map(|r| r.value).collect();
+        assert_eq!(v[0], 45.0);
+        assert!(
+            v[1].is_nan() && v[2].is_nan(),
+            "4 rows: withheld, and the share"
         );
-        let t = release_trend(
-            SdcProfile::Jay2025,
-            vec![TrendRow {
-                ci: CiRow {
-                    outcome: Outcome::Cpp,
-                    estimator: CurveEstimator::LifeTable,
-                    id_mode: IdMode::Combined,
-                    by: Stratification::ALL,
-                    stratum: Stratum::all(),
-                    age: Age(3),
-                    events: Some(13.0),
-                    at_risk: Some(1234.0),
-                    cum_inc: Some(0.01),
-                    lower: Some(0.005),
-                    upper: Some(0.02),
-                    suppressed: false,
-                },
-                period: cumin_estimate::Period::parse("2012-2015").unwrap(),
-            }],
+        assert_eq!((v[3], v[4], v[5]), (120.0, 95.0, 95.0 / 120.0));
+        assert_eq!(released.get().len(), 6);
+        assert_eq!(model.get().len(), 1);
+        assert_eq!(model.spec().file, "analyst-only/linkage_model.csv");
+    }
+
+    #[test]
+    fn a_lone_withheld_part_of_a_files_rows_takes_a_partner() {
+        let line = |reason: &str, rows: f64| LedgerLine {
+            file: "a.csv".into(),
+            reason: reason.into(),
+            rows,
+        };
+        let released = release_ledger(
+            SdcProfile::OnsSrs,
+            vec![
+                line("read", 1000.0),
+                line("used", 940.0),
+                line("excluded:episode_before_window", 57.0),
+                line("excluded:child_without_birth_date", 3.0),
+                line("rule:date_repaired", 12.0),
+            ],
         );
-        assert_eq!(t.get()[0].ci.events, Some(10.0));
-        assert_eq!(t.get()[0].ci.at_risk, Some(1230.0));
-        assert_eq!(t.get()[0].period.to_string(), "2012-2015");
+        let rows: Vec<f64> = released.get().iter().map(|l| l.rows).collect();
+        assert_eq!((rows[0], rows[1], rows[4]), (1000.0, 940.0, 10.0));
+        assert!(rows[2].is_nan() && rows[3].is_nan(), "{rows:?}");
+    }
+
+    proptest! {
+        #[test]
+        fn a_shown_count_is_never_disclosive_and_always_on_the_grid(
+            x in 0u32..200,
+            attribute in proptest::bool::ANY,
+            profile in proptest::sample::select(SdcProfile::ALL.to_vec()),
+        ) {
+            let x = f64::from(x);
+            if let Some(shown) = profile.count(x, attribute) {
+                prop_assert!(!profile.is_disclosive(x, attribute));
+                prop_assert_eq!(shown % profile.rules().round_to, 0.0);
+                prop_assert!((shown - x).abs() <= profile.rules().round_to / 2.0);
+            } else {
+                prop_assert!(x < profile.rules().threshold);
+            }
+        }
     }
 }

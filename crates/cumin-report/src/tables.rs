@@ -1,9 +1,9 @@
 //! The rows of the output tables that are not estimates as they come: the curves' rows
-//! (which disclosure control withholds and rounds), the trend rows and the linkage
-//! measures. The other tables are `cumin-estimate`'s typed results as they are.
+//! (released in steps by [`crate::curve`]), the trend rows and the linkage measures. The
+//! other tables are `cumin-estimate`'s typed results as they are.
 
 use cumin_census::{Age, CensusYear, Outcome};
-use cumin_estimate::{Curve, CurveEstimator, Period, Stratification, Stratum};
+use cumin_estimate::{CurveEstimator, Period, Stratification, Stratum};
 use cumin_link::IdMode;
 use std::fmt;
 
@@ -34,26 +34,12 @@ pub struct CiRow {
     pub upper: Option<f64>,
     /// Whether disclosure control withheld the figures.
     pub suppressed: bool,
-}
-
-impl CiRow {
-    /// The rows of one curve, under identifier mode `id_mode`, before release.
-    pub fn of_curve(curve: &Curve, id_mode: IdMode) -> impl Iterator<Item = CiRow> + '_ {
-        curve.points.iter().map(move |p| CiRow {
-            outcome: curve.outcome,
-            estimator: curve.estimator,
-            id_mode,
-            by: curve.by,
-            stratum: curve.stratum.clone(),
-            age: Age::of_index(p.age),
-            events: Some(p.events),
-            at_risk: Some(p.at_risk),
-            cum_inc: Some(p.cum_inc),
-            lower: Some(p.ci.lower),
-            upper: Some(p.ci.upper),
-            suppressed: false,
-        })
-    }
+    /// The first age of the step this row closes: `events` are the step's, `at_risk` is
+    /// at this age (blank inside a step and where the curve is withheld).
+    pub step_from: Option<Age>,
+    /// The standard error of `cum_inc` from the same released numbers as its limits (not
+    /// written; the deprivation gradients use it).
+    pub se: Option<f64>,
 }
 
 /// One row of `trend.csv`: a `cumulative_incidence.csv` row from a life table over the
@@ -264,10 +250,16 @@ pub enum TransferCount {
 pub enum LinkageMeasure {
     /// A count of the linkage and its de-duplication.
     Count(LinkCount),
+    /// First referrals, by age band at referral.
+    FirstReferrals(AgeBand),
+    /// Of them, those identified by PMR.
+    FirstReferralsPmrIdentifiedCount(AgeBand),
     /// Share of first referrals identified by PMR, by age band at referral.
     FirstReferralsPmrIdentified(AgeBand),
     /// Rows of a census year whose child is of an age band on 31 March.
     CensusRows(CensusYear, AgeBand),
+    /// Of them, rows carrying a PMR.
+    CensusRowsWithPmrCount(CensusYear, AgeBand),
     /// Share of those rows carrying a PMR.
     CensusRowsWithPmr(CensusYear, AgeBand),
     /// Children by whether they carry a PMR and the band of their first referral.
@@ -290,16 +282,53 @@ pub enum LinkageMeasure {
     SplitFirstEventsRemoved(Outcome),
 }
 
+/// What a linkage measure's value is, for disclosure control.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkageKind {
+    /// A count of children, rows or episodes.
+    Count {
+        /// Whether a zero says "none of this group" (a share's numerator).
+        zero_is_attribute: bool,
+    },
+    /// `num / den` of two measures of the same identifier mode.
+    Share {
+        /// The numerator measure.
+        num: LinkageMeasure,
+        /// The denominator measure.
+        den: LinkageMeasure,
+    },
+    /// A fitted quantity of the split correction (analyst-only).
+    Model,
+}
+
 impl LinkageMeasure {
-    /// Whether the value counts children, rows or episodes (rounded by disclosure
-    /// control) rather than being a share.
+    /// What the value is: a count, a share of two counts of the table, or a model's.
+    pub fn kind(self) -> LinkageKind {
+        match self {
+            LinkageMeasure::FirstReferralsPmrIdentified(b) => LinkageKind::Share {
+                num: LinkageMeasure::FirstReferralsPmrIdentifiedCount(b),
+                den: LinkageMeasure::FirstReferrals(b),
+            },
+            LinkageMeasure::CensusRowsWithPmr(y, b) => LinkageKind::Share {
+                num: LinkageMeasure::CensusRowsWithPmrCount(y, b),
+                den: LinkageMeasure::CensusRows(y, b),
+            },
+            LinkageMeasure::SplitShareChildrenEverPmr
+            | LinkageMeasure::SplitFirstEventsRemoved(_) => LinkageKind::Model,
+            LinkageMeasure::FirstReferralsPmrIdentifiedCount(_)
+            | LinkageMeasure::CensusRowsWithPmrCount(..) => LinkageKind::Count {
+                zero_is_attribute: true,
+            },
+            _ => LinkageKind::Count {
+                zero_is_attribute: false,
+            },
+        }
+    }
+
+    /// Whether the value counts children, rows or episodes rather than being a share or
+    /// a model's.
     pub fn is_count(self) -> bool {
-        !matches!(
-            self,
-            LinkageMeasure::FirstReferralsPmrIdentified(_)
-                | LinkageMeasure::CensusRowsWithPmr(..)
-                | LinkageMeasure::SplitShareChildrenEverPmr
-        )
+        matches!(self.kind(), LinkageKind::Count { .. })
     }
 
     /// Whether it is a split-identity diagnostic (`split_*`).
@@ -320,10 +349,19 @@ impl fmt::Display for LinkageMeasure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             LinkageMeasure::Count(c) => f.write_str(c.as_str()),
+            LinkageMeasure::FirstReferrals(b) => {
+                write!(f, "first_referrals_age_{}", b.as_str())
+            }
+            LinkageMeasure::FirstReferralsPmrIdentifiedCount(b) => {
+                write!(f, "first_referrals_pmr_identified_age_{}", b.as_str())
+            }
             LinkageMeasure::FirstReferralsPmrIdentified(b) => {
                 write!(f, "share_first_referrals_pmr_identified_age_{}", b.as_str())
             }
             LinkageMeasure::CensusRows(y, b) => write!(f, "rows_census_{}_age_{}", y.0, b.as_str()),
+            LinkageMeasure::CensusRowsWithPmrCount(y, b) => {
+                write!(f, "rows_with_pmr_census_{}_age_{}", y.0, b.as_str())
+            }
             LinkageMeasure::CensusRowsWithPmr(y, b) => {
                 write!(f, "share_rows_with_pmr_census_{}_age_{}", y.0, b.as_str())
             }

@@ -1,11 +1,11 @@
-//! Writing output files.
+//! Writing output files: each table's header is its description's ([`crate::spec`]).
 
-use crate::sdc::Released;
+use crate::sdc::{AnalystOnly, LedgerLine, Released};
+use crate::spec;
 use crate::tables::{CiRow, LinkageRow, TrendRow};
 use arrow_array::RecordBatch;
 use arrow_array::{ArrayRef, BooleanArray, Float64Array, StringArray, UInt8Array};
 use arrow_schema::{DataType, Field, Schema};
-use cumin_census::Ledger;
 use cumin_estimate::{
     BackwardHazard, CorrectionBound, CorrectionCell, InequalityMeasure, Recurrence, Unplaced,
 };
@@ -76,22 +76,6 @@ pub(crate) fn csv_text(header: &[&str], rows: impl Iterator<Item = Vec<String>>)
     String::from_utf8(w.into_inner().expect("writing to memory")).expect("CSV of UTF-8 is UTF-8")
 }
 
-/// Column names of `cumulative_incidence.csv`.
-pub const CI_COLUMNS: [&str; 12] = [
-    "outcome",
-    "estimator",
-    "id_mode",
-    "stratum_var",
-    "stratum",
-    "age",
-    "events",
-    "at_risk",
-    "cum_inc",
-    "lower",
-    "upper",
-    "suppressed",
-];
-
 fn ci_fields(r: &CiRow) -> Vec<String> {
     vec![
         r.outcome.as_str().to_owned(),
@@ -109,23 +93,29 @@ fn ci_fields(r: &CiRow) -> Vec<String> {
     ]
 }
 
-/// Writes `cumulative_incidence.csv`.
-pub fn write_ci_csv(path: &Path, rows: &Released<Vec<CiRow>>) -> Result<(), ReportError> {
-    write_text(
-        path,
-        &csv_text(&CI_COLUMNS, rows.get().iter().map(ci_fields)),
-    )
+fn step_from(r: &CiRow) -> String {
+    r.step_from.map_or(String::new(), |a| a.to_string())
 }
 
-/// Writes `trend.csv`: the columns of `cumulative_incidence.csv`, then `period`.
+/// Writes a curve table (`cumulative_incidence.csv`, `sensitivity.csv`).
+pub fn write_ci_csv(path: &Path, rows: &Released<Vec<CiRow>>) -> Result<(), ReportError> {
+    let body = rows.get().iter().map(|r| {
+        let mut f = ci_fields(r);
+        f.push(step_from(r));
+        f
+    });
+    write_text(path, &csv_text(&rows.spec().header(), body))
+}
+
+/// Writes `trend.csv`: the columns of `cumulative_incidence.csv`, `period` before
+/// `step_from`.
 pub fn write_trend_csv(path: &Path, rows: &Released<Vec<TrendRow>>) -> Result<(), ReportError> {
-    let mut header = CI_COLUMNS.to_vec();
-    header.push("period");
     let text = csv_text(
-        &header,
+        &spec::TREND.header(),
         rows.get().iter().map(|r| {
             let mut f = ci_fields(&r.ci);
             f.push(r.period.to_string());
+            f.push(step_from(&r.ci));
             f
         }),
     );
@@ -138,15 +128,7 @@ pub fn write_inequality_csv(
     rows: &Released<Vec<InequalityMeasure>>,
 ) -> Result<(), ReportError> {
     let text = csv_text(
-        &[
-            "outcome",
-            "estimator",
-            "age",
-            "measure",
-            "value",
-            "lower",
-            "upper",
-        ],
+        &spec::INEQUALITY.header(),
         rows.get().iter().map(|r| {
             vec![
                 r.outcome.as_str().to_owned(),
@@ -168,14 +150,7 @@ pub fn write_recurrence_csv(
     rows: &Released<Vec<Recurrence>>,
 ) -> Result<(), ReportError> {
     let text = csv_text(
-        &[
-            "outcome",
-            "first_year",
-            "years_after",
-            "children",
-            "recurred",
-            "share",
-        ],
+        &spec::RECURRENCE.header(),
         rows.get().iter().map(|r| {
             vec![
                 r.outcome.as_str().to_owned(),
@@ -190,25 +165,13 @@ pub fn write_recurrence_csv(
     write_text(path, &text)
 }
 
-/// Writes `corrections.csv`.
+/// Writes `analyst-only/corrections.csv`.
 pub fn write_corrections_csv(
     path: &Path,
-    rows: &Released<Vec<CorrectionCell>>,
+    rows: &AnalystOnly<Vec<CorrectionCell>>,
 ) -> Result<(), ReportError> {
     let text = csv_text(
-        &[
-            "outcome",
-            "stratum_var",
-            "stratum",
-            "birth_year",
-            "age",
-            "entry_age",
-            "first_observed",
-            "first_in_observed_years",
-            "factor",
-            "extrapolated_factor",
-            "corrected",
-        ],
+        &spec::CORRECTIONS.header(),
         rows.get().iter().map(|r| {
             vec![
                 r.outcome.as_str().to_owned(),
@@ -228,23 +191,13 @@ pub fn write_corrections_csv(
     write_text(path, &text)
 }
 
-/// Writes `correction_model.csv`.
+/// Writes `analyst-only/correction_model.csv`.
 pub fn write_backward_hazards_csv(
     path: &Path,
-    rows: &Released<Vec<BackwardHazard>>,
+    rows: &AnalystOnly<Vec<BackwardHazard>>,
 ) -> Result<(), ReportError> {
     let text = csv_text(
-        &[
-            "outcome",
-            "stratum_var",
-            "stratum",
-            "age",
-            "earlier_age",
-            "children",
-            "with_event",
-            "hazard",
-            "source",
-        ],
+        &spec::CORRECTION_MODEL.header(),
         rows.get().iter().map(|r| {
             vec![
                 r.outcome.as_str().to_owned(),
@@ -262,25 +215,13 @@ pub fn write_backward_hazards_csv(
     write_text(path, &text)
 }
 
-/// Writes `correction_sensitivity.csv`.
+/// Writes `analyst-only/correction_sensitivity.csv`.
 pub fn write_bounds_csv(
     path: &Path,
-    rows: &Released<Vec<CorrectionBound>>,
+    rows: &AnalystOnly<Vec<CorrectionBound>>,
 ) -> Result<(), ReportError> {
     let text = csv_text(
-        &[
-            "outcome",
-            "estimator",
-            "stratum_var",
-            "stratum",
-            "age",
-            "no_correction",
-            "observed_only",
-            "corrected",
-            "extrapolation_error",
-            "stratification_extrapolation_error",
-            "extrapolation_sd",
-        ],
+        &spec::CORRECTION_SENSITIVITY.header(),
         rows.get().iter().map(|r| {
             vec![
                 r.outcome.as_str().to_owned(),
@@ -329,6 +270,11 @@ pub fn write_ci_parquet(path: &Path, rows: &Released<Vec<CiRow>>) -> Result<(), 
                 .map(|r| Some(r.suppressed))
                 .collect::<BooleanArray>(),
         ),
+        Arc::new(
+            rows.iter()
+                .map(|r| r.step_from.map(|a| u8::try_from(a.0).expect("ages 0..=17")))
+                .collect::<UInt8Array>(),
+        ),
     ];
     let types = [
         DataType::Utf8,
@@ -343,9 +289,11 @@ pub fn write_ci_parquet(path: &Path, rows: &Released<Vec<CiRow>>) -> Result<(), 
         DataType::Float64,
         DataType::Float64,
         DataType::Boolean,
+        DataType::UInt8,
     ];
     let schema = Arc::new(Schema::new(
-        CI_COLUMNS
+        spec::CUMULATIVE_INCIDENCE_PARQUET
+            .header()
             .iter()
             .zip(types)
             .map(|(n, t)| Field::new(*n, t, true))
@@ -363,25 +311,39 @@ pub fn write_ci_parquet(path: &Path, rows: &Released<Vec<CiRow>>) -> Result<(), 
     Ok(())
 }
 
-/// Writes `linkage.csv`.
-pub fn write_linkage_csv(path: &Path, rows: &Released<Vec<LinkageRow>>) -> Result<(), ReportError> {
-    let text = csv_text(
-        &["id_mode", "measure", "value"],
-        rows.get().iter().map(|r| {
+fn linkage_text(rows: &[LinkageRow], header: &[&str]) -> String {
+    csv_text(
+        header,
+        rows.iter().map(|r| {
             vec![
                 r.id_mode.as_str().to_owned(),
                 r.measure.to_string(),
                 number(Some(r.value)),
             ]
         }),
-    );
-    write_text(path, &text)
+    )
+}
+
+/// Writes `linkage.csv`.
+pub fn write_linkage_csv(path: &Path, rows: &Released<Vec<LinkageRow>>) -> Result<(), ReportError> {
+    write_text(path, &linkage_text(rows.get(), &spec::LINKAGE.header()))
+}
+
+/// Writes `analyst-only/linkage_model.csv`.
+pub fn write_linkage_model_csv(
+    path: &Path,
+    rows: &AnalystOnly<Vec<LinkageRow>>,
+) -> Result<(), ReportError> {
+    write_text(
+        path,
+        &linkage_text(rows.get(), &spec::LINKAGE_MODEL.header()),
+    )
 }
 
 /// Writes `strata.csv`.
 pub fn write_unplaced_csv(path: &Path, rows: &Released<Vec<Unplaced>>) -> Result<(), ReportError> {
     let text = csv_text(
-        &["stratum_var", "outcome", "event_years_without_stratum"],
+        &spec::STRATA.header(),
         rows.get().iter().map(|r| {
             vec![
                 r.by.name(),
@@ -394,22 +356,30 @@ pub fn write_unplaced_csv(path: &Path, rows: &Released<Vec<Unplaced>>) -> Result
 }
 
 /// Writes `ledger.csv`: file, reason, rows — every input row accounted for.
-pub fn write_ledger_csv(path: &Path, ledger: &Ledger) -> Result<(), ReportError> {
+pub fn write_ledger_csv(
+    path: &Path,
+    ledger: &AnalystOnly<Vec<LedgerLine>>,
+) -> Result<(), ReportError> {
     let text = csv_text(
-        &["file", "reason", "rows"],
+        &spec::LEDGER.header(),
         ledger
-            .lines()
-            .map(|(f, e, n)| vec![f.to_owned(), e.to_string(), n.to_string()]),
+            .get()
+            .iter()
+            .map(|l| vec![l.file.clone(), l.reason.clone(), number(Some(l.rows))]),
     );
     write_text(path, &text)
 }
 
 /// Writes `quarantine.csv`: file, row, reason, detail (stays with the analyst): the
 /// quarantined rows and the unreadable values set missing.
-pub fn write_quarantine_csv(path: &Path, ledger: &Ledger) -> Result<(), ReportError> {
+pub fn write_quarantine_csv(
+    path: &Path,
+    ledger: &AnalystOnly<&cumin_census::Ledger>,
+) -> Result<(), ReportError> {
+    let ledger = ledger.get();
     let files = ledger.files();
     let text = csv_text(
-        &["file", "row", "reason", "detail"],
+        &spec::QUARANTINE.header(),
         ledger.quarantine_lines().into_iter().map(|q| {
             vec![
                 files[usize::from(q.file)].clone(),

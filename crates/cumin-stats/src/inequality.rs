@@ -135,7 +135,9 @@ pub struct SlopeIndices {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SiiOptions {
     /// Simulated samples for the interval (`repetitions`; PHEindicatormethods' default
-    /// is 100,000 and its minimum 1,000).
+    /// is 100,000 and its minimum 1,000). A limit's Monte-Carlo standard error is about
+    /// `1.36 / √R` of the interval's half-width (for a near-normal simulated
+    /// distribution): 0.43% at 100,000, 1.4% at 10,000, 4.3% at 1,000.
     pub repetitions: usize,
     /// Seed of the simulation.
     pub seed: u64,
@@ -202,15 +204,14 @@ pub fn slope_indices(
     }
     let alpha = 1.0 - level;
     let limits = |mut v: Vec<f64>| {
-        v.sort_by(f64::total_cmp);
+        // 1-based positions `round(R p)`, kept inside the vector.
+        let n = v.len();
         let at = |p: f64| {
             let pos = (options.repetitions as f64 * p).round_ties_even() as usize;
-            v[pos.clamp(1, v.len()) - 1]
+            pos.clamp(1, n) - 1
         };
-        Interval {
-            lower: at(alpha / 2.0),
-            upper: at(1.0 - alpha / 2.0),
-        }
+        let (lower, upper) = order_statistics(&mut v, at(alpha / 2.0), at(1.0 - alpha / 2.0));
+        Interval { lower, upper }
     };
     Some(SlopeIndices {
         sii: Measure {
@@ -222,6 +223,23 @@ pub fn slope_indices(
             ci: limits(rii),
         },
     })
+}
+
+/// The values at 0-based positions `lo` and `hi` of `v` sorted (by `f64::total_cmp`),
+/// found by selection rather than a sort: `v` is reordered.
+fn order_statistics(v: &mut [f64], lo: usize, hi: usize) -> (f64, f64) {
+    let (a, b) = (lo.min(hi), lo.max(hi));
+    let (_, &mut first, above) = v.select_nth_unstable_by(a, f64::total_cmp);
+    let second = if b == a {
+        first
+    } else {
+        *above.select_nth_unstable_by(b - a - 1, f64::total_cmp).1
+    };
+    if lo <= hi {
+        (first, second)
+    } else {
+        (second, first)
+    }
 }
 
 /// How one group's value is simulated.
@@ -348,6 +366,26 @@ mod tests {
         // No group with any inequality: the concentration index is 0.
         let flat: Vec<GroupEstimate> = (0..5).map(|_| group(0.3, 0.01, 7.0)).collect();
         assert!(concentration_index(&flat, 0.95).unwrap().value.abs() < 1e-15);
+    }
+
+    proptest::proptest! {
+        /// The limits by selection are the sorted vector's entries at the same positions.
+        #[test]
+        fn order_statistics_are_the_sorted_entries(
+            mut v in proptest::collection::vec(-1e3f64..1e3, 1..300),
+            a in 0usize..300,
+            b in 0usize..300,
+        ) {
+            let (lo, hi) = (a % v.len(), b % v.len());
+            // Ties: every other value repeated.
+            for i in (1..v.len()).step_by(2) {
+                v[i] = v[i - 1];
+            }
+            let mut sorted = v.clone();
+            sorted.sort_by(f64::total_cmp);
+            let got = order_statistics(&mut v, lo, hi);
+            proptest::prop_assert_eq!(got, (sorted[lo], sorted[hi]));
+        }
     }
 
     #[test]

@@ -47,6 +47,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     ];
     for repeat in 0..repeats {
         let mut t = Vec::new();
+        // `rededuplicate` consumes the set it starts from.
+        let owned_set = set.clone();
         let mut clock = Instant::now();
         let mut lap = |name: &'static str, t: &mut Vec<(&'static str, f64)>| {
             t.push((name, clock.elapsed().as_secs_f64()));
@@ -54,7 +56,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         };
         let merged = cumin_link::merge_pairs(&linkage, &pairs);
         lap("merge_pairs", &mut t);
-        let (mset, mdedup) = cumin_link::rededuplicate(e, &linkage, &set, &dedup, &merged);
+        let (mset, mdedup) = cumin_link::rededuplicate(e, &linkage, owned_set, &dedup, &merged);
         lap("rededuplicate", &mut t);
         let mchildren =
             cumin_cohort::rebuild_children(e, &linkage, &children, &merged, &mset, &rules.birth);

@@ -69,7 +69,8 @@ pub struct StudyConfig {
     /// they end (`2012-2015` = 2011/12 to 2014/15).
     #[serde(default)]
     pub periods: Vec<Period>,
-    /// Simulated samples for the SII and RII intervals (PHEindicatormethods' default).
+    /// Simulated samples for the SII and RII intervals (PHEindicatormethods' default is
+    /// 100,000; cumin's 10,000, see docs/methods.md for the Monte-Carlo error).
     #[serde(default = "default_sii_repetitions")]
     pub sii_repetitions: u32,
     /// Confidence level of intervals.
@@ -88,6 +89,11 @@ pub struct StudyConfig {
     /// First day of usable data: rows referred earlier are excluded (and counted).
     #[serde(default = "cumin_census::normalise::default_data_start")]
     pub data_start: Date,
+    /// The census years to use, each named by the year it ends (`2009-2024` = 2008/09 to
+    /// 2023/24): rows of other years are excluded and counted. Unset: the extract's own
+    /// years, which must be within sense (`cumin_census::years`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub census_years: Option<Period>,
     /// A preset design: `jay2025` (Jay et al. 2025 with the R code's ⚠ behaviours
     /// corrected) or `jay2025-strict` (exactly as their R code counts).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -161,6 +167,7 @@ impl StudyConfig {
             ..ReadOptions::default()
         };
         options.rules.data_start = self.data_start;
+        options.census_years = self.census_years.map(|p| (p.first, p.last));
         Ok(options)
     }
 }
@@ -192,6 +199,7 @@ impl StudyConfig {
             values: BTreeMap::new(),
             lsoa_lookup: None,
             data_start: cumin_census::normalise::default_data_start(),
+            census_years: None,
             preset: None,
             jay_rules: JayRuleSwitches::default(),
         }
@@ -211,8 +219,10 @@ fn default_seed() -> u64 {
     1
 }
 
+/// 10,000 draws put each SII/RII limit within about 1.4% of the interval's half-width
+/// of its limit at infinitely many (Monte-Carlo standard error; docs/methods.md).
 fn default_sii_repetitions() -> u32 {
-    100_000
+    10_000
 }
 
 fn default_level() -> f64 {

@@ -14,6 +14,9 @@ pub enum StudyError {
     /// Writing outputs failed.
     #[error(transparent)]
     Report(#[from] cumin_report::ReportError),
+    /// The output folder cannot be used.
+    #[error("{0}")]
+    Output(String),
     /// A configuration problem.
     #[error("study configuration: {0}")]
     Config(String),

@@ -5,28 +5,26 @@
 use crate::error::StudyError;
 use crate::ledger::account_rows;
 use crate::manifest::{Laps, ToolInfo};
-use crate::mode_run::run_mode;
+use crate::mode_run::{Identities, run_mode};
 use crate::output::OutputDir;
 use crate::release::JayTables;
 use crate::run::{input_list, read_denominators};
-use crate::settings::Settings;
+use crate::settings::{Settings, outcome_columns};
 use crate::summary::{Headline, RunOutput};
-use cumin_census::{Column, Extract, Outcome, Progress, ReadOptions, ReasonSpelling, read_extract};
+use cumin_census::{Extract, Outcome, Progress, ReadOptions, ReasonSpelling, read_extract};
 use cumin_estimate::{
     CurveEstimator, Denominators, EstimateSpec, Estimator, SpliceDesign, Stratification,
 };
 use cumin_jay::{
     Evaluation, Fate, JayInput, JayLine, JayMode, JayRules, JaySummary, Population, Preset,
 };
-use cumin_report::{CiRow, write};
+use cumin_report::{JayCurve, write};
 
 /// The episode columns the design needs.
 fn jay_options(read: &ReadOptions) -> ReadOptions {
     let mut options = read.clone();
-    options.required = Outcome::JAY
-        .iter()
-        .flat_map(|o| Column::needed_for(*o).iter().copied())
-        .collect();
+    options.needed_by = outcome_columns(&Outcome::JAY, " (the Jay et al. 2025 design)");
+    options.required = options.needed_by.keys().copied().collect();
     options
 }
 
@@ -38,9 +36,14 @@ pub fn run(
     progress: &dyn Progress,
 ) -> Result<RunOutput, StudyError> {
     let mut laps = Laps::start();
+    crate::output::check(settings)?;
     let denominators = read_denominators(settings, &[Stratification::ALL])?;
     let population = Population::of(&denominators).map_err(|e| StudyError::Config(e.0))?;
     let (mut extract, tolerant) = read_as_the_r_code(settings, progress)?;
+    let window = settings
+        .identity
+        .event_rules(settings.window_start, extract.data_end);
+    cumin_estimate::frame::check_denominators(&denominators, &window, false)?;
     laps.lap("read");
 
     progress.begin("the Jay et al. 2025 pipeline", None);
@@ -53,25 +56,23 @@ pub fn run(
         reason_tolerant: Some(&tolerant.episodes.reason_for_closure),
     };
     let eval = cumin_jay::evaluate(&input, rules, settings.window_start);
+    population.check_counts(&eval.run, &denominators.path)?;
     drop(tolerant);
     account(&mut extract, &eval, settings.window_start)?;
     progress.end();
     laps.lap("jay_pipeline");
 
-    let (mut ci, table) = unadjusted_splice(&population, &eval, settings.level);
+    let (unadjusted, table) = unadjusted_splice(&population, &eval, settings.level);
     let corrections = cumin_jay::correction_lines(&eval, rules, &population, settings.level);
     laps.lap("estimate");
 
     progress.begin("the design's left-censoring corrected splice", None);
     // The R pipeline's counts stand without it: a design cell the extract or the
     // denominators cannot give the correction (an error here) is reported, not fatal.
-    let (corrected_table, corrected_missing) =
+    let (corrected, corrected_table, corrected_missing) =
         match corrected_splice(settings, &denominators, progress) {
-            Ok((rows, table)) => {
-                ci.extend(rows);
-                (table, None)
-            }
-            Err(e) => (Vec::new(), Some(e.to_string())),
+            Ok((curves, table)) => (curves, table, None),
+            Err(e) => (Vec::new(), Vec::new(), Some(e.to_string())),
         };
     progress.end();
     laps.lap("corrected_splice");
@@ -83,20 +84,22 @@ pub fn run(
             outcome: l.outcome,
             estimator: CurveEstimator::CohortSpliceUnadjusted,
             age: 17,
-            cum_inc: l.cum_inc,
-            lower: l.lower,
-            upper: l.upper,
+            cum_inc: Some(l.cum_inc),
+            lower: Some(l.lower),
+            upper: Some(l.upper),
         })
         .collect();
     let tables = crate::release::release_jay(
         settings.sdc,
-        ci,
+        settings.level,
+        (&unadjusted, &corrected),
         cumin_jay::count_rows(&eval.run),
         cumin_jay::correction_rows(&eval),
     );
-    let mut dir = OutputDir::create(&settings.out)?;
+    let mut dir = OutputDir::begin(settings)?;
     write_tables(&mut dir, &tables)?;
     dir.write_ledger(&extract)?;
+    let ledger = crate::run::released_ledger(settings, &extract);
     let rule_names = cumin_jay::rule_names(rules);
     let report = cumin_report::html::ReportInput {
         title: format!("cumin: Jay et al. 2025 design, preset {preset}"),
@@ -112,11 +115,13 @@ pub fn run(
         ],
         ci: &tables.ci,
         linkage: &tables.linkage,
-        ledger: Vec::new(),
+        ledger: &ledger,
+        files: Vec::new(),
     };
     let written = dir.finish(report, tool, settings, &extract, laps)?;
     Ok(RunOutput {
         out: written.root,
+        warnings: crate::run::release_warnings(settings),
         files: written.files,
         headline,
         data_end: extract.data_end,
@@ -158,27 +163,24 @@ fn read_as_the_r_code(
 
 /// Every released table of the run, in the order the manifest lists them.
 fn write_tables(dir: &mut OutputDir, tables: &JayTables) -> Result<(), StudyError> {
-    dir.write("cumulative_incidence.csv", |p| {
-        write::write_ci_csv(p, &tables.ci)
-    })?;
-    dir.write("cumulative_incidence.parquet", |p| {
-        write::write_ci_parquet(p, &tables.ci)
-    })?;
-    dir.write("jay_counts.csv", |p| {
-        cumin_report::write_jay_counts_csv(p, &tables.counts)
-    })?;
-    dir.write("jay_corrections.csv", |p| {
-        cumin_report::write_jay_corrections_csv(p, &tables.corrections)
-    })
+    dir.put(&tables.ci, write::write_ci_csv)?;
+    dir.put_as(
+        &cumin_report::spec::CUMULATIVE_INCIDENCE_PARQUET,
+        &tables.ci,
+        write::write_ci_parquet,
+    )?;
+    dir.put(&tables.counts, cumin_report::write_jay_counts_csv)?;
+    dir.put(&tables.corrections, cumin_report::write_jay_corrections_csv)
 }
 
-/// The unadjusted splice of the run's counts: rows of `cumulative_incidence.csv`
-/// (estimator `cohort-splice-unadjusted`) and the printed table, main and sensitivity.
+/// The unadjusted splice of the run's counts: curves of `cumulative_incidence.csv`
+/// (estimator `cohort-splice-unadjusted`, before release) and the printed table, main
+/// and sensitivity.
 fn unadjusted_splice(
     population: &Population,
     eval: &Evaluation,
     level: f64,
-) -> (Vec<CiRow>, Vec<JayLine>) {
+) -> (Vec<JayCurve>, Vec<JayLine>) {
     let mut ci = Vec::new();
     let mut table = Vec::new();
     for mode in JayMode::ALL {
@@ -193,7 +195,7 @@ fn unadjusted_splice(
                     upper: last.ci.upper,
                 });
             }
-            ci.extend(CiRow::of_curve(&curve, mode.id_mode()));
+            ci.push((mode, curve));
         }
     }
     (ci, table)
@@ -204,20 +206,23 @@ fn unadjusted_splice(
 /// correction to reproduce, and the correction needs every cohort's lookback tables),
 /// under each mode's identifiers, the cohorts fixed to the design's bands
 /// ([`SpliceDesign::Jay2025`]). With `--bootstrap` the intervals carry the correction's
-/// uncertainty. Rows of `cumulative_incidence.csv` (estimator `cohort-splice`) and the
-/// corrected half of the printed table.
+/// uncertainty. Curves of `cumulative_incidence.csv` (estimator `cohort-splice`, before
+/// release) and the corrected half of the printed table.
 fn corrected_splice(
     settings: &Settings,
     denominators: &Denominators,
     progress: &dyn Progress,
-) -> Result<(Vec<CiRow>, Vec<JayLine>), StudyError> {
+) -> Result<(Vec<JayCurve>, Vec<JayLine>), StudyError> {
     let extract = read_extract(&settings.inputs, &jay_options(&settings.read), progress)?;
     let mut rows = Vec::new();
     let mut table = Vec::new();
+    let mut identities = Identities::new(&extract.episodes);
     for mode in JayMode::ALL {
         let spec = settings.identity_under(mode.id_mode(), settings.identity.linkage);
+        let identity = identities.identify(&spec);
         let run = run_mode(
             &extract.episodes,
+            identity,
             &spec,
             (settings.window_start, extract.data_end),
             denominators,
@@ -244,8 +249,9 @@ fn corrected_splice(
                     upper: p.ci.upper,
                 });
             }
-            rows.extend(CiRow::of_curve(c, mode.id_mode()));
+            rows.push((mode, c.clone()));
         }
+        identities.keep(&spec, run.identity);
     }
     Ok((rows, table))
 }

@@ -3,6 +3,7 @@
 
 use crate::error::StudyError;
 use cumin_census::{EntryKind, Extract};
+use rayon::prelude::*;
 
 /// Rows read, used, quarantined and excluded over all files.
 pub fn totals(extract: &Extract) -> [u64; 4] {
@@ -24,14 +25,26 @@ pub fn totals(extract: &Extract) -> [u64; 4] {
 /// `i` of the episode table was excluded (`""`: used), and checks the ledger balances.
 pub fn account_rows(
     extract: &mut Extract,
-    reason: impl Fn(usize) -> &'static str,
+    reason: impl Fn(usize) -> &'static str + Sync,
 ) -> Result<(), StudyError> {
+    let files = &extract.episodes.file;
+    // Per thread, a short list of (file, reason) counts (a handful of distinct reasons);
+    // then summed by key in order.
+    let lists: Vec<Vec<((u16, &'static str), u64)>> = (0..files.len())
+        .into_par_iter()
+        .fold(Vec::new, |mut list: Vec<((u16, &'static str), u64)>, i| {
+            let key = (files[i], reason(i));
+            match list.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, n)) => *n += 1,
+                None => list.push((key, 1)),
+            }
+            list
+        })
+        .collect();
     let mut tally: std::collections::BTreeMap<(u16, &'static str), u64> =
         std::collections::BTreeMap::new();
-    for i in 0..extract.episodes.len() {
-        *tally
-            .entry((extract.episodes.file[i], reason(i)))
-            .or_insert(0) += 1;
+    for (key, n) in lists.into_iter().flatten() {
+        *tally.entry(key).or_insert(0) += n;
     }
     for ((file, reason), n) in tally {
         if reason.is_empty() {

@@ -5,8 +5,9 @@
 //! each in its own crate: `cumin-census` reads and cleans (with the ledger),
 //! `cumin_cohort::identify` decides who is who, `cumin-estimate` estimates (or, for a Jay
 //! preset, `cumin-jay` reproduces the R pipeline), [`release`] applies disclosure control
-//! to every table, and [`output::OutputDir`] writes them with the report page and the
-//! manifest. The CLI is a thin layer over this crate.
+//! to every table, and [`output::OutputDir`] writes them with the report page, `sdc.json`
+//! and the manifest into a staging folder it then renames into place; [`verify`] checks a
+//! folder against its manifest. The CLI is a thin layer over this crate.
 
 pub mod config;
 pub mod error;
@@ -23,6 +24,7 @@ pub mod sensitivity;
 pub mod settings;
 pub mod starter;
 pub mod summary;
+pub mod verify;
 
 pub use config::{StudyConfig, default_window_start};
 pub use cumin_estimate::{Estimator, Period, SpliceDesign, Stratification, StratumVar};

@@ -8,11 +8,14 @@ use cumin_cohort::{Events, Identity, LinkageCounts};
 use cumin_estimate::SplitSummary;
 use cumin_link::{EpisodeSet, IdMode};
 use cumin_report::{AgeBand, LinkCount, LinkageMeasure, LinkageRow, TransferCount};
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 
+/// The share of two counts, before release (the disclosure layer recomputes it from the
+/// released counts).
 fn share(part: u64, whole: u64) -> f64 {
     if whole == 0 {
-        0.0
+        f64::NAN
     } else {
         part as f64 / whole as f64
     }
@@ -55,11 +58,11 @@ pub fn mode_rows(mode: IdMode, counts: &LinkageCounts) -> Vec<LinkageRow> {
         .collect()
 }
 
-/// Share of first referrals identified by PMR, by age band at referral.
+/// First referrals by age band at referral, those identified by PMR, and their share.
 pub fn first_referral_rows(mode: IdMode, set: &EpisodeSet, events: &Events) -> Vec<LinkageRow> {
     AgeBand::CHILD
         .into_iter()
-        .map(|band| {
+        .flat_map(|band| {
             let (mut all, mut with_pmr) = (0u64, 0u64);
             for e in &events.first[Outcome::Referral.index()] {
                 if band.contains(i32::from(e.age.max(0))) {
@@ -67,11 +70,19 @@ pub fn first_referral_rows(mode: IdMode, set: &EpisodeSet, events: &Events) -> V
                     with_pmr += u64::from(set.pmr_identified[e.episode as usize]);
                 }
             }
-            LinkageRow::new(
-                mode,
-                LinkageMeasure::FirstReferralsPmrIdentified(band),
-                share(with_pmr, all),
-            )
+            [
+                LinkageRow::new(mode, LinkageMeasure::FirstReferrals(band), all as f64),
+                LinkageRow::new(
+                    mode,
+                    LinkageMeasure::FirstReferralsPmrIdentifiedCount(band),
+                    with_pmr as f64,
+                ),
+                LinkageRow::new(
+                    mode,
+                    LinkageMeasure::FirstReferralsPmrIdentified(band),
+                    share(with_pmr, all),
+                ),
+            ]
         })
         .collect()
 }
@@ -80,34 +91,83 @@ pub fn first_referral_rows(mode: IdMode, set: &EpisodeSet, events: &Events) -> V
 /// share carrying a PMR. Rows whose child has no usable birth date fall in `unknown`.
 pub fn coverage_rows(episodes: &Episodes, identity: &Identity) -> Vec<LinkageRow> {
     let (linkage, children) = (&identity.linkage, &identity.children);
-    // Keyed by the band's name, the order `linkage.csv` lists them in.
-    let mut cells: BTreeMap<(cumin_census::CensusYear, &str), (AgeBand, u64, u64)> =
-        BTreeMap::new();
-    for i in 0..episodes.len() {
-        let year = episodes.census_year[i];
-        let dob = linkage.child_of_row[i].and_then(|c| children.dob[c.index()]);
-        let band = dob.map_or(AgeBand::Unknown, |dob| {
-            AgeBand::of(cumin_census::age_at(dob, year.end()))
-        });
-        let cell = cells.entry((year, band.as_str())).or_insert((band, 0, 0));
-        cell.1 += 1;
-        cell.2 += u64::from(episodes.pmr[i].is_some());
-    }
+    let years = &episodes.census_year;
+    let Some(first) = years.iter().min().copied() else {
+        return Vec::new();
+    };
+    let last = years.iter().max().copied().unwrap_or(first);
+    let n_years = usize::try_from(last.0 - first.0).unwrap_or(0) + 1;
+    // cells[year − first][band]: (rows, rows with a PMR), summed over threads.
+    let band_index = |b: AgeBand| BANDS.iter().position(|x| *x == b).unwrap_or(0);
+    let cells = (0..episodes.len())
+        .into_par_iter()
+        .fold(
+            || vec![[(0u64, 0u64); BANDS.len()]; n_years],
+            |mut cells, i| {
+                let year = years[i];
+                let dob = linkage.child_of_row[i].and_then(|c| children.dob[c.index()]);
+                let band = dob.map_or(AgeBand::Unknown, |dob| {
+                    AgeBand::of(cumin_census::age_at(dob, year.end()))
+                });
+                let cell =
+                    &mut cells[usize::try_from(year.0 - first.0).unwrap_or(0)][band_index(band)];
+                cell.0 += 1;
+                cell.1 += u64::from(episodes.pmr[i].is_some());
+                cells
+            },
+        )
+        .reduce(
+            || vec![[(0u64, 0u64); BANDS.len()]; n_years],
+            |mut a, b| {
+                for (x, y) in a.iter_mut().zip(b) {
+                    for (p, q) in x.iter_mut().zip(y) {
+                        p.0 += q.0;
+                        p.1 += q.1;
+                    }
+                }
+                a
+            },
+        );
+    // Bands in the order of their names, as `linkage.csv` lists them.
+    let mut by_name = BANDS;
+    by_name.sort_by_key(|b| b.as_str());
     let mut out = Vec::new();
-    for ((year, _), (band, rows, with_pmr)) in cells {
-        out.push(LinkageRow::new(
-            identity.id_mode(),
-            LinkageMeasure::CensusRows(year, band),
-            rows as f64,
-        ));
-        out.push(LinkageRow::new(
-            identity.id_mode(),
-            LinkageMeasure::CensusRowsWithPmr(year, band),
-            share(with_pmr, rows),
-        ));
+    for (y, row) in cells.iter().enumerate() {
+        let year = cumin_census::CensusYear(first.0 + y as i16);
+        for band in by_name {
+            let (rows, with_pmr) = row[band_index(band)];
+            if rows == 0 {
+                continue;
+            }
+            out.push(LinkageRow::new(
+                identity.id_mode(),
+                LinkageMeasure::CensusRows(year, band),
+                rows as f64,
+            ));
+            out.push(LinkageRow::new(
+                identity.id_mode(),
+                LinkageMeasure::CensusRowsWithPmrCount(year, band),
+                with_pmr as f64,
+            ));
+            out.push(LinkageRow::new(
+                identity.id_mode(),
+                LinkageMeasure::CensusRowsWithPmr(year, band),
+                share(with_pmr, rows),
+            ));
+        }
     }
     out
 }
+
+/// Every age band a row can fall in.
+const BANDS: [AgeBand; 6] = [
+    AgeBand::Unborn,
+    AgeBand::Under5,
+    AgeBand::Primary,
+    AgeBand::Secondary,
+    AgeBand::Adult,
+    AgeBand::Unknown,
+];
 
 /// Split-identity diagnostics (`split_*` measures): children (components) by whether
 /// they carry a PMR and the age band of their first referral; PMR-linked children seen in
@@ -267,7 +327,7 @@ mod tests {
                 rows.extend(coverage_rows(&e, &identity));
             }
         }
-        let released = cumin_report::release_linkage(SdcProfile::None, rows);
+        let (released, _) = cumin_report::release_linkage(SdcProfile::None, rows);
         let section = linkage_section(&released);
         let summary = &section.tables[0];
         assert_eq!(summary.columns, ["measure", "combined", "la-only"]);

@@ -59,9 +59,11 @@ pub struct Manifest {
     pub denominators: FileHash,
     /// Last day of data (end of the last census year).
     pub data_end: String,
+    /// The census years used, and why.
+    pub census_years: cumin_census::CensusYearsUsed,
     /// Seed for anything random.
     pub seed: u64,
-    /// Disclosure control applied to every released table.
+    /// Disclosure control applied to every released table (per file: `sdc.json`).
     pub sdc: Sdc,
     /// Seconds per stage (the only part of a run that differs between reruns).
     pub timings_seconds: BTreeMap<&'static str, f64>,
@@ -103,12 +105,14 @@ pub struct Sdc {
     pub profile: &'static str,
     /// What it does.
     pub description: &'static str,
+    /// Whether the folder holds anything for release (`false` under `none`).
+    pub for_release: bool,
 }
 
 /// A file written.
 #[derive(Clone, Debug, Serialize)]
 pub struct OutputFile {
-    /// File name within the output folder.
+    /// Path within the output folder (`/`-separated).
     pub name: String,
     /// Size in bytes.
     pub bytes: u64,
@@ -118,21 +122,13 @@ pub struct OutputFile {
     pub release: &'static str,
 }
 
-/// Whether an output file is meant for release (after output checking).
-pub fn release_status(name: &str) -> &'static str {
-    match name {
-        "quarantine.csv" => "not for release: row-level detail with pseudonymised identifiers",
-        "ledger.csv" => "audit: row counts per input file, for the analyst and output checker",
-        _ => "for release after output checking",
-    }
-}
-
-/// Builds the manifest of a run of `settings` on `extract` that wrote `files`.
+/// Builds the manifest of a run of `settings` on `extract` whose folder holds `files`:
+/// (name inside the folder, where it is now, release status).
 pub fn build(
     tool: &ToolInfo,
     settings: &Settings,
     extract: &Extract,
-    files: &[PathBuf],
+    files: &[(String, PathBuf, &'static str)],
     laps: &Laps,
 ) -> Result<Manifest, StudyError> {
     let config = &settings.config;
@@ -152,16 +148,12 @@ pub fn build(
         .collect::<Result<Vec<_>, StudyError>>()?;
     let outputs = files
         .iter()
-        .map(|p| {
-            let name = p
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
+        .map(|(name, p, release)| {
             Ok(OutputFile {
                 bytes: std::fs::metadata(p).map_or(0, |m| m.len()),
                 blake3: cumin_report::hash_file(p)?,
-                release: release_status(&name),
-                name,
+                release,
+                name: name.clone(),
             })
         })
         .collect::<Result<Vec<_>, StudyError>>()?;
@@ -175,10 +167,12 @@ pub fn build(
             blake3: cumin_report::hash_file(denominators)?,
         },
         data_end: extract.data_end.to_string(),
+        census_years: extract.census_years.clone(),
         seed: config.seed,
         sdc: Sdc {
             profile: config.sdc.as_str(),
             description: config.sdc.description(),
+            for_release: config.sdc.controls(),
         },
         timings_seconds: laps.seconds.clone(),
         files: outputs,

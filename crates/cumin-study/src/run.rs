@@ -7,7 +7,7 @@ use crate::output::OutputDir;
 use crate::release::Tables;
 use crate::sensitivity::{self, Sensitivity};
 use crate::settings::Settings;
-use crate::summary::{RunOutput, headline};
+use crate::summary::{RunOutput, released_headlines};
 use cumin_census::{Extract, Progress, ReadOptions, read_extract};
 use cumin_cohort::{EventRules, Events, Identity};
 use cumin_estimate::{Denominators, Stratification, StratumVar};
@@ -30,11 +30,16 @@ pub fn run(
     progress: &dyn Progress,
 ) -> Result<RunOutput, StudyError> {
     let mut laps = Laps::start();
+    crate::output::check(settings)?;
     let (denominators, mut extract) = read_inputs(settings, progress)?;
     laps.lap("read");
     let outcomes = settings.outcomes.resolve(&extract);
+    let rules = settings
+        .identity
+        .event_rules(settings.window_start, extract.data_end);
+    cumin_estimate::frame::check_denominators(&denominators, &rules, settings.uses_every_cell())?;
 
-    let (identity, events, rules) = identify(settings, &mut extract, &mut laps, progress)?;
+    let (identity, events) = identify(settings, &mut extract, &rules, &mut laps, progress)?;
     let spec = settings.estimate_spec(outcomes.clone(), rules);
     let estimates = cumin_estimate::estimate_with_progress(
         (&extract.episodes, &identity, &events, &denominators),
@@ -76,23 +81,26 @@ pub fn run(
     progress.end();
     laps.lap("linkage_modes");
 
-    let headline = headline(&estimates.curves, &outcomes);
-    let (sensitivity_rows, lines) = match sensitivity {
-        Some(Sensitivity { curves, lines, .. }) => (Some(curves), Some(lines)),
-        None => (None, None),
-    };
+    let sensitivity_rows = sensitivity.map(|Sensitivity { curves, .. }| curves);
     let tables = crate::release::release(
-        settings.sdc,
+        settings,
         identity.id_mode(),
         estimates,
-        &settings.periods,
         linkage_rows,
-        sensitivity_rows,
+        sensitivity_rows.as_deref(),
+    );
+    // The terminal's figures are the released ones.
+    let (headline, lines) = released_headlines(
+        tables.ci.get(),
+        tables.sensitivity.as_ref().map(|s| s.get().as_slice()),
+        &outcomes,
+        identity.id_mode(),
     );
     progress.begin("writing outputs", None);
-    let mut dir = OutputDir::create(&settings.out)?;
+    let mut dir = OutputDir::begin(settings)?;
     write_tables(&mut dir, settings, &tables)?;
     dir.write_ledger(&extract)?;
+    let ledger = released_ledger(settings, &extract);
     let report = cumin_report::html::ReportInput {
         title: "cumin: cumulative incidence of children's social care contact".to_owned(),
         context: vec![
@@ -108,12 +116,14 @@ pub fn run(
         ],
         ci: &tables.ci,
         linkage: &tables.linkage,
-        ledger: Vec::new(),
+        ledger: &ledger,
+        files: Vec::new(),
     };
     let written = dir.finish(report, tool, settings, &extract, laps)?;
     progress.end();
     Ok(RunOutput {
         out: written.root,
+        warnings: release_warnings(settings),
         files: written.files,
         headline,
         data_end: extract.data_end,
@@ -129,9 +139,10 @@ pub fn run(
 fn identify(
     settings: &Settings,
     extract: &mut Extract,
+    rules: &EventRules,
     laps: &mut Laps,
     progress: &dyn Progress,
-) -> Result<(Identity, Events, EventRules), StudyError> {
+) -> Result<(Identity, Events), StudyError> {
     progress.begin(
         &format!(
             "linking {} rows into children ({} linkage)",
@@ -150,14 +161,35 @@ fn identify(
         ),
         None,
     );
-    let rules = settings
-        .identity
-        .event_rules(settings.window_start, extract.data_end);
-    let events = cumin_cohort::find_events(&identity.episodes, &identity.children, &rules);
+    let events = cumin_cohort::find_events(&identity.episodes, &identity.children, rules);
     account(extract, &identity, &events)?;
     progress.end();
     laps.lap("cohort");
-    Ok((identity, events, rules))
+    Ok((identity, events))
+}
+
+/// The ledger of `extract` as the report shows it: through the count rule.
+pub fn released_ledger(
+    settings: &Settings,
+    extract: &Extract,
+) -> cumin_report::Released<Vec<cumin_report::LedgerLine>> {
+    cumin_report::release_ledger(
+        settings.sdc,
+        cumin_report::keep_ledger(&extract.ledger).get().clone(),
+    )
+}
+
+/// What the terminal should say about the folder's release status.
+pub fn release_warnings(settings: &Settings) -> Vec<String> {
+    if settings.sdc.controls() {
+        Vec::new()
+    } else {
+        vec![format!(
+            "--sdc none: no disclosure control; every file in {} is marked not for release \
+             (synthetic data only)",
+            settings.out.display()
+        )]
+    }
 }
 
 /// The denominators, then the episode files with the columns the outcomes and strata
@@ -166,16 +198,15 @@ fn read_inputs(
     settings: &Settings,
     progress: &dyn Progress,
 ) -> Result<(Denominators, Extract), StudyError> {
-    let mut required = settings.outcomes.required_columns();
-    required.extend(
-        settings
-            .strata
-            .iter()
-            .flat_map(|s| s.vars())
-            .filter_map(StratumVar::column),
-    );
+    let mut needed_by = settings.outcomes.required_columns();
+    for s in &settings.strata {
+        for c in s.vars().filter_map(StratumVar::column) {
+            needed_by.entry(c).or_insert_with(|| format!("--by {s}"));
+        }
+    }
     let options = ReadOptions {
-        required,
+        required: needed_by.keys().copied().collect(),
+        needed_by,
         ..settings.read.clone()
     };
     let denominators = read_denominators(settings, &settings.strata)?;
@@ -193,40 +224,34 @@ pub fn input_list(extract: &Extract) -> String {
         .join(", ")
 }
 
-/// Every released table of the run, in the order the manifest lists them.
+/// Every released table of the run, in the order the manifest lists them, then the
+/// analyst-only ones.
 fn write_tables(dir: &mut OutputDir, settings: &Settings, t: &Tables) -> Result<(), StudyError> {
-    dir.write("cumulative_incidence.csv", |p| {
-        write::write_ci_csv(p, &t.ci)
-    })?;
-    dir.write("cumulative_incidence.parquet", |p| {
-        write::write_ci_parquet(p, &t.ci)
-    })?;
-    dir.write("linkage.csv", |p| write::write_linkage_csv(p, &t.linkage))?;
+    dir.put(&t.ci, write::write_ci_csv)?;
+    dir.put_as(
+        &cumin_report::spec::CUMULATIVE_INCIDENCE_PARQUET,
+        &t.ci,
+        write::write_ci_parquet,
+    )?;
+    dir.put(&t.linkage, write::write_linkage_csv)?;
     if let Some(s) = &t.sensitivity {
-        dir.write("sensitivity.csv", |p| write::write_ci_csv(p, s))?;
+        dir.put(s, write::write_ci_csv)?;
     }
     if !settings.periods.is_empty() {
-        dir.write("trend.csv", |p| write::write_trend_csv(p, &t.trend))?;
+        dir.put(&t.trend, write::write_trend_csv)?;
     }
     if !t.inequality.get().is_empty() {
-        dir.write("inequality.csv", |p| {
-            write::write_inequality_csv(p, &t.inequality)
-        })?;
+        dir.put(&t.inequality, write::write_inequality_csv)?;
     }
-    dir.write("recurrence.csv", |p| {
-        write::write_recurrence_csv(p, &t.recurrence)
-    })?;
-    dir.write("corrections.csv", |p| {
-        write::write_corrections_csv(p, &t.corrections)
-    })?;
-    dir.write("correction_model.csv", |p| {
-        write::write_backward_hazards_csv(p, &t.hazards)
-    })?;
-    dir.write("correction_sensitivity.csv", |p| {
-        write::write_bounds_csv(p, &t.bounds)
-    })?;
+    dir.put(&t.recurrence, write::write_recurrence_csv)?;
     if settings.strata.len() > 1 {
-        dir.write("strata.csv", |p| write::write_unplaced_csv(p, &t.unplaced))?;
+        dir.put(&t.unplaced, write::write_unplaced_csv)?;
+    }
+    dir.keep(&t.corrections, write::write_corrections_csv)?;
+    dir.keep(&t.hazards, write::write_backward_hazards_csv)?;
+    dir.keep(&t.bounds, write::write_bounds_csv)?;
+    if !t.linkage_model.get().is_empty() {
+        dir.keep(&t.linkage_model, write::write_linkage_model_csv)?;
     }
     Ok(())
 }

@@ -7,23 +7,20 @@
 
 use crate::error::StudyError;
 use crate::linkage::{first_referral_rows, mode_rows};
-use crate::mode_run::run_mode;
+use crate::mode_run::{Identities, run_mode};
 use crate::settings::Settings;
-use crate::summary::{Headline, SensitivityLine, headline, side_by_side};
 use cumin_census::{Date, Episodes, Outcome};
-use cumin_estimate::{Denominators, EstimateSpec, Stratification};
+use cumin_estimate::{Curve, Denominators, EstimateSpec, Stratification};
 use cumin_link::{IdMode, LinkageMode};
-use cumin_report::{CiRow, LinkageRow};
+use cumin_report::LinkageRow;
 
 /// What the sensitivity analysis produced.
 #[derive(Clone, Debug)]
 pub struct Sensitivity {
     /// Curves of stratum `all` under every mode (`sensitivity.csv`, before release).
-    pub curves: Vec<CiRow>,
+    pub curves: Vec<(IdMode, Curve)>,
     /// Linkage measures of every mode.
     pub linkage: Vec<LinkageRow>,
-    /// Headlines side by side.
-    pub lines: Vec<SensitivityLine>,
 }
 
 /// Links, builds cohorts and estimates (stratum `all`) under every identifier mode, each
@@ -38,11 +35,13 @@ pub fn run_modes(
 ) -> Result<Sensitivity, StudyError> {
     let mut curves = Vec::new();
     let mut linkage = Vec::new();
-    let mut headlines: Vec<(IdMode, Vec<Headline>)> = Vec::new();
+    let mut identities = Identities::new(episodes);
     for mode in IdMode::ALL {
         let spec = settings.identity_under(mode, LinkageMode::Exact);
+        let identity = identities.identify(&spec);
         let run = run_mode(
             episodes,
+            identity,
             &spec,
             (settings.window_start, data_end),
             denominators,
@@ -54,18 +53,14 @@ pub fn run_modes(
             },
         )?;
         let estimates = &run.estimates;
-        headlines.push((mode, headline(&estimates.curves, outcomes)));
-        curves.extend(crate::release::curve_rows(&estimates.curves, mode, &[]).0);
+        curves.extend(estimates.curves.iter().map(|c| (mode, c.clone())));
         linkage.extend(mode_rows(mode, &run.identity.counts()));
         linkage.extend(first_referral_rows(
             mode,
             &run.identity.episodes,
             &run.events,
         ));
+        identities.keep(&spec, run.identity);
     }
-    Ok(Sensitivity {
-        curves,
-        linkage,
-        lines: side_by_side(&headlines),
-    })
+    Ok(Sensitivity { curves, linkage })
 }

@@ -11,7 +11,7 @@ use cumin_estimate::{EstimateSpec, Estimator, Period, SpliceDesign, Stratificati
 use cumin_jay::{JayRules, Preset};
 use cumin_link::{IdMode, LinkOptions, LinkageMode};
 use cumin_report::SdcProfile;
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// What a run estimates: cumin's own design, or a Jay et al. 2025 preset.
@@ -55,19 +55,50 @@ impl Outcomes {
         }
     }
 
-    /// The columns the listed outcomes need (none when the extract decides).
-    pub fn required_columns(&self) -> BTreeSet<Column> {
-        let mut required = BTreeSet::new();
-        if let Outcomes::Listed(outcomes) = self {
-            for o in outcomes {
-                // An s47 event is an enquiry or a conference; the enquiry column must exist.
-                let needed = Column::needed_for(*o).iter().copied();
-                required
-                    .extend(needed.filter(|c| *o != Outcome::S47 || *c == Column::Section47Start));
+    /// The columns the outcomes need, each with the outcomes that need it. Without a list,
+    /// those of the outcomes every run estimates (referral, assessed, CIN, CPP; s47 only
+    /// when its columns are present), so that a missing `ReferralNFA`, say, stops the run
+    /// rather than count every referral as assessed.
+    pub fn required_columns(&self) -> BTreeMap<Column, String> {
+        match self {
+            Outcomes::Listed(outcomes) => outcome_columns(outcomes, ""),
+            Outcomes::Present => outcome_columns(
+                &[
+                    Outcome::Referral,
+                    Outcome::Assessed,
+                    Outcome::Cin,
+                    Outcome::Cpp,
+                ],
+                ", estimated by default: name the outcomes the extract can give (--outcome, or \
+                 outcomes in the study file)",
+            ),
+        }
+    }
+}
+
+/// The columns `outcomes` need, each with the outcomes that need it (`outcomes assessed,
+/// cin`) and `note`. An s47 event is an enquiry or a conference: only the enquiry column
+/// must exist.
+pub fn outcome_columns(outcomes: &[Outcome], note: &str) -> BTreeMap<Column, String> {
+    let mut by_column: BTreeMap<Column, Vec<&str>> = BTreeMap::new();
+    for o in outcomes {
+        for c in Column::needed_for(*o) {
+            if *o != Outcome::S47 || *c == Column::Section47Start {
+                by_column.entry(*c).or_default().push(o.as_str());
             }
         }
-        required
     }
+    by_column
+        .into_iter()
+        .map(|(c, names)| {
+            let noun = if names.len() == 1 {
+                "outcome"
+            } else {
+                "outcomes"
+            };
+            (c, format!("{noun} {}{note}", names.join(", ")))
+        })
+        .collect()
 }
 
 /// A checked study, ready to run.
@@ -113,6 +144,9 @@ pub struct Settings {
     pub sensitivity: bool,
     /// Disclosure control.
     pub sdc: SdcProfile,
+    /// Whether an output folder holding other files may be cleared (`--force`; not part
+    /// of the study's configuration).
+    pub force: bool,
 }
 
 impl Settings {
@@ -127,6 +161,13 @@ impl Settings {
             linkage,
             ..self.identity
         }
+    }
+
+    /// Whether the estimators use every cohort × age the window and data observe (the
+    /// life table, the longest-lookback splice), so the denominators must give each.
+    pub fn uses_every_cell(&self) -> bool {
+        self.estimators.contains(&Estimator::LifeTable)
+            || self.splice_design == SpliceDesign::LongestLookback
     }
 
     /// What to estimate for `outcomes`, events being counted by `rules`.
@@ -199,6 +240,7 @@ impl StudyConfig {
             sii_repetitions: self.sii_repetitions,
             sensitivity: self.sensitivity,
             sdc: self.sdc,
+            force: false,
         })
     }
 

@@ -28,6 +28,7 @@ mod tests {
         full.lsoa_lookup = Some("l".into());
         full.preset = Some(Preset::Jay2025);
         full.outcomes = Some(Vec::new());
+        full.census_years = cumin_estimate::Period::parse("2009-2024");
         full.jay_rules = JayRuleSwitches::default();
         let json = serde_json::to_value(&full).unwrap();
         let mut keys: Vec<&str> = json

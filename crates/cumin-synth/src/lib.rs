@@ -15,6 +15,7 @@ pub mod extract;
 pub mod first;
 pub mod frailty;
 pub mod history;
+pub mod ids;
 pub mod mechanism;
 pub mod migration;
 pub mod params;

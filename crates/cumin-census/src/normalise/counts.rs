@@ -202,12 +202,18 @@ impl RuleCounts {
         &self.columns[column.index()]
     }
 
-    /// The first column every one of whose non-empty values was of the wrong type.
+    /// The first column every one of whose non-empty values was bad (of the wrong type
+    /// or out of range).
     pub fn wrong_type_throughout(&self) -> Option<(Column, &ColumnTally)> {
+        self.wrong_throughout().next()
+    }
+
+    /// Every column each of whose non-empty values was bad, in [`Column::ALL`] order.
+    pub fn wrong_throughout(&self) -> impl Iterator<Item = (Column, &ColumnTally)> {
         Column::ALL
             .iter()
             .map(|c| (*c, &self.columns[c.index()]))
-            .find(|(_, t)| t.seen > 0 && t.bad == t.seen)
+            .filter(|(_, t)| t.seen > 0 && t.bad == t.seen)
     }
 }
 
@@ -216,10 +222,7 @@ const DETAIL_CHARS: usize = 200;
 
 /// A value as a message or `quarantine.csv` shows it, cut to `chars` characters.
 fn example(value: Raw<'_>, chars: usize) -> String {
-    match value {
-        Raw::Text(s) => s.chars().take(chars).collect(),
-        other => format!("{other:?}"),
-    }
+    value.shown().chars().take(chars).collect()
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ pub fn check(path: &Path, counts: &RuleCounts, progress: &dyn Progress) -> Resul
             return Err(CensusError::DateOrder {
                 path: path.to_owned(),
                 column,
-                tally: tally.clone(),
+                tally: Box::new(tally.clone()),
             });
         }
         if tally.either > 0 && tally.day_first == 0 {
@@ -56,7 +56,8 @@ pub fn check(path: &Path, counts: &RuleCounts, progress: &dyn Progress) -> Resul
         };
         progress.note(&format!(
             "{}: {total} date{} could not be read and {} missing ({}{more}); every one is \
-             in quarantine.csv with its row (rule:date_unreadable in ledger.csv)",
+             listed with its row in quarantine.csv (a run's is analyst-only/quarantine.csv; \
+             the ledger counts them as rule:date_unreadable)",
             path.display(),
             if total == 1 { "" } else { "s" },
             if total == 1 { "is" } else { "are" },

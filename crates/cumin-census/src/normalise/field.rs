@@ -36,6 +36,11 @@ pub fn text(raw: Raw<'_>) -> Option<Cow<'_, str>> {
         Raw::Null | Raw::Float(_) => None,
         Raw::Days(d) => Date::from_days(d).map(|d| Cow::Owned(d.to_string())),
         Raw::Bool(b) => Some(Cow::Borrowed(if b { "1" } else { "0" })),
+        Raw::Bytes(b) => {
+            let lossy = String::from_utf8_lossy(b);
+            let t = lossy.trim();
+            (!is_missing_marker(t)).then(|| Cow::Owned(t.to_owned()))
+        }
     }
 }
 
@@ -48,7 +53,7 @@ fn int(raw: Raw<'_>) -> Option<Result<i64, ()>> {
         Raw::Float(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15 => Some(Ok(f as i64)),
         Raw::Float(_) | Raw::Days(_) => Some(Err(())),
         Raw::Bool(b) => Some(Ok(i64::from(b))),
-        Raw::Text(_) => {
+        Raw::Text(_) | Raw::Bytes(_) => {
             let t = text(raw)?;
             // Integer columns exported through a float type arrive as `3.0`.
             let t = t.strip_suffix(".0").unwrap_or(&t);
@@ -310,7 +315,9 @@ pub fn primary_need(raw: Raw<'_>, counts: &mut RuleCounts) -> Option<u8> {
 }
 
 /// Reads a whole number that must lie in `range`; anything else becomes missing under
-/// `rule`.
+/// `rule`. A number outside the range counts as a bad value of the column, as text does:
+/// a column holding no value in range at all is wrong throughout (e.g. a year of birth
+/// of 2^62 in every row), which stops the run when the column is required.
 pub fn bounded_int(
     raw: Raw<'_>,
     column: Column,
@@ -322,11 +329,7 @@ pub fn bounded_int(
     counts.seen(column);
     match v {
         Ok(v) if range.contains(&v) => Some(v),
-        Ok(_) => {
-            counts.hit(rule);
-            None
-        }
-        Err(()) => {
+        Ok(_) | Err(()) => {
             counts.hit(rule);
             counts.bad(column, raw);
             None
@@ -335,8 +338,28 @@ pub fn bounded_int(
 }
 
 /// An identifier as written, trimmed; `None` when missing. Borrows from the batch.
-pub fn identifier(raw: Raw<'_>) -> Option<Cow<'_, str>> {
-    text(raw)
+///
+/// An identifier that is not valid UTF-8 (a Parquet binary column, a CSV field with
+/// stray bytes) is read as its bytes, written `0x` and two hex digits a byte, and counted
+/// under [`Rule::IdentifierAsBytes`]: replacement characters would make different
+/// identifiers equal, and reading it as missing would lose the row.
+pub fn identifier<'a>(raw: Raw<'a>, counts: &mut RuleCounts) -> Option<Cow<'a, str>> {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let Raw::Bytes(b) = raw else {
+        return text(raw);
+    };
+    let b = b.trim_ascii();
+    if b.is_empty() {
+        return None;
+    }
+    counts.hit(Rule::IdentifierAsBytes);
+    let mut hex = String::with_capacity(2 + 2 * b.len());
+    hex.push_str("0x");
+    for byte in b {
+        hex.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        hex.push(char::from(DIGITS[usize::from(byte & 15)]));
+    }
+    Some(Cow::Owned(hex))
 }
 
 #[cfg(test)]
@@ -495,6 +518,8 @@ mod tests {
         assert_eq!(la(Raw::Text("Camden"), &mut c), None);
         assert_eq!(la(Raw::Float(f64::NAN), &mut c), None);
         assert_eq!(c.get(Rule::LaInvalid), 2);
-        assert_eq!(c.column(Column::La).bad, 1);
+        // Out of range (20) and not a number (Camden) are both bad values of the column.
+        assert_eq!(c.column(Column::La).bad, 2);
+        assert_eq!(c.column(Column::La).examples, ["20", "Camden"]);
     }
 }

@@ -33,6 +33,10 @@ pub enum Raw<'a> {
     Null,
     /// Text (CSV fields, Parquet strings).
     Text(&'a str),
+    /// Text that is not valid UTF-8, as its bytes (a CSV field with a stray byte, a
+    /// Parquet binary column). Identifiers are read from the bytes themselves
+    /// ([`field::identifier`]); every other column reads them with replacement characters.
+    Bytes(&'a [u8]),
     /// An integer column.
     Int(i64),
     /// A floating-point column.
@@ -41,6 +45,22 @@ pub enum Raw<'a> {
     Days(i32),
     /// A boolean column.
     Bool(bool),
+}
+
+impl Raw<'_> {
+    /// The value as an error message shows it: text as written, numbers as numbers.
+    pub fn shown(self) -> String {
+        match self {
+            Raw::Null => String::new(),
+            Raw::Text(s) => s.to_owned(),
+            Raw::Int(i) => i.to_string(),
+            Raw::Float(f) => f.to_string(),
+            Raw::Days(d) => crate::date::Date::from_days(d)
+                .map_or_else(|| format!("day {d}"), |d| d.to_string()),
+            Raw::Bool(b) => b.to_string(),
+            Raw::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
+        }
+    }
 }
 
 /// How reason-for-closure spellings are read.
@@ -140,8 +160,8 @@ pub fn row<'a>(
         )
     })?;
     let mut r = EpisodeRowOf::empty(file, source_row, census_year);
-    r.la_child_id = field::identifier(get(Column::LaChildId));
-    r.pmr = field::identifier(get(Column::Pmr));
+    r.la_child_id = field::identifier(get(Column::LaChildId), counts);
+    r.pmr = field::identifier(get(Column::Pmr), counts);
     if r.la_child_id.is_none() && r.pmr.is_none() {
         return Err((
             Quarantine::NoIdentifier,

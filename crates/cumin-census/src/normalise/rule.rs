@@ -100,8 +100,11 @@ named! {
         IdaciFromLsoa => "idaci_from_lsoa",
         /// An LSOA not in the lookup left the IDACI decile missing.
         LsoaNotInLookup => "lsoa_not_in_lookup",
-        /// A text field that was not valid UTF-8 was read with replacement characters.
+        /// A CSV line held bytes that are not UTF-8: its text fields were read with
+        /// replacement characters (identifiers as bytes, `identifier_read_as_bytes`).
         TextNotUtf8 => "text_not_utf8",
+        /// An identifier that is not valid UTF-8 was read as its bytes (`0x` + hex).
+        IdentifierAsBytes => "identifier_read_as_bytes",
     }
 }
 
@@ -114,6 +117,11 @@ named! {
         NoIdentifier => "no_identifier",
         /// A CSV line with a different number of fields from the header.
         WrongFieldCount => "wrong_field_count",
+        /// A CSV line with a quoted field not closed before the end of the line (NPD
+        /// extracts have no line breaks inside fields, so the line cannot be read).
+        UnclosedQuote => "unclosed_quote",
+        /// An empty line in a CSV file: counted as read, holding no row.
+        BlankLine => "blank_line",
     }
 }
 
@@ -124,6 +132,8 @@ named! {
         ReferralBeforeDataStart => "referral_before_data_start",
         /// Closure before the data start although the referral is later (Jay strict only).
         ClosureBeforeDataStart => "closure_before_data_start",
+        /// A census year outside the census years the study states (`--census-years`).
+        CensusYearOutsideWindow => "census_year_outside_window",
     }
 }
 

@@ -2,7 +2,7 @@
 //! looked up by row and [`Column`].
 
 use crate::error::CensusError;
-use crate::normalise::Raw;
+use crate::normalise::{Quarantine, Raw};
 use crate::schema::{Column, ResolvedHeaders};
 
 /// A batch of rows, read cell by cell. `Sync` so rows can be cleaned in parallel.
@@ -12,8 +12,8 @@ pub(crate) trait Cells: Sync {
     /// The value of `column` in row `row` ([`Raw::Null`] if the file lacks the column).
     fn get(&self, row: usize, column: Column) -> Raw<'_>;
     /// Why a row cannot be read at all (e.g. a CSV line with the wrong number of
-    /// fields), if so.
-    fn malformed(&self, _row: usize) -> Option<String> {
+    /// fields, a blank line), if so: the quarantine reason and its detail.
+    fn malformed(&self, _row: usize) -> Option<(Quarantine, String)> {
         None
     }
 }

@@ -3,8 +3,11 @@
 
 use super::cells::Cells;
 use crate::episodes::Episodes;
-use crate::ledger::{FileIndex, Ledger, QuarantinedRow};
-use crate::normalise::{self, CleanRow, LatestDates, Quarantine, RowContext, RuleCounts};
+use crate::ledger::{EntryKind, FileIndex, Ledger, QuarantinedRow};
+use crate::normalise::{
+    self, CleanRow, Exclusion, LatestDates, Quarantine, RowContext, RuleCounts,
+};
+use crate::types::CensusYear;
 use rayon::prelude::*;
 
 /// Rows cleaned by one task: small enough to spread a batch over the threads, large
@@ -22,6 +25,10 @@ pub(crate) struct Ingest<'o> {
     pub latest: LatestDates,
     /// Counts for the file being read.
     pub counts: RuleCounts,
+    /// The census years the user stated: rows of other years are excluded.
+    pub window: Option<(CensusYear, CensusYear)>,
+    /// Rows excluded as outside `window`, over all files.
+    pub outside_window: u64,
 }
 
 enum Cleaned<'a> {
@@ -30,13 +37,15 @@ enum Cleaned<'a> {
 }
 
 impl<'o> Ingest<'o> {
-    pub(crate) fn new(ctx: RowContext<'o>) -> Ingest<'o> {
+    pub(crate) fn new(ctx: RowContext<'o>, window: Option<(CensusYear, CensusYear)>) -> Ingest<'o> {
         Ingest {
             ctx,
             episodes: Episodes::new(),
             ledger: Ledger::new(),
             latest: LatestDates::default(),
             counts: RuleCounts::default(),
+            window,
+            outside_window: 0,
         }
     }
 
@@ -65,6 +74,18 @@ impl<'o> Ingest<'o> {
             for r in rows {
                 match r {
                     Cleaned::Row(r) => {
+                        if let Some((first, last)) = self.window
+                            && !(first..=last).contains(&r.row.census_year)
+                        {
+                            self.outside_window += 1;
+                            self.ledger.add(
+                                file,
+                                EntryKind::Excluded,
+                                Exclusion::CensusYearOutsideWindow.name(),
+                                1,
+                            );
+                            continue;
+                        }
                         if let Some(latest) = r.latest {
                             self.latest.push(self.episodes.len(), latest);
                         }
@@ -100,12 +121,8 @@ fn clean_chunk<'a, C: Cells>(
     for i in rows {
         let row_number = first_row + i as u64 + 1;
         counts.at_row(row_number);
-        if let Some(why) = cells.malformed(i) {
-            out.push(Cleaned::Quarantined(
-                row_number,
-                Quarantine::WrongFieldCount,
-                why,
-            ));
+        if let Some((reason, why)) = cells.malformed(i) {
+            out.push(Cleaned::Quarantined(row_number, reason, why));
             continue;
         }
         // Rows past 2^32 keep the largest number; the ledger keeps the exact one.

@@ -8,9 +8,13 @@
 
 mod cells;
 mod csv_file;
+mod format;
 mod ingest;
 mod parquet_file;
 pub mod table;
+
+pub use format::{Format, detect_format};
+use format::{SNIFF, detect};
 
 use crate::date::Date;
 use crate::episodes::Episodes;
@@ -21,24 +25,15 @@ use crate::normalise::values::ValueMap;
 use crate::normalise::{self, CleaningRules, RowContext, Rule};
 use crate::progress::Progress;
 use crate::schema::{Column, ColumnMap, ResolvedHeaders};
+use crate::types::CensusYear;
+use crate::years::CensusYearsUsed;
 use cells::BatchSource;
 use csv_file::CsvSource;
 use ingest::Ingest;
 use parquet_file::ParquetSource;
-use std::collections::BTreeSet;
-use std::io::Read;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-/// File formats cumin reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Format {
-    /// Comma-separated text with a header row.
-    Csv,
-    /// Apache Parquet.
-    Parquet,
-}
 
 /// How to read an extract.
 #[derive(Clone, Debug)]
@@ -53,8 +48,14 @@ pub struct ReadOptions {
     pub rules: CleaningRules,
     /// Columns needed beyond [`Column::REQUIRED`] (for the outcomes and strata asked for).
     pub required: BTreeSet<Column>,
+    /// Why a column of `required` is needed (`outcomes assessed, cin`, `--by sex`), for
+    /// the message when a file lacks it.
+    pub needed_by: BTreeMap<Column, String>,
     /// Rows per batch.
     pub batch_size: usize,
+    /// The census years the user states (first, last): rows of other years are excluded
+    /// and counted. `None`: the extract's own years, checked ([`crate::years`]).
+    pub census_years: Option<(CensusYear, CensusYear)>,
 }
 
 impl Default for ReadOptions {
@@ -65,7 +66,9 @@ impl Default for ReadOptions {
             lsoa: None,
             rules: CleaningRules::default(),
             required: BTreeSet::new(),
+            needed_by: BTreeMap::new(),
             batch_size: 64 * 1024,
+            census_years: None,
         }
     }
 }
@@ -127,6 +130,8 @@ pub struct Extract {
     pub files: Vec<SourceFile>,
     /// The last day of the last census year in the extract.
     pub data_end: Date,
+    /// The census years used, and why.
+    pub census_years: CensusYearsUsed,
     /// `LatestReferralDate` / `LatestClosureDate` where they differ from the row's own
     /// dates, by row of `episodes` (for callers that defer the whole-extract rules).
     pub latest: normalise::LatestDates,
@@ -170,77 +175,6 @@ pub fn expand_inputs(patterns: &[impl AsRef<str>]) -> Result<Vec<PathBuf>, Censu
     Ok(out)
 }
 
-/// Bytes looked at to recognise a file.
-const SNIFF: usize = 4096;
-
-/// What the first bytes of a file say it is, if it is clearly not delimited text.
-fn not_text(head: &[u8]) -> Option<&'static str> {
-    if head.starts_with(&[0x1f, 0x8b]) {
-        Some("it is gzip-compressed; decompress it first")
-    } else if head.starts_with(b"PK\x03\x04") {
-        Some("it is a zip archive (an Excel workbook?); export the sheet as CSV")
-    } else if head.contains(&0) {
-        Some("it holds binary data, not text")
-    } else {
-        None
-    }
-}
-
-/// The format of a file, from its extension and first bytes.
-pub fn detect_format(path: &Path) -> Result<Format, CensusError> {
-    detect(path).map(|(f, _)| f)
-}
-
-/// The format and the first bytes of a file.
-fn detect(path: &Path) -> Result<(Format, Vec<u8>), CensusError> {
-    let io = |source| CensusError::Io {
-        path: path.to_owned(),
-        source,
-    };
-    let mut head = Vec::with_capacity(SNIFF);
-    std::fs::File::open(path)
-        .map_err(io)?
-        .take(SNIFF as u64)
-        .read_to_end(&mut head)
-        .map_err(io)?;
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
-    let is_parquet_magic = head.starts_with(b"PAR1");
-    let unknown = |detail: String| CensusError::UnknownFormat {
-        path: path.to_owned(),
-        detail,
-    };
-    let format = match ext.as_str() {
-        _ if head.is_empty() => {
-            return Err(CensusError::Empty {
-                path: path.to_owned(),
-                detail: "the file has no bytes".to_owned(),
-            });
-        }
-        _ if is_parquet_magic => Format::Parquet,
-        "parquet" | "parq" | "pq" => {
-            return Err(unknown(
-                "it is named .parquet but does not start with the Parquet magic bytes PAR1"
-                    .to_owned(),
-            ));
-        }
-        "csv" | "txt" | "tsv" => match not_text(&head) {
-            Some(why) => return Err(unknown(why.to_owned())),
-            None => Format::Csv,
-        },
-        _ => {
-            return Err(unknown(format!(
-                "its name ends in {:?}",
-                if ext.is_empty() { "nothing" } else { &ext }
-            )));
-        }
-    };
-    Ok((format, head))
-}
-
 /// An opened, checked file.
 enum Source {
     Csv(CsvSource),
@@ -252,6 +186,14 @@ impl Source {
         match self {
             Source::Csv(s) => s.headers(),
             Source::Parquet(s) => s.headers(),
+        }
+    }
+
+    /// Columns read whose type is null (Parquet): no value in any row.
+    fn null_columns(&self) -> &[Column] {
+        match self {
+            Source::Csv(_) => &[],
+            Source::Parquet(s) => s.null_columns(),
         }
     }
 }
@@ -316,13 +258,37 @@ fn check_columns(opened: &[Opened], options: &ReadOptions) -> Result<(), CensusE
             return Err(CensusError::MissingColumns {
                 path: o.path.clone(),
                 nearest: missing.iter().map(|c| headers.nearest(*c, 3)).collect(),
+                why: missing
+                    .iter()
+                    .map(|c| options.needed_by.get(c).cloned())
+                    .collect(),
                 missing,
                 found: headers.headers.clone(),
+            });
+        }
+        if let Some(column) = o
+            .source
+            .null_columns()
+            .iter()
+            .find(|c| required.contains(c))
+        {
+            return Err(CensusError::NullColumn {
+                path: o.path.clone(),
+                column: *column,
+                expected: column.expectation(),
             });
         }
     }
     Ok(())
 }
+
+/// Required columns that must hold a value in some row of a file: without one, every
+/// birth date or referral date would be missing (and every referral imputed).
+const NEVER_ALL_EMPTY: [Column; 3] = [
+    Column::MonthOfBirth,
+    Column::YearOfBirth,
+    Column::ReferralDate,
+];
 
 /// Reads every file into one normalised extract, accounting for every row.
 pub fn read_extract(
@@ -373,12 +339,16 @@ fn read_opened(
 ) -> Result<Extract, CensusError> {
     check_columns(&opened, options)?;
     let required = options.required_columns();
-    let mut ingest = Ingest::new(RowContext {
-        rules: &options.rules,
-        values: &options.values,
-        lsoa: options.lsoa.as_deref(),
-    });
+    let mut ingest = Ingest::new(
+        RowContext {
+            rules: &options.rules,
+            values: &options.values,
+            lsoa: options.lsoa.as_deref(),
+        },
+        options.census_years,
+    );
     let mut files = Vec::new();
+    let mut whole = WholeExtract::default();
     for Opened {
         path,
         format,
@@ -387,18 +357,13 @@ fn read_opened(
     {
         let file = ingest.ledger.add_file(path.display().to_string());
         let headers = source.headers().clone();
-        if !headers.unknown.is_empty() {
-            progress.note(&format!(
-                "{}: ignoring columns cumin does not use: {}",
-                path.display(),
-                headers.unknown.join(", ")
-            ));
-        }
+        note_unread_columns(&path, &source, progress);
         let declared = match &source {
             Source::Parquet(s) => s.declared_rows(),
             Source::Csv(_) => None,
         };
         progress.begin_counting(&format!("reading {}", path.display()), declared, "rows");
+        let kept_before = ingest.episodes.len() + ingest.outside_window as usize;
         let rows = match source {
             Source::Csv(s) => stream(s, file, options, &mut ingest, progress)?,
             // Corrupt Parquet data can make the library panic while decoding a batch,
@@ -408,27 +373,12 @@ fn read_opened(
             }
         };
         progress.end();
+        // Rows that reached the cleaning of every column (not quarantined first).
+        let cleaned = (ingest.episodes.len() + ingest.outside_window as usize - kept_before) as u64;
+        check_wrong_throughout(&path, &ingest.counts, &required, cleaned, progress)?;
         let counts = &mut ingest.counts;
-        if let Some((column, tally)) = counts.wrong_type_throughout() {
-            if required.contains(&column) {
-                return Err(CensusError::WrongTypeThroughout {
-                    path,
-                    column,
-                    expected: column.expectation(),
-                    seen: tally.seen,
-                    examples: tally.examples.clone(),
-                });
-            }
-            progress.note(&format!(
-                "{}: column {column} holds no value of the expected type ({}) in any of its \
-                 {} non-empty rows, e.g. {:?}; it is read as missing",
-                path.display(),
-                column.expectation(),
-                tally.seen,
-                tally.examples
-            ));
-        }
         normalise::date_order::check(&path, counts, progress)?;
+        whole.add(&path, &headers, counts, cleaned);
         counts.flush(&mut ingest.ledger, file);
         *counts = normalise::RuleCounts::default();
         ingest.ledger.add(file, EntryKind::Read, "", rows);
@@ -444,8 +394,17 @@ fn read_opened(
         mut episodes,
         mut ledger,
         latest,
+        outside_window,
         ..
     } = ingest;
+    whole.check(&required)?;
+    let census_years = crate::years::check(
+        &episodes,
+        ledger.files(),
+        options.census_years,
+        outside_window,
+        crate::years::today(),
+    )?;
     let data_end = episodes
         .last_census_year()
         .map_or(Date::ymd(2008, 3, 31), crate::types::CensusYear::end);
@@ -468,9 +427,123 @@ fn read_opened(
         ledger,
         files,
         data_end,
+        census_years,
     };
     extract.ledger.check_with_pending(&extract.rows_kept())?;
     Ok(extract)
+}
+
+/// Notes the columns of a file that are not read: ones cumin does not use, and Parquet
+/// columns of the null type (read as missing).
+fn note_unread_columns(path: &Path, source: &Source, progress: &dyn Progress) {
+    let headers = source.headers();
+    if !headers.unknown.is_empty() {
+        progress.note(&format!(
+            "{}: ignoring columns cumin does not use: {}",
+            path.display(),
+            headers.unknown.join(", ")
+        ));
+    }
+    for column in source.null_columns() {
+        progress.note(&format!(
+            "{}: column {column} has the Parquet type null (no value in any row); it is read \
+             as missing",
+            path.display()
+        ));
+    }
+}
+
+/// Columns an early census year's file may leave empty but the whole extract may not:
+/// read empty everywhere, `ReferralNFA` would make every referral assessed and
+/// `ReasonForClosure` every closure one with further action.
+const NEVER_EMPTY_IN_EXTRACT: [Column; 2] = [Column::ReferralNfa, Column::ReasonForClosure];
+
+/// What the files read so far hold of [`NEVER_EMPTY_IN_EXTRACT`].
+#[derive(Default)]
+struct WholeExtract {
+    /// Rows that reached the cleaning of every column.
+    cleaned: u64,
+    /// Per column: non-empty values seen, and the files that have the column.
+    columns: [(u64, Vec<PathBuf>); NEVER_EMPTY_IN_EXTRACT.len()],
+}
+
+impl WholeExtract {
+    fn add(
+        &mut self,
+        path: &Path,
+        headers: &ResolvedHeaders,
+        counts: &normalise::RuleCounts,
+        cleaned: u64,
+    ) {
+        self.cleaned += cleaned;
+        for (c, (seen, files)) in NEVER_EMPTY_IN_EXTRACT.iter().zip(&mut self.columns) {
+            if headers.has(*c) {
+                *seen += counts.column(*c).seen;
+                files.push(path.to_owned());
+            }
+        }
+    }
+
+    /// Stops the run when a required column of [`NEVER_EMPTY_IN_EXTRACT`] is empty in
+    /// every row of every file.
+    fn check(self, required: &BTreeSet<Column>) -> Result<(), CensusError> {
+        for (column, (seen, files)) in NEVER_EMPTY_IN_EXTRACT.into_iter().zip(self.columns) {
+            if self.cleaned > 0 && seen == 0 && required.contains(&column) && !files.is_empty() {
+                return Err(CensusError::EmptyInExtract {
+                    column,
+                    files,
+                    rows: self.cleaned,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Stops the run when a required column of the file just read is wrong throughout (no
+/// valid value in any non-empty row) or, for [`NEVER_ALL_EMPTY`], empty in every one of
+/// the `cleaned` rows; notes a column not required that is wrong throughout.
+fn check_wrong_throughout(
+    path: &Path,
+    counts: &normalise::RuleCounts,
+    required: &BTreeSet<Column>,
+    cleaned: u64,
+    progress: &dyn Progress,
+) -> Result<(), CensusError> {
+    if let Some((column, tally)) = counts
+        .wrong_throughout()
+        .find(|(c, _)| required.contains(c))
+    {
+        return Err(CensusError::WrongTypeThroughout {
+            path: path.to_owned(),
+            column,
+            expected: column.expectation(),
+            seen: tally.seen,
+            examples: tally.examples.clone(),
+        });
+    }
+    for (column, tally) in counts.wrong_throughout() {
+        progress.note(&format!(
+            "{}: column {column} holds no valid value ({}) in any of its {} non-empty \
+             rows, e.g. {:?}; it is read as missing",
+            path.display(),
+            column.expectation(),
+            tally.seen,
+            tally.examples
+        ));
+    }
+    if let Some(column) = NEVER_ALL_EMPTY
+        .into_iter()
+        .find(|c| cleaned > 0 && required.contains(c) && counts.column(*c).seen == 0)
+    {
+        return Err(CensusError::EmptyThroughout {
+            path: path.to_owned(),
+            column,
+            expected: column.expectation(),
+            rows: cleaned,
+        });
+    }
+    Ok(())
 }
 
 /// Streams one file's batches through the cleaning rules; returns the rows read.

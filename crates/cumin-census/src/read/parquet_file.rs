@@ -6,10 +6,11 @@ use crate::normalise::Raw;
 use crate::schema::{Column, ColumnMap, ResolvedHeaders};
 use arrow_array::cast::AsArray;
 use arrow_array::{
-    Array, ArrayRef, BooleanArray, Date32Array, Date64Array, Float32Array, Float64Array, Int8Array,
-    Int16Array, Int32Array, Int64Array, LargeStringArray, StringArray, StringViewArray,
-    TimestampMicrosecondArray, TimestampMillisecondArray, TimestampNanosecondArray,
-    TimestampSecondArray, UInt8Array, UInt16Array, UInt32Array, UInt64Array,
+    Array, ArrayRef, BinaryArray, BooleanArray, Date32Array, Date64Array, Float32Array,
+    Float64Array, Int8Array, Int16Array, Int32Array, Int64Array, LargeStringArray, StringArray,
+    StringViewArray, TimestampMicrosecondArray, TimestampMillisecondArray,
+    TimestampNanosecondArray, TimestampSecondArray, UInt8Array, UInt16Array, UInt32Array,
+    UInt64Array,
 };
 use arrow_schema::{DataType, TimeUnit};
 use parquet::arrow::ProjectionMask;
@@ -24,6 +25,8 @@ pub(crate) struct ParquetSource {
     headers: ResolvedHeaders,
     /// For each column read, its position among the projected columns.
     projected: Positions,
+    /// Columns read whose Parquet type is null: no value in any row.
+    null_columns: Vec<Column>,
 }
 
 fn parquet_error(path: &Path, e: &dyn std::fmt::Display) -> CensusError {
@@ -43,7 +46,7 @@ fn parquet_error(path: &Path, e: &dyn std::fmt::Display) -> CensusError {
 
 /// Runs `f`, which calls into the Parquet library, turning a panic into an error naming
 /// the file. The library asserts rather than returns an error on some corrupt files
-/// (e.g. a column chunk with a negative offset, found by `tests/mutations.rs`); a corrupt
+/// (e.g. a column chunk with a negative offset, found by `tests/census/mutations.rs`); a corrupt
 /// input file must stop the run with a message, not crash it. Whatever `f` was building
 /// is dropped with the error.
 pub(crate) fn guarded<T>(
@@ -105,6 +108,15 @@ impl ParquetSource {
         }
         let headers = ResolvedHeaders::resolve(&names, map);
         let projected = positions(&headers, wanted, true);
+        let fields = builder.schema().fields();
+        let null_columns = headers
+            .positions
+            .iter()
+            .filter(|(c, p)| {
+                projected[c.index()].is_some() && *fields[**p].data_type() == DataType::Null
+            })
+            .map(|(c, _)| *c)
+            .collect();
         let mut roots: Vec<usize> = headers
             .positions
             .iter()
@@ -119,7 +131,13 @@ impl ParquetSource {
             reader: None,
             headers,
             projected,
+            null_columns,
         })
+    }
+
+    /// Columns read whose Parquet type is null.
+    pub(crate) fn null_columns(&self) -> &[Column] {
+        &self.null_columns
     }
 }
 
@@ -146,6 +164,9 @@ enum Access {
     TsMicro(TimestampMicrosecondArray),
     TsNano(TimestampNanosecondArray),
     Bool(BooleanArray),
+    /// Binary (and large, view or fixed-size binary, cast to it): text when the bytes are
+    /// UTF-8, else bytes.
+    Binary(BinaryArray),
     Null,
 }
 
@@ -187,6 +208,29 @@ impl Access {
             }
             DataType::Boolean => Access::Bool(a.as_boolean().clone()),
             DataType::Null => Access::Null,
+            DataType::Binary => Access::Binary(a.as_binary::<i32>().clone()),
+            DataType::LargeBinary | DataType::BinaryView | DataType::FixedSizeBinary(_) => {
+                Access::Binary(
+                    arrow_cast::cast(array, &DataType::Binary)?
+                        .as_binary::<i32>()
+                        .clone(),
+                )
+            }
+            DataType::Dictionary(_, values)
+                if matches!(
+                    **values,
+                    DataType::Binary
+                        | DataType::LargeBinary
+                        | DataType::BinaryView
+                        | DataType::FixedSizeBinary(_)
+                ) =>
+            {
+                Access::Binary(
+                    arrow_cast::cast(array, &DataType::Binary)?
+                        .as_binary::<i32>()
+                        .clone(),
+                )
+            }
             _ => Access::Utf8(
                 arrow_cast::cast(array, &DataType::Utf8)?
                     .as_string::<i32>()
@@ -227,6 +271,8 @@ impl Access {
             Access::TsMicro(a) => read!(a, |v| days(v, DAY_SECONDS * 1_000_000)),
             Access::TsNano(a) => read!(a, |v| days(v, DAY_SECONDS * 1_000_000_000)),
             Access::Bool(a) => read!(a, |v| Raw::Bool(v)),
+            Access::Binary(a) => read!(a, |v| std::str::from_utf8(v)
+                .map_or(Raw::Bytes(v), Raw::Text)),
             Access::Null => Raw::Null,
         }
     }

@@ -1,6 +1,6 @@
 //! Small auxiliary tables (denominators, deprivation lookups) read as text cells.
 
-use super::{Format, detect_format};
+use super::format::{Format, detect_format};
 use crate::error::CensusError;
 use arrow_array::{Array, cast::AsArray};
 use arrow_schema::DataType;

@@ -2,7 +2,7 @@
 //! column, a study file that is not TOML, an unknown value, an output folder that cannot
 //! be written, files that do not exist, dates written month first. Paths are redacted.
 
-use super::{cumin_in, redact, root, text};
+use crate::support::{cumin_in, redact, root, text};
 use std::path::Path;
 
 /// The demo's denominators, copied into `dir`.
@@ -36,8 +36,8 @@ fn a_missing_required_column_stops_the_run_with_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("cin.csv"),
-        "CIN_ACADYR,CIN_LA,CIN_LAchildID_Anon,CIN_PupilMatchingRefAnonymous,CIN_MonthOfBirth,CIN_YearOfBirth,CIN_CINreferalDate\n\
-         2013/14,202,A1,,5,2012,2013-06-01\n",
+        "CIN_ACADYR,CIN_LA,CIN_LAchildID_Anon,CIN_PupilMatchingRefAnonymous,CIN_MonthOfBirth,CIN_YearOfBirth,CIN_CINreferalDate,CIN_ReferralNFA,CIN_ReasonForClosure,CIN_CPPstartDate\n\
+         2013/14,202,A1,,5,2012,2013-06-01,0,RC1,\n",
     )
     .unwrap();
     denominators(dir.path());

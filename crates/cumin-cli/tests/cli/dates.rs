@@ -1,7 +1,7 @@
 //! Unreadable dates: each is listed with its row in `quarantine.csv` and named with its
 //! row on the terminal, and its row stays in use.
 
-use super::{cumin_in, redact, root, text};
+use crate::support::{cumin_in, redact, root, text};
 
 #[test]
 fn unreadable_dates_are_listed_with_their_rows() {

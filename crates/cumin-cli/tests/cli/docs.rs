@@ -2,7 +2,7 @@
 //! either leaves for the web or names a file inside the repository that exists (and, with
 //! `#anchor`, a heading of it).
 
-use super::root;
+use crate::support::root;
 use std::path::{Path, PathBuf};
 
 /// Every Markdown file of the repository, outside build output and hidden folders.
@@ -116,5 +116,59 @@ fn the_link_finder_finds_links_and_anchors() {
     assert_eq!(
         slug(" 2.1 Linkage error: split identities (`--linkage exact|merge|corrected`)"),
         "21-linkage-error-split-identities---linkage-exactmergecorrected"
+    );
+}
+
+/// The user guide keeps up with the tool: every file a run writes (as the golden runs'
+/// manifests list them; figures and the demo's inputs by folder) is named in it with its
+/// folder, and so is every subcommand.
+#[test]
+fn the_user_guide_names_every_output_file_and_subcommand() {
+    let guide = std::fs::read_to_string(root().join("docs/user-guide.md")).unwrap();
+    let mut missing = Vec::new();
+    for case in ["demo", "sensitivity", "jay2025"] {
+        let manifest: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(
+                root().join(format!("fixtures/golden/{case}/out/manifest.json")),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        for f in manifest["files"].as_array().unwrap() {
+            let name = f["name"].as_str().unwrap();
+            let shown = match name.split_once('/') {
+                Some((dir @ ("figures" | "input"), _)) => format!("{dir}/"),
+                Some((dir, file)) => {
+                    // `analyst-only/a.csv`, or a later file of a list under one folder.
+                    if guide.contains(&format!("`{dir}/")) && guide.contains(&format!("`{file}`")) {
+                        continue;
+                    }
+                    name.to_owned()
+                }
+                None => name.to_owned(),
+            };
+            if !guide.contains(&format!("`{shown}")) {
+                missing.push(shown);
+            }
+        }
+    }
+    let help = crate::support::text(&crate::support::cumin(&["--help"]));
+    let commands = help
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help");
+    for c in commands {
+        if !guide.contains(&format!("cumin {c}")) {
+            missing.push(format!("cumin {c}"));
+        }
+    }
+    missing.sort();
+    missing.dedup();
+    assert!(
+        missing.is_empty(),
+        "docs/user-guide.md does not name: {missing:?}"
     );
 }

@@ -1,7 +1,7 @@
 //! `--help` of every subcommand, as snapshots: every enum flag lists its values, every
 //! flag with a default says it.
 
-use super::{cumin, text};
+use crate::support::{cumin, text};
 
 /// The help of `cumin ARGS --help`.
 fn help(args: &[&str]) -> String {

@@ -4,65 +4,18 @@ mod attack;
 mod bad_input;
 mod dates;
 mod docs;
+mod folder;
 mod golden;
 mod help;
+mod integrity;
 mod progress;
 mod structure;
 mod study_file;
+mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn cumin(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cumin"))
-        .args(args)
-        .output()
-        .expect("runs the binary")
-}
-
-/// Runs `cumin ARGS` with `dir` as the current folder.
-fn cumin_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cumin"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("runs the binary")
-}
-
-/// Text for a snapshot: `dir` written `[DIR]`, the repository `[REPO]`, and the
-/// seconds at the end of progress lines `[T]s`.
-fn redact(text: &str, dir: &Path) -> String {
-    let root = root().canonicalize().unwrap();
-    let text = text
-        .replace(&dir.display().to_string(), "[DIR]")
-        .replace(&root.display().to_string(), "[REPO]");
-    text.lines()
-        .map(|line| {
-            let cut = line.strip_suffix('s').and_then(|rest| {
-                let start = rest.rfind(' ')? + 1;
-                let number = &rest[start..];
-                (number.contains('.') && number.chars().all(|c| c.is_ascii_digit() || c == '.'))
-                    .then_some(start)
-            });
-            match cut {
-                Some(start) => format!("{}[T]s\n", &line[..start]),
-                None => format!("{line}\n"),
-            }
-        })
-        .collect()
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+use std::path::Path;
+use std::process::Command;
+use support::{cumin, root, text};
 
 #[test]
 fn demo_prints_the_headline_table_and_writes_outputs() {
@@ -81,7 +34,7 @@ fn demo_prints_the_headline_table_and_writes_outputs() {
         "cumulative_incidence.csv",
         "cumulative_incidence.parquet",
         "linkage.csv",
-        "ledger.csv",
+        "analyst-only/ledger.csv",
         "manifest.json",
     ] {
         assert!(out.path().join(f).is_file(), "{f} missing");
@@ -91,6 +44,36 @@ fn demo_prints_the_headline_table_and_writes_outputs() {
             .unwrap();
     assert_eq!(manifest["sdc"]["profile"], "jay2025");
     assert_eq!(manifest["inputs"][0]["blake3"].as_str().unwrap().len(), 64);
+    headline_is_the_released_one(&stdout, out.path());
+}
+
+/// Every line of the headline table prints the figures `cumulative_incidence.csv`
+/// releases for stratum all before 18, to one decimal: the terminal shows no number the
+/// folder withholds or rounds differently (it printed the exact estimates).
+fn headline_is_the_released_one(stdout: &str, out: &Path) {
+    let csv = std::fs::read_to_string(out.join("cumulative_incidence.csv")).unwrap();
+    let percent = |cell: &str| format!("{:.1}", 100.0 * cell.parse::<f64>().unwrap());
+    let mut checked = 0;
+    for row in csv.lines().skip(1) {
+        let c: Vec<&str> = row.split(',').collect();
+        if c[3] != "all" || c[5] != "17" {
+            continue;
+        }
+        let released = [c[0], c[1], &percent(c[8]), &percent(c[9]), &percent(c[10])];
+        let printed = stdout
+            .lines()
+            .find_map(|l| {
+                let w: Vec<&str> = l
+                    .split(|ch: char| ch.is_whitespace() || "()–".contains(ch))
+                    .filter(|w| !w.is_empty())
+                    .collect();
+                (w.len() >= 5 && w[0] == c[0] && w[1] == c[1]).then(|| w[..5].join(" "))
+            })
+            .unwrap_or_else(|| panic!("no headline line for {} {}:\n{stdout}", c[0], c[1]));
+        assert_eq!(printed, released.join(" "), "{row}");
+        checked += 1;
+    }
+    assert_eq!(checked, 20, "five outcomes, four estimators");
 }
 
 /// The arguments of each `cumin simulate` a fixture script runs.
@@ -253,7 +236,7 @@ fn the_jay_preset_by_flag_equals_the_preset_by_study_file() {
         "jay_counts.csv",
         "jay_corrections.csv",
         "cumulative_incidence.csv",
-        "ledger.csv",
+        "analyst-only/ledger.csv",
     ] {
         let a = std::fs::read_to_string(by_flag.path().join(f)).unwrap();
         let b = std::fs::read_to_string(out.join(f)).unwrap();

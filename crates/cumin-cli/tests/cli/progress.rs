@@ -2,7 +2,7 @@
 //! children, curve sets and bootstrap replicates (`--progress log` writes them as lines,
 //! so a test can read them; a terminal gets the same as bars with the time left).
 
-use super::{cumin_in, redact, root, text};
+use crate::support::{cumin_in, redact, root, text};
 
 #[test]
 fn every_stage_reports_its_progress() {

@@ -2,7 +2,7 @@
 //! and refuses to overwrite one; relative paths in a study file are read from its
 //! folder, wherever cumin is run from; `validate --study` takes the study's episodes.
 
-use super::{cumin_in, redact, root, text};
+use crate::support::{cumin_in, redact, root, text};
 
 #[test]
 fn init_writes_the_starter_study_and_keeps_an_existing_one() {

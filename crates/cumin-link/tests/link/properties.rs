@@ -7,7 +7,8 @@ mod joins;
 
 use cumin_census::{CensusYear, Date, EpisodeRow, Episodes};
 use cumin_link::{
-    ConflictPolicy, IdMode, LinkOptions, Linkage, deduplicate, link, merge_pairs, rededuplicate,
+    ConflictPolicy, IdIndex, IdMode, LinkOptions, Linkage, deduplicate, link, link_with,
+    merge_pairs, rededuplicate,
 };
 use joins::pairs_joining;
 use proptest::prelude::*;
@@ -392,6 +393,30 @@ proptest! {
     /// Joining children after de-duplication and de-duplicating only the joined ones
     /// gives what de-duplicating the joined linkage from scratch gives: every episode,
     /// every row's episode and every count.
+    /// One identifier index serves every mode and policy: each linkage equals linking
+    /// alone, and `pmr-school-age` links exactly as `combined`.
+    #[test]
+    fn linking_with_a_shared_index_equals_linking_alone(
+        rows in prop::collection::vec(arb_row(), 1..60),
+        options in arb_options(),
+    ) {
+        let e = episodes_of(&rows);
+        let index = IdIndex::build(&e, options.birth_tolerance_months);
+        for mode in IdMode::ALL {
+            let o = LinkOptions { mode, ..options };
+            let alone = link(&e, &o);
+            let shared = link_with(&e, &index, &o);
+            prop_assert_eq!(&shared.child_of_row, &alone.child_of_row);
+            prop_assert_eq!(&shared.key_of_row, &alone.key_of_row);
+            prop_assert_eq!(&shared.pmr_identified, &alone.pmr_identified);
+            prop_assert_eq!(&shared.conflict_dropped, &alone.conflict_dropped);
+            prop_assert_eq!(&shared.stats, &alone.stats);
+            let as_linked = link(&e, &LinkOptions { mode: mode.links_as(), ..options });
+            prop_assert_eq!(&alone.child_of_row, &as_linked.child_of_row);
+            prop_assert_eq!(&alone.stats, &as_linked.stats);
+        }
+    }
+
     #[test]
     fn rededuplicating_joined_children_equals_deduplicating_again(
         rows in prop::collection::vec(arb_row(), 1..60),
@@ -404,7 +429,7 @@ proptest! {
         let merged = merge_pairs(&l, &pairs_joining(&l, &joins));
         let (set, stats) = deduplicate(&e, &l);
         let (want, want_stats) = deduplicate(&e, &merged);
-        let (got, got_stats) = rededuplicate(&e, &l, &set, &stats, &merged);
+        let (got, got_stats) = rededuplicate(&e, &l, set, &stats, &merged);
         prop_assert_eq!(got_stats, want_stats);
         prop_assert_eq!(got, want);
     }

@@ -108,8 +108,8 @@ fn parquet_and_csv_give_identical_estimates_and_runs_are_deterministic() {
         "cumulative_incidence.csv",
         "cumulative_incidence.parquet",
         "linkage.csv",
-        "ledger.csv",
-        "quarantine.csv",
+        "analyst-only/ledger.csv",
+        "analyst-only/quarantine.csv",
     ] {
         assert_eq!(
             read(&a, f),
@@ -129,7 +129,8 @@ fn parquet_and_csv_give_identical_estimates_and_runs_are_deterministic() {
 /// stratification uses the whole population's back-tested `ρ`.
 fn model_error_is_in_the_intervals(out: &std::path::Path, rows: &[crate::support::Row]) {
     let z = 1.959_963_984_540_054;
-    let mut r = csv::Reader::from_path(out.join("correction_sensitivity.csv")).unwrap();
+    let mut r =
+        csv::Reader::from_path(out.join("analyst-only/correction_sensitivity.csv")).unwrap();
     let mut rho_all = std::collections::BTreeMap::new();
     let mut widened = 0;
     for rec in r.deserialize::<std::collections::BTreeMap<String, String>>() {
@@ -212,7 +213,7 @@ fn split_identities_over_count_and_the_ledger_accounts_for_every_row() {
     }
     let [read, used, quarantined, excluded] = real.rows;
     assert_eq!(read, used + quarantined + excluded);
-    let ledger = std::fs::read_to_string(out_real.join("ledger.csv")).unwrap();
+    let ledger = std::fs::read_to_string(out_real.join("analyst-only/ledger.csv")).unwrap();
     assert!(ledger.starts_with("file,reason,rows\n"));
     assert!(ledger.contains(",used,"), "{ledger}");
 }

@@ -3,7 +3,7 @@
 //! ledger, and the sensitivity analysis across identifier modes.
 
 use crate::support::{config, find, read_ci, run, simulate, tempdir};
-use cumin_census::{NoProgress, ReadOptions, read_extract};
+use cumin_census::{NoProgress, Outcome, ReadOptions, read_extract};
 use cumin_link::{ConflictPolicy, IdMode, LinkOptions, LinkageMode};
 use cumin_study::StratumVar;
 use std::fmt::Write as _;
@@ -66,10 +66,12 @@ fn the_drop_policy_puts_its_rows_in_the_ledger() {
     let mut cfg = config(&fixtures(), "episodes.csv", &out, vec![]);
     cfg.denominators = fixtures().join("../demo/denominators.csv");
     cfg.conflict_policy = ConflictPolicy::Drop;
+    // The fixture has no CPPstartDate: the outcomes it can give.
+    cfg.outcomes = Some(vec![Outcome::Referral, Outcome::Assessed, Outcome::Cin]);
     let result = run(&cfg);
     let [read, used, quarantined, excluded] = result.rows;
     assert_eq!(read, used + quarantined + excluded);
-    let ledger = std::fs::read_to_string(out.join("ledger.csv")).unwrap();
+    let ledger = std::fs::read_to_string(out.join("analyst-only/ledger.csv")).unwrap();
     // Q1@220 (two PMRs: 2 rows), P_C's keys (born 3 years apart: 2 rows) and P_E's
     // child in seven LAs (7 rows).
     assert!(
@@ -129,8 +131,13 @@ fn splitting_and_reordering_the_input_files_changes_no_output() {
     std::fs::remove_dir_all(&sim).ok();
 }
 
+/// A measure of `linkage.csv`, or of `analyst-only/linkage_model.csv` (the split
+/// correction's fitted measures).
 fn linkage_value(out: &Path, mode: &str, measure: &str) -> f64 {
-    let text = std::fs::read_to_string(out.join("linkage.csv")).unwrap();
+    let mut text = std::fs::read_to_string(out.join("linkage.csv")).unwrap();
+    if let Ok(model) = std::fs::read_to_string(out.join("analyst-only/linkage_model.csv")) {
+        text.push_str(&model);
+    }
     text.lines()
         .find_map(|l| {
             let f: Vec<&str> = l.split(',').collect();

@@ -171,23 +171,34 @@ pub fn linkage_is_count(measure: &str) -> bool {
     !measure.contains("share")
 }
 
-/// The true counts of a folder written under `--sdc none`: every whole-numbered count
-/// cell (model-based fractional counts are estimates, not counts of children).
+/// The true counts of a folder written under `--sdc none` (whose files are all marked not
+/// for release, so all are read): every whole-numbered count cell (model-based
+/// fractional counts are estimates, not counts of children).
 pub fn truth_of(none: &Folder) -> BTreeMap<String, Truth> {
-    let mut out = BTreeMap::new();
-    let mut put = |name: String, x: f64, event_like: bool| {
-        if x.fract() == 0.0 && x >= 0.0 {
-            out.insert(
+    values_of(none)
+        .into_iter()
+        .filter(|(_, (x, _))| x.fract() == 0.0 && *x >= 0.0)
+        .map(|(name, (x, event_like))| {
+            (
                 name,
                 Truth {
                     value: x as i64,
                     event_like,
                 },
-            );
-        }
+            )
+        })
+        .collect()
+}
+
+/// Every count cell of a `none` folder with its value, whole or not, and whether a zero
+/// there is an attribute of a group.
+pub fn values_of(none: &Folder) -> BTreeMap<String, (f64, bool)> {
+    let mut out = BTreeMap::new();
+    let mut put = |name: String, x: f64, event_like: bool| {
+        out.insert(name, (x, event_like));
     };
     for cc in COUNT_COLUMNS {
-        for (_, t) in none.tables_named(cc.stem) {
+        for (_, t) in none.any_named(cc.stem) {
             for row in &t.rows {
                 for (c, ev) in cc.counts.iter().zip(cc.event_like) {
                     if let Some(x) = Table::num(row, t.col(c)) {
@@ -197,7 +208,7 @@ pub fn truth_of(none: &Folder) -> BTreeMap<String, Truth> {
             }
         }
     }
-    for (_, t) in none.tables_named("linkage") {
+    for (_, t) in none.any_named("linkage") {
         let (m, v, id) = (t.col("measure"), t.col("value"), t.col("id_mode"));
         let value_of = |mode: &str, measure: &str| {
             t.rows
@@ -222,7 +233,7 @@ pub fn truth_of(none: &Folder) -> BTreeMap<String, Truth> {
             }
         }
     }
-    for (_, html) in none.texts_where(|n| n.ends_with("report.html")) {
+    for (_, html) in none.any_text_where(|n| n.ends_with("report.html")) {
         for r in html_table(html, "Ledger") {
             if let (Some(f), Some(reason), Some(x)) = (
                 r.first(),

@@ -72,6 +72,8 @@ pub struct Folder {
     pub tables: BTreeMap<String, Table>,
     /// HTML and SVG text by file.
     pub texts: BTreeMap<String, String>,
+    /// Rows read per input file (by file name), as the manifest states them.
+    pub input_rows: BTreeMap<String, i64>,
 }
 
 fn walk(dir: &Path, base: &Path, out: &mut Vec<String>) {
@@ -111,6 +113,15 @@ impl Folder {
                 listed.insert(name, release);
             }
         }
+        let mut input_rows = BTreeMap::new();
+        if let Some(inputs) = manifest.as_ref().and_then(|m| m["inputs"].as_array()) {
+            for i in inputs {
+                if let (Some(path), Some(rows)) = (i["path"].as_str(), i["rows"].as_i64()) {
+                    let base = path.rsplit(['/', '\\']).next().unwrap_or(path);
+                    input_rows.insert(base.to_owned(), rows);
+                }
+            }
+        }
         let mut files = BTreeMap::new();
         let mut tables = BTreeMap::new();
         let mut texts = BTreeMap::new();
@@ -144,6 +155,7 @@ impl Folder {
             files,
             tables,
             texts,
+            input_rows,
         }
     }
 
@@ -176,6 +188,18 @@ impl Folder {
             let base = name.rsplit('/').next().unwrap_or(name);
             (base.split('.').next() == Some(stem)).then_some((name.as_str(), t))
         })
+    }
+
+    /// Every text file (released or not) matching `pred`: the truth of a `none` folder,
+    /// all of whose files are marked not for release.
+    pub fn any_text_where<'a>(
+        &'a self,
+        pred: impl Fn(&str) -> bool + 'a,
+    ) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+        self.texts
+            .iter()
+            .filter(move |(n, _)| pred(n))
+            .map(|(n, t)| (n.as_str(), t.as_str()))
     }
 
     /// The released text files matching `pred`.

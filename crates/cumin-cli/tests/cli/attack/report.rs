@@ -5,6 +5,9 @@ use crate::attack::score::FolderScore;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+/// Per profile: hidden counts recovered, wrong pins, contradicting constraints.
+type PerProfile = BTreeMap<String, (usize, usize, usize)>;
+
 /// The recovery table of `scores` ((design, profile) → score), with `timings`.
 pub fn report(
     scores: &BTreeMap<(String, String), FolderScore>,
@@ -33,7 +36,7 @@ pub fn report(
         s,
         "\n## By attack and file (hidden counts recovered, summed over designs)\n"
     );
-    let mut by: BTreeMap<(String, String), BTreeMap<String, (usize, usize)>> = BTreeMap::new();
+    let mut by: BTreeMap<(String, String), PerProfile> = BTreeMap::new();
     for ((_, p), f) in scores {
         for ((a, file), r) in &f.by_attack {
             let e = by
@@ -43,23 +46,27 @@ pub fn report(
                 .or_default();
             e.0 += r.hidden;
             e.1 += r.wrong;
+            e.2 += r.contradictions;
         }
     }
     let _ = writeln!(s, "| attack | file | {} |", PROFILES.join(" | "));
     let _ = writeln!(s, "|---|---|{}", "---:|".repeat(PROFILES.len()));
     for ((a, file), per) in &by {
-        if per.values().all(|x| *x == (0, 0)) {
+        if per.values().all(|x| *x == (0, 0, 0)) {
             continue;
         }
         let cells: Vec<String> = PROFILES
             .iter()
             .map(|p| {
-                let (h, w) = per.get(*p).copied().unwrap_or_default();
+                let (h, w, c) = per.get(*p).copied().unwrap_or_default();
+                let mut cell = h.to_string();
                 if w > 0 {
-                    format!("{h} ({w} wrong)")
-                } else {
-                    h.to_string()
+                    let _ = write!(cell, " ({w} wrong)");
                 }
+                if c > 0 {
+                    let _ = write!(cell, " ({c} contradicting)");
+                }
+                cell
             })
             .collect();
         let _ = writeln!(s, "| {a} | {file} | {} |", cells.join(" | "));

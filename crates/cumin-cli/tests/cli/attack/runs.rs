@@ -24,7 +24,7 @@ pub struct Design {
 
 /// The designs: every stratification the issue names, with periods, both estimators
 /// (the default), the identifier-mode sensitivity, exact linkage (whole counts
-/// throughout), and both Jay presets.
+/// throughout), the bootstrap (its percentile limits), and both Jay presets.
 pub fn designs() -> Vec<Design> {
     let d = |name, toml: &str, by_la| Design {
         name,
@@ -44,7 +44,7 @@ pub fn designs() -> Vec<Design> {
         ),
         d(
             "decile:sex",
-            &format!("by = [\"idaci_decile:sex\"]\n{PERIODS}"),
+            &format!("by = [\"idaci_decile:sex\"]\n{PERIODS}bootstrap = 20\n"),
             false,
         ),
         d("la", &format!("by = [\"la\"]\n{PERIODS}"), true),
@@ -62,7 +62,8 @@ fn plain() -> Design {
     }
 }
 
-/// Name of the stale-folder scenario in the tables.
+/// Name of the stale-folder scenario in the tables: a plain run into the folder of a
+/// decile run under `none` must refuse, and with `--force` leave only its own files.
 pub const STALE: &str = "stale: decile under none, then plain";
 
 /// A run to make: design, profile, and the commands.
@@ -70,8 +71,6 @@ type Job<'a> = (String, String, Box<dyn Fn() + Send + Sync + 'a>);
 
 /// Every folder written: (design, profile) → folder.
 pub struct Lab {
-    /// Where the folders are.
-    pub root: PathBuf,
     /// Folders by (design, profile); `none` folders hold the truth.
     pub folders: BTreeMap<(String, String), PathBuf>,
     /// Seconds each step took.
@@ -91,12 +90,31 @@ fn cumin(args: &[&str]) {
     );
 }
 
+/// Runs `cumin ARGS`, which must refuse; returns its message.
+fn cumin_refuses(args: &[&str]) -> String {
+    let o = Command::new(env!("CARGO_BIN_EXE_cumin"))
+        .args(args)
+        .output()
+        .expect("runs the binary");
+    assert!(!o.status.success(), "cumin {args:?} should have refused");
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
 /// A path as a TOML string.
 fn quoted(p: &Path) -> String {
     format!("{:?}", p.to_string_lossy())
 }
 
-fn study(dir: &Path, sim: &Path, design: &Design, profile: &str, out: &Path) {
+/// How a study is run into a folder that is not empty.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Existing {
+    /// As any run: the folder must be empty or hold this run's kind of files.
+    Allowed,
+    /// The run must refuse (the folder holds other files), then succeed with `--force`.
+    RefusedThenForced,
+}
+
+fn study(dir: &Path, sim: &Path, design: &Design, profile: &str, out: &Path, existing: Existing) {
     let den = if design.by_la {
         "denominators_la.csv"
     } else {
@@ -115,25 +133,63 @@ fn study(dir: &Path, sim: &Path, design: &Design, profile: &str, out: &Path) {
         .unwrap_or_default();
     let path = dir.join(format!("{folder}.{}.toml", design.name.replace(':', "-")));
     std::fs::write(&path, toml).expect("writes the study");
-    cumin(&["--quiet", "run", path.to_str().expect("UTF-8 path")]);
+    let path = path.to_str().expect("UTF-8 path");
+    if existing == Existing::RefusedThenForced {
+        let why = cumin_refuses(&["--quiet", "run", path]);
+        assert!(why.contains("--force"), "{why}");
+        cumin(&["--quiet", "run", path, "--force"]);
+    } else {
+        cumin(&["--quiet", "run", path]);
+    }
 }
 
 /// Denominators by LA: the simulated population of each cohort and age shared among the
-/// extract's LAs in proportion to their rows (largest remainders, so totals agree).
+/// extract's LAs in proportion to their rows (largest remainders), and
+/// never below the rows that could hold an event of the cell (cumin refuses a cell with
+/// fewer children than children with an event in it; in this small extract an LA's share
+/// of a cohort is a handful of children).
 fn la_denominators(sim: &Path) {
     let mut rows_by_la: BTreeMap<String, u64> = BTreeMap::new();
+    // Rows of each LA by census year and birth cohort (`None`: no birth year on the row).
+    let mut rows_by_cell: BTreeMap<(String, i32, Option<i32>), u64> = BTreeMap::new();
     let mut r = csv::Reader::from_path(sim.join("episodes.csv")).expect("episodes");
-    let la = r
-        .headers()
-        .expect("header")
-        .iter()
-        .position(|h| h == "CIN_LA")
-        .expect("CIN_LA");
+    let column = |r: &mut csv::Reader<std::fs::File>, name: &str| {
+        r.headers()
+            .expect("header")
+            .iter()
+            .position(|h| h == name)
+            .expect(name)
+    };
+    let la = column(&mut r, "CIN_LA");
+    let acadyr = column(&mut r, "CIN_ACADYR");
+    let (birth_year, birth_month) = (
+        column(&mut r, "CIN_YearOfBirth"),
+        column(&mut r, "CIN_MonthOfBirth"),
+    );
     for rec in r.records() {
-        *rows_by_la
-            .entry(rec.expect("row")[la].to_owned())
+        let rec = rec.expect("row");
+        *rows_by_la.entry(rec[la].to_owned()).or_default() += 1;
+        // `2012/13` is census year 2013; a cohort is named by the March its year ends.
+        let Some(year) = rec[acadyr].get(..4).and_then(|y| y.parse::<i32>().ok()) else {
+            continue;
+        };
+        let cohort = rec[birth_year].parse::<i32>().ok().map(|y| {
+            let month = rec[birth_month].parse::<i32>().unwrap_or(1);
+            if month >= 4 { y + 1 } else { y }
+        });
+        *rows_by_cell
+            .entry((rec[la].to_owned(), year + 1, cohort))
             .or_default() += 1;
     }
+    // Age `a` of cohort `b` spans census years `b + a` and `b + a + 1`: a child with an event
+    // then has a row of that LA in one of them, of the cohort or with no birth year.
+    let floor = |la: &str, b: i32, a: i32| -> u64 {
+        [b + a, b + a + 1]
+            .into_iter()
+            .flat_map(|y| [Some(b), None].map(|c| (la.to_owned(), y, c)))
+            .map(|k| rows_by_cell.get(&k).copied().unwrap_or(0))
+            .sum()
+    };
     let mut population: BTreeMap<(String, String), u64> = BTreeMap::new();
     let mut r = csv::Reader::from_path(sim.join("denominators.csv")).expect("denominators");
     for rec in r.records() {
@@ -160,7 +216,12 @@ fn la_denominators(sim: &Path) {
         for &i in order.iter().take(left as usize) {
             whole[i] += 1;
         }
+        let (cohort, age) = (
+            b.parse::<i32>().expect("birth_year"),
+            a.parse::<i32>().expect("age"),
+        );
         for ((_, l), n) in shares.iter().zip(whole) {
+            let n = n.max(floor(l, cohort, age));
             let _ = writeln!(text, "{b},{a},{l},{n}");
         }
     }
@@ -213,7 +274,7 @@ impl Lab {
                 jobs.push((
                     d.name.to_owned(),
                     profile.to_owned(),
-                    Box::new(move || study(&root, &sim, d, profile, &out)),
+                    Box::new(move || study(&root, &sim, d, profile, &out, Existing::Allowed)),
                 ));
             }
         }
@@ -224,7 +285,7 @@ impl Lab {
         jobs.push((
             "plain".to_owned(),
             "none".to_owned(),
-            Box::new(move || study(&r, &s, p, "none", &out)),
+            Box::new(move || study(&r, &s, p, "none", &out, Existing::Allowed)),
         ));
         for profile in PROFILES {
             let out = root.join(format!("stale-{profile}"));
@@ -235,8 +296,8 @@ impl Lab {
                 STALE.to_owned(),
                 profile.to_owned(),
                 Box::new(move || {
-                    study(&r, &s, first, "none", &out);
-                    study(&r, &s, p, profile, &out);
+                    study(&r, &s, first, "none", &out, Existing::Allowed);
+                    study(&r, &s, p, profile, &out, Existing::RefusedThenForced);
                 }),
             ));
         }
@@ -267,11 +328,7 @@ impl Lab {
         });
         timings.extend(done.into_inner().expect("timings"));
         timings.push(("all runs".to_owned(), t0.elapsed().as_secs_f64()));
-        Lab {
-            root,
-            folders,
-            timings,
-        }
+        Lab { folders, timings }
     }
 
     /// The folder of `design` under `profile`.

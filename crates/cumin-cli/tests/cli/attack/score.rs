@@ -16,6 +16,8 @@ pub struct Recovered {
     pub any: usize,
     /// Cells pinned to a wrong value (an attack whose assumption failed; should be 0).
     pub wrong: usize,
+    /// Constraints that contradicted others (an assumption that failed; should be 0).
+    pub contradictions: usize,
     /// A few recovered hidden cells, `name = value`.
     pub examples: Vec<String>,
     /// Every recovered hidden cell.
@@ -148,10 +150,10 @@ pub fn score_many(folders: &[(&str, &Folder)], truth: &BTreeMap<String, Truth>) 
         let t = Instant::now();
         for (file, cs) in by_file {
             let s = solve(&first, &cs);
-            out.by_attack.insert(
-                ((*attack).to_owned(), file.to_owned()),
-                tally(&start, &s.doms, &ctx, truth),
-            );
+            let mut r = tally(&start, &s.doms, &ctx, truth);
+            r.contradictions = s.contradictions;
+            out.by_attack
+                .insert(((*attack).to_owned(), file.to_owned()), r);
         }
         *seconds.entry((*attack).to_owned()).or_default() += t.elapsed().as_secs_f64();
     }

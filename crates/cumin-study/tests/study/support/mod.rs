@@ -27,7 +27,7 @@ pub fn config(sim: &Path, episodes: &str, out: &Path, by: Vec<StratumVar>) -> St
         id_mode: cumin_link::IdMode::Combined,
         by: by.into_iter().map(Into::into).collect(),
         sdc: cumin_report::SdcProfile::None,
-        // Enough for tests; the default (100,000) is PHEindicatormethods'.
+        // Enough for tests; the default is 10,000 (PHEindicatormethods' 100,000).
         sii_repetitions: 2000,
         ..StudyConfig::new(
             vec![sim.join(episodes).to_string_lossy().into_owned()],

@@ -283,8 +283,16 @@ pub fn intervals(ctx: &mut Ctx<'_>) -> Found {
                 };
                 let d = q * n;
                 let near = |x: f64| (x - x.round()).abs() < 1e-4 && x.round() >= 0.0;
-                let shown = |x: f64, s: Option<f64>| s.is_some_and(|s| (x - s).abs() < 1e-6);
-                if shown(n, p.at_risk) && shown(d, p.events) {
+                // Within a hundredth of the released counts: the limits give back those (a
+                // true count differs from a released one by a whole number).
+                let shown = |x: f64, s: Option<f64>| s.is_some_and(|s| (x - s).abs() < 1e-2);
+                // The released counts scaled alike: limits from released counts whose
+                // variance a corrected curve's design effect multiplies.
+                let scaled = p.at_risk.zip(p.events).is_some_and(|(r, e)| {
+                    let m = r / n;
+                    m.is_finite() && (d * m - e).abs() < 1e-2
+                });
+                if (shown(n, p.at_risk) && shown(d, p.events)) || scaled {
                     // Limits computed from the released counts.
                 } else if q > 0.0 && dv > 0.0 && n.is_finite() && near(n) && near(d) {
                     let ev = ctx.var(&curve.events_cell(p));
@@ -400,15 +408,35 @@ pub fn margins(ctx: &mut Ctx<'_>) -> Found {
     out
 }
 
-/// The figures' lines: each released point drawn to 0.1 px gives the cumulative
-/// incidence within half a pixel; increments times at-risk counts bound the events.
-pub fn figures(ctx: &mut Ctx<'_>) -> Found {
-    let mut out = Found::new();
-    let folder = ctx.folder;
+/// (outcome, estimator, stratum_var, stratum) of the curves of a folder's
+/// `cumulative_incidence` tables.
+type ChartKey = (String, String, String, String);
+
+/// The identifier modes each curve is shown under, and the cumulative incidence the
+/// table shows by age.
+type Shown = (
+    BTreeMap<ChartKey, Vec<String>>,
+    BTreeMap<ChartKey, BTreeMap<u8, f64>>,
+);
+
+/// What the `cumulative_incidence` tables of `folder` show, for the figures' attack.
+fn shown_curves(folder: &Folder) -> Shown {
     // (outcome, estimator, stratum_var, stratum) → the identifier modes shown.
-    let mut modes: BTreeMap<(String, String, String, String), Vec<String>> = BTreeMap::new();
+    let mut modes: BTreeMap<ChartKey, Vec<String>> = BTreeMap::new();
+    // The same → the cumulative incidence the table shows, by age.
+    let mut shown: BTreeMap<ChartKey, BTreeMap<u8, f64>> = BTreeMap::new();
     for (_, t) in folder.tables_named("cumulative_incidence") {
         for c in curves_in(t, "ci") {
+            let key = (
+                c.key.outcome.clone(),
+                c.key.estimator.clone(),
+                c.key.stratum_var.clone(),
+                c.key.stratum.clone(),
+            );
+            shown
+                .entry(key)
+                .or_default()
+                .extend(c.points.iter().filter_map(|p| Some((p.age, p.f?))));
             let m = modes
                 .entry((
                     c.key.outcome,
@@ -422,6 +450,15 @@ pub fn figures(ctx: &mut Ctx<'_>) -> Found {
             }
         }
     }
+    (modes, shown)
+}
+
+/// The figures' lines: each released point drawn to 0.1 px gives the cumulative
+/// incidence within half a pixel; increments times at-risk counts bound the events.
+pub fn figures(ctx: &mut Ctx<'_>) -> Found {
+    let mut out = Found::new();
+    let folder = ctx.folder;
+    let (modes, shown) = shown_curves(folder);
     for (file, svg) in folder.texts_where(|n| has_ext(n, "svg")) {
         let Some(chart) = parse_chart(svg) else {
             continue;
@@ -442,6 +479,21 @@ pub fn figures(ctx: &mut Ctx<'_>) -> Found {
             if ids.len() != 1 {
                 continue;
             }
+            let half = chart.ymax * 0.05 / PLOT_HEIGHT + 1e-12;
+            // A line drawn through the table's own points tells nothing it does not.
+            let table = shown.get(&(
+                chart.outcome.clone(),
+                estimator.clone(),
+                stratum_var.clone(),
+                stratum.clone(),
+            ));
+            if points.iter().all(|(age, v)| {
+                table
+                    .and_then(|t| t.get(age))
+                    .is_some_and(|f| (f - v).abs() <= half)
+            }) {
+                continue;
+            }
             let curve = Curve {
                 prefix: "ci",
                 period: None,
@@ -455,7 +507,6 @@ pub fn figures(ctx: &mut Ctx<'_>) -> Found {
                 points: Vec::new(),
                 f_half: 0.0,
             };
-            let half = chart.ymax * 0.05 / PLOT_HEIGHT + 1e-12;
             let mut before: Option<(u8, f64)> = Some((u8::MAX, 0.0));
             for &(age, v) in points {
                 if let Some((a, vb)) = before

@@ -8,10 +8,16 @@ use crate::attack::solver::Con;
 /// The numerator and denominator counts behind a share measure, where the denominator
 /// is itself a measure of the table.
 pub fn share_parts(measure: &str) -> Option<(String, String)> {
-    let rest = measure.strip_prefix("share_rows_with_pmr_census_")?;
+    if let Some(rest) = measure.strip_prefix("share_rows_with_pmr_census_") {
+        return Some((
+            format!("rows_with_pmr_census_{rest}"),
+            format!("rows_census_{rest}"),
+        ));
+    }
+    let rest = measure.strip_prefix("share_first_referrals_pmr_identified_age_")?;
     Some((
-        format!("rows_with_pmr_census_{rest}"),
-        format!("rows_census_{rest}"),
+        format!("first_referrals_pmr_identified_age_{rest}"),
+        format!("first_referrals_age_{rest}"),
     ))
 }
 

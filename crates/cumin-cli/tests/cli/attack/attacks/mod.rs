@@ -38,6 +38,12 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Whether a zero in cell `name` says "nobody in this group" (the attacker reads as
+    /// much from the column's description in `sdc.json`).
+    pub fn zero_is_attribute(&self, name: &str) -> bool {
+        self.counts.get(name).is_some_and(|t| t.event_like)
+    }
+
     /// The cell called `name`, if it is a count (or an auxiliary cell: a sum of counts
     /// a file shows, named `cell@first`).
     pub fn var(&mut self, name: &str) -> Option<usize> {
@@ -103,63 +109,133 @@ pub const ATTACKS: &[Attack] = &[
         run: linkage::shares,
     },
     Attack {
+        name: "ledger parts vs rows read",
+        run: tables::ledger_margin,
+    },
+    Attack {
         name: "jay counts vs curve",
         run: jay::counts_vs_curve,
     },
 ];
 
-/// The starting knowledge of every cell: each released count, read as the range of
-/// counts its rounding may stand for (a blank is any count); and a curve released in
-/// steps shows the sum of its ages' events.
-pub fn base(ctx: &mut Ctx<'_>) -> Found {
-    let mut out = Found::new();
-    // The steps' rule (docs/notes/2026-12-06-disclosure-rules.md): a step closes at the
-    // first age its events reach `least`; the last shown step also takes the remainder.
+/// `total = Σ parts` of cells by name, when all are counts.
+fn sum_of(ctx: &mut Ctx<'_>, total: &str, parts: &[String]) -> Option<(usize, Con)> {
+    let t = ctx.var(total)?;
+    let parts: Option<Vec<usize>> = parts.iter().map(|p| ctx.var(p)).collect();
+    Some((
+        t,
+        Con::Sum {
+            total: t,
+            parts: parts?,
+            lo: 0,
+            hi: 0,
+        },
+    ))
+}
+
+/// What a curve released in steps says of its ages' events (docs/methods.md §7): the
+/// cumulative count to each step's end lies in the rounding range of the released
+/// cumulative count (the sum of the steps' events so far, rounded to multiples of
+/// `least`), and every step holds at least `least` events; a curve withheld whole has
+/// fewer than `least` events in all.
+fn curve_steps(ctx: &mut Ctx<'_>, file: &str, curve: &curves::Curve, out: &mut Found) {
     let least = ctx.hidden.step_least();
-    for (file, curve) in curves::curves_of(ctx.folder) {
-        let last_shown = curve
-            .points
-            .iter()
-            .rev()
-            .find(|p| p.f.is_some())
-            .map(|p| p.age);
-        for p in curve.points.iter().filter(|p| p.from < p.age) {
-            let Some(total) = ctx.var(&curve.events_cell(p)) else {
-                continue;
-            };
-            let parts: Option<Vec<usize>> = (p.from..=p.age)
-                .map(|a| ctx.var(&curve.cell(a, "events")))
-                .collect();
-            let Some(parts) = parts else { continue };
-            if Some(p.age) != last_shown {
-                out.push((file.clone(), Con::In(total, Dom::Range(least, INF))));
-                let before = ctx.var(&format!("{}@{}", curve.cell(p.age - 1, "events"), p.from));
-                if let Some(before) = before {
-                    out.push((file.clone(), Con::In(before, Dom::Range(0, least - 1))));
-                    out.push((
-                        file.clone(),
-                        Con::Sum {
-                            total: before,
-                            parts: parts[..parts.len() - 1].to_vec(),
-                            lo: 0,
-                            hi: 0,
-                        },
-                    ));
-                }
-            }
-            out.push((
-                file.clone(),
-                Con::Sum {
-                    total,
-                    parts,
-                    lo: 0,
-                    hi: 0,
-                },
-            ));
+    let cells = |to: u8, from: u8| -> Vec<String> {
+        (from..=to).map(|a| curve.cell(a, "events")).collect()
+    };
+    let Some(last) = curve.points.last().map(|p| p.age) else {
+        return;
+    };
+    if curve.points.iter().all(|p| p.f.is_none()) {
+        let name = format!("{}@all", curve.cell(last, "events"));
+        if let Some((t, sum)) = sum_of(ctx, &name, &cells(last, 0)) {
+            out.push((file.to_owned(), Con::In(t, Dom::Range(0, least - 1))));
+            out.push((file.to_owned(), sum));
+        }
+        return;
+    }
+    let mut released = 0i64;
+    for p in curve.points.iter().filter(|p| p.f.is_some()) {
+        let Some(e) = p.events else { continue };
+        released += e as i64;
+        if p.from < p.age
+            && let Some((t, sum)) = sum_of(ctx, &curve.events_cell(p), &cells(p.age, p.from))
+        {
+            out.push((file.to_owned(), sum));
+            out.push((file.to_owned(), Con::In(t, Dom::Range(least, INF))));
+        } else if let Some(v) = ctx.var(&curve.events_cell(p)) {
+            out.push((file.to_owned(), Con::In(v, Dom::Range(least, INF))));
+        }
+        let name = format!("{}@0", curve.cell(p.age, "events"));
+        let cumulative = if p.age == 0 {
+            ctx.var(&name).map(|t| (t, None))
+        } else {
+            sum_of(ctx, &name, &cells(p.age, 0)).map(|(t, s)| (t, Some(s)))
+        };
+        if let (Some((t, sum)), Some(range)) = (cumulative, rounded_to(released, least)) {
+            out.extend(sum.map(|s| (file.to_owned(), s)));
+            out.push((file.to_owned(), Con::In(t, range)));
         }
     }
+}
+
+/// The counts a value `r` rounded to multiples of `base` (halves to even) may stand for.
+fn rounded_to(r: i64, base: i64) -> Option<Dom> {
+    if r < 0 || r % base != 0 {
+        return None;
+    }
+    let keep: Vec<i64> = ((r - base / 2).max(0)..=r + base / 2)
+        .filter(|&x| crate::attack::cells::round_half_even(x, base) == r)
+        .collect();
+    Some(Dom::Range(*keep.first()?, *keep.last()?))
+}
+
+/// The starting knowledge of every cell: each released count, read as the range of
+/// counts its rounding may stand for; a blank count of a plain table as a count under
+/// the threshold (a zero too, where zeros are withheld); and what a curve released in
+/// steps says of its ages' events ([`curve_steps`]).
+pub fn base(ctx: &mut Ctx<'_>) -> Found {
+    let mut out = Found::new();
+    let jay_preset = ctx.folder.tables_named("jay_counts").next().is_some();
+    for (file, curve) in curves::curves_of(ctx.folder) {
+        // A Jay preset's unadjusted splice is computed from jay_counts.csv's released
+        // counts: nothing of its own.
+        if jay_preset && curve.key.estimator == "cohort-splice-unadjusted" {
+            continue;
+        }
+        if ctx.hidden.step_least() > 0 {
+            curve_steps(ctx, &file, &curve, &mut out);
+        }
+    }
+    let below = ctx.hidden.threshold;
     for (file, cell, shown) in tables::shown_counts(ctx.folder) {
-        let (Some(v), Some(x)) = (ctx.var(&cell), shown) else {
+        let Some(v) = ctx.var(&cell) else {
+            continue;
+        };
+        // A curve's events are rises of rounded cumulative counts, not rounded counts
+        // (`curve_steps` reads them); a Jay preset's unadjusted splice shows sums of
+        // jay_counts.csv's released counts.
+        let curve_events = (cell.ends_with("/events") || cell.contains("/events@"))
+            && curves::CURVE_TABLES
+                .iter()
+                .any(|(stem, _)| file.rsplit('/').next().is_some_and(|f| f.starts_with(stem)));
+        if curve_events {
+            continue;
+        }
+        let Some(x) = shown else {
+            // A blank count of a plain table was withheld: under the threshold (in the
+            // report's ledger it may be the partner of one instead).
+            let plain = !curves::CURVE_TABLES
+                .iter()
+                .any(|(stem, _)| file.rsplit('/').next().is_some_and(|f| f.starts_with(stem)))
+                && !file.ends_with("#Ledger");
+            if plain && below > 0 {
+                let zero_hidden = ctx.hidden.zeros && ctx.zero_is_attribute(&cell);
+                out.push((
+                    file,
+                    Con::In(v, Dom::Range(i64::from(!zero_hidden), below - 1)),
+                ));
+            }
             continue;
         };
         if x.fract() != 0.0 {

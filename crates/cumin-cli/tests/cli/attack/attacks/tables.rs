@@ -146,3 +146,52 @@ pub fn recurrence(ctx: &mut Ctx<'_>) -> Found {
     }
     out
 }
+
+/// The report's ledger: a file's parts (`used`, `quarantined:…`, `excluded:…`) add up to
+/// its rows read, which the manifest states exactly.
+pub fn ledger_margin(ctx: &mut Ctx<'_>) -> Found {
+    let mut out = Found::new();
+    let folder = ctx.folder;
+    for (file, html) in folder.texts_where(|n| has_ext(n, "html")) {
+        let mut parts: std::collections::BTreeMap<String, Vec<String>> =
+            std::collections::BTreeMap::new();
+        for r in html_table(html, "Ledger") {
+            if r.len() == 3
+                && (r[1] == "used"
+                    || r[1].starts_with("quarantined:")
+                    || r[1].starts_with("excluded:"))
+            {
+                parts
+                    .entry(r[0].clone())
+                    .or_default()
+                    .push(ledger_cell(&r[0], &r[1]));
+            }
+        }
+        for (input, cells) in parts {
+            let base = input
+                .rsplit(['/', '\\'])
+                .next()
+                .unwrap_or(&input)
+                .to_owned();
+            let Some(&rows) = folder.input_rows.get(&base) else {
+                continue;
+            };
+            let total = ctx.var(&format!("{}@read", ledger_cell(&input, "read")));
+            let cells: Option<Vec<usize>> = cells.iter().map(|c| ctx.var(c)).collect();
+            if let (Some(total), Some(cells)) = (total, cells) {
+                let file = format!("{file}#Ledger with the manifest");
+                out.push((file.clone(), Con::In(total, Dom::exactly(rows))));
+                out.push((
+                    file,
+                    Con::Sum {
+                        total,
+                        parts: cells,
+                        lo: 0,
+                        hi: 0,
+                    },
+                ));
+            }
+        }
+    }
+    out
+}
