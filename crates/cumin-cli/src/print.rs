@@ -49,7 +49,8 @@ fn print_jay(jay: &JaySummary) {
     print_jay_changes(&changed);
 }
 
-/// One half of the paper-like table: outcomes by main and sensitivity identifiers.
+/// One half of the paper-like table: outcomes by main and sensitivity identifiers, as
+/// `cumulative_incidence.csv` releases them (a withheld cell blank, as in the file).
 fn print_jay_table(table: &[JayLine]) {
     println!(
         "  {:13} {:>22} {:>22}",
@@ -79,6 +80,9 @@ fn print_jay_table(table: &[JayLine]) {
             cell(JayMode::Main),
             cell(JayMode::Sensitivity)
         );
+    }
+    if table.len() < 2 * Outcome::JAY.len() {
+        println!("  (blank: withheld by disclosure control, blank in cumulative_incidence.csv)");
     }
 }
 

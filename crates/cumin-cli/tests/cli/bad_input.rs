@@ -2,7 +2,7 @@
 //! column, a study file that is not TOML, an unknown value, an output folder that cannot
 //! be written, files that do not exist, dates written month first. Paths are redacted.
 
-use crate::support::{cumin_in, redact, root, text};
+use crate::support::{cumin_in, estimate_demo_logged, redact, root, text};
 use std::path::Path;
 
 /// The demo's denominators, copied into `dir`.
@@ -110,28 +110,9 @@ fn files_that_do_not_exist_are_named_before_any_work() {
 #[test]
 fn an_unwritable_out_fails_at_once_with_the_os_error_once() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        root().join("fixtures/demo/episodes.parquet"),
-        dir.path().join("cin.parquet"),
-    )
-    .unwrap();
-    denominators(dir.path());
     // /sys refuses new folders even to root, who can write anywhere else.
     let out = "/sys/cumin-test/out";
-    let o = cumin_in(
-        dir.path(),
-        &[
-            "--progress",
-            "log",
-            "estimate",
-            "--episodes",
-            "cin.parquet",
-            "--denominators",
-            "denominators.csv",
-            "--out",
-            out,
-        ],
-    );
+    let o = estimate_demo_logged(dir.path(), out, &[]);
     assert!(!o.status.success());
     let m = text(&o);
     assert_eq!(m.matches("os error").count(), 1, "{m}");

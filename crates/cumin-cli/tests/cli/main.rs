@@ -205,6 +205,7 @@ fn the_jay_preset_by_flag_equals_the_preset_by_study_file() {
     ]);
     assert!(o.status.success(), "{}", text(&o));
     let stdout = String::from_utf8_lossy(&o.stdout);
+    jay_table_is_the_released_one(&stdout, by_flag.path());
     for want in [
         "Jay et al. 2025 design, preset jay2025",
         "main (pmr-school-age)",
@@ -278,4 +279,45 @@ fn the_jay_preset_by_flag_equals_the_preset_by_study_file() {
     ]);
     assert!(!o.status.success());
     assert!(text(&o).contains("jay2025-strict"), "{}", text(&o));
+}
+
+/// The Jay preset's table on the terminal (its first half: the unadjusted splice before
+/// 18, main then sensitivity identifiers) is `cumulative_incidence.csv`'s released
+/// figures of the oldest age, to one decimal (it printed the exact estimates).
+fn jay_table_is_the_released_one(stdout: &str, out: &Path) {
+    let csv = std::fs::read_to_string(out.join("cumulative_incidence.csv")).unwrap();
+    let released = |outcome: &str, id_mode: &str| {
+        let row = csv
+            .lines()
+            .filter(|r| {
+                let c: Vec<&str> = r.split(',').collect();
+                c[0] == outcome
+                    && c[1] == "cohort-splice-unadjusted"
+                    && c[2] == id_mode
+                    && c[3] == "all"
+            })
+            .max_by_key(|r| r.split(',').nth(5).unwrap().parse::<i32>().unwrap())
+            .unwrap();
+        let c: Vec<&str> = row.split(',').collect();
+        let p = |i: usize| format!("{:.1}", 100.0 * c[i].parse::<f64>().unwrap());
+        format!("{} ({}-{})", p(8), p(9), p(10))
+    };
+    for (outcome, label) in [
+        ("referral", "referred"),
+        ("assessed", "assessed"),
+        ("cin", "CIN"),
+        ("cpp", "CPP"),
+    ] {
+        let want = format!(
+            "{} {}",
+            released(outcome, "pmr-school-age"),
+            released(outcome, "combined")
+        );
+        let line = stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{label} ")))
+            .unwrap_or_else(|| panic!("no {label} line:\n{stdout}"));
+        let cells: Vec<&str> = line.split_whitespace().skip(1).collect();
+        assert_eq!(cells.join(" "), want, "{line}");
+    }
 }

@@ -2,33 +2,12 @@
 //! children, curve sets and bootstrap replicates (`--progress log` writes them as lines,
 //! so a test can read them; a terminal gets the same as bars with the time left).
 
-use crate::support::{cumin_in, redact, root, text};
+use crate::support::{cumin_in, estimate_demo_logged, redact, text};
 
 #[test]
 fn every_stage_reports_its_progress() {
     let dir = tempfile::tempdir().unwrap();
-    for (from, to) in [
-        ("fixtures/demo/episodes.parquet", "cin.parquet"),
-        ("fixtures/demo/denominators.csv", "denominators.csv"),
-    ] {
-        std::fs::copy(root().join(from), dir.path().join(to)).unwrap();
-    }
-    let o = cumin_in(
-        dir.path(),
-        &[
-            "--progress",
-            "log",
-            "estimate",
-            "--episodes",
-            "cin.parquet",
-            "--denominators",
-            "denominators.csv",
-            "--out",
-            "out",
-            "--bootstrap",
-            "20",
-        ],
-    );
+    let o = estimate_demo_logged(dir.path(), "out", &["--bootstrap", "20"]);
     assert!(o.status.success(), "{}", text(&o));
     let log = redact(&String::from_utf8_lossy(&o.stderr), dir.path());
     for want in [

@@ -25,6 +25,30 @@ pub fn text(o: &Output) -> String {
     )
 }
 
+/// `cumin --progress log estimate` in `dir` of the demo's inputs, copied there as
+/// `cin.parquet` and `denominators.csv`, into `out`, with `extra` flags.
+pub fn estimate_demo_logged(dir: &Path, out: &str, extra: &[&str]) -> Output {
+    for (from, to) in [
+        ("fixtures/demo/episodes.parquet", "cin.parquet"),
+        ("fixtures/demo/denominators.csv", "denominators.csv"),
+    ] {
+        std::fs::copy(root().join(from), dir.join(to)).unwrap();
+    }
+    let mut args = vec![
+        "--progress",
+        "log",
+        "estimate",
+        "--episodes",
+        "cin.parquet",
+        "--denominators",
+        "denominators.csv",
+        "--out",
+        out,
+    ];
+    args.extend_from_slice(extra);
+    cumin_in(dir, &args)
+}
+
 /// Runs `cumin ARGS` with `dir` as the current folder.
 pub fn cumin_in(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_cumin"))
