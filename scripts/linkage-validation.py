@@ -14,7 +14,7 @@ against truth.json for every outcome, overall and in IDACI deciles 1 and 10, wit
 precision and recall.
 
     export CARGO_TARGET_DIR=...   # default: target
-    cargo build --release -p cumin-cli -p cumin-study --bins --example transfer_pairs
+    cargo build --release -p cumin-cli -p cumin-study --features cumin-study/examples --bins --example transfer_pairs
     python3 scripts/linkage-validation.py [--scale 0.1] [--seed 11] [--bootstrap 100]
         [--dependence 0.8] [--work DIR]
 

@@ -16,7 +16,7 @@ use crate::spec::EstimateSpec;
 use crate::spec::OUT_AGES;
 use crate::split::{Ghosts, SplitCorrection, SplitSummary};
 use crate::strata::Stratification;
-use cumin_census::{CensusYear, Episodes};
+use cumin_census::{CensusYear, Episodes, NoProgress, Progress};
 use cumin_cohort::{Events, Identity, YearTables};
 use cumin_link::LinkageMode;
 use cumin_stats::{BackwardCells, Form};
@@ -98,6 +98,17 @@ pub fn estimate(
     denominators: &Denominators,
     spec: &EstimateSpec,
 ) -> Result<Estimates, EstimateError> {
+    let inputs = (episodes, identity, events, denominators);
+    estimate_with_progress(inputs, spec, &NoProgress)
+}
+
+/// [`estimate`], reporting its stages to `progress`: the curve sets (one outcome under
+/// one stratification each), the bootstrap replicates, then inequality and recurrence.
+pub fn estimate_with_progress(
+    (episodes, identity, events, denominators): (&Episodes, &Identity, &Events, &Denominators),
+    spec: &EstimateSpec,
+    progress: &dyn Progress,
+) -> Result<Estimates, EstimateError> {
     let frame = Frame::new(denominators, spec)?;
     let strata: Vec<Strata> = spec
         .strata
@@ -107,7 +118,7 @@ pub fn estimate(
             levels: denominators.tables(by).into_iter().collect(),
         })
         .collect();
-    let mut run = Run::new(&frame, spec);
+    let mut run = Run::new(&frame, spec, progress);
     let mut years = Vec::with_capacity(spec.outcomes.len());
     for &o in &spec.outcomes {
         let (placed, unknown) = place_years(
@@ -133,9 +144,15 @@ pub fn estimate(
         .then(|| SplitCorrection::build(episodes, identity, events, &spec.outcomes, &spec.rules));
     run.out.split = split.as_ref().map(|sc| sc.summary(&spec.outcomes));
     run.split = split.as_ref();
+    progress.begin_counting(
+        "estimating",
+        Some((years.len() * strata.len()) as u64),
+        "curve sets",
+    );
     for (oi, oy) in years.iter().enumerate() {
         run.outcome(oi, oy, &strata);
     }
+    progress.end();
     Ok(run.finish(&years, &strata, events))
 }
 
@@ -157,11 +174,13 @@ struct Run<'a> {
     curves: Vec<(CurveKey, Curve)>,
     model_sd: BTreeMap<CurveKey, [f64; OUT_AGES]>,
     out: Estimates,
+    progress: &'a dyn Progress,
 }
 
 impl<'a> Run<'a> {
-    fn new(frame: &'a Frame, spec: &'a EstimateSpec) -> Run<'a> {
+    fn new(frame: &'a Frame, spec: &'a EstimateSpec, progress: &'a dyn Progress) -> Run<'a> {
         Run {
+            progress,
             frame,
             spec,
             split: None,
@@ -196,6 +215,7 @@ impl<'a> Run<'a> {
                 rho_all = Some(own);
             }
             ghosts.push(tables.ghosts);
+            self.progress.advance(1);
         }
         self.out.forms.extend(forms);
         self.ghosts.push(ghosts);
@@ -423,8 +443,15 @@ impl<'a> Run<'a> {
                 ghosts: &self.ghosts,
                 forms: &forms,
             };
-            bootstrap::replace_intervals(&mut self.curves, &inputs);
+            self.progress.begin_counting(
+                "bootstrap",
+                Some(u64::from(spec.bootstrap)),
+                "replicates",
+            );
+            bootstrap::replace_intervals(&mut self.curves, &inputs, self.progress);
+            self.progress.end();
         }
+        self.progress.begin("inequality and recurrence", None);
         model_error::add_model_error(&mut self.curves, &self.model_sd, spec.level);
         self.out.nesting = crate::nesting::adjust(&mut self.curves, spec.level);
         if !self.out.nesting.is_empty() {
@@ -458,6 +485,7 @@ impl<'a> Run<'a> {
             .flat_map(|o| crate::recurrence::recurrence(*o, &events.all[o.index()], last_year))
             .collect();
         self.out.curves = self.curves.into_iter().map(|(_, c)| c).collect();
+        self.progress.end();
         self.out
     }
 }

@@ -23,6 +23,7 @@ use crate::frame::Frame;
 use crate::spec::EstimateSpec;
 use crate::spec::OUT_AGES;
 use crate::split::Ghosts;
+use cumin_census::Progress;
 use cumin_cohort::NO_STRATUM;
 use cumin_link::ChildId;
 use cumin_stats::Form;
@@ -227,15 +228,22 @@ pub struct Inputs<'a> {
     pub forms: &'a [Vec<Form>],
 }
 
-/// Replaces the intervals and standard errors of every corrected curve by bootstrap ones.
-pub fn replace_intervals(curves: &mut [(CurveKey, Curve)], inputs: &Inputs<'_>) {
+/// Replaces the intervals and standard errors of every corrected curve by bootstrap ones,
+/// advancing `progress` by one per replicate.
+pub fn replace_intervals(
+    curves: &mut [(CurveKey, Curve)],
+    inputs: &Inputs<'_>,
+    progress: &dyn Progress,
+) {
     let (spec, years, strata, frame) = (inputs.spec, inputs.years, inputs.strata, inputs.frame);
     let resampler = Resampler::new(years, strata, frame);
     let replicates: Vec<BTreeMap<CurveKey, [f64; OUT_AGES]>> = (0..u64::from(spec.bootstrap))
         .into_par_iter()
         .map(|r| {
             let w = resampler.weights(spec.seed, r);
-            replicate(inputs, &w)
+            let one = replicate(inputs, &w);
+            progress.advance(1);
+            one
         })
         .collect();
     for (key, curve) in curves.iter_mut().filter(|(_, c)| c.corrected) {

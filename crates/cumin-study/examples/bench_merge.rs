@@ -1,7 +1,7 @@
 //! What `--linkage corrected` adds to a run, stage by stage, against the full rebuild it
 //! replaced (docs/benchmarks.md, "Linkage correction").
 //!
-//! `cargo run --release -p cumin-study --example bench_merge -- EPISODES [REPEATS]` reads
+//! `cargo run --release -p cumin-study --features examples --example bench_merge -- EPISODES [REPEATS]` reads
 //! an extract (CSV or Parquet), links and de-duplicates it as `cumin estimate` does, then
 //! times, `REPEATS` times (default 3), each step that `merge` and `corrected` add: joining
 //! the transfer pairs, de-duplicating and building children again (incrementally, as the

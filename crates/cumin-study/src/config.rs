@@ -106,17 +106,42 @@ pub struct StudyConfig {
 }
 
 impl StudyConfig {
-    /// Reads a study TOML file.
+    /// Reads a study TOML file. Relative paths in it (episodes, denominators, out, the
+    /// LSOA lookup) are taken from the file's folder, not the current one, so a study
+    /// runs the same from anywhere.
     pub fn from_toml_file(path: &Path) -> Result<StudyConfig, crate::error::StudyError> {
         let text =
             std::fs::read_to_string(path).map_err(|e| crate::error::StudyError::ConfigFile {
                 path: path.to_owned(),
                 message: e.to_string(),
             })?;
-        toml::from_str(&text).map_err(|e| crate::error::StudyError::ConfigFile {
-            path: path.to_owned(),
-            message: e.to_string(),
-        })
+        let config: StudyConfig =
+            toml::from_str(&text).map_err(|e| crate::error::StudyError::ConfigFile {
+                path: path.to_owned(),
+                message: e.to_string(),
+            })?;
+        Ok(config.relative_to(path.parent().unwrap_or(Path::new(""))))
+    }
+
+    /// The configuration with its relative paths taken from `base`.
+    #[must_use]
+    pub fn relative_to(mut self, base: &Path) -> StudyConfig {
+        let join = |p: &Path| {
+            if p.is_absolute() {
+                p.to_owned()
+            } else {
+                base.join(p)
+            }
+        };
+        self.episodes = self
+            .episodes
+            .iter()
+            .map(|e| join(Path::new(e)).to_string_lossy().into_owned())
+            .collect();
+        self.denominators = join(&self.denominators);
+        self.out = join(&self.out);
+        self.lsoa_lookup = self.lsoa_lookup.as_deref().map(join);
+        self
     }
 
     /// How to read the episode files: the column and value maps, the LSOA lookup (read

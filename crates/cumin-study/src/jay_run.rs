@@ -10,7 +10,7 @@ use crate::output::OutputDir;
 use crate::release::JayTables;
 use crate::run::{Tail, finish, read_denominators};
 use crate::settings::{Settings, outcome_columns};
-use crate::summary::{Headline, RunOutput};
+use crate::summary::{Headline, RunOutput, headline};
 use cumin_census::{Extract, Outcome, Progress, ReadOptions, ReasonSpelling, read_extract};
 use cumin_estimate::{
     CurveEstimator, Denominators, EstimateSpec, Estimator, SpliceDesign, Stratification,
@@ -62,33 +62,20 @@ pub fn run(
     progress.end();
     laps.lap("jay_pipeline");
 
-    let (unadjusted, table) = unadjusted_splice(&population, &eval, settings.level);
+    let (unadjusted, _) = unadjusted_splice(&population, &eval, settings.level);
     let corrections = cumin_jay::correction_lines(&eval, rules, &population, settings.level);
     laps.lap("estimate");
 
     progress.begin("the design's left-censoring corrected splice", None);
     // The R pipeline's counts stand without it: a design cell the extract or the
     // denominators cannot give the correction (an error here) is reported, not fatal.
-    let (corrected, corrected_table, corrected_missing) =
-        match corrected_splice(settings, &denominators, progress) {
-            Ok((curves, table)) => (curves, table, None),
-            Err(e) => (Vec::new(), Vec::new(), Some(e.to_string())),
-        };
+    let (corrected, corrected_missing) = match corrected_splice(settings, &denominators, progress) {
+        Ok((curves, _)) => (curves, None),
+        Err(e) => (Vec::new(), Some(e.to_string())),
+    };
     progress.end();
     laps.lap("corrected_splice");
 
-    let headline = table
-        .iter()
-        .filter(|l| l.mode == JayMode::Main)
-        .map(|l| Headline {
-            outcome: l.outcome,
-            estimator: CurveEstimator::CohortSpliceUnadjusted,
-            age: 17,
-            cum_inc: l.cum_inc,
-            lower: l.lower,
-            upper: l.upper,
-        })
-        .collect();
     let tables = crate::release::release_jay(
         settings.sdc,
         settings.level,
@@ -96,6 +83,14 @@ pub fn run(
         cumin_jay::count_rows(&eval.run),
         cumin_jay::correction_rows(&eval),
     );
+    // The terminal's tables are the released curves' figures before 18.
+    let released = tables.ci.get();
+    let headline = headline(released, &Outcome::JAY, JayMode::Main.id_mode())
+        .into_iter()
+        .filter(|h| h.estimator == CurveEstimator::CohortSpliceUnadjusted)
+        .collect();
+    let table = jay_table(released, CurveEstimator::CohortSpliceUnadjusted);
+    let corrected_table = jay_table(released, CurveEstimator::CohortSplice);
     let mut dir = OutputDir::begin(settings)?;
     write_tables(&mut dir, &tables)?;
     let rule_names = cumin_jay::rule_names(rules);
@@ -158,6 +153,28 @@ fn write_tables(dir: &mut OutputDir, tables: &JayTables) -> Result<(), StudyErro
 /// The unadjusted splice of the run's counts: curves of `cumulative_incidence.csv`
 /// (estimator `cohort-splice-unadjusted`, before release) and the printed table, main
 /// and sensitivity.
+/// The paper-like table of `estimator` from the released rows of
+/// `cumulative_incidence.csv`: each outcome's oldest row of stratum all under each mode,
+/// a withheld one left out (the terminal leaves its cell blank, as the file does).
+fn jay_table(released: &[cumin_report::CiRow], estimator: CurveEstimator) -> Vec<JayLine> {
+    let mut table = Vec::new();
+    for mode in JayMode::ALL {
+        let lines: Vec<Headline> = headline(released, &Outcome::JAY, mode.id_mode());
+        for h in lines.into_iter().filter(|h| h.estimator == estimator) {
+            if let (Some(cum_inc), Some(lower), Some(upper)) = (h.cum_inc, h.lower, h.upper) {
+                table.push(JayLine {
+                    mode,
+                    outcome: h.outcome,
+                    cum_inc,
+                    lower,
+                    upper,
+                });
+            }
+        }
+    }
+    table
+}
+
 fn unadjusted_splice(
     population: &Population,
     eval: &Evaluation,

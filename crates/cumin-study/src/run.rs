@@ -7,9 +7,9 @@ use crate::output::OutputDir;
 use crate::release::Tables;
 use crate::sensitivity::{self, Sensitivity};
 use crate::settings::Settings;
-use crate::summary::{Headline, RunOutput, SensitivityLine, headline};
+use crate::summary::{Headline, RunOutput, SensitivityLine, released_headlines};
 use cumin_census::{Extract, Progress, ReadOptions, read_extract};
-use cumin_cohort::{Events, Identity};
+use cumin_cohort::{EventRules, Events, Identity};
 use cumin_estimate::{Denominators, Stratification, StratumVar};
 use cumin_jay::JaySummary;
 use cumin_report::{CiRow, LinkageRow, Released, write};
@@ -40,23 +40,23 @@ pub fn run(
         .event_rules(settings.window_start, extract.data_end);
     cumin_estimate::frame::check_denominators(&denominators, &rules, settings.uses_every_cell())?;
 
-    progress.begin("linking", None);
-    let identity = cumin_cohort::identify(&extract.episodes, &settings.identity);
-    progress.end();
-    laps.lap("link");
-
-    let events = cumin_cohort::find_events(&identity.episodes, &identity.children, &rules);
-    account(&mut extract, &identity, &events)?;
-    laps.lap("cohort");
-
-    progress.begin("estimating", None);
+    let (identity, events) = identify(settings, &mut extract, &rules, &mut laps, progress)?;
     let spec = settings.estimate_spec(outcomes.clone(), rules);
-    let estimates =
-        cumin_estimate::estimate(&extract.episodes, &identity, &events, &denominators, &spec)?;
-    progress.end();
+    let estimates = cumin_estimate::estimate_with_progress(
+        (&extract.episodes, &identity, &events, &denominators),
+        &spec,
+        progress,
+    )?;
     laps.lap("estimate");
 
-    progress.begin("linkage under every identifier mode", None);
+    progress.begin(
+        if settings.sensitivity {
+            "estimating under every identifier mode"
+        } else {
+            "linkage under every identifier mode"
+        },
+        None,
+    );
     let sensitivity = settings
         .sensitivity
         .then(|| {
@@ -82,11 +82,7 @@ pub fn run(
     progress.end();
     laps.lap("linkage_modes");
 
-    let headline = headline(&estimates.curves, &outcomes);
-    let (sensitivity_rows, lines) = match sensitivity {
-        Some(Sensitivity { curves, lines, .. }) => (Some(curves), Some(lines)),
-        None => (None, None),
-    };
+    let sensitivity_rows = sensitivity.map(|Sensitivity { curves, .. }| curves);
     let tables = crate::release::release(
         settings,
         identity.id_mode(),
@@ -94,6 +90,14 @@ pub fn run(
         linkage_rows,
         sensitivity_rows.as_deref(),
     );
+    // The terminal's figures are the released ones.
+    let (headline, lines) = released_headlines(
+        tables.ci.get(),
+        tables.sensitivity.as_ref().map(|s| s.get().as_slice()),
+        &outcomes,
+        identity.id_mode(),
+    );
+    progress.begin("writing outputs", None);
     let mut dir = OutputDir::begin(settings)?;
     write_tables(&mut dir, settings, &tables)?;
     let ids = format!(
@@ -101,7 +105,7 @@ pub fn run(
         identity.id_mode(),
         identity.linkage_mode
     );
-    finish(
+    let output = finish(
         dir,
         (settings, tool, &extract, laps),
         Tail {
@@ -113,7 +117,9 @@ pub fn run(
             sensitivity: lines,
             jay: None,
         },
-    )
+    );
+    progress.end();
+    output
 }
 
 /// What a run's report and summary hold beyond what every run shares.
@@ -172,6 +178,40 @@ pub(crate) fn finish(
         sensitivity: tail.sensitivity,
         jay: tail.jay,
     })
+}
+
+/// Who is who and each child's first events, every row given its place in the ledger;
+/// each a stage of its own on the terminal.
+fn identify(
+    settings: &Settings,
+    extract: &mut Extract,
+    rules: &EventRules,
+    laps: &mut Laps,
+    progress: &dyn Progress,
+) -> Result<(Identity, Events), StudyError> {
+    progress.begin(
+        &format!(
+            "linking {} rows into children ({} linkage)",
+            extract.episodes.len(),
+            settings.identity.linkage
+        ),
+        None,
+    );
+    let identity = cumin_cohort::identify(&extract.episodes, &settings.identity);
+    progress.end();
+    laps.lap("link");
+    progress.begin(
+        &format!(
+            "finding the first events of {} children",
+            identity.children.len()
+        ),
+        None,
+    );
+    let events = cumin_cohort::find_events(&identity.episodes, &identity.children, rules);
+    account(extract, &identity, &events)?;
+    progress.end();
+    laps.lap("cohort");
+    Ok((identity, events))
 }
 
 /// The ledger of `extract` as the report shows it: through the count rule.

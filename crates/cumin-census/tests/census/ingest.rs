@@ -464,6 +464,72 @@ fn a_required_column_of_the_wrong_type_throughout_is_an_error() {
     assert!(m.contains("column ACADYR") && m.contains("2012/13"), "{m}");
 }
 
+/// A column written month first is refused, never read with day and month swapped; so
+/// is one written in both orders. The message names the file, column, rows and the fix.
+#[test]
+fn dates_written_month_first_stop_the_file() {
+    let m = error(&["error_dates_month_first.csv"], &ReadOptions::default());
+    assert!(
+        m.contains("error_dates_month_first.csv, column CINclosureDate"),
+        "{m}"
+    );
+    assert!(m.contains("month first (MM/DD/YYYY)"), "{m}");
+    assert!(m.contains("row 2: \"07/22/2013\""), "{m}");
+    assert!(m.contains("YYYY-MM-DD"), "{m}");
+    let m = error(&["error_dates_both_orders.csv"], &ReadOptions::default());
+    assert!(m.contains("column CINreferralDate"), "{m}");
+    assert!(m.contains("both orders"), "{m}");
+    assert!(
+        m.contains("row 1: \"25/06/2013\"") && m.contains("row 3: \"12/25/2013\""),
+        "{m}"
+    );
+}
+
+/// Unreadable dates become missing and are listed with their rows for quarantine.csv;
+/// their rows stay in use.
+#[test]
+fn unreadable_dates_are_listed_with_their_rows() {
+    let e = read("rule_dates.csv");
+    let listed: Vec<(u64, &str, &str)> = e
+        .ledger
+        .values_set_missing()
+        .iter()
+        .map(|v| (v.row, v.reason, v.detail.as_str()))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            (3, "date_unreadable", "CINreferralDate = \"2013/06/01\""),
+            (3, "date_unreadable", "CINclosureDate = \"1 July 2013\""),
+        ]
+    );
+    assert_eq!(e.ledger.quarantine_lines().len(), 2);
+    assert_eq!(count(&e, EntryKind::Quarantined, "date_unreadable"), 0);
+    assert_balanced(&e);
+}
+
+/// Parquet written by pyarrow with the codecs extracts use is read alike; a codec cumin
+/// is built without is refused by name, with the ones it reads.
+#[test]
+fn parquet_codecs_extracts_use_are_read_and_others_named() {
+    let csv = read("rule_gender.csv");
+    for codec in [
+        "codec_snappy.parquet",
+        "codec_zstd.parquet",
+        "codec_gzip.parquet",
+    ] {
+        let e = read(codec);
+        assert_eq!(e.episodes.sex, csv.episodes.sex, "{codec}");
+        assert_eq!(e.episodes.referral, csv.episodes.referral, "{codec}");
+    }
+    let m = error(&["error_brotli.parquet"], &ReadOptions::default());
+    assert!(
+        m.contains("error_brotli.parquet") && m.contains("brotli"),
+        "{m}"
+    );
+    assert!(m.contains("Snappy, Zstandard or gzip"), "{m}");
+}
+
 #[test]
 fn files_with_different_schemas_are_an_error() {
     let options = ReadOptions {
