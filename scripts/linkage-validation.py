@@ -101,7 +101,7 @@ def main():
                     cells.append(cell)
                 print(f"| {mode} | {stratum} | " + " | ".join(cells) + " |")
             if mode == "corrected":
-                removed = linkage_values(os.path.join(out, "linkage.csv"))
+                removed = linkage_values(os.path.join(out, "analyst-only", "linkage_model.csv"))
                 print("|  | first events removed | " + " | ".join(
                     f"{removed.get('split_first_events_removed_' + o, 0):,.0f}"
                     for o in OUTCOMES) + " |")

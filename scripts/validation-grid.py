@@ -7,9 +7,10 @@ For each mechanism (a set of `cumin simulate --mechanism` presets) and seed, thi
    histories): as delivered (every identifier quirk on) and with `--perfect-ids` (the true
    child on every row);
 2. estimates each with the DEFAULT flags of `cumin estimate` plus `--by idaci_decile`
-   (no bootstrap, `--sdc jay2025`, `--linkage corrected`: what a user running the README's
-   command gets); and the delivered extract once more with `--linkage exact`, to tell the
-   split correction's part from linkage's;
+   (`--linkage corrected`, the default 200-replicate bootstrap: what a user running the
+   README's command gets) and `--sdc none` (released counts are rounded, which would add
+   the disclosure control's error to the estimator's); and the delivered extract once more
+   with `--linkage exact`, to tell the split correction's part from linkage's;
 3. compares every estimate before 18 (age 17) with `truth.json` (complete histories),
    for referral, assessed, CIN and CPP, overall and in deciles 1 and 10.
 
@@ -24,7 +25,7 @@ The summary (stdout and `summary.txt`) shows, for the default run (delivered ide
 `corrected` linkage), the worst case per mechanism first, then pooled coverage; then the
 same for perfect identifiers (estimator error alone) and `exact` linkage.
 
-Python 3.11 standard library only; reuses scripts/truth-recovery.py's helpers. Usage:
+Python 3.11 standard library only (and `scripts/cuminlib`). Usage:
 
     cargo build --release
     python3 scripts/validation-grid.py --out validation/grid                 # scale 0.1, seeds 1-3
@@ -36,7 +37,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import importlib.util
 import json
 import os
 import shutil
@@ -44,10 +44,8 @@ import sys
 import time
 from pathlib import Path
 
-_spec = importlib.util.spec_from_file_location(
-    "truth_recovery", Path(__file__).with_name("truth-recovery.py"))
-tr = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(tr)
+sys.path.insert(0, str(Path(__file__).parent))
+import cuminlib as tr  # noqa: E402  (the scripts' shared helpers)
 
 OUTCOMES = ["referral", "assessed", "cin", "cpp"]
 STRATA = tr.STRATA
@@ -84,28 +82,17 @@ def simulate(cumin: str, out: Path, mechanism: str, seed: int, scale: float, per
         cmd += ["--mechanism", ",".join(presets)]
     if perfect:
         cmd.append("--perfect-ids")
-    return tr.run_command(cmd)
+    return tr.run(cmd)
 
 
 def estimate(cumin: str, sim: Path, out: Path, linkage: str) -> float:
     shutil.rmtree(out, ignore_errors=True)
     cmd = [cumin, "--quiet", "estimate", "--episodes", str(sim / "episodes.parquet"),
            "--denominators", str(sim / "denominators.csv"), "--out", str(out),
-           "--by", "idaci_decile"]
+           "--by", "idaci_decile", "--sdc", "none"]
     if linkage != "corrected":  # corrected is the default: leave the flag out
         cmd += ["--linkage", linkage]
-    return tr.run_command(cmd)
-
-
-def split_removed(linkage_csv: Path) -> dict[str, float]:
-    """First events the split correction removed, per outcome (linkage.csv)."""
-    out = {}
-    with open(linkage_csv, newline="") as f:
-        for r in csv.DictReader(f):
-            m = r["measure"]
-            if m.startswith("split_removed_"):
-                out[m.removeprefix("split_removed_")] = float(r["value"])
-    return out
+    return tr.run(cmd)
 
 
 def one_cell(cumin: str, mechanism: str, seed: int, scale: float, work: Path,
@@ -122,7 +109,7 @@ def one_cell(cumin: str, mechanism: str, seed: int, scale: float, work: Path,
     for ids, linkage in RUNS:
         est = work / f"{tag}-{ids}-{linkage}-est"
         est_s = estimate(cumin, sims[ids], est, linkage)
-        estimates = tr.read_estimates(est / "cumulative_incidence.csv")
+        estimates = tr.read_curves(est / "cumulative_incidence.csv")
         for outcome in OUTCOMES:
             for sv, s in STRATA:
                 for estimator in ESTIMATORS:
@@ -130,7 +117,7 @@ def one_cell(cumin: str, mechanism: str, seed: int, scale: float, work: Path,
                         r = estimates.get((outcome, estimator, sv, s, age))
                         if r is None:
                             continue
-                        t = tr.truth_value(truth, outcome, sv, s, age)
+                        t = tr.truth_cum_inc(truth, outcome, sv, s, age)
                         e, lo, hi = float(r["cum_inc"]), float(r["lower"]), float(r["upper"])
                         err = 100.0 * (e - t)
                         tol = TOLERANCE_PP[s]

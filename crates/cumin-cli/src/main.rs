@@ -90,7 +90,8 @@ struct EstimateArgs {
     #[arg(long, value_enum, default_value_t = ConflictPolicy::Split)]
     conflict_policy: ConflictPolicy,
     /// What is done about split identities (corrected estimates them from the moves PMRs
-    /// show: use it with --bootstrap, whose intervals carry its noise; docs/validation.md).
+    /// show, with its estimation and extrapolation error in the intervals;
+    /// docs/methods.md §2.1).
     /// Default: corrected with identifiers combined or pmr-school-age (under --preset
     /// jay2025, for its corrected splice), exact with la-only, pmr-only or --preset
     /// jay2025-strict.
@@ -119,11 +120,12 @@ struct EstimateArgs {
     /// Random seed.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Child-cluster bootstrap replicates for the intervals of the corrected estimators
-    /// (0: none; their intervals then treat the correction's estimate as known). 1000 for
-    /// tables to publish; 200 for a quicker look, with more Monte-Carlo error in the
-    /// limits. Either way the correction model's back-tested error is added.
-    #[arg(long, default_value_t = 0)]
+    /// Child-cluster bootstrap replicates for the intervals of the corrected estimators.
+    /// The default, 200, carries the corrections' estimation noise into the intervals;
+    /// 1000 for tables to publish (less Monte-Carlo error in the limits); 0 for none (the
+    /// intervals then treat the correction's estimate as known and are too narrow).
+    /// Either way the corrections' model error is added.
+    #[arg(long, default_value_t = cumin_study::config::default_bootstrap())]
     bootstrap: u32,
     /// Calendar periods for trend.csv: ranges of census years named by their end year
     /// (comma-separated, e.g. 2012-2015,2016-2019,2020-2023).

@@ -234,6 +234,8 @@ pub fn write_bounds_csv(
                 number(Some(r.corrected)),
                 number(Some(r.extrapolation_error)),
                 number(Some(r.stratification_extrapolation_error)),
+                number(Some(r.form_spread)),
+                number(Some(r.split_sd)),
                 number(Some(r.extrapolation_sd)),
             ]
         }),

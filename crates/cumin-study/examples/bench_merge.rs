@@ -81,13 +81,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             transfers: transfers.clone(),
             by_identifiers: cumin_cohort::LinkageCounts::default(),
         };
-        let split = cumin_estimate::split::SplitCorrection::build(e, &identity, &events, &outcomes);
+        let split =
+            cumin_estimate::split::SplitCorrection::build(e, &identity, &events, &outcomes, &rules);
         lap("split_correction", &mut t);
         let fields: Vec<String> = t.iter().map(|(k, v)| format!("\"{k}\": {v:.3}")).collect();
         println!(
             "{{\"repeat\": {repeat}, \"pairs\": {}, \"ghost_outcomes\": {}, {}}}",
             pairs.len(),
-            split.summary().per_outcome.len(),
+            split.summary(&outcomes).per_outcome.len(),
             fields.join(", ")
         );
     }
