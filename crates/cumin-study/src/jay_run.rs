@@ -11,7 +11,9 @@ use crate::release::JayTables;
 use crate::run::{Tail, finish, read_denominators};
 use crate::settings::{Settings, outcome_columns};
 use crate::summary::{Headline, RunOutput, headline};
-use cumin_census::{Extract, Outcome, Progress, ReadOptions, ReasonSpelling, read_extract};
+use cumin_census::{
+    Extract, Outcome, Progress, ReadOptions, ReasonSpelling, finish_deferred, read_extract,
+};
 use cumin_estimate::{
     CurveEstimator, Denominators, EstimateSpec, Estimator, SpliceDesign, Stratification,
 };
@@ -57,7 +59,6 @@ pub fn run(
     };
     let eval = cumin_jay::evaluate(&input, rules, settings.window_start);
     population.check_counts(&eval.run, &denominators.path)?;
-    drop(tolerant);
     account(&mut extract, &eval, settings.window_start)?;
     progress.end();
     laps.lap("jay_pipeline");
@@ -69,10 +70,11 @@ pub fn run(
     progress.begin("the design's left-censoring corrected splice", None);
     // The R pipeline's counts stand without it: a design cell the extract or the
     // denominators cannot give the correction (an error here) is reported, not fatal.
-    let (corrected, corrected_missing) = match corrected_splice(settings, &denominators, progress) {
-        Ok((curves, _)) => (curves, None),
-        Err(e) => (Vec::new(), Some(e.to_string())),
-    };
+    let (corrected, corrected_missing) =
+        match corrected_splice(settings, tolerant, &denominators, progress) {
+            Ok((curves, _)) => (curves, None),
+            Err(e) => (Vec::new(), Some(e.to_string())),
+        };
     progress.end();
     laps.lap("corrected_splice");
 
@@ -207,12 +209,25 @@ fn unadjusted_splice(
 /// ([`SpliceDesign::Jay2025`]). With `--bootstrap` the intervals carry the correction's
 /// uncertainty. Curves of `cumulative_incidence.csv` (estimator `cohort-splice`, before
 /// release) and the corrected half of the printed table.
+///
+/// `tolerant` is the R code's reading with the tolerant reason spelling: cumin's own
+/// reading once the whole-extract rules are applied, unless the study reads reasons
+/// otherwise (then the files are read again).
 fn corrected_splice(
     settings: &Settings,
+    tolerant: Extract,
     denominators: &Denominators,
     progress: &dyn Progress,
 ) -> Result<(Vec<JayCurve>, Vec<JayLine>), StudyError> {
-    let extract = read_extract(&settings.inputs, &jay_options(&settings.read), progress)?;
+    let options = jay_options(&settings.read);
+    let extract = if options.rules.reason_spelling == ReasonSpelling::Tolerant {
+        let mut extract = tolerant;
+        finish_deferred(&mut extract, &options.rules)?;
+        extract
+    } else {
+        drop(tolerant);
+        read_extract(&settings.inputs, &options, progress)?
+    };
     let mut rows = Vec::new();
     let mut table = Vec::new();
     let mut identities = Identities::new(&extract.episodes);

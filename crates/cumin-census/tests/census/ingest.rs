@@ -578,3 +578,37 @@ fn an_unusable_file_stops_the_run_before_any_row_of_another_is_read() {
     );
     assert!(m.contains("error_header_only.csv is empty"), "{m}");
 }
+
+#[test]
+fn a_deferred_read_finished_later_equals_a_read_with_the_rules() {
+    let names = [
+        "rule_latest_dates.csv",
+        "exclude_before_data_start.csv",
+        "rule_closure_before_referral.csv",
+        "rule_referral_imputed.csv",
+        "rule_dates.csv",
+    ];
+    for drop_closure in [false, true] {
+        let mut options = ReadOptions::default();
+        options.rules.drop_closure_before_data_start = drop_closure;
+        let direct = read_with(&names, &options).unwrap();
+        let mut deferred_options = options.clone();
+        deferred_options.rules.defer_whole_extract_rules = true;
+        let mut deferred = read_with(&names, &deferred_options).unwrap();
+        assert!(!deferred.latest.is_empty());
+        cumin_census::finish_deferred(&mut deferred, &options.rules).unwrap();
+        assert!(deferred.latest.is_empty());
+        assert_eq!(deferred.episodes.len(), direct.episodes.len());
+        for i in 0..direct.episodes.len() {
+            assert_eq!(deferred.episodes.row(i), direct.episodes.row(i), "row {i}");
+        }
+        let lines = |e: &Extract| {
+            e.ledger
+                .lines()
+                .map(|(f, entry, n)| format!("{f:?} {entry:?} {n}"))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(lines(&deferred), lines(&direct));
+        assert_eq!(deferred.data_end, direct.data_end);
+    }
+}
