@@ -20,7 +20,7 @@ target="${CARGO_TARGET_DIR:-target}"
 # One build for both packages: built apart, the examples' dev-dependency features (arrow's
 # CSV reader) and the binary's would rebuild each other on every run.
 cargo build --release --quiet -p cumin-cli -p cumin-census --bin cumin \
-    --example read_extract --example read_floor
+    --features cumin-census/examples --example read_extract --example read_floor
 cumin="$target/release/cumin"
 cumin_read="$target/release/examples/read_extract"
 floor_read="$target/release/examples/read_floor"

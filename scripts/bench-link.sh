@@ -14,7 +14,7 @@ scale=${1:-1.0}
 runs=${2:-3}
 target=${CARGO_TARGET_DIR:-target}
 dir="$target/bench-link/scale-$scale"
-cargo build --release --quiet -p cumin-cli -p cumin-link --bin cumin --example bench_link
+cargo build --release --quiet -p cumin-cli -p cumin-link --features cumin-link/examples --bin cumin --example bench_link
 bin="$target/release/examples/bench_link"
 if [ ! -f "$dir/episodes.parquet" ]; then
     echo "simulating scale $scale into $dir"

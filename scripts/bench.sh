@@ -36,7 +36,8 @@ mkdir -p "$bench_dir"
 
 # One build for both packages (built apart, the examples' dev-dependency features and the
 # binary's would rebuild each other).
-cargo build --release --quiet -p cumin-cli -p cumin-census --bin cumin --example decode_floor
+cargo build --release --quiet -p cumin-cli -p cumin-census --bin cumin \
+    --features cumin-census/examples --example decode_floor
 cumin="$target/release/cumin"
 floor="$target/release/examples/decode_floor"
 

@@ -12,7 +12,7 @@ cells a 2011/12-2023/24 extract observes (x >= a - 11, and not (11, 0)); observe
 keep their own value; the error that the extrapolated cells cause in cumulative incidence
 before 18 (longest-lookback design, percentage points) is printed per model.
 
-    cargo build --release -p cumin-study --example backward_hazards
+    cargo build --release -p cumin-study --features examples --example backward_hazards
     python3 scripts/correction-forms.py [N] [OUTCOME]
 
 Needs numpy, pandas and statsmodels (`uv run scripts/correction-forms.py` installs them;

@@ -36,7 +36,7 @@ realized   For the same estimate folder, the extract's own children: the example
            with the histories', and the share of them that were first ever in the
            histories with the exact hazards' factor and cumin's.
 
-    cargo build --release -p cumin-study --example backward_hazards
+    cargo build --release -p cumin-study --features examples --example backward_hazards
     python3 scripts/correction-vs-exact.py form --children 12000000
     python3 scripts/correction-vs-exact.py decompose --children 12000000 \\
         --estimate EST --truth SIM/truth.json

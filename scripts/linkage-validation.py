@@ -14,7 +14,7 @@ against truth.json for every outcome, overall and in IDACI deciles 1 and 10, wit
 precision and recall.
 
     export CARGO_TARGET_DIR=...   # default: target
-    cargo build --release -p cumin-cli -p cumin-study --bins --example transfer_pairs
+    cargo build --release -p cumin-cli -p cumin-study --features cumin-study/examples --bins --example transfer_pairs
     python3 scripts/linkage-validation.py [--scale 0.1] [--seed 11] [--bootstrap 100]
         [--dependence 0.8] [--work DIR]
 
@@ -101,7 +101,7 @@ def main():
                     cells.append(cell)
                 print(f"| {mode} | {stratum} | " + " | ".join(cells) + " |")
             if mode == "corrected":
-                removed = linkage_values(os.path.join(out, "linkage.csv"))
+                removed = linkage_values(os.path.join(out, "analyst-only", "linkage_model.csv"))
                 print("|  | first events removed | " + " | ".join(
                     f"{removed.get('split_first_events_removed_' + o, 0):,.0f}"
                     for o in OUTCOMES) + " |")

@@ -47,7 +47,7 @@ def binary(path: str | os.PathLike | None = None, example: str | None = None) ->
         return os.path.abspath(p) if os.path.sep in p else p
     if example:
         p = target_dir() / "release" / "examples" / example
-        build = f"cargo build --release -p cumin-study --example {example}"
+        build = f"cargo build --release -p cumin-study --features examples --example {example}"
     else:
         p = target_dir() / "release" / "cumin"
         build = "cargo build --release"

@@ -21,8 +21,10 @@
 
 #![allow(clippy::print_stdout)]
 
-use arrow::array::{Array, ArrayRef, AsArray};
-use arrow::datatypes::{DataType, Field, Int32Type, Schema};
+use arrow_array::cast::AsArray;
+use arrow_array::types::Int32Type;
+use arrow_array::{Array, ArrayRef};
+use arrow_schema::{DataType, Field, Schema};
 use cumin_census::Column as C;
 use cumin_census::schema::{ColumnMap, ResolvedHeaders};
 use parquet::arrow::ProjectionMask;
@@ -313,8 +315,8 @@ fn text_column<'a>(a: &'a ArrayRef) -> Box<dyn Fn(usize) -> Option<&'a str> + 'a
 }
 
 /// Integers of a numeric column (cast to `Int32`).
-fn int_column(a: &ArrayRef) -> arrow::array::Int32Array {
-    arrow::compute::cast(a, &DataType::Int32)
+fn int_column(a: &ArrayRef) -> arrow_array::Int32Array {
+    arrow_cast::cast(a, &DataType::Int32)
         .expect("a numeric column")
         .as_primitive::<Int32Type>()
         .clone()
@@ -356,7 +358,7 @@ fn convert<T: Copy + Send>(
 }
 
 fn fill(
-    batch: &arrow::record_batch::RecordBatch,
+    batch: &arrow_array::RecordBatch,
     targets: &[Target],
     part: &mut Part<'_>,
     at: usize,

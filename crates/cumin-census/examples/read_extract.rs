@@ -1,7 +1,7 @@
 //! Reads episode files with cumin's reader and prints what it found: the command that
 //! `scripts/bench-ingest.sh` times against `read_floor`.
 //!
-//! `cargo run --release -p cumin-census --example read_extract -- FILE...`
+//! `cargo run --release -p cumin-census --features examples --example read_extract -- FILE...`
 
 #![allow(clippy::print_stdout)]
 

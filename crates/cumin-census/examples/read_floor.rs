@@ -2,11 +2,11 @@
 //! file into Arrow arrays — Parquet through the `parquet` crate's Arrow reader, CSV
 //! through `arrow-csv` with every column as text — with no cleaning at all.
 //!
-//! `cargo run --release -p cumin-census --example read_floor -- FILE`
+//! `cargo run --release -p cumin-census --features examples --example read_floor -- FILE`
 
 #![allow(clippy::print_stdout)]
 
-use arrow::datatypes::{DataType, Field, Schema};
+use arrow_schema::{DataType, Field, Schema};
 use cumin_census::schema::{ColumnMap, ResolvedHeaders};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -68,7 +68,7 @@ fn csv(path: &str) -> Result<u64, Box<dyn std::error::Error>> {
             .map(|n| Field::new(n, DataType::Utf8, true))
             .collect::<Vec<_>>(),
     );
-    let reader = arrow::csv::ReaderBuilder::new(Arc::new(schema))
+    let reader = arrow_csv::ReaderBuilder::new(Arc::new(schema))
         .with_header(true)
         .with_batch_size(BATCH)
         .with_projection(read_positions(&names))

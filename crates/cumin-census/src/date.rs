@@ -126,6 +126,81 @@ impl Date {
     }
 }
 
+/// What a date written `D/M/YYYY` or `M/D/YYYY` (one or two digits each, a time after it
+/// ignored) can mean, for telling a column's order from its values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SlashOrder {
+    /// Only day first makes a date (`25/12/2013`).
+    DayFirst,
+    /// Only month first makes a date (`12/25/2013`).
+    MonthFirst,
+    /// Both do (`05/06/2013`): the value alone cannot tell.
+    Either,
+    /// Neither does (`31/02/2013`).
+    Neither,
+}
+
+impl SlashOrder {
+    /// How `text` reads if it is a slashed date; `None` for any other shape.
+    pub fn of(text: &str) -> Option<SlashOrder> {
+        let s = text.trim();
+        let s = s.split([' ', 'T']).next().unwrap_or(s);
+        let mut parts = s.split('/');
+        let (a, b, y) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some()
+            || !(1..=2).contains(&a.len())
+            || !(1..=2).contains(&b.len())
+            || y.len() != 4
+        {
+            return None;
+        }
+        let (a, b, y) = (
+            digits(a.as_bytes())?,
+            digits(b.as_bytes())?,
+            digits(y.as_bytes())? as i32,
+        );
+        let day_first = Date::from_ymd(y, b, a).is_some();
+        let month_first = Date::from_ymd(y, a, b).is_some();
+        Some(match (day_first, month_first) {
+            (true, false) => SlashOrder::DayFirst,
+            (false, true) => SlashOrder::MonthFirst,
+            (true, true) => SlashOrder::Either,
+            (false, false) => SlashOrder::Neither,
+        })
+    }
+}
+
+/// What the slashed dates (`25/12/2013`) of one date column allow: how many can only be
+/// day first, how many only month first, how many either, and the first of each kind.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SlashTally {
+    /// Values that are dates only day first.
+    pub day_first: u64,
+    /// Values that are dates only month first.
+    pub month_first: u64,
+    /// Values that are dates either way.
+    pub either: u64,
+    /// The first day-first-only value: (data row, value).
+    pub first_day_first: Option<(u64, String)>,
+    /// The first month-first-only value: (data row, value).
+    pub first_month_first: Option<(u64, String)>,
+}
+
+impl SlashTally {
+    /// Adds `other`'s tally, whose rows come after this one's.
+    pub(crate) fn add(&mut self, other: &SlashTally) {
+        self.day_first += other.day_first;
+        self.month_first += other.month_first;
+        self.either += other.either;
+        if self.first_day_first.is_none() {
+            self.first_day_first.clone_from(&other.first_day_first);
+        }
+        if self.first_month_first.is_none() {
+            self.first_month_first.clone_from(&other.first_month_first);
+        }
+    }
+}
+
 fn digits(b: &[u8]) -> Option<u32> {
     let mut v = 0u32;
     for &c in b {
@@ -254,6 +329,29 @@ mod tests {
         }
         assert_eq!(Date::parse("2012-02-29"), Some(Date::ymd(2012, 2, 29)));
         assert_eq!(Date::parse("2013-02-29"), None);
+    }
+
+    #[test]
+    fn slashed_dates_say_which_order_they_allow() {
+        use SlashOrder::{DayFirst, Either, MonthFirst, Neither};
+        for (text, want) in [
+            ("25/12/2013", Some(DayFirst)),
+            ("12/25/2013", Some(MonthFirst)),
+            ("5/13/2013", Some(MonthFirst)),
+            ("5/13/2013 0:00", Some(MonthFirst)),
+            ("05/06/2013", Some(Either)),
+            ("12/12/2013", Some(Either)),
+            ("31/02/2013", Some(Neither)),
+            ("29/02/2013", Some(Neither)),
+            ("29/02/2012", Some(DayFirst)),
+            ("2013-12-25", None),
+            ("123/1/2013", None),
+            ("1/1/13", None),
+            ("a/1/2013", None),
+            ("1/1/2013/4", None),
+        ] {
+            assert_eq!(SlashOrder::of(text), want, "{text}");
+        }
     }
 
     #[test]

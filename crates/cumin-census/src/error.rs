@@ -1,8 +1,9 @@
 //! Errors for input that cannot be used at all. Row-level problems are not errors: they
 //! are cleaned or quarantined and counted in the ledger.
 
+use crate::date::SlashTally;
 use crate::schema::Column;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A file (or set of files) that stops the run before any output is written.
 #[derive(Debug, thiserror::Error)]
@@ -90,6 +91,16 @@ pub enum CensusError {
         /// A few offending values.
         examples: Vec<String>,
     },
+    /// A date column written month first (`12/25/2013`), or in both orders.
+    #[error("{}", date_order_message(path, *column, tally))]
+    DateOrder {
+        /// The file.
+        path: PathBuf,
+        /// The column.
+        column: Column,
+        /// What its slashed dates allow.
+        tally: Box<SlashTally>,
+    },
     /// A Parquet column of the null type: no value in any row.
     #[error(
         "{path}: column {column} has the Parquet type null, so it holds no value in any row \
@@ -116,6 +127,24 @@ pub enum CensusError {
         column: Column,
         /// What was expected.
         expected: &'static str,
+        /// Rows read whose other values were usable.
+        rows: u64,
+    },
+    /// A required column empty in every row of every file (an early census year's file
+    /// may leave it empty; the whole extract may not).
+    #[error(
+        "column {column} is empty in every one of the {rows} rows read, in every file ({}): \
+         read as it is, {}. Check the column mapping in the study config or the extract, or \
+         name outcomes that do not need {column} with --outcome (e.g. --outcome \
+         referral,cpp)",
+        files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", "),
+        empty_column_reading(*column)
+    )]
+    EmptyInExtract {
+        /// The column.
+        column: Column,
+        /// The files that have it.
+        files: Vec<PathBuf>,
         /// Rows read whose other values were usable.
         rows: u64,
     },
@@ -221,6 +250,48 @@ fn missing_columns_message(
         found_list,
         missing.first().map_or("LA", |c| c.name()),
     )
+}
+
+/// The message for a column written month first, or in both orders.
+/// What reading a column empty throughout would do to the estimates.
+fn empty_column_reading(column: Column) -> &'static str {
+    match column {
+        Column::ReferralNfa => {
+            "no referral would end with no further action, so every referral would count as \
+             assessed"
+        }
+        Column::ReasonForClosure => {
+            "no case would close with no further action (RC8), so every assessed child would \
+             count as in need"
+        }
+        _ => "every value would be missing",
+    }
+}
+
+fn date_order_message(path: &Path, column: Column, t: &SlashTally) -> String {
+    let (row, value) = t.first_month_first.clone().unwrap_or_default();
+    let fix = format!(
+        "cumin reads dates as YYYY-MM-DD or DD/MM/YYYY and does not guess the order. Write \
+         the column as YYYY-MM-DD (R: format(as.Date(x, \"%m/%d/%Y\"), \"%Y-%m-%d\"); \
+         Python: pandas.to_datetime(x, format=\"%m/%d/%Y\").dt.strftime(\"%Y-%m-%d\")) and \
+         run again; a few stray values can be rewritten in the study file \
+         ([values.{column}] \"{value}\" = \"YYYY-MM-DD\")"
+    );
+    let path = path.display();
+    match &t.first_day_first {
+        None => format!(
+            "{path}, column {column}: dates are written month first (MM/DD/YYYY): {} of them \
+             can only be read that way, the first at row {row}: {value:?}; read day first, \
+             a date such as 05/06/2013 would become 5 June when it means 6 May. {fix}.",
+            t.month_first
+        ),
+        Some((day_row, day_value)) => format!(
+            "{path}, column {column}: dates are written in both orders: {} day first (the \
+             first at row {day_row}: {day_value:?}) and {} month first (the first at row \
+             {row}: {value:?}), so a date such as 05/06/2013 cannot be read safely. {fix}.",
+            t.day_first, t.month_first
+        ),
+    }
 }
 
 impl Column {

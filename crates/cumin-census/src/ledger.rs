@@ -95,6 +95,9 @@ pub struct Ledger {
     files: Vec<String>,
     counts: BTreeMap<(FileIndex, Entry), u64>,
     quarantine: Vec<QuarantinedRow>,
+    /// Values set missing because they could not be read (the row is used): listed in
+    /// the quarantine file beside the rows, counted by their rule.
+    set_missing: Vec<QuarantinedRow>,
 }
 
 impl Ledger {
@@ -133,6 +136,26 @@ impl Ledger {
     /// The quarantined rows, in file and row order.
     pub fn quarantined_rows(&self) -> &[QuarantinedRow] {
         &self.quarantine
+    }
+
+    /// Records a value that could not be read and became missing (its row stays where it
+    /// is; its rule counts it): listed in the quarantine file with its row.
+    pub fn set_missing(&mut self, value: QuarantinedRow) {
+        self.set_missing.push(value);
+    }
+
+    /// The values set missing because unreadable, in file and row order.
+    pub fn values_set_missing(&self) -> &[QuarantinedRow] {
+        &self.set_missing
+    }
+
+    /// Every line of the quarantine file: the quarantined rows and the unreadable values,
+    /// in file and row order (a row's own quarantine first).
+    pub fn quarantine_lines(&self) -> Vec<&QuarantinedRow> {
+        let mut lines: Vec<&QuarantinedRow> =
+            self.quarantine.iter().chain(&self.set_missing).collect();
+        lines.sort_by_key(|q| (q.file, q.row));
+        lines
     }
 
     /// The count of one entry.
@@ -175,6 +198,8 @@ impl Ledger {
         }
         self.quarantine.extend(other.quarantine);
         self.quarantine.sort_by_key(|q| (q.file, q.row));
+        self.set_missing.extend(other.set_missing);
+        self.set_missing.sort_by_key(|q| (q.file, q.row));
     }
 
     /// Checks `read = used + quarantined + excluded` for every file.

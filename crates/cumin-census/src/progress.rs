@@ -4,6 +4,12 @@
 pub trait Progress: Sync {
     /// A stage starts; `total` in its own units if known.
     fn begin(&self, stage: &str, total: Option<u64>);
+    /// A stage that counts `unit`s (`rows`, `replicates`) starts; `total` if known. The
+    /// CLI shows the count, the rate and, with a total, the time left.
+    fn begin_counting(&self, stage: &str, total: Option<u64>, unit: &'static str) {
+        let _ = unit;
+        self.begin(stage, total);
+    }
     /// `n` more units of the current stage are done.
     fn advance(&self, n: u64);
     /// The current stage is done.
@@ -18,6 +24,7 @@ pub struct NoProgress;
 
 impl Progress for NoProgress {
     fn begin(&self, _: &str, _: Option<u64>) {}
+    fn begin_counting(&self, _: &str, _: Option<u64>, _: &'static str) {}
     fn advance(&self, _: u64) {}
     fn end(&self) {}
     fn note(&self, _: &str) {}

@@ -42,7 +42,7 @@ pub fn run(out: &Path, force: bool, bars: &Bars, quiet: bool) -> Result<()> {
         println!(
             "cumin demo: a synthetic NPD extract (made by `cumin simulate`, true values known)"
         );
-        crate::print_run(&result, Some(&lookup));
+        crate::print::print_run(&result, Some(&lookup));
         println!();
         println!(
             "The unadjusted estimators count first *observed* events: cohorts born before the \

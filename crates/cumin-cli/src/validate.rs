@@ -1,25 +1,23 @@
 //! `cumin validate`: read episode files as a run would, and report what was found — the
 //! ledger and a data-quality profile — without estimating anything.
 
-use anyhow::{Context, Result};
+use crate::args::ValidateArgs;
+use crate::progress::Bars;
+use anyhow::{Context, Result, bail};
 use cumin_census::profile::{AGE_BANDS, CODED_FIELDS, Group, KEY_FIELDS};
-use cumin_census::{EntryKind, Extract, Ledger, Profile};
+use cumin_census::{EntryKind, Extract, Ledger, Profile, Progress};
+use cumin_study::StudyConfig;
 use std::path::Path;
 
-use crate::ValidateArgs;
-use crate::progress::Bars;
-
-/// Short headings for [`KEY_FIELDS`], in the same order.
-const KEY_HEADINGS: [&str; KEY_FIELDS.len()] = [
-    "LA-ID", "PMR", "LA", "birth", "sex", "ethn", "refer", "close", "NFA", "reason", "need",
-    "IDACI",
-];
-
-/// Runs `cumin validate`: reads the files, accounts for every row, writes and prints
-/// what was found.
+/// Reads the files as `estimate` would; fails only for files that cannot be used.
 pub fn run(a: &ValidateArgs, bars: &Bars, quiet: bool) -> Result<()> {
-    let mut options = match &a.study {
-        Some(p) => cumin_study::StudyConfig::from_toml_file(p)?.read_options()?,
+    let study = a
+        .study
+        .as_deref()
+        .map(StudyConfig::from_toml_file)
+        .transpose()?;
+    let mut options = match &study {
+        Some(s) => s.read_options()?,
         None => cumin_census::ReadOptions::default(),
     };
     if let Some(p) = &a.lsoa_lookup {
@@ -28,7 +26,23 @@ pub fn run(a: &ValidateArgs, bars: &Bars, quiet: bool) -> Result<()> {
     if let Some(p) = a.census_years {
         options.census_years = Some((p.first, p.last));
     }
-    let inputs = cumin_census::expand_inputs(&a.files)?;
+    if !a.files.is_empty() {
+        bars.note(
+            "`cumin validate FILE...` is deprecated: name the files with --episodes, as for \
+             cumin estimate (cumin validate --episodes FILE...)",
+        );
+    }
+    let patterns: Vec<String> = match (&study, a.episodes.is_empty() && a.files.is_empty()) {
+        (_, false) => a.episodes.iter().chain(&a.files).cloned().collect(),
+        (Some(s), true) => s.episodes.clone(),
+        (None, true) => bail!(
+            "no episode files: give them with --episodes FILE... (or a study file with --study)"
+        ),
+    };
+    if let Some(out) = &a.out {
+        cumin_study::preflight::probe_output(out)?;
+    }
+    let inputs = cumin_census::expand_inputs(&patterns)?;
     let mut extract = cumin_census::read_extract(&inputs, &options, bars)?;
     account(&mut extract)?;
     let profile = cumin_census::Profile::of(&extract.episodes);
@@ -52,9 +66,15 @@ pub fn run(a: &ValidateArgs, bars: &Bars, quiet: bool) -> Result<()> {
     Ok(())
 }
 
+/// Short headings for [`KEY_FIELDS`], in the same order.
+const KEY_HEADINGS: [&str; KEY_FIELDS.len()] = [
+    "LA-ID", "PMR", "LA", "birth", "sex", "ethn", "refer", "close", "NFA", "reason", "need",
+    "IDACI",
+];
+
 /// Gives the rows that passed ingest their place (`used`: nothing further happens to
 /// them here) and checks that every row read is accounted for.
-pub fn account(extract: &mut Extract) -> Result<()> {
+fn account(extract: &mut Extract) -> Result<()> {
     for (f, n) in extract.rows_kept().into_iter().enumerate() {
         extract.ledger.add(f as u16, EntryKind::Used, "", n);
     }
@@ -63,7 +83,7 @@ pub fn account(extract: &mut Extract) -> Result<()> {
 }
 
 /// Writes `ledger.csv`, `quarantine.csv` and `profile.csv` into `out`.
-pub fn write(out: &Path, extract: &Extract, profile: &Profile) -> Result<()> {
+fn write(out: &Path, extract: &Extract, profile: &Profile) -> Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     cumin_report::write::write_ledger_csv(
         &out.join("ledger.csv"),
@@ -87,7 +107,7 @@ fn percent(x: f64) -> String {
 }
 
 /// Prints the ledger per file: where the rows went, then what each rule changed.
-pub fn print_ledger(ledger: &Ledger) {
+fn print_ledger(ledger: &Ledger) {
     println!("Ledger: every row read, by file (all lines in ledger.csv)");
     for (i, name) in ledger.files().iter().enumerate() {
         let f = i as u16;
@@ -112,7 +132,37 @@ pub fn print_ledger(ledger: &Ledger) {
                 println!("    {label}: {}", items.join(", "));
             }
         }
+        print_unreadable(ledger, f);
     }
+}
+
+/// Unreadable values shown per file, with their rows; `quarantine.csv` lists them all.
+const UNREADABLE_SHOWN: usize = 5;
+
+/// The first unreadable values of file `f` with their rows.
+fn print_unreadable(ledger: &Ledger, f: u16) {
+    let values: Vec<_> = ledger
+        .values_set_missing()
+        .iter()
+        .filter(|v| v.file == f)
+        .collect();
+    if values.is_empty() {
+        return;
+    }
+    let shown: Vec<String> = values
+        .iter()
+        .take(UNREADABLE_SHOWN)
+        .map(|v| format!("row {} {}", v.row, v.detail))
+        .collect();
+    let more = if values.len() > UNREADABLE_SHOWN {
+        format!(
+            " and {} more in quarantine.csv",
+            values.len() - UNREADABLE_SHOWN
+        )
+    } else {
+        String::new()
+    };
+    println!("    unreadable, set missing: {}{more}", shown.join(", "));
 }
 
 fn print_missing(by_year: &[(String, Group)]) {
@@ -167,7 +217,7 @@ fn print_codes(all: &Group) {
 }
 
 /// Prints the profile by census year and the code frequencies.
-pub fn print_profile(profile: &Profile) {
+fn print_profile(profile: &Profile) {
     let mut by_year: Vec<(String, Group)> = profile
         .by_year()
         .into_iter()

@@ -1,7 +1,8 @@
 //! Times each step of `cumin_cohort::identify` (and the events after it) on one extract,
 //! inside the process: where the `link` and `cohort` stages of a run spend their time.
 //!
-//! `cargo run --release -p cumin-cohort --example identify_steps -- FILE [--repeat N]`
+//! `cargo run --release -p cumin-cohort --features examples --example identify_steps -- FILE
+//! [--repeat N]`
 //!
 //! Steps, as `identify` runs them under `--linkage corrected` (the default): link,
 //! de-duplicate, build children, child traits, transfer pairs, join the pairs, the

@@ -18,13 +18,15 @@
 //! Replicate `r` draws from the ChaCha8 stream `r` of the study seed, stratifications then
 //! cohorts then strata in order, so results do not depend on the number of threads.
 
-use crate::curves::{Curve, CurveKey, OutcomeYears, Strata, corrected_curves, pooled_model};
+use crate::curves::{Curve, CurveKey, OutcomeYears, Strata, corrected_curves, pooled_models};
 use crate::frame::Frame;
 use crate::spec::EstimateSpec;
 use crate::spec::OUT_AGES;
-use crate::split::SplitCorrection;
+use crate::split::Ghosts;
+use cumin_census::Progress;
 use cumin_cohort::NO_STRATUM;
 use cumin_link::ChildId;
+use cumin_stats::Form;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Binomial, Distribution};
@@ -48,9 +50,6 @@ pub struct Resampler {
     pools: Vec<Vec<Vec<Pool>>>,
     /// One more than the largest child index.
     n_children: usize,
-    /// Whether each child (by index) is drawn at all; the others keep weight 1 where a
-    /// weight is needed beyond the tables (the keys of the split correction).
-    drawn: Vec<bool>,
 }
 
 /// Mean of the positive entries of a population table's row (a cohort's size; 0 if none).
@@ -119,12 +118,7 @@ impl Resampler {
                 cells
             })
             .collect();
-        let drawn = row_of.iter().map(Option::is_some).collect();
-        Resampler {
-            pools,
-            n_children,
-            drawn,
-        }
+        Resampler { pools, n_children }
     }
 
     /// How many times each child is drawn in replicate `replicate`, for each
@@ -154,40 +148,19 @@ impl Resampler {
             })
             .collect()
     }
-
-    /// A child's weight in the key table of the split correction: its draws if it can be
-    /// drawn, else 1.
-    fn key_weight(&self, weights: &[u16], child: ChildId) -> f64 {
-        match self.drawn.get(child.index()) {
-            Some(true) => f64::from(weights[child.index()]),
-            _ => 1.0,
-        }
-    }
 }
 
 /// Cumulative incidence by age of every corrected curve, from one set of weights per
-/// stratification; the split correction, if any, is re-estimated with the same weights.
-fn replicate(
-    resampler: &Resampler,
-    weights: &[Vec<u16>],
-    years: &[OutcomeYears],
-    strata: &[Strata],
-    frame: &Frame,
-    spec: &EstimateSpec,
-    split: Option<&SplitCorrection>,
-) -> BTreeMap<CurveKey, [f64; OUT_AGES]> {
-    // The correction is re-estimated with each stratification's own draws.
-    let ghost_weights: Vec<Option<Vec<f64>>> = weights
-        .iter()
-        .map(|w| {
-            split.map(|sc| {
-                sc.weights(
-                    |c| w.get(c.index()).map_or(0.0, |x| f64::from(*x)),
-                    |c| resampler.key_weight(w, c),
-                )
-            })
-        })
-        .collect();
+/// stratification; the split correction's ghosts, if any, applied as they are.
+fn replicate(inputs: &Inputs<'_>, weights: &[Vec<u16>]) -> BTreeMap<CurveKey, [f64; OUT_AGES]> {
+    let Inputs {
+        years,
+        strata,
+        frame,
+        spec,
+        ghosts,
+        forms,
+    } = *inputs;
     let mut out = BTreeMap::new();
     for (oi, oy) in years.iter().enumerate() {
         for (k, s) in strata.iter().enumerate() {
@@ -200,18 +173,22 @@ fn replicate(
                 &frame.cohorts,
                 weight,
             );
-            if let (Some(sc), Some(gw)) = (split, &ghost_weights[k]) {
-                crate::split::subtract_into(&mut tables, &sc.tables(oi, k, s, frame, gw));
+            if let Some(Some(g)) = ghosts.get(oi).map(|o| &o[k]) {
+                tables = g.applied(&tables, 1.0, 1.0);
             }
-            // Fitted only if some stratum cannot fit its own model.
+            // Fitted only if some stratum cannot fit its own model of some form.
+            let forms = &forms[oi];
             let pooled = OnceCell::new();
-            let fallback = || {
+            let fallback = |f: Form| {
                 pooled
-                    .get_or_init(|| pooled_model(&tables, s.levels.iter().map(|l| &l.1), frame))
-                    .as_ref()
+                    .get_or_init(|| {
+                        pooled_models(&tables, s.levels.iter().map(|l| &l.1), frame, forms)
+                    })
+                    .get(f)
             };
             for (l, ((_, population), t)) in s.levels.iter().zip(&tables).enumerate() {
-                let fitted = corrected_curves(t, population, frame, &spec.estimators, fallback);
+                let fitted =
+                    corrected_curves(t, population, frame, &spec.estimators, forms, fallback);
                 for (kind, curve) in fitted.curves {
                     let mut f = [f64::NAN; OUT_AGES];
                     for e in curve {
@@ -231,21 +208,42 @@ fn replicate(
     out
 }
 
-/// Replaces the intervals and standard errors of every corrected curve by bootstrap ones.
+/// What every replicate recomputes the corrected curves from.
+#[derive(Clone, Copy)]
+pub struct Inputs<'a> {
+    /// Every outcome's event years, placed in the strata.
+    pub years: &'a [OutcomeYears],
+    /// The stratifications and their populations.
+    pub strata: &'a [Strata],
+    /// The study's frame.
+    pub frame: &'a Frame,
+    /// What to estimate (estimators, bootstrap replicates, seed, level).
+    pub spec: &'a EstimateSpec,
+    /// The split correction's ghosts per outcome and stratification (under
+    /// `corrected`), applied to every replicate's tables as they are: its estimation
+    /// error is carried analytically (`SplitCorrection::scalings`), not resampled.
+    pub ghosts: &'a [Vec<Option<Ghosts>>],
+    /// The left-censoring correction's model forms per outcome, chosen on the data: each
+    /// replicate refits these forms (the choice itself is not repeated).
+    pub forms: &'a [Vec<Form>],
+}
+
+/// Replaces the intervals and standard errors of every corrected curve by bootstrap ones,
+/// advancing `progress` by one per replicate.
 pub fn replace_intervals(
     curves: &mut [(CurveKey, Curve)],
-    years: &[OutcomeYears],
-    strata: &[Strata],
-    frame: &Frame,
-    spec: &EstimateSpec,
-    split: Option<&SplitCorrection>,
+    inputs: &Inputs<'_>,
+    progress: &dyn Progress,
 ) {
+    let (spec, years, strata, frame) = (inputs.spec, inputs.years, inputs.strata, inputs.frame);
     let resampler = Resampler::new(years, strata, frame);
     let replicates: Vec<BTreeMap<CurveKey, [f64; OUT_AGES]>> = (0..u64::from(spec.bootstrap))
         .into_par_iter()
         .map(|r| {
             let w = resampler.weights(spec.seed, r);
-            replicate(&resampler, &w, years, strata, frame, spec, split)
+            let one = replicate(inputs, &w);
+            progress.advance(1);
+            one
         })
         .collect();
     for (key, curve) in curves.iter_mut().filter(|(_, c)| c.corrected) {

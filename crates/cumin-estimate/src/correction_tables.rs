@@ -99,6 +99,10 @@ pub struct Fitted<'a> {
     pub observed_only: &'a [(Kind, Vec<AgeEstimate>)],
     /// The model error's standard deviation of each corrected curve, by age.
     pub model_sd: &'a [[f64; OUT_AGES]],
+    /// Half the range of the estimates of the correction's forms, by curve and age.
+    pub form_spread: &'a [[f64; OUT_AGES]],
+    /// The split correction's error, by curve and age (empty: no split correction).
+    pub split_sd: &'a [[f64; OUT_AGES]],
 }
 
 /// Each corrected curve recomputed with `c = 1` and with only observed backward hazards,
@@ -114,12 +118,13 @@ pub fn correction_bounds(
     let ones = Array2::from_elem(corrected.factors.factor.dim(), 1.0);
     let none = curves_with(&ones, fitted.tables, fitted.population, frame, estimators);
     let mut out = Vec::new();
-    for ((((kind, full), (_, none)), (_, partial)), sd) in corrected
+    for (i, ((((kind, full), (_, none)), (_, partial)), sd)) in corrected
         .curves
         .iter()
         .zip(&none)
         .zip(fitted.observed_only)
         .zip(fitted.model_sd)
+        .enumerate()
     {
         if matches!(kind, Kind::Period(_)) {
             continue;
@@ -142,6 +147,8 @@ pub fn correction_bounds(
                 corrected: p.cum_inc,
                 extrapolation_error: rho.applied,
                 stratification_extrapolation_error: rho.own,
+                form_spread: fitted.form_spread.get(i).map_or(0.0, |s| s[p.age]),
+                split_sd: fitted.split_sd.get(i).map_or(0.0, |s| s[p.age]),
                 extrapolation_sd: sd[p.age],
             });
         }

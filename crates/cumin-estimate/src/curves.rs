@@ -14,7 +14,7 @@ use crate::spec::OUT_AGES;
 use crate::strata::{Stratification, Stratum};
 use cumin_census::Outcome;
 use cumin_cohort::{Event, Identity, NO_EARLIER, NO_STRATUM, YearTables};
-use cumin_stats::{AgeEstimate, BackwardModel, Correction, Factors, Interval};
+use cumin_stats::{AgeEstimate, BackwardModel, Correction, Factors, Form, Interval};
 use ndarray::Array2;
 use rustc_hash::FxHashMap;
 use serde::{Serialize, Serializer};
@@ -218,19 +218,20 @@ pub fn first_in_observed_years(tables: &YearTables) -> Array2<f64> {
         .to_owned()
 }
 
-/// The corrected life table (and its periods) and splice from one stratum's tables.
+/// The corrected life table (and its periods) and splice from one stratum's tables, the
+/// correction's modelled hazards averaged over `forms` ([`cumin_stats::fit_correction_forms`]);
+/// a form this stratum cannot fit borrows `fallback(form)`.
 pub fn corrected_curves<'a>(
     tables: &YearTables,
     population: &Array2<f64>,
     frame: &Frame,
     estimators: &[Estimator],
-    fallback: impl FnOnce() -> Option<&'a BackwardModel>,
+    forms: &[Form],
+    fallback: impl FnMut(Form) -> Option<&'a BackwardModel>,
 ) -> Corrected {
-    let correction = cumin_stats::fit_correction_or(
-        cumin_stats::backward_cells(
-            tables.lookback.view(),
-            cumin_stats::first_observed_runs(population.view(), frame.observed.view()).view(),
-        ),
+    let correction = cumin_stats::fit_correction_forms(
+        stratum_cells(tables, population, frame),
+        forms,
         fallback,
     );
     let factors = correction.factors(&frame.entry(), OUT_AGES);
@@ -242,15 +243,25 @@ pub fn corrected_curves<'a>(
     }
 }
 
-/// The backward model of a stratification's strata pooled (their tables and populations
-/// summed): what a stratum whose own model cannot be fitted borrows
-/// ([`cumin_stats::fit_correction_or`]). `None` if the pooled model cannot be fitted
-/// either, or there is no stratum.
-pub fn pooled_model<'a>(
+/// The backward-hazard cells of one stratum's tables.
+pub fn stratum_cells(
+    tables: &YearTables,
+    population: &Array2<f64>,
+    frame: &Frame,
+) -> cumin_stats::BackwardCells {
+    cumin_stats::backward_cells(
+        tables.lookback.view(),
+        cumin_stats::first_observed_runs(population.view(), frame.observed.view()).view(),
+    )
+}
+
+/// The backward-hazard cells of a stratification's strata pooled (their tables and
+/// populations summed); `None` without strata.
+pub fn pooled_cells<'a>(
     tables: &[YearTables],
     populations: impl IntoIterator<Item = &'a Array2<f64>>,
     frame: &Frame,
-) -> Option<BackwardModel> {
+) -> Option<cumin_stats::BackwardCells> {
     let mut populations = populations.into_iter();
     let mut population = populations.next()?.clone();
     for p in populations {
@@ -260,11 +271,48 @@ pub fn pooled_model<'a>(
     for t in &tables[1..] {
         lookback += &t.lookback;
     }
-    let cells = cumin_stats::backward_cells(
+    Some(cumin_stats::backward_cells(
         lookback.view(),
         cumin_stats::first_observed_runs(population.view(), frame.observed.view()).view(),
-    );
-    cumin_stats::fit_backward_model(&cells).ok()
+    ))
+}
+
+/// The models of every form in `forms` fitted to a stratification's strata pooled: what
+/// a stratum whose own model of a form cannot be fitted borrows
+/// ([`cumin_stats::fit_correction_forms`]). A form's entry is `None` if the pooled model
+/// cannot be fitted either, or there is no stratum.
+pub fn pooled_models<'a>(
+    tables: &[YearTables],
+    populations: impl IntoIterator<Item = &'a Array2<f64>>,
+    frame: &Frame,
+    forms: &[Form],
+) -> PooledModels {
+    let cells = pooled_cells(tables, populations, frame);
+    PooledModels(
+        forms
+            .iter()
+            .map(|&f| {
+                let m = cells
+                    .as_ref()
+                    .and_then(|c| cumin_stats::fit_backward_model(c, f).ok());
+                (f, m)
+            })
+            .collect(),
+    )
+}
+
+/// A stratification's pooled model of each form ([`pooled_models`]).
+#[derive(Clone, Debug, Default)]
+pub struct PooledModels(Vec<(Form, Option<BackwardModel>)>);
+
+impl PooledModels {
+    /// The pooled model of `form`, if it could be fitted.
+    pub fn get(&self, form: Form) -> Option<&BackwardModel> {
+        self.0
+            .iter()
+            .find(|(f, _)| *f == form)
+            .and_then(|(_, m)| m.as_ref())
+    }
 }
 
 /// The corrected curves with the factors given (the sensitivity bounds use others).

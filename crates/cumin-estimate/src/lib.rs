@@ -23,13 +23,14 @@ pub mod error;
 pub mod frame;
 pub mod inequality;
 pub mod model_error;
+pub mod nesting;
 pub mod recurrence;
 pub mod results;
 pub mod spec;
 pub mod split;
 pub mod strata;
 
-pub use analysis::{Estimates, estimate};
+pub use analysis::{Estimates, FormChoice, estimate, estimate_with_progress};
 pub use curves::{Curve, CurveEstimator, Kind, Point};
 pub use denominators::Denominators;
 pub use error::EstimateError;
@@ -39,6 +40,6 @@ pub use results::{
     Unplaced,
 };
 pub use spec::OUT_AGES;
-pub use spec::{EstimateSpec, Estimator, Period, SpliceDesign};
+pub use spec::{EstimateSpec, Estimator, Period, SpliceDesign, recommended};
 pub use split::SplitSummary;
 pub use strata::{Stratification, Stratum, StratumVar};

@@ -86,8 +86,16 @@ pub struct CorrectionBound {
     /// This stratification's own back-tested `ρ`, pooled over its strata: reported, not
     /// used (sparse strata inflate it; docs/methods.md §5.3).
     pub stratification_extrapolation_error: f64,
-    /// `ρ × |observed_only − corrected|`: the extrapolation error to expect, as a
-    /// standard deviation; added to the published interval and standard error.
+    /// Half the range of the estimates of the model forms the correction averages (0
+    /// with one form): their disagreement where the back-test cannot tell them apart.
+    pub form_spread: f64,
+    /// The split-identity correction's error in points (its sampling error and its
+    /// extrapolation's form error; 0 without the correction).
+    pub split_sd: f64,
+    /// The model error as a standard deviation, added to the published interval and
+    /// standard error: `ρ × |observed_only − corrected|` (the extrapolation error to
+    /// expect), `form_spread / z` and the split correction's extrapolation, in
+    /// quadrature.
     pub extrapolation_sd: f64,
 }
 

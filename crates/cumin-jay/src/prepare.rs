@@ -11,6 +11,7 @@ use crate::rules::{JayRule, JayRules};
 use cumin_census::normalise::LatestDates;
 use cumin_census::{Date, Episodes, IdRef};
 use rustc_hash::FxHashMap;
+use std::sync::OnceLock;
 
 /// A referral more than this many days before the notional birth date resets it
 /// (`-6*31` in the R code).
@@ -117,63 +118,116 @@ enum ChildKey {
 
 /// Runs the cleaning steps under `rules`, in the R code's order.
 pub fn prepare(input: &JayInput<'_>, rules: &JayRules) -> Prepared {
-    let e = input.episodes;
-    let n = e.len();
-    let mut fate = vec![Fate::Kept; n];
-    let (key, n_keys) = la_keys(e);
-    let ym = key_birth_months(e, &key, n_keys, rules);
-    let (referral, closure) = dates_within_data(input);
-    let kept = drop_early_rows(input, &key, (&referral, &closure), rules, &mut fate);
-    let pmr = backfill_pmrs(e, &kept, &key, rules);
-    // Missing referral dates: 1 September of the census year.
-    let imputed: Vec<bool> = referral.iter().map(Option::is_none).collect();
-    let referral: Vec<Date> = (0..n)
-        .map(|i| referral[i].unwrap_or_else(|| e.census_year[i].first_september()))
-        .collect();
-    let (assessed, rc8) = modal_nfa_and_reason(input, &kept, &key, (&referral, &imputed), rules);
-    let (child, n_children) = combined_ids(&kept, &key, &pmr);
-    let dob = birth_dates(
-        e,
-        &kept,
-        (&key, &ym),
-        &referral,
-        (&child, n_children),
-        rules,
-    );
-    let wiped = wiped_birth_dates(e, &kept, &referral, &dob, (&child, n_children));
+    Shared::new(input).prepare(rules)
+}
 
-    // Ages; rows without one, or at 18 or over, leave.
-    let mut rows = Vec::with_capacity(kept.len());
-    let mut in_order = kept.clone();
-    in_order.sort_unstable();
-    for i in in_order {
-        let iu = i as usize;
-        let c = child[iu];
-        let Some(d) = dob[iu].filter(|_| !wiped[c as usize]) else {
-            fate[iu] = Fate::NoBirthDate;
-            continue;
-        };
-        let Some(age) = age_at(referral[iu], d) else {
-            fate[iu] = Fate::Age18OrOver;
-            continue;
-        };
-        rows.push(JayRow {
-            row: i,
-            child: c,
-            pmr_identified: pmr[iu].is_some(),
-            referral: referral[iu],
-            assessed: assessed[iu],
-            rc8: rc8[iu],
-            cpp_start: e.cpp_start[iu],
-            age,
-            dob: d,
-            birth_year: d.financial_year(),
-        });
+/// The steps that do not depend on the rules, done once for every rule set the run
+/// evaluates, and the results of the steps that depend on only one or two rules, each
+/// kept for the next rule set that needs it.
+pub struct Shared<'a> {
+    input: &'a JayInput<'a>,
+    /// Each row's key (ID + LA), numbered in order of first appearance.
+    key: Vec<u32>,
+    n_keys: usize,
+    /// Referral and closure dates within the data, `Latest*` fall-backs applied.
+    referral: Vec<Option<Date>>,
+    closure: Vec<Option<Date>>,
+    /// Referral dates with missing ones imputed, and which were.
+    filled: Vec<Date>,
+    imputed: Vec<bool>,
+    /// By (birth month with PMR key, half-missing birth month).
+    birth_months: [OnceLock<Vec<Option<Ym>>>; 4],
+    /// By keep-closure-before-data-start: the rows kept, in order, and every row's fate.
+    kept: [OnceLock<(Vec<u32>, Vec<Fate>)>; 2],
+    /// By (keep closure, tolerant reasons, imputed referral separate).
+    modes: [OnceLock<(Vec<bool>, Vec<bool>)>; 8],
+}
+
+impl<'a> Shared<'a> {
+    /// The rule-independent steps on `input`.
+    pub fn new(input: &'a JayInput<'a>) -> Shared<'a> {
+        let e = input.episodes;
+        let (key, n_keys) = la_keys(e);
+        let (referral, closure) = dates_within_data(input);
+        // Missing referral dates: 1 September of the census year.
+        let imputed: Vec<bool> = referral.iter().map(Option::is_none).collect();
+        let filled: Vec<Date> = (0..e.len())
+            .map(|i| referral[i].unwrap_or_else(|| e.census_year[i].first_september()))
+            .collect();
+        Shared {
+            input,
+            key,
+            n_keys,
+            referral,
+            closure,
+            filled,
+            imputed,
+            birth_months: Default::default(),
+            kept: Default::default(),
+            modes: Default::default(),
+        }
     }
-    Prepared {
-        rows,
-        fate,
-        children: n_children,
+
+    /// Runs the cleaning steps under `rules`, in the R code's order.
+    pub fn prepare(&self, rules: &JayRules) -> Prepared {
+        let input = self.input;
+        let e = input.episodes;
+        let key = &self.key;
+        let bit = |r: JayRule| usize::from(rules.has(r));
+        let ym = self.birth_months
+            [bit(JayRule::BirthMonthWithPmrKey) * 2 + bit(JayRule::HalfMissingBirthMonth)]
+        .get_or_init(|| key_birth_months(e, key, self.n_keys, rules));
+        let keep = bit(JayRule::KeepClosureBeforeDataStart);
+        let (kept, fate) = self.kept[keep].get_or_init(|| {
+            let mut fate = vec![Fate::Kept; e.len()];
+            let dates = (&self.referral[..], &self.closure[..]);
+            let kept = drop_early_rows(input, key, dates, rules, &mut fate);
+            (kept, fate)
+        });
+        let mut fate = fate.clone();
+        let pmr = backfill_pmrs(e, kept, key, rules);
+        let referral = &self.filled;
+        let (assessed, rc8) = self.modes[keep * 4
+            + bit(JayRule::TolerantReasonSpelling) * 2
+            + bit(JayRule::ImputedReferralSeparate)]
+        .get_or_init(|| modal_nfa_and_reason(input, kept, key, (referral, &self.imputed), rules));
+        let (child, n_children) = combined_ids(kept, key, &pmr);
+        let dob = birth_dates(e, kept, (key, ym), referral, (&child, n_children), rules);
+        let wiped = wiped_birth_dates(e, kept, referral, &dob, (&child, n_children));
+
+        // Ages; rows without one, or at 18 or over, leave.
+        let mut rows = Vec::with_capacity(kept.len());
+        let mut in_order = kept.clone();
+        in_order.sort_unstable();
+        for i in in_order {
+            let iu = i as usize;
+            let c = child[iu];
+            let Some(d) = dob[iu].filter(|_| !wiped[c as usize]) else {
+                fate[iu] = Fate::NoBirthDate;
+                continue;
+            };
+            let Some(age) = age_at(referral[iu], d) else {
+                fate[iu] = Fate::Age18OrOver;
+                continue;
+            };
+            rows.push(JayRow {
+                row: i,
+                child: c,
+                pmr_identified: pmr[iu].is_some(),
+                referral: referral[iu],
+                assessed: assessed[iu],
+                rc8: rc8[iu],
+                cpp_start: e.cpp_start[iu],
+                age,
+                dob: d,
+                birth_year: d.financial_year(),
+            });
+        }
+        Prepared {
+            rows,
+            fate,
+            children: n_children,
+        }
     }
 }
 
@@ -303,12 +357,15 @@ fn modal_nfa_and_reason(
     let separate = rules.has(JayRule::ImputedReferralSeparate);
     let mut assessed = vec![true; e.len()];
     let mut rc8 = vec![false; e.len()];
-    for run in kept.chunk_by(|a, b| key[*a as usize] == key[*b as usize]) {
-        let mut run = run.to_vec();
-        let group = |i: u32| {
-            let i = i as usize;
-            (referral[i], separate && imputed[i])
-        };
+    let group = |i: u32| {
+        let i = i as usize;
+        (referral[i], separate && imputed[i])
+    };
+    let mut run: Vec<u32> = Vec::new();
+    for rows in kept.chunk_by(|a, b| key[*a as usize] == key[*b as usize]) {
+        run.clear();
+        run.extend_from_slice(rows);
+        // Stable: within a group the rows keep their order, which breaks ties of modes.
         run.sort_by_key(|&i| group(i));
         for g in run.chunk_by(|a, b| group(*a) == group(*b)) {
             let nfa = r_mode(g.iter().map(|&i| e.nfa[i as usize]));

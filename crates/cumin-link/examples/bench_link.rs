@@ -1,6 +1,6 @@
 //! Times linkage alone: reads an extract once, then links and de-duplicates it.
 //!
-//! `cargo run --release -p cumin-link --example bench_link -- FILE [--mode M|--all-modes] [--read-only] [--shuffle]`
+//! `cargo run --release -p cumin-link --features examples --example bench_link -- FILE [--mode M|--all-modes] [--read-only] [--shuffle]`
 //!
 //! Prints the seconds each stage took inside the process. `--read-only` stops after
 //! reading, so that whole-process timings of the two invocations (see

@@ -1,6 +1,6 @@
 //! Children linked under every identifier mode against the simulator's truth.
 //!
-//! `cargo run --release -p cumin-link --example link_truth -- [SCALE] [SEED...]`
+//! `cargo run --release -p cumin-link --features examples --example link_truth -- [SCALE] [SEED...]`
 //!
 //! For each seed, simulates an extract in memory (identifier quirks on), links it under
 //! each mode, and prints the true children, what the identifiers allow, what each mode

@@ -21,17 +21,17 @@ pub const PATHWAY: [Outcome; 5] = [
 ];
 
 /// The estimator the report and the terminal recommend for `outcome`, of those a run
-/// estimated (`available`): today the run's default corrected estimator, the cohort
-/// splice with the left-censoring correction, else the corrected life table; a run with
-/// neither gets its first unadjusted one. **The one place this choice is made.**
+/// estimated (`available`): the corrected form of [`cumin_estimate::recommended`] (the
+/// methods' choice, from the validation grid), else the other corrected estimator, else
+/// the first unadjusted one. **The one place the report makes this choice.**
 pub fn recommended_estimator(
     outcome: Outcome,
     available: &[CurveEstimator],
 ) -> Option<CurveEstimator> {
-    let _ = outcome; // the choice may come to depend on the outcome (issue 19)
     [
-        CurveEstimator::CohortSplice,
+        CurveEstimator::new(cumin_estimate::recommended(outcome), true),
         CurveEstimator::LifeTable,
+        CurveEstimator::CohortSplice,
         CurveEstimator::CohortSpliceUnadjusted,
         CurveEstimator::LifeTableUnadjusted,
     ]
@@ -258,11 +258,18 @@ mod tests {
     }
 
     #[test]
-    fn the_recommended_estimator_is_the_corrected_splice_then_the_corrected_life_table() {
+    fn the_recommended_estimator_is_the_methods_choice_then_the_other_corrected_one() {
         use CurveEstimator::*;
+        for o in PATHWAY {
+            let chosen = CurveEstimator::new(cumin_estimate::recommended(o), true);
+            assert_eq!(
+                recommended_estimator(o, &[LifeTableUnadjusted, LifeTable, CohortSplice]),
+                Some(chosen)
+            );
+        }
         let o = Outcome::Referral;
         assert_eq!(
-            recommended_estimator(o, &[LifeTableUnadjusted, LifeTable, CohortSplice]),
+            recommended_estimator(o, &[LifeTableUnadjusted, CohortSplice]),
             Some(CohortSplice)
         );
         assert_eq!(

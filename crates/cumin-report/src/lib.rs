@@ -44,6 +44,7 @@ pub use sdc::{
     release_recurrence, release_unplaced,
 };
 pub use tables::{
-    AgeBand, CiRow, LinkCount, LinkageKind, LinkageMeasure, LinkageRow, TransferCount, TrendRow,
+    AgeBand, CiRow, HiddenCount, LinkCount, LinkageKind, LinkageMeasure, LinkageRow, PmrDiagnostic,
+    TransferCount, TrendRow,
 };
 pub use write::{ReportError, hash_file};

@@ -2,7 +2,7 @@
 //! pivoted into tables, so what a reader sees is what was released.
 
 use crate::sdc::Released;
-use crate::tables::{AgeBand, LinkageMeasure, LinkageRow};
+use crate::tables::{AgeBand, LinkageMeasure, LinkageRow, PmrDiagnostic};
 use cumin_census::CensusYear;
 use cumin_link::IdMode;
 use serde::Serialize;
@@ -114,6 +114,53 @@ fn coverage_table(rows: &[LinkageRow]) -> ReportTable {
     }
 }
 
+/// Ages as rows, the PMR diagnostics as columns: which PMR mechanism the extract shows
+/// (a PMR that appears from about 2 and stays on a key's later rows is a property of the
+/// child with an onset; one that comes and goes with the share `φ` is a row-by-row
+/// draw). Empty without the split correction.
+fn pmr_mechanism_table(rows: &[LinkageRow]) -> ReportTable {
+    let diagnostics = [
+        PmrDiagnostic::Rows,
+        PmrDiagnostic::RowShare,
+        PmrDiagnostic::RowsAfterPmr,
+        PmrDiagnostic::Persistence,
+        PmrDiagnostic::Keys,
+        PmrDiagnostic::KeyShare,
+    ];
+    let mut ages: Vec<u8> = rows
+        .iter()
+        .filter_map(|r| match r.measure {
+            LinkageMeasure::SplitPmr(_, age) => Some(age),
+            _ => None,
+        })
+        .collect();
+    ages.sort_unstable();
+    ages.dedup();
+    ReportTable {
+        title: "PMRs by age on 31 March: rows and the share carrying a PMR; rows whose key \
+                carried one in an earlier year and the share still carrying it \
+                (persistence); keys of that oldest age and the share carrying one"
+            .to_owned(),
+        columns: std::iter::once("age")
+            .chain(diagnostics.iter().map(|d| d.as_str()))
+            .map(str::to_owned)
+            .collect(),
+        rows: ages
+            .iter()
+            .map(|age| {
+                std::iter::once(age.to_string())
+                    .chain(diagnostics.iter().map(|d| {
+                        rows.iter()
+                            .find(|r| r.measure == LinkageMeasure::SplitPmr(*d, *age))
+                            .map(format_value)
+                            .unwrap_or_default()
+                    }))
+                    .collect()
+            })
+            .collect(),
+    }
+}
+
 /// The linkage section, from the released `linkage.csv` rows.
 pub fn linkage_section(released: &Released<Vec<LinkageRow>>) -> LinkageSection {
     let rows = released.get();
@@ -141,8 +188,9 @@ pub fn linkage_section(released: &Released<Vec<LinkageRow>>) -> LinkageSection {
                  children who moved (by age at first referral in a second LA), suspected \
                  transfers, and the correction",
                 rows,
-                LinkageMeasure::is_split,
+                |m| m.is_split() && !matches!(m, LinkageMeasure::SplitPmr(..)),
             ),
+            pmr_mechanism_table(rows),
         ],
     }
 }

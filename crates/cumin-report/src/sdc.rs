@@ -469,7 +469,7 @@ pub fn keep_ledger(ledger: &cumin_census::Ledger) -> AnalystOnly<Vec<LedgerLine>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tables::{AgeBand, LinkageMeasure};
+    use crate::tables::{AgeBand, LinkageMeasure, PmrDiagnostic};
     use cumin_census::{CensusYear, Outcome};
     use cumin_link::IdMode;
     use proptest::prelude::*;
@@ -565,7 +565,18 @@ mod tests {
                 LinkageMeasure::CensusRowsWithPmr(year, AgeBand::Primary),
                 0.0,
             ),
-            LinkageRow::new(m, LinkageMeasure::SplitShareChildrenEverPmr, 0.83),
+            LinkageRow::new(
+                m,
+                LinkageMeasure::SplitHidden(crate::tables::HiddenCount::All),
+                830.4,
+            ),
+            LinkageRow::new(m, LinkageMeasure::SplitPmr(PmrDiagnostic::Keys, 1), 200.0),
+            LinkageRow::new(
+                m,
+                LinkageMeasure::SplitPmr(PmrDiagnostic::KeysWithPmr, 1),
+                3.0,
+            ),
+            LinkageRow::new(m, LinkageMeasure::SplitPmr(PmrDiagnostic::KeyShare, 1), 0.0),
         ];
         let (released, model) = release_linkage(SdcProfile::OnsSrs, rows);
         let v: Vec<f64> = released.get().iter().map(|r| r.value).collect();
@@ -575,7 +586,12 @@ mod tests {
             "4 rows: withheld, and the share"
         );
         assert_eq!((v[3], v[4], v[5]), (120.0, 95.0, 95.0 / 120.0));
-        assert_eq!(released.get().len(), 6);
+        assert_eq!(v[6], 200.0);
+        assert!(
+            v[7].is_nan() && v[8].is_nan(),
+            "3 PMR keys of age 1: withheld, and their share"
+        );
+        assert_eq!(released.get().len(), 9);
         assert_eq!(model.get().len(), 1);
         assert_eq!(model.spec().file, "analyst-only/linkage_model.csv");
     }

@@ -414,6 +414,8 @@ pub const CORRECTION_SENSITIVITY: TableSpec = TableSpec {
         model("corrected"),
         model("extrapolation_error"),
         model("stratification_extrapolation_error"),
+        model("form_spread"),
+        model("split_sd"),
         model("extrapolation_sd"),
     ],
 };

@@ -274,12 +274,89 @@ pub enum LinkageMeasure {
     SplitPmrChildrenMoved(AgeBand),
     /// The transfer rule's counts.
     SplitTransfer(TransferCount),
-    /// Share of children who ever carry a PMR (`h` of the split correction).
-    SplitShareChildrenEverPmr,
-    /// Seen pairs of the split correction, per outcome.
+    /// Which PMR mechanism the extract shows, by age on 31 March (0..=17): rows, the
+    /// share carrying a PMR, its persistence on a key's later rows, and the share of keys
+    /// of that oldest age carrying one.
+    SplitPmr(PmrDiagnostic, u8),
+    /// The split correction's successor model: the youngest age it is fitted at.
+    SplitYoungestFittedAge,
+    /// The split correction's hidden successors (expected), and parts of it.
+    SplitHidden(HiddenCount),
+    /// Seen pairs of the split correction serving as delay templates, per outcome.
     SplitSeenPairs(Outcome),
     /// First events the split correction removes, per outcome.
     SplitFirstEventsRemoved(Outcome),
+}
+
+/// A per-age PMR diagnostic of the split correction (docs/methods.md §2.1): counts,
+/// released like any count, and the shares recomputed from them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PmrDiagnostic {
+    /// Rows at the age.
+    Rows,
+    /// Of them, rows carrying a PMR.
+    RowsWithPmr,
+    /// `φ`: the share of rows carrying a PMR.
+    RowShare,
+    /// Rows at the age whose key carried a PMR in an earlier census year.
+    RowsAfterPmr,
+    /// Of them, rows still carrying it.
+    RowsAfterPmrWithPmr,
+    /// `κ`: the share of rows carrying a PMR among rows whose key carried one in an
+    /// earlier census year (persistence: near 1 when a PMR is a property of the child).
+    Persistence,
+    /// Keys (with an in-window referral) of that oldest age.
+    Keys,
+    /// Of them, keys carrying a PMR.
+    KeysWithPmr,
+    /// The share of keys of that oldest age carrying a PMR.
+    KeyShare,
+    /// The split correction's expected hidden successors of keys of that oldest age
+    /// (extrapolated below the youngest fitted age): a model's, analyst-only.
+    HiddenSuccessors,
+}
+
+impl PmrDiagnostic {
+    /// Name in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PmrDiagnostic::Rows => "rows",
+            PmrDiagnostic::RowsWithPmr => "rows_with_pmr",
+            PmrDiagnostic::RowShare => "row_pmr_share",
+            PmrDiagnostic::RowsAfterPmr => "rows_after_pmr",
+            PmrDiagnostic::RowsAfterPmrWithPmr => "rows_after_pmr_with_pmr",
+            PmrDiagnostic::Persistence => "pmr_persistence",
+            PmrDiagnostic::Keys => "keys",
+            PmrDiagnostic::KeysWithPmr => "keys_with_pmr",
+            PmrDiagnostic::KeyShare => "key_pmr_share",
+            PmrDiagnostic::HiddenSuccessors => "hidden_successors",
+        }
+    }
+}
+
+/// The split correction's hidden successors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum HiddenCount {
+    /// All (expected).
+    All,
+    /// Of keys below the youngest fitted age (the extrapolated part).
+    Extrapolated,
+    /// Sampling s.d. of all (delta method).
+    SamplingSd,
+    /// The extrapolation's form s.d. (half the gap between linear and flat).
+    ExtrapolationSd,
+}
+
+impl HiddenCount {
+    /// Name in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HiddenCount::All => "split_hidden_successors",
+            HiddenCount::Extrapolated => "split_hidden_successors_extrapolated",
+            HiddenCount::SamplingSd => "split_hidden_successors_sampling_sd",
+            HiddenCount::ExtrapolationSd => "split_hidden_successors_extrapolation_sd",
+        }
+    }
 }
 
 /// What a linkage measure's value is, for disclosure control.
@@ -313,7 +390,37 @@ impl LinkageMeasure {
                 num: LinkageMeasure::CensusRowsWithPmrCount(y, b),
                 den: LinkageMeasure::CensusRows(y, b),
             },
-            LinkageMeasure::SplitShareChildrenEverPmr
+            LinkageMeasure::SplitPmr(d, age) => {
+                let share = |num, den| LinkageKind::Share {
+                    num: LinkageMeasure::SplitPmr(num, age),
+                    den: LinkageMeasure::SplitPmr(den, age),
+                };
+                match d {
+                    PmrDiagnostic::RowShare => {
+                        share(PmrDiagnostic::RowsWithPmr, PmrDiagnostic::Rows)
+                    }
+                    PmrDiagnostic::Persistence => share(
+                        PmrDiagnostic::RowsAfterPmrWithPmr,
+                        PmrDiagnostic::RowsAfterPmr,
+                    ),
+                    PmrDiagnostic::KeyShare => {
+                        share(PmrDiagnostic::KeysWithPmr, PmrDiagnostic::Keys)
+                    }
+                    PmrDiagnostic::HiddenSuccessors => LinkageKind::Model,
+                    PmrDiagnostic::RowsWithPmr
+                    | PmrDiagnostic::RowsAfterPmrWithPmr
+                    | PmrDiagnostic::KeysWithPmr => LinkageKind::Count {
+                        zero_is_attribute: true,
+                    },
+                    PmrDiagnostic::Rows | PmrDiagnostic::RowsAfterPmr | PmrDiagnostic::Keys => {
+                        LinkageKind::Count {
+                            zero_is_attribute: false,
+                        }
+                    }
+                }
+            }
+            LinkageMeasure::SplitYoungestFittedAge
+            | LinkageMeasure::SplitHidden(_)
             | LinkageMeasure::SplitFirstEventsRemoved(_) => LinkageKind::Model,
             LinkageMeasure::FirstReferralsPmrIdentifiedCount(_)
             | LinkageMeasure::CensusRowsWithPmrCount(..) => LinkageKind::Count {
@@ -338,7 +445,9 @@ impl LinkageMeasure {
             LinkageMeasure::SplitChildren { .. }
                 | LinkageMeasure::SplitPmrChildrenMoved(_)
                 | LinkageMeasure::SplitTransfer(_)
-                | LinkageMeasure::SplitShareChildrenEverPmr
+                | LinkageMeasure::SplitPmr(..)
+                | LinkageMeasure::SplitYoungestFittedAge
+                | LinkageMeasure::SplitHidden(_)
                 | LinkageMeasure::SplitSeenPairs(_)
                 | LinkageMeasure::SplitFirstEventsRemoved(_)
         )
@@ -378,9 +487,11 @@ impl fmt::Display for LinkageMeasure {
                 TransferCount::CandidateMatches => "split_transfer_candidate_matches",
                 TransferCount::Pairs => "split_transfer_pairs",
             }),
-            LinkageMeasure::SplitShareChildrenEverPmr => {
-                f.write_str("split_share_children_ever_pmr")
+            LinkageMeasure::SplitPmr(d, age) => write!(f, "split_{}_age_{age}", d.as_str()),
+            LinkageMeasure::SplitYoungestFittedAge => {
+                f.write_str("split_successor_youngest_fitted_age")
             }
+            LinkageMeasure::SplitHidden(h) => f.write_str(h.as_str()),
             LinkageMeasure::SplitSeenPairs(o) => write!(f, "split_seen_pairs_{o}"),
             LinkageMeasure::SplitFirstEventsRemoved(o) => {
                 write!(f, "split_first_events_removed_{o}")

@@ -3,9 +3,9 @@
 use crate::sdc::{AnalystOnly, LedgerLine, Released};
 use crate::spec;
 use crate::tables::{CiRow, LinkageRow, TrendRow};
-use arrow::array::{ArrayRef, BooleanArray, Float64Array, StringArray, UInt8Array};
-use arrow::datatypes::{DataType, Field, Schema};
-use arrow::record_batch::RecordBatch;
+use arrow_array::RecordBatch;
+use arrow_array::{ArrayRef, BooleanArray, Float64Array, StringArray, UInt8Array};
+use arrow_schema::{DataType, Field, Schema};
 use cumin_estimate::{
     BackwardHazard, CorrectionBound, CorrectionCell, InequalityMeasure, Recurrence, Unplaced,
 };
@@ -234,6 +234,8 @@ pub fn write_bounds_csv(
                 number(Some(r.corrected)),
                 number(Some(r.extrapolation_error)),
                 number(Some(r.stratification_extrapolation_error)),
+                number(Some(r.form_spread)),
+                number(Some(r.split_sd)),
                 number(Some(r.extrapolation_sd)),
             ]
         }),
@@ -370,7 +372,8 @@ pub fn write_ledger_csv(
     write_text(path, &text)
 }
 
-/// Writes `quarantine.csv`: file, row, reason, detail (stays with the analyst).
+/// Writes `quarantine.csv`: file, row, reason, detail (stays with the analyst): the
+/// quarantined rows and the unreadable values set missing.
 pub fn write_quarantine_csv(
     path: &Path,
     ledger: &AnalystOnly<&cumin_census::Ledger>,
@@ -379,7 +382,7 @@ pub fn write_quarantine_csv(
     let files = ledger.files();
     let text = csv_text(
         &spec::QUARANTINE.header(),
-        ledger.quarantined_rows().iter().map(|q| {
+        ledger.quarantine_lines().into_iter().map(|q| {
             vec![
                 files[usize::from(q.file)].clone(),
                 q.row.to_string(),

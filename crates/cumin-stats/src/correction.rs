@@ -110,11 +110,13 @@ pub struct Correction {
     pub hazard: Array2<f64>,
     /// Where each `h(a,x)` came from.
     pub source: Array2<Source>,
-    /// The model for unobservable cells, if it could be fitted.
-    pub model: Option<BackwardModel>,
+    /// The models for unobservable cells that could be fitted on these cells, one per
+    /// form asked for (a form whose fit failed is absent).
+    pub models: Vec<BackwardModel>,
 }
 
-/// Fits the model to the observable cells and fills every backward hazard.
+/// Fits the model (the default form, [`Form::LogQuadratic`]) to the observable cells and
+/// fills every backward hazard.
 pub fn fit_correction(cells: BackwardCells) -> Correction {
     fit_correction_or(cells, || None)
 }
@@ -131,12 +133,39 @@ pub fn fit_correction_or<'a>(
     cells: BackwardCells,
     fallback: impl FnOnce() -> Option<&'a BackwardModel>,
 ) -> Correction {
+    let mut fallback = Some(fallback);
+    fit_correction_forms(cells, &[Form::LogQuadratic], |_| {
+        fallback.take().and_then(|f| f())
+    })
+}
+
+/// The correction with the modelled backward hazards averaged over several forms (the
+/// forms the back-test cannot tell apart; [`crate::backtest::plausible_forms`]): each
+/// unobservable cell takes the mean of the forms' predictions, each form from the cells'
+/// own fit or, where that fails, from `fallback(form)` shifted to the cells as in
+/// [`fit_correction_or`].
+/// A cell is `Modelled` if some form's own fit predicts it, `Borrowed` if only borrowed
+/// models do, `Missing` if none. `fallback` is asked only for forms whose own fit fails.
+pub fn fit_correction_forms<'a>(
+    cells: BackwardCells,
+    forms: &[Form],
+    mut fallback: impl FnMut(Form) -> Option<&'a BackwardModel>,
+) -> Correction {
     let n_ages = cells.children.nrows();
-    let model = fit_backward_model(&cells).ok();
-    let borrowed = match &model {
-        Some(_) => None,
-        None => fallback().and_then(|f| logit_shift(&cells, f).map(|delta| f.shifted(delta))),
-    };
+    let mut own = Vec::new();
+    let mut borrowed = Vec::new();
+    for &form in forms {
+        match fit_backward_model(&cells, form) {
+            Ok(m) => own.push(m),
+            Err(_) => {
+                if let Some(m) = fallback(form)
+                    .and_then(|f| logit_shift(&cells, f).map(|delta| f.shifted(delta)))
+                {
+                    borrowed.push(m);
+                }
+            }
+        }
+    }
     let mut hazard = Array2::zeros((n_ages, n_ages));
     let mut source = Array2::from_elem((n_ages, n_ages), Source::Missing);
     for a in 1..n_ages {
@@ -144,12 +173,27 @@ pub fn fit_correction_or<'a>(
             if cells.covered[[a, x]] && cells.children[[a, x]] > 0.0 {
                 hazard[[a, x]] = cells.with_event[[a, x]] / cells.children[[a, x]];
                 source[[a, x]] = Source::Observed;
-            } else if let Some(h) = model.as_ref().and_then(|m| m.hazard(a, x)) {
-                hazard[[a, x]] = h;
-                source[[a, x]] = Source::Modelled;
-            } else if let Some(h) = borrowed.as_ref().and_then(|m| m.hazard(a, x)) {
-                hazard[[a, x]] = h;
-                source[[a, x]] = Source::Borrowed;
+                continue;
+            }
+            let (mut sum, mut n, mut any_own) = (0.0, 0usize, false);
+            for (m, is_own) in own
+                .iter()
+                .map(|m| (m, true))
+                .chain(borrowed.iter().map(|m| (m, false)))
+            {
+                if let Some(h) = m.hazard(a, x) {
+                    sum += h;
+                    n += 1;
+                    any_own |= is_own;
+                }
+            }
+            if n > 0 {
+                hazard[[a, x]] = sum / n as f64;
+                source[[a, x]] = if any_own {
+                    Source::Modelled
+                } else {
+                    Source::Borrowed
+                };
             }
         }
     }
@@ -157,7 +201,7 @@ pub fn fit_correction_or<'a>(
         cells,
         hazard,
         source,
-        model,
+        models: own,
     }
 }
 
@@ -248,35 +292,131 @@ impl Correction {
     }
 }
 
-/// The model for unobservable backward hazards: `logit h(a,x) = α_x + β₁ log d + β₂ log² d`
-/// with `d = a − x`.
+/// The form of the backward-hazard model's decay: `logit h(a,x) = α_x + Σ_j β_j t_j(a, x)`
+/// with terms `t_j` in the distance `d = a − x` (and, for one form, the earlier age).
+/// None builds in a form of how risk differs between children; they differ in how they
+/// continue the decay past the longest distance observed, which is where the mixture of a
+/// high-risk minority and a low-risk majority and the gamma frailty part ways
+/// (docs/methods.md §5.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Form {
+    /// `β₁ log d + β₂ log² d` (F1, the form used alone before issue 19).
+    LogQuadratic,
+    /// `β₁ d/10 + β₂ (d/10)²` (F2).
+    Quadratic,
+    /// `β₁ log d + β₂ log² d + β₃ log³ d` (F3).
+    LogCubic,
+    /// `β₁ log d` (F4).
+    LogLinear,
+    /// `β₁ log d + β₂ log² d + γ (x/10) log d`: a decay that changes with the earlier
+    /// age (F5).
+    LogQuadraticAgeSlope,
+}
+
+impl Form {
+    /// Every form, in the order of their names F1..F5.
+    pub const ALL: [Form; 5] = [
+        Form::LogQuadratic,
+        Form::Quadratic,
+        Form::LogCubic,
+        Form::LogLinear,
+        Form::LogQuadraticAgeSlope,
+    ];
+
+    /// Name in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Form::LogQuadratic => "log-quadratic",
+            Form::Quadratic => "quadratic",
+            Form::LogCubic => "log-cubic",
+            Form::LogLinear => "log-linear",
+            Form::LogQuadraticAgeSlope => "log-quadratic-age-slope",
+        }
+    }
+
+    /// Number of decay terms.
+    pub fn n_terms(self) -> usize {
+        match self {
+            Form::LogLinear => 1,
+            Form::LogQuadratic | Form::Quadratic => 2,
+            Form::LogCubic | Form::LogQuadraticAgeSlope => 3,
+        }
+    }
+
+    /// The decay terms at `(a, x)`, `x < a` (unused entries 0).
+    pub fn terms(self, a: usize, x: usize) -> [f64; 3] {
+        let d = (a - x) as f64;
+        let ld = d.ln();
+        match self {
+            Form::LogQuadratic => [ld, ld * ld, 0.0],
+            Form::Quadratic => [d / 10.0, (d / 10.0).powi(2), 0.0],
+            Form::LogCubic => [ld, ld * ld, ld * ld * ld],
+            Form::LogLinear => [ld, 0.0, 0.0],
+            Form::LogQuadraticAgeSlope => [ld, ld * ld, x as f64 / 10.0 * ld],
+        }
+    }
+}
+
+impl std::fmt::Display for Form {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// The model for unobservable backward hazards: `logit h(a,x) = α_x + Σ_j β_j t_j(a, x)`,
+/// the terms of its [`Form`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct BackwardModel {
+    /// The form of its decay.
+    pub form: Form,
     /// Design column of `α_x` for each earlier age `x` (`None`: no observed cell has an
     /// event at `x`, so `h(·,x) = 0`; or no observed cell at all).
     pub column: Vec<Option<usize>>,
     /// Whether earlier age `x` had any observed cell.
     pub seen: Vec<bool>,
-    /// The fitted regression: `α` for each used `x`, then `β₁`, `β₂`.
+    /// The fitted regression: `α` for each used `x`, then the form's `β`s.
     pub fit: LogitFit,
 }
 
 impl BackwardModel {
-    /// The linear predictor `α_x + β₁ log d + β₂ log² d` at `(a, x)`, where the model
-    /// has an `α_x`.
+    /// Number of `α_x` columns (the form's terms follow them).
+    fn n_alpha(&self) -> usize {
+        self.fit.coef.len() - self.form.n_terms()
+    }
+
+    /// The linear predictor `α_x + Σ β_j t_j(a, x)` at `(a, x)`, where the model has an
+    /// `α_x`.
     pub fn linear(&self, a: usize, x: usize) -> Option<f64> {
         let col = self.column[x]?;
-        let k = self.fit.coef.len();
-        let ld = ((a - x) as f64).ln();
-        Some(self.fit.coef[col] + self.fit.coef[k - 2] * ld + self.fit.coef[k - 1] * ld * ld)
+        let k = self.n_alpha();
+        let t = self.form.terms(a, x);
+        let decay: f64 = (0..self.form.n_terms())
+            .map(|j| self.fit.coef[k + j] * t[j])
+            .sum();
+        Some(self.fit.coef[col] + decay)
+    }
+
+    /// `∂η/∂coef` at `(a, x)`, the gradient of [`BackwardModel::linear`] (zero where the
+    /// model has no `α_x`).
+    pub(crate) fn gradient(&self, a: usize, x: usize) -> Array1<f64> {
+        let mut g = Array1::zeros(self.fit.coef.len());
+        if let Some(col) = self.column[x] {
+            g[col] = 1.0;
+            let k = self.n_alpha();
+            let t = self.form.terms(a, x);
+            for j in 0..self.form.n_terms() {
+                g[k + j] = t[j];
+            }
+        }
+        g
     }
 
     /// The same model with every `α_x` moved by `delta`.
     #[must_use]
     pub fn shifted(&self, delta: f64) -> BackwardModel {
         let mut m = self.clone();
-        let k = m.fit.coef.len();
-        for c in m.fit.coef.iter_mut().take(k - 2) {
+        let k = m.n_alpha();
+        for c in m.fit.coef.iter_mut().take(k) {
             *c += delta;
         }
         m
@@ -291,8 +431,8 @@ impl BackwardModel {
     }
 }
 
-/// Fits [`BackwardModel`] to the observable cells.
-pub fn fit_backward_model(cells: &BackwardCells) -> Result<BackwardModel, LogitError> {
+/// Fits [`BackwardModel`] of `form` to the observable cells.
+pub fn fit_backward_model(cells: &BackwardCells, form: Form) -> Result<BackwardModel, LogitError> {
     let n_ages = cells.children.nrows();
     let observed = |a: usize, x: usize| cells.covered[[a, x]] && cells.children[[a, x]] > 0.0;
     let mut seen = vec![false; n_ages];
@@ -317,129 +457,32 @@ pub fn fit_backward_model(cells: &BackwardCells) -> Result<BackwardModel, LogitE
         .flat_map(|a| (0..a).map(move |x| (a, x)))
         .filter(|&(a, x)| observed(a, x) && column[x].is_some())
         .collect();
-    let mut design = Array2::zeros((rows.len(), n_cols + 2));
+    let n_terms = form.n_terms();
+    let mut design = Array2::zeros((rows.len(), n_cols + n_terms));
     let mut k = Array1::zeros(rows.len());
     let mut n = Array1::zeros(rows.len());
     for (i, &(a, x)) in rows.iter().enumerate() {
-        let ld = ((a - x) as f64).ln();
         design[[i, column[x].expect("filtered")]] = 1.0;
-        design[[i, n_cols]] = ld;
-        design[[i, n_cols + 1]] = ld * ld;
+        let t = form.terms(a, x);
+        for j in 0..n_terms {
+            design[[i, n_cols + j]] = t[j];
+        }
         k[i] = cells.with_event[[a, x]];
         n[i] = cells.children[[a, x]];
     }
     let fit = fit_logit(design.view(), k.view(), n.view())?;
-    Ok(BackwardModel { column, seen, fit })
-}
-
-/// How well the model extrapolates, judged on cells the data do observe.
-///
-/// The model is refitted without the `held_out` longest observed distances and asked to
-/// predict them: for each held-out distance `d`, `S_d = Σ_x −log(1 − h(x + d, x))` over
-/// its observed cells, against the refitted model's `Ŝ_d` over the same cells. The
-/// squared misses `(S_d − Ŝ_d)²` include the sampling noise of the observed cells
-/// (variance under the model by the delta method, `Σ ĥ / ((1 − ĥ) n)`) and of the refit
-/// (`gᵀ Σ g`, `g = Σ ĥ ∂η/∂β` over the cells, `Σ` the refit's covariance); their sum
-/// `v_d` is subtracted:
-///
-/// `ρ² = max(0, Σ_d ((S_d − Ŝ_d)² − v_d) / Σ_d Ŝ_d²)`.
-///
-/// Predicted rather than observed values scale the errors, so a held-out distance with
-/// few children cannot produce a huge relative error by chance.
-///
-/// `ρ` is the relative error to expect of the modelled part of a factor,
-/// `−log Π (1 − h)` over its modelled cells. It is an estimate from a shorter
-/// extrapolation (up to `held_out` distances beyond the fit) than the one used (up to
-/// six at age 17), so it can only understate a model that fails further out.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Backtest {
-    /// Longest observed distance `a − x`.
-    pub longest: usize,
-    /// Per held-out distance: `(d, S_d, Ŝ_d, v_d)`, `v_d` from the predicted hazards.
-    pub distances: Vec<(usize, f64, f64, f64)>,
-    /// The relative extrapolation error `ρ`.
-    pub rho: f64,
-}
-
-/// Runs [`Backtest`], holding out the `held_out` longest observed distances. `None` when
-/// too few distances are observed to refit the model without them (fewer than three
-/// left) or the refit fails.
-pub fn backtest(cells: &BackwardCells, held_out: usize) -> Option<Backtest> {
-    let n_ages = cells.children.nrows();
-    let observed = |a: usize, x: usize| cells.covered[[a, x]] && cells.children[[a, x]] > 0.0;
-    let longest = (1..n_ages)
-        .flat_map(|a| (0..a).map(move |x| (a, x)))
-        .filter(|&(a, x)| observed(a, x))
-        .map(|(a, x)| a - x)
-        .max()?;
-    if held_out == 0 || longest < held_out + 3 {
-        return None;
-    }
-    let cut = longest - held_out;
-    let mut train = cells.clone();
-    for ((a, x), c) in train.covered.indexed_iter_mut() {
-        if x < a && a - x > cut {
-            *c = false;
-        }
-    }
-    let model = fit_backward_model(&train).ok()?;
-    let k = model.fit.coef.len();
-    let mut distances = Vec::new();
-    for d in cut + 1..=longest {
-        let (mut s, mut s_hat, mut v) = (0.0, 0.0, 0.0);
-        let mut grad = Array1::<f64>::zeros(k);
-        let ld = (d as f64).ln();
-        for x in 0..n_ages.saturating_sub(d) {
-            let a = x + d;
-            if !observed(a, x) {
-                continue;
-            }
-            let n = cells.children[[a, x]];
-            let h = cells.with_event[[a, x]] / n;
-            let Some(h_hat) = model.hazard(a, x) else {
-                continue;
-            };
-            if h >= 1.0 || h_hat >= 1.0 {
-                continue;
-            }
-            s += -(1.0 - h).ln();
-            s_hat += -(1.0 - h_hat).ln();
-            v += h_hat / ((1.0 - h_hat) * n);
-            // ∂(−log(1 − ĥ))/∂η = ĥ.
-            if let Some(col) = model.column[x] {
-                grad[col] += h_hat;
-                grad[k - 2] += h_hat * ld;
-                grad[k - 1] += h_hat * ld * ld;
-            }
-        }
-        v += grad.dot(&model.fit.covariance.dot(&grad));
-        distances.push((d, s, s_hat, v));
-    }
-    let mut b = Backtest {
-        longest,
-        distances,
-        rho: 0.0,
-    };
-    b.rho = pooled_rho(std::slice::from_ref(&b))?;
-    Some(b)
-}
-
-/// `ρ` of several back-tests of the same model form (strata that fit their own), pooled
-/// as one: `max(0, Σ ((S − Ŝ)² − v) / Σ Ŝ²)` over all their held-out distances. `None`
-/// when nothing was predicted.
-pub fn pooled_rho(tests: &[Backtest]) -> Option<f64> {
-    let all = || tests.iter().flat_map(|t| &t.distances);
-    let scale: f64 = all().map(|(_, _, s_hat, _)| s_hat * s_hat).sum();
-    if scale.is_nan() || scale <= 0.0 {
-        return None;
-    }
-    let miss: f64 = all().map(|(_, s, s_hat, v)| (s - s_hat).powi(2) - v).sum();
-    Some((miss / scale).max(0.0).sqrt())
+    Ok(BackwardModel {
+        form,
+        column,
+        seen,
+        fit,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backtest::*;
     use ndarray::Array3;
     use proptest::prelude::*;
 
@@ -549,9 +592,13 @@ mod tests {
         let cells = |max_d: usize, n: f64, shift: f64| {
             cells_within(n_ages, max_d, n, |a, x| expit(eta(a, x) + shift))
         };
-        let pooled = fit_backward_model(&cells(8, 1e6, 0.0)).expect("pooled fit");
+        let pooled =
+            fit_backward_model(&cells(8, 1e6, 0.0), Form::LogQuadratic).expect("pooled fit");
         let small = cells(2, 40.0, 0.5);
-        assert!(fit_backward_model(&small).is_err(), "its own fit fails");
+        assert!(
+            fit_backward_model(&small, Form::LogQuadratic).is_err(),
+            "its own fit fails"
+        );
         let alone = fit_correction(small.clone());
         assert_eq!(alone.source[[11, 0]], Source::Missing);
         assert_eq!(alone.hazard[[11, 0]], 0.0);
@@ -565,7 +612,7 @@ mod tests {
         }
         assert_eq!(helped.source[[5, 4]], Source::Observed);
         assert!(
-            helped.model.is_none(),
+            helped.models.is_empty(),
             "the stratum's own model is still reported absent"
         );
         // A model it can fit itself is never replaced.
@@ -613,7 +660,7 @@ mod tests {
     #[test]
     fn the_backtest_finds_no_error_where_the_model_holds() {
         let cells = cells_from(18, 1e9, logit_form);
-        let b = backtest(&cells, 3).expect("enough distances");
+        let b = backtest(&cells, 3, Form::LogQuadratic).expect("enough distances");
         assert_eq!(b.longest, 11);
         assert_eq!(
             b.distances.iter().map(|d| d.0).collect::<Vec<_>>(),
@@ -626,7 +673,8 @@ mod tests {
     fn the_backtest_measures_a_model_that_fails_further_out() {
         // Past distance 8 the true hazards are twice what the form predicts from 1..8.
         let truth = |a: usize, x: usize| logit_form(a, x) * if a - x > 8 { 2.0 } else { 1.0 };
-        let b = backtest(&cells_from(18, 1e9, truth), 3).expect("enough distances");
+        let b =
+            backtest(&cells_from(18, 1e9, truth), 3, Form::LogQuadratic).expect("enough distances");
         // Each held-out distance: S = Σ −log(1 − 2h) against Ŝ = Σ −log(1 − h).
         let (mut miss, mut scale) = (0.0, 0.0);
         for d in 9..=11 {
@@ -660,7 +708,7 @@ mod tests {
                     *k = Binomial::new(n, p).unwrap().sample(&mut rng) as f64;
                 }
             }
-            let b = backtest(&cells, 3).expect("enough distances");
+            let b = backtest(&cells, 3, Form::LogQuadratic).expect("enough distances");
             raw += b
                 .distances
                 .iter()
@@ -683,9 +731,140 @@ mod tests {
                 *c = false;
             }
         }
-        assert!(backtest(&cells, 3).is_none());
-        assert!(backtest(&cells, 2).is_some());
-        assert!(backtest(&cells, 0).is_none());
+        assert!(backtest(&cells, 3, Form::LogQuadratic).is_none());
+        assert!(backtest(&cells, 2, Form::LogQuadratic).is_some());
+        assert!(backtest(&cells, 0, Form::LogQuadratic).is_none());
+    }
+
+    /// `logit h` of `form` with coefficients chosen so that every form decays with
+    /// distance over 1..17: `α_x = −1 − 0.1x` and the form's own `β`s.
+    fn form_eta(form: Form, a: usize, x: usize) -> f64 {
+        let beta = match form {
+            Form::LogQuadratic => [-0.4, -0.15, 0.0],
+            Form::Quadratic => [-3.0, 0.8, 0.0],
+            Form::LogCubic => [-0.4, -0.1, -0.02],
+            Form::LogLinear => [-0.9, 0.0, 0.0],
+            Form::LogQuadraticAgeSlope => [-0.4, -0.15, -0.2],
+        };
+        let t = form.terms(a, x);
+        -1.0 - 0.1 * x as f64 + (0..3).map(|j| beta[j] * t[j]).sum::<f64>()
+    }
+
+    #[test]
+    fn every_form_recovers_its_own_generating_logit_and_passes_its_backtest() {
+        for form in Form::ALL {
+            let cells = cells_within(18, 11, 1e9, |a, x| expit(form_eta(form, a, x)));
+            let m = fit_backward_model(&cells, form).expect("fits");
+            assert_eq!(m.form, form);
+            for (a, x) in [(17, 0), (15, 2), (12, 0)] {
+                let want = expit(form_eta(form, a, x));
+                assert!(
+                    (m.hazard(a, x).unwrap() - want).abs() < 1e-7,
+                    "{form} {a} {x}"
+                );
+            }
+            let b = backtest(&cells, 3, form).expect("enough distances");
+            assert!(b.rho < 1e-3, "{form}: {}", b.rho);
+        }
+        // The default form cannot follow a cubic: its back-test sees the miss.
+        let cubic = cells_within(18, 11, 1e9, |a, x| expit(form_eta(Form::LogCubic, a, x)));
+        let b = backtest(&cubic, 3, Form::LogQuadratic).expect("enough distances");
+        assert!(b.rho > 0.01, "{}", b.rho);
+    }
+
+    #[test]
+    fn plausible_forms_are_those_within_the_margin_of_the_best_and_at_least_two() {
+        let rhos = [
+            (Form::LogQuadratic, Some(0.63)),
+            (Form::Quadratic, Some(0.110)),
+            (Form::LogCubic, Some(0.057)),
+            (Form::LogLinear, Some(0.048)),
+            (Form::LogQuadraticAgeSlope, None),
+        ];
+        // Limit 2 × 0.048 + 0.02 = 0.116, best first.
+        assert_eq!(
+            plausible_forms(&rhos),
+            [Form::LogLinear, Form::LogCubic, Form::Quadratic]
+        );
+        // One form far ahead: the second best still joins it.
+        assert_eq!(
+            plausible_forms(&[
+                (Form::LogQuadratic, Some(0.08)),
+                (Form::LogCubic, Some(0.026)),
+                (Form::LogLinear, Some(0.32)),
+            ]),
+            [Form::LogCubic, Form::LogQuadratic]
+        );
+        assert_eq!(
+            plausible_forms(&[(Form::LogCubic, None)]),
+            [Form::LogQuadratic],
+            "no back-test: the default form"
+        );
+        assert_eq!(
+            plausible_forms(&[(Form::LogLinear, Some(0.3))]),
+            [Form::LogLinear]
+        );
+    }
+
+    #[test]
+    fn the_forms_hazards_are_averaged_in_cells_no_cohort_observes() {
+        let cells = cells_within(18, 11, 1e9, |a, x| expit(form_eta(Form::LogLinear, a, x)));
+        let forms = [Form::LogLinear, Form::LogCubic];
+        let both = fit_correction_forms(cells.clone(), &forms, |_| None);
+        assert_eq!(both.models.len(), 2);
+        let one = |f: Form| fit_backward_model(&cells, f).unwrap();
+        let (m1, m2) = (one(Form::LogLinear), one(Form::LogCubic));
+        let want = 0.5 * (m1.hazard(17, 0).unwrap() + m2.hazard(17, 0).unwrap());
+        assert!((both.hazard[[17, 0]] - want).abs() < 1e-12);
+        assert_eq!(both.source[[17, 0]], Source::Modelled);
+        assert_eq!(both.source[[11, 0]], Source::Observed);
+        // A single form is the one-form correction.
+        let alone = fit_correction_forms(cells.clone(), &[Form::LogQuadratic], |_| None);
+        assert_eq!(alone, fit_correction(cells));
+    }
+
+    #[test]
+    fn a_form_that_cannot_fit_borrows_and_the_others_keep_their_own() {
+        // Distances 1..3 only: the log-cubic's three decay terms and its intercepts are
+        // not identified at one earlier age, while the log-linear form fits.
+        let n_ages = 12;
+        let small = cells_within(n_ages, 3, 1e4, |a, x| {
+            if x == 0 {
+                expit(form_eta(Form::LogLinear, a, x))
+            } else {
+                0.0
+            }
+        });
+        assert!(fit_backward_model(&small, Form::LogCubic).is_err());
+        assert!(fit_backward_model(&small, Form::LogLinear).is_ok());
+        let pooled = fit_backward_model(
+            &cells_within(n_ages, 8, 1e6, |a, x| expit(form_eta(Form::LogCubic, a, x))),
+            Form::LogCubic,
+        )
+        .unwrap();
+        let mut asked = Vec::new();
+        let c = fit_correction_forms(small, &[Form::LogLinear, Form::LogCubic], |f| {
+            asked.push(f);
+            (f == Form::LogCubic).then_some(&pooled)
+        });
+        assert_eq!(asked, [Form::LogCubic], "only the form that failed borrows");
+        assert_eq!(c.models.len(), 1);
+        assert_eq!(c.source[[11, 0]], Source::Modelled);
+    }
+
+    #[test]
+    fn the_ensemble_backtest_scores_the_mean_prediction() {
+        let cells = cells_from(18, 1e9, logit_form);
+        let a = backtest(&cells, 3, Form::LogQuadratic).unwrap();
+        let b = backtest(&cells, 3, Form::LogLinear).unwrap();
+        let m = Backtest::mean(&[a.clone(), b.clone()]).unwrap();
+        for i in 0..3 {
+            assert_eq!(m.distances[i].1, a.distances[i].1);
+            let want = 0.5 * (a.distances[i].2 + b.distances[i].2);
+            assert!((m.distances[i].2 - want).abs() < 1e-12);
+        }
+        assert_eq!(Backtest::mean(std::slice::from_ref(&a)).unwrap().rho, a.rho);
+        assert!(Backtest::mean(&[]).is_none());
     }
 
     proptest! {

@@ -125,6 +125,124 @@ pub fn fit_logit(
     Err(LogitError::NoConvergence)
 }
 
+/// Fits `p = s · expit(X β)` to `successes` out of `trials`, each cell with a known scale
+/// `s ∈ (0, 1]` (the chance the outcome can be seen at all, e.g. before the data end), by
+/// iteratively reweighted least squares for that link (working weights
+/// `n (∂p/∂η)² / (p (1 − p))`, step halving as [`fit_logit`]). With every `s = 1` it is
+/// [`fit_logit`]'s model. The covariance is the inverse Fisher information at the
+/// estimate.
+pub fn fit_scaled_logit(
+    design: ArrayView2<'_, f64>,
+    successes: ArrayView1<'_, f64>,
+    trials: ArrayView1<'_, f64>,
+    scale: ArrayView1<'_, f64>,
+) -> Result<LogitFit, LogitError> {
+    let (n_rows, n_cols) = design.dim();
+    assert_eq!(successes.len(), n_rows);
+    assert_eq!(trials.len(), n_rows);
+    assert_eq!(scale.len(), n_rows);
+    assert!(
+        scale.iter().all(|s| *s > 0.0 && *s <= 1.0),
+        "scales in (0, 1]"
+    );
+    let start: Array1<f64> = (0..n_rows)
+        .map(|i| {
+            let p = (successes[i] + 0.5) / (trials[i] + 1.0) / scale[i];
+            logit(p.min(0.99))
+        })
+        .collect();
+    let unit = Array1::from_elem(n_rows, 1.0);
+    let mut beta = weighted_least_squares(design, unit.view(), start.view(), trials.view())
+        .ok_or(LogitError::Singular)?
+        .0;
+    let dev_of = |b: ArrayView1<'_, f64>| scaled_deviance(design, b, successes, trials, scale);
+    // Working weights and responses at `b`: (n (∂p/∂η)² / (p(1 − p)), η + (k − np)/(n ∂p/∂η)).
+    let working = |b: &Array1<f64>| {
+        let eta = design.dot(b);
+        let mut weight = Array1::zeros(n_rows);
+        let mut z = Array1::zeros(n_rows);
+        for i in 0..n_rows {
+            let mu = expit(eta[i]);
+            let p = scale[i] * mu;
+            let dp = scale[i] * mu * (1.0 - mu);
+            let w = if p > 0.0 && p < 1.0 {
+                trials[i] * dp * dp / (p * (1.0 - p))
+            } else {
+                0.0
+            };
+            weight[i] = w;
+            z[i] = if w > 0.0 && dp > 0.0 {
+                eta[i] + (successes[i] - trials[i] * p) / (trials[i] * dp)
+            } else {
+                eta[i]
+            };
+        }
+        (weight, z)
+    };
+    let mut dev = dev_of(beta.view());
+    for iteration in 1..=MAX_ITERATIONS {
+        let (weight, z) = working(&beta);
+        let (proposal, _) =
+            weighted_least_squares(design, weight.view(), z.view(), Array1::ones(n_rows).view())
+                .ok_or(LogitError::Singular)?;
+        let mut step = 1.0;
+        let mut next = proposal.clone();
+        let mut next_dev = dev_of(next.view());
+        while (next_dev > dev + TOLERANCE || next_dev.is_nan()) && step > 1e-6 {
+            step /= 2.0;
+            next = &beta + &((&proposal - &beta) * step);
+            next_dev = dev_of(next.view());
+        }
+        let change = (dev - next_dev).abs();
+        beta = next;
+        dev = next_dev;
+        if change <= TOLERANCE * (dev.abs() + 0.1) {
+            let (w, _) = working(&beta);
+            let (_, covariance) = weighted_least_squares(
+                design,
+                w.view(),
+                Array1::zeros(n_rows).view(),
+                Array1::ones(n_rows).view(),
+            )
+            .ok_or(LogitError::Singular)?;
+            debug_assert_eq!(covariance.dim(), (n_cols, n_cols));
+            return Ok(LogitFit {
+                coef: beta,
+                covariance,
+                deviance: dev,
+                iterations: iteration,
+            });
+        }
+    }
+    Err(LogitError::NoConvergence)
+}
+
+/// Binomial deviance of `β` under `p = s · expit(η)`.
+fn scaled_deviance(
+    design: ArrayView2<'_, f64>,
+    beta: ArrayView1<'_, f64>,
+    successes: ArrayView1<'_, f64>,
+    trials: ArrayView1<'_, f64>,
+    scale: ArrayView1<'_, f64>,
+) -> f64 {
+    let eta = design.dot(&beta);
+    let term = |observed: f64, expected: f64| {
+        if observed > 0.0 {
+            observed * (observed / expected).ln()
+        } else {
+            0.0
+        }
+    };
+    (0..eta.len())
+        .filter(|&i| trials[i] > 0.0)
+        .map(|i| {
+            let p = scale[i] * expit(eta[i]);
+            let (k, n) = (successes[i], trials[i]);
+            2.0 * (term(k, n * p) + term(n - k, n * (1.0 - p)))
+        })
+        .sum()
+}
+
 /// Binomial deviance of `β` (cells with no trials contribute nothing).
 fn deviance(
     design: ArrayView2<'_, f64>,
@@ -284,6 +402,42 @@ mod tests {
         assert!((fit.covariance[[1, 0]] - -0.094_903_413_577_643_7).abs() < 1e-12);
         assert!((fit.covariance[[1, 1]] - 0.044_268_260_312_320_8).abs() < 1e-12);
         assert!((fit.deviance - 0.453_369_735_307_447).abs() < 1e-12);
+    }
+
+    #[test]
+    fn with_unit_scales_the_scaled_fit_is_the_logit_fit() {
+        let x = array![[1.0, 0.0], [1.0, 1.0], [1.0, 2.0], [1.0, 3.0], [1.0, 4.0]];
+        let k = array![2.0, 4.0, 9.0, 13.0, 18.0];
+        let n = Array1::from_elem(5, 20.0);
+        let a = fit_logit(x.view(), k.view(), n.view()).unwrap();
+        let b = fit_scaled_logit(x.view(), k.view(), n.view(), Array1::ones(5).view()).unwrap();
+        for (p, q) in a.coef.iter().zip(&b.coef) {
+            assert!((p - q).abs() < 1e-9);
+        }
+        for (p, q) in a.covariance.iter().zip(&b.covariance) {
+            assert!((p - q).abs() < 1e-9);
+        }
+    }
+
+    #[test]
+    fn a_known_scale_is_divided_out() {
+        // Cells whose chance is s · expit(−1 + 0.5 x) exactly, with s from 0.3 to 1: the
+        // fit recovers (−1, 0.5) and a saturated deviance of 0.
+        let x = array![[1.0, 0.0], [1.0, 1.0], [1.0, 2.0], [1.0, 3.0]];
+        let s = array![0.3, 0.6, 0.9, 1.0];
+        let n = Array1::from_elem(4, 1e6);
+        let k: Array1<f64> = (0..4)
+            .map(|i| n[i] * s[i] * expit(-1.0 + 0.5 * i as f64))
+            .collect();
+        let f = fit_scaled_logit(x.view(), k.view(), n.view(), s.view()).unwrap();
+        assert!(
+            (f.coef[0] + 1.0).abs() < 1e-9 && (f.coef[1] - 0.5).abs() < 1e-9,
+            "{f:?}"
+        );
+        assert!(f.deviance < 1e-9);
+        // Ignoring the scale would bias the fit.
+        let plain = fit_logit(x.view(), k.view(), n.view()).unwrap();
+        assert!((plain.coef[1] - 0.5).abs() > 0.1);
     }
 
     #[test]

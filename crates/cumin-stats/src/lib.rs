@@ -13,12 +13,14 @@
 #![cfg_attr(test, allow(clippy::float_cmp))]
 
 pub mod aalen_johansen;
+pub mod backtest;
 mod beta;
 pub mod correction;
 pub mod error;
 pub mod glm;
 pub mod inequality;
 pub mod interval;
+pub mod isotonic;
 pub mod kaplan_meier;
 pub mod lifetable;
 pub mod product_limit;
@@ -27,17 +29,20 @@ pub mod risk_set;
 pub mod splice;
 #[cfg(test)]
 mod testing;
+pub mod truncation;
 
 pub use aalen_johansen::{CumulativeIncidence, aalen_johansen};
+pub use backtest::{Backtest, CANDIDATE_FORMS, backtest, plausible_forms, pooled_rho};
 pub use correction::{
-    Backtest, BackwardCells, BackwardModel, Correction, Factors, Source, backtest, backward_cells,
-    fit_backward_model, fit_correction, fit_correction_or, pooled_rho,
+    BackwardCells, BackwardModel, Correction, Factors, Form, Source, backward_cells,
+    fit_backward_model, fit_correction, fit_correction_forms, fit_correction_or,
 };
 pub use error::StatsError;
 pub use inequality::{GroupEstimate, Measure, SiiOptions, SlopeIndices};
 pub use interval::{
     Interval, SurvivalScale, clopper_pearson, survival_interval, widen, wilson, z_for,
 };
+pub use isotonic::isotonic;
 pub use kaplan_meier::{SurvivalEstimate, kaplan_meier};
 pub use lifetable::{
     AgeEstimate, DelayedEntry, closed_cohort_at_risk, first_observed_runs, life_table,
@@ -47,3 +52,4 @@ pub use product_limit::ProductLimit;
 pub use resample::{percentile_interval, standard_deviation};
 pub use risk_set::{Observation, RiskTable, Status};
 pub use splice::cohort_splice;
+pub use truncation::{Truncated, right_truncated_distribution};

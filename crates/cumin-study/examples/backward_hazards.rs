@@ -1,7 +1,7 @@
 //! Complete simulated histories as event-year masks, for studying the left-censoring
 //! correction where every backward hazard is known (`scripts/correction-forms.py`).
 //!
-//! `cargo run --release -p cumin-study --example backward_hazards -- PARAMS.toml N OUT.csv
+//! `cargo run --release -p cumin-study --features examples --example backward_hazards -- PARAMS.toml N OUT.csv
 //! [notional]` simulates `N` children of one cohort with the simulator's parameters from
 //! `PARAMS.toml` (missing keys at their defaults) and writes, per child, its decile and a
 //! bit mask per outcome of the ages (pre-birth counted at 0) with an event before 18.

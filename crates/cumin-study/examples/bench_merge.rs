@@ -1,7 +1,7 @@
 //! What `--linkage corrected` adds to a run, stage by stage, against the full rebuild it
 //! replaced (docs/benchmarks.md, "Linkage correction").
 //!
-//! `cargo run --release -p cumin-study --example bench_merge -- EPISODES [REPEATS]` reads
+//! `cargo run --release -p cumin-study --features examples --example bench_merge -- EPISODES [REPEATS]` reads
 //! an extract (CSV or Parquet), links and de-duplicates it as `cumin estimate` does, then
 //! times, `REPEATS` times (default 3), each step that `merge` and `corrected` add: joining
 //! the transfer pairs, de-duplicating and building children again (incrementally, as the
@@ -81,13 +81,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             transfers: transfers.clone(),
             by_identifiers: cumin_cohort::LinkageCounts::default(),
         };
-        let split = cumin_estimate::split::SplitCorrection::build(e, &identity, &events, &outcomes);
+        let split =
+            cumin_estimate::split::SplitCorrection::build(e, &identity, &events, &outcomes, &rules);
         lap("split_correction", &mut t);
         let fields: Vec<String> = t.iter().map(|(k, v)| format!("\"{k}\": {v:.3}")).collect();
         println!(
             "{{\"repeat\": {repeat}, \"pairs\": {}, \"ghost_outcomes\": {}, {}}}",
             pairs.len(),
-            split.summary().per_outcome.len(),
+            split.summary(&outcomes).per_outcome.len(),
             fields.join(", ")
         );
     }

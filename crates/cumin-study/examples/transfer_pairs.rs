@@ -1,7 +1,7 @@
 //! How well the transfer rule joins split identities, against the simulator's truth
 //! (`scripts/linkage-validation.py`; docs/validation.md, "Linkage error").
 //!
-//! `cargo run --release -p cumin-study --example transfer_pairs -- DIR` reads
+//! `cargo run --release -p cumin-study --features examples --example transfer_pairs -- DIR` reads
 //! `DIR/episodes.csv` and `DIR/true_ids.csv` (from `cumin simulate --write-true-ids`),
 //! links as `cumin estimate` does by default, applies the transfer rule and prints one
 //! JSON object: the pairs, how many join two records of one true child (precision), and

@@ -28,6 +28,30 @@ pub enum StudyError {
         /// Why.
         message: String,
     },
+    /// An input file named in the settings is not there.
+    #[error("the {what} file {path} does not exist (or is not a file)")]
+    MissingInput {
+        /// Which input.
+        what: &'static str,
+        /// The path given.
+        path: PathBuf,
+    },
+    /// Something that is not a folder stands where the output folder should be.
+    #[error("cannot write outputs to {out}: {file} is a file, not a folder; give a folder")]
+    OutputNotFolder {
+        /// The output folder asked for.
+        out: PathBuf,
+        /// The file in the way (the folder itself or an ancestor).
+        file: PathBuf,
+    },
+    /// The output folder cannot be created or written (checked before any work).
+    #[error("cannot write outputs to {out}")]
+    OutputNotWritable {
+        /// The output folder asked for.
+        out: PathBuf,
+        /// What the operating system said (shown once, after the message).
+        source: std::io::Error,
+    },
     /// The ledger did not balance: a bug in cumin.
     #[error("internal error, please report it: {0}")]
     Ledger(#[from] cumin_census::ledger::LedgerImbalance),

@@ -8,10 +8,12 @@ use crate::manifest::{Laps, ToolInfo};
 use crate::mode_run::{Identities, run_mode};
 use crate::output::OutputDir;
 use crate::release::JayTables;
-use crate::run::{input_list, read_denominators};
+use crate::run::{Tail, finish, read_denominators};
 use crate::settings::{Settings, outcome_columns};
-use crate::summary::{Headline, RunOutput};
-use cumin_census::{Extract, Outcome, Progress, ReadOptions, ReasonSpelling, read_extract};
+use crate::summary::{Headline, RunOutput, headline};
+use cumin_census::{
+    Extract, Outcome, Progress, ReadOptions, ReasonSpelling, finish_deferred, read_extract,
+};
 use cumin_estimate::{
     CurveEstimator, Denominators, EstimateSpec, Estimator, SpliceDesign, Stratification,
 };
@@ -57,39 +59,25 @@ pub fn run(
     };
     let eval = cumin_jay::evaluate(&input, rules, settings.window_start);
     population.check_counts(&eval.run, &denominators.path)?;
-    drop(tolerant);
     account(&mut extract, &eval, settings.window_start)?;
     progress.end();
     laps.lap("jay_pipeline");
 
-    let (unadjusted, table) = unadjusted_splice(&population, &eval, settings.level);
+    let (unadjusted, _) = unadjusted_splice(&population, &eval, settings.level);
     let corrections = cumin_jay::correction_lines(&eval, rules, &population, settings.level);
     laps.lap("estimate");
 
     progress.begin("the design's left-censoring corrected splice", None);
     // The R pipeline's counts stand without it: a design cell the extract or the
     // denominators cannot give the correction (an error here) is reported, not fatal.
-    let (corrected, corrected_table, corrected_missing) =
-        match corrected_splice(settings, &denominators, progress) {
-            Ok((curves, table)) => (curves, table, None),
-            Err(e) => (Vec::new(), Vec::new(), Some(e.to_string())),
+    let (corrected, corrected_missing) =
+        match corrected_splice(settings, tolerant, &denominators, progress) {
+            Ok((curves, _)) => (curves, None),
+            Err(e) => (Vec::new(), Some(e.to_string())),
         };
     progress.end();
     laps.lap("corrected_splice");
 
-    let headline = table
-        .iter()
-        .filter(|l| l.mode == JayMode::Main)
-        .map(|l| Headline {
-            outcome: l.outcome,
-            estimator: CurveEstimator::CohortSpliceUnadjusted,
-            age: 17,
-            cum_inc: l.cum_inc,
-            lower: l.lower,
-            upper: l.upper,
-            recommended: false,
-        })
-        .collect();
     let tables = crate::release::release_jay(
         settings.sdc,
         settings.level,
@@ -97,49 +85,39 @@ pub fn run(
         cumin_jay::count_rows(&eval.run),
         cumin_jay::correction_rows(&eval),
     );
+    // The terminal's tables are the released curves' figures before 18.
+    let released = tables.ci.get();
+    let headline = headline(released, &Outcome::JAY, JayMode::Main.id_mode())
+        .into_iter()
+        .filter(|h| h.estimator == CurveEstimator::CohortSpliceUnadjusted)
+        .collect();
+    let table = jay_table(released, CurveEstimator::CohortSpliceUnadjusted);
+    let corrected_table = jay_table(released, CurveEstimator::CohortSplice);
     let mut dir = OutputDir::begin(settings)?;
     write_tables(&mut dir, &tables)?;
-    dir.write_ledger(&extract)?;
-    let ledger = crate::run::released_ledger(settings, &extract);
     let rule_names = cumin_jay::rule_names(rules);
-    let report = cumin_report::html::ReportInput::new(
-        (
-            format!("cumin: Jay et al. 2025 design, preset {preset}"),
-            vec![
-                format!("cumin {} ({})", tool.version, tool.command),
-                format!(
-                    "inputs: {}; data end {}; window from {}; corrections in force: {}",
-                    input_list(&extract),
-                    extract.data_end,
-                    settings.window_start,
-                    rule_names.join(", ")
-                ),
-            ],
-        ),
-        &tables.ci,
-        &tables.linkage,
-        &ledger,
-    );
-    let written = dir.finish(report, tool, settings, &extract, laps)?;
-    Ok(RunOutput {
-        out: written.root,
-        warnings: crate::run::release_warnings(settings),
-        files: written.files,
-        headline,
-        data_end: extract.data_end,
-        rows: written.rows,
-        linkage: cumin_report::linkage_section(&tables.linkage),
-        sensitivity: None,
-        jay: Some(JaySummary {
-            preset,
-            rules: rule_names,
-            table,
-            corrected_table,
-            corrected_missing,
-            corrected_linkage: settings.identity.linkage,
-            corrections,
-        }),
-    })
+    finish(
+        dir,
+        (settings, tool, &extract, laps),
+        Tail {
+            title: format!("cumin: Jay et al. 2025 design, preset {preset}"),
+            context: format!("corrections in force: {}", rule_names.join(", ")),
+            ci: &tables.ci,
+            linkage: &tables.linkage,
+            headline,
+            sensitivity: None,
+            jay: Some(JaySummary {
+                preset,
+                rules: rule_names,
+                table,
+                corrected_table,
+                corrected_missing,
+                corrected_linkage: settings.identity.linkage,
+                corrections,
+            }),
+            extras: crate::run::ReportExtras::default(),
+        },
+    )
 }
 
 /// The extract as the R pipeline reads it (whole-extract rules deferred, dates after the
@@ -178,6 +156,28 @@ fn write_tables(dir: &mut OutputDir, tables: &JayTables) -> Result<(), StudyErro
 /// The unadjusted splice of the run's counts: curves of `cumulative_incidence.csv`
 /// (estimator `cohort-splice-unadjusted`, before release) and the printed table, main
 /// and sensitivity.
+/// The paper-like table of `estimator` from the released rows of
+/// `cumulative_incidence.csv`: each outcome's oldest row of stratum all under each mode,
+/// a withheld one left out (the terminal leaves its cell blank, as the file does).
+fn jay_table(released: &[cumin_report::CiRow], estimator: CurveEstimator) -> Vec<JayLine> {
+    let mut table = Vec::new();
+    for mode in JayMode::ALL {
+        let lines: Vec<Headline> = headline(released, &Outcome::JAY, mode.id_mode());
+        for h in lines.into_iter().filter(|h| h.estimator == estimator) {
+            if let (Some(cum_inc), Some(lower), Some(upper)) = (h.cum_inc, h.lower, h.upper) {
+                table.push(JayLine {
+                    mode,
+                    outcome: h.outcome,
+                    cum_inc,
+                    lower,
+                    upper,
+                });
+            }
+        }
+    }
+    table
+}
+
 fn unadjusted_splice(
     population: &Population,
     eval: &Evaluation,
@@ -210,12 +210,25 @@ fn unadjusted_splice(
 /// ([`SpliceDesign::Jay2025`]). With `--bootstrap` the intervals carry the correction's
 /// uncertainty. Curves of `cumulative_incidence.csv` (estimator `cohort-splice`, before
 /// release) and the corrected half of the printed table.
+///
+/// `tolerant` is the R code's reading with the tolerant reason spelling: cumin's own
+/// reading once the whole-extract rules are applied, unless the study reads reasons
+/// otherwise (then the files are read again).
 fn corrected_splice(
     settings: &Settings,
+    tolerant: Extract,
     denominators: &Denominators,
     progress: &dyn Progress,
 ) -> Result<(Vec<JayCurve>, Vec<JayLine>), StudyError> {
-    let extract = read_extract(&settings.inputs, &jay_options(&settings.read), progress)?;
+    let options = jay_options(&settings.read);
+    let extract = if options.rules.reason_spelling == ReasonSpelling::Tolerant {
+        let mut extract = tolerant;
+        finish_deferred(&mut extract, &options.rules)?;
+        extract
+    } else {
+        drop(tolerant);
+        read_extract(&settings.inputs, &options, progress)?
+    };
     let mut rows = Vec::new();
     let mut table = Vec::new();
     let mut identities = Identities::new(&extract.episodes);

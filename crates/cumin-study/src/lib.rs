@@ -17,10 +17,12 @@ pub mod linkage;
 pub mod manifest;
 pub mod mode_run;
 pub mod output;
+pub mod preflight;
 pub mod release;
 pub mod run;
 pub mod sensitivity;
 pub mod settings;
+pub mod starter;
 pub mod summary;
 pub mod verify;
 
@@ -32,12 +34,13 @@ pub use manifest::ToolInfo;
 pub use settings::{Design, Settings};
 pub use summary::{Headline, RunOutput, SensitivityLine};
 
-/// A whole run: estimates and files.
+/// A whole run: cheap checks first ([`preflight`]), then estimates and files.
 pub fn run(
     settings: &Settings,
     tool: &ToolInfo,
     progress: &dyn cumin_census::Progress,
 ) -> Result<RunOutput, StudyError> {
+    preflight::check(settings)?;
     match &settings.design {
         Design::Cumin => run::run(settings, tool, progress),
         Design::Jay { preset, rules } => jay_run::run(settings, (*preset, rules), tool, progress),

@@ -7,18 +7,21 @@ use cumin_census::{Episodes, Outcome};
 use cumin_cohort::{Events, Identity, LinkageCounts};
 use cumin_estimate::SplitSummary;
 use cumin_link::{EpisodeSet, IdMode};
-use cumin_report::{AgeBand, LinkCount, LinkageMeasure, LinkageRow, TransferCount};
+use cumin_report::{
+    AgeBand, HiddenCount, LinkCount, LinkageMeasure, LinkageRow, PmrDiagnostic, TransferCount,
+};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 
 /// The share of two counts, before release (the disclosure layer recomputes it from the
 /// released counts).
 fn share(part: u64, whole: u64) -> f64 {
-    if whole == 0 {
-        f64::NAN
-    } else {
-        part as f64 / whole as f64
-    }
+    share_f(part as f64, whole as f64)
+}
+
+/// [`share`] of two counts held as floats.
+fn share_f(part: f64, whole: f64) -> f64 {
+    if whole == 0.0 { f64::NAN } else { part / whole }
 }
 
 /// Counts of one mode's linkage and de-duplication: rows, episodes, children, merges,
@@ -172,8 +175,9 @@ const BANDS: [AgeBand; 6] = [
 /// Split-identity diagnostics (`split_*` measures): children (components) by whether
 /// they carry a PMR and the age band of their first referral; PMR-linked children seen in
 /// several LAs, by age at their first referral in a second LA; the transfer rule's counts;
-/// and, under `--linkage corrected`, the correction's `h` and, per outcome, the seen pairs
-/// and the first events it removes.
+/// and, under `--linkage corrected`, the correction's PMR diagnostics by age (which PMR
+/// mechanism the extract shows), its hidden successors and, per outcome, the seen pairs
+/// serving as templates and the first events it removes.
 pub fn split_rows(identity: &Identity, correction: Option<&SplitSummary>) -> Vec<LinkageRow> {
     let mode = identity.id_mode();
     let mut out: Vec<LinkageRow> = split_children(identity)
@@ -197,11 +201,49 @@ pub fn split_rows(identity: &Identity, correction: Option<&SplitSummary>) -> Vec
         ));
     }
     if let Some(c) = correction {
-        out.push(LinkageRow::new(
-            mode,
-            LinkageMeasure::SplitShareChildrenEverPmr,
-            c.h,
-        ));
+        for a in &c.by_age {
+            // Counts, and the shares (recomputed from the released counts by the
+            // disclosure layer); the hidden successors are the model's (analyst-only).
+            for (d, v) in [
+                (PmrDiagnostic::Rows, a.rows),
+                (PmrDiagnostic::RowsWithPmr, a.rows_with_pmr),
+                (PmrDiagnostic::RowShare, share_f(a.rows_with_pmr, a.rows)),
+                (PmrDiagnostic::RowsAfterPmr, a.rows_after_pmr),
+                (
+                    PmrDiagnostic::RowsAfterPmrWithPmr,
+                    a.rows_after_pmr_with_pmr,
+                ),
+                (
+                    PmrDiagnostic::Persistence,
+                    share_f(a.rows_after_pmr_with_pmr, a.rows_after_pmr),
+                ),
+                (PmrDiagnostic::Keys, a.keys),
+                (PmrDiagnostic::KeysWithPmr, a.keys_with_pmr),
+                (PmrDiagnostic::KeyShare, share_f(a.keys_with_pmr, a.keys)),
+                (PmrDiagnostic::HiddenSuccessors, a.hidden.round()),
+            ] {
+                out.push(LinkageRow::new(mode, LinkageMeasure::SplitPmr(d, a.age), v));
+            }
+        }
+        if let Some(age) = c.youngest_fitted_age {
+            out.push(LinkageRow::new(
+                mode,
+                LinkageMeasure::SplitYoungestFittedAge,
+                f64::from(age),
+            ));
+        }
+        for (h, v) in [
+            (HiddenCount::All, c.hidden),
+            (HiddenCount::Extrapolated, c.hidden_extrapolated),
+            (HiddenCount::SamplingSd, c.hidden_sd),
+            (HiddenCount::ExtrapolationSd, c.extrapolation_sd),
+        ] {
+            out.push(LinkageRow::new(
+                mode,
+                LinkageMeasure::SplitHidden(h),
+                v.round(),
+            ));
+        }
         for (o, seen, removed) in &c.per_outcome {
             out.push(LinkageRow::new(
                 mode,

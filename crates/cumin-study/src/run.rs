@@ -7,11 +7,14 @@ use crate::output::OutputDir;
 use crate::release::Tables;
 use crate::sensitivity::{self, Sensitivity};
 use crate::settings::Settings;
-use crate::summary::{RunOutput, released_headline, released_side_by_side};
+use crate::summary::{Headline, RunOutput, SensitivityLine, released_headlines};
 use cumin_census::{Extract, Progress, ReadOptions, read_extract};
-use cumin_cohort::{Events, Identity};
-use cumin_estimate::{Denominators, Stratification, StratumVar};
-use cumin_report::write;
+use cumin_cohort::{EventRules, Events, Identity};
+use cumin_estimate::{
+    Denominators, InequalityMeasure, Recurrence, Stratification, StratumVar,
+};
+use cumin_jay::JaySummary;
+use cumin_report::{CiRow, LinkageRow, Released, TrendRow, write};
 
 /// Reads the denominators, checking the columns the stratifications `needed` use.
 pub fn read_denominators(
@@ -39,23 +42,23 @@ pub fn run(
         .event_rules(settings.window_start, extract.data_end);
     cumin_estimate::frame::check_denominators(&denominators, &rules, settings.uses_every_cell())?;
 
-    progress.begin("linking", None);
-    let identity = cumin_cohort::identify(&extract.episodes, &settings.identity);
-    progress.end();
-    laps.lap("link");
-
-    let events = cumin_cohort::find_events(&identity.episodes, &identity.children, &rules);
-    account(&mut extract, &identity, &events)?;
-    laps.lap("cohort");
-
-    progress.begin("estimating", None);
+    let (identity, events) = identify(settings, &mut extract, &rules, &mut laps, progress)?;
     let spec = settings.estimate_spec(outcomes.clone(), rules);
-    let estimates =
-        cumin_estimate::estimate(&extract.episodes, &identity, &events, &denominators, &spec)?;
-    progress.end();
+    let estimates = cumin_estimate::estimate_with_progress(
+        (&extract.episodes, &identity, &events, &denominators),
+        &spec,
+        progress,
+    )?;
     laps.lap("estimate");
 
-    progress.begin("linkage under every identifier mode", None);
+    progress.begin(
+        if settings.sensitivity {
+            "estimating under every identifier mode"
+        } else {
+            "linkage under every identifier mode"
+        },
+        None,
+    );
     let sensitivity = settings
         .sensitivity
         .then(|| {
@@ -89,45 +92,153 @@ pub fn run(
         linkage_rows,
         sensitivity_rows.as_deref(),
     );
-    let headline = released_headline(&tables.ci);
+    // The terminal's figures are the released ones.
+    let (headline, lines) = released_headlines(
+        tables.ci.get(),
+        tables.sensitivity.as_ref().map(|s| s.get().as_slice()),
+        &outcomes,
+        identity.id_mode(),
+    );
+    progress.begin("writing outputs", None);
     let mut dir = OutputDir::begin(settings)?;
     write_tables(&mut dir, settings, &tables)?;
-    dir.write_ledger(&extract)?;
-    let ledger = released_ledger(settings, &extract);
+    let ids = format!(
+        "identifiers: {}; linkage: {}",
+        identity.id_mode(),
+        identity.linkage_mode
+    );
+    let output = finish(
+        dir,
+        (settings, tool, &extract, laps),
+        Tail {
+            title: "cumin: cumulative incidence of children's social care contact".to_owned(),
+            context: ids,
+            ci: &tables.ci,
+            linkage: &tables.linkage,
+            headline,
+            sensitivity: lines,
+            jay: None,
+            extras: ReportExtras {
+                trend: (!settings.periods.is_empty()).then_some(&tables.trend),
+                inequality: Some(&tables.inequality),
+                recurrence: Some(&tables.recurrence),
+                sensitivity: tables.sensitivity.as_ref(),
+            },
+        },
+    );
+    progress.end();
+    output
+}
+
+/// What a run's report and summary hold beyond what every run shares.
+pub(crate) struct Tail<'a> {
+    /// The report's title.
+    pub title: String,
+    /// The end of the report's context line, after the inputs, data end and window.
+    pub context: String,
+    /// The released curves.
+    pub ci: &'a Released<Vec<CiRow>>,
+    /// The released linkage measures.
+    pub linkage: &'a Released<Vec<LinkageRow>>,
+    /// The summary's headline.
+    pub headline: Vec<Headline>,
+    /// Headlines under every identifier mode, when asked for.
+    pub sensitivity: Option<Vec<SensitivityLine>>,
+    /// A Jay preset's table.
+    pub jay: Option<JaySummary>,
+    /// The released tables only some designs have.
+    pub extras: ReportExtras<'a>,
+}
+
+/// The released tables only some designs have, for the report's sections.
+#[derive(Default)]
+pub(crate) struct ReportExtras<'a> {
+    /// Trend rows (with `--period`).
+    pub trend: Option<&'a Released<Vec<TrendRow>>>,
+    /// Inequality measures.
+    pub inequality: Option<&'a Released<Vec<InequalityMeasure>>>,
+    /// Recurrence rows.
+    pub recurrence: Option<&'a Released<Vec<Recurrence>>>,
+    /// Curves under every identifier mode (with `--sensitivity`).
+    pub sensitivity: Option<&'a Released<Vec<CiRow>>>,
+}
+
+/// The tail of every run: the ledger written, the report page and the manifest, then the
+/// summary the terminal shows.
+pub(crate) fn finish(
+    mut dir: OutputDir,
+    (settings, tool, extract, laps): (&Settings, &ToolInfo, &Extract, Laps),
+    tail: Tail<'_>,
+) -> Result<RunOutput, StudyError> {
+    dir.write_ledger(extract)?;
+    let ledger = released_ledger(settings, extract);
     let report = cumin_report::html::ReportInput {
-        title: "cumin: cumulative incidence of children's social care contact".to_owned(),
+        title: tail.title,
         context: vec![
             format!("cumin {} ({})", tool.version, tool.command),
             format!(
-                "inputs: {}; data end {}; window from {}; identifiers: {}; linkage: {}",
-                input_list(&extract),
+                "inputs: {}; data end {}; window from {}; {}",
+                input_list(extract),
                 extract.data_end,
                 settings.window_start,
-                identity.id_mode(),
-                identity.linkage_mode
+                tail.context
             ),
         ],
-        ci: &tables.ci,
-        trend: (!settings.periods.is_empty()).then_some(&tables.trend),
-        inequality: Some(&tables.inequality),
-        recurrence: Some(&tables.recurrence),
-        sensitivity: tables.sensitivity.as_ref(),
-        linkage: &tables.linkage,
+        ci: tail.ci,
+        trend: tail.extras.trend,
+        inequality: tail.extras.inequality,
+        recurrence: tail.extras.recurrence,
+        sensitivity: tail.extras.sensitivity,
+        linkage: tail.linkage,
         ledger: &ledger,
         files: Vec::new(),
     };
-    let written = dir.finish(report, tool, settings, &extract, laps)?;
+    let written = dir.finish(report, tool, settings, extract, laps)?;
     Ok(RunOutput {
         out: written.root,
         warnings: release_warnings(settings),
         files: written.files,
-        headline,
+        headline: tail.headline,
         data_end: extract.data_end,
         rows: written.rows,
-        linkage: cumin_report::linkage_section(&tables.linkage),
-        sensitivity: tables.sensitivity.as_ref().map(released_side_by_side),
-        jay: None,
+        linkage: cumin_report::linkage_section(tail.linkage),
+        sensitivity: tail.sensitivity,
+        jay: tail.jay,
     })
+}
+
+/// Who is who and each child's first events, every row given its place in the ledger;
+/// each a stage of its own on the terminal.
+fn identify(
+    settings: &Settings,
+    extract: &mut Extract,
+    rules: &EventRules,
+    laps: &mut Laps,
+    progress: &dyn Progress,
+) -> Result<(Identity, Events), StudyError> {
+    progress.begin(
+        &format!(
+            "linking {} rows into children ({} linkage)",
+            extract.episodes.len(),
+            settings.identity.linkage
+        ),
+        None,
+    );
+    let identity = cumin_cohort::identify(&extract.episodes, &settings.identity);
+    progress.end();
+    laps.lap("link");
+    progress.begin(
+        &format!(
+            "finding the first events of {} children",
+            identity.children.len()
+        ),
+        None,
+    );
+    let events = cumin_cohort::find_events(&identity.episodes, &identity.children, rules);
+    account(extract, &identity, &events)?;
+    progress.end();
+    laps.lap("cohort");
+    Ok((identity, events))
 }
 
 /// The ledger of `extract` as the report shows it: through the count rule.

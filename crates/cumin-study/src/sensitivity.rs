@@ -9,7 +9,6 @@ use crate::error::StudyError;
 use crate::linkage::{first_referral_rows, mode_rows};
 use crate::mode_run::{Identities, run_mode};
 use crate::settings::Settings;
-use crate::summary::{Headline, SensitivityLine, headline, side_by_side};
 use cumin_census::{Date, Episodes, Outcome};
 use cumin_estimate::{Curve, Denominators, EstimateSpec, Stratification};
 use cumin_link::{IdMode, LinkageMode};
@@ -22,8 +21,6 @@ pub struct Sensitivity {
     pub curves: Vec<(IdMode, Curve)>,
     /// Linkage measures of every mode.
     pub linkage: Vec<LinkageRow>,
-    /// Headlines side by side.
-    pub lines: Vec<SensitivityLine>,
 }
 
 /// Links, builds cohorts and estimates (stratum `all`) under every identifier mode, each
@@ -38,7 +35,6 @@ pub fn run_modes(
 ) -> Result<Sensitivity, StudyError> {
     let mut curves = Vec::new();
     let mut linkage = Vec::new();
-    let mut headlines: Vec<(IdMode, Vec<Headline>)> = Vec::new();
     let mut identities = Identities::new(episodes);
     for mode in IdMode::ALL {
         let spec = settings.identity_under(mode, LinkageMode::Exact);
@@ -57,7 +53,6 @@ pub fn run_modes(
             },
         )?;
         let estimates = &run.estimates;
-        headlines.push((mode, headline(&estimates.curves, outcomes)));
         curves.extend(estimates.curves.iter().map(|c| (mode, c.clone())));
         linkage.extend(mode_rows(mode, &run.identity.counts()));
         linkage.extend(first_referral_rows(
@@ -67,9 +62,5 @@ pub fn run_modes(
         ));
         identities.keep(&spec, run.identity);
     }
-    Ok(Sensitivity {
-        curves,
-        linkage,
-        lines: side_by_side(&headlines),
-    })
+    Ok(Sensitivity { curves, linkage })
 }

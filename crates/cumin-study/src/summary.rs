@@ -2,14 +2,14 @@
 //! table, where the files are.
 
 use cumin_census::{Date, Outcome};
-use cumin_estimate::{Curve, CurveEstimator, Kind, Stratification};
+use cumin_estimate::{CurveEstimator, Stratification};
 use cumin_jay::JaySummary;
 use cumin_link::IdMode;
-use cumin_report::{CiRow, LinkageSection, Released};
+use cumin_report::{CiRow, LinkageSection};
 use serde::Serialize;
 use std::path::PathBuf;
 
-/// One line of the headline table.
+/// One line of the headline table: released figures, as the files hold them.
 #[derive(Clone, Debug, Serialize)]
 pub struct Headline {
     /// Outcome.
@@ -18,14 +18,14 @@ pub struct Headline {
     pub estimator: CurveEstimator,
     /// Oldest age estimated (17 when the curve reaches "before 18").
     pub age: u8,
-    /// Cumulative incidence.
-    pub cum_inc: f64,
-    /// Lower limit.
-    pub lower: f64,
-    /// Upper limit.
-    pub upper: f64,
+    /// Cumulative incidence (`None`: withheld by disclosure control, blank in the file).
+    pub cum_inc: Option<f64>,
+    /// Lower limit (`None`: withheld).
+    pub lower: Option<f64>,
+    /// Upper limit (`None`: withheld).
+    pub upper: Option<f64>,
     /// Whether it is the estimate the report's headline recommends
-    /// ([`cumin_report::recommended_estimator`]).
+    /// ([`cumin_report::headline::recommended_estimator`]).
     pub recommended: bool,
 }
 
@@ -50,8 +50,7 @@ pub struct RunOutput {
     /// Files in the folder (relative paths) and whether each is for release, in order,
     /// the manifest last.
     pub files: Vec<(String, bool)>,
-    /// Cumulative incidence before 18 per outcome and estimator (stratum `all`), as
-    /// released ([`released_headline`]).
+    /// Cumulative incidence before 18 per outcome and estimator (stratum `all`).
     pub headline: Vec<Headline>,
     /// Last day of data in the extract.
     pub data_end: Date,
@@ -65,67 +64,61 @@ pub struct RunOutput {
     pub jay: Option<JaySummary>,
 }
 
-/// The oldest estimate of every curve of stratum `all` (periods aside), per outcome in
-/// `outcomes` order, estimators in the order of the curves.
-pub fn headline(curves: &[Curve], outcomes: &[Outcome]) -> Vec<Headline> {
-    let mut out = Vec::new();
+/// The oldest row of every curve of stratum `all` under `id_mode` among the released
+/// `rows` (`cumulative_incidence.csv`'s or `sensitivity.csv`'s), per outcome in
+/// `outcomes` order, estimators in the rows' order: what the file says, withheld figures
+/// `None`. The terminal shows no number the folder does not release.
+pub fn headline(rows: &[CiRow], outcomes: &[Outcome], id_mode: IdMode) -> Vec<Headline> {
+    let mut out: Vec<Headline> = Vec::new();
     for o in outcomes {
-        for c in curves.iter().filter(|c| {
-            c.outcome == *o && c.by == Stratification::ALL && !matches!(c.kind, Kind::Period(_))
-        }) {
-            if let Some(p) = c.last() {
-                out.push(Headline {
-                    outcome: *o,
-                    estimator: c.estimator,
-                    age: p.age as u8,
-                    cum_inc: p.cum_inc,
-                    lower: p.ci.lower,
-                    upper: p.ci.upper,
-                    recommended: false,
-                });
+        let first = out.len();
+        for r in rows
+            .iter()
+            .filter(|r| r.outcome == *o && r.by == Stratification::ALL && r.id_mode == id_mode)
+        {
+            let line = Headline {
+                outcome: *o,
+                estimator: r.estimator,
+                age: u8::try_from(r.age.0).unwrap_or_default(),
+                cum_inc: r.cum_inc,
+                lower: r.lower,
+                upper: r.upper,
+                recommended: false,
+            };
+            match out[first..].iter_mut().find(|h| h.estimator == r.estimator) {
+                Some(h) if h.age <= line.age => *h = line,
+                Some(_) => {}
+                None => out.push(line),
             }
+        }
+        let best = cumin_report::headline::recommended_among(
+            *o,
+            out[first..].iter().map(|h| h.estimator),
+        );
+        for h in &mut out[first..] {
+            h.recommended = Some(h.estimator) == best;
         }
     }
     out
 }
 
-/// The headline as the report shows it, from the released `cumulative_incidence.csv`
-/// rows: per outcome in pathway order the recommended estimate first, then the other
-/// estimators, each at the oldest age its released curve shows (NaN where disclosure
-/// control withheld the curve: the report shows `c`).
-pub fn released_headline(ci: &Released<Vec<CiRow>>) -> Vec<Headline> {
-    as_headlines(cumin_report::headline::estimates(ci))
-}
-
-/// The sensitivity table as the report shows it: each mode's curves from the released
-/// `sensitivity.csv` rows, lined up by outcome and estimator.
-pub fn released_side_by_side(sensitivity: &Released<Vec<CiRow>>) -> Vec<SensitivityLine> {
-    let all = cumin_report::headline::estimates(sensitivity);
-    let per_mode: Vec<(IdMode, Vec<Headline>)> = IdMode::ALL
-        .into_iter()
-        .filter(|m| all.iter().any(|h| h.id_mode == *m))
-        .map(|m| {
-            let of_mode = all.iter().filter(|h| h.id_mode == m).cloned().collect();
-            (m, as_headlines(of_mode))
-        })
-        .collect();
-    side_by_side(&per_mode)
-}
-
-/// Released estimates as terminal lines (NaN where withheld).
-fn as_headlines(estimates: Vec<cumin_report::HeadlineEstimate>) -> Vec<Headline> {
-    estimates
-        .into_iter()
-        .map(|h| Headline {
-            outcome: h.outcome,
-            estimator: h.estimator,
-            age: h.age.unwrap_or(17),
-            cum_inc: h.cum_inc.unwrap_or(f64::NAN),
-            lower: h.lower.unwrap_or(f64::NAN),
-            upper: h.upper.unwrap_or(f64::NAN),
-            recommended: h.recommended,
-        })
-        .collect()
+/// The headline of `ci` (the rows of `cumulative_incidence.csv`) under `id_mode`, and
+/// the sensitivity table of `sensitivity` (the rows of `sensitivity.csv`) when it ran:
+/// the released figures only.
+pub fn released_headlines(
+    ci: &[CiRow],
+    sensitivity: Option<&[CiRow]>,
+    outcomes: &[Outcome],
+    id_mode: IdMode,
+) -> (Vec<Headline>, Option<Vec<SensitivityLine>>) {
+    let lines = sensitivity.map(|rows| {
+        let modes: Vec<_> = IdMode::ALL
+            .into_iter()
+            .map(|m| (m, headline(rows, outcomes, m)))
+            .collect();
+        side_by_side(&modes)
+    });
+    (headline(ci, outcomes, id_mode), lines)
 }
 
 /// Lines up each (outcome, estimator) across modes, in the first mode's order.
@@ -148,4 +141,65 @@ pub fn side_by_side(headlines: &[(IdMode, Vec<Headline>)]) -> Vec<SensitivityLin
                 .collect(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cumin_census::Age;
+    use cumin_estimate::Stratum;
+
+    fn row(outcome: Outcome, estimator: CurveEstimator, id_mode: IdMode, age: i8) -> CiRow {
+        let p = f64::from(age) / 100.0;
+        CiRow {
+            outcome,
+            estimator,
+            id_mode,
+            by: Stratification::ALL,
+            stratum: Stratum::all(),
+            age: Age(age),
+            events: Some(10.0),
+            at_risk: Some(100.0),
+            cum_inc: Some(p),
+            lower: Some(p / 2.0),
+            upper: Some(p * 2.0),
+            suppressed: false,
+            step_from: Some(Age(age)),
+            se: None,
+        }
+    }
+
+    /// The headline is the released row of the oldest age: its figures as the file
+    /// holds them, a withheld one `None`, other identifier modes left out.
+    #[test]
+    fn the_headline_is_the_oldest_released_row() {
+        use CurveEstimator::{CohortSplice, LifeTable};
+        let mut rows: Vec<CiRow> = (0..18)
+            .map(|a| row(Outcome::Referral, LifeTable, IdMode::Combined, a))
+            .collect();
+        rows.extend((0..16).map(|a| row(Outcome::Referral, CohortSplice, IdMode::Combined, a)));
+        rows.push(row(Outcome::Referral, LifeTable, IdMode::LaOnly, 17));
+        let mut withheld = row(Outcome::Cpp, LifeTable, IdMode::Combined, 17);
+        (withheld.cum_inc, withheld.lower, withheld.upper) = (None, None, None);
+        withheld.suppressed = true;
+        rows.push(withheld);
+        let h = headline(
+            &rows,
+            &[Outcome::Cpp, Outcome::Referral, Outcome::Cin],
+            IdMode::Combined,
+        );
+        let got: Vec<_> = h
+            .iter()
+            .map(|h| (h.outcome, h.estimator, h.age, h.cum_inc))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Outcome::Cpp, LifeTable, 17, None),
+                (Outcome::Referral, LifeTable, 17, Some(0.17)),
+                (Outcome::Referral, CohortSplice, 15, Some(0.15)),
+            ]
+        );
+        assert_eq!((h[1].lower, h[1].upper), (Some(0.085), Some(0.34)));
+    }
 }

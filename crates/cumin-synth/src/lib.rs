@@ -162,9 +162,10 @@ pub fn simulate(params: &SimParams, progress: &dyn Progress) -> Result<Simulatio
     let tasks: Vec<(usize, u64, u64, bool)> = chunks(per_cohort, false)
         .chain(chunks(arrivals_per_cohort, true))
         .collect();
-    progress.begin(
-        "simulating children",
+    progress.begin_counting(
+        "simulating",
         Some((per_cohort + arrivals_per_cohort) * cohorts.len() as u64),
+        "children",
     );
     // Sums of counts: the order tasks finish in cannot change them.
     let tally = Mutex::new(Tally::new(params.cohorts()));
@@ -279,9 +280,10 @@ impl Simulation {
             rows_by_census_year: BTreeMap::new(),
             files: Vec::new(),
         };
-        progress.begin(
-            "writing extract",
+        progress.begin_counting(
+            "writing the extract",
             Some((p.last_census_year - p.first_census_year + 1) as u64),
+            "census years",
         );
         let (first, last) = (
             CensusYear(p.first_census_year),

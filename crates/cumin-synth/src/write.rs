@@ -7,10 +7,11 @@
 
 use crate::cell::Cell;
 use crate::extract::{N_COLUMNS, Row, col};
-use arrow::array::{
-    ArrayRef, Int16Builder, StringBuilder, UInt8Builder, UInt16Builder, UInt64Builder,
+use arrow_array::ArrayRef;
+use arrow_array::builder::{
+    Int16Builder, StringBuilder, UInt8Builder, UInt16Builder, UInt64Builder,
 };
-use arrow::datatypes::{DataType, Field, Schema};
+use arrow_schema::{DataType, Field, Schema};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_writer::{ArrowRowGroupWriterFactory, compute_leaves};
 use parquet::basic::Compression;

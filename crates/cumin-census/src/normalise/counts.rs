@@ -1,9 +1,11 @@
-//! Tallies kept while rows are cleaned: how often each rule fired, and per column how
-//! many values were present and how many were not of the column's type.
+//! Tallies kept while rows are cleaned: how often each rule fired, per column how many
+//! values were present and how many were not of the column's type, which order the
+//! slashed dates of each date column allow, and where the unreadable dates are.
 
 use super::Raw;
 use super::rule::Rule;
-use crate::ledger::{EntryKind, FileIndex, Ledger};
+use crate::date::{SlashOrder, SlashTally};
+use crate::ledger::{EntryKind, FileIndex, Ledger, QuarantinedRow};
 use crate::schema::Column;
 
 /// How many values of a column were present, and how many were of the wrong type.
@@ -16,6 +18,13 @@ pub struct ColumnTally {
     /// The first few bad values, in row order, for error messages.
     pub examples: Vec<String>,
 }
+
+/// A date that could not be read: (data row, column, the value as written).
+pub type UnreadableDate = (u64, Column, String);
+
+/// Unreadable dates listed per column and file in `quarantine.csv`; the ledger counts
+/// them all.
+pub const UNREADABLE_LISTED: usize = 1000;
 
 /// Bad values kept per column for the error message.
 const EXAMPLES: usize = 3;
@@ -30,6 +39,11 @@ pub struct RuleCounts {
     rules: [u64; Rule::COUNT],
     value_mapped: [u64; Column::COUNT],
     columns: Vec<ColumnTally>,
+    slashes: Vec<SlashTally>,
+    unreadable: Vec<UnreadableDate>,
+    listed: [usize; Column::COUNT],
+    /// The data row being cleaned (1-based), for the rows of unreadable values.
+    row: u64,
 }
 
 impl Default for RuleCounts {
@@ -38,11 +52,63 @@ impl Default for RuleCounts {
             rules: [0; Rule::COUNT],
             value_mapped: [0; Column::COUNT],
             columns: vec![ColumnTally::default(); Column::COUNT],
+            slashes: vec![SlashTally::default(); Column::COUNT],
+            unreadable: Vec::new(),
+            listed: [0; Column::COUNT],
+            row: 0,
         }
     }
 }
 
 impl RuleCounts {
+    /// The values counted next are those of data row `row` (1-based).
+    pub fn at_row(&mut self, row: u64) {
+        self.row = row;
+    }
+
+    /// Counts a slashed date of `column` by the orders it allows.
+    pub fn slash(&mut self, column: Column, order: SlashOrder, value: &str) {
+        let t = &mut self.slashes[column.index()];
+        let first = match order {
+            SlashOrder::DayFirst => {
+                t.day_first += 1;
+                &mut t.first_day_first
+            }
+            SlashOrder::MonthFirst => {
+                t.month_first += 1;
+                &mut t.first_month_first
+            }
+            SlashOrder::Either => {
+                t.either += 1;
+                return;
+            }
+            SlashOrder::Neither => return,
+        };
+        if first.is_none() {
+            *first = Some((self.row, value.chars().take(EXAMPLE_CHARS).collect()));
+        }
+    }
+
+    /// Records an unreadable date of `column` at the current row.
+    pub fn unreadable_date(&mut self, column: Column, value: Raw<'_>) {
+        let listed = &mut self.listed[column.index()];
+        if *listed < UNREADABLE_LISTED {
+            *listed += 1;
+            self.unreadable
+                .push((self.row, column, example(value, DETAIL_CHARS)));
+        }
+    }
+
+    /// The slashed-date tally of one column.
+    pub fn slashes(&self, column: Column) -> &SlashTally {
+        &self.slashes[column.index()]
+    }
+
+    /// The unreadable dates listed so far, in row order.
+    pub fn unreadable_dates(&self) -> &[UnreadableDate] {
+        &self.unreadable
+    }
+
     /// Counts one application of `rule`.
     pub fn hit(&mut self, rule: Rule) {
         self.rules[rule.index()] += 1;
@@ -68,8 +134,7 @@ impl RuleCounts {
         let t = &mut self.columns[column.index()];
         t.bad += 1;
         if t.examples.len() < EXAMPLES {
-            t.examples
-                .push(value.shown().chars().take(EXAMPLE_CHARS).collect());
+            t.examples.push(example(value, EXAMPLE_CHARS));
         }
     }
 
@@ -88,10 +153,30 @@ impl RuleCounts {
             let room = EXAMPLES.saturating_sub(a.examples.len());
             a.examples.extend(b.examples.iter().take(room).cloned());
         }
+        for (a, b) in self.slashes.iter_mut().zip(&other.slashes) {
+            a.add(b);
+        }
+        for entry in &other.unreadable {
+            let listed = &mut self.listed[entry.1.index()];
+            if *listed < UNREADABLE_LISTED {
+                *listed += 1;
+                self.unreadable.push(entry.clone());
+            }
+        }
     }
 
-    /// Moves the rule counts into the ledger for `file` (column tallies stay).
+    /// Moves the rule counts and the unreadable dates into the ledger for `file` (column
+    /// tallies stay).
     pub fn flush(&mut self, ledger: &mut Ledger, file: FileIndex) {
+        for (row, column, value) in std::mem::take(&mut self.unreadable) {
+            ledger.set_missing(QuarantinedRow {
+                file,
+                row,
+                reason: Rule::DateUnreadable.name(),
+                detail: format!("{column} = {value:?}"),
+            });
+        }
+        self.listed = [0; Column::COUNT];
         for rule in Rule::ALL {
             let n = std::mem::take(&mut self.rules[rule.index()]);
             ledger.add(file, EntryKind::Rule, rule.name(), n);
@@ -132,6 +217,14 @@ impl RuleCounts {
     }
 }
 
+/// Longest value kept in `quarantine.csv`.
+const DETAIL_CHARS: usize = 200;
+
+/// A value as a message or `quarantine.csv` shows it, cut to `chars` characters.
+fn example(value: Raw<'_>, chars: usize) -> String {
+    value.shown().chars().take(chars).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,6 +254,57 @@ mod tests {
             left.wrong_type_throughout().map(|(c, _)| c),
             Some(Column::Gender)
         );
+    }
+
+    #[test]
+    fn slashed_dates_and_unreadable_rows_merge_in_row_order() {
+        let mut one = RuleCounts::default();
+        let mut left = RuleCounts::default();
+        let mut right = RuleCounts::default();
+        let values = ["05/06/2013", "12/25/2013", "25/12/2013", "1/13/2014", "xx"];
+        for (i, v) in values.iter().enumerate() {
+            let row = i as u64 + 1;
+            for c in [&mut one, if i < 2 { &mut left } else { &mut right }] {
+                c.at_row(row);
+                match SlashOrder::of(v) {
+                    Some(o) => c.slash(Column::ReferralDate, o, v),
+                    None => c.unreadable_date(Column::ReferralDate, Raw::Text(v)),
+                }
+            }
+        }
+        left.merge(&right);
+        for c in [&one, &left] {
+            let t = c.slashes(Column::ReferralDate);
+            assert_eq!((t.day_first, t.month_first, t.either), (1, 2, 1));
+            assert_eq!(t.first_month_first, Some((2, "12/25/2013".to_owned())));
+            assert_eq!(t.first_day_first, Some((3, "25/12/2013".to_owned())));
+            assert_eq!(
+                c.unreadable_dates(),
+                [(5, Column::ReferralDate, "xx".to_owned())]
+            );
+        }
+        let mut ledger = Ledger::new();
+        let f = ledger.add_file("a.csv");
+        left.flush(&mut ledger, f);
+        assert!(left.unreadable_dates().is_empty());
+        let lines = ledger.quarantine_lines();
+        assert_eq!(lines.len(), 1);
+        assert_eq!(
+            (lines[0].row, lines[0].reason, lines[0].detail.as_str()),
+            (5, "date_unreadable", "CINreferralDate = \"xx\"")
+        );
+        assert_eq!(ledger.total(f, EntryKind::Quarantined), 0);
+    }
+
+    #[test]
+    fn unreadable_dates_listed_are_capped_per_column() {
+        let mut c = RuleCounts::default();
+        for row in 0..(UNREADABLE_LISTED as u64 + 5) {
+            c.at_row(row + 1);
+            c.unreadable_date(Column::CppStart, Raw::Text("x"));
+        }
+        c.unreadable_date(Column::CppEnd, Raw::Text("y"));
+        assert_eq!(c.unreadable_dates().len(), UNREADABLE_LISTED + 1);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use super::counts::RuleCounts;
 use super::rule::Rule;
 use super::{Raw, ReasonSpelling};
-use crate::date::Date;
+use crate::date::{Date, SlashOrder};
 use crate::schema::Column;
 use crate::types::{CensusYear, Ethnicity, Sex};
 use std::borrow::Cow;
@@ -83,6 +83,13 @@ pub fn date(raw: Raw<'_>, column: Column, counts: &mut RuleCounts) -> Option<Dat
     } else {
         let t = text(raw)?;
         counts.seen(column);
+        // The order of slashed dates is told per column from the values that allow only
+        // one (`read` refuses a column that has month-first ones).
+        if t.as_bytes().get(4) != Some(&b'-')
+            && let Some(order) = SlashOrder::of(&t)
+        {
+            counts.slash(column, order, &t);
+        }
         let parsed = Date::parse(&t);
         if parsed.is_none() {
             counts.bad(column, raw);
@@ -96,6 +103,7 @@ pub fn date(raw: Raw<'_>, column: Column, counts: &mut RuleCounts) -> Option<Dat
         }
         None => {
             counts.hit(Rule::DateUnreadable);
+            counts.unreadable_date(column, raw);
             None
         }
         d => d,

@@ -7,12 +7,13 @@
 //! lists every rule with its source.
 
 mod counts;
+pub mod date_order;
 pub mod field;
 mod finish;
 pub mod rule;
 pub mod values;
 
-pub use counts::{ColumnTally, RuleCounts};
+pub use counts::{ColumnTally, RuleCounts, UNREADABLE_LISTED};
 pub use field::{earliest_plausible_date, is_missing_marker};
 pub use finish::{LatestDates, finish};
 pub use rule::{Exclusion, Quarantine, Rule};

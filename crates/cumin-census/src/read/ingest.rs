@@ -120,6 +120,7 @@ fn clean_chunk<'a, C: Cells>(
     let mut out = Vec::with_capacity(rows.len());
     for i in rows {
         let row_number = first_row + i as u64 + 1;
+        counts.at_row(row_number);
         if let Some((reason, why)) = cells.malformed(i) {
             out.push(Cleaned::Quarantined(row_number, reason, why));
             continue;

@@ -4,14 +4,15 @@ use super::cells::{BatchSource, Cells, Positions, positions};
 use crate::error::CensusError;
 use crate::normalise::Raw;
 use crate::schema::{Column, ColumnMap, ResolvedHeaders};
-use arrow::array::{
-    Array, ArrayRef, AsArray, BinaryArray, BooleanArray, Date32Array, Date64Array, Float32Array,
+use arrow_array::cast::AsArray;
+use arrow_array::{
+    Array, ArrayRef, BinaryArray, BooleanArray, Date32Array, Date64Array, Float32Array,
     Float64Array, Int8Array, Int16Array, Int32Array, Int64Array, LargeStringArray, StringArray,
     StringViewArray, TimestampMicrosecondArray, TimestampMillisecondArray,
     TimestampNanosecondArray, TimestampSecondArray, UInt8Array, UInt16Array, UInt32Array,
     UInt64Array,
 };
-use arrow::datatypes::{DataType, TimeUnit};
+use arrow_schema::{DataType, TimeUnit};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use std::fs::File;
@@ -29,9 +30,17 @@ pub(crate) struct ParquetSource {
 }
 
 fn parquet_error(path: &Path, e: &dyn std::fmt::Display) -> CensusError {
+    let mut message = e.to_string();
+    if message.contains("Disabled feature at compile time") {
+        message.push_str(
+            "; cumin reads Parquet compressed with Snappy, Zstandard or gzip, or \
+             uncompressed: write the file again with one of them (pyarrow: \
+             compression=\"zstd\")",
+        );
+    }
     CensusError::Parquet {
         path: path.to_owned(),
-        message: e.to_string(),
+        message,
     }
 }
 
@@ -169,7 +178,7 @@ fn days(value: i64, per_day: i64) -> Raw<'static> {
 
 impl Access {
     /// Types without a direct reading (decimals, dictionaries, ...) are cast to text.
-    fn new(array: &ArrayRef) -> Result<Access, arrow::error::ArrowError> {
+    fn new(array: &ArrayRef) -> Result<Access, arrow_schema::ArrowError> {
         let a = array.as_ref();
         Ok(match a.data_type() {
             DataType::Utf8 => Access::Utf8(a.as_string::<i32>().clone()),
@@ -202,7 +211,7 @@ impl Access {
             DataType::Binary => Access::Binary(a.as_binary::<i32>().clone()),
             DataType::LargeBinary | DataType::BinaryView | DataType::FixedSizeBinary(_) => {
                 Access::Binary(
-                    arrow::compute::cast(array, &DataType::Binary)?
+                    arrow_cast::cast(array, &DataType::Binary)?
                         .as_binary::<i32>()
                         .clone(),
                 )
@@ -217,13 +226,13 @@ impl Access {
                 ) =>
             {
                 Access::Binary(
-                    arrow::compute::cast(array, &DataType::Binary)?
+                    arrow_cast::cast(array, &DataType::Binary)?
                         .as_binary::<i32>()
                         .clone(),
                 )
             }
             _ => Access::Utf8(
-                arrow::compute::cast(array, &DataType::Utf8)?
+                arrow_cast::cast(array, &DataType::Utf8)?
                     .as_string::<i32>()
                     .clone(),
             ),
@@ -286,6 +295,14 @@ impl Cells for ParquetBatch {
             Some(p) => self.columns[p].get(row),
             None => Raw::Null,
         }
+    }
+}
+
+impl ParquetSource {
+    /// The rows the file's metadata declares (known before reading, for progress).
+    pub(crate) fn declared_rows(&self) -> Option<u64> {
+        let builder = self.builder.as_ref()?;
+        u64::try_from(builder.metadata().file_metadata().num_rows()).ok()
     }
 }
 

@@ -2,8 +2,8 @@
 
 use super::format::{Format, detect_format};
 use crate::error::CensusError;
-use arrow::array::{Array, AsArray};
-use arrow::datatypes::DataType;
+use arrow_array::{Array, cast::AsArray};
+use arrow_schema::DataType;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use std::path::Path;
 
@@ -94,7 +94,7 @@ fn read_parquet(path: &Path) -> Result<TextTable, CensusError> {
         let cols: Vec<_> = batch
             .columns()
             .iter()
-            .map(|c| arrow::compute::cast(c, &DataType::Utf8))
+            .map(|c| arrow_cast::cast(c, &DataType::Utf8))
             .collect::<Result<_, _>>()
             .map_err(|e| err(&e))?;
         for i in 0..batch.num_rows() {

@@ -464,6 +464,72 @@ fn a_required_column_of_the_wrong_type_throughout_is_an_error() {
     assert!(m.contains("column ACADYR") && m.contains("2012/13"), "{m}");
 }
 
+/// A column written month first is refused, never read with day and month swapped; so
+/// is one written in both orders. The message names the file, column, rows and the fix.
+#[test]
+fn dates_written_month_first_stop_the_file() {
+    let m = error(&["error_dates_month_first.csv"], &ReadOptions::default());
+    assert!(
+        m.contains("error_dates_month_first.csv, column CINclosureDate"),
+        "{m}"
+    );
+    assert!(m.contains("month first (MM/DD/YYYY)"), "{m}");
+    assert!(m.contains("row 2: \"07/22/2013\""), "{m}");
+    assert!(m.contains("YYYY-MM-DD"), "{m}");
+    let m = error(&["error_dates_both_orders.csv"], &ReadOptions::default());
+    assert!(m.contains("column CINreferralDate"), "{m}");
+    assert!(m.contains("both orders"), "{m}");
+    assert!(
+        m.contains("row 1: \"25/06/2013\"") && m.contains("row 3: \"12/25/2013\""),
+        "{m}"
+    );
+}
+
+/// Unreadable dates become missing and are listed with their rows for quarantine.csv;
+/// their rows stay in use.
+#[test]
+fn unreadable_dates_are_listed_with_their_rows() {
+    let e = read("rule_dates.csv");
+    let listed: Vec<(u64, &str, &str)> = e
+        .ledger
+        .values_set_missing()
+        .iter()
+        .map(|v| (v.row, v.reason, v.detail.as_str()))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            (3, "date_unreadable", "CINreferralDate = \"2013/06/01\""),
+            (3, "date_unreadable", "CINclosureDate = \"1 July 2013\""),
+        ]
+    );
+    assert_eq!(e.ledger.quarantine_lines().len(), 2);
+    assert_eq!(count(&e, EntryKind::Quarantined, "date_unreadable"), 0);
+    assert_balanced(&e);
+}
+
+/// Parquet written by pyarrow with the codecs extracts use is read alike; a codec cumin
+/// is built without is refused by name, with the ones it reads.
+#[test]
+fn parquet_codecs_extracts_use_are_read_and_others_named() {
+    let csv = read("rule_gender.csv");
+    for codec in [
+        "codec_snappy.parquet",
+        "codec_zstd.parquet",
+        "codec_gzip.parquet",
+    ] {
+        let e = read(codec);
+        assert_eq!(e.episodes.sex, csv.episodes.sex, "{codec}");
+        assert_eq!(e.episodes.referral, csv.episodes.referral, "{codec}");
+    }
+    let m = error(&["error_brotli.parquet"], &ReadOptions::default());
+    assert!(
+        m.contains("error_brotli.parquet") && m.contains("brotli"),
+        "{m}"
+    );
+    assert!(m.contains("Snappy, Zstandard or gzip"), "{m}");
+}
+
 #[test]
 fn files_with_different_schemas_are_an_error() {
     let options = ReadOptions {
@@ -511,4 +577,38 @@ fn an_unusable_file_stops_the_run_before_any_row_of_another_is_read() {
         &ReadOptions::default(),
     );
     assert!(m.contains("error_header_only.csv is empty"), "{m}");
+}
+
+#[test]
+fn a_deferred_read_finished_later_equals_a_read_with_the_rules() {
+    let names = [
+        "rule_latest_dates.csv",
+        "exclude_before_data_start.csv",
+        "rule_closure_before_referral.csv",
+        "rule_referral_imputed.csv",
+        "rule_dates.csv",
+    ];
+    for drop_closure in [false, true] {
+        let mut options = ReadOptions::default();
+        options.rules.drop_closure_before_data_start = drop_closure;
+        let direct = read_with(&names, &options).unwrap();
+        let mut deferred_options = options.clone();
+        deferred_options.rules.defer_whole_extract_rules = true;
+        let mut deferred = read_with(&names, &deferred_options).unwrap();
+        assert!(!deferred.latest.is_empty());
+        cumin_census::finish_deferred(&mut deferred, &options.rules).unwrap();
+        assert!(deferred.latest.is_empty());
+        assert_eq!(deferred.episodes.len(), direct.episodes.len());
+        for i in 0..direct.episodes.len() {
+            assert_eq!(deferred.episodes.row(i), direct.episodes.row(i), "row {i}");
+        }
+        let lines = |e: &Extract| {
+            e.ledger
+                .lines()
+                .map(|(f, entry, n)| format!("{f:?} {entry:?} {n}"))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(lines(&deferred), lines(&direct));
+        assert_eq!(deferred.data_end, direct.data_end);
+    }
 }

@@ -3,10 +3,10 @@
 //! bytes; stated census years exclude and count. The whole-run view (exit code, no output
 //! folder) is `crates/cumin-cli/tests/cli/integrity.rs`.
 
-use arrow::array::{
+use arrow_array::{
     ArrayRef, BinaryArray, Int64Array, LargeBinaryArray, NullArray, RecordBatch, StringArray,
 };
-use arrow::datatypes::{DataType, Field, Schema};
+use arrow_schema::{DataType, Field, Schema};
 use cumin_census::{
     CensusError, CensusYear, Column, EntryKind, NoProgress, ReadOptions, read_csv_bytes,
     read_extract,
@@ -228,6 +228,70 @@ fn a_null_typed_column_is_an_error_when_required_and_missing_otherwise() {
     assert!(
         e.to_string()
             .contains("CPPstartDate has the Parquet type null"),
+        "{e}"
+    );
+}
+
+/// `ReferralNFA` and `ReasonForClosure` may be empty in an early census year's file, not
+/// in the whole extract: there every referral would read as assessed, or every assessed
+/// child as in need. The check is on the whole extract, and only when a run needs the
+/// column.
+#[test]
+fn an_outcome_column_empty_in_every_file_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, rows: &[&str]| {
+        let mut t = format!("{HEADER},ReferralNFA,ReasonForClosure\n");
+        for r in rows {
+            t.push_str(r);
+            t.push('\n');
+        }
+        let path = dir.path().join(name);
+        std::fs::write(&path, t).unwrap();
+        path
+    };
+    let early = write("2013.csv", &["2012/13,202,A1,,WBRI,5,2005,2012-06-01,,"]);
+    let late = write("2014.csv", &["2013/14,202,A2,,WBRI,5,2005,2013-06-01,,RC1"]);
+    let needs = ReadOptions {
+        required: [Column::ReferralNfa, Column::ReasonForClosure].into(),
+        ..ReadOptions::default()
+    };
+    let files = [early.clone(), late];
+    let e = read_extract(&files, &needs, &NoProgress).unwrap_err();
+    let m = e.to_string();
+    assert!(
+        matches!(
+            e,
+            CensusError::EmptyInExtract {
+                column: Column::ReferralNfa,
+                rows: 2,
+                ..
+            }
+        ),
+        "{m}"
+    );
+    assert!(
+        m.contains("2013.csv") && m.contains("2014.csv") && m.contains("assessed"),
+        "{m}"
+    );
+    // Not needed (no outcome beyond referral): read as missing, as before.
+    assert!(read_extract(&files, &ReadOptions::default(), &NoProgress).is_ok());
+    // Values in the later file: the early one may be empty.
+    let late = write(
+        "2014.csv",
+        &["2013/14,202,A2,,WBRI,5,2005,2013-06-01,0,RC1"],
+    );
+    assert!(read_extract(&[early.clone(), late], &needs, &NoProgress).is_ok());
+    // ReasonForClosure empty everywhere.
+    let late = write("2014.csv", &["2013/14,202,A2,,WBRI,5,2005,2013-06-01,0,"]);
+    let e = read_extract(&[early, late], &needs, &NoProgress).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            CensusError::EmptyInExtract {
+                column: Column::ReasonForClosure,
+                ..
+            }
+        ),
         "{e}"
     );
 }

@@ -7,8 +7,8 @@
 //! CSV goes through `read_csv_bytes` (the code path of `read_extract` after the file is
 //! opened); Parquet is written to a temporary file and read with `read_extract`.
 
-use arrow::array::{ArrayRef, Date32Array, Int64Array, RecordBatch, StringArray};
-use arrow::datatypes::{DataType, Field, Schema};
+use arrow_array::{ArrayRef, Date32Array, Int64Array, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema};
 use cumin_census::{
     CensusError, CensusYear, CleaningRules, Date, EntryKind, Extract, NoProgress, ReadOptions,
     read_csv_bytes, read_extract,

@@ -2,7 +2,7 @@
 //! run's files unless `--force` clears them, and `cumin verify` tells whether it is still
 //! what its manifest records.
 
-use super::{cumin, text};
+use crate::support::{cumin, text};
 use std::path::Path;
 
 /// A finished demo folder in a scratch directory.

@@ -11,7 +11,7 @@
 //! Jay fixture `fixtures/jay2025-r/seed17` (scale 0.002, census years to 2018/19), so
 //! these files do not move when the simulator does.
 
-use super::root;
+use crate::support::root;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;

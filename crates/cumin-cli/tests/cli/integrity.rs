@@ -6,8 +6,8 @@
 //! line of `episodes.csv` (1,500 rows over census years 2008/09-2023/24) or, where a
 //! census year's row count matters, every 4th; the denominators are the demo's, edited.
 
-use arrow::array::{ArrayRef, BinaryArray, Int64Array, NullArray, RecordBatch, StringArray};
-use arrow::datatypes::{DataType, Field, Schema};
+use arrow_array::{ArrayRef, BinaryArray, Int64Array, NullArray, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema};
 use parquet::arrow::ArrowWriter;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -584,5 +584,90 @@ fn denominators_smaller_than_the_events_stop_the_run() {
                 "children with a first referral event",
             ],
         );
+    }
+}
+
+/// The 1,500-row sample with `column` blanked in the rows `blank` picks, split in two
+/// files (`cin-a.csv`: the first 750 rows, `cin-b.csv`: the rest).
+fn two_files_blanking(dir: &Path, column: &str, blank: impl Fn(usize) -> bool) -> [PathBuf; 2] {
+    let (header, rows) = small();
+    let at = header.split(',').position(|h| h == column).unwrap();
+    let rows: Vec<String> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, line)| {
+            let mut cells: Vec<&str> = line.split(',').collect();
+            if blank(i) {
+                cells[at] = "";
+            }
+            cells.join(",")
+        })
+        .collect();
+    let (a, b) = rows.split_at(750);
+    [
+        write_csv(dir, "cin-a.csv", &header, a),
+        write_csv(dir, "cin-b.csv", &header, b),
+    ]
+}
+
+/// `ReferralNFA` or `ReasonForClosure` present but empty in every row of every file ran
+/// with exit 0 as "no referral ended with no further action" (every referral assessed)
+/// or "no case closed with no further action" (every assessed child in need). Now the
+/// run stops naming the column and the files, unless `--outcome` leaves the column
+/// unneeded; one file (an early census year) empty with values in another still runs.
+#[test]
+fn an_outcome_column_empty_in_the_whole_extract_stops_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let denominators = demo_denominators();
+    let out = dir.path().join("out");
+    let args = |files: &[PathBuf], flags: &[&str]| {
+        let mut a: Vec<String> = ["estimate", "--quiet", "--estimator", "life-table"]
+            .map(str::to_owned)
+            .to_vec();
+        a.push("--episodes".to_owned());
+        a.extend(files.iter().map(|f| f.to_string_lossy().into_owned()));
+        a.extend(
+            [
+                "--denominators",
+                denominators.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ]
+            .map(str::to_owned),
+        );
+        a.extend(flags.iter().map(|f| (*f).to_owned()));
+        a
+    };
+    let run = |files: &[PathBuf], flags: &[&str]| {
+        let a = args(files, flags);
+        cumin(&a.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    for (column, wants) in [
+        ("CIN_ReferralNFA", "every referral would count as assessed"),
+        (
+            "CIN_ReasonForClosure",
+            "every assessed child would count as in need",
+        ),
+    ] {
+        let files = two_files_blanking(dir.path(), column, |_| true);
+        let o = run(&files, &[]);
+        let name = column.trim_start_matches("CIN_");
+        fails_cleanly(
+            &o,
+            &out,
+            &[name, "cin-a.csv", "cin-b.csv", wants, "--outcome"],
+        );
+        if column == "CIN_ReferralNFA" {
+            insta::assert_snapshot!(crate::support::redact(&text(&o), dir.path()));
+        }
+        // Outcomes that do not need the column: the run goes ahead.
+        let o = run(&files, &["--outcome", "referral,cpp"]);
+        succeeds(&o);
+        std::fs::remove_dir_all(&out).unwrap();
+        // An early file without values, a later one with them: the run goes ahead.
+        let files = two_files_blanking(dir.path(), column, |i| i < 750);
+        let o = run(&files, &[]);
+        succeeds(&o);
+        std::fs::remove_dir_all(&out).unwrap();
     }
 }

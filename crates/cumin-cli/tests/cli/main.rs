@@ -2,11 +2,17 @@
 
 mod attack;
 mod browser;
+mod bad_input;
+mod dates;
+mod docs;
 mod folder;
 mod golden;
+mod help;
 mod integrity;
 mod report;
+mod progress;
 mod structure;
+mod study_file;
 mod support;
 
 use std::path::Path;
@@ -40,6 +46,36 @@ fn demo_prints_the_headline_table_and_writes_outputs() {
             .unwrap();
     assert_eq!(manifest["sdc"]["profile"], "jay2025");
     assert_eq!(manifest["inputs"][0]["blake3"].as_str().unwrap().len(), 64);
+    headline_is_the_released_one(&stdout, out.path());
+}
+
+/// Every line of the headline table prints the figures `cumulative_incidence.csv`
+/// releases for stratum all before 18, to one decimal: the terminal shows no number the
+/// folder withholds or rounds differently (it printed the exact estimates).
+fn headline_is_the_released_one(stdout: &str, out: &Path) {
+    let csv = std::fs::read_to_string(out.join("cumulative_incidence.csv")).unwrap();
+    let percent = |cell: &str| format!("{:.1}", 100.0 * cell.parse::<f64>().unwrap());
+    let mut checked = 0;
+    for row in csv.lines().skip(1) {
+        let c: Vec<&str> = row.split(',').collect();
+        if c[3] != "all" || c[5] != "17" {
+            continue;
+        }
+        let released = [c[0], c[1], &percent(c[8]), &percent(c[9]), &percent(c[10])];
+        let printed = stdout
+            .lines()
+            .find_map(|l| {
+                let w: Vec<&str> = l
+                    .split(|ch: char| ch.is_whitespace() || "()–".contains(ch))
+                    .filter(|w| !w.is_empty())
+                    .collect();
+                (w.len() >= 5 && w[0] == c[0] && w[1] == c[1]).then(|| w[..5].join(" "))
+            })
+            .unwrap_or_else(|| panic!("no headline line for {} {}:\n{stdout}", c[0], c[1]));
+        assert_eq!(printed, released.join(" "), "{row}");
+        checked += 1;
+    }
+    assert_eq!(checked, 20, "five outcomes, four estimators");
 }
 
 /// The arguments of each `cumin simulate` a fixture script runs.
@@ -150,40 +186,6 @@ fn simulation_does_not_depend_on_thread_count() {
     }
 }
 
-#[test]
-fn a_missing_required_column_stops_the_run_with_a_clear_message() {
-    let dir = tempfile::tempdir().unwrap();
-    let episodes = dir.path().join("cin.csv");
-    std::fs::write(
-        &episodes,
-        "CIN_ACADYR,CIN_LA,CIN_LAchildID_Anon,CIN_PupilMatchingRefAnonymous,CIN_MonthOfBirth,CIN_YearOfBirth,CIN_CINreferalDate\n\
-         2013/14,202,A1,,5,2012,2013-06-01\n",
-    )
-    .unwrap();
-    let out = dir.path().join("out");
-    let o = cumin(&[
-        "estimate",
-        "--episodes",
-        episodes.to_str().unwrap(),
-        "--denominators",
-        root()
-            .join("fixtures/demo/denominators.csv")
-            .to_str()
-            .unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(!o.status.success());
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("cin.csv"), "{err}");
-    assert!(err.contains("CINreferralDate"), "{err}");
-    assert!(
-        err.contains("CIN_CINreferalDate"),
-        "the nearest header is suggested: {err}"
-    );
-    assert!(!out.exists(), "nothing is written before the error");
-}
-
 /// `cumin estimate --preset jay2025` and `cumin run` of a study file with
 /// `preset = "jay2025"` write the same tables, and the estimate prints the paper's table.
 #[test]
@@ -205,6 +207,7 @@ fn the_jay_preset_by_flag_equals_the_preset_by_study_file() {
     ]);
     assert!(o.status.success(), "{}", text(&o));
     let stdout = String::from_utf8_lossy(&o.stdout);
+    jay_table_is_the_released_one(&stdout, by_flag.path());
     for want in [
         "Jay et al. 2025 design, preset jay2025",
         "main (pmr-school-age)",
@@ -278,4 +281,45 @@ fn the_jay_preset_by_flag_equals_the_preset_by_study_file() {
     ]);
     assert!(!o.status.success());
     assert!(text(&o).contains("jay2025-strict"), "{}", text(&o));
+}
+
+/// The Jay preset's table on the terminal (its first half: the unadjusted splice before
+/// 18, main then sensitivity identifiers) is `cumulative_incidence.csv`'s released
+/// figures of the oldest age, to one decimal (it printed the exact estimates).
+fn jay_table_is_the_released_one(stdout: &str, out: &Path) {
+    let csv = std::fs::read_to_string(out.join("cumulative_incidence.csv")).unwrap();
+    let released = |outcome: &str, id_mode: &str| {
+        let row = csv
+            .lines()
+            .filter(|r| {
+                let c: Vec<&str> = r.split(',').collect();
+                c[0] == outcome
+                    && c[1] == "cohort-splice-unadjusted"
+                    && c[2] == id_mode
+                    && c[3] == "all"
+            })
+            .max_by_key(|r| r.split(',').nth(5).unwrap().parse::<i32>().unwrap())
+            .unwrap();
+        let c: Vec<&str> = row.split(',').collect();
+        let p = |i: usize| format!("{:.1}", 100.0 * c[i].parse::<f64>().unwrap());
+        format!("{} ({}-{})", p(8), p(9), p(10))
+    };
+    for (outcome, label) in [
+        ("referral", "referred"),
+        ("assessed", "assessed"),
+        ("cin", "CIN"),
+        ("cpp", "CPP"),
+    ] {
+        let want = format!(
+            "{} {}",
+            released(outcome, "pmr-school-age"),
+            released(outcome, "combined")
+        );
+        let line = stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{label} ")))
+            .unwrap_or_else(|| panic!("no {label} line:\n{stdout}"));
+        let cells: Vec<&str> = line.split_whitespace().skip(1).collect();
+        assert_eq!(cells.join(" "), want, "{line}");
+    }
 }

@@ -3,7 +3,7 @@
 //! access in the crates that compute. The crate graph itself is checked by
 //! `.ci/boundaries` with `cargo tree`.
 
-use super::root;
+use crate::support::root;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 

@@ -241,7 +241,7 @@ fn number(x: Option<f64>) -> String {
 }
 
 fn read_parquet(path: &Path) -> Option<Table> {
-    use arrow::array::{Array, BooleanArray, Float64Array, StringArray, UInt8Array};
+    use arrow_array::{Array, BooleanArray, Float64Array, StringArray, UInt8Array};
     let file = std::fs::File::open(path).ok()?;
     let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
         .ok()?

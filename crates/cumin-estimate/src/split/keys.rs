@@ -1,0 +1,463 @@
+//! The keys of the split-identity correction: every LA key (one LA's record of a child)
+//! with what the extract shows about it, the PMR diagnostics of its rows, and the order of
+//! the keys inside each linked child (which key follows which, which pairs are seen).
+
+use crate::split::CLASS_AGES;
+use cumin_census::codes::RC_TRANSFERRED;
+use cumin_census::{CensusYear, Date, Episodes};
+use cumin_cohort::{EventRules, Identity};
+use cumin_link::transfer::TRANSFER_WINDOW_DAYS;
+use cumin_link::{ChildId, ids::NO_KEY};
+use rayon::prelude::*;
+
+/// Rows needed at an age for the persistence `κ` to be read from the rows themselves;
+/// below it `κ = φ / h` (the row-by-row reading).
+const MIN_PERSISTENCE_ROWS: f64 = 200.0;
+
+/// Oldest ages whose keys define `h`, the share of children who ever carry a PMR: well
+/// into school age, before the oldest years' lower coverage.
+const REFERENCE_AGES: std::ops::RangeInclusive<usize> = 7..=13;
+
+/// What a key's status says about its successor (the next key of the same child).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Status {
+    /// The key carries no PMR and its linked child holds no later key: a successor, if
+    /// any, is hidden (unless the transfer rule would have joined it).
+    NoPmr,
+    /// The key carries a PMR but its linked child holds no later key: a successor, if
+    /// any, carried no PMR (or is joined to it by nothing).
+    PmrNoLater,
+    /// Its linked child holds a later key: the successor is seen.
+    HasLater,
+}
+
+/// One key with an in-window referral and a usable child.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Key {
+    /// The linked child (the smallest, for a key the conflict policy split).
+    pub child: ChildId,
+    /// Oldest age on its rows at the census date (31 March), 0..=17.
+    pub oldest: u8,
+    /// Its rows.
+    pub rows: u32,
+    /// Whether a row carries a PMR.
+    pub pmr: bool,
+    /// Its last episode (by referral date) was closed as a transfer (`RC5`).
+    pub rc5: bool,
+    /// Decile group of its last episode: 0 for deciles 1–3, 2 for 8–10, else 1.
+    pub decile_group: u8,
+    /// Census years between its last row and the data's last: `min(·, 8)`.
+    pub follow_up: u8,
+    /// Its first in-window referral.
+    pub first_referral: Date,
+    /// Age at that referral (0..=17).
+    pub first_referral_age: u8,
+    /// Age at its last in-window referral (0..=17): where the delay to a successor's
+    /// first event is counted from.
+    pub last_referral_age: u8,
+    /// Chance the key carries the PMR given its child was matched before it:
+    /// `ρ = 1 − Π_rows (1 − κ(age))`.
+    pub carries_if_matched: f64,
+    /// What its linked child says about its successor.
+    pub status: Status,
+    /// Whether its linked child holds a later key carrying a PMR (the successor model's
+    /// response, for keys with a PMR).
+    pub later_pmr: bool,
+}
+
+/// Row-level PMR diagnostics by age on the census date.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RowShares {
+    /// Rows at each age.
+    pub rows: [f64; CLASS_AGES],
+    /// Of them, rows carrying a PMR.
+    pub with_pmr: [f64; CLASS_AGES],
+    /// Rows at each age whose key carried a PMR on a row of an earlier census year.
+    pub after_pmr: [f64; CLASS_AGES],
+    /// Of them, rows carrying a PMR.
+    pub after_pmr_with: [f64; CLASS_AGES],
+    /// Share of children who ever carry a PMR (`h`: keys of the reference ages with
+    /// three or more rows).
+    pub h: f64,
+}
+
+impl RowShares {
+    /// `φ(age)`: the share of rows carrying a PMR.
+    pub fn phi(&self, age: usize) -> Option<f64> {
+        (self.rows[age] > 0.0).then(|| self.with_pmr[age] / self.rows[age])
+    }
+
+    /// `κ(age)` read from the rows: the share carrying a PMR among rows whose key carried
+    /// one in an earlier census year (`None` with fewer than 200 such rows).
+    pub fn persistence(&self, age: usize) -> Option<f64> {
+        (self.after_pmr[age] >= MIN_PERSISTENCE_ROWS)
+            .then(|| self.after_pmr_with[age] / self.after_pmr[age])
+    }
+
+    /// `κ(age)` as the correction uses it: the persistence where enough rows show it,
+    /// else the persistence of the nearest age where they do (the older first: at the
+    /// youngest ages few keys have an earlier year, and persistence is a property of the
+    /// mechanism, not of the age), else `φ / h` (at most 1).
+    pub fn kappa(&self, age: usize) -> f64 {
+        let nearest = (0..CLASS_AGES).find_map(|step| {
+            self.persistence((age + step).min(CLASS_AGES - 1))
+                .or_else(|| age.checked_sub(step).and_then(|a| self.persistence(a)))
+        });
+        nearest.unwrap_or_else(|| {
+            let phi = self.phi(age).unwrap_or(0.0);
+            if self.h > 0.0 {
+                (phi / self.h).min(1.0)
+            } else {
+                1.0
+            }
+        })
+    }
+}
+
+/// One seen pair: consecutive PMR keys of one linked child.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Pair {
+    /// Index of the earlier key in [`Keys::keys`].
+    pub from: u32,
+    /// Index of the later key.
+    pub to: u32,
+    /// Whether the transfer rule could have joined it had it been split (an `RC5`
+    /// closure of the earlier key, the later key's first referral within the transfer
+    /// window in another LA).
+    pub transfer_like: bool,
+}
+
+/// Every key, the rows' PMR diagnostics and the seen pairs.
+#[derive(Clone, Debug, Default)]
+pub struct Keys {
+    /// Keys with an in-window referral and a usable child, by child then first referral.
+    pub keys: Vec<Key>,
+    /// Row-level diagnostics.
+    pub rows: RowShares,
+    /// Seen pairs.
+    pub pairs: Vec<Pair>,
+    /// Each key's index in [`Keys::keys`] by key number (`u32::MAX`: not a key used).
+    pub index_of_key: Vec<u32>,
+}
+
+/// Per key number, what the rows say (accumulated by min, max, sum and or).
+#[derive(Clone, Copy)]
+struct Acc {
+    child: u32,
+    oldest: i32,
+    rows: u32,
+    pmr: bool,
+    last_year: i16,
+    first_pmr_year: i16,
+    decile: Option<u8>,
+}
+
+impl Keys {
+    /// The keys of `identity`'s children (transfer pairs joined), from the extract's rows
+    /// (`episodes`) and the episode set; in-window by `rules`.
+    pub fn build(episodes: &Episodes, identity: &Identity, rules: &EventRules) -> Keys {
+        let (linkage, children) = (&identity.linkage, &identity.children);
+        let n_keys = linkage
+            .key_of_row
+            .iter()
+            .filter(|k| **k != NO_KEY)
+            .map(|k| *k as usize + 1)
+            .max()
+            .unwrap_or(0);
+        let age_of_row = |i: usize| -> Option<(u32, usize)> {
+            let c = linkage.child_of_row[i]?;
+            let dob = children.dob[c.index()]?;
+            let on = CensusYear::end(episodes.census_year[i]);
+            let age = cumin_census::age_at(dob, on).clamp(0, CLASS_AGES as i32 - 1);
+            Some((c.0, age as usize))
+        };
+        let acc = scan_rows(episodes, identity, n_keys, &age_of_row);
+        let rows = row_shares(episodes, identity, &acc, &age_of_row);
+        let last_year = episodes.last_census_year().map_or(0, |y| y.0);
+        let mut keys = episode_keys(identity, rules, &acc, last_year);
+        // ρ per key from κ over its rows.
+        let kappa: Vec<f64> = (0..CLASS_AGES).map(|a| rows.kappa(a)).collect();
+        let mut log_miss = vec![0.0f64; n_keys];
+        for i in 0..episodes.len() {
+            let k = linkage.key_of_row[i];
+            if k == NO_KEY {
+                continue;
+            }
+            if let Some((_, age)) = age_of_row(i) {
+                log_miss[k as usize] += (1.0 - kappa[age]).max(0.0).ln();
+            }
+        }
+        let mut index_of_key = vec![u32::MAX; n_keys];
+        let mut list: Vec<(u32, Key)> = keys
+            .drain(..)
+            .map(|(k, mut key)| {
+                key.carries_if_matched = 1.0 - log_miss[k as usize].exp();
+                (k, key)
+            })
+            .collect();
+        list.sort_by(|a, b| {
+            (a.1.child, a.1.first_referral, a.0).cmp(&(b.1.child, b.1.first_referral, b.0))
+        });
+        for (i, (k, _)) in list.iter().enumerate() {
+            index_of_key[*k as usize] = i as u32;
+        }
+        let mut keys: Vec<Key> = list.into_iter().map(|(_, key)| key).collect();
+        let pairs = order_within_children(&mut keys, identity, &index_of_key);
+        Keys {
+            keys,
+            rows,
+            pairs,
+            index_of_key,
+        }
+    }
+}
+
+/// Per key number: child, oldest age, rows, PMR, last census year, first census year
+/// with a PMR on a row, and the decile of its latest row. Each thread owns a range of
+/// keys and scans every row for them (the rows of a key are scattered; every update is a
+/// min, max, sum or or, so the result does not depend on the threads).
+fn scan_rows(
+    episodes: &Episodes,
+    identity: &Identity,
+    n_keys: usize,
+    age_of_row: &(impl Fn(usize) -> Option<(u32, usize)> + Sync),
+) -> Vec<Acc> {
+    let linkage = &identity.linkage;
+    let mut state = vec![
+        Acc {
+            child: u32::MAX,
+            oldest: i32::MIN,
+            rows: 0,
+            pmr: false,
+            last_year: i16::MIN,
+            first_pmr_year: i16::MAX,
+            decile: None,
+        };
+        n_keys
+    ];
+    let chunk = n_keys.div_ceil(rayon::current_num_threads().max(1)).max(1);
+    state
+        .par_chunks_mut(chunk)
+        .enumerate()
+        .for_each(|(j, part)| {
+            let (lo, hi) = ((j * chunk) as u32, (j * chunk + part.len()) as u32);
+            for i in 0..episodes.len() {
+                let k = linkage.key_of_row[i];
+                if k == NO_KEY || k < lo || k >= hi {
+                    continue;
+                }
+                let Some((c, age)) = age_of_row(i) else {
+                    continue;
+                };
+                let s = &mut part[(k - lo) as usize];
+                let year = episodes.census_year[i].0;
+                s.child = s.child.min(c);
+                s.oldest = s.oldest.max(age as i32);
+                s.rows += 1;
+                s.pmr |= linkage.pmr_identified[i];
+                if episodes.pmr[i].is_some() {
+                    s.first_pmr_year = s.first_pmr_year.min(year);
+                }
+                // The latest row's decile (ties: the larger, so the order of rows does
+                // not matter).
+                let d = episodes.idaci_decile[i];
+                if year > s.last_year || (year == s.last_year && d > s.decile) {
+                    s.decile = d;
+                }
+                s.last_year = s.last_year.max(year);
+            }
+        });
+    state
+}
+
+/// `φ` and `κ` counts by age, and `h`.
+fn row_shares(
+    episodes: &Episodes,
+    identity: &Identity,
+    acc: &[Acc],
+    age_of_row: &impl Fn(usize) -> Option<(u32, usize)>,
+) -> RowShares {
+    let linkage = &identity.linkage;
+    let mut r = RowShares::default();
+    for i in 0..episodes.len() {
+        let k = linkage.key_of_row[i];
+        if k == NO_KEY {
+            continue;
+        }
+        let Some((_, age)) = age_of_row(i) else {
+            continue;
+        };
+        let has = f64::from(u8::from(episodes.pmr[i].is_some()));
+        r.rows[age] += 1.0;
+        r.with_pmr[age] += has;
+        if acc[k as usize].first_pmr_year < episodes.census_year[i].0 {
+            r.after_pmr[age] += 1.0;
+            r.after_pmr_with[age] += has;
+        }
+    }
+    let (mut with, mut all) = (0.0, 0.0);
+    for s in acc.iter().filter(|s| s.child != u32::MAX && s.rows >= 3) {
+        if REFERENCE_AGES.contains(&(s.oldest as usize)) {
+            all += 1.0;
+            with += f64::from(u8::from(s.pmr));
+        }
+    }
+    r.h = if all > 0.0 { with / all } else { 1.0 };
+    r
+}
+
+/// The keys with an in-window referral (at an age under 18) and a usable child, from the
+/// episode set: first referral, its age, whether the last episode closed as a transfer.
+/// Returned with their key numbers, status not yet known.
+fn episode_keys(
+    identity: &Identity,
+    rules: &EventRules,
+    acc: &[Acc],
+    last_year: i16,
+) -> Vec<(u32, Key)> {
+    let (linkage, set, children) = (&identity.linkage, &identity.episodes, &identity.children);
+    // Per key: (first in-window referral, its age), (last in-window referral, its age),
+    // and (latest referral, its reason).
+    let mut first: Vec<Option<(Date, u8)>> = vec![None; acc.len()];
+    let mut last_in: Vec<Option<(Date, u8)>> = vec![None; acc.len()];
+    let mut last: Vec<Option<(Date, bool)>> = vec![None; acc.len()];
+    for e in 0..set.len() {
+        let k = linkage.key_of_row[set.last_row[e] as usize];
+        if k == NO_KEY || acc[k as usize].child == u32::MAX {
+            continue;
+        }
+        let Some(dob) = children.dob[set.child[e].index()] else {
+            continue;
+        };
+        let referral = set.referral[e];
+        let rc5 = set.reason_for_closure[e] == Some(RC_TRANSFERRED);
+        let l = &mut last[k as usize];
+        if l.is_none_or(|(d, r)| (referral, rc5) > (d, r)) {
+            *l = Some((referral, rc5));
+        }
+        let age = cumin_census::age_at(dob, referral).max(0);
+        if referral < rules.window_start || referral > rules.data_end || age > 17 {
+            continue;
+        }
+        let f = &mut first[k as usize];
+        if f.is_none_or(|(d, _)| referral < d) {
+            *f = Some((referral, age as u8));
+        }
+        let l = &mut last_in[k as usize];
+        if l.is_none_or(|(d, _)| referral > d) {
+            *l = Some((referral, age as u8));
+        }
+    }
+    acc.iter()
+        .enumerate()
+        .filter_map(|(k, s)| {
+            let (first_referral, first_referral_age) = first[k]?;
+            let decile_group = match s.decile {
+                Some(1..=3) => 0,
+                Some(8..=10) => 2,
+                _ => 1,
+            };
+            Some((
+                k as u32,
+                Key {
+                    child: ChildId(s.child),
+                    oldest: s.oldest.clamp(0, CLASS_AGES as i32 - 1) as u8,
+                    rows: s.rows,
+                    pmr: s.pmr,
+                    rc5: last[k].is_some_and(|(_, r)| r),
+                    follow_up: (last_year - s.last_year).clamp(0, 8) as u8,
+                    decile_group,
+                    first_referral,
+                    first_referral_age,
+                    last_referral_age: last_in[k].map_or(first_referral_age, |(_, a)| a),
+                    carries_if_matched: 1.0,
+                    status: Status::NoPmr,
+                    later_pmr: false,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// Sets each key's status and `later_pmr` from the keys of its linked child in order of
+/// first referral, and returns the seen pairs (consecutive PMR keys of a child).
+fn order_within_children(keys: &mut [Key], identity: &Identity, index_of_key: &[u32]) -> Vec<Pair> {
+    let set = &identity.episodes;
+    let linkage = &identity.linkage;
+    // Each child's episode range, to test a pair for the transfer rule's pattern: the
+    // episode set and the keys are both in child order.
+    let mut by_child = set.by_child().peekable();
+    let mut pairs = Vec::new();
+    let mut start = 0;
+    while start < keys.len() {
+        let child = keys[start].child;
+        let end = start
+            + keys[start..]
+                .iter()
+                .take_while(|k| k.child == child)
+                .count();
+        let mut later_pmr = false;
+        for i in (start..end).rev() {
+            keys[i].later_pmr = later_pmr;
+            keys[i].status = if i + 1 < end {
+                Status::HasLater
+            } else if keys[i].pmr {
+                Status::PmrNoLater
+            } else {
+                Status::NoPmr
+            };
+            later_pmr |= keys[i].pmr;
+        }
+        let pmr_keys: Vec<usize> = (start..end).filter(|&i| keys[i].pmr).collect();
+        while by_child.peek().is_some_and(|(c, _)| *c < child) {
+            by_child.next();
+        }
+        let range = by_child
+            .peek()
+            .filter(|(c, _)| *c == child)
+            .map(|(_, r)| r.clone());
+        for w in pmr_keys.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            let transfer_like = range
+                .clone()
+                .is_some_and(|r| transfer_like(set, linkage, index_of_key, r, a as u32, &keys[b]));
+            pairs.push(Pair {
+                from: a as u32,
+                to: b as u32,
+                transfer_like,
+            });
+        }
+        start = end;
+    }
+    pairs
+}
+
+/// Whether an episode of key `from` (by index) closed as a transfer (`RC5`) at most the
+/// transfer window before key `to`'s first referral, in another LA.
+fn transfer_like(
+    set: &cumin_link::EpisodeSet,
+    linkage: &cumin_link::Linkage,
+    index_of_key: &[u32],
+    episodes: std::ops::Range<usize>,
+    from: u32,
+    to: &Key,
+) -> bool {
+    let key_index = |e: usize| {
+        let k = linkage.key_of_row[set.last_row[e] as usize];
+        (k != NO_KEY).then(|| index_of_key[k as usize])
+    };
+    let Some(b) = episodes
+        .clone()
+        .find(|&e| set.referral[e] == to.first_referral && key_index(e) != Some(from))
+    else {
+        return false;
+    };
+    episodes.into_iter().any(|e| {
+        key_index(e) == Some(from)
+            && set.reason_for_closure[e] == Some(RC_TRANSFERRED)
+            && set.la[e] != set.la[b]
+            && set.closure[e].is_some_and(|d| {
+                (0..=TRANSFER_WINDOW_DAYS).contains(&to.first_referral.days_since(d))
+            })
+    })
+}
