@@ -424,12 +424,29 @@ fn check_csv(case: &Case) -> Result<(), TestCaseError> {
     let bytes = case.csv();
     // The anchor row is intact, so the file is always readable: no stray quote or other
     // line can reach it.
-    let strict = read_csv_bytes(
+    let strict = match read_csv_bytes(
         "mutated.csv",
         bytes.clone(),
         &no_exclusions(case.batch_size),
-    )
-    .map_err(|e| TestCaseError::fail(format!("the anchor row is intact yet: {e}")))?;
+    ) {
+        Ok(extract) => extract,
+        // A mutation that writes a date only the month-first order can read stops the
+        // file by design (cumin never guesses the order of slashed dates); the date it
+        // names must be one a mutation wrote, not the anchor's.
+        Err(CensusError::DateOrder { tally, .. }) => {
+            let (_, value) = tally.first_month_first.clone().expect("a month-first date");
+            let mutated = case.lines().into_iter().any(|(line, touched)| {
+                touched && line.windows(value.len()).any(|w| w == value.as_bytes())
+            });
+            prop_assert!(mutated, "the anchor's date {value:?} stopped the file");
+            return Ok(());
+        }
+        Err(e) => {
+            return Err(TestCaseError::fail(format!(
+                "the anchor row is intact yet: {e}"
+            )));
+        }
+    };
     let kept = assert_every_row_once(&strict);
     // The default rules may exclude rows instead; the ledger must balance all the same,
     // over the same rows.
