@@ -10,9 +10,7 @@ use crate::settings::Settings;
 use crate::summary::{Headline, RunOutput, SensitivityLine, released_headlines};
 use cumin_census::{Extract, Progress, ReadOptions, read_extract};
 use cumin_cohort::{EventRules, Events, Identity};
-use cumin_estimate::{
-    Denominators, InequalityMeasure, Recurrence, Stratification, StratumVar,
-};
+use cumin_estimate::{Denominators, InequalityMeasure, Recurrence, Stratification, StratumVar};
 use cumin_jay::JaySummary;
 use cumin_report::{CiRow, LinkageRow, Released, TrendRow, write};
 

@@ -91,10 +91,8 @@ pub fn headline(rows: &[CiRow], outcomes: &[Outcome], id_mode: IdMode) -> Vec<He
                 None => out.push(line),
             }
         }
-        let best = cumin_report::headline::recommended_among(
-            *o,
-            out[first..].iter().map(|h| h.estimator),
-        );
+        let best =
+            cumin_report::headline::recommended_among(*o, out[first..].iter().map(|h| h.estimator));
         for h in &mut out[first..] {
             h.recommended = Some(h.estimator) == best;
         }

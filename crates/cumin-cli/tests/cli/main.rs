@@ -1,16 +1,16 @@
 //! The `cumin` binary as users run it.
 
 mod attack;
-mod browser;
 mod bad_input;
+mod browser;
 mod dates;
 mod docs;
 mod folder;
 mod golden;
 mod help;
 mod integrity;
-mod report;
 mod progress;
+mod report;
 mod structure;
 mod study_file;
 mod support;
