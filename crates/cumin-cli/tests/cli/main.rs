@@ -66,7 +66,7 @@ fn headline_is_the_released_one(stdout: &str, out: &Path) {
             .lines()
             .find_map(|l| {
                 let w: Vec<&str> = l
-                    .split(|ch: char| ch.is_whitespace() || "()–".contains(ch))
+                    .split(|ch: char| ch.is_whitespace() || "()–*".contains(ch))
                     .filter(|w| !w.is_empty())
                     .collect();
                 (w.len() >= 5 && w[0] == c[0] && w[1] == c[1]).then(|| w[..5].join(" "))
