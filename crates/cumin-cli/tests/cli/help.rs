@@ -94,7 +94,7 @@ const WANTED: &[(&str, &str, &[&str])] = &[
         &["jay2025", "jay2025-strict", "[default: none]"],
     ),
     ("", "--window-start", &["[default: 2011-04-01]"]),
-    ("", "--bootstrap", &["[default: 0]"]),
+    ("", "--bootstrap", &["[default: 200]"]),
     ("", "--seed", &["[default: "]),
     (
         "",
