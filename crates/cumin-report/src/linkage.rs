@@ -76,17 +76,10 @@ fn coverage_table(rows: &[LinkageRow]) -> ReportTable {
             _ => None,
         })
         .collect();
-    let bands: Vec<AgeBand> = [
-        AgeBand::Unborn,
-        AgeBand::Under5,
-        AgeBand::Primary,
-        AgeBand::Secondary,
-        AgeBand::Adult,
-        AgeBand::Unknown,
-    ]
-    .into_iter()
-    .filter(|b| cells.iter().any(|c| c.1 == *b))
-    .collect();
+    let bands: Vec<AgeBand> = AgeBand::ALL
+        .into_iter()
+        .filter(|b| cells.iter().any(|c| c.1 == *b))
+        .collect();
     let mut years: Vec<CensusYear> = cells.iter().map(|c| c.0).collect();
     years.sort_unstable();
     years.dedup();

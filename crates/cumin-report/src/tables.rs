@@ -70,6 +70,15 @@ pub enum AgeBand {
 }
 
 impl AgeBand {
+    /// Every band a row can fall in, in the order the tables list them.
+    pub const ALL: [AgeBand; 6] = [
+        AgeBand::Unborn,
+        AgeBand::Under5,
+        AgeBand::Primary,
+        AgeBand::Secondary,
+        AgeBand::Adult,
+        AgeBand::Unknown,
+    ];
     /// The bands of ages under 18, youngest first.
     pub const CHILD: [AgeBand; 3] = [AgeBand::Under5, AgeBand::Primary, AgeBand::Secondary];
 

@@ -163,14 +163,7 @@ pub fn coverage_rows(episodes: &Episodes, identity: &Identity) -> Vec<LinkageRow
 }
 
 /// Every age band a row can fall in.
-const BANDS: [AgeBand; 6] = [
-    AgeBand::Unborn,
-    AgeBand::Under5,
-    AgeBand::Primary,
-    AgeBand::Secondary,
-    AgeBand::Adult,
-    AgeBand::Unknown,
-];
+const BANDS: [AgeBand; 6] = AgeBand::ALL;
 
 /// Split-identity diagnostics (`split_*` measures): children (components) by whether
 /// they carry a PMR and the age band of their first referral; PMR-linked children seen in
