@@ -99,7 +99,7 @@ pub fn age_at(date: Date, dob: Date) -> Option<i8> {
 }
 
 /// The analysis table and where every input row went.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Prepared {
     /// Rows that reached the analysis table.
     pub rows: Vec<JayRow>,
@@ -107,13 +107,6 @@ pub struct Prepared {
     pub fate: Vec<Fate>,
     /// Children (`id_combined` values) numbered in [`JayRow::child`].
     pub children: usize,
-}
-
-/// The key of a child in the R code (`id_combined`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-enum ChildKey {
-    Pmr(IdRef),
-    LaKey(u32),
 }
 
 /// Runs the cleaning steps under `rules`, in the R code's order.
@@ -135,12 +128,21 @@ pub struct Shared<'a> {
     /// Referral dates with missing ones imputed, and which were.
     filled: Vec<Date>,
     imputed: Vec<bool>,
-    /// By (birth month with PMR key, half-missing birth month).
-    birth_months: [OnceLock<Vec<Option<Ym>>>; 4],
+    /// By (birth month with PMR key, half-missing birth month): each key's notional
+    /// birth date, the 1st of its birth month.
+    birth_months: [OnceLock<Vec<Option<Date>>>; 4],
     /// By keep-closure-before-data-start: the rows kept, in order, and every row's fate.
-    kept: [OnceLock<(Vec<u32>, Vec<Fate>)>; 2],
+    kept: [OnceLock<Kept>; 2],
     /// By (keep closure, tolerant reasons, imputed referral separate).
     modes: [OnceLock<(Vec<bool>, Vec<bool>)>; 8],
+}
+
+/// The rows kept past the early-row step: in the order the later steps take them (key,
+/// census year, referral, closure), in row order, and every row's fate.
+struct Kept {
+    ordered: Vec<u32>,
+    in_row_order: Vec<u32>,
+    fate: Vec<Fate>,
 }
 
 impl<'a> Shared<'a> {
@@ -176,13 +178,28 @@ impl<'a> Shared<'a> {
         let bit = |r: JayRule| usize::from(rules.has(r));
         let ym = self.birth_months
             [bit(JayRule::BirthMonthWithPmrKey) * 2 + bit(JayRule::HalfMissingBirthMonth)]
-        .get_or_init(|| key_birth_months(e, key, self.n_keys, rules));
+        .get_or_init(|| {
+            key_birth_months(e, key, self.n_keys, rules)
+                .into_iter()
+                .map(|ym| ym.and_then(Ym::first_day))
+                .collect()
+        });
         let keep = bit(JayRule::KeepClosureBeforeDataStart);
-        let (kept, fate) = self.kept[keep].get_or_init(|| {
+        let Kept {
+            ordered: kept,
+            in_row_order,
+            fate,
+        } = self.kept[keep].get_or_init(|| {
             let mut fate = vec![Fate::Kept; e.len()];
             let dates = (&self.referral[..], &self.closure[..]);
-            let kept = drop_early_rows(input, key, dates, rules, &mut fate);
-            (kept, fate)
+            let ordered = drop_early_rows(input, key, dates, rules, &mut fate);
+            let mut in_row_order = ordered.clone();
+            in_row_order.sort_unstable();
+            Kept {
+                ordered,
+                in_row_order,
+                fate,
+            }
         });
         let mut fate = fate.clone();
         let pmr = backfill_pmrs(e, kept, key, rules);
@@ -191,15 +208,13 @@ impl<'a> Shared<'a> {
             + bit(JayRule::TolerantReasonSpelling) * 2
             + bit(JayRule::ImputedReferralSeparate)]
         .get_or_init(|| modal_nfa_and_reason(input, kept, key, (referral, &self.imputed), rules));
-        let (child, n_children) = combined_ids(kept, key, &pmr);
+        let (child, n_children) = combined_ids(kept, (key, self.n_keys), (&pmr, e.pmrs.len()));
         let dob = birth_dates(e, kept, (key, ym), referral, (&child, n_children), rules);
         let wiped = wiped_birth_dates(e, kept, referral, &dob, (&child, n_children));
 
         // Ages; rows without one, or at 18 or over, leave.
         let mut rows = Vec::with_capacity(kept.len());
-        let mut in_order = kept.clone();
-        in_order.sort_unstable();
-        for i in in_order {
+        for &i in in_row_order {
             let iu = i as usize;
             let c = child[iu];
             let Some(d) = dob[iu].filter(|_| !wiped[c as usize]) else {
@@ -233,20 +248,58 @@ impl<'a> Shared<'a> {
 
 /// Identity: a missing LA child ID takes the PMR; key = ID + LA. Each row's key,
 /// numbered in order of first appearance, and the number of keys.
+///
+/// Keys are compared as integers, not text: an LA child ID is its interned index; a PMR
+/// standing in for a missing one is the index of the same text among the LA child IDs
+/// (so the R code's pasted key is the same), or a number past them if no LA child ID
+/// has that text. Most IDs occur in one LA: the key of an ID's first LA sits in an array,
+/// any other LA's in a hash map.
 fn la_keys(e: &Episodes) -> (Vec<u32>, usize) {
-    let mut key_index: FxHashMap<(&str, Option<u16>), u32> = FxHashMap::default();
+    const NONE: u32 = u32::MAX;
+    let n_la = e.la_child_ids.len();
+    // Each PMR's number as an ID, looked up once per PMR that stands in for an ID.
+    let mut pmr_id: Vec<u32> = vec![NONE; e.pmrs.len()];
+    let mut next_id = n_la as u32;
+    let mut id_of = |i: usize| -> u32 {
+        if let Some(id) = e.la_child_id[i] {
+            return id.index() as u32;
+        }
+        let p = e.pmr[i].expect("rows without any identifier are quarantined at ingest");
+        let slot = &mut pmr_id[p.index()];
+        if *slot == NONE {
+            *slot = match e.la_child_ids.lookup(e.pmrs.get(p)) {
+                Some(id) => id.index() as u32,
+                None => {
+                    next_id += 1;
+                    next_id - 1
+                }
+            };
+        }
+        *slot
+    };
+    let mut first: Vec<(Option<u16>, u32)> = vec![(None, NONE); n_la + e.pmrs.len()];
+    let mut other: FxHashMap<(u32, Option<u16>), u32> = FxHashMap::default();
+    let mut n_keys = 0u32;
     let key: Vec<u32> = (0..e.len())
         .map(|i| {
-            let id = e
-                .la_child_id_str(i)
-                .or_else(|| e.pmr_str(i))
-                .expect("rows without any identifier are quarantined at ingest");
-            let next = key_index.len() as u32;
-            *key_index.entry((id, e.la[i])).or_insert(next)
+            let id = id_of(i);
+            let la = e.la[i];
+            let (first_la, first_key) = &mut first[id as usize];
+            if *first_key == NONE {
+                (*first_la, *first_key) = (la, n_keys);
+            } else if *first_la != la {
+                return *other.entry((id, la)).or_insert_with(|| {
+                    n_keys += 1;
+                    n_keys - 1
+                });
+            } else {
+                return *first_key;
+            }
+            n_keys += 1;
+            n_keys - 1
         })
         .collect();
-    let n_keys = key_index.len();
-    (key, n_keys)
+    (key, n_keys as usize)
 }
 
 /// The birth month of each key, from the age table.
@@ -381,17 +434,28 @@ fn modal_nfa_and_reason(
 
 /// `id_combined`: the PMR where there is one, else the key. Each kept row's child,
 /// numbered in order of first appearance among the kept rows, and the number of
-/// children.
-fn combined_ids(kept: &[u32], key: &[u32], pmr: &[Option<IdRef>]) -> (Vec<u32>, usize) {
-    let mut child_index: FxHashMap<ChildKey, u32> = FxHashMap::default();
+/// children. (A PMR and a key are different values of `id_combined`: the key has the
+/// LA pasted to it.)
+fn combined_ids(
+    kept: &[u32],
+    (key, n_keys): (&[u32], usize),
+    (pmr, n_pmrs): (&[Option<IdRef>], usize),
+) -> (Vec<u32>, usize) {
+    const NONE: u32 = u32::MAX;
+    // The child of each PMR (indices 0..n_pmrs) and of each key (after them).
+    let mut child_of = vec![NONE; n_pmrs + n_keys];
+    let mut n_children = 0u32;
     let mut child = vec![0u32; key.len()];
     for &i in kept {
         let i = i as usize;
-        let k = pmr[i].map_or(ChildKey::LaKey(key[i]), ChildKey::Pmr);
-        let next = child_index.len() as u32;
-        child[i] = *child_index.entry(k).or_insert(next);
+        let k = pmr[i].map_or(n_pmrs + key[i] as usize, IdRef::index);
+        if child_of[k] == NONE {
+            child_of[k] = n_children;
+            n_children += 1;
+        }
+        child[i] = child_of[k];
     }
-    (child, child_index.len())
+    (child, n_children as usize)
 }
 
 /// The notional birth date of each kept row's child: its key's birth month, reset by a
@@ -400,7 +464,7 @@ fn combined_ids(kept: &[u32], key: &[u32], pmr: &[Option<IdRef>]) -> (Vec<u32>, 
 fn birth_dates(
     e: &Episodes,
     kept: &[u32],
-    (key, ym): (&[u32], &[Option<Ym>]),
+    (key, key_dob): (&[u32], &[Option<Date>]),
     referral: &[Date],
     (child, n_children): (&[u32], usize),
     rules: &JayRules,
@@ -408,7 +472,7 @@ fn birth_dates(
     let mut dob: Vec<Option<Date>> = vec![None; e.len()];
     for &i in kept {
         let i = i as usize;
-        dob[i] = ym[key[i] as usize].and_then(Ym::first_day);
+        dob[i] = key_dob[key[i] as usize];
     }
     let keep_known = rules.has(JayRule::DobMinIgnoresMissing);
     let reset_and_min = |dob: &mut Vec<Option<Date>>| {
@@ -534,6 +598,45 @@ mod tests {
             reason_tolerant: Some(&reasons),
         };
         prepare(&input, rules)
+    }
+
+    /// Keys as the R code pastes them, numbered in order of first appearance: the
+    /// reference [`la_keys`] must equal.
+    fn keys_by_text(e: &Episodes) -> (Vec<u32>, usize) {
+        let mut index: std::collections::HashMap<(String, Option<u16>), u32> =
+            std::collections::HashMap::new();
+        let key = (0..e.len())
+            .map(|i| {
+                let id = e.la_child_id_str(i).or_else(|| e.pmr_str(i)).unwrap();
+                let next = index.len() as u32;
+                *index.entry((id.to_owned(), e.la[i])).or_insert(next)
+            })
+            .collect();
+        (key, index.len())
+    }
+
+    #[test]
+    fn integer_keys_equal_the_pasted_text_keys() {
+        // IDs and PMRs drawn from one pool of texts, so a PMR standing in for a missing
+        // ID often has the text of some LA child ID; IDs recur across LAs.
+        let mut state = 7u64;
+        let mut next = |m: u64| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) % m
+        };
+        for n in [1, 10, 200, 3000] {
+            let mut e = Episodes::new();
+            for i in 0..n {
+                let mut x = EpisodeRow::empty(0, i as u32 + 1, CensusYear(2013));
+                x.la_child_id = (next(3) != 0).then(|| format!("X{}", next(40)));
+                x.pmr = (x.la_child_id.is_none() || next(2) == 0).then(|| format!("X{}", next(60)));
+                x.la = [None, Some(201), Some(202), Some(203)][next(4) as usize];
+                e.push(x);
+            }
+            assert_eq!(la_keys(&e), keys_by_text(&e), "{n} rows");
+        }
     }
 
     #[test]

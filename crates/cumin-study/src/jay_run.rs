@@ -12,7 +12,8 @@ use crate::run::{Tail, finish, read_denominators};
 use crate::settings::{Settings, outcome_columns};
 use crate::summary::{Headline, RunOutput, headline};
 use cumin_census::{
-    Extract, Outcome, Progress, ReadOptions, ReasonSpelling, finish_deferred, read_extract,
+    Episodes, Extract, Outcome, Progress, ReadOptions, ReasonSpelling, finish_deferred,
+    read_extract,
 };
 use cumin_estimate::{
     CurveEstimator, Denominators, EstimateSpec, Estimator, SpliceDesign, Stratification,
@@ -57,9 +58,14 @@ pub fn run(
         reason_strict: &extract.episodes.reason_for_closure,
         reason_tolerant: Some(&tolerant.episodes.reason_for_closure),
     };
-    let eval = cumin_jay::evaluate(&input, rules, settings.window_start);
+    let mut eval = cumin_jay::evaluate(&input, rules, settings.window_start);
     population.check_counts(&eval.run, &denominators.path)?;
     account(&mut extract, &eval, settings.window_start)?;
+    // Past the ledger, the run needs neither the R reading's rows nor the analysis
+    // table (only the counts): both go before the corrected splice reads its own.
+    extract.episodes = Episodes::new();
+    extract.latest = Default::default();
+    eval.prepared = Default::default();
     progress.end();
     laps.lap("jay_pipeline");
 
