@@ -12,8 +12,7 @@ use crate::run::{Tail, finish, read_denominators};
 use crate::settings::{Settings, outcome_columns};
 use crate::summary::{Headline, RunOutput, headline};
 use cumin_census::{
-    Episodes, Extract, Outcome, Progress, ReadOptions, ReasonSpelling, finish_deferred,
-    read_extract,
+    Extract, Outcome, Progress, ReadOptions, ReasonSpelling, finish_deferred, read_extract,
 };
 use cumin_estimate::{
     CurveEstimator, Denominators, EstimateSpec, Estimator, SpliceDesign, Stratification,
@@ -56,16 +55,15 @@ pub fn run(
         data_end: extract.data_end,
         data_start: settings.config.data_start,
         reason_strict: &extract.episodes.reason_for_closure,
-        reason_tolerant: Some(&tolerant.episodes.reason_for_closure),
+        reason_tolerant: Some(&tolerant.reasons),
     };
     let mut eval = cumin_jay::evaluate(&input, rules, settings.window_start);
     population.check_counts(&eval.run, &denominators.path)?;
     account(&mut extract, &eval, settings.window_start)?;
-    // Past the ledger, the run needs neither the R reading's rows nor the analysis
-    // table (only the counts): both go before the corrected splice reads its own.
-    extract.episodes = Episodes::new();
-    extract.latest = Default::default();
+    // Past the ledger the run needs only the counts, not the analysis table; the R
+    // reading's rows become the corrected splice's.
     eval.prepared = Default::default();
+    let rows = tolerant.with_rows_of(&mut extract);
     progress.end();
     laps.lap("jay_pipeline");
 
@@ -77,7 +75,7 @@ pub fn run(
     // The R pipeline's counts stand without it: a design cell the extract or the
     // denominators cannot give the correction (an error here) is reported, not fatal.
     let (corrected, corrected_missing) =
-        match corrected_splice(settings, tolerant, &denominators, progress) {
+        match corrected_splice(settings, rows, &denominators, progress) {
             Ok((curves, _)) => (curves, None),
             Err(e) => (Vec::new(), Some(e.to_string())),
         };
@@ -126,25 +124,55 @@ pub fn run(
     )
 }
 
+/// The R code's reading with the tolerant reason spelling, kept as its reasons for
+/// closure (the corrections report's) and its ledger: the rest of it equals the strict
+/// reading's rows, which stand in for it ([`Tolerant::with_rows_of`]).
+struct Tolerant {
+    /// Each row's reason for closure, read tolerantly.
+    reasons: Vec<Option<u8>>,
+    /// The reading without its rows and `Latest*` dates.
+    rest: Extract,
+}
+
+impl Tolerant {
+    /// The tolerant reading whole again: the rows of the strict reading `strict`
+    /// (taken from it: the preset's ledger, which stays, no longer needs them) with the
+    /// tolerant reasons for closure. The two readings differ only in that column, so the
+    /// whole table is never held twice.
+    fn with_rows_of(self, strict: &mut Extract) -> Extract {
+        let Tolerant { reasons, mut rest } = self;
+        rest.episodes = std::mem::take(&mut strict.episodes);
+        rest.episodes.reason_for_closure = reasons;
+        rest.latest = std::mem::take(&mut strict.latest);
+        rest
+    }
+}
+
 /// The extract as the R pipeline reads it (whole-extract rules deferred, dates after the
 /// data end kept, the reason for closure spelled strictly), and its reasons for closure
-/// read tolerantly, which the corrections report needs.
+/// read tolerantly, which the corrections report needs. The tolerant reading comes first
+/// and keeps only what differs, so one table is alive at a time.
 fn read_as_the_r_code(
     settings: &Settings,
     progress: &dyn Progress,
-) -> Result<(Extract, Extract), StudyError> {
+) -> Result<(Extract, Tolerant), StudyError> {
     let mut options = jay_options(&settings.read);
     options.rules.defer_whole_extract_rules = true;
     options.rules.clean_all_dates_after_data_end = false;
+    options.rules.reason_spelling = ReasonSpelling::Tolerant;
+    let mut rest = read_extract(&settings.inputs, &options, progress)?;
+    let (source_row, reasons) = {
+        let tolerant = std::mem::take(&mut rest.episodes);
+        (tolerant.source_row, tolerant.reason_for_closure)
+    };
+    rest.latest = Default::default();
     options.rules.reason_spelling = ReasonSpelling::Jay2025Strict;
     let extract = read_extract(&settings.inputs, &options, progress)?;
-    options.rules.reason_spelling = ReasonSpelling::Tolerant;
-    let tolerant = read_extract(&settings.inputs, &options, progress)?;
     assert_eq!(
-        tolerant.episodes.source_row, extract.episodes.source_row,
+        source_row, extract.episodes.source_row,
         "the reason spelling does not decide which rows are read"
     );
-    Ok((extract, tolerant))
+    Ok((extract, Tolerant { reasons, rest }))
 }
 
 /// Every released table of the run, in the order the manifest lists them.
@@ -293,4 +321,52 @@ fn account(
         Fate::Kept if before_window[i] => "jay_referral_before_window",
         f => f.reason(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::StudyConfig;
+    use cumin_census::NoProgress;
+    use std::path::Path;
+
+    #[test]
+    fn the_strict_rows_with_tolerant_reasons_equal_the_tolerant_reading() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        for dir in ["jay2025-hand", "jay2025-r/seed17"] {
+            let dir = root.join(dir);
+            let settings = StudyConfig::new(
+                vec![dir.join("episodes.csv").to_string_lossy().into_owned()],
+                dir.join("denominators.csv"),
+                std::env::temp_dir().join("cumin-unused"),
+            )
+            .check()
+            .unwrap();
+            let (mut strict, tolerant) = read_as_the_r_code(&settings, &NoProgress).unwrap();
+            // The fixture must tell the spellings apart for the test to mean anything.
+            assert_ne!(strict.episodes.reason_for_closure, tolerant.reasons);
+            let strict_reasons = strict.episodes.reason_for_closure.clone();
+            let rows = tolerant.with_rows_of(&mut strict);
+            assert!(strict.episodes.is_empty());
+
+            let mut options = jay_options(&settings.read);
+            options.rules.defer_whole_extract_rules = true;
+            options.rules.clean_all_dates_after_data_end = false;
+            let direct = read_extract(&settings.inputs, &options, &NoProgress).unwrap();
+            assert_eq!(rows.episodes.len(), direct.episodes.len());
+            for i in 0..direct.episodes.len() {
+                assert_eq!(rows.episodes.row(i), direct.episodes.row(i), "row {i}");
+            }
+            assert_eq!(rows.latest, direct.latest);
+            let lines = |e: &Extract| {
+                e.ledger
+                    .lines()
+                    .map(|(f, entry, n)| format!("{f:?} {entry:?} {n}"))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(lines(&rows), lines(&direct));
+            assert_eq!(rows.data_end, direct.data_end);
+            assert_ne!(rows.episodes.reason_for_closure, strict_reasons);
+        }
+    }
 }
