@@ -267,13 +267,13 @@ fn la_keys(e: &Episodes) -> (Vec<u32>, usize) {
         let p = e.pmr[i].expect("rows without any identifier are quarantined at ingest");
         let slot = &mut pmr_id[p.index()];
         if *slot == NONE {
-            *slot = match e.la_child_ids.lookup(e.pmrs.get(p)) {
-                Some(id) => id.index() as u32,
-                None => {
+            *slot = e.la_child_ids.lookup(e.pmrs.get(p)).map_or_else(
+                || {
                     next_id += 1;
                     next_id - 1
-                }
-            };
+                },
+                |id| id.index() as u32,
+            );
         }
         *slot
     };

@@ -62,7 +62,7 @@ pub fn run(
     account(&mut extract, &eval, settings.window_start)?;
     // Past the ledger the run needs only the counts, not the analysis table; the R
     // reading's rows become the corrected splice's.
-    eval.prepared = Default::default();
+    eval.prepared = cumin_jay::prepare::Prepared::default();
     let rows = tolerant.with_rows_of(&mut extract);
     progress.end();
     laps.lap("jay_pipeline");
@@ -165,7 +165,7 @@ fn read_as_the_r_code(
         let tolerant = std::mem::take(&mut rest.episodes);
         (tolerant.source_row, tolerant.reason_for_closure)
     };
-    rest.latest = Default::default();
+    rest.latest = cumin_census::normalise::LatestDates::default();
     options.rules.reason_spelling = ReasonSpelling::Jay2025Strict;
     let extract = read_extract(&settings.inputs, &options, progress)?;
     assert_eq!(
