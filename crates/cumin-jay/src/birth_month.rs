@@ -62,7 +62,25 @@ pub struct AgeRow {
 /// The birth month of every key `0..n_keys` from the age table `rows`: rows ordered
 /// by key, census year and referral date (missing last), then the mode per key.
 pub fn birth_months(mut rows: Vec<AgeRow>, n_keys: usize) -> Vec<Option<Ym>> {
-    rows.sort_by_key(|r| (r.key, r.census_year, r.referral.is_none(), r.referral));
+    rows.sort_by_key(AgeRow::order);
+    birth_months_in_order(&rows, n_keys)
+}
+
+impl AgeRow {
+    /// The age table's order: key, census year, referral date (missing last).
+    pub fn order(&self) -> (u32, CensusYear, bool, Option<Date>) {
+        (
+            self.key,
+            self.census_year,
+            self.referral.is_none(),
+            self.referral,
+        )
+    }
+}
+
+/// [`birth_months`] of rows already in the age table's order ([`AgeRow::order`], ties
+/// in row order).
+pub fn birth_months_in_order(rows: &[AgeRow], n_keys: usize) -> Vec<Option<Ym>> {
     let mut out = vec![None; n_keys];
     for run in rows.chunk_by(|a, b| a.key == b.key) {
         out[run[0].key as usize] = r_mode(run.iter().map(|r| r.ym));

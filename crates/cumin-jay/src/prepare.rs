@@ -6,7 +6,7 @@
 //! [`JayRule`] changes one step. cumin-census supplies the typed values (dates, NFA,
 //! census year, reason codes) and drops rows with no identifier, as the R code does.
 
-use crate::birth_month::{AgeRow, Ym, birth_months, r_mode};
+use crate::birth_month::{AgeRow, Ym, birth_months_in_order, r_mode};
 use crate::rules::{JayRule, JayRules};
 use cumin_census::normalise::LatestDates;
 use cumin_census::{Date, Episodes, IdRef};
@@ -131,6 +131,12 @@ pub struct Shared<'a> {
     /// By (birth month with PMR key, half-missing birth month): each key's notional
     /// birth date, the 1st of its birth month.
     birth_months: [OnceLock<Vec<Option<Date>>>; 4],
+    /// Every row in the age table's order ([`AgeRow::order`]), for the birth months of
+    /// every variant: a variant's age table is a subset, in the same order.
+    age_order: OnceLock<Vec<u32>>,
+    /// Every row in the order of the steps after the early rows leave (key, census
+    /// year, referral, closure; missing last), for the rows kept of every variant.
+    kept_order: OnceLock<Vec<u32>>,
     /// By keep-closure-before-data-start: the rows kept, in order, and every row's fate.
     kept: [OnceLock<Kept>; 2],
     /// By (keep closure, tolerant reasons, imputed referral separate).
@@ -165,6 +171,8 @@ impl<'a> Shared<'a> {
             filled,
             imputed,
             birth_months: Default::default(),
+            age_order: OnceLock::new(),
+            kept_order: OnceLock::new(),
             kept: Default::default(),
             modes: Default::default(),
         }
@@ -179,7 +187,8 @@ impl<'a> Shared<'a> {
         let ym = self.birth_months
             [bit(JayRule::BirthMonthWithPmrKey) * 2 + bit(JayRule::HalfMissingBirthMonth)]
         .get_or_init(|| {
-            key_birth_months(e, key, self.n_keys, rules)
+            let order = self.age_order.get_or_init(|| age_order(e, key));
+            key_birth_months(e, (key, self.n_keys), order, rules)
                 .into_iter()
                 .map(|ym| ym.and_then(Ym::first_day))
                 .collect()
@@ -192,7 +201,8 @@ impl<'a> Shared<'a> {
         } = self.kept[keep].get_or_init(|| {
             let mut fate = vec![Fate::Kept; e.len()];
             let dates = (&self.referral[..], &self.closure[..]);
-            let ordered = drop_early_rows(input, key, dates, rules, &mut fate);
+            let order = self.kept_order.get_or_init(|| kept_order(e, key, dates));
+            let ordered = drop_early_rows(input, order, dates, rules, &mut fate);
             let mut in_row_order = ordered.clone();
             in_row_order.sort_unstable();
             Kept {
@@ -302,9 +312,30 @@ fn la_keys(e: &Episodes) -> (Vec<u32>, usize) {
     (key, n_keys as usize)
 }
 
-/// The birth month of each key, from the age table.
-fn key_birth_months(e: &Episodes, key: &[u32], n_keys: usize, rules: &JayRules) -> Vec<Option<Ym>> {
-    let age_rows: Vec<AgeRow> = (0..e.len())
+/// Every row as an age-table row (its birth month left out), in the age table's order.
+fn age_order(e: &Episodes, key: &[u32]) -> Vec<u32> {
+    let row = |i: usize| AgeRow {
+        key: key[i],
+        census_year: e.census_year[i],
+        referral: e.referral[i],
+        ym: None,
+    };
+    let mut order: Vec<u32> = (0..e.len() as u32).collect();
+    order.sort_by_key(|&i| row(i as usize).order());
+    order
+}
+
+/// The birth month of each key, from the age table; `order` is every row in the age
+/// table's order ([`age_order`]).
+fn key_birth_months(
+    e: &Episodes,
+    (key, n_keys): (&[u32], usize),
+    order: &[u32],
+    rules: &JayRules,
+) -> Vec<Option<Ym>> {
+    let age_rows: Vec<AgeRow> = order
+        .iter()
+        .map(|&i| i as usize)
         .filter(|&i| e.la_child_id[i].is_some() || rules.has(JayRule::BirthMonthWithPmrKey))
         .map(|i| AgeRow {
             key: key[i],
@@ -317,7 +348,7 @@ fn key_birth_months(e: &Episodes, key: &[u32], n_keys: usize, rules: &JayRules) 
             ),
         })
         .collect();
-    birth_months(age_rows, n_keys)
+    birth_months_in_order(&age_rows, n_keys)
 }
 
 /// Referral and closure dates: after the data end → missing, then the `Latest*`
@@ -336,31 +367,12 @@ fn dates_within_data(input: &JayInput<'_>) -> (Vec<Option<Date>>, Vec<Option<Dat
     (referral, closure)
 }
 
-/// Early rows leave (their fate recorded); the rows kept, sorted by key, census year,
-/// referral and closure (missing last), the order the later steps take them in.
-fn drop_early_rows(
-    input: &JayInput<'_>,
-    key: &[u32],
-    (referral, closure): (&[Option<Date>], &[Option<Date>]),
-    rules: &JayRules,
-    fate: &mut [Fate],
-) -> Vec<u32> {
-    let e = input.episodes;
-    let start = input.data_start;
-    let mut kept: Vec<u32> = Vec::with_capacity(e.len());
-    for i in 0..e.len() {
-        if referral[i].is_some_and(|d| d < start) {
-            fate[i] = Fate::ReferralBeforeDataStart;
-        } else if !rules.has(JayRule::KeepClosureBeforeDataStart)
-            && closure[i].is_some_and(|d| d < start)
-        {
-            fate[i] = Fate::ClosureBeforeDataStart;
-        } else {
-            kept.push(i as u32);
-        }
-    }
+/// Every row in the order the steps after the early rows take them: key, census year,
+/// referral and closure (missing last), ties in row order.
+fn kept_order(e: &Episodes, key: &[u32], (referral, closure): DateColumns<'_>) -> Vec<u32> {
     let last_missing = |d: Option<Date>| (d.is_none(), d);
-    kept.sort_by_key(|&i| {
+    let mut order: Vec<u32> = (0..e.len() as u32).collect();
+    order.sort_by_key(|&i| {
         let i = i as usize;
         (
             key[i],
@@ -369,7 +381,36 @@ fn drop_early_rows(
             last_missing(closure[i]),
         )
     });
-    kept
+    order
+}
+
+/// Referral and closure dates of every row.
+type DateColumns<'a> = (&'a [Option<Date>], &'a [Option<Date>]);
+
+/// Early rows leave (their fate recorded); the rows kept, in the order of `order`
+/// ([`kept_order`]), the order the later steps take them in.
+fn drop_early_rows(
+    input: &JayInput<'_>,
+    order: &[u32],
+    (referral, closure): DateColumns<'_>,
+    rules: &JayRules,
+    fate: &mut [Fate],
+) -> Vec<u32> {
+    let start = input.data_start;
+    for (i, f) in fate.iter_mut().enumerate() {
+        if referral[i].is_some_and(|d| d < start) {
+            *f = Fate::ReferralBeforeDataStart;
+        } else if !rules.has(JayRule::KeepClosureBeforeDataStart)
+            && closure[i].is_some_and(|d| d < start)
+        {
+            *f = Fate::ClosureBeforeDataStart;
+        }
+    }
+    order
+        .iter()
+        .copied()
+        .filter(|&i| fate[i as usize] == Fate::Kept)
+        .collect()
 }
 
 /// PMR back-fill within a key, in the order of `kept`.
