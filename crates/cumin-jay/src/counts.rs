@@ -84,37 +84,51 @@ pub fn count(
     window_start: Date,
     cpp_at_plan_start: bool,
 ) -> JayCounts {
+    const NONE: u32 = u32::MAX;
     let mut out = JayCounts::zeros();
-    for mode in JayMode::ALL {
-        let mut first: Vec<[Option<(Date, i8, i32)>; 4]> = vec![[None; 4]; n_children];
-        for r in rows {
-            if r.referral < window_start
-                || (mode == JayMode::Main && r.age >= 5 && !r.pmr_identified)
-            {
+    // The date and age of row `r`'s event of the outcome at index `o`.
+    let event = |r: &JayRow, o: usize| match (Outcome::JAY[o], r.cpp_start) {
+        (Outcome::Cpp, Some(start)) if cpp_at_plan_start => {
+            (start, age_at(start, r.dob).unwrap_or(i8::MAX))
+        }
+        _ => (r.referral, r.age),
+    };
+    // Per child, mode and outcome: the row of its first event (by date; ties to the
+    // earlier row). One pass over the rows serves both modes (main's rows are a subset
+    // of sensitivity's).
+    let mut first: Vec<[[u32; 4]; 2]> = vec![[[NONE; 4]; 2]; n_children];
+    for (i, r) in rows.iter().enumerate() {
+        if r.referral < window_start {
+            continue;
+        }
+        let in_main = r.age < 5 || r.pmr_identified;
+        let slots = &mut first[r.child as usize];
+        for o in 0..Outcome::JAY.len() {
+            if !qualifies(r, o) {
                 continue;
             }
-            for o in 0..Outcome::JAY.len() {
-                if !qualifies(r, o) {
+            let date = event(r, o).0;
+            for mode in JayMode::ALL {
+                if mode == JayMode::Main && !in_main {
                     continue;
                 }
-                let (date, age) = match (Outcome::JAY[o], r.cpp_start) {
-                    (Outcome::Cpp, Some(start)) if cpp_at_plan_start => {
-                        (start, age_at(start, r.dob).unwrap_or(i8::MAX))
-                    }
-                    _ => (r.referral, r.age),
-                };
-                let slot = &mut first[r.child as usize][o];
-                if slot.is_none_or(|(d, _, _)| date < d) {
-                    *slot = Some((date, age, r.birth_year));
+                let slot = &mut slots[mode.index()][o];
+                if *slot == NONE || date < event(&rows[*slot as usize], o).0 {
+                    *slot = i as u32;
                 }
             }
         }
-        for child in &first {
-            for (o, slot) in child.iter().enumerate() {
-                if let Some((_, age, by)) = slot
-                    && let Some(b) = band_of(*by, *age)
-                {
-                    out.cells[JayCounts::index(mode, o, b, *age)] += 1;
+    }
+    for child in &first {
+        for mode in JayMode::ALL {
+            for (o, &slot) in child[mode.index()].iter().enumerate() {
+                if slot == NONE {
+                    continue;
+                }
+                let r = &rows[slot as usize];
+                let age = event(r, o).1;
+                if let Some(b) = band_of(r.birth_year, age) {
+                    out.cells[JayCounts::index(mode, o, b, age)] += 1;
                 }
             }
         }
