@@ -98,17 +98,19 @@ def estimate(cumin: str, sim: Path, out: Path, linkage: str) -> float:
 
 
 def one_cell(cumin: str, mechanism: str, seed: int, scale: float, work: Path,
-             keep: bool) -> list[dict]:
+             keep: bool, runs: list[tuple[str, str]] = RUNS) -> list[dict]:
+    """The `runs` of one cell (simulating only the extracts they need)."""
     tag = f"{mechanism}-{seed}-{scale:g}"
     rows: list[dict] = []
-    sims = {ids: work / f"{tag}-{ids}-sim" for ids in ("delivered", "perfect")}
+    sims = {ids: work / f"{tag}-{ids}-sim" for ids in ("delivered", "perfect")
+            if any(r[0] == ids for r in runs)}
     sim_s = {ids: simulate(cumin, d, mechanism, seed, scale, ids == "perfect")
              for ids, d in sims.items()}
-    truth = json.loads((sims["perfect"] / "truth.json").read_text())
-    check = json.loads((sims["delivered"] / "truth.json").read_text())
-    if check["truth"] != truth["truth"]:
+    truths = [json.loads((d / "truth.json").read_text()) for d in sims.values()]
+    truth = truths[0]
+    if any(t["truth"] != truth["truth"] for t in truths):
         sys.exit(f"{tag}: perfect and delivered ids give different truths")
-    for ids, linkage in RUNS:
+    for ids, linkage in runs:
         est = work / f"{tag}-{ids}-{linkage}-est"
         est_s = estimate(cumin, sims[ids], est, linkage)
         estimates = tr.read_curves(est / "cumulative_incidence.csv")
@@ -210,9 +212,11 @@ def done_when(rows: list[dict], estimator: str = RECOMMENDED) -> str:
     sel = [r for r in head if r["ids"] == "delivered" and r["linkage"] == "corrected"]
     if not sel:
         return ""
-    out = [f"== DONE WHEN ({estimator}, default run)",
-           "| mechanism | cells | worst error (pp) | where | within tolerance | covered |",
-           "|---|---|---|---|---|---|"]
+    perfect = [r for r in head if r["ids"] == "perfect"]
+    out = [f"== DONE WHEN ({estimator}, default run; perfect identifiers alongside)",
+           "| mechanism | cells | worst error (pp) | where | within tolerance | covered "
+           "| perfect ids: worst error | within tolerance | covered |",
+           "|---|---|---|---|---|---|---|---|---|"]
     by_mech: dict[str, list[dict]] = {}
     for r in sel:
         by_mech.setdefault(r["mechanism"], []).append(r)
@@ -221,14 +225,24 @@ def done_when(rows: list[dict], estimator: str = RECOMMENDED) -> str:
     for mech, rs in ranked:
         w = max(rs, key=lambda r: abs(r["error_pp"]) / _tol(r))
         seeds = sorted({r["seed"] for r in rs})
+        ps = [r for r in perfect if r["mechanism"] == mech]
+        pw = max(ps, key=lambda r: abs(r["error_pp"]) / _tol(r)) if ps else None
+        pcells = (f"{pw['error_pp']:+.2f} {pw['outcome']} {pw['stratum']} | "
+                  f"{sum(r['within_tolerance'] for r in ps)}/{len(ps)} | "
+                  f"{sum(r['covers'] for r in ps)}/{len(ps)}") if pw else " | | "
         out.append(f"| {mech} | {len(rs)} ({len(seeds)} seeds) | {w['error_pp']:+.2f} | "
                    f"{w['outcome']} {w['stratum']} seed {w['seed']} x{w['scale']:g} "
                    f"[{w['lower_pct'] - w['truth_pct']:+.2f}, {w['upper_pct'] - w['truth_pct']:+.2f}] | "
                    f"{sum(r['within_tolerance'] for r in rs)}/{len(rs)} | "
-                   f"{sum(r['covers'] for r in rs)}/{len(rs)} |")
+                   f"{sum(r['covers'] for r in rs)}/{len(rs)} | {pcells} |")
     n, cov = len(sel), sum(r["covers"] for r in sel)
     out.append(f"pooled coverage: {cov}/{n} ({100 * cov / n:.1f}%); within tolerance: "
                f"{sum(r['within_tolerance'] for r in sel)}/{n}")
+    if perfect:
+        pc = sum(r["covers"] for r in perfect)
+        out.append(f"perfect identifiers: pooled coverage {pc}/{len(perfect)} "
+                   f"({100 * pc / len(perfect):.1f}%); within tolerance: "
+                   f"{sum(r['within_tolerance'] for r in perfect)}/{len(perfect)}")
     out.append("")
     out.append("split bias removed by `corrected` (1 - |corrected - perfect| / |exact - perfect|,"
                " means over seeds):")
@@ -342,10 +356,11 @@ def main() -> None:
     ap.add_argument("--work", type=Path, help="scratch folder (default: OUT/work)")
     ap.add_argument("--keep", action="store_true", help="keep the extracts and outputs")
     ap.add_argument("--resume", action="store_true",
-                    help="keep the cells already in OUT/grid_ages.csv and run only the others")
+                    help="keep the runs already in OUT/grid_ages.csv and run only the others")
     ap.add_argument("--merge", type=Path, nargs="*", default=[],
-                    help="other grid outputs whose grid_ages.csv cells to take in (as --resume "
-                         "does with OUT's own); with --seeds '' and --mechanisms '' only merges")
+                    help="other grid outputs whose grid_ages.csv runs to take in (as --resume "
+                         "does with OUT's own; a cell reruns only the runs they lack); with "
+                         "--seeds '' and --mechanisms '' only merges")
     a = ap.parse_args()
     cumin = os.path.abspath(a.cumin) if os.path.sep in a.cumin else a.cumin
     mechanisms = [m for m in a.mechanisms.split(",") if m]
@@ -375,15 +390,17 @@ def main() -> None:
                 for k in ("covers", "within_tolerance"):
                     r[k] = r[k] == "True"
                 rows.append(r)
-                done.add((r["mechanism"], r["seed"], r["scale"]))
+                done.add((r["mechanism"], r["seed"], r["scale"], r["ids"], r["linkage"]))
     if sources:
         write_csv(a.out / "grid_ages.csv", rows)
         write_csv(a.out / "grid.csv", [r for r in rows if r["age"] == AGE])
     for cell in cells:
-        if cell in done:
+        # A cell's runs not yet in OUT (--resume) or the --merge grids.
+        runs = [run for run in RUNS if cell + run not in done]
+        if not runs:
             continue
         start = time.monotonic()
-        rows += one_cell(cumin, *cell, work, a.keep)
+        rows += one_cell(cumin, *cell, work, a.keep, runs)
         print(f"{cell[0]} seed {cell[1]} scale {cell[2]:g}: {time.monotonic() - start:.0f} s",
               file=sys.stderr, flush=True)
         # Written after every cell, so a long grid leaves its results as it goes.

@@ -17,7 +17,8 @@
 //! successor is hidden and `corrected` equals `exact`.
 //!
 //! Its uncertainty is carried analytically ([`SplitCorrection::scalings`]): the fitted
-//! model's sampling error of the number of hidden successors (delta method) and the
+//! model's sampling error of the number of hidden successors (delta method) with its
+//! model error ([`SPLIT_MODEL_RELATIVE_SD`] of what it removes) in quadrature, and the
 //! extrapolation's form error (half the difference between the linear and the flat
 //! extrapolation), each converted to points by recomputing the estimate with the ghosts
 //! scaled, and added to the model error. The bootstrap keeps the ghosts fixed.
@@ -38,6 +39,15 @@ use successor::{SuccessorModel, SuccessorShares, cell, hidden};
 
 /// Ages a key's oldest age is counted in (17 stands for 17 and over).
 pub const CLASS_AGES: usize = 18;
+
+/// The correction's *model* error, relative to what it removes: the s.d. of its residual
+/// (`corrected − perfect identifiers`) as a share of the split bias (`exact − perfect
+/// identifiers`) across the validation grid's mechanisms that keep its assumptions (the
+/// root-mean-square of 276 cells, seeds 1–2: `scripts/split-model-error.py
+/// validation-data/grid-2026-12-06.csv`; docs/methods.md §2.1). Neither its sampling
+/// error nor the bootstrap carries it: the model is wrong by this much in some worlds
+/// the extract cannot tell apart, not noisy.
+pub const SPLIT_MODEL_RELATIVE_SD: f64 = 0.23;
 
 /// The correction's inputs and its fitted model, shared by every outcome and
 /// stratification.
@@ -254,12 +264,13 @@ impl SplitCorrection {
     }
 
     /// Relative scalings of the ghosts that carry the correction's uncertainty: all
-    /// ghosts by `1 + sampling s.d. / hidden successors`, and the extrapolated keys'
-    /// ghosts by `1 + form s.d. / their hidden successors` (0 where there are none).
+    /// ghosts by `1 + hypot(sampling s.d. / hidden successors, SPLIT_MODEL_RELATIVE_SD)`
+    /// (the model error), and the extrapolated keys' ghosts by `1 + form s.d. / their
+    /// hidden successors` (0 where there are none).
     pub fn scalings(&self) -> (f64, f64) {
         let (total, ext, ext_flat) = self.totals();
         let a = if total > 0.0 {
-            self.sampling_sd / total
+            (self.sampling_sd / total).hypot(SPLIT_MODEL_RELATIVE_SD)
         } else {
             0.0
         };
@@ -558,6 +569,12 @@ mod tests {
         // a later key has none.
         let summary = sc.summary(&[Outcome::Referral]);
         assert!((summary.hidden - 5.0).abs() < 1e-9, "{}", summary.hidden);
+        // The ghosts' scaling carries the model error besides the sampling error.
+        let (a, b) = sc.scalings();
+        let sampling = summary.hidden_sd / summary.hidden;
+        assert!((a - sampling.hypot(SPLIT_MODEL_RELATIVE_SD)).abs() < 1e-12);
+        assert!(a >= SPLIT_MODEL_RELATIVE_SD);
+        assert_eq!(b, 0.0, "nothing extrapolated");
         assert_eq!(summary.hidden_extrapolated, 0.0);
         assert_eq!(summary.youngest_fitted_age, Some(6));
         // The seen successors' first referral came two years after the earlier key's
