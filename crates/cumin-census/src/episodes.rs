@@ -43,6 +43,17 @@ macro_rules! episode_columns {
             pub fn push<S: AsRef<str>>(&mut self, row: EpisodeRowOf<S>) {
                 let la_child_id = row.la_child_id.as_ref().map(|s| self.la_child_ids.intern(s.as_ref()));
                 let pmr = row.pmr.as_ref().map(|s| self.pmrs.intern(s.as_ref()));
+                self.push_interned(row, la_child_id, pmr);
+            }
+
+            /// Appends one row whose identifiers the caller has interned into this
+            /// table's pools (the reader, which numbers them on every thread).
+            pub(crate) fn push_interned<S>(
+                &mut self,
+                row: EpisodeRowOf<S>,
+                la_child_id: Option<IdRef>,
+                pmr: Option<IdRef>,
+            ) {
                 self.la_child_id.push(la_child_id);
                 self.pmr.push(pmr);
                 $( self.$field.push(row.$field); )*

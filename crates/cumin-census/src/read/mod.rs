@@ -390,8 +390,8 @@ fn read_opened(
             unknown_columns: headers.unknown,
         });
     }
+    let episodes = ingest.finish_episodes();
     let Ingest {
-        episodes,
         ledger,
         latest,
         outside_window,
