@@ -43,17 +43,6 @@ macro_rules! episode_columns {
             pub fn push<S: AsRef<str>>(&mut self, row: EpisodeRowOf<S>) {
                 let la_child_id = row.la_child_id.as_ref().map(|s| self.la_child_ids.intern(s.as_ref()));
                 let pmr = row.pmr.as_ref().map(|s| self.pmrs.intern(s.as_ref()));
-                self.push_interned(row, la_child_id, pmr);
-            }
-
-            /// Appends one row whose identifiers the caller has interned into this
-            /// table's pools (the reader, which numbers them on every thread).
-            pub(crate) fn push_interned<S>(
-                &mut self,
-                row: EpisodeRowOf<S>,
-                la_child_id: Option<IdRef>,
-                pmr: Option<IdRef>,
-            ) {
                 self.la_child_id.push(la_child_id);
                 self.pmr.push(pmr);
                 $( self.$field.push(row.$field); )*
@@ -66,6 +55,15 @@ macro_rules! episode_columns {
                     pmr: self.pmr[i].map(|r| self.pmrs.get(r).to_owned()),
                     $( $field: self.$field[i].clone(), )*
                 }
+            }
+
+            /// Makes room for `additional` more rows in every column where memory allows
+            /// (the reader knows a Parquet file's rows from its footer: no column grows
+            /// by doubling); a column that cannot get the room grows as rows come.
+            pub fn reserve(&mut self, additional: usize) {
+                let _ = self.la_child_id.try_reserve_exact(additional);
+                let _ = self.pmr.try_reserve_exact(additional);
+                $( let _ = self.$field.try_reserve_exact(additional); )*
             }
 
             /// Keeps the rows for which `keep` is true, in order.
@@ -257,5 +255,9 @@ mod tests {
         assert_eq!(e.len(), 3);
         assert_eq!(e.row(2), r);
         assert_eq!(e.last_census_year(), Some(CensusYear(2014)));
+        let mut g = Episodes::new();
+        g.reserve(1000);
+        assert!(g.la_child_id.capacity() >= 1000 && g.idaci_decile.capacity() >= 1000);
+        assert!(g.is_empty());
     }
 }

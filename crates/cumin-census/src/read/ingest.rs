@@ -3,7 +3,6 @@
 
 use super::cells::Cells;
 use crate::episodes::Episodes;
-use crate::interner::{Found, IdPool};
 use crate::ledger::{EntryKind, FileIndex, Ledger, QuarantinedRow};
 use crate::normalise::{
     self, CleanRow, Exclusion, LatestDates, Quarantine, RowContext, RuleCounts,
@@ -30,14 +29,10 @@ pub(crate) struct Ingest<'o> {
     pub window: Option<(CensusYear, CensusYear)>,
     /// Rows excluded as outside `window`, over all files.
     pub outside_window: u64,
-    /// The LA child IDs and PMRs so far (moved into `episodes` by [`Ingest::finish`]).
-    la_child_ids: IdPool,
-    pmrs: IdPool,
 }
 
 enum Cleaned<'a> {
-    /// A clean row, and its LA child ID and PMR as found in the pools while cleaning.
-    Row(CleanRow<'a>, [Found; 2]),
+    Row(CleanRow<'a>),
     Quarantined(u64, Quarantine, String),
 }
 
@@ -51,26 +46,15 @@ impl<'o> Ingest<'o> {
             counts: RuleCounts::default(),
             window,
             outside_window: 0,
-            la_child_ids: IdPool::default(),
-            pmrs: IdPool::default(),
         }
-    }
-
-    /// The episode table with its identifier pools.
-    pub(crate) fn finish_episodes(&mut self) -> Episodes {
-        let mut episodes = std::mem::take(&mut self.episodes);
-        episodes.la_child_ids = std::mem::take(&mut self.la_child_ids).finish();
-        episodes.pmrs = std::mem::take(&mut self.pmrs).finish();
-        episodes
     }
 
     /// Cleans a batch whose first row is data row `first_row + 1` of `file`.
     pub(crate) fn batch<C: Cells>(&mut self, file: FileIndex, first_row: u64, cells: &C) {
         let len = cells.len();
         let ctx = self.ctx;
-        let pools = [&self.la_child_ids, &self.pmrs];
         let chunks: Vec<(Vec<Cleaned<'_>>, RuleCounts)> = if len <= CHUNK {
-            vec![clean_chunk(cells, file, first_row, 0..len, &ctx, pools)]
+            vec![clean_chunk(cells, file, first_row, 0..len, &ctx)]
         } else {
             (0..len.div_ceil(CHUNK))
                 .into_par_iter()
@@ -81,7 +65,6 @@ impl<'o> Ingest<'o> {
                         first_row,
                         k * CHUNK..len.min((k + 1) * CHUNK),
                         &ctx,
-                        pools,
                     )
                 })
                 .collect()
@@ -90,7 +73,7 @@ impl<'o> Ingest<'o> {
             self.counts.merge(&counts);
             for r in rows {
                 match r {
-                    Cleaned::Row(r, [la_found, pmr_found]) => {
+                    Cleaned::Row(r) => {
                         if let Some((first, last)) = self.window
                             && !(first..=last).contains(&r.row.census_year)
                         {
@@ -106,11 +89,7 @@ impl<'o> Ingest<'o> {
                         if let Some(latest) = r.latest {
                             self.latest.push(self.episodes.len(), latest);
                         }
-                        let la_child_id = self
-                            .la_child_ids
-                            .resolve(la_found, r.row.la_child_id.as_deref());
-                        let pmr = self.pmrs.resolve(pmr_found, r.row.pmr.as_deref());
-                        self.episodes.push_interned(r.row, la_child_id, pmr);
+                        self.episodes.push(r.row);
                     }
                     Cleaned::Quarantined(row, reason, mut detail) => {
                         if let Some((cut, _)) = detail.char_indices().nth(DETAIL_CHARS) {
@@ -136,7 +115,6 @@ fn clean_chunk<'a, C: Cells>(
     first_row: u64,
     rows: std::ops::Range<usize>,
     ctx: &RowContext<'a>,
-    [la_child_ids, pmrs]: [&IdPool; 2],
 ) -> (Vec<Cleaned<'a>>, RuleCounts) {
     let mut counts = RuleCounts::default();
     let mut out = Vec::with_capacity(rows.len());
@@ -152,13 +130,7 @@ fn clean_chunk<'a, C: Cells>(
         let get = |c| cells.get(i, c);
         out.push(
             match normalise::row(get, file, source_row, ctx, &mut counts) {
-                Ok(r) => {
-                    let found = [
-                        la_child_ids.find(r.row.la_child_id.as_deref()),
-                        pmrs.find(r.row.pmr.as_deref()),
-                    ];
-                    Cleaned::Row(r, found)
-                }
+                Ok(r) => Cleaned::Row(r),
                 Err((reason, detail)) => Cleaned::Quarantined(row_number, reason, detail),
             },
         );

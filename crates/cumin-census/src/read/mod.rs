@@ -347,6 +347,18 @@ fn read_opened(
         },
         options.census_years,
     );
+    // Every column sized once for the rows the Parquet footers declare (bounded: a
+    // corrupt footer may declare any number).
+    let declared: u64 = opened
+        .iter()
+        .filter_map(|o| match &o.source {
+            Source::Parquet(s) => s.declared_rows(),
+            Source::Csv(_) => None,
+        })
+        .sum();
+    ingest
+        .episodes
+        .reserve(usize::try_from(declared.min(1 << 26)).unwrap_or(0));
     let mut files = Vec::new();
     let mut whole = WholeExtract::default();
     for Opened {
@@ -368,9 +380,9 @@ fn read_opened(
             Source::Csv(s) => stream(s, file, options, &mut ingest, progress)?,
             // Corrupt Parquet data can make the library panic while decoding a batch,
             // or leave arrays that panic when read: the whole file is guarded.
-            Source::Parquet(s) => parquet_file::guarded(&path, || {
-                stream_prefetching(s, file, options, &mut ingest, progress)
-            })?,
+            Source::Parquet(s) => {
+                parquet_file::guarded(&path, || stream(s, file, options, &mut ingest, progress))?
+            }
         };
         progress.end();
         // Rows that reached the cleaning of every column (not quarantined first).
@@ -390,8 +402,8 @@ fn read_opened(
             unknown_columns: headers.unknown,
         });
     }
-    let episodes = ingest.finish_episodes();
     let Ingest {
+        episodes,
         ledger,
         latest,
         outside_window,
@@ -553,34 +565,6 @@ fn check_wrong_throughout(
         });
     }
     Ok(())
-}
-
-/// [`stream`] for a source whose batches own their data (Parquet): the next batch is
-/// decoded while the current one is cleaned, so decoding (one thread per file) overlaps
-/// the cleaning instead of waiting for it. Batches are cleaned in file order as before.
-fn stream_prefetching(
-    mut source: ParquetSource,
-    file: crate::ledger::FileIndex,
-    options: &ReadOptions,
-    ingest: &mut Ingest<'_>,
-    progress: &dyn Progress,
-) -> Result<u64, CensusError> {
-    let mut rows = 0u64;
-    let mut next = source.next_batch(options.batch_size)?;
-    while let Some(batch) = next {
-        let n = cells::Cells::len(&batch) as u64;
-        let (decoded, ()) = rayon::join(
-            || source.next_batch(options.batch_size),
-            || ingest.batch(file, rows, &batch),
-        );
-        rows += n;
-        progress.advance(n);
-        next = decoded?;
-    }
-    ingest
-        .counts
-        .hit_n(Rule::TextNotUtf8, source.repaired_text());
-    Ok(rows)
 }
 
 /// Streams one file's batches through the cleaning rules; returns the rows read.
