@@ -40,7 +40,8 @@ impl Date {
         {
             return None;
         }
-        Date::from_days(days_from_civil(year, month, day))
+        // The year is in range, so the day number is (no need for `from_days`' check).
+        NonZeroI32::new(days_from_civil(year, month, day) + NICHE_OFFSET).map(Date)
     }
 
     /// Like [`Date::from_ymd`] for dates known to exist (constants, tests).

@@ -57,6 +57,15 @@ macro_rules! episode_columns {
                 }
             }
 
+            /// Makes room for `additional` more rows in every column where memory allows
+            /// (the reader knows a Parquet file's rows from its footer: no column grows
+            /// by doubling); a column that cannot get the room grows as rows come.
+            pub fn reserve(&mut self, additional: usize) {
+                let _ = self.la_child_id.try_reserve_exact(additional);
+                let _ = self.pmr.try_reserve_exact(additional);
+                $( let _ = self.$field.try_reserve_exact(additional); )*
+            }
+
             /// Keeps the rows for which `keep` is true, in order.
             pub fn retain_rows(&mut self, keep: &[bool]) {
                 assert_eq!(keep.len(), self.len());
@@ -246,5 +255,9 @@ mod tests {
         assert_eq!(e.len(), 3);
         assert_eq!(e.row(2), r);
         assert_eq!(e.last_census_year(), Some(CensusYear(2014)));
+        let mut g = Episodes::new();
+        g.reserve(1000);
+        assert!(g.la_child_id.capacity() >= 1000 && g.idaci_decile.capacity() >= 1000);
+        assert!(g.is_empty());
     }
 }

@@ -347,6 +347,18 @@ fn read_opened(
         },
         options.census_years,
     );
+    // Every column sized once for the rows the Parquet footers declare (bounded: a
+    // corrupt footer may declare any number).
+    let declared: u64 = opened
+        .iter()
+        .filter_map(|o| match &o.source {
+            Source::Parquet(s) => s.declared_rows(),
+            Source::Csv(_) => None,
+        })
+        .sum();
+    ingest
+        .episodes
+        .reserve(usize::try_from(declared.min(1 << 26)).unwrap_or(0));
     let mut files = Vec::new();
     let mut whole = WholeExtract::default();
     for Opened {
