@@ -39,16 +39,29 @@
 //! Nothing here reads an exact count once the cumulative counts are rounded, except `k`;
 //! a rate shown therefore cannot be multiplied back to more than the released counts
 //! give.
+//!
+//! **Nested outcomes.** A child with a plan was also in need, assessed and referred
+//! (`cumin_estimate::nesting::NESTED`); the estimator keeps its exact curves in that
+//! order, but each outcome's curve is rounded and stepped on its own counts, so two
+//! released curves can still cross (the demo's splice: assessed 35.9% before 18,
+//! referred 32.8%). Read as step functions (each age shows the curve's last step end at
+//! or before it), a nested outcome's released estimate is therefore capped, outcome by
+//! outcome down the nesting ([`cap_nested`]), at the released estimate of each outcome it
+//! is nested in, at every age of that outcome's curve (from its first step end to its
+//! last); its limits move with it. The cap is a function of released figures only, so it
+//! releases nothing new; `sdc.json` counts the estimates it lowered (`nested_capped`).
 
 use crate::sdc::{CellStats, Released, SdcProfile};
 use crate::spec::{self, TableSpec};
 use crate::tables::{CiRow, TrendRow};
-use cumin_census::Age;
-use cumin_estimate::{Curve, Kind, Period, Point};
+use cumin_census::{Age, Outcome};
+use cumin_estimate::nesting::NESTED;
+use cumin_estimate::{Curve, Kind, Period, Point, Stratification, Stratum};
 use cumin_link::IdMode;
 use cumin_stats::Interval;
 use cumin_stats::interval::{wilson, z_for};
 use cumin_stats::lifetable::loglog_interval;
+use std::collections::BTreeMap;
 
 /// How a curve's estimate is built from its steps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -411,7 +424,86 @@ pub fn release_curve_from_counts(
     rows_of_steps(profile, label, &steps, (1.0, rounding), level, stats)
 }
 
-/// Releases every curve of a curve table (`cumulative_incidence`, `sensitivity`).
+/// The outcomes in the order their curves are capped: each after every outcome it is
+/// nested in.
+const CAP_ORDER: [Outcome; 5] = [
+    Outcome::Referral,
+    Outcome::Assessed,
+    Outcome::S47,
+    Outcome::Cin,
+    Outcome::Cpp,
+];
+
+/// One curve of a released table, whatever its outcome: the part of the table (a trend
+/// period), estimator, identifier mode, stratification and stratum.
+type CurveOf = (usize, &'static str, IdMode, Stratification, Stratum);
+
+/// Caps the released estimate of every nested outcome at those of the outcomes it is
+/// nested in, read as step functions (module notes), among the rows of one table;
+/// `part(i)` separates the curves of row `i` that are otherwise alike (a trend's
+/// periods). Lowered estimates are counted in `stats`.
+pub(crate) fn cap_nested(rows: &mut [CiRow], part: impl Fn(usize) -> usize, stats: &mut CellStats) {
+    let mut curves: BTreeMap<CurveOf, BTreeMap<Outcome, Vec<usize>>> = BTreeMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        let key = (
+            part(i),
+            r.estimator.as_str(),
+            r.id_mode,
+            r.by,
+            r.stratum.clone(),
+        );
+        curves
+            .entry(key)
+            .or_default()
+            .entry(r.outcome)
+            .or_default()
+            .push(i);
+    }
+    for by_outcome in curves.values_mut() {
+        for rows_of in by_outcome.values_mut() {
+            rows_of.sort_by_key(|&i| rows[i].age);
+        }
+        for inner in CAP_ORDER {
+            for &(lower, upper) in &NESTED {
+                let (Some(inner_rows), Some(outer_rows)) =
+                    (by_outcome.get(&lower), by_outcome.get(&upper))
+                else {
+                    continue;
+                };
+                if lower != inner {
+                    continue;
+                }
+                let outer: Vec<(Age, f64)> = outer_rows
+                    .iter()
+                    .filter_map(|&i| Some((rows[i].age, rows[i].cum_inc?)))
+                    .collect();
+                let Some(&(last, _)) = outer.last() else {
+                    continue;
+                };
+                for &i in inner_rows {
+                    let r = &mut rows[i];
+                    let (Some(v), true) = (r.cum_inc, r.age <= last) else {
+                        continue;
+                    };
+                    let Some(&(_, cap)) = outer.iter().rev().find(|(a, _)| *a <= r.age) else {
+                        continue;
+                    };
+                    if v > cap {
+                        let shift = cap - v;
+                        let moved = |x: Option<f64>| x.map(|x| (x + shift).clamp(0.0, 1.0));
+                        r.cum_inc = Some(cap);
+                        r.lower = moved(r.lower);
+                        r.upper = moved(r.upper);
+                        stats.nested_capped += 1;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Releases every curve of a curve table (`cumulative_incidence`, `sensitivity`), nested
+/// outcomes capped (module notes).
 pub fn release_curves(
     profile: SdcProfile,
     level: f64,
@@ -419,15 +511,16 @@ pub fn release_curves(
     labels: &[CurveLabel<'_>],
 ) -> Released<Vec<CiRow>> {
     let mut stats = CellStats::default();
-    let rows = labels
+    let mut rows: Vec<CiRow> = labels
         .iter()
         .flat_map(|l| release_curve(profile, level, l, &mut stats))
         .collect();
+    cap_nested(&mut rows, |_| 0, &mut stats);
     Released::new(rows, profile, spec, stats)
 }
 
-/// Releases the periods' curves of `trend.csv`, each in its own steps: `periods[i]`
-/// labels the curves of kind `Period(i)`.
+/// Releases the periods' curves of `trend.csv`, each in its own steps, nested outcomes
+/// capped within each period: `periods[i]` labels the curves of kind `Period(i)`.
 pub fn release_trend(
     profile: SdcProfile,
     level: f64,
@@ -435,18 +528,24 @@ pub fn release_trend(
     periods: &[Period],
 ) -> Released<Vec<TrendRow>> {
     let mut stats = CellStats::default();
-    let mut rows = Vec::new();
+    let (mut rows, mut of_period) = (Vec::new(), Vec::new());
     for l in labels {
         let Kind::Period(p) = l.curve.kind else {
             continue;
         };
-        let period = periods[p];
-        rows.extend(
-            release_curve(profile, level, l, &mut stats)
-                .into_iter()
-                .map(|ci| TrendRow { ci, period }),
-        );
+        let released = release_curve(profile, level, l, &mut stats);
+        of_period.extend(std::iter::repeat_n(p, released.len()));
+        rows.extend(released);
     }
+    cap_nested(&mut rows, |i| of_period[i], &mut stats);
+    let rows = rows
+        .into_iter()
+        .zip(of_period)
+        .map(|(ci, p)| TrendRow {
+            ci,
+            period: periods[p],
+        })
+        .collect();
     Released::new(rows, profile, &spec::TREND, stats)
 }
 
@@ -612,6 +711,148 @@ mod tests {
         let width = |r: &CiRow| r.upper.unwrap() - r.lower.unwrap();
         assert!(width(&corrected[2]) > 2.0 * width(&unadjusted[2]));
         assert_eq!(corrected[2].cum_inc, unadjusted[2].cum_inc);
+    }
+
+    /// A curve of `outcome` with the given per-age events; at risk `population` at
+    /// every age (splice) or the population less earlier events (life table).
+    fn outcome_curve(outcome: Outcome, kind: Kind, events: &[f64], population: f64) -> Curve {
+        let mut c = curve(kind, false, events, population);
+        c.outcome = outcome;
+        if kind == Kind::LifeTable {
+            let mut before = 0.0;
+            for p in &mut c.points {
+                p.at_risk = population - before;
+                before += p.events;
+            }
+        }
+        c
+    }
+
+    /// The released estimate of each age read as a step function: the curve's last step
+    /// end at or before it, from its first step end to its last (`None` elsewhere).
+    fn as_steps(rows: &[&CiRow]) -> Vec<Option<f64>> {
+        let shown: Vec<(i8, f64)> = rows
+            .iter()
+            .filter_map(|r| Some((r.age.0, r.cum_inc?)))
+            .collect();
+        let last = shown.last().map_or(-1, |s| s.0);
+        (0..18i8)
+            .map(|a| {
+                let (_, v) = shown.iter().rev().find(|(b, _)| *b <= a)?;
+                (a <= last).then_some(*v)
+            })
+            .collect()
+    }
+
+    /// Pairs `(outcome nested, outcome it is nested in, age)` where the released curves
+    /// of `rows` cross, read as step functions.
+    fn crossings(rows: &[CiRow]) -> Vec<(Outcome, Outcome, usize)> {
+        let of = |o: Outcome| -> Vec<&CiRow> { rows.iter().filter(|r| r.outcome == o).collect() };
+        let mut out = Vec::new();
+        for (lower, upper) in NESTED {
+            let (l, u) = (as_steps(&of(lower)), as_steps(&of(upper)));
+            for a in 0..18 {
+                if let (Some(x), Some(y)) = (l[a], u[a])
+                    && x > y
+                {
+                    out.push((lower, upper, a));
+                }
+            }
+        }
+        out
+    }
+
+    fn release_all(profile: SdcProfile, curves: &[Curve]) -> Released<Vec<CiRow>> {
+        let labels: Vec<CurveLabel<'_>> = curves
+            .iter()
+            .map(|curve| CurveLabel {
+                curve,
+                id_mode: IdMode::Combined,
+            })
+            .collect();
+        release_curves(profile, 0.95, &spec::CUMULATIVE_INCIDENCE, &labels)
+    }
+
+    #[test]
+    fn a_nested_curve_is_capped_at_the_curve_it_is_nested_in() {
+        // Every child assessed was referred (cumulative 0 ≤ 10, 7 ≤ 14, 15 ≤ 18, 15 ≤ 28,
+        // 27 ≤ 40), but the assessed curve closes a step at age 2 rounded up to 20 while
+        // the referral curve's last step end is age 0's 10: read as steps, assessed 2.0%
+        // by age 2 above referred 1.0%.
+        let curves = [
+            outcome_curve(
+                Outcome::Referral,
+                Kind::Splice,
+                &[10.0, 4.0, 4.0, 10.0, 12.0],
+                1000.0,
+            ),
+            outcome_curve(
+                Outcome::Assessed,
+                Kind::Splice,
+                &[0.0, 7.0, 8.0, 0.0, 12.0],
+                1000.0,
+            ),
+        ];
+        let released = release_all(SdcProfile::Jay2025, &curves);
+        let rows = released.get();
+        assert!(crossings(rows).is_empty(), "{:?}", crossings(rows));
+        let assessed = |a: usize| &rows[5 + a];
+        // Capped at referral's 1.0% (its limits moved with it), counts as released.
+        assert_eq!(assessed(2).cum_inc, Some(0.01));
+        assert_eq!(assessed(2).events, Some(20.0));
+        assert!(assessed(2).lower.unwrap() < 0.01 && assessed(2).upper.unwrap() > 0.01);
+        // Not capped where referral is above it.
+        assert!((assessed(4).cum_inc.unwrap() - 0.03).abs() < 1e-15);
+        assert_eq!(released.stats().nested_capped, 1);
+    }
+
+    proptest::proptest! {
+        /// Whatever the counts (a corrected estimator's events of a nested outcome can
+        /// exceed those of the outcome it is nested in), the released curves of nested
+        /// outcomes never cross, read as step functions, under every profile; a capped
+        /// curve still rises and its released counts are those of its own steps.
+        #[test]
+        fn released_nested_curves_never_cross(
+            referral in proptest::collection::vec(0.0f64..60.0, 18),
+            shares in proptest::collection::vec(0.0f64..1.3, 4 * 18),
+            population in 200.0f64..4000.0,
+            life_table: bool,
+            profile in proptest::sample::select(SdcProfile::ALL.to_vec()),
+        ) {
+            let kind = if life_table { Kind::LifeTable } else { Kind::Splice };
+            let share = |k: usize, of: &[f64]| -> Vec<f64> {
+                of.iter().enumerate().map(|(a, e)| e * shares[k * 18 + a]).collect()
+            };
+            let assessed = share(0, &referral);
+            let cin = share(1, &assessed);
+            let s47 = share(2, &referral);
+            let cpp: Vec<f64> = share(3, &cin).iter().zip(&s47).map(|(a, b)| a.min(*b)).collect();
+            let curves: Vec<Curve> = [
+                (Outcome::Referral, &referral),
+                (Outcome::Assessed, &assessed),
+                (Outcome::Cin, &cin),
+                (Outcome::S47, &s47),
+                (Outcome::Cpp, &cpp),
+            ]
+            .into_iter()
+            .map(|(o, e)| outcome_curve(o, kind, e, population))
+            .collect();
+            let released = release_all(profile, &curves);
+            let rows = released.get();
+            proptest::prop_assert!(crossings(rows).is_empty(), "{:?}", crossings(rows));
+            let uncapped: Vec<CiRow> = curves
+                .iter()
+                .flat_map(|c| release(profile, c))
+                .collect();
+            for (r, u) in rows.iter().zip(&uncapped) {
+                proptest::prop_assert_eq!((r.events, r.at_risk), (u.events, u.at_risk));
+                proptest::prop_assert!(r.cum_inc <= u.cum_inc);
+            }
+            for c in rows.chunks(18) {
+                let shown: Vec<f64> = c.iter().filter_map(|r| r.cum_inc).collect();
+                proptest::prop_assert!(shown.windows(2).all(|w| w[0] <= w[1]), "{shown:?}");
+            }
+        }
     }
 
     #[test]

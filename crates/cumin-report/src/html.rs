@@ -121,16 +121,6 @@ fn headline_section(ci: &Released<Vec<CiRow>>) -> String {
         );
     }
     html.push_str("</div>");
-    for (a, b) in headline::crossings(&head) {
-        let _ = write!(
-            html,
-            "<p class=\"caveat\">{} is shown above {} although every child counted in the \
-             first was counted in the second: the two estimates rest on different cells and \
-             each has its own error; read them together with their intervals.</p>",
-            escape(outcome_label(b.outcome)),
-            escape(outcome_label(a.outcome))
-        );
-    }
     html.push_str(&symbols_footnote());
     html.push_str("</section>");
     html

@@ -6,7 +6,7 @@
 //! `jay_counts.csv` (the same counts: a second release of them, in steps, could be
 //! differenced against the first).
 
-use crate::curve::{CurveLabel, release_curve, release_curve_from_counts};
+use crate::curve::{CurveLabel, cap_nested, release_curve, release_curve_from_counts};
 use crate::sdc::{CellStats, Released, SdcProfile, released_count};
 use crate::spec;
 use crate::tables::CiRow;
@@ -106,6 +106,7 @@ pub fn release_jay_curves(
         };
         rows.extend(release_curve(profile, level, &label, &mut stats));
     }
+    cap_nested(&mut rows, |_| 0, &mut stats);
     Released::new(rows, profile, &spec::CUMULATIVE_INCIDENCE, stats)
 }
 
