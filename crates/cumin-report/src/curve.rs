@@ -762,17 +762,6 @@ mod tests {
         out
     }
 
-    fn release_all(profile: SdcProfile, curves: &[Curve]) -> Released<Vec<CiRow>> {
-        let labels: Vec<CurveLabel<'_>> = curves
-            .iter()
-            .map(|curve| CurveLabel {
-                curve,
-                id_mode: IdMode::Combined,
-            })
-            .collect();
-        release_curves(profile, 0.95, &spec::CUMULATIVE_INCIDENCE, &labels)
-    }
-
     #[test]
     fn a_nested_curve_is_capped_at_the_curve_it_is_nested_in() {
         // Every child assessed was referred (cumulative 0 ≤ 10, 7 ≤ 14, 15 ≤ 18, 15 ≤ 28,
@@ -793,7 +782,7 @@ mod tests {
                 1000.0,
             ),
         ];
-        let released = release_all(SdcProfile::Jay2025, &curves);
+        let released = crate::testing::released(SdcProfile::Jay2025, &curves);
         let rows = released.get();
         assert!(crossings(rows).is_empty(), "{:?}", crossings(rows));
         let assessed = |a: usize| &rows[5 + a];
@@ -837,7 +826,7 @@ mod tests {
             .into_iter()
             .map(|(o, e)| outcome_curve(o, kind, e, population))
             .collect();
-            let released = release_all(profile, &curves);
+            let released = crate::testing::released(profile, &curves);
             let rows = released.get();
             proptest::prop_assert!(crossings(rows).is_empty(), "{:?}", crossings(rows));
             let uncapped: Vec<CiRow> = curves

@@ -219,23 +219,12 @@ pub fn sentence(h: &HeadlineEstimate) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::curve::{CurveLabel, release_curves};
     use crate::sdc::SdcProfile;
+    use crate::testing::released;
     use cumin_estimate::Curve;
 
     fn curve(outcome: Outcome, estimator: CurveEstimator, step: f64) -> Curve {
         crate::testing::curve(outcome, estimator, "all", "all", step)
-    }
-
-    fn released(profile: SdcProfile, curves: &[Curve]) -> Released<Vec<CiRow>> {
-        let labels: Vec<CurveLabel<'_>> = curves
-            .iter()
-            .map(|curve| CurveLabel {
-                curve,
-                id_mode: IdMode::Combined,
-            })
-            .collect();
-        release_curves(profile, 0.95, &crate::spec::CUMULATIVE_INCIDENCE, &labels)
     }
 
     #[test]

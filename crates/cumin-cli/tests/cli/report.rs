@@ -161,7 +161,7 @@ fn released_change(out: &Path, rule: &str, outcome: &str) -> Option<f64> {
                 let a: i8 = r[3].parse().unwrap();
                 if &r[0] == rule
                     && &r[1] == "main"
-                    && r[2] == *cohort.to_string()
+                    && r[2].parse::<i16>().unwrap() == cohort
                     && a.max(0) == age
                     && &r[4] == outcome
                 {
@@ -172,7 +172,7 @@ fn released_change(out: &Path, rule: &str, outcome: &str) -> Option<f64> {
                 &r[1] == "cohort-splice-unadjusted"
                     && &r[2] == "pmr-school-age"
                     && &r[3] == "all"
-                    && r[5] == *age.to_string()
+                    && r[5].parse::<i8>().unwrap() == age
                     && !r[7].is_empty()
             })?[7]
                 .parse()
