@@ -50,15 +50,18 @@ fn demo_prints_the_headline_table_and_writes_outputs() {
     nested_curves_do_not_cross(out.path());
 }
 
+/// Per outcome, the ages and estimates a curve shows.
+type Shown = std::collections::BTreeMap<String, Vec<(u8, f64)>>;
+
 /// No released curve of a nested outcome is above that of the outcome it is nested in
 /// at any age, read as step functions (each age shows the curve's last step end at or
 /// before it, while the curve goes on): the demo's splice released assessed 35.9% before
 /// 18 above referred 32.8%, and 48 such cells in all.
 fn nested_curves_do_not_cross(out: &Path) {
-    use std::collections::BTreeMap;
     let csv = std::fs::read_to_string(out.join("cumulative_incidence.csv")).unwrap();
     // (estimator, id_mode, stratum_var, stratum) -> outcome -> shown (age, cum_inc).
-    let mut curves: BTreeMap<Vec<String>, BTreeMap<String, Vec<(u8, f64)>>> = BTreeMap::new();
+    let mut curves: std::collections::BTreeMap<Vec<String>, Shown> =
+        std::collections::BTreeMap::new();
     for row in csv.lines().skip(1) {
         let c: Vec<&str> = row.split(',').collect();
         let key = [c[1], c[2], c[3], c[4]].map(str::to_owned).to_vec();
