@@ -306,7 +306,6 @@ pub fn write_report(dir: &Path, input: &ReportInput<'_>) -> Result<Vec<PathBuf>,
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::curve::{CurveLabel, release_curves};
     use crate::sdc::{SdcProfile, release_ledger, release_linkage};
     use cumin_census::Outcome;
     use cumin_estimate::{Curve, CurveEstimator};
@@ -322,14 +321,7 @@ mod tests {
     }
 
     fn input_of(profile: SdcProfile, curves: &[Curve], f: impl FnOnce(&ReportInput<'_>)) {
-        let labels: Vec<CurveLabel<'_>> = curves
-            .iter()
-            .map(|curve| CurveLabel {
-                curve,
-                id_mode: cumin_link::IdMode::Combined,
-            })
-            .collect();
-        let ci = release_curves(profile, 0.95, &crate::spec::CUMULATIVE_INCIDENCE, &labels);
+        let ci = crate::testing::released(profile, curves);
         let (linkage, _) = release_linkage(profile, vec![]);
         let ledger = release_ledger(
             profile,
