@@ -63,6 +63,11 @@ pub enum Command {
         /// Clear an output folder that holds files this run would not write.
         #[arg(long)]
         force: bool,
+        /// Child-cluster bootstrap replicates for the intervals of the corrected estimators
+        /// (0: none, the intervals from the formula and the correction model only; a quick
+        /// check that the tool runs end to end).
+        #[arg(long, default_value_t = cumin_study::config::default_bootstrap())]
+        bootstrap: u32,
     },
     /// Check an output folder against its manifest (exit status 1 unless it is intact).
     Verify {

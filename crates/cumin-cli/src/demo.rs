@@ -12,8 +12,9 @@ const EPISODES: &[u8] = include_bytes!("../../../fixtures/demo/episodes.parquet"
 const DENOMINATORS: &[u8] = include_bytes!("../../../fixtures/demo/denominators.csv");
 const TRUTH: &str = include_str!("../../../fixtures/demo/truth.json");
 
-/// Writes the bundled inputs under `out/input`, estimates into `out`, prints the table.
-pub fn run(out: &Path, force: bool, bars: &Bars, quiet: bool) -> Result<()> {
+/// Writes the bundled inputs under `out/input`, estimates into `out` with `bootstrap`
+/// replicates, prints the table.
+pub fn run(out: &Path, (force, bootstrap): (bool, u32), bars: &Bars, quiet: bool) -> Result<()> {
     let input = out.join("input");
     std::fs::create_dir_all(&input).with_context(|| format!("creating {}", input.display()))?;
     let episodes = input.join("episodes.parquet");
@@ -26,6 +27,7 @@ pub fn run(out: &Path, force: bool, bars: &Bars, quiet: bool) -> Result<()> {
         id_mode: cumin_link::IdMode::Combined,
         by: vec![cumin_study::StratumVar::IdaciDecile.into()],
         sdc: cumin_report::SdcProfile::Jay2025,
+        bootstrap,
         ..cumin_study::StudyConfig::new(
             vec![episodes.to_string_lossy().into_owned()],
             denominators,

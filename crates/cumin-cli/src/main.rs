@@ -76,7 +76,11 @@ fn run(cli: Cli) -> Result<()> {
         Command::Init(a) => init::run(&a, cli.quiet),
         Command::Simulate(a) => simulate::run(&a, &bars, cli.quiet),
         Command::Validate(a) => validate::run(&a, &bars, cli.quiet),
-        Command::Demo { out, force } => demo::run(&out, force, &bars, cli.quiet),
+        Command::Demo {
+            out,
+            force,
+            bootstrap,
+        } => demo::run(&out, (force, bootstrap), &bars, cli.quiet),
         Command::Verify { dir } => verify::run(&dir),
     }
 }

@@ -39,11 +39,14 @@ fn print_jay(jay: &JaySummary) {
     let changed: Vec<_> = jay
         .corrections
         .iter()
-        .filter(|c| c.mode == JayMode::Main && (c.corrected - c.strict).abs() > 0.0)
+        .filter(|c| c.mode == JayMode::Main && (c.corrected - c.strict) != 0.0)
         .collect();
     println!();
     if changed.is_empty() {
-        println!("no correction of the R code's rules changes the main estimates here");
+        println!(
+            "no correction of the R code's rules changes the main estimates here (released \
+             counts of jay_corrections.csv)"
+        );
         return;
     }
     print_jay_changes(&changed);
@@ -86,18 +89,30 @@ fn print_jay_table(table: &[JayLine]) {
     }
 }
 
-/// What each correction of the R code's rules changes before 18.
+/// What each correction of the R code's rules changes before 18: the splices of the
+/// released counts of `jay_corrections.csv` (`c` where one is withheld).
 fn print_jay_changes(changed: &[&CorrectionLine]) {
     println!(
-        "what each correction changes before 18 (main, percentage points; jay_corrections.csv has every cell):"
+        "what each correction changes before 18 (main, percentage points, from the released counts of jay_corrections.csv):"
     );
     for c in changed {
+        let change = 100.0 * (c.corrected - c.strict);
+        let shown = if change.is_finite() {
+            format!("{change:+.1}")
+        } else {
+            "c".to_owned()
+        };
         println!(
-            "  {:32} {:9} {:+.3}",
+            "  {:32} {:9} {shown:>6}",
             c.rule.as_str(),
-            c.outcome.as_str(),
-            100.0 * (c.corrected - c.strict)
+            c.outcome.as_str()
         );
+    }
+    if changed
+        .iter()
+        .any(|c| !(c.corrected - c.strict).is_finite())
+    {
+        println!("  (c: a count withheld by disclosure control)");
     }
 }
 

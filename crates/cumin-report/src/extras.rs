@@ -53,12 +53,10 @@ fn point(r: Option<&CiRow>) -> Option<Point> {
 }
 
 /// Trends by period: per outcome the estimate before 18 of each period (all children,
-/// the recommended of the trend's estimators).
-pub fn trends(rows: &[TrendRow], figures: &mut Vec<Figure>) -> String {
+/// the recommended of the trend's estimators); `None` without periods.
+pub fn trends(rows: &[TrendRow], figures: &mut Vec<Figure>) -> Option<String> {
     if rows.is_empty() {
-        return "<section id=\"trends\"><h2>Trends by period</h2><p>Not computed in this run \
-                (run with <code>--period</code>, e.g. <code>--period 2012-2015,2016-2019</code>).</p></section>"
-            .to_owned();
+        return None;
     }
     let mut periods: Vec<String> = Vec::new();
     for r in rows {
@@ -116,7 +114,7 @@ pub fn trends(rows: &[TrendRow], figures: &mut Vec<Figure>) -> String {
         name: "figures/trend.svg".to_owned(),
         svg,
     });
-    html
+    Some(html)
 }
 
 /// Recurrence: per outcome, of the children with a first event in the earliest year,
@@ -210,13 +208,9 @@ fn mode_words(m: IdMode) -> &'static str {
 }
 
 /// Sensitivity to the identifiers: per outcome the recommended estimate before 18 under
-/// every identifier mode, in a table and a chart.
-pub fn sensitivity(rows: Option<&[CiRow]>, figures: &mut Vec<Figure>) -> String {
-    let Some(rows) = rows.filter(|r| !r.is_empty()) else {
-        return "<section id=\"sensitivity\"><h2>Sensitivity to identifiers and linkage</h2>\
-                <p>Not computed in this run (run with <code>--sensitivity</code>).</p></section>"
-            .to_owned();
-    };
+/// every identifier mode, in a table and a chart; `None` without the analysis.
+pub fn sensitivity(rows: Option<&[CiRow]>, figures: &mut Vec<Figure>) -> Option<String> {
+    let rows = rows.filter(|r| !r.is_empty())?;
     let modes: Vec<IdMode> = IdMode::ALL
         .into_iter()
         .filter(|m| rows.iter().any(|r| r.id_mode == *m))
@@ -273,5 +267,5 @@ pub fn sensitivity(rows: Option<&[CiRow]>, figures: &mut Vec<Figure>) -> String 
         name: "figures/sensitivity.svg".to_owned(),
         svg,
     });
-    html
+    Some(html)
 }

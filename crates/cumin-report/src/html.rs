@@ -41,6 +41,9 @@ pub struct ReportInput<'a> {
     pub ledger: &'a Released<Vec<LedgerLine>>,
     /// Every file of the folder written before the page, with its release status.
     pub files: Vec<FileStatus>,
+    /// The Jay et al. 2025 preset the run follows (`jay2025`, `jay2025-strict`), if any:
+    /// its design has no deprivation, trend, recurrence or sensitivity tables.
+    pub preset: Option<String>,
 }
 
 impl<'a> ReportInput<'a> {
@@ -63,8 +66,26 @@ impl<'a> ReportInput<'a> {
             linkage,
             ledger,
             files: Vec::new(),
+            preset: None,
         }
     }
+}
+
+/// A section the run has no table for, saying what it would need: the options of
+/// cumin's own design that compute it (`needs`), and under a Jay preset that the
+/// section is outside the paper's design.
+fn not_in_run(id: &str, title: &str, needs: Option<&str>, preset: Option<&str>) -> String {
+    let why = match (preset, needs) {
+        (Some(p), _) => format!(
+            "Not part of the Jay et al. 2025 design this run follows (<code>--preset {}</code>). \
+             It is part of cumin's default design: run without <code>--preset</code>{}.",
+            escape(p),
+            needs.map_or(String::new(), |n| format!(", with {n}"))
+        ),
+        (None, Some(n)) => format!("Not computed in this run (run with {n})."),
+        (None, None) => "Not part of this design.".to_owned(),
+    };
+    format!("<section id=\"{id}\"><h2>{title}</h2><p>{why}</p></section>")
 }
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:1000px;margin:1.5em auto;\
@@ -121,16 +142,6 @@ fn headline_section(ci: &Released<Vec<CiRow>>) -> String {
         );
     }
     html.push_str("</div>");
-    for (a, b) in headline::crossings(&head) {
-        let _ = write!(
-            html,
-            "<p class=\"caveat\">{} is shown above {} although every child counted in the \
-             first was counted in the second: the two estimates rest on different cells and \
-             each has its own error; read them together with their intervals.</p>",
-            escape(outcome_label(b.outcome)),
-            escape(outcome_label(a.outcome))
-        );
-    }
     html.push_str(&symbols_footnote());
     html.push_str("</section>");
     html
@@ -208,27 +219,44 @@ pub fn render(input: &ReportInput<'_>) -> (String, Vec<(String, String)>) {
     html.push_str(&headline_section(input.ci));
     html.push_str(&sections::by_age(rows, &mut figures));
     let ineq: &[InequalityMeasure] = input.inequality.map_or(&[], |r| r.get());
+    let preset = input.preset.as_deref();
     html.push_str(
         &sections::deprivation(rows, ineq, &mut figures).unwrap_or_else(|| {
-            "<section id=\"deprivation\"><h2>Deprivation</h2><p>Not computed in this run (run \
-             with <code>--by idaci_decile</code>).</p></section>"
-                .to_owned()
+            not_in_run(
+                "deprivation",
+                "Deprivation",
+                Some("<code>--by idaci_decile</code>"),
+                preset,
+            )
         }),
     );
-    html.push_str(&crate::extras::trends(
-        input.trend.map_or(&[], |t| t.get()),
-        &mut figures,
-    ));
+    html.push_str(
+        &crate::extras::trends(input.trend.map_or(&[], |t| t.get()), &mut figures).unwrap_or_else(
+            || {
+                not_in_run(
+                    "trends",
+                    "Trends by period",
+                    Some("<code>--period</code>, e.g. <code>--period 2012-2015,2016-2019</code>"),
+                    preset,
+                )
+            },
+        ),
+    );
     html.push_str(&match input.recurrence {
         Some(r) => crate::extras::recurrence(r.get()),
-        None => "<section id=\"recurrence\"><h2>Recurrence</h2><p>Not part of this design.</p>\
-                 </section>"
-            .to_owned(),
+        None => not_in_run("recurrence", "Recurrence", None, preset),
     });
-    html.push_str(&crate::extras::sensitivity(
-        input.sensitivity.map(|s| s.get().as_slice()),
-        &mut figures,
-    ));
+    html.push_str(
+        &crate::extras::sensitivity(input.sensitivity.map(|s| s.get().as_slice()), &mut figures)
+            .unwrap_or_else(|| {
+                not_in_run(
+                    "sensitivity",
+                    "Sensitivity to identifiers and linkage",
+                    Some("<code>--sensitivity</code>"),
+                    preset,
+                )
+            }),
+    );
     if let Some(s) = sections::other_strata(rows, &mut figures) {
         html.push_str(&s);
     }
@@ -278,7 +306,6 @@ pub fn write_report(dir: &Path, input: &ReportInput<'_>) -> Result<Vec<PathBuf>,
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::curve::{CurveLabel, release_curves};
     use crate::sdc::{SdcProfile, release_ledger, release_linkage};
     use cumin_census::Outcome;
     use cumin_estimate::{Curve, CurveEstimator};
@@ -294,14 +321,7 @@ mod tests {
     }
 
     fn input_of(profile: SdcProfile, curves: &[Curve], f: impl FnOnce(&ReportInput<'_>)) {
-        let labels: Vec<CurveLabel<'_>> = curves
-            .iter()
-            .map(|curve| CurveLabel {
-                curve,
-                id_mode: cumin_link::IdMode::Combined,
-            })
-            .collect();
-        let ci = release_curves(profile, 0.95, &crate::spec::CUMULATIVE_INCIDENCE, &labels);
+        let ci = crate::testing::released(profile, curves);
         let (linkage, _) = release_linkage(profile, vec![]);
         let ledger = release_ledger(
             profile,
@@ -326,6 +346,7 @@ mod tests {
                 status: "for release",
                 cells: None,
             }],
+            preset: None,
         };
         f(&input);
     }
@@ -361,6 +382,43 @@ mod tests {
             assert!(html.contains("NOT FOR RELEASE"));
             assert!(html.contains("<td>figures/referral_all.svg</td>"));
         });
+    }
+
+    #[test]
+    fn a_presets_page_says_what_its_missing_sections_need() {
+        let curves = [curve("all", "all", 0.02)];
+        let mut pages = Vec::new();
+        for preset in [None, Some("jay2025".to_owned())] {
+            input_of(SdcProfile::Jay2025, &curves, |input| {
+                let input = ReportInput {
+                    preset,
+                    title: input.title.clone(),
+                    context: input.context.clone(),
+                    files: Vec::new(),
+                    ..*input
+                };
+                pages.push(render(&input).0);
+            });
+        }
+        let [own, jay] = &pages[..] else { panic!() };
+        assert!(own.contains("Not computed in this run (run with <code>--sensitivity</code>)"));
+        assert!(!jay.contains("Not computed in this run"), "{jay}");
+        for (section, needs) in [
+            ("deprivation", ", with <code>--by idaci_decile</code>."),
+            ("trends", ", with <code>--period</code>"),
+            ("recurrence", "run without <code>--preset</code>."),
+            ("sensitivity", ", with <code>--sensitivity</code>."),
+        ] {
+            let start = jay.find(&format!("<section id=\"{section}\">")).unwrap();
+            let body = &jay[start..start + jay[start..].find("</section>").unwrap()];
+            assert!(
+                body.contains(
+                    "Not part of the Jay et al. 2025 design this run follows \
+                     (<code>--preset jay2025</code>). It is part of cumin's default design"
+                ) && body.contains(needs),
+                "{body}"
+            );
+        }
     }
 
     #[test]

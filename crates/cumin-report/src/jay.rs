@@ -6,14 +6,14 @@
 //! `jay_counts.csv` (the same counts: a second release of them, in steps, could be
 //! differenced against the first).
 
-use crate::curve::{CurveLabel, release_curve, release_curve_from_counts};
+use crate::curve::{CurveLabel, cap_nested, release_curve, release_curve_from_counts};
 use crate::sdc::{CellStats, Released, SdcProfile, released_count};
 use crate::spec;
 use crate::tables::CiRow;
 use crate::write::{ReportError, number, write_text};
-use cumin_census::{JAY_BANDS, Outcome};
-use cumin_estimate::Curve;
-use cumin_jay::{JayCorrectionRow, JayCountRow, JayMode};
+use cumin_census::{Age, JAY_BANDS, Outcome};
+use cumin_estimate::{Curve, CurveEstimator, Stratification};
+use cumin_jay::{Correction, CorrectionLine, JayCorrectionRow, JayCountRow, JayMode};
 use std::path::Path;
 
 /// Applies `profile` to `jay_counts.csv`: counts withheld where disclosive, rounded.
@@ -52,24 +52,102 @@ fn splice_counts(
     mode: JayMode,
     outcome: Outcome,
 ) -> Vec<Option<(f64, usize)>> {
+    let cells: Vec<(i16, Age, f64)> = counts
+        .get()
+        .iter()
+        .filter(|r| r.mode == mode && r.outcome == outcome)
+        .map(|r| (r.birth_year, r.age, r.events))
+        .collect();
+    splice_sums(&cells)
+}
+
+/// Per age 0..=17, the sum of the `(birth_year, age, count)` cells of the cohort
+/// supplying it (at age 0 with the months before birth) and how many they are; `None`
+/// where one is withheld (not finite) or there is none.
+fn splice_sums(cells: &[(i16, Age, f64)]) -> Vec<Option<(f64, usize)>> {
     (0..cumin_estimate::OUT_AGES as i8)
         .map(|age| {
             let &(cohort, ..) = JAY_BANDS
                 .iter()
                 .find(|(_, lo, hi)| (*lo.max(&0)..=*hi).contains(&age))?;
-            let cells: Vec<f64> = counts
-                .get()
+            let of_age: Vec<f64> = cells
+                .iter()
+                .filter(|(b, a, _)| *b == cohort && a.0.max(0) == age)
+                .map(|c| c.2)
+                .collect();
+            (!of_age.is_empty() && of_age.iter().all(|x| x.is_finite()))
+                .then(|| (of_age.iter().sum(), of_age.len()))
+        })
+        .collect()
+}
+
+/// What each correction changes before 18, from released figures only: for each rule of
+/// `jay_corrections.csv` (the run's own rules, `preset`, only with `preset`), mode and
+/// outcome, the unadjusted splice before 18 of its released `strict` and of its released
+/// `corrected` counts, each age's counts over the population the released unadjusted
+/// splice of `cumulative_incidence.csv` shows at that age (its rounded `at_risk`); NaN
+/// where a count or a population is withheld. (The exact counts' splices would print
+/// differences of a child or two.)
+pub fn released_correction_lines(
+    corrections: &Released<Vec<JayCorrectionRow>>,
+    ci: &Released<Vec<CiRow>>,
+    preset: bool,
+) -> Vec<CorrectionLine> {
+    let rows = corrections.get();
+    let mut rules: Vec<Correction> = Vec::new();
+    for r in rows {
+        if !rules.contains(&r.rule) && (preset || r.rule != Correction::Preset) {
+            rules.push(r.rule);
+        }
+    }
+    let mut out = Vec::new();
+    for rule in rules {
+        for mode in JayMode::ALL {
+            let population = released_population(ci, mode);
+            for outcome in Outcome::JAY {
+                let cells = |count: fn(&JayCorrectionRow) -> f64| -> Vec<(i16, Age, f64)> {
+                    rows.iter()
+                        .filter(|r| r.rule == rule && r.mode == mode && r.outcome == outcome)
+                        .map(|r| (r.birth_year, r.age, count(r)))
+                        .collect()
+                };
+                let before_18 = |sums: Vec<Option<(f64, usize)>>| -> f64 {
+                    sums.iter()
+                        .zip(&population)
+                        .map(|(e, p)| match (e, p) {
+                            (Some((e, _)), Some(p)) if *p > 0.0 => e / p,
+                            _ => f64::NAN,
+                        })
+                        .sum()
+                };
+                out.push(CorrectionLine {
+                    rule,
+                    mode,
+                    outcome,
+                    strict: before_18(splice_sums(&cells(|r| r.strict))),
+                    corrected: before_18(splice_sums(&cells(|r| r.corrected))),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Per age 0..=17, the population of the cohort supplying it as the released unadjusted
+/// splice of `mode` shows it (`at_risk`, the same for every outcome); `None` where no
+/// outcome's row shows it.
+fn released_population(ci: &Released<Vec<CiRow>>, mode: JayMode) -> Vec<Option<f64>> {
+    (0..cumin_estimate::OUT_AGES)
+        .map(|age| {
+            ci.get()
                 .iter()
                 .filter(|r| {
-                    r.mode == mode
-                        && r.outcome == outcome
-                        && r.birth_year == cohort
-                        && r.age.0.max(0) == age
+                    r.estimator == CurveEstimator::CohortSpliceUnadjusted
+                        && r.id_mode == mode.id_mode()
+                        && r.by == Stratification::ALL
+                        && r.age.0 as usize == age
                 })
-                .map(|r| r.events)
-                .collect();
-            (!cells.is_empty() && cells.iter().all(|x| x.is_finite()))
-                .then(|| (cells.iter().sum(), cells.len()))
+                .find_map(|r| r.at_risk)
         })
         .collect()
 }
@@ -106,6 +184,7 @@ pub fn release_jay_curves(
         };
         rows.extend(release_curve(profile, level, &label, &mut stats));
     }
+    cap_nested(&mut rows, |_| 0, &mut stats);
     Released::new(rows, profile, &spec::CUMULATIVE_INCIDENCE, stats)
 }
 

@@ -35,7 +35,7 @@ pub use derived::release_inequality;
 pub use headline::{HeadlineEstimate, recommended_estimator};
 pub use jay::{
     JayCurve, release_jay_corrections, release_jay_counts, release_jay_curves,
-    write_jay_corrections_csv, write_jay_counts_csv,
+    released_correction_lines, write_jay_corrections_csv, write_jay_counts_csv,
 };
 pub use linkage::{LinkageSection, ReportTable, linkage_section};
 pub use sdc::{

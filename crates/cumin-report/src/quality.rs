@@ -229,9 +229,13 @@ pub fn disclosure(profile: SdcProfile, files: &[FileStatus]) -> String {
     );
     html.push_str(
         "<p class=\"note\">Per file, how many count cells it has and how many disclosure \
-         control withheld or rounded (tallies of cells, not of children).</p><table><tr>\
+         control withheld or rounded (tallies of cells, not of children). Each stage's curve \
+         is rounded on its own counts, so a later stage (assessed) could come out above an \
+         earlier one (referred), which no child's history allows: there it is shown at the \
+         earlier stage's figure, its interval moved with it (the last column).</p><table><tr>\
          <th>file</th><th>status</th><th>counts</th><th>withheld</th>\
-         <th>rounded</th><th>ages merged into steps</th></tr>",
+         <th>rounded</th><th>ages merged into steps</th>\
+         <th>estimates capped at the stage before</th></tr>",
     );
     for f in files {
         let _ = write!(
@@ -241,13 +245,14 @@ pub fn disclosure(profile: SdcProfile, files: &[FileStatus]) -> String {
             escape(f.status)
         );
         let cells: Vec<String> = f.cells.map_or_else(
-            || vec![Symbol::NotApplicable.html(); 4],
+            || vec![Symbol::NotApplicable.html(); 5],
             |c| {
                 [
                     c.counts,
                     c.counts_withheld,
                     c.counts_rounded,
                     c.ages_in_steps,
+                    c.nested_capped,
                 ]
                 .iter()
                 .map(u64::to_string)

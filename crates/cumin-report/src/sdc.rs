@@ -186,6 +186,9 @@ pub struct CellStats {
     pub derived_withheld: u64,
     /// Curve ages merged into a longer step (their own figures blank).
     pub ages_in_steps: u64,
+    /// Estimates of a nested outcome lowered to those of the outcome it is nested in
+    /// (with their limits), so that released curves do not cross.
+    pub nested_capped: u64,
 }
 
 impl std::ops::AddAssign for CellStats {
@@ -196,6 +199,7 @@ impl std::ops::AddAssign for CellStats {
         self.derived_shown += o.derived_shown;
         self.derived_withheld += o.derived_withheld;
         self.ages_in_steps += o.ages_in_steps;
+        self.nested_capped += o.nested_capped;
     }
 }
 

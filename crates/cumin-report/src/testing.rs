@@ -1,7 +1,23 @@
 //! Curves for the report's unit tests.
 
+use crate::curve::{CurveLabel, release_curves};
+use crate::sdc::{Released, SdcProfile};
+use crate::tables::CiRow;
 use cumin_census::Outcome;
 use cumin_estimate::{Curve, CurveEstimator, Kind, Point, Stratification, Stratum};
+
+/// `curves` released under `profile` (95% limits) as `cumulative_incidence.csv`, under
+/// the combined identifiers.
+pub fn released(profile: SdcProfile, curves: &[Curve]) -> Released<Vec<CiRow>> {
+    let labels: Vec<CurveLabel<'_>> = curves
+        .iter()
+        .map(|curve| CurveLabel {
+            curve,
+            id_mode: cumin_link::IdMode::Combined,
+        })
+        .collect();
+    release_curves(profile, 0.95, &crate::spec::CUMULATIVE_INCIDENCE, &labels)
+}
 
 /// A life-table curve rising by `step` a year, 100 events of 1,000 at risk per age.
 pub fn curve(

@@ -68,7 +68,6 @@ pub fn run(
     laps.lap("jay_pipeline");
 
     let (unadjusted, _) = unadjusted_splice(&population, &eval, settings.level);
-    let corrections = cumin_jay::correction_lines(&eval, rules, &population, settings.level);
     laps.lap("estimate");
 
     progress.begin("the design's left-censoring corrected splice", None);
@@ -97,6 +96,11 @@ pub fn run(
         .collect();
     let table = jay_table(released, CurveEstimator::CohortSpliceUnadjusted);
     let corrected_table = jay_table(released, CurveEstimator::CohortSplice);
+    let corrections = cumin_report::released_correction_lines(
+        &tables.corrections,
+        &tables.ci,
+        !rules.is_strict(),
+    );
     let mut dir = OutputDir::begin(settings)?;
     write_tables(&mut dir, &tables)?;
     let rule_names = cumin_jay::rule_names(rules);

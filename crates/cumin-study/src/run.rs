@@ -190,6 +190,7 @@ pub(crate) fn finish(
         linkage: tail.linkage,
         ledger: &ledger,
         files: Vec::new(),
+        preset: tail.jay.as_ref().map(|j| j.preset.to_string()),
     };
     let written = dir.finish(report, tool, settings, extract, laps)?;
     Ok(RunOutput {

@@ -5,10 +5,23 @@
 use crate::support::{cumin, text};
 use std::path::Path;
 
-/// A finished demo folder in a scratch directory.
+/// `cumin demo` into `out` without bootstrap replicates.
+fn quick_demo(out: &Path) -> Vec<&str> {
+    vec![
+        "--quiet",
+        "demo",
+        "--bootstrap",
+        "0",
+        "--out",
+        out.to_str().unwrap(),
+    ]
+}
+
+/// A finished demo folder in a scratch directory (no bootstrap: what these tests check of
+/// a folder does not depend on its intervals, and each replicate costs a test build time).
 fn demo(dir: &Path) -> std::path::PathBuf {
     let out = dir.join("out");
-    let o = cumin(&["--quiet", "demo", "--out", out.to_str().unwrap()]);
+    let o = cumin(&quick_demo(&out));
     assert!(o.status.success(), "{}", text(&o));
     out
 }
@@ -64,7 +77,8 @@ fn a_folder_holding_other_files_is_refused_unless_forced() {
     let out = dir.path().join("out");
     std::fs::create_dir_all(&out).unwrap();
     std::fs::write(out.join("trend.csv"), "an earlier run's table").unwrap();
-    let o = cumin(&["--quiet", "demo", "--out", out.to_str().unwrap()]);
+    let quick = quick_demo(&out);
+    let o = cumin(&quick);
     assert!(!o.status.success());
     let said = text(&o);
     assert!(
@@ -78,12 +92,12 @@ fn a_folder_holding_other_files_is_refused_unless_forced() {
         .collect();
     assert_eq!(leftovers, ["out"], "no staging folder is left behind");
 
-    let o = cumin(&["--quiet", "demo", "--out", out.to_str().unwrap(), "--force"]);
+    let o = cumin(&[&quick[..], &["--force"]].concat());
     assert!(o.status.success(), "{}", text(&o));
     assert!(!out.join("trend.csv").exists(), "--force clears the folder");
     assert!(verify(&out).0);
     // A second run of the same kind needs no --force, and keeps the demo's inputs.
-    let o = cumin(&["--quiet", "demo", "--out", out.to_str().unwrap()]);
+    let o = cumin(&quick);
     assert!(o.status.success(), "{}", text(&o));
     assert!(out.join("input/episodes.parquet").is_file());
     let (ok, said) = verify(&out);

@@ -30,7 +30,7 @@ fn every_stage_reports_its_progress() {
 #[test]
 fn no_progress_without_a_terminal() {
     let dir = tempfile::tempdir().unwrap();
-    let o = cumin_in(dir.path(), &["demo", "--out", "out"]);
+    let o = cumin_in(dir.path(), &["demo", "--bootstrap", "0", "--out", "out"]);
     assert!(o.status.success(), "{}", text(&o));
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(stderr.lines().all(|l| l.starts_with("note: ")), "{stderr}");

@@ -141,6 +141,71 @@ fn every_number_of_each_golden_report_is_a_released_one() {
     }
 }
 
+/// The change before 18 of `rule` (main identifiers) on `outcome`, in percentage points,
+/// from the released files of `out` alone: per age the released `corrected − strict`
+/// counts of `jay_corrections.csv` of the cohort supplying it (JAY_BANDS, the months
+/// before birth in age 0) over the population the released unadjusted splice shows at
+/// that age; `None` where a count is withheld.
+fn released_change(out: &Path, rule: &str, outcome: &str) -> Option<f64> {
+    let read = |f: &str| -> Vec<csv::StringRecord> {
+        let mut r = csv::Reader::from_path(out.join(f)).unwrap();
+        r.records().map(Result::unwrap).collect()
+    };
+    let corrections = read("jay_corrections.csv");
+    let ci = read("cumulative_incidence.csv");
+    let mut change = 0.0;
+    for (cohort, lo, hi) in cumin_census::JAY_BANDS {
+        for age in lo.max(0)..=hi {
+            let mut events = 0.0;
+            for r in &corrections {
+                let a: i8 = r[3].parse().unwrap();
+                if &r[0] == rule
+                    && &r[1] == "main"
+                    && r[2].parse::<i16>().unwrap() == cohort
+                    && a.max(0) == age
+                    && &r[4] == outcome
+                {
+                    events += r[6].parse::<f64>().ok()? - r[5].parse::<f64>().ok()?;
+                }
+            }
+            let population: f64 = ci.iter().find(|r| {
+                &r[1] == "cohort-splice-unadjusted"
+                    && &r[2] == "pmr-school-age"
+                    && &r[3] == "all"
+                    && r[5].parse::<i8>().unwrap() == age
+                    && !r[7].is_empty()
+            })?[7]
+                .parse()
+                .unwrap();
+            change += events / population;
+        }
+    }
+    Some(100.0 * change)
+}
+
+/// A Jay preset's terminal says what each correction changes from the released counts
+/// of `jay_corrections.csv` (it printed differences of the exact counts, to a child).
+#[test]
+fn each_printed_correction_change_is_one_of_released_counts() {
+    for case in ["jay2025", "jay2025-strict"] {
+        let dir = root().join("fixtures/golden").join(case);
+        let stdout = std::fs::read_to_string(dir.join("stdout.txt")).unwrap();
+        let lines: Vec<&str> = stdout
+            .lines()
+            .skip_while(|l| !l.starts_with("what each correction changes"))
+            .skip(1)
+            .filter(|l| !l.trim_start().starts_with('('))
+            .collect();
+        assert!(lines.len() > 5, "{case}: {lines:?}");
+        for l in lines {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            let released = released_change(&dir.join("out"), w[0], w[1]);
+            let want = released.map_or("c".to_owned(), |c| format!("{c:+.1}"));
+            assert_eq!(w[2], want, "{case}: {l}");
+        }
+    }
+}
+
 #[test]
 fn the_guard_finds_an_exact_value_and_a_bare_number() {
     let cells: BTreeSet<String> = ["0.25".to_owned(), "640".to_owned()].into();
