@@ -57,20 +57,16 @@ pub fn fit_logit(
     successes: ArrayView1<'_, f64>,
     trials: ArrayView1<'_, f64>,
 ) -> Result<LogitFit, LogitError> {
-    let (n_rows, n_cols) = design.dim();
+    let n_rows = design.nrows();
     assert_eq!(successes.len(), n_rows);
     assert_eq!(trials.len(), n_rows);
     // Start from the empirical logits, shrunk away from 0 and 1, projected on the design.
     let start: Array1<f64> = (0..n_rows)
         .map(|i| logit((successes[i] + 0.5) / (trials[i] + 1.0)))
         .collect();
-    let unit = Array1::from_elem(n_rows, 1.0);
-    let mut beta = weighted_least_squares(design, unit.view(), start.view(), trials.view())
-        .ok_or(LogitError::Singular)?
-        .0;
-    let mut dev = deviance(design, beta.view(), successes, trials);
-    for iteration in 1..=MAX_ITERATIONS {
-        let eta = design.dot(&beta);
+    // Working weights `n p (1 − p)` and responses `η + (k − n p)/(n p (1 − p))` at `b`.
+    let working = |b: &Array1<f64>| {
+        let eta = design.dot(b);
         let mut weight = Array1::zeros(n_rows);
         let mut z = Array1::zeros(n_rows);
         for i in 0..n_rows {
@@ -83,29 +79,49 @@ pub fn fit_logit(
                 eta[i]
             };
         }
+        (weight, z)
+    };
+    irls(design, start, trials, working, |b| {
+        deviance(design, b, successes, trials)
+    })
+}
+
+/// Iteratively reweighted least squares from the design projection of `start` (weighted
+/// by `trials`): each step solves the working weighted normal equations of `working(β)`
+/// (weights, responses); a step that does not lower `deviance` is halved. The covariance
+/// is the inverse of `XᵀWX` with the working weights at the estimate.
+fn irls(
+    design: ArrayView2<'_, f64>,
+    start: Array1<f64>,
+    trials: ArrayView1<'_, f64>,
+    working: impl Fn(&Array1<f64>) -> (Array1<f64>, Array1<f64>),
+    deviance: impl Fn(ArrayView1<'_, f64>) -> f64,
+) -> Result<LogitFit, LogitError> {
+    let (n_rows, n_cols) = design.dim();
+    let unit = Array1::from_elem(n_rows, 1.0);
+    let mut beta = weighted_least_squares(design, unit.view(), start.view(), trials)
+        .ok_or(LogitError::Singular)?
+        .0;
+    let mut dev = deviance(beta.view());
+    for iteration in 1..=MAX_ITERATIONS {
+        let (weight, z) = working(&beta);
         let (proposal, _) =
             weighted_least_squares(design, weight.view(), z.view(), Array1::ones(n_rows).view())
                 .ok_or(LogitError::Singular)?;
         // Step halving keeps the deviance falling where a full Newton step overshoots.
         let mut step = 1.0;
         let mut next = proposal.clone();
-        let mut next_dev = deviance(design, next.view(), successes, trials);
+        let mut next_dev = deviance(next.view());
         while (next_dev > dev + TOLERANCE || next_dev.is_nan()) && step > 1e-6 {
             step /= 2.0;
             next = &beta + &((&proposal - &beta) * step);
-            next_dev = deviance(design, next.view(), successes, trials);
+            next_dev = deviance(next.view());
         }
         let change = (dev - next_dev).abs();
         beta = next;
         dev = next_dev;
         if change <= TOLERANCE * (dev.abs() + 0.1) {
-            let eta = design.dot(&beta);
-            let w: Array1<f64> = (0..n_rows)
-                .map(|i| {
-                    let p = expit(eta[i]);
-                    trials[i] * p * (1.0 - p)
-                })
-                .collect();
+            let (w, _) = working(&beta);
             let (_, covariance) = weighted_least_squares(
                 design,
                 w.view(),
@@ -137,7 +153,7 @@ pub fn fit_scaled_logit(
     trials: ArrayView1<'_, f64>,
     scale: ArrayView1<'_, f64>,
 ) -> Result<LogitFit, LogitError> {
-    let (n_rows, n_cols) = design.dim();
+    let n_rows = design.nrows();
     assert_eq!(successes.len(), n_rows);
     assert_eq!(trials.len(), n_rows);
     assert_eq!(scale.len(), n_rows);
@@ -151,11 +167,6 @@ pub fn fit_scaled_logit(
             logit(p.min(0.99))
         })
         .collect();
-    let unit = Array1::from_elem(n_rows, 1.0);
-    let mut beta = weighted_least_squares(design, unit.view(), start.view(), trials.view())
-        .ok_or(LogitError::Singular)?
-        .0;
-    let dev_of = |b: ArrayView1<'_, f64>| scaled_deviance(design, b, successes, trials, scale);
     // Working weights and responses at `b`: (n (∂p/∂η)² / (p(1 − p)), η + (k − np)/(n ∂p/∂η)).
     let working = |b: &Array1<f64>| {
         let eta = design.dot(b);
@@ -179,42 +190,9 @@ pub fn fit_scaled_logit(
         }
         (weight, z)
     };
-    let mut dev = dev_of(beta.view());
-    for iteration in 1..=MAX_ITERATIONS {
-        let (weight, z) = working(&beta);
-        let (proposal, _) =
-            weighted_least_squares(design, weight.view(), z.view(), Array1::ones(n_rows).view())
-                .ok_or(LogitError::Singular)?;
-        let mut step = 1.0;
-        let mut next = proposal.clone();
-        let mut next_dev = dev_of(next.view());
-        while (next_dev > dev + TOLERANCE || next_dev.is_nan()) && step > 1e-6 {
-            step /= 2.0;
-            next = &beta + &((&proposal - &beta) * step);
-            next_dev = dev_of(next.view());
-        }
-        let change = (dev - next_dev).abs();
-        beta = next;
-        dev = next_dev;
-        if change <= TOLERANCE * (dev.abs() + 0.1) {
-            let (w, _) = working(&beta);
-            let (_, covariance) = weighted_least_squares(
-                design,
-                w.view(),
-                Array1::zeros(n_rows).view(),
-                Array1::ones(n_rows).view(),
-            )
-            .ok_or(LogitError::Singular)?;
-            debug_assert_eq!(covariance.dim(), (n_cols, n_cols));
-            return Ok(LogitFit {
-                coef: beta,
-                covariance,
-                deviance: dev,
-                iterations: iteration,
-            });
-        }
-    }
-    Err(LogitError::NoConvergence)
+    irls(design, start, trials, working, |b| {
+        scaled_deviance(design, b, successes, trials, scale)
+    })
 }
 
 /// Binomial deviance of `β` under `p = s · expit(η)`.
