@@ -32,5 +32,5 @@ pub use prepare::{Fate, JayInput};
 pub use rules::{JayRule, JayRuleSwitches, JayRules};
 pub use tables::{
     Correction, CorrectionLine, JayCorrectionRow, JayCountRow, JayLine, JaySummary,
-    correction_lines, correction_rows, count_rows, rule_names,
+    correction_rows, count_rows, rule_names,
 };

@@ -117,17 +117,4 @@ impl Population {
                 .collect(),
         }
     }
-
-    /// Before 18 on the spliced curve of `counts` (NaN if it has no point).
-    pub fn before_18(
-        &self,
-        counts: &JayCounts,
-        mode: JayMode,
-        outcome: Outcome,
-        level: f64,
-    ) -> f64 {
-        self.splice(counts, mode, outcome, level)
-            .last()
-            .map_or(f64::NAN, |p| p.cum_inc)
-    }
 }

@@ -5,7 +5,6 @@
 use crate::counts::JayCounts;
 use crate::engine::Evaluation;
 use crate::mode::{JayMode, Preset};
-use crate::population::Population;
 use crate::rules::{JayRule, JayRules};
 use cumin_census::{Age, Outcome};
 use cumin_link::LinkageMode;
@@ -123,7 +122,8 @@ pub struct JaySummary {
     /// The linkage mode of the corrected splice (`corrected` by default under `jay2025`,
     /// `exact` under `jay2025-strict`).
     pub corrected_linkage: LinkageMode,
-    /// Each correction's effect on the estimate before 18.
+    /// Each correction's effect on the estimate before 18, from the released counts of
+    /// `jay_corrections.csv` (`cumin_report::released_correction_lines`), never exact ones.
     pub corrections: Vec<CorrectionLine>,
 }
 
@@ -174,36 +174,4 @@ pub fn correction_rows(eval: &Evaluation) -> Vec<JayCorrectionRow> {
         }
     }
     rows
-}
-
-/// What each correction (and, unless strict, the run's own rules) changes before 18.
-pub fn correction_lines(
-    eval: &Evaluation,
-    rules: &JayRules,
-    population: &Population,
-    level: f64,
-) -> Vec<CorrectionLine> {
-    let mut variants: Vec<(Correction, &JayCounts)> = eval
-        .single
-        .iter()
-        .map(|(r, c)| (Correction::Rule(*r), c))
-        .collect();
-    if !rules.is_strict() {
-        variants.push((Correction::Preset, &eval.run));
-    }
-    let mut out = Vec::new();
-    for (rule, counts) in variants {
-        for mode in JayMode::ALL {
-            for outcome in Outcome::JAY {
-                out.push(CorrectionLine {
-                    rule,
-                    mode,
-                    outcome,
-                    strict: population.before_18(&eval.strict, mode, outcome, level),
-                    corrected: population.before_18(counts, mode, outcome, level),
-                });
-            }
-        }
-    }
-    out
 }
