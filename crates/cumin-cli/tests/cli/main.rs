@@ -43,8 +43,7 @@ fn demo_prints_the_headline_table_and_writes_outputs() {
         assert!(out.join(f).is_file(), "{f} missing");
     }
     let manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap())
-            .unwrap();
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["sdc"]["profile"], "jay2025");
     assert_eq!(manifest["inputs"][0]["blake3"].as_str().unwrap().len(), 64);
     headline_is_the_released_one(&stdout, &out);
