@@ -230,7 +230,7 @@ fn compare(case: &Case, dir: &Path, stdout: &[u8]) {
     if stdout != expected_stdout {
         problems.push(format!(
             "  stdout differs, {}",
-            first_difference(&expected_stdout, &stdout)
+            first_difference(&expected_stdout, stdout)
         ));
     }
     assert!(
