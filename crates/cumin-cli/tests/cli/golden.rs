@@ -50,13 +50,45 @@ fn scratch() -> PathBuf {
 /// Runs `case` in a scratch folder; returns the folder (outputs in `out/`) and stdout.
 fn run_case(case: &Case) -> (PathBuf, Vec<u8>) {
     let dir = scratch();
+    let stdout = run_case_in(case, &dir);
+    (dir, stdout)
+}
+
+/// The demo as users run it (`cumin demo`), stdout included.
+const DEMO: Case = Case {
+    name: "demo",
+    inputs: &[],
+    args: &["demo", "--out", "out"],
+    skip: &["input"],
+};
+
+/// The folder (outputs in `out/`) and stdout of one run of [`DEMO`], shared by the
+/// tests that read them: its golden files here, the headline table and the folder in
+/// `main.rs` (a demo in a test build, with its 200 bootstrap replicates, takes a
+/// while). It lives under the target directory, emptied first (a static is never
+/// dropped, so a temporary folder would be left behind).
+pub fn demo() -> &'static (PathBuf, Vec<u8>) {
+    static RUN: std::sync::OnceLock<(PathBuf, Vec<u8>)> = std::sync::OnceLock::new();
+    RUN.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("demo-run");
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
+        std::fs::create_dir_all(&dir).unwrap();
+        let stdout = run_case_in(&DEMO, &dir);
+        (dir, stdout)
+    })
+}
+
+/// Runs `case` in the empty folder `dir`; returns stdout.
+fn run_case_in(case: &Case, dir: &Path) -> Vec<u8> {
     for (from, to) in case.inputs {
         let to = dir.join(to);
         std::fs::create_dir_all(to.parent().unwrap()).unwrap();
         std::fs::copy(root().join(from), &to).unwrap();
     }
     let o = Command::new(env!("CARGO_BIN_EXE_cumin"))
-        .current_dir(&dir)
+        .current_dir(dir)
         .args(case.args)
         .output()
         .expect("runs the binary");
@@ -66,7 +98,7 @@ fn run_case(case: &Case) -> (PathBuf, Vec<u8>) {
         case.name,
         String::from_utf8_lossy(&o.stderr)
     );
-    (dir, o.stdout)
+    o.stdout
 }
 
 /// The manifest without what differs between builds and reruns: the commit the binary
@@ -153,6 +185,13 @@ fn first_difference(want: &[u8], got: &[u8]) -> String {
 
 fn check(case: &Case) {
     let (dir, stdout) = run_case(case);
+    compare(case, &dir, &stdout);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Compares the outputs in `dir/out` and `stdout` of a run of `case` with its golden
+/// files (rewriting them first under `CUMIN_UPDATE_GOLDEN`).
+fn compare(case: &Case, dir: &Path, stdout: &[u8]) {
     let out = dir.join("out");
     let golden = root().join("fixtures/golden").join(case.name);
     let made = files(&out, case.skip);
@@ -164,7 +203,7 @@ fn check(case: &Case) {
             std::fs::create_dir_all(to.parent().unwrap()).unwrap();
             std::fs::write(&to, comparable(f, std::fs::read(out.join(f)).unwrap())).unwrap();
         }
-        std::fs::write(golden.join("stdout.txt"), &stdout).unwrap();
+        std::fs::write(golden.join("stdout.txt"), stdout).unwrap();
     }
     let want = files(&golden.join("out"), &[]);
     let mut problems = Vec::new();
@@ -191,7 +230,7 @@ fn check(case: &Case) {
     if stdout != expected_stdout {
         problems.push(format!(
             "  stdout differs, {}",
-            first_difference(&expected_stdout, &stdout)
+            first_difference(&expected_stdout, stdout)
         ));
     }
     assert!(
@@ -203,18 +242,13 @@ fn check(case: &Case) {
         out.display(),
         problems.join("\n")
     );
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 /// The demo as users run it (`cumin demo`), stdout included.
 #[test]
 fn demo_outputs_match_the_golden_files() {
-    check(&Case {
-        name: "demo",
-        inputs: &[],
-        args: &["demo", "--out", "out"],
-        skip: &["input"],
-    });
+    let (dir, stdout) = demo();
+    compare(&DEMO, dir, stdout);
 }
 
 /// Strata by sex, trend periods, every identifier mode side by side and the bootstrap,

@@ -19,12 +19,13 @@ use std::path::Path;
 use std::process::Command;
 use support::{cumin, root, text};
 
+/// `cumin demo` with its default flags; the run is the one the demo's golden files are
+/// compared with (`golden::demo`).
 #[test]
 fn demo_prints_the_headline_table_and_writes_outputs() {
-    let out = tempfile::tempdir().unwrap();
-    let o = cumin(&["demo", "--out", out.path().to_str().unwrap()]);
-    assert!(o.status.success(), "{}", text(&o));
-    let stdout = String::from_utf8_lossy(&o.stdout);
+    let (dir, stdout) = golden::demo();
+    let out = dir.join("out");
+    let stdout = String::from_utf8_lossy(stdout);
     assert!(
         stdout.contains("cumulative incidence before 18th birthday"),
         "{stdout}"
@@ -39,15 +40,14 @@ fn demo_prints_the_headline_table_and_writes_outputs() {
         "analyst-only/ledger.csv",
         "manifest.json",
     ] {
-        assert!(out.path().join(f).is_file(), "{f} missing");
+        assert!(out.join(f).is_file(), "{f} missing");
     }
     let manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.path().join("manifest.json")).unwrap())
-            .unwrap();
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["sdc"]["profile"], "jay2025");
     assert_eq!(manifest["inputs"][0]["blake3"].as_str().unwrap().len(), 64);
-    headline_is_the_released_one(&stdout, out.path());
-    nested_curves_do_not_cross(out.path());
+    headline_is_the_released_one(&stdout, &out);
+    nested_curves_do_not_cross(&out);
 }
 
 /// Per outcome, the ages and estimates a curve shows.

@@ -11,6 +11,12 @@ pub fn cumin(args: &[&str]) -> Output {
         .expect("runs the binary")
 }
 
+/// Whether the slow tests run: `CUMIN_SLOW_TESTS=1`, which `.ci/run` sets (the README's
+/// plain `cargo test --workspace` leaves them out; the README says which they are).
+pub fn slow_tests() -> bool {
+    std::env::var_os("CUMIN_SLOW_TESTS").is_some_and(|v| v != "0")
+}
+
 /// The repository root.
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

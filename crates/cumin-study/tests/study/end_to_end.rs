@@ -75,29 +75,22 @@ fn perfect_identifiers_recover_the_truth_where_cohorts_are_observed_from_birth()
     }
 }
 
+/// With 20 bootstrap replicates, not the default 200: what is compared (identical
+/// outputs, the model's error in every corrected interval) does not depend on their
+/// number, and three runs by decile with 200 each take minutes in a test build. The
+/// default is run byte for byte in the CLI's demo golden.
 #[test]
 fn parquet_and_csv_give_identical_estimates_and_runs_are_deterministic() {
     let sim = tempdir();
     simulate(&sim, 0.02, 7, false);
     let (a, b, c) = (tempdir(), tempdir(), tempdir());
-    run(&config(
-        &sim,
-        "episodes.parquet",
-        &a,
-        vec![StratumVar::IdaciDecile],
-    ));
-    run(&config(
-        &sim,
-        "episodes.csv",
-        &b,
-        vec![StratumVar::IdaciDecile],
-    ));
-    run(&config(
-        &sim,
-        "episodes.parquet",
-        &c,
-        vec![StratumVar::IdaciDecile],
-    ));
+    let config = |episodes, out| StudyConfig {
+        bootstrap: 20,
+        ..config(&sim, episodes, out, vec![StratumVar::IdaciDecile])
+    };
+    run(&config("episodes.parquet", &a));
+    run(&config("episodes.csv", &b));
+    run(&config("episodes.parquet", &c));
     let read = |d: &std::path::Path, f: &str| std::fs::read(d.join(f)).unwrap();
     assert_eq!(
         read(&a, "cumulative_incidence.csv"),
@@ -169,6 +162,8 @@ fn model_error_is_in_the_intervals(out: &std::path::Path, rows: &[crate::support
     );
 }
 
+/// Point estimates and the ledger only: the runs go without the bootstrap, whose
+/// replicates change neither (the intervals are tested above and in the CLI's goldens).
 #[test]
 fn split_identities_over_count_and_the_ledger_accounts_for_every_row() {
     // Same seed, so the same children and events; only the identifiers differ.
@@ -176,23 +171,17 @@ fn split_identities_over_count_and_the_ledger_accounts_for_every_row() {
     simulate(&sim_real, 0.02, 11, false);
     simulate(&sim_perfect, 0.02, 11, true);
     let (out_real, out_perfect, out_corrected) = (tempdir(), tempdir(), tempdir());
+    let config = |sim, out| StudyConfig {
+        bootstrap: 0,
+        ..config(sim, "episodes.parquet", out, vec![])
+    };
     let real = run(&StudyConfig {
         linkage: Some(LinkageMode::Exact),
-        ..config(&sim_real, "episodes.parquet", &out_real, vec![])
+        ..config(&sim_real, &out_real)
     });
-    run(&config(
-        &sim_perfect,
-        "episodes.parquet",
-        &out_perfect,
-        vec![],
-    ));
+    run(&config(&sim_perfect, &out_perfect));
     // The default outside the presets: the split-identity correction.
-    run(&config(
-        &sim_real,
-        "episodes.parquet",
-        &out_corrected,
-        vec![],
-    ));
+    run(&config(&sim_real, &out_corrected));
     let (r, p, c) = (
         read_ci(&out_real),
         read_ci(&out_perfect),

@@ -20,12 +20,26 @@ pub struct Design {
     pub toml: String,
     /// Whether the denominators need an LA column.
     pub by_la: bool,
+    /// A heavy design (minutes of unoptimised runs), attacked only with
+    /// `CUMIN_SLOW_TESTS=1` (as CI runs the tests).
+    pub slow: bool,
 }
 
 /// The designs: every stratification the issue names, with periods, both estimators
 /// (the default), the identifier-mode sensitivity, exact linkage (whole counts
-/// throughout), the bootstrap (its percentile limits), and both Jay presets.
+/// throughout), the bootstrap (its percentile limits), and both Jay presets. The two
+/// heavy ones, strata by LA and by decile and sex (three quarters of the lab's run time
+/// in a test build), only with `CUMIN_SLOW_TESTS=1`, which CI sets.
 pub fn designs() -> Vec<Design> {
+    let slow = crate::support::slow_tests();
+    all_designs()
+        .into_iter()
+        .filter(|d| slow || !d.slow)
+        .collect()
+}
+
+/// Every design, heavy or not.
+fn all_designs() -> Vec<Design> {
     // The bootstrap (on by default) is attacked in the one design that names it; the
     // others run without it, so the lab's many runs stay quick.
     let d = |name, toml: &str, by_la| Design {
@@ -36,6 +50,7 @@ pub fn designs() -> Vec<Design> {
             format!("bootstrap = 0\n{toml}")
         },
         by_la,
+        slow: matches!(name, "decile:sex" | "la"),
     };
     vec![
         d(
@@ -65,6 +80,7 @@ fn plain() -> Design {
         name: "plain",
         toml: String::new(),
         by_la: false,
+        slow: false,
     }
 }
 
@@ -335,6 +351,11 @@ impl Lab {
         timings.extend(done.into_inner().expect("timings"));
         timings.push(("all runs".to_owned(), t0.elapsed().as_secs_f64()));
         Lab { folders, timings }
+    }
+
+    /// Whether the lab ran `design`.
+    pub fn has(&self, design: &str) -> bool {
+        self.folders.keys().any(|(d, _)| d == design)
     }
 
     /// The folder of `design` under `profile`.
