@@ -291,6 +291,19 @@ impl RuleCounts {
         self.row = 0;
     }
 
+    /// These counts with the reason for closure's own (its rules and its column's tally)
+    /// taken from `other`, which counted the same rows' reasons read with another
+    /// spelling: the counts of reading them with that spelling.
+    pub(crate) fn with_reasons_of(&self, other: &RuleCounts) -> RuleCounts {
+        let mut counts = self.clone();
+        for rule in REASON_RULES {
+            counts.rules[rule.index()] = other.rules[rule.index()];
+        }
+        let c = Column::ReasonForClosure.index();
+        counts.columns[c] = other.columns[c].clone();
+        counts
+    }
+
     /// Counts `effect` once more for a value of `column`.
     pub(crate) fn apply(&mut self, column: Column, effect: Effect) {
         if effect.seen {
@@ -304,6 +317,13 @@ impl RuleCounts {
         }
     }
 }
+
+/// The rules only the reason for closure's reading counts.
+pub(crate) const REASON_RULES: [Rule; 3] = [
+    Rule::ReasonLegacyRc8,
+    Rule::ReasonRespelled,
+    Rule::ReasonUnknown,
+];
 
 /// Longest value kept in `quarantine.csv`.
 const DETAIL_CHARS: usize = 200;

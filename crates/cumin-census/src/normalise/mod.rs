@@ -13,8 +13,8 @@ mod finish;
 pub mod rule;
 pub mod values;
 
-pub(crate) use counts::Effect;
 pub use counts::{ColumnTally, RuleCounts, UNREADABLE_LISTED};
+pub(crate) use counts::{Effect, REASON_RULES};
 pub use field::{earliest_plausible_date, is_missing_marker};
 pub use finish::{LatestDates, finish};
 pub use rule::{Exclusion, Quarantine, Rule};
@@ -135,6 +135,8 @@ pub struct CleanRow<'a> {
     /// `LatestReferralDate` / `LatestClosureDate` where present and different from the
     /// row's own dates (see [`finish`]).
     pub latest: Option<(Option<Date>, Option<Date>)>,
+    /// The reason for closure read with a second spelling, when asked for.
+    pub other_reason: Option<u8>,
 }
 
 /// Why a row was quarantined, and the offending value or an explanation.
@@ -148,7 +150,7 @@ pub fn row<'a>(
     ctx: &RowContext<'a>,
     counts: &mut RuleCounts,
 ) -> Result<CleanRow<'a>, Quarantined> {
-    row_with(get, |_, _| None, file, source_row, ctx, counts)
+    row_with(get, |_, _| None, None, file, source_row, ctx, counts)
 }
 
 /// A value of one of the columns [`value`] cleans on its own.
@@ -237,10 +239,12 @@ pub(crate) fn cleans_alone(column: Column) -> bool {
 
 /// Cleans one row read through `get`, taking from `once` the values it has already
 /// cleaned (a dictionary's values, cleaned once each; `once` counts them), and cleaning
-/// the rest with [`value`].
+/// the rest with [`value`]. With `other`, also reads the reason for closure with that
+/// spelling into [`CleanRow::other_reason`], counting into its own counts.
 pub(crate) fn row_with<'a>(
     get: impl Fn(Column) -> Raw<'a>,
     once: impl Fn(Column, &mut RuleCounts) -> Option<Cleaned>,
+    other: Option<(ReasonSpelling, &mut RuleCounts)>,
     file: FileIndex,
     source_row: u32,
     ctx: &RowContext<'a>,
@@ -291,6 +295,9 @@ pub(crate) fn row_with<'a>(
         counts.hit(Rule::NfaMissingAsAssessed);
     }
     r.reason_for_closure = cleaned(Column::ReasonForClosure, counts).code();
+    let other_reason = other.and_then(|(spelling, counts)| {
+        field::reason_for_closure(get(Column::ReasonForClosure), spelling, counts)
+    });
     r.primary_need = cleaned(Column::PrimaryNeed, counts).code();
     r.assessment_start = date(Column::AssessmentStart, counts);
     r.s47_start = date(Column::Section47Start, counts);
@@ -312,7 +319,11 @@ pub(crate) fn row_with<'a>(
     let differs = |own: Option<Date>, latest: Option<Date>| latest.is_some() && latest != own;
     let latest = (differs(r.referral, latest_referral) || differs(r.closure, latest_closure))
         .then_some((latest_referral, latest_closure));
-    Ok(CleanRow { row: r, latest })
+    Ok(CleanRow {
+        row: r,
+        latest,
+        other_reason,
+    })
 }
 
 /// `LA`, or `CIN_CIN_LA` where `LA` is empty or no LA code.

@@ -5,8 +5,8 @@ use super::cells::{Cells, Dictionary};
 use crate::episodes::Episodes;
 use crate::ledger::{EntryKind, FileIndex, Ledger, QuarantinedRow};
 use crate::normalise::{
-    self, CleanRow, Cleaned, Effect, Exclusion, LatestDates, Quarantine, Raw, RowContext,
-    RuleCounts,
+    self, CleanRow, Cleaned, Effect, Exclusion, LatestDates, Quarantine, Raw, ReasonSpelling,
+    RowContext, RuleCounts,
 };
 use crate::schema::Column;
 use crate::types::CensusYear;
@@ -36,6 +36,17 @@ pub(crate) struct Ingest<'o> {
     pub outside_window: u64,
     /// Per column, the last dictionary met, its values cleaned.
     once: Vec<Option<Prepared>>,
+    /// The reason for closure read with a second spelling, when asked for.
+    pub other: Option<Other>,
+}
+
+/// The reasons for closure read with a second spelling, and what reading them counted.
+pub(crate) struct Other {
+    pub spelling: ReasonSpelling,
+    /// By row of the episode table.
+    pub reasons: Vec<Option<u8>>,
+    /// Counted for the file being read (only the reason for closure's rules and tally).
+    pub counts: RuleCounts,
 }
 
 /// A dictionary's values cleaned once each: per value its reading and what cleaning it
@@ -87,6 +98,7 @@ impl<'o> Ingest<'o> {
             window,
             outside_window: 0,
             once: (0..Column::COUNT).map(|_| None).collect(),
+            other: None,
         }
     }
 
@@ -128,8 +140,17 @@ impl<'o> Ingest<'o> {
         let ctx = self.ctx;
         self.prepare(cells);
         let once = &self.once_table(cells);
-        let chunks: Vec<(Vec<Outcome<'_>>, RuleCounts)> = if len <= CHUNK {
-            vec![clean_chunk(cells, once, file, first_row, 0..len, &ctx)]
+        let other = self.other.as_ref().map(|o| o.spelling);
+        let chunks: Vec<(Vec<Outcome<'_>>, RuleCounts, RuleCounts)> = if len <= CHUNK {
+            vec![clean_chunk(
+                cells,
+                once,
+                other,
+                file,
+                first_row,
+                0..len,
+                &ctx,
+            )]
         } else {
             (0..len.div_ceil(CHUNK))
                 .into_par_iter()
@@ -137,6 +158,7 @@ impl<'o> Ingest<'o> {
                     clean_chunk(
                         cells,
                         once,
+                        other,
                         file,
                         first_row,
                         k * CHUNK..len.min((k + 1) * CHUNK),
@@ -145,8 +167,11 @@ impl<'o> Ingest<'o> {
                 })
                 .collect()
         };
-        for (rows, counts) in chunks {
+        for (rows, counts, other_counts) in chunks {
             self.counts.merge(&counts);
+            if let Some(o) = &mut self.other {
+                o.counts.merge(&other_counts);
+            }
             for r in rows {
                 match r {
                     Outcome::Row(r) => {
@@ -166,6 +191,9 @@ impl<'o> Ingest<'o> {
                             self.latest.push(self.episodes.len(), latest);
                         }
                         self.episodes.push(r.row);
+                        if let Some(o) = &mut self.other {
+                            o.reasons.push(r.other_reason);
+                        }
                     }
                     Outcome::Quarantined(row, reason, mut detail) => {
                         if let Some((cut, _)) = detail.char_indices().nth(DETAIL_CHARS) {
@@ -188,16 +216,19 @@ impl<'o> Ingest<'o> {
 fn clean_chunk<'a, C: Cells>(
     cells: &'a C,
     once: &OnceTable<'_>,
+    other: Option<ReasonSpelling>,
     file: FileIndex,
     first_row: u64,
     rows: std::ops::Range<usize>,
     ctx: &RowContext<'a>,
-) -> (Vec<Outcome<'a>>, RuleCounts) {
+) -> (Vec<Outcome<'a>>, RuleCounts, RuleCounts) {
     let mut counts = RuleCounts::default();
+    let mut other_counts = RuleCounts::default();
     let mut out = Vec::with_capacity(rows.len());
     for i in rows {
         let row_number = first_row + i as u64 + 1;
         counts.at_row(row_number);
+        other_counts.at_row(row_number);
         if let Some((reason, why)) = cells.malformed(i) {
             out.push(Outcome::Quarantined(row_number, reason, why));
             continue;
@@ -215,11 +246,19 @@ fn clean_chunk<'a, C: Cells>(
             Some(cleaned)
         };
         out.push(
-            match normalise::row_with(get, once, file, source_row, ctx, &mut counts) {
+            match normalise::row_with(
+                get,
+                once,
+                other.map(|s| (s, &mut other_counts)),
+                file,
+                source_row,
+                ctx,
+                &mut counts,
+            ) {
                 Ok(r) => Outcome::Row(r),
                 Err((reason, detail)) => Outcome::Quarantined(row_number, reason, detail),
             },
         );
     }
-    (out, counts)
+    (out, counts, other_counts)
 }

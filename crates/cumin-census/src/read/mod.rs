@@ -22,7 +22,7 @@ use crate::error::CensusError;
 use crate::ledger::{EntryKind, Ledger};
 use crate::lookup::LsoaLookup;
 use crate::normalise::values::ValueMap;
-use crate::normalise::{self, CleaningRules, RowContext, Rule};
+use crate::normalise::{self, CleaningRules, REASON_RULES, ReasonSpelling, RowContext, Rule};
 use crate::progress::Progress;
 use crate::schema::{Column, ColumnMap, ResolvedHeaders};
 use crate::types::CensusYear;
@@ -296,16 +296,46 @@ pub fn read_extract(
     options: &ReadOptions,
     progress: &dyn Progress,
 ) -> Result<Extract, CensusError> {
+    let opened = open_all(paths, options)?;
+    read_opened(opened, options, None, progress).map(|(extract, _)| extract)
+}
+
+/// The reasons for closure of an extract read a second time with another spelling.
+#[derive(Clone, Debug)]
+pub struct OtherReasons {
+    /// The spelling.
+    pub spelling: ReasonSpelling,
+    /// By row of the extract's episodes.
+    pub reasons: Vec<Option<u8>>,
+    /// The extract's ledger as that reading gives it (only the reason for closure's
+    /// rule counts differ).
+    pub ledger: Ledger,
+}
+
+/// Reads as [`read_extract`] does and, in the same pass, the reason for closure with
+/// `other` too: the extract `read_extract` gives with `options`, and the reasons and
+/// ledger it gives with `other` as the reason spelling (every other part of that reading
+/// equals the first: the spelling decides no row's fate and no other value). After each
+/// file the checks of reading it with `other` run first, then those with `options`'
+/// spelling; after the last, the same. The Jay et al. 2025 presets need both spellings.
+pub fn read_extract_with_other_reasons(
+    paths: &[PathBuf],
+    options: &ReadOptions,
+    other: ReasonSpelling,
+    progress: &dyn Progress,
+) -> Result<(Extract, OtherReasons), CensusError> {
+    let opened = open_all(paths, options)?;
+    let (extract, reasons) = read_opened(opened, options, Some(other), progress)?;
+    Ok((extract, reasons.expect("asked for")))
+}
+
+fn open_all(paths: &[PathBuf], options: &ReadOptions) -> Result<Vec<Opened>, CensusError> {
     if paths.is_empty() {
         return Err(CensusError::NoInput {
             pattern: String::new(),
         });
     }
-    let opened = paths
-        .iter()
-        .map(|p| open(p, options))
-        .collect::<Result<Vec<_>, _>>()?;
-    read_opened(opened, options, progress)
+    paths.iter().map(|p| open(p, options)).collect()
 }
 
 /// Reads CSV text held in memory as if it were the file `name` (tests, fuzzing).
@@ -329,36 +359,19 @@ pub fn read_csv_bytes(
         format: Format::Csv,
         source: Source::Csv(source),
     }];
-    read_opened(opened, options, &crate::progress::NoProgress)
+    read_opened(opened, options, None, &crate::progress::NoProgress).map(|(extract, _)| extract)
 }
 
 fn read_opened(
     opened: Vec<Opened>,
     options: &ReadOptions,
+    other: Option<ReasonSpelling>,
     progress: &dyn Progress,
-) -> Result<Extract, CensusError> {
+) -> Result<(Extract, Option<OtherReasons>), CensusError> {
     check_columns(&opened, options)?;
     let required = options.required_columns();
-    let mut ingest = Ingest::new(
-        RowContext {
-            rules: &options.rules,
-            values: &options.values,
-            lsoa: options.lsoa.as_deref(),
-        },
-        options.census_years,
-    );
-    // Every column sized once for the rows the Parquet footers declare (bounded: a
-    // corrupt footer may declare any number).
-    let declared: u64 = opened
-        .iter()
-        .filter_map(|o| match &o.source {
-            Source::Parquet(s) => s.declared_rows(),
-            Source::Csv(_) => None,
-        })
-        .sum();
-    ingest
-        .episodes
-        .reserve(usize::try_from(declared.min(1 << 26)).unwrap_or(0));
+    let mut ingest = start_ingest(&opened, options, other);
+    let mut other_files = OtherFiles::default();
     let mut files = Vec::new();
     let mut whole = WholeExtract::default();
     for Opened {
@@ -387,6 +400,17 @@ fn read_opened(
         progress.end();
         // Rows that reached the cleaning of every column (not quarantined first).
         let cleaned = (ingest.episodes.len() + ingest.outside_window as usize - kept_before) as u64;
+        // The other spelling's reading is checked first, as if read first.
+        if let Some(o) = &mut ingest.other {
+            other_files.check(
+                o,
+                &ingest.counts,
+                (&path, &headers, file),
+                cleaned,
+                &required,
+                progress,
+            )?;
+        }
         check_wrong_throughout(&path, &ingest.counts, &required, cleaned, progress)?;
         let counts = &mut ingest.counts;
         normalise::date_order::check(&path, counts, progress)?;
@@ -407,8 +431,12 @@ fn read_opened(
         ledger,
         latest,
         outside_window,
+        other: other_read,
         ..
     } = ingest;
+    if other.is_some() {
+        std::mem::take(&mut other_files.whole).check(&required)?;
+    }
     whole.check(&required)?;
     let census_years = crate::years::check(
         &episodes,
@@ -428,12 +456,106 @@ fn read_opened(
         census_years,
         latest,
     };
-    if options.rules.defer_whole_extract_rules {
+    let kept = if options.rules.defer_whole_extract_rules {
         extract.ledger.check_with_pending(&extract.rows_kept())?;
+        None
     } else {
-        finish_deferred(&mut extract, &options.rules)?;
+        Some(finish_kept(&mut extract, options.rules)?)
+    };
+    let other = other_read.map(|o| other_files.finish(o, &extract.ledger, kept.as_deref()));
+    Ok((extract, other))
+}
+
+/// The ingest of `opened`, with the other reason spelling if asked for and the table
+/// sized for the rows the Parquet footers declare.
+fn start_ingest<'o>(
+    opened: &[Opened],
+    options: &'o ReadOptions,
+    other: Option<ReasonSpelling>,
+) -> Ingest<'o> {
+    let mut ingest = Ingest::new(
+        RowContext {
+            rules: &options.rules,
+            values: &options.values,
+            lsoa: options.lsoa.as_deref(),
+        },
+        options.census_years,
+    );
+    ingest.other = other.map(|spelling| ingest::Other {
+        spelling,
+        reasons: Vec::new(),
+        counts: normalise::RuleCounts::default(),
+    });
+    // Every column sized once for the rows the Parquet footers declare (bounded: a
+    // corrupt footer may declare any number).
+    let declared: u64 = opened
+        .iter()
+        .filter_map(|o| match &o.source {
+            Source::Parquet(s) => s.declared_rows(),
+            Source::Csv(_) => None,
+        })
+        .sum();
+    ingest
+        .episodes
+        .reserve(usize::try_from(declared.min(1 << 26)).unwrap_or(0));
+    ingest
+}
+
+/// What the reading with the other reason spelling counted, file by file.
+#[derive(Default)]
+struct OtherFiles {
+    /// Per file, the counts of the reason's rules.
+    rules: Vec<(crate::ledger::FileIndex, [u64; REASON_RULES.len()])>,
+    /// What it has seen of the extract.
+    whole: WholeExtract,
+}
+
+impl OtherFiles {
+    /// After a file: the checks of the other spelling's reading (`counts` are the
+    /// file's, `o.counts` its reasons' under the other spelling), then its counts kept.
+    fn check(
+        &mut self,
+        o: &mut ingest::Other,
+        counts: &normalise::RuleCounts,
+        (path, headers, file): (&Path, &ResolvedHeaders, crate::ledger::FileIndex),
+        cleaned: u64,
+        required: &BTreeSet<Column>,
+        progress: &dyn Progress,
+    ) -> Result<(), CensusError> {
+        let counts = counts.with_reasons_of(&o.counts);
+        check_wrong_throughout(path, &counts, required, cleaned, progress)?;
+        normalise::date_order::check(path, &counts, progress)?;
+        self.whole.add(path, headers, &counts, cleaned);
+        self.rules
+            .push((file, REASON_RULES.map(|r| o.counts.get(r))));
+        o.counts = normalise::RuleCounts::default();
+        Ok(())
     }
-    Ok(extract)
+
+    /// The other reading: its reasons of the rows `kept` by the whole-extract rules
+    /// (which do not read the reason for closure, so keep the same rows for both), and
+    /// `ledger` with its reason rule counts.
+    fn finish(self, o: ingest::Other, ledger: &Ledger, kept: Option<&[bool]>) -> OtherReasons {
+        let mut reasons = o.reasons;
+        if let Some(kept) = kept {
+            let mut i = 0;
+            reasons.retain(|_| {
+                i += 1;
+                kept[i - 1]
+            });
+        }
+        let mut ledger = ledger.clone();
+        for (file, counts) in self.rules {
+            for (rule, n) in REASON_RULES.into_iter().zip(counts) {
+                ledger.set(file, EntryKind::Rule, rule.name(), n);
+            }
+        }
+        OtherReasons {
+            spelling: o.spelling,
+            reasons,
+            ledger,
+        }
+    }
 }
 
 /// Notes the columns of a file that are not read: ones cumin does not use, and Parquet
@@ -509,16 +631,21 @@ impl WholeExtract {
 /// (the same reason spelling; the other switches act only here): the Jay et al. 2025
 /// presets read the files once for the R code's steps and for cumin's own.
 pub fn finish_deferred(extract: &mut Extract, rules: &CleaningRules) -> Result<(), CensusError> {
+    finish_kept(extract, *rules).map(drop)
+}
+
+/// [`finish_deferred`], returning for each row before whether it stayed.
+fn finish_kept(extract: &mut Extract, rules: CleaningRules) -> Result<Vec<bool>, CensusError> {
     let latest = std::mem::take(&mut extract.latest);
-    normalise::finish(
+    let kept = normalise::finish(
         &mut extract.episodes,
         &latest,
         &mut extract.ledger,
-        rules,
+        &rules,
         extract.data_end,
     );
     extract.ledger.check_with_pending(&extract.rows_kept())?;
-    Ok(())
+    Ok(kept)
 }
 
 /// Stops the run when a required column of the file just read is wrong throughout (no
