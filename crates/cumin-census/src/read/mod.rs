@@ -7,6 +7,7 @@
 //! reads plus the cleaned table, never the file.
 
 mod cells;
+mod checks;
 mod csv_file;
 mod format;
 mod ingest;
@@ -22,12 +23,13 @@ use crate::error::CensusError;
 use crate::ledger::{EntryKind, Ledger};
 use crate::lookup::LsoaLookup;
 use crate::normalise::values::ValueMap;
-use crate::normalise::{self, CleaningRules, REASON_RULES, ReasonSpelling, RowContext, Rule};
+use crate::normalise::{self, CleaningRules, ReasonSpelling, RowContext, Rule};
 use crate::progress::Progress;
 use crate::schema::{Column, ColumnMap, ResolvedHeaders};
 use crate::types::CensusYear;
 use crate::years::CensusYearsUsed;
 use cells::BatchSource;
+use checks::{OtherFiles, WholeExtract, check_wrong_throughout};
 use csv_file::CsvSource;
 use ingest::Ingest;
 use parquet_file::ParquetSource;
@@ -282,14 +284,6 @@ fn check_columns(opened: &[Opened], options: &ReadOptions) -> Result<(), CensusE
     Ok(())
 }
 
-/// Required columns that must hold a value in some row of a file: without one, every
-/// birth date or referral date would be missing (and every referral imputed).
-const NEVER_ALL_EMPTY: [Column; 3] = [
-    Column::MonthOfBirth,
-    Column::YearOfBirth,
-    Column::ReferralDate,
-];
-
 /// Reads every file into one normalised extract, accounting for every row.
 pub fn read_extract(
     paths: &[PathBuf],
@@ -501,63 +495,6 @@ fn start_ingest<'o>(
     ingest
 }
 
-/// What the reading with the other reason spelling counted, file by file.
-#[derive(Default)]
-struct OtherFiles {
-    /// Per file, the counts of the reason's rules.
-    rules: Vec<(crate::ledger::FileIndex, [u64; REASON_RULES.len()])>,
-    /// What it has seen of the extract.
-    whole: WholeExtract,
-}
-
-impl OtherFiles {
-    /// After a file: the checks of the other spelling's reading (`counts` are the
-    /// file's, `o.counts` its reasons' under the other spelling), then its counts kept.
-    fn check(
-        &mut self,
-        o: &mut ingest::Other,
-        counts: &normalise::RuleCounts,
-        (path, headers, file): (&Path, &ResolvedHeaders, crate::ledger::FileIndex),
-        cleaned: u64,
-        required: &BTreeSet<Column>,
-        progress: &dyn Progress,
-    ) -> Result<(), CensusError> {
-        let counts = counts.with_reasons_of(&o.counts);
-        check_wrong_throughout(path, &counts, required, cleaned, progress)?;
-        normalise::date_order::check(path, &counts, progress)?;
-        self.whole.add(path, headers, &counts, cleaned);
-        self.rules
-            .push((file, REASON_RULES.map(|r| o.counts.get(r))));
-        o.counts = normalise::RuleCounts::default();
-        Ok(())
-    }
-
-    /// The other reading: its reasons of the rows `kept` by the whole-extract rules
-    /// (which do not read the reason for closure, so keep the same rows for both), and
-    /// `ledger` with its reason rule counts.
-    fn finish(self, o: ingest::Other, ledger: &Ledger, kept: Option<&[bool]>) -> OtherReasons {
-        let mut reasons = o.reasons;
-        if let Some(kept) = kept {
-            let mut i = 0;
-            reasons.retain(|_| {
-                i += 1;
-                kept[i - 1]
-            });
-        }
-        let mut ledger = ledger.clone();
-        for (file, counts) in self.rules {
-            for (rule, n) in REASON_RULES.into_iter().zip(counts) {
-                ledger.set(file, EntryKind::Rule, rule.name(), n);
-            }
-        }
-        OtherReasons {
-            spelling: o.spelling,
-            reasons,
-            ledger,
-        }
-    }
-}
-
 /// Notes the columns of a file that are not read: ones cumin does not use, and Parquet
 /// columns of the null type (read as missing).
 fn note_unread_columns(path: &Path, source: &Source, progress: &dyn Progress) {
@@ -575,53 +512,6 @@ fn note_unread_columns(path: &Path, source: &Source, progress: &dyn Progress) {
              as missing",
             path.display()
         ));
-    }
-}
-
-/// Columns an early census year's file may leave empty but the whole extract may not:
-/// read empty everywhere, `ReferralNFA` would make every referral assessed and
-/// `ReasonForClosure` every closure one with further action.
-const NEVER_EMPTY_IN_EXTRACT: [Column; 2] = [Column::ReferralNfa, Column::ReasonForClosure];
-
-/// What the files read so far hold of [`NEVER_EMPTY_IN_EXTRACT`].
-#[derive(Default)]
-struct WholeExtract {
-    /// Rows that reached the cleaning of every column.
-    cleaned: u64,
-    /// Per column: non-empty values seen, and the files that have the column.
-    columns: [(u64, Vec<PathBuf>); NEVER_EMPTY_IN_EXTRACT.len()],
-}
-
-impl WholeExtract {
-    fn add(
-        &mut self,
-        path: &Path,
-        headers: &ResolvedHeaders,
-        counts: &normalise::RuleCounts,
-        cleaned: u64,
-    ) {
-        self.cleaned += cleaned;
-        for (c, (seen, files)) in NEVER_EMPTY_IN_EXTRACT.iter().zip(&mut self.columns) {
-            if headers.has(*c) {
-                *seen += counts.column(*c).seen;
-                files.push(path.to_owned());
-            }
-        }
-    }
-
-    /// Stops the run when a required column of [`NEVER_EMPTY_IN_EXTRACT`] is empty in
-    /// every row of every file.
-    fn check(self, required: &BTreeSet<Column>) -> Result<(), CensusError> {
-        for (column, (seen, files)) in NEVER_EMPTY_IN_EXTRACT.into_iter().zip(self.columns) {
-            if self.cleaned > 0 && seen == 0 && required.contains(&column) && !files.is_empty() {
-                return Err(CensusError::EmptyInExtract {
-                    column,
-                    files,
-                    rows: self.cleaned,
-                });
-            }
-        }
-        Ok(())
     }
 }
 
@@ -646,52 +536,6 @@ fn finish_kept(extract: &mut Extract, rules: CleaningRules) -> Result<Vec<bool>,
     );
     extract.ledger.check_with_pending(&extract.rows_kept())?;
     Ok(kept)
-}
-
-/// Stops the run when a required column of the file just read is wrong throughout (no
-/// valid value in any non-empty row) or, for [`NEVER_ALL_EMPTY`], empty in every one of
-/// the `cleaned` rows; notes a column not required that is wrong throughout.
-fn check_wrong_throughout(
-    path: &Path,
-    counts: &normalise::RuleCounts,
-    required: &BTreeSet<Column>,
-    cleaned: u64,
-    progress: &dyn Progress,
-) -> Result<(), CensusError> {
-    if let Some((column, tally)) = counts
-        .wrong_throughout()
-        .find(|(c, _)| required.contains(c))
-    {
-        return Err(CensusError::WrongTypeThroughout {
-            path: path.to_owned(),
-            column,
-            expected: column.expectation(),
-            seen: tally.seen,
-            examples: tally.examples.clone(),
-        });
-    }
-    for (column, tally) in counts.wrong_throughout() {
-        progress.note(&format!(
-            "{}: column {column} holds no valid value ({}) in any of its {} non-empty \
-             rows, e.g. {:?}; it is read as missing",
-            path.display(),
-            column.expectation(),
-            tally.seen,
-            tally.examples
-        ));
-    }
-    if let Some(column) = NEVER_ALL_EMPTY
-        .into_iter()
-        .find(|c| cleaned > 0 && required.contains(c) && counts.column(*c).seen == 0)
-    {
-        return Err(CensusError::EmptyThroughout {
-            path: path.to_owned(),
-            column,
-            expected: column.expectation(),
-            rows: cleaned,
-        });
-    }
-    Ok(())
 }
 
 /// Streams one file's batches through the cleaning rules; returns the rows read.
