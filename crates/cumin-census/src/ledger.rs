@@ -127,6 +127,16 @@ impl Ledger {
         }
     }
 
+    /// Sets an entry to `n` (no entry when 0, as [`Ledger::add`] leaves it).
+    pub(crate) fn set(&mut self, file: FileIndex, kind: EntryKind, reason: &'static str, n: u64) {
+        let key = (file, Entry { kind, reason });
+        if n > 0 {
+            self.counts.insert(key, n);
+        } else {
+            self.counts.remove(&key);
+        }
+    }
+
     /// Records a quarantined row (counted and kept for the quarantine file).
     pub fn quarantine(&mut self, row: QuarantinedRow) {
         self.add(row.file, EntryKind::Quarantined, row.reason, 1);

@@ -37,8 +37,8 @@ pub use profile::Profile;
 pub use progress::{NoProgress, Progress};
 pub use read::table::{TextTable, read_text_table};
 pub use read::{
-    Extract, Format, ReadOptions, SourceFile, expand_inputs, finish_deferred, read_csv_bytes,
-    read_extract,
+    Extract, Format, OtherReasons, ReadOptions, SourceFile, expand_inputs, finish_deferred,
+    read_csv_bytes, read_extract, read_extract_with_other_reasons,
 };
 pub use schema::{Column, ColumnMap};
 pub use types::{CensusYear, ETHNICITY_CODES, Ethnicity, Outcome, Sex};

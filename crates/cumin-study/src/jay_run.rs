@@ -12,7 +12,8 @@ use crate::run::{Tail, finish, read_denominators};
 use crate::settings::{Settings, outcome_columns};
 use crate::summary::{Headline, RunOutput, headline};
 use cumin_census::{
-    Extract, Outcome, Progress, ReadOptions, ReasonSpelling, finish_deferred, read_extract,
+    Episodes, Extract, Outcome, Progress, ReadOptions, ReasonSpelling, finish_deferred,
+    read_extract, read_extract_with_other_reasons,
 };
 use cumin_estimate::{
     CurveEstimator, Denominators, EstimateSpec, Estimator, SpliceDesign, Stratification,
@@ -154,8 +155,8 @@ impl Tolerant {
 
 /// The extract as the R pipeline reads it (whole-extract rules deferred, dates after the
 /// data end kept, the reason for closure spelled strictly), and its reasons for closure
-/// read tolerantly, which the corrections report needs. The tolerant reading comes first
-/// and keeps only what differs, so one table is alive at a time.
+/// read tolerantly, which the corrections report needs: one read of the files, the
+/// reason read both ways ([`read_extract_with_other_reasons`]).
 fn read_as_the_r_code(
     settings: &Settings,
     progress: &dyn Progress,
@@ -163,20 +164,28 @@ fn read_as_the_r_code(
     let mut options = jay_options(&settings.read);
     options.rules.defer_whole_extract_rules = true;
     options.rules.clean_all_dates_after_data_end = false;
-    options.rules.reason_spelling = ReasonSpelling::Tolerant;
-    let mut rest = read_extract(&settings.inputs, &options, progress)?;
-    let (source_row, reasons) = {
-        let tolerant = std::mem::take(&mut rest.episodes);
-        (tolerant.source_row, tolerant.reason_for_closure)
-    };
-    rest.latest = cumin_census::normalise::LatestDates::default();
     options.rules.reason_spelling = ReasonSpelling::Jay2025Strict;
-    let extract = read_extract(&settings.inputs, &options, progress)?;
-    assert_eq!(
-        source_row, extract.episodes.source_row,
-        "the reason spelling does not decide which rows are read"
-    );
-    Ok((extract, Tolerant { reasons, rest }))
+    let (extract, tolerant) = read_extract_with_other_reasons(
+        &settings.inputs,
+        &options,
+        ReasonSpelling::Tolerant,
+        progress,
+    )?;
+    let rest = Extract {
+        episodes: Episodes::default(),
+        ledger: tolerant.ledger,
+        files: extract.files.clone(),
+        data_end: extract.data_end,
+        census_years: extract.census_years.clone(),
+        latest: cumin_census::normalise::LatestDates::default(),
+    };
+    Ok((
+        extract,
+        Tolerant {
+            reasons: tolerant.reasons,
+            rest,
+        },
+    ))
 }
 
 /// Every released table of the run, in the order the manifest lists them.

@@ -217,6 +217,114 @@ impl RuleCounts {
     }
 }
 
+/// What cleaning one value counted, when that is only additions that do not depend on
+/// the row: the value's column seen, a slashed date readable either way, and rule
+/// applications. [`RuleCounts::effect`] takes it from the counts of one value cleaned on
+/// its own, [`RuleCounts::apply`] adds it again for each row holding the value, so a
+/// dictionary value is cleaned once, not once a row. A value whose counting needs the row
+/// (a bad value's example, the first day- or month-first date, an unreadable date) has no
+/// effect and is cleaned row by row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Effect {
+    seen: bool,
+    either: bool,
+    rules: [Option<Rule>; 2],
+}
+
+impl RuleCounts {
+    /// The counts of one value of `column` cleaned into fresh counts, as an [`Effect`];
+    /// `None` when they hold anything else.
+    pub(crate) fn effect(&self, column: Column) -> Option<Effect> {
+        let mut effect = Effect {
+            seen: false,
+            either: false,
+            rules: [None; 2],
+        };
+        let mut slot = 0;
+        for rule in Rule::ALL {
+            match self.rules[rule.index()] {
+                0 => {}
+                1 if slot < effect.rules.len() => {
+                    effect.rules[slot] = Some(*rule);
+                    slot += 1;
+                }
+                _ => return None,
+            }
+        }
+        if !self.unreadable.is_empty() || self.value_mapped.iter().any(|n| *n != 0) {
+            return None;
+        }
+        for c in Column::ALL {
+            let t = &self.columns[c.index()];
+            let s = &self.slashes[c.index()];
+            let (seen, either) = (t.seen, s.either);
+            if t.bad != 0 || s.day_first != 0 || s.month_first != 0 {
+                return None;
+            }
+            if *c == column {
+                if seen > 1 || either > 1 {
+                    return None;
+                }
+                effect.seen = seen == 1;
+                effect.either = either == 1;
+            } else if seen != 0 || either != 0 {
+                return None;
+            }
+        }
+        Some(effect)
+    }
+
+    /// Back to no counts, keeping the memory.
+    pub(crate) fn reset(&mut self) {
+        self.rules = [0; Rule::COUNT];
+        self.value_mapped = [0; Column::COUNT];
+        for t in &mut self.columns {
+            t.seen = 0;
+            t.bad = 0;
+            t.examples.clear();
+        }
+        for s in &mut self.slashes {
+            *s = SlashTally::default();
+        }
+        self.unreadable.clear();
+        self.listed = [0; Column::COUNT];
+        self.row = 0;
+    }
+
+    /// These counts with the reason for closure's own (its rules and its column's tally)
+    /// taken from `other`, which counted the same rows' reasons read with another
+    /// spelling: the counts of reading them with that spelling.
+    pub(crate) fn with_reasons_of(&self, other: &RuleCounts) -> RuleCounts {
+        let mut counts = self.clone();
+        for rule in REASON_RULES {
+            counts.rules[rule.index()] = other.rules[rule.index()];
+        }
+        let c = Column::ReasonForClosure.index();
+        counts.columns[c] = other.columns[c].clone();
+        counts
+    }
+
+    /// Counts `effect` once more for a value of `column`.
+    pub(crate) fn apply(&mut self, column: Column, effect: Effect) {
+        if effect.seen {
+            self.columns[column.index()].seen += 1;
+        }
+        if effect.either {
+            self.slashes[column.index()].either += 1;
+        }
+        for rule in effect.rules.into_iter().flatten() {
+            self.rules[rule.index()] += 1;
+        }
+    }
+}
+
+/// The rules only the reason for closure's reading counts.
+pub(crate) const REASON_RULES: [Rule; 3] = [
+    Rule::ReasonLegacyRc8,
+    Rule::ReasonRespelled,
+    Rule::ReasonUnknown,
+];
+
 /// Longest value kept in `quarantine.csv`.
 const DETAIL_CHARS: usize = 200;
 

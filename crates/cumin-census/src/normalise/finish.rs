@@ -52,14 +52,15 @@ impl LatestDates {
 /// 4. a missing referral date becomes 1 September of the census year, flagged;
 /// 5. a closure before the referral becomes the referral date, flagged.
 ///
-/// Counts go to `ledger` per file; excluded rows leave `episodes`.
+/// Counts go to `ledger` per file; excluded rows leave `episodes`. Returns, for each
+/// row before, whether it stayed.
 pub fn finish(
     episodes: &mut Episodes,
     latest: &LatestDates,
     ledger: &mut Ledger,
     rules: &CleaningRules,
     data_end: Date,
-) {
+) -> Vec<bool> {
     let n = episodes.len();
     let nfiles = ledger.files().len();
     let mut counts: Vec<RuleCounts> = vec![RuleCounts::default(); nfiles];
@@ -127,6 +128,7 @@ pub fn finish(
         }
     }
     episodes.retain_rows(&keep);
+    keep
 }
 
 fn fall_back(

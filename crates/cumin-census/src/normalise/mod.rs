@@ -14,6 +14,7 @@ pub mod rule;
 pub mod values;
 
 pub use counts::{ColumnTally, RuleCounts, UNREADABLE_LISTED};
+pub(crate) use counts::{Effect, REASON_RULES};
 pub use field::{earliest_plausible_date, is_missing_marker};
 pub use finish::{LatestDates, finish};
 pub use rule::{Exclusion, Quarantine, Rule};
@@ -23,6 +24,7 @@ use crate::episodes::EpisodeRowOf;
 use crate::ledger::FileIndex;
 use crate::lookup::LsoaLookup;
 use crate::schema::Column;
+use crate::types::{CensusYear, Ethnicity, Sex};
 use std::borrow::Cow;
 use values::ValueMap;
 
@@ -133,6 +135,8 @@ pub struct CleanRow<'a> {
     /// `LatestReferralDate` / `LatestClosureDate` where present and different from the
     /// row's own dates (see [`finish`]).
     pub latest: Option<(Option<Date>, Option<Date>)>,
+    /// The reason for closure read with a second spelling, when asked for.
+    pub other_reason: Option<u8>,
 }
 
 /// Why a row was quarantined, and the offending value or an explanation.
@@ -146,17 +150,124 @@ pub fn row<'a>(
     ctx: &RowContext<'a>,
     counts: &mut RuleCounts,
 ) -> Result<CleanRow<'a>, Quarantined> {
+    row_with(get, |_, _| None, None, file, source_row, ctx, counts)
+}
+
+/// A value of one of the columns [`value`] cleans on its own.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Cleaned {
+    Year(Option<CensusYear>),
+    Sex(Option<Sex>),
+    Ethnicity(Option<Ethnicity>),
+    Int(Option<i64>),
+    Date(Option<Date>),
+    Flag(Option<bool>),
+    Code(Option<u8>),
+}
+
+macro_rules! cleaned_as {
+    ($($method:ident: $variant:ident($ty:ty)),* $(,)?) => {
+        impl Cleaned {
+            $(
+                fn $method(self) -> $ty {
+                    match self {
+                        Cleaned::$variant(v) => v,
+                        other => unreachable!("{other:?} is no {}", stringify!($variant)),
+                    }
+                }
+            )*
+        }
+    };
+}
+
+cleaned_as! {
+    year: Year(Option<CensusYear>),
+    sex: Sex(Option<Sex>),
+    ethnicity: Ethnicity(Option<Ethnicity>),
+    int: Int(Option<i64>),
+    date: Date(Option<Date>),
+    flag: Flag(Option<bool>),
+    code: Code(Option<u8>),
+}
+
+/// Cleans one value of `column` (after the value map), for the columns whose reading
+/// depends on nothing but the value: every one but the identifiers, the LA codes (read
+/// together) and the LSOA. `None` for those.
+pub(crate) fn value(
+    column: Column,
+    raw: Raw<'_>,
+    spelling: ReasonSpelling,
+    counts: &mut RuleCounts,
+) -> Option<Cleaned> {
+    let int = |range, rule, counts: &mut RuleCounts| {
+        Cleaned::Int(field::bounded_int(raw, column, range, rule, counts))
+    };
+    Some(match column {
+        Column::AcadYr => Cleaned::Year(field::census_year(raw, counts)),
+        Column::Gender => Cleaned::Sex(field::sex(raw, counts)),
+        Column::Ethnicity => Cleaned::Ethnicity(field::ethnicity(raw, counts)),
+        Column::MonthOfBirth => int(1..=12, Rule::BirthMonthInvalid, counts),
+        Column::YearOfBirth => int(1900..=2100, Rule::BirthYearInvalid, counts),
+        Column::IdaciDecile => int(1..=10, Rule::IdaciInvalid, counts),
+        Column::ExpectedDob
+        | Column::ReferralDate
+        | Column::ClosureDate
+        | Column::LatestReferralDate
+        | Column::LatestClosureDate
+        | Column::AssessmentStart
+        | Column::Section47Start
+        | Column::InitialCpc
+        | Column::CppStart
+        | Column::CppEnd => Cleaned::Date(field::date(raw, column, counts)),
+        Column::ReferralNfa => Cleaned::Flag(field::nfa(raw, counts)),
+        Column::ReasonForClosure => Cleaned::Code(field::reason_for_closure(raw, spelling, counts)),
+        Column::PrimaryNeed => Cleaned::Code(field::primary_need(raw, counts)),
+        _ => return None,
+    })
+}
+
+/// Whether [`value`] cleans `column`.
+pub(crate) fn cleans_alone(column: Column) -> bool {
+    value(
+        column,
+        Raw::Null,
+        ReasonSpelling::default(),
+        &mut RuleCounts::default(),
+    )
+    .is_some()
+}
+
+/// Cleans one row read through `get`, taking from `once` the values it has already
+/// cleaned (a dictionary's values, cleaned once each; `once` counts them), and cleaning
+/// the rest with [`value`]. With `other`, also reads the reason for closure with that
+/// spelling into [`CleanRow::other_reason`], counting into its own counts.
+pub(crate) fn row_with<'a>(
+    get: impl Fn(Column) -> Raw<'a>,
+    once: impl Fn(Column, &mut RuleCounts) -> Option<Cleaned>,
+    other: Option<(ReasonSpelling, &mut RuleCounts)>,
+    file: FileIndex,
+    source_row: u32,
+    ctx: &RowContext<'a>,
+    counts: &mut RuleCounts,
+) -> Result<CleanRow<'a>, Quarantined> {
     for c in ctx.values.columns() {
         if ctx.values.lookup(c, get(c)).is_some() {
             counts.value_mapped(c);
         }
     }
     let get = |c: Column| ctx.values.apply(c, get(c));
-    let acadyr = get(Column::AcadYr);
-    let census_year = field::census_year(acadyr, counts).ok_or_else(|| {
+    let cleaned = |c: Column, counts: &mut RuleCounts| {
+        once(c, counts)
+            .or_else(|| value(c, get(c), ctx.rules.reason_spelling, counts))
+            .expect("a column `value` cleans")
+    };
+    let census_year = cleaned(Column::AcadYr, counts).year().ok_or_else(|| {
         (
             Quarantine::CensusYearUnreadable,
-            format!("ACADYR = {:?}", field::text(acadyr).unwrap_or_default()),
+            format!(
+                "ACADYR = {:?}",
+                field::text(get(Column::AcadYr)).unwrap_or_default()
+            ),
         )
     })?;
     let mut r = EpisodeRowOf::empty(file, source_row, census_year);
@@ -169,53 +280,31 @@ pub fn row<'a>(
         ));
     }
     r.la = la(&get, counts);
-    r.sex = field::sex(get(Column::Gender), counts);
-    r.ethnicity = field::ethnicity(get(Column::Ethnicity), counts);
-    r.birth_month = field::bounded_int(
-        get(Column::MonthOfBirth),
-        Column::MonthOfBirth,
-        1..=12,
-        Rule::BirthMonthInvalid,
-        counts,
-    )
-    .map(|v| v as u8);
-    r.birth_year = field::bounded_int(
-        get(Column::YearOfBirth),
-        Column::YearOfBirth,
-        1900..=2100,
-        Rule::BirthYearInvalid,
-        counts,
-    )
-    .map(|v| v as i16);
-    let date = |c: Column, counts: &mut RuleCounts| field::date(get(c), c, counts);
+    r.sex = cleaned(Column::Gender, counts).sex();
+    r.ethnicity = cleaned(Column::Ethnicity, counts).ethnicity();
+    r.birth_month = cleaned(Column::MonthOfBirth, counts).int().map(|v| v as u8);
+    r.birth_year = cleaned(Column::YearOfBirth, counts).int().map(|v| v as i16);
+    let date = |c: Column, counts: &mut RuleCounts| cleaned(c, counts).date();
     r.expected_dob = date(Column::ExpectedDob, counts);
     r.referral = date(Column::ReferralDate, counts);
     r.closure = date(Column::ClosureDate, counts);
     let latest_referral = date(Column::LatestReferralDate, counts);
     let latest_closure = date(Column::LatestClosureDate, counts);
-    r.nfa = field::nfa(get(Column::ReferralNfa), counts);
+    r.nfa = cleaned(Column::ReferralNfa, counts).flag();
     if r.nfa.is_none() {
         counts.hit(Rule::NfaMissingAsAssessed);
     }
-    r.reason_for_closure = field::reason_for_closure(
-        get(Column::ReasonForClosure),
-        ctx.rules.reason_spelling,
-        counts,
-    );
-    r.primary_need = field::primary_need(get(Column::PrimaryNeed), counts);
+    r.reason_for_closure = cleaned(Column::ReasonForClosure, counts).code();
+    let other_reason = other.and_then(|(spelling, counts)| {
+        field::reason_for_closure(get(Column::ReasonForClosure), spelling, counts)
+    });
+    r.primary_need = cleaned(Column::PrimaryNeed, counts).code();
     r.assessment_start = date(Column::AssessmentStart, counts);
     r.s47_start = date(Column::Section47Start, counts);
     r.initial_cpc = date(Column::InitialCpc, counts);
     r.cpp_start = date(Column::CppStart, counts);
     r.cpp_end = date(Column::CppEnd, counts);
-    r.idaci_decile = field::bounded_int(
-        get(Column::IdaciDecile),
-        Column::IdaciDecile,
-        1..=10,
-        Rule::IdaciInvalid,
-        counts,
-    )
-    .map(|v| v as u8);
+    r.idaci_decile = cleaned(Column::IdaciDecile, counts).int().map(|v| v as u8);
     if r.idaci_decile.is_none()
         && let Some(lookup) = ctx.lsoa
         && let Some(lsoa) = field::text(get(Column::Lsoa))
@@ -230,7 +319,11 @@ pub fn row<'a>(
     let differs = |own: Option<Date>, latest: Option<Date>| latest.is_some() && latest != own;
     let latest = (differs(r.referral, latest_referral) || differs(r.closure, latest_closure))
         .then_some((latest_referral, latest_closure));
-    Ok(CleanRow { row: r, latest })
+    Ok(CleanRow {
+        row: r,
+        latest,
+        other_reason,
+    })
 }
 
 /// `LA`, or `CIN_CIN_LA` where `LA` is empty or no LA code.
@@ -274,6 +367,76 @@ mod tests {
         };
         let r = row(get, 0, 1, &ctx, &mut counts);
         check(r, &counts);
+    }
+
+    /// A dictionary value is cleaned once and its [`Effect`] counted for each row holding
+    /// it, or, without one, cleaned row by row (`Prepared` in `read/ingest.rs`): the
+    /// counts must be those of cleaning every row.
+    #[test]
+    fn effects_replay_the_counts_of_cleaning_each_value() {
+        let values = [
+            "2013-06-01",
+            "25/12/2013",
+            "12/25/2013",
+            "05/06/2013",
+            "1929-01-01",
+            "soon",
+            "NA",
+            "",
+            " RC8",
+            "rc 8",
+            "RC8",
+            "NFA",
+            "no",
+            "X",
+            "N0",
+            "N3",
+            "A3",
+            "n 7",
+            "WBRI",
+            "wbri",
+            "REFU",
+            "ZZZZ",
+            "1",
+            "yes",
+            "maybe",
+            "2013/14",
+            "13",
+            "7",
+            "1850",
+            "0",
+            "9",
+            "m",
+            "2013-06-01",
+            "soon",
+            "25/12/2013",
+            "RC8",
+            "X",
+        ];
+
+        let (mut once, mut each) = (0, 0);
+        for rules in [ReasonSpelling::Tolerant, ReasonSpelling::Jay2025Strict] {
+            for &c in Column::ALL.iter().filter(|c| cleans_alone(**c)) {
+                let mut direct = RuleCounts::default();
+                let mut replayed = RuleCounts::default();
+                for (row, v) in values.iter().enumerate() {
+                    direct.at_row(row as u64 + 1);
+                    replayed.at_row(row as u64 + 1);
+                    let read = value(c, Raw::Text(v), rules, &mut direct);
+                    let mut alone = RuleCounts::default();
+                    assert_eq!(value(c, Raw::Text(v), rules, &mut alone), read);
+                    if let Some(effect) = alone.effect(c) {
+                        replayed.apply(c, effect);
+                        once += 1;
+                    } else {
+                        value(c, Raw::Text(v), rules, &mut replayed);
+                        each += 1;
+                    }
+                }
+                assert_eq!(format!("{direct:?}"), format!("{replayed:?}"), "{c}");
+            }
+        }
+        assert!(once > 0 && each > 0, "{once} {each}");
     }
 
     #[test]

@@ -4,6 +4,8 @@
 use crate::error::CensusError;
 use crate::normalise::{Quarantine, Raw};
 use crate::schema::{Column, ResolvedHeaders};
+use arrow_array::types::Int32Type;
+use arrow_array::{ArrayRef, PrimitiveArray, StringArray};
 
 /// A batch of rows, read cell by cell. `Sync` so rows can be cleaned in parallel.
 pub(crate) trait Cells: Sync {
@@ -16,6 +18,21 @@ pub(crate) trait Cells: Sync {
     fn malformed(&self, _row: usize) -> Option<(Quarantine, String)> {
         None
     }
+    /// `column` as a dictionary, when the batch holds it so.
+    fn dictionary(&self, _column: Column) -> Option<Dictionary<'_>> {
+        None
+    }
+}
+
+/// A column held as a dictionary: each distinct value once, and a key per row.
+pub(crate) struct Dictionary<'a> {
+    /// Per row, the position of its value in `text` (null: no value).
+    pub keys: &'a PrimitiveArray<Int32Type>,
+    /// The values, shared by the batches of one Parquet row group (its identity tells
+    /// whether a dictionary has been seen before).
+    pub values: &'a ArrayRef,
+    /// The values as text.
+    pub text: &'a StringArray,
 }
 
 /// A file opened and checked, streaming batches of rows.

@@ -1,14 +1,19 @@
 //! From batches of cells to the episode table: rows are cleaned in parallel chunks and
 //! appended in file order, so the result does not depend on the number of threads.
 
-use super::cells::Cells;
+use super::cells::{Cells, Dictionary};
 use crate::episodes::Episodes;
 use crate::ledger::{EntryKind, FileIndex, Ledger, QuarantinedRow};
 use crate::normalise::{
-    self, CleanRow, Exclusion, LatestDates, Quarantine, RowContext, RuleCounts,
+    self, CleanRow, Cleaned, Effect, Exclusion, LatestDates, Quarantine, Raw, ReasonSpelling,
+    RowContext, RuleCounts,
 };
+use crate::schema::Column;
 use crate::types::CensusYear;
+use arrow_array::types::Int32Type;
+use arrow_array::{Array, ArrayRef, PrimitiveArray};
 use rayon::prelude::*;
+use std::sync::Arc;
 
 /// Rows cleaned by one task: small enough to spread a batch over the threads, large
 /// enough that the task overhead does not show.
@@ -29,9 +34,55 @@ pub(crate) struct Ingest<'o> {
     pub window: Option<(CensusYear, CensusYear)>,
     /// Rows excluded as outside `window`, over all files.
     pub outside_window: u64,
+    /// Per column, the last dictionary met, its values cleaned.
+    once: Vec<Option<Prepared>>,
+    /// The reason for closure read with a second spelling, when asked for.
+    pub other: Option<Other>,
 }
 
-enum Cleaned<'a> {
+/// The reasons for closure read with a second spelling, and what reading them counted.
+pub(crate) struct Other {
+    pub spelling: ReasonSpelling,
+    /// By row of the episode table.
+    pub reasons: Vec<Option<u8>>,
+    /// Counted for the file being read (only the reason for closure's rules and tally).
+    pub counts: RuleCounts,
+}
+
+/// A dictionary's values cleaned once each: per value its reading and what cleaning it
+/// counted; `None` for a value counted row by row (see [`Effect`]) or null.
+struct Prepared {
+    /// The dictionary's values (kept, so their identity cannot be reused).
+    values: ArrayRef,
+    cleaned: Vec<Option<(Cleaned, Effect)>>,
+}
+
+impl Prepared {
+    fn new(column: Column, d: &Dictionary<'_>, ctx: &RowContext<'_>) -> Prepared {
+        let mut scratch = RuleCounts::default();
+        let cleaned = (0..d.text.len())
+            .map(|k| {
+                if d.text.is_null(k) {
+                    return None;
+                }
+                scratch.reset();
+                let raw = ctx.values.apply(column, Raw::Text(d.text.value(k)));
+                let cleaned =
+                    normalise::value(column, raw, ctx.rules.reason_spelling, &mut scratch)?;
+                Some((cleaned, scratch.effect(column)?))
+            })
+            .collect();
+        Prepared {
+            values: Arc::clone(d.values),
+            cleaned,
+        }
+    }
+}
+
+/// For each column a batch holds as a dictionary: its keys and its values cleaned.
+type OnceTable<'a> = [Option<(&'a PrimitiveArray<Int32Type>, &'a Prepared)>; Column::COUNT];
+
+enum Outcome<'a> {
     Row(CleanRow<'a>),
     Quarantined(u64, Quarantine, String),
 }
@@ -46,21 +97,68 @@ impl<'o> Ingest<'o> {
             counts: RuleCounts::default(),
             window,
             outside_window: 0,
+            once: (0..Column::COUNT).map(|_| None).collect(),
+            other: None,
         }
+    }
+
+    /// Cleans the values of every dictionary of `cells` not met before.
+    fn prepare<C: Cells>(&mut self, cells: &C) {
+        let ctx = self.ctx;
+        let fresh: Vec<(Column, Dictionary<'_>)> = Column::ALL
+            .iter()
+            .filter_map(|c| Some((*c, cells.dictionary(*c)?)))
+            .filter(|(c, d)| {
+                !matches!(&self.once[c.index()], Some(p) if Arc::ptr_eq(&p.values, d.values))
+            })
+            .collect();
+        let prepared: Vec<(Column, Prepared)> = fresh
+            .par_iter()
+            .map(|(c, d)| (*c, Prepared::new(*c, d, &ctx)))
+            .collect();
+        for (c, p) in prepared {
+            self.once[c.index()] = Some(p);
+        }
+    }
+
+    /// The [`OnceTable`] of a batch [`Ingest::prepare`] has seen.
+    fn once_table<'s, C: Cells>(&'s self, cells: &'s C) -> OnceTable<'s> {
+        let mut table: OnceTable<'s> = [None; Column::COUNT];
+        for c in Column::ALL {
+            if let Some(d) = cells.dictionary(*c)
+                && let Some(p) = &self.once[c.index()]
+            {
+                table[c.index()] = Some((d.keys, p));
+            }
+        }
+        table
     }
 
     /// Cleans a batch whose first row is data row `first_row + 1` of `file`.
     pub(crate) fn batch<C: Cells>(&mut self, file: FileIndex, first_row: u64, cells: &C) {
         let len = cells.len();
         let ctx = self.ctx;
-        let chunks: Vec<(Vec<Cleaned<'_>>, RuleCounts)> = if len <= CHUNK {
-            vec![clean_chunk(cells, file, first_row, 0..len, &ctx)]
+        self.prepare(cells);
+        let once = &self.once_table(cells);
+        let other = self.other.as_ref().map(|o| o.spelling);
+        let chunks: Vec<(Vec<Outcome<'_>>, RuleCounts, RuleCounts)> = if len <= CHUNK {
+            vec![clean_chunk(
+                cells,
+                once,
+                other,
+                file,
+                first_row,
+                0..len,
+                &ctx,
+            )]
         } else {
             (0..len.div_ceil(CHUNK))
                 .into_par_iter()
                 .map(|k| {
                     clean_chunk(
                         cells,
+                        once,
+                        other,
                         file,
                         first_row,
                         k * CHUNK..len.min((k + 1) * CHUNK),
@@ -69,11 +167,14 @@ impl<'o> Ingest<'o> {
                 })
                 .collect()
         };
-        for (rows, counts) in chunks {
+        for (rows, counts, other_counts) in chunks {
             self.counts.merge(&counts);
+            if let Some(o) = &mut self.other {
+                o.counts.merge(&other_counts);
+            }
             for r in rows {
                 match r {
-                    Cleaned::Row(r) => {
+                    Outcome::Row(r) => {
                         if let Some((first, last)) = self.window
                             && !(first..=last).contains(&r.row.census_year)
                         {
@@ -90,8 +191,11 @@ impl<'o> Ingest<'o> {
                             self.latest.push(self.episodes.len(), latest);
                         }
                         self.episodes.push(r.row);
+                        if let Some(o) = &mut self.other {
+                            o.reasons.push(r.other_reason);
+                        }
                     }
-                    Cleaned::Quarantined(row, reason, mut detail) => {
+                    Outcome::Quarantined(row, reason, mut detail) => {
                         if let Some((cut, _)) = detail.char_indices().nth(DETAIL_CHARS) {
                             detail.truncate(cut);
                             detail.push('…');
@@ -111,29 +215,50 @@ impl<'o> Ingest<'o> {
 
 fn clean_chunk<'a, C: Cells>(
     cells: &'a C,
+    once: &OnceTable<'_>,
+    other: Option<ReasonSpelling>,
     file: FileIndex,
     first_row: u64,
     rows: std::ops::Range<usize>,
     ctx: &RowContext<'a>,
-) -> (Vec<Cleaned<'a>>, RuleCounts) {
+) -> (Vec<Outcome<'a>>, RuleCounts, RuleCounts) {
     let mut counts = RuleCounts::default();
+    let mut other_counts = RuleCounts::default();
     let mut out = Vec::with_capacity(rows.len());
     for i in rows {
         let row_number = first_row + i as u64 + 1;
         counts.at_row(row_number);
+        other_counts.at_row(row_number);
         if let Some((reason, why)) = cells.malformed(i) {
-            out.push(Cleaned::Quarantined(row_number, reason, why));
+            out.push(Outcome::Quarantined(row_number, reason, why));
             continue;
         }
         // Rows past 2^32 keep the largest number; the ledger keeps the exact one.
         let source_row = u32::try_from(row_number).unwrap_or(u32::MAX);
         let get = |c| cells.get(i, c);
+        let once = |c: Column, counts: &mut RuleCounts| {
+            let (keys, prepared) = once[c.index()]?;
+            if keys.is_null(i) {
+                return None;
+            }
+            let (cleaned, effect) = prepared.cleaned[keys.values()[i] as usize]?;
+            counts.apply(c, effect);
+            Some(cleaned)
+        };
         out.push(
-            match normalise::row(get, file, source_row, ctx, &mut counts) {
-                Ok(r) => Cleaned::Row(r),
-                Err((reason, detail)) => Cleaned::Quarantined(row_number, reason, detail),
+            match normalise::row_with(
+                get,
+                once,
+                other.map(|s| (s, &mut other_counts)),
+                file,
+                source_row,
+                ctx,
+                &mut counts,
+            ) {
+                Ok(r) => Outcome::Row(r),
+                Err((reason, detail)) => Outcome::Quarantined(row_number, reason, detail),
             },
         );
     }
-    (out, counts)
+    (out, counts, other_counts)
 }

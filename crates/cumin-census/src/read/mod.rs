@@ -7,6 +7,7 @@
 //! reads plus the cleaned table, never the file.
 
 mod cells;
+mod checks;
 mod csv_file;
 mod format;
 mod ingest;
@@ -22,12 +23,13 @@ use crate::error::CensusError;
 use crate::ledger::{EntryKind, Ledger};
 use crate::lookup::LsoaLookup;
 use crate::normalise::values::ValueMap;
-use crate::normalise::{self, CleaningRules, RowContext, Rule};
+use crate::normalise::{self, CleaningRules, ReasonSpelling, RowContext, Rule};
 use crate::progress::Progress;
 use crate::schema::{Column, ColumnMap, ResolvedHeaders};
 use crate::types::CensusYear;
 use crate::years::CensusYearsUsed;
 use cells::BatchSource;
+use checks::{OtherFiles, WholeExtract, check_wrong_throughout};
 use csv_file::CsvSource;
 use ingest::Ingest;
 use parquet_file::ParquetSource;
@@ -282,30 +284,52 @@ fn check_columns(opened: &[Opened], options: &ReadOptions) -> Result<(), CensusE
     Ok(())
 }
 
-/// Required columns that must hold a value in some row of a file: without one, every
-/// birth date or referral date would be missing (and every referral imputed).
-const NEVER_ALL_EMPTY: [Column; 3] = [
-    Column::MonthOfBirth,
-    Column::YearOfBirth,
-    Column::ReferralDate,
-];
-
 /// Reads every file into one normalised extract, accounting for every row.
 pub fn read_extract(
     paths: &[PathBuf],
     options: &ReadOptions,
     progress: &dyn Progress,
 ) -> Result<Extract, CensusError> {
+    let opened = open_all(paths, options)?;
+    read_opened(opened, options, None, progress).map(|(extract, _)| extract)
+}
+
+/// The reasons for closure of an extract read a second time with another spelling.
+#[derive(Clone, Debug)]
+pub struct OtherReasons {
+    /// The spelling.
+    pub spelling: ReasonSpelling,
+    /// By row of the extract's episodes.
+    pub reasons: Vec<Option<u8>>,
+    /// The extract's ledger as that reading gives it (only the reason for closure's
+    /// rule counts differ).
+    pub ledger: Ledger,
+}
+
+/// Reads as [`read_extract`] does and, in the same pass, the reason for closure with
+/// `other` too: the extract `read_extract` gives with `options`, and the reasons and
+/// ledger it gives with `other` as the reason spelling (every other part of that reading
+/// equals the first: the spelling decides no row's fate and no other value). After each
+/// file the checks of reading it with `other` run first, then those with `options`'
+/// spelling; after the last, the same. The Jay et al. 2025 presets need both spellings.
+pub fn read_extract_with_other_reasons(
+    paths: &[PathBuf],
+    options: &ReadOptions,
+    other: ReasonSpelling,
+    progress: &dyn Progress,
+) -> Result<(Extract, OtherReasons), CensusError> {
+    let opened = open_all(paths, options)?;
+    let (extract, reasons) = read_opened(opened, options, Some(other), progress)?;
+    Ok((extract, reasons.expect("asked for")))
+}
+
+fn open_all(paths: &[PathBuf], options: &ReadOptions) -> Result<Vec<Opened>, CensusError> {
     if paths.is_empty() {
         return Err(CensusError::NoInput {
             pattern: String::new(),
         });
     }
-    let opened = paths
-        .iter()
-        .map(|p| open(p, options))
-        .collect::<Result<Vec<_>, _>>()?;
-    read_opened(opened, options, progress)
+    paths.iter().map(|p| open(p, options)).collect()
 }
 
 /// Reads CSV text held in memory as if it were the file `name` (tests, fuzzing).
@@ -329,36 +353,19 @@ pub fn read_csv_bytes(
         format: Format::Csv,
         source: Source::Csv(source),
     }];
-    read_opened(opened, options, &crate::progress::NoProgress)
+    read_opened(opened, options, None, &crate::progress::NoProgress).map(|(extract, _)| extract)
 }
 
 fn read_opened(
     opened: Vec<Opened>,
     options: &ReadOptions,
+    other: Option<ReasonSpelling>,
     progress: &dyn Progress,
-) -> Result<Extract, CensusError> {
+) -> Result<(Extract, Option<OtherReasons>), CensusError> {
     check_columns(&opened, options)?;
     let required = options.required_columns();
-    let mut ingest = Ingest::new(
-        RowContext {
-            rules: &options.rules,
-            values: &options.values,
-            lsoa: options.lsoa.as_deref(),
-        },
-        options.census_years,
-    );
-    // Every column sized once for the rows the Parquet footers declare (bounded: a
-    // corrupt footer may declare any number).
-    let declared: u64 = opened
-        .iter()
-        .filter_map(|o| match &o.source {
-            Source::Parquet(s) => s.declared_rows(),
-            Source::Csv(_) => None,
-        })
-        .sum();
-    ingest
-        .episodes
-        .reserve(usize::try_from(declared.min(1 << 26)).unwrap_or(0));
+    let mut ingest = start_ingest(&opened, options, other);
+    let mut other_files = OtherFiles::default();
     let mut files = Vec::new();
     let mut whole = WholeExtract::default();
     for Opened {
@@ -387,6 +394,17 @@ fn read_opened(
         progress.end();
         // Rows that reached the cleaning of every column (not quarantined first).
         let cleaned = (ingest.episodes.len() + ingest.outside_window as usize - kept_before) as u64;
+        // The other spelling's reading is checked first, as if read first.
+        if let Some(o) = &mut ingest.other {
+            other_files.check(
+                o,
+                &ingest.counts,
+                (&path, &headers, file),
+                cleaned,
+                &required,
+                progress,
+            )?;
+        }
         check_wrong_throughout(&path, &ingest.counts, &required, cleaned, progress)?;
         let counts = &mut ingest.counts;
         normalise::date_order::check(&path, counts, progress)?;
@@ -407,8 +425,12 @@ fn read_opened(
         ledger,
         latest,
         outside_window,
+        other: other_read,
         ..
     } = ingest;
+    if other.is_some() {
+        std::mem::take(&mut other_files.whole).check(&required)?;
+    }
     whole.check(&required)?;
     let census_years = crate::years::check(
         &episodes,
@@ -428,12 +450,49 @@ fn read_opened(
         census_years,
         latest,
     };
-    if options.rules.defer_whole_extract_rules {
+    let kept = if options.rules.defer_whole_extract_rules {
         extract.ledger.check_with_pending(&extract.rows_kept())?;
+        None
     } else {
-        finish_deferred(&mut extract, &options.rules)?;
-    }
-    Ok(extract)
+        Some(finish_kept(&mut extract, options.rules)?)
+    };
+    let other = other_read.map(|o| other_files.finish(o, &extract.ledger, kept.as_deref()));
+    Ok((extract, other))
+}
+
+/// The ingest of `opened`, with the other reason spelling if asked for and the table
+/// sized for the rows the Parquet footers declare.
+fn start_ingest<'o>(
+    opened: &[Opened],
+    options: &'o ReadOptions,
+    other: Option<ReasonSpelling>,
+) -> Ingest<'o> {
+    let mut ingest = Ingest::new(
+        RowContext {
+            rules: &options.rules,
+            values: &options.values,
+            lsoa: options.lsoa.as_deref(),
+        },
+        options.census_years,
+    );
+    ingest.other = other.map(|spelling| ingest::Other {
+        spelling,
+        reasons: Vec::new(),
+        counts: normalise::RuleCounts::default(),
+    });
+    // Every column sized once for the rows the Parquet footers declare (bounded: a
+    // corrupt footer may declare any number).
+    let declared: u64 = opened
+        .iter()
+        .filter_map(|o| match &o.source {
+            Source::Parquet(s) => s.declared_rows(),
+            Source::Csv(_) => None,
+        })
+        .sum();
+    ingest
+        .episodes
+        .reserve(usize::try_from(declared.min(1 << 26)).unwrap_or(0));
+    ingest
 }
 
 /// Notes the columns of a file that are not read: ones cumin does not use, and Parquet
@@ -456,115 +515,27 @@ fn note_unread_columns(path: &Path, source: &Source, progress: &dyn Progress) {
     }
 }
 
-/// Columns an early census year's file may leave empty but the whole extract may not:
-/// read empty everywhere, `ReferralNFA` would make every referral assessed and
-/// `ReasonForClosure` every closure one with further action.
-const NEVER_EMPTY_IN_EXTRACT: [Column; 2] = [Column::ReferralNfa, Column::ReasonForClosure];
-
-/// What the files read so far hold of [`NEVER_EMPTY_IN_EXTRACT`].
-#[derive(Default)]
-struct WholeExtract {
-    /// Rows that reached the cleaning of every column.
-    cleaned: u64,
-    /// Per column: non-empty values seen, and the files that have the column.
-    columns: [(u64, Vec<PathBuf>); NEVER_EMPTY_IN_EXTRACT.len()],
-}
-
-impl WholeExtract {
-    fn add(
-        &mut self,
-        path: &Path,
-        headers: &ResolvedHeaders,
-        counts: &normalise::RuleCounts,
-        cleaned: u64,
-    ) {
-        self.cleaned += cleaned;
-        for (c, (seen, files)) in NEVER_EMPTY_IN_EXTRACT.iter().zip(&mut self.columns) {
-            if headers.has(*c) {
-                *seen += counts.column(*c).seen;
-                files.push(path.to_owned());
-            }
-        }
-    }
-
-    /// Stops the run when a required column of [`NEVER_EMPTY_IN_EXTRACT`] is empty in
-    /// every row of every file.
-    fn check(self, required: &BTreeSet<Column>) -> Result<(), CensusError> {
-        for (column, (seen, files)) in NEVER_EMPTY_IN_EXTRACT.into_iter().zip(self.columns) {
-            if self.cleaned > 0 && seen == 0 && required.contains(&column) && !files.is_empty() {
-                return Err(CensusError::EmptyInExtract {
-                    column,
-                    files,
-                    rows: self.cleaned,
-                });
-            }
-        }
-        Ok(())
-    }
-}
-
 /// Applies the whole-extract rules ([`normalise::finish`]) under `rules` to an extract
 /// read with them deferred ([`CleaningRules::defer_whole_extract_rules`]), which then
 /// equals the extract a read with `rules` gives when the two readings clean rows alike
 /// (the same reason spelling; the other switches act only here): the Jay et al. 2025
 /// presets read the files once for the R code's steps and for cumin's own.
 pub fn finish_deferred(extract: &mut Extract, rules: &CleaningRules) -> Result<(), CensusError> {
+    finish_kept(extract, *rules).map(drop)
+}
+
+/// [`finish_deferred`], returning for each row before whether it stayed.
+fn finish_kept(extract: &mut Extract, rules: CleaningRules) -> Result<Vec<bool>, CensusError> {
     let latest = std::mem::take(&mut extract.latest);
-    normalise::finish(
+    let kept = normalise::finish(
         &mut extract.episodes,
         &latest,
         &mut extract.ledger,
-        rules,
+        &rules,
         extract.data_end,
     );
     extract.ledger.check_with_pending(&extract.rows_kept())?;
-    Ok(())
-}
-
-/// Stops the run when a required column of the file just read is wrong throughout (no
-/// valid value in any non-empty row) or, for [`NEVER_ALL_EMPTY`], empty in every one of
-/// the `cleaned` rows; notes a column not required that is wrong throughout.
-fn check_wrong_throughout(
-    path: &Path,
-    counts: &normalise::RuleCounts,
-    required: &BTreeSet<Column>,
-    cleaned: u64,
-    progress: &dyn Progress,
-) -> Result<(), CensusError> {
-    if let Some((column, tally)) = counts
-        .wrong_throughout()
-        .find(|(c, _)| required.contains(c))
-    {
-        return Err(CensusError::WrongTypeThroughout {
-            path: path.to_owned(),
-            column,
-            expected: column.expectation(),
-            seen: tally.seen,
-            examples: tally.examples.clone(),
-        });
-    }
-    for (column, tally) in counts.wrong_throughout() {
-        progress.note(&format!(
-            "{}: column {column} holds no valid value ({}) in any of its {} non-empty \
-             rows, e.g. {:?}; it is read as missing",
-            path.display(),
-            column.expectation(),
-            tally.seen,
-            tally.examples
-        ));
-    }
-    if let Some(column) = NEVER_ALL_EMPTY
-        .into_iter()
-        .find(|c| cleaned > 0 && required.contains(c) && counts.column(*c).seen == 0)
-    {
-        return Err(CensusError::EmptyThroughout {
-            path: path.to_owned(),
-            column,
-            expected: column.expectation(),
-            rows: cleaned,
-        });
-    }
-    Ok(())
+    Ok(kept)
 }
 
 /// Streams one file's batches through the cleaning rules; returns the rows read.

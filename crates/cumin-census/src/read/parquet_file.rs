@@ -1,10 +1,11 @@
 //! Parquet episode files, read in record batches of only the columns cumin cleans.
 
-use super::cells::{BatchSource, Cells, Positions, positions};
+use super::cells::{BatchSource, Cells, Dictionary, Positions, positions};
 use crate::error::CensusError;
 use crate::normalise::Raw;
 use crate::schema::{Column, ColumnMap, ResolvedHeaders};
 use arrow_array::cast::AsArray;
+use arrow_array::types::Int32Type;
 use arrow_array::{
     Array, ArrayRef, BinaryArray, BooleanArray, Date32Array, Date64Array, Float32Array,
     Float64Array, Int8Array, Int16Array, Int32Array, Int64Array, LargeStringArray, StringArray,
@@ -12,11 +13,17 @@ use arrow_array::{
     TimestampNanosecondArray, TimestampSecondArray, UInt8Array, UInt16Array, UInt32Array,
     UInt64Array,
 };
+use arrow_array::{DictionaryArray, PrimitiveArray};
 use arrow_schema::{DataType, TimeUnit};
+use arrow_schema::{Field, Schema};
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader,
+    ParquetRecordBatchReaderBuilder,
+};
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 pub(crate) struct ParquetSource {
     path: PathBuf,
@@ -86,8 +93,12 @@ impl ParquetSource {
             path: path.to_owned(),
             source,
         })?;
-        let builder =
-            ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| parquet_error(path, &e))?;
+        let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::default())
+            .map_err(|e| parquet_error(path, &e))?;
+        let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(
+            file,
+            with_dictionaries(metadata, map),
+        );
         let names: Vec<String> = builder
             .schema()
             .fields()
@@ -141,6 +152,60 @@ impl ParquetSource {
     }
 }
 
+/// Columns that can hold a dictionary (per-value cleaning in [`crate::normalise::value`])
+/// are read as Arrow dictionaries when every row group of the file stores them
+/// dictionary-encoded (the usual case for dates and codes): the reader then hands over
+/// each distinct value once and a key per row, and cumin cleans each value once. Other
+/// columns, and any file whose schema the hint does not fit, are read as they are.
+fn with_dictionaries(metadata: ArrowReaderMetadata, map: &ColumnMap) -> ArrowReaderMetadata {
+    let parquet = metadata.metadata();
+    let schema = metadata.schema();
+    let leaves = parquet.file_metadata().schema_descr().columns();
+    let dictionary = |field: &Field| {
+        if *field.data_type() != DataType::Utf8 {
+            return false;
+        }
+        let Some(column) = map.resolve(field.name()) else {
+            return false;
+        };
+        let cleaned_once = crate::normalise::cleans_alone(column);
+        let Some(leaf) = leaves
+            .iter()
+            .position(|l| l.path().parts() == [field.name().as_str()])
+        else {
+            return false;
+        };
+        cleaned_once
+            && parquet
+                .row_groups()
+                .iter()
+                .all(|g| g.column(leaf).dictionary_page_offset().is_some())
+    };
+    if !schema.fields().iter().any(|f| dictionary(f)) {
+        return metadata;
+    }
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            let field = f.as_ref().clone();
+            if dictionary(f) {
+                let kind =
+                    DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+                field.with_data_type(kind)
+            } else {
+                field
+            }
+        })
+        .collect();
+    let hinted = Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
+    ArrowReaderMetadata::try_new(
+        Arc::clone(parquet),
+        ArrowReaderOptions::default().with_schema(hinted),
+    )
+    .unwrap_or(metadata)
+}
+
 /// One Arrow column, typed once per batch so that reading a cell is a `match`, not a
 /// dynamic call.
 enum Access {
@@ -164,6 +229,8 @@ enum Access {
     TsMicro(TimestampMicrosecondArray),
     TsNano(TimestampNanosecondArray),
     Bool(BooleanArray),
+    /// Text as a dictionary: each row's key, and the values.
+    Dictionary(PrimitiveArray<Int32Type>, ArrayRef, StringArray),
     /// Binary (and large, view or fixed-size binary, cast to it): text when the bytes are
     /// UTF-8, else bytes.
     Binary(BinaryArray),
@@ -214,6 +281,16 @@ impl Access {
                     arrow_cast::cast(array, &DataType::Binary)?
                         .as_binary::<i32>()
                         .clone(),
+                )
+            }
+            DataType::Dictionary(key, values)
+                if **key == DataType::Int32 && **values == DataType::Utf8 =>
+            {
+                let d: &DictionaryArray<Int32Type> = a.as_dictionary();
+                Access::Dictionary(
+                    d.keys().clone(),
+                    Arc::clone(d.values()),
+                    d.values().as_string::<i32>().clone(),
                 )
             }
             DataType::Dictionary(_, values)
@@ -271,6 +348,14 @@ impl Access {
             Access::TsMicro(a) => read!(a, |v| days(v, DAY_SECONDS * 1_000_000)),
             Access::TsNano(a) => read!(a, |v| days(v, DAY_SECONDS * 1_000_000_000)),
             Access::Bool(a) => read!(a, |v| Raw::Bool(v)),
+            Access::Dictionary(keys, _, values) => {
+                let k = keys.values()[i] as usize;
+                if keys.is_null(i) || values.is_null(k) {
+                    Raw::Null
+                } else {
+                    Raw::Text(values.value(k))
+                }
+            }
             Access::Binary(a) => read!(a, |v| std::str::from_utf8(v)
                 .map_or(Raw::Bytes(v), Raw::Text)),
             Access::Null => Raw::Null,
@@ -294,6 +379,13 @@ impl Cells for ParquetBatch {
         match self.projected[column.index()] {
             Some(p) => self.columns[p].get(row),
             None => Raw::Null,
+        }
+    }
+
+    fn dictionary(&self, column: Column) -> Option<Dictionary<'_>> {
+        match &self.columns[self.projected[column.index()]?] {
+            Access::Dictionary(keys, values, text) => Some(Dictionary { keys, values, text }),
+            _ => None,
         }
     }
 }
@@ -341,5 +433,56 @@ impl BatchSource for ParquetSource {
             projected: self.projected,
             len: batch.num_rows(),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::RecordBatch;
+    use parquet::arrow::ArrowWriter;
+    use parquet::file::properties::WriterProperties;
+
+    /// Writes dates, codes and identifiers as text, dictionary-encoded or not, and reads
+    /// one batch.
+    fn batch(dictionary: bool) -> ParquetBatch {
+        let text = |v: &[&str]| -> ArrayRef { Arc::new(StringArray::from(v.to_vec())) };
+        let batch = RecordBatch::try_from_iter([
+            ("ACADYR", text(&["2013/14", "2013/14", "2014/15"])),
+            ("LAchildID_Anon", text(&["A1", "A2", "A3"])),
+            ("CINreferralDate", text(&["2013-06-01", "2013-06-01", "x"])),
+        ])
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cin.parquet");
+        let props = WriterProperties::builder()
+            .set_dictionary_enabled(dictionary)
+            .build();
+        let mut w = ArrowWriter::try_new(File::create(&path).unwrap(), batch.schema(), Some(props))
+            .unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        let mut source = ParquetSource::open(&path, &ColumnMap::default(), &|_| true).unwrap();
+        source.next_batch(1024).unwrap().unwrap()
+    }
+
+    #[test]
+    fn dictionary_encoded_codes_and_dates_are_read_as_dictionaries() {
+        let b = batch(true);
+        let d = b.dictionary(Column::ReferralDate).expect("a dictionary");
+        assert_eq!(d.text.len(), 2);
+        assert_eq!(d.keys.values().as_ref(), [0, 0, 1]);
+        assert!(b.dictionary(Column::AcadYr).is_some());
+        // Identifiers are interned, not cleaned per value, even when stored as a
+        // dictionary.
+        assert!(b.dictionary(Column::LaChildId).is_none());
+        assert_eq!(b.get(2, Column::ReferralDate), Raw::Text("x"));
+        let plain = batch(false);
+        assert!(plain.dictionary(Column::ReferralDate).is_none());
+        for row in 0..3 {
+            for c in [Column::AcadYr, Column::LaChildId, Column::ReferralDate] {
+                assert_eq!(b.get(row, c), plain.get(row, c));
+            }
+        }
     }
 }

@@ -612,3 +612,72 @@ fn a_deferred_read_finished_later_equals_a_read_with_the_rules() {
         assert_eq!(deferred.data_end, direct.data_end);
     }
 }
+
+/// The reason for closure read with a second spelling in the same pass equals reading the
+/// files again with that spelling (its reasons and ledger), and the first reading is
+/// `read_extract`'s; an error only the second spelling's reading has stops the run.
+#[test]
+fn a_second_reason_spelling_in_the_same_read_equals_a_second_read() {
+    use cumin_census::ReasonSpelling::{Jay2025Strict, Tolerant};
+    use cumin_census::{CleaningRules, ReasonSpelling, read_extract_with_other_reasons};
+    let options = |spelling: ReasonSpelling, defer: bool| ReadOptions {
+        rules: CleaningRules {
+            reason_spelling: spelling,
+            defer_whole_extract_rules: defer,
+            ..CleaningRules::default()
+        },
+        ..ReadOptions::default()
+    };
+    let hand = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/jay2025-hand");
+    let mut ledgers_differ = false;
+    for path in [
+        fixture("rule_reason_for_closure.csv"),
+        fixture("quarantine.csv"),
+        hand.join("episodes.csv"),
+    ] {
+        let paths = [path];
+        for (first, second) in [(Jay2025Strict, Tolerant), (Tolerant, Jay2025Strict)] {
+            for defer in [false, true] {
+                let (e, other) = read_extract_with_other_reasons(
+                    &paths,
+                    &options(first, defer),
+                    second,
+                    &NoProgress,
+                )
+                .unwrap();
+                let direct = read_extract(&paths, &options(first, defer), &NoProgress).unwrap();
+                assert_eq!(format!("{e:?}"), format!("{direct:?}"));
+                let again = read_extract(&paths, &options(second, defer), &NoProgress).unwrap();
+                assert_eq!(other.spelling, second);
+                assert_eq!(other.reasons, again.episodes.reason_for_closure);
+                assert_eq!(other.ledger, again.ledger, "{:?}", paths[0]);
+                ledgers_differ |= other.ledger != e.ledger;
+            }
+        }
+    }
+    assert!(ledgers_differ, "no fixture tells the spellings apart");
+
+    // Every reason unknown to the tolerant spelling: its reading stops, the strict one
+    // keeps them (as no RC code).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cin.csv");
+    std::fs::write(
+        &path,
+        "ACADYR,LA,LAchildID_Anon,PupilMatchingRefAnonymous,MonthOfBirth,YearOfBirth,\
+         CINreferralDate,ReasonForClosure\n\
+         2013/14,202,A1,,5,2010,2013-06-01,RX\n\
+         2013/14,202,A2,,5,2010,2013-06-01,R8\n",
+    )
+    .unwrap();
+    let paths = [path];
+    let required = |spelling| ReadOptions {
+        required: BTreeSet::from([Column::ReasonForClosure]),
+        ..options(spelling, false)
+    };
+    read_extract(&paths, &required(Jay2025Strict), &NoProgress).unwrap();
+    let tolerant = read_extract(&paths, &required(Tolerant), &NoProgress).unwrap_err();
+    let both =
+        read_extract_with_other_reasons(&paths, &required(Jay2025Strict), Tolerant, &NoProgress)
+            .unwrap_err();
+    assert_eq!(both.to_string(), tolerant.to_string());
+}

@@ -619,6 +619,11 @@ impl ParquetCase {
 
     /// Writes the file; a cell that does not fit its column's type becomes null.
     fn write(&self, path: &std::path::Path) {
+        self.write_encoded(path, true);
+    }
+
+    /// [`ParquetCase::write`], text columns dictionary-encoded or not.
+    fn write_encoded(&self, path: &std::path::Path, dictionary: bool) {
         let (cells, _) = self.cells();
         let mut fields = Vec::new();
         let mut columns: Vec<ArrayRef> = Vec::new();
@@ -649,6 +654,7 @@ impl ParquetCase {
         let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap();
         let props = WriterProperties::builder()
             .set_max_row_group_row_count(Some(self.row_group))
+            .set_dictionary_enabled(dictionary)
             .build();
         let file = std::fs::File::create(path).unwrap();
         let mut w = ArrowWriter::try_new(file, batch.schema(), Some(props)).unwrap();
@@ -711,6 +717,76 @@ proptest! {
                 assert_every_row_once(&e);
             }
             Err(e) => prop_assert!(e.to_string().contains("corrupt.parquet"), "{e}"),
+        }
+    }
+}
+
+/// The options [`dictionaries_are_read_as_plain_columns_are`] reads with: the default
+/// rules, and Jay et al.'s spelling with value maps on a code and a date column.
+fn dictionary_options(batch_size: usize) -> [ReadOptions; 2] {
+    let mut values = cumin_census::ValueMap::default();
+    values.insert(cumin_census::Column::Ethnicity, "wbr", "ZZZZ");
+    values.insert(cumin_census::Column::ReferralDate, "", "2013-06-01");
+    values.insert(
+        cumin_census::Column::ClosureDate,
+        "2013-06-01",
+        "06/13/2013",
+    );
+    [
+        with_batch(batch_size),
+        ReadOptions {
+            rules: CleaningRules {
+                reason_spelling: cumin_census::ReasonSpelling::Jay2025Strict,
+                ..CleaningRules::default()
+            },
+            values,
+            ..with_batch(batch_size)
+        },
+    ]
+}
+
+/// The notes of a read (the slashed-date tallies and unreadable dates show there).
+#[derive(Default)]
+struct Notes(std::sync::Mutex<Vec<String>>);
+
+impl cumin_census::Progress for Notes {
+    fn begin(&self, _: &str, _: Option<u64>) {}
+    fn advance(&self, _: u64) {}
+    fn end(&self) {}
+    fn note(&self, message: &str) {
+        self.0.lock().unwrap().push(message.to_owned());
+    }
+}
+
+/// Everything a read of `paths` gives, as text: the result (extract with its ledger, or
+/// the error), every row with its identifiers, and the notes.
+fn everything(paths: &[std::path::PathBuf], options: &ReadOptions) -> String {
+    let notes = Notes::default();
+    let read = read_extract(paths, options, &notes);
+    let rows: Vec<_> = read.as_ref().map_or_else(
+        |_| Vec::new(),
+        |e| (0..e.episodes.len()).map(|i| e.episodes.row(i)).collect(),
+    );
+    format!("{read:?}\n{rows:?}\n{:?}", notes.0.lock().unwrap())
+}
+
+proptest! {
+    #![proptest_config(Config { cases: 200, failure_persistence: None, ..Config::default() })]
+
+    /// Dictionary-encoded text columns are cleaned once per distinct value: every row,
+    /// rule count, example of a bad value, slashed-date tally, unreadable date, note and
+    /// error must be as when the same file stores them plain (cleaned row by row).
+    #[test]
+    fn dictionaries_are_read_as_plain_columns_are(case in parquet_case()) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cin.parquet");
+        let paths = [path.clone()];
+        for options in dictionary_options(case.batch_size) {
+            case.write_encoded(&path, true);
+            let dictionary = everything(&paths, &options);
+            case.write_encoded(&path, false);
+            let plain = everything(&paths, &options);
+            prop_assert_eq!(dictionary, plain);
         }
     }
 }

@@ -1,0 +1,175 @@
+//! The checks after each file and after the whole extract: columns wrong or empty
+//! throughout, and the other reason spelling's reading ([`super::read_extract_with_other_reasons`]).
+
+use super::OtherReasons;
+use super::ingest;
+use crate::error::CensusError;
+use crate::ledger::{EntryKind, Ledger};
+use crate::normalise::{self, REASON_RULES};
+use crate::progress::Progress;
+use crate::schema::{Column, ResolvedHeaders};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// Required columns that must hold a value in some row of a file: without one, every
+/// birth date or referral date would be missing (and every referral imputed).
+const NEVER_ALL_EMPTY: [Column; 3] = [
+    Column::MonthOfBirth,
+    Column::YearOfBirth,
+    Column::ReferralDate,
+];
+
+/// What the reading with the other reason spelling counted, file by file.
+#[derive(Default)]
+pub(super) struct OtherFiles {
+    /// Per file, the counts of the reason's rules.
+    rules: Vec<(crate::ledger::FileIndex, [u64; REASON_RULES.len()])>,
+    /// What it has seen of the extract.
+    pub(super) whole: WholeExtract,
+}
+
+impl OtherFiles {
+    /// After a file: the checks of the other spelling's reading (`counts` are the
+    /// file's, `o.counts` its reasons' under the other spelling), then its counts kept.
+    pub(super) fn check(
+        &mut self,
+        o: &mut ingest::Other,
+        counts: &normalise::RuleCounts,
+        (path, headers, file): (&Path, &ResolvedHeaders, crate::ledger::FileIndex),
+        cleaned: u64,
+        required: &BTreeSet<Column>,
+        progress: &dyn Progress,
+    ) -> Result<(), CensusError> {
+        let counts = counts.with_reasons_of(&o.counts);
+        check_wrong_throughout(path, &counts, required, cleaned, progress)?;
+        normalise::date_order::check(path, &counts, progress)?;
+        self.whole.add(path, headers, &counts, cleaned);
+        self.rules
+            .push((file, REASON_RULES.map(|r| o.counts.get(r))));
+        o.counts = normalise::RuleCounts::default();
+        Ok(())
+    }
+
+    /// The other reading: its reasons of the rows `kept` by the whole-extract rules
+    /// (which do not read the reason for closure, so keep the same rows for both), and
+    /// `ledger` with its reason rule counts.
+    pub(super) fn finish(
+        self,
+        o: ingest::Other,
+        ledger: &Ledger,
+        kept: Option<&[bool]>,
+    ) -> OtherReasons {
+        let mut reasons = o.reasons;
+        if let Some(kept) = kept {
+            let mut i = 0;
+            reasons.retain(|_| {
+                i += 1;
+                kept[i - 1]
+            });
+        }
+        let mut ledger = ledger.clone();
+        for (file, counts) in self.rules {
+            for (rule, n) in REASON_RULES.into_iter().zip(counts) {
+                ledger.set(file, EntryKind::Rule, rule.name(), n);
+            }
+        }
+        OtherReasons {
+            spelling: o.spelling,
+            reasons,
+            ledger,
+        }
+    }
+}
+
+/// Columns an early census year's file may leave empty but the whole extract may not:
+/// read empty everywhere, `ReferralNFA` would make every referral assessed and
+/// `ReasonForClosure` every closure one with further action.
+const NEVER_EMPTY_IN_EXTRACT: [Column; 2] = [Column::ReferralNfa, Column::ReasonForClosure];
+
+/// What the files read so far hold of [`NEVER_EMPTY_IN_EXTRACT`].
+#[derive(Default)]
+pub(super) struct WholeExtract {
+    /// Rows that reached the cleaning of every column.
+    cleaned: u64,
+    /// Per column: non-empty values seen, and the files that have the column.
+    columns: [(u64, Vec<PathBuf>); NEVER_EMPTY_IN_EXTRACT.len()],
+}
+
+impl WholeExtract {
+    pub(super) fn add(
+        &mut self,
+        path: &Path,
+        headers: &ResolvedHeaders,
+        counts: &normalise::RuleCounts,
+        cleaned: u64,
+    ) {
+        self.cleaned += cleaned;
+        for (c, (seen, files)) in NEVER_EMPTY_IN_EXTRACT.iter().zip(&mut self.columns) {
+            if headers.has(*c) {
+                *seen += counts.column(*c).seen;
+                files.push(path.to_owned());
+            }
+        }
+    }
+
+    /// Stops the run when a required column of [`NEVER_EMPTY_IN_EXTRACT`] is empty in
+    /// every row of every file.
+    pub(super) fn check(self, required: &BTreeSet<Column>) -> Result<(), CensusError> {
+        for (column, (seen, files)) in NEVER_EMPTY_IN_EXTRACT.into_iter().zip(self.columns) {
+            if self.cleaned > 0 && seen == 0 && required.contains(&column) && !files.is_empty() {
+                return Err(CensusError::EmptyInExtract {
+                    column,
+                    files,
+                    rows: self.cleaned,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Stops the run when a required column of the file just read is wrong throughout (no
+/// valid value in any non-empty row) or, for [`NEVER_ALL_EMPTY`], empty in every one of
+/// the `cleaned` rows; notes a column not required that is wrong throughout.
+pub(super) fn check_wrong_throughout(
+    path: &Path,
+    counts: &normalise::RuleCounts,
+    required: &BTreeSet<Column>,
+    cleaned: u64,
+    progress: &dyn Progress,
+) -> Result<(), CensusError> {
+    if let Some((column, tally)) = counts
+        .wrong_throughout()
+        .find(|(c, _)| required.contains(c))
+    {
+        return Err(CensusError::WrongTypeThroughout {
+            path: path.to_owned(),
+            column,
+            expected: column.expectation(),
+            seen: tally.seen,
+            examples: tally.examples.clone(),
+        });
+    }
+    for (column, tally) in counts.wrong_throughout() {
+        progress.note(&format!(
+            "{}: column {column} holds no valid value ({}) in any of its {} non-empty \
+             rows, e.g. {:?}; it is read as missing",
+            path.display(),
+            column.expectation(),
+            tally.seen,
+            tally.examples
+        ));
+    }
+    if let Some(column) = NEVER_ALL_EMPTY
+        .into_iter()
+        .find(|c| cleaned > 0 && required.contains(c) && counts.column(*c).seen == 0)
+    {
+        return Err(CensusError::EmptyThroughout {
+            path: path.to_owned(),
+            column,
+            expected: column.expectation(),
+            rows: cleaned,
+        });
+    }
+    Ok(())
+}
