@@ -98,16 +98,23 @@ fn irls(
     deviance: impl Fn(ArrayView1<'_, f64>) -> f64,
 ) -> Result<LogitFit, LogitError> {
     let (n_rows, n_cols) = design.dim();
+    let sparse = SparseRows::new(design);
+    let design = &sparse;
     let unit = Array1::from_elem(n_rows, 1.0);
-    let mut beta = weighted_least_squares(design, unit.view(), start.view(), trials)
+    let mut beta = weighted_least_squares(design, unit.view(), start.view(), trials, false)
         .ok_or(LogitError::Singular)?
         .0;
     let mut dev = deviance(beta.view());
     for iteration in 1..=MAX_ITERATIONS {
         let (weight, z) = working(&beta);
-        let (proposal, _) =
-            weighted_least_squares(design, weight.view(), z.view(), Array1::ones(n_rows).view())
-                .ok_or(LogitError::Singular)?;
+        let (proposal, _) = weighted_least_squares(
+            design,
+            weight.view(),
+            z.view(),
+            Array1::ones(n_rows).view(),
+            false,
+        )
+        .ok_or(LogitError::Singular)?;
         // Step halving keeps the deviance falling where a full Newton step overshoots.
         let mut step = 1.0;
         let mut next = proposal.clone();
@@ -127,6 +134,7 @@ fn irls(
                 w.view(),
                 Array1::zeros(n_rows).view(),
                 Array1::ones(n_rows).view(),
+                true,
             )
             .ok_or(LogitError::Singular)?;
             debug_assert_eq!(covariance.dim(), (n_cols, n_cols));
@@ -246,35 +254,73 @@ fn deviance(
         .sum()
 }
 
-/// Solves `(Xᵀ W X) β = Xᵀ W z` with `W = diag(weight · scale)`; returns `β` and
-/// `(XᵀWX)⁻¹`, or `None` when `XᵀWX` is not positive definite.
+/// A design's nonzero entries, row by row: what the normal equations add up (most
+/// entries of the correction's design are 0: one `α_x` column per row).
+struct SparseRows {
+    /// Row `i`'s entries are `entries[start[i]..start[i + 1]]`.
+    start: Vec<usize>,
+    /// (column, value), columns increasing.
+    entries: Vec<(usize, f64)>,
+    n_cols: usize,
+}
+
+impl SparseRows {
+    fn new(design: ArrayView2<'_, f64>) -> SparseRows {
+        let mut start = vec![0];
+        let mut entries = Vec::new();
+        for row in design.rows() {
+            entries.extend(
+                row.iter()
+                    .enumerate()
+                    .filter(|(_, x)| **x != 0.0)
+                    .map(|(j, x)| (j, *x)),
+            );
+            start.push(entries.len());
+        }
+        SparseRows {
+            start,
+            entries,
+            n_cols: design.ncols(),
+        }
+    }
+
+    fn row(&self, i: usize) -> &[(usize, f64)] {
+        &self.entries[self.start[i]..self.start[i + 1]]
+    }
+}
+
+/// Solves `(Xᵀ W X) β = Xᵀ W z` with `W = diag(weight · scale)`; returns `β` and, if
+/// `inverse`, `(XᵀWX)⁻¹` (otherwise an empty matrix: the iterations need only `β`), or
+/// `None` when `XᵀWX` is not positive definite. Only the design's nonzero entries are
+/// added (the zeros add nothing, so the sums are those of the dense products).
 fn weighted_least_squares(
-    design: ArrayView2<'_, f64>,
+    design: &SparseRows,
     weight: ArrayView1<'_, f64>,
     z: ArrayView1<'_, f64>,
     scale: ArrayView1<'_, f64>,
+    inverse: bool,
 ) -> Option<(Array1<f64>, Array2<f64>)> {
-    let (n_rows, n_cols) = design.dim();
+    let n_cols = design.n_cols;
     let mut xtwx = Array2::<f64>::zeros((n_cols, n_cols));
     let mut xtwz = Array1::<f64>::zeros(n_cols);
-    for i in 0..n_rows {
+    for i in 0..weight.len() {
         let w = weight[i] * scale[i];
         if w <= 0.0 {
             continue;
         }
         let row = design.row(i);
-        for j in 0..n_cols {
-            if row[j] == 0.0 {
-                continue;
-            }
-            xtwz[j] += w * row[j] * z[i];
-            for k in 0..=j {
-                xtwx[[j, k]] += w * row[j] * row[k];
+        for (a, &(j, xj)) in row.iter().enumerate() {
+            xtwz[j] += w * xj * z[i];
+            for &(k, xk) in &row[..=a] {
+                xtwx[[j, k]] += w * xj * xk;
             }
         }
     }
     let chol = cholesky(&xtwx)?;
     let beta = cholesky_solve(&chol, xtwz.view());
+    if !inverse {
+        return Some((beta, Array2::zeros((0, 0))));
+    }
     let mut inverse = Array2::zeros((n_cols, n_cols));
     let mut unit = Array1::zeros(n_cols);
     for j in 0..n_cols {
