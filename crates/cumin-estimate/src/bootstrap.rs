@@ -27,14 +27,16 @@
 //! Replicate `r` draws from the ChaCha8 stream `r` of the study seed, stratifications then
 //! cohorts then strata in order, so results do not depend on the number of threads.
 
-use crate::curves::{Curve, CurveKey, OutcomeYears, Strata, corrected_curves, pooled_models};
+use crate::curves::{
+    Curve, CurveKey, OutcomeYears, Strata, corrected_curves_from, pooled_models,
+};
 use crate::frame::Frame;
 use crate::spec::EstimateSpec;
 use crate::spec::OUT_AGES;
 use crate::split::Ghosts;
 use cumin_census::Progress;
 use cumin_cohort::{NO_STRATUM, YEAR_AGES, YearCell, YearTables};
-use cumin_stats::Form;
+use cumin_stats::{BackwardModel, Form};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Binomial, Distribution};
@@ -435,6 +437,7 @@ fn replicate(
         spec,
         ghosts,
         forms,
+        models,
         ..
     } = *inputs;
     let mut out = BTreeMap::new();
@@ -454,8 +457,20 @@ fn replicate(
                     .get(f)
             };
             for (l, ((_, population), t)) in s.levels.iter().zip(&tables).enumerate() {
-                let fitted =
-                    corrected_curves(t, population, frame, &spec.estimators, forms, fallback);
+                let start = models
+                    .get(oi)
+                    .and_then(|m| m.get(k))
+                    .and_then(|m| m.get(l))
+                    .map_or(&[][..], Vec::as_slice);
+                let fitted = corrected_curves_from(
+                    t,
+                    population,
+                    frame,
+                    &spec.estimators,
+                    forms,
+                    fallback,
+                    start,
+                );
                 for (kind, curve) in fitted.curves {
                     let mut f = [f64::NAN; OUT_AGES];
                     for e in curve {
@@ -493,6 +508,10 @@ pub struct Inputs<'a> {
     /// The left-censoring correction's model forms per outcome, chosen on the data: each
     /// replicate refits these forms (the choice itself is not repeated).
     pub forms: &'a [Vec<Form>],
+    /// The point estimate's models per outcome, stratification and stratum: each
+    /// replicate's fits start from them (the fit is the same maximum, reached in fewer
+    /// iterations; empty: cold starts).
+    pub models: &'a [Vec<Vec<Vec<BackwardModel>>>],
 }
 
 /// Replaces the intervals and standard errors of every corrected curve by bootstrap ones,

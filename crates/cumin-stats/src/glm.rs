@@ -57,13 +57,33 @@ pub fn fit_logit(
     successes: ArrayView1<'_, f64>,
     trials: ArrayView1<'_, f64>,
 ) -> Result<LogitFit, LogitError> {
+    fit_logit_from(design, successes, trials, None)
+}
+
+/// [`fit_logit`] with the iterations started at `coef` (a warm start, e.g. a fit to
+/// similar data: a bootstrap replicate's from the point estimate's), if given; the
+/// estimate is the same maximum up to the convergence tolerance.
+pub fn fit_logit_from(
+    design: ArrayView2<'_, f64>,
+    successes: ArrayView1<'_, f64>,
+    trials: ArrayView1<'_, f64>,
+    coef: Option<ArrayView1<'_, f64>>,
+) -> Result<LogitFit, LogitError> {
     let n_rows = design.nrows();
     assert_eq!(successes.len(), n_rows);
     assert_eq!(trials.len(), n_rows);
     // Start from the empirical logits, shrunk away from 0 and 1, projected on the design.
-    let start: Array1<f64> = (0..n_rows)
-        .map(|i| logit((successes[i] + 0.5) / (trials[i] + 1.0)))
-        .collect();
+    let start = match coef {
+        Some(c) => {
+            assert_eq!(c.len(), design.ncols());
+            Start::Coef(c.to_owned())
+        }
+        None => Start::Rows(
+            (0..n_rows)
+                .map(|i| logit((successes[i] + 0.5) / (trials[i] + 1.0)))
+                .collect(),
+        ),
+    };
     // Working weights `n p (1 − p)` and responses `η + (k − n p)/(n p (1 − p))` at `b`.
     let working = |b: &Array1<f64>| {
         let eta = design.dot(b);
@@ -86,13 +106,22 @@ pub fn fit_logit(
     })
 }
 
-/// Iteratively reweighted least squares from the design projection of `start` (weighted
-/// by `trials`): each step solves the working weighted normal equations of `working(β)`
-/// (weights, responses); a step that does not lower `deviance` is halved. The covariance
-/// is the inverse of `XᵀWX` with the working weights at the estimate.
+/// Where the iterations start.
+enum Start {
+    /// The design projection of these linear predictors, one per row (weighted by
+    /// `trials`).
+    Rows(Array1<f64>),
+    /// These coefficients.
+    Coef(Array1<f64>),
+}
+
+/// Iteratively reweighted least squares from `start`: each step solves the working
+/// weighted normal equations of `working(β)` (weights, responses); a step that does not
+/// lower `deviance` is halved. The covariance is the inverse of `XᵀWX` with the working
+/// weights at the estimate.
 fn irls(
     design: ArrayView2<'_, f64>,
-    start: Array1<f64>,
+    start: Start,
     trials: ArrayView1<'_, f64>,
     working: impl Fn(&Array1<f64>) -> (Array1<f64>, Array1<f64>),
     deviance: impl Fn(ArrayView1<'_, f64>) -> f64,
@@ -100,10 +129,15 @@ fn irls(
     let (n_rows, n_cols) = design.dim();
     let sparse = SparseRows::new(design);
     let design = &sparse;
-    let unit = Array1::from_elem(n_rows, 1.0);
-    let mut beta = weighted_least_squares(design, unit.view(), start.view(), trials, false)
-        .ok_or(LogitError::Singular)?
-        .0;
+    let mut beta = match start {
+        Start::Rows(start) => {
+            let unit = Array1::from_elem(n_rows, 1.0);
+            weighted_least_squares(design, unit.view(), start.view(), trials, false)
+                .ok_or(LogitError::Singular)?
+                .0
+        }
+        Start::Coef(coef) => coef,
+    };
     let mut dev = deviance(beta.view());
     for iteration in 1..=MAX_ITERATIONS {
         let (weight, z) = working(&beta);
@@ -198,7 +232,7 @@ pub fn fit_scaled_logit(
         }
         (weight, z)
     };
-    irls(design, start, trials, working, |b| {
+    irls(design, Start::Rows(start), trials, working, |b| {
         scaled_deviance(design, b, successes, trials, scale)
     })
 }
