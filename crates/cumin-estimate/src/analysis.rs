@@ -286,12 +286,7 @@ impl<'a> Run<'a> {
             })
             .collect();
         if let Some(models) = self.models.get_mut(at.oi) {
-            models.push(
-                fitted
-                    .iter()
-                    .map(|c| c.correction.models.clone())
-                    .collect(),
-            );
+            models.push(fitted.iter().map(|c| c.correction.models.clone()).collect());
         }
         let own = model_error::extrapolation_error(fitted.iter().map(|c| &c.correction), forms);
         let rho = Rho {

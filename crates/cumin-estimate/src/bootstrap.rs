@@ -27,9 +27,7 @@
 //! Replicate `r` draws from the ChaCha8 stream `r` of the study seed, stratifications then
 //! cohorts then strata in order, so results do not depend on the number of threads.
 
-use crate::curves::{
-    Curve, CurveKey, OutcomeYears, Strata, corrected_curves_from, pooled_models,
-};
+use crate::curves::{Curve, CurveKey, OutcomeYears, Strata, corrected_curves_from, pooled_models};
 use crate::frame::Frame;
 use crate::spec::EstimateSpec;
 use crate::spec::OUT_AGES;
