@@ -365,17 +365,16 @@ fn group_patterns(
             continue;
         }
         key[1..].sort_unstable();
-        let id = match ids.get(key.as_slice()) {
-            Some(&id) => id,
-            None => {
-                let id = first.multiplicity.len() as u32;
-                ids.insert(key.clone(), id);
-                first.start.push(first.codes.len() as u32);
-                first.codes.extend_from_slice(&key[1..]);
-                first.multiplicity.push(0);
-                pool_of_pattern.push(pool);
-                id
-            }
+        let id = if let Some(&id) = ids.get(key.as_slice()) {
+            id
+        } else {
+            let id = first.multiplicity.len() as u32;
+            ids.insert(key.clone(), id);
+            first.start.push(first.codes.len() as u32);
+            first.codes.extend_from_slice(&key[1..]);
+            first.multiplicity.push(0);
+            pool_of_pattern.push(pool);
+            id
         };
         first.multiplicity[id as usize] += 1;
         child_pattern[c] = id;
@@ -871,7 +870,10 @@ mod tests {
         }
     }
 
-    fn child_strategy() -> impl Strategy<Value = (i16, Vec<(i8, u16)>, Vec<(i8, u16)>)> {
+    /// A child's cohort and the (age, decile stratum) of its years of each outcome.
+    type Template = (i16, Vec<(i8, u16)>, Vec<(i8, u16)>);
+
+    fn child_strategy() -> impl Strategy<Value = Template> {
         let years = proptest::collection::btree_map(
             0i8..9,
             prop_oneof![Just(0u16), Just(1), Just(NO_STRATUM)],
