@@ -20,5 +20,6 @@ pub use events::{
 };
 pub use identity::{Identity, IdentitySpec, LinkageCounts, child_traits, identify, identify_with};
 pub use years::{
-    CohortFrame, NO_EARLIER, NO_STRATUM, YEAR_AGES, YearTables, event_years, tabulate_years,
+    CohortFrame, NO_EARLIER, NO_STRATUM, YEAR_AGES, YearCell, YearTables, child_cells, child_runs,
+    event_years, tabulate_years,
 };

@@ -65,10 +65,21 @@ pub struct YearTables {
 }
 
 impl YearTables {
-    fn zeros(n_cohorts: usize) -> YearTables {
+    /// Empty tables for `n_cohorts` cohort rows.
+    pub fn zeros(n_cohorts: usize) -> YearTables {
         YearTables {
             first_observed: Array2::zeros((n_cohorts, YEAR_AGES)),
             lookback: Array3::zeros((n_cohorts, YEAR_AGES, YEAR_AGES + 1)),
+        }
+    }
+
+    /// Adds `w` to `cell`.
+    pub fn add(&mut self, cell: YearCell, w: f64) {
+        match cell {
+            YearCell::FirstObserved { row, age } => self.first_observed[[row, age]] += w,
+            YearCell::Lookback { row, age, earlier } => {
+                self.lookback[[row, age, earlier]] += w;
+            }
         }
     }
 }
@@ -107,48 +118,115 @@ pub fn tabulate_years(
     let mut tables: Vec<YearTables> = (0..n_strata)
         .map(|_| YearTables::zeros(n_cohorts))
         .collect();
-    for (child_years, child_strata) in ChildRuns::new(years, stratum) {
-        let first = child_years[0];
-        let Some(row) = frame.row(first.cohort) else {
-            continue;
-        };
-        let w = weight(first.child);
+    for (child_years, child_strata) in child_runs(years, stratum) {
+        let w = weight(child_years[0].child);
         if w == 0.0 {
             continue;
         }
-        let s = child_strata[0];
-        if s != NO_STRATUM {
-            tables[usize::from(s)].first_observed[[row, first.age as usize]] += w;
-        }
-        let Some(entry) = frame.entry[row] else {
-            continue;
-        };
-        let mut earlier = NO_EARLIER;
-        for (y, &s) in child_years.iter().zip(child_strata) {
-            let age = y.age as u8;
-            // Years the cohort is only partly observed are neither counted nor looked back to.
-            if age < entry {
-                continue;
-            }
-            if s != NO_STRATUM {
-                tables[usize::from(s)].lookback[[row, usize::from(age), earlier]] += w;
-            }
-            earlier = 1 + usize::from(age);
-        }
+        child_cells(child_years, child_strata, frame, |s, cell| {
+            tables[usize::from(s)].add(cell, w);
+        });
     }
     tables
+}
+
+/// A cell of one stratum's [`YearTables`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum YearCell {
+    /// `first_observed[[row, age]]`.
+    FirstObserved {
+        /// Cohort row.
+        row: usize,
+        /// Age.
+        age: usize,
+    },
+    /// `lookback[[row, age, earlier]]`.
+    Lookback {
+        /// Cohort row.
+        row: usize,
+        /// Age.
+        age: usize,
+        /// [`NO_EARLIER`] or `1 +` the latest earlier event year.
+        earlier: usize,
+    },
+}
+
+impl YearCell {
+    /// The cell's position in its table's elements in standard (row-major) order, and
+    /// whether that table is the lookback one.
+    pub fn flat(self) -> (bool, usize) {
+        match self {
+            YearCell::FirstObserved { row, age } => (false, row * YEAR_AGES + age),
+            YearCell::Lookback { row, age, earlier } => {
+                (true, (row * YEAR_AGES + age) * (YEAR_AGES + 1) + earlier)
+            }
+        }
+    }
+}
+
+/// The cells one child adds to (once each) in [`tabulate_years`]: `emit(stratum, cell)`
+/// for each, given the child's run of `years` and their strata. A child whose cohort is
+/// not tabulated adds to none.
+pub fn child_cells(
+    child_years: &[Event],
+    child_strata: &[u16],
+    frame: &CohortFrame,
+    mut emit: impl FnMut(u16, YearCell),
+) {
+    let Some(first) = child_years.first() else {
+        return;
+    };
+    let Some(row) = frame.row(first.cohort) else {
+        return;
+    };
+    let s = child_strata[0];
+    if s != NO_STRATUM {
+        emit(
+            s,
+            YearCell::FirstObserved {
+                row,
+                age: first.age as usize,
+            },
+        );
+    }
+    let Some(entry) = frame.entry[row] else {
+        return;
+    };
+    let mut earlier = NO_EARLIER;
+    for (y, &s) in child_years.iter().zip(child_strata) {
+        let age = y.age as u8;
+        // Years the cohort is only partly observed are neither counted nor looked back to.
+        if age < entry {
+            continue;
+        }
+        if s != NO_STRATUM {
+            emit(
+                s,
+                YearCell::Lookback {
+                    row,
+                    age: usize::from(age),
+                    earlier,
+                },
+            );
+        }
+        earlier = 1 + usize::from(age);
+    }
+}
+
+/// Each child's run of `years` (ordered by child, as [`event_years`] writes them) with
+/// the parallel run of `stratum`.
+pub fn child_runs<'a>(
+    years: &'a [Event],
+    stratum: &'a [u16],
+) -> impl Iterator<Item = (&'a [Event], &'a [u16])> {
+    assert_eq!(years.len(), stratum.len());
+    ChildRuns { years, stratum }
 }
 
 /// Splits parallel slices into each child's run.
 struct ChildRuns<'a> {
     years: &'a [Event],
     stratum: &'a [u16],
-}
-
-impl<'a> ChildRuns<'a> {
-    fn new(years: &'a [Event], stratum: &'a [u16]) -> Self {
-        ChildRuns { years, stratum }
-    }
 }
 
 impl<'a> Iterator for ChildRuns<'a> {

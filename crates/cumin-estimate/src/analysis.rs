@@ -19,7 +19,7 @@ use crate::strata::Stratification;
 use cumin_census::{CensusYear, Episodes, NoProgress, Progress};
 use cumin_cohort::{Events, Identity, YearTables};
 use cumin_link::LinkageMode;
-use cumin_stats::{BackwardCells, Form};
+use cumin_stats::{BackwardCells, BackwardModel, Form};
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
@@ -171,6 +171,9 @@ struct Run<'a> {
     split: Option<&'a SplitCorrection>,
     /// The split correction's ghosts per outcome and stratification, for the bootstrap.
     ghosts: Vec<Vec<Option<Ghosts>>>,
+    /// The left-censoring models fitted per outcome, stratification and stratum, where
+    /// the bootstrap's refits start.
+    models: Vec<Vec<Vec<Vec<BackwardModel>>>>,
     curves: Vec<(CurveKey, Curve)>,
     model_sd: BTreeMap<CurveKey, [f64; OUT_AGES]>,
     out: Estimates,
@@ -185,6 +188,7 @@ impl<'a> Run<'a> {
             spec,
             split: None,
             ghosts: Vec::new(),
+            models: Vec::new(),
             curves: Vec::new(),
             model_sd: BTreeMap::new(),
             out: Estimates::default(),
@@ -198,6 +202,7 @@ impl<'a> Run<'a> {
         let mut rho_all = None;
         let mut forms: Option<FormChoice> = None;
         let mut ghosts = Vec::with_capacity(strata.len());
+        self.models.push(Vec::with_capacity(strata.len()));
         for (k, s) in strata.iter().enumerate() {
             let tables = self.tables(oi, oy, k, s);
             let forms = forms.get_or_insert_with(|| {
@@ -280,6 +285,9 @@ impl<'a> Run<'a> {
                 corrected_curves(t, population, frame, estimators, forms, fallback)
             })
             .collect();
+        if let Some(models) = self.models.get_mut(at.oi) {
+            models.push(fitted.iter().map(|c| c.correction.models.clone()).collect());
+        }
         let own = model_error::extrapolation_error(fitted.iter().map(|c| &c.correction), forms);
         let rho = Rho {
             applied: rho_all.unwrap_or(own),
@@ -442,6 +450,7 @@ impl<'a> Run<'a> {
                 spec,
                 ghosts: &self.ghosts,
                 forms: &forms,
+                models: &self.models,
             };
             self.progress.begin_counting(
                 "bootstrap",

@@ -15,24 +15,34 @@
 //! percentile interval of the replicates, and their standard deviation the standard error
 //! (used for inequality).
 //!
+//! **Patterns.** Children of one pool that add to exactly the same cells of every
+//! outcome's tables (their event years, strata and lookback pairs alike) are one
+//! *pattern* with a multiplicity. A replicate splits a pool's `K_bs` draws over its
+//! patterns by sequential binomials (pattern `i` gets `Binomial(K left, m_i / children
+//! left)`), which is the multinomial of drawing `K_bs` children uniformly, counted by
+//! pattern; where a pool has about as many patterns as draws it draws the children
+//! themselves. The tables are then each pattern's cells times its draws, so a replicate
+//! costs in proportion to the patterns, not to the children's event years.
+//!
 //! Replicate `r` draws from the ChaCha8 stream `r` of the study seed, stratifications then
 //! cohorts then strata in order, so results do not depend on the number of threads.
 
-use crate::curves::{Curve, CurveKey, OutcomeYears, Strata, corrected_curves, pooled_models};
+use crate::curves::{Curve, CurveKey, OutcomeYears, Strata, corrected_curves_from, pooled_models};
 use crate::frame::Frame;
 use crate::spec::EstimateSpec;
 use crate::spec::OUT_AGES;
 use crate::split::Ghosts;
 use cumin_census::Progress;
-use cumin_cohort::NO_STRATUM;
-use cumin_link::ChildId;
-use cumin_stats::Form;
+use cumin_cohort::{NO_STRATUM, YEAR_AGES, YearCell, YearTables};
+use cumin_stats::{BackwardModel, Form};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Binomial, Distribution};
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 /// The children of one cohort × stratum that can be drawn, and how many it has in all.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -41,6 +51,78 @@ struct Pool {
     units: Vec<u32>,
     /// Children of the cell in the population, at least `units.len()`.
     population: u64,
+    /// The pool's patterns: indices into its stratification's [`Patterns`].
+    patterns: Range<u32>,
+    /// The pattern of each unit.
+    unit_pattern: Vec<u32>,
+}
+
+/// The children of one stratification grouped by what they add to the tables: pattern
+/// `i` adds one per draw to each cell `codes[start[i]..start[i + 1]]`, positions in
+/// every outcome's tables laid end to end ([`Layout`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Patterns {
+    codes: Vec<u32>,
+    start: Vec<u32>,
+    /// Children with each pattern.
+    multiplicity: Vec<u32>,
+}
+
+/// Every outcome's tables of one stratification in one buffer: outcome, then stratum,
+/// then the first-observed table and the lookback table, each in standard order.
+#[derive(Clone, Copy, Debug)]
+struct Layout {
+    n_strata: usize,
+    n_cohorts: usize,
+}
+
+impl Layout {
+    fn first_len(self) -> usize {
+        self.n_cohorts * YEAR_AGES
+    }
+
+    fn block(self) -> usize {
+        self.first_len() * (YEAR_AGES + 2)
+    }
+
+    /// Position of `cell` of `stratum`'s tables of `outcome`.
+    fn code(self, outcome: usize, stratum: u16, cell: YearCell) -> u32 {
+        let (lookback, flat) = cell.flat();
+        let at = (outcome * self.n_strata + usize::from(stratum)) * self.block()
+            + if lookback {
+                self.first_len() + flat
+            } else {
+                flat
+            };
+        u32::try_from(at).expect("tables of fewer than 2^32 cells")
+    }
+
+    /// The tables (`[outcome][stratum]`) in `buffer`.
+    fn tables(self, buffer: &[f64]) -> Vec<Vec<YearTables>> {
+        buffer
+            .chunks_exact(self.block() * self.n_strata)
+            .map(|outcome| {
+                outcome
+                    .chunks_exact(self.block())
+                    .map(|t| {
+                        let (first, lookback) = t.split_at(self.first_len());
+                        YearTables {
+                            first_observed: ndarray::Array2::from_shape_vec(
+                                (self.n_cohorts, YEAR_AGES),
+                                first.to_vec(),
+                            )
+                            .expect("the layout's shape"),
+                            lookback: ndarray::Array3::from_shape_vec(
+                                (self.n_cohorts, YEAR_AGES, YEAR_AGES + 1),
+                                lookback.to_vec(),
+                            )
+                            .expect("the layout's shape"),
+                        }
+                    })
+                    .collect()
+            })
+            .collect()
+    }
 }
 
 /// Children that can be drawn, by stratification, cohort row and stratum.
@@ -48,8 +130,10 @@ pub struct Resampler {
     /// `pools[k][row]`: the pools of stratification `k` in cohort `row`, one per stratum
     /// and then one for children whose stratum is unknown.
     pools: Vec<Vec<Vec<Pool>>>,
-    /// One more than the largest child index.
-    n_children: usize,
+    /// The patterns of each stratification.
+    patterns: Vec<Patterns>,
+    /// Cohort rows of the tables.
+    n_cohorts: usize,
 }
 
 /// Mean of the positive entries of a population table's row (a cohort's size; 0 if none).
@@ -65,13 +149,13 @@ fn cohort_size(table: &ndarray::Array2<f64>, row: usize) -> f64 {
 
 impl Resampler {
     /// Units from every outcome's event years, placed in the strata of every
-    /// stratification; populations from each stratum's denominators.
+    /// stratification; populations from each stratum's denominators; the units of each
+    /// pool grouped into patterns.
     pub fn new(years: &[OutcomeYears], strata: &[Strata], frame: &Frame) -> Resampler {
         let n_cohorts = frame.cohorts.entry.len();
         let n_children = years
             .iter()
             .flat_map(|o| &o.years)
-            .filter(|y| frame.cohorts.row(y.cohort).is_some())
             .map(|y| y.child.index() + 1)
             .max()
             .unwrap_or(0);
@@ -82,7 +166,7 @@ impl Resampler {
                 row_of[y.child.index()] = Some(row as u32);
             }
         }
-        let pools = strata
+        let (pools, patterns) = strata
             .iter()
             .enumerate()
             .map(|(k, s)| {
@@ -115,64 +199,247 @@ impl Resampler {
                             (size.round().max(0.0) as u64).max(pool.units.len() as u64);
                     }
                 }
-                cells
+                let patterns = group_patterns(years, k, frame, n_children, n_levels, &mut cells);
+                (cells, patterns)
             })
-            .collect();
-        Resampler { pools, n_children }
+            .unzip();
+        Resampler {
+            pools,
+            patterns,
+            n_cohorts,
+        }
     }
 
-    /// How many times each child is drawn in replicate `replicate`, for each
+    /// Patterns of each stratification, in all.
+    pub fn n_patterns(&self) -> Vec<usize> {
+        self.patterns.iter().map(|p| p.multiplicity.len()).collect()
+    }
+
+    /// How many times each pattern is drawn in replicate `replicate`, for each
     /// stratification.
-    pub fn weights(&self, seed: u64, replicate: u64) -> Vec<Vec<u16>> {
+    pub fn draws(&self, seed: u64, replicate: u64) -> Vec<Vec<u32>> {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         rng.set_stream(replicate);
         self.pools
             .iter()
-            .map(|cohorts| {
-                let mut w = vec![0u16; self.n_children];
+            .zip(&self.patterns)
+            .map(|(cohorts, patterns)| {
+                let mut counts = vec![0u32; patterns.multiplicity.len()];
                 for pool in cohorts.iter().flatten() {
-                    let units = &pool.units;
-                    if units.is_empty() {
+                    let n = pool.units.len();
+                    if n == 0 {
                         continue;
                     }
-                    let p = units.len() as f64 / pool.population as f64;
+                    let p = n as f64 / pool.population as f64;
                     let draws = Binomial::new(pool.population, p.min(1.0))
                         .expect("a probability in [0, 1]")
                         .sample(&mut rng);
-                    for _ in 0..draws {
-                        let child = units[rng.random_range(0..units.len())];
-                        w[child as usize] = w[child as usize].saturating_add(1);
-                    }
+                    // Sequential binomials cost about as much as a few uniform draws each.
+                    let by_child = pool.patterns.len() as u64 * 4 > draws;
+                    split(
+                        draws,
+                        pool,
+                        &patterns.multiplicity,
+                        &mut counts,
+                        &mut rng,
+                        by_child,
+                    );
                 }
-                w
+                counts
             })
             .collect()
     }
+
+    /// Every outcome's tables (`[outcome][stratum]`) of stratification `k`, each
+    /// pattern counted `counts[i]` times.
+    fn tabulate(
+        &self,
+        k: usize,
+        counts: &[u32],
+        n_outcomes: usize,
+        n_strata: usize,
+    ) -> Vec<Vec<YearTables>> {
+        let layout = Layout {
+            n_strata,
+            n_cohorts: self.n_cohorts,
+        };
+        let mut buffer = vec![0.0; n_outcomes * n_strata * layout.block()];
+        let patterns = &self.patterns[k];
+        for (i, &c) in counts.iter().enumerate() {
+            if c == 0 {
+                continue;
+            }
+            let c = f64::from(c);
+            let cells = &patterns.codes[patterns.start[i] as usize..patterns.start[i + 1] as usize];
+            for &code in cells {
+                buffer[code as usize] += c;
+            }
+        }
+        layout.tables(&buffer)
+    }
 }
 
-/// Cumulative incidence by age of every corrected curve, from one set of weights per
-/// stratification; the split correction's ghosts, if any, applied as they are.
-fn replicate(inputs: &Inputs<'_>, weights: &[Vec<u16>]) -> BTreeMap<CurveKey, [f64; OUT_AGES]> {
+/// Splits `draws` of children from `pool` over its patterns, adding to `counts`: drawing
+/// each child uniformly (`by_child`) or by sequential binomials; both are the same
+/// multinomial.
+fn split(
+    draws: u64,
+    pool: &Pool,
+    multiplicity: &[u32],
+    counts: &mut [u32],
+    rng: &mut ChaCha8Rng,
+    by_child: bool,
+) {
+    let n = pool.units.len();
+    if by_child {
+        for _ in 0..draws {
+            let i = pool.unit_pattern[rng.random_range(0..n)];
+            counts[i as usize] += 1;
+        }
+        return;
+    }
+    let (mut left, mut rest) = (draws, n as u64);
+    for i in pool.patterns.clone() {
+        if left == 0 {
+            break;
+        }
+        let m = u64::from(multiplicity[i as usize]);
+        let c = if m >= rest {
+            left
+        } else {
+            Binomial::new(left, m as f64 / rest as f64)
+                .expect("a probability in [0, 1]")
+                .sample(rng)
+        };
+        counts[i as usize] += c as u32;
+        left -= c;
+        rest -= m;
+    }
+}
+
+/// Groups the units of stratification `k`'s pools (`cells[row][slot]`; `n_levels`
+/// strata) into patterns:
+/// children of one pool whose cells ([`child_cells`]) in every outcome's tables are the
+/// same. Each pool's patterns are consecutive, the most common first.
+fn group_patterns(
+    years: &[OutcomeYears],
+    k: usize,
+    frame: &Frame,
+    n_children: usize,
+    n_levels: usize,
+    cells: &mut [Vec<Pool>],
+) -> Patterns {
+    let mut pool_of = vec![u32::MAX; n_children];
+    for (p, pool) in cells.iter().flatten().enumerate() {
+        for &c in &pool.units {
+            pool_of[c as usize] = p as u32;
+        }
+    }
+    let mut runs: Vec<_> = years
+        .iter()
+        .map(|oy| cumin_cohort::child_runs(&oy.years, &oy.strata[k]).peekable())
+        .collect();
+    // Patterns in order of first appearance: key (the pool, then the sorted cells).
+    let mut ids: FxHashMap<Vec<u32>, u32> = FxHashMap::default();
+    let mut first = Patterns::default();
+    let mut pool_of_pattern: Vec<u32> = Vec::new();
+    let mut child_pattern = vec![u32::MAX; n_children];
+    let mut key: Vec<u32> = Vec::new();
+    let layout = Layout {
+        n_strata: n_levels,
+        n_cohorts: frame.cohorts.entry.len(),
+    };
+    for (c, &pool) in pool_of.iter().enumerate() {
+        key.clear();
+        key.push(pool);
+        for (o, r) in runs.iter_mut().enumerate() {
+            while let Some((y, st)) = r.next_if(|(y, _)| y[0].child.index() <= c) {
+                if y[0].child.index() == c {
+                    cumin_cohort::child_cells(y, st, &frame.cohorts, |s, cell| {
+                        key.push(layout.code(o, s, cell));
+                    });
+                }
+            }
+        }
+        if pool == u32::MAX {
+            continue;
+        }
+        key[1..].sort_unstable();
+        let id = if let Some(&id) = ids.get(key.as_slice()) {
+            id
+        } else {
+            let id = first.multiplicity.len() as u32;
+            ids.insert(key.clone(), id);
+            first.start.push(first.codes.len() as u32);
+            first.codes.extend_from_slice(&key[1..]);
+            first.multiplicity.push(0);
+            pool_of_pattern.push(pool);
+            id
+        };
+        first.multiplicity[id as usize] += 1;
+        child_pattern[c] = id;
+    }
+    first.start.push(first.codes.len() as u32);
+    // Renumber: by pool, then the most common first (then first appearance).
+    let mut order: Vec<u32> = (0..first.multiplicity.len() as u32).collect();
+    order.sort_by_key(|&i| {
+        (
+            pool_of_pattern[i as usize],
+            std::cmp::Reverse(first.multiplicity[i as usize]),
+            i,
+        )
+    });
+    let mut new_id = vec![0u32; order.len()];
+    let mut out = Patterns::default();
+    for (new, &old) in order.iter().enumerate() {
+        new_id[old as usize] = new as u32;
+        out.start.push(out.codes.len() as u32);
+        let (a, b) = (
+            first.start[old as usize] as usize,
+            first.start[old as usize + 1] as usize,
+        );
+        out.codes.extend_from_slice(&first.codes[a..b]);
+        out.multiplicity.push(first.multiplicity[old as usize]);
+    }
+    out.start.push(out.codes.len() as u32);
+    let mut next = 0u32;
+    for pool in cells.iter_mut().flatten() {
+        pool.unit_pattern = pool
+            .units
+            .iter()
+            .map(|&c| new_id[child_pattern[c as usize] as usize])
+            .collect();
+        let n = pool
+            .unit_pattern
+            .iter()
+            .copied()
+            .max()
+            .map_or(0, |last| last + 1 - next);
+        pool.patterns = next..next + n;
+        next += n;
+    }
+    out
+}
+
+/// Cumulative incidence by age of every corrected curve, from the tables of every
+/// stratification (`tables[k][outcome][stratum]`); the split correction's ghosts, if any,
+/// applied as they are.
+fn replicate(
+    inputs: &Inputs<'_>,
+    tables: Vec<Vec<Vec<YearTables>>>,
+) -> BTreeMap<CurveKey, [f64; OUT_AGES]> {
     let Inputs {
-        years,
         strata,
         frame,
         spec,
         ghosts,
         forms,
+        models,
+        ..
     } = *inputs;
     let mut out = BTreeMap::new();
-    for (oi, oy) in years.iter().enumerate() {
-        for (k, s) in strata.iter().enumerate() {
-            let w = &weights[k];
-            let weight = |c: ChildId| w.get(c.index()).map_or(0.0, |x| f64::from(*x));
-            let mut tables = cumin_cohort::tabulate_years(
-                &oy.years,
-                &oy.strata[k],
-                s.levels.len(),
-                &frame.cohorts,
-                weight,
-            );
+    for (k, (s, by_outcome)) in strata.iter().zip(tables).enumerate() {
+        for (oi, mut tables) in by_outcome.into_iter().enumerate() {
             if let Some(Some(g)) = ghosts.get(oi).map(|o| &o[k]) {
                 tables = g.applied(&tables, 1.0, 1.0);
             }
@@ -187,8 +454,20 @@ fn replicate(inputs: &Inputs<'_>, weights: &[Vec<u16>]) -> BTreeMap<CurveKey, [f
                     .get(f)
             };
             for (l, ((_, population), t)) in s.levels.iter().zip(&tables).enumerate() {
-                let fitted =
-                    corrected_curves(t, population, frame, &spec.estimators, forms, fallback);
+                let start = models
+                    .get(oi)
+                    .and_then(|m| m.get(k))
+                    .and_then(|m| m.get(l))
+                    .map_or(&[][..], Vec::as_slice);
+                let fitted = corrected_curves_from(
+                    t,
+                    population,
+                    frame,
+                    &spec.estimators,
+                    forms,
+                    fallback,
+                    start,
+                );
                 for (kind, curve) in fitted.curves {
                     let mut f = [f64::NAN; OUT_AGES];
                     for e in curve {
@@ -226,6 +505,10 @@ pub struct Inputs<'a> {
     /// The left-censoring correction's model forms per outcome, chosen on the data: each
     /// replicate refits these forms (the choice itself is not repeated).
     pub forms: &'a [Vec<Form>],
+    /// The point estimate's models per outcome, stratification and stratum: each
+    /// replicate's fits start from them (the fit is the same maximum, reached in fewer
+    /// iterations; empty: cold starts).
+    pub models: &'a [Vec<Vec<Vec<BackwardModel>>>],
 }
 
 /// Replaces the intervals and standard errors of every corrected curve by bootstrap ones,
@@ -240,8 +523,14 @@ pub fn replace_intervals(
     let replicates: Vec<BTreeMap<CurveKey, [f64; OUT_AGES]>> = (0..u64::from(spec.bootstrap))
         .into_par_iter()
         .map(|r| {
-            let w = resampler.weights(spec.seed, r);
-            let one = replicate(inputs, &w);
+            let draws = resampler.draws(spec.seed, r);
+            let tables = strata
+                .iter()
+                .zip(&draws)
+                .enumerate()
+                .map(|(k, (s, d))| resampler.tabulate(k, d, years.len(), s.levels.len()))
+                .collect();
+            let one = replicate(inputs, tables);
             progress.advance(1);
             one
         })
@@ -266,6 +555,8 @@ pub fn replace_intervals(
 mod tests {
     use super::*;
     use cumin_cohort::{BirthCohort, CohortFrame, Event};
+    use cumin_link::ChildId;
+    use proptest::prelude::*;
 
     fn frame(n: usize) -> Frame {
         Frame {
@@ -324,8 +615,28 @@ mod tests {
         ]
     }
 
-    fn total(w: &[u16], children: impl IntoIterator<Item = u32>) -> u32 {
-        children.into_iter().map(|c| u32::from(w[c as usize])).sum()
+    /// Draws, under stratification `k`, of the patterns of `children` (each pattern
+    /// once): their total draws where each of those patterns holds only such children.
+    fn drawn(
+        r: &Resampler,
+        d: &[Vec<u32>],
+        k: usize,
+        children: impl IntoIterator<Item = u32>,
+    ) -> u32 {
+        let mut patterns: Vec<u32> = children
+            .into_iter()
+            .filter_map(|c| {
+                r.pools[k].iter().flatten().find_map(|p| {
+                    p.units
+                        .iter()
+                        .position(|u| *u == c)
+                        .map(|j| p.unit_pattern[j])
+                })
+            })
+            .collect();
+        patterns.sort_unstable();
+        patterns.dedup();
+        patterns.iter().map(|i| d[k][*i as usize]).sum()
     }
 
     #[test]
@@ -334,14 +645,13 @@ mod tests {
         let r = Resampler::new(&y, &strata(&[&[10.0, 2.0]]), &frame(2));
         assert_eq!(r.pools[0][0][0].population, 10);
         assert_eq!(r.pools[0][1][0].population, 2);
-        let a = r.weights(7, 3);
-        assert_eq!(a, r.weights(7, 3));
-        assert_ne!(a, r.weights(7, 4));
-        for w in &a {
-            // Cohort 2011 has as many units as children: every one of its 2 draws lands
-            // on one of its 2 children; nobody else is drawn.
-            assert_eq!(w[2] + w[5], 2);
-            assert_eq!(w[3] + w[4], 0);
+        let a = r.draws(7, 3);
+        assert_eq!(a, r.draws(7, 3));
+        assert_ne!(a, r.draws(7, 4));
+        for k in 0..2 {
+            // Cohort 2011 has as many units as children: its 2 draws land on its 2
+            // children (one pattern).
+            assert_eq!(drawn(&r, &a, k, [2, 5]), 2);
         }
     }
 
@@ -357,9 +667,9 @@ mod tests {
         let r = Resampler::new(&years(&children), &strata(&[&[10.0], &[100.0]]), &frame(1));
         let mut decile2 = Vec::new();
         for i in 0..500 {
-            let w = r.weights(3, i);
-            assert_eq!(total(&w[1], 0..10), 10, "replicate {i}");
-            decile2.push(f64::from(total(&w[1], 10..15)));
+            let d = r.draws(3, i);
+            assert_eq!(drawn(&r, &d, 1, 0..10), 10, "replicate {i}");
+            decile2.push(f64::from(drawn(&r, &d, 1, 10..15)));
         }
         // Decile 2's draws are Binomial(100, 0.05): mean 5, variance 4.75.
         let mean = decile2.iter().sum::<f64>() / decile2.len() as f64;
@@ -369,7 +679,7 @@ mod tests {
         assert!((var - 4.75).abs() < 1.0, "{var}");
         // Under `all` the cohort is one pool of 110: decile 1's share then varies.
         let all: Vec<u32> = (0..200)
-            .map(|i| total(&r.weights(3, i)[0], 0..10))
+            .map(|i| drawn(&r, &r.draws(3, i), 0, 0..10))
             .collect();
         assert!(all.iter().any(|t| *t != 10), "{all:?}");
     }
@@ -383,9 +693,10 @@ mod tests {
         let r = Resampler::new(&y, &strata(&[&[1.0], &[1.0]]), &frame(1));
         assert_eq!(r.pools[1][0][0].units, vec![0]);
         assert_eq!(r.pools[1][0][1].units, vec![1]);
-        // Each pool is its whole stratum: both children are drawn exactly once.
+        // Each pool is its whole stratum: both children (each its own pattern) are
+        // drawn exactly once.
         for i in 0..20 {
-            assert_eq!(r.weights(5, i)[1], vec![1, 1]);
+            assert_eq!(r.draws(5, i)[1], vec![1, 1]);
         }
     }
 
@@ -396,7 +707,7 @@ mod tests {
         assert_eq!(r.pools[1][0][1].units, vec![0, 1]);
         assert_eq!(r.pools[1][0][1].population, 2);
         for i in 0..20 {
-            assert_eq!(total(&r.weights(2, i)[1], 0..2), 2);
+            assert_eq!(drawn(&r, &r.draws(2, i), 1, 0..2), 2);
         }
     }
 
@@ -407,12 +718,192 @@ mod tests {
         let children: Vec<(u32, i16, u16)> = (0..30).map(|c| (c, 2010, 0)).collect();
         let r = Resampler::new(&years(&children), &strata(&[&[100.0]]), &frame(1));
         let totals: Vec<f64> = (0..4000)
-            .map(|i| r.weights(1, i)[0].iter().map(|w| f64::from(*w)).sum())
+            .map(|i| r.draws(1, i)[0].iter().map(|w| f64::from(*w)).sum())
             .collect();
         let mean = totals.iter().sum::<f64>() / totals.len() as f64;
         let var =
             totals.iter().map(|t| (t - mean).powi(2)).sum::<f64>() / (totals.len() - 1) as f64;
         assert!((mean - 30.0).abs() < 0.5, "{mean}");
         assert!((var - 21.0).abs() < 2.5, "{var}");
+    }
+
+    /// Two outcomes' event years of children given as (child, cohort, years of outcome
+    /// 0, years of outcome 1), each year an (age, decile stratum); under `all` every
+    /// year is in stratum 0.
+    type Child = (u32, i16, Vec<(i8, u16)>, Vec<(i8, u16)>);
+
+    fn two_outcomes(children: &[Child]) -> Vec<OutcomeYears> {
+        [
+            cumin_census::Outcome::Referral,
+            cumin_census::Outcome::Assessed,
+        ]
+        .into_iter()
+        .enumerate()
+        .map(|(o, outcome)| {
+            let mut years = Vec::new();
+            let mut decile = Vec::new();
+            for (c, cohort, y0, y1) in children {
+                for &(age, s) in if o == 0 { y0 } else { y1 } {
+                    years.push(Event {
+                        child: ChildId(*c),
+                        episode: 0,
+                        date: cumin_census::Date::ymd(2015, 1, 1),
+                        age,
+                        cohort: BirthCohort(*cohort),
+                        in_window: true,
+                    });
+                    decile.push(s);
+                }
+            }
+            OutcomeYears {
+                outcome,
+                strata: vec![vec![0; years.len()], decile],
+                years,
+            }
+        })
+        .collect()
+    }
+
+    /// Two cohorts, the first wholly observed from age 2, the second from birth.
+    fn entry_frame() -> Frame {
+        Frame {
+            cohorts: CohortFrame {
+                first: BirthCohort(2010),
+                entry: vec![Some(2), Some(0)],
+            },
+            ..frame(2)
+        }
+    }
+
+    /// What each pattern is drawn if every child `c` is drawn `w[c]` times.
+    fn pattern_counts(r: &Resampler, k: usize, w: &[u32]) -> Vec<u32> {
+        let mut counts = vec![0; r.patterns[k].multiplicity.len()];
+        for pool in r.pools[k].iter().flatten() {
+            for (u, p) in pool.units.iter().zip(&pool.unit_pattern) {
+                counts[*p as usize] += w[*u as usize];
+            }
+        }
+        counts
+    }
+
+    /// [`Resampler::tabulate`] by patterns against `tabulate_years` child by child, for
+    /// the same child weights.
+    fn check_tabulation(children: &[Child], w: &[u32]) {
+        let y = two_outcomes(children);
+        let st = strata(&[&[50.0, 50.0], &[50.0, 50.0]]);
+        let f = entry_frame();
+        let r = Resampler::new(&y, &st, &f);
+        for (k, s) in st.iter().enumerate() {
+            let by_patterns = r.tabulate(k, &pattern_counts(&r, k, w), y.len(), s.levels.len());
+            for (o, oy) in y.iter().enumerate() {
+                let by_child = cumin_cohort::tabulate_years(
+                    &oy.years,
+                    &oy.strata[k],
+                    s.levels.len(),
+                    &f.cohorts,
+                    |c| f64::from(w[c.index()]),
+                );
+                assert_eq!(by_patterns[o], by_child, "stratification {k}, outcome {o}");
+            }
+        }
+    }
+
+    #[test]
+    fn patterns_group_only_children_with_the_same_cells() {
+        let a = vec![(3, 0), (5, 0)];
+        let children: Vec<Child> = vec![
+            (0, 2010, a.clone(), vec![]),
+            (1, 2010, a.clone(), vec![]),
+            // The later year in another decile: the same cells under `all` only.
+            (2, 2010, vec![(3, 0), (5, 1)], vec![]),
+            (3, 2010, vec![(3, 0), (6, 0)], vec![]),
+            // The same first outcome, and the second.
+            (4, 2010, a.clone(), vec![(5, 0)]),
+            // Another cohort: another pool.
+            (5, 2011, a.clone(), vec![]),
+        ];
+        let r = Resampler::new(
+            &two_outcomes(&children),
+            &strata(&[&[50.0, 50.0], &[50.0, 50.0]]),
+            &entry_frame(),
+        );
+        assert_eq!(r.n_patterns(), vec![4, 5]);
+        assert_eq!(r.patterns[0].multiplicity, vec![3, 1, 1, 1]);
+        assert_eq!(r.patterns[1].multiplicity, vec![2, 1, 1, 1, 1]);
+        assert_eq!(r.pools[1][0][0].unit_pattern, vec![0, 0, 1, 2, 3]);
+        assert_eq!(r.pools[1][1][0].patterns, 4..5);
+        check_tabulation(&children, &[1, 2, 3, 4, 5, 6]);
+    }
+
+    #[test]
+    fn a_pools_draws_are_multinomial_over_its_patterns() {
+        let pool = Pool {
+            units: (0..10).collect(),
+            population: 10,
+            patterns: 0..3,
+            unit_pattern: vec![0, 0, 0, 0, 0, 0, 1, 1, 1, 2],
+        };
+        let multiplicity = [6, 3, 1];
+        for by_child in [false, true] {
+            let mut rng = ChaCha8Rng::seed_from_u64(11);
+            let runs: Vec<Vec<u32>> = (0..4000)
+                .map(|_| {
+                    let mut counts = vec![0; 3];
+                    split(10, &pool, &multiplicity, &mut counts, &mut rng, by_child);
+                    counts
+                })
+                .collect();
+            assert!(runs.iter().all(|c| c.iter().sum::<u32>() == 10));
+            for (i, m) in multiplicity.iter().enumerate() {
+                // Binomial(10, m / 10): mean m, variance m (1 − m / 10).
+                let p = f64::from(*m) / 10.0;
+                let x: Vec<f64> = runs.iter().map(|c| f64::from(c[i])).collect();
+                let mean = x.iter().sum::<f64>() / x.len() as f64;
+                let var = x.iter().map(|t| (t - mean).powi(2)).sum::<f64>() / (x.len() - 1) as f64;
+                assert!((mean - 10.0 * p).abs() < 0.08, "{by_child} {i} {mean}");
+                let want = 10.0 * p * (1.0 - p);
+                assert!(
+                    (var - want).abs() < 0.12 * want + 0.05,
+                    "{by_child} {i} {var}"
+                );
+            }
+        }
+    }
+
+    /// A child's cohort and the (age, decile stratum) of its years of each outcome.
+    type Template = (i16, Vec<(i8, u16)>, Vec<(i8, u16)>);
+
+    fn child_strategy() -> impl Strategy<Value = Template> {
+        let years = proptest::collection::btree_map(
+            0i8..9,
+            prop_oneof![Just(0u16), Just(1), Just(NO_STRATUM)],
+            0..4,
+        )
+        .prop_map(|m| m.into_iter().collect::<Vec<_>>());
+        (2009i16..2012, years.clone(), years)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Children drawn from a few templates (so many share a pattern), in cohorts in
+        /// and out of the tables, with years in and out of strata, before and after the
+        /// cohort's entry: the tables by patterns are the tables child by child.
+        #[test]
+        fn tabulation_by_patterns_is_tabulation_by_children(
+            templates in proptest::collection::vec(child_strategy(), 1..6),
+            picks in proptest::collection::vec((0usize..6, 0u32..4), 1..40),
+        ) {
+            let children: Vec<Child> = picks
+                .iter()
+                .enumerate()
+                .map(|(c, (t, _))| {
+                    let (cohort, y0, y1) = templates[t % templates.len()].clone();
+                    (c as u32, cohort, y0, y1)
+                })
+                .collect();
+            let w: Vec<u32> = picks.iter().map(|p| p.1).collect();
+            check_tabulation(&children, &w);
+        }
     }
 }

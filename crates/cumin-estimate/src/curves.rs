@@ -229,10 +229,26 @@ pub fn corrected_curves<'a>(
     forms: &[Form],
     fallback: impl FnMut(Form) -> Option<&'a BackwardModel>,
 ) -> Corrected {
-    let correction = cumin_stats::fit_correction_forms(
+    corrected_curves_from(tables, population, frame, estimators, forms, fallback, &[])
+}
+
+/// [`corrected_curves`] with each form's fit started from the model of that form in
+/// `start` (a bootstrap replicate's, from the point estimate's: a warm start; the fit is
+/// the same up to the convergence tolerance).
+pub fn corrected_curves_from<'a>(
+    tables: &YearTables,
+    population: &Array2<f64>,
+    frame: &Frame,
+    estimators: &[Estimator],
+    forms: &[Form],
+    fallback: impl FnMut(Form) -> Option<&'a BackwardModel>,
+    start: &[BackwardModel],
+) -> Corrected {
+    let correction = cumin_stats::fit_correction_forms_from(
         stratum_cells(tables, population, frame),
         forms,
         fallback,
+        |f| start.iter().find(|m| m.form == f),
     );
     let factors = correction.factors(&frame.entry(), OUT_AGES);
     let curves = curves_with(&factors.factor, tables, population, frame, estimators);

@@ -28,7 +28,7 @@
 //! under several simulated risk structures). Observable cells use their own pooled
 //! estimate, never the model.
 
-use crate::glm::{LogitError, LogitFit, expit, fit_logit};
+use crate::glm::{LogitError, LogitFit, expit, fit_logit_from};
 use ndarray::{Array1, Array2, ArrayView2, ArrayView3};
 
 /// Where a backward hazard comes from.
@@ -149,13 +149,24 @@ pub fn fit_correction_or<'a>(
 pub fn fit_correction_forms<'a>(
     cells: BackwardCells,
     forms: &[Form],
+    fallback: impl FnMut(Form) -> Option<&'a BackwardModel>,
+) -> Correction {
+    fit_correction_forms_from(cells, forms, fallback, |_| None)
+}
+
+/// [`fit_correction_forms`] with each form's own fit started from `start(form)`'s
+/// coefficients where that model has the same design ([`fit_backward_model_from`]).
+pub fn fit_correction_forms_from<'a, 'b>(
+    cells: BackwardCells,
+    forms: &[Form],
     mut fallback: impl FnMut(Form) -> Option<&'a BackwardModel>,
+    start: impl Fn(Form) -> Option<&'b BackwardModel>,
 ) -> Correction {
     let n_ages = cells.children.nrows();
     let mut own = Vec::new();
     let mut borrowed = Vec::new();
     for &form in forms {
-        match fit_backward_model(&cells, form) {
+        match fit_backward_model_from(&cells, form, start(form)) {
             Ok(m) => own.push(m),
             Err(_) => {
                 if let Some(m) = fallback(form)
@@ -433,6 +444,17 @@ impl BackwardModel {
 
 /// Fits [`BackwardModel`] of `form` to the observable cells.
 pub fn fit_backward_model(cells: &BackwardCells, form: Form) -> Result<BackwardModel, LogitError> {
+    fit_backward_model_from(cells, form, None)
+}
+
+/// [`fit_backward_model`], its iterations started from `start`'s coefficients if `start`
+/// is a model of the same form with the same `α_x` columns (a warm start: a bootstrap
+/// replicate's fit from the point estimate's); otherwise as [`fit_backward_model`].
+pub fn fit_backward_model_from(
+    cells: &BackwardCells,
+    form: Form,
+    start: Option<&BackwardModel>,
+) -> Result<BackwardModel, LogitError> {
     let n_ages = cells.children.nrows();
     let observed = |a: usize, x: usize| cells.covered[[a, x]] && cells.children[[a, x]] > 0.0;
     let mut seen = vec![false; n_ages];
@@ -470,7 +492,10 @@ pub fn fit_backward_model(cells: &BackwardCells, form: Form) -> Result<BackwardM
         k[i] = cells.with_event[[a, x]];
         n[i] = cells.children[[a, x]];
     }
-    let fit = fit_logit(design.view(), k.view(), n.view())?;
+    let start = start
+        .filter(|m| m.form == form && m.column == column)
+        .map(|m| m.fit.coef.view());
+    let fit = fit_logit_from(design.view(), k.view(), n.view(), start)?;
     Ok(BackwardModel {
         form,
         column,

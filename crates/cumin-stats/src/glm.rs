@@ -57,13 +57,33 @@ pub fn fit_logit(
     successes: ArrayView1<'_, f64>,
     trials: ArrayView1<'_, f64>,
 ) -> Result<LogitFit, LogitError> {
+    fit_logit_from(design, successes, trials, None)
+}
+
+/// [`fit_logit`] with the iterations started at `coef` (a warm start, e.g. a fit to
+/// similar data: a bootstrap replicate's from the point estimate's), if given; the
+/// estimate is the same maximum up to the convergence tolerance.
+pub fn fit_logit_from(
+    design: ArrayView2<'_, f64>,
+    successes: ArrayView1<'_, f64>,
+    trials: ArrayView1<'_, f64>,
+    coef: Option<ArrayView1<'_, f64>>,
+) -> Result<LogitFit, LogitError> {
     let n_rows = design.nrows();
     assert_eq!(successes.len(), n_rows);
     assert_eq!(trials.len(), n_rows);
     // Start from the empirical logits, shrunk away from 0 and 1, projected on the design.
-    let start: Array1<f64> = (0..n_rows)
-        .map(|i| logit((successes[i] + 0.5) / (trials[i] + 1.0)))
-        .collect();
+    let start = match coef {
+        Some(c) => {
+            assert_eq!(c.len(), design.ncols());
+            Start::Coef(c.to_owned())
+        }
+        None => Start::Rows(
+            (0..n_rows)
+                .map(|i| logit((successes[i] + 0.5) / (trials[i] + 1.0)))
+                .collect(),
+        ),
+    };
     // Working weights `n p (1 − p)` and responses `η + (k − n p)/(n p (1 − p))` at `b`.
     let working = |b: &Array1<f64>| {
         let eta = design.dot(b);
@@ -86,28 +106,49 @@ pub fn fit_logit(
     })
 }
 
-/// Iteratively reweighted least squares from the design projection of `start` (weighted
-/// by `trials`): each step solves the working weighted normal equations of `working(β)`
-/// (weights, responses); a step that does not lower `deviance` is halved. The covariance
-/// is the inverse of `XᵀWX` with the working weights at the estimate.
+/// Where the iterations start.
+enum Start {
+    /// The design projection of these linear predictors, one per row (weighted by
+    /// `trials`).
+    Rows(Array1<f64>),
+    /// These coefficients.
+    Coef(Array1<f64>),
+}
+
+/// Iteratively reweighted least squares from `start`: each step solves the working
+/// weighted normal equations of `working(β)` (weights, responses); a step that does not
+/// lower `deviance` is halved. The covariance is the inverse of `XᵀWX` with the working
+/// weights at the estimate.
 fn irls(
     design: ArrayView2<'_, f64>,
-    start: Array1<f64>,
+    start: Start,
     trials: ArrayView1<'_, f64>,
     working: impl Fn(&Array1<f64>) -> (Array1<f64>, Array1<f64>),
     deviance: impl Fn(ArrayView1<'_, f64>) -> f64,
 ) -> Result<LogitFit, LogitError> {
     let (n_rows, n_cols) = design.dim();
-    let unit = Array1::from_elem(n_rows, 1.0);
-    let mut beta = weighted_least_squares(design, unit.view(), start.view(), trials)
-        .ok_or(LogitError::Singular)?
-        .0;
+    let sparse = SparseRows::new(design);
+    let design = &sparse;
+    let mut beta = match start {
+        Start::Rows(start) => {
+            let unit = Array1::from_elem(n_rows, 1.0);
+            weighted_least_squares(design, unit.view(), start.view(), trials, false)
+                .ok_or(LogitError::Singular)?
+                .0
+        }
+        Start::Coef(coef) => coef,
+    };
     let mut dev = deviance(beta.view());
     for iteration in 1..=MAX_ITERATIONS {
         let (weight, z) = working(&beta);
-        let (proposal, _) =
-            weighted_least_squares(design, weight.view(), z.view(), Array1::ones(n_rows).view())
-                .ok_or(LogitError::Singular)?;
+        let (proposal, _) = weighted_least_squares(
+            design,
+            weight.view(),
+            z.view(),
+            Array1::ones(n_rows).view(),
+            false,
+        )
+        .ok_or(LogitError::Singular)?;
         // Step halving keeps the deviance falling where a full Newton step overshoots.
         let mut step = 1.0;
         let mut next = proposal.clone();
@@ -127,6 +168,7 @@ fn irls(
                 w.view(),
                 Array1::zeros(n_rows).view(),
                 Array1::ones(n_rows).view(),
+                true,
             )
             .ok_or(LogitError::Singular)?;
             debug_assert_eq!(covariance.dim(), (n_cols, n_cols));
@@ -190,7 +232,7 @@ pub fn fit_scaled_logit(
         }
         (weight, z)
     };
-    irls(design, start, trials, working, |b| {
+    irls(design, Start::Rows(start), trials, working, |b| {
         scaled_deviance(design, b, successes, trials, scale)
     })
 }
@@ -246,35 +288,73 @@ fn deviance(
         .sum()
 }
 
-/// Solves `(Xᵀ W X) β = Xᵀ W z` with `W = diag(weight · scale)`; returns `β` and
-/// `(XᵀWX)⁻¹`, or `None` when `XᵀWX` is not positive definite.
+/// A design's nonzero entries, row by row: what the normal equations add up (most
+/// entries of the correction's design are 0: one `α_x` column per row).
+struct SparseRows {
+    /// Row `i`'s entries are `entries[start[i]..start[i + 1]]`.
+    start: Vec<usize>,
+    /// (column, value), columns increasing.
+    entries: Vec<(usize, f64)>,
+    n_cols: usize,
+}
+
+impl SparseRows {
+    fn new(design: ArrayView2<'_, f64>) -> SparseRows {
+        let mut start = vec![0];
+        let mut entries = Vec::new();
+        for row in design.rows() {
+            entries.extend(
+                row.iter()
+                    .enumerate()
+                    .filter(|(_, x)| **x != 0.0)
+                    .map(|(j, x)| (j, *x)),
+            );
+            start.push(entries.len());
+        }
+        SparseRows {
+            start,
+            entries,
+            n_cols: design.ncols(),
+        }
+    }
+
+    fn row(&self, i: usize) -> &[(usize, f64)] {
+        &self.entries[self.start[i]..self.start[i + 1]]
+    }
+}
+
+/// Solves `(Xᵀ W X) β = Xᵀ W z` with `W = diag(weight · scale)`; returns `β` and, if
+/// `inverse`, `(XᵀWX)⁻¹` (otherwise an empty matrix: the iterations need only `β`), or
+/// `None` when `XᵀWX` is not positive definite. Only the design's nonzero entries are
+/// added (the zeros add nothing, so the sums are those of the dense products).
 fn weighted_least_squares(
-    design: ArrayView2<'_, f64>,
+    design: &SparseRows,
     weight: ArrayView1<'_, f64>,
     z: ArrayView1<'_, f64>,
     scale: ArrayView1<'_, f64>,
+    inverse: bool,
 ) -> Option<(Array1<f64>, Array2<f64>)> {
-    let (n_rows, n_cols) = design.dim();
+    let n_cols = design.n_cols;
     let mut xtwx = Array2::<f64>::zeros((n_cols, n_cols));
     let mut xtwz = Array1::<f64>::zeros(n_cols);
-    for i in 0..n_rows {
+    for i in 0..weight.len() {
         let w = weight[i] * scale[i];
         if w <= 0.0 {
             continue;
         }
         let row = design.row(i);
-        for j in 0..n_cols {
-            if row[j] == 0.0 {
-                continue;
-            }
-            xtwz[j] += w * row[j] * z[i];
-            for k in 0..=j {
-                xtwx[[j, k]] += w * row[j] * row[k];
+        for (a, &(j, xj)) in row.iter().enumerate() {
+            xtwz[j] += w * xj * z[i];
+            for &(k, xk) in &row[..=a] {
+                xtwx[[j, k]] += w * xj * xk;
             }
         }
     }
     let chol = cholesky(&xtwx)?;
     let beta = cholesky_solve(&chol, xtwz.view());
+    if !inverse {
+        return Some((beta, Array2::zeros((0, 0))));
+    }
     let mut inverse = Array2::zeros((n_cols, n_cols));
     let mut unit = Array1::zeros(n_cols);
     for j in 0..n_cols {

@@ -35,7 +35,8 @@ pub use aalen_johansen::{CumulativeIncidence, aalen_johansen};
 pub use backtest::{Backtest, CANDIDATE_FORMS, backtest, plausible_forms, pooled_rho};
 pub use correction::{
     BackwardCells, BackwardModel, Correction, Factors, Form, Source, backward_cells,
-    fit_backward_model, fit_correction, fit_correction_forms, fit_correction_or,
+    fit_backward_model, fit_backward_model_from, fit_correction, fit_correction_forms,
+    fit_correction_forms_from, fit_correction_or,
 };
 pub use error::StatsError;
 pub use inequality::{GroupEstimate, Measure, SiiOptions, SlopeIndices};
