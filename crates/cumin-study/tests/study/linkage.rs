@@ -300,13 +300,14 @@ fn corrected_linkage_does_not_depend_on_row_order_and_lowers_the_over_count() {
 /// Assumption 1's check (docs/methods.md §2.1): rows of keys whose child moves later
 /// (a seen successor) keep their PMR as often as all keys' rows at the same age when PMR
 /// presence does not depend on mobility, and far less often when the simulator makes a
-/// mover's rows before 5 carry it a fifth as often (`pmr_mobility_dependence`).
+/// mover's rows before 5 carry it a fifth as often (`pmr_mobility_dependence`). At scale
+/// 0.1, seed 1 (observed over expected at 2–4): 0.98 without the dependence, 0.33 with it.
 #[test]
 fn persistence_on_movers_keys_shows_pmrs_that_depend_on_later_mobility() {
     let observed_over_expected = |dependence: f64| {
         let sim = tempdir();
         let params = cumin_synth::SimParams {
-            scale: 0.02,
+            scale: 0.04,
             seed: 23,
             pmr_mobility_dependence: dependence,
             ..cumin_synth::SimParams::default()
@@ -330,6 +331,8 @@ fn persistence_on_movers_keys_shows_pmrs_that_depend_on_later_mobility() {
         }
         std::fs::remove_dir_all(&sim).ok();
         std::fs::remove_dir_all(&out).ok();
+        // Under the dependence movers' keys rarely carry a PMR early, so their rows
+        // after one are few: at scale 0.1 about 160 at age 4 against 790 without it.
         assert!(expected > 20.0, "too few movers' rows to check: {expected}");
         seen / expected
     };
