@@ -117,6 +117,8 @@ fn pmr_mechanism_table(rows: &[LinkageRow]) -> ReportTable {
         PmrDiagnostic::RowShare,
         PmrDiagnostic::RowsAfterPmr,
         PmrDiagnostic::Persistence,
+        PmrDiagnostic::RowsAfterPmrMoving,
+        PmrDiagnostic::PersistenceMoving,
         PmrDiagnostic::Keys,
         PmrDiagnostic::KeyShare,
     ];
@@ -132,7 +134,8 @@ fn pmr_mechanism_table(rows: &[LinkageRow]) -> ReportTable {
     ReportTable {
         title: "PMRs by age on 31 March: rows and the share carrying a PMR; rows whose key \
                 carried one in an earlier year and the share still carrying it \
-                (persistence); keys of that oldest age and the share carrying one"
+                (persistence), the same for keys whose child moved later (a lower \
+                persistence: PMRs depend on mobility); keys of that oldest age and the share carrying one"
             .to_owned(),
         columns: std::iter::once("age")
             .chain(diagnostics.iter().map(|d| d.as_str()))

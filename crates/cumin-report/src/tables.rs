@@ -314,6 +314,14 @@ pub enum PmrDiagnostic {
     /// `κ`: the share of rows carrying a PMR among rows whose key carried one in an
     /// earlier census year (persistence: near 1 when a PMR is a property of the child).
     Persistence,
+    /// Rows at the age whose key carried a PMR in an earlier census year and has a seen
+    /// successor (the child moved later).
+    RowsAfterPmrMoving,
+    /// Of them, rows still carrying it.
+    RowsAfterPmrMovingWithPmr,
+    /// Their persistence: below `κ` where PMR presence depends on later mobility
+    /// (assumption 1 of the split correction broken; docs/methods.md §2.1).
+    PersistenceMoving,
     /// Keys (with an in-window referral) of that oldest age.
     Keys,
     /// Of them, keys carrying a PMR.
@@ -335,6 +343,9 @@ impl PmrDiagnostic {
             PmrDiagnostic::RowsAfterPmr => "rows_after_pmr",
             PmrDiagnostic::RowsAfterPmrWithPmr => "rows_after_pmr_with_pmr",
             PmrDiagnostic::Persistence => "pmr_persistence",
+            PmrDiagnostic::RowsAfterPmrMoving => "rows_after_pmr_moving_later",
+            PmrDiagnostic::RowsAfterPmrMovingWithPmr => "rows_after_pmr_moving_later_with_pmr",
+            PmrDiagnostic::PersistenceMoving => "pmr_persistence_moving_later",
             PmrDiagnostic::Keys => "keys",
             PmrDiagnostic::KeysWithPmr => "keys_with_pmr",
             PmrDiagnostic::KeyShare => "key_pmr_share",
@@ -415,17 +426,23 @@ impl LinkageMeasure {
                     PmrDiagnostic::KeyShare => {
                         share(PmrDiagnostic::KeysWithPmr, PmrDiagnostic::Keys)
                     }
+                    PmrDiagnostic::PersistenceMoving => share(
+                        PmrDiagnostic::RowsAfterPmrMovingWithPmr,
+                        PmrDiagnostic::RowsAfterPmrMoving,
+                    ),
                     PmrDiagnostic::HiddenSuccessors => LinkageKind::Model,
                     PmrDiagnostic::RowsWithPmr
                     | PmrDiagnostic::RowsAfterPmrWithPmr
+                    | PmrDiagnostic::RowsAfterPmrMovingWithPmr
                     | PmrDiagnostic::KeysWithPmr => LinkageKind::Count {
                         zero_is_attribute: true,
                     },
-                    PmrDiagnostic::Rows | PmrDiagnostic::RowsAfterPmr | PmrDiagnostic::Keys => {
-                        LinkageKind::Count {
-                            zero_is_attribute: false,
-                        }
-                    }
+                    PmrDiagnostic::Rows
+                    | PmrDiagnostic::RowsAfterPmr
+                    | PmrDiagnostic::RowsAfterPmrMoving
+                    | PmrDiagnostic::Keys => LinkageKind::Count {
+                        zero_is_attribute: false,
+                    },
                 }
             }
             LinkageMeasure::SplitYoungestFittedAge

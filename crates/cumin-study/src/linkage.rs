@@ -210,6 +210,15 @@ pub fn split_rows(identity: &Identity, correction: Option<&SplitSummary>) -> Vec
                     PmrDiagnostic::Persistence,
                     share_f(a.rows_after_pmr_with_pmr, a.rows_after_pmr),
                 ),
+                (PmrDiagnostic::RowsAfterPmrMoving, a.rows_after_pmr_moving),
+                (
+                    PmrDiagnostic::RowsAfterPmrMovingWithPmr,
+                    a.rows_after_pmr_moving_with_pmr,
+                ),
+                (
+                    PmrDiagnostic::PersistenceMoving,
+                    share_f(a.rows_after_pmr_moving_with_pmr, a.rows_after_pmr_moving),
+                ),
                 (PmrDiagnostic::Keys, a.keys),
                 (PmrDiagnostic::KeysWithPmr, a.keys_with_pmr),
                 (PmrDiagnostic::KeyShare, share_f(a.keys_with_pmr, a.keys)),

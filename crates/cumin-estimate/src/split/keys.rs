@@ -76,6 +76,13 @@ pub struct RowShares {
     pub after_pmr: [f64; CLASS_AGES],
     /// Of them, rows carrying a PMR.
     pub after_pmr_with: [f64; CLASS_AGES],
+    /// Rows at each age whose key carried a PMR in an earlier census year *and* has a
+    /// seen successor (its linked child holds a later key: the child moved later).
+    pub after_pmr_moving: [f64; CLASS_AGES],
+    /// Of them, rows carrying a PMR. Against `after_pmr_with / after_pmr`, the check of
+    /// assumption 1 (docs/methods.md §2.1): if PMR presence on a child's early rows does
+    /// not depend on whether the child moves later, the two persistences agree.
+    pub after_pmr_moving_with: [f64; CLASS_AGES],
     /// Share of children who ever carry a PMR (`h`: keys of the reference ages with
     /// three or more rows).
     pub h: f64,
@@ -203,6 +210,16 @@ impl Keys {
         }
         let mut keys: Vec<Key> = list.into_iter().map(|(_, key)| key).collect();
         let pairs = order_within_children(&mut keys, identity, &index_of_key);
+        let mut rows = rows;
+        moving_persistence(
+            &mut rows,
+            episodes,
+            identity,
+            &acc,
+            &keys,
+            &index_of_key,
+            &age_of_row,
+        );
         Keys {
             keys,
             rows,
@@ -304,6 +321,35 @@ fn row_shares(
     }
     r.h = if all > 0.0 { with / all } else { 1.0 };
     r
+}
+
+/// The persistence counts of keys with a seen successor (`after_pmr_moving*`), once the
+/// keys' statuses are known.
+fn moving_persistence(
+    r: &mut RowShares,
+    episodes: &Episodes,
+    identity: &Identity,
+    acc: &[Acc],
+    keys: &[Key],
+    index_of_key: &[u32],
+    age_of_row: &impl Fn(usize) -> Option<(u32, usize)>,
+) {
+    let linkage = &identity.linkage;
+    for i in 0..episodes.len() {
+        let k = linkage.key_of_row[i];
+        if k == NO_KEY || acc[k as usize].first_pmr_year >= episodes.census_year[i].0 {
+            continue;
+        }
+        let index = index_of_key[k as usize];
+        if index == u32::MAX || keys[index as usize].status != Status::HasLater {
+            continue;
+        }
+        let Some((_, age)) = age_of_row(i) else {
+            continue;
+        };
+        r.after_pmr_moving[age] += 1.0;
+        r.after_pmr_moving_with[age] += f64::from(u8::from(episodes.pmr[i].is_some()));
+    }
 }
 
 /// The keys with an in-window referral (at an age under 18) and a usable child, from the

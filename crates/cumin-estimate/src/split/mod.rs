@@ -171,6 +171,12 @@ pub struct AgeDiagnostics {
     /// `rows_after_pmr_with_pmr / rows_after_pmr`; the correction reads it only from 200
     /// such rows).
     pub rows_after_pmr_with_pmr: f64,
+    /// Rows at that age whose key carried a PMR in an earlier census year and has a seen
+    /// successor (the child moved later).
+    pub rows_after_pmr_moving: f64,
+    /// Of them, rows still carrying it: their persistence against all rows' is the check
+    /// of assumption 1 (PMR presence does not depend on later mobility; methods §2.1).
+    pub rows_after_pmr_moving_with_pmr: f64,
     /// Keys (with an in-window referral) of that oldest age.
     pub keys: f64,
     /// Of them, keys carrying a PMR.
@@ -379,6 +385,8 @@ impl SplitCorrection {
                 rows_with_pmr: rows.with_pmr[a],
                 rows_after_pmr: rows.after_pmr[a],
                 rows_after_pmr_with_pmr: rows.after_pmr_with[a],
+                rows_after_pmr_moving: rows.after_pmr_moving[a],
+                rows_after_pmr_moving_with_pmr: rows.after_pmr_moving_with[a],
                 keys: keys[a],
                 keys_with_pmr: with[a],
                 hidden: hidden[a],

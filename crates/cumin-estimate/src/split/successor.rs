@@ -226,9 +226,12 @@ impl SuccessorModel {
 pub struct SuccessorShares {
     /// `r`: the chance a successor carries the PMR given the earlier key does, by the
     /// earlier key's oldest age (the harmonic mean of `ρ` of the seen pairs' later keys,
-    /// which are seen in proportion to `ρ`; pooled over neighbouring ages until
-    /// [`MIN_PAIRS`] pairs). Young keys' successors are young too and carry a PMR less
-    /// often under a row-by-row PMR, so `r` is read by age, not by band.
+    /// which are seen in proportion to `ρ`; pooled over neighbouring ages until the
+    /// pairs' effective number, `(Σ 1/ρ)² / Σ 1/ρ²`, reaches [`MIN_PAIRS`]). Young keys'
+    /// successors are young too and carry a PMR less often under a row-by-row PMR, so
+    /// `r` is read by age, not by band; and a few of their seen successors carry it with
+    /// a chance `ρ` of a few per cent, so a raw count of pairs would let them set the
+    /// age's `r` alone (docs/methods.md §2.1).
     pub carries: [f64; CLASS_AGES],
     /// `u`: the chance the transfer rule joins a successor of a key whose last episode
     /// closed `RC5` (the seen pairs' share with the rule's pattern, times the share of
@@ -236,7 +239,8 @@ pub struct SuccessorShares {
     pub transfer_joined: f64,
 }
 
-/// Seen pairs an age's `r` needs before it is read alone (else neighbouring ages join).
+/// Effective number of seen pairs an age's `r` needs before it is read alone (else
+/// neighbouring ages join).
 pub const MIN_PAIRS: f64 = 30.0;
 
 /// Cells of an earlier key for the delay templates: (`RC5` or not) × age band (0–1, 2–4,
@@ -279,12 +283,14 @@ impl SuccessorShares {
     ) -> SuccessorShares {
         let mut n = [0.0; CLASS_AGES];
         let mut inverse = [0.0; CLASS_AGES];
+        let mut inverse_sq = [0.0; CLASS_AGES];
         let (mut rc5, mut rc5_like) = (0.0, 0.0);
         for (a, b, like) in pairs {
             let age = usize::from(a.oldest);
             let rho = b.carries_if_matched.max(1e-3);
             n[age] += 1.0;
             inverse[age] += 1.0 / rho;
+            inverse_sq[age] += 1.0 / (rho * rho);
             if a.rc5 {
                 rc5 += 1.0 / rho;
                 rc5_like += f64::from(u8::from(like)) / rho;
@@ -295,9 +301,18 @@ impl SuccessorShares {
             loop {
                 let lo = age.saturating_sub(width);
                 let hi = (age + width).min(CLASS_AGES - 1);
-                let (pairs, inv): (f64, f64) =
-                    (lo..=hi).fold((0.0, 0.0), |s, a| (s.0 + n[a], s.1 + inverse[a]));
-                if pairs >= MIN_PAIRS || (lo == 0 && hi == CLASS_AGES - 1) {
+                let (pairs, inv, inv_sq) = (lo..=hi).fold((0.0, 0.0, 0.0), |s, a| {
+                    (s.0 + n[a], s.1 + inverse[a], s.2 + inverse_sq[a])
+                });
+                // Kish's effective number of pairs, `(Σ 1/ρ)² / Σ 1/ρ²`: a few seen
+                // pairs whose later key had little chance of carrying the PMR weigh as
+                // much as all the others.
+                let effective = if inv_sq > 0.0 {
+                    inv * inv / inv_sq
+                } else {
+                    0.0
+                };
+                if effective >= MIN_PAIRS || (lo == 0 && hi == CLASS_AGES - 1) {
                     break if inv > 0.0 { pairs / inv } else { 1.0 };
                 }
                 width += 1;
@@ -480,5 +495,31 @@ mod tests {
             s.carries[1]
         );
         assert_eq!(s.transfer_joined, 0.0);
+    }
+
+    #[test]
+    fn r_pools_an_age_whose_few_unlikely_pairs_outweigh_the_rest() {
+        let pair = |a_age: u8, rho: f64| {
+            let a = key(a_age, true, true, Status::HasLater);
+            let mut b = key(a_age + 1, true, false, Status::PmrNoLater);
+            b.carries_if_matched = rho;
+            (a, b, false)
+        };
+        // Age 1: 70 pairs with ρ = 1 and 6 with ρ = 0.03 (weights 1/ρ ≈ 33): 76 pairs,
+        // but an effective number of (270)² / 6,737 ≈ 11, so ages 0 and 2 (100 pairs
+        // each, ρ = 1) join: r = 276 / 470. Read alone it would be 76 / 270.
+        let mut pairs: Vec<(Key, Key, bool)> = (0..70).map(|_| pair(1, 1.0)).collect();
+        pairs.extend((0..6).map(|_| pair(1, 0.03)));
+        pairs.extend((0..100).map(|_| pair(0, 1.0)));
+        pairs.extend((0..100).map(|_| pair(2, 1.0)));
+        let s = SuccessorShares::new(pairs.into_iter(), 0.0);
+        let expected = 276.0 / (270.0 + 200.0);
+        assert!(
+            (s.carries[1] - expected).abs() < 1e-9,
+            "{} against {expected}",
+            s.carries[1]
+        );
+        assert_eq!(s.carries[0], 1.0);
+        assert_eq!(s.carries[2], 1.0);
     }
 }
