@@ -1,7 +1,10 @@
 # The commands CI runs, and a few more. Logic lives in scripts/ or Rust, not here.
 
-# Everything CI checks
-check: fmt clippy test
+# What CI checks, but the browser test is optional here and the offline build not run
+check: fmt clippy boundaries test-slow
+
+boundaries:
+    bash .ci/boundaries
 
 fmt:
     cargo fmt --all --check
@@ -11,6 +14,10 @@ clippy:
 
 test:
     cargo test --workspace
+
+# As CI runs the tests: truth recovery and the attack lab's heavy designs included
+test-slow:
+    CUMIN_SLOW_TESTS=1 cargo test --workspace
 
 # The whole path on the bundled extract
 demo:
