@@ -305,16 +305,7 @@ impl Column {
             Column::YearOfBirth => "a 4-digit year, 1900-2100",
             Column::IdaciDecile => "a decile 1-10",
             Column::NumberOfPreviousCpp => "a whole number",
-            Column::ExpectedDob
-            | Column::ReferralDate
-            | Column::ClosureDate
-            | Column::LatestReferralDate
-            | Column::LatestClosureDate
-            | Column::AssessmentStart
-            | Column::Section47Start
-            | Column::InitialCpc
-            | Column::CppStart
-            | Column::CppEnd => "a date, YYYY-MM-DD or DD/MM/YYYY",
+            c if c.is_date() => "a date, YYYY-MM-DD or DD/MM/YYYY",
             Column::ReferralNfa => "1/0, true/false or Y/N",
             _ => "text",
         }

@@ -109,6 +109,23 @@ impl Column {
         Column::ReferralDate,
     ];
 
+    /// Whether the column holds a date (read as `YYYY-MM-DD` or `DD/MM/YYYY`).
+    pub fn is_date(self) -> bool {
+        matches!(
+            self,
+            Column::ExpectedDob
+                | Column::ReferralDate
+                | Column::ClosureDate
+                | Column::LatestReferralDate
+                | Column::LatestClosureDate
+                | Column::AssessmentStart
+                | Column::Section47Start
+                | Column::InitialCpc
+                | Column::CppStart
+                | Column::CppEnd
+        )
+    }
+
     /// Position in [`Column::ALL`].
     pub fn index(self) -> usize {
         self as usize

@@ -209,16 +209,7 @@ pub(crate) fn value(
         Column::MonthOfBirth => int(1..=12, Rule::BirthMonthInvalid, counts),
         Column::YearOfBirth => int(1900..=2100, Rule::BirthYearInvalid, counts),
         Column::IdaciDecile => int(1..=10, Rule::IdaciInvalid, counts),
-        Column::ExpectedDob
-        | Column::ReferralDate
-        | Column::ClosureDate
-        | Column::LatestReferralDate
-        | Column::LatestClosureDate
-        | Column::AssessmentStart
-        | Column::Section47Start
-        | Column::InitialCpc
-        | Column::CppStart
-        | Column::CppEnd => Cleaned::Date(field::date(raw, column, counts)),
+        c if c.is_date() => Cleaned::Date(field::date(raw, column, counts)),
         Column::ReferralNfa => Cleaned::Flag(field::nfa(raw, counts)),
         Column::ReasonForClosure => Cleaned::Code(field::reason_for_closure(raw, spelling, counts)),
         Column::PrimaryNeed => Cleaned::Code(field::primary_need(raw, counts)),
