@@ -763,26 +763,22 @@ mod tests {
         out
     }
 
+    /// Cohort-splice curves of referral and assessment from events by age, in 1,000 children.
+    fn referred_and_assessed(referred: &[f64], assessed: &[f64]) -> [Curve; 2] {
+        [
+            outcome_curve(Outcome::Referral, Kind::Splice, referred, 1000.0),
+            outcome_curve(Outcome::Assessed, Kind::Splice, assessed, 1000.0),
+        ]
+    }
+
     #[test]
     fn a_nested_curve_is_capped_at_the_curve_it_is_nested_in() {
         // A corrected estimator can give a nested outcome more events than the outcome it
         // is nested in: assessed 26 by age 2 (rounded 30), referred 20. Released as is,
         // assessed 3.0% at age 2 would sit above referred 2.0% at the same age (both
         // curves close a step there; later steps keep them in order: 4.0% ≤ 5.0%).
-        let curves = [
-            outcome_curve(
-                Outcome::Referral,
-                Kind::Splice,
-                &[10.0, 0.0, 10.0, 0.0, 30.0],
-                1000.0,
-            ),
-            outcome_curve(
-                Outcome::Assessed,
-                Kind::Splice,
-                &[0.0, 0.0, 26.0, 0.0, 10.0],
-                1000.0,
-            ),
-        ];
+        let curves =
+            referred_and_assessed(&[10.0, 0.0, 10.0, 0.0, 30.0], &[0.0, 0.0, 26.0, 0.0, 10.0]);
         let released = crate::testing::released(SdcProfile::Jay2025, &curves);
         let rows = released.get();
         assert!(crossings(rows).is_empty(), "{:?}", crossings(rows));
@@ -800,20 +796,8 @@ mod tests {
         // and 40 by 4; assessed 20 by age 2 and 30 by 4. Referral at age 2 lies between
         // 1.0% and 3.0%: assessed 2.0% there crosses nothing, and capping it at the last
         // step end (1.0%) would halve it.
-        let curves = [
-            outcome_curve(
-                Outcome::Referral,
-                Kind::Splice,
-                &[10.0, 0.0, 0.0, 20.0, 10.0],
-                1000.0,
-            ),
-            outcome_curve(
-                Outcome::Assessed,
-                Kind::Splice,
-                &[0.0, 0.0, 20.0, 0.0, 10.0],
-                1000.0,
-            ),
-        ];
+        let curves =
+            referred_and_assessed(&[10.0, 0.0, 0.0, 20.0, 10.0], &[0.0, 0.0, 20.0, 0.0, 10.0]);
         let released = crate::testing::released(SdcProfile::Jay2025, &curves);
         let rows = released.get();
         assert!(crossings(rows).is_empty(), "{:?}", crossings(rows));
