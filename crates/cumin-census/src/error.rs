@@ -59,6 +59,21 @@ pub enum CensusError {
         /// For each missing column, why the run needs it (`None`: every run does).
         why: Vec<Option<String>>,
     },
+    /// A column the run reads is named by more than one header.
+    #[error(
+        "{path}: {} headers name column {column}: {}; cumin cannot tell which one holds \
+         the data. Drop all but one, or rename the others to names cumin does not use (they \
+         are then listed as ignored)",
+        headers.len(), headers.join(", ")
+    )]
+    AmbiguousColumn {
+        /// The file.
+        path: PathBuf,
+        /// The column.
+        column: Column,
+        /// The headers naming it, each with its position (`CIN_LA (column 2)`).
+        headers: Vec<String>,
+    },
     /// Files of one run disagree on the columns the run needs.
     #[error(
         "the input files do not share one schema: column {column} is in {} but not in {}; \

@@ -220,10 +220,17 @@ impl ColumnMap {
 
     /// The column a header names, through the map first.
     pub fn resolve(&self, header: &str) -> Option<Column> {
-        self.extra
-            .get(&match_key(header))
-            .copied()
-            .or_else(|| Column::from_header(header))
+        self.mapped(header).or_else(|| Column::from_header(header))
+    }
+
+    /// The column a header names through the map alone (a study file's `[columns]`).
+    fn mapped(&self, header: &str) -> Option<Column> {
+        self.extra.get(&match_key(header)).copied()
+    }
+
+    /// Whether the map names a header for `column`.
+    fn maps(&self, column: Column) -> bool {
+        self.extra.values().any(|c| *c == column)
     }
 }
 
@@ -236,24 +243,64 @@ pub struct ResolvedHeaders {
     pub unknown: Vec<String>,
     /// All headers as written.
     pub headers: Vec<String>,
+    /// Columns named by more than one header, with the positions of all of them in file
+    /// order: which one holds the data cannot be told, so a run that reads such a column
+    /// stops (`CensusError::AmbiguousColumn`).
+    pub ambiguous: BTreeMap<Column, Vec<usize>>,
+    /// Headers that name a column by its usual name when the map names another header for
+    /// it (`[columns] LA = "local_authority"` beside a `CIN_LA`): not read, and noted.
+    pub overridden: Vec<String>,
 }
 
 impl ResolvedHeaders {
-    /// Resolves `headers` through `map`. A column named twice keeps its first position.
+    /// Resolves `headers` through `map`. A header the map names wins over a header that
+    /// names the same column by its usual name (that one is `overridden`); a column named
+    /// by several headers of the same standing keeps its first position and is listed in
+    /// `ambiguous`.
     pub fn resolve(headers: &[String], map: &ColumnMap) -> ResolvedHeaders {
         let mut out = ResolvedHeaders {
             headers: headers.to_vec(),
             ..ResolvedHeaders::default()
         };
+        let mut named: BTreeMap<Column, Vec<usize>> = BTreeMap::new();
         for (i, h) in headers.iter().enumerate() {
-            match map.resolve(h) {
-                Some(c) => {
-                    out.positions.entry(c).or_insert(i);
+            if let Some(c) = map.mapped(h) {
+                named.entry(c).or_default().push(i);
+            } else if let Some(c) = Column::from_header(h) {
+                if map.maps(c) && headers.iter().any(|other| map.mapped(other) == Some(c)) {
+                    out.overridden.push(h.clone());
+                } else {
+                    named.entry(c).or_default().push(i);
                 }
-                None => out.unknown.push(h.clone()),
+            } else {
+                out.unknown.push(h.clone());
+            }
+        }
+        for (c, at) in named {
+            out.positions.insert(c, at[0]);
+            if at.len() > 1 {
+                out.ambiguous.insert(c, at);
             }
         }
         out
+    }
+
+    /// The first column `wanted` by the run that several headers name, with those headers
+    /// as `name (column k)`, counting from 1.
+    pub fn first_ambiguous(
+        &self,
+        wanted: impl Fn(Column) -> bool,
+    ) -> Option<(Column, Vec<String>)> {
+        self.ambiguous
+            .iter()
+            .find(|(c, _)| wanted(**c))
+            .map(|(c, at)| {
+                let named = at
+                    .iter()
+                    .map(|&i| format!("{} (column {})", self.headers[i].trim(), i + 1))
+                    .collect();
+                (*c, named)
+            })
     }
 
     /// Whether a column is present.

@@ -90,6 +90,31 @@ pub enum CensusYearsError {
         /// The last year with rows.
         last: CensusYear,
     },
+    /// Most referral dates after the end of the census year their row is in: the years
+    /// are named by the year each starts, or shifted.
+    #[error(
+        "{after} of the {dated} rows with a referral date have it after the end of their \
+         census year (31 March of the year ACADYR names), e.g. {file} row {row}: census year \
+         {year} and referral {referral}. An episode is reported only in census years in which \
+         it was open, so ACADYR seems to name the year each census year starts (2013 for \
+         2013/14), not the year it ends; a one-year shift would move every age and the data \
+         end. Write the census years as 2013/14, or map the values in the study file \
+         ([values.ACADYR] \"2013\" = \"2013/14\")"
+    )]
+    ReferralsAfterTheirYear {
+        /// Rows whose (recorded) referral date is after their census year's end.
+        after: u64,
+        /// Rows with a recorded referral date.
+        dated: u64,
+        /// The file of the first such row.
+        file: String,
+        /// That row's number in the file.
+        row: u64,
+        /// Its census year as read.
+        year: CensusYear,
+        /// Its referral date.
+        referral: Date,
+    },
     /// Stated census years that hold no row of the extract.
     #[error(
         "no row of the extract is in the stated census years {first} to {last} ({excluded} \
@@ -237,6 +262,55 @@ pub fn check(
     })
 }
 
+/// Rows with a recorded referral date needed before [`referrals_within_their_years`]
+/// judges (a handful of wrong dates in a tiny extract is not a pattern).
+pub const REFERRALS_JUDGED_FROM: u64 = 20;
+
+/// Checks that referral dates are not mostly after the end of their row's census year.
+/// An episode is in the census of every year in which it was open, so its referral is
+/// never after the end of a census year it appears in; a few such rows are recording
+/// errors, but a majority means the census years are named by the year each starts
+/// (`2013` meaning 2013/14, as some exports write the academic year), which would shift
+/// every age and the data end by a year. Imputed referral dates (1 September of the
+/// census year) are not counted.
+pub fn referrals_within_their_years(
+    episodes: &Episodes,
+    files: &[String],
+) -> Result<(), CensusYearsError> {
+    let mut dated = 0u64;
+    let mut after = 0u64;
+    let mut first = None;
+    for i in 0..episodes.len() {
+        let Some(referral) = episodes.referral[i] else {
+            continue;
+        };
+        if episodes.referral_imputed[i] {
+            continue;
+        }
+        dated += 1;
+        if referral > episodes.census_year[i].end() {
+            after += 1;
+            first.get_or_insert(i);
+        }
+    }
+    match first {
+        Some(i) if dated >= REFERRALS_JUDGED_FROM && 2 * after > dated => {
+            Err(CensusYearsError::ReferralsAfterTheirYear {
+                after,
+                dated,
+                file: files
+                    .get(usize::from(episodes.file[i]))
+                    .cloned()
+                    .unwrap_or_default(),
+                row: u64::from(episodes.source_row[i]),
+                year: episodes.census_year[i],
+                referral: episodes.referral[i].unwrap_or(Date::ymd(1930, 1, 1)),
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,6 +332,44 @@ mod tests {
 
     fn today() -> Date {
         Date::ymd(2026, 12, 6)
+    }
+
+    /// `n` rows of census year 2013/14, the first `late` referred after 31 March 2014,
+    /// the rest in it; `imputed` more rows with an imputed referral after the year.
+    fn referred(n: u32, late: u32, imputed: u32) -> Episodes {
+        let mut e = Episodes::new();
+        for k in 0..n + imputed {
+            let mut r = EpisodeRow::empty(0, k + 1, CensusYear(2014));
+            r.pmr = Some("P".to_owned());
+            r.referral = Some(if k < late || k >= n {
+                Date::ymd(2014, 5, 1)
+            } else {
+                Date::ymd(2013, 11, 1)
+            });
+            r.referral_imputed = k >= n;
+            e.push(r);
+        }
+        e
+    }
+
+    #[test]
+    fn most_referrals_after_their_census_year_mean_shifted_years() {
+        let err = referrals_within_their_years(&referred(30, 16, 0), &files()).unwrap_err();
+        let m = err.to_string();
+        assert!(
+            m.starts_with("16 of the 30 rows with a referral date"),
+            "{m}"
+        );
+        assert!(
+            m.contains("row 1: census year 2013/14 and referral 2014-05-01"),
+            "{m}"
+        );
+        assert!(m.contains("[values.ACADYR]"), "{m}");
+        // A minority is a recording error, not a naming of years.
+        assert!(referrals_within_their_years(&referred(30, 15, 0), &files()).is_ok());
+        // Imputed dates do not count, and a tiny extract is not judged.
+        assert!(referrals_within_their_years(&referred(30, 10, 40), &files()).is_ok());
+        assert!(referrals_within_their_years(&referred(19, 19, 0), &files()).is_ok());
     }
 
     fn files() -> Vec<String> {

@@ -235,6 +235,15 @@ fn open(path: &Path, options: &ReadOptions) -> Result<Opened, CensusError> {
 
 /// Checks that the files share the columns the run needs and that each has them.
 fn check_columns(opened: &[Opened], options: &ReadOptions) -> Result<(), CensusError> {
+    for o in opened {
+        if let Some((column, headers)) = o.source.headers().first_ambiguous(|c| options.reads(c)) {
+            return Err(CensusError::AmbiguousColumn {
+                path: o.path.clone(),
+                column,
+                headers,
+            });
+        }
+    }
     let required = options.required_columns();
     for column in &required {
         let (with, without): (Vec<&Opened>, Vec<&Opened>) = opened
@@ -432,6 +441,8 @@ fn read_opened(
         std::mem::take(&mut other_files.whole).check(&required)?;
     }
     whole.check(&required)?;
+    // Whether or not the census years are stated: a stated range cannot undo a shift.
+    crate::years::referrals_within_their_years(&episodes, ledger.files())?;
     let census_years = crate::years::check(
         &episodes,
         ledger.files(),
@@ -499,6 +510,22 @@ fn start_ingest<'o>(
 /// columns of the null type (read as missing).
 fn note_unread_columns(path: &Path, source: &Source, progress: &dyn Progress) {
     let headers = source.headers();
+    if !headers.overridden.is_empty() {
+        progress.note(&format!(
+            "{}: ignoring columns the study config's [columns] replaces with others: {}",
+            path.display(),
+            headers.overridden.join(", ")
+        ));
+    }
+    for (column, at) in &headers.ambiguous {
+        let named: Vec<&str> = at.iter().map(|&i| headers.headers[i].as_str()).collect();
+        progress.note(&format!(
+            "{}: column {column} is named by {} headers ({}); this run does not read it",
+            path.display(),
+            at.len(),
+            named.join(", ")
+        ));
+    }
     if !headers.unknown.is_empty() {
         progress.note(&format!(
             "{}: ignoring columns cumin does not use: {}",

@@ -368,6 +368,56 @@ fn column_names_match_loosely_and_through_the_config_map() {
 }
 
 #[test]
+fn a_mapped_header_wins_over_the_usual_name_and_an_unread_column_may_be_named_twice() {
+    // `CIN_LA` (999) beside `local_authority` (202), mapped: the mapped one is read and
+    // `CIN_LA` passed over. `ReferralSource` is named twice, but no run reads it.
+    let options = ReadOptions {
+        columns: ColumnMap::from_pairs([("LA", "local_authority")]).unwrap(),
+        ..ReadOptions::default()
+    };
+    let e = read_with(&["column_mapped_beside_usual_name.csv"], &options).unwrap();
+    assert_eq!(e.episodes.la, [Some(202)]);
+    assert!(e.files[0].unknown_columns.is_empty());
+    // Without the map, `local_authority` is a header cumin does not know.
+    let e = read("column_mapped_beside_usual_name.csv");
+    assert_eq!(e.episodes.la, [Some(999)]);
+    assert_eq!(e.files[0].unknown_columns, ["local_authority"]);
+}
+
+#[test]
+fn census_years_named_by_their_start_stop_the_run() {
+    let m = error(&["error_acadyr_start_years.csv"], &ReadOptions::default());
+    assert!(
+        m.starts_with("24 of the 24 rows with a referral date"),
+        "{m}"
+    );
+    assert!(m.contains("error_acadyr_start_years.csv row 1"), "{m}");
+    assert!(
+        m.contains("census year 2012/13 and referral 2013-09-01"),
+        "{m}"
+    );
+    // Mapped to what they mean, the same rows are read.
+    let options = ReadOptions {
+        values: ValueMap::from_tables([("ACADYR", vec![("2013", "2013/14")])]).unwrap(),
+        ..ReadOptions::default()
+    };
+    let e = read_with(&["error_acadyr_start_years.csv"], &options).unwrap();
+    assert_eq!(e.episodes.len(), 24);
+}
+
+#[test]
+fn a_column_named_by_two_headers_stops_the_run() {
+    let m = error(&["error_duplicate_column.csv"], &ReadOptions::default());
+    assert!(m.contains("error_duplicate_column.csv"), "{m}");
+    assert!(
+        m.contains("2 headers name column LA: CIN_LA (column 2), LA (column 8)"),
+        "{m}"
+    );
+    assert!(m.contains("Drop all but one"), "{m}");
+    assert!(!m.contains('\n'), "one paragraph: {m}");
+}
+
+#[test]
 fn tab_separated_text_is_read() {
     let e = read("tab_separated.txt");
     assert_eq!(e.episodes.len(), 1);
