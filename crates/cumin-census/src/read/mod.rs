@@ -420,6 +420,7 @@ fn read_opened(
             unknown_columns: headers.unknown,
         });
     }
+    ingest.number_identifiers();
     let Ingest {
         episodes,
         ledger,
