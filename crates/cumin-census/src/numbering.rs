@@ -84,6 +84,11 @@ pub(crate) struct Numbering {
 }
 
 impl Numbering {
+    /// Makes room for `rows` more keyed rows where memory allows (no growth by doubling).
+    pub(crate) fn reserve(&mut self, rows: usize) {
+        let _ = self.keyed.try_reserve_exact(rows);
+    }
+
     /// Records the identifier of row `row` (rows come in increasing order): `key` is
     /// [`key`]`(text)`, computed by the caller.
     pub(crate) fn push(&mut self, row: usize, text: &str, key: Option<Key>) {

@@ -110,6 +110,13 @@ impl<'o> Ingest<'o> {
         }
     }
 
+    /// Makes room for `rows` more rows in the table and the identifiers' keys.
+    pub(crate) fn reserve(&mut self, rows: usize) {
+        self.episodes.reserve(rows);
+        self.la_child_ids.reserve(rows);
+        self.pmrs.reserve(rows);
+    }
+
     /// Gives `episodes` the identifiers of its rows, numbered in order of first
     /// appearance (as [`Episodes::push`] would have interned them): once, after the last
     /// file.

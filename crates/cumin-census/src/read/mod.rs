@@ -490,9 +490,7 @@ fn start_ingest<'o>(
             Source::Csv(_) => None,
         })
         .sum();
-    ingest
-        .episodes
-        .reserve(usize::try_from(declared.min(1 << 26)).unwrap_or(0));
+    ingest.reserve(usize::try_from(declared.min(1 << 26)).unwrap_or(0));
     ingest
 }
 
