@@ -70,6 +70,10 @@ pub(crate) fn write_text(k: Key, out: &mut Vec<u8>) {
     }
 }
 
+/// Tags the groups of [`Numbering::other`] in `Numbering::finish` (a bit above any group
+/// index: fewer than 2^31 values).
+const OTHER: u64 = 1 << 31;
+
 /// One identifier column being read: the keyed rows, and the others interned.
 #[derive(Default)]
 pub(crate) struct Numbering {
@@ -121,7 +125,6 @@ impl Numbering {
             .map(|i| i as u32)
             .collect();
         // (first row, group) of every value; groups of `other` tagged by the top bit.
-        const OTHER: u64 = 1 << 31;
         let mut firsts: Vec<u64> = starts
             .iter()
             .enumerate()
@@ -140,7 +143,7 @@ impl Numbering {
         let mut number_of_group = vec![0u32; starts.len()];
         let mut number_of_other = vec![0u32; other_first.len()];
         for (n, f) in firsts.iter().enumerate() {
-            let g = (*f as u32 as u64 & !OTHER) as usize;
+            let g = (*f as u32 & !(OTHER as u32)) as usize;
             if *f & OTHER == 0 {
                 write_text(keyed[starts[g] as usize], &mut bytes);
                 number_of_group[g] = n as u32;
@@ -194,7 +197,14 @@ mod tests {
             assert_eq!(out, s.as_bytes());
         }
         for s in [
-            "", "P", "p123", "P12a", "12 3", "0x12", "12345678901234567890", "1é",
+            "",
+            "P",
+            "p123",
+            "P12a",
+            "12 3",
+            "0x12",
+            "12345678901234567890",
+            "1é",
         ] {
             assert_eq!(key(s), None, "{s}");
         }

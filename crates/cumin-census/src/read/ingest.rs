@@ -122,12 +122,13 @@ impl<'o> Ingest<'o> {
     /// file.
     pub(crate) fn number_identifiers(&mut self) {
         let rows = self.episodes.len();
-        let (la, pmr) = rayon::join(
-            || std::mem::take(&mut self.la_child_ids).finish(rows),
-            || std::mem::take(&mut self.pmrs).finish(rows),
-        );
-        (self.episodes.la_child_ids, self.episodes.la_child_id) = la;
-        (self.episodes.pmrs, self.episodes.pmr) = pmr;
+        // One column after the other, the table's empty columns dropped first: each key
+        // list is freed before the next column's references are made (peak memory).
+        let e = &mut self.episodes;
+        e.la_child_id = Vec::new();
+        e.pmr = Vec::new();
+        (e.la_child_ids, e.la_child_id) = std::mem::take(&mut self.la_child_ids).finish(rows);
+        (e.pmrs, e.pmr) = std::mem::take(&mut self.pmrs).finish(rows);
     }
 
     /// Cleans the values of every dictionary of `cells` not met before.
