@@ -5,8 +5,9 @@
 //! parallel); after the read, one parallel sort of `(key, row)` groups each value's rows,
 //! and the values are numbered in order of their first row: the same [`IdRef`]s the
 //! [`Interner`] gives when it interns every row in order, so everything downstream is
-//! unchanged. Values of any other format go through an [`Interner`] as they come, and the
-//! two kinds are merged by first row.
+//! unchanged. Values of any other format (or keyed in another format than the column's
+//! first key) go through an [`Interner`] as they come, and the two kinds are merged by
+//! first row.
 
 use crate::interner::{IdRef, Interner};
 use rayon::prelude::*;
@@ -74,12 +75,19 @@ pub(crate) fn write_text(k: Key, out: &mut Vec<u8>) {
 /// index: fewer than 2^31 values).
 const OTHER: u64 = 1 << 31;
 
+/// The format bits of a [`Key`].
+const FORMAT: Key = 0xFFFF_FFFF << 32;
+
 /// One identifier column being read: the keyed rows, and the others interned.
 #[derive(Default)]
 pub(crate) struct Numbering {
-    /// Per keyed row, its key with the row in the low 32 bits.
-    keyed: Vec<Key>,
-    /// The values without a key, interned in row order.
+    /// The format of the first key met: keys of this format are numbered by sort, those
+    /// of any other format interned (one format needs no format bits per row: 12 bytes a
+    /// row, not 16; an NPD column has one).
+    format: Option<Key>,
+    /// Per row with a key of `format`: the key's value (high and low 32 bits) and the row.
+    keyed: Vec<[u32; 3]>,
+    /// The values without a key of `format`, interned in row order.
     other: Interner,
     /// The first row of each value in `other`.
     other_first: Vec<u32>,
@@ -97,8 +105,10 @@ impl Numbering {
     /// [`key`]`(text)`, computed by the caller.
     pub(crate) fn push(&mut self, row: usize, text: &str, key: Option<Key>) {
         let row = u32::try_from(row).expect("fewer than 2^32 rows");
-        if let Some(k) = key {
-            self.keyed.push(k | u128::from(row));
+        if let Some(k) = key
+            && *self.format.get_or_insert(k & FORMAT) == k & FORMAT
+        {
+            self.keyed.push([(k >> 96) as u32, (k >> 64) as u32, row]);
         } else {
             let id = self.other.intern(text).index();
             if id == self.other_first.len() {
@@ -112,6 +122,7 @@ impl Numbering {
     /// (`None` where no identifier was pushed).
     pub(crate) fn finish(self, rows: usize) -> (Interner, Vec<Option<IdRef>>) {
         let Numbering {
+            format,
             mut keyed,
             other,
             other_first,
@@ -119,16 +130,15 @@ impl Numbering {
         } = self;
         keyed.par_sort_unstable();
         // The groups of equal keys: where each starts, and its first row (the smallest).
-        let value = |k: Key| k >> 32;
         let starts: Vec<u32> = (0..keyed.len())
-            .filter(|&i| i == 0 || value(keyed[i - 1]) != value(keyed[i]))
+            .filter(|&i| i == 0 || keyed[i - 1][..2] != keyed[i][..2])
             .map(|i| i as u32)
             .collect();
         // (first row, group) of every value; groups of `other` tagged by the top bit.
         let mut firsts: Vec<u64> = starts
             .iter()
             .enumerate()
-            .map(|(g, &i)| u64::from(keyed[i as usize] as u32) << 32 | g as u64)
+            .map(|(g, &i)| u64::from(keyed[i as usize][2]) << 32 | g as u64)
             .chain(
                 other_first
                     .iter()
@@ -145,7 +155,9 @@ impl Numbering {
         for (n, f) in firsts.iter().enumerate() {
             let g = (*f as u32 & !(OTHER as u32)) as usize;
             if *f & OTHER == 0 {
-                write_text(keyed[starts[g] as usize], &mut bytes);
+                let [high, low, _] = keyed[starts[g] as usize];
+                let value = u128::from(high) << 96 | u128::from(low) << 64;
+                write_text(value | format.unwrap_or(0), &mut bytes);
                 number_of_group[g] = n as u32;
             } else {
                 bytes.extend_from_slice(other.get_bytes(IdRef::from_index(g)));
@@ -161,7 +173,7 @@ impl Numbering {
             .with_min_len(1024)
             .for_each(|g| {
                 for k in &keyed[starts[g] as usize..end(g)] {
-                    refs[*k as u32 as usize].store(number_of_group[g] + 1, Ordering::Relaxed);
+                    refs[k[2] as usize].store(number_of_group[g] + 1, Ordering::Relaxed);
                 }
             });
         for (row, id) in other_rows {

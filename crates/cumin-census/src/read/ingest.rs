@@ -40,7 +40,8 @@ pub(crate) struct Ingest<'o> {
     /// The reason for closure read with a second spelling, when asked for.
     pub other: Option<Other>,
     /// The LA child IDs and PMRs of `episodes`' rows, numbered when the read ends
-    /// ([`Ingest::number_identifiers`]); until then `episodes` holds none.
+    /// ([`Ingest::number_identifiers`]); until then `episodes`' identifier columns are
+    /// empty.
     la_child_ids: Numbering,
     pmrs: Numbering,
 }
@@ -122,11 +123,9 @@ impl<'o> Ingest<'o> {
     /// file.
     pub(crate) fn number_identifiers(&mut self) {
         let rows = self.episodes.len();
-        // One column after the other, the table's empty columns dropped first: each key
-        // list is freed before the next column's references are made (peak memory).
+        // One column after the other: each key list is freed before the next column's
+        // references are made (peak memory).
         let e = &mut self.episodes;
-        e.la_child_id = Vec::new();
-        e.pmr = Vec::new();
         (e.la_child_ids, e.la_child_id) = std::mem::take(&mut self.la_child_ids).finish(rows);
         (e.pmrs, e.pmr) = std::mem::take(&mut self.pmrs).finish(rows);
     }
@@ -226,7 +225,7 @@ impl<'o> Ingest<'o> {
                         if let Some(id) = r.row.pmr.take() {
                             self.pmrs.push(row, &id, pmr_key);
                         }
-                        self.episodes.push(r.row);
+                        self.episodes.push_without_identifiers(r.row);
                         if let Some(o) = &mut self.other {
                             o.reasons.push(r.other_reason);
                         }
