@@ -48,6 +48,12 @@ macro_rules! episode_columns {
                 $( self.$field.push(row.$field); )*
             }
 
+            /// Appends one row but not its identifiers: the reader numbers them after
+            /// the last row and sets `la_child_id` and `pmr` whole.
+            pub(crate) fn push_without_identifiers<S>(&mut self, row: EpisodeRowOf<S>) {
+                $( self.$field.push(row.$field); )*
+            }
+
             /// Row `i` as an owned [`EpisodeRow`] (identifiers looked up).
             pub fn row(&self, i: usize) -> EpisodeRow {
                 EpisodeRow {

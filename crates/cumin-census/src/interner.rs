@@ -2,12 +2,16 @@
 //!
 //! An England-scale extract carries millions of distinct PMRs and LA child IDs; storing
 //! them once, in one arena, and referring to them by a four-byte [`IdRef`] keeps the
-//! episode table small and makes identifier comparisons integer comparisons.
+//! episode table small and makes identifier comparisons integer comparisons. The reader
+//! numbers most identifiers without hashing them (`numbering.rs`) and hands the
+//! strings over in order ([`Interner::from_ordered`]); the hash table is then built only
+//! when something looks a string up.
 
 use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
 use std::hash::BuildHasher;
 use std::num::NonZeroU32;
+use std::sync::OnceLock;
 
 /// A reference to a string held by an [`Interner`] (`Option<IdRef>` is four bytes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -23,6 +27,11 @@ impl IdRef {
     pub fn from_index(index: usize) -> IdRef {
         IdRef(NonZeroU32::new(u32::try_from(index + 1).expect("fewer than 2^32 strings")).unwrap())
     }
+
+    /// The reference whose [`IdRef::index`] is `raw - 1`; `None` for 0.
+    pub(crate) fn from_raw(raw: u32) -> Option<IdRef> {
+        NonZeroU32::new(raw).map(IdRef)
+    }
 }
 
 /// Interned strings, in insertion order.
@@ -30,7 +39,8 @@ impl IdRef {
 pub struct Interner {
     bytes: Vec<u8>,
     ends: Vec<u64>,
-    table: HashTable<u32>,
+    /// Index of every string by hash, built on first use after [`Interner::from_ordered`].
+    table: OnceLock<HashTable<u32>>,
     hasher: FxBuildHasher,
 }
 
@@ -46,6 +56,34 @@ impl Interner {
     /// An empty pool.
     pub fn new() -> Interner {
         Interner::default()
+    }
+
+    /// The pool of distinct strings given in order, as interning them in this order makes
+    /// it: their bytes one after another, and where each ends.
+    pub(crate) fn from_ordered(bytes: Vec<u8>, ends: Vec<u64>) -> Interner {
+        debug_assert!(ends.windows(2).all(|w| w[0] <= w[1]));
+        debug_assert_eq!(ends.last().copied().unwrap_or(0), bytes.len() as u64);
+        Interner {
+            bytes,
+            ends,
+            table: OnceLock::new(),
+            hasher: FxBuildHasher,
+        }
+    }
+
+    /// The hash table, built from the strings if not yet.
+    fn table(&self) -> &HashTable<u32> {
+        self.table.get_or_init(|| {
+            let mut table = HashTable::with_capacity(self.len());
+            for i in 0..self.len() {
+                let hash = self.hasher.hash_one(self.get_bytes(IdRef::from_index(i)));
+                table.insert_unique(hash, i as u32, |&j| {
+                    self.hasher
+                        .hash_one(self.get_bytes(IdRef::from_index(j as usize)))
+                });
+            }
+            table
+        })
     }
 
     /// Number of distinct strings.
@@ -75,7 +113,7 @@ impl Interner {
     /// The reference for `s`, if it has been interned.
     pub fn lookup(&self, s: &str) -> Option<IdRef> {
         let hash = self.hasher.hash_one(s.as_bytes());
-        self.table
+        self.table()
             .find(hash, |&i| {
                 self.get_bytes(IdRef::from_index(i as usize)) == s.as_bytes()
             })
@@ -85,6 +123,7 @@ impl Interner {
     /// Interns `s`, returning its reference (the existing one if already present).
     pub fn intern(&mut self, s: &str) -> IdRef {
         let hash = self.hasher.hash_one(s.as_bytes());
+        self.table();
         let Self {
             bytes,
             ends,
@@ -96,6 +135,7 @@ impl Interner {
             let start = if i == 0 { 0 } else { ends[i - 1] as usize };
             &bytes[start..ends[i] as usize]
         };
+        let table = table.get_mut().expect("built above");
         if let Some(&i) = table.find(hash, |&i| get(i) == s.as_bytes()) {
             return IdRef::from_index(i as usize);
         }

@@ -17,6 +17,7 @@ pub mod interner;
 pub mod ledger;
 pub mod lookup;
 pub mod normalise;
+mod numbering;
 pub mod profile;
 pub mod progress;
 pub mod read;

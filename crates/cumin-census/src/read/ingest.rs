@@ -8,6 +8,7 @@ use crate::normalise::{
     self, CleanRow, Cleaned, Effect, Exclusion, LatestDates, Quarantine, Raw, ReasonSpelling,
     RowContext, RuleCounts,
 };
+use crate::numbering::{self, Key, Numbering};
 use crate::schema::Column;
 use crate::types::CensusYear;
 use arrow_array::types::Int32Type;
@@ -38,6 +39,11 @@ pub(crate) struct Ingest<'o> {
     once: Vec<Option<Prepared>>,
     /// The reason for closure read with a second spelling, when asked for.
     pub other: Option<Other>,
+    /// The LA child IDs and PMRs of `episodes`' rows, numbered when the read ends
+    /// ([`Ingest::number_identifiers`]); until then `episodes`' identifier columns are
+    /// empty.
+    la_child_ids: Numbering,
+    pmrs: Numbering,
 }
 
 /// The reasons for closure read with a second spelling, and what reading them counted.
@@ -83,7 +89,8 @@ impl Prepared {
 type OnceTable<'a> = [Option<(&'a PrimitiveArray<Int32Type>, &'a Prepared)>; Column::COUNT];
 
 enum Outcome<'a> {
-    Row(CleanRow<'a>),
+    /// A row, with its LA child ID's and PMR's [`numbering::key`]s.
+    Row(CleanRow<'a>, [Option<Key>; 2]),
     Quarantined(u64, Quarantine, String),
 }
 
@@ -99,7 +106,28 @@ impl<'o> Ingest<'o> {
             outside_window: 0,
             once: (0..Column::COUNT).map(|_| None).collect(),
             other: None,
+            la_child_ids: Numbering::default(),
+            pmrs: Numbering::default(),
         }
+    }
+
+    /// Makes room for `rows` more rows in the table and the identifiers' keys.
+    pub(crate) fn reserve(&mut self, rows: usize) {
+        self.episodes.reserve(rows);
+        self.la_child_ids.reserve(rows);
+        self.pmrs.reserve(rows);
+    }
+
+    /// Gives `episodes` the identifiers of its rows, numbered in order of first
+    /// appearance (as [`Episodes::push`] would have interned them): once, after the last
+    /// file.
+    pub(crate) fn number_identifiers(&mut self) {
+        let rows = self.episodes.len();
+        // One column after the other: each key list is freed before the next column's
+        // references are made (peak memory).
+        let e = &mut self.episodes;
+        (e.la_child_ids, e.la_child_id) = std::mem::take(&mut self.la_child_ids).finish(rows);
+        (e.pmrs, e.pmr) = std::mem::take(&mut self.pmrs).finish(rows);
     }
 
     /// Cleans the values of every dictionary of `cells` not met before.
@@ -174,7 +202,7 @@ impl<'o> Ingest<'o> {
             }
             for r in rows {
                 match r {
-                    Outcome::Row(r) => {
+                    Outcome::Row(mut r, [la_key, pmr_key]) => {
                         if let Some((first, last)) = self.window
                             && !(first..=last).contains(&r.row.census_year)
                         {
@@ -190,7 +218,14 @@ impl<'o> Ingest<'o> {
                         if let Some(latest) = r.latest {
                             self.latest.push(self.episodes.len(), latest);
                         }
-                        self.episodes.push(r.row);
+                        let row = self.episodes.len();
+                        if let Some(id) = r.row.la_child_id.take() {
+                            self.la_child_ids.push(row, &id, la_key);
+                        }
+                        if let Some(id) = r.row.pmr.take() {
+                            self.pmrs.push(row, &id, pmr_key);
+                        }
+                        self.episodes.push_without_identifiers(r.row);
                         if let Some(o) = &mut self.other {
                             o.reasons.push(r.other_reason);
                         }
@@ -255,7 +290,13 @@ fn clean_chunk<'a, C: Cells>(
                 ctx,
                 &mut counts,
             ) {
-                Ok(r) => Outcome::Row(r),
+                Ok(r) => {
+                    let keys = [
+                        r.row.la_child_id.as_deref().and_then(numbering::key),
+                        r.row.pmr.as_deref().and_then(numbering::key),
+                    ];
+                    Outcome::Row(r, keys)
+                }
                 Err((reason, detail)) => Outcome::Quarantined(row_number, reason, detail),
             },
         );

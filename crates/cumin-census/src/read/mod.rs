@@ -429,6 +429,7 @@ fn read_opened(
             unknown_columns: headers.unknown,
         });
     }
+    ingest.number_identifiers();
     let Ingest {
         episodes,
         ledger,
@@ -500,9 +501,7 @@ fn start_ingest<'o>(
             Source::Csv(_) => None,
         })
         .sum();
-    ingest
-        .episodes
-        .reserve(usize::try_from(declared.min(1 << 26)).unwrap_or(0));
+    ingest.reserve(usize::try_from(declared.min(1 << 26)).unwrap_or(0));
     ingest
 }
 
