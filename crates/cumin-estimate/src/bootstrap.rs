@@ -398,7 +398,10 @@ fn group_patterns(
         new_id[old as usize] = new as u32;
     }
     let mut out = first.by_cell(&order);
-    out.multiplicity = order.iter().map(|&old| multiplicity[old as usize]).collect();
+    out.multiplicity = order
+        .iter()
+        .map(|&old| multiplicity[old as usize])
+        .collect();
     let mut next = 0u32;
     for pool in cells.iter_mut().flatten() {
         pool.unit_pattern = pool
@@ -429,7 +432,12 @@ impl ByPattern {
     /// The same cells held by cell ([`Patterns`]), pattern `order[new]` numbered `new`;
     /// `multiplicity` left empty.
     fn by_cell(self, order: &[u32]) -> Patterns {
-        let n_cells = self.codes.iter().map(|&c| c as usize + 1).max().unwrap_or(0);
+        let n_cells = self
+            .codes
+            .iter()
+            .map(|&c| c as usize + 1)
+            .max()
+            .unwrap_or(0);
         // A counting sort by cell: `next[c]` is where cell `c`'s next holder goes.
         let mut next = vec![0u32; n_cells + 1];
         for &c in &self.codes {
@@ -579,10 +587,12 @@ pub fn replace_intervals(
         })
         .collect();
     for (key, curve) in curves.iter_mut().filter(|(_, c)| c.corrected) {
+        // Each replicate's curve looked up once, not once per age.
+        let fitted: Vec<Option<&[f64; OUT_AGES]>> = replicates.iter().map(|r| r.get(key)).collect();
         for p in &mut curve.points {
-            let values: Vec<f64> = replicates
+            let values: Vec<f64> = fitted
                 .iter()
-                .map(|r| r.get(key).map_or(f64::NAN, |f| f[p.age]))
+                .map(|f| f.map_or(f64::NAN, |f| f[p.age]))
                 .collect();
             if let Some(ci) = cumin_stats::percentile_interval(&values, spec.level) {
                 p.ci = ci;
