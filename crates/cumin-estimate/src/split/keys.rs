@@ -147,6 +147,9 @@ pub struct Keys {
     pub index_of_key: Vec<u32>,
 }
 
+/// A row's age when it has no linked child or no date of birth.
+const NO_AGE: u8 = u8::MAX;
+
 /// Per key number, what the rows say (accumulated by min, max, sum and or).
 #[derive(Clone, Copy)]
 struct Acc {
@@ -171,9 +174,7 @@ impl Keys {
             .map(|k| *k as usize + 1)
             .max()
             .unwrap_or(0);
-        // Each row's age at the end of its census year, once (every pass below reads it;
-        // `NO_AGE`: no linked child or no date of birth).
-        const NO_AGE: u8 = u8::MAX;
+        // Each row's age at the end of its census year, once (every pass below reads it).
         let ages: Vec<u8> = (0..episodes.len())
             .into_par_iter()
             .map(|i| {
