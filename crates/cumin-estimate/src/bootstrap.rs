@@ -432,12 +432,7 @@ impl ByPattern {
     /// The same cells held by cell ([`Patterns`]), pattern `order[new]` numbered `new`;
     /// `multiplicity` left empty.
     fn by_cell(self, order: &[u32]) -> Patterns {
-        let n_cells = self
-            .codes
-            .iter()
-            .map(|&c| c as usize + 1)
-            .max()
-            .unwrap_or(0);
+        let n_cells = self.codes.iter().max().map_or(0, |&c| c as usize + 1);
         // A counting sort by cell: `next[c]` is where cell `c`'s next holder goes.
         let mut next = vec![0u32; n_cells + 1];
         for &c in &self.codes {
@@ -446,10 +441,8 @@ impl ByPattern {
         for c in 0..n_cells {
             next[c + 1] += next[c];
         }
-        let mut out = Patterns {
-            start: vec![0],
-            ..Patterns::default()
-        };
+        let mut out = Patterns::default();
+        out.start.push(0);
         for c in 0..n_cells {
             if next[c + 1] > next[c] {
                 out.cells.push(c as u32);
@@ -458,11 +451,8 @@ impl ByPattern {
         }
         out.holders = vec![0; self.codes.len()];
         for (new, &old) in order.iter().enumerate() {
-            let (a, b) = (
-                self.start[old as usize] as usize,
-                self.start[old as usize + 1] as usize,
-            );
-            for &c in &self.codes[a..b] {
+            let span = self.start[old as usize] as usize..self.start[old as usize + 1] as usize;
+            for &c in &self.codes[span] {
                 let at = &mut next[c as usize];
                 out.holders[*at as usize] = new as u32;
                 *at += 1;
