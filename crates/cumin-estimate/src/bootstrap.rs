@@ -57,13 +57,17 @@ struct Pool {
     unit_pattern: Vec<u32>,
 }
 
-/// The children of one stratification grouped by what they add to the tables: pattern
-/// `i` adds one per draw to each cell `codes[start[i]..start[i + 1]]`, positions in
-/// every outcome's tables laid end to end ([`Layout`]).
+/// The children of one stratification grouped by what they add to the tables: each draw
+/// of a pattern adds one to each of its cells, positions in every outcome's tables laid
+/// end to end ([`Layout`]). Held by cell: cell `cells[j]` is one of the cells of each
+/// pattern in `holders[start[j]..start[j + 1]]` (in increasing order), so a replicate's
+/// table entry is a sum of its holders' draws, read in order rather than added at
+/// scattered positions.
 #[derive(Clone, Debug, Default, PartialEq)]
 struct Patterns {
-    codes: Vec<u32>,
+    cells: Vec<u32>,
     start: Vec<u32>,
+    holders: Vec<u32>,
     /// Children with each pattern.
     multiplicity: Vec<u32>,
 }
@@ -265,15 +269,12 @@ impl Resampler {
         };
         let mut buffer = vec![0.0; n_outcomes * n_strata * layout.block()];
         let patterns = &self.patterns[k];
-        for (i, &c) in counts.iter().enumerate() {
-            if c == 0 {
-                continue;
-            }
-            let c = f64::from(c);
-            let cells = &patterns.codes[patterns.start[i] as usize..patterns.start[i + 1] as usize];
-            for &code in cells {
-                buffer[code as usize] += c;
-            }
+        for (j, &cell) in patterns.cells.iter().enumerate() {
+            let holders =
+                &patterns.holders[patterns.start[j] as usize..patterns.start[j + 1] as usize];
+            // Whole numbers: the sum is exact in any order.
+            let drawn: u64 = holders.iter().map(|&i| u64::from(counts[i as usize])).sum();
+            buffer[cell as usize] = drawn as f64;
         }
         layout.tables(&buffer)
     }
@@ -339,9 +340,11 @@ fn group_patterns(
         .iter()
         .map(|oy| cumin_cohort::child_runs(&oy.years, &oy.strata[k]).peekable())
         .collect();
-    // Patterns in order of first appearance: key (the pool, then the sorted cells).
+    // Patterns in order of first appearance: key (the pool, then the sorted cells);
+    // pattern `i`'s cells are `first.codes[first.start[i]..first.start[i + 1]]`.
     let mut ids: FxHashMap<Vec<u32>, u32> = FxHashMap::default();
-    let mut first = Patterns::default();
+    let mut first = ByPattern::default();
+    let mut multiplicity: Vec<u32> = Vec::new();
     let mut pool_of_pattern: Vec<u32> = Vec::new();
     let mut child_pattern = vec![u32::MAX; n_children];
     let mut key: Vec<u32> = Vec::new();
@@ -368,40 +371,37 @@ fn group_patterns(
         let id = if let Some(&id) = ids.get(key.as_slice()) {
             id
         } else {
-            let id = first.multiplicity.len() as u32;
+            let id = multiplicity.len() as u32;
             ids.insert(key.clone(), id);
             first.start.push(first.codes.len() as u32);
             first.codes.extend_from_slice(&key[1..]);
-            first.multiplicity.push(0);
+            multiplicity.push(0);
             pool_of_pattern.push(pool);
             id
         };
-        first.multiplicity[id as usize] += 1;
+        multiplicity[id as usize] += 1;
         child_pattern[c] = id;
     }
     first.start.push(first.codes.len() as u32);
     // Renumber: by pool, then the most common first (then first appearance).
-    let mut order: Vec<u32> = (0..first.multiplicity.len() as u32).collect();
+    drop(ids);
+    let mut order: Vec<u32> = (0..multiplicity.len() as u32).collect();
     order.sort_by_key(|&i| {
         (
             pool_of_pattern[i as usize],
-            std::cmp::Reverse(first.multiplicity[i as usize]),
+            std::cmp::Reverse(multiplicity[i as usize]),
             i,
         )
     });
     let mut new_id = vec![0u32; order.len()];
-    let mut out = Patterns::default();
     for (new, &old) in order.iter().enumerate() {
         new_id[old as usize] = new as u32;
-        out.start.push(out.codes.len() as u32);
-        let (a, b) = (
-            first.start[old as usize] as usize,
-            first.start[old as usize + 1] as usize,
-        );
-        out.codes.extend_from_slice(&first.codes[a..b]);
-        out.multiplicity.push(first.multiplicity[old as usize]);
     }
-    out.start.push(out.codes.len() as u32);
+    let mut out = first.by_cell(&order);
+    out.multiplicity = order
+        .iter()
+        .map(|&old| multiplicity[old as usize])
+        .collect();
     let mut next = 0u32;
     for pool in cells.iter_mut().flatten() {
         pool.unit_pattern = pool
@@ -419,6 +419,47 @@ fn group_patterns(
         next += n;
     }
     out
+}
+
+/// Patterns' cells by pattern: pattern `i`'s are `codes[start[i]..start[i + 1]]`.
+#[derive(Default)]
+struct ByPattern {
+    codes: Vec<u32>,
+    start: Vec<u32>,
+}
+
+impl ByPattern {
+    /// The same cells held by cell ([`Patterns`]), pattern `order[new]` numbered `new`;
+    /// `multiplicity` left empty.
+    fn by_cell(self, order: &[u32]) -> Patterns {
+        let n_cells = self.codes.iter().max().map_or(0, |&c| c as usize + 1);
+        // A counting sort by cell: `next[c]` is where cell `c`'s next holder goes.
+        let mut next = vec![0u32; n_cells + 1];
+        for &c in &self.codes {
+            next[c as usize + 1] += 1;
+        }
+        for c in 0..n_cells {
+            next[c + 1] += next[c];
+        }
+        let mut out = Patterns::default();
+        out.start.push(0);
+        for c in 0..n_cells {
+            if next[c + 1] > next[c] {
+                out.cells.push(c as u32);
+                out.start.push(next[c + 1]);
+            }
+        }
+        out.holders = vec![0; self.codes.len()];
+        for (new, &old) in order.iter().enumerate() {
+            let span = self.start[old as usize] as usize..self.start[old as usize + 1] as usize;
+            for &c in &self.codes[span] {
+                let at = &mut next[c as usize];
+                out.holders[*at as usize] = new as u32;
+                *at += 1;
+            }
+        }
+        out
+    }
 }
 
 /// Cumulative incidence by age of every corrected curve, from the tables of every
@@ -536,10 +577,12 @@ pub fn replace_intervals(
         })
         .collect();
     for (key, curve) in curves.iter_mut().filter(|(_, c)| c.corrected) {
+        // Each replicate's curve looked up once, not once per age.
+        let fitted: Vec<Option<&[f64; OUT_AGES]>> = replicates.iter().map(|r| r.get(key)).collect();
         for p in &mut curve.points {
-            let values: Vec<f64> = replicates
+            let values: Vec<f64> = fitted
                 .iter()
-                .map(|r| r.get(key).map_or(f64::NAN, |f| f[p.age]))
+                .map(|f| f.map_or(f64::NAN, |f| f[p.age]))
                 .collect();
             if let Some(ci) = cumin_stats::percentile_interval(&values, spec.level) {
                 p.ci = ci;

@@ -147,6 +147,9 @@ pub struct Keys {
     pub index_of_key: Vec<u32>,
 }
 
+/// A row's age when it has no linked child or no date of birth.
+const NO_AGE: u8 = u8::MAX;
+
 /// Per key number, what the rows say (accumulated by min, max, sum and or).
 #[derive(Clone, Copy)]
 struct Acc {
@@ -171,12 +174,21 @@ impl Keys {
             .map(|k| *k as usize + 1)
             .max()
             .unwrap_or(0);
+        // Each row's age at the end of its census year, once (every pass below reads it).
+        let ages: Vec<u8> = (0..episodes.len())
+            .into_par_iter()
+            .map(|i| {
+                let Some(dob) = linkage.child_of_row[i].and_then(|c| children.dob[c.index()])
+                else {
+                    return NO_AGE;
+                };
+                let on = CensusYear::end(episodes.census_year[i]);
+                cumin_census::age_at(dob, on).clamp(0, CLASS_AGES as i32 - 1) as u8
+            })
+            .collect();
         let age_of_row = |i: usize| -> Option<(u32, usize)> {
             let c = linkage.child_of_row[i]?;
-            let dob = children.dob[c.index()]?;
-            let on = CensusYear::end(episodes.census_year[i]);
-            let age = cumin_census::age_at(dob, on).clamp(0, CLASS_AGES as i32 - 1);
-            Some((c.0, age as usize))
+            (ages[i] != NO_AGE).then(|| (c.0, usize::from(ages[i])))
         };
         let acc = scan_rows(episodes, identity, n_keys, &age_of_row);
         let rows = row_shares(episodes, identity, &acc, &age_of_row);
