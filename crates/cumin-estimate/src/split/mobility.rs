@@ -95,6 +95,7 @@ impl Mobility {
     }
 
     /// The same with every `θ` moved `k` s.d. towards 1 on the log scale (at most 1).
+    #[must_use]
     pub fn moved(&self, k: f64) -> Mobility {
         let mut m = self.clone();
         for (t, s) in m.theta.iter_mut().zip(&self.log_sd) {

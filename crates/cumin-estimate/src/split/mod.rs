@@ -488,6 +488,10 @@ fn key_hidden(
     (h, dh, x)
 }
 
+/// What `hidden` and the design read of a key: oldest age, rows (1, 2, 3+), follow-up,
+/// PMR, `RC5`, decile group, status.
+type KeyClass = (u8, u32, u8, bool, bool, u8, u8);
+
 /// The s.d. of the total hidden successors from `r`'s sampling error: [`R_REPLICATES`]
 /// replicates of the seen pairs (Poisson(1) weights), each refitting `r`, the successor
 /// model with it and the hidden successors.
@@ -509,7 +513,7 @@ fn r_replicate_sd(
         .filter(|k| k.pmr && ages.contains(&k.oldest))
         .copied()
         .collect();
-    let mut classes: BTreeMap<(u8, u32, u8, bool, bool, u8, u8), (Key, f64)> = BTreeMap::new();
+    let mut classes: BTreeMap<KeyClass, (Key, f64)> = BTreeMap::new();
     for k in keys.keys.iter().filter(|k| k.status != Status::HasLater) {
         let id = (
             k.oldest,
