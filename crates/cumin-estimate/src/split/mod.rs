@@ -167,7 +167,8 @@ pub struct SplitSummary {
     pub hidden: f64,
     /// Of them, of keys below the youngest fitted age (extrapolated).
     pub hidden_extrapolated: f64,
-    /// The sampling s.d. of `hidden` (delta method).
+    /// The sampling s.d. of `hidden`: the fit's (delta method) and `r`'s (replicates of
+    /// the seen pairs) in quadrature.
     pub hidden_sd: f64,
     /// The extrapolation's form s.d.: half the difference between the linear and the
     /// flat extrapolation.
@@ -436,7 +437,7 @@ impl SplitCorrection {
             youngest_fitted_age: self.model.as_ref().map(|m| m.fitted_ages[0]),
             hidden: total,
             hidden_extrapolated: ext,
-            hidden_sd: self.sampling_sd,
+            hidden_sd: self.sampling_sd.hypot(self.r_sd),
             extrapolation_sd: (ext - ext_flat).abs() / 2.0,
             per_outcome: outcomes
                 .iter()
