@@ -25,6 +25,8 @@
 
 pub mod ghosts;
 pub mod keys;
+pub mod mobility;
+pub mod replicates;
 pub mod successor;
 
 use crate::curves::{OutcomeYears, Strata};
@@ -34,8 +36,10 @@ use cumin_cohort::{BirthCohort, EventRules, Events, Identity, YearTables};
 use cumin_link::ids::NO_KEY;
 use ghosts::{DELAY_MIN, Delays, Template, join_year, tabulate_child};
 use keys::Keys;
+use mobility::Mobility;
 use ndarray::Array1;
-use successor::{SuccessorModel, SuccessorShares, cell, hidden};
+use replicates::{key_hidden, key_pmr_share, no_pmr_shift, r_replicate_sd};
+use successor::{SuccessorModel, SuccessorShares, cell};
 
 /// Ages a key's oldest age is counted in (17 stands for 17 and over).
 pub const CLASS_AGES: usize = 18;
@@ -75,6 +79,12 @@ pub struct SplitCorrection {
     templates: Vec<u64>,
     /// Sampling s.d. of the total hidden successors (delta method on the fit).
     sampling_sd: f64,
+    /// Their s.d. from `r`'s sampling error (replicates of the seen pairs).
+    r_sd: f64,
+    /// Assumption 1 as the extract shows it ([`mobility`]).
+    pub mobility: Mobility,
+    /// The change in the total hidden successors when `θ` moves one s.d. towards 1.
+    mobility_sd: f64,
 }
 
 /// The ghost tables of one outcome and stratification: what removing the hidden
@@ -146,7 +156,8 @@ pub struct SplitSummary {
     pub hidden: f64,
     /// Of them, of keys below the youngest fitted age (extrapolated).
     pub hidden_extrapolated: f64,
-    /// The sampling s.d. of `hidden` (delta method).
+    /// The sampling s.d. of `hidden`: the fit's (delta method) and `r`'s (replicates of
+    /// the seen pairs) in quadrature.
     pub hidden_sd: f64,
     /// The extrapolation's form s.d.: half the difference between the linear and the
     /// flat extrapolation.
@@ -230,23 +241,36 @@ impl SplitCorrection {
             .map(|k| shares.carries[usize::from(k.oldest)])
             .collect();
         let model = SuccessorModel::fit(&keys.keys, &scale);
+        let mobility = Mobility::from_rows(&keys.rows);
+        let key_share = key_pmr_share(&keys.keys);
         let n = keys.keys.len();
         let (mut hidden_lin, mut hidden_flat) = (vec![0.0; n], vec![0.0; n]);
-        let mut sampling_sd = 0.0;
+        let (mut sampling_sd, mut r_sd, mut mobility_sd) = (0.0, 0.0, 0.0);
         if let Some(m) = &model {
+            let delta = no_pmr_shift(m, &mobility, &key_share);
             let mut grad = Array1::<f64>::zeros(m.coef.len());
             for (i, k) in keys.keys.iter().enumerate() {
-                let x = m.design(k, false);
-                let (h, dh) = hidden(k, x.dot(&m.coef), &shares);
+                let (h, dh, x) = key_hidden(m, k, &shares, &delta, false);
                 hidden_lin[i] = h;
                 grad.scaled_add(dh, &x);
                 hidden_flat[i] = if m.extrapolated(k) {
-                    hidden(k, m.design(k, true).dot(&m.coef), &shares).0
+                    key_hidden(m, k, &shares, &delta, true).0
                 } else {
                     h
                 };
             }
             sampling_sd = grad.dot(&m.covariance.dot(&grad)).max(0.0).sqrt();
+            let total: f64 = hidden_lin.iter().sum();
+            r_sd = r_replicate_sd(&keys, transfer_kept, &mobility, &key_share);
+            if mobility.any() {
+                let moved = no_pmr_shift(m, &mobility.moved(1.0), &key_share);
+                let t: f64 = keys
+                    .keys
+                    .iter()
+                    .map(|k| key_hidden(m, k, &shares, &moved, false).0)
+                    .sum();
+                mobility_sd = (total - t).abs();
+            }
         }
         let mut delays = Vec::with_capacity(outcomes.len());
         let mut templates = Vec::with_capacity(outcomes.len());
@@ -266,17 +290,21 @@ impl SplitCorrection {
             delays,
             templates,
             sampling_sd,
+            r_sd,
+            mobility,
+            mobility_sd,
         }
     }
 
     /// Relative scalings of the ghosts that carry the correction's uncertainty: all
-    /// ghosts by `1 + hypot(sampling s.d. / hidden successors, SPLIT_MODEL_RELATIVE_SD)`
-    /// (the model error), and the extrapolated keys' ghosts by `1 + form s.d. / their
-    /// hidden successors` (0 where there are none).
+    /// ghosts by `1 + hypot(sampling s.d., r's s.d., θ's s.d.) / hidden successors` with
+    /// [`SPLIT_MODEL_RELATIVE_SD`] (the model error) in quadrature, and the extrapolated
+    /// keys' ghosts by `1 + form s.d. / their hidden successors` (0 where there are none).
     pub fn scalings(&self) -> (f64, f64) {
         let (total, ext, ext_flat) = self.totals();
         let a = if total > 0.0 {
-            (self.sampling_sd / total).hypot(SPLIT_MODEL_RELATIVE_SD)
+            let sd = self.sampling_sd.hypot(self.r_sd).hypot(self.mobility_sd);
+            (sd / total).hypot(SPLIT_MODEL_RELATIVE_SD)
         } else {
             0.0
         };
@@ -398,7 +426,7 @@ impl SplitCorrection {
             youngest_fitted_age: self.model.as_ref().map(|m| m.fitted_ages[0]),
             hidden: total,
             hidden_extrapolated: ext,
-            hidden_sd: self.sampling_sd,
+            hidden_sd: self.sampling_sd.hypot(self.r_sd),
             extrapolation_sd: (ext - ext_flat).abs() / 2.0,
             per_outcome: outcomes
                 .iter()

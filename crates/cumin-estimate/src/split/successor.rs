@@ -83,6 +83,12 @@ impl SuccessorModel {
     /// PMR, `r`, and comes before 18 and the data's end). `None` if no age can be fitted
     /// or the fit fails even without covariates.
     pub fn fit(keys: &[Key], scale: &[f64]) -> Option<SuccessorModel> {
+        Self::fit_at(keys, scale, &Self::ages_to_fit(keys))
+    }
+
+    /// The ages that can be fitted: 20 or more keys carrying a PMR, 2% or more of the
+    /// age's keys, some but not all with a later PMR key.
+    pub fn ages_to_fit(keys: &[Key]) -> Vec<u8> {
         let mut all = [0.0f64; CLASS_AGES];
         let mut pmr = [0.0f64; CLASS_AGES];
         let mut later = [0.0f64; CLASS_AGES];
@@ -94,7 +100,7 @@ impl SuccessorModel {
                 later[a] += f64::from(u8::from(k.later_pmr));
             }
         }
-        let fitted_ages: Vec<u8> = (0..CLASS_AGES)
+        (0..CLASS_AGES)
             .filter(|&a| {
                 pmr[a] >= MIN_PMR_KEYS
                     && pmr[a] >= MIN_PMR_SHARE * all[a]
@@ -102,7 +108,12 @@ impl SuccessorModel {
                     && later[a] < pmr[a]
             })
             .map(|a| a as u8)
-            .collect();
+            .collect()
+    }
+
+    /// [`SuccessorModel::fit`] at the given ages (keys without a PMR or at other ages are
+    /// skipped, so a caller may pass only the PMR keys at those ages).
+    pub fn fit_at(keys: &[Key], scale: &[f64], fitted_ages: &[u8]) -> Option<SuccessorModel> {
         if fitted_ages.is_empty() {
             return None;
         }
@@ -130,7 +141,7 @@ impl SuccessorModel {
         };
         let full: [bool; N_COVARIATES] = std::array::from_fn(varies);
         for kept in [full, [false; N_COVARIATES]] {
-            if let Some(m) = Self::fit_cells(&cells, &fitted_ages, kept) {
+            if let Some(m) = Self::fit_cells(&cells, fitted_ages, kept) {
                 return Some(m);
             }
         }
