@@ -42,4 +42,5 @@ pub use results::{
 pub use spec::OUT_AGES;
 pub use spec::{EstimateSpec, Estimator, Period, SpliceDesign, recommended};
 pub use split::SplitSummary;
+pub use split::mobility::Mobility;
 pub use strata::{Stratification, Stratum, StratumVar};

@@ -2,7 +2,7 @@
 //! pivoted into tables, so what a reader sees is what was released.
 
 use crate::sdc::Released;
-use crate::tables::{AgeBand, LinkageMeasure, LinkageRow, PmrDiagnostic};
+use crate::tables::{AgeBand, LinkageKind, LinkageMeasure, LinkageRow, PmrDiagnostic};
 use cumin_census::CensusYear;
 use cumin_link::IdMode;
 use serde::Serialize;
@@ -26,7 +26,9 @@ pub struct LinkageSection {
 }
 
 fn format_value(r: &LinkageRow) -> String {
-    if r.measure.is_count() || r.value.is_nan() {
+    if r.measure.kind() == LinkageKind::Flag && !r.value.is_nan() {
+        (if r.value > 0.0 { "yes" } else { "no" }).to_owned()
+    } else if r.measure.is_count() || r.value.is_nan() {
         crate::write::number(Some(r.value))
     } else {
         format!("{:.1}%", 100.0 * r.value)
@@ -182,7 +184,8 @@ pub fn linkage_section(released: &Released<Vec<LinkageRow>>) -> LinkageSection {
             by_mode(
                 "Split identities: children by PMR and age at first referral, PMR-linked \
                  children who moved (by age at first referral in a second LA), suspected \
-                 transfers, and the correction",
+                 transfers, and the correction (whether it adjusted for PMRs depending on \
+                 later mobility)",
                 rows,
                 |m| m.is_split() && !matches!(m, LinkageMeasure::SplitPmr(..)),
             ),

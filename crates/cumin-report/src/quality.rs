@@ -196,6 +196,17 @@ pub fn linkage(rows: &[LinkageRow], mode: Option<IdMode>) -> String {
             value(Some(r.value), how, Symbol::Withheld)
         );
     }
+    if let Some(r) = rows
+        .iter()
+        .find(|r| r.id_mode == mode && r.measure == LinkageMeasure::SplitMobilityAdjusted)
+    {
+        let _ = write!(
+            html,
+            "<tr><td>Split correction adjusted for PMRs depending on later mobility \
+             (assumption 1)</td><td>{}</td></tr>",
+            if r.value > 0.0 { "yes" } else { "no" }
+        );
+    }
     html.push_str("</table>");
     html
 }

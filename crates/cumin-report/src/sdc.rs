@@ -360,16 +360,23 @@ pub fn release_unplaced(profile: SdcProfile, mut rows: Vec<Unplaced>) -> Release
 
 /// Applies `profile` to the linkage measures: counts withheld and rounded; each share
 /// computed from its numerator and denominator rows as released (withheld when either
-/// is); the split correction's fitted measures (its `h`, the first events it removes)
-/// kept for the analyst (`analyst-only/linkage_model.csv`).
+/// is); a flag of the method (1/0) as it is; the split correction's fitted measures (its
+/// `h`, the first events it removes, `θ`) kept for the analyst
+/// (`analyst-only/linkage_model.csv`, with the flags).
 pub fn release_linkage(
     profile: SdcProfile,
     rows: Vec<LinkageRow>,
 ) -> (Released<Vec<LinkageRow>>, AnalystOnly<Vec<LinkageRow>>) {
     let mut stats = CellStats::default();
-    let (model, rows): (Vec<LinkageRow>, Vec<LinkageRow>) = rows
+    let (mut model, rows): (Vec<LinkageRow>, Vec<LinkageRow>) = rows
         .into_iter()
         .partition(|r| r.measure.kind() == LinkageKind::Model);
+    // A flag of the method goes out as it is, and beside the fitted measures it qualifies.
+    model.extend(
+        rows.iter()
+            .filter(|r| r.measure.kind() == LinkageKind::Flag)
+            .cloned(),
+    );
     let mut out: Vec<LinkageRow> = rows
         .into_iter()
         .map(|mut r| {

@@ -306,8 +306,9 @@ pub const LINKAGE: TableSpec = TableSpec {
     file: "linkage.csv",
     status: Status::ForRelease,
     rule: "counts withheld under the threshold and rounded; each share computed from its numerator and \
-     denominator rows as released, blank when either is withheld; the split correction's fitted \
-     measures in analyst-only/linkage_model.csv",
+     denominator rows as released, blank when either is withheld; split_mobility_adjusted a yes/no \
+     (1/0) of the method, not a count, as it is; the split correction's fitted measures in \
+     analyst-only/linkage_model.csv",
     columns: &[
         key("id_mode"),
         key("measure"),

@@ -289,6 +289,9 @@ pub enum LinkageMeasure {
     SplitPmr(PmrDiagnostic, u8),
     /// The split correction's successor model: the youngest age it is fitted at.
     SplitYoungestFittedAge,
+    /// Whether the split correction adjusted for PMR presence depending on later mobility
+    /// (assumption 1, docs/methods.md §2.1): 1 if so, else 0.
+    SplitMobilityAdjusted,
     /// The split correction's hidden successors (expected), and parts of it.
     SplitHidden(HiddenCount),
     /// Seen pairs of the split correction serving as delay templates, per outcome.
@@ -331,6 +334,11 @@ pub enum PmrDiagnostic {
     /// The split correction's expected hidden successors of keys of that oldest age
     /// (extrapolated below the youngest fitted age): a model's, analyst-only.
     HiddenSuccessors,
+    /// `θ`, the movers' relative chance of carrying a PMR, where assumption 1's
+    /// adjustment was applied at the age (docs/methods.md §2.1): a model's, analyst-only.
+    MobilityTheta,
+    /// The s.d. of `ln θ` at the age: a model's, analyst-only.
+    MobilityThetaLogSd,
 }
 
 impl PmrDiagnostic {
@@ -350,6 +358,8 @@ impl PmrDiagnostic {
             PmrDiagnostic::KeysWithPmr => "keys_with_pmr",
             PmrDiagnostic::KeyShare => "key_pmr_share",
             PmrDiagnostic::HiddenSuccessors => "hidden_successors",
+            PmrDiagnostic::MobilityTheta => "mobility_theta",
+            PmrDiagnostic::MobilityThetaLogSd => "mobility_theta_log_sd",
         }
     }
 }
@@ -396,6 +406,9 @@ pub enum LinkageKind {
     },
     /// A fitted quantity of the split correction (analyst-only).
     Model,
+    /// A yes/no (1/0) of the method, not a count of anything: released as it is (and
+    /// repeated beside the fitted quantities).
+    Flag,
 }
 
 impl LinkageMeasure {
@@ -430,7 +443,9 @@ impl LinkageMeasure {
                         PmrDiagnostic::RowsAfterPmrMovingWithPmr,
                         PmrDiagnostic::RowsAfterPmrMoving,
                     ),
-                    PmrDiagnostic::HiddenSuccessors => LinkageKind::Model,
+                    PmrDiagnostic::HiddenSuccessors
+                    | PmrDiagnostic::MobilityTheta
+                    | PmrDiagnostic::MobilityThetaLogSd => LinkageKind::Model,
                     PmrDiagnostic::RowsWithPmr
                     | PmrDiagnostic::RowsAfterPmrWithPmr
                     | PmrDiagnostic::RowsAfterPmrMovingWithPmr
@@ -445,6 +460,7 @@ impl LinkageMeasure {
                     },
                 }
             }
+            LinkageMeasure::SplitMobilityAdjusted => LinkageKind::Flag,
             LinkageMeasure::SplitYoungestFittedAge
             | LinkageMeasure::SplitHidden(_)
             | LinkageMeasure::SplitFirstEventsRemoved(_) => LinkageKind::Model,
@@ -473,6 +489,7 @@ impl LinkageMeasure {
                 | LinkageMeasure::SplitTransfer(_)
                 | LinkageMeasure::SplitPmr(..)
                 | LinkageMeasure::SplitYoungestFittedAge
+                | LinkageMeasure::SplitMobilityAdjusted
                 | LinkageMeasure::SplitHidden(_)
                 | LinkageMeasure::SplitSeenPairs(_)
                 | LinkageMeasure::SplitFirstEventsRemoved(_)
@@ -517,6 +534,7 @@ impl fmt::Display for LinkageMeasure {
             LinkageMeasure::SplitYoungestFittedAge => {
                 f.write_str("split_successor_youngest_fitted_age")
             }
+            LinkageMeasure::SplitMobilityAdjusted => f.write_str("split_mobility_adjusted"),
             LinkageMeasure::SplitHidden(h) => f.write_str(h.as_str()),
             LinkageMeasure::SplitSeenPairs(o) => write!(f, "split_seen_pairs_{o}"),
             LinkageMeasure::SplitFirstEventsRemoved(o) => {

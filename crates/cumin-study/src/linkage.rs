@@ -5,7 +5,7 @@
 
 use cumin_census::{Episodes, Outcome};
 use cumin_cohort::{Events, Identity, LinkageCounts};
-use cumin_estimate::SplitSummary;
+use cumin_estimate::{Mobility, SplitSummary};
 use cumin_link::{EpisodeSet, IdMode};
 use cumin_report::{
     AgeBand, HiddenCount, LinkCount, LinkageMeasure, LinkageRow, PmrDiagnostic, TransferCount,
@@ -22,6 +22,33 @@ fn share(part: u64, whole: u64) -> f64 {
 /// [`share`] of two counts held as floats.
 fn share_f(part: f64, whole: f64) -> f64 {
     if whole == 0.0 { f64::NAN } else { part / whole }
+}
+
+/// Assumption 1's adjustment (docs/methods.md §2.1): `θ` and the s.d. of `ln θ` at each
+/// age it was applied at (fitted, analyst-only), and whether it was applied at all (a
+/// flag, released).
+fn mobility_rows(mode: IdMode, mobility: &Mobility) -> Vec<LinkageRow> {
+    let mut out = Vec::new();
+    for (age, (theta, sd)) in mobility.theta.iter().zip(&mobility.log_sd).enumerate() {
+        if *theta < 1.0 {
+            for (d, v) in [
+                (PmrDiagnostic::MobilityTheta, *theta),
+                (PmrDiagnostic::MobilityThetaLogSd, *sd),
+            ] {
+                out.push(LinkageRow::new(
+                    mode,
+                    LinkageMeasure::SplitPmr(d, age as u8),
+                    v,
+                ));
+            }
+        }
+    }
+    out.push(LinkageRow::new(
+        mode,
+        LinkageMeasure::SplitMobilityAdjusted,
+        f64::from(u8::from(mobility.any())),
+    ));
+    out
 }
 
 /// Counts of one mode's linkage and de-duplication: rows, episodes, children, merges,
@@ -234,6 +261,7 @@ pub fn split_rows(identity: &Identity, correction: Option<&SplitSummary>) -> Vec
                 f64::from(age),
             ));
         }
+        out.extend(mobility_rows(mode, &c.mobility));
         for (h, v) in [
             (HiddenCount::All, c.hidden),
             (HiddenCount::Extrapolated, c.hidden_extrapolated),
@@ -382,5 +410,54 @@ mod tests {
         // Born May 2008: 5 on 31 March 2014 and 6 on 31 March 2015.
         assert_eq!(coverage.columns, ["census year", "5-10"]);
         assert_eq!(coverage.rows, [["2014", "0.0%"], ["2015", "100.0%"]]);
+    }
+
+    #[test]
+    fn assumption_1s_adjustment_is_written_out_where_it_fired_and_flagged_where_not() {
+        let mode = IdMode::Combined;
+        let mut fired = Mobility::none();
+        fired.theta[3] = 0.25;
+        fired.log_sd[3] = 0.2;
+        fired.theta[4] = 0.3;
+        fired.log_sd[4] = 0.15;
+        let (released, model) =
+            cumin_report::release_linkage(SdcProfile::OnsSrs, mobility_rows(mode, &fired));
+        let named = |rows: &[LinkageRow]| -> Vec<(String, f64)> {
+            rows.iter()
+                .map(|r| (r.measure.to_string(), r.value))
+                .collect()
+        };
+        let s = |x: &str| x.to_owned();
+        assert_eq!(
+            named(model.get()),
+            [
+                (s("split_mobility_theta_age_3"), 0.25),
+                (s("split_mobility_theta_log_sd_age_3"), 0.2),
+                (s("split_mobility_theta_age_4"), 0.3),
+                (s("split_mobility_theta_log_sd_age_4"), 0.15),
+                (s("split_mobility_adjusted"), 1.0),
+            ]
+        );
+        // Only the flag is released: no small count, no fitted value.
+        assert_eq!(named(released.get()), [(s("split_mobility_adjusted"), 1.0)]);
+        let section = linkage_section(&released);
+        assert!(
+            section.tables[4]
+                .rows
+                .contains(&vec![s("split_mobility_adjusted"), s("yes")])
+        );
+        // Not fired: no θ, the flag says so in both files.
+        let (released, model) = cumin_report::release_linkage(
+            SdcProfile::OnsSrs,
+            mobility_rows(mode, &Mobility::none()),
+        );
+        assert_eq!(named(model.get()), [(s("split_mobility_adjusted"), 0.0)]);
+        assert_eq!(named(released.get()), [(s("split_mobility_adjusted"), 0.0)]);
+        let section = linkage_section(&released);
+        assert!(
+            section.tables[4]
+                .rows
+                .contains(&vec![s("split_mobility_adjusted"), s("no")])
+        );
     }
 }

@@ -165,6 +165,9 @@ pub struct SplitSummary {
     /// Per outcome: seen pairs serving as templates, and first events removed (filled
     /// in by the estimation, from the whole population's ghost tables).
     pub per_outcome: Vec<(Outcome, u64, f64)>,
+    /// Assumption 1's adjustment as applied: `θ` and its log s.d. by age
+    /// ([`Mobility::none`] where it did not fire or no model was fitted).
+    pub mobility: Mobility,
 }
 
 /// One age's PMR diagnostics.
@@ -433,6 +436,11 @@ impl SplitCorrection {
                 .zip(&self.templates)
                 .map(|(o, t)| (*o, *t, 0.0))
                 .collect(),
+            mobility: if self.model.is_some() {
+                self.mobility.clone()
+            } else {
+                Mobility::none()
+            },
         }
     }
 }
