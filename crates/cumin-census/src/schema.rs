@@ -227,11 +227,6 @@ impl ColumnMap {
     fn mapped(&self, header: &str) -> Option<Column> {
         self.extra.get(&match_key(header)).copied()
     }
-
-    /// Whether the map names a header for `column`.
-    fn maps(&self, column: Column) -> bool {
-        self.extra.values().any(|c| *c == column)
-    }
 }
 
 /// Headers in a file, resolved: for each known column, the position of its header.
@@ -262,12 +257,13 @@ impl ResolvedHeaders {
             headers: headers.to_vec(),
             ..ResolvedHeaders::default()
         };
+        let mapped: Vec<Option<Column>> = headers.iter().map(|h| map.mapped(h)).collect();
         let mut named: BTreeMap<Column, Vec<usize>> = BTreeMap::new();
         for (i, h) in headers.iter().enumerate() {
-            if let Some(c) = map.mapped(h) {
+            if let Some(c) = mapped[i] {
                 named.entry(c).or_default().push(i);
             } else if let Some(c) = Column::from_header(h) {
-                if map.maps(c) && headers.iter().any(|other| map.mapped(other) == Some(c)) {
+                if mapped.contains(&Some(c)) {
                     out.overridden.push(h.clone());
                 } else {
                     named.entry(c).or_default().push(i);

@@ -290,11 +290,11 @@ pub fn referrals_within_their_years(
         dated += 1;
         if referral > episodes.census_year[i].end() {
             after += 1;
-            first.get_or_insert(i);
+            first.get_or_insert((i, referral));
         }
     }
     match first {
-        Some(i) if dated >= REFERRALS_JUDGED_FROM && 2 * after > dated => {
+        Some((i, referral)) if dated >= REFERRALS_JUDGED_FROM && 2 * after > dated => {
             Err(CensusYearsError::ReferralsAfterTheirYear {
                 after,
                 dated,
@@ -304,7 +304,7 @@ pub fn referrals_within_their_years(
                     .unwrap_or_default(),
                 row: u64::from(episodes.source_row[i]),
                 year: episodes.census_year[i],
-                referral: episodes.referral[i].unwrap_or(Date::ymd(1930, 1, 1)),
+                referral,
             })
         }
         _ => Ok(()),
