@@ -7,7 +7,8 @@
 //! Steps, as `identify` runs them under `--linkage corrected` (the default): link,
 //! de-duplicate, build children, child traits, transfer pairs, join the pairs, the
 //! joined children de-duplicated and built again; then `find_events` with the default
-//! rules. Each line: the step's wall seconds and the process's CPU seconds in it.
+//! rules. Each line: the step's wall seconds and the process's CPU seconds in it, then the
+//! process's resident and peak resident memory after it.
 
 // An example is a small command-line program: printing is its job.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -34,6 +35,19 @@ fn cpu_seconds() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
+/// Resident and peak resident MiB of this process so far (Linux).
+fn memory_mib() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+            .map_or(0, |kib| kib / 1024)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
 struct Clock {
     wall: Instant,
     cpu: f64,
@@ -49,8 +63,9 @@ impl Clock {
 
     fn lap(&mut self, step: &str) {
         let cpu = cpu_seconds();
+        let (rss, hwm) = memory_mib();
         println!(
-            "{step:<22} wall {:7.3} s  CPU {:7.3} s",
+            "{step:<22} wall {:7.3} s  CPU {:7.3} s  RSS {rss:6} MiB  peak {hwm:6} MiB",
             self.wall.elapsed().as_secs_f64(),
             cpu - self.cpu
         );
