@@ -202,7 +202,7 @@ pub fn rededuplicate_joined(
         }
     }
     debug_assert_eq!(next_sub, sub.len(), "every joined child placed");
-    let out = splice_runs(set, &sub, &runs, &renumbering, (&sub_order, &sub_bounds));
+    let out = splice_runs(set, &sub, &runs, renumbering, (&sub_order, &sub_bounds));
     (out, stats.minus(&before).plus(&after))
 }
 
