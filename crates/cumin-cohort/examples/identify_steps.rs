@@ -5,8 +5,8 @@
 //! [--repeat N]`
 //!
 //! Steps, as `identify` runs them under `--linkage corrected` (the default): link,
-//! de-duplicate, build children, child traits, transfer pairs, join the pairs, the
-//! joined children de-duplicated and built again; then `find_events` with the default
+//! de-duplicate, build children, child traits, transfer pairs, join the pairs in place,
+//! the joined children de-duplicated and built again; then `find_events` with the default
 //! rules. Each line: the step's wall seconds and the process's CPU seconds in it, then the
 //! process's resident and peak resident memory after it.
 
@@ -15,7 +15,9 @@
 
 use cumin_census::{Date, NoProgress, ReadOptions, read_extract};
 use cumin_cohort::{BirthRules, EventRules, build_children, child_traits, find_events};
-use cumin_link::{LinkOptions, deduplicate, link, merge_pairs, rededuplicate, transfer_pairs};
+use cumin_link::{
+    LinkOptions, deduplicate, join_pairs, link, rededuplicate_joined, transfer_pairs,
+};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -95,7 +97,7 @@ fn main() {
     let birth = BirthRules::default();
     for _ in 0..repeat {
         let mut clock = Clock::start();
-        let linkage = link(e, &LinkOptions::default());
+        let mut linkage = link(e, &LinkOptions::default());
         clock.lap("link");
         let (set, dedup) = deduplicate(e, &linkage);
         clock.lap("deduplicate");
@@ -105,13 +107,20 @@ fn main() {
         clock.lap("child_traits");
         let (pairs, _) = transfer_pairs(&set, &traits);
         clock.lap("transfer_pairs");
-        let merged = merge_pairs(&linkage, &pairs);
-        clock.lap("merge_pairs");
-        let (merged_set, _) = rededuplicate(e, &linkage, set, &dedup, &merged);
-        clock.lap("rededuplicate");
-        let merged_children =
-            cumin_cohort::rebuild_children(e, &linkage, &children, &merged, &merged_set, &birth);
+        let joined = join_pairs(&mut linkage, &pairs);
+        clock.lap("join_pairs");
+        let (merged_set, _) =
+            rededuplicate_joined(e, (&joined.0, &joined.1), set, &dedup, &linkage);
+        clock.lap("rededuplicate_joined");
+        let merged_children = cumin_cohort::rebuild_joined_children(
+            e,
+            (&joined.0, &joined.1),
+            children,
+            &merged_set,
+            &birth,
+        );
         clock.lap("rebuild_children");
+        let merged = linkage;
         let rules = EventRules {
             window_start: Date::ymd(2011, 4, 1),
             data_end: extract.data_end,
