@@ -5,16 +5,19 @@
 //! [--repeat N]`
 //!
 //! Steps, as `identify` runs them under `--linkage corrected` (the default): link,
-//! de-duplicate, build children, child traits, transfer pairs, join the pairs, the
-//! joined children de-duplicated and built again; then `find_events` with the default
-//! rules. Each line: the step's wall seconds and the process's CPU seconds in it.
+//! de-duplicate, build children, child traits, transfer pairs, join the pairs in place,
+//! the joined children de-duplicated and built again; then `find_events` with the default
+//! rules. Each line: the step's wall seconds and the process's CPU seconds in it, then the
+//! process's resident and peak resident memory after it.
 
 // An example is a small command-line program: printing is its job.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use cumin_census::{Date, NoProgress, ReadOptions, read_extract};
 use cumin_cohort::{BirthRules, EventRules, build_children, child_traits, find_events};
-use cumin_link::{LinkOptions, deduplicate, link, merge_pairs, rededuplicate, transfer_pairs};
+use cumin_link::{
+    LinkOptions, deduplicate, join_pairs, link, rededuplicate_joined, transfer_pairs,
+};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -34,6 +37,19 @@ fn cpu_seconds() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
+/// Resident and peak resident MiB of this process so far (Linux).
+fn memory_mib() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+            .map_or(0, |kib| kib / 1024)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
 struct Clock {
     wall: Instant,
     cpu: f64,
@@ -49,8 +65,9 @@ impl Clock {
 
     fn lap(&mut self, step: &str) {
         let cpu = cpu_seconds();
+        let (rss, hwm) = memory_mib();
         println!(
-            "{step:<22} wall {:7.3} s  CPU {:7.3} s",
+            "{step:<22} wall {:7.3} s  CPU {:7.3} s  RSS {rss:6} MiB  peak {hwm:6} MiB",
             self.wall.elapsed().as_secs_f64(),
             cpu - self.cpu
         );
@@ -80,7 +97,7 @@ fn main() {
     let birth = BirthRules::default();
     for _ in 0..repeat {
         let mut clock = Clock::start();
-        let linkage = link(e, &LinkOptions::default());
+        let mut linkage = link(e, &LinkOptions::default());
         clock.lap("link");
         let (set, dedup) = deduplicate(e, &linkage);
         clock.lap("deduplicate");
@@ -90,13 +107,20 @@ fn main() {
         clock.lap("child_traits");
         let (pairs, _) = transfer_pairs(&set, &traits);
         clock.lap("transfer_pairs");
-        let merged = merge_pairs(&linkage, &pairs);
-        clock.lap("merge_pairs");
-        let (merged_set, _) = rededuplicate(e, &linkage, set, &dedup, &merged);
-        clock.lap("rededuplicate");
-        let merged_children =
-            cumin_cohort::rebuild_children(e, &linkage, &children, &merged, &merged_set, &birth);
+        let joined = join_pairs(&mut linkage, &pairs);
+        clock.lap("join_pairs");
+        let (merged_set, _) =
+            rededuplicate_joined(e, (&joined.0, &joined.1), set, &dedup, &linkage);
+        clock.lap("rededuplicate_joined");
+        let merged_children = cumin_cohort::rebuild_joined_children(
+            e,
+            (&joined.0, &joined.1),
+            children,
+            &merged_set,
+            &birth,
+        );
         clock.lap("rebuild_children");
+        let merged = linkage;
         let rules = EventRules {
             window_start: Date::ymd(2011, 4, 1),
             data_end: extract.data_end,

@@ -6,7 +6,7 @@
 use crate::age::{AgeRule, BirthCohort};
 use cumin_census::{CensusYear, Date, Episodes, Ethnicity, Sex};
 use cumin_link::order::{rows_grouped_by_child, sort_rows_by_key};
-use cumin_link::{ChildId, EpisodeSet, Linkage, Renumbering};
+use cumin_link::{ChildId, EpisodeSet, JoinedRows, Linkage, Renumbering};
 use rayon::prelude::*;
 
 /// Why a child cannot be placed in a birth cohort.
@@ -237,6 +237,17 @@ impl ChildTable {
         }
     }
 
+    /// Keeps the first `n` children.
+    fn truncate(&mut self, n: usize) {
+        self.dob.truncate(n);
+        self.cohort.truncate(n);
+        self.fate.truncate(n);
+        self.sex.truncate(n);
+        self.ethnicity.truncate(n);
+        self.idaci_decile.truncate(n);
+        self.dob_reset.truncate(n);
+    }
+
     /// Sets child `c`'s attributes.
     fn set(&mut self, c: usize, r: ChildRow) {
         self.dob[c] = r.dob;
@@ -329,27 +340,43 @@ pub fn rebuild_children(
     set: &EpisodeSet,
     rules: &BirthRules,
 ) -> ChildTable {
-    let n = merged.n_children;
     let renumbering = Renumbering::between(linkage, merged);
-    let mut t = ChildTable::empty(n);
+    let joined = JoinedRows::between(linkage, merged, &renumbering);
+    rebuild_joined_children(episodes, (&renumbering, &joined), table.clone(), set, rules)
+}
+
+/// [`rebuild_children`] after `cumin_link::join_pairs`, from what it returns (the
+/// renumbering and the joined children's rows) instead of the linkages, and in place:
+/// `table` (the child table before the join) becomes the joined one.
+pub fn rebuild_joined_children(
+    episodes: &Episodes,
+    (renumbering, joined_rows): (&Renumbering, &JoinedRows),
+    mut table: ChildTable,
+    set: &EpisodeSet,
+    rules: &BirthRules,
+) -> ChildTable {
+    let n = renumbering.members.len();
+    // A child keeps or lowers its number (a joined child takes its smallest member's
+    // place), so moving rows forward in child order never overwrites one not yet moved.
     for (old, &new) in renumbering.new_of_old.iter().enumerate() {
         let new = new as usize;
-        if new < n && renumbering.members[new] == 1 {
-            t.set(new, table.row(old));
+        if new < n && renumbering.members[new] == 1 && new != old {
+            debug_assert!(new < old, "children are only renumbered downwards");
+            let row = table.row(old);
+            table.set(new, row);
         }
     }
+    table.truncate(n);
     // The joined children's rows, in `rows_by_child` order.
     let mut slot = vec![u32::MAX; n];
     let mut joined: Vec<(usize, Vec<u32>)> = Vec::new();
-    for (i, c) in merged.child_of_row.iter().enumerate() {
-        let Some(c) = c else { continue };
-        if renumbering.joined(*c) {
-            if slot[c.index()] == u32::MAX {
-                slot[c.index()] = joined.len() as u32;
-                joined.push((c.index(), Vec::new()));
-            }
-            joined[slot[c.index()] as usize].1.push(i as u32);
+    for (&i, old) in joined_rows.rows.iter().zip(&joined_rows.old) {
+        let c = renumbering.new_of_old[old.index()] as usize;
+        if slot[c] == u32::MAX {
+            slot[c] = joined.len() as u32;
+            joined.push((c, Vec::new()));
         }
+        joined[slot[c] as usize].1.push(i);
     }
     let first = earliest_referrals(set, joined.len(), |c| {
         let k = slot[c.index()];
@@ -357,9 +384,9 @@ pub fn rebuild_children(
     });
     for ((c, r), f) in joined.iter_mut().zip(first) {
         sort_rows_by_key(episodes, r, chronological(episodes));
-        t.set(*c, child_row(r, f, episodes, rules));
+        table.set(*c, child_row(r, f, episodes, rules));
     }
-    t
+    table
 }
 
 #[cfg(test)]

@@ -8,13 +8,16 @@
 //! the rows of both), and this is the lowest crate that knows both linkage
 //! (`cumin-link`) and children.
 
-use crate::children::{BirthRules, ChildTable, build_children, rebuild_children};
+use crate::children::{BirthRules, ChildTable, build_children, rebuild_joined_children};
 use crate::events::{CppEventDate, EventRules};
 use cumin_census::{Date, Episodes};
 use cumin_link::{
     ChildTraits, DedupStats, EpisodeSet, IdIndex, IdMode, LinkOptions, LinkStats, Linkage,
     LinkageMode, TransferStats,
 };
+use rayon::prelude::*;
+use std::sync::atomic::AtomicU32;
+use std::sync::atomic::Ordering::Relaxed;
 
 /// How to decide who is who.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -167,9 +170,11 @@ fn identify_linked(episodes: &Episodes, linkage: Linkage, spec: &IdentitySpec) -
     }
 }
 
-/// `identity` with the transfer pairs joined. Joined children alone are de-duplicated
-/// and built again; the rest are renumbered. The identifier linkage's tables are dropped
-/// as soon as the joined ones exist.
+/// `identity` with the transfer pairs joined, in place: children renumbered in the
+/// linkage, the episode set and the child table; joined children alone are
+/// de-duplicated and built again. The linkage before the join is not kept: what the
+/// rebuilds need of it (the joined children's rows and their children before) is
+/// returned by the join.
 fn join_transfers(
     episodes: &Episodes,
     identity: Identity,
@@ -177,19 +182,24 @@ fn join_transfers(
     birth: &BirthRules,
 ) -> Identity {
     let Identity {
-        linkage,
+        mut linkage,
         episodes: set,
         dedup,
         children,
         ..
     } = identity;
-    let merged = cumin_link::merge_pairs(&linkage, pairs);
+    let (renumbering, joined) = cumin_link::join_pairs(&mut linkage, pairs);
     let (merged_set, merged_dedup) =
-        cumin_link::rededuplicate(episodes, &linkage, set, &dedup, &merged);
-    let merged_children =
-        rebuild_children(episodes, &linkage, &children, &merged, &merged_set, birth);
+        cumin_link::rededuplicate_joined(episodes, (&renumbering, &joined), set, &dedup, &linkage);
+    let merged_children = rebuild_joined_children(
+        episodes,
+        (&renumbering, &joined),
+        children,
+        &merged_set,
+        birth,
+    );
     Identity {
-        linkage: merged,
+        linkage,
         episodes: merged_set,
         dedup: merged_dedup,
         children: merged_children,
@@ -204,21 +214,34 @@ pub fn child_traits(
     linkage: &Linkage,
     children: &ChildTable,
 ) -> Vec<ChildTraits> {
-    let mut out: Vec<ChildTraits> = (0..linkage.n_children)
-        .map(|c| ChildTraits {
-            birth: children.dob[c].map(|d| (d.year(), d.month())),
-            sex: children.sex[c],
-            ethnicity: children.ethnicity[c],
-            pmr: None,
-            decile: children.idaci_decile[c],
+    // Each child's smallest PMR, from every row on every core (a minimum: the same
+    // whatever the order).
+    let pmr: Vec<AtomicU32> = (0..linkage.n_children)
+        .into_par_iter()
+        .map(|_| AtomicU32::new(u32::MAX))
+        .collect();
+    linkage
+        .child_of_row
+        .par_iter()
+        .zip(&episodes.pmr)
+        .for_each(|(c, p)| {
+            if let (Some(c), Some(p)) = (c, p) {
+                pmr[c.index()].fetch_min(p.index() as u32, Relaxed);
+            }
+        });
+    let out: Vec<ChildTraits> = pmr
+        .into_par_iter()
+        .enumerate()
+        .map(|(c, p)| {
+            let p = p.into_inner();
+            ChildTraits {
+                birth: children.dob[c].map(|d| (d.year(), d.month())),
+                sex: children.sex[c],
+                ethnicity: children.ethnicity[c],
+                pmr: (p != u32::MAX).then_some(p),
+                decile: children.idaci_decile[c],
+            }
         })
         .collect();
-    for i in 0..episodes.len() {
-        if let (Some(c), Some(p)) = (linkage.child_of_row[i], episodes.pmr[i]) {
-            let t = &mut out[c.index()];
-            let p = p.index() as u32;
-            t.pmr = Some(t.pmr.map_or(p, |x| x.min(p)));
-        }
-    }
     out
 }

@@ -5,8 +5,11 @@
 mod joins;
 
 use cumin_census::{CensusYear, Date, EpisodeRow, Episodes, Sex};
-use cumin_cohort::{BirthRules, build_children, rebuild_children};
-use cumin_link::{LinkOptions, deduplicate, link, merge_pairs};
+use cumin_cohort::{BirthRules, build_children, rebuild_children, rebuild_joined_children};
+use cumin_link::{
+    JoinedRows, LinkOptions, Linkage, Renumbering, TransferPair, deduplicate, join_pairs, link,
+    merge_pairs, rededuplicate_joined,
+};
 use joins::pairs_joining;
 use proptest::prelude::*;
 
@@ -66,5 +69,98 @@ proptest! {
         let want = build_children(&e, &merged, &merged_set, &rules);
         let got = rebuild_children(&e, &l, &table, &merged, &merged_set, &rules);
         prop_assert_eq!(got, want);
+    }
+}
+
+/// Each row's child after joining `pairs` among `linkage`'s children, worked out apart
+/// from `cumin_link`'s union-find: a child's component is found by relaxing the pairs
+/// until nothing changes, and components are numbered in the order of their smallest
+/// child.
+fn joined_by_hand(linkage: &Linkage, pairs: &[TransferPair]) -> Vec<Option<u32>> {
+    let n = linkage.n_children;
+    let mut least: Vec<usize> = (0..n).collect();
+    loop {
+        let mut changed = false;
+        for p in pairs {
+            let (a, b) = (p.from.index(), p.to.index());
+            let m = least[a].min(least[b]);
+            for c in [a, b] {
+                if least[c] != m {
+                    least[c] = m;
+                    changed = true;
+                }
+            }
+        }
+        // Every member of a component takes its least member's least.
+        for c in 0..n {
+            let l = least[least[c]];
+            if l != least[c] {
+                least[c] = l;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    let mut number = vec![u32::MAX; n];
+    let mut next = 0;
+    for c in 0..n {
+        if least[c] == c {
+            number[c] = next;
+            next += 1;
+        }
+    }
+    linkage
+        .child_of_row
+        .iter()
+        .map(|c| c.map(|c| number[least[c.index()]]))
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Joining in place (`join_pairs` on the linkage, then only the joined children
+    /// de-duplicated and built again from what it returns, the set and the child table
+    /// moved) gives what joining by hand and building from scratch give.
+    #[test]
+    fn joining_in_place_equals_building_again(
+        rows in prop::collection::vec(arb_row(), 1..50),
+        joins in prop::collection::vec((0usize..32, 0usize..32), 0..6),
+    ) {
+        let mut e = Episodes::new();
+        for r in &rows {
+            e.push(r.clone());
+        }
+        let rules = BirthRules::default();
+        let l = link(&e, &LinkOptions::default());
+        prop_assume!(l.n_children > 0);
+        let pairs = pairs_joining(&l, &joins);
+        let (set, dedup) = deduplicate(&e, &l);
+        let table = build_children(&e, &l, &set, &rules);
+
+        let mut joined = l.clone();
+        let (renumbering, joined_rows) = join_pairs(&mut joined, &pairs);
+        let by_hand = joined_by_hand(&l, &pairs);
+        let got_rows: Vec<Option<u32>> =
+            joined.child_of_row.iter().map(|c| c.map(|c| c.0)).collect();
+        prop_assert_eq!(&got_rows, &by_hand);
+        prop_assert_eq!(
+            joined.n_children as u32,
+            by_hand.iter().flatten().max().map_or(0, |m| m + 1)
+        );
+        prop_assert_eq!(&renumbering, &Renumbering::between(&l, &joined));
+        prop_assert_eq!(&joined_rows, &JoinedRows::between(&l, &joined, &renumbering));
+
+        let (want_set, want_dedup) = deduplicate(&e, &joined);
+        let want_table = build_children(&e, &joined, &want_set, &rules);
+        let (got_set, got_dedup) =
+            rededuplicate_joined(&e, (&renumbering, &joined_rows), set, &dedup, &joined);
+        let got_table =
+            rebuild_joined_children(&e, (&renumbering, &joined_rows), table, &got_set, &rules);
+        prop_assert_eq!(got_dedup, want_dedup);
+        prop_assert_eq!(got_set, want_set);
+        prop_assert_eq!(got_table, want_table);
     }
 }

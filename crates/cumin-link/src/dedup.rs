@@ -7,7 +7,7 @@
 
 use crate::identity::{ChildId, Linkage};
 use crate::order::{rows_grouped_by_child, sort_rows_by_key};
-use crate::transfer::Renumbering;
+use crate::transfer::{JoinedRows, Renumbering};
 use cumin_census::{CensusYear, Date, Episodes};
 use rayon::prelude::*;
 use std::sync::atomic::AtomicU32;
@@ -109,7 +109,9 @@ impl EpisodeSet {
 /// without a child are skipped (the caller accounts for them).
 pub fn deduplicate(episodes: &Episodes, linkage: &Linkage) -> (EpisodeSet, DedupStats) {
     let order = rows_by_child(episodes, linkage);
-    let (mut set, stats, bounds) = dedup_order(episodes, linkage, &order);
+    let child_of = |i: u32| linkage.child_of_row[i as usize];
+    let (mut set, stats, bounds) =
+        dedup_order(episodes, (&child_of, &linkage.pmr_identified), &order);
     // Each row's episode, written from every core: rows of distinct episodes are
     // distinct, so no slot is written twice.
     let episode_of_row: Vec<AtomicU32> = (0..episodes.len())
@@ -143,28 +145,39 @@ pub fn rededuplicate(
     merged: &Linkage,
 ) -> (EpisodeSet, DedupStats) {
     let renumbering = Renumbering::between(linkage, merged);
+    let joined = JoinedRows::between(linkage, merged, &renumbering);
+    rededuplicate_joined(episodes, (&renumbering, &joined), set, stats, merged)
+}
+
+/// [`rededuplicate`] after [`crate::join_pairs`], from what it returns (the renumbering
+/// and the joined children's rows with their children before the join) instead of the
+/// linkage before the join.
+pub fn rededuplicate_joined(
+    episodes: &Episodes,
+    (renumbering, joined_rows): (&Renumbering, &JoinedRows),
+    set: EpisodeSet,
+    stats: &DedupStats,
+    merged: &Linkage,
+) -> (EpisodeSet, DedupStats) {
     let joined = |c: ChildId| renumbering.joined(c);
-    let rows: Vec<u32> = (0..episodes.len() as u32)
-        .into_par_iter()
-        .filter(|&i| merged.child_of_row[i as usize].is_some_and(joined))
-        .collect();
     // The joined children's rows, de-duplicated under one linkage or the other.
-    let redo = |l: &Linkage| {
-        let mut order = rows.clone();
+    let redo = |child_of: &(dyn Fn(u32) -> Option<ChildId> + Sync)| {
+        let mut order = joined_rows.rows.clone();
         sort_rows_by_key(episodes, &mut order, |i| {
             let i = i as usize;
             (
-                l.child_of_row[i].map(|c| c.0),
+                child_of(i as u32).map(|c| c.0),
                 episodes.referral[i],
                 episodes.referral_imputed[i],
                 episodes.census_year[i],
             )
         });
-        let (sub, stats, bounds) = dedup_order(episodes, l, &order);
+        let (sub, stats, bounds) =
+            dedup_order(episodes, (child_of, &merged.pmr_identified), &order);
         (sub, stats, bounds, order)
     };
-    let (_, before, _, _) = redo(linkage);
-    let (sub, after, sub_bounds, sub_order) = redo(merged);
+    let (_, before, _, _) = redo(&|i| joined_rows.old_child(i));
+    let (sub, after, sub_bounds, sub_order) = redo(&|i| merged.child_of_row[i as usize]);
     // The result in runs: episodes of `set` whose children joined nobody (consecutive
     // children's episodes are consecutive in `set`, so few runs), and each joined child's
     // episodes from `sub`, which take the place of its smallest member (`merge_pairs`
@@ -189,7 +202,7 @@ pub fn rededuplicate(
         }
     }
     debug_assert_eq!(next_sub, sub.len(), "every joined child placed");
-    let out = splice_runs(set, &sub, &runs, &renumbering, (&sub_order, &sub_bounds));
+    let out = splice_runs(set, &sub, &runs, renumbering, (&sub_order, &sub_bounds));
     (out, stats.minus(&before).plus(&after))
 }
 
@@ -312,17 +325,18 @@ impl DedupStats {
 }
 
 /// The episodes of the linked rows in `order` (grouped by child, each child's rows as
-/// [`rows_by_child`] orders them), without `episode_of_row`, and the bounds of each
+/// [`rows_by_child`] orders them; `child_of` gives a row's child, `pmr_identified` whether
+/// each row is identified by PMR), without `episode_of_row`, and the bounds of each
 /// episode's rows in `order`.
-fn dedup_order(
+fn dedup_order<F: Fn(u32) -> Option<ChildId> + Sync + ?Sized>(
     episodes: &Episodes,
-    linkage: &Linkage,
+    (child_of, pmr_identified): (&F, &[bool]),
     order: &[u32],
 ) -> (EpisodeSet, DedupStats, Vec<u32>) {
     // Column by column: each input column is gathered into episode order once (the
     // gathers are independent reads, so memory latency overlaps), reduced per episode,
     // and dropped before the next, so at most one gathered column is held at a time.
-    let child = gather(&linkage.child_of_row, order);
+    let child: Vec<Option<ChildId>> = order.par_iter().map(|&i| child_of(i)).collect();
     let referral = gather(&episodes.referral, order);
     let imputed = gather(&episodes.referral_imputed, order);
     // Where each episode starts (rayon keeps the order of a filtered collect).
@@ -369,7 +383,7 @@ fn dedup_order(
         latest_and_disagreements(&episodes.reason_for_closure, order, &bounds);
     (set.closure, stats.closure_disagreements) =
         latest_and_disagreements(&episodes.closure, order, &bounds);
-    let pmr = gather(&linkage.pmr_identified, order);
+    let pmr = gather(pmr_identified, order);
     set.pmr_identified = bounds
         .par_windows(2)
         .map(|w| pmr[w[0] as usize..w[1] as usize].iter().any(|b| *b))

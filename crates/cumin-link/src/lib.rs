@@ -18,11 +18,12 @@ pub mod transfer;
 pub mod unionfind;
 
 pub use conflict::ConflictKind;
-pub use dedup::{DedupStats, EpisodeSet, deduplicate, rededuplicate};
+pub use dedup::{DedupStats, EpisodeSet, deduplicate, rededuplicate, rededuplicate_joined};
 pub use identity::{ChildId, IdIndex, LinkStats, Linkage, link, link_with};
 pub use mode::{ConflictPolicy, IdMode, LinkOptions, LinkageMode};
 pub use order::compare_rows;
 pub use transfer::{
-    ChildTraits, Renumbering, TransferPair, TransferStats, merge_pairs, transfer_pairs,
+    ChildTraits, JoinedRows, Renumbering, TransferPair, TransferStats, join_pairs, merge_pairs,
+    transfer_pairs,
 };
 pub use unionfind::UnionFind;

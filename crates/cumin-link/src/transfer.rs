@@ -11,7 +11,7 @@
 //! [`merge_pairs`] then joins each pair into one child.
 
 use crate::EpisodeSet;
-use crate::identity::{ChildId, LinkStats, Linkage};
+use crate::identity::{ChildId, Linkage};
 use crate::unionfind::UnionFind;
 use cumin_census::{Date, Ethnicity, Sex};
 use rayon::prelude::*;
@@ -180,54 +180,79 @@ pub fn transfer_pairs(
 /// `linkage` with each pair's two children joined. Children keep the canonical order:
 /// a merged child takes the place of the smallest child it joins, so numbering still
 /// depends on the identifiers alone. `stats` stay those of the identifier linkage,
-/// except the number of children.
+/// except the number of children. A copy: [`join_pairs`] joins in place.
 pub fn merge_pairs(linkage: &Linkage, pairs: &[TransferPair]) -> Linkage {
-    let n = linkage.n_children;
-    let mut uf = UnionFind::new(n);
-    for p in pairs {
-        uf.union(p.from.0, p.to.0);
-    }
-    let mut smallest = vec![u32::MAX; n];
-    for c in 0..n as u32 {
-        let r = uf.find(c) as usize;
-        smallest[r] = smallest[r].min(c);
-    }
-    let mut number = vec![u32::MAX; n];
-    let mut next = 0u32;
-    for c in 0..n as u32 {
-        let r = uf.find(c) as usize;
-        if smallest[r] == c {
-            number[c as usize] = next;
-            next += 1;
-        }
-    }
-    let new_of_old: Vec<u32> = (0..n as u32)
-        .map(|c| number[smallest[uf.find(c) as usize] as usize])
-        .collect();
-    let child_of_row = linkage
+    let mut merged = linkage.clone();
+    join_pairs(&mut merged, pairs);
+    merged
+}
+
+/// [`merge_pairs`] in place: `linkage`'s children renumbered, the pairs joined. Returns
+/// the renumbering and the joined children's rows with their children before the join,
+/// what [`crate::rededuplicate_joined`] and the child table's rebuild need, so the
+/// linkage before the join need not be kept.
+pub fn join_pairs(linkage: &mut Linkage, pairs: &[TransferPair]) -> (Renumbering, JoinedRows) {
+    let renumbering = Renumbering::of_pairs(linkage.n_children, pairs);
+    let new_of_old = &renumbering.new_of_old;
+    let (rows, old): (Vec<u32>, Vec<ChildId>) = linkage
         .child_of_row
         .par_iter()
-        .map(|c| c.map(|c| ChildId(new_of_old[c.index()])))
-        .collect();
-    // Every other column is the linkage's (not cloned with it and then replaced).
-    Linkage {
-        mode: linkage.mode,
-        options: linkage.options,
-        child_of_row,
-        pmr_identified: linkage.pmr_identified.clone(),
-        conflict_dropped: linkage.conflict_dropped.clone(),
-        key_of_row: linkage.key_of_row.clone(),
-        n_children: next as usize,
-        stats: LinkStats {
-            children: u64::from(next),
-            ..linkage.stats.clone()
-        },
+        .enumerate()
+        .filter_map(|(i, c)| {
+            let c = (*c)?;
+            renumbering
+                .joined(ChildId(new_of_old[c.index()]))
+                .then_some((i as u32, c))
+        })
+        .unzip();
+    linkage.child_of_row.par_iter_mut().for_each(|c| {
+        if let Some(c) = c {
+            *c = ChildId(new_of_old[c.index()]);
+        }
+    });
+    let n = renumbering.members.len();
+    linkage.n_children = n;
+    linkage.stats.children = n as u64;
+    (renumbering, JoinedRows { rows, old })
+}
+
+/// The rows of the children a join made of two or more, each with its child before the
+/// join.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct JoinedRows {
+    /// The rows, ascending.
+    pub rows: Vec<u32>,
+    /// Each row's child before the join.
+    pub old: Vec<ChildId>,
+}
+
+impl JoinedRows {
+    /// The joined rows of `merged`, `linkage` with some children joined as `renumbering`
+    /// says, with their children in `linkage`.
+    pub fn between(linkage: &Linkage, merged: &Linkage, renumbering: &Renumbering) -> JoinedRows {
+        let (rows, old) = linkage
+            .child_of_row
+            .par_iter()
+            .zip(&merged.child_of_row)
+            .enumerate()
+            .filter_map(|(i, (o, m))| match (o, m) {
+                (Some(o), Some(m)) if renumbering.joined(*m) => Some((i as u32, *o)),
+                _ => None,
+            })
+            .unzip();
+        JoinedRows { rows, old }
+    }
+
+    /// The child before the join of joined row `row`.
+    pub fn old_child(&self, row: u32) -> Option<ChildId> {
+        self.rows.binary_search(&row).ok().map(|k| self.old[k])
     }
 }
 
 /// How [`merge_pairs`] renumbered children: each old child's new number and how many old
 /// children each new one joins. What re-deduplication and re-building need to know which
 /// children to redo.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Renumbering {
     /// The new number of each child of the identifier linkage (`u32::MAX`: it has no row).
     pub new_of_old: Vec<u32>,
@@ -244,7 +269,40 @@ impl Renumbering {
                 new_of_old[o.index()] = n.0;
             }
         }
-        let mut members = vec![0u32; merged.n_children];
+        Renumbering::with_members(new_of_old, merged.n_children)
+    }
+
+    /// The renumbering that joins each pair's two children among `n` children: a joined
+    /// child takes the place of the smallest child it joins.
+    pub fn of_pairs(n: usize, pairs: &[TransferPair]) -> Renumbering {
+        let mut uf = UnionFind::new(n);
+        for p in pairs {
+            uf.union(p.from.0, p.to.0);
+        }
+        // Pairs are few: only the children in one need the union-find.
+        let mut smallest = vec![u32::MAX; n];
+        for p in pairs {
+            for c in [p.from.0, p.to.0] {
+                let r = uf.find(c) as usize;
+                smallest[r] = smallest[r].min(c);
+            }
+        }
+        let mut new_of_old = vec![u32::MAX; n];
+        let mut next = 0u32;
+        for c in 0..n as u32 {
+            let r = uf.find(c) as usize;
+            if smallest[r] == u32::MAX || smallest[r] == c {
+                new_of_old[c as usize] = next;
+                next += 1;
+            } else {
+                new_of_old[c as usize] = new_of_old[smallest[r] as usize];
+            }
+        }
+        Renumbering::with_members(new_of_old, next as usize)
+    }
+
+    fn with_members(new_of_old: Vec<u32>, n_new: usize) -> Renumbering {
+        let mut members = vec![0u32; n_new];
         for &n in new_of_old.iter().filter(|n| **n != u32::MAX) {
             members[n as usize] += 1;
         }
