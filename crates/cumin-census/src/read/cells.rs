@@ -22,52 +22,6 @@ pub(crate) trait Cells: Sync {
     fn dictionary(&self, _column: Column) -> Option<Dictionary<'_>> {
         None
     }
-    /// `column` as codes of whole numbers, when the batch holds it as an integer column
-    /// whose values lie in a range of at most [`SMALL_SPAN`] (read by a typed loop over
-    /// the column, once a batch).
-    fn small_ints(&self, _column: Column) -> Option<SmallInts> {
-        None
-    }
-}
-
-/// The longest range of whole numbers [`SmallInts`] codes.
-pub(crate) const SMALL_SPAN: i64 = 1024;
-
-/// The code of a null in [`SmallInts::codes`].
-pub(crate) const NULL_CODE: u16 = u16::MAX;
-
-/// An integer column whose values lie in a small range: per row its value minus `min`
-/// ([`NULL_CODE`] for null), so each distinct value can be cleaned once.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) struct SmallInts {
-    /// The smallest value.
-    pub min: i64,
-    /// How many values the range holds (largest − smallest + 1).
-    pub span: usize,
-    /// Per row, the value minus `min`, or [`NULL_CODE`].
-    pub codes: Vec<u16>,
-}
-
-impl SmallInts {
-    /// The codes of `values` (`None` for null), if any is present and they lie in a
-    /// range of at most [`SMALL_SPAN`].
-    pub(crate) fn of(values: impl Iterator<Item = Option<i64>> + Clone) -> Option<SmallInts> {
-        let (min, max) = values
-            .clone()
-            .flatten()
-            .fold((i64::MAX, i64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
-        if min > max || max.checked_sub(min)? >= SMALL_SPAN {
-            return None;
-        }
-        let codes = values
-            .map(|v| v.map_or(NULL_CODE, |v| (v - min) as u16))
-            .collect();
-        Some(SmallInts {
-            min,
-            span: (max - min + 1) as usize,
-            codes,
-        })
-    }
 }
 
 /// A column held as a dictionary: each distinct value once, and a key per row.

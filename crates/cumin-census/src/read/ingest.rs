@@ -1,7 +1,7 @@
 //! From batches of cells to the episode table: rows are cleaned in parallel chunks and
 //! appended in file order, so the result does not depend on the number of threads.
 
-use super::cells::{Cells, Dictionary, NULL_CODE, SmallInts};
+use super::cells::{Cells, Dictionary};
 use crate::episodes::Episodes;
 use crate::ledger::{EntryKind, FileIndex, Ledger, QuarantinedRow};
 use crate::normalise::{
@@ -35,7 +35,7 @@ pub(crate) struct Ingest<'o> {
     pub window: Option<(CensusYear, CensusYear)>,
     /// Rows excluded as outside `window`, over all files.
     pub outside_window: u64,
-    /// Per column, the last dictionary or range of whole numbers met, its values cleaned.
+    /// Per column, the last dictionary met, its values cleaned.
     once: Vec<Option<Prepared>>,
     /// The reason for closure read with a second spelling, when asked for.
     pub other: Option<Other>,
@@ -55,77 +55,38 @@ pub(crate) struct Other {
     pub counts: RuleCounts,
 }
 
-/// The values of a dictionary or of a range of whole numbers cleaned once each: per value
-/// its reading and what cleaning it counted; `None` for a value counted row by row (see
-/// [`Effect`]) or null.
+/// A dictionary's values cleaned once each: per value its reading and what cleaning it
+/// counted; `None` for a value counted row by row (see [`Effect`]) or null.
 struct Prepared {
-    of: Values,
+    /// The dictionary's values (kept, so their identity cannot be reused).
+    values: ArrayRef,
     cleaned: Vec<Option<(Cleaned, Effect)>>,
 }
 
-/// Which values a [`Prepared`] cleaned.
-enum Values {
-    /// A dictionary's (kept, so their identity cannot be reused).
-    Dictionary(ArrayRef),
-    /// The whole numbers from the first, as many as the second says.
-    Ints(i64, usize),
-}
-
-impl Values {
-    fn same(&self, other: &Values) -> bool {
-        match (self, other) {
-            (Values::Dictionary(a), Values::Dictionary(b)) => Arc::ptr_eq(a, b),
-            (Values::Ints(a, n), Values::Ints(b, m)) => (a, n) == (b, m),
-            _ => false,
-        }
-    }
-}
-
 impl Prepared {
-    /// Cleans `values` (`None`: null), the values of `of`, as a row's cell of `column`.
-    fn new<'v>(
-        column: Column,
-        of: Values,
-        values: impl Iterator<Item = Option<Raw<'v>>>,
-        ctx: &RowContext<'_>,
-    ) -> Prepared {
+    fn new(column: Column, d: &Dictionary<'_>, ctx: &RowContext<'_>) -> Prepared {
         let mut scratch = RuleCounts::default();
-        let cleaned = values
-            .map(|raw| {
+        let cleaned = (0..d.text.len())
+            .map(|k| {
+                if d.text.is_null(k) {
+                    return None;
+                }
                 scratch.reset();
-                let raw = ctx.values.apply(column, raw?);
+                let raw = ctx.values.apply(column, Raw::Text(d.text.value(k)));
                 let cleaned =
                     normalise::value(column, raw, ctx.rules.reason_spelling, &mut scratch)?;
                 Some((cleaned, scratch.effect(column)?))
             })
             .collect();
-        Prepared { of, cleaned }
-    }
-}
-
-/// Where a row's value is in a [`Prepared`]: a dictionary's keys or [`SmallInts`] codes.
-#[derive(Clone, Copy)]
-enum Keys<'a> {
-    Dictionary(&'a PrimitiveArray<Int32Type>),
-    Codes(&'a [u16]),
-}
-
-impl Keys<'_> {
-    /// Row `i`'s value, `None` for null.
-    fn get(self, i: usize) -> Option<usize> {
-        match self {
-            Keys::Dictionary(keys) => (!keys.is_null(i)).then(|| keys.values()[i] as usize),
-            Keys::Codes(codes) => (codes[i] != NULL_CODE).then_some(usize::from(codes[i])),
+        Prepared {
+            values: Arc::clone(d.values),
+            cleaned,
         }
     }
 }
 
-/// For each column whose values a batch holds once (a dictionary, or whole numbers in a
-/// small range): where each row's value is, and the values cleaned.
-type OnceTable<'a> = [Option<(Keys<'a>, &'a Prepared)>; Column::COUNT];
-
-/// Per column, the batch's [`SmallInts`] (integer columns without a dictionary).
-type IntsTable = Vec<Option<SmallInts>>;
+/// For each column a batch holds as a dictionary: its keys and its values cleaned.
+type OnceTable<'a> = [Option<(&'a PrimitiveArray<Int32Type>, &'a Prepared)>; Column::COUNT];
 
 enum Outcome<'a> {
     /// A row, with its LA child ID's and PMR's [`numbering::key`]s.
@@ -169,51 +130,19 @@ impl<'o> Ingest<'o> {
         (e.pmrs, e.pmr) = std::mem::take(&mut self.pmrs).finish(rows);
     }
 
-    /// The [`SmallInts`] of the integer columns of `cells` that [`normalise::value`]
-    /// cleans (typed loops over those columns, in parallel).
-    fn small_ints<C: Cells>(cells: &C) -> IntsTable {
-        Column::ALL
-            .par_iter()
-            .map(|c| {
-                if cells.dictionary(*c).is_some() || !normalise::cleans_alone(*c) {
-                    return None;
-                }
-                cells.small_ints(*c)
-            })
-            .collect()
-    }
-
-    /// Cleans the values of every dictionary and range of whole numbers of `cells` not
-    /// met before.
-    fn prepare<C: Cells>(&mut self, cells: &C, ints: &IntsTable) {
+    /// Cleans the values of every dictionary of `cells` not met before.
+    fn prepare<C: Cells>(&mut self, cells: &C) {
         let ctx = self.ctx;
-        // Per column not met before: the values, and the dictionary holding them.
-        let fresh: Vec<(Column, Values, Option<Dictionary<'_>>)> = Column::ALL
+        let fresh: Vec<(Column, Dictionary<'_>)> = Column::ALL
             .iter()
-            .filter_map(|c| match (cells.dictionary(*c), &ints[c.index()]) {
-                (Some(d), _) => Some((*c, Values::Dictionary(Arc::clone(d.values)), Some(d))),
-                (None, Some(n)) => Some((*c, Values::Ints(n.min, n.span), None)),
-                (None, None) => None,
+            .filter_map(|c| Some((*c, cells.dictionary(*c)?)))
+            .filter(|(c, d)| {
+                !matches!(&self.once[c.index()], Some(p) if Arc::ptr_eq(&p.values, d.values))
             })
-            .filter(|(c, of, _)| !matches!(&self.once[c.index()], Some(p) if p.of.same(of)))
             .collect();
         let prepared: Vec<(Column, Prepared)> = fresh
-            .into_par_iter()
-            .map(|(c, of, dictionary)| {
-                let p = match (of, dictionary) {
-                    (Values::Ints(min, span), _) => {
-                        let values = (0..span as i64).map(|k| Some(Raw::Int(min + k)));
-                        Prepared::new(c, Values::Ints(min, span), values, &ctx)
-                    }
-                    (of, Some(d)) => {
-                        let values = (0..d.text.len())
-                            .map(|k| (!d.text.is_null(k)).then(|| Raw::Text(d.text.value(k))));
-                        Prepared::new(c, of, values, &ctx)
-                    }
-                    (Values::Dictionary(_), None) => unreachable!("a dictionary column"),
-                };
-                (c, p)
-            })
+            .par_iter()
+            .map(|(c, d)| (*c, Prepared::new(*c, d, &ctx)))
             .collect();
         for (c, p) in prepared {
             self.once[c.index()] = Some(p);
@@ -221,16 +150,13 @@ impl<'o> Ingest<'o> {
     }
 
     /// The [`OnceTable`] of a batch [`Ingest::prepare`] has seen.
-    fn once_table<'s, C: Cells>(&'s self, cells: &'s C, ints: &'s IntsTable) -> OnceTable<'s> {
+    fn once_table<'s, C: Cells>(&'s self, cells: &'s C) -> OnceTable<'s> {
         let mut table: OnceTable<'s> = [None; Column::COUNT];
         for c in Column::ALL {
-            let keys = match (cells.dictionary(*c), &ints[c.index()]) {
-                (Some(d), _) => Keys::Dictionary(d.keys),
-                (None, Some(n)) => Keys::Codes(&n.codes),
-                (None, None) => continue,
-            };
-            if let Some(p) = &self.once[c.index()] {
-                table[c.index()] = Some((keys, p));
+            if let Some(d) = cells.dictionary(*c)
+                && let Some(p) = &self.once[c.index()]
+            {
+                table[c.index()] = Some((d.keys, p));
             }
         }
         table
@@ -240,9 +166,8 @@ impl<'o> Ingest<'o> {
     pub(crate) fn batch<C: Cells>(&mut self, file: FileIndex, first_row: u64, cells: &C) {
         let len = cells.len();
         let ctx = self.ctx;
-        let ints = Self::small_ints(cells);
-        self.prepare(cells, &ints);
-        let once = &self.once_table(cells, &ints);
+        self.prepare(cells);
+        let once = &self.once_table(cells);
         let other = self.other.as_ref().map(|o| o.spelling);
         let chunks: Vec<(Vec<Outcome<'_>>, RuleCounts, RuleCounts)> = if len <= CHUNK {
             vec![clean_chunk(
@@ -348,7 +273,10 @@ fn clean_chunk<'a, C: Cells>(
         let get = |c| cells.get(i, c);
         let once = |c: Column, counts: &mut RuleCounts| {
             let (keys, prepared) = once[c.index()]?;
-            let (cleaned, effect) = prepared.cleaned[keys.get(i)?]?;
+            if keys.is_null(i) {
+                return None;
+            }
+            let (cleaned, effect) = prepared.cleaned[keys.values()[i] as usize]?;
             counts.apply(c, effect);
             Some(cleaned)
         };
@@ -374,127 +302,4 @@ fn clean_chunk<'a, C: Cells>(
         );
     }
     (out, counts, other_counts)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::normalise::CleaningRules;
-    use crate::normalise::values::ValueMap;
-    use crate::read::cells::BatchSource;
-    use crate::read::parquet_file::ParquetSource;
-    use crate::schema::ColumnMap;
-    use arrow_array::{Int64Array, RecordBatch, StringArray};
-    use parquet::arrow::ArrowWriter;
-    use parquet::file::properties::WriterProperties;
-    use proptest::prelude::*;
-
-    /// A batch read cell by cell: no dictionary, no [`SmallInts`].
-    struct RowWise<'a, C>(&'a C);
-
-    impl<C: Cells> Cells for RowWise<'_, C> {
-        fn len(&self) -> usize {
-            self.0.len()
-        }
-        fn get(&self, row: usize, column: Column) -> Raw<'_> {
-            self.0.get(row, column)
-        }
-    }
-
-    /// Whole numbers of every kind a column may hold: valid, out of range, codes for
-    /// missing, far apart (no small range), and null.
-    fn int() -> impl Strategy<Value = Option<i64>> {
-        prop_oneof![
-            1 => Just(None),
-            6 => (0i64..12).prop_map(Some),
-            2 => (1995i64..2025).prop_map(Some),
-            1 => prop_oneof![Just(-1i64), Just(99), Just(i64::MAX), Just(i64::MIN)].prop_map(Some),
-        ]
-    }
-
-    /// The state of an ingest after `batches`, as text.
-    fn ingest_all(batches: &[RecordBatch], row_wise: bool, spelling_map: bool) -> String {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("ints.parquet");
-        let props = WriterProperties::builder()
-            .set_max_row_group_row_count(Some(5))
-            .build();
-        let file = std::fs::File::create(&path).unwrap();
-        let mut w = ArrowWriter::try_new(file, batches[0].schema(), Some(props)).unwrap();
-        for b in batches {
-            w.write(b).unwrap();
-        }
-        w.close().unwrap();
-        let rules = CleaningRules::default();
-        let mut values = ValueMap::default();
-        if spelling_map {
-            values.insert(Column::Gender, "9", "1");
-            values.insert(Column::MonthOfBirth, "", "6");
-        }
-        let ctx = RowContext {
-            rules: &rules,
-            values: &values,
-            lsoa: None,
-        };
-        let mut ingest = Ingest::new(ctx, None);
-        let mut source = ParquetSource::open(&path, &ColumnMap::default(), &|_| true).unwrap();
-        let mut first = 0;
-        while let Some(batch) = source.next_batch(3).unwrap() {
-            if row_wise {
-                ingest.batch(0, first, &RowWise(&batch));
-            } else {
-                ingest.batch(0, first, &batch);
-            }
-            first += batch.len() as u64;
-        }
-        ingest.number_identifiers();
-        format!(
-            "{:?}\n{:?}\n{:?}\n{:?}",
-            ingest.episodes, ingest.ledger, ingest.counts, ingest.latest
-        )
-    }
-
-    proptest! {
-        /// Integer columns cleaned once per value of a batch's range ([`SmallInts`]) give
-        /// the rows, rule counts, bad values' examples and quarantine of cleaning every
-        /// cell.
-        #[test]
-        fn small_ints_are_read_as_cells_are(
-            rows in proptest::collection::vec(
-                (int(), int(), int(), int(), int(), proptest::option::of("[A-C][0-9]")),
-                1..40,
-            ),
-            spelling_map in any::<bool>(),
-        ) {
-            let ints = |f: fn(&(Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<String>)) -> Option<i64>| -> ArrayRef {
-                Arc::new(rows.iter().map(f).collect::<Int64Array>())
-            };
-            let batch = RecordBatch::try_from_iter([
-                ("ACADYR", Arc::new(StringArray::from(vec!["2013/14"; rows.len()])) as ArrayRef),
-                ("LA", ints(|r| r.0.map(|v| v.saturating_add(200)))),
-                ("Gender", ints(|r| r.1)),
-                ("MonthOfBirth", ints(|r| r.2)),
-                ("YearOfBirth", ints(|r| r.3)),
-                ("IDACI_Decile", ints(|r| r.4)),
-                ("LAchildID_Anon", Arc::new(rows.iter().map(|r| r.5.clone()).collect::<StringArray>())),
-            ])
-            .unwrap();
-            let once = ingest_all(std::slice::from_ref(&batch), false, spelling_map);
-            let each = ingest_all(std::slice::from_ref(&batch), true, spelling_map);
-            prop_assert_eq!(once, each);
-        }
-    }
-
-    #[test]
-    fn small_ints_code_a_small_range_only() {
-        let codes = SmallInts::of([Some(3), None, Some(5)].into_iter()).unwrap();
-        assert_eq!((codes.min, codes.span), (3, 3));
-        assert_eq!(codes.codes, [0, NULL_CODE, 2]);
-        assert_eq!(SmallInts::of([None, None].into_iter()), None);
-        assert_eq!(SmallInts::of([Some(0), Some(2000)].into_iter()), None);
-        assert_eq!(
-            SmallInts::of([Some(i64::MIN), Some(i64::MAX)].into_iter()),
-            None
-        );
-    }
 }

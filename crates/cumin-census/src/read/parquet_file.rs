@@ -1,6 +1,6 @@
 //! Parquet episode files, read in record batches of only the columns cumin cleans.
 
-use super::cells::{BatchSource, Cells, Dictionary, Positions, SmallInts, positions};
+use super::cells::{BatchSource, Cells, Dictionary, Positions, positions};
 use crate::error::CensusError;
 use crate::normalise::Raw;
 use crate::schema::{Column, ColumnMap, ResolvedHeaders};
@@ -13,7 +13,7 @@ use arrow_array::{
     TimestampNanosecondArray, TimestampSecondArray, UInt8Array, UInt16Array, UInt32Array,
     UInt64Array,
 };
-use arrow_array::{ArrowPrimitiveType, DictionaryArray, PrimitiveArray};
+use arrow_array::{DictionaryArray, PrimitiveArray};
 use arrow_schema::{DataType, TimeUnit};
 use arrow_schema::{Field, Schema};
 use parquet::arrow::ProjectionMask;
@@ -316,35 +316,6 @@ impl Access {
         })
     }
 
-    /// The column as [`SmallInts`], when it is an integer column (of at most 32 bits or
-    /// signed: read as [`Raw::Int`] unchanged) whose values lie in a small range.
-    fn small_ints(&self) -> Option<SmallInts> {
-        fn of<T: ArrowPrimitiveType>(a: &PrimitiveArray<T>) -> Option<SmallInts>
-        where
-            T::Native: Into<i64>,
-        {
-            let values = a.values().iter().map(|v| (*v).into());
-            match a.nulls() {
-                None => SmallInts::of(values.map(Some)),
-                Some(nulls) => SmallInts::of(
-                    values
-                        .zip(nulls.iter())
-                        .map(|(v, valid)| valid.then_some(v)),
-                ),
-            }
-        }
-        match self {
-            Access::I8(a) => of(a),
-            Access::I16(a) => of(a),
-            Access::I32(a) => of(a),
-            Access::I64(a) => of(a),
-            Access::U8(a) => of(a),
-            Access::U16(a) => of(a),
-            Access::U32(a) => of(a),
-            _ => None,
-        }
-    }
-
     fn get(&self, i: usize) -> Raw<'_> {
         macro_rules! read {
             ($a:expr, |$v:ident| $e:expr) => {
@@ -416,10 +387,6 @@ impl Cells for ParquetBatch {
             Access::Dictionary(keys, values, text) => Some(Dictionary { keys, values, text }),
             _ => None,
         }
-    }
-
-    fn small_ints(&self, column: Column) -> Option<SmallInts> {
-        self.columns[self.projected[column.index()]?].small_ints()
     }
 }
 
