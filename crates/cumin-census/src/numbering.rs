@@ -131,33 +131,40 @@ impl Numbering {
         keyed.par_sort_unstable();
         // The groups of equal keys: where each starts, and its first row (the smallest).
         let starts: Vec<u32> = (0..keyed.len())
+            .into_par_iter()
             .filter(|&i| i == 0 || keyed[i - 1][..2] != keyed[i][..2])
             .map(|i| i as u32)
             .collect();
-        // (first row, group) of every value; groups of `other` tagged by the top bit.
-        let mut firsts: Vec<u64> = starts
-            .iter()
+        // (first row, group) of every value, groups of `other` tagged by the top bit, with
+        // a keyed group's value beside it: the numbering below then reads the values in
+        // order instead of looking each up in `keyed` (a cache miss per value).
+        let mut firsts: Vec<(u64, u64)> = starts
+            .par_iter()
             .enumerate()
-            .map(|(g, &i)| u64::from(keyed[i as usize][2]) << 32 | g as u64)
+            .map(|(g, &i)| {
+                let [high, low, row] = keyed[i as usize];
+                (
+                    u64::from(row) << 32 | g as u64,
+                    u64::from(high) << 32 | u64::from(low),
+                )
+            })
             .chain(
                 other_first
-                    .iter()
+                    .par_iter()
                     .enumerate()
-                    .map(|(g, &r)| u64::from(r) << 32 | OTHER | g as u64),
+                    .map(|(g, &r)| (u64::from(r) << 32 | OTHER | g as u64, 0)),
             )
             .collect();
-        firsts.par_sort_unstable();
+        firsts.par_sort_unstable_by_key(|f| f.0);
         // Numbered in order of first row: the pool's strings, and each group's number.
         let mut bytes = Vec::new();
         let mut ends = Vec::with_capacity(firsts.len());
         let mut number_of_group = vec![0u32; starts.len()];
         let mut number_of_other = vec![0u32; other_first.len()];
-        for (n, f) in firsts.iter().enumerate() {
-            let g = (*f as u32 & !(OTHER as u32)) as usize;
-            if *f & OTHER == 0 {
-                let [high, low, _] = keyed[starts[g] as usize];
-                let value = u128::from(high) << 96 | u128::from(low) << 64;
-                write_text(value | format.unwrap_or(0), &mut bytes);
+        for (n, &(f, value)) in firsts.iter().enumerate() {
+            let g = (f as u32 & !(OTHER as u32)) as usize;
+            if f & OTHER == 0 {
+                write_text(u128::from(value) << 64 | format.unwrap_or(0), &mut bytes);
                 number_of_group[g] = n as u32;
             } else {
                 bytes.extend_from_slice(other.get_bytes(IdRef::from_index(g)));
@@ -165,6 +172,7 @@ impl Numbering {
             }
             ends.push(bytes.len() as u64);
         }
+        drop(firsts);
         // Each row's reference (index + 1; 0 for none), written group by group.
         let refs: Vec<AtomicU32> = (0..rows).map(|_| AtomicU32::new(0)).collect();
         let end = |g: usize| starts.get(g + 1).map_or(keyed.len(), |&i| i as usize);
