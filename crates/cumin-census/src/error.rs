@@ -338,12 +338,13 @@ const MASKED_RUN: usize = 6;
 /// [`MASKED_RUN`] letters and digits that holds a digit is replaced by its length
 /// (`P7A827DCACA8B4B39` → `<17 letters/digits>`, `2013-01-01T00:00:00` unchanged).
 pub(crate) fn shown_value(value: &str) -> String {
+    use std::fmt::Write as _;
     let mut out = String::with_capacity(value.len());
     let mut run = String::new();
     let flush = |run: &mut String, out: &mut String| {
         let n = run.chars().count();
         if n >= MASKED_RUN && run.chars().any(|c| c.is_ascii_digit()) {
-            out.push_str(&format!("<{n} letters/digits>"));
+            let _ = write!(out, "<{n} letters/digits>");
         } else {
             out.push_str(run);
         }

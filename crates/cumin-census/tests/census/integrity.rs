@@ -327,9 +327,13 @@ fn identifiers_in_a_wrong_column_never_reach_a_message() {
         ),
     )
     .unwrap();
-    let m = read_extract(&[path.clone()], &ReadOptions::default(), &NoProgress)
-        .unwrap_err()
-        .to_string();
+    let m = read_extract(
+        std::slice::from_ref(&path),
+        &ReadOptions::default(),
+        &NoProgress,
+    )
+    .unwrap_err()
+    .to_string();
     assert!(m.contains("column LA holds no valid value"), "{m}");
     assert!(!m.contains(pmr) && m.contains("<17 letters/digits>"), "{m}");
     // The LA child ID's column headed IDACI_Decile: not required, a note.
