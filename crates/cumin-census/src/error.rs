@@ -336,14 +336,17 @@ const MASKED_RUN: usize = 6;
 
 /// `value` as an error message or note may show it: every run of at least
 /// [`MASKED_RUN`] letters and digits that holds a digit is replaced by its length
-/// (`P7A827DCACA8B4B39` → `<17 letters/digits>`, `2013-01-01T00:00:00` unchanged).
+/// (`P7A827DCACA8B4B39` → `<17 letters/digits>`, `001234567` → `<9 digits>`,
+/// `2013-01-01T00:00:00` unchanged).
 pub(crate) fn shown_value(value: &str) -> String {
     use std::fmt::Write as _;
     let mut out = String::with_capacity(value.len());
     let mut run = String::new();
     let flush = |run: &mut String, out: &mut String| {
         let n = run.chars().count();
-        if n >= MASKED_RUN && run.chars().any(|c| c.is_ascii_digit()) {
+        if n >= MASKED_RUN && run.chars().all(|c| c.is_ascii_digit()) {
+            let _ = write!(out, "<{n} digits>");
+        } else if n >= MASKED_RUN && run.chars().any(|c| c.is_ascii_digit()) {
             let _ = write!(out, "<{n} letters/digits>");
         } else {
             out.push_str(run);
@@ -374,9 +377,9 @@ mod shown_tests {
     #[test]
     fn identifiers_are_shown_by_their_length_only() {
         assert_eq!(shown_value("P7A827DCACA8B4B39"), "<17 letters/digits>");
-        assert_eq!(shown_value("001234567"), "<9 letters/digits>");
-        assert_eq!(shown_value(" 1234567 "), " <7 letters/digits> ");
-        assert_eq!(shown_value("4611686018427387904"), "<19 letters/digits>");
+        assert_eq!(shown_value("001234567"), "<9 digits>");
+        assert_eq!(shown_value(" 1234567 "), " <7 digits> ");
+        assert_eq!(shown_value("4611686018427387904"), "<19 digits>");
         for kept in [
             "Camden",
             "2013/14",

@@ -312,7 +312,8 @@ impl cumin_census::Progress for Notes {
 /// A header naming the wrong column (the PMR's column headed `LA`, the LA child ID's
 /// headed `IDACI_Decile`) put pseudonymised identifiers in the error and the notes,
 /// which reach the terminal and the run's log: a message shows such a value by its length
-/// only (`<17 letters/digits>`), and still shows values a wrong column usually holds.
+/// only (`<17 letters/digits>`, `<9 digits>`), and still shows values a wrong column
+/// usually holds.
 #[test]
 fn identifiers_in_a_wrong_column_never_reach_a_message() {
     let dir = tempfile::tempdir().unwrap();
@@ -353,7 +354,7 @@ fn identifiers_in_a_wrong_column_never_reach_a_message() {
         "{notes}"
     );
     assert!(
-        !notes.contains(id) && notes.contains("<9 letters/digits>"),
+        !notes.contains(id) && notes.contains("<9 digits>"),
         "{notes}"
     );
 }
