@@ -89,6 +89,23 @@ pub enum StudyError {
         /// The first structural problem, with its row (`; the first, row 1: ...`).
         first: String,
     },
+    /// The extract begins after the study window.
+    #[error(
+        "the extract's first census year is {first}, which begins {first_start}, after the \
+         study window's start {window_start}: a referral before {first_start} is seen only \
+         while its episode is still open, so first referrals would be missed and every \
+         estimate biased. Give the earlier census years (from 2008/09), or start the window \
+         no earlier than the data allow (--window-start, or window_start in the study file, \
+         on or after {first_start})"
+    )]
+    WindowBeforeData {
+        /// The first census year with rows.
+        first: String,
+        /// Its first day.
+        first_start: String,
+        /// The study window's first day.
+        window_start: String,
+    },
     /// The ledger did not balance: a bug in cumin.
     #[error("internal error, please report it: {0}")]
     Ledger(#[from] cumin_census::ledger::LedgerImbalance),
