@@ -296,19 +296,6 @@ fn an_outcome_column_empty_in_every_file_is_an_error() {
     );
 }
 
-/// Notes of a read, kept.
-#[derive(Default)]
-struct Notes(std::sync::Mutex<Vec<String>>);
-
-impl cumin_census::Progress for Notes {
-    fn begin(&self, _: &str, _: Option<u64>) {}
-    fn advance(&self, _: u64) {}
-    fn end(&self) {}
-    fn note(&self, message: &str) {
-        self.0.lock().unwrap().push(message.to_owned());
-    }
-}
-
 /// A header naming the wrong column (the PMR's column headed `LA`, the LA child ID's
 /// headed `IDACI_Decile`) put pseudonymised identifiers in the error and the notes,
 /// which reach the terminal and the run's log: a message shows such a value by its length
@@ -346,7 +333,7 @@ fn identifiers_in_a_wrong_column_never_reach_a_message() {
         ),
     )
     .unwrap();
-    let notes = Notes::default();
+    let notes = crate::mutations::Notes::default();
     read_extract(&[path], &ReadOptions::default(), &notes).unwrap();
     let notes = notes.0.lock().unwrap().join("\n");
     assert!(
