@@ -326,3 +326,71 @@ impl Column {
         }
     }
 }
+
+/// Shortest run of letters and digits, holding a digit, that a message shows only by its
+/// length: pseudonymised identifiers (a PMR has 17 characters, an LA child ID usually 6
+/// or more) must not reach the terminal when a column holds them by mistake (a header
+/// mapped to the wrong column), while the values a wrong column usually holds (`Camden`,
+/// `2013/14`, `1e308`, `20`) stay readable.
+const MASKED_RUN: usize = 6;
+
+/// `value` as an error message or note may show it: every run of at least
+/// [`MASKED_RUN`] letters and digits that holds a digit is replaced by its length
+/// (`P7A827DCACA8B4B39` → `<17 letters/digits>`, `001234567` → `<9 digits>`,
+/// `2013-01-01T00:00:00` unchanged).
+pub(crate) fn shown_value(value: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(value.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        let n = run.chars().count();
+        if n >= MASKED_RUN && run.chars().all(|c| c.is_ascii_digit()) {
+            let _ = write!(out, "<{n} digits>");
+        } else if n >= MASKED_RUN && run.chars().any(|c| c.is_ascii_digit()) {
+            let _ = write!(out, "<{n} letters/digits>");
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in value.chars() {
+        if c.is_alphanumeric() {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
+/// [`shown_value`] of each example.
+pub(crate) fn shown_values(values: &[String]) -> Vec<String> {
+    values.iter().map(|v| shown_value(v)).collect()
+}
+
+#[cfg(test)]
+mod shown_tests {
+    use super::shown_value;
+
+    #[test]
+    fn identifiers_are_shown_by_their_length_only() {
+        assert_eq!(shown_value("P7A827DCACA8B4B39"), "<17 letters/digits>");
+        assert_eq!(shown_value("001234567"), "<9 digits>");
+        assert_eq!(shown_value(" 1234567 "), " <7 digits> ");
+        assert_eq!(shown_value("4611686018427387904"), "<19 digits>");
+        for kept in [
+            "Camden",
+            "2013/14",
+            "2013-01-01T00:00:00",
+            "1e308",
+            "20",
+            "-5",
+            "not known",
+            "13/25/2013",
+        ] {
+            assert_eq!(shown_value(kept), kept);
+        }
+    }
+}

@@ -58,7 +58,7 @@ pub fn run(a: &ValidateArgs, bars: &Bars, quiet: bool) -> Result<()> {
         if let Some(out) = &a.out {
             println!();
             println!(
-                "wrote ledger.csv, quarantine.csv (not for release) and profile.csv to {}",
+                "wrote ledger.csv, quarantine.csv and profile.csv to {} (exact counts by census year and LA, pseudonymised identifiers: none of them for release)",
                 out.display()
             );
         }

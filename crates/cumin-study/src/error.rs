@@ -52,6 +52,60 @@ pub enum StudyError {
         /// What the operating system said (shown once, after the message).
         source: std::io::Error,
     },
+    /// An outcome to estimate whose event date is empty in every row of every file.
+    #[error(
+        "outcome {outcome}: {columns} empty in every one of the {rows} rows read, in every \
+         file ({}): read as it is, no child would ever have the event, and the outcome would \
+         be estimated as none. Check the column mapping in the study config or the extract, \
+         or name the outcomes the extract can give with --outcome (e.g. --outcome {rest})",
+        files.join(", ")
+    )]
+    OutcomeWithoutEvents {
+        /// The outcome.
+        outcome: &'static str,
+        /// Its event date columns, as a phrase (`CPPstartDate`).
+        columns: &'static str,
+        /// Rows read.
+        rows: u64,
+        /// The files read.
+        files: Vec<String>,
+        /// The other outcomes of the run, comma-separated.
+        rest: String,
+    },
+    /// A file whose every row was quarantined.
+    #[error(
+        "{file}: none of its {rows} data rows can be used, every one was quarantined \
+         ({reasons}{first}); check the file (a line-end or delimiter problem, such as a \
+         comma after the last field of every data line but not of the header) and run \
+         again (cumin validate --episodes FILE --out DIR lists every row)"
+    )]
+    NoUsableRow {
+        /// The file.
+        file: String,
+        /// Data rows read.
+        rows: u64,
+        /// The quarantine reasons with their rows, most frequent first.
+        reasons: String,
+        /// The first structural problem, with its row (`; the first, row 1: ...`).
+        first: String,
+    },
+    /// The extract begins after the study window.
+    #[error(
+        "the extract's first census year is {first}, which begins {first_start}, after the \
+         study window's start {window_start}: a referral before {first_start} is seen only \
+         while its episode is still open, so first referrals would be missed and every \
+         estimate biased. Give the earlier census years (from 2008/09), or start the window \
+         no earlier than the data allow (--window-start, or window_start in the study file, \
+         on or after {first_start})"
+    )]
+    WindowBeforeData {
+        /// The first census year with rows.
+        first: String,
+        /// Its first day.
+        first_start: String,
+        /// The study window's first day.
+        window_start: String,
+    },
     /// The ledger did not balance: a bug in cumin.
     #[error("internal error, please report it: {0}")]
     Ledger(#[from] cumin_census::ledger::LedgerImbalance),

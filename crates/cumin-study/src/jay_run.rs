@@ -43,6 +43,8 @@ pub fn run(
     let denominators = read_denominators(settings, &[Stratification::ALL])?;
     let population = Population::of(&denominators).map_err(|e| StudyError::Config(e.0))?;
     let (mut extract, tolerant) = read_as_the_r_code(settings, progress)?;
+    crate::ledger::check_files_usable(&extract)?;
+    crate::settings::check_outcome_events(&Outcome::JAY, &extract)?;
     let window = settings
         .identity
         .event_rules(settings.window_start, extract.data_end);

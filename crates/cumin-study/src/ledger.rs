@@ -21,6 +21,48 @@ pub fn totals(extract: &Extract) -> [u64; 4] {
     ]
 }
 
+/// Quarantine reasons whose detail describes the line, never a value of it.
+const STRUCTURAL: [&str; 3] = ["wrong_field_count", "unclosed_quote", "blank_line"];
+
+/// Stops the run when a file had rows and every one was quarantined: the file cannot be
+/// used at all (a trailing delimiter on every data line but not the header, say), and
+/// without this check the run went on with the rows of the other files, or stopped with a
+/// message about the census years that an empty extract implies.
+pub fn check_files_usable(extract: &Extract) -> Result<(), StudyError> {
+    let ledger = &extract.ledger;
+    for (f, name) in ledger.files().iter().enumerate() {
+        let f = f as u16;
+        let read = ledger.total(f, EntryKind::Read);
+        if read == 0 || ledger.total(f, EntryKind::Quarantined) < read {
+            continue;
+        }
+        let mut reasons: Vec<(u64, &str)> = ledger
+            .lines()
+            .filter(|(file, e, _)| *file == name && e.kind == EntryKind::Quarantined)
+            .map(|(_, e, n)| (n, e.reason))
+            .collect();
+        reasons.sort_by(|a, b| b.cmp(a));
+        let first = ledger
+            .quarantined_rows()
+            .iter()
+            .find(|q| q.file == f && STRUCTURAL.contains(&q.reason))
+            .map_or(String::new(), |q| {
+                format!("; the first, row {}: {}", q.row, q.detail)
+            });
+        return Err(StudyError::NoUsableRow {
+            file: name.clone(),
+            rows: read,
+            reasons: reasons
+                .iter()
+                .map(|(n, r)| format!("{r} {n}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            first,
+        });
+    }
+    Ok(())
+}
+
 /// Gives every row read a final place in the ledger, `reason(i)` being the reason row
 /// `i` of the episode table was excluded (`""`: used), and checks the ledger balances.
 pub fn account_rows(

@@ -35,6 +35,7 @@ pub fn run(
     let (denominators, mut extract) = read_inputs(settings, progress)?;
     laps.lap("read");
     let outcomes = settings.outcomes.resolve(&extract);
+    crate::settings::check_outcome_events(&outcomes, &extract)?;
     let rules = settings
         .identity
         .event_rules(settings.window_start, extract.data_end);
@@ -283,6 +284,8 @@ fn read_inputs(
     };
     let denominators = read_denominators(settings, &settings.strata)?;
     let extract = read_extract(&settings.inputs, &options, progress)?;
+    crate::ledger::check_files_usable(&extract)?;
+    crate::settings::check_window_observed(settings.window_start, &extract)?;
     Ok((denominators, extract))
 }
 

@@ -76,6 +76,65 @@ impl Outcomes {
     }
 }
 
+/// Stops a run whose extract holds no event date of an outcome it would estimate in any
+/// row of any file: `CPPstartDate` (or, for s47, both `Section47ActualStartDate` and
+/// `DateOfInitialCPC`) present but empty throughout would be estimated as no child ever
+/// on a plan (a curve of zeros, withheld as too few events), not reported as unknown.
+/// `ReferralNFA` and `ReasonForClosure` are checked as the files are read
+/// (`cumin_census`'s `EmptyInExtract`).
+pub fn check_outcome_events(outcomes: &[Outcome], extract: &Extract) -> Result<(), StudyError> {
+    let e = &extract.episodes;
+    for o in outcomes {
+        let (columns, has_event) = match o {
+            Outcome::Cpp => ("CPPstartDate", e.cpp_start.iter().any(Option::is_some)),
+            Outcome::S47 => (
+                "Section47ActualStartDate and DateOfInitialCPC",
+                e.s47_start.iter().any(Option::is_some)
+                    || e.initial_cpc.iter().any(Option::is_some),
+            ),
+            _ => continue,
+        };
+        if !has_event && !e.is_empty() {
+            let rest: Vec<&str> = outcomes
+                .iter()
+                .filter(|x| *x != o)
+                .map(|x| x.as_str())
+                .collect();
+            return Err(StudyError::OutcomeWithoutEvents {
+                outcome: o.as_str(),
+                columns,
+                rows: e.len() as u64,
+                files: extract
+                    .files
+                    .iter()
+                    .map(|f| f.path.display().to_string())
+                    .collect(),
+                rest: rest.join(","),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Stops a run whose extract begins after the study window does: a referral before the
+/// first census year is seen only while its episode is still open, so a child's first
+/// referral would be missed or dated late, and the first events of the window's early
+/// years with it (an extract of 2023/24 alone estimated 9% referred before 18 by the life
+/// table and 94% by the splice, against a truth of 35%).
+pub fn check_window_observed(window_start: Date, extract: &Extract) -> Result<(), StudyError> {
+    let Some(first) = extract.episodes.census_year.iter().min() else {
+        return Ok(());
+    };
+    if first.start() > window_start {
+        return Err(StudyError::WindowBeforeData {
+            first: first.to_string(),
+            first_start: first.start().to_string(),
+            window_start: window_start.to_string(),
+        });
+    }
+    Ok(())
+}
+
 /// The columns `outcomes` need, each with the outcomes that need it (`outcomes assessed,
 /// cin`) and `note`. An s47 event is an enquiry or a conference: only the enquiry column
 /// must exist.

@@ -147,7 +147,7 @@ pub(super) fn check_wrong_throughout(
             column,
             expected: column.expectation(),
             seen: tally.seen,
-            examples: tally.examples.clone(),
+            examples: crate::error::shown_values(&tally.examples),
         });
     }
     for (column, tally) in counts.wrong_throughout() {
@@ -157,7 +157,7 @@ pub(super) fn check_wrong_throughout(
             path.display(),
             column.expectation(),
             tally.seen,
-            tally.examples
+            crate::error::shown_values(&tally.examples)
         ));
     }
     if let Some(column) = NEVER_ALL_EMPTY

@@ -295,3 +295,53 @@ fn an_outcome_column_empty_in_every_file_is_an_error() {
         "{e}"
     );
 }
+
+/// A header naming the wrong column (the PMR's column headed `LA`, the LA child ID's
+/// headed `IDACI_Decile`) put pseudonymised identifiers in the error and the notes,
+/// which reach the terminal and the run's log: a message shows such a value by its length
+/// only (`<17 letters/digits>`, `<9 digits>`), and still shows values a wrong column
+/// usually holds.
+#[test]
+fn identifiers_in_a_wrong_column_never_reach_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cin.csv");
+    let (pmr, id) = ("P7A827DCACA8B4B39", "001234567");
+    // The PMR's column headed LA: a required column wrong throughout (an error).
+    std::fs::write(
+        &path,
+        format!(
+            "ACADYR,PupilMatchingRefAnonymous,LAchildID_Anon,LA,MonthOfBirth,YearOfBirth,CINreferralDate\n\
+             2013/14,202,{id},{pmr},5,2010,2013-06-01\n"
+        ),
+    )
+    .unwrap();
+    let m = read_extract(
+        std::slice::from_ref(&path),
+        &ReadOptions::default(),
+        &NoProgress,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(m.contains("column LA holds no valid value"), "{m}");
+    assert!(!m.contains(pmr) && m.contains("<17 letters/digits>"), "{m}");
+    // The LA child ID's column headed IDACI_Decile: not required, a note.
+    std::fs::write(
+        &path,
+        format!(
+            "ACADYR,LA,IDACI_Decile,PupilMatchingRefAnonymous,MonthOfBirth,YearOfBirth,CINreferralDate,LAchildID_Anon\n\
+             2013/14,202,{id},{pmr},5,2010,2013-06-01,7\n"
+        ),
+    )
+    .unwrap();
+    let notes = crate::mutations::Notes::default();
+    read_extract(&[path], &ReadOptions::default(), &notes).unwrap();
+    let notes = notes.0.lock().unwrap().join("\n");
+    assert!(
+        notes.contains("column IDACI_Decile holds no valid value"),
+        "{notes}"
+    );
+    assert!(
+        !notes.contains(id) && notes.contains("<9 digits>"),
+        "{notes}"
+    );
+}

@@ -747,7 +747,7 @@ fn dictionary_options(batch_size: usize) -> [ReadOptions; 2] {
 
 /// The notes of a read (the slashed-date tallies and unreadable dates show there).
 #[derive(Default)]
-struct Notes(std::sync::Mutex<Vec<String>>);
+pub(crate) struct Notes(pub(crate) std::sync::Mutex<Vec<String>>);
 
 impl cumin_census::Progress for Notes {
     fn begin(&self, _: &str, _: Option<u64>) {}

@@ -66,6 +66,8 @@ fn the_drop_policy_puts_its_rows_in_the_ledger() {
     let mut cfg = config(&fixtures(), "episodes.csv", &out, vec![]);
     cfg.denominators = fixtures().join("../demo/denominators.csv");
     cfg.conflict_policy = ConflictPolicy::Drop;
+    // The fixture begins with census year 2013/14: a window from then.
+    cfg.window_start = cumin_census::Date::ymd(2013, 4, 1);
     // The fixture has no CPPstartDate: the outcomes it can give.
     cfg.outcomes = Some(vec![Outcome::Referral, Outcome::Assessed, Outcome::Cin]);
     let result = run(&cfg);
