@@ -59,6 +59,23 @@ pub enum CensusError {
         /// For each missing column, why the run needs it (`None`: every run does).
         why: Vec<Option<String>>,
     },
+    /// A Parquet timestamp column in a time zone with summer time.
+    #[error(
+        "{path}: column {header} holds timestamps in time zone {zone}, whose offset from \
+         UTC changes through the year; cumin reads dates and does not carry the zone's \
+         rules, so it cannot tell which local date each value is (a midnight in summer \
+         time is the day before in UTC). Write the column as dates (pandas: \
+         `.dt.date`; R: `as.Date()`), as timestamps without a zone holding local time \
+         (pandas: `.dt.tz_localize(None)`), or as text (`2013-06-01`)"
+    )]
+    TimeZone {
+        /// The file.
+        path: PathBuf,
+        /// The column's header.
+        header: String,
+        /// The zone the file declares.
+        zone: String,
+    },
     /// A column the run reads is named by more than one header.
     #[error(
         "{path}: {} headers name column {column}: {}; cumin cannot tell which one holds \

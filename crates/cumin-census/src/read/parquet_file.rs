@@ -120,6 +120,20 @@ impl ParquetSource {
         let headers = ResolvedHeaders::resolve(&names, map);
         let projected = positions(&headers, wanted, true);
         let fields = builder.schema().fields();
+        for (c, p) in &headers.positions {
+            if projected[c.index()].is_none() {
+                continue;
+            }
+            if let DataType::Timestamp(_, Some(zone)) = fields[*p].data_type()
+                && zone_offset_seconds(zone).is_none()
+            {
+                return Err(CensusError::TimeZone {
+                    path: path.to_owned(),
+                    header: names[*p].clone(),
+                    zone: zone.to_string(),
+                });
+            }
+        }
         let null_columns = headers
             .positions
             .iter()
@@ -224,10 +238,12 @@ enum Access {
     F64(Float64Array),
     Date32(Date32Array),
     Date64(Date64Array),
-    TsSecond(TimestampSecondArray),
-    TsMilli(TimestampMillisecondArray),
-    TsMicro(TimestampMicrosecondArray),
-    TsNano(TimestampNanosecondArray),
+    /// Timestamps, with the zone's offset from UTC in the array's unit (0 without a
+    /// zone): a value's date is the local date.
+    TsSecond(TimestampSecondArray, i64),
+    TsMilli(TimestampMillisecondArray, i64),
+    TsMicro(TimestampMicrosecondArray, i64),
+    TsNano(TimestampNanosecondArray, i64),
     Bool(BooleanArray),
     /// Text as a dictionary: each row's key, and the values.
     Dictionary(PrimitiveArray<Int32Type>, ArrayRef, StringArray),
@@ -241,6 +257,56 @@ const DAY_SECONDS: i64 = 86_400;
 
 fn days(value: i64, per_day: i64) -> Raw<'static> {
     i32::try_from(value.div_euclid(per_day)).map_or(Raw::Null, Raw::Days)
+}
+
+/// A timestamp's local date: `offset` (in the value's unit) added first.
+fn local_days(value: i64, offset: i64, per_day: i64) -> Raw<'static> {
+    value
+        .checked_add(offset)
+        .map_or(Raw::Null, |v| days(v, per_day))
+}
+
+/// A timestamp column's time zone as its offset from UTC in seconds, where the offset is
+/// the same all year: UTC and its spellings, and fixed offsets (`+01:00`, `-0500`,
+/// `+01`). `None` for a named zone with summer time (`Europe/London`): which local date
+/// a value falls on then depends on the zone's rules, which cumin does not carry, so
+/// such a column is refused ([`CensusError::TimeZone`]) rather than read by its UTC
+/// date (a local midnight in British Summer Time is 23:00 UTC the day before).
+fn zone_offset_seconds(zone: &str) -> Option<i64> {
+    let z = zone.trim();
+    let utc = [
+        "UTC",
+        "UCT",
+        "Z",
+        "GMT",
+        "ZULU",
+        "UNIVERSAL",
+        "ETC/UTC",
+        "ETC/UCT",
+        "ETC/GMT",
+        "ETC/ZULU",
+        "ETC/UNIVERSAL",
+    ];
+    if utc.contains(&z.to_ascii_uppercase().as_str()) {
+        return Some(0);
+    }
+    let sign = match z.as_bytes().first()? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let rest = &z[1..];
+    let (h, m) = match rest.len() {
+        2 => (rest, "00"),
+        4 => (&rest[..2], &rest[2..]),
+        5 if rest.as_bytes()[2] == b':' => (&rest[..2], &rest[3..]),
+        _ => return None,
+    };
+    if !(h.bytes().chain(m.bytes())).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);
+    (h <= 23 && m <= 59).then_some(sign * (h * 3600 + m * 60))
 }
 
 impl Access {
@@ -263,15 +329,28 @@ impl Access {
             DataType::Float64 => Access::F64(a.as_primitive().clone()),
             DataType::Date32 => Access::Date32(a.as_primitive().clone()),
             DataType::Date64 => Access::Date64(a.as_primitive().clone()),
-            DataType::Timestamp(TimeUnit::Second, _) => Access::TsSecond(a.as_primitive().clone()),
-            DataType::Timestamp(TimeUnit::Millisecond, _) => {
-                Access::TsMilli(a.as_primitive().clone())
-            }
-            DataType::Timestamp(TimeUnit::Microsecond, _) => {
-                Access::TsMicro(a.as_primitive().clone())
-            }
-            DataType::Timestamp(TimeUnit::Nanosecond, _) => {
-                Access::TsNano(a.as_primitive().clone())
+            DataType::Timestamp(unit, zone) => {
+                let offset = match zone {
+                    None => 0,
+                    // Named zones are refused when the file is opened.
+                    Some(z) => zone_offset_seconds(z).ok_or_else(|| {
+                        arrow_schema::ArrowError::CastError(format!(
+                            "timestamps in time zone {z} cannot be read as dates"
+                        ))
+                    })?,
+                };
+                match unit {
+                    TimeUnit::Second => Access::TsSecond(a.as_primitive().clone(), offset),
+                    TimeUnit::Millisecond => {
+                        Access::TsMilli(a.as_primitive().clone(), offset * 1000)
+                    }
+                    TimeUnit::Microsecond => {
+                        Access::TsMicro(a.as_primitive().clone(), offset * 1_000_000)
+                    }
+                    TimeUnit::Nanosecond => {
+                        Access::TsNano(a.as_primitive().clone(), offset * 1_000_000_000)
+                    }
+                }
             }
             DataType::Boolean => Access::Bool(a.as_boolean().clone()),
             DataType::Null => Access::Null,
@@ -343,10 +422,12 @@ impl Access {
             Access::F64(a) => read!(a, |v| Raw::Float(v)),
             Access::Date32(a) => read!(a, |v| Raw::Days(v)),
             Access::Date64(a) => read!(a, |v| days(v, DAY_SECONDS * 1000)),
-            Access::TsSecond(a) => read!(a, |v| days(v, DAY_SECONDS)),
-            Access::TsMilli(a) => read!(a, |v| days(v, DAY_SECONDS * 1000)),
-            Access::TsMicro(a) => read!(a, |v| days(v, DAY_SECONDS * 1_000_000)),
-            Access::TsNano(a) => read!(a, |v| days(v, DAY_SECONDS * 1_000_000_000)),
+            Access::TsSecond(a, o) => read!(a, |v| local_days(v, *o, DAY_SECONDS)),
+            Access::TsMilli(a, o) => read!(a, |v| local_days(v, *o, DAY_SECONDS * 1000)),
+            Access::TsMicro(a, o) => read!(a, |v| local_days(v, *o, DAY_SECONDS * 1_000_000)),
+            Access::TsNano(a, o) => {
+                read!(a, |v| local_days(v, *o, DAY_SECONDS * 1_000_000_000))
+            }
             Access::Bool(a) => read!(a, |v| Raw::Bool(v)),
             Access::Dictionary(keys, _, values) => {
                 let k = keys.values()[i] as usize;

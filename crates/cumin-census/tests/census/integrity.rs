@@ -5,10 +5,11 @@
 
 use arrow_array::{
     ArrayRef, BinaryArray, Int64Array, LargeBinaryArray, NullArray, RecordBatch, StringArray,
+    TimestampMicrosecondArray,
 };
-use arrow_schema::{DataType, Field, Schema};
+use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use cumin_census::{
-    CensusError, CensusYear, Column, EntryKind, NoProgress, ReadOptions, read_csv_bytes,
+    CensusError, CensusYear, Column, Date, EntryKind, NoProgress, ReadOptions, read_csv_bytes,
     read_extract,
 };
 use parquet::arrow::ArrowWriter;
@@ -110,6 +111,8 @@ enum Stored {
     Int(Vec<i64>),
     Binary(Vec<Option<&'static [u8]>>),
     LargeBinary(Vec<Option<&'static [u8]>>),
+    /// Microseconds since 1970 in a time zone (or none).
+    Timestamp(Vec<i64>, Option<&'static str>),
     Null,
 }
 
@@ -126,6 +129,10 @@ fn parquet(columns: Vec<(&str, Stored)>) -> (tempfile::TempDir, std::path::PathB
             Stored::Int(v) => (DataType::Int64, Arc::new(Int64Array::from(v))),
             Stored::Binary(v) => (DataType::Binary, Arc::new(BinaryArray::from(v))),
             Stored::LargeBinary(v) => (DataType::LargeBinary, Arc::new(LargeBinaryArray::from(v))),
+            Stored::Timestamp(v, zone) => (
+                DataType::Timestamp(TimeUnit::Microsecond, zone.map(Into::into)),
+                Arc::new(TimestampMicrosecondArray::from(v).with_timezone_opt(zone)),
+            ),
             Stored::Null => (DataType::Null, Arc::new(NullArray::new(n))),
         };
         fields.push(Field::new(name, t, true));
@@ -344,4 +351,46 @@ fn identifiers_in_a_wrong_column_never_reach_a_message() {
         !notes.contains(id) && notes.contains("<9 digits>"),
         "{notes}"
     );
+}
+
+/// Parquet timestamps are read by their local date: a zone with a fixed offset is applied
+/// (local midnight of 1 June at +01:00 is 23:00 UTC on 31 May); a named zone with summer
+/// time (as pandas writes `Europe/London`) stops the run naming the file, the column and
+/// the zone, instead of moving every summer date back a day with exit 0.
+#[test]
+fn timestamps_in_a_time_zone_are_read_by_their_local_date_or_refused() {
+    // 2013-05-31T23:00:00Z and 2014-01-15T00:00:00Z, in microseconds.
+    let utc = vec![1_370_041_200_000_000, 1_389_744_000_000_000];
+    let read_with = |zone: Option<&'static str>| {
+        let mut columns = base();
+        columns.retain(|(name, _)| *name != "CINreferralDate");
+        columns.push(("LAchildID_Anon", Stored::Text(vec![Some("A1"), Some("A2")])));
+        columns.push(("PupilMatchingRefAnonymous", Stored::Text(vec![None, None])));
+        columns.push(("CINreferralDate", Stored::Timestamp(utc.clone(), zone)));
+        let (_dir, path) = parquet(columns);
+        read_extract(&[path], &ReadOptions::default(), &NoProgress)
+    };
+    let dates = |e: &cumin_census::Extract| e.episodes.referral.clone();
+    let by_utc = [Some(Date::ymd(2013, 5, 31)), Some(Date::ymd(2014, 1, 15))];
+    assert_eq!(dates(&read_with(None).unwrap()), by_utc);
+    assert_eq!(dates(&read_with(Some("UTC")).unwrap()), by_utc);
+    assert_eq!(
+        dates(&read_with(Some("+01:00")).unwrap()),
+        [Some(Date::ymd(2013, 6, 1)), Some(Date::ymd(2014, 1, 15))]
+    );
+    assert_eq!(
+        dates(&read_with(Some("-0500")).unwrap()),
+        [Some(Date::ymd(2013, 5, 31)), Some(Date::ymd(2014, 1, 14))]
+    );
+    let e = read_with(Some("Europe/London")).unwrap_err();
+    assert!(matches!(e, CensusError::TimeZone { .. }), "{e}");
+    let message = e.to_string();
+    for part in [
+        "cin.parquet",
+        "CINreferralDate",
+        "Europe/London",
+        ".dt.date",
+    ] {
+        assert!(message.contains(part), "{part} not in: {message}");
+    }
 }
