@@ -5,7 +5,9 @@ use super::Pool;
 use crate::curves::{OutcomeYears, Strata};
 use crate::frame::Frame;
 use cumin_cohort::{YEAR_AGES, YearCell, YearTables};
-use rustc_hash::FxHashMap;
+use hashbrown::HashTable;
+use rustc_hash::FxHasher;
+use std::hash::{Hash, Hasher};
 use std::ops::Range;
 
 /// The children of one resample grouped by what they add to the tables: each draw of a
@@ -170,9 +172,19 @@ pub(super) fn group_patterns(
         })
         .collect();
     // Patterns in order of first appearance: key (the pool, then the sorted cells);
-    // pattern `i`'s cells are `first.codes[first.start[i]..first.start[i + 1]]`.
-    let mut ids: FxHashMap<Vec<u32>, u32> = FxHashMap::default();
-    let mut first = ByPattern::default();
+    // pattern `i`'s cells are `first.codes[first.start[i]..first.start[i + 1]]`. The
+    // look-up table holds pattern ids only, hashed and compared on those stored cells.
+    let hash = |pool: u32, codes: &[u32]| {
+        let mut h = FxHasher::default();
+        pool.hash(&mut h);
+        codes.hash(&mut h);
+        h.finish()
+    };
+    let mut ids: HashTable<u32> = HashTable::new();
+    let mut first = ByPattern {
+        codes: Vec::new(),
+        start: vec![0],
+    };
     let mut multiplicity: Vec<u32> = Vec::new();
     let mut pool_of_pattern: Vec<u32> = Vec::new();
     let mut child_pattern = vec![u32::MAX; n_children];
@@ -193,21 +205,28 @@ pub(super) fn group_patterns(
             continue;
         }
         key[1..].sort_unstable();
-        let id = if let Some(&id) = ids.get(key.as_slice()) {
+        let h = hash(pool, &key[1..]);
+        let found = ids
+            .find(h, |&i| {
+                pool_of_pattern[i as usize] == pool && first.cells(i) == &key[1..]
+            })
+            .copied();
+        let id = if let Some(id) = found {
             id
         } else {
             let id = multiplicity.len() as u32;
-            ids.insert(key.clone(), id);
-            first.start.push(first.codes.len() as u32);
             first.codes.extend_from_slice(&key[1..]);
+            first.start.push(first.codes.len() as u32);
             multiplicity.push(0);
             pool_of_pattern.push(pool);
+            ids.insert_unique(h, id, |&i| {
+                hash(pool_of_pattern[i as usize], first.cells(i))
+            });
             id
         };
         multiplicity[id as usize] += 1;
         child_pattern[c] = id;
     }
-    first.start.push(first.codes.len() as u32);
     // Renumber: by pool, then the most common first (then first appearance).
     drop(ids);
     let mut order: Vec<u32> = (0..multiplicity.len() as u32).collect();
@@ -247,13 +266,17 @@ pub(super) fn group_patterns(
 }
 
 /// Patterns' cells by pattern: pattern `i`'s are `codes[start[i]..start[i + 1]]`.
-#[derive(Default)]
 struct ByPattern {
     codes: Vec<u32>,
     start: Vec<u32>,
 }
 
 impl ByPattern {
+    /// Pattern `i`'s cells.
+    fn cells(&self, i: u32) -> &[u32] {
+        &self.codes[self.start[i as usize] as usize..self.start[i as usize + 1] as usize]
+    }
+
     /// The same cells held by cell ([`Patterns`]), pattern `order[new]` numbered `new`;
     /// `multiplicity` left empty.
     fn by_cell(self, order: &[u32]) -> Patterns {
