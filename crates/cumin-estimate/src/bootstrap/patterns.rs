@@ -44,14 +44,15 @@ impl Patterns {
 /// then the first-observed table and the lookback table, each in standard order.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Layout {
-    pub(super) n_strata: usize,
-    pub(super) n_cohorts: usize,
-    pub(super) n_outcomes: usize,
+    /// Strata, cohort rows and outcomes.
+    pub(super) strata: usize,
+    pub(super) cohorts: usize,
+    pub(super) outcomes: usize,
 }
 
 impl Layout {
     fn first_len(self) -> usize {
-        self.n_cohorts * YEAR_AGES
+        self.cohorts * YEAR_AGES
     }
 
     fn block(self) -> usize {
@@ -60,13 +61,13 @@ impl Layout {
 
     /// Cells in all.
     pub(super) fn len(self) -> usize {
-        self.n_outcomes * self.n_strata * self.block()
+        self.outcomes * self.strata * self.block()
     }
 
     /// Position of `cell` of `stratum`'s tables of `outcome`.
     fn code(self, outcome: usize, stratum: u16, cell: YearCell) -> usize {
         let (lookback, flat) = cell.flat();
-        (outcome * self.n_strata + usize::from(stratum)) * self.block()
+        (outcome * self.strata + usize::from(stratum)) * self.block()
             + if lookback {
                 self.first_len() + flat
             } else {
@@ -77,7 +78,7 @@ impl Layout {
     /// The tables (`[outcome][stratum]`) in `buffer`.
     pub(super) fn tables(self, buffer: &[f64]) -> Vec<Vec<YearTables>> {
         buffer
-            .chunks_exact(self.block() * self.n_strata)
+            .chunks_exact(self.block() * self.strata)
             .map(|outcome| {
                 outcome
                     .chunks_exact(self.block())
@@ -85,12 +86,12 @@ impl Layout {
                         let (first, lookback) = t.split_at(self.first_len());
                         YearTables {
                             first_observed: ndarray::Array2::from_shape_vec(
-                                (self.n_cohorts, YEAR_AGES),
+                                (self.cohorts, YEAR_AGES),
                                 first.to_vec(),
                             )
                             .expect("the layout's shape"),
                             lookback: ndarray::Array3::from_shape_vec(
-                                (self.n_cohorts, YEAR_AGES, YEAR_AGES + 1),
+                                (self.cohorts, YEAR_AGES, YEAR_AGES + 1),
                                 lookback.to_vec(),
                             )
                             .expect("the layout's shape"),
@@ -115,9 +116,9 @@ impl Codes {
         let layouts: Vec<Layout> = strata
             .iter()
             .map(|s| Layout {
-                n_strata: s.levels.len(),
-                n_cohorts,
-                n_outcomes,
+                strata: s.levels.len(),
+                cohorts: n_cohorts,
+                outcomes: n_outcomes,
             })
             .collect();
         let mut offset = vec![0];
@@ -227,8 +228,26 @@ pub(super) fn group_patterns(
         multiplicity[id as usize] += 1;
         child_pattern[c] = id;
     }
-    // Renumber: by pool, then the most common first (then first appearance).
     drop(ids);
+    renumber(
+        first,
+        &multiplicity,
+        &pool_of_pattern,
+        &child_pattern,
+        cells,
+    )
+}
+
+/// The patterns found in order of first appearance (`first`, with their multiplicities,
+/// pools and each child's), renumbered by pool, then the most common first (then first
+/// appearance), held by cell; each pool's units' patterns and range set.
+fn renumber(
+    first: ByPattern,
+    multiplicity: &[u32],
+    pool_of_pattern: &[u32],
+    child_pattern: &[u32],
+    cells: &mut [Vec<Pool>],
+) -> Patterns {
     let mut order: Vec<u32> = (0..multiplicity.len() as u32).collect();
     order.sort_by_key(|&i| {
         (
