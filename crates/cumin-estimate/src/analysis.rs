@@ -143,7 +143,7 @@ pub fn estimate_with_progress(
     let split = (identity.linkage_mode == LinkageMode::Corrected)
         .then(|| SplitCorrection::build(episodes, identity, events, &spec.outcomes, &spec.rules));
     run.out.split = split.as_ref().map(|sc| sc.summary(&spec.outcomes));
-    run.split = split.as_ref();
+    run.split = split;
     progress.begin_counting(
         "estimating",
         Some((years.len() * strata.len()) as u64),
@@ -168,7 +168,8 @@ struct Tables {
 struct Run<'a> {
     frame: &'a Frame,
     spec: &'a EstimateSpec,
-    split: Option<&'a SplitCorrection>,
+    /// Dropped before the bootstrap, which applies its ghosts as they are.
+    split: Option<SplitCorrection>,
     /// The split correction's ghosts per outcome and stratification, for the bootstrap.
     ghosts: Vec<Vec<Option<Ghosts>>>,
     /// The left-censoring models fitted per outcome, stratification and stratum, where
@@ -235,7 +236,7 @@ impl<'a> Run<'a> {
             &self.frame.cohorts,
             |_| 1.0,
         );
-        let Some(sc) = self.split else {
+        let Some(sc) = &self.split else {
             return Tables {
                 used: real.clone(),
                 real,
@@ -332,7 +333,7 @@ impl<'a> Run<'a> {
         forms: &[Form],
         fitted: &[Corrected],
     ) -> Vec<Vec<[f64; OUT_AGES]>> {
-        let (Some(sc), Some(ghosts)) = (self.split, &tables.ghosts) else {
+        let (Some(sc), Some(ghosts)) = (&self.split, &tables.ghosts) else {
             return Vec::new();
         };
         let (a, b) = sc.scalings();
@@ -441,6 +442,9 @@ impl<'a> Run<'a> {
     /// Bootstrap intervals, the model error, inequality and recurrence.
     fn finish(mut self, years: &[OutcomeYears], strata: &[Strata], events: &Events) -> Estimates {
         let spec = self.spec;
+        // The split correction's key table is not needed again: free it before the
+        // bootstrap's resampler is built.
+        self.split = None;
         if spec.bootstrap > 0 {
             let forms: Vec<Vec<Form>> = self.out.forms.iter().map(|f| f.chosen.clone()).collect();
             let inputs = bootstrap::Inputs {

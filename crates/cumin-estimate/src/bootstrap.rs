@@ -1,45 +1,52 @@
 //! The child-cluster bootstrap for estimators that use an estimated correction.
 //!
 //! A replicate resamples *children* (every event of a child goes with it) within birth
-//! cohort × stratum, separately for each stratification, as drawing `P_bs` children with
-//! replacement from the `P_bs` children of cohort `b` in stratum `s` would: the `n_bs`
-//! children of that cell with an event in the data are chosen
-//! `K_bs ~ Binomial(P_bs, n_bs / P_bs)` times in all, uniformly among them; the rest never
-//! has an event and needs no drawing. So every stratum's denominator stays what the
-//! denominators file says (drawing across strata would let a replicate put more or fewer
-//! of a stratum's children in it than it has, and mix the strata's sampling variances).
-//! A child is placed, for drawing, in the stratum of its earliest event year (over all
-//! outcomes); children whose stratum is unknown are resampled among themselves, within
-//! cohort, `n` draws from `n`. The tables are re-tabulated with those weights, the
-//! correction refitted and every corrected curve recomputed; the interval is the
-//! percentile interval of the replicates, and their standard deviation the standard error
-//! (used for inequality).
+//! cohort × stratum, as drawing `P_bs` children with replacement from the `P_bs` children
+//! of cohort `b` in stratum `s` would: the `n_bs` children of that cell with an event in
+//! the data are chosen `K_bs ~ Binomial(P_bs, n_bs / P_bs)` times in all, uniformly among
+//! them; the rest never has an event and needs no drawing. So every stratum's denominator
+//! stays what the denominators file says (drawing across strata would let a replicate put
+//! more or fewer of a stratum's children in it than it has, and mix the strata's sampling
+//! variances). A child is placed, for drawing, in the stratum of its earliest event year
+//! (over all outcomes).
+//!
+//! **One resample for `all` and the first stratification asked for.** The strata are
+//! those of the first stratification other than `all` (if any); `all`'s tables are
+//! tabulated from the same draws, so its replicate is the sum of the strata's (a
+//! stratified bootstrap: the strata's sizes are fixed, as the denominators file fixes
+//! them). Children whose stratum is unknown form a pool per cohort drawn as under `all`
+//! (`Binomial(P_b, n / P_b)`, `P_b` the cohort's size). Every further stratification
+//! draws its own resample, with its unknown children drawn `n` times from `n`.
 //!
 //! **Patterns.** Children of one pool that add to exactly the same cells of every
-//! outcome's tables (their event years, strata and lookback pairs alike) are one
-//! *pattern* with a multiplicity. A replicate splits a pool's `K_bs` draws over its
-//! patterns by sequential binomials (pattern `i` gets `Binomial(K left, m_i / children
-//! left)`), which is the multinomial of drawing `K_bs` children uniformly, counted by
-//! pattern; where a pool has about as many patterns as draws it draws the children
-//! themselves. The tables are then each pattern's cells times its draws, so a replicate
-//! costs in proportion to the patterns, not to the children's event years.
+//! outcome's tables under every stratification drawn from the resample (their event
+//! years, strata and lookback pairs alike) are one *pattern* with a multiplicity. A
+//! replicate splits a pool's `K_bs` draws over its patterns by sequential binomials
+//! (pattern `i` gets `Binomial(K left, m_i / children left)`), which is the multinomial of
+//! drawing `K_bs` children uniformly, counted by pattern; where a pool has about as many
+//! patterns as draws it draws the children themselves. The tables are then each pattern's
+//! cells times its draws, so a replicate costs in proportion to the patterns, not to the
+//! children's event years.
 //!
-//! Replicate `r` draws from the ChaCha8 stream `r` of the study seed, stratifications then
+//! Replicate `r` draws from the ChaCha8 stream `r` of the study seed, resamples then
 //! cohorts then strata in order, so results do not depend on the number of threads.
+
+mod patterns;
 
 use crate::curves::{Curve, CurveKey, OutcomeYears, Strata, corrected_curves_from, pooled_models};
 use crate::frame::Frame;
 use crate::spec::EstimateSpec;
 use crate::spec::OUT_AGES;
 use crate::split::Ghosts;
+use crate::strata::Stratification;
 use cumin_census::Progress;
-use cumin_cohort::{NO_STRATUM, YEAR_AGES, YearCell, YearTables};
+use cumin_cohort::{NO_STRATUM, YearTables};
 use cumin_stats::{BackwardModel, Form};
+use patterns::{Codes, Patterns, group_patterns};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Binomial, Distribution};
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -51,93 +58,51 @@ struct Pool {
     units: Vec<u32>,
     /// Children of the cell in the population, at least `units.len()`.
     population: u64,
-    /// The pool's patterns: indices into its stratification's [`Patterns`].
+    /// The pool's patterns: indices into its resample's [`Patterns`].
     patterns: Range<u32>,
     /// The pattern of each unit.
     unit_pattern: Vec<u32>,
 }
 
-/// The children of one stratification grouped by what they add to the tables: each draw
-/// of a pattern adds one to each of its cells, positions in every outcome's tables laid
-/// end to end ([`Layout`]). Held by cell: cell `cells[j]` is one of the cells of each
-/// pattern in `holders[start[j]..start[j + 1]]` (in increasing order), so a replicate's
-/// table entry is a sum of its holders' draws, read in order rather than added at
-/// scattered positions.
-#[derive(Clone, Debug, Default, PartialEq)]
-struct Patterns {
-    cells: Vec<u32>,
-    start: Vec<u32>,
-    holders: Vec<u32>,
-    /// Children with each pattern.
-    multiplicity: Vec<u32>,
+/// One resample of children, for the stratifications tabulated from it
+/// ([`resample_members`]): the pools are cohort × stratum of the first, and one pool per
+/// cohort of children whose stratum is unknown.
+struct Resample {
+    /// `pools[row]`: the pools of cohort `row`, one per stratum of `members[0]` and then
+    /// the unknown stratum's.
+    pools: Vec<Vec<Pool>>,
+    patterns: Patterns,
 }
 
-/// Every outcome's tables of one stratification in one buffer: outcome, then stratum,
-/// then the first-observed table and the lookback table, each in standard order.
-#[derive(Clone, Copy, Debug)]
-struct Layout {
-    n_strata: usize,
-    n_cohorts: usize,
+/// Which stratifications share a resample: `all` shares the first other
+/// stratification's, every other stratification has its own. In order of their first
+/// member.
+fn resample_members(strata: &[Strata]) -> Vec<Vec<usize>> {
+    let is_all = |k: usize| strata[k].by == Stratification::ALL;
+    let drawer = (0..strata.len()).find(|&k| !is_all(k));
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    for k in 0..strata.len() {
+        if drawer.is_none() || !is_all(k) {
+            out.push(vec![k]);
+        }
+    }
+    if let Some(d) = drawer {
+        let shared = out
+            .iter_mut()
+            .find(|m| m[0] == d)
+            .expect("its own resample");
+        shared.extend((0..strata.len()).filter(|&k| is_all(k)));
+    }
+    out
 }
 
-impl Layout {
-    fn first_len(self) -> usize {
-        self.n_cohorts * YEAR_AGES
-    }
-
-    fn block(self) -> usize {
-        self.first_len() * (YEAR_AGES + 2)
-    }
-
-    /// Position of `cell` of `stratum`'s tables of `outcome`.
-    fn code(self, outcome: usize, stratum: u16, cell: YearCell) -> u32 {
-        let (lookback, flat) = cell.flat();
-        let at = (outcome * self.n_strata + usize::from(stratum)) * self.block()
-            + if lookback {
-                self.first_len() + flat
-            } else {
-                flat
-            };
-        u32::try_from(at).expect("tables of fewer than 2^32 cells")
-    }
-
-    /// The tables (`[outcome][stratum]`) in `buffer`.
-    fn tables(self, buffer: &[f64]) -> Vec<Vec<YearTables>> {
-        buffer
-            .chunks_exact(self.block() * self.n_strata)
-            .map(|outcome| {
-                outcome
-                    .chunks_exact(self.block())
-                    .map(|t| {
-                        let (first, lookback) = t.split_at(self.first_len());
-                        YearTables {
-                            first_observed: ndarray::Array2::from_shape_vec(
-                                (self.n_cohorts, YEAR_AGES),
-                                first.to_vec(),
-                            )
-                            .expect("the layout's shape"),
-                            lookback: ndarray::Array3::from_shape_vec(
-                                (self.n_cohorts, YEAR_AGES, YEAR_AGES + 1),
-                                lookback.to_vec(),
-                            )
-                            .expect("the layout's shape"),
-                        }
-                    })
-                    .collect()
-            })
-            .collect()
-    }
-}
-
-/// Children that can be drawn, by stratification, cohort row and stratum.
+/// Children that can be drawn, by resample, cohort row and stratum.
 pub struct Resampler {
-    /// `pools[k][row]`: the pools of stratification `k` in cohort `row`, one per stratum
-    /// and then one for children whose stratum is unknown.
-    pools: Vec<Vec<Vec<Pool>>>,
-    /// The patterns of each stratification.
-    patterns: Vec<Patterns>,
-    /// Cohort rows of the tables.
-    n_cohorts: usize,
+    resamples: Vec<Resample>,
+    /// The resample each stratification is tabulated from.
+    resample_of: Vec<usize>,
+    /// Where each stratification's tables lie in the patterns' cells.
+    codes: Codes,
 }
 
 /// Mean of the positive entries of a population table's row (a cohort's size; 0 if none).
@@ -152,11 +117,12 @@ fn cohort_size(table: &ndarray::Array2<f64>, row: usize) -> f64 {
 }
 
 impl Resampler {
-    /// Units from every outcome's event years, placed in the strata of every
-    /// stratification; populations from each stratum's denominators; the units of each
-    /// pool grouped into patterns.
+    /// Units from every outcome's event years, placed in the strata of each resample's
+    /// first stratification; populations from each stratum's denominators; the units of
+    /// each pool grouped into patterns.
     pub fn new(years: &[OutcomeYears], strata: &[Strata], frame: &Frame) -> Resampler {
         let n_cohorts = frame.cohorts.entry.len();
+        let codes = Codes::new(strata, years.len(), n_cohorts);
         let n_children = years
             .iter()
             .flat_map(|o| &o.years)
@@ -170,10 +136,18 @@ impl Resampler {
                 row_of[y.child.index()] = Some(row as u32);
             }
         }
-        let (pools, patterns) = strata
-            .iter()
-            .enumerate()
-            .map(|(k, s)| {
+        let members = resample_members(strata);
+        let mut resample_of = vec![0; strata.len()];
+        for (i, m) in members.iter().enumerate() {
+            for &k in m {
+                resample_of[k] = i;
+            }
+        }
+        let resamples = members
+            .into_iter()
+            .map(|members| {
+                let k = members[0];
+                let s = &strata[k];
                 // The stratum of each child's earliest event year: by age, then outcome.
                 let mut home: Vec<(i8, u16)> = vec![(i8::MAX, NO_STRATUM); n_children];
                 for oy in years {
@@ -196,40 +170,53 @@ impl Resampler {
                     };
                     cells[*row as usize][slot].units.push(c as u32);
                 }
+                drop(home);
+                // The unknown stratum's children are drawn as under `all` if it shares
+                // this resample, else among themselves.
+                let all = members[1..].first().map(|&a| &strata[a].levels[0].1);
                 for (row, cohort) in cells.iter_mut().enumerate() {
                     for (slot, pool) in cohort.iter_mut().enumerate() {
-                        let size = s.levels.get(slot).map_or(0.0, |(_, p)| cohort_size(p, row));
+                        let size = match (s.levels.get(slot), all) {
+                            (Some((_, p)), _) | (None, Some(p)) => cohort_size(p, row),
+                            (None, None) => 0.0,
+                        };
                         pool.population =
                             (size.round().max(0.0) as u64).max(pool.units.len() as u64);
                     }
                 }
-                let patterns = group_patterns(years, k, frame, n_children, n_levels, &mut cells);
-                (cells, patterns)
+                let patterns =
+                    group_patterns(years, &members, &codes, frame, n_children, &mut cells);
+                Resample {
+                    pools: cells,
+                    patterns,
+                }
             })
-            .unzip();
+            .collect();
         Resampler {
-            pools,
-            patterns,
-            n_cohorts,
+            resamples,
+            resample_of,
+            codes,
         }
     }
 
-    /// Patterns of each stratification, in all.
+    /// Patterns of each resample, in all.
     pub fn n_patterns(&self) -> Vec<usize> {
-        self.patterns.iter().map(|p| p.multiplicity.len()).collect()
+        self.resamples
+            .iter()
+            .map(|r| r.patterns.multiplicity.len())
+            .collect()
     }
 
-    /// How many times each pattern is drawn in replicate `replicate`, for each
-    /// stratification.
+    /// How many times each pattern is drawn in replicate `replicate`, for each resample.
     pub fn draws(&self, seed: u64, replicate: u64) -> Vec<Vec<u32>> {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         rng.set_stream(replicate);
-        self.pools
+        self.resamples
             .iter()
-            .zip(&self.patterns)
-            .map(|(cohorts, patterns)| {
+            .map(|resample| {
+                let patterns = &resample.patterns;
                 let mut counts = vec![0u32; patterns.multiplicity.len()];
-                for pool in cohorts.iter().flatten() {
+                for pool in resample.pools.iter().flatten() {
                     let n = pool.units.len();
                     if n == 0 {
                         continue;
@@ -254,28 +241,15 @@ impl Resampler {
             .collect()
     }
 
-    /// Every outcome's tables (`[outcome][stratum]`) of stratification `k`, each
-    /// pattern counted `counts[i]` times.
-    fn tabulate(
-        &self,
-        k: usize,
-        counts: &[u32],
-        n_outcomes: usize,
-        n_strata: usize,
-    ) -> Vec<Vec<YearTables>> {
-        let layout = Layout {
-            n_strata,
-            n_cohorts: self.n_cohorts,
-        };
-        let mut buffer = vec![0.0; n_outcomes * n_strata * layout.block()];
-        let patterns = &self.patterns[k];
-        for (j, &cell) in patterns.cells.iter().enumerate() {
-            let holders =
-                &patterns.holders[patterns.start[j] as usize..patterns.start[j + 1] as usize];
-            // Whole numbers: the sum is exact in any order.
-            let drawn: u64 = holders.iter().map(|&i| u64::from(counts[i as usize])).sum();
-            buffer[cell as usize] = drawn as f64;
-        }
+    /// Every outcome's tables (`[outcome][stratum]`) of stratification `k` in a replicate
+    /// that draws the patterns of `k`'s resample `draws[resample][i]` times.
+    fn tabulate(&self, k: usize, draws: &[Vec<u32>]) -> Vec<Vec<YearTables>> {
+        let layout = self.codes.layouts[k];
+        let mut buffer = vec![0.0; layout.len()];
+        let r = self.resample_of[k];
+        self.resamples[r]
+            .patterns
+            .gather(self.codes.range(k), &draws[r], &mut buffer);
         layout.tables(&buffer)
     }
 }
@@ -315,150 +289,6 @@ fn split(
         counts[i as usize] += c as u32;
         left -= c;
         rest -= m;
-    }
-}
-
-/// Groups the units of stratification `k`'s pools (`cells[row][slot]`; `n_levels`
-/// strata) into patterns:
-/// children of one pool whose cells ([`child_cells`]) in every outcome's tables are the
-/// same. Each pool's patterns are consecutive, the most common first.
-fn group_patterns(
-    years: &[OutcomeYears],
-    k: usize,
-    frame: &Frame,
-    n_children: usize,
-    n_levels: usize,
-    cells: &mut [Vec<Pool>],
-) -> Patterns {
-    let mut pool_of = vec![u32::MAX; n_children];
-    for (p, pool) in cells.iter().flatten().enumerate() {
-        for &c in &pool.units {
-            pool_of[c as usize] = p as u32;
-        }
-    }
-    let mut runs: Vec<_> = years
-        .iter()
-        .map(|oy| cumin_cohort::child_runs(&oy.years, &oy.strata[k]).peekable())
-        .collect();
-    // Patterns in order of first appearance: key (the pool, then the sorted cells);
-    // pattern `i`'s cells are `first.codes[first.start[i]..first.start[i + 1]]`.
-    let mut ids: FxHashMap<Vec<u32>, u32> = FxHashMap::default();
-    let mut first = ByPattern::default();
-    let mut multiplicity: Vec<u32> = Vec::new();
-    let mut pool_of_pattern: Vec<u32> = Vec::new();
-    let mut child_pattern = vec![u32::MAX; n_children];
-    let mut key: Vec<u32> = Vec::new();
-    let layout = Layout {
-        n_strata: n_levels,
-        n_cohorts: frame.cohorts.entry.len(),
-    };
-    for (c, &pool) in pool_of.iter().enumerate() {
-        key.clear();
-        key.push(pool);
-        for (o, r) in runs.iter_mut().enumerate() {
-            while let Some((y, st)) = r.next_if(|(y, _)| y[0].child.index() <= c) {
-                if y[0].child.index() == c {
-                    cumin_cohort::child_cells(y, st, &frame.cohorts, |s, cell| {
-                        key.push(layout.code(o, s, cell));
-                    });
-                }
-            }
-        }
-        if pool == u32::MAX {
-            continue;
-        }
-        key[1..].sort_unstable();
-        let id = if let Some(&id) = ids.get(key.as_slice()) {
-            id
-        } else {
-            let id = multiplicity.len() as u32;
-            ids.insert(key.clone(), id);
-            first.start.push(first.codes.len() as u32);
-            first.codes.extend_from_slice(&key[1..]);
-            multiplicity.push(0);
-            pool_of_pattern.push(pool);
-            id
-        };
-        multiplicity[id as usize] += 1;
-        child_pattern[c] = id;
-    }
-    first.start.push(first.codes.len() as u32);
-    // Renumber: by pool, then the most common first (then first appearance).
-    drop(ids);
-    let mut order: Vec<u32> = (0..multiplicity.len() as u32).collect();
-    order.sort_by_key(|&i| {
-        (
-            pool_of_pattern[i as usize],
-            std::cmp::Reverse(multiplicity[i as usize]),
-            i,
-        )
-    });
-    let mut new_id = vec![0u32; order.len()];
-    for (new, &old) in order.iter().enumerate() {
-        new_id[old as usize] = new as u32;
-    }
-    let mut out = first.by_cell(&order);
-    out.multiplicity = order
-        .iter()
-        .map(|&old| multiplicity[old as usize])
-        .collect();
-    let mut next = 0u32;
-    for pool in cells.iter_mut().flatten() {
-        pool.unit_pattern = pool
-            .units
-            .iter()
-            .map(|&c| new_id[child_pattern[c as usize] as usize])
-            .collect();
-        let n = pool
-            .unit_pattern
-            .iter()
-            .copied()
-            .max()
-            .map_or(0, |last| last + 1 - next);
-        pool.patterns = next..next + n;
-        next += n;
-    }
-    out
-}
-
-/// Patterns' cells by pattern: pattern `i`'s are `codes[start[i]..start[i + 1]]`.
-#[derive(Default)]
-struct ByPattern {
-    codes: Vec<u32>,
-    start: Vec<u32>,
-}
-
-impl ByPattern {
-    /// The same cells held by cell ([`Patterns`]), pattern `order[new]` numbered `new`;
-    /// `multiplicity` left empty.
-    fn by_cell(self, order: &[u32]) -> Patterns {
-        let n_cells = self.codes.iter().max().map_or(0, |&c| c as usize + 1);
-        // A counting sort by cell: `next[c]` is where cell `c`'s next holder goes.
-        let mut next = vec![0u32; n_cells + 1];
-        for &c in &self.codes {
-            next[c as usize + 1] += 1;
-        }
-        for c in 0..n_cells {
-            next[c + 1] += next[c];
-        }
-        let mut out = Patterns::default();
-        out.start.push(0);
-        for c in 0..n_cells {
-            if next[c + 1] > next[c] {
-                out.cells.push(c as u32);
-                out.start.push(next[c + 1]);
-            }
-        }
-        out.holders = vec![0; self.codes.len()];
-        for (new, &old) in order.iter().enumerate() {
-            let span = self.start[old as usize] as usize..self.start[old as usize + 1] as usize;
-            for &c in &self.codes[span] {
-                let at = &mut next[c as usize];
-                out.holders[*at as usize] = new as u32;
-                *at += 1;
-            }
-        }
-        out
     }
 }
 
@@ -559,17 +389,14 @@ pub fn replace_intervals(
     inputs: &Inputs<'_>,
     progress: &dyn Progress,
 ) {
-    let (spec, years, strata, frame) = (inputs.spec, inputs.years, inputs.strata, inputs.frame);
-    let resampler = Resampler::new(years, strata, frame);
+    let (spec, strata) = (inputs.spec, inputs.strata);
+    let resampler = Resampler::new(inputs.years, strata, inputs.frame);
     let replicates: Vec<BTreeMap<CurveKey, [f64; OUT_AGES]>> = (0..u64::from(spec.bootstrap))
         .into_par_iter()
         .map(|r| {
             let draws = resampler.draws(spec.seed, r);
-            let tables = strata
-                .iter()
-                .zip(&draws)
-                .enumerate()
-                .map(|(k, (s, d))| resampler.tabulate(k, d, years.len(), s.levels.len()))
+            let tables = (0..strata.len())
+                .map(|k| resampler.tabulate(k, &draws))
                 .collect();
             let one = replicate(inputs, tables);
             progress.advance(1);
@@ -658,6 +485,11 @@ mod tests {
         ]
     }
 
+    /// The pools of the resample stratification `k` is tabulated from.
+    fn pools(r: &Resampler, k: usize) -> &[Vec<Pool>] {
+        &r.resamples[r.resample_of[k]].pools
+    }
+
     /// Draws, under stratification `k`, of the patterns of `children` (each pattern
     /// once): their total draws where each of those patterns holds only such children.
     fn drawn(
@@ -669,7 +501,7 @@ mod tests {
         let mut patterns: Vec<u32> = children
             .into_iter()
             .filter_map(|c| {
-                r.pools[k].iter().flatten().find_map(|p| {
+                pools(r, k).iter().flatten().find_map(|p| {
                     p.units
                         .iter()
                         .position(|u| *u == c)
@@ -679,15 +511,18 @@ mod tests {
             .collect();
         patterns.sort_unstable();
         patterns.dedup();
-        patterns.iter().map(|i| d[k][*i as usize]).sum()
+        patterns
+            .iter()
+            .map(|i| d[r.resample_of[k]][*i as usize])
+            .sum()
     }
 
     #[test]
     fn weights_are_reproducible_and_draw_within_cohorts() {
         let y = years(&[(0, 2010, 0), (1, 2010, 0), (2, 2011, 0), (5, 2011, 0)]);
         let r = Resampler::new(&y, &strata(&[&[10.0, 2.0]]), &frame(2));
-        assert_eq!(r.pools[0][0][0].population, 10);
-        assert_eq!(r.pools[0][1][0].population, 2);
+        assert_eq!(pools(&r, 0)[0][0].population, 10);
+        assert_eq!(pools(&r, 0)[1][0].population, 2);
         let a = r.draws(7, 3);
         assert_eq!(a, r.draws(7, 3));
         assert_ne!(a, r.draws(7, 4));
@@ -720,11 +555,52 @@ mod tests {
             decile2.iter().map(|t| (t - mean).powi(2)).sum::<f64>() / (decile2.len() - 1) as f64;
         assert!((mean - 5.0).abs() < 0.3, "{mean}");
         assert!((var - 4.75).abs() < 1.0, "{var}");
-        // Under `all` the cohort is one pool of 110: decile 1's share then varies.
-        let all: Vec<u32> = (0..200)
-            .map(|i| drawn(&r, &r.draws(3, i), 0, 0..10))
+        // `all` is tabulated from the same resample: decile 1's share of it is fixed too.
+        for i in 0..200 {
+            assert_eq!(drawn(&r, &r.draws(3, i), 0, 0..10), 10, "replicate {i}");
+        }
+    }
+
+    #[test]
+    fn all_is_the_sum_of_the_strata_of_the_same_resample() {
+        // Children in two deciles and two cohorts, every year with a known decile: in
+        // every replicate `all`'s tables are the sum of the deciles' (each stratification
+        // drawing its own resample would make them differ).
+        let children: Vec<Child> = (0..40)
+            .map(|c| {
+                let d = u16::from(c % 3 == 0);
+                let y0 = vec![(1 + (c % 5) as i8, d), (7, d)];
+                let y1 = if c % 2 == 0 { vec![(4, d)] } else { vec![] };
+                (c, 2010 + (c % 2) as i16, y0, y1)
+            })
             .collect();
-        assert!(all.iter().any(|t| *t != 10), "{all:?}");
+        let y = two_outcomes(&children);
+        let st = strata(&[&[60.0, 60.0], &[90.0, 90.0]]);
+        let r = Resampler::new(&y, &st, &entry_frame());
+        assert_eq!(r.resample_of, vec![0, 0]);
+        let mut differ = 0;
+        for i in 0..20 {
+            let d = r.draws(9, i);
+            let all = r.tabulate(0, &d);
+            let deciles = r.tabulate(1, &d);
+            for (o, by_decile) in deciles.iter().enumerate() {
+                let first = by_decile[0].first_observed.clone() + &by_decile[1].first_observed;
+                let lookback = by_decile[0].lookback.clone() + &by_decile[1].lookback;
+                assert_eq!(all[o][0].first_observed, first, "replicate {i}");
+                assert_eq!(all[o][0].lookback, lookback, "replicate {i}");
+                differ += usize::from(by_decile[0] != by_decile[1]);
+            }
+        }
+        assert!(differ > 0);
+    }
+
+    #[test]
+    fn a_stratification_beside_the_first_draws_its_own_resample() {
+        let mut st = strata(&[&[10.0], &[10.0]]);
+        st.push(st[1].clone());
+        assert_eq!(resample_members(&st), vec![vec![1, 0], vec![2]]);
+        assert_eq!(resample_members(&st[..1]), vec![vec![0]]);
+        assert_eq!(resample_members(&st[1..]), vec![vec![0], vec![1]]);
     }
 
     #[test]
@@ -734,23 +610,44 @@ mod tests {
         y[0].years[0].age = 2;
         y[0].years[1].age = 5;
         let r = Resampler::new(&y, &strata(&[&[1.0], &[1.0]]), &frame(1));
-        assert_eq!(r.pools[1][0][0].units, vec![0]);
-        assert_eq!(r.pools[1][0][1].units, vec![1]);
+        assert_eq!(pools(&r, 1)[0][0].units, vec![0]);
+        assert_eq!(pools(&r, 1)[0][1].units, vec![1]);
         // Each pool is its whole stratum: both children (each its own pattern) are
         // drawn exactly once.
         for i in 0..20 {
-            assert_eq!(r.draws(5, i)[1], vec![1, 1]);
+            assert_eq!(r.draws(5, i)[0], vec![1, 1]);
         }
     }
 
     #[test]
-    fn children_of_unknown_stratum_are_resampled_among_themselves() {
+    fn children_of_unknown_stratum_are_drawn_as_under_all() {
+        // Two of the cohort's 50 children have an event and no decile: their draws are
+        // Binomial(50, 2 / 50), as under `all`, mean 2 and variance 1.92.
         let y = years(&[(0, 2010, NO_STRATUM), (1, 2010, NO_STRATUM), (2, 2010, 0)]);
         let r = Resampler::new(&y, &strata(&[&[50.0]]), &frame(1));
-        assert_eq!(r.pools[1][0][1].units, vec![0, 1]);
-        assert_eq!(r.pools[1][0][1].population, 2);
+        assert_eq!(pools(&r, 1)[0][1].units, vec![0, 1]);
+        assert_eq!(pools(&r, 1)[0][1].population, 50);
+        let x: Vec<f64> = (0..4000)
+            .map(|i| f64::from(drawn(&r, &r.draws(2, i), 1, 0..2)))
+            .collect();
+        let mean = x.iter().sum::<f64>() / x.len() as f64;
+        let var = x.iter().map(|t| (t - mean).powi(2)).sum::<f64>() / (x.len() - 1) as f64;
+        assert!((mean - 2.0).abs() < 0.1, "{mean}");
+        assert!((var - 1.92).abs() < 0.25, "{var}");
+    }
+
+    #[test]
+    fn without_all_children_of_unknown_stratum_are_resampled_among_themselves() {
+        let y = years(&[(0, 2010, NO_STRATUM), (1, 2010, NO_STRATUM), (2, 2010, 0)]);
+        let st = strata(&[&[50.0]]);
+        // The decile stratification alone (its strata are the years' second column).
+        let mut y1 = y.clone();
+        y1[0].strata.remove(0);
+        let r = Resampler::new(&y1, &st[1..], &frame(1));
+        assert_eq!(pools(&r, 0)[0][1].units, vec![0, 1]);
+        assert_eq!(pools(&r, 0)[0][1].population, 2);
         for i in 0..20 {
-            assert_eq!(drawn(&r, &r.draws(2, i), 1, 0..2), 2);
+            assert_eq!(drawn(&r, &r.draws(2, i), 0, 0..2), 2);
         }
     }
 
@@ -818,15 +715,21 @@ mod tests {
         }
     }
 
-    /// What each pattern is drawn if every child `c` is drawn `w[c]` times.
-    fn pattern_counts(r: &Resampler, k: usize, w: &[u32]) -> Vec<u32> {
-        let mut counts = vec![0; r.patterns[k].multiplicity.len()];
-        for pool in r.pools[k].iter().flatten() {
-            for (u, p) in pool.units.iter().zip(&pool.unit_pattern) {
-                counts[*p as usize] += w[*u as usize];
-            }
-        }
-        counts
+    /// What each pattern of each resample is drawn if every child `c` is drawn `w[c]`
+    /// times.
+    fn pattern_counts(r: &Resampler, w: &[u32]) -> Vec<Vec<u32>> {
+        r.resamples
+            .iter()
+            .map(|resample| {
+                let mut counts = vec![0; resample.patterns.multiplicity.len()];
+                for pool in resample.pools.iter().flatten() {
+                    for (u, p) in pool.units.iter().zip(&pool.unit_pattern) {
+                        counts[*p as usize] += w[*u as usize];
+                    }
+                }
+                counts
+            })
+            .collect()
     }
 
     /// [`Resampler::tabulate`] by patterns against `tabulate_years` child by child, for
@@ -837,7 +740,7 @@ mod tests {
         let f = entry_frame();
         let r = Resampler::new(&y, &st, &f);
         for (k, s) in st.iter().enumerate() {
-            let by_patterns = r.tabulate(k, &pattern_counts(&r, k, w), y.len(), s.levels.len());
+            let by_patterns = r.tabulate(k, &pattern_counts(&r, w));
             for (o, oy) in y.iter().enumerate() {
                 let by_child = cumin_cohort::tabulate_years(
                     &oy.years,
@@ -870,11 +773,12 @@ mod tests {
             &strata(&[&[50.0, 50.0], &[50.0, 50.0]]),
             &entry_frame(),
         );
-        assert_eq!(r.n_patterns(), vec![4, 5]);
-        assert_eq!(r.patterns[0].multiplicity, vec![3, 1, 1, 1]);
-        assert_eq!(r.patterns[1].multiplicity, vec![2, 1, 1, 1, 1]);
-        assert_eq!(r.pools[1][0][0].unit_pattern, vec![0, 0, 1, 2, 3]);
-        assert_eq!(r.pools[1][1][0].patterns, 4..5);
+        // One resample (deciles, `all` tabulated from it): children 0 and 1 share a
+        // pattern; child 2 differs from them under the deciles only.
+        assert_eq!(r.n_patterns(), vec![5]);
+        assert_eq!(r.resamples[0].patterns.multiplicity, vec![2, 1, 1, 1, 1]);
+        assert_eq!(pools(&r, 1)[0][0].unit_pattern, vec![0, 0, 1, 2, 3]);
+        assert_eq!(pools(&r, 1)[1][0].patterns, 4..5);
         check_tabulation(&children, &[1, 2, 3, 4, 5, 6]);
     }
 

@@ -1,0 +1,330 @@
+//! Children grouped by what they add to the tables ([`Patterns`]), and where each
+//! stratification's tables lie in one code space ([`Codes`]).
+
+use super::Pool;
+use crate::curves::{OutcomeYears, Strata};
+use crate::frame::Frame;
+use cumin_cohort::{YEAR_AGES, YearCell, YearTables};
+use hashbrown::HashTable;
+use rustc_hash::FxHasher;
+use std::hash::{Hash, Hasher};
+use std::ops::Range;
+
+/// The children of one resample grouped by what they add to the tables: each draw of a
+/// pattern adds one to each of its cells ([`Codes`]). Held by cell: cell `cells[j]` is
+/// one of the cells of each pattern in `holders[start[j]..start[j + 1]]` (in increasing
+/// order), so a replicate's table entry is a sum of its holders' draws, read in order
+/// rather than added at scattered positions. `cells` is increasing.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(super) struct Patterns {
+    pub(super) cells: Vec<u32>,
+    pub(super) start: Vec<u32>,
+    pub(super) holders: Vec<u32>,
+    /// Children with each pattern.
+    pub(super) multiplicity: Vec<u32>,
+}
+
+impl Patterns {
+    /// The entries of `range`'s cells (positions relative to its start) of a replicate
+    /// that draws pattern `i` `counts[i]` times, into `buffer` (zeros elsewhere).
+    pub(super) fn gather(&self, range: Range<u32>, counts: &[u32], buffer: &mut [f64]) {
+        let from = self.cells.partition_point(|&c| c < range.start);
+        let to = self.cells.partition_point(|&c| c < range.end);
+        for (j, &cell) in self.cells[from..to].iter().enumerate() {
+            let j = from + j;
+            let holders = &self.holders[self.start[j] as usize..self.start[j + 1] as usize];
+            // Whole numbers: the sum is exact in any order.
+            let drawn: u64 = holders.iter().map(|&i| u64::from(counts[i as usize])).sum();
+            buffer[(cell - range.start) as usize] = drawn as f64;
+        }
+    }
+}
+
+/// Every outcome's tables of one stratification in one buffer: outcome, then stratum,
+/// then the first-observed table and the lookback table, each in standard order.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Layout {
+    /// Strata, cohort rows and outcomes.
+    pub(super) strata: usize,
+    pub(super) cohorts: usize,
+    pub(super) outcomes: usize,
+}
+
+impl Layout {
+    fn first_len(self) -> usize {
+        self.cohorts * YEAR_AGES
+    }
+
+    fn block(self) -> usize {
+        self.first_len() * (YEAR_AGES + 2)
+    }
+
+    /// Cells in all.
+    pub(super) fn len(self) -> usize {
+        self.outcomes * self.strata * self.block()
+    }
+
+    /// Position of `cell` of `stratum`'s tables of `outcome`.
+    fn code(self, outcome: usize, stratum: u16, cell: YearCell) -> usize {
+        let (lookback, flat) = cell.flat();
+        (outcome * self.strata + usize::from(stratum)) * self.block()
+            + if lookback {
+                self.first_len() + flat
+            } else {
+                flat
+            }
+    }
+
+    /// The tables (`[outcome][stratum]`) in `buffer`.
+    pub(super) fn tables(self, buffer: &[f64]) -> Vec<Vec<YearTables>> {
+        buffer
+            .chunks_exact(self.block() * self.strata)
+            .map(|outcome| {
+                outcome
+                    .chunks_exact(self.block())
+                    .map(|t| {
+                        let (first, lookback) = t.split_at(self.first_len());
+                        YearTables {
+                            first_observed: ndarray::Array2::from_shape_vec(
+                                (self.cohorts, YEAR_AGES),
+                                first.to_vec(),
+                            )
+                            .expect("the layout's shape"),
+                            lookback: ndarray::Array3::from_shape_vec(
+                                (self.cohorts, YEAR_AGES, YEAR_AGES + 1),
+                                lookback.to_vec(),
+                            )
+                            .expect("the layout's shape"),
+                        }
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+/// Every stratification's [`Layout`] laid end to end: one code space for the cells of
+/// all of them, so one pattern can hold a child's cells under several stratifications.
+#[derive(Clone, Debug)]
+pub(super) struct Codes {
+    pub(super) layouts: Vec<Layout>,
+    offset: Vec<usize>,
+}
+
+impl Codes {
+    pub(super) fn new(strata: &[Strata], n_outcomes: usize, n_cohorts: usize) -> Codes {
+        let layouts: Vec<Layout> = strata
+            .iter()
+            .map(|s| Layout {
+                strata: s.levels.len(),
+                cohorts: n_cohorts,
+                outcomes: n_outcomes,
+            })
+            .collect();
+        let mut offset = vec![0];
+        for l in &layouts {
+            offset.push(offset.last().copied().unwrap_or(0) + l.len());
+        }
+        Codes { layouts, offset }
+    }
+
+    /// Code of `cell` of `stratum`'s tables of `outcome` under stratification `k`.
+    fn code(&self, k: usize, outcome: usize, stratum: u16, cell: YearCell) -> u32 {
+        u32::try_from(self.offset[k] + self.layouts[k].code(outcome, stratum, cell))
+            .expect("tables of fewer than 2^32 cells")
+    }
+
+    /// The codes of stratification `k`'s tables.
+    pub(super) fn range(&self, k: usize) -> Range<u32> {
+        let at = |i: usize| u32::try_from(self.offset[i]).expect("tables of fewer than 2^32 cells");
+        at(k)..at(k + 1)
+    }
+}
+
+/// Groups the units of the pools `cells[row][slot]` into patterns: children of one pool
+/// whose cells ([`cumin_cohort::child_cells`]) in every outcome's tables of every
+/// stratification in `members` are the same. Each pool's patterns are consecutive, the
+/// most common first.
+pub(super) fn group_patterns(
+    years: &[OutcomeYears],
+    members: &[usize],
+    codes: &Codes,
+    frame: &Frame,
+    n_children: usize,
+    cells: &mut [Vec<Pool>],
+) -> Patterns {
+    let mut pool_of = vec![u32::MAX; n_children];
+    for (p, pool) in cells.iter().flatten().enumerate() {
+        for &c in &pool.units {
+            pool_of[c as usize] = p as u32;
+        }
+    }
+    // One run per (member, outcome).
+    let mut runs: Vec<_> = members
+        .iter()
+        .flat_map(|&k| {
+            years.iter().enumerate().map(move |(o, oy)| {
+                (
+                    k,
+                    o,
+                    cumin_cohort::child_runs(&oy.years, &oy.strata[k]).peekable(),
+                )
+            })
+        })
+        .collect();
+    // Patterns in order of first appearance: key (the pool, then the sorted cells);
+    // pattern `i`'s cells are `first.codes[first.start[i]..first.start[i + 1]]`. The
+    // look-up table holds pattern ids only, hashed and compared on those stored cells.
+    let hash = |pool: u32, codes: &[u32]| {
+        let mut h = FxHasher::default();
+        pool.hash(&mut h);
+        codes.hash(&mut h);
+        h.finish()
+    };
+    let mut ids: HashTable<u32> = HashTable::new();
+    let mut first = ByPattern {
+        codes: Vec::new(),
+        start: vec![0],
+    };
+    let mut multiplicity: Vec<u32> = Vec::new();
+    let mut pool_of_pattern: Vec<u32> = Vec::new();
+    let mut child_pattern = vec![u32::MAX; n_children];
+    let mut key: Vec<u32> = Vec::new();
+    for (c, &pool) in pool_of.iter().enumerate() {
+        key.clear();
+        key.push(pool);
+        for (k, o, r) in &mut runs {
+            while let Some((y, st)) = r.next_if(|(y, _)| y[0].child.index() <= c) {
+                if y[0].child.index() == c {
+                    cumin_cohort::child_cells(y, st, &frame.cohorts, |s, cell| {
+                        key.push(codes.code(*k, *o, s, cell));
+                    });
+                }
+            }
+        }
+        if pool == u32::MAX {
+            continue;
+        }
+        key[1..].sort_unstable();
+        let h = hash(pool, &key[1..]);
+        let found = ids
+            .find(h, |&i| {
+                pool_of_pattern[i as usize] == pool && first.cells(i) == &key[1..]
+            })
+            .copied();
+        let id = if let Some(id) = found {
+            id
+        } else {
+            let id = multiplicity.len() as u32;
+            first.codes.extend_from_slice(&key[1..]);
+            first.start.push(first.codes.len() as u32);
+            multiplicity.push(0);
+            pool_of_pattern.push(pool);
+            ids.insert_unique(h, id, |&i| {
+                hash(pool_of_pattern[i as usize], first.cells(i))
+            });
+            id
+        };
+        multiplicity[id as usize] += 1;
+        child_pattern[c] = id;
+    }
+    drop(ids);
+    renumber(
+        first,
+        &multiplicity,
+        &pool_of_pattern,
+        &child_pattern,
+        cells,
+    )
+}
+
+/// The patterns found in order of first appearance (`first`, with their multiplicities,
+/// pools and each child's), renumbered by pool, then the most common first (then first
+/// appearance), held by cell; each pool's units' patterns and range set.
+fn renumber(
+    first: ByPattern,
+    multiplicity: &[u32],
+    pool_of_pattern: &[u32],
+    child_pattern: &[u32],
+    cells: &mut [Vec<Pool>],
+) -> Patterns {
+    let mut order: Vec<u32> = (0..multiplicity.len() as u32).collect();
+    order.sort_by_key(|&i| {
+        (
+            pool_of_pattern[i as usize],
+            std::cmp::Reverse(multiplicity[i as usize]),
+            i,
+        )
+    });
+    let mut new_id = vec![0u32; order.len()];
+    for (new, &old) in order.iter().enumerate() {
+        new_id[old as usize] = new as u32;
+    }
+    let mut out = first.by_cell(&order);
+    out.multiplicity = order
+        .iter()
+        .map(|&old| multiplicity[old as usize])
+        .collect();
+    let mut next = 0u32;
+    for pool in cells.iter_mut().flatten() {
+        pool.unit_pattern = pool
+            .units
+            .iter()
+            .map(|&c| new_id[child_pattern[c as usize] as usize])
+            .collect();
+        let n = pool
+            .unit_pattern
+            .iter()
+            .copied()
+            .max()
+            .map_or(0, |last| last + 1 - next);
+        pool.patterns = next..next + n;
+        next += n;
+    }
+    out
+}
+
+/// Patterns' cells by pattern: pattern `i`'s are `codes[start[i]..start[i + 1]]`.
+struct ByPattern {
+    codes: Vec<u32>,
+    start: Vec<u32>,
+}
+
+impl ByPattern {
+    /// Pattern `i`'s cells.
+    fn cells(&self, i: u32) -> &[u32] {
+        &self.codes[self.start[i as usize] as usize..self.start[i as usize + 1] as usize]
+    }
+
+    /// The same cells held by cell ([`Patterns`]), pattern `order[new]` numbered `new`;
+    /// `multiplicity` left empty.
+    fn by_cell(self, order: &[u32]) -> Patterns {
+        let n_cells = self.codes.iter().max().map_or(0, |&c| c as usize + 1);
+        // A counting sort by cell: `next[c]` is where cell `c`'s next holder goes.
+        let mut next = vec![0u32; n_cells + 1];
+        for &c in &self.codes {
+            next[c as usize + 1] += 1;
+        }
+        for c in 0..n_cells {
+            next[c + 1] += next[c];
+        }
+        let mut out = Patterns::default();
+        out.start.push(0);
+        for c in 0..n_cells {
+            if next[c + 1] > next[c] {
+                out.cells.push(c as u32);
+                out.start.push(next[c + 1]);
+            }
+        }
+        out.holders = vec![0; self.codes.len()];
+        for (new, &old) in order.iter().enumerate() {
+            let span = self.start[old as usize] as usize..self.start[old as usize + 1] as usize;
+            for &c in &self.codes[span] {
+                let at = &mut next[c as usize];
+                out.holders[*at as usize] = new as u32;
+                *at += 1;
+            }
+        }
+        out
+    }
+}
