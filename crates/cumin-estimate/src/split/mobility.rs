@@ -310,15 +310,25 @@ mod tests {
         assert!(m.moved(100.0).theta.iter().all(|t| *t == 1.0));
         // Applied to keys: a key with one row at 4 carries a PMR θ times as often; one
         // with two rows at 4 and one at 3 less far below; one of 6 with a row at 4 hardly.
-        let kappa: [f64; CLASS_AGES] =
-            std::array::from_fn(|a| if a < 4 { 0.05 } else if a == 4 { 0.45 } else { 0.9 });
+        let kappa: [f64; CLASS_AGES] = std::array::from_fn(|a| {
+            if a < 4 {
+                0.05
+            } else if a == 4 {
+                0.45
+            } else {
+                0.9
+            }
+        });
         let one = m.key_theta(&[key(4, &[4])], &kappa)[4];
         assert!((one - t).abs() < 1e-12, "{one}");
         let three = m.key_theta(&[key(4, &[3, 4, 4])], &kappa)[4];
         assert!(three > t && three < 1.0, "{three}");
         let school = m.key_theta(&[key(6, &[4, 5, 6])], &kappa)[6];
         assert!(school > 0.99 && school < 1.0, "{school}");
-        assert_eq!(Mobility::none().key_theta(&[key(4, &[4])], &kappa), [1.0; CLASS_AGES]);
+        assert_eq!(
+            Mobility::none().key_theta(&[key(4, &[4])], &kappa),
+            [1.0; CLASS_AGES]
+        );
         // The shift: odds × (1/θ)(1 − θs)/(1 − s).
         assert!((shift(one, 0.3) - (-one.ln() + ((1.0 - 0.3 * one) / 0.7).ln())).abs() < 1e-12);
         assert_eq!(shift(1.0, 0.9), 0.0);
