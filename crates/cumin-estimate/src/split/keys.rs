@@ -370,7 +370,7 @@ fn moving_persistence(
     age_of_row: &impl Fn(usize) -> Option<(u32, usize)>,
 ) {
     let linkage = &identity.linkage;
-    let mut by_key: std::collections::BTreeMap<u32, MovingKey> = Default::default();
+    let mut by_key = std::collections::BTreeMap::<u32, MovingKey>::new();
     for i in 0..episodes.len() {
         let k = linkage.key_of_row[i];
         if k == NO_KEY || acc[k as usize].first_pmr_year >= episodes.census_year[i].0 {

@@ -103,7 +103,7 @@ impl BandKeys {
                 fd = self.log_lik(d);
             }
         }
-        let lambda = (a + b) / 2.0;
+        let lambda = f64::midpoint(a, b);
         let h = 1e-3;
         let info = -(self.log_lik(lambda + h) - 2.0 * self.log_lik(lambda)
             + self.log_lik(lambda - h))
@@ -310,14 +310,10 @@ mod tests {
         assert!(m.moved(100.0).theta.iter().all(|t| *t == 1.0));
         // Applied to keys: a key with one row at 4 carries a PMR θ times as often; one
         // with two rows at 4 and one at 3 less far below; one of 6 with a row at 4 hardly.
-        let kappa: [f64; CLASS_AGES] = std::array::from_fn(|a| {
-            if a < 4 {
-                0.05
-            } else if a == 4 {
-                0.45
-            } else {
-                0.9
-            }
+        let kappa: [f64; CLASS_AGES] = std::array::from_fn(|a| match a {
+            0..4 => 0.05,
+            4 => 0.45,
+            _ => 0.9,
         });
         let one = m.key_theta(&[key(4, &[4])], &kappa)[4];
         assert!((one - t).abs() < 1e-12, "{one}");
