@@ -18,6 +18,19 @@ const MIN_PERSISTENCE_ROWS: f64 = 200.0;
 /// into school age, before the oldest years' lower coverage.
 const REFERENCE_AGES: std::ops::RangeInclusive<usize> = 7..=13;
 
+/// Bands of ages `θ` is read in, one `θ` each: before school age, where a PMR comes from
+/// the early-years census (funded early education, taken up or not, and the only place a
+/// family's circumstances can delay a match), and school age, where every child is in the
+/// school census.
+pub const BANDS: usize = 2;
+/// The first age (31 March) of the school band: from 5 every child is in the school census.
+pub const SCHOOL_AGE: usize = 5;
+
+/// The band of an age.
+pub fn band(age: usize) -> usize {
+    usize::from(age >= SCHOOL_AGE)
+}
+
 /// What a key's status says about its successor (the next key of the same child).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Status {
@@ -92,7 +105,7 @@ pub struct RowShares {
     pub h: f64,
     /// The same check key by key: each key with a seen successor and rows after its first
     /// PMR year, with those rows by age and whether one of them still carries the PMR, per
-    /// band of ages ([`crate::split::mobility::BANDS`]). A key is one observation however
+    /// band of ages ([`BANDS`]). A key is one observation however
     /// many rows it has (its rows share a child).
     pub moving_keys: Vec<MovingKey>,
 }
@@ -105,7 +118,7 @@ pub struct MovingKey {
     /// Rows after its first PMR year, by age (at most 255 counted per age).
     pub after_rows: [u8; CLASS_AGES],
     /// Per band: whether one of those rows at the band's ages carries the PMR.
-    pub carried: [bool; crate::split::mobility::BANDS],
+    pub carried: [bool; BANDS],
 }
 
 impl RowShares {
@@ -388,7 +401,7 @@ fn moving_persistence(
         r.after_pmr_moving_with[age] += f64::from(u8::from(has));
         let m = by_key.entry(index).or_default();
         m.after_rows[age] = m.after_rows[age].saturating_add(1);
-        m.carried[crate::split::mobility::band(age)] |= has;
+        m.carried[band(age)] |= has;
     }
     r.moving_keys = by_key.into_values().collect();
 }

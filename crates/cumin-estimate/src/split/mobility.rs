@@ -19,24 +19,12 @@
 
 use crate::split::CLASS_AGES;
 use crate::split::SPLIT_MODEL_RELATIVE_SD;
+pub use crate::split::keys::{BANDS, SCHOOL_AGE, band};
 use crate::split::keys::{Key, MovingKey, RowShares};
 
 /// How many binomial s.d. the movers' keys must fall short of the expected count by
 /// (about one chance in 700 per band without a dependence).
 pub const MIN_Z: f64 = 3.0;
-/// Bands of ages `θ` is read in, one `θ` each: before school age, where a PMR comes from
-/// the early-years census (funded early education, taken up or not, and the only place a
-/// family's circumstances can delay a match), and school age, where every child is in the
-/// school census.
-pub const BANDS: usize = 2;
-/// The first age (31 March) of the school band: from 5 every child is in the school census.
-pub const SCHOOL_AGE: usize = 5;
-
-/// The band of an age.
-pub fn band(age: usize) -> usize {
-    usize::from(age >= SCHOOL_AGE)
-}
-
 /// The movers' relative chance of carrying a PMR on a row, by row age (one value per band).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Mobility {
