@@ -355,6 +355,9 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("validation/grid"))
     ap.add_argument("--work", type=Path, help="scratch folder (default: OUT/work)")
     ap.add_argument("--keep", action="store_true", help="keep the extracts and outputs")
+    ap.add_argument("--runs", default=",".join(f"{i}:{l}" for i, l in RUNS),
+                    help="comma-separated ids:linkage runs per cell (default: all three; "
+                         "e.g. delivered:corrected for the default run alone)")
     ap.add_argument("--resume", action="store_true",
                     help="keep the runs already in OUT/grid_ages.csv and run only the others")
     ap.add_argument("--merge", type=Path, nargs="*", default=[],
@@ -363,6 +366,10 @@ def main() -> None:
                          "--seeds '' and --mechanisms '' only merges")
     a = ap.parse_args()
     cumin = os.path.abspath(a.cumin) if os.path.sep in a.cumin else a.cumin
+    wanted = [tuple(r.split(":")) for r in a.runs.split(",") if r]
+    for r in wanted:
+        if r not in RUNS:
+            sys.exit(f"unknown run {':'.join(r)!r}: use {', '.join(i + ':' + l for i, l in RUNS)}")
     mechanisms = [m for m in a.mechanisms.split(",") if m]
     for m in mechanisms:
         if m not in MECHANISMS:
@@ -396,7 +403,7 @@ def main() -> None:
         write_csv(a.out / "grid.csv", [r for r in rows if r["age"] == AGE])
     for cell in cells:
         # A cell's runs not yet in OUT (--resume) or the --merge grids.
-        runs = [run for run in RUNS if cell + run not in done]
+        runs = [run for run in wanted if cell + run not in done]
         if not runs:
             continue
         start = time.monotonic()

@@ -18,6 +18,19 @@ const MIN_PERSISTENCE_ROWS: f64 = 200.0;
 /// into school age, before the oldest years' lower coverage.
 const REFERENCE_AGES: std::ops::RangeInclusive<usize> = 7..=13;
 
+/// Bands of ages `θ` is read in, one `θ` each: before school age, where a PMR comes from
+/// the early-years census (funded early education, taken up or not, and the only place a
+/// family's circumstances can delay a match), and school age, where every child is in the
+/// school census.
+pub const BANDS: usize = 2;
+/// The first age (31 March) of the school band: from 5 every child is in the school census.
+pub const SCHOOL_AGE: usize = 5;
+
+/// The band of an age.
+pub fn band(age: usize) -> usize {
+    usize::from(age >= SCHOOL_AGE)
+}
+
 /// What a key's status says about its successor (the next key of the same child).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Status {
@@ -58,6 +71,10 @@ pub struct Key {
     /// Chance the key carries the PMR given its child was matched before it:
     /// `ρ = 1 − Π_rows (1 − κ(age))`.
     pub carries_if_matched: f64,
+    /// Its rows by age at the census date (at most 255 counted per age): what `ρ` is
+    /// recomputed from when movers' rows carry the PMR less often
+    /// ([`crate::split::mobility`]).
+    pub row_ages: [u8; CLASS_AGES],
     /// What its linked child says about its successor.
     pub status: Status,
     /// Whether its linked child holds a later key carrying a PMR (the successor model's
@@ -86,6 +103,22 @@ pub struct RowShares {
     /// Share of children who ever carry a PMR (`h`: keys of the reference ages with
     /// three or more rows).
     pub h: f64,
+    /// The same check key by key: each key with a seen successor and rows after its first
+    /// PMR year, with those rows by age and whether one of them still carries the PMR, per
+    /// band of ages ([`BANDS`]). A key is one observation however
+    /// many rows it has (its rows share a child).
+    pub moving_keys: Vec<MovingKey>,
+}
+
+/// A key whose child is seen to move later (a seen successor), its rows after the census
+/// year of its first PMR: how many at each age, and whether any still carries the PMR,
+/// in each band of ages.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MovingKey {
+    /// Rows after its first PMR year, by age (at most 255 counted per age).
+    pub after_rows: [u8; CLASS_AGES],
+    /// Per band: whether one of those rows at the band's ages carries the PMR.
+    pub carried: [bool; BANDS],
 }
 
 impl RowShares {
@@ -160,6 +193,7 @@ struct Acc {
     last_year: i16,
     first_pmr_year: i16,
     decile: Option<u8>,
+    row_ages: [u8; CLASS_AGES],
 }
 
 impl Keys {
@@ -261,6 +295,7 @@ fn scan_rows(
             last_year: i16::MIN,
             first_pmr_year: i16::MAX,
             decile: None,
+            row_ages: [0; CLASS_AGES],
         };
         n_keys
     ];
@@ -283,6 +318,7 @@ fn scan_rows(
                 s.child = s.child.min(c);
                 s.oldest = s.oldest.max(age as i32);
                 s.rows += 1;
+                s.row_ages[age] = s.row_ages[age].saturating_add(1);
                 s.pmr |= linkage.pmr_identified[i];
                 if episodes.pmr[i].is_some() {
                     s.first_pmr_year = s.first_pmr_year.min(year);
@@ -335,8 +371,8 @@ fn row_shares(
     r
 }
 
-/// The persistence counts of keys with a seen successor (`after_pmr_moving*`), once the
-/// keys' statuses are known.
+/// The persistence counts of keys with a seen successor (`after_pmr_moving*`), and the
+/// same key by key (`moving_keys`), once the keys' statuses are known.
 fn moving_persistence(
     r: &mut RowShares,
     episodes: &Episodes,
@@ -347,6 +383,7 @@ fn moving_persistence(
     age_of_row: &impl Fn(usize) -> Option<(u32, usize)>,
 ) {
     let linkage = &identity.linkage;
+    let mut by_key = std::collections::BTreeMap::<u32, MovingKey>::new();
     for i in 0..episodes.len() {
         let k = linkage.key_of_row[i];
         if k == NO_KEY || acc[k as usize].first_pmr_year >= episodes.census_year[i].0 {
@@ -359,9 +396,14 @@ fn moving_persistence(
         let Some((_, age)) = age_of_row(i) else {
             continue;
         };
+        let has = episodes.pmr[i].is_some();
         r.after_pmr_moving[age] += 1.0;
-        r.after_pmr_moving_with[age] += f64::from(u8::from(episodes.pmr[i].is_some()));
+        r.after_pmr_moving_with[age] += f64::from(u8::from(has));
+        let m = by_key.entry(index).or_default();
+        m.after_rows[age] = m.after_rows[age].saturating_add(1);
+        m.carried[band(age)] |= has;
     }
+    r.moving_keys = by_key.into_values().collect();
 }
 
 /// The keys with an in-window referral (at an age under 18) and a usable child, from the
@@ -429,6 +471,7 @@ fn episode_keys(
                     first_referral_age,
                     last_referral_age: last_in[k].map_or(first_referral_age, |(_, a)| a),
                     carries_if_matched: 1.0,
+                    row_ages: s.row_ages,
                     status: Status::NoPmr,
                     later_pmr: false,
                 },

@@ -245,12 +245,14 @@ impl SplitCorrection {
             .collect();
         let model = SuccessorModel::fit(&keys.keys, &scale);
         let mobility = Mobility::from_rows(&keys.rows);
+        let kappa: [f64; CLASS_AGES] = std::array::from_fn(|a| keys.rows.kappa(a));
+        let key_theta = mobility.key_theta(&keys.keys, &kappa);
         let key_share = key_pmr_share(&keys.keys);
         let n = keys.keys.len();
         let (mut hidden_lin, mut hidden_flat) = (vec![0.0; n], vec![0.0; n]);
         let (mut sampling_sd, mut r_sd, mut mobility_sd) = (0.0, 0.0, 0.0);
         if let Some(m) = &model {
-            let delta = no_pmr_shift(m, &mobility, &key_share);
+            let delta = no_pmr_shift(m, &key_theta, &key_share);
             let mut grad = Array1::<f64>::zeros(m.coef.len());
             for (i, k) in keys.keys.iter().enumerate() {
                 let (h, dh, x) = key_hidden(m, k, &shares, &delta, false);
@@ -264,9 +266,10 @@ impl SplitCorrection {
             }
             sampling_sd = grad.dot(&m.covariance.dot(&grad)).max(0.0).sqrt();
             let total: f64 = hidden_lin.iter().sum();
-            r_sd = r_replicate_sd(&keys, transfer_kept, &mobility, &key_share);
+            r_sd = r_replicate_sd(&keys, transfer_kept, &key_theta, &key_share);
             if mobility.any() {
-                let moved = no_pmr_shift(m, &mobility.moved(1.0), &key_share);
+                let moved_theta = mobility.moved(1.0).key_theta(&keys.keys, &kappa);
+                let moved = no_pmr_shift(m, &moved_theta, &key_share);
                 let t: f64 = keys
                     .keys
                     .iter()

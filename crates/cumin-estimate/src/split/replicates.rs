@@ -5,7 +5,7 @@
 
 use crate::split::CLASS_AGES;
 use crate::split::keys::{Key, Keys, Status};
-use crate::split::mobility::Mobility;
+use crate::split::mobility;
 use crate::split::successor::{SuccessorModel, SuccessorShares, hidden};
 use ndarray::Array1;
 use rand::SeedableRng;
@@ -33,18 +33,19 @@ pub fn key_pmr_share(keys: &[Key]) -> [f64; CLASS_AGES] {
     std::array::from_fn(|a| if all[a] > 0.0 { with[a] / all[a] } else { 0.0 })
 }
 
-/// The shift of the coefficients for keys without a PMR where movers carry it less often
-/// ([`Mobility::shift`] on each fitted age's effect; the extrapolated ages follow through
+/// The shift of the coefficients for keys without a PMR where movers' keys carry it less
+/// often (`key_theta` by oldest age, [`crate::split::mobility::Mobility::key_theta`];
+/// [`mobility::shift`] on each fitted age's effect; the extrapolated ages follow through
 /// the line, the covariates are not moved). Zero without a dependence.
 pub fn no_pmr_shift(
     m: &SuccessorModel,
-    mobility: &Mobility,
+    key_theta: &[f64; CLASS_AGES],
     share: &[f64; CLASS_AGES],
 ) -> Array1<f64> {
     let mut delta = Array1::zeros(m.coef.len());
     for (i, a) in m.fitted_ages.iter().enumerate() {
         let a = usize::from(*a);
-        delta[i] = mobility.shift(a, share[a]);
+        delta[i] = mobility::shift(key_theta[a], share[a]);
     }
     delta
 }
@@ -77,7 +78,7 @@ type KeyClass = (u8, u32, u8, bool, bool, u8, u8);
 pub fn r_replicate_sd(
     keys: &Keys,
     transfer_kept: f64,
-    mobility: &Mobility,
+    key_theta: &[f64; CLASS_AGES],
     share: &[f64; CLASS_AGES],
 ) -> f64 {
     let ages = SuccessorModel::ages_to_fit(&keys.keys);
@@ -134,7 +135,7 @@ pub fn r_replicate_sd(
                 .map(|k| shares.carries[usize::from(k.oldest)])
                 .collect();
             let m = SuccessorModel::fit_at(&fitted, &scale, &ages)?;
-            let delta = no_pmr_shift(&m, mobility, share);
+            let delta = no_pmr_shift(&m, key_theta, share);
             Some(
                 classes
                     .values()
