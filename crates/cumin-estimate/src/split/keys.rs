@@ -71,10 +71,6 @@ pub struct Key {
     /// Chance the key carries the PMR given its child was matched before it:
     /// `ρ = 1 − Π_rows (1 − κ(age))`.
     pub carries_if_matched: f64,
-    /// Its rows by age at the census date (at most 255 counted per age): what `ρ` is
-    /// recomputed from when movers' rows carry the PMR less often
-    /// ([`crate::split::mobility`]).
-    pub row_ages: [u8; CLASS_AGES],
     /// What its linked child says about its successor.
     pub status: Status,
     /// Whether its linked child holds a later key carrying a PMR (the successor model's
@@ -193,14 +189,13 @@ struct Acc {
     last_year: i16,
     first_pmr_year: i16,
     decile: Option<u8>,
-    row_ages: [u8; CLASS_AGES],
 }
 
 impl Keys {
     /// The keys of `identity`'s children (transfer pairs joined), from the extract's rows
     /// (`episodes`) and the episode set; in-window by `rules`.
     pub fn build(episodes: &Episodes, identity: &Identity, rules: &EventRules) -> Keys {
-        let (linkage, children) = (&identity.linkage, &identity.children);
+        let linkage = &identity.linkage;
         let n_keys = linkage
             .key_of_row
             .iter()
@@ -209,17 +204,7 @@ impl Keys {
             .max()
             .unwrap_or(0);
         // Each row's age at the end of its census year, once (every pass below reads it).
-        let ages: Vec<u8> = (0..episodes.len())
-            .into_par_iter()
-            .map(|i| {
-                let Some(dob) = linkage.child_of_row[i].and_then(|c| children.dob[c.index()])
-                else {
-                    return NO_AGE;
-                };
-                let on = CensusYear::end(episodes.census_year[i]);
-                cumin_census::age_at(dob, on).clamp(0, CLASS_AGES as i32 - 1) as u8
-            })
-            .collect();
+        let ages = ages_of_rows(episodes, identity);
         let age_of_row = |i: usize| -> Option<(u32, usize)> {
             let c = linkage.child_of_row[i]?;
             (ages[i] != NO_AGE).then(|| (c.0, usize::from(ages[i])))
@@ -273,6 +258,46 @@ impl Keys {
             index_of_key,
         }
     }
+
+    /// Each key's rows by age at the census date (at most 255 counted per age), in the
+    /// order of [`Keys::keys`]: what `ρ` is recomputed from when movers' rows carry the
+    /// PMR less often ([`crate::split::mobility`]). Read again from the rows, and only
+    /// where that adjustment is made, rather than kept on every key (18 bytes a key,
+    /// ~0.2 GiB at England scale with the scan's copy).
+    pub fn row_ages(&self, episodes: &Episodes, identity: &Identity) -> Vec<[u8; CLASS_AGES]> {
+        let ages = ages_of_rows(episodes, identity);
+        let mut out = vec![[0u8; CLASS_AGES]; self.keys.len()];
+        for (i, age) in ages.iter().enumerate() {
+            let k = identity.linkage.key_of_row[i];
+            if k == NO_KEY || *age == NO_AGE || identity.linkage.child_of_row[i].is_none() {
+                continue;
+            }
+            let Some(&index) = self.index_of_key.get(k as usize) else {
+                continue;
+            };
+            if index != u32::MAX {
+                let slot = &mut out[index as usize][usize::from(*age)];
+                *slot = slot.saturating_add(1);
+            }
+        }
+        out
+    }
+}
+
+/// Each row's age at the end of its census year (`NO_AGE` without a child or a birth
+/// date), clamped to the model's ages.
+fn ages_of_rows(episodes: &Episodes, identity: &Identity) -> Vec<u8> {
+    let (linkage, children) = (&identity.linkage, &identity.children);
+    (0..episodes.len())
+        .into_par_iter()
+        .map(|i| {
+            let Some(dob) = linkage.child_of_row[i].and_then(|c| children.dob[c.index()]) else {
+                return NO_AGE;
+            };
+            let on = CensusYear::end(episodes.census_year[i]);
+            cumin_census::age_at(dob, on).clamp(0, CLASS_AGES as i32 - 1) as u8
+        })
+        .collect()
 }
 
 /// Per key number: child, oldest age, rows, PMR, last census year, first census year
@@ -295,7 +320,6 @@ fn scan_rows(
             last_year: i16::MIN,
             first_pmr_year: i16::MAX,
             decile: None,
-            row_ages: [0; CLASS_AGES],
         };
         n_keys
     ];
@@ -318,7 +342,6 @@ fn scan_rows(
                 s.child = s.child.min(c);
                 s.oldest = s.oldest.max(age as i32);
                 s.rows += 1;
-                s.row_ages[age] = s.row_ages[age].saturating_add(1);
                 s.pmr |= linkage.pmr_identified[i];
                 if episodes.pmr[i].is_some() {
                     s.first_pmr_year = s.first_pmr_year.min(year);
@@ -471,7 +494,6 @@ fn episode_keys(
                     first_referral_age,
                     last_referral_age: last_in[k].map_or(first_referral_age, |(_, a)| a),
                     carries_if_matched: 1.0,
-                    row_ages: s.row_ages,
                     status: Status::NoPmr,
                     later_pmr: false,
                 },

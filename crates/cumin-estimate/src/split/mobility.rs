@@ -183,23 +183,30 @@ impl Mobility {
     /// times its persistence `κ`). A key with several rows carries a PMR more often than
     /// one row does, so its deficit is smaller than its rows'. 1 at every age without a
     /// dependence.
-    pub fn key_theta(&self, keys: &[Key], kappa: &[f64; CLASS_AGES]) -> [f64; CLASS_AGES] {
+    /// `row_ages` are the keys' rows by age ([`crate::split::keys::Keys::row_ages`]), in
+    /// the keys' order; not read when no age shows the dependence.
+    pub fn key_theta(
+        &self,
+        keys: &[Key],
+        row_ages: &[[u8; CLASS_AGES]],
+        kappa: &[f64; CLASS_AGES],
+    ) -> [f64; CLASS_AGES] {
         if !self.any() {
             return [1.0; CLASS_AGES];
         }
-        let rho = |k: &Key, theta: &[f64; CLASS_AGES]| {
+        let rho = |ages: &[u8; CLASS_AGES], theta: &[f64; CLASS_AGES]| {
             let log_miss: f64 = (0..CLASS_AGES)
-                .filter(|a| k.row_ages[*a] > 0)
-                .map(|a| f64::from(k.row_ages[a]) * (1.0 - (theta[a] * kappa[a]).min(1.0)).ln())
+                .filter(|a| ages[*a] > 0)
+                .map(|a| f64::from(ages[a]) * (1.0 - (theta[a] * kappa[a]).min(1.0)).ln())
                 .sum();
             1.0 - log_miss.exp()
         };
         let mut with = [0.0f64; CLASS_AGES];
         let mut without = [0.0f64; CLASS_AGES];
-        for k in keys {
+        for (k, ages) in keys.iter().zip(row_ages) {
             let a = usize::from(k.oldest);
-            with[a] += rho(k, &self.theta);
-            without[a] += rho(k, &[1.0; CLASS_AGES]);
+            with[a] += rho(ages, &self.theta);
+            without[a] += rho(ages, &[1.0; CLASS_AGES]);
         }
         std::array::from_fn(|a| {
             if without[a] > 0.0 {
@@ -253,12 +260,12 @@ mod tests {
         r
     }
 
-    fn key(oldest: u8, row_ages: &[usize]) -> Key {
+    fn key(oldest: u8, row_ages: &[usize]) -> (Key, [u8; CLASS_AGES]) {
         let mut ages = [0u8; CLASS_AGES];
         for a in row_ages {
             ages[*a] += 1;
         }
-        Key {
+        let key = Key {
             child: cumin_link::ChildId(0),
             oldest,
             rows: row_ages.len() as u32,
@@ -270,10 +277,16 @@ mod tests {
             first_referral_age: oldest,
             last_referral_age: oldest,
             carries_if_matched: 1.0,
-            row_ages: ages,
             status: Status::NoPmr,
             later_pmr: false,
-        }
+        };
+        (key, ages)
+    }
+
+    /// `key_theta` of one key.
+    fn one_key_theta(m: &Mobility, oldest: u8, rows: &[usize], kappa: &[f64; CLASS_AGES]) -> f64 {
+        let (k, ages) = key(oldest, rows);
+        m.key_theta(&[k], &[ages], kappa)[usize::from(oldest)]
     }
 
     #[test]
@@ -303,14 +316,15 @@ mod tests {
             4 => 0.45,
             _ => 0.9,
         });
-        let one = m.key_theta(&[key(4, &[4])], &kappa)[4];
+        let one = one_key_theta(&m, 4, &[4], &kappa);
         assert!((one - t).abs() < 1e-12, "{one}");
-        let three = m.key_theta(&[key(4, &[3, 4, 4])], &kappa)[4];
+        let three = one_key_theta(&m, 4, &[3, 4, 4], &kappa);
         assert!(three > t && three < 1.0, "{three}");
-        let school = m.key_theta(&[key(6, &[4, 5, 6])], &kappa)[6];
+        let school = one_key_theta(&m, 6, &[4, 5, 6], &kappa);
         assert!(school > 0.99 && school < 1.0, "{school}");
+        let (k, ages) = key(4, &[4]);
         assert_eq!(
-            Mobility::none().key_theta(&[key(4, &[4])], &kappa),
+            Mobility::none().key_theta(&[k], &[ages], &kappa),
             [1.0; CLASS_AGES]
         );
         // The shift: odds × (1/θ)(1 − θs)/(1 − s).

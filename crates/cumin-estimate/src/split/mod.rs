@@ -246,7 +246,13 @@ impl SplitCorrection {
         let model = SuccessorModel::fit(&keys.keys, &scale);
         let mobility = Mobility::from_rows(&keys.rows);
         let kappa: [f64; CLASS_AGES] = std::array::from_fn(|a| keys.rows.kappa(a));
-        let key_theta = mobility.key_theta(&keys.keys, &kappa);
+        // The keys' rows by age, read again only where the adjustment is made.
+        let row_ages = if mobility.any() {
+            keys.row_ages(episodes, identity)
+        } else {
+            Vec::new()
+        };
+        let key_theta = mobility.key_theta(&keys.keys, &row_ages, &kappa);
         let key_share = key_pmr_share(&keys.keys);
         let n = keys.keys.len();
         let (mut hidden_lin, mut hidden_flat) = (vec![0.0; n], vec![0.0; n]);
@@ -268,7 +274,7 @@ impl SplitCorrection {
             let total: f64 = hidden_lin.iter().sum();
             r_sd = r_replicate_sd(&keys, transfer_kept, &key_theta, &key_share);
             if mobility.any() {
-                let moved_theta = mobility.moved(1.0).key_theta(&keys.keys, &kappa);
+                let moved_theta = mobility.moved(1.0).key_theta(&keys.keys, &row_ages, &kappa);
                 let moved = no_pmr_shift(m, &moved_theta, &key_share);
                 let t: f64 = keys
                     .keys

@@ -387,7 +387,6 @@ mod tests {
             last_referral_age: oldest,
             follow_up: 4,
             carries_if_matched: 1.0,
-            row_ages: [0; crate::split::CLASS_AGES],
             status,
             later_pmr,
         }
