@@ -391,12 +391,13 @@ pub fn release_curve(
         let Some(at_risk) = profile.count(points[from].at_risk, false) else {
             break;
         };
-        let at_risk = match form {
-            Form::Splice => at_risk,
-            Form::ProductLimit => match pooled_at_risk(profile, &points[from]) {
-                Some(r) => r,
-                None => break,
-            },
+        let at_risk = if form == Form::ProductLimit {
+            let Some(r) = pooled_at_risk(profile, &points[from]) else {
+                break;
+            };
+            r
+        } else {
+            at_risk
         };
         steps.push(Step {
             from,
