@@ -347,7 +347,14 @@ fn a_cpp_start_column_empty_in_every_file_is_an_error() {
     ] {
         assert!(m.contains(want), "{want:?} not in {m}");
     }
-    assert!(read_extract(&[early.clone()], &ReadOptions::default(), &NoProgress).is_ok());
+    assert!(
+        read_extract(
+            std::slice::from_ref(&early),
+            &ReadOptions::default(),
+            &NoProgress
+        )
+        .is_ok()
+    );
     let late = write(
         "2014.csv",
         &["2013/14,202,A2,,WBRI,5,2005,2013-06-01,2013-07-01"],

@@ -4,7 +4,10 @@
 //! `2012-2015, 2016-2019, 2020-2023` do, each age's events and at-risk count of the
 //! window's life table in `cumulative_incidence.csv` are the sums of the periods'. A
 //! margin of four rounded cumulative counts: where all four sit at the edges of their
-//! rounding ranges it pins them.
+//! rounding ranges it pins them. Events only: a life table's at-risk count is shown as
+//! its pooled population rounded less a released count (docs/methods.md §7), not as
+//! itself rounded, so the sums of the shown at-risk counts are no constraint on the
+//! rounding ranges the other attacks read.
 
 use super::curves::{Curve, curves_in};
 use super::{Ctx, Found};
@@ -12,8 +15,8 @@ use crate::attack::cells::CurveKey;
 use crate::attack::solver::Con;
 use std::collections::BTreeMap;
 
-/// Each age of a life table in `cumulative_incidence` is the sum of the same curve's
-/// ages in the periods of `trend` (events and at-risk counts).
+/// Each age's events of a life table in `cumulative_incidence` are the sum of the same
+/// curve's in the periods of `trend`.
 pub fn margins(ctx: &mut Ctx<'_>) -> Found {
     let mut out = Found::new();
     let folder = ctx.folder;
@@ -35,7 +38,7 @@ pub fn margins(ctx: &mut Ctx<'_>) -> Found {
                 continue;
             };
             for p in &window.points {
-                for column in ["events", "at_risk"] {
+                for column in ["events"] {
                     let Some(total) = ctx.var(&window.cell(p.age, column)) else {
                         continue;
                     };
