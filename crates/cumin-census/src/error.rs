@@ -167,10 +167,10 @@ pub enum CensusError {
     #[error(
         "column {column} is empty in every one of the {rows} rows read, in every file ({}): \
          read as it is, {}. Check the column mapping in the study config or the extract, or \
-         name outcomes that do not need {column} with --outcome (e.g. --outcome \
-         referral,cpp)",
+         name outcomes that do not need {column} with --outcome (e.g. --outcome {})",
         files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", "),
-        empty_column_reading(*column)
+        empty_column_reading(*column),
+        outcomes_without(*column)
     )]
     EmptyInExtract {
         /// The column.
@@ -296,7 +296,19 @@ fn empty_column_reading(column: Column) -> &'static str {
             "no case would close with no further action (RC8), so every assessed child would \
              count as in need"
         }
+        Column::CppStart => {
+            "no child would ever start a child protection plan, so the outcome cpp would be \
+             estimated as none"
+        }
         _ => "every value would be missing",
+    }
+}
+
+/// Outcomes that do not need `column`, for the example in [`CensusError::EmptyInExtract`].
+fn outcomes_without(column: Column) -> &'static str {
+    match column {
+        Column::CppStart => "referral,assessed,cin",
+        _ => "referral,cpp",
     }
 }
 

@@ -410,8 +410,11 @@ impl<'a> Run<'a> {
         for (((kind, c), (_, u)), sd) in corrected.curves.iter().zip(&unadjusted).zip(&sds) {
             let key = CurveKey { kind: *kind, ..key };
             self.model_sd.insert(key, *sd);
-            self.curves.push((key, curve(labels, *kind, true, c)));
-            self.curves.push((key, curve(labels, *kind, false, u)));
+            let entered = entered_by_age(*kind, population, frame);
+            self.curves
+                .push((key, curve(labels, *kind, true, c, entered.as_deref())));
+            self.curves
+                .push((key, curve(labels, *kind, false, u, entered.as_deref())));
         }
         self.out
             .corrections
@@ -523,12 +526,42 @@ struct ModelErrors<'a> {
     split: &'a [[f64; OUT_AGES]],
 }
 
-/// One curve of one stratum, from an estimator's output.
+/// The population a life table's risk set starts from at each age: `Σ P(b,a)` over the
+/// observed cells it pools (those of the period for a trend's). `None` for a splice,
+/// whose denominator is the population itself.
+fn entered_by_age(
+    kind: Kind,
+    population: &ndarray::Array2<f64>,
+    frame: &Frame,
+) -> Option<Vec<f64>> {
+    let period = match kind {
+        Kind::Splice => return None,
+        Kind::LifeTable => None,
+        Kind::Period(i) => Some(frame.periods[i]),
+    };
+    let (cohorts, ages) = population.dim();
+    Some(
+        (0..ages)
+            .map(|a| {
+                (0..cohorts)
+                    .filter(|&b| {
+                        frame.observed[[b, a]] && period.is_none_or(|p| frame.in_period(p, b, a))
+                    })
+                    .map(|b| population[[b, a]])
+                    .sum()
+            })
+            .collect(),
+    )
+}
+
+/// One curve of one stratum, from an estimator's output; `entered` the population its
+/// risk set starts from by age (a life table's).
 fn curve(
     labels: &Labels<'_>,
     kind: Kind,
     corrected: bool,
     estimates: &[cumin_stats::AgeEstimate],
+    entered: Option<&[f64]>,
 ) -> Curve {
     Curve {
         outcome: labels.outcome,
@@ -539,7 +572,13 @@ fn curve(
         corrected,
         points: estimates
             .iter()
-            .map(|e| Point::from_estimate(e, kind))
+            .map(|e| {
+                let mut p = Point::from_estimate(e, kind);
+                if let Some(&n) = entered.and_then(|n| n.get(e.age)) {
+                    p.entered = n;
+                }
+                p
+            })
             .collect(),
     }
 }

@@ -445,6 +445,11 @@ pub struct Point {
     pub events: f64,
     /// Denominator at this age.
     pub at_risk: f64,
+    /// The children the denominator starts from: for a life table, the population of the
+    /// cells it pools at this age (`Σ P(b,a)`, public figures), so that `entered −
+    /// at_risk` counts those cells' children with an earlier event (the release treats
+    /// that difference as a count: docs/methods.md §7); for a splice, `at_risk` itself.
+    pub entered: f64,
     /// Cumulative incidence.
     pub cum_inc: f64,
     /// Its standard error.
@@ -465,6 +470,7 @@ impl Point {
             age: e.age,
             events: e.events,
             at_risk: e.at_risk,
+            entered: e.at_risk,
             cum_inc: e.cum_inc,
             se,
             ci: e.ci,

@@ -99,16 +99,14 @@ impl Denominators {
             }
         };
         for (i, r) in table.rows.iter().enumerate() {
-            let cohort: i16 = r[by]
-                .parse()
-                .ok()
+            let cohort: i16 = whole(&r[by])
                 .filter(|y| (1900..=2100).contains(y))
-                .ok_or_else(|| bad(i, "birth_year", &r[by], "a year"))?;
-            let a: u8 = r[age]
-                .parse()
-                .ok()
-                .filter(|a| *a <= 17)
-                .ok_or_else(|| bad(i, "age", &r[age], "an age 0-17"))?;
+                .and_then(|y| i16::try_from(y).ok())
+                .ok_or_else(|| bad(i, "birth_year", &r[by], "a whole year (2005 or 2005.0)"))?;
+            let a: u8 = whole(&r[age])
+                .filter(|a| (0..=17).contains(a))
+                .and_then(|a| u8::try_from(a).ok())
+                .ok_or_else(|| bad(i, "age", &r[age], "a whole age 0-17 (5 or 5.0)"))?;
             let p: f64 = r[pop]
                 .parse()
                 .ok()
@@ -260,6 +258,14 @@ impl Denominators {
         }
         out
     }
+}
+
+/// A whole number as the episodes' integer columns read it
+/// (`cumin_census::normalise::field`): digits, or digits and `.0` as R and pandas write a
+/// number held in a float column (`5.0`, `2005.0`); `5.5` is not one.
+fn whole(text: &str) -> Option<i64> {
+    let t = text.trim();
+    t.strip_suffix(".0").unwrap_or(t).parse().ok()
 }
 
 /// The key of each row of a denominators file: cohort, age and the values of every
@@ -503,6 +509,42 @@ mod tests {
             m.contains("rows 1 and 2") && m.contains("(column region not read"),
             "{m}"
         );
+    }
+
+    #[test]
+    fn years_and_ages_written_as_floats_are_read_when_whole_as_in_the_episodes() {
+        // R and pandas write a float column's 5 as `5.0`: read as 5, as the episodes'
+        // integer columns read `2013.0`.
+        let mut t = table(2005..=2005, &[], 10.0);
+        let plain = read(&t, &[]).unwrap().population();
+        for r in &mut t.rows {
+            r[0] = format!("{}.0", r[0]);
+            r[1] = format!("{}.0", r[1]);
+        }
+        assert_eq!(read(&t, &[]).unwrap().population(), plain);
+        for (column, bad) in [
+            (1, "5.5"),
+            (1, "5.01"),
+            (1, "18.0"),
+            (0, "2005.5"),
+            (0, "2005."),
+        ] {
+            let mut t = table(2005..=2005, &[], 10.0);
+            t.rows[3][column] = bad.to_owned();
+            let m = read(&t, &[]).unwrap_err().to_string();
+            let (name, expected) = if column == 1 {
+                ("age", "a whole age 0-17")
+            } else {
+                ("birth_year", "a whole year")
+            };
+            assert!(
+                m.contains("d.csv")
+                    && m.contains(&format!("row 4, column {name}"))
+                    && m.contains(bad)
+                    && m.contains(expected),
+                "{m}"
+            );
+        }
     }
 
     #[test]

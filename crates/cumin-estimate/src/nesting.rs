@@ -192,6 +192,7 @@ mod tests {
                 age,
                 events: 0.0,
                 at_risk: 0.0,
+                entered: 0.0,
                 cum_inc: v,
                 se,
                 ci: Interval {

@@ -8,7 +8,13 @@
 //! first age where the rounded cumulative count has risen since the last step *and* the
 //! step holds at least `L` events; its released events are the rise of the rounded count
 //! (a multiple of `L`), its at-risk count that of its first age, rounded (withheld under
-//! the threshold, which ends the curve). The ages after the last close join the last
+//! the threshold, which ends the curve). A life table's at-risk count `R` is the
+//! population of the cells it pools, `N = Σ P(b,a)` (public figures), less `D`, their
+//! children with an earlier event: rounding `R` would show `D = N − R` to within two
+//! children, and pin small ones (a zero where the rounding range meets `N`; red team
+//! round 2, docs/notes/2026-12-07-hostile-inputs-and-leaks.md), so `D` is released as
+//! any count of children (withheld under the threshold: then nothing is taken off) and
+//! the at-risk count shown is `round(N) − D̃`. The ages after the last close join the last
 //! step, whose events are the rise to the curve's last age, so the curve reaches it; a
 //! curve with fewer than `L` events in all is withheld whole. The row of a step's last
 //! age shows it, with `step_from` naming its first age; the rows inside it are blank.
@@ -349,6 +355,17 @@ fn exact_rows(label: &CurveLabel<'_>, stats: &mut CellStats) -> Vec<CiRow> {
         .collect()
 }
 
+/// A life table's at-risk count as released (module notes): the rounded population of
+/// the cells it pools less the count of their children with an earlier event, released
+/// as any count of children (withheld: none taken off); `None` where that leaves fewer
+/// than the threshold (or none), which ends the curve as a withheld at-risk count does.
+fn pooled_at_risk(profile: SdcProfile, p: &Point) -> Option<f64> {
+    let earlier = (p.entered - p.at_risk).max(0.0);
+    let shown = profile.count(earlier, true).unwrap_or(0.0);
+    let r = profile.round_count(p.entered) - shown;
+    (r >= profile.rules().threshold.max(1.0)).then_some(r)
+}
+
 /// Releases one curve under `profile` (module notes).
 pub fn release_curve(
     profile: SdcProfile,
@@ -373,6 +390,14 @@ pub fn release_curve(
     for (from, to, events) in cumulative {
         let Some(at_risk) = profile.count(points[from].at_risk, false) else {
             break;
+        };
+        let at_risk = if form == Form::ProductLimit {
+            let Some(r) = pooled_at_risk(profile, &points[from]) else {
+                break;
+            };
+            r
+        } else {
+            at_risk
         };
         steps.push(Step {
             from,
@@ -576,6 +601,7 @@ mod tests {
                     age: a,
                     events: *e,
                     at_risk,
+                    entered: at_risk,
                     cum_inc: cum,
                     se: 0.01,
                     ci: Interval {
@@ -666,6 +692,42 @@ mod tests {
         let r = &rows[1];
         assert_eq!((r.events, r.at_risk), (Some(10.0), Some(3210.0)));
         assert!((r.cum_inc.unwrap() - 10.0 / 3210.0).abs() < 1e-18);
+    }
+
+    /// Red team round 2: a life table's at-risk count `R = N − D` was released rounded,
+    /// so an attacker with the public population `N` read `D` (children of the pooled
+    /// cells with an earlier event) to within two, and pinned it where the rounding range
+    /// met `N` (`N = 1002`: `R` 1002..998 all shown as 1000, but `N = 998`, `D = 0` shown
+    /// as 1000 leaves only `D = 0`). Now the at-risk count shown is the same for every `D`
+    /// the profile withholds, and moves only by a released count. Mutation checked: with
+    /// `Form::ProductLimit => at_risk` (the old release) the distinct values below are
+    /// 3 and 2.
+    #[test]
+    fn a_life_tables_at_risk_count_hides_its_earlier_events_from_the_population() {
+        let shown = |profile: SdcProfile, n: f64, d: f64| {
+            let mut c = curve(Kind::LifeTable, false, &[20.0, 12.0, 30.0], n - d);
+            for p in &mut c.points {
+                p.entered = n;
+            }
+            let rows = release(profile, &c);
+            rows.iter().find_map(|r| r.at_risk).unwrap()
+        };
+        for (profile, hidden) in [(SdcProfile::OnsSrs, 0..=9), (SdcProfile::Jay2025, 0..=5)] {
+            for n in [998.0, 1000.0, 1002.0, 1005.0] {
+                let mut values: Vec<f64> = hidden
+                    .clone()
+                    .map(|d| shown(profile, n, f64::from(d)))
+                    .collect();
+                values.dedup();
+                assert_eq!(values, vec![profile.round_count(n)], "{profile:?} N {n}");
+            }
+        }
+        // A count the profile shows is taken off rounded.
+        assert_eq!(shown(SdcProfile::OnsSrs, 1002.0, 23.0), 1000.0 - 25.0);
+        assert_eq!(shown(SdcProfile::Jay2025, 1002.0, 23.0), 1000.0 - 20.0);
+        // A splice's denominator is the population itself: rounded as before.
+        let c = curve(Kind::Splice, false, &[20.0, 12.0, 30.0], 998.0);
+        assert_eq!(release(SdcProfile::OnsSrs, &c)[0].at_risk, Some(1000.0));
     }
 
     #[test]

@@ -126,6 +126,7 @@ mod tests {
                         age: a,
                         events: *e,
                         at_risk: 1000.0,
+                        entered: 1000.0,
                         cum_inc: cum,
                         se: 0.001,
                         ci: Interval {

@@ -41,6 +41,7 @@ pub fn curve(
                     age: a,
                     events: 100.0,
                     at_risk: 1000.0,
+                    entered: 1000.0,
                     cum_inc: cum,
                     se: 0.01,
                     ci: cumin_stats::Interval {

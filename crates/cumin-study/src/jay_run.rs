@@ -44,7 +44,14 @@ pub fn run(
     let population = Population::of(&denominators).map_err(|e| StudyError::Config(e.0))?;
     let (mut extract, tolerant) = read_as_the_r_code(settings, progress)?;
     crate::ledger::check_files_usable(&extract)?;
-    crate::settings::check_outcome_events(&Outcome::JAY, &extract)?;
+    // `CPPstartDate` empty throughout stopped the read (`EmptyInExtract`): the design's
+    // outcomes have no either-of-two event (s47) for the study to check.
+    // An extract that begins after the window misses first referrals (cumin's design
+    // check). Not under `jay2025-strict`, which reproduces the R code's counts on any
+    // extract (jay2025-rules.md), and the R code has no such check.
+    if preset == Preset::Jay2025 {
+        crate::settings::check_window_observed(settings.window_start, &extract)?;
+    }
     let window = settings
         .identity
         .event_rules(settings.window_start, extract.data_end);

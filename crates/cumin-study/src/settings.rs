@@ -76,44 +76,39 @@ impl Outcomes {
     }
 }
 
-/// Stops a run whose extract holds no event date of an outcome it would estimate in any
-/// row of any file: `CPPstartDate` (or, for s47, both `Section47ActualStartDate` and
-/// `DateOfInitialCPC`) present but empty throughout would be estimated as no child ever
-/// on a plan (a curve of zeros, withheld as too few events), not reported as unknown.
-/// `ReferralNFA` and `ReasonForClosure` are checked as the files are read
-/// (`cumin_census`'s `EmptyInExtract`).
+/// Stops a run whose extract holds no s47 event date in any row of any file: with
+/// `Section47ActualStartDate` and `DateOfInitialCPC` both present but empty throughout,
+/// s47 would be estimated as no child ever enquired into (a curve of zeros, withheld as
+/// too few events), not reported as unknown. An event is either date, so this is checked
+/// here rather than column by column; single columns that may not be empty in the whole
+/// extract (`ReferralNFA`, `ReasonForClosure`, `CPPstartDate`) are checked as the files are
+/// read (`cumin_census`'s `EmptyInExtract`).
 pub fn check_outcome_events(outcomes: &[Outcome], extract: &Extract) -> Result<(), StudyError> {
     let e = &extract.episodes;
-    for o in outcomes {
-        let (columns, has_event) = match o {
-            Outcome::Cpp => ("CPPstartDate", e.cpp_start.iter().any(Option::is_some)),
-            Outcome::S47 => (
-                "Section47ActualStartDate and DateOfInitialCPC",
-                e.s47_start.iter().any(Option::is_some)
-                    || e.initial_cpc.iter().any(Option::is_some),
-            ),
-            _ => continue,
-        };
-        if !has_event && !e.is_empty() {
-            let rest: Vec<&str> = outcomes
-                .iter()
-                .filter(|x| *x != o)
-                .map(|x| x.as_str())
-                .collect();
-            return Err(StudyError::OutcomeWithoutEvents {
-                outcome: o.as_str(),
-                columns,
-                rows: e.len() as u64,
-                files: extract
-                    .files
-                    .iter()
-                    .map(|f| f.path.display().to_string())
-                    .collect(),
-                rest: rest.join(","),
-            });
-        }
+    if !outcomes.contains(&Outcome::S47) || e.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    let has_event =
+        e.s47_start.iter().any(Option::is_some) || e.initial_cpc.iter().any(Option::is_some);
+    if has_event {
+        return Ok(());
+    }
+    let rest: Vec<&str> = outcomes
+        .iter()
+        .filter(|x| **x != Outcome::S47)
+        .map(|x| x.as_str())
+        .collect();
+    Err(StudyError::OutcomeWithoutEvents {
+        outcome: Outcome::S47.as_str(),
+        columns: "Section47ActualStartDate and DateOfInitialCPC",
+        rows: e.len() as u64,
+        files: extract
+            .files
+            .iter()
+            .map(|f| f.path.display().to_string())
+            .collect(),
+        rest: rest.join(","),
+    })
 }
 
 /// Stops a run whose extract begins after the study window does: a referral before the

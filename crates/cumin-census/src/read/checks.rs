@@ -82,9 +82,14 @@ impl OtherFiles {
 }
 
 /// Columns an early census year's file may leave empty but the whole extract may not:
-/// read empty everywhere, `ReferralNFA` would make every referral assessed and
-/// `ReasonForClosure` every closure one with further action.
-const NEVER_EMPTY_IN_EXTRACT: [Column; 2] = [Column::ReferralNfa, Column::ReasonForClosure];
+/// read empty everywhere, `ReferralNFA` would make every referral assessed,
+/// `ReasonForClosure` every closure one with further action, and `CPPstartDate` no child
+/// ever on a plan. (The s47 outcome's either-of-two dates are checked by the study.)
+const NEVER_EMPTY_IN_EXTRACT: [Column; 3] = [
+    Column::ReferralNfa,
+    Column::ReasonForClosure,
+    Column::CppStart,
+];
 
 /// What the files read so far hold of [`NEVER_EMPTY_IN_EXTRACT`].
 #[derive(Default)]

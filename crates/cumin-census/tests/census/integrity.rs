@@ -303,6 +303,65 @@ fn an_outcome_column_empty_in_every_file_is_an_error() {
     );
 }
 
+/// `CPPstartDate` empty in every file ran (the study checked it after the read): it is
+/// one of the census' columns that may not be empty in the whole extract, with the
+/// outcomes that do not need it named in the message.
+#[test]
+fn a_cpp_start_column_empty_in_every_file_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, rows: &[&str]| {
+        let mut t = format!("{HEADER},CPPstartDate\n");
+        for r in rows {
+            t.push_str(r);
+            t.push('\n');
+        }
+        let path = dir.path().join(name);
+        std::fs::write(&path, t).unwrap();
+        path
+    };
+    let early = write("2013.csv", &["2012/13,202,A1,,WBRI,5,2005,2012-06-01,"]);
+    let late = write("2014.csv", &["2013/14,202,A2,,WBRI,5,2005,2013-06-01,"]);
+    let needs = ReadOptions {
+        required: [Column::CppStart].into(),
+        ..ReadOptions::default()
+    };
+    let e = read_extract(&[early.clone(), late], &needs, &NoProgress).unwrap_err();
+    let m = e.to_string();
+    assert!(
+        matches!(
+            e,
+            CensusError::EmptyInExtract {
+                column: Column::CppStart,
+                rows: 2,
+                ..
+            }
+        ),
+        "{m}"
+    );
+    for want in [
+        "column CPPstartDate is empty in every one of the 2 rows read",
+        "2013.csv",
+        "2014.csv",
+        "protection plan",
+        "--outcome referral,assessed,cin",
+    ] {
+        assert!(m.contains(want), "{want:?} not in {m}");
+    }
+    assert!(
+        read_extract(
+            std::slice::from_ref(&early),
+            &ReadOptions::default(),
+            &NoProgress
+        )
+        .is_ok()
+    );
+    let late = write(
+        "2014.csv",
+        &["2013/14,202,A2,,WBRI,5,2005,2013-06-01,2013-07-01"],
+    );
+    assert!(read_extract(&[early, late], &needs, &NoProgress).is_ok());
+}
+
 /// A header naming the wrong column (the PMR's column headed `LA`, the LA child ID's
 /// headed `IDACI_Decile`) put pseudonymised identifiers in the error and the notes,
 /// which reach the terminal and the run's log: a message shows such a value by its length

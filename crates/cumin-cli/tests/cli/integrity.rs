@@ -710,10 +710,10 @@ fn an_outcome_whose_event_column_is_empty_everywhere_stops_the_run() {
         &o,
         &out,
         &[
-            "outcome cpp",
-            "CPPstartDate empty in every one",
+            "CPPstartDate is empty in every one",
+            "the outcome cpp would be estimated as none",
             "cin.csv",
-            "--outcome",
+            "--outcome referral,assessed,cin",
         ],
     );
     let o = estimate_into(&cpp, &denominators, &out, &["--preset", "jay2025"]);
@@ -809,4 +809,20 @@ fn an_extract_that_begins_after_the_window_stops_the_run() {
             "--window-start",
         ],
     );
+    // The Jay preset checks it too (it lacked the check: exit 0 on the late extract);
+    // `jay2025-strict` reproduces the R code on any extract and runs.
+    let jay =
+        |preset: &str| estimate_into(&episodes, &demo_denominators(), &out, &["--preset", preset]);
+    let o = jay("jay2025");
+    fails_cleanly(
+        &o,
+        &out,
+        &[
+            "first census year is 2023/24, which begins 2023-04-01",
+            "2011-04-01",
+        ],
+    );
+    let o = jay("jay2025-strict");
+    succeeds(&o);
+    std::fs::remove_dir_all(&out).unwrap();
 }

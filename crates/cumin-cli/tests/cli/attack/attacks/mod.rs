@@ -6,6 +6,7 @@ pub mod curves;
 pub mod derived;
 pub mod jay;
 pub mod linkage;
+pub mod periods;
 pub mod tables;
 
 use crate::attack::cells::{Hidden, Truth};
@@ -79,6 +80,10 @@ pub const ATTACKS: &[Attack] = &[
     Attack {
         name: "strata vs total",
         run: curves::margins,
+    },
+    Attack {
+        name: "periods vs window",
+        run: periods::margins,
     },
     Attack {
         name: "figure points",
