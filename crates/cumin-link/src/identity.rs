@@ -9,7 +9,7 @@ use crate::canonical::Labels;
 use crate::conflict::{IdConflicts, find_id_conflicts};
 use crate::ids::IdTable;
 use crate::mode::{ConflictPolicy, IdMode, LinkOptions};
-use crate::packed::RowChild;
+use crate::packed::{RowBits, RowChild};
 use crate::unionfind::UnionFind;
 use cumin_census::Episodes;
 use rayon::prelude::*;
@@ -78,8 +78,9 @@ pub struct Linkage {
     pub child_of_row: Vec<RowChild>,
     /// Whether each row is identified by a PMR (own, or back-filled within its LA key).
     pub pmr_identified: Vec<bool>,
-    /// Whether each row was left out by the `drop` policy.
-    pub conflict_dropped: Vec<bool>,
+    /// Whether each row was left out by the `drop` policy (one bit a row: read only for
+    /// the ledger's reason of unlinked rows).
+    pub conflict_dropped: RowBits,
     /// The LA key of each row (index into the extract's distinct (LA, ID) keys;
     /// [`crate::ids::NO_KEY`] if none): what the split-identity correction counts in.
     pub key_of_row: Vec<u32>,
@@ -99,7 +100,7 @@ impl Linkage {
     pub fn unlinked_reason(&self, row: usize) -> Option<&'static str> {
         if self.child_of_row[row].is_some() {
             None
-        } else if self.conflict_dropped[row] {
+        } else if self.conflict_dropped.get(row) {
             Some("linkage_conflict_dropped")
         } else {
             Some("unidentified_in_id_mode")
@@ -259,7 +260,7 @@ fn link_rows(episodes: &Episodes, index: &IdIndex, options: LinkOptions) -> Link
         options,
         child_of_row,
         pmr_identified,
-        conflict_dropped: pass.dropped,
+        conflict_dropped: RowBits::from_bools(&pass.dropped),
         key_of_row: Vec::new(),
         n_children,
         stats,

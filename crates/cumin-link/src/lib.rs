@@ -26,7 +26,7 @@ pub use dedup::{
 pub use identity::{ChildId, IdIndex, LinkStats, Linkage, link, link_with};
 pub use mode::{ConflictPolicy, IdMode, LinkOptions, LinkageMode};
 pub use order::compare_rows;
-pub use packed::{RowChild, RowEpisode};
+pub use packed::{RowBits, RowChild, RowEpisode};
 pub use transfer::{
     ChildTraits, JoinedRows, Renumbering, TransferPair, TransferStats, join_pairs, merge_pairs,
     transfer_pairs,

@@ -107,6 +107,55 @@ impl std::fmt::Debug for RowEpisode {
     }
 }
 
+/// One bit a row, for per-row flags that are read rarely (a `Vec<bool>` takes a byte).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RowBits {
+    words: Vec<u64>,
+    len: usize,
+}
+
+impl RowBits {
+    /// The flags `bits`, packed.
+    pub fn from_bools(bits: &[bool]) -> RowBits {
+        let words = bits
+            .chunks(64)
+            .map(|c| {
+                c.iter()
+                    .enumerate()
+                    .fold(0u64, |w, (k, &b)| w | (u64::from(b) << k))
+            })
+            .collect();
+        RowBits {
+            words,
+            len: bits.len(),
+        }
+    }
+
+    /// Row `row`'s flag.
+    ///
+    /// # Panics
+    /// If `row` is out of range.
+    pub fn get(&self, row: usize) -> bool {
+        assert!(row < self.len, "row {row} of {}", self.len);
+        self.words[row / 64] >> (row % 64) & 1 == 1
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Number of rows flagged.
+    pub fn count_ones(&self) -> u64 {
+        self.words.iter().map(|w| u64::from(w.count_ones())).sum()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,5 +184,22 @@ mod tests {
         }
         assert_ne!(RowChild::new(Some(ChildId(0))), RowChild::NONE);
         assert_ne!(RowEpisode::some(0), RowEpisode::NONE);
+    }
+
+    #[test]
+    fn row_bits_hold_each_flag() {
+        for n in [0usize, 1, 63, 64, 65, 130] {
+            let bools: Vec<bool> = (0..n).map(|i| i % 3 == 0 || i == 64).collect();
+            let bits = RowBits::from_bools(&bools);
+            assert_eq!(bits.len(), n);
+            assert_eq!(bits.is_empty(), n == 0);
+            for (i, &b) in bools.iter().enumerate() {
+                assert_eq!(bits.get(i), b, "row {i} of {n}");
+            }
+            assert_eq!(
+                bits.count_ones(),
+                bools.iter().filter(|b| **b).count() as u64
+            );
+        }
     }
 }
