@@ -9,8 +9,8 @@ use cumin_cohort::{
     BirthRules, build_children, build_children_grouped, rebuild_children, rebuild_joined_children,
 };
 use cumin_link::{
-    JoinedRows, LinkOptions, Linkage, Renumbering, TransferPair, deduplicate, deduplicate_grouped,
-    join_pairs, link, merge_pairs, rededuplicate_joined,
+    ChildId, JoinedRows, LinkOptions, Linkage, Renumbering, TransferPair, deduplicate,
+    deduplicate_grouped, join_pairs, link, merge_pairs, rededuplicate_joined,
 };
 use joins::pairs_joining;
 use proptest::prelude::*;
@@ -99,7 +99,7 @@ proptest! {
             let mut got = grouping.rows(c).to_vec();
             got.sort_unstable();
             let want: Vec<u32> = (0..e.len() as u32)
-                .filter(|&i| l.child_of(i as usize).map(|c| c.index()) == Some(c))
+                .filter(|&i| l.child_of(i as usize).map(ChildId::index) == Some(c))
                 .collect();
             prop_assert_eq!(got, want);
         }
