@@ -9,23 +9,13 @@ use crate::canonical::Labels;
 use crate::conflict::{IdConflicts, find_id_conflicts};
 use crate::ids::IdTable;
 use crate::mode::{ConflictPolicy, IdMode, LinkOptions};
+pub use crate::packed::ChildId;
 use crate::packed::{RowBits, RowChild};
 use crate::unionfind::UnionFind;
 use cumin_census::Episodes;
 use rayon::prelude::*;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::atomic::{AtomicBool, AtomicU32};
-
-/// A child: a connected component, numbered from 0 in canonical order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ChildId(pub u32);
-
-impl ChildId {
-    /// As an index.
-    pub fn index(self) -> usize {
-        self.0 as usize
-    }
-}
 
 /// Counts describing a linkage, for `linkage.csv`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]

@@ -6,7 +6,17 @@
 //! reaches (rows, episodes and children are numbered by `u32` and fewer than `u32::MAX`).
 //! Read them with `get`, which gives the `Option` back; the sentinel stays inside.
 
-use crate::identity::ChildId;
+/// A child: a connected component of the identifier graph, numbered from 0 in canonical
+/// order (defined here, beside its packed form, and re-exported by [`crate::identity`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ChildId(pub u32);
+
+impl ChildId {
+    /// As an index.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
 
 /// The marker of "none".
 const NONE: u32 = u32::MAX;
