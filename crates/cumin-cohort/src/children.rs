@@ -5,8 +5,8 @@
 
 use crate::age::{AgeRule, BirthCohort};
 use cumin_census::{CensusYear, Date, Episodes, Ethnicity, Sex};
-use cumin_link::order::{rows_grouped_by_child, sort_rows_by_key};
-use cumin_link::{ChildId, EpisodeSet, JoinedRows, Linkage, Renumbering};
+use cumin_link::order::{rows_grouped_by_child, sort_rows_by_key, sort_within_children};
+use cumin_link::{ChildId, ChildRows, EpisodeSet, JoinedRows, Linkage, Renumbering};
 use rayon::prelude::*;
 
 /// Why a child cannot be placed in a birth cohort.
@@ -178,7 +178,33 @@ pub fn build_children(
     rules: &BirthRules,
 ) -> ChildTable {
     let (order, start) = rows_by_child(episodes, linkage);
-    let n = linkage.n_children;
+    children_of_rows(episodes, (&order, &start), set, rules)
+}
+
+/// [`build_children`] from the rows that `cumin_link::deduplicate_grouped` grouped by
+/// child: each child's rows are re-sorted into [`rows_by_child`] order where they lie,
+/// not counted into child order again. Equals `build_children(episodes, linkage, set,
+/// rules)` for the linkage the rows were grouped under.
+pub fn build_children_grouped(
+    episodes: &Episodes,
+    rows: ChildRows,
+    set: &EpisodeSet,
+    rules: &BirthRules,
+) -> ChildTable {
+    let ChildRows { mut order, start } = rows;
+    sort_within_children(episodes, &mut order, &start, chronological(episodes));
+    children_of_rows(episodes, (&order, &start), set, rules)
+}
+
+/// The child table from each child's rows in [`rows_by_child`] order (child `c`'s are
+/// `order[start[c]..start[c + 1]]`).
+fn children_of_rows(
+    episodes: &Episodes,
+    (order, start): (&[u32], &[u32]),
+    set: &EpisodeSet,
+    rules: &BirthRules,
+) -> ChildTable {
+    let n = start.len() - 1;
     let earliest = earliest_referrals(set, n, |c| Some(c.index()));
     let rows: Vec<ChildRow> = (0..n)
         .into_par_iter()

@@ -8,7 +8,7 @@
 //! the rows of both), and this is the lowest crate that knows both linkage
 //! (`cumin-link`) and children.
 
-use crate::children::{BirthRules, ChildTable, build_children, rebuild_joined_children};
+use crate::children::{BirthRules, ChildTable, build_children_grouped, rebuild_joined_children};
 use crate::events::{CppEventDate, EventRules};
 use cumin_census::{Date, Episodes};
 use cumin_link::{
@@ -146,8 +146,8 @@ pub fn identify_with(episodes: &Episodes, index: &IdIndex, spec: &IdentitySpec) 
 
 /// [`identify`] from the identifier linkage.
 fn identify_linked(episodes: &Episodes, linkage: Linkage, spec: &IdentitySpec) -> Identity {
-    let (set, dedup) = cumin_link::deduplicate(episodes, &linkage);
-    let children = build_children(episodes, &linkage, &set, &spec.birth);
+    let (set, dedup, rows) = cumin_link::deduplicate_grouped(episodes, &linkage);
+    let children = build_children_grouped(episodes, rows, &set, &spec.birth);
     let by_identifiers = LinkageCounts {
         link: linkage.stats.clone(),
         dedup: dedup.clone(),
@@ -225,7 +225,7 @@ pub fn child_traits(
         .par_iter()
         .zip(&episodes.pmr)
         .for_each(|(c, p)| {
-            if let (Some(c), Some(p)) = (c, p) {
+            if let (Some(c), Some(p)) = (c.get(), p) {
                 pmr[c.index()].fetch_min(p.index() as u32, Relaxed);
             }
         });

@@ -13,8 +13,8 @@ pub mod years;
 
 pub use age::{AgeRule, BirthCohort, MAX_AGE, MIN_AGE, N_AGES, age_index, age_of_index};
 pub use children::{
-    BirthRules, ChildFate, ChildTable, build_children, mode_latest, rebuild_children,
-    rebuild_joined_children,
+    BirthRules, ChildFate, ChildTable, build_children, build_children_grouped, mode_latest,
+    rebuild_children, rebuild_joined_children,
 };
 pub use events::{
     CohortAgeCounts, CppEventDate, EpisodeFate, Event, EventRules, Events, event_date, find_events,

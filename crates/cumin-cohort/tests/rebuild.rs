@@ -5,10 +5,12 @@
 mod joins;
 
 use cumin_census::{CensusYear, Date, EpisodeRow, Episodes, Sex};
-use cumin_cohort::{BirthRules, build_children, rebuild_children, rebuild_joined_children};
+use cumin_cohort::{
+    BirthRules, build_children, build_children_grouped, rebuild_children, rebuild_joined_children,
+};
 use cumin_link::{
-    JoinedRows, LinkOptions, Linkage, Renumbering, TransferPair, deduplicate, join_pairs, link,
-    merge_pairs, rededuplicate_joined,
+    ChildId, JoinedRows, LinkOptions, Linkage, Renumbering, TransferPair, deduplicate,
+    deduplicate_grouped, join_pairs, link, merge_pairs, rededuplicate_joined,
 };
 use joins::pairs_joining;
 use proptest::prelude::*;
@@ -70,6 +72,41 @@ proptest! {
         let got = rebuild_children(&e, &l, &table, &merged, &merged_set, &rules);
         prop_assert_eq!(got, want);
     }
+
+    /// The child table built from de-duplication's grouping of the rows (re-sorted within
+    /// each child) equals the one built by counting the rows into child order again, and
+    /// the grouping holds each child's rows.
+    #[test]
+    fn building_from_the_dedup_grouping_equals_building_again(
+        rows in prop::collection::vec(arb_row(), 1..50),
+        strict in any::<bool>(),
+    ) {
+        let mut e = Episodes::new();
+        for r in &rows {
+            e.push(r.clone());
+        }
+        let rules = BirthRules {
+            imputed_referral_resets_birth: strict,
+            ..BirthRules::default()
+        };
+        let l = link(&e, &LinkOptions::default());
+        let (set, stats) = deduplicate(&e, &l);
+        let (grouped_set, grouped_stats, grouping) = deduplicate_grouped(&e, &l);
+        prop_assert_eq!(&grouped_set, &set);
+        prop_assert_eq!(grouped_stats, stats);
+        prop_assert_eq!(grouping.start.len(), l.n_children + 1);
+        for c in 0..l.n_children {
+            let mut got = grouping.rows(c).to_vec();
+            got.sort_unstable();
+            let want: Vec<u32> = (0..e.len() as u32)
+                .filter(|&i| l.child_of(i as usize).map(ChildId::index) == Some(c))
+                .collect();
+            prop_assert_eq!(got, want);
+        }
+        let want = build_children(&e, &l, &set, &rules);
+        let got = build_children_grouped(&e, grouping, &set, &rules);
+        prop_assert_eq!(got, want);
+    }
 }
 
 /// Each row's child after joining `pairs` among `linkage`'s children, worked out apart
@@ -114,7 +151,7 @@ fn joined_by_hand(linkage: &Linkage, pairs: &[TransferPair]) -> Vec<Option<u32>>
     linkage
         .child_of_row
         .iter()
-        .map(|c| c.map(|c| number[least[c.index()]]))
+        .map(|c| c.get().map(|c| number[least[c.index()]]))
         .collect()
 }
 
@@ -144,7 +181,7 @@ proptest! {
         let (renumbering, joined_rows) = join_pairs(&mut joined, &pairs);
         let by_hand = joined_by_hand(&l, &pairs);
         let got_rows: Vec<Option<u32>> =
-            joined.child_of_row.iter().map(|c| c.map(|c| c.0)).collect();
+            joined.child_of_row.iter().map(|c| c.get().map(|c| c.0)).collect();
         prop_assert_eq!(&got_rows, &by_hand);
         prop_assert_eq!(
             joined.n_children as u32,

@@ -7,6 +7,7 @@
 
 use crate::identity::{ChildId, Linkage};
 use crate::order::{rows_grouped_by_child, sort_rows_by_key};
+use crate::packed::RowEpisode;
 use crate::transfer::{JoinedRows, Renumbering};
 use cumin_census::{CensusYear, Date, Episodes};
 use rayon::prelude::*;
@@ -48,8 +49,9 @@ pub struct EpisodeSet {
     pub rows: Vec<u32>,
     /// Index of the episode's last (latest census year) row in the episode table.
     pub last_row: Vec<u32>,
-    /// For every row of the episode table, the episode it joined (`None`: unlinked row).
-    pub episode_of_row: Vec<Option<u32>>,
+    /// For every row of the episode table, the episode it joined (none: unlinked row);
+    /// four bytes a row.
+    pub episode_of_row: Vec<RowEpisode>,
 }
 
 /// Counts of what de-duplication merged.
@@ -105,11 +107,40 @@ impl EpisodeSet {
     }
 }
 
+/// The linked rows grouped by child: child `c`'s rows are `order[start[c]..start[c + 1]]`,
+/// in the order de-duplication sorted them (referral date, imputation, census year,
+/// content). What [`deduplicate_grouped`] hands on, so that a later pass over each
+/// child's rows (the child table) re-sorts them within each child instead of counting
+/// every row into place again.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChildRows {
+    /// The linked rows, child by child.
+    pub order: Vec<u32>,
+    /// Where each child's rows start in `order` (one more entry than children).
+    pub start: Vec<u32>,
+}
+
+impl ChildRows {
+    /// Child `c`'s rows.
+    pub fn rows(&self, c: usize) -> &[u32] {
+        &self.order[self.start[c] as usize..self.start[c + 1] as usize]
+    }
+}
+
 /// Joins the rows of each (child, referral date) into one episode. Rows the linkage left
 /// without a child are skipped (the caller accounts for them).
 pub fn deduplicate(episodes: &Episodes, linkage: &Linkage) -> (EpisodeSet, DedupStats) {
-    let order = rows_by_child(episodes, linkage);
-    let child_of = |i: u32| linkage.child_of_row[i as usize];
+    let (set, stats, _) = deduplicate_grouped(episodes, linkage);
+    (set, stats)
+}
+
+/// [`deduplicate`], and the rows grouped by child as it sorted them.
+pub fn deduplicate_grouped(
+    episodes: &Episodes,
+    linkage: &Linkage,
+) -> (EpisodeSet, DedupStats, ChildRows) {
+    let (order, start) = rows_by_child(episodes, linkage);
+    let child_of = |i: u32| linkage.child_of(i as usize);
     let (mut set, stats, bounds) =
         dedup_order(episodes, (&child_of, &linkage.pmr_identified), &order);
     // Each row's episode, written from every core: rows of distinct episodes are
@@ -125,9 +156,9 @@ pub fn deduplicate(episodes: &Episodes, linkage: &Linkage) -> (EpisodeSet, Dedup
     });
     set.episode_of_row = episode_of_row
         .into_par_iter()
-        .map(|e| Some(e.into_inner()).filter(|e| *e != u32::MAX))
+        .map(|e| RowEpisode::new(Some(e.into_inner()).filter(|e| *e != u32::MAX)))
         .collect();
-    (set, stats)
+    (set, stats, ChildRows { order, start })
 }
 
 /// The episode set of `merged`, the linkage `linkage` with some of its children joined
@@ -177,7 +208,7 @@ pub fn rededuplicate_joined(
         (sub, stats, bounds, order)
     };
     let (_, before, _, _) = redo(&|i| joined_rows.old_child(i));
-    let (sub, after, sub_bounds, sub_order) = redo(&|i| merged.child_of_row[i as usize]);
+    let (sub, after, sub_bounds, sub_order) = redo(&|i| merged.child_of(i as usize));
     // The result in runs: episodes of `set` whose children joined nobody (consecutive
     // children's episodes are consecutive in `set`, so few runs), and each joined child's
     // episodes from `sub`, which take the place of its smallest member (`merge_pairs`
@@ -276,12 +307,16 @@ fn splice_runs(
     };
     let mut episode_of_row = std::mem::take(&mut set.episode_of_row);
     episode_of_row.par_iter_mut().for_each(|e| {
-        *e = e.map(|e| remap[e as usize]).filter(|e| *e != u32::MAX);
+        *e = RowEpisode::new(
+            e.get()
+                .map(|e| remap[e as usize])
+                .filter(|e| *e != u32::MAX),
+        );
     });
     out.episode_of_row = episode_of_row;
     for (k, w) in sub_bounds.windows(2).enumerate() {
         for &i in &sub_order[w[0] as usize..w[1] as usize] {
-            out.episode_of_row[i as usize] = Some(sub_remap[k]);
+            out.episode_of_row[i as usize] = RowEpisode::some(sub_remap[k]);
         }
     }
     out
@@ -465,7 +500,7 @@ fn latest_and_disagreements<T: Copy + PartialEq + Send + Sync>(
 /// within each child by referral date, imputation, census year (later rows win) and
 /// content — not by input position (but for rows of identical content), so the same rows
 /// in any order or files give the same episodes. The result does not depend on threads.
-fn rows_by_child(episodes: &Episodes, linkage: &Linkage) -> Vec<u32> {
+fn rows_by_child(episodes: &Episodes, linkage: &Linkage) -> (Vec<u32>, Vec<u32>) {
     rows_grouped_by_child(episodes, linkage, |i| {
         let i = i as usize;
         (
@@ -474,7 +509,6 @@ fn rows_by_child(episodes: &Episodes, linkage: &Linkage) -> Vec<u32> {
             episodes.census_year[i],
         )
     })
-    .0
 }
 
 #[cfg(test)]

@@ -9,22 +9,13 @@ use crate::canonical::Labels;
 use crate::conflict::{IdConflicts, find_id_conflicts};
 use crate::ids::IdTable;
 use crate::mode::{ConflictPolicy, IdMode, LinkOptions};
+pub use crate::packed::ChildId;
+use crate::packed::{RowBits, RowChild};
 use crate::unionfind::UnionFind;
 use cumin_census::Episodes;
 use rayon::prelude::*;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::atomic::{AtomicBool, AtomicU32};
-
-/// A child: a connected component, numbered from 0 in canonical order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ChildId(pub u32);
-
-impl ChildId {
-    /// As an index.
-    pub fn index(self) -> usize {
-        self.0 as usize
-    }
-}
 
 /// Counts describing a linkage, for `linkage.csv`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -72,12 +63,14 @@ pub struct Linkage {
     pub mode: IdMode,
     /// The options used.
     pub options: LinkOptions,
-    /// Child of each episode row (`None`: not identified, or dropped for a conflict).
-    pub child_of_row: Vec<Option<ChildId>>,
+    /// Child of each episode row (none: not identified, or dropped for a conflict); four
+    /// bytes a row (read with [`Linkage::child_of`] or [`RowChild::get`]).
+    pub child_of_row: Vec<RowChild>,
     /// Whether each row is identified by a PMR (own, or back-filled within its LA key).
     pub pmr_identified: Vec<bool>,
-    /// Whether each row was left out by the `drop` policy.
-    pub conflict_dropped: Vec<bool>,
+    /// Whether each row was left out by the `drop` policy (one bit a row: read only for
+    /// the ledger's reason of unlinked rows).
+    pub conflict_dropped: RowBits,
     /// The LA key of each row (index into the extract's distinct (LA, ID) keys;
     /// [`crate::ids::NO_KEY`] if none): what the split-identity correction counts in.
     pub key_of_row: Vec<u32>,
@@ -88,11 +81,16 @@ pub struct Linkage {
 }
 
 impl Linkage {
+    /// The child of row `row` (`None`: not identified, or dropped for a conflict).
+    pub fn child_of(&self, row: usize) -> Option<ChildId> {
+        self.child_of_row[row].get()
+    }
+
     /// Ledger reason for a row without a child (`None` if the row has one).
     pub fn unlinked_reason(&self, row: usize) -> Option<&'static str> {
         if self.child_of_row[row].is_some() {
             None
-        } else if self.conflict_dropped[row] {
+        } else if self.conflict_dropped.get(row) {
             Some("linkage_conflict_dropped")
         } else {
             Some("unidentified_in_id_mode")
@@ -252,7 +250,7 @@ fn link_rows(episodes: &Episodes, index: &IdIndex, options: LinkOptions) -> Link
         options,
         child_of_row,
         pmr_identified,
-        conflict_dropped: pass.dropped,
+        conflict_dropped: RowBits::from_bools(&pass.dropped),
         key_of_row: Vec::new(),
         n_children,
         stats,
@@ -406,7 +404,7 @@ fn number_children(
     ids: &IdTable,
     pass: &Pass,
     root: &[u32],
-) -> (Vec<Option<ChildId>>, usize, u64) {
+) -> (Vec<RowChild>, usize, u64) {
     let nodes = pass.uf.len();
     // Per root, on every core: whether any row sits in its component, its smallest label
     // and its number of nodes.
@@ -473,14 +471,16 @@ fn number_children(
     let child_of_row = pass
         .node_of_row
         .par_iter()
-        .map(|&node| (node != NO_NODE).then(|| ChildId(child_of_node[node as usize])))
+        .map(|&node| {
+            RowChild::new((node != NO_NODE).then(|| ChildId(child_of_node[node as usize])))
+        })
         .collect();
     (child_of_row, roots.len(), merged)
 }
 
 fn count_rows_and_children(
     episodes: &Episodes,
-    child_of_row: &[Option<ChildId>],
+    child_of_row: &[RowChild],
     pmr_identified: &[bool],
     n_children: usize,
     stats: &mut LinkStats,
@@ -517,7 +517,7 @@ fn count_rows_and_children(
         .for_each(|(j, part)| {
             let (lo, hi) = (j * chunk, j * chunk + part.len());
             for (i, c) in child_of_row.iter().enumerate() {
-                let Some(c) = c else { continue };
+                let Some(c) = c.get() else { continue };
                 let c = c.index();
                 if c < lo || c >= hi {
                     continue;
@@ -576,7 +576,10 @@ mod tests {
     }
 
     fn children(l: &Linkage) -> Vec<Option<u32>> {
-        l.child_of_row.iter().map(|c| c.map(|c| c.0)).collect()
+        l.child_of_row
+            .iter()
+            .map(|c| c.get().map(|c| c.0))
+            .collect()
     }
 
     fn run(e: &Episodes, mode: IdMode, policy: ConflictPolicy) -> Linkage {
@@ -663,11 +666,11 @@ mod tests {
         // without a PMR of its own cannot be placed.
         let p = run(&e, IdMode::PmrOnly, ConflictPolicy::Split);
         assert_eq!(p.n_children, 2);
-        assert_eq!(p.child_of_row[2], None);
+        assert_eq!(p.child_of(2), None);
         assert_eq!(p.unlinked_reason(2), Some("unidentified_in_id_mode"));
         let pm = run(&e, IdMode::PmrOnly, ConflictPolicy::Merge);
         assert_eq!(pm.n_children, 1);
-        assert!(pm.child_of_row.iter().all(Option::is_some));
+        assert!(pm.child_of_row.iter().all(|c| c.is_some()));
         let pd = run(&e, IdMode::PmrOnly, ConflictPolicy::Drop);
         assert_eq!(children(&pd), [None, None, None, Some(0)]);
 

@@ -82,8 +82,10 @@ pub fn rows_grouped_by_child<K: Ord + Copy>(
     // A counting sort on every core: counts and slots are claimed with atomic adds, so
     // rows land within their child in no fixed order; the sort below fixes it.
     let count: Vec<AtomicU32> = (0..n).map(|_| AtomicU32::new(0)).collect();
-    linkage.child_of_row.par_iter().flatten().for_each(|c| {
-        count[c.index()].fetch_add(1, Relaxed);
+    linkage.child_of_row.par_iter().for_each(|c| {
+        if let Some(c) = c.get() {
+            count[c.index()].fetch_add(1, Relaxed);
+        }
     });
     let mut start = vec![0u32; n + 1];
     for c in 0..n {
@@ -97,15 +99,30 @@ pub fn rows_grouped_by_child<K: Ord + Copy>(
         .par_iter()
         .enumerate()
         .for_each(|(i, c)| {
-            if let Some(c) = c {
+            if let Some(c) = c.get() {
                 let slot = fill[c.index()].fetch_add(1, Relaxed);
                 order[slot as usize].store(i as u32, Relaxed);
             }
         });
     drop(fill);
     let mut order: Vec<u32> = order.into_par_iter().map(AtomicU32::into_inner).collect();
+    sort_within_children(e, &mut order, &start, key);
+    (order, start)
+}
+
+/// Sorts each child's rows, `order[start[c]..start[c + 1]]`, by `key` then by content
+/// (as [`sort_rows_by_key`]), children on every core. The result depends on each child's
+/// set of rows alone, not on their order before: rows grouped by child under one key are
+/// regrouped under another without counting them into place again.
+pub fn sort_within_children<K: Ord + Copy>(
+    e: &Episodes,
+    order: &mut [u32],
+    start: &[u32],
+    key: impl Fn(u32) -> K + Sync,
+) {
+    let n = start.len().saturating_sub(1);
     let mut slices: Vec<&mut [u32]> = Vec::with_capacity(n);
-    let mut rest = order.as_mut_slice();
+    let mut rest = order;
     for c in 0..n {
         let (head, tail) = rest.split_at_mut((start[c + 1] - start[c]) as usize);
         slices.push(head);
@@ -118,7 +135,6 @@ pub fn rows_grouped_by_child<K: Ord + Copy>(
                 sort_rows_by_key_in(e, rows, &key, keyed);
             }
         });
-    (order, start)
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 
 use crate::EpisodeSet;
 use crate::identity::{ChildId, Linkage};
+use crate::packed::RowChild;
 use crate::unionfind::UnionFind;
 use cumin_census::{Date, Ethnicity, Sex};
 use rayon::prelude::*;
@@ -199,15 +200,15 @@ pub fn join_pairs(linkage: &mut Linkage, pairs: &[TransferPair]) -> (Renumbering
         .par_iter()
         .enumerate()
         .filter_map(|(i, c)| {
-            let c = (*c)?;
+            let c = c.get()?;
             renumbering
                 .joined(ChildId(new_of_old[c.index()]))
                 .then_some((i as u32, c))
         })
         .unzip();
     linkage.child_of_row.par_iter_mut().for_each(|c| {
-        if let Some(c) = c {
-            *c = ChildId(new_of_old[c.index()]);
+        if let Some(old) = c.get() {
+            *c = RowChild::new(Some(ChildId(new_of_old[old.index()])));
         }
     });
     let n = renumbering.members.len();
@@ -235,8 +236,8 @@ impl JoinedRows {
             .par_iter()
             .zip(&merged.child_of_row)
             .enumerate()
-            .filter_map(|(i, (o, m))| match (o, m) {
-                (Some(o), Some(m)) if renumbering.joined(*m) => Some((i as u32, *o)),
+            .filter_map(|(i, (o, m))| match (o.get(), m.get()) {
+                (Some(o), Some(m)) if renumbering.joined(m) => Some((i as u32, o)),
                 _ => None,
             })
             .unzip();
@@ -265,7 +266,7 @@ impl Renumbering {
     pub fn between(linkage: &Linkage, merged: &Linkage) -> Renumbering {
         let mut new_of_old = vec![u32::MAX; linkage.n_children];
         for (o, n) in linkage.child_of_row.iter().zip(&merged.child_of_row) {
-            if let (Some(o), Some(n)) = (o, n) {
+            if let (Some(o), Some(n)) = (o.get(), n.get()) {
                 new_of_old[o.index()] = n.0;
             }
         }
@@ -470,7 +471,7 @@ mod tests {
         };
         let m = merge_pairs(&l, &[pair(3, 1)]);
         assert_eq!(m.n_children, 3);
-        let c: Vec<u32> = m.child_of_row.iter().map(|c| c.unwrap().0).collect();
+        let c: Vec<u32> = m.child_of_row.iter().map(|c| c.get().unwrap().0).collect();
         assert_eq!(c, [0, 1, 2, 1]);
         assert_eq!(m.stats.children, 3);
         // No pairs: nothing changes.

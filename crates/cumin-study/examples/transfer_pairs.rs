@@ -56,7 +56,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The true child of each component: the commonest among its rows.
     let mut votes: Vec<BTreeMap<u64, u32>> = vec![BTreeMap::new(); linkage.n_children];
     for i in 0..e.len() {
-        if let (Some(c), Some(t)) = (linkage.child_of_row[i], true_of_line.get(&e.source_row[i])) {
+        if let (Some(c), Some(t)) = (linkage.child_of(i), true_of_line.get(&e.source_row[i])) {
             *votes[c.index()].entry(*t).or_insert(0) += 1;
         }
     }

@@ -135,7 +135,7 @@ pub fn coverage_rows(episodes: &Episodes, identity: &Identity) -> Vec<LinkageRow
             || vec![[(0u64, 0u64); BANDS.len()]; n_years],
             |mut cells, i| {
                 let year = years[i];
-                let dob = linkage.child_of_row[i].and_then(|c| children.dob[c.index()]);
+                let dob = linkage.child_of(i).and_then(|c| children.dob[c.index()]);
                 let band = dob.map_or(AgeBand::Unknown, |dob| {
                     AgeBand::of(cumin_census::age_at(dob, year.end()))
                 });

@@ -336,7 +336,7 @@ fn write_tables(dir: &mut OutputDir, settings: &Settings, t: &Tables) -> Result<
 fn account(extract: &mut Extract, identity: &Identity, events: &Events) -> Result<(), StudyError> {
     let (linkage, set) = (&identity.linkage, &identity.episodes);
     account_rows(extract, |i| {
-        match (linkage.unlinked_reason(i), set.episode_of_row[i]) {
+        match (linkage.unlinked_reason(i), set.episode_of_row[i].get()) {
             (Some(why), _) => why,
             (None, None) => "unidentified_in_id_mode",
             (None, Some(ep)) => events.episode_fate[ep as usize].reason(),

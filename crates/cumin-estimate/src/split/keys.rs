@@ -206,7 +206,7 @@ impl Keys {
         // Each row's age at the end of its census year, once (every pass below reads it).
         let ages = ages_of_rows(episodes, identity);
         let age_of_row = |i: usize| -> Option<(u32, usize)> {
-            let c = linkage.child_of_row[i]?;
+            let c = linkage.child_of(i)?;
             (ages[i] != NO_AGE).then(|| (c.0, usize::from(ages[i])))
         };
         let acc = scan_rows(episodes, identity, n_keys, &age_of_row);
@@ -291,7 +291,7 @@ fn ages_of_rows(episodes: &Episodes, identity: &Identity) -> Vec<u8> {
     (0..episodes.len())
         .into_par_iter()
         .map(|i| {
-            let Some(dob) = linkage.child_of_row[i].and_then(|c| children.dob[c.index()]) else {
+            let Some(dob) = linkage.child_of(i).and_then(|c| children.dob[c.index()]) else {
                 return NO_AGE;
             };
             let on = CensusYear::end(episodes.census_year[i]);

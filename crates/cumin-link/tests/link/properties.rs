@@ -290,7 +290,10 @@ fn numbered(reference: &[Option<Node>]) -> Vec<Option<u32>> {
 }
 
 fn children(l: &Linkage) -> Vec<Option<u32>> {
-    l.child_of_row.iter().map(|c| c.map(|c| c.0)).collect()
+    l.child_of_row
+        .iter()
+        .map(|c| c.get().map(|c| c.0))
+        .collect()
 }
 
 /// Rows in a random order, each given to one of several files (row numbers restart in

@@ -118,7 +118,7 @@ impl Truth {
     pub fn impure_children(&self, l: &Linkage) -> u64 {
         let mut truth_of: BTreeMap<u32, BTreeSet<u32>> = BTreeMap::new();
         for (i, c) in l.child_of_row.iter().enumerate() {
-            if let Some(c) = c {
+            if let Some(c) = c.get() {
                 truth_of
                     .entry(c.0)
                     .or_default()
