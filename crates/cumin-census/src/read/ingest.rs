@@ -126,6 +126,9 @@ struct Job<'j, 'a, C> {
     base: usize,
 }
 
+/// A row's `LatestReferralDate` and `LatestClosureDate`.
+type LatestPair = (Option<Date>, Option<Date>);
+
 /// What one chunk of a batch gives besides the rows it wrote: rows are given by their
 /// place in the table were no row of the batch dropped (quarantined or outside the
 /// window); the append lowers them by the rows dropped before the chunk.
@@ -137,7 +140,7 @@ struct Chunk<'a> {
     /// Rows excluded as outside the window.
     outside: u64,
     quarantined: Vec<(u64, Quarantine, String)>,
-    latest: Vec<(usize, (Option<Date>, Option<Date>))>,
+    latest: Vec<(usize, LatestPair)>,
     /// Per identifier column, the [`Numbering::entry_in`] of the rows whose identifier
     /// has the format numbered by sort, and the other identifiers with their rows.
     keyed: [Vec<[u32; 3]>; 2],
