@@ -48,11 +48,53 @@ macro_rules! episode_columns {
                 $( self.$field.push(row.$field); )*
             }
 
-            /// Appends one row but not its identifiers: the reader numbers them after
-            /// the last row and sets `la_child_id` and `pmr` whole.
-            pub(crate) fn push_without_identifiers<S>(&mut self, row: EpisodeRowOf<S>) {
-                $( self.$field.push(row.$field); )*
+            /// Sets every column but the identifiers to `len` rows, new rows holding
+            /// `fill`'s values (the reader writes rows in place, [`RowSlots`], and numbers
+            /// the identifiers after the last row).
+            pub(crate) fn resize_without_identifiers<S>(&mut self, len: usize, fill: &EpisodeRowOf<S>) {
+                $( self.$field.resize(len, fill.$field.clone()); )*
             }
+
+            /// Moves rows `from` down to start at row `to` (`to <= from.start`), in every
+            /// column but the identifiers.
+            pub(crate) fn move_rows_without_identifiers(&mut self, from: std::ops::Range<usize>, to: usize) {
+                $( self.$field.copy_within(from.clone(), to); )*
+            }
+
+            /// Rows `range` of every column but the identifiers, to be written in place.
+            pub(crate) fn slots(&mut self, range: std::ops::Range<usize>) -> RowSlots<'_> {
+                RowSlots { $( $field: &mut self.$field[range.clone()], )* }
+            }
+        }
+
+        /// Rows of an [`Episodes`]' columns (but the identifiers) borrowed for writing, so
+        /// that parts of a batch can be written on several threads.
+        pub(crate) struct RowSlots<'a> {
+            $( $field: &'a mut [$ty], )*
+        }
+
+        impl<'a> RowSlots<'a> {
+            /// Rows held.
+            pub(crate) fn len(&self) -> usize {
+                self.census_year.len()
+            }
+
+            /// The first `mid` rows and the rest.
+            pub(crate) fn split_at(self, mid: usize) -> (RowSlots<'a>, RowSlots<'a>) {
+                $( let $field = self.$field.split_at_mut(mid); )*
+                (
+                    RowSlots { $( $field: $field.0, )* },
+                    RowSlots { $( $field: $field.1, )* },
+                )
+            }
+
+            /// Writes `row` (not its identifiers) as row `i`.
+            pub(crate) fn set<S>(&mut self, i: usize, row: EpisodeRowOf<S>) {
+                $( self.$field[i] = row.$field; )*
+            }
+        }
+
+        impl Episodes {
 
             /// Row `i` as an owned [`EpisodeRow`] (identifiers looked up).
             pub fn row(&self, i: usize) -> EpisodeRow {

@@ -102,20 +102,61 @@ impl Numbering {
     }
 
     /// Records the identifier of row `row` (rows come in increasing order): `key` is
-    /// [`key`]`(text)`, computed by the caller.
+    /// [`key`]`(text)`, computed by the caller. The first key met fixes the format.
+    #[cfg(test)]
     pub(crate) fn push(&mut self, row: usize, text: &str, key: Option<Key>) {
         let row = u32::try_from(row).expect("fewer than 2^32 rows");
-        if let Some(k) = key
-            && *self.format.get_or_insert(k & FORMAT) == k & FORMAT
-        {
-            self.keyed.push([(k >> 96) as u32, (k >> 64) as u32, row]);
-        } else {
-            let id = self.other.intern(text).index();
-            if id == self.other_first.len() {
-                self.other_first.push(row);
-            }
-            self.other_rows.push((row, id as u32));
+        if let Some(k) = key {
+            self.choose_format(k);
         }
+        match key.and_then(|k| Numbering::entry_in(self.format, k, row)) {
+            Some(e) => self.keyed.push(e),
+            None => self.push_other(row, text),
+        }
+    }
+
+    /// The format numbered by sort: `k`'s, unless one is chosen already. Any choice
+    /// gives the same numbers (values of other formats are interned, and both kinds are
+    /// merged by first row), as long as it is made before the first row is recorded and
+    /// kept: a value then takes the same path in every row.
+    pub(crate) fn choose_format(&mut self, k: Key) {
+        self.format.get_or_insert(k & FORMAT);
+    }
+
+    /// Whether a format is chosen.
+    pub(crate) fn has_format(&self) -> bool {
+        self.format.is_some()
+    }
+
+    /// The chosen format (see [`Numbering::choose_format`]).
+    pub(crate) fn format(&self) -> Option<Key> {
+        self.format
+    }
+
+    /// The entry of row `row` with key `k` when `k` has the chosen format (rows so entered
+    /// go to [`Numbering::extend_keyed`]; the others to [`Numbering::push_other`]).
+    pub(crate) fn entry_in(format: Option<Key>, k: Key, row: u32) -> Option<[u32; 3]> {
+        (format == Some(k & FORMAT)).then_some([(k >> 96) as u32, (k >> 64) as u32, row])
+    }
+
+    /// Records rows' entries ([`Numbering::entry_in`]), their rows lowered by `shift`;
+    /// rows come in increasing order, across calls and [`Numbering::push_other`].
+    pub(crate) fn extend_keyed(&mut self, entries: &[[u32; 3]], shift: u32) {
+        if shift == 0 {
+            self.keyed.extend_from_slice(entries);
+        } else {
+            self.keyed
+                .extend(entries.iter().map(|&[h, l, row]| [h, l, row - shift]));
+        }
+    }
+
+    /// Records the identifier `text` of row `row`, which has no entry: interned.
+    pub(crate) fn push_other(&mut self, row: u32, text: &str) {
+        let id = self.other.intern(text).index();
+        if id == self.other_first.len() {
+            self.other_first.push(row);
+        }
+        self.other_rows.push((row, id as u32));
     }
 
     /// The pool of the values, numbered by first row, and each of `rows` rows' reference

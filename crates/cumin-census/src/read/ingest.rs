@@ -1,12 +1,14 @@
-//! From batches of cells to the episode table: rows are cleaned in parallel chunks and
-//! appended in file order, so the result does not depend on the number of threads.
+//! From batches of cells to the episode table: rows are cleaned in parallel chunks, each
+//! writing its rows straight into its part of the table; the rows keep file order, so the
+//! result does not depend on the number of threads.
 
 use super::cells::{Cells, Dictionary};
-use crate::episodes::Episodes;
+use crate::date::Date;
+use crate::episodes::{EpisodeRowOf, Episodes, RowSlots};
 use crate::ledger::{EntryKind, FileIndex, Ledger, QuarantinedRow};
 use crate::normalise::{
-    self, CleanRow, Cleaned, Effect, Exclusion, LatestDates, Quarantine, Raw, ReasonSpelling,
-    RowContext, RuleCounts,
+    self, Cleaned, Effect, Exclusion, LatestDates, Quarantine, Raw, ReasonSpelling, RowContext,
+    RuleCounts, field,
 };
 use crate::numbering::{self, Key, Numbering};
 use crate::schema::Column;
@@ -14,6 +16,7 @@ use crate::types::CensusYear;
 use arrow_array::types::Int32Type;
 use arrow_array::{Array, ArrayRef, PrimitiveArray};
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// Rows cleaned by one task: small enough to spread a batch over the threads, large
@@ -26,7 +29,11 @@ const DETAIL_CHARS: usize = 200;
 /// The cleaned rows so far and everything counted about them.
 pub(crate) struct Ingest<'o> {
     pub ctx: RowContext<'o>,
+    /// The table: its first `rows` rows are read; while reading, its columns may hold
+    /// more (the room of the batch being written).
     pub episodes: Episodes,
+    /// Rows read into `episodes` so far.
+    pub rows: usize,
     pub ledger: Ledger,
     pub latest: LatestDates,
     /// Counts for the file being read.
@@ -88,10 +95,56 @@ impl Prepared {
 /// For each column a batch holds as a dictionary: its keys and its values cleaned.
 type OnceTable<'a> = [Option<(&'a PrimitiveArray<Int32Type>, &'a Prepared)>; Column::COUNT];
 
-enum Outcome<'a> {
-    /// A row, with its LA child ID's and PMR's [`numbering::key`]s.
-    Row(CleanRow<'a>, [Option<Key>; 2]),
-    Quarantined(u64, Quarantine, String),
+/// The [`OnceTable`] of a batch whose dictionaries [`Ingest::prepare`] has cleaned.
+fn once_table<'s, C: Cells>(once: &'s [Option<Prepared>], cells: &'s C) -> OnceTable<'s> {
+    let mut table: OnceTable<'s> = [None; Column::COUNT];
+    for c in Column::ALL {
+        if let Some(d) = cells.dictionary(*c)
+            && let Some(p) = &once[c.index()]
+        {
+            table[c.index()] = Some((d.keys, p));
+        }
+    }
+    table
+}
+
+/// The identifier columns, in the order of [`Chunk::keyed`] and [`Chunk::others`].
+const IDENTIFIERS: [Column; 2] = [Column::LaChildId, Column::Pmr];
+
+/// What every chunk of a batch reads.
+struct Job<'j, 'a, C> {
+    cells: &'a C,
+    once: &'j OnceTable<'j>,
+    other: Option<ReasonSpelling>,
+    file: FileIndex,
+    first_row: u64,
+    ctx: RowContext<'a>,
+    window: Option<(CensusYear, CensusYear)>,
+    /// The identifiers' formats numbered by sort ([`Numbering::format`]).
+    formats: [Option<Key>; 2],
+    /// The table's row of the batch's first row, were none dropped.
+    base: usize,
+}
+
+/// A row's `LatestReferralDate` and `LatestClosureDate`.
+type LatestPair = (Option<Date>, Option<Date>);
+
+/// What one chunk of a batch gives besides the rows it wrote: rows are given by their
+/// place in the table were no row of the batch dropped (quarantined or outside the
+/// window); the append lowers them by the rows dropped before the chunk.
+struct Chunk<'a> {
+    counts: RuleCounts,
+    other_counts: RuleCounts,
+    /// Rows written, from the chunk's first slot.
+    kept: usize,
+    /// Rows excluded as outside the window.
+    outside: u64,
+    quarantined: Vec<(u64, Quarantine, String)>,
+    latest: Vec<(usize, LatestPair)>,
+    /// Per identifier column, the [`Numbering::entry_in`] of the rows whose identifier
+    /// has the format numbered by sort, and the other identifiers with their rows.
+    keyed: [Vec<[u32; 3]>; 2],
+    others: [Vec<(u32, Cow<'a, str>)>; 2],
 }
 
 impl<'o> Ingest<'o> {
@@ -99,6 +152,7 @@ impl<'o> Ingest<'o> {
         Ingest {
             ctx,
             episodes: Episodes::new(),
+            rows: 0,
             ledger: Ledger::new(),
             latest: LatestDates::default(),
             counts: RuleCounts::default(),
@@ -118,14 +172,18 @@ impl<'o> Ingest<'o> {
         self.pmrs.reserve(rows);
     }
 
-    /// Gives `episodes` the identifiers of its rows, numbered in order of first
-    /// appearance (as [`Episodes::push`] would have interned them): once, after the last
-    /// file.
+    /// Ends the read: the table cut to the rows read, and its identifiers numbered in
+    /// order of first appearance (as [`Episodes::push`] would have interned them). Once,
+    /// after the last file.
     pub(crate) fn number_identifiers(&mut self) {
-        let rows = self.episodes.len();
+        let rows = self.rows;
+        let e = &mut self.episodes;
+        e.resize_without_identifiers(rows, &filler());
+        if let Some(o) = &mut self.other {
+            o.reasons.truncate(rows);
+        }
         // One column after the other: each key list is freed before the next column's
         // references are made (peak memory).
-        let e = &mut self.episodes;
         (e.la_child_ids, e.la_child_id) = std::mem::take(&mut self.la_child_ids).finish(rows);
         (e.pmrs, e.pmr) = std::mem::take(&mut self.pmrs).finish(rows);
     }
@@ -149,157 +207,225 @@ impl<'o> Ingest<'o> {
         }
     }
 
-    /// The [`OnceTable`] of a batch [`Ingest::prepare`] has seen.
-    fn once_table<'s, C: Cells>(&'s self, cells: &'s C) -> OnceTable<'s> {
-        let mut table: OnceTable<'s> = [None; Column::COUNT];
-        for c in Column::ALL {
-            if let Some(d) = cells.dictionary(*c)
-                && let Some(p) = &self.once[c.index()]
-            {
-                table[c.index()] = Some((d.keys, p));
+    /// Until an identifier column's format numbered by sort is chosen: the format of the
+    /// first identifier of `cells` that has one (cleaned as a row's, any row: the choice
+    /// only has to be the same on every thread and kept, [`Numbering::choose_format`]).
+    fn choose_formats<C: Cells>(&mut self, cells: &C) {
+        let ctx = self.ctx;
+        for (column, numbering) in IDENTIFIERS
+            .into_iter()
+            .zip([&mut self.la_child_ids, &mut self.pmrs])
+        {
+            if numbering.has_format() {
+                continue;
+            }
+            let mut scratch = RuleCounts::default();
+            let found = (0..cells.len())
+                .filter(|&i| cells.malformed(i).is_none())
+                .find_map(|i| {
+                    let raw = ctx.values.apply(column, cells.get(i, column));
+                    field::identifier(raw, &mut scratch)
+                        .as_deref()
+                        .and_then(numbering::key)
+                });
+            if let Some(k) = found {
+                numbering.choose_format(k);
             }
         }
-        table
     }
 
-    /// Cleans a batch whose first row is data row `first_row + 1` of `file`.
+    /// Cleans a batch whose first row is data row `first_row + 1` of `file`: chunks of
+    /// it on every thread, each writing its rows into the table's rows of the batch, then
+    /// what they counted added in order and the rows moved down over those dropped.
     pub(crate) fn batch<C: Cells>(&mut self, file: FileIndex, first_row: u64, cells: &C) {
         let len = cells.len();
-        let ctx = self.ctx;
         self.prepare(cells);
-        let once = &self.once_table(cells);
-        let other = self.other.as_ref().map(|o| o.spelling);
-        let chunks: Vec<(Vec<Outcome<'_>>, RuleCounts, RuleCounts)> = if len <= CHUNK {
-            vec![clean_chunk(
-                cells,
-                once,
-                other,
-                file,
-                first_row,
-                0..len,
-                &ctx,
-            )]
+        self.choose_formats(cells);
+        let base = self.rows;
+        self.episodes
+            .resize_without_identifiers(base + len, &filler());
+        if let Some(o) = &mut self.other {
+            o.reasons.resize(base + len, None);
+        }
+        let job = Job {
+            cells,
+            once: &once_table(&self.once, cells),
+            other: self.other.as_ref().map(|o| o.spelling),
+            file,
+            first_row,
+            ctx: self.ctx,
+            window: self.window,
+            formats: [self.la_child_ids.format(), self.pmrs.format()],
+            base,
+        };
+        let mut parts = Vec::with_capacity(len.div_ceil(CHUNK));
+        let mut slots = self.episodes.slots(base..base + len);
+        let mut reasons = self.other.as_mut().map(|o| &mut o.reasons[base..]);
+        for start in (0..len).step_by(CHUNK) {
+            let n = CHUNK.min(len - start);
+            let (part, rest) = slots.split_at(n);
+            slots = rest;
+            let part_reasons = reasons.take().map(|r| {
+                let (part, rest) = r.split_at_mut(n);
+                reasons = Some(rest);
+                part
+            });
+            parts.push((start, part, part_reasons));
+        }
+        let chunks: Vec<Chunk<'_>> = if parts.len() <= 1 {
+            parts
+                .into_iter()
+                .map(|(start, slots, reasons)| clean_chunk(&job, start, slots, reasons))
+                .collect()
         } else {
-            (0..len.div_ceil(CHUNK))
+            parts
                 .into_par_iter()
-                .map(|k| {
-                    clean_chunk(
-                        cells,
-                        once,
-                        other,
-                        file,
-                        first_row,
-                        k * CHUNK..len.min((k + 1) * CHUNK),
-                        &ctx,
-                    )
-                })
+                .map(|(start, slots, reasons)| clean_chunk(&job, start, slots, reasons))
                 .collect()
         };
-        for (rows, counts, other_counts) in chunks {
-            self.counts.merge(&counts);
+        // Rows of the batch dropped so far.
+        let mut dropped = 0;
+        for (k, c) in chunks.into_iter().enumerate() {
+            let start = k * CHUNK;
+            self.counts.merge(&c.counts);
             if let Some(o) = &mut self.other {
-                o.counts.merge(&other_counts);
+                o.counts.merge(&c.other_counts);
             }
-            for r in rows {
-                match r {
-                    Outcome::Row(mut r, [la_key, pmr_key]) => {
-                        if let Some((first, last)) = self.window
-                            && !(first..=last).contains(&r.row.census_year)
-                        {
-                            self.outside_window += 1;
-                            self.ledger.add(
-                                file,
-                                EntryKind::Excluded,
-                                Exclusion::CensusYearOutsideWindow.name(),
-                                1,
-                            );
-                            continue;
-                        }
-                        if let Some(latest) = r.latest {
-                            self.latest.push(self.episodes.len(), latest);
-                        }
-                        let row = self.episodes.len();
-                        if let Some(id) = r.row.la_child_id.take() {
-                            self.la_child_ids.push(row, &id, la_key);
-                        }
-                        if let Some(id) = r.row.pmr.take() {
-                            self.pmrs.push(row, &id, pmr_key);
-                        }
-                        self.episodes.push_without_identifiers(r.row);
-                        if let Some(o) = &mut self.other {
-                            o.reasons.push(r.other_reason);
-                        }
-                    }
-                    Outcome::Quarantined(row, reason, mut detail) => {
-                        if let Some((cut, _)) = detail.char_indices().nth(DETAIL_CHARS) {
-                            detail.truncate(cut);
-                            detail.push('…');
-                        }
-                        self.ledger.quarantine(QuarantinedRow {
-                            file,
-                            row,
-                            reason: reason.name(),
-                            detail,
-                        });
-                    }
+            for (row, reason, mut detail) in c.quarantined {
+                if let Some((cut, _)) = detail.char_indices().nth(DETAIL_CHARS) {
+                    detail.truncate(cut);
+                    detail.push('…');
+                }
+                self.ledger.quarantine(QuarantinedRow {
+                    file,
+                    row,
+                    reason: reason.name(),
+                    detail,
+                });
+            }
+            self.outside_window += c.outside;
+            self.ledger.add(
+                file,
+                EntryKind::Excluded,
+                Exclusion::CensusYearOutsideWindow.name(),
+                c.outside,
+            );
+            let from = base + start;
+            if dropped > 0 && c.kept > 0 {
+                let rows = from..from + c.kept;
+                self.episodes
+                    .move_rows_without_identifiers(rows.clone(), from - dropped);
+                if let Some(o) = &mut self.other {
+                    o.reasons.copy_within(rows, from - dropped);
                 }
             }
+            for (row, latest) in c.latest {
+                self.latest.push(row - dropped, latest);
+            }
+            let shift = u32::try_from(dropped).expect("fewer than 2^32 rows");
+            for (numbering, (keyed, others)) in [&mut self.la_child_ids, &mut self.pmrs]
+                .into_iter()
+                .zip(c.keyed.iter().zip(&c.others))
+            {
+                numbering.extend_keyed(keyed, shift);
+                for (row, text) in others {
+                    numbering.push_other(row - shift, text);
+                }
+            }
+            dropped += CHUNK.min(len - start) - c.kept;
         }
+        self.rows = base + len - dropped;
     }
 }
 
+/// The value of the table's rows before they are written.
+fn filler() -> EpisodeRowOf<()> {
+    EpisodeRowOf::empty(0, 0, CensusYear(0))
+}
+
+/// Cleans rows `start..` of the batch into `slots` (and the reasons read with the other
+/// spelling into `reasons`), kept rows one after the other from the first slot.
 fn clean_chunk<'a, C: Cells>(
-    cells: &'a C,
-    once: &OnceTable<'_>,
-    other: Option<ReasonSpelling>,
-    file: FileIndex,
-    first_row: u64,
-    rows: std::ops::Range<usize>,
-    ctx: &RowContext<'a>,
-) -> (Vec<Outcome<'a>>, RuleCounts, RuleCounts) {
-    let mut counts = RuleCounts::default();
-    let mut other_counts = RuleCounts::default();
-    let mut out = Vec::with_capacity(rows.len());
-    for i in rows {
-        let row_number = first_row + i as u64 + 1;
-        counts.at_row(row_number);
-        other_counts.at_row(row_number);
+    job: &Job<'_, 'a, C>,
+    start: usize,
+    mut slots: RowSlots<'_>,
+    mut reasons: Option<&mut [Option<u8>]>,
+) -> Chunk<'a> {
+    let cells = job.cells;
+    let mut c = Chunk {
+        counts: RuleCounts::default(),
+        other_counts: RuleCounts::default(),
+        kept: 0,
+        outside: 0,
+        quarantined: Vec::new(),
+        latest: Vec::new(),
+        keyed: [
+            Vec::with_capacity(slots.len()),
+            Vec::with_capacity(slots.len()),
+        ],
+        others: [Vec::new(), Vec::new()],
+    };
+    for i in start..start + slots.len() {
+        let row_number = job.first_row + i as u64 + 1;
+        c.counts.at_row(row_number);
+        c.other_counts.at_row(row_number);
         if let Some((reason, why)) = cells.malformed(i) {
-            out.push(Outcome::Quarantined(row_number, reason, why));
+            c.quarantined.push((row_number, reason, why));
             continue;
         }
         // Rows past 2^32 keep the largest number; the ledger keeps the exact one.
         let source_row = u32::try_from(row_number).unwrap_or(u32::MAX);
-        let get = |c| cells.get(i, c);
-        let once = |c: Column, counts: &mut RuleCounts| {
-            let (keys, prepared) = once[c.index()]?;
+        let get = |column| cells.get(i, column);
+        let once = |column: Column, counts: &mut RuleCounts| {
+            let (keys, prepared) = job.once[column.index()]?;
             if keys.is_null(i) {
                 return None;
             }
             let (cleaned, effect) = prepared.cleaned[keys.values()[i] as usize]?;
-            counts.apply(c, effect);
+            counts.apply(column, effect);
             Some(cleaned)
         };
-        out.push(
-            match normalise::row_with(
-                get,
-                once,
-                other.map(|s| (s, &mut other_counts)),
-                file,
-                source_row,
-                ctx,
-                &mut counts,
-            ) {
-                Ok(r) => {
-                    let keys = [
-                        r.row.la_child_id.as_deref().and_then(numbering::key),
-                        r.row.pmr.as_deref().and_then(numbering::key),
-                    ];
-                    Outcome::Row(r, keys)
-                }
-                Err((reason, detail)) => Outcome::Quarantined(row_number, reason, detail),
-            },
-        );
+        let mut r = match normalise::row_with(
+            get,
+            once,
+            job.other.map(|s| (s, &mut c.other_counts)),
+            job.file,
+            source_row,
+            &job.ctx,
+            &mut c.counts,
+        ) {
+            Ok(r) => r,
+            Err((reason, detail)) => {
+                c.quarantined.push((row_number, reason, detail));
+                continue;
+            }
+        };
+        if let Some((first, last)) = job.window
+            && !(first..=last).contains(&r.row.census_year)
+        {
+            c.outside += 1;
+            continue;
+        }
+        let slot = c.kept;
+        c.kept += 1;
+        let row = job.base + start + slot;
+        if let Some(latest) = r.latest {
+            c.latest.push((row, latest));
+        }
+        let row = u32::try_from(row).expect("fewer than 2^32 rows");
+        let ids = [r.row.la_child_id.take(), r.row.pmr.take()];
+        for (k, id) in ids.into_iter().enumerate() {
+            let Some(id) = id else { continue };
+            match numbering::key(&id).and_then(|key| Numbering::entry_in(job.formats[k], key, row))
+            {
+                Some(entry) => c.keyed[k].push(entry),
+                None => c.others[k].push((row, id)),
+            }
+        }
+        slots.set(slot, r.row);
+        if let Some(reasons) = &mut reasons {
+            reasons[slot] = r.other_reason;
+        }
     }
-    (out, counts, other_counts)
+    c
 }

@@ -391,7 +391,7 @@ fn read_opened(
             Source::Csv(_) => None,
         };
         progress.begin_counting(&format!("reading {}", path.display()), declared, "rows");
-        let kept_before = ingest.episodes.len() + ingest.outside_window as usize;
+        let kept_before = ingest.rows + ingest.outside_window as usize;
         let rows = match source {
             Source::Csv(s) => stream(s, file, options, &mut ingest, progress)?,
             // Corrupt Parquet data can make the library panic while decoding a batch,
@@ -402,7 +402,7 @@ fn read_opened(
         };
         progress.end();
         // Rows that reached the cleaning of every column (not quarantined first).
-        let cleaned = (ingest.episodes.len() + ingest.outside_window as usize - kept_before) as u64;
+        let cleaned = (ingest.rows + ingest.outside_window as usize - kept_before) as u64;
         // The other spelling's reading is checked first, as if read first.
         if let Some(o) = &mut ingest.other {
             other_files.check(
