@@ -520,7 +520,7 @@ mod tests {
         let k = array![2.0, 4.0, 9.0, 13.0, 18.0];
         let n = Array1::from_elem(5, 20.0);
         for start in [None, Some(array![-2.0, 1.0])] {
-            let s = start.as_ref().map(Array1::view);
+            let s = start.as_ref().map(|c| c.view());
             let full = fit_logit_from(x.view(), k.view(), n.view(), s, true).unwrap();
             let bare = fit_logit_from(x.view(), k.view(), n.view(), s, false).unwrap();
             assert_eq!(full.covariance.dim(), (2, 2));
