@@ -119,6 +119,12 @@ pub fn estimate_with_progress(
         })
         .collect();
     let mut run = Run::new(&frame, spec, progress);
+    // The split correction first: its build's transient tables (per key number) are
+    // freed before the event years are placed, so the two do not add up in the peak.
+    let split = (identity.linkage_mode == LinkageMode::Corrected)
+        .then(|| SplitCorrection::build(episodes, identity, events, &spec.outcomes, &spec.rules));
+    run.out.split = split.as_ref().map(|sc| sc.summary(&spec.outcomes));
+    run.split = split;
     let mut years = Vec::with_capacity(spec.outcomes.len());
     for &o in &spec.outcomes {
         let (placed, unknown) = place_years(
@@ -140,10 +146,6 @@ pub fn estimate_with_progress(
         }
         years.push(placed);
     }
-    let split = (identity.linkage_mode == LinkageMode::Corrected)
-        .then(|| SplitCorrection::build(episodes, identity, events, &spec.outcomes, &spec.rules));
-    run.out.split = split.as_ref().map(|sc| sc.summary(&spec.outcomes));
-    run.split = split;
     progress.begin_counting(
         "estimating",
         Some((years.len() * strata.len()) as u64),

@@ -229,12 +229,18 @@ pub fn corrected_curves<'a>(
     forms: &[Form],
     fallback: impl FnMut(Form) -> Option<&'a BackwardModel>,
 ) -> Corrected {
-    corrected_curves_from(tables, population, frame, estimators, forms, fallback, &[])
+    let correction = cumin_stats::fit_correction_forms(
+        stratum_cells(tables, population, frame),
+        forms,
+        fallback,
+    );
+    corrected_with(correction, tables, population, frame, estimators)
 }
 
-/// [`corrected_curves`] with each form's fit started from the model of that form in
-/// `start` (a bootstrap replicate's, from the point estimate's: a warm start; the fit is
-/// the same up to the convergence tolerance).
+/// [`corrected_curves`] as a bootstrap replicate refits them: each form's fit started
+/// from the model of that form in `start` (the point estimate's: a warm start; the fit is
+/// the same up to the convergence tolerance), the models' covariances not computed
+/// (nothing in a replicate reads them; hazards and curves are the same).
 pub fn corrected_curves_from<'a>(
     tables: &YearTables,
     population: &Array2<f64>,
@@ -249,7 +255,19 @@ pub fn corrected_curves_from<'a>(
         forms,
         fallback,
         |f| start.iter().find(|m| m.form == f),
+        false,
     );
+    corrected_with(correction, tables, population, frame, estimators)
+}
+
+/// The curves of one stratum's tables under a fitted correction.
+fn corrected_with(
+    correction: Correction,
+    tables: &YearTables,
+    population: &Array2<f64>,
+    frame: &Frame,
+    estimators: &[Estimator],
+) -> Corrected {
     let factors = correction.factors(&frame.entry(), OUT_AGES);
     let curves = curves_with(&factors.factor, tables, population, frame, estimators);
     Corrected {

@@ -151,22 +151,25 @@ pub fn fit_correction_forms<'a>(
     forms: &[Form],
     fallback: impl FnMut(Form) -> Option<&'a BackwardModel>,
 ) -> Correction {
-    fit_correction_forms_from(cells, forms, fallback, |_| None)
+    fit_correction_forms_from(cells, forms, fallback, |_| None, true)
 }
 
 /// [`fit_correction_forms`] with each form's own fit started from `start(form)`'s
-/// coefficients where that model has the same design ([`fit_backward_model_from`]).
+/// coefficients where that model has the same design ([`fit_backward_model_from`]), its
+/// coefficients' covariance computed only if `covariance` (a bootstrap replicate's fits
+/// need none: the hazards and curves are the same either way).
 pub fn fit_correction_forms_from<'a, 'b>(
     cells: BackwardCells,
     forms: &[Form],
     mut fallback: impl FnMut(Form) -> Option<&'a BackwardModel>,
     start: impl Fn(Form) -> Option<&'b BackwardModel>,
+    covariance: bool,
 ) -> Correction {
     let n_ages = cells.children.nrows();
     let mut own = Vec::new();
     let mut borrowed = Vec::new();
     for &form in forms {
-        match fit_backward_model_from(&cells, form, start(form)) {
+        match fit_backward_model_from(&cells, form, start(form), covariance) {
             Ok(m) => own.push(m),
             Err(_) => {
                 if let Some(m) = fallback(form)
@@ -444,16 +447,18 @@ impl BackwardModel {
 
 /// Fits [`BackwardModel`] of `form` to the observable cells.
 pub fn fit_backward_model(cells: &BackwardCells, form: Form) -> Result<BackwardModel, LogitError> {
-    fit_backward_model_from(cells, form, None)
+    fit_backward_model_from(cells, form, None, true)
 }
 
 /// [`fit_backward_model`], its iterations started from `start`'s coefficients if `start`
 /// is a model of the same form with the same `α_x` columns (a warm start: a bootstrap
-/// replicate's fit from the point estimate's); otherwise as [`fit_backward_model`].
+/// replicate's fit from the point estimate's); otherwise as [`fit_backward_model`]. The
+/// fit's covariance is left empty unless `covariance` ([`crate::glm::fit_logit_from`]).
 pub fn fit_backward_model_from(
     cells: &BackwardCells,
     form: Form,
     start: Option<&BackwardModel>,
+    covariance: bool,
 ) -> Result<BackwardModel, LogitError> {
     let n_ages = cells.children.nrows();
     let observed = |a: usize, x: usize| cells.covered[[a, x]] && cells.children[[a, x]] > 0.0;
@@ -495,7 +500,7 @@ pub fn fit_backward_model_from(
     let start = start
         .filter(|m| m.form == form && m.column == column)
         .map(|m| m.fit.coef.view());
-    let fit = fit_logit_from(design.view(), k.view(), n.view(), start)?;
+    let fit = fit_logit_from(design.view(), k.view(), n.view(), start, covariance)?;
     Ok(BackwardModel {
         form,
         column,

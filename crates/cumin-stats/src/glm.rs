@@ -15,7 +15,8 @@ pub struct LogitFit {
     /// Coefficients, one per design column.
     pub coef: Array1<f64>,
     /// Inverse of the Fisher information `(XᵀWX)⁻¹` at the estimate: the coefficients'
-    /// asymptotic covariance.
+    /// asymptotic covariance; empty (0 × 0) from a fit that did not ask for it
+    /// ([`fit_logit_from`]'s `covariance`).
     pub covariance: Array2<f64>,
     /// Residual deviance `2 Σ [k log(k / n p) + (n − k) log((n − k)/(n (1 − p)))]`.
     pub deviance: f64,
@@ -57,17 +58,21 @@ pub fn fit_logit(
     successes: ArrayView1<'_, f64>,
     trials: ArrayView1<'_, f64>,
 ) -> Result<LogitFit, LogitError> {
-    fit_logit_from(design, successes, trials, None)
+    fit_logit_from(design, successes, trials, None, true)
 }
 
 /// [`fit_logit`] with the iterations started at `coef` (a warm start, e.g. a fit to
 /// similar data: a bootstrap replicate's from the point estimate's), if given; the
-/// estimate is the same maximum up to the convergence tolerance.
+/// estimate is the same maximum up to the convergence tolerance. Without `covariance`
+/// the fit's covariance is left empty (a bootstrap replicate's fit: nothing reads it);
+/// the fit is otherwise the same, and fails where [`fit_logit`] would (the information
+/// at the estimate is still factorised, only not inverted).
 pub fn fit_logit_from(
     design: ArrayView2<'_, f64>,
     successes: ArrayView1<'_, f64>,
     trials: ArrayView1<'_, f64>,
     coef: Option<ArrayView1<'_, f64>>,
+    covariance: bool,
 ) -> Result<LogitFit, LogitError> {
     let n_rows = design.nrows();
     assert_eq!(successes.len(), n_rows);
@@ -101,7 +106,7 @@ pub fn fit_logit_from(
         }
         (weight, z)
     };
-    irls(design, start, trials, working, |b| {
+    irls(design, start, trials, covariance, working, |b| {
         deviance(design, b, successes, trials)
     })
 }
@@ -118,11 +123,13 @@ enum Start {
 /// Iteratively reweighted least squares from `start`: each step solves the working
 /// weighted normal equations of `working(β)` (weights, responses); a step that does not
 /// lower `deviance` is halved. The covariance is the inverse of `XᵀWX` with the working
-/// weights at the estimate.
+/// weights at the estimate, if `covariance` (otherwise `XᵀWX` is only factorised there,
+/// so the fit fails in the same cases, and the covariance left empty).
 fn irls(
     design: ArrayView2<'_, f64>,
     start: Start,
     trials: ArrayView1<'_, f64>,
+    covariance: bool,
     working: impl Fn(&Array1<f64>) -> (Array1<f64>, Array1<f64>),
     deviance: impl Fn(ArrayView1<'_, f64>) -> f64,
 ) -> Result<LogitFit, LogitError> {
@@ -163,18 +170,18 @@ fn irls(
         dev = next_dev;
         if change <= TOLERANCE * (dev.abs() + 0.1) {
             let (w, _) = working(&beta);
-            let (_, covariance) = weighted_least_squares(
+            let (_, inverse) = weighted_least_squares(
                 design,
                 w.view(),
                 Array1::zeros(n_rows).view(),
                 Array1::ones(n_rows).view(),
-                true,
+                covariance,
             )
             .ok_or(LogitError::Singular)?;
-            debug_assert_eq!(covariance.dim(), (n_cols, n_cols));
+            debug_assert_eq!(inverse.nrows(), if covariance { n_cols } else { 0 });
             return Ok(LogitFit {
                 coef: beta,
-                covariance,
+                covariance: inverse,
                 deviance: dev,
                 iterations: iteration,
             });
@@ -232,7 +239,7 @@ pub fn fit_scaled_logit(
         }
         (weight, z)
     };
-    irls(design, Start::Rows(start), trials, working, |b| {
+    irls(design, Start::Rows(start), trials, true, working, |b| {
         scaled_deviance(design, b, successes, trials, scale)
     })
 }
@@ -502,6 +509,29 @@ mod tests {
     fn unidentified_columns_are_reported() {
         let x = array![[1.0, 0.0], [1.0, 0.0]];
         let e = fit_logit(x.view(), array![1.0, 2.0].view(), array![5.0, 5.0].view());
+        assert_eq!(e.unwrap_err(), LogitError::Singular);
+    }
+
+    #[test]
+    fn a_fit_without_its_covariance_is_the_same_fit() {
+        // Cold and warm starts: the coefficients, deviance and iterations are the same
+        // bits; only the covariance is left empty. A singular design still fails.
+        let x = array![[1.0, 0.0], [1.0, 1.0], [1.0, 2.0], [1.0, 3.0], [1.0, 4.0]];
+        let k = array![2.0, 4.0, 9.0, 13.0, 18.0];
+        let n = Array1::from_elem(5, 20.0);
+        for start in [None, Some(array![-2.0, 1.0])] {
+            let s = start.as_ref().map(|c| c.view());
+            let full = fit_logit_from(x.view(), k.view(), n.view(), s, true).unwrap();
+            let bare = fit_logit_from(x.view(), k.view(), n.view(), s, false).unwrap();
+            assert_eq!(full.covariance.dim(), (2, 2));
+            assert_eq!(bare.covariance.dim(), (0, 0));
+            assert_eq!(full.coef, bare.coef);
+            assert_eq!(full.deviance.to_bits(), bare.deviance.to_bits());
+            assert_eq!(full.iterations, bare.iterations);
+        }
+        let singular = array![[1.0, 0.0], [1.0, 0.0]];
+        let (k, n) = (array![1.0, 2.0], array![5.0, 5.0]);
+        let e = fit_logit_from(singular.view(), k.view(), n.view(), None, false);
         assert_eq!(e.unwrap_err(), LogitError::Singular);
     }
 }

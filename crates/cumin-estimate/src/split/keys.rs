@@ -183,7 +183,7 @@ const NO_AGE: u8 = u8::MAX;
 #[derive(Clone, Copy)]
 struct Acc {
     child: u32,
-    oldest: i32,
+    oldest: i8,
     rows: u32,
     pmr: bool,
     last_year: i16,
@@ -212,34 +212,37 @@ impl Keys {
         let acc = scan_rows(episodes, identity, n_keys, &age_of_row);
         let rows = row_shares(episodes, identity, &acc, &age_of_row);
         let last_year = episodes.last_census_year().map_or(0, |y| y.0);
-        let mut keys = episode_keys(identity, rules, &acc, last_year);
-        // ρ per key from κ over its rows.
+        let mut list = episode_keys(identity, rules, &acc, last_year);
+        list.sort_by(|a, b| {
+            (a.1.child, a.1.first_referral, a.0).cmp(&(b.1.child, b.1.first_referral, b.0))
+        });
+        let mut index_of_key = vec![u32::MAX; n_keys];
+        for (i, (k, _)) in list.iter().enumerate() {
+            index_of_key[*k as usize] = i as u32;
+        }
+        let mut keys: Vec<Key> = list.into_iter().map(|(_, key)| key).collect();
+        // ρ per key from κ over its rows: `log Π (1 − κ)` summed on the key itself, row by
+        // row in the rows' order (the same sums as a table by key number).
         let kappa: Vec<f64> = (0..CLASS_AGES).map(|a| rows.kappa(a)).collect();
-        let mut log_miss = vec![0.0f64; n_keys];
+        for k in &mut keys {
+            k.carries_if_matched = 0.0;
+        }
         for i in 0..episodes.len() {
             let k = linkage.key_of_row[i];
             if k == NO_KEY {
                 continue;
             }
+            let index = index_of_key[k as usize];
+            if index == u32::MAX {
+                continue;
+            }
             if let Some((_, age)) = age_of_row(i) {
-                log_miss[k as usize] += (1.0 - kappa[age]).max(0.0).ln();
+                keys[index as usize].carries_if_matched += (1.0 - kappa[age]).max(0.0).ln();
             }
         }
-        let mut index_of_key = vec![u32::MAX; n_keys];
-        let mut list: Vec<(u32, Key)> = keys
-            .drain(..)
-            .map(|(k, mut key)| {
-                key.carries_if_matched = 1.0 - log_miss[k as usize].exp();
-                (k, key)
-            })
-            .collect();
-        list.sort_by(|a, b| {
-            (a.1.child, a.1.first_referral, a.0).cmp(&(b.1.child, b.1.first_referral, b.0))
-        });
-        for (i, (k, _)) in list.iter().enumerate() {
-            index_of_key[*k as usize] = i as u32;
+        for k in &mut keys {
+            k.carries_if_matched = 1.0 - k.carries_if_matched.exp();
         }
-        let mut keys: Vec<Key> = list.into_iter().map(|(_, key)| key).collect();
         let pairs = order_within_children(&mut keys, identity, &index_of_key);
         let mut rows = rows;
         moving_persistence(
@@ -314,7 +317,7 @@ fn scan_rows(
     let mut state = vec![
         Acc {
             child: u32::MAX,
-            oldest: i32::MIN,
+            oldest: i8::MIN,
             rows: 0,
             pmr: false,
             last_year: i16::MIN,
@@ -340,7 +343,7 @@ fn scan_rows(
                 let s = &mut part[(k - lo) as usize];
                 let year = episodes.census_year[i].0;
                 s.child = s.child.min(c);
-                s.oldest = s.oldest.max(age as i32);
+                s.oldest = s.oldest.max(age as i8);
                 s.rows += 1;
                 s.pmr |= linkage.pmr_identified[i];
                 if episodes.pmr[i].is_some() {
@@ -439,11 +442,8 @@ fn episode_keys(
     last_year: i16,
 ) -> Vec<(u32, Key)> {
     let (linkage, set, children) = (&identity.linkage, &identity.episodes, &identity.children);
-    // Per key: (first in-window referral, its age), (last in-window referral, its age),
-    // and (latest referral, its reason).
-    let mut first: Vec<Option<(Date, u8)>> = vec![None; acc.len()];
-    let mut last_in: Vec<Option<(Date, u8)>> = vec![None; acc.len()];
-    let mut last: Vec<Option<(Date, bool)>> = vec![None; acc.len()];
+    // Per key number, its referrals: one table of 16 bytes a key number.
+    let mut refs = vec![Referrals::default(); acc.len()];
     for e in 0..set.len() {
         let k = linkage.key_of_row[set.last_row[e] as usize];
         if k == NO_KEY || acc[k as usize].child == u32::MAX {
@@ -454,52 +454,63 @@ fn episode_keys(
         };
         let referral = set.referral[e];
         let rc5 = set.reason_for_closure[e] == Some(RC_TRANSFERRED);
-        let l = &mut last[k as usize];
-        if l.is_none_or(|(d, r)| (referral, rc5) > (d, r)) {
-            *l = Some((referral, rc5));
+        let r = &mut refs[k as usize];
+        if r.last.is_none_or(|d| (referral, rc5) > (d, r.last_rc5)) {
+            (r.last, r.last_rc5) = (Some(referral), rc5);
         }
         let age = cumin_census::age_at(dob, referral).max(0);
         if referral < rules.window_start || referral > rules.data_end || age > 17 {
             continue;
         }
-        let f = &mut first[k as usize];
-        if f.is_none_or(|(d, _)| referral < d) {
-            *f = Some((referral, age as u8));
+        if r.first.is_none_or(|d| referral < d) {
+            (r.first, r.first_age) = (Some(referral), age as u8);
         }
-        let l = &mut last_in[k as usize];
-        if l.is_none_or(|(d, _)| referral > d) {
-            *l = Some((referral, age as u8));
+        if r.last_in.is_none_or(|d| referral > d) {
+            (r.last_in, r.last_in_age) = (Some(referral), age as u8);
         }
     }
-    acc.iter()
-        .enumerate()
-        .filter_map(|(k, s)| {
-            let (first_referral, first_referral_age) = first[k]?;
-            let decile_group = match s.decile {
-                Some(1..=3) => 0,
-                Some(8..=10) => 2,
-                _ => 1,
-            };
-            Some((
-                k as u32,
-                Key {
-                    child: ChildId(s.child),
-                    oldest: s.oldest.clamp(0, CLASS_AGES as i32 - 1) as u8,
-                    rows: s.rows,
-                    pmr: s.pmr,
-                    rc5: last[k].is_some_and(|(_, r)| r),
-                    follow_up: (last_year - s.last_year).clamp(0, 8) as u8,
-                    decile_group,
-                    first_referral,
-                    first_referral_age,
-                    last_referral_age: last_in[k].map_or(first_referral_age, |(_, a)| a),
-                    carries_if_matched: 1.0,
-                    status: Status::NoPmr,
-                    later_pmr: false,
-                },
-            ))
-        })
-        .collect()
+    let mut keys = Vec::with_capacity(refs.iter().filter(|r| r.first.is_some()).count());
+    keys.extend(acc.iter().zip(&refs).enumerate().filter_map(|(k, (s, r))| {
+        let first_referral = r.first?;
+        let first_referral_age = r.first_age;
+        let decile_group = match s.decile {
+            Some(1..=3) => 0,
+            Some(8..=10) => 2,
+            _ => 1,
+        };
+        Some((
+            k as u32,
+            Key {
+                child: ChildId(s.child),
+                oldest: s.oldest.clamp(0, CLASS_AGES as i8 - 1) as u8,
+                rows: s.rows,
+                pmr: s.pmr,
+                rc5: r.last.is_some() && r.last_rc5,
+                follow_up: (last_year - s.last_year).clamp(0, 8) as u8,
+                decile_group,
+                first_referral,
+                first_referral_age,
+                last_referral_age: r.last_in.map_or(first_referral_age, |_| r.last_in_age),
+                carries_if_matched: 1.0,
+                status: Status::NoPmr,
+                later_pmr: false,
+            },
+        ))
+    }));
+    keys
+}
+
+/// A key number's referrals in the episode set: its first and last in-window referral
+/// (with the age at each) and its latest referral of all (with whether that episode
+/// closed as a transfer; of two on one date, the one that did).
+#[derive(Clone, Copy, Default)]
+struct Referrals {
+    first: Option<Date>,
+    last_in: Option<Date>,
+    last: Option<Date>,
+    first_age: u8,
+    last_in_age: u8,
+    last_rc5: bool,
 }
 
 /// Sets each key's status and `later_pmr` from the keys of its linked child in order of
