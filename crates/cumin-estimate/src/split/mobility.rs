@@ -279,6 +279,7 @@ mod tests {
             carries_if_matched: 1.0,
             status: Status::NoPmr,
             later_pmr: false,
+            history: 1,
         };
         (key, ages)
     }
