@@ -76,9 +76,6 @@ pub struct Key {
     /// Whether its linked child holds a later key carrying a PMR (the successor model's
     /// response, for keys with a PMR).
     pub later_pmr: bool,
-    /// Census years in which its linked child has an in-window referral up to the key's
-    /// last in-window referral (its own and its joined predecessors'), at most 4.
-    pub history: u8,
 }
 
 /// Row-level PMR diagnostics by age on the census date.
@@ -229,22 +226,20 @@ impl Keys {
             }
         }
         let mut index_of_key = vec![u32::MAX; n_keys];
-        let mut list: Vec<(u32, Key, Date)> = keys
+        let mut list: Vec<(u32, Key)> = keys
             .drain(..)
-            .map(|(k, mut key, end)| {
+            .map(|(k, mut key)| {
                 key.carries_if_matched = 1.0 - log_miss[k as usize].exp();
-                (k, key, end)
+                (k, key)
             })
             .collect();
         list.sort_by(|a, b| {
             (a.1.child, a.1.first_referral, a.0).cmp(&(b.1.child, b.1.first_referral, b.0))
         });
-        for (i, (k, _, _)) in list.iter().enumerate() {
+        for (i, (k, _)) in list.iter().enumerate() {
             index_of_key[*k as usize] = i as u32;
         }
-        let ends: Vec<Date> = list.iter().map(|(_, _, end)| *end).collect();
-        let mut keys: Vec<Key> = list.into_iter().map(|(_, key, _)| key).collect();
-        referral_history(&mut keys, &ends, identity, rules);
+        let mut keys: Vec<Key> = list.into_iter().map(|(_, key)| key).collect();
         let pairs = order_within_children(&mut keys, identity, &index_of_key);
         let mut rows = rows;
         moving_persistence(
@@ -436,13 +431,13 @@ fn moving_persistence(
 
 /// The keys with an in-window referral (at an age under 18) and a usable child, from the
 /// episode set: first referral, its age, whether the last episode closed as a transfer.
-/// Returned with their key numbers and last in-window referrals, status not yet known.
+/// Returned with their key numbers, status not yet known.
 fn episode_keys(
     identity: &Identity,
     rules: &EventRules,
     acc: &[Acc],
     last_year: i16,
-) -> Vec<(u32, Key, Date)> {
+) -> Vec<(u32, Key)> {
     let (linkage, set, children) = (&identity.linkage, &identity.episodes, &identity.children);
     // Per key: (first in-window referral, its age), (last in-window referral, its age),
     // and (latest referral, its reason).
@@ -480,8 +475,6 @@ fn episode_keys(
         .enumerate()
         .filter_map(|(k, s)| {
             let (first_referral, first_referral_age) = first[k]?;
-            let (end, last_referral_age) =
-                last_in[k].unwrap_or((first_referral, first_referral_age));
             let decile_group = match s.decile {
                 Some(1..=3) => 0,
                 Some(8..=10) => 2,
@@ -499,64 +492,14 @@ fn episode_keys(
                     decile_group,
                     first_referral,
                     first_referral_age,
-                    last_referral_age,
+                    last_referral_age: last_in[k].map_or(first_referral_age, |(_, a)| a),
                     carries_if_matched: 1.0,
                     status: Status::NoPmr,
                     later_pmr: false,
-                    history: 0,
                 },
-                end,
             ))
         })
         .collect()
-}
-
-/// Most referral years [`Key::history`] counts.
-pub const MAX_HISTORY: u8 = 4;
-
-/// Sets each key's [`Key::history`]: the census years in which its linked child (the
-/// episode set's child of that number) has an in-window referral on or before the key's
-/// last in-window referral (`ends`, in the order of `keys`), at most [`MAX_HISTORY`].
-fn referral_history(keys: &mut [Key], ends: &[Date], identity: &Identity, rules: &EventRules) {
-    let set = &identity.episodes;
-    let mut by_child = set.by_child().peekable();
-    let mut referrals: Vec<(Date, CensusYear)> = Vec::new();
-    let mut start = 0;
-    while start < keys.len() {
-        let child = keys[start].child;
-        let end = start
-            + keys[start..]
-                .iter()
-                .take_while(|k| k.child == child)
-                .count();
-        while by_child.peek().is_some_and(|(c, _)| *c < child) {
-            by_child.next();
-        }
-        referrals.clear();
-        if let Some((_, range)) = by_child.peek().filter(|(c, _)| *c == child) {
-            referrals.extend(
-                range
-                    .clone()
-                    .map(|e| set.referral[e])
-                    .filter(|d| (rules.window_start..=rules.data_end).contains(d))
-                    .map(|d| (d, CensusYear::containing(d))),
-            );
-        }
-        referrals.sort_unstable();
-        for i in start..end {
-            // Sorted by date, so by census year too: count the changes of year.
-            let mut years = 0u8;
-            let mut previous = None;
-            for (_, y) in referrals.iter().take_while(|(d, _)| *d <= ends[i]) {
-                if previous != Some(*y) {
-                    years = years.saturating_add(1);
-                    previous = Some(*y);
-                }
-            }
-            keys[i].history = years.min(MAX_HISTORY);
-        }
-        start = end;
-    }
 }
 
 /// Sets each key's status and `later_pmr` from the keys of its linked child in order of

@@ -279,7 +279,6 @@ mod tests {
             carries_if_matched: 1.0,
             status: Status::NoPmr,
             later_pmr: false,
-            history: 1,
         };
         (key, ages)
     }

@@ -611,47 +611,6 @@ mod tests {
     }
 
     #[test]
-    fn a_keys_history_counts_its_linked_childs_referral_years_up_to_its_end() {
-        // Child P0: referrals in census years 2016 and 2018 in LA 201, then 2019 in LA 305
-        // (same PMR, so joined). Child S0: one key, two referrals in census year 2016.
-        let d = Date::ymd;
-        let p = Some("P0".to_string());
-        let e = extract(&[
-            ("A0".into(), p.clone(), 201, 2016, d(2016, 2, 1)),
-            ("A0".into(), p.clone(), 201, 2018, d(2017, 6, 1)),
-            ("B0".into(), p, 305, 2019, d(2018, 9, 1)),
-            ("S0".into(), None, 401, 2016, d(2015, 5, 1)),
-            ("S0".into(), None, 401, 2016, d(2015, 11, 1)),
-        ]);
-        let spec = cumin_cohort::IdentitySpec {
-            link: cumin_link::LinkOptions::default(),
-            linkage: cumin_link::LinkageMode::Exact,
-            birth: BirthRules::default(),
-        };
-        let identity = cumin_cohort::identify(&e, &spec);
-        let rules = spec.event_rules(Date::ymd(2011, 4, 1), Date::ymd(2024, 3, 31));
-        let keys = Keys::build(&e, &identity, &rules);
-        let mut history: Vec<(u8, u8)> = keys
-            .keys
-            .iter()
-            .map(|k| (k.rows as u8, k.history))
-            .collect();
-        history.sort_unstable();
-        // S0 (2 rows, 1 year); A0 (2 rows, 2 years); B0 (1 row, A0's 2 years and its own).
-        assert_eq!(history, [(1, 3), (2, 1), (2, 2)]);
-        // Referrals before the window do not count.
-        let late = spec.event_rules(Date::ymd(2017, 4, 1), Date::ymd(2024, 3, 31));
-        let keys = Keys::build(&e, &identity, &late);
-        let mut history: Vec<(u8, u8)> = keys
-            .keys
-            .iter()
-            .map(|k| (k.rows as u8, k.history))
-            .collect();
-        history.sort_unstable();
-        assert_eq!(history, [(1, 2), (2, 1)], "S0 has no in-window referral");
-    }
-
-    #[test]
     fn keys_without_a_pmr_lose_the_successors_the_pmr_keys_show() {
         let (sc, oy, strata, frame) = run(&extract(&rows(false)));
         assert_eq!(sc.keys.keys.len(), 100);

@@ -6,7 +6,7 @@
 //! linear extrapolation of the age effects, whose sampling and form error are kept.
 
 use crate::split::CLASS_AGES;
-use crate::split::keys::{Key, MAX_HISTORY, Status};
+use crate::split::keys::{Key, Status};
 use cumin_stats::glm::{expit, fit_scaled_logit};
 use ndarray::{Array1, Array2};
 use std::collections::BTreeMap;
@@ -20,10 +20,8 @@ const MIN_PMR_KEYS: f64 = 20.0;
 /// The covariates besides age: last episode closed `RC5`; 2 rows; 3 or more rows;
 /// follow-up `f/8` and `(f/8)²` (census years left before the data's end, at most 8: a
 /// successor must come before it to be in the extract); decile group 1–3; decile group
-/// 8–10; the linked child's referral years up to the key's last referral,
-/// `(min(years, 4) − 1)/3` (a child's history of events: under a high-risk minority the
-/// children with more events are the ones that have more later keys).
-const N_COVARIATES: usize = 8;
+/// 8–10.
+const N_COVARIATES: usize = 7;
 
 /// A key's covariates besides age.
 fn covariates(k: &Key) -> [f64; N_COVARIATES] {
@@ -36,7 +34,6 @@ fn covariates(k: &Key) -> [f64; N_COVARIATES] {
         f * f,
         f64::from(u8::from(k.decile_group == 0)),
         f64::from(u8::from(k.decile_group == 2)),
-        f64::from(k.history.clamp(1, MAX_HISTORY) - 1) / f64::from(MAX_HISTORY - 1),
     ]
 }
 
@@ -392,7 +389,6 @@ mod tests {
             carries_if_matched: 1.0,
             status,
             later_pmr,
-            history: 1,
         }
     }
 
@@ -431,46 +427,6 @@ mod tests {
         assert!((eta(&k0, true) - (-1.4)).abs() < 0.02, "{}", eta(&k0, true));
         assert!(m.extrapolated(&k0));
         assert!(!m.extrapolated(&key(3, false, false, Status::NoPmr)));
-    }
-
-    #[test]
-    fn a_childs_referral_years_move_the_hidden_successors_to_the_children_with_more() {
-        // PMR keys at ages 3..=6: children with 4 referral years have a later key twice as
-        // often on the logit scale (+1.5) as those with 1; half of each.
-        let mut keys = Vec::new();
-        for a in 3..=6u8 {
-            for (history, logit) in [(1u8, -1.5), (4, 0.0)] {
-                let p = expit(logit);
-                for i in 0..2000 {
-                    let mut k = key(a, true, f64::from(i) < 2000.0 * p, Status::NoPmr);
-                    k.history = history;
-                    keys.push(k);
-                }
-            }
-        }
-        let m = SuccessorModel::fit(&keys, &vec![1.0; keys.len()]).expect("fits");
-        assert_eq!(
-            m.kept,
-            [false, false, false, false, false, false, false, true]
-        );
-        let beta = m.coef[m.fitted_ages.len()];
-        assert!((beta - 1.5).abs() < 0.1, "{beta}");
-        // The same key without a PMR is allotted more hidden successors with a longer
-        // history; 2 years sit a third of the way.
-        let shares = SuccessorShares {
-            carries: [0.5; CLASS_AGES],
-            transfer_joined: 0.0,
-        };
-        let allot = |history: u8| {
-            let mut k = key(4, false, false, Status::NoPmr);
-            k.history = history;
-            hidden(&k, m.design(&k, false).dot(&m.coef), &shares).0
-        };
-        assert!((allot(1) - expit(-1.5)).abs() < 0.02, "{}", allot(1));
-        assert!((allot(4) - 0.5).abs() < 0.02, "{}", allot(4));
-        assert!((allot(2) - expit(-1.0)).abs() < 0.02, "{}", allot(2));
-        assert_eq!(allot(9), allot(4), "capped at 4 years");
-        assert_eq!(allot(0), allot(1), "no year counts as one");
     }
 
     #[test]
