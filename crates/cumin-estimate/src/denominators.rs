@@ -260,12 +260,10 @@ impl Denominators {
     }
 }
 
-/// A whole number as the episodes' integer columns read it
-/// (`cumin_census::normalise::field`): digits, or digits and `.0` as R and pandas write a
-/// number held in a float column (`5.0`, `2005.0`); `5.5` is not one.
+/// A whole number as the episodes' integer columns read it (`5`, or `5.0` as R and
+/// pandas write a number held in a float column; `5.5` is not one).
 fn whole(text: &str) -> Option<i64> {
-    let t = text.trim();
-    t.strip_suffix(".0").unwrap_or(t).parse().ok()
+    cumin_census::normalise::field::whole_number(text.trim())
 }
 
 /// The key of each row of a denominators file: cohort, age and the values of every

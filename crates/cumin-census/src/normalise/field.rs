@@ -55,11 +55,16 @@ fn int(raw: Raw<'_>) -> Option<Result<i64, ()>> {
         Raw::Bool(b) => Some(Ok(i64::from(b))),
         Raw::Text(_) | Raw::Bytes(_) => {
             let t = text(raw)?;
-            // Integer columns exported through a float type arrive as `3.0`.
-            let t = t.strip_suffix(".0").unwrap_or(&t);
-            Some(t.parse::<i64>().map_err(|_| ()))
+            Some(whole_number(&t).ok_or(()))
         }
     }
+}
+
+/// A whole number written as text (already trimmed): digits, or digits and `.0`, as R and
+/// pandas write an integer held in a float column (`3.0`, `2013.0`); `3.5` is not one.
+/// Shared with readers of other inputs (the denominators) so both read numbers alike.
+pub fn whole_number(t: &str) -> Option<i64> {
+    t.strip_suffix(".0").unwrap_or(t).parse().ok()
 }
 
 /// Reads `ACADYR`; counted so that a column holding no census year at all is an error
