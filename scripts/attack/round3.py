@@ -24,7 +24,6 @@ pinned (any size); earlier-event counts D pinned while hidden, and within +-2 wh
 hidden; unsound (truth outside an interval) must be 0.
 """
 
-import csv
 import json
 import sys
 from collections import defaultdict
