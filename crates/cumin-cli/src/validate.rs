@@ -43,6 +43,7 @@ pub fn run(a: &ValidateArgs, bars: &Bars, quiet: bool) -> Result<()> {
         cumin_study::preflight::probe_output(out)?;
     }
     let inputs = cumin_census::expand_inputs(&patterns)?;
+    cumin_study::preflight::distinct_inputs(&inputs)?;
     let mut extract = cumin_census::read_extract(&inputs, &options, bars)?;
     account(&mut extract)?;
     let profile = cumin_census::Profile::of(&extract.episodes);

@@ -8,6 +8,7 @@ mod docs;
 mod folder;
 mod golden;
 mod help;
+mod hostile;
 mod integrity;
 mod progress;
 mod report;
