@@ -125,6 +125,20 @@ impl Identity {
             dedup: self.dedup.clone(),
         }
     }
+
+    /// Frees what this identity holds per row of the episode table (each row's child,
+    /// PMR flag, LA key, conflict flag and episode), for a run done with rows: the
+    /// ledger given its places, the linkage measures by row counted, the split
+    /// correction built. Counts, episodes and children stay; a row's child or episode
+    /// cannot be read afterwards (an index out of bounds).
+    pub fn drop_row_tables(&mut self) {
+        let linkage = &mut self.linkage;
+        linkage.child_of_row = Vec::new();
+        linkage.pmr_identified = Vec::new();
+        linkage.conflict_dropped = cumin_link::RowBits::default();
+        linkage.key_of_row = Vec::new();
+        self.episodes.episode_of_row = Vec::new();
+    }
 }
 
 /// Links `episodes` under `spec`: children by the identifiers, then the transfer rule,

@@ -41,13 +41,22 @@ pub fn run(
         .event_rules(settings.window_start, extract.data_end);
     cumin_estimate::frame::check_denominators(&denominators, &rules, settings.uses_every_cell())?;
 
-    let (identity, events) = identify(settings, &mut extract, &rules, &mut laps, progress)?;
+    let (mut identity, events) = identify(settings, &mut extract, &rules, &mut laps, progress)?;
     let spec = settings.estimate_spec(outcomes.clone(), rules);
-    let estimates = cumin_estimate::estimate_with_progress(
+    // What reads the rows comes first: the ledger (above), the linkage measures by row,
+    // the split correction. Then the rows are freed (only the sensitivity runs, which
+    // link them again, read them after) and the identity's per-row tables with them,
+    // before the event years and the curves take their memory.
+    let mut linkage_rows = crate::linkage::own_rows(&extract.episodes, &identity, &events);
+    let prepared = cumin_estimate::Prepared::new(
         (&extract.episodes, &identity, &events, &denominators),
         &spec,
-        progress,
     )?;
+    if !settings.sensitivity {
+        drop(std::mem::take(&mut extract.episodes));
+    }
+    identity.drop_row_tables();
+    let estimates = prepared.estimate(&identity, &events, progress)?;
     laps.lap("estimate");
 
     progress.begin(
@@ -70,12 +79,10 @@ pub fn run(
             )
         })
         .transpose()?;
-    let mut linkage_rows = crate::linkage::study_rows(
-        &extract.episodes,
+    linkage_rows.extend(crate::linkage::other_mode_rows(
         &identity,
-        &events,
         sensitivity.as_ref().map(|s| s.linkage.as_slice()),
-    );
+    ));
     linkage_rows.extend(crate::linkage::split_rows(
         &identity,
         estimates.split.as_ref(),
