@@ -112,11 +112,8 @@ pub fn estimate_with_progress(
     spec: &EstimateSpec,
     progress: &dyn Progress,
 ) -> Result<Estimates, EstimateError> {
-    Prepared::new((episodes, identity, events, denominators), spec)?.estimate(
-        identity,
-        events,
-        progress,
-    )
+    Prepared::new((episodes, identity, events, denominators), spec)?
+        .estimate(identity, events, progress)
 }
 
 /// An estimation in two steps, so that a caller can free the extract's rows between
