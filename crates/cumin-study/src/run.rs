@@ -8,7 +8,7 @@ use crate::release::Tables;
 use crate::sensitivity::{self, Sensitivity};
 use crate::settings::Settings;
 use crate::summary::{Headline, RunOutput, SensitivityLine, released_headlines};
-use cumin_census::{Extract, Progress, ReadOptions, read_extract};
+use cumin_census::{Episodes, Extract, Progress, ReadOptions, read_extract};
 use cumin_cohort::{EventRules, Events, Identity};
 use cumin_estimate::{Denominators, InequalityMeasure, Recurrence, Stratification, StratumVar};
 use cumin_jay::JaySummary;
@@ -232,6 +232,9 @@ fn identify(
         None,
     );
     let identity = cumin_cohort::identify(&extract.episodes, &settings.identity);
+    if !settings.sensitivity {
+        narrow_rows(&mut extract.episodes);
+    }
     progress.end();
     laps.lap("link");
     progress.begin(
@@ -246,6 +249,23 @@ fn identify(
     progress.end();
     laps.lap("cohort");
     Ok((identity, events))
+}
+
+/// Keeps of the rows only the columns read after linkage: the file (the ledger's
+/// places), the census year and whether a PMR is present (the linkage measures by row,
+/// the split correction) and the IDACI decile (the split correction). The other columns
+/// and the identifier pools are freed, so a row's identifiers cannot be read after
+/// (the PMR references point into a freed pool: only `is_some` holds). Not for a run
+/// whose sensitivity analysis links the rows again.
+fn narrow_rows(episodes: &mut Episodes) {
+    let kept = Episodes {
+        file: std::mem::take(&mut episodes.file),
+        census_year: std::mem::take(&mut episodes.census_year),
+        pmr: std::mem::take(&mut episodes.pmr),
+        idaci_decile: std::mem::take(&mut episodes.idaci_decile),
+        ..Episodes::default()
+    };
+    *episodes = kept;
 }
 
 /// The ledger of `extract` as the report shows it: through the count rule.
