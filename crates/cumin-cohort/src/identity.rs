@@ -125,6 +125,20 @@ impl Identity {
             dedup: self.dedup.clone(),
         }
     }
+
+    /// Frees what this identity holds per row of the episode table (each row's child,
+    /// PMR flag, LA key, conflict flag and episode), for a run done with rows: the
+    /// ledger given its places, the linkage measures by row counted, the split
+    /// correction built. Counts, episodes and children stay; a row's child or episode
+    /// cannot be read afterwards (an index out of bounds).
+    pub fn drop_row_tables(&mut self) {
+        let linkage = &mut self.linkage;
+        linkage.child_of_row = Vec::new();
+        linkage.pmr_identified = Vec::new();
+        linkage.conflict_dropped = cumin_link::RowBits::default();
+        linkage.key_of_row = Vec::new();
+        self.episodes.episode_of_row = Vec::new();
+    }
 }
 
 /// Links `episodes` under `spec`: children by the identifiers, then the transfer rule,
@@ -244,4 +258,52 @@ pub fn child_traits(
         })
         .collect();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cumin_census::{CensusYear, Date, EpisodeRow, Episodes};
+    use cumin_link::{LinkOptions, LinkageMode};
+
+    #[test]
+    fn dropping_the_row_tables_keeps_counts_episodes_and_children() {
+        let mut e = Episodes::new();
+        for (i, (id, pmr, year)) in [
+            ("A", Some("P1"), 2014),
+            ("A", None, 2015),
+            ("B", None, 2015),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut r = EpisodeRow::empty(0, i as u32 + 1, CensusYear(year));
+            r.la_child_id = Some(id.into());
+            r.la = Some(202);
+            r.pmr = pmr.map(str::to_owned);
+            r.referral = Some(Date::ymd(2013, 6, 1 + i as u32));
+            r.birth_year = Some(2008);
+            r.birth_month = Some(5);
+            e.push(r);
+        }
+        let spec = IdentitySpec {
+            link: LinkOptions::default(),
+            linkage: LinkageMode::Corrected,
+            birth: BirthRules::default(),
+        };
+        let full = identify(&e, &spec);
+        assert_eq!(full.linkage.child_of_row.len(), 3);
+        let mut dropped = full.clone();
+        dropped.drop_row_tables();
+        let l = &dropped.linkage;
+        assert!(l.child_of_row.is_empty() && l.pmr_identified.is_empty());
+        assert!(l.key_of_row.is_empty() && dropped.episodes.episode_of_row.is_empty());
+        assert_eq!(l.conflict_dropped, cumin_link::RowBits::default());
+        // What a run reads after: counts, the episodes and the children, unchanged.
+        assert_eq!(dropped.counts(), full.counts());
+        assert_eq!(dropped.episodes.child, full.episodes.child);
+        assert_eq!(dropped.episodes.last_row, full.episodes.last_row);
+        assert_eq!(dropped.children.dob, full.children.dob);
+        assert_eq!(dropped.linkage.n_children, full.linkage.n_children);
+    }
 }

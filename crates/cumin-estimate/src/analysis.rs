@@ -1,11 +1,13 @@
 //! The estimation stage: every curve, correction table and inequality measure of a
 //! study, for every outcome and stratum ([`estimate`]).
 
+mod published;
+
 use crate::bootstrap;
 use crate::correction_tables::{self, Fitted, Labels};
 use crate::curves::{
-    Corrected, Curve, CurveEstimator, CurveKey, Kind, OutcomeYears, Point, PooledModels, Strata,
-    corrected_curves, place_years, pooled_cells, pooled_models, unadjusted_curves,
+    Corrected, Curve, CurveKey, Kind, OutcomeYears, PooledModels, Strata, corrected_curves,
+    place_years, pooled_cells, pooled_models, unadjusted_curves,
 };
 use crate::denominators::Denominators;
 use crate::error::EstimateError;
@@ -20,6 +22,7 @@ use cumin_census::{CensusYear, Episodes, NoProgress, Progress};
 use cumin_cohort::{Events, Identity, YearTables};
 use cumin_link::LinkageMode;
 use cumin_stats::{BackwardCells, BackwardModel, Form};
+use published::{curve, entered_by_age};
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
@@ -109,53 +112,112 @@ pub fn estimate_with_progress(
     spec: &EstimateSpec,
     progress: &dyn Progress,
 ) -> Result<Estimates, EstimateError> {
-    let frame = Frame::new(denominators, spec)?;
-    let strata: Vec<Strata> = spec
-        .strata
-        .iter()
-        .map(|&by| Strata {
-            by,
-            levels: denominators.tables(by).into_iter().collect(),
-        })
-        .collect();
-    let mut run = Run::new(&frame, spec, progress);
-    // The split correction first: its build's transient tables (per key number) are
-    // freed before the event years are placed, so the two do not add up in the peak.
-    let split = (identity.linkage_mode == LinkageMode::Corrected)
-        .then(|| SplitCorrection::build(episodes, identity, events, &spec.outcomes, &spec.rules));
-    run.out.split = split.as_ref().map(|sc| sc.summary(&spec.outcomes));
-    run.split = split;
-    let mut years = Vec::with_capacity(spec.outcomes.len());
-    for &o in &spec.outcomes {
-        let (placed, unknown) = place_years(
-            o,
-            cumin_cohort::event_years(&events.all[o.index()]),
-            &strata,
-            identity,
+    Prepared::new((episodes, identity, events, denominators), spec)?
+        .estimate(identity, events, progress)
+}
+
+/// An estimation in two steps, so that a caller can free the extract's rows between
+/// them: [`Prepared::new`] checks the denominators against the spec and builds the split
+/// correction, the one part of the estimation that reads the episode table and the
+/// identity's per-row tables; [`Prepared::estimate`] (given the same identity and
+/// events, whose per-row tables may have been freed) does the rest. [`estimate`] is the
+/// two steps one after the other.
+pub struct Prepared<'a> {
+    spec: &'a EstimateSpec,
+    denominators: &'a Denominators,
+    frame: Frame,
+    strata: Vec<Strata>,
+    split: Option<SplitCorrection>,
+}
+
+impl<'a> Prepared<'a> {
+    /// The frame and strata of `spec` on `denominators` and, under `corrected` linkage,
+    /// the split correction of the children of `identity` (linked from `episodes`) and
+    /// their `events`.
+    pub fn new(
+        (episodes, identity, events, denominators): (
+            &Episodes,
+            &Identity,
+            &Events,
+            &'a Denominators,
+        ),
+        spec: &'a EstimateSpec,
+    ) -> Result<Prepared<'a>, EstimateError> {
+        let frame = Frame::new(denominators, spec)?;
+        let strata: Vec<Strata> = spec
+            .strata
+            .iter()
+            .map(|&by| Strata {
+                by,
+                levels: denominators.tables(by).into_iter().collect(),
+            })
+            .collect();
+        // The split correction first: its build's transient tables (per key number) are
+        // freed before the event years are placed, so the two do not add up in the
+        // peak; and the extract's rows can be freed after it.
+        let split = (identity.linkage_mode == LinkageMode::Corrected).then(|| {
+            SplitCorrection::build(episodes, identity, events, &spec.outcomes, &spec.rules)
+        });
+        Ok(Prepared {
+            spec,
             denominators,
-        )?;
-        crate::curves::check_events(denominators, &strata, &frame, &placed)?;
-        for (s, u) in strata.iter().zip(unknown) {
-            if s.by != Stratification::ALL {
-                run.out.unplaced.push(Unplaced {
-                    by: s.by,
-                    outcome: o,
-                    event_years: u as f64,
-                });
+            frame,
+            strata,
+            split,
+        })
+    }
+
+    /// Every estimator of the spec on the children of `identity` and their `events`
+    /// (those [`Prepared::new`] was given; their per-row tables are not read again),
+    /// reporting its stages to `progress`.
+    pub fn estimate(
+        self,
+        identity: &Identity,
+        events: &Events,
+        progress: &dyn Progress,
+    ) -> Result<Estimates, EstimateError> {
+        let Prepared {
+            spec,
+            denominators,
+            frame,
+            strata,
+            split,
+        } = self;
+        let mut run = Run::new(&frame, spec, progress);
+        run.out.split = split.as_ref().map(|sc| sc.summary(&spec.outcomes));
+        run.split = split;
+        let mut years = Vec::with_capacity(spec.outcomes.len());
+        for &o in &spec.outcomes {
+            let (placed, unknown) = place_years(
+                o,
+                cumin_cohort::event_years(&events.all[o.index()]),
+                &strata,
+                identity,
+                denominators,
+            )?;
+            crate::curves::check_events(denominators, &strata, &frame, &placed)?;
+            for (s, u) in strata.iter().zip(unknown) {
+                if s.by != Stratification::ALL {
+                    run.out.unplaced.push(Unplaced {
+                        by: s.by,
+                        outcome: o,
+                        event_years: u as f64,
+                    });
+                }
             }
+            years.push(placed);
         }
-        years.push(placed);
+        progress.begin_counting(
+            "estimating",
+            Some((years.len() * strata.len()) as u64),
+            "curve sets",
+        );
+        for (oi, oy) in years.iter().enumerate() {
+            run.outcome(oi, oy, &strata);
+        }
+        progress.end();
+        Ok(run.finish(&years, &strata, events))
     }
-    progress.begin_counting(
-        "estimating",
-        Some((years.len() * strata.len()) as u64),
-        "curve sets",
-    );
-    for (oi, oy) in years.iter().enumerate() {
-        run.outcome(oi, oy, &strata);
-    }
-    progress.end();
-    Ok(run.finish(&years, &strata, events))
 }
 
 /// One outcome's tables under one stratification: the real children's, the split
@@ -526,61 +588,4 @@ struct ModelErrors<'a> {
     rho: Rho,
     spread: &'a [[f64; OUT_AGES]],
     split: &'a [[f64; OUT_AGES]],
-}
-
-/// The population a life table's risk set starts from at each age: `Σ P(b,a)` over the
-/// observed cells it pools (those of the period for a trend's). `None` for a splice,
-/// whose denominator is the population itself.
-fn entered_by_age(
-    kind: Kind,
-    population: &ndarray::Array2<f64>,
-    frame: &Frame,
-) -> Option<Vec<f64>> {
-    let period = match kind {
-        Kind::Splice => return None,
-        Kind::LifeTable => None,
-        Kind::Period(i) => Some(frame.periods[i]),
-    };
-    let (cohorts, ages) = population.dim();
-    Some(
-        (0..ages)
-            .map(|a| {
-                (0..cohorts)
-                    .filter(|&b| {
-                        frame.observed[[b, a]] && period.is_none_or(|p| frame.in_period(p, b, a))
-                    })
-                    .map(|b| population[[b, a]])
-                    .sum()
-            })
-            .collect(),
-    )
-}
-
-/// One curve of one stratum, from an estimator's output; `entered` the population its
-/// risk set starts from by age (a life table's).
-fn curve(
-    labels: &Labels<'_>,
-    kind: Kind,
-    corrected: bool,
-    estimates: &[cumin_stats::AgeEstimate],
-    entered: Option<&[f64]>,
-) -> Curve {
-    Curve {
-        outcome: labels.outcome,
-        estimator: CurveEstimator::of(kind, corrected),
-        by: labels.by,
-        stratum: labels.stratum.clone(),
-        kind,
-        corrected,
-        points: estimates
-            .iter()
-            .map(|e| {
-                let mut p = Point::from_estimate(e, kind);
-                if let Some(&n) = entered.and_then(|n| n.get(e.age)) {
-                    p.entered = n;
-                }
-                p
-            })
-            .collect(),
-    }
 }

@@ -30,7 +30,7 @@ pub mod spec;
 pub mod split;
 pub mod strata;
 
-pub use analysis::{Estimates, FormChoice, estimate, estimate_with_progress};
+pub use analysis::{Estimates, FormChoice, Prepared, estimate, estimate_with_progress};
 pub use curves::{Curve, CurveEstimator, Kind, Point};
 pub use denominators::Denominators;
 pub use error::EstimateError;

@@ -327,25 +327,27 @@ fn split_children(identity: &Identity) -> BTreeMap<String, (LinkageMeasure, u64)
     cells
 }
 
-/// The rows of `linkage.csv`: the study's own mode in full (counts, first referrals by
-/// PMR, coverage), then other modes' counts: every mode's from the sensitivity runs when
-/// there are any (`others`); else only those the run already has, `combined` and
-/// `pmr-school-age` linking alike (nothing is linked again just to report it).
-pub fn study_rows(
-    episodes: &Episodes,
-    main: &Identity,
-    events: &Events,
-    others: Option<&[LinkageRow]>,
-) -> Vec<LinkageRow> {
+/// The first rows of `linkage.csv`: the study's own mode in full (counts, first
+/// referrals by PMR, coverage). The only ones that read the episode table's rows, so a
+/// run counts them before it frees the rows; [`other_mode_rows`] follow.
+pub fn own_rows(episodes: &Episodes, main: &Identity, events: &Events) -> Vec<LinkageRow> {
     let mode = main.id_mode();
     let mut rows = mode_rows(mode, &main.counts());
     rows.extend(first_referral_rows(mode, &main.episodes, events));
     rows.extend(coverage_rows(episodes, main));
-    match others {
-        Some(s) => rows.extend(s.iter().filter(|r| r.id_mode != mode).cloned()),
-        None => rows.extend(identifier_twin_rows(main)),
-    }
     rows
+}
+
+/// The rows of `linkage.csv` after [`own_rows`]: other modes' counts, every mode's from
+/// the sensitivity runs when there are any (`others`); else only those the run already
+/// has, `combined` and `pmr-school-age` linking alike (nothing is linked again just to
+/// report it). Reads no row of the episode table.
+pub fn other_mode_rows(main: &Identity, others: Option<&[LinkageRow]>) -> Vec<LinkageRow> {
+    let mode = main.id_mode();
+    match others {
+        Some(s) => s.iter().filter(|r| r.id_mode != mode).cloned().collect(),
+        None => identifier_twin_rows(main),
+    }
 }
 
 /// The counts of the mode that links exactly as the run's own does: `combined` and

@@ -8,7 +8,7 @@ use crate::release::Tables;
 use crate::sensitivity::{self, Sensitivity};
 use crate::settings::Settings;
 use crate::summary::{Headline, RunOutput, SensitivityLine, released_headlines};
-use cumin_census::{Extract, Progress, ReadOptions, read_extract};
+use cumin_census::{Episodes, Extract, Progress, ReadOptions, read_extract};
 use cumin_cohort::{EventRules, Events, Identity};
 use cumin_estimate::{Denominators, InequalityMeasure, Recurrence, Stratification, StratumVar};
 use cumin_jay::JaySummary;
@@ -41,13 +41,22 @@ pub fn run(
         .event_rules(settings.window_start, extract.data_end);
     cumin_estimate::frame::check_denominators(&denominators, &rules, settings.uses_every_cell())?;
 
-    let (identity, events) = identify(settings, &mut extract, &rules, &mut laps, progress)?;
+    let (mut identity, events) = identify(settings, &mut extract, &rules, &mut laps, progress)?;
     let spec = settings.estimate_spec(outcomes.clone(), rules);
-    let estimates = cumin_estimate::estimate_with_progress(
+    // What reads the rows comes first: the ledger (above), the linkage measures by row,
+    // the split correction. Then the rows are freed (only the sensitivity runs, which
+    // link them again, read them after) and the identity's per-row tables with them,
+    // before the event years and the curves take their memory.
+    let mut linkage_rows = crate::linkage::own_rows(&extract.episodes, &identity, &events);
+    let prepared = cumin_estimate::Prepared::new(
         (&extract.episodes, &identity, &events, &denominators),
         &spec,
-        progress,
     )?;
+    if !settings.sensitivity {
+        drop(std::mem::take(&mut extract.episodes));
+    }
+    identity.drop_row_tables();
+    let estimates = prepared.estimate(&identity, &events, progress)?;
     laps.lap("estimate");
 
     progress.begin(
@@ -70,12 +79,10 @@ pub fn run(
             )
         })
         .transpose()?;
-    let mut linkage_rows = crate::linkage::study_rows(
-        &extract.episodes,
+    linkage_rows.extend(crate::linkage::other_mode_rows(
         &identity,
-        &events,
         sensitivity.as_ref().map(|s| s.linkage.as_slice()),
-    );
+    ));
     linkage_rows.extend(crate::linkage::split_rows(
         &identity,
         estimates.split.as_ref(),
@@ -225,6 +232,9 @@ fn identify(
         None,
     );
     let identity = cumin_cohort::identify(&extract.episodes, &settings.identity);
+    if !settings.sensitivity {
+        narrow_rows(&mut extract.episodes);
+    }
     progress.end();
     laps.lap("link");
     progress.begin(
@@ -239,6 +249,23 @@ fn identify(
     progress.end();
     laps.lap("cohort");
     Ok((identity, events))
+}
+
+/// Keeps of the rows only the columns read after linkage: the file (the ledger's
+/// places), the census year and whether a PMR is present (the linkage measures by row,
+/// the split correction) and the IDACI decile (the split correction). The other columns
+/// and the identifier pools are freed, so a row's identifiers cannot be read after
+/// (the PMR references point into a freed pool: only `is_some` holds). Not for a run
+/// whose sensitivity analysis links the rows again.
+fn narrow_rows(episodes: &mut Episodes) {
+    let kept = Episodes {
+        file: std::mem::take(&mut episodes.file),
+        census_year: std::mem::take(&mut episodes.census_year),
+        pmr: std::mem::take(&mut episodes.pmr),
+        idaci_decile: std::mem::take(&mut episodes.idaci_decile),
+        ..Episodes::default()
+    };
+    *episodes = kept;
 }
 
 /// The ledger of `extract` as the report shows it: through the count rule.
