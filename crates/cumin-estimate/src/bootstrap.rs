@@ -103,6 +103,10 @@ pub struct Resampler {
     resample_of: Vec<usize>,
     /// Where each stratification's tables lie in the patterns' cells.
     codes: Codes,
+    /// Per stratification, the one whose tables its tables are the sums of: an `all`
+    /// sharing a resample whose first stratification holds the years of no stratum too
+    /// ([`patterns::Layout::summed`]), so the patterns need no cells of `all`'s.
+    summed_from: Vec<Option<usize>>,
 }
 
 /// Mean of the positive entries of a population table's row (a cohort's size; 0 if none).
@@ -122,7 +126,21 @@ impl Resampler {
     /// each pool grouped into patterns.
     pub fn new(years: &[OutcomeYears], strata: &[Strata], frame: &Frame) -> Resampler {
         let n_cohorts = frame.cohorts.entry.len();
-        let codes = Codes::new(strata, years.len(), n_cohorts);
+        let members = resample_members(strata);
+        // `all`'s tables (every year in its one stratum) are the sums of its resample's
+        // first stratification's, when that holds the years of no stratum too.
+        let mut summed_from = vec![None; strata.len()];
+        for m in &members {
+            for &a in &m[1..] {
+                if years.iter().all(|oy| oy.strata[a].iter().all(|&s| s == 0)) {
+                    summed_from[a] = Some(m[0]);
+                }
+            }
+        }
+        let unknown: Vec<bool> = (0..strata.len())
+            .map(|k| summed_from.contains(&Some(k)))
+            .collect();
+        let codes = Codes::new(strata, years.len(), n_cohorts, &unknown);
         let n_children = years
             .iter()
             .flat_map(|o| &o.years)
@@ -136,7 +154,6 @@ impl Resampler {
                 row_of[y.child.index()] = Some(row as u32);
             }
         }
-        let members = resample_members(strata);
         let mut resample_of = vec![0; strata.len()];
         for (i, m) in members.iter().enumerate() {
             for &k in m {
@@ -184,8 +201,12 @@ impl Resampler {
                             (size.round().max(0.0) as u64).max(pool.units.len() as u64);
                     }
                 }
-                let patterns =
-                    group_patterns(years, &members, &codes, frame, n_children, &mut cells);
+                let coded: Vec<usize> = members
+                    .iter()
+                    .copied()
+                    .filter(|&k| summed_from[k].is_none())
+                    .collect();
+                let patterns = group_patterns(years, &coded, &codes, frame, n_children, &mut cells);
                 Resample {
                     pools: cells,
                     patterns,
@@ -196,6 +217,7 @@ impl Resampler {
             resamples,
             resample_of,
             codes,
+            summed_from,
         }
     }
 
@@ -241,16 +263,46 @@ impl Resampler {
             .collect()
     }
 
-    /// Every outcome's tables (`[outcome][stratum]`) of stratification `k` in a replicate
-    /// that draws the patterns of `k`'s resample `draws[resample][i]` times.
-    fn tabulate(&self, k: usize, draws: &[Vec<u32>]) -> Vec<Vec<YearTables>> {
-        let layout = self.codes.layouts[k];
-        let mut buffer = vec![0.0; layout.len()];
+    /// The cells of stratification `k`'s tables in a replicate that draws the patterns
+    /// of `k`'s resample `draws[resample][i]` times.
+    fn buffer(&self, k: usize, draws: &[Vec<u32>]) -> Vec<f64> {
+        let mut buffer = vec![0.0; self.codes.layouts[k].len()];
         let r = self.resample_of[k];
         self.resamples[r]
             .patterns
             .gather(self.codes.range(k), &draws[r], &mut buffer);
-        layout.tables(&buffer)
+        buffer
+    }
+
+    /// Every outcome's tables (`[outcome][stratum]`) of stratification `k` in a replicate
+    /// that draws the patterns of `k`'s resample `draws[resample][i]` times.
+    #[cfg(test)]
+    fn tabulate(&self, k: usize, draws: &[Vec<u32>]) -> Vec<Vec<YearTables>> {
+        match self.summed_from[k] {
+            Some(d) => self.codes.layouts[d].summed(&self.buffer(d, draws)),
+            None => self.codes.layouts[k].tables(&self.buffer(k, draws)),
+        }
+    }
+
+    /// [`Resampler::tabulate`] for every stratification (`[k][outcome][stratum]`), each
+    /// buffer gathered once.
+    fn tabulate_every(&self, draws: &[Vec<u32>]) -> Vec<Vec<Vec<YearTables>>> {
+        let buffers: Vec<Option<Vec<f64>>> = (0..self.summed_from.len())
+            .map(|k| self.summed_from[k].is_none().then(|| self.buffer(k, draws)))
+            .collect();
+        self.summed_from
+            .iter()
+            .enumerate()
+            .map(|(k, from)| match (*from, &buffers[k]) {
+                (Some(d), _) => {
+                    let buffer = buffers[d].as_deref().expect("gathered");
+                    self.codes.layouts[d].summed(buffer)
+                }
+                (None, buffer) => {
+                    self.codes.layouts[k].tables(buffer.as_deref().expect("gathered"))
+                }
+            })
+            .collect()
     }
 }
 
@@ -395,10 +447,7 @@ pub fn replace_intervals(
         .into_par_iter()
         .map(|r| {
             let draws = resampler.draws(spec.seed, r);
-            let tables = (0..strata.len())
-                .map(|k| resampler.tabulate(k, &draws))
-                .collect();
-            let one = replicate(inputs, tables);
+            let one = replicate(inputs, resampler.tabulate_every(&draws));
             progress.advance(1);
             one
         })
@@ -739,8 +788,10 @@ mod tests {
         let st = strata(&[&[50.0, 50.0], &[50.0, 50.0]]);
         let f = entry_frame();
         let r = Resampler::new(&y, &st, &f);
+        let every = r.tabulate_every(&pattern_counts(&r, w));
         for (k, s) in st.iter().enumerate() {
             let by_patterns = r.tabulate(k, &pattern_counts(&r, w));
+            assert_eq!(every[k], by_patterns, "stratification {k}");
             for (o, oy) in y.iter().enumerate() {
                 let by_child = cumin_cohort::tabulate_years(
                     &oy.years,
@@ -780,6 +831,58 @@ mod tests {
         assert_eq!(pools(&r, 1)[0][0].unit_pattern, vec![0, 0, 1, 2, 3]);
         assert_eq!(pools(&r, 1)[1][0].patterns, 4..5);
         check_tabulation(&children, &[1, 2, 3, 4, 5, 6]);
+    }
+
+    #[test]
+    fn all_is_summed_from_the_strata_and_holds_no_cells_of_its_own() {
+        // Years of no decile included: `all`'s tables are the deciles' and the unknown
+        // stratum's summed, so no pattern holds a cell in `all`'s range (fails if the
+        // patterns still hold `all`'s cells, or if the unknown years are left out of
+        // the sum: the tabulation check below then differs under `all`).
+        let children: Vec<Child> = (0..30)
+            .map(|c| {
+                let d = [0, 1, NO_STRATUM][(c % 3) as usize];
+                (c, 2010 + (c % 2) as i16, vec![(2, d), (5, 0)], vec![(3, d)])
+            })
+            .collect();
+        let y = two_outcomes(&children);
+        let r = Resampler::new(&y, &strata(&[&[50.0, 50.0], &[50.0, 50.0]]), &entry_frame());
+        assert_eq!(r.summed_from, vec![Some(1), None]);
+        let all = r.codes.range(0);
+        let cells = &r.resamples[0].patterns.cells;
+        assert!(cells.iter().all(|c| !all.contains(c)));
+        assert!(!cells.is_empty());
+        let w: Vec<u32> = (0..30).map(|c| c % 4).collect();
+        check_tabulation(&children, &w);
+    }
+
+    #[test]
+    fn all_with_a_year_outside_its_stratum_is_tabulated_from_its_own_cells() {
+        // Not the case of any study (`all` places every year), but then `all`'s tables
+        // are not the strata's sums and it keeps cells of its own.
+        let children: Vec<Child> = (0..12)
+            .map(|c| (c, 2010, vec![(2, (c % 2) as u16), (4, 0)], vec![]))
+            .collect();
+        let mut y = two_outcomes(&children);
+        y[0].strata[0][1] = NO_STRATUM;
+        let st = strata(&[&[50.0, 50.0], &[50.0, 50.0]]);
+        let f = entry_frame();
+        let r = Resampler::new(&y, &st, &f);
+        assert_eq!(r.summed_from, vec![None, None]);
+        let w: Vec<u32> = (0..12).map(|c| 1 + c % 3).collect();
+        let tables = r.tabulate_every(&pattern_counts(&r, &w));
+        for (k, s) in st.iter().enumerate() {
+            for (o, oy) in y.iter().enumerate() {
+                let by_child = cumin_cohort::tabulate_years(
+                    &oy.years,
+                    &oy.strata[k],
+                    s.levels.len(),
+                    &f.cohorts,
+                    |c| f64::from(w[c.index()]),
+                );
+                assert_eq!(tables[k][o], by_child, "stratification {k}, outcome {o}");
+            }
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use super::Pool;
 use crate::curves::{OutcomeYears, Strata};
 use crate::frame::Frame;
-use cumin_cohort::{YEAR_AGES, YearCell, YearTables};
+use cumin_cohort::{NO_STRATUM, YEAR_AGES, YearCell, YearTables};
 use hashbrown::HashTable;
 use rustc_hash::FxHasher;
 use std::hash::{Hash, Hasher};
@@ -41,13 +41,17 @@ impl Patterns {
 }
 
 /// Every outcome's tables of one stratification in one buffer: outcome, then stratum,
-/// then the first-observed table and the lookback table, each in standard order.
+/// then the first-observed table and the lookback table, each in standard order. With
+/// `unknown`, each outcome has one more stratum after the last: the years of no stratum,
+/// held so that `all`'s tables are the sum of every stratum's ([`Layout::summed`]).
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Layout {
     /// Strata, cohort rows and outcomes.
     pub(super) strata: usize,
     pub(super) cohorts: usize,
     pub(super) outcomes: usize,
+    /// Whether the years of no stratum have a stratum of their own, numbered `strata`.
+    pub(super) unknown: bool,
 }
 
 impl Layout {
@@ -59,15 +63,20 @@ impl Layout {
         self.first_len() * (YEAR_AGES + 2)
     }
 
+    /// Strata held, the unknown one included.
+    fn slots(self) -> usize {
+        self.strata + usize::from(self.unknown)
+    }
+
     /// Cells in all.
     pub(super) fn len(self) -> usize {
-        self.outcomes * self.strata * self.block()
+        self.outcomes * self.slots() * self.block()
     }
 
     /// Position of `cell` of `stratum`'s tables of `outcome`.
     fn code(self, outcome: usize, stratum: u16, cell: YearCell) -> usize {
         let (lookback, flat) = cell.flat();
-        (outcome * self.strata + usize::from(stratum)) * self.block()
+        (outcome * self.slots() + usize::from(stratum)) * self.block()
             + if lookback {
                 self.first_len() + flat
             } else {
@@ -75,29 +84,51 @@ impl Layout {
             }
     }
 
-    /// The tables (`[outcome][stratum]`) in `buffer`.
+    /// One stratum's tables from its block of a buffer.
+    fn year_tables(self, block: &[f64]) -> YearTables {
+        let (first, lookback) = block.split_at(self.first_len());
+        YearTables {
+            first_observed: ndarray::Array2::from_shape_vec(
+                (self.cohorts, YEAR_AGES),
+                first.to_vec(),
+            )
+            .expect("the layout's shape"),
+            lookback: ndarray::Array3::from_shape_vec(
+                (self.cohorts, YEAR_AGES, YEAR_AGES + 1),
+                lookback.to_vec(),
+            )
+            .expect("the layout's shape"),
+        }
+    }
+
+    /// The tables (`[outcome][stratum]`) in `buffer` (the unknown stratum's left out).
     pub(super) fn tables(self, buffer: &[f64]) -> Vec<Vec<YearTables>> {
         buffer
-            .chunks_exact(self.block() * self.strata)
+            .chunks_exact(self.block() * self.slots())
             .map(|outcome| {
                 outcome
                     .chunks_exact(self.block())
-                    .map(|t| {
-                        let (first, lookback) = t.split_at(self.first_len());
-                        YearTables {
-                            first_observed: ndarray::Array2::from_shape_vec(
-                                (self.cohorts, YEAR_AGES),
-                                first.to_vec(),
-                            )
-                            .expect("the layout's shape"),
-                            lookback: ndarray::Array3::from_shape_vec(
-                                (self.cohorts, YEAR_AGES, YEAR_AGES + 1),
-                                lookback.to_vec(),
-                            )
-                            .expect("the layout's shape"),
-                        }
-                    })
+                    .take(self.strata)
+                    .map(|t| self.year_tables(t))
                     .collect()
+            })
+            .collect()
+    }
+
+    /// Every outcome's tables of one stratum that holds every year (`all`), as the sums
+    /// of the strata's in `buffer`, the unknown stratum's included (`[outcome][0]`). The
+    /// entries are whole numbers, so the sums are exact in any order.
+    pub(super) fn summed(self, buffer: &[f64]) -> Vec<Vec<YearTables>> {
+        buffer
+            .chunks_exact(self.block() * self.slots())
+            .map(|outcome| {
+                let mut sum = vec![0.0; self.block()];
+                for t in outcome.chunks_exact(self.block()) {
+                    for (s, x) in sum.iter_mut().zip(t) {
+                        *s += x;
+                    }
+                }
+                vec![self.year_tables(&sum)]
             })
             .collect()
     }
@@ -112,13 +143,22 @@ pub(super) struct Codes {
 }
 
 impl Codes {
-    pub(super) fn new(strata: &[Strata], n_outcomes: usize, n_cohorts: usize) -> Codes {
+    /// The layouts of `strata`'s tables; those of `unknown` hold the years of no
+    /// stratum too.
+    pub(super) fn new(
+        strata: &[Strata],
+        n_outcomes: usize,
+        n_cohorts: usize,
+        unknown: &[bool],
+    ) -> Codes {
         let layouts: Vec<Layout> = strata
             .iter()
-            .map(|s| Layout {
+            .zip(unknown)
+            .map(|(s, &unknown)| Layout {
                 strata: s.levels.len(),
                 cohorts: n_cohorts,
                 outcomes: n_outcomes,
+                unknown,
             })
             .collect();
         let mut offset = vec![0];
@@ -143,8 +183,9 @@ impl Codes {
 
 /// Groups the units of the pools `cells[row][slot]` into patterns: children of one pool
 /// whose cells ([`cumin_cohort::child_cells`]) in every outcome's tables of every
-/// stratification in `members` are the same. Each pool's patterns are consecutive, the
-/// most common first.
+/// stratification in `members` are the same (under a layout with an unknown stratum,
+/// the years of no stratum are in it). Each pool's patterns are consecutive, the most
+/// common first.
 pub(super) fn group_patterns(
     years: &[OutcomeYears],
     members: &[usize],
@@ -190,16 +231,27 @@ pub(super) fn group_patterns(
     let mut pool_of_pattern: Vec<u32> = Vec::new();
     let mut child_pattern = vec![u32::MAX; n_children];
     let mut key: Vec<u32> = Vec::new();
+    let mut mapped: Vec<u16> = Vec::new();
     for (c, &pool) in pool_of.iter().enumerate() {
         key.clear();
         key.push(pool);
         for (k, o, r) in &mut runs {
+            let layout = codes.layouts[*k];
             while let Some((y, st)) = r.next_if(|(y, _)| y[0].child.index() <= c) {
-                if y[0].child.index() == c {
-                    cumin_cohort::child_cells(y, st, &frame.cohorts, |s, cell| {
-                        key.push(codes.code(*k, *o, s, cell));
-                    });
+                if y[0].child.index() != c {
+                    continue;
                 }
+                let st = if layout.unknown {
+                    let slot = u16::try_from(layout.strata).expect("fewer than 2^16 strata");
+                    mapped.clear();
+                    mapped.extend(st.iter().map(|&s| if s == NO_STRATUM { slot } else { s }));
+                    &mapped[..]
+                } else {
+                    st
+                };
+                cumin_cohort::child_cells(y, st, &frame.cohorts, |s, cell| {
+                    key.push(codes.code(*k, *o, s, cell));
+                });
             }
         }
         if pool == u32::MAX {
