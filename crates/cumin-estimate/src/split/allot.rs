@@ -5,10 +5,11 @@
 //! high-risk minority the true successors belong mostly to children with many referrals
 //! (a referral after a move is what makes the successor key), which those covariates see
 //! only in part. This keeps each group's total as the model gives it (a group: birth
-//! cohort × oldest age × decile group) and re-allots it among the group's keys in
-//! proportion to the model's value times the key's own referral rate, its in-window
-//! referrals per year at risk (from its first in-window referral to its oldest age),
-//! counted on the key itself: never the predecessors a PMR joined to it.
+//! cohort × oldest age, so the ages' and the cohorts' totals, and with them the
+//! extrapolated keys' and the uncertainty's, are unchanged) and re-allots it among the
+//! group's keys, across decile groups too, in proportion to the model's value times the
+//! key's own in-window referrals, counted on the key itself: never the predecessors a
+//! PMR joined to it (a seen pair's earlier key's referrals stay on that key).
 
 use crate::split::keys::{Key, Keys};
 use cumin_cohort::{BirthCohort, EventRules, Identity};
@@ -44,19 +45,17 @@ pub fn key_referrals(keys: &Keys, identity: &Identity, rules: &EventRules) -> Ve
     out
 }
 
-/// A key's risk signal: its own in-window referrals per year at risk, the years from its
-/// first in-window referral to its oldest age (at least one).
-pub fn signal(k: &Key, referrals: u32) -> f64 {
-    let years = (i32::from(k.oldest) - i32::from(k.first_referral_age) + 1).max(1);
-    f64::from(referrals.max(1)) / f64::from(years)
+/// A key's risk signal: its own in-window referrals (at least one: every key has one).
+pub fn signal(referrals: u32) -> f64 {
+    f64::from(referrals.max(1))
 }
 
-/// The group a key's total is kept in: birth cohort, oldest age, decile group.
-pub type Group = (Option<BirthCohort>, u8, u8);
+/// The group a key's total is kept in: birth cohort, oldest age.
+pub type Group = (Option<BirthCohort>, u8);
 
 /// The group of a key.
 pub fn group(k: &Key, cohort: Option<BirthCohort>) -> Group {
-    (cohort, k.oldest, k.decile_group)
+    (cohort, k.oldest)
 }
 
 /// Re-allots `hidden` (expected hidden successors per key) within each group in
@@ -135,30 +134,31 @@ mod tests {
     }
 
     #[test]
-    fn the_signal_is_own_referrals_per_year_at_risk() {
-        assert_eq!(signal(&key(8, 6, 1), 3), 1.0);
-        assert_eq!(signal(&key(6, 6, 1), 2), 2.0);
-        assert_eq!(signal(&key(9, 6, 1), 1), 0.25);
-        // A key referred after its oldest census date (a late referral) has a year.
-        assert_eq!(signal(&key(5, 6, 1), 1), 1.0);
+    fn groups_are_cohort_and_oldest_age_across_decile_groups() {
+        let c = Some(BirthCohort(2008));
+        assert_eq!(group(&key(8, 6, 0), c), group(&key(8, 5, 2), c));
+        assert_ne!(group(&key(8, 6, 0), c), group(&key(7, 6, 0), c));
+        assert_ne!(group(&key(8, 6, 0), c), group(&key(8, 6, 0), None));
+        assert_eq!(signal(3), 3.0);
+        assert_eq!(signal(0), 1.0);
     }
 
     #[test]
     fn totals_are_kept_per_group_and_move_towards_high_signal_keys() {
         let c = Some(BirthCohort(2008));
         let groups = vec![
-            (c, 6, 0),
-            (c, 6, 0),
-            (c, 6, 0),
-            (c, 6, 2),
-            (c, 6, 2),
-            (Some(BirthCohort(2009)), 6, 0),
+            (c, 6),
+            (c, 6),
+            (c, 6),
+            (c, 7),
+            (c, 7),
+            (Some(BirthCohort(2009)), 6),
         ];
         let before = vec![0.3, 0.3, 0.2, 0.1, 0.1, 0.4];
         let signals = vec![1.0, 3.0, 2.0, 1.0, 1.0, 5.0];
         let mut after = before.clone();
         reallot(&mut after, &signals, &groups);
-        // Group (2008, 6, 0): weights 0.3, 0.9, 0.4 share its 0.8.
+        // Group (2008, 6): weights 0.3, 0.9, 0.4 share its 0.8.
         assert!((after[0] - 0.8 * 0.3 / 1.6).abs() < 1e-12, "{after:?}");
         assert!((after[1] - 0.8 * 0.9 / 1.6).abs() < 1e-12);
         assert!((after[2] - 0.8 * 0.4 / 1.6).abs() < 1e-12);
@@ -179,7 +179,7 @@ mod tests {
 
     #[test]
     fn no_key_gets_more_than_one_and_the_total_is_still_kept() {
-        let groups = vec![(None, 3, 1); 4];
+        let groups = vec![(None, 3); 4];
         let mut hidden = vec![0.8, 0.8, 0.2, 0.2];
         // Key 0's share would be 2.0 · 8 / 9.2 > 1: held at one, the rest
         // (1.0) shared by keys 1-3 in proportion 0.8 : 0.2 : 0.2.
@@ -190,7 +190,7 @@ mod tests {
         assert!((hidden.iter().sum::<f64>() - 2.0).abs() < 1e-12);
         // Keys without hidden successors get none.
         let mut h = vec![0.0, 0.5];
-        reallot(&mut h, &[9.0, 1.0], &[(None, 3, 1); 2]);
+        reallot(&mut h, &[9.0, 1.0], &[(None, 3); 2]);
         assert_eq!(h, [0.0, 0.5]);
     }
 }

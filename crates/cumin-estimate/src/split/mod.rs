@@ -285,11 +285,11 @@ impl SplitCorrection {
                 mobility_sd = (total - t).abs();
             }
         }
-        // Each group's hidden successors re-allotted by the keys' own referral rates
-        // ([`allot`]; the uncertainty's totals are unchanged).
+        // Each cohort × age's hidden successors re-allotted by the keys' own referrals
+        // ([`allot`]; the totals the uncertainty reads are unchanged).
         let referrals = allot::key_referrals(&keys, identity, rules);
         let signals: Vec<f64> = (keys.keys.iter().zip(&referrals))
-            .map(|(k, r)| allot::signal(k, *r))
+            .map(|(_, r)| allot::signal(*r))
             .collect();
         let groups: Vec<allot::Group> = (keys.keys.iter().zip(&cohort))
             .map(|(k, c)| allot::group(k, *c))
