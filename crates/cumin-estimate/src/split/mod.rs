@@ -23,6 +23,7 @@
 //! extrapolation), each converted to points by recomputing the estimate with the ghosts
 //! scaled, and added to the model error. The bootstrap keeps the ghosts fixed.
 
+pub mod allot;
 pub mod ghosts;
 pub mod keys;
 pub mod mobility;
@@ -284,6 +285,17 @@ impl SplitCorrection {
                 mobility_sd = (total - t).abs();
             }
         }
+        // Each cohort × age's hidden successors re-allotted by the keys' own referrals
+        // ([`allot`]; the totals the uncertainty reads are unchanged).
+        let referrals = allot::key_referrals(&keys, identity, rules);
+        let signals: Vec<f64> = (keys.keys.iter().zip(&referrals))
+            .map(|(_, r)| allot::signal(*r))
+            .collect();
+        let groups: Vec<allot::Group> = (keys.keys.iter().zip(&cohort))
+            .map(|(k, c)| allot::group(k, *c))
+            .collect();
+        allot::reallot(&mut hidden_lin, &signals, &groups);
+        allot::reallot(&mut hidden_flat, &signals, &groups);
         let mut delays = Vec::with_capacity(outcomes.len());
         let mut templates = Vec::with_capacity(outcomes.len());
         for &o in outcomes {
