@@ -58,6 +58,25 @@ pub fn group(k: &Key, cohort: Option<BirthCohort>) -> Group {
     (cohort, k.oldest)
 }
 
+/// Re-allots each of `hidden` (per key, in the order of [`Keys::keys`]) within the keys'
+/// groups (birth cohort `cohort`, oldest age) by their own in-window referrals.
+pub fn reallot_keys(
+    keys: &Keys,
+    cohort: &[Option<BirthCohort>],
+    identity: &Identity,
+    rules: &EventRules,
+    hidden: [&mut [f64]; 2],
+) {
+    let referrals = key_referrals(keys, identity, rules);
+    let signals: Vec<f64> = referrals.iter().map(|r| signal(*r)).collect();
+    let groups: Vec<Group> = (keys.keys.iter().zip(cohort))
+        .map(|(k, c)| group(k, *c))
+        .collect();
+    for h in hidden {
+        reallot(h, &signals, &groups);
+    }
+}
+
 /// Re-allots `hidden` (expected hidden successors per key) within each group in
 /// proportion to `hidden · signal`, keeping the group's total; a key gets at most one
 /// (what it would get above one goes to the group's other keys, in the same proportion).

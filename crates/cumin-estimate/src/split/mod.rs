@@ -212,12 +212,7 @@ impl SplitCorrection {
         rules: &EventRules,
     ) -> SplitCorrection {
         let keys = Keys::build(episodes, identity, rules);
-        let t = &identity.transfers;
-        let transfer_kept = if t.closures_with_candidates == 0 {
-            0.0
-        } else {
-            t.pairs as f64 / t.closures_with_candidates as f64
-        };
+        let transfer_kept = transfer_kept(identity);
         let shares = SuccessorShares::new(
             keys.pairs.iter().map(|p| {
                 (
@@ -287,15 +282,13 @@ impl SplitCorrection {
         }
         // Each cohort × age's hidden successors re-allotted by the keys' own referrals
         // ([`allot`]; the totals the uncertainty reads are unchanged).
-        let referrals = allot::key_referrals(&keys, identity, rules);
-        let signals: Vec<f64> = (keys.keys.iter().zip(&referrals))
-            .map(|(_, r)| allot::signal(*r))
-            .collect();
-        let groups: Vec<allot::Group> = (keys.keys.iter().zip(&cohort))
-            .map(|(k, c)| allot::group(k, *c))
-            .collect();
-        allot::reallot(&mut hidden_lin, &signals, &groups);
-        allot::reallot(&mut hidden_flat, &signals, &groups);
+        allot::reallot_keys(
+            &keys,
+            &cohort,
+            identity,
+            rules,
+            [&mut hidden_lin, &mut hidden_flat],
+        );
         let mut delays = Vec::with_capacity(outcomes.len());
         let mut templates = Vec::with_capacity(outcomes.len());
         for &o in outcomes {
@@ -463,6 +456,16 @@ impl SplitCorrection {
                 Mobility::none()
             },
         }
+    }
+}
+
+/// The share of closures with a transfer candidate that the transfer merge kept.
+fn transfer_kept(identity: &Identity) -> f64 {
+    let t = &identity.transfers;
+    if t.closures_with_candidates == 0 {
+        0.0
+    } else {
+        t.pairs as f64 / t.closures_with_candidates as f64
     }
 }
 
