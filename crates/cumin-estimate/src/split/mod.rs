@@ -23,6 +23,7 @@
 //! extrapolation), each converted to points by recomputing the estimate with the ghosts
 //! scaled, and added to the model error. The bootstrap keeps the ghosts fixed.
 
+pub mod allot;
 pub mod ghosts;
 pub mod keys;
 pub mod mobility;
@@ -211,12 +212,7 @@ impl SplitCorrection {
         rules: &EventRules,
     ) -> SplitCorrection {
         let keys = Keys::build(episodes, identity, rules);
-        let t = &identity.transfers;
-        let transfer_kept = if t.closures_with_candidates == 0 {
-            0.0
-        } else {
-            t.pairs as f64 / t.closures_with_candidates as f64
-        };
+        let transfer_kept = transfer_kept(identity);
         let shares = SuccessorShares::new(
             keys.pairs.iter().map(|p| {
                 (
@@ -284,6 +280,15 @@ impl SplitCorrection {
                 mobility_sd = (total - t).abs();
             }
         }
+        // Each cohort × age's hidden successors re-allotted by the keys' own referrals
+        // ([`allot`]; the totals the uncertainty reads are unchanged).
+        allot::reallot_keys(
+            &keys,
+            &cohort,
+            identity,
+            rules,
+            [&mut hidden_lin, &mut hidden_flat],
+        );
         let mut delays = Vec::with_capacity(outcomes.len());
         let mut templates = Vec::with_capacity(outcomes.len());
         for &o in outcomes {
@@ -451,6 +456,16 @@ impl SplitCorrection {
                 Mobility::none()
             },
         }
+    }
+}
+
+/// The share of closures with a transfer candidate that the transfer merge kept.
+fn transfer_kept(identity: &Identity) -> f64 {
+    let t = &identity.transfers;
+    if t.closures_with_candidates == 0 {
+        0.0
+    } else {
+        t.pairs as f64 / t.closures_with_candidates as f64
     }
 }
 
