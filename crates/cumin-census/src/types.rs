@@ -30,40 +30,57 @@ impl CensusYear {
         CensusYear(date.financial_year() as i16)
     }
 
-    /// Parses `2012/13`, `2012/2013`, `2012-13` or `2013` (all meaning the year ending
+    /// Parses `2012/13`, `2012/2013`, `2012-13`, `2013`, or the halves run together as
+    /// some SQL exports write them, `201213` and `20122013` (all meaning the year ending
     /// 31 March 2013). The two halves must be consecutive years.
     pub fn parse(text: &str) -> Option<CensusYear> {
         let s = text.trim();
-        let valid = |y: i32| (1990..=2100).contains(&y).then_some(CensusYear(y as i16));
         if let Some((a, b)) = s.split_once(['/', '-']) {
-            let start: i32 = a.trim().parse().ok()?;
-            if a.trim().len() != 4 {
-                return None;
-            }
-            let b = b.trim();
-            let end: i32 = match b.len() {
-                2 => {
-                    let yy: i32 = b.parse().ok()?;
-                    let century = start - start.rem_euclid(100);
-                    let e = century + yy;
-                    if e < start { e + 100 } else { e }
-                }
-                4 => b.parse().ok()?,
-                _ => return None,
-            };
-            if end != start + 1 {
-                return None;
-            }
-            return valid(end);
+            return CensusYear::from_halves(a.trim(), b.trim());
         }
         if s.len() == 4 {
-            return valid(s.parse().ok()?);
+            return CensusYear::valid(s.parse().ok()?);
+        }
+        if (s.len() == 6 || s.len() == 8) && s.bytes().all(|b| b.is_ascii_digit()) {
+            return CensusYear::from_halves(&s[..4], &s[4..]);
         }
         // Parquet extracts sometimes hold the year as a float-formatted number.
         if let Some(int) = s.strip_suffix(".0") {
             return CensusYear::parse(int);
         }
         None
+    }
+}
+
+impl CensusYear {
+    /// The year ending in `end`, if plausible.
+    fn valid(end: i32) -> Option<CensusYear> {
+        (1990..=2100)
+            .contains(&end)
+            .then_some(CensusYear(end as i16))
+    }
+
+    /// The year from its two halves: a four-digit start, and an end of two or four
+    /// digits that must follow it.
+    fn from_halves(a: &str, b: &str) -> Option<CensusYear> {
+        if a.len() != 4 {
+            return None;
+        }
+        let start: i32 = a.parse().ok()?;
+        let end: i32 = match b.len() {
+            2 => {
+                let yy: i32 = b.parse().ok()?;
+                let century = start - start.rem_euclid(100);
+                let e = century + yy;
+                if e < start { e + 100 } else { e }
+            }
+            4 => b.parse().ok()?,
+            _ => return None,
+        };
+        if end != start + 1 {
+            return None;
+        }
+        CensusYear::valid(end)
     }
 }
 
@@ -239,11 +256,33 @@ mod tests {
 
     #[test]
     fn census_year_spellings() {
-        for s in ["2012/13", "2012/2013", "2013", " 2012-13 ", "2013.0"] {
+        for s in [
+            "2012/13",
+            "2012/2013",
+            "2013",
+            " 2012-13 ",
+            "2013.0",
+            "201213",
+            "20122013",
+            "201213.0",
+        ] {
             assert_eq!(CensusYear::parse(s), Some(CensusYear(2013)), "{s}");
         }
         assert_eq!(CensusYear::parse("1999/00"), Some(CensusYear(2000)));
-        for s in ["2012/14", "13", "", "2012/3", "abcd", "2012/2014", "12/13"] {
+        for s in [
+            "2012/14",
+            "13",
+            "",
+            "2012/3",
+            "abcd",
+            "2012/2014",
+            "12/13",
+            "201214",
+            "2012134",
+            "20122014",
+            "2012a3",
+            "-20123",
+        ] {
             assert_eq!(CensusYear::parse(s), None, "{s}");
         }
         let y = CensusYear(2013);

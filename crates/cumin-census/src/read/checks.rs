@@ -133,7 +133,14 @@ impl WholeExtract {
     }
 }
 
-/// Stops the run when a required column of the file just read is wrong throughout (no
+/// Columns no outcome requires but every run reads where a file has them: the closure
+/// date ends an episode and finds the transfers the linkage merges. A file whose values
+/// of one are all unreadable (e.g. spreadsheet serials) would have every episode read as
+/// open, so it stops the run as a required column does; a column left empty does not.
+const READ_BY_EVERY_RUN: [Column; 1] = [Column::ClosureDate];
+
+/// Stops the run when a required column of the file just read (or one of
+/// [`READ_BY_EVERY_RUN`]) is wrong throughout (no
 /// valid value in any non-empty row) or, for [`NEVER_ALL_EMPTY`], empty in every one of
 /// the `cleaned` rows; notes a column not required that is wrong throughout.
 pub(super) fn check_wrong_throughout(
@@ -145,7 +152,7 @@ pub(super) fn check_wrong_throughout(
 ) -> Result<(), CensusError> {
     if let Some((column, tally)) = counts
         .wrong_throughout()
-        .find(|(c, _)| required.contains(c))
+        .find(|(c, _)| required.contains(c) || READ_BY_EVERY_RUN.contains(c))
     {
         return Err(CensusError::WrongTypeThroughout {
             path: path.to_owned(),

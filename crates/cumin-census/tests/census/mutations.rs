@@ -117,6 +117,17 @@ fn valid_row() -> impl Strategy<Value = Vec<String>> {
         )
 }
 
+/// `rows` with the anchor's episode closed (on its referral date) if it was open: the
+/// anchor keeps a valid value in every column whose values all bad stop the file, and
+/// the closure date is one (every run reads it), so a mutated closure beside an open
+/// anchor would stop the file by design.
+fn with_anchor_closed(mut rows: Vec<Vec<String>>, anchor: usize) -> Vec<Vec<String>> {
+    if rows[anchor][CLOSURE].is_empty() {
+        rows[anchor][CLOSURE] = rows[anchor][REFERRAL].clone();
+    }
+    rows
+}
+
 /// One change to one row. Row numbers are taken modulo the number of mutable rows, field
 /// numbers modulo the row's width, byte positions modulo the line's length.
 #[derive(Clone, Debug)]
@@ -269,7 +280,7 @@ fn case() -> impl Strategy<Value = Case> {
         .prop_map(|(rows, anchor, mutations, crlf, batch_size)| {
             let anchor = anchor % rows.len();
             Case {
-                rows,
+                rows: with_anchor_closed(rows, anchor),
                 anchor,
                 mutations,
                 crlf,
@@ -552,15 +563,18 @@ fn parquet_case() -> impl Strategy<Value = ParquetCase> {
         (prop_oneof![Just(65_536usize), 1usize..9], 1usize..10),
     )
         .prop_map(
-            |(rows, anchor, changes, (la, birth, dates), (batch_size, row_group))| ParquetCase {
-                anchor: anchor % rows.len(),
-                rows,
-                changes,
-                la,
-                birth,
-                dates,
-                batch_size,
-                row_group,
+            |(rows, anchor, changes, (la, birth, dates), (batch_size, row_group))| {
+                let anchor = anchor % rows.len();
+                ParquetCase {
+                    anchor,
+                    rows: with_anchor_closed(rows, anchor),
+                    changes,
+                    la,
+                    birth,
+                    dates,
+                    batch_size,
+                    row_group,
+                }
             },
         )
 }
