@@ -123,7 +123,8 @@ fn valid_row() -> impl Strategy<Value = Vec<String>> {
 /// anchor would stop the file by design.
 fn with_anchor_closed(mut rows: Vec<Vec<String>>, anchor: usize) -> Vec<Vec<String>> {
     if rows[anchor][CLOSURE].is_empty() {
-        rows[anchor][CLOSURE] = rows[anchor][REFERRAL].clone();
+        let referral = rows[anchor][REFERRAL].clone();
+        rows[anchor][CLOSURE] = referral;
     }
     rows
 }
