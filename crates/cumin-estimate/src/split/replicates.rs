@@ -152,7 +152,7 @@ mod tests {
     use cumin_link::ChildId;
     use rand::RngExt;
 
-    /// Random keys (PMRs from age 2, a later PMR key for about a third, every covariate
+    /// Random keys (PMRs from age 2, a later PMR key for one in ten, every covariate
     /// varying) and random seen pairs among them.
     fn random_keys(seed: u64, n: usize, n_pairs: usize) -> Keys {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -176,9 +176,9 @@ mod tests {
                     first_referral_age: oldest,
                     last_referral_age: oldest,
                     follow_up: rng.random_range(0..9),
-                    carries_if_matched: rng.random_range(0.02..1.0),
+                    carries_if_matched: rng.random_range(0.4..1.0),
                     status,
-                    later_pmr: rng.random_bool(0.35),
+                    later_pmr: rng.random_bool(0.1),
                 }
             })
             .collect();
@@ -296,14 +296,13 @@ mod tests {
         let ages = SuccessorModel::ages_to_fit(&keys);
         assert!(ages.len() > 10, "{ages:?}");
         let cells = AgeCells::new(&keys, &ages);
-        // Scales that differ by age, one above 1 (capped), one zero and one NaN (their
-        // ages dropped).
+        // Scales that differ by age, one above 1 (capped).
         let mut scale: [f64; CLASS_AGES] = std::array::from_fn(|a| 0.3 + 0.04 * a as f64);
         scale[5] = 1.7;
-        scale[8] = 0.0;
-        scale[11] = f64::NAN;
-        let per_key: Vec<f64> = keys.iter().map(|k| scale[usize::from(k.oldest)]).collect();
-        let expected = SuccessorModel::fit_at(&keys, &per_key, &ages).expect("fits");
+        let per_key = |scale: &[f64; CLASS_AGES]| -> Vec<f64> {
+            keys.iter().map(|k| scale[usize::from(k.oldest)]).collect()
+        };
+        let expected = SuccessorModel::fit_at(&keys, &per_key(&scale), &ages).expect("fits");
         let m = SuccessorModel::fit_by_age(&cells, &scale, &ages).expect("fits");
         let bits = |a: &Array1<f64>| a.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
         assert_eq!(bits(&m.coef), bits(&expected.coef));
@@ -314,5 +313,12 @@ mod tests {
         scale[6] *= 0.5;
         let moved = SuccessorModel::fit_by_age(&cells, &scale, &ages).expect("fits");
         assert_ne!(bits(&moved.coef), bits(&expected.coef));
+        // A zero or NaN scale drops its age's keys in both (and an age without keys
+        // leaves its coefficient unfitted: no fit).
+        for bad in [0.0, f64::NAN] {
+            scale[8] = bad;
+            let m = SuccessorModel::fit_by_age(&cells, &scale, &ages);
+            assert_eq!(m, SuccessorModel::fit_at(&keys, &per_key(&scale), &ages));
+        }
     }
 }
