@@ -286,7 +286,11 @@ mod tests {
             assert_eq!(totals.len() as u64, R_REPLICATES, "every replicate fits");
             assert!(expected > 0.0 && expected.is_finite(), "{expected}");
             let sd = r_replicate_sd(&keys, 0.4, &theta, &share);
-            assert_eq!(sd.to_bits(), expected.to_bits(), "seed {seed}: {sd} {expected}");
+            assert_eq!(
+                sd.to_bits(),
+                expected.to_bits(),
+                "seed {seed}: {sd} {expected}"
+            );
         }
     }
 
