@@ -40,6 +40,52 @@ fn covariates(k: &Key) -> [f64; N_COVARIATES] {
 /// Cells of the fit: (age, covariates, scale) → (keys, with a later PMR key).
 type Cells = BTreeMap<(u8, [u64; N_COVARIATES], u64), (f64, f64)>;
 
+/// A cell of the fit as the fit reads it: age, covariates (bits), scale, keys, with a
+/// later PMR key.
+type Row = (u8, [u64; N_COVARIATES], f64, f64, f64);
+
+/// Which ages are in a list, by age (any `u8`).
+fn age_set(ages: &[u8]) -> [bool; 256] {
+    let mut set = [false; 256];
+    for a in ages {
+        set[usize::from(*a)] = true;
+    }
+    set
+}
+
+/// The cells of the fit by age and covariates, found once from the keys carrying a PMR
+/// at the fitted ages, for refits whose scale is one per age (the replicates of `r`,
+/// [`crate::split::replicates`]): each refit only attaches its scale to them
+/// ([`SuccessorModel::fit_by_age`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AgeCells {
+    /// (age, covariates, keys, with a later PMR key), ordered by age and covariates.
+    cells: Vec<(u8, [u64; N_COVARIATES], f64, f64)>,
+}
+
+impl AgeCells {
+    /// The cells of the keys carrying a PMR at `fitted_ages`.
+    pub fn new(keys: &[Key], fitted_ages: &[u8]) -> AgeCells {
+        let fitted = age_set(fitted_ages);
+        let mut cells: BTreeMap<(u8, [u64; N_COVARIATES]), (f64, f64)> = BTreeMap::new();
+        for k in keys {
+            if !k.pmr || !fitted[usize::from(k.oldest)] {
+                continue;
+            }
+            let x = covariates(k).map(f64::to_bits);
+            let c = cells.entry((k.oldest, x)).or_insert((0.0, 0.0));
+            c.0 += 1.0;
+            c.1 += f64::from(u8::from(k.later_pmr));
+        }
+        AgeCells {
+            cells: cells
+                .into_iter()
+                .map(|((age, x), (n, later))| (age, x, n, later))
+                .collect(),
+        }
+    }
+}
+
 /// How an age's effect is reached.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum AgeEffect {
@@ -117,10 +163,11 @@ impl SuccessorModel {
         if fitted_ages.is_empty() {
             return None;
         }
+        let fitted = age_set(fitted_ages);
         // Cells of the design: (age, covariates, scale) → (keys, with a later PMR key).
         let mut cells: Cells = BTreeMap::new();
         for (k, s) in keys.iter().zip(scale) {
-            if !k.pmr || !fitted_ages.contains(&k.oldest) {
+            if !k.pmr || !fitted[usize::from(k.oldest)] {
                 continue;
             }
             let s = s.min(1.0);
@@ -134,14 +181,46 @@ impl SuccessorModel {
             c.0 += 1.0;
             c.1 += f64::from(u8::from(k.later_pmr));
         }
+        let rows: Vec<Row> = cells
+            .into_iter()
+            .map(|((age, x, s), (n, later))| (age, x, f64::from_bits(s), n, later))
+            .collect();
+        Self::fit_rows(&rows, fitted_ages)
+    }
+
+    /// [`SuccessorModel::fit_at`] with one scale per age (`scale[a]` for every key of
+    /// oldest age `a`), on cells found once ([`AgeCells`]): the same cells in the same
+    /// order as `fit_at` finds from the keys, so the same fit to the bit.
+    pub fn fit_by_age(
+        cells: &AgeCells,
+        scale: &[f64; CLASS_AGES],
+        fitted_ages: &[u8],
+    ) -> Option<SuccessorModel> {
+        if fitted_ages.is_empty() {
+            return None;
+        }
+        let rows: Vec<Row> = cells
+            .cells
+            .iter()
+            .filter_map(|&(age, x, n, later)| {
+                let s = scale[usize::from(age)].min(1.0);
+                (!s.is_nan() && s > 0.0).then_some((age, x, s, n, later))
+            })
+            .collect();
+        Self::fit_rows(&rows, fitted_ages)
+    }
+
+    /// The fit on the design's cells (ordered by age, covariates, scale): with every
+    /// covariate some cell varies in, else with none.
+    fn fit_rows(rows: &[Row], fitted_ages: &[u8]) -> Option<SuccessorModel> {
         let varies = |j: usize| {
-            let mut values = cells.keys().map(|(_, x, _)| x[j]);
+            let mut values = rows.iter().map(|(_, x, ..)| x[j]);
             let first = values.next();
             values.any(|v| Some(v) != first)
         };
         let full: [bool; N_COVARIATES] = std::array::from_fn(varies);
         for kept in [full, [false; N_COVARIATES]] {
-            if let Some(m) = Self::fit_cells(&cells, fitted_ages, kept) {
+            if let Some(m) = Self::fit_cells(rows, fitted_ages, kept) {
                 return Some(m);
             }
         }
@@ -149,7 +228,7 @@ impl SuccessorModel {
     }
 
     fn fit_cells(
-        cells: &Cells,
+        cells: &[Row],
         fitted_ages: &[u8],
         kept: [bool; N_COVARIATES],
     ) -> Option<SuccessorModel> {
@@ -159,8 +238,8 @@ impl SuccessorModel {
         let mut with = Array1::zeros(cells.len());
         let mut n = Array1::zeros(cells.len());
         let mut scale = Array1::zeros(cells.len());
-        for (i, ((age, x, s), (keys, later))) in cells.iter().enumerate() {
-            scale[i] = f64::from_bits(*s);
+        for (i, (age, x, s, keys, later)) in cells.iter().enumerate() {
+            scale[i] = *s;
             let col = fitted_ages.iter().position(|a| a == age).expect("fitted");
             design[[i, col]] = 1.0;
             for (j, (v, _)) in (n_ages..).zip(x.iter().zip(kept).filter(|(_, k)| *k)) {
