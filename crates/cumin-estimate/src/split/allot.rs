@@ -35,12 +35,9 @@ pub fn key_referrals(keys: &Keys, identity: &Identity, rules: &EventRules) -> Ve
         let Some(dob) = children.dob[set.child[e].index()] else {
             continue;
         };
-        let referral = set.referral[e];
-        let age = cumin_census::age_at(dob, referral).max(0);
-        if referral < rules.window_start || referral > rules.data_end || age > 17 {
-            continue;
+        if super::in_window_age(dob, set.referral[e], rules).is_some() {
+            out[index as usize] += 1;
         }
-        out[index as usize] += 1;
     }
     out
 }

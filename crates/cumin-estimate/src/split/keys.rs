@@ -458,15 +458,14 @@ fn episode_keys(
         if r.last.is_none_or(|d| (referral, rc5) > (d, r.last_rc5)) {
             (r.last, r.last_rc5) = (Some(referral), rc5);
         }
-        let age = cumin_census::age_at(dob, referral).max(0);
-        if referral < rules.window_start || referral > rules.data_end || age > 17 {
+        let Some(age) = super::in_window_age(dob, referral, rules) else {
             continue;
-        }
+        };
         if r.first.is_none_or(|d| referral < d) {
-            (r.first, r.first_age) = (Some(referral), age as u8);
+            (r.first, r.first_age) = (Some(referral), age);
         }
         if r.last_in.is_none_or(|d| referral > d) {
-            (r.last_in, r.last_in_age) = (Some(referral), age as u8);
+            (r.last_in, r.last_in_age) = (Some(referral), age);
         }
     }
     let mut keys = Vec::with_capacity(refs.iter().filter(|r| r.first.is_some()).count());

@@ -32,7 +32,7 @@ pub mod successor;
 
 use crate::curves::{OutcomeYears, Strata};
 use crate::frame::Frame;
-use cumin_census::{Episodes, Outcome};
+use cumin_census::{Date, Episodes, Outcome};
 use cumin_cohort::{BirthCohort, EventRules, Events, Identity, YearTables};
 use cumin_link::ids::NO_KEY;
 use ghosts::{DELAY_MIN, Delays, Template, join_year, tabulate_child};
@@ -457,6 +457,14 @@ impl SplitCorrection {
             },
         }
     }
+}
+
+/// The age at `referral` of a child born `dob`, if the referral counts as a key's
+/// in-window referral: in the window, by the data end, before 18 (ages below 0 as 0).
+/// One rule for the key table (`keys`) and the re-allotment's signal (`allot`).
+pub(crate) fn in_window_age(dob: Date, referral: Date, rules: &EventRules) -> Option<u8> {
+    let age = cumin_census::age_at(dob, referral).max(0);
+    (referral >= rules.window_start && referral <= rules.data_end && age <= 17).then_some(age as u8)
 }
 
 /// The share of closures with a transfer candidate that the transfer merge kept.
