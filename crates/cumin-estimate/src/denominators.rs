@@ -533,8 +533,12 @@ mod tests {
                 .map(str::to_owned)
                 .to_vec(),
             rows: vec![
-                ["2005", "3", "1", "male", "300"].map(str::to_owned).to_vec(),
-                ["2005", "3", "1", "female", "290"].map(str::to_owned).to_vec(),
+                ["2005", "3", "1", "male", "300"]
+                    .map(str::to_owned)
+                    .to_vec(),
+                ["2005", "3", "1", "female", "290"]
+                    .map(str::to_owned)
+                    .to_vec(),
                 ["2005", "3", third[0], third[1], "590"]
                     .map(str::to_owned)
                     .to_vec(),
@@ -552,8 +556,10 @@ mod tests {
             for needed in [&[][..], &[Stratification::parse("sex").unwrap()][..]] {
                 let m = read(&rows(third), needed).unwrap_err().to_string();
                 assert!(
-                    m.contains(&format!("row 3, column {column}: {:?}", third[usize::from(column == "sex")]))
-                        && m.contains("total or unknown row"),
+                    m.contains(&format!(
+                        "row 3, column {column}: {:?}",
+                        third[usize::from(column == "sex")]
+                    )) && m.contains("total or unknown row"),
                     "{third:?}: {m}"
                 );
             }

@@ -210,14 +210,21 @@ mod tests {
     fn a_file_with_no_la_in_any_row_stops_unless_the_fallback_has_one() {
         let required: BTreeSet<Column> = Column::REQUIRED.iter().copied().collect();
         let mut counts = normalise::RuleCounts::default();
-        for c in [Column::MonthOfBirth, Column::YearOfBirth, Column::ReferralDate] {
+        for c in [
+            Column::MonthOfBirth,
+            Column::YearOfBirth,
+            Column::ReferralDate,
+        ] {
             counts.seen(c);
         }
         let path = Path::new("ep.csv");
         let e = check_wrong_throughout(path, &counts, &required, 5, &NoProgress)
             .unwrap_err()
             .to_string();
-        assert!(e.contains("ep.csv: column LA is empty in every one of the 5 rows"), "{e}");
+        assert!(
+            e.contains("ep.csv: column LA is empty in every one of the 5 rows"),
+            "{e}"
+        );
         let mut fallback = counts.clone();
         fallback.seen(Column::LaFallback);
         check_wrong_throughout(path, &fallback, &required, 5, &NoProgress).unwrap();

@@ -29,7 +29,10 @@ fn a_file_with_no_la_in_any_row_stops_the_run() {
     let o = estimate(&[&p], &dir.path().join("out"));
     let msg = text(&o);
     assert!(!o.status.success(), "{msg}");
-    for want in ["no_la.csv", "column LA is empty in every one of the 1500 rows"] {
+    for want in [
+        "no_la.csv",
+        "column LA is empty in every one of the 1500 rows",
+    ] {
         assert!(msg.contains(want), "{want:?} not in {msg}");
     }
     // the same codes under CIN_CIN_LA (LA empty): the plain file's estimates
@@ -163,12 +166,22 @@ fn parquet_row_groups_of_zero_rows_change_nothing() {
     let schema = batch(&cells[..1]).schema();
     let w = ArrowWriter::try_new(std::fs::File::create(&p).unwrap(), schema, None).unwrap();
     let (mut file, factory) = w.into_serialized_writer().unwrap();
-    let groups = [&cells[..0], &cells[..700], &cells[..0], &cells[700..], &cells[..0]];
+    let groups = [
+        &cells[..0],
+        &cells[..700],
+        &cells[..0],
+        &cells[700..],
+        &cells[..0],
+    ];
     for (g, part) in groups.iter().enumerate() {
         let b = batch(part);
         let mut group = file.next_row_group().unwrap();
         let writers = factory.create_column_writers(g).unwrap();
-        for ((mut w, field), column) in writers.into_iter().zip(b.schema().fields()).zip(b.columns()) {
+        for ((mut w, field), column) in writers
+            .into_iter()
+            .zip(b.schema().fields())
+            .zip(b.columns())
+        {
             for leaf in compute_leaves(field, column).unwrap() {
                 w.write(&leaf).unwrap();
             }
