@@ -195,7 +195,7 @@ fn parquet_row_groups_of_zero_rows_change_nothing() {
         .metadata()
         .row_groups()
         .iter()
-        .map(|g| g.num_rows())
+        .map(parquet::file::metadata::RowGroupMetaData::num_rows)
         .collect();
     assert_eq!(sizes, [0, 700, 0, 800, 0]);
     let got = run_ok(dir.path(), "out-zero", &[&p]);
