@@ -4,7 +4,8 @@
 //!
 //! They are checked like episodes (docs/input-contract.md, "Checks cumin makes"): every
 //! value read ([`Denominators::from_table`]: a year, an age 0-17, a finite population of
-//! at most [`MAX_POPULATION`], each key once), every cell the estimators need present
+//! at most [`MAX_POPULATION`], a stratum in every stratum column the file has, each key
+//! once), every cell the estimators need present
 //! with something to estimate ([`crate::frame::check_denominators`], before any linking),
 //! and no cell with fewer children than children with an event in it
 //! ([`crate::curves::check_events`]).
@@ -306,7 +307,8 @@ impl<'t> Keys<'t> {
     }
 
     /// The combination of stratum values of row `i` (0-based), of `cohort` at age `a`; an
-    /// error naming both rows when an earlier row has the same key.
+    /// error naming the row when a stratum column's value is not a stratum, or both rows
+    /// when an earlier row has the same key.
     fn level(
         &mut self,
         path: &Path,
@@ -315,13 +317,25 @@ impl<'t> Keys<'t> {
         (cohort, a): (i16, u8),
     ) -> Result<u32, EstimateError> {
         let r = &table.rows[i];
-        let values: Vec<String> = self
+        // Every stratum column's value must be a stratum, whether or not the study asks
+        // for it: a total or unknown row (`persons`, `Total`, decile 0 or 11, empty) has a
+        // key of its own, so it would be added to the population of every cell that the
+        // column does not split.
+        let values = self
             .columns
             .iter()
             .map(|(c, v)| {
-                strata::denominator_label(*v, &r[*c]).unwrap_or_else(|| r[*c].trim().to_lowercase())
+                strata::denominator_label(*v, &r[*c]).ok_or_else(|| {
+                    EstimateError::DenominatorValue {
+                        path: path.to_owned(),
+                        row: i + 1,
+                        column: table.headers[*c].clone(),
+                        found: r[*c].clone(),
+                        expected: strata::expectation_in_a_file(*v),
+                    }
+                })
             })
-            .collect();
+            .collect::<Result<Vec<String>, _>>()?;
         let next = self.levels.len() as u32;
         let level = *self.levels.entry(values).or_insert(next);
         let Some(first) = self.first_of_key.insert((cohort, a, level), i) else {
@@ -507,6 +521,52 @@ mod tests {
             m.contains("rows 1 and 2") && m.contains("(column region not read"),
             "{m}"
         );
+    }
+
+    /// Red team round 4: a total row (ONS tables carry `persons` beside `male` and
+    /// `female`) or a decile 0, 11 or empty had a key of its own, so a run not split by
+    /// that column added it to every cell's population (exit 0, rates down by a third).
+    #[test]
+    fn a_total_or_unknown_row_in_a_stratum_column_is_an_error_even_unasked() {
+        let rows = |third: [&str; 2]| TextTable {
+            headers: ["birth_year", "age", "IDACI_Decile", "sex", "population"]
+                .map(str::to_owned)
+                .to_vec(),
+            rows: vec![
+                ["2005", "3", "1", "male", "300"]
+                    .map(str::to_owned)
+                    .to_vec(),
+                ["2005", "3", "1", "female", "290"]
+                    .map(str::to_owned)
+                    .to_vec(),
+                ["2005", "3", third[0], third[1], "590"]
+                    .map(str::to_owned)
+                    .to_vec(),
+            ],
+        };
+        for (third, column) in [
+            (["1", "persons"], "sex"),
+            (["1", "all"], "sex"),
+            (["1", ""], "sex"),
+            (["Total", "male"], "IDACI_Decile"),
+            (["0", "male"], "IDACI_Decile"),
+            (["11", "male"], "IDACI_Decile"),
+            (["", "male"], "IDACI_Decile"),
+        ] {
+            for needed in [&[][..], &[Stratification::parse("sex").unwrap()][..]] {
+                let m = read(&rows(third), needed).unwrap_err().to_string();
+                assert!(
+                    m.contains(&format!(
+                        "row 3, column {column}: {:?}",
+                        third[usize::from(column == "sex")]
+                    )) && m.contains("total or unknown row"),
+                    "{third:?}: {m}"
+                );
+            }
+        }
+        // the codes every spelling of a stratum reads as
+        assert!(read(&rows(["2", "M"]), &[]).is_ok());
+        assert!(read(&rows(["10", "2"]), &[]).is_ok());
     }
 
     #[test]

@@ -12,12 +12,25 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// Required columns that must hold a value in some row of a file: without one, every
-/// birth date or referral date would be missing (and every referral imputed).
-const NEVER_ALL_EMPTY: [Column; 3] = [
+/// birth date or referral date would be missing (and every referral imputed), or every
+/// row would have no LA, so that LA child IDs, unique only within an LA, would join the
+/// children of different LAs who share one (`LA` counts as holding a value where
+/// `CIN_CIN_LA`, read where it is empty, does).
+const NEVER_ALL_EMPTY: [Column; 4] = [
+    Column::La,
     Column::MonthOfBirth,
     Column::YearOfBirth,
     Column::ReferralDate,
 ];
+
+/// Values of `column` seen in the file: for `LA`, those of its fallback `CIN_CIN_LA` too.
+fn seen(counts: &normalise::RuleCounts, column: Column) -> u64 {
+    let fallback = match column {
+        Column::La => counts.column(Column::LaFallback).seen,
+        _ => 0,
+    };
+    counts.column(column).seen + fallback
+}
 
 /// What the reading with the other reason spelling counted, file by file.
 #[derive(Default)]
@@ -174,7 +187,7 @@ pub(super) fn check_wrong_throughout(
     }
     if let Some(column) = NEVER_ALL_EMPTY
         .into_iter()
-        .find(|c| cleaned > 0 && required.contains(c) && counts.column(*c).seen == 0)
+        .find(|c| cleaned > 0 && required.contains(c) && seen(counts, *c) == 0)
     {
         return Err(CensusError::EmptyThroughout {
             path: path.to_owned(),
@@ -184,4 +197,41 @@ pub(super) fn check_wrong_throughout(
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::progress::NoProgress;
+
+    /// Red team round 4: a file whose `LA` was empty in every row ran (exit 0, no note),
+    /// and its LA child IDs joined the children of different LAs who shared one.
+    #[test]
+    fn a_file_with_no_la_in_any_row_stops_unless_the_fallback_has_one() {
+        let required: BTreeSet<Column> = Column::REQUIRED.iter().copied().collect();
+        let mut counts = normalise::RuleCounts::default();
+        for c in [
+            Column::MonthOfBirth,
+            Column::YearOfBirth,
+            Column::ReferralDate,
+        ] {
+            counts.seen(c);
+        }
+        let path = Path::new("ep.csv");
+        let e = check_wrong_throughout(path, &counts, &required, 5, &NoProgress)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("ep.csv: column LA is empty in every one of the 5 rows"),
+            "{e}"
+        );
+        let mut fallback = counts.clone();
+        fallback.seen(Column::LaFallback);
+        check_wrong_throughout(path, &fallback, &required, 5, &NoProgress).unwrap();
+        counts.seen(Column::La);
+        check_wrong_throughout(path, &counts, &required, 5, &NoProgress).unwrap();
+        // a file whose rows were all quarantined is left to the check that says so
+        let none = normalise::RuleCounts::default();
+        check_wrong_throughout(path, &none, &required, 0, &NoProgress).unwrap();
+    }
 }

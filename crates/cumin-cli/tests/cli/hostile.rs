@@ -22,7 +22,7 @@ use std::sync::Arc;
 use crate::support::{cumin, root, text};
 
 /// The demo extract's header and 1,500 data lines (every 13th).
-fn sample() -> (String, Vec<String>) {
+pub(crate) fn sample() -> (String, Vec<String>) {
     let all = std::fs::read_to_string(root().join("fixtures/demo/episodes.csv")).unwrap();
     let mut lines = all.lines();
     let header = lines.next().unwrap().to_owned();
@@ -36,7 +36,7 @@ fn sample() -> (String, Vec<String>) {
 }
 
 /// The column index of `name` (without its `CIN_` prefix) in the demo header.
-fn col(header: &str, name: &str) -> usize {
+pub(crate) fn col(header: &str, name: &str) -> usize {
     header
         .split(',')
         .position(|h| h.strip_prefix("CIN_") == Some(name))
@@ -44,7 +44,7 @@ fn col(header: &str, name: &str) -> usize {
 }
 
 /// `rows` with each row's cells passed through `edit(row index, cells)`.
-fn edited(rows: &[String], edit: impl Fn(usize, &mut [String])) -> Vec<String> {
+pub(crate) fn edited(rows: &[String], edit: impl Fn(usize, &mut [String])) -> Vec<String> {
     rows.iter()
         .enumerate()
         .map(|(i, r)| {
@@ -56,7 +56,7 @@ fn edited(rows: &[String], edit: impl Fn(usize, &mut [String])) -> Vec<String> {
 }
 
 /// Writes `header` and `rows` with `\n` line ends.
-fn csv_text(header: &str, rows: &[String]) -> String {
+pub(crate) fn csv_text(header: &str, rows: &[String]) -> String {
     let mut t = format!("{header}\n");
     for r in rows {
         t.push_str(r);
@@ -66,7 +66,7 @@ fn csv_text(header: &str, rows: &[String]) -> String {
 }
 
 /// `cumin estimate` of `episodes` (the referral life table, `--sdc none`) into `out`.
-fn estimate(episodes: &[impl AsRef<Path>], out: &Path) -> Output {
+pub(crate) fn estimate(episodes: &[impl AsRef<Path>], out: &Path) -> Output {
     let mut args = vec!["estimate", "--quiet", "--episodes"];
     args.extend(episodes.iter().map(|p| p.as_ref().to_str().unwrap()));
     let den = root().join("fixtures/demo/denominators.csv");
@@ -88,13 +88,13 @@ fn estimate(episodes: &[impl AsRef<Path>], out: &Path) -> Output {
 }
 
 /// A run's estimates and, per input file, `(read, used + quarantined + excluded)`.
-struct Run {
-    estimates: String,
-    rows: Vec<(u64, u64)>,
-    ledger: String,
+pub(crate) struct Run {
+    pub(crate) estimates: String,
+    pub(crate) rows: Vec<(u64, u64)>,
+    pub(crate) ledger: String,
 }
 
-fn run_ok(dir: &Path, name: &str, episodes: &[impl AsRef<Path>]) -> Run {
+pub(crate) fn run_ok(dir: &Path, name: &str, episodes: &[impl AsRef<Path>]) -> Run {
     let out = dir.join(name);
     let o = estimate(episodes, &out);
     assert!(o.status.success(), "{name}: {}", text(&o));
@@ -130,7 +130,7 @@ fn run_ok(dir: &Path, name: &str, episodes: &[impl AsRef<Path>]) -> Run {
 }
 
 /// The plain sample's run.
-fn plain(dir: &Path) -> Run {
+pub(crate) fn plain(dir: &Path) -> Run {
     let (header, rows) = sample();
     let p = dir.join("plain.csv");
     std::fs::write(&p, csv_text(&header, &rows)).unwrap();
@@ -139,7 +139,7 @@ fn plain(dir: &Path) -> Run {
 
 /// `bytes` as `dir/name`, estimated: every row read and accounted for, and the plain
 /// file's estimates.
-fn same_as_plain(dir: &Path, base: &Run, name: &str, bytes: &[u8]) {
+pub(crate) fn same_as_plain(dir: &Path, base: &Run, name: &str, bytes: &[u8]) {
     let p = dir.join(name);
     std::fs::write(&p, bytes).unwrap();
     let got = run_ok(dir, &format!("out-{name}"), &[&p]);
@@ -278,7 +278,7 @@ fn an_episode_file_given_twice_stops_the_run() {
 
 /// How a Parquet column is stored.
 #[derive(Clone, Copy)]
-enum As {
+pub(crate) enum As {
     Text,
     /// Days since 1970 (a date written by pandas, R's arrow or Spark).
     Date32,
@@ -288,7 +288,7 @@ enum As {
     Dictionary,
 }
 
-fn days(v: &str) -> i32 {
+pub(crate) fn days(v: &str) -> i32 {
     let d: Vec<i64> = v.split('-').map(|x| x.parse().unwrap()).collect();
     // days from civil (Howard Hinnant's algorithm)
     let (y, m) = if d[1] <= 2 {
@@ -327,7 +327,7 @@ fn valid_iso(v: &str) -> bool {
     (1..=last).contains(&d)
 }
 
-fn array(values: &[&str], stored: As) -> (DataType, ArrayRef) {
+pub(crate) fn array(values: &[&str], stored: As) -> (DataType, ArrayRef) {
     let opt = values.iter().map(|v| Some(*v).filter(|v| !v.is_empty()));
     match stored {
         As::Text => (DataType::Utf8, Arc::new(opt.collect::<StringArray>())),
@@ -351,7 +351,7 @@ fn array(values: &[&str], stored: As) -> (DataType, ArrayRef) {
 
 /// Writes the rows as Parquet, one row group (and one dictionary) per `group` rows, each
 /// column stored as `stored` says.
-fn write_parquet(
+pub(crate) fn write_parquet(
     path: &Path,
     header: &str,
     rows: &[String],

@@ -9,6 +9,7 @@ mod folder;
 mod golden;
 mod help;
 mod hostile;
+mod hostile_round4;
 mod integrity;
 mod progress;
 mod report;
