@@ -206,21 +206,36 @@ fn children_of_rows(
 ) -> ChildTable {
     let n = start.len() - 1;
     let earliest = earliest_referrals(set, n, |c| Some(c.index()));
-    let rows: Vec<ChildRow> = (0..n)
+    // Each child's attributes written straight into the table's columns, on every core
+    // (no table of whole rows beside the columns).
+    let mut t = ChildTable::empty(n);
+    let ChildTable {
+        dob,
+        cohort,
+        fate,
+        sex,
+        ethnicity,
+        idaci_decile,
+        dob_reset,
+    } = &mut t;
+    (dob, cohort, fate, sex, ethnicity, idaci_decile, dob_reset)
         .into_par_iter()
-        .map(|c| {
-            child_row(
+        .enumerate()
+        .for_each(|(c, slots)| {
+            let r = child_row(
                 &order[start[c] as usize..start[c + 1] as usize],
                 earliest[c],
                 episodes,
                 rules,
-            )
-        })
-        .collect();
-    let mut t = ChildTable::empty(n);
-    for (c, r) in rows.into_iter().enumerate() {
-        t.set(c, r);
-    }
+            );
+            *slots.0 = r.dob;
+            *slots.1 = r.cohort;
+            *slots.2 = r.fate;
+            *slots.3 = r.sex;
+            *slots.4 = r.ethnicity;
+            *slots.5 = r.idaci_decile;
+            *slots.6 = r.dob_reset;
+        });
     t
 }
 

@@ -10,7 +10,7 @@
 
 use crate::children::{BirthRules, ChildTable, build_children_grouped, rebuild_joined_children};
 use crate::events::{CppEventDate, EventRules};
-use cumin_census::{Date, Episodes};
+use cumin_census::{Date, Episodes, IdRef};
 use cumin_link::{
     ChildTraits, DedupStats, EpisodeSet, IdIndex, IdMode, LinkOptions, LinkStats, Linkage,
     LinkageMode, TransferStats,
@@ -168,6 +168,8 @@ fn identify_linked(episodes: &Episodes, linkage: Linkage, spec: &IdentitySpec) -
     };
     let traits = child_traits(episodes, &linkage, &children);
     let (pairs, transfers) = cumin_link::transfer_pairs(&set, &traits);
+    // The traits (16 bytes a child) are not read again: freed before the join.
+    drop(traits);
     let identity = Identity {
         linkage_mode: spec.linkage,
         linkage,
@@ -249,10 +251,12 @@ pub fn child_traits(
         .map(|(c, p)| {
             let p = p.into_inner();
             ChildTraits {
-                birth: children.dob[c].map(|d| (d.year(), d.month())),
+                // Months are 1..=12; a year outside `i16` (no census date) is unknown.
+                birth: children.dob[c]
+                    .and_then(|d| Some((i16::try_from(d.year()).ok()?, d.month() as u8))),
                 sex: children.sex[c],
                 ethnicity: children.ethnicity[c],
-                pmr: (p != u32::MAX).then_some(p),
+                pmr: (p != u32::MAX).then(|| IdRef::from_index(p as usize)),
                 decile: children.idaci_decile[c],
             }
         })

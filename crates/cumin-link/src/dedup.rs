@@ -154,8 +154,10 @@ pub fn deduplicate_grouped(
             episode_of_row[i as usize].store(e as u32, Relaxed);
         }
     });
+    // Converted where it lies (a serial map between types of one size and alignment
+    // reuses the allocation): no second table of four bytes a row beside it.
     set.episode_of_row = episode_of_row
-        .into_par_iter()
+        .into_iter()
         .map(|e| RowEpisode::new(Some(e.into_inner()).filter(|e| *e != u32::MAX)))
         .collect();
     (set, stats, ChildRows { order, start })

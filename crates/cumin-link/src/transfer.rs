@@ -14,7 +14,7 @@ use crate::EpisodeSet;
 use crate::identity::{ChildId, Linkage};
 use crate::packed::RowChild;
 use crate::unionfind::UnionFind;
-use cumin_census::{Date, Ethnicity, Sex};
+use cumin_census::{Date, Ethnicity, IdRef, Sex};
 use rayon::prelude::*;
 
 /// How long after a transfer closure the new LA's referral may come: eight weeks, the
@@ -27,23 +27,24 @@ pub const TRANSFER_WINDOW_DAYS: i32 = 56;
 /// moves are short, between areas of similar deprivation.
 pub const MAX_DECILE_STEP: u8 = 1;
 
-/// What the pair rule compares, per child.
+/// What the pair rule compares, per child (16 bytes: one a child of the extract, held
+/// while the rule runs).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ChildTraits {
     /// Birth year and month.
-    pub birth: Option<(i32, u32)>,
+    pub birth: Option<(i16, u8)>,
     /// Modal sex.
     pub sex: Option<Sex>,
     /// Modal ethnicity.
     pub ethnicity: Option<Ethnicity>,
-    /// The child's PMR, if any (the smallest, as an index; only equality matters).
-    pub pmr: Option<u32>,
+    /// The child's PMR, if any (the smallest; only equality matters).
+    pub pmr: Option<IdRef>,
     /// Modal IDACI decile.
     pub decile: Option<u8>,
 }
 
 /// Birth year and month, sex and ethnicity: what two records of a transfer must share.
-type TraitGroup = ((i32, u32), Sex, Ethnicity);
+type TraitGroup = ((i16, u8), Sex, Ethnicity);
 
 impl ChildTraits {
     /// The traits a transfer match must share, if all are known.
@@ -323,7 +324,7 @@ impl Renumbering {
 mod tests {
     use super::*;
 
-    fn traits(birth: (i32, u32), sex: Sex, eth: &str, pmr: Option<u32>) -> ChildTraits {
+    fn traits(birth: (i16, u8), sex: Sex, eth: &str, pmr: Option<IdRef>) -> ChildTraits {
         ChildTraits {
             birth: Some(birth),
             sex: Some(sex),
@@ -331,6 +332,11 @@ mod tests {
             pmr,
             decile: Some(3),
         }
+    }
+
+    #[test]
+    fn traits_take_sixteen_bytes() {
+        assert_eq!(std::mem::size_of::<ChildTraits>(), 16);
     }
 
     /// Episodes: (child, referral, closure, reason, la), already in child then referral
@@ -403,8 +409,8 @@ mod tests {
         t[1].ethnicity = None;
         assert_eq!(transfer_pairs(&s, &t).0.len(), 0, "ethnicity unknown");
         let mut t = same;
-        t[0].pmr = Some(1);
-        t[1].pmr = Some(2);
+        t[0].pmr = Some(IdRef::from_index(1));
+        t[1].pmr = Some(IdRef::from_index(2));
         assert_eq!(transfer_pairs(&s, &t).0.len(), 0, "two PMRs: two children");
         t[0].pmr = None;
         assert_eq!(transfer_pairs(&s, &t).0.len(), 1, "one PMR is fine");

@@ -231,6 +231,9 @@ fn identify(
         ),
         None,
     );
+    if !settings.sensitivity {
+        drop_unread_columns(&mut extract.episodes);
+    }
     let identity = cumin_cohort::identify(&extract.episodes, &settings.identity);
     if !settings.sensitivity {
         narrow_rows(&mut extract.episodes);
@@ -249,6 +252,15 @@ fn identify(
     progress.end();
     laps.lap("cohort");
     Ok((identity, events))
+}
+
+/// Frees the columns nothing reads after the reader in a run of cumin's own design (the
+/// row's line in its file and whether its closure date was repaired: the reader's
+/// checks and the ledger's counts are done), before linkage builds its tables beside the
+/// rows. Not for a run whose sensitivity analysis links the rows again.
+fn drop_unread_columns(episodes: &mut Episodes) {
+    episodes.source_row = Vec::new();
+    episodes.closure_repaired = Vec::new();
 }
 
 /// Keeps of the rows only the columns read after linkage: the file (the ledger's
