@@ -255,18 +255,19 @@ impl Numbering {
     }
 }
 
-/// Below this many entries [`sort_by_buckets`] is a plain parallel sort.
-const BUCKETED: usize = 1 << 16;
+/// Below this many entries [`sort_by_buckets`] sorts by comparison.
+const BUCKETED: usize = 1 << 12;
 
-/// Entries per bucket aimed at: a bucket is sorted in the first level cache.
-const PER_BUCKET: usize = 256;
+/// Buckets a pass cuts a key range into: few enough that the places being filled (one
+/// cache line each) stay in the first level cache.
+const BUCKETS: usize = 256;
 
-/// Sorts `v` (by `Ord`) as `v.par_sort_unstable()` does. `key` must not decrease with the
-/// order (`a <= b` implies `key(a) <= key(b)`); when the keys spread, entries are first
-/// moved in place into buckets of key ranges (a counting pass, then the cycles of an
-/// in-place permutation: no second buffer), and the buckets, about [`PER_BUCKET`] entries
-/// each, are sorted in parallel. Equal entries are alike, so the result is one vector
-/// whatever the path or the threads.
+/// Sorts `v` (by `Ord`) into the order `v.par_sort_unstable()` gives. `key` must not
+/// decrease with the order (`a <= b` implies `key(a) <= key(b)`). The entries are moved in
+/// place into [`BUCKETS`] buckets of equal key ranges (a counting pass, then the cycles of
+/// an in-place permutation: no second buffer), and each bucket is sorted the same way, in
+/// parallel, down to buckets of a few thousand entries, sorted by comparison. Equal entries
+/// are alike, so the result is one vector whatever the path or the threads.
 pub(crate) fn sort_by_buckets<T, K>(v: &mut [T], key: K)
 where
     T: Ord + Copy + Send + Sync,
@@ -282,20 +283,22 @@ where
     K: Fn(&T) -> u64 + Sync,
 {
     let n = v.len();
-    if n < bucketed.max(2) {
-        v.par_sort_unstable();
+    let (min, max) = v.iter().fold((u64::MAX, 0), |(lo, hi), e| {
+        (lo.min(key(e)), hi.max(key(e)))
+    });
+    if n < bucketed.max(2) || min == max {
+        if n >= 1 << 16 {
+            v.par_sort_unstable();
+        } else {
+            v.sort_unstable();
+        }
         return;
     }
-    let (min, max) = v
-        .par_iter()
-        .map(|e| (key(e), key(e)))
-        .reduce(|| (u64::MAX, 0), |a, b| (a.0.min(b.0), a.1.max(b.1)));
-    // 2^bits buckets, the keys' range cut into equal parts of 2^shift keys.
-    let bits = (n / PER_BUCKET).max(2).ilog2().min(16);
-    let span_bits = u64::BITS - (max - min).leading_zeros();
-    let shift = span_bits.saturating_sub(bits);
+    // The key range cut into parts of 2^shift keys, at most `BUCKETS` of them.
+    let bits = BUCKETS.ilog2();
+    let shift = (u64::BITS - (max - min).leading_zeros()).saturating_sub(bits);
     let bucket = |e: &T| ((key(e) - min) >> shift) as usize;
-    let mut ends = vec![0usize; 1 << bits];
+    let mut ends = [0usize; BUCKETS];
     for e in v.iter() {
         ends[bucket(e)] += 1;
     }
@@ -305,10 +308,9 @@ where
         *end = total;
     }
     // The next place to fill in each bucket.
-    let mut next: Vec<usize> = std::iter::once(0)
-        .chain(ends[..ends.len() - 1].iter().copied())
-        .collect();
-    for b in 0..ends.len() {
+    let mut next = [0usize; BUCKETS];
+    next[1..].copy_from_slice(&ends[..BUCKETS - 1]);
+    for b in 0..BUCKETS {
         while next[b] < ends[b] {
             let mut e = v[next[b]];
             loop {
@@ -323,7 +325,7 @@ where
             next[b] += 1;
         }
     }
-    let mut parts = Vec::with_capacity(ends.len());
+    let mut parts = Vec::with_capacity(BUCKETS);
     let mut rest = v;
     let mut start = 0;
     for &end in &ends {
@@ -334,13 +336,9 @@ where
             parts.push(part);
         }
     }
-    parts.into_par_iter().for_each(|part| {
-        if part.len() >= bucketed.max(2) {
-            part.par_sort_unstable();
-        } else {
-            part.sort_unstable();
-        }
-    });
+    parts
+        .into_par_iter()
+        .for_each(|part| sort_by_buckets_from(part, key, bucketed));
 }
 
 #[cfg(test)]
