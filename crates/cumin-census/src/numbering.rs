@@ -185,7 +185,7 @@ impl Numbering {
             other_rows,
         } = self;
         // The order of `keyed.par_sort_unstable()` (entries differ by row; step R7).
-        sort_by_buckets(&mut keyed, |&[high, low, _]| {
+        sort_by_buckets(&mut keyed, &|&[high, low, _]: &[u32; 3]| {
             u64::from(high) << 32 | u64::from(low)
         });
         // The groups of equal keys: where each starts, and its first row (the smallest).
@@ -215,7 +215,7 @@ impl Numbering {
             )
             .collect();
         // `f.0` differs between values: the order of sorting by it.
-        sort_by_buckets(&mut firsts, |f| f.0);
+        sort_by_buckets(&mut firsts, &|f: &(u64, u64)| f.0);
         // Numbered in order of first row: the pool's strings, and each group's number.
         let mut bytes = Vec::new();
         let mut ends = Vec::with_capacity(firsts.len());
@@ -268,12 +268,12 @@ const BUCKETS: usize = 256;
 /// an in-place permutation: no second buffer), and each bucket is sorted the same way, in
 /// parallel, down to buckets of a few thousand entries, sorted by comparison. Equal entries
 /// are alike, so the result is one vector whatever the path or the threads.
-pub(crate) fn sort_by_buckets<T, K>(v: &mut [T], key: K)
+pub(crate) fn sort_by_buckets<T, K>(v: &mut [T], key: &K)
 where
     T: Ord + Copy + Send + Sync,
     K: Fn(&T) -> u64 + Sync,
 {
-    sort_by_buckets_from(v, &key, BUCKETED);
+    sort_by_buckets_from(v, key, BUCKETED);
 }
 
 /// [`sort_by_buckets`] with the length from which buckets are used.
@@ -299,7 +299,7 @@ where
     let shift = (u64::BITS - (max - min).leading_zeros()).saturating_sub(bits);
     let bucket = |e: &T| ((key(e) - min) >> shift) as usize;
     let mut ends = [0usize; BUCKETS];
-    for e in v.iter() {
+    for e in &*v {
         ends[bucket(e)] += 1;
     }
     let mut total = 0;
