@@ -74,6 +74,9 @@ fn qualifies(r: &JayRow, o: usize) -> bool {
     }
 }
 
+/// A child's first event of one mode and outcome: its row and date (`u32::MAX`, none).
+type Slot = (u32, Option<Date>);
+
 /// Counts first events: rows referred from `window_start` (main: under 5, or identified
 /// by a PMR), each child's first qualifying row by referral date, then the band. With
 /// `cpp_at_plan_start`, a CPP row is dated and aged at the plan's start instead (a
@@ -86,17 +89,22 @@ pub fn count(
 ) -> JayCounts {
     const NONE: u32 = u32::MAX;
     let mut out = JayCounts::zeros();
-    // The date and age of row `r`'s event of the outcome at index `o`.
+    // The date of row `r`'s event of the outcome at index `o`, and its age.
+    let date = |r: &JayRow, o: usize| match (Outcome::JAY[o], r.cpp_start) {
+        (Outcome::Cpp, Some(start)) if cpp_at_plan_start => start,
+        _ => r.referral,
+    };
     let event = |r: &JayRow, o: usize| match (Outcome::JAY[o], r.cpp_start) {
         (Outcome::Cpp, Some(start)) if cpp_at_plan_start => {
             (start, age_at(start, r.dob).unwrap_or(i8::MAX))
         }
         _ => (r.referral, r.age),
     };
-    // Per child, mode and outcome: the row of its first event (by date; ties to the
-    // earlier row). One pass over the rows serves both modes (main's rows are a subset
-    // of sensitivity's).
-    let mut first: Vec<[[u32; 4]; 2]> = vec![[[NONE; 4]; 2]; n_children];
+    // Per child, mode and outcome: the row of its first event and that event's date (by
+    // date; ties to the earlier row), the date kept beside the row so that a later row
+    // is compared without reading the earlier one. One pass over the rows serves both
+    // modes (main's rows are a subset of sensitivity's).
+    let mut first: Vec<[[Slot; 4]; 2]> = vec![[[(NONE, None); 4]; 2]; n_children];
     for (i, r) in rows.iter().enumerate() {
         if r.referral < window_start {
             continue;
@@ -107,21 +115,21 @@ pub fn count(
             if !qualifies(r, o) {
                 continue;
             }
-            let date = event(r, o).0;
+            let d = date(r, o);
             for mode in JayMode::ALL {
                 if mode == JayMode::Main && !in_main {
                     continue;
                 }
                 let slot = &mut slots[mode.index()][o];
-                if *slot == NONE || date < event(&rows[*slot as usize], o).0 {
-                    *slot = i as u32;
+                if slot.1.is_none_or(|earlier| d < earlier) {
+                    *slot = (i as u32, Some(d));
                 }
             }
         }
     }
     for child in &first {
         for mode in JayMode::ALL {
-            for (o, &slot) in child[mode.index()].iter().enumerate() {
+            for (o, &(slot, _)) in child[mode.index()].iter().enumerate() {
                 if slot == NONE {
                     continue;
                 }

@@ -219,7 +219,16 @@ impl<'a> Shared<'a> {
             + bit(JayRule::ImputedReferralSeparate)]
         .get_or_init(|| modal_nfa_and_reason(input, kept, key, (referral, &self.imputed), rules));
         let (child, n_children) = combined_ids(kept, (key, self.n_keys), (&pmr, e.pmrs.len()));
-        let dob = birth_dates(e, kept, (key, ym), referral, (&child, n_children), rules);
+        // Birth dates by rows in row order: each step is per row or a child's minimum,
+        // so the order does not matter, and the row tables are read in sequence.
+        let dob = birth_dates(
+            e,
+            in_row_order,
+            (key, ym),
+            referral,
+            (&child, n_children),
+            rules,
+        );
         let wiped = wiped_birth_dates(e, kept, referral, &dob, (&child, n_children));
 
         // Ages; rows without one, or at 18 or over, leave.
@@ -501,7 +510,8 @@ fn combined_ids(
 
 /// The notional birth date of each kept row's child: its key's birth month, reset by a
 /// referral long before it, then the child's earliest; the expected date of birth where
-/// none is known, reset and minimised again.
+/// none is known, reset and minimised again. `kept` may be in any order (the minimum
+/// of a child's dates does not depend on it).
 fn birth_dates(
     e: &Episodes,
     kept: &[u32],
