@@ -1,6 +1,7 @@
 //! The estimation stage: every curve, correction table and inequality measure of a
 //! study, for every outcome and stratum ([`estimate`]).
 
+mod ghosts;
 mod published;
 
 use crate::bootstrap;
@@ -22,6 +23,7 @@ use cumin_census::{CensusYear, Episodes, NoProgress, Progress};
 use cumin_cohort::{Events, Identity, YearTables};
 use cumin_link::LinkageMode;
 use cumin_stats::{BackwardCells, BackwardModel, Form};
+use ghosts::every_ghost;
 use published::{curve, entered_by_age};
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
@@ -212,6 +214,7 @@ impl<'a> Prepared<'a> {
             Some((years.len() * strata.len()) as u64),
             "curve sets",
         );
+        run.ghosts = every_ghost(run.split.as_ref(), &years, &strata, &frame);
         for (oi, oy) in years.iter().enumerate() {
             run.outcome(oi, oy, &strata);
         }
@@ -234,7 +237,8 @@ struct Run<'a> {
     spec: &'a EstimateSpec,
     /// Dropped before the bootstrap, which applies its ghosts as they are.
     split: Option<SplitCorrection>,
-    /// The split correction's ghosts per outcome and stratification, for the bootstrap.
+    /// The split correction's ghosts per outcome and stratification (none without it),
+    /// found before the curves ([`every_ghost`]); the bootstrap applies them too.
     ghosts: Vec<Vec<Option<Ghosts>>>,
     /// The left-censoring models fitted per outcome, stratification and stratum, where
     /// the bootstrap's refits start.
@@ -266,7 +270,6 @@ impl<'a> Run<'a> {
     fn outcome(&mut self, oi: usize, oy: &OutcomeYears, strata: &[Strata]) {
         let mut rho_all = None;
         let mut forms: Option<FormChoice> = None;
-        let mut ghosts = Vec::with_capacity(strata.len());
         self.models.push(Vec::with_capacity(strata.len()));
         for (k, s) in strata.iter().enumerate() {
             let tables = self.tables(oi, oy, k, s);
@@ -284,11 +287,9 @@ impl<'a> Run<'a> {
             if s.by == Stratification::ALL {
                 rho_all = Some(own);
             }
-            ghosts.push(tables.ghosts);
             self.progress.advance(1);
         }
         self.out.forms.extend(forms);
-        self.ghosts.push(ghosts);
     }
 
     /// Outcome `oi`'s tables under stratification `k`, and the split correction's ghosts.
@@ -300,14 +301,13 @@ impl<'a> Run<'a> {
             &self.frame.cohorts,
             |_| 1.0,
         );
-        let Some(sc) = &self.split else {
+        let Some(ghosts) = self.ghosts.get(oi).and_then(|g| g[k].clone()) else {
             return Tables {
                 used: real.clone(),
                 real,
                 ghosts: None,
             };
         };
-        let ghosts = sc.ghosts(oi, k, oy, s, self.frame);
         if s.by == Stratification::ALL
             && let Some(summary) = self.out.split.as_mut()
         {
