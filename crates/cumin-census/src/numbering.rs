@@ -27,30 +27,45 @@ pub(crate) fn key(s: &str) -> Option<Key> {
         _ => (0, s),
     };
     let n = digits.len();
-    if n == 0 {
+    if n == 0 || n > 19 {
+        return None;
+    }
+    // One pass without a branch per digit (whether a digit is a letter is as good as
+    // random in a PMR): both readings, and what the digits hold.
+    let (mut decimal, mut hex, mut held, mut letters) = (0u64, 0u64, 0u8, false);
+    for d in digits {
+        let x = HEX_DIGIT[usize::from(*d)];
+        held |= x;
+        letters |= x >= 10;
+        let x = x & 15;
+        decimal = decimal.wrapping_mul(10).wrapping_add(u64::from(x));
+        hex = hex << 4 | u64::from(x);
+    }
+    if held & NOT_HEX != 0 {
         return None;
     }
     let format = |hex: u128| (prefix << 6 | hex << 5 | n as u128) << 32;
-    if n <= 19 && digits.iter().all(u8::is_ascii_digit) {
-        let v = digits
-            .iter()
-            .fold(0u64, |v, d| v * 10 + u64::from(d - b'0'));
-        return Some(u128::from(v) << 64 | format(0));
+    if !letters {
+        // At most 19 decimal digits: below 2^64.
+        return Some(u128::from(decimal) << 64 | format(0));
     }
-    if n <= 16 {
-        let mut v = 0u64;
-        for d in digits {
-            let x = match d {
-                b'0'..=b'9' => d - b'0',
-                b'A'..=b'F' => d - b'A' + 10,
-                _ => return None,
-            };
-            v = v << 4 | u64::from(x);
-        }
-        return Some(u128::from(v) << 64 | format(1));
-    }
-    None
+    (n <= 16).then(|| u128::from(hex) << 64 | format(1))
 }
+
+/// A byte's value as an upper-case hexadecimal digit, or [`NOT_HEX`].
+const HEX_DIGIT: [u8; 256] = {
+    let mut t = [NOT_HEX; 256];
+    let mut i = 0;
+    while i < 16 {
+        let c = if i < 10 { b'0' + i } else { b'A' + i - 10 };
+        t[c as usize] = i;
+        i += 1;
+    }
+    t
+};
+
+/// Marks a byte that is no hexadecimal digit (bits no digit's value has).
+const NOT_HEX: u8 = 0xF0;
 
 /// Appends the text whose [`key`] is `k` to `out`.
 pub(crate) fn write_text(k: Key, out: &mut Vec<u8>) {
@@ -169,7 +184,10 @@ impl Numbering {
             other_first,
             other_rows,
         } = self;
-        keyed.par_sort_unstable();
+        // The order of `keyed.par_sort_unstable()` (entries differ by row; step R7).
+        sort_by_buckets(&mut keyed, &|&[high, low, _]: &[u32; 3]| {
+            u64::from(high) << 32 | u64::from(low)
+        });
         // The groups of equal keys: where each starts, and its first row (the smallest).
         let starts: Vec<u32> = (0..keyed.len())
             .into_par_iter()
@@ -196,7 +214,8 @@ impl Numbering {
                     .map(|(g, &r)| (u64::from(r) << 32 | OTHER | g as u64, 0)),
             )
             .collect();
-        firsts.par_sort_unstable_by_key(|f| f.0);
+        // `f.0` differs between values: the order of sorting by it.
+        sort_by_buckets(&mut firsts, &|f: &(u64, u64)| f.0);
         // Numbered in order of first row: the pool's strings, and each group's number.
         let mut bytes = Vec::new();
         let mut ends = Vec::with_capacity(firsts.len());
@@ -236,6 +255,92 @@ impl Numbering {
     }
 }
 
+/// Below this many entries [`sort_by_buckets`] sorts by comparison.
+const BUCKETED: usize = 1 << 12;
+
+/// Buckets a pass cuts a key range into: few enough that the places being filled (one
+/// cache line each) stay in the first level cache.
+const BUCKETS: usize = 256;
+
+/// Sorts `v` (by `Ord`) into the order `v.par_sort_unstable()` gives. `key` must not
+/// decrease with the order (`a <= b` implies `key(a) <= key(b)`). The entries are moved in
+/// place into [`BUCKETS`] buckets of equal key ranges (a counting pass, then the cycles of
+/// an in-place permutation: no second buffer), and each bucket is sorted the same way, in
+/// parallel, down to buckets of a few thousand entries, sorted by comparison. Equal entries
+/// are alike, so the result is one vector whatever the path or the threads.
+pub(crate) fn sort_by_buckets<T, K>(v: &mut [T], key: &K)
+where
+    T: Ord + Copy + Send + Sync,
+    K: Fn(&T) -> u64 + Sync,
+{
+    sort_by_buckets_from(v, key, BUCKETED);
+}
+
+/// [`sort_by_buckets`] with the length from which buckets are used.
+fn sort_by_buckets_from<T, K>(v: &mut [T], key: &K, bucketed: usize)
+where
+    T: Ord + Copy + Send + Sync,
+    K: Fn(&T) -> u64 + Sync,
+{
+    let n = v.len();
+    let (min, max) = v.iter().fold((u64::MAX, 0), |(lo, hi), e| {
+        (lo.min(key(e)), hi.max(key(e)))
+    });
+    if n < bucketed.max(2) || min == max {
+        if n >= 1 << 16 {
+            v.par_sort_unstable();
+        } else {
+            v.sort_unstable();
+        }
+        return;
+    }
+    // The key range cut into parts of 2^shift keys, at most `BUCKETS` of them.
+    let bits = BUCKETS.ilog2();
+    let shift = (u64::BITS - (max - min).leading_zeros()).saturating_sub(bits);
+    let bucket = |e: &T| ((key(e) - min) >> shift) as usize;
+    let mut ends = [0usize; BUCKETS];
+    for e in &*v {
+        ends[bucket(e)] += 1;
+    }
+    let mut total = 0;
+    for end in &mut ends {
+        total += *end;
+        *end = total;
+    }
+    // The next place to fill in each bucket.
+    let mut next = [0usize; BUCKETS];
+    next[1..].copy_from_slice(&ends[..BUCKETS - 1]);
+    for b in 0..BUCKETS {
+        while next[b] < ends[b] {
+            let mut e = v[next[b]];
+            loop {
+                let t = bucket(&e);
+                if t == b {
+                    break;
+                }
+                std::mem::swap(&mut e, &mut v[next[t]]);
+                next[t] += 1;
+            }
+            v[next[b]] = e;
+            next[b] += 1;
+        }
+    }
+    let mut parts = Vec::with_capacity(BUCKETS);
+    let mut rest = v;
+    let mut start = 0;
+    for &end in &ends {
+        let (part, tail) = rest.split_at_mut(end - start);
+        rest = tail;
+        start = end;
+        if part.len() > 1 {
+            parts.push(part);
+        }
+    }
+    parts
+        .into_par_iter()
+        .for_each(|part| sort_by_buckets_from(part, key, bucketed));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,6 +357,8 @@ mod tests {
             "Z9999999999999999999",
             "FFFFFFFFFFFFFFFF",
             "C000000042",
+            "9999999999999999999",
+            "000000000000000A",
         ] {
             let mut out = Vec::new();
             write_text(key(s).expect(s), &mut out);
@@ -266,6 +373,10 @@ mod tests {
             "0x12",
             "12345678901234567890",
             "1é",
+            "0123456789ABCDEF0",
+            "P0123456789ABCDEF0",
+            "P12G",
+            "\u{0}",
         ] {
             assert_eq!(key(s), None, "{s}");
         }
@@ -287,7 +398,32 @@ mod tests {
         ]
     }
 
+    /// Entries with keys spread widely, narrowly, all equal, or clustered at both ends of
+    /// the range (most entries in two buckets), and few distinct so that keys repeat.
+    fn entries() -> impl Strategy<Value = Vec<(u64, u32)>> {
+        let key = prop_oneof![
+            any::<u64>(),
+            0u64..40,
+            Just(7u64),
+            prop_oneof![0u64..3, (u64::MAX - 3)..=u64::MAX],
+        ];
+        proptest::collection::vec((key, 0u32..5), 0..600)
+    }
+
     proptest! {
+        /// Sorting by buckets gives the vector a full sort gives, with the buckets used
+        /// from any length (the production threshold is 2^16 entries).
+        #[test]
+        fn sorting_by_buckets_equals_sorting(
+            mut v in entries(),
+            bucketed in prop_oneof![Just(0usize), 1usize..40, Just(BUCKETED)],
+        ) {
+            let mut sorted = v.clone();
+            sorted.sort_unstable();
+            sort_by_buckets_from(&mut v, &|e: &(u64, u32)| e.0, bucketed);
+            prop_assert_eq!(v, sorted);
+        }
+
         /// Numbering by sort gives every row the reference, and the pool the strings, that
         /// interning each row in order gives.
         #[test]

@@ -164,7 +164,9 @@ pub(crate) enum Cleaned {
     Year(Option<CensusYear>),
     Sex(Option<Sex>),
     Ethnicity(Option<Ethnicity>),
-    Int(Option<i64>),
+    /// A bounded integer (month, year or decile of birth): within `i16`, so a value
+    /// takes 8 bytes (the per-value tables of `read/ingest.rs` are looked up per row).
+    Int(Option<i16>),
     Date(Option<Date>),
     Flag(Option<bool>),
     Code(Option<u8>),
@@ -189,7 +191,7 @@ cleaned_as! {
     year: Year(Option<CensusYear>),
     sex: Sex(Option<Sex>),
     ethnicity: Ethnicity(Option<Ethnicity>),
-    int: Int(Option<i64>),
+    int: Int(Option<i16>),
     date: Date(Option<Date>),
     flag: Flag(Option<bool>),
     code: Code(Option<u8>),
@@ -205,7 +207,8 @@ pub(crate) fn value(
     counts: &mut RuleCounts,
 ) -> Option<Cleaned> {
     let int = |range, rule, counts: &mut RuleCounts| {
-        Cleaned::Int(field::bounded_int(raw, column, range, rule, counts))
+        // Every range below lies within `i16`.
+        Cleaned::Int(field::bounded_int(raw, column, range, rule, counts).map(|v| v as i16))
     };
     Some(match column {
         Column::AcadYr => Cleaned::Year(field::census_year(raw, counts)),
@@ -292,7 +295,7 @@ pub(crate) fn row_with<'a>(
     r.sex = cleaned(Column::Gender, counts).sex();
     r.ethnicity = cleaned(Column::Ethnicity, counts).ethnicity();
     r.birth_month = cleaned(Column::MonthOfBirth, counts).int().map(|v| v as u8);
-    r.birth_year = cleaned(Column::YearOfBirth, counts).int().map(|v| v as i16);
+    r.birth_year = cleaned(Column::YearOfBirth, counts).int();
     let date = |c: Column, counts: &mut RuleCounts| cleaned(c, counts).date();
     r.expected_dob = date(Column::ExpectedDob, counts);
     r.referral = date(Column::ReferralDate, counts);

@@ -100,6 +100,7 @@ impl ValueMap {
     }
 
     /// `raw`, or its replacement.
+    #[inline]
     pub fn apply<'a>(&'a self, column: Column, raw: Raw<'a>) -> Raw<'a> {
         if self.columns.is_empty() {
             return raw;

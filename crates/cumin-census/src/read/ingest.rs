@@ -63,31 +63,55 @@ pub(crate) struct Other {
 }
 
 /// A dictionary's values cleaned once each: per value its reading and what cleaning it
-/// counted; `None` for a value counted row by row (see [`Effect`]) or null.
+/// counted. Looked up once per row and column, so kept small (12 bytes a value, the
+/// effects apart): a date column's table stays in the core's cache.
 struct Prepared {
     /// The dictionary's values (kept, so their identity cannot be reused).
     values: ArrayRef,
-    cleaned: Vec<Option<(Cleaned, Effect)>>,
+    /// Per value, its reading and the index of its effect in `effects`; [`ROW_BY_ROW`]
+    /// for a value counted row by row (see [`Effect`]) or null.
+    cleaned: Vec<(Cleaned, u8)>,
+    /// The distinct effects of the values.
+    effects: Vec<Effect>,
 }
+
+/// The effect index of a value cleaned row by row.
+const ROW_BY_ROW: u8 = u8::MAX;
 
 impl Prepared {
     fn new(column: Column, d: &Dictionary<'_>, ctx: &RowContext<'_>) -> Prepared {
         let mut scratch = RuleCounts::default();
+        let mut effects: Vec<Effect> = Vec::new();
         let cleaned = (0..d.text.len())
             .map(|k| {
+                let row_by_row = (Cleaned::Flag(None), ROW_BY_ROW);
                 if d.text.is_null(k) {
-                    return None;
+                    return row_by_row;
                 }
                 scratch.reset();
                 let raw = ctx.values.apply(column, Raw::Text(d.text.value(k)));
-                let cleaned =
-                    normalise::value(column, raw, ctx.rules.reason_spelling, &mut scratch)?;
-                Some((cleaned, scratch.effect(column)?))
+                let Some(cleaned) =
+                    normalise::value(column, raw, ctx.rules.reason_spelling, &mut scratch)
+                else {
+                    return row_by_row;
+                };
+                let Some(effect) = scratch.effect(column) else {
+                    return row_by_row;
+                };
+                let index = effects.iter().position(|e| *e == effect).or_else(|| {
+                    // Past 255 distinct effects a value is cleaned row by row.
+                    (effects.len() < usize::from(ROW_BY_ROW)).then(|| {
+                        effects.push(effect);
+                        effects.len() - 1
+                    })
+                });
+                index.map_or(row_by_row, |i| (cleaned, i as u8))
             })
             .collect();
         Prepared {
             values: Arc::clone(d.values),
             cleaned,
+            effects,
         }
     }
 }
@@ -381,8 +405,8 @@ fn clean_chunk<'a, C: Cells>(
             if keys.is_null(i) {
                 return None;
             }
-            let (cleaned, effect) = prepared.cleaned[keys.values()[i] as usize]?;
-            counts.apply(column, effect);
+            let (cleaned, effect) = prepared.cleaned[keys.values()[i] as usize];
+            counts.apply(column, *prepared.effects.get(usize::from(effect))?);
             Some(cleaned)
         };
         let mut r = match normalise::row_with(

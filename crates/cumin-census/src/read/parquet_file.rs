@@ -395,6 +395,7 @@ impl Access {
         })
     }
 
+    #[inline]
     fn get(&self, i: usize) -> Raw<'_> {
         macro_rules! read {
             ($a:expr, |$v:ident| $e:expr) => {
@@ -456,6 +457,7 @@ impl Cells for ParquetBatch {
         self.len
     }
 
+    #[inline]
     fn get(&self, row: usize, column: Column) -> Raw<'_> {
         match self.projected[column.index()] {
             Some(p) => self.columns[p].get(row),
