@@ -96,6 +96,10 @@ pub struct CleaningRules {
     /// presets use this to apply the rules in their R code's order and with its ⚠
     /// behaviours.
     pub defer_whole_extract_rules: bool,
+    /// An LA child ID on a row with no LA is dropped ([`Rule::LaChildIdWithoutLa`]): it
+    /// cannot say which LA's child it is. The Jay et al. presets turn this off (the R
+    /// code pastes the missing LA as `NA` into the key).
+    pub la_child_id_needs_la: bool,
 }
 
 impl Default for CleaningRules {
@@ -106,6 +110,7 @@ impl Default for CleaningRules {
             drop_closure_before_data_start: false,
             data_start: default_data_start(),
             defer_whole_extract_rules: false,
+            la_child_id_needs_la: true,
         }
     }
 }
@@ -274,6 +279,19 @@ pub(crate) fn row_with<'a>(
         ));
     }
     r.la = la(&get, counts);
+    if r.la.is_none() && r.la_child_id.is_some() && ctx.rules.la_child_id_needs_la {
+        counts.hit(Rule::LaChildIdWithoutLa);
+        r.la_child_id = None;
+        if r.pmr.is_none() {
+            return Err((
+                Quarantine::NoIdentifier,
+                "LAchildID_Anon given without an LA (LA and CIN_CIN_LA empty or no LA code) \
+                 and PupilMatchingRefAnonymous empty: an LA child ID is unique only within \
+                 its LA"
+                    .to_owned(),
+            ));
+        }
+    }
     r.sex = cleaned(Column::Gender, counts).sex();
     r.ethnicity = cleaned(Column::Ethnicity, counts).ethnicity();
     r.birth_month = cleaned(Column::MonthOfBirth, counts).int().map(|v| v as u8);
@@ -345,7 +363,14 @@ mod tests {
         cells: &[(Column, &str)],
         check: impl FnOnce(Result<CleanRow<'_>, Quarantined>, &RuleCounts),
     ) {
-        let rules = CleaningRules::default();
+        clean_with(CleaningRules::default(), cells, check);
+    }
+
+    fn clean_with(
+        rules: CleaningRules,
+        cells: &[(Column, &str)],
+        check: impl FnOnce(Result<CleanRow<'_>, Quarantined>, &RuleCounts),
+    ) {
         let values = ValueMap::default();
         let ctx = RowContext {
             rules: &rules,
@@ -485,6 +510,46 @@ mod tests {
         ];
         clean(&own_missing, |r, _| {
             assert_eq!(r.unwrap().latest, Some((Some(Date::ymd(2013, 5, 1)), None)));
+        });
+    }
+
+    /// An LA child ID is unique only within its LA: without an LA it is dropped (the row
+    /// keyed by its PMR, or quarantined without one), unless the rules keep it (the Jay
+    /// presets, whose R code keys it under `NA`).
+    #[test]
+    fn an_la_child_id_without_an_la_is_dropped() {
+        let with_pmr = [
+            (Column::AcadYr, "2014"),
+            (Column::La, "not an LA"),
+            (Column::LaChildId, "A"),
+            (Column::Pmr, "P"),
+        ];
+        clean(&with_pmr, |r, counts| {
+            let r = r.unwrap();
+            assert_eq!((r.row.la, r.row.la_child_id.as_deref()), (None, None));
+            assert_eq!(r.row.pmr.as_deref(), Some("P"));
+            assert_eq!(counts.get(Rule::LaChildIdWithoutLa), 1);
+        });
+        clean(&with_pmr[..3], |r, counts| {
+            assert_eq!(r.unwrap_err().0, Quarantine::NoIdentifier);
+            assert_eq!(counts.get(Rule::LaChildIdWithoutLa), 1);
+        });
+        let keep = CleaningRules {
+            la_child_id_needs_la: false,
+            ..CleaningRules::default()
+        };
+        clean_with(keep, &with_pmr[..3], |r, counts| {
+            assert_eq!(r.unwrap().row.la_child_id.as_deref(), Some("A"));
+            assert_eq!(counts.get(Rule::LaChildIdWithoutLa), 0);
+        });
+        let fallback = [
+            (Column::AcadYr, "2014"),
+            (Column::LaFallback, "305"),
+            (Column::LaChildId, "A"),
+        ];
+        clean(&fallback, |r, counts| {
+            assert_eq!(r.unwrap().row.la_child_id.as_deref(), Some("A"));
+            assert_eq!(counts.get(Rule::LaChildIdWithoutLa), 0);
         });
     }
 

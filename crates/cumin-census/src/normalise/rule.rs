@@ -94,6 +94,11 @@ named! {
         LaFromFallback => "la_from_fallback",
         /// An LA code that is not a number 100-999 became missing.
         LaInvalid => "la_invalid",
+        /// A row with an LA child ID but no LA (`LA` and `CIN_CIN_LA` empty or invalid):
+        /// the ID, unique only within its LA, became missing, so the row is keyed by its
+        /// PMR alone (quarantined as `no_identifier` if it has none) and never joins a
+        /// child of another LA who happens to hold the same ID.
+        LaChildIdWithoutLa => "la_child_id_without_la",
         /// An IDACI decile outside 1-10 became missing.
         IdaciInvalid => "idaci_invalid",
         /// A missing IDACI decile was taken from the LSOA lookup.

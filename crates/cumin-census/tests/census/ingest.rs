@@ -243,6 +243,9 @@ fn birth_la_and_idaci_ranges() {
     assert_eq!(ep.idaci_decile, [Some(3), None, None, Some(4)]);
     assert_eq!(rule(&e, "la_from_fallback"), 1);
     assert_eq!(rule(&e, "la_invalid"), 2);
+    // Rows 3 and 4 (no LA) keep their PMRs only: their LA child IDs name no LA's child.
+    assert_eq!(rule(&e, "la_child_id_without_la"), 2);
+    assert_eq!(ep.la_child_id.iter().filter(|id| id.is_some()).count(), 2);
     assert_eq!(rule(&e, "birth_month_invalid"), 2);
     assert_eq!(rule(&e, "birth_year_invalid"), 1);
     assert_eq!(rule(&e, "idaci_invalid"), 2);
