@@ -33,7 +33,9 @@ pub use interner::{IdRef, Interner};
 pub use ledger::{EntryKind, FileIndex, Ledger, QuarantinedRow};
 pub use lookup::LsoaLookup;
 pub use normalise::values::{self, ValueMap};
-pub use normalise::{CleaningRules, Exclusion, Quarantine, ReasonSpelling, Rule};
+pub use normalise::{
+    CleaningRules, Exclusion, LaChildIdWithoutLa, Quarantine, ReasonSpelling, Rule,
+};
 pub use profile::Profile;
 pub use progress::{NoProgress, Progress};
 pub use read::table::{TextTable, read_text_table};

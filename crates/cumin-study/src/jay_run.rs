@@ -12,8 +12,8 @@ use crate::run::{Tail, finish, read_denominators};
 use crate::settings::{Settings, outcome_columns};
 use crate::summary::{Headline, RunOutput, headline};
 use cumin_census::{
-    Episodes, Extract, Outcome, Progress, ReadOptions, ReasonSpelling, finish_deferred,
-    read_extract, read_extract_with_other_reasons,
+    Episodes, Extract, LaChildIdWithoutLa, Outcome, Progress, ReadOptions, ReasonSpelling,
+    finish_deferred, read_extract, read_extract_with_other_reasons,
 };
 use cumin_estimate::{
     CurveEstimator, Denominators, EstimateSpec, Estimator, SpliceDesign, Stratification,
@@ -173,7 +173,7 @@ fn read_as_the_r_code(
     let mut options = jay_options(&settings.read);
     options.rules.defer_whole_extract_rules = true;
     options.rules.clean_all_dates_after_data_end = false;
-    options.rules.la_child_id_needs_la = false;
+    options.rules.la_child_id_without_la = LaChildIdWithoutLa::KeptUnderNoLa;
     options.rules.reason_spelling = ReasonSpelling::Jay2025Strict;
     let (extract, tolerant) = read_extract_with_other_reasons(
         &settings.inputs,
@@ -375,7 +375,7 @@ mod tests {
             let mut options = jay_options(&settings.read);
             options.rules.defer_whole_extract_rules = true;
             options.rules.clean_all_dates_after_data_end = false;
-            options.rules.la_child_id_needs_la = false;
+            options.rules.la_child_id_without_la = LaChildIdWithoutLa::KeptUnderNoLa;
             let direct = read_extract(&settings.inputs, &options, &NoProgress).unwrap();
             assert_eq!(rows.episodes.len(), direct.episodes.len());
             for i in 0..direct.episodes.len() {

@@ -96,10 +96,21 @@ pub struct CleaningRules {
     /// presets use this to apply the rules in their R code's order and with its ⚠
     /// behaviours.
     pub defer_whole_extract_rules: bool,
-    /// An LA child ID on a row with no LA is dropped ([`Rule::LaChildIdWithoutLa`]): it
-    /// cannot say which LA's child it is. The Jay et al. presets turn this off (the R
-    /// code pastes the missing LA as `NA` into the key).
-    pub la_child_id_needs_la: bool,
+    /// What becomes of an LA child ID on a row with no LA.
+    pub la_child_id_without_la: LaChildIdWithoutLa,
+}
+
+/// An LA child ID on a row with no LA (`LA` and `CIN_CIN_LA` empty or no LA code).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LaChildIdWithoutLa {
+    /// Dropped ([`Rule::LaChildIdWithoutLa`]): unique only within an LA, it cannot say
+    /// whose child it is; the row is keyed by its PMR.
+    #[default]
+    Dropped,
+    /// Kept, keyed under "no LA" as the R code of Jay et al. pastes `NA` into the key
+    /// (the presets).
+    KeptUnderNoLa,
 }
 
 impl Default for CleaningRules {
@@ -110,7 +121,7 @@ impl Default for CleaningRules {
             drop_closure_before_data_start: false,
             data_start: default_data_start(),
             defer_whole_extract_rules: false,
-            la_child_id_needs_la: true,
+            la_child_id_without_la: LaChildIdWithoutLa::Dropped,
         }
     }
 }
@@ -279,7 +290,10 @@ pub(crate) fn row_with<'a>(
         ));
     }
     r.la = la(&get, counts);
-    if r.la.is_none() && r.la_child_id.is_some() && ctx.rules.la_child_id_needs_la {
+    if r.la.is_none()
+        && r.la_child_id.is_some()
+        && ctx.rules.la_child_id_without_la == LaChildIdWithoutLa::Dropped
+    {
         counts.hit(Rule::LaChildIdWithoutLa);
         r.la_child_id = None;
         if r.pmr.is_none() {
@@ -535,7 +549,7 @@ mod tests {
             assert_eq!(counts.get(Rule::LaChildIdWithoutLa), 1);
         });
         let keep = CleaningRules {
-            la_child_id_needs_la: false,
+            la_child_id_without_la: LaChildIdWithoutLa::KeptUnderNoLa,
             ..CleaningRules::default()
         };
         clean_with(keep, &with_pmr[..3], |r, counts| {
