@@ -74,9 +74,6 @@ fn qualifies(r: &JayRow, o: usize) -> bool {
     }
 }
 
-/// A child's first event of one mode and outcome: its row and date (`u32::MAX`, none).
-type Slot = (u32, Option<Date>);
-
 /// Counts first events: rows referred from `window_start` (main: under 5, or identified
 /// by a PMR), each child's first qualifying row by referral date, then the band. With
 /// `cpp_at_plan_start`, a CPP row is dated and aged at the plan's start instead (a
@@ -104,7 +101,7 @@ pub fn count(
     // date; ties to the earlier row), the date kept beside the row so that a later row
     // is compared without reading the earlier one. One pass over the rows serves both
     // modes (main's rows are a subset of sensitivity's).
-    let mut first: Vec<[[Slot; 4]; 2]> = vec![[[(NONE, None); 4]; 2]; n_children];
+    let mut first: Vec<[[(u32, Option<Date>); 4]; 2]> = vec![[[(NONE, None); 4]; 2]; n_children];
     for (i, r) in rows.iter().enumerate() {
         if r.referral < window_start {
             continue;
