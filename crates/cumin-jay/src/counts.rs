@@ -86,22 +86,17 @@ pub fn count(
 ) -> JayCounts {
     const NONE: u32 = u32::MAX;
     let mut out = JayCounts::zeros();
-    // The date of row `r`'s event of the outcome at index `o`, and its age.
-    let date = |r: &JayRow, o: usize| match (Outcome::JAY[o], r.cpp_start) {
-        (Outcome::Cpp, Some(start)) if cpp_at_plan_start => start,
-        _ => r.referral,
-    };
+    // The date and age of row `r`'s event of the outcome at index `o`.
     let event = |r: &JayRow, o: usize| match (Outcome::JAY[o], r.cpp_start) {
         (Outcome::Cpp, Some(start)) if cpp_at_plan_start => {
             (start, age_at(start, r.dob).unwrap_or(i8::MAX))
         }
         _ => (r.referral, r.age),
     };
-    // Per child, mode and outcome: the row of its first event and that event's date (by
-    // date; ties to the earlier row), the date kept beside the row so that a later row
-    // is compared without reading the earlier one. One pass over the rows serves both
-    // modes (main's rows are a subset of sensitivity's).
-    let mut first: Vec<[[(u32, Option<Date>); 4]; 2]> = vec![[[(NONE, None); 4]; 2]; n_children];
+    // Per child, mode and outcome: the row of its first event (by date; ties to the
+    // earlier row). One pass over the rows serves both modes (main's rows are a subset
+    // of sensitivity's).
+    let mut first: Vec<[[u32; 4]; 2]> = vec![[[NONE; 4]; 2]; n_children];
     for (i, r) in rows.iter().enumerate() {
         if r.referral < window_start {
             continue;
@@ -112,21 +107,21 @@ pub fn count(
             if !qualifies(r, o) {
                 continue;
             }
-            let d = date(r, o);
+            let date = event(r, o).0;
             for mode in JayMode::ALL {
                 if mode == JayMode::Main && !in_main {
                     continue;
                 }
                 let slot = &mut slots[mode.index()][o];
-                if slot.1.is_none_or(|earlier| d < earlier) {
-                    *slot = (i as u32, Some(d));
+                if *slot == NONE || date < event(&rows[*slot as usize], o).0 {
+                    *slot = i as u32;
                 }
             }
         }
     }
     for child in &first {
         for mode in JayMode::ALL {
-            for (o, &(slot, _)) in child[mode.index()].iter().enumerate() {
+            for (o, &slot) in child[mode.index()].iter().enumerate() {
                 if slot == NONE {
                     continue;
                 }
