@@ -96,7 +96,7 @@ impl Denominators {
                 row: row + 1,
                 column: column.to_owned(),
                 found: found.to_owned(),
-                expected,
+                expected: expected.into(),
             }
         };
         for (i, r) in table.rows.iter().enumerate() {
@@ -331,7 +331,7 @@ impl<'t> Keys<'t> {
                         row: i + 1,
                         column: table.headers[*c].clone(),
                         found: r[*c].clone(),
-                        expected: strata::expectation_in_a_file(*v),
+                        expected: strata::expectation_in_a_file(*v).into(),
                     }
                 })
             })

@@ -20,7 +20,7 @@ pub enum EstimateError {
         /// The value found.
         found: String,
         /// What it should be.
-        expected: &'static str,
+        expected: std::borrow::Cow<'static, str>,
     },
     /// A column the denominators need is missing.
     #[error("{path}: the denominators have no {column} column ({why}); the file has: {found}")]

@@ -298,27 +298,14 @@ pub fn expectation(var: StratumVar) -> &'static str {
 }
 
 /// What every value of a denominator stratum column should look like, whether or not the
-/// study asks for that stratum: the stratum, and why a total row cannot stay.
-pub fn expectation_in_a_file(var: StratumVar) -> &'static str {
-    match var {
-        StratumVar::All => "anything",
-        StratumVar::IdaciDecile => {
-            "a decile 1-10 (a total or unknown row would be added to the population of \
-             every cell; remove it)"
-        }
-        StratumVar::Sex => {
-            "1/2, M/F or male/female (a total or unknown row would be added to the \
-             population of every cell; remove it)"
-        }
-        StratumVar::Ethnicity => {
-            "a DfE ethnicity code or major group (a total or unknown row would be added to \
-             the population of every cell; remove it)"
-        }
-        StratumVar::La => {
-            "a 3-digit LA code (a total or unknown row would be added to the population of \
-             every cell; remove it)"
-        }
-    }
+/// study asks for that stratum: the stratum ([`expectation`]), and why a total row cannot
+/// stay.
+pub fn expectation_in_a_file(var: StratumVar) -> String {
+    format!(
+        "{} (a total or unknown row would be added to the population of every cell; \
+         remove it)",
+        expectation(var)
+    )
 }
 
 #[cfg(test)]
