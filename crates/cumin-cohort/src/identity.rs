@@ -318,7 +318,9 @@ mod tests {
     fn one_transfer() -> Episodes {
         let mut e = Episodes::new();
         let day = Date::ymd(2013, 3, 1);
+        // C first: the joined rows are not the table's first rows.
         let rows = [
+            ("C", 203, 2014, None, None, None, Some(7)),
             ("A", 201, 2013, Some(day), Some(5), Some(false), Some(3)),
             ("B", 202, 2013, None, None, Some(true), Some(4)),
             (
@@ -330,7 +332,6 @@ mod tests {
                 None,
                 Some(4),
             ),
-            ("C", 203, 2014, None, None, None, Some(7)),
         ];
         for (i, (id, la, year, closure, reason, nfa, decile)) in rows.into_iter().enumerate() {
             let mut r = EpisodeRow::empty(0, i as u32 + 1, CensusYear(year));
@@ -340,8 +341,8 @@ mod tests {
             r.closure = closure;
             r.reason_for_closure = reason;
             r.nfa = nfa;
-            r.assessment_start = (i == 1).then_some(day);
-            r.cpp_start = (i == 2).then(|| Date::ymd(2013, 3, 5));
+            r.assessment_start = (i == 2).then_some(day);
+            r.cpp_start = (i == 3).then(|| Date::ymd(2013, 3, 5));
             r.birth_year = Some(2008);
             r.birth_month = Some(5);
             r.sex = Some(cumin_census::Sex::Male);
@@ -390,6 +391,8 @@ mod tests {
                 assert_eq!(got.episodes.closure[0], Some(Date::ymd(2013, 6, 1)));
                 assert_eq!(got.episodes.cpp_start[0], Some(Date::ymd(2013, 3, 5)));
                 assert_eq!(got.dedup.nfa_disagreements, 1);
+                // The 2014 row, by its place in the row table (not in the joined rows').
+                assert_eq!(got.episodes.last_row[0], 3);
             }
         }
     }
