@@ -186,7 +186,7 @@ pub fn build_children(
 /// [`rows_by_child`] order one child at a time, not counted into child order again.
 /// Equals `build_children(episodes, linkage, set, rules)` for the linkage the rows were
 /// grouped under. Of the rows' content it reads only what the child table takes (no
-/// column for ties: see [`chronological_from_dedup`]), and of `set` only its keys.
+/// column for ties: see `chronological_from_dedup`), and of `set` only its keys.
 pub fn build_children_grouped(
     episodes: &Episodes,
     rows: &ChildRows,

@@ -73,7 +73,7 @@ impl JoinedRows {
 }
 
 /// The episode set of `merged`, the linkage `linkage` with some of its children joined
-/// (as [`crate::merge_pairs`] makes it), from `set` and `stats`, what [`deduplicate`]
+/// (as [`crate::merge_pairs`] makes it), from `set` and `stats`, what [`crate::deduplicate`]
 /// made of `linkage`. Only the joined children's rows are de-duplicated again; every other
 /// child's episodes depend on its rows alone and are copied under its new number. The
 /// result equals `deduplicate(episodes, merged)`; it costs a pass over the rows and the
