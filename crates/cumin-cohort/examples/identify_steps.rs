@@ -109,11 +109,12 @@ fn main() {
         clock.lap("transfer_pairs");
         let joined = join_pairs(&mut linkage, &pairs);
         clock.lap("join_pairs");
+        let rows = joined.1.table(e);
         let (merged_set, _) =
-            rededuplicate_joined(e, (&joined.0, &joined.1), set, &dedup, &linkage);
+            rededuplicate_joined(&rows, (&joined.0, &joined.1), set, &dedup, &linkage);
         clock.lap("rededuplicate_joined");
         let merged_children = cumin_cohort::rebuild_joined_children(
-            e,
+            &rows,
             (&joined.0, &joined.1),
             children,
             &merged_set,

@@ -5,7 +5,7 @@
 
 use crate::age::{AgeRule, BirthCohort};
 use cumin_census::{CensusYear, Date, Episodes, Ethnicity, Sex};
-use cumin_link::order::{rows_grouped_by_child, sort_rows_by_key, sort_within_children};
+use cumin_link::order::{rows_grouped_by_child, sort_rows_by_key};
 use cumin_link::{ChildId, ChildRows, EpisodeSet, JoinedRows, Linkage, Renumbering};
 use rayon::prelude::*;
 
@@ -178,31 +178,53 @@ pub fn build_children(
     rules: &BirthRules,
 ) -> ChildTable {
     let (order, start) = rows_by_child(episodes, linkage);
-    children_of_rows(episodes, (&order, &start), set, rules)
+    children_of_rows(episodes, (&order, &start), set, rules, false)
 }
 
 /// [`build_children`] from the rows that `cumin_link::deduplicate_grouped` grouped by
-/// child: each child's rows are re-sorted into [`rows_by_child`] order where they lie,
-/// not counted into child order again. Equals `build_children(episodes, linkage, set,
-/// rules)` for the linkage the rows were grouped under.
+/// child, which stay as they are: each child's rows are copied and put in
+/// [`rows_by_child`] order one child at a time, not counted into child order again.
+/// Equals `build_children(episodes, linkage, set, rules)` for the linkage the rows were
+/// grouped under. Of the rows' content it reads only what the child table takes (no
+/// column for ties: see `chronological_from_dedup`), and of `set` only its keys.
 pub fn build_children_grouped(
     episodes: &Episodes,
-    rows: ChildRows,
+    rows: &ChildRows,
     set: &EpisodeSet,
     rules: &BirthRules,
 ) -> ChildTable {
-    let ChildRows { mut order, start } = rows;
-    sort_within_children(episodes, &mut order, &start, chronological(episodes));
-    children_of_rows(episodes, (&order, &start), set, rules)
+    children_of_rows(episodes, (&rows.order, &rows.start), set, rules, true)
 }
 
-/// The child table from each child's rows in [`rows_by_child`] order (child `c`'s are
-/// `order[start[c]..start[c + 1]]`).
+/// Puts one child's rows, in de-duplication's order, in [`rows_by_child`] order.
+///
+/// De-duplication sorts a child's rows by (referral date, imputation, census year), then
+/// by content ([`cumin_link::compare_rows`]: census year, referral date, imputation, then
+/// the other columns), then by index. [`rows_by_child`] sorts them by (census year,
+/// referral date), then by content, then by index: that is (census year, referral date,
+/// imputation, the other columns, index). Rows of equal (census year, referral date,
+/// imputation) are in the same order under both, so a stable sort on those three alone
+/// turns the one order into the other, with no column read for ties.
+fn chronological_from_dedup(episodes: &Episodes, rows: &mut [u32]) {
+    rows.sort_by_key(|&i| {
+        let i = i as usize;
+        (
+            episodes.census_year[i],
+            episodes.referral[i],
+            episodes.referral_imputed[i],
+        )
+    });
+}
+
+/// The child table from each child's rows (child `c`'s are `order[start[c]..start[c +
+/// 1]]`): in [`rows_by_child`] order, or in de-duplication's if `from_dedup` (each
+/// child's rows are then re-sorted in a copy by [`chronological_from_dedup`]).
 fn children_of_rows(
     episodes: &Episodes,
     (order, start): (&[u32], &[u32]),
     set: &EpisodeSet,
     rules: &BirthRules,
+    from_dedup: bool,
 ) -> ChildTable {
     let n = start.len() - 1;
     let earliest = earliest_referrals(set, n, |c| Some(c.index()));
@@ -221,13 +243,15 @@ fn children_of_rows(
     (dob, cohort, fate, sex, ethnicity, idaci_decile, dob_reset)
         .into_par_iter()
         .enumerate()
-        .for_each(|(c, slots)| {
-            let r = child_row(
-                &order[start[c] as usize..start[c + 1] as usize],
-                earliest[c],
-                episodes,
-                rules,
-            );
+        .for_each_init(Vec::new, |copy, (c, slots)| {
+            let mut rows = &order[start[c] as usize..start[c + 1] as usize];
+            if from_dedup && rows.len() > 1 {
+                copy.clear();
+                copy.extend_from_slice(rows);
+                chronological_from_dedup(episodes, copy);
+                rows = copy;
+            }
+            let r = child_row(rows, earliest[c], episodes, rules);
             *slots.0 = r.dob;
             *slots.1 = r.cohort;
             *slots.2 = r.fate;
@@ -383,14 +407,16 @@ pub fn rebuild_children(
 ) -> ChildTable {
     let renumbering = Renumbering::between(linkage, merged);
     let joined = JoinedRows::between(linkage, merged, &renumbering);
-    rebuild_joined_children(episodes, (&renumbering, &joined), table.clone(), set, rules)
+    let rows = joined.table(episodes);
+    rebuild_joined_children(&rows, (&renumbering, &joined), table.clone(), set, rules)
 }
 
 /// [`rebuild_children`] after `cumin_link::join_pairs`, from what it returns (the
 /// renumbering and the joined children's rows) instead of the linkages, and in place:
-/// `table` (the child table before the join) becomes the joined one.
+/// `table` (the child table before the join) becomes the joined one. `rows` is the joined
+/// rows' copy (`JoinedRows::table`): no other row is read.
 pub fn rebuild_joined_children(
-    episodes: &Episodes,
+    rows: &Episodes,
     (renumbering, joined_rows): (&Renumbering, &JoinedRows),
     mut table: ChildTable,
     set: &EpisodeSet,
@@ -411,21 +437,24 @@ pub fn rebuild_joined_children(
     // The joined children's rows, in `rows_by_child` order.
     let mut slot = vec![u32::MAX; n];
     let mut joined: Vec<(usize, Vec<u32>)> = Vec::new();
-    for (&i, old) in joined_rows.rows.iter().zip(&joined_rows.old) {
+    // Each row by its place in `rows` (the joined rows' order, so ties by index fall as
+    // they would in the row table).
+    assert_eq!(rows.len(), joined_rows.rows.len(), "the joined rows' table");
+    for (k, old) in joined_rows.old.iter().enumerate() {
         let c = renumbering.new_of_old[old.index()] as usize;
         if slot[c] == u32::MAX {
             slot[c] = joined.len() as u32;
             joined.push((c, Vec::new()));
         }
-        joined[slot[c] as usize].1.push(i);
+        joined[slot[c] as usize].1.push(k as u32);
     }
     let first = earliest_referrals(set, joined.len(), |c| {
         let k = slot[c.index()];
         (k != u32::MAX).then_some(k as usize)
     });
     for ((c, r), f) in joined.iter_mut().zip(first) {
-        sort_rows_by_key(episodes, r, chronological(episodes));
-        table.set(*c, child_row(r, f, episodes, rules));
+        sort_rows_by_key(rows, r, chronological(rows));
+        table.set(*c, child_row(r, f, rows, rules));
     }
     table
 }

@@ -12,8 +12,8 @@ use crate::children::{BirthRules, ChildTable, build_children_grouped, rebuild_jo
 use crate::events::{CppEventDate, EventRules};
 use cumin_census::{Date, Episodes, IdRef};
 use cumin_link::{
-    ChildTraits, DedupStats, EpisodeSet, IdIndex, IdMode, LinkOptions, LinkStats, Linkage,
-    LinkageMode, TransferStats,
+    ChildTraits, DedupStats, Deduplicating, EpisodeSet, IdIndex, IdMode, JoinedRows, LateColumns,
+    LinkOptions, LinkStats, Linkage, LinkageMode, Renumbering, TakenColumns, TransferStats,
 };
 use rayon::prelude::*;
 use std::sync::atomic::AtomicU32;
@@ -144,82 +144,124 @@ impl Identity {
 /// Links `episodes` under `spec`: children by the identifiers, then the transfer rule,
 /// whose pairs are joined when `spec.linkage` merges transfers.
 pub fn identify(episodes: &Episodes, spec: &IdentitySpec) -> Identity {
-    identify_linked(episodes, cumin_link::link(episodes, &spec.link), spec)
+    let pending = Pending::new(episodes, cumin_link::link(episodes, &spec.link), spec);
+    pending.finish(LateColumns::of(episodes), &spec.birth)
 }
 
 /// [`identify`] with the identifier index of `episodes` built already (by
 /// [`IdIndex::build`], with `spec.link`'s birth-month tolerance): what several identities
 /// of the same rows share.
 pub fn identify_with(episodes: &Episodes, index: &IdIndex, spec: &IdentitySpec) -> Identity {
-    identify_linked(
-        episodes,
-        cumin_link::link_with(episodes, index, &spec.link),
-        spec,
-    )
+    let linkage = cumin_link::link_with(episodes, index, &spec.link);
+    Pending::new(episodes, linkage, spec).finish(LateColumns::of(episodes), &spec.birth)
 }
 
-/// [`identify`] from the identifier linkage.
-fn identify_linked(episodes: &Episodes, linkage: Linkage, spec: &IdentitySpec) -> Identity {
-    let (set, dedup, rows) = cumin_link::deduplicate_grouped(episodes, &linkage);
-    let children = build_children_grouped(episodes, rows, &set, &spec.birth);
-    let by_identifiers = LinkageCounts {
-        link: linkage.stats.clone(),
-        dedup: dedup.clone(),
-    };
-    let traits = child_traits(episodes, &linkage, &children);
-    let (pairs, transfers) = cumin_link::transfer_pairs(&set, &traits);
-    // The traits (16 bytes a child) are not read again: freed before the join.
-    drop(traits);
-    let identity = Identity {
-        linkage_mode: spec.linkage,
-        linkage,
-        episodes: set,
-        dedup,
-        children,
-        transfers,
-        by_identifiers,
-    };
-    if spec.linkage.merges_transfers() && !pairs.is_empty() {
-        join_transfers(episodes, identity, &pairs, &spec.birth)
-    } else {
-        identity
-    }
-}
-
-/// `identity` with the transfer pairs joined, in place: children renumbered in the
-/// linkage, the episode set and the child table; joined children alone are
-/// de-duplicated and built again. The linkage before the join is not kept: what the
-/// rebuilds need of it (the joined children's rows and their children before) is
-/// returned by the join.
-fn join_transfers(
-    episodes: &Episodes,
-    identity: Identity,
-    pairs: &[cumin_link::TransferPair],
-    birth: &BirthRules,
+/// [`identify`] for a run that frees rows' columns as soon as it can: `narrow` is called
+/// on `episodes` once the identity reads nothing more of them (de-duplication's last
+/// columns are taken out of the table first, and are left empty there; the joined
+/// children's rows are copied before), and may free any column. The identity equals
+/// [`identify`]'s.
+pub fn identify_narrowing(
+    episodes: &mut Episodes,
+    spec: &IdentitySpec,
+    narrow: impl FnOnce(&mut Episodes),
 ) -> Identity {
-    let Identity {
-        mut linkage,
-        episodes: set,
-        dedup,
-        children,
-        ..
-    } = identity;
-    let (renumbering, joined) = cumin_link::join_pairs(&mut linkage, pairs);
-    let (merged_set, merged_dedup) =
-        cumin_link::rededuplicate_joined(episodes, (&renumbering, &joined), set, &dedup, &linkage);
-    let merged_children = rebuild_joined_children(
-        episodes,
-        (&renumbering, &joined),
-        children,
-        &merged_set,
-        birth,
-    );
-    Identity {
-        linkage,
-        episodes: merged_set,
-        dedup: merged_dedup,
-        children: merged_children,
-        ..identity
+    let pending = Pending::new(episodes, cumin_link::link(episodes, &spec.link), spec);
+    let late = TakenColumns::take(episodes);
+    narrow(episodes);
+    pending.finish(late.columns(), &spec.birth)
+}
+
+/// An identity up to the end of what reads the row table: episodes keyed and grouped,
+/// the child table, the transfer rule's pairs, and (when they are joined) the linkage
+/// joined and the joined children's rows copied; de-duplication's [`LateColumns`] are
+/// read by [`Pending::finish`].
+struct Pending {
+    linkage_mode: LinkageMode,
+    linkage: Linkage,
+    /// The identifier linkage's counts, before any pair was joined.
+    link_stats: cumin_link::LinkStats,
+    dedup: Deduplicating,
+    children: ChildTable,
+    transfers: TransferStats,
+    /// When pairs are joined: the renumbering, the joined rows and their copy.
+    join: Option<(Renumbering, JoinedRows, Episodes)>,
+}
+
+impl Pending {
+    fn new(episodes: &Episodes, mut linkage: Linkage, spec: &IdentitySpec) -> Pending {
+        let dedup = cumin_link::deduplicate_keys(episodes, &linkage);
+        let children = build_children_grouped(episodes, &dedup.rows, &dedup.set, &spec.birth);
+        let traits = child_traits(episodes, &linkage, &children);
+        let (pairs, transfers) = cumin_link::transfer_pairs(&dedup.set, &traits);
+        // The traits (16 bytes a child) are not read again: freed before the join.
+        drop(traits);
+        let link_stats = linkage.stats.clone();
+        let join = (spec.linkage.merges_transfers() && !pairs.is_empty()).then(|| {
+            // The linkage before the join is not kept: what the rebuilds need of it (the
+            // joined children's rows and their children before) is returned by the join.
+            let (renumbering, joined) = cumin_link::join_pairs(&mut linkage, &pairs);
+            let rows = joined.table(episodes);
+            (renumbering, joined, rows)
+        });
+        Pending {
+            linkage_mode: spec.linkage,
+            linkage,
+            link_stats,
+            dedup,
+            children,
+            transfers,
+            join,
+        }
+    }
+
+    /// The identity: de-duplication finished from `late`, then, when pairs are joined,
+    /// the joined children alone de-duplicated and built again from their rows' copy,
+    /// in place.
+    fn finish(self, late: LateColumns<'_>, birth: &BirthRules) -> Identity {
+        let Pending {
+            linkage_mode,
+            linkage,
+            link_stats,
+            dedup,
+            children,
+            transfers,
+            join,
+        } = self;
+        let (set, dedup, _) = dedup.finish(late, &linkage.pmr_identified);
+        let by_identifiers = LinkageCounts {
+            link: link_stats,
+            dedup: dedup.clone(),
+        };
+        let (episodes, dedup, children) = match join {
+            None => (set, dedup, children),
+            Some((renumbering, joined, rows)) => {
+                let (merged_set, merged_dedup) = cumin_link::rededuplicate_joined(
+                    &rows,
+                    (&renumbering, &joined),
+                    set,
+                    &dedup,
+                    &linkage,
+                );
+                let merged_children = rebuild_joined_children(
+                    &rows,
+                    (&renumbering, &joined),
+                    children,
+                    &merged_set,
+                    birth,
+                );
+                (merged_set, merged_dedup, merged_children)
+            }
+        };
+        Identity {
+            linkage_mode,
+            linkage,
+            episodes,
+            dedup,
+            children,
+            transfers,
+            by_identifiers,
+        }
     }
 }
 
@@ -269,6 +311,91 @@ mod tests {
     use super::*;
     use cumin_census::{CensusYear, Date, EpisodeRow, Episodes};
     use cumin_link::{LinkOptions, LinkageMode};
+
+    /// Two children of one transfer (an `RC5` closure in LA 201 and, on its day, the
+    /// first referral of a child in LA 202 with the same traits), whose episodes of that
+    /// day merge when the pair is joined, and a third child.
+    fn one_transfer() -> Episodes {
+        let mut e = Episodes::new();
+        let day = Date::ymd(2013, 3, 1);
+        // C first: the joined rows are not the table's first rows.
+        let rows = [
+            ("C", 203, 2014, None, None, None, Some(7)),
+            ("A", 201, 2013, Some(day), Some(5), Some(false), Some(3)),
+            ("B", 202, 2013, None, None, Some(true), Some(4)),
+            (
+                "B",
+                202,
+                2014,
+                Some(Date::ymd(2013, 6, 1)),
+                Some(1),
+                None,
+                Some(4),
+            ),
+        ];
+        for (i, (id, la, year, closure, reason, nfa, decile)) in rows.into_iter().enumerate() {
+            let mut r = EpisodeRow::empty(0, i as u32 + 1, CensusYear(year));
+            r.la_child_id = Some(id.into());
+            r.la = Some(la);
+            r.referral = Some(day);
+            r.closure = closure;
+            r.reason_for_closure = reason;
+            r.nfa = nfa;
+            r.assessment_start = (i == 2).then_some(day);
+            r.cpp_start = (i == 3).then(|| Date::ymd(2013, 3, 5));
+            r.birth_year = Some(2008);
+            r.birth_month = Some(5);
+            r.sex = Some(cumin_census::Sex::Male);
+            r.ethnicity = cumin_census::Ethnicity::from_code("WBRI");
+            r.idaci_decile = decile;
+            e.push(r);
+        }
+        e
+    }
+
+    #[test]
+    fn narrowing_the_rows_inside_gives_the_same_identity() {
+        for linkage in [
+            LinkageMode::Merge,
+            LinkageMode::Corrected,
+            LinkageMode::Exact,
+        ] {
+            let spec = IdentitySpec {
+                link: LinkOptions::default(),
+                linkage,
+                birth: BirthRules::default(),
+            };
+            let e = one_transfer();
+            let want = identify(&e, &spec);
+            assert_eq!(want.transfers.pairs, 1, "the pair is found");
+            let mut narrowed = e.clone();
+            let got = identify_narrowing(&mut narrowed, &spec, |rows| {
+                // De-duplication's last columns are out of the table by now.
+                assert!(rows.nfa.is_empty() && rows.cpp_start.is_empty());
+                *rows = Episodes::default();
+            });
+            assert!(narrowed.is_empty(), "narrowed by the callback");
+            assert_eq!(got.linkage.child_of_row, want.linkage.child_of_row);
+            assert_eq!(got.linkage.n_children, want.linkage.n_children);
+            assert_eq!(got.episodes, want.episodes);
+            assert_eq!(got.dedup, want.dedup);
+            assert_eq!(got.children, want.children);
+            assert_eq!(got.transfers, want.transfers);
+            assert_eq!(got.by_identifiers, want.by_identifiers);
+            if linkage.merges_transfers() {
+                // A and B joined: their rows of that day are one episode, which takes
+                // the latest values (the 2014 row's closure, the 2013 rows' NFA).
+                assert_eq!(got.linkage.n_children, 2);
+                assert_eq!(got.episodes.len(), 2);
+                assert_eq!(got.episodes.rows[0], 3);
+                assert_eq!(got.episodes.closure[0], Some(Date::ymd(2013, 6, 1)));
+                assert_eq!(got.episodes.cpp_start[0], Some(Date::ymd(2013, 3, 5)));
+                assert_eq!(got.dedup.nfa_disagreements, 1);
+                // The 2014 row, by its place in the row table (not in the joined rows').
+                assert_eq!(got.episodes.last_row[0], 3);
+            }
+        }
+    }
 
     #[test]
     fn dropping_the_row_tables_keeps_counts_episodes_and_children() {

@@ -19,7 +19,10 @@ pub use children::{
 pub use events::{
     CohortAgeCounts, CppEventDate, EpisodeFate, Event, EventRules, Events, event_date, find_events,
 };
-pub use identity::{Identity, IdentitySpec, LinkageCounts, child_traits, identify, identify_with};
+pub use identity::{
+    Identity, IdentitySpec, LinkageCounts, child_traits, identify, identify_narrowing,
+    identify_with,
+};
 pub use years::{
     CohortFrame, NO_EARLIER, NO_STRATUM, YEAR_AGES, YearCell, YearTables, child_cells, child_runs,
     event_years, tabulate_years,

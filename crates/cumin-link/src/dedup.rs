@@ -6,9 +6,8 @@
 //! kept apart from a real date on the same day: they are different evidence.
 
 use crate::identity::{ChildId, Linkage};
-use crate::order::{rows_grouped_by_child, sort_rows_by_key};
+use crate::order::rows_grouped_by_child;
 use crate::packed::RowEpisode;
-use crate::transfer::{JoinedRows, Renumbering};
 use cumin_census::{CensusYear, Date, Episodes};
 use rayon::prelude::*;
 use std::sync::atomic::AtomicU32;
@@ -139,198 +138,145 @@ pub fn deduplicate_grouped(
     episodes: &Episodes,
     linkage: &Linkage,
 ) -> (EpisodeSet, DedupStats, ChildRows) {
+    deduplicate_keys(episodes, linkage).finish(LateColumns::of(episodes), &linkage.pmr_identified)
+}
+
+/// The row columns de-duplication reads last ([`Deduplicating::finish`]): nothing before
+/// it (the child table, the transfer rule) reads them, so a run that frees its rows early
+/// can take them out of the table and free the rest first.
+#[derive(Clone, Copy, Debug)]
+pub struct LateColumns<'a> {
+    /// Referral closed with no further action.
+    pub nfa: &'a [Option<bool>],
+    /// Assessment start.
+    pub assessment_start: &'a [Option<Date>],
+    /// Section 47 enquiry start.
+    pub s47_start: &'a [Option<Date>],
+    /// Initial child protection conference.
+    pub initial_cpc: &'a [Option<Date>],
+    /// Child protection plan start.
+    pub cpp_start: &'a [Option<Date>],
+}
+
+impl<'a> LateColumns<'a> {
+    /// The columns of `episodes`.
+    pub fn of(episodes: &'a Episodes) -> LateColumns<'a> {
+        LateColumns {
+            nfa: &episodes.nfa,
+            assessment_start: &episodes.assessment_start,
+            s47_start: &episodes.s47_start,
+            initial_cpc: &episodes.initial_cpc,
+            cpp_start: &episodes.cpp_start,
+        }
+    }
+}
+
+/// [`LateColumns`] taken out of a row table ([`TakenColumns::take`]): owned, so the
+/// table's other columns can be freed while de-duplication still needs these.
+#[derive(Clone, Debug, Default)]
+pub struct TakenColumns {
+    nfa: Vec<Option<bool>>,
+    assessment_start: Vec<Option<Date>>,
+    s47_start: Vec<Option<Date>>,
+    initial_cpc: Vec<Option<Date>>,
+    cpp_start: Vec<Option<Date>>,
+}
+
+impl TakenColumns {
+    /// Moves the late columns out of `episodes` (they are left empty there).
+    pub fn take(episodes: &mut Episodes) -> TakenColumns {
+        TakenColumns {
+            nfa: std::mem::take(&mut episodes.nfa),
+            assessment_start: std::mem::take(&mut episodes.assessment_start),
+            s47_start: std::mem::take(&mut episodes.s47_start),
+            initial_cpc: std::mem::take(&mut episodes.initial_cpc),
+            cpp_start: std::mem::take(&mut episodes.cpp_start),
+        }
+    }
+
+    /// The columns, as [`Deduplicating::finish`] reads them.
+    pub fn columns(&self) -> LateColumns<'_> {
+        LateColumns {
+            nfa: &self.nfa,
+            assessment_start: &self.assessment_start,
+            s47_start: &self.s47_start,
+            initial_cpc: &self.initial_cpc,
+            cpp_start: &self.cpp_start,
+        }
+    }
+}
+
+/// De-duplication half done ([`deduplicate_keys`]): the rows grouped by child, each
+/// episode's rows found, and the episode columns that the child table and the transfer
+/// rule read (child, referral date and imputation, LA, closure and its reason, IDACI
+/// decile, first census year, rows); [`Deduplicating::finish`] adds the rest from the
+/// [`LateColumns`].
+#[derive(Clone, Debug, Default)]
+pub struct Deduplicating {
+    /// The episodes, without the late columns (empty until [`Deduplicating::finish`]).
+    pub set: EpisodeSet,
+    /// The counts, without the late columns' disagreements.
+    pub stats: DedupStats,
+    /// The linked rows grouped by child, in de-duplication's order.
+    pub rows: ChildRows,
+    /// Where each episode's rows start in `rows.order` (one more entry than episodes).
+    bounds: Vec<u32>,
+}
+
+/// The first half of [`deduplicate_grouped`]: reads every column but the
+/// [`LateColumns`] (all of them for ties between rows of equal key), none after.
+pub fn deduplicate_keys(episodes: &Episodes, linkage: &Linkage) -> Deduplicating {
     let (order, start) = rows_by_child(episodes, linkage);
     let child_of = |i: u32| linkage.child_of(i as usize);
-    let (mut set, stats, bounds) =
-        dedup_order(episodes, (&child_of, &linkage.pmr_identified), &order);
-    // Each row's episode, written from every core: rows of distinct episodes are
-    // distinct, so no slot is written twice.
-    let episode_of_row: Vec<AtomicU32> = (0..episodes.len())
-        .into_par_iter()
-        .map(|_| AtomicU32::new(u32::MAX))
-        .collect();
-    bounds.par_windows(2).enumerate().for_each(|(e, w)| {
-        for &i in &order[w[0] as usize..w[1] as usize] {
-            episode_of_row[i as usize].store(e as u32, Relaxed);
-        }
-    });
-    // Converted where it lies (a serial map between types of one size and alignment
-    // reuses the allocation): no second table of four bytes a row beside it.
-    set.episode_of_row = episode_of_row
-        .into_iter()
-        .map(|e| RowEpisode::new(Some(e.into_inner()).filter(|e| *e != u32::MAX)))
-        .collect();
-    (set, stats, ChildRows { order, start })
+    let (set, stats, bounds) = dedup_keys(episodes, &child_of, &order);
+    Deduplicating {
+        set,
+        stats,
+        rows: ChildRows { order, start },
+        bounds,
+    }
 }
 
-/// The episode set of `merged`, the linkage `linkage` with some of its children joined
-/// (as [`crate::merge_pairs`] makes it), from `set` and `stats`, what [`deduplicate`]
-/// made of `linkage`. Only the joined children's rows are de-duplicated again; every other
-/// child's episodes depend on its rows alone and are copied under its new number. The
-/// result equals `deduplicate(episodes, merged)`; it costs a pass over the rows and the
-/// episodes instead of a sort of every row. `set` is consumed: each of its columns is
-/// dropped as soon as the result's is built, so the two sets are never whole together.
-pub fn rededuplicate(
-    episodes: &Episodes,
-    linkage: &Linkage,
-    set: EpisodeSet,
-    stats: &DedupStats,
-    merged: &Linkage,
-) -> (EpisodeSet, DedupStats) {
-    let renumbering = Renumbering::between(linkage, merged);
-    let joined = JoinedRows::between(linkage, merged, &renumbering);
-    rededuplicate_joined(episodes, (&renumbering, &joined), set, stats, merged)
-}
-
-/// [`rededuplicate`] after [`crate::join_pairs`], from what it returns (the renumbering
-/// and the joined children's rows with their children before the join) instead of the
-/// linkage before the join.
-pub fn rededuplicate_joined(
-    episodes: &Episodes,
-    (renumbering, joined_rows): (&Renumbering, &JoinedRows),
-    set: EpisodeSet,
-    stats: &DedupStats,
-    merged: &Linkage,
-) -> (EpisodeSet, DedupStats) {
-    let joined = |c: ChildId| renumbering.joined(c);
-    // The joined children's rows, de-duplicated under one linkage or the other.
-    let redo = |child_of: &(dyn Fn(u32) -> Option<ChildId> + Sync)| {
-        let mut order = joined_rows.rows.clone();
-        sort_rows_by_key(episodes, &mut order, |i| {
-            let i = i as usize;
-            (
-                child_of(i as u32).map(|c| c.0),
-                episodes.referral[i],
-                episodes.referral_imputed[i],
-                episodes.census_year[i],
-            )
-        });
-        let (sub, stats, bounds) =
-            dedup_order(episodes, (child_of, &merged.pmr_identified), &order);
-        (sub, stats, bounds, order)
-    };
-    let (_, before, _, _) = redo(&|i| joined_rows.old_child(i));
-    let (sub, after, sub_bounds, sub_order) = redo(&|i| merged.child_of(i as usize));
-    // The result in runs: episodes of `set` whose children joined nobody (consecutive
-    // children's episodes are consecutive in `set`, so few runs), and each joined child's
-    // episodes from `sub`, which take the place of its smallest member (`merge_pairs`
-    // numbers children so, so the merged children come in order too).
-    let mut runs: Vec<(Source, std::ops::Range<usize>)> = Vec::new();
-    let mut next_sub = 0;
-    for (old, range) in set.by_child() {
-        let new = ChildId(renumbering.new_of_old[old.index()]);
-        if joined(new) {
-            let from = next_sub;
-            while next_sub < sub.len() && sub.child[next_sub] == new {
-                next_sub += 1;
-            }
-            if next_sub > from {
-                runs.push((Source::Sub, from..next_sub));
-            }
-        } else {
-            match runs.last_mut() {
-                Some((Source::Set, r)) if r.end == range.start => r.end = range.end,
-                _ => runs.push((Source::Set, range)),
-            }
-        }
-    }
-    debug_assert_eq!(next_sub, sub.len(), "every joined child placed");
-    let out = splice_runs(set, &sub, &runs, renumbering, (&sub_order, &sub_bounds));
-    (out, stats.minus(&before).plus(&after))
-}
-
-/// The episode set made of `runs` of `set` and `sub` (the joined children's episodes,
-/// de-duplicated again, `sub_rows` their rows in order and each episode's bounds in
-/// it), children renumbered; each column of `set` is dropped once the result's is built.
-fn splice_runs(
-    mut set: EpisodeSet,
-    sub: &EpisodeSet,
-    runs: &[(Source, std::ops::Range<usize>)],
-    renumbering: &Renumbering,
-    (sub_order, sub_bounds): (&[u32], &[u32]),
-) -> EpisodeSet {
-    let len: usize = runs.iter().map(|(_, r)| r.len()).sum();
-    // Where each episode of `set` and of `sub` went.
-    let mut remap = vec![u32::MAX; set.len()];
-    let mut sub_remap = vec![u32::MAX; sub.len()];
-    let mut at = 0u32;
-    for (source, r) in runs {
-        let to = match source {
-            Source::Set => &mut remap[r.clone()],
-            Source::Sub => &mut sub_remap[r.clone()],
-        };
-        for (k, x) in to.iter_mut().enumerate() {
-            *x = at + k as u32;
-        }
-        at += r.len() as u32;
-    }
-    let new_child = |c: &ChildId| ChildId(renumbering.new_of_old[c.index()]);
-
-    let mut child = Vec::with_capacity(len);
-    for (source, r) in runs {
-        match source {
-            Source::Set => child.extend(set.child[r.clone()].iter().map(new_child)),
-            Source::Sub => child.extend_from_slice(&sub.child[r.clone()]),
-        }
-    }
-    set.child = Vec::new();
-    // Each column built from the runs, the old one dropped before the next is built.
-    macro_rules! splice_runs {
-        ($col:ident) => {{
-            let mut out = Vec::with_capacity(len);
-            for (source, r) in runs {
-                match source {
-                    Source::Set => out.extend_from_slice(&set.$col[r.clone()]),
-                    Source::Sub => out.extend_from_slice(&sub.$col[r.clone()]),
-                }
-            }
-            set.$col = Vec::new();
-            out
-        }};
-    }
-    let mut out = EpisodeSet {
-        child,
-        referral: splice_runs!(referral),
-        referral_imputed: splice_runs!(referral_imputed),
-        closure: splice_runs!(closure),
-        nfa: splice_runs!(nfa),
-        reason_for_closure: splice_runs!(reason_for_closure),
-        assessment_start: splice_runs!(assessment_start),
-        s47_start: splice_runs!(s47_start),
-        initial_cpc: splice_runs!(initial_cpc),
-        cpp_start: splice_runs!(cpp_start),
-        la: splice_runs!(la),
-        idaci_decile: splice_runs!(idaci_decile),
-        pmr_identified: splice_runs!(pmr_identified),
-        first_census_year: splice_runs!(first_census_year),
-        rows: splice_runs!(rows),
-        last_row: splice_runs!(last_row),
-        episode_of_row: Vec::new(),
-    };
-    let mut episode_of_row = std::mem::take(&mut set.episode_of_row);
-    episode_of_row.par_iter_mut().for_each(|e| {
-        *e = RowEpisode::new(
-            e.get()
-                .map(|e| remap[e as usize])
-                .filter(|e| *e != u32::MAX),
+impl Deduplicating {
+    /// The episode set and counts [`deduplicate_grouped`] returns, from the late columns
+    /// and each row's PMR flag (`Linkage::pmr_identified`).
+    pub fn finish(
+        self,
+        late: LateColumns<'_>,
+        pmr_identified: &[bool],
+    ) -> (EpisodeSet, DedupStats, ChildRows) {
+        let Deduplicating {
+            mut set,
+            mut stats,
+            rows,
+            bounds,
+        } = self;
+        dedup_late(
+            late,
+            pmr_identified,
+            &rows.order,
+            &bounds,
+            (&mut set, &mut stats),
         );
-    });
-    out.episode_of_row = episode_of_row;
-    for (k, w) in sub_bounds.windows(2).enumerate() {
-        for &i in &sub_order[w[0] as usize..w[1] as usize] {
-            out.episode_of_row[i as usize] = RowEpisode::some(sub_remap[k]);
-        }
+        // Each row's episode, written from every core: rows of distinct episodes are
+        // distinct, so no slot is written twice.
+        let episode_of_row: Vec<AtomicU32> = (0..pmr_identified.len())
+            .into_par_iter()
+            .map(|_| AtomicU32::new(u32::MAX))
+            .collect();
+        bounds.par_windows(2).enumerate().for_each(|(e, w)| {
+            for &i in &rows.order[w[0] as usize..w[1] as usize] {
+                episode_of_row[i as usize].store(e as u32, Relaxed);
+            }
+        });
+        // Converted where it lies (a serial map between types of one size and alignment
+        // reuses the allocation): no second table of four bytes a row beside it.
+        set.episode_of_row = episode_of_row
+            .into_iter()
+            .map(|e| RowEpisode::new(Some(e.into_inner()).filter(|e| *e != u32::MAX)))
+            .collect();
+        (set, stats, rows)
     }
-    out
-}
-
-/// Which set a run of [`rededuplicate`]'s result is copied from.
-#[derive(Clone, Copy)]
-enum Source {
-    /// The set given (children that joined nobody).
-    Set,
-    /// The joined children's episodes, de-duplicated again.
-    Sub,
 }
 
 impl DedupStats {
@@ -350,13 +296,13 @@ impl DedupStats {
     }
 
     /// The counts of `self` less those of a part of it.
-    fn minus(&self, part: &DedupStats) -> DedupStats {
+    pub(crate) fn minus(&self, part: &DedupStats) -> DedupStats {
         self.zip(part, |a, b| a - b)
     }
 
     /// The counts of `self` and another part together (every count is a sum over
     /// children, so disjoint parts add).
-    fn plus(&self, part: &DedupStats) -> DedupStats {
+    pub(crate) fn plus(&self, part: &DedupStats) -> DedupStats {
         self.zip(part, |a, b| a + b)
     }
 }
@@ -365,9 +311,22 @@ impl DedupStats {
 /// [`rows_by_child`] orders them; `child_of` gives a row's child, `pmr_identified` whether
 /// each row is identified by PMR), without `episode_of_row`, and the bounds of each
 /// episode's rows in `order`.
-fn dedup_order<F: Fn(u32) -> Option<ChildId> + Sync + ?Sized>(
+pub(crate) fn dedup_order<F: Fn(u32) -> Option<ChildId> + Sync + ?Sized>(
     episodes: &Episodes,
     (child_of, pmr_identified): (&F, &[bool]),
+    order: &[u32],
+) -> (EpisodeSet, DedupStats, Vec<u32>) {
+    let (mut set, mut stats, bounds) = dedup_keys(episodes, child_of, order);
+    let late = LateColumns::of(episodes);
+    dedup_late(late, pmr_identified, order, &bounds, (&mut set, &mut stats));
+    (set, stats, bounds)
+}
+
+/// [`dedup_order`]'s first half: the episodes' keys and bounds, and every column but the
+/// [`LateColumns`]' and `pmr_identified`.
+fn dedup_keys<F: Fn(u32) -> Option<ChildId> + Sync + ?Sized>(
+    episodes: &Episodes,
+    child_of: &F,
     order: &[u32],
 ) -> (EpisodeSet, DedupStats, Vec<u32>) {
     // Column by column: each input column is gathered into episode order once (the
@@ -408,24 +367,12 @@ fn dedup_order<F: Fn(u32) -> Option<ChildId> + Sync + ?Sized>(
         episodes_merged: bounds.windows(2).filter(|w| w[1] - w[0] > 1).count() as u64,
         ..DedupStats::default()
     };
-    let latest = |col| latest_per_episode(col, order, &bounds);
-    set.assessment_start = latest(&episodes.assessment_start);
-    set.s47_start = latest(&episodes.s47_start);
-    set.initial_cpc = latest(&episodes.initial_cpc);
-    set.cpp_start = latest(&episodes.cpp_start);
     set.la = latest_per_episode(&episodes.la, order, &bounds);
     set.idaci_decile = latest_per_episode(&episodes.idaci_decile, order, &bounds);
-    (set.nfa, stats.nfa_disagreements) = latest_and_disagreements(&episodes.nfa, order, &bounds);
     (set.reason_for_closure, stats.reason_disagreements) =
         latest_and_disagreements(&episodes.reason_for_closure, order, &bounds);
     (set.closure, stats.closure_disagreements) =
         latest_and_disagreements(&episodes.closure, order, &bounds);
-    let pmr = gather(pmr_identified, order);
-    set.pmr_identified = bounds
-        .par_windows(2)
-        .map(|w| pmr[w[0] as usize..w[1] as usize].iter().any(|b| *b))
-        .collect();
-    drop(pmr);
     set.first_census_year = starts
         .par_iter()
         .map(|&j| episodes.census_year[order[j as usize] as usize])
@@ -450,6 +397,28 @@ fn dedup_order<F: Fn(u32) -> Option<ChildId> + Sync + ?Sized>(
     }
     stats.rows_merged = stats.rows - stats.episodes;
     (set, stats, bounds)
+}
+
+/// [`dedup_order`]'s second half: the [`LateColumns`]' episode columns and whether any
+/// row of each episode is identified by PMR, into `set` (and the NFA disagreements into
+/// `stats`).
+fn dedup_late(
+    late: LateColumns<'_>,
+    pmr_identified: &[bool],
+    order: &[u32],
+    bounds: &[u32],
+    (set, stats): (&mut EpisodeSet, &mut DedupStats),
+) {
+    set.assessment_start = latest_per_episode(late.assessment_start, order, bounds);
+    set.s47_start = latest_per_episode(late.s47_start, order, bounds);
+    set.initial_cpc = latest_per_episode(late.initial_cpc, order, bounds);
+    set.cpp_start = latest_per_episode(late.cpp_start, order, bounds);
+    (set.nfa, stats.nfa_disagreements) = latest_and_disagreements(late.nfa, order, bounds);
+    let pmr = gather(pmr_identified, order);
+    set.pmr_identified = bounds
+        .par_windows(2)
+        .map(|w| pmr[w[0] as usize..w[1] as usize].iter().any(|b| *b))
+        .collect();
 }
 
 /// `col` in the order of `order`, gathered in parallel.

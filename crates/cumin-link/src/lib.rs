@@ -15,18 +15,20 @@ pub mod ids;
 pub mod mode;
 pub mod order;
 pub mod packed;
+pub mod rejoin;
 pub mod transfer;
 pub mod unionfind;
 
 pub use conflict::ConflictKind;
 pub use dedup::{
-    ChildRows, DedupStats, EpisodeSet, deduplicate, deduplicate_grouped, rededuplicate,
-    rededuplicate_joined,
+    ChildRows, DedupStats, Deduplicating, EpisodeSet, LateColumns, TakenColumns, deduplicate,
+    deduplicate_grouped, deduplicate_keys,
 };
 pub use identity::{ChildId, IdIndex, LinkStats, Linkage, link, link_with};
 pub use mode::{ConflictPolicy, IdMode, LinkOptions, LinkageMode};
 pub use order::compare_rows;
 pub use packed::{RowBits, RowChild, RowEpisode};
+pub use rejoin::{rededuplicate, rededuplicate_joined};
 pub use transfer::{
     ChildTraits, JoinedRows, Renumbering, TransferPair, TransferStats, join_pairs, merge_pairs,
     transfer_pairs,

@@ -234,10 +234,13 @@ fn identify(
     if !settings.sensitivity {
         drop_unread_columns(&mut extract.episodes);
     }
-    let identity = cumin_cohort::identify(&extract.episodes, &settings.identity);
-    if !settings.sensitivity {
-        narrow_rows(&mut extract.episodes);
-    }
+    let identity = if settings.sensitivity {
+        cumin_cohort::identify(&extract.episodes, &settings.identity)
+    } else {
+        // The rows are narrowed inside, as soon as linkage has read what it needs of
+        // them (before de-duplication's last columns and the transfer join).
+        cumin_cohort::identify_narrowing(&mut extract.episodes, &settings.identity, narrow_rows)
+    };
     progress.end();
     laps.lap("link");
     progress.begin(
