@@ -12,6 +12,7 @@ mod csv_file;
 mod format;
 mod ingest;
 mod parquet_file;
+mod parquet_types;
 pub mod table;
 
 pub use format::{Format, detect_format};
@@ -198,6 +199,14 @@ impl Source {
             Source::Parquet(s) => s.null_columns(),
         }
     }
+
+    /// Columns read whose type is nested (Parquet), with the type in words.
+    fn nested_columns(&self) -> &[(Column, String)] {
+        match self {
+            Source::Csv(_) => &[],
+            Source::Parquet(s) => s.nested_columns(),
+        }
+    }
 }
 
 struct Opened {
@@ -286,6 +295,16 @@ fn check_columns(opened: &[Opened], options: &ReadOptions) -> Result<(), CensusE
             return Err(CensusError::NullColumn {
                 path: o.path.clone(),
                 column: *column,
+                expected: column.expectation(),
+            });
+        }
+        if let Some((column, found)) = o.source.nested_columns().iter().find(|(c, _)| {
+            required.contains(c) || checks::READ_BY_EVERY_RUN.contains(c)
+        }) {
+            return Err(CensusError::NestedColumn {
+                path: o.path.clone(),
+                column: *column,
+                found: found.clone(),
                 expected: column.expectation(),
             });
         }
@@ -415,6 +434,7 @@ fn read_opened(
             )?;
         }
         check_wrong_throughout(&path, &ingest.counts, &required, cleaned, progress)?;
+        checks::note_unreadable_birth(&path, &ingest.counts, progress);
         let counts = &mut ingest.counts;
         normalise::date_order::check(&path, counts, progress)?;
         whole.add(&path, &headers, counts, cleaned);
@@ -536,6 +556,13 @@ fn note_unread_columns(path: &Path, source: &Source, progress: &dyn Progress) {
         progress.note(&format!(
             "{}: column {column} has the Parquet type null (no value in any row); it is read \
              as missing",
+            path.display()
+        ));
+    }
+    for (column, found) in source.nested_columns() {
+        progress.note(&format!(
+            "{}: column {column} has the Parquet type {found}, which holds no single value in \
+             a row; it is read as missing",
             path.display()
         ));
     }
