@@ -206,8 +206,14 @@ pub(super) fn check_wrong_throughout(
 /// The birth columns: a value not read leaves the row's birth date to the child's other
 /// rows, and a child none of whose rows gives one is left out of the estimates.
 const BIRTH: [(Column, crate::normalise::Rule); 2] = [
-    (Column::MonthOfBirth, crate::normalise::Rule::BirthMonthInvalid),
-    (Column::YearOfBirth, crate::normalise::Rule::BirthYearInvalid),
+    (
+        Column::MonthOfBirth,
+        crate::normalise::Rule::BirthMonthInvalid,
+    ),
+    (
+        Column::YearOfBirth,
+        crate::normalise::Rule::BirthYearInvalid,
+    ),
 ];
 
 /// Notes, for the file just read, each birth column some (not all) of whose values could

@@ -298,9 +298,12 @@ fn check_columns(opened: &[Opened], options: &ReadOptions) -> Result<(), CensusE
                 expected: column.expectation(),
             });
         }
-        if let Some((column, found)) = o.source.nested_columns().iter().find(|(c, _)| {
-            required.contains(c) || checks::READ_BY_EVERY_RUN.contains(c)
-        }) {
+        if let Some((column, found)) = o
+            .source
+            .nested_columns()
+            .iter()
+            .find(|(c, _)| required.contains(c) || checks::READ_BY_EVERY_RUN.contains(c))
+        {
             return Err(CensusError::NestedColumn {
                 path: o.path.clone(),
                 column: *column,
