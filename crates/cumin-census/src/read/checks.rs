@@ -203,6 +203,49 @@ pub(super) fn check_wrong_throughout(
     Ok(())
 }
 
+/// Notes the columns of a file that are not read: ones cumin does not use, and Parquet
+/// columns of the null type (read as missing).
+pub(super) fn note_unread_columns(path: &Path, source: &super::Source, progress: &dyn Progress) {
+    let headers = source.headers();
+    if !headers.overridden.is_empty() {
+        progress.note(&format!(
+            "{}: ignoring columns the study config's [columns] replaces with others: {}",
+            path.display(),
+            headers.overridden.join(", ")
+        ));
+    }
+    for (column, at) in &headers.ambiguous {
+        let named: Vec<&str> = at.iter().map(|&i| headers.headers[i].as_str()).collect();
+        progress.note(&format!(
+            "{}: column {column} is named by {} headers ({}); this run does not read it",
+            path.display(),
+            at.len(),
+            named.join(", ")
+        ));
+    }
+    if !headers.unknown.is_empty() {
+        progress.note(&format!(
+            "{}: ignoring columns cumin does not use: {}",
+            path.display(),
+            headers.unknown.join(", ")
+        ));
+    }
+    for column in source.null_columns() {
+        progress.note(&format!(
+            "{}: column {column} has the Parquet type null (no value in any row); it is read \
+             as missing",
+            path.display()
+        ));
+    }
+    for (column, found) in source.nested_columns() {
+        progress.note(&format!(
+            "{}: column {column} has the Parquet type {found}, which holds no single value in \
+             a row; it is read as missing",
+            path.display()
+        ));
+    }
+}
+
 /// The birth columns: a value not read leaves the row's birth date to the child's other
 /// rows, and a child none of whose rows gives one is left out of the estimates.
 const BIRTH: [(Column, crate::normalise::Rule); 2] = [

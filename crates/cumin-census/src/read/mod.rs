@@ -407,7 +407,7 @@ fn read_opened(
     {
         let file = ingest.ledger.add_file(path.display().to_string());
         let headers = source.headers().clone();
-        note_unread_columns(&path, &source, progress);
+        checks::note_unread_columns(&path, &source, progress);
         let declared = match &source {
             Source::Parquet(s) => s.declared_rows(),
             Source::Csv(_) => None,
@@ -526,49 +526,6 @@ fn start_ingest<'o>(
         .sum();
     ingest.reserve(usize::try_from(declared.min(1 << 26)).unwrap_or(0));
     ingest
-}
-
-/// Notes the columns of a file that are not read: ones cumin does not use, and Parquet
-/// columns of the null type (read as missing).
-fn note_unread_columns(path: &Path, source: &Source, progress: &dyn Progress) {
-    let headers = source.headers();
-    if !headers.overridden.is_empty() {
-        progress.note(&format!(
-            "{}: ignoring columns the study config's [columns] replaces with others: {}",
-            path.display(),
-            headers.overridden.join(", ")
-        ));
-    }
-    for (column, at) in &headers.ambiguous {
-        let named: Vec<&str> = at.iter().map(|&i| headers.headers[i].as_str()).collect();
-        progress.note(&format!(
-            "{}: column {column} is named by {} headers ({}); this run does not read it",
-            path.display(),
-            at.len(),
-            named.join(", ")
-        ));
-    }
-    if !headers.unknown.is_empty() {
-        progress.note(&format!(
-            "{}: ignoring columns cumin does not use: {}",
-            path.display(),
-            headers.unknown.join(", ")
-        ));
-    }
-    for column in source.null_columns() {
-        progress.note(&format!(
-            "{}: column {column} has the Parquet type null (no value in any row); it is read \
-             as missing",
-            path.display()
-        ));
-    }
-    for (column, found) in source.nested_columns() {
-        progress.note(&format!(
-            "{}: column {column} has the Parquet type {found}, which holds no single value in \
-             a row; it is read as missing",
-            path.display()
-        ));
-    }
 }
 
 /// Applies the whole-extract rules ([`normalise::finish`]) under `rules` to an extract
