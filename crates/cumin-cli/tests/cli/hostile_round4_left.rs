@@ -36,6 +36,9 @@ fn write_parquet(path: &Path, stored: impl Fn(&str, &[&str]) -> Option<ArrayRef>
     w.close().unwrap();
 }
 
+/// Builds a nested column from a column's values.
+type Nested = dyn Fn(&[&str]) -> ArrayRef;
+
 /// Whole numbers as `Decimal128(9, 2)` (`2005` stored as `2005.00`).
 fn decimals(values: &[&str]) -> ArrayRef {
     let cents = values
@@ -152,7 +155,7 @@ fn a_struct_or_list_column_is_named_with_its_type() {
         }
         Arc::new(b.finish())
     };
-    let cases: [(&str, &str, &dyn Fn(&[&str]) -> ArrayRef, &str, &str); 3] = [
+    let cases: [(&str, &str, &Nested, &str, &str); 3] = [
         (
             "CIN_CINclosureDate",
             "struct_closure.parquet",
@@ -221,7 +224,7 @@ fn decimal_columns_read_whole_values_and_stop_on_a_fraction() {
     // one year of birth with a fraction, in the 41st row or the first after it with a year
     let (header, rows) = sample();
     let y = col(&header, "YearOfBirth");
-    let at = (40..)
+    let at = (40..rows.len())
         .find(|i| !rows[*i].split(',').nth(y).unwrap().is_empty())
         .unwrap();
     let year: i128 = rows[at].split(',').nth(y).unwrap().parse().unwrap();
