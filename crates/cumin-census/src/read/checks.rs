@@ -204,7 +204,8 @@ pub(super) fn check_wrong_throughout(
 }
 
 /// Notes the columns of a file that are not read: ones cumin does not use, and Parquet
-/// columns of the null type (read as missing).
+/// columns of the null type or of a nested type that the run does not need (read as
+/// missing).
 pub(super) fn note_unread_columns(path: &Path, source: &super::Source, progress: &dyn Progress) {
     let headers = source.headers();
     if !headers.overridden.is_empty() {
