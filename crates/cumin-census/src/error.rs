@@ -147,6 +147,41 @@ pub enum CensusError {
         /// What was expected.
         expected: &'static str,
     },
+    /// A Parquet column of a nested type (struct, list, map) that the run needs: no row
+    /// holds a single value.
+    #[error(
+        "{path}: column {column} has the Parquet type {found}, which holds no single value \
+         in a row (cumin needs {expected}); write the column flat, one value per row (e.g. \
+         the struct's field or the list's element)"
+    )]
+    NestedColumn {
+        /// The file.
+        path: PathBuf,
+        /// The column.
+        column: Column,
+        /// Its type, in words.
+        found: String,
+        /// What was expected.
+        expected: &'static str,
+    },
+    /// A decimal value with a fraction, in a column of whole numbers.
+    #[error(
+        "{path}: row {row}, column {header}: {value:?} has a fraction (the column's Parquet \
+         type is {found}); cumin reads codes, years, months and dates here, so a decimal \
+         column must hold whole values (2005.00 reads as 2005)"
+    )]
+    DecimalFraction {
+        /// The file.
+        path: PathBuf,
+        /// The column's header in the file.
+        header: String,
+        /// Its type.
+        found: String,
+        /// The data row (1-based).
+        row: u64,
+        /// The value as written.
+        value: String,
+    },
     /// A required column empty in every row read.
     #[error(
         "{path}: column {column} is empty in every one of the {rows} rows read (cumin needs \
@@ -351,6 +386,9 @@ impl Column {
             Column::NumberOfPreviousCpp => "a whole number",
             c if c.is_date() => "a date, YYYY-MM-DD or DD/MM/YYYY",
             Column::ReferralNfa => "1/0, true/false or Y/N",
+            Column::LaChildId => {
+                "text: an LA child ID, the only identifier of a child too young to have a PMR"
+            }
             _ => "text",
         }
     }

@@ -96,7 +96,8 @@ pub fn ledger(lines: &[LedgerLine]) -> String {
         if !rules.is_empty() {
             html.push_str(
                 "<details><summary>Values repaired or recoded by a cleaning rule (rows \
-                 affected; these rows are still used)</summary><ul>",
+                 affected; a rule keeps its rows, which are set aside only for a reason \
+                 listed above)</summary><ul>",
             );
             for l in rules {
                 let _ = write!(

@@ -96,8 +96,9 @@ named! {
         LaInvalid => "la_invalid",
         /// A row with an LA child ID but no LA (`LA` and `CIN_CIN_LA` empty or invalid):
         /// the ID, unique only within its LA, became missing, so the row is keyed by its
-        /// PMR alone (quarantined as `no_identifier` if it has none) and never joins a
-        /// child of another LA who happens to hold the same ID.
+        /// PMR alone and never joins a child of another LA who happens to hold the same
+        /// ID. Counted for rows kept: a row with no PMR either is quarantined
+        /// (`no_identifier`) and counted there only.
         LaChildIdWithoutLa => "la_child_id_without_la",
         /// An IDACI decile outside 1-10 became missing.
         IdaciInvalid => "idaci_invalid",

@@ -12,6 +12,7 @@ mod csv_file;
 mod format;
 mod ingest;
 mod parquet_file;
+mod parquet_types;
 pub mod table;
 
 pub use format::{Format, detect_format};
@@ -198,6 +199,14 @@ impl Source {
             Source::Parquet(s) => s.null_columns(),
         }
     }
+
+    /// Columns read whose type is nested (Parquet), with the type in words.
+    fn nested_columns(&self) -> &[(Column, String)] {
+        match self {
+            Source::Csv(_) => &[],
+            Source::Parquet(s) => s.nested_columns(),
+        }
+    }
 }
 
 struct Opened {
@@ -286,6 +295,19 @@ fn check_columns(opened: &[Opened], options: &ReadOptions) -> Result<(), CensusE
             return Err(CensusError::NullColumn {
                 path: o.path.clone(),
                 column: *column,
+                expected: column.expectation(),
+            });
+        }
+        if let Some((column, found)) = o
+            .source
+            .nested_columns()
+            .iter()
+            .find(|(c, _)| required.contains(c) || checks::READ_BY_EVERY_RUN.contains(c))
+        {
+            return Err(CensusError::NestedColumn {
+                path: o.path.clone(),
+                column: *column,
+                found: found.clone(),
                 expected: column.expectation(),
             });
         }
@@ -385,7 +407,7 @@ fn read_opened(
     {
         let file = ingest.ledger.add_file(path.display().to_string());
         let headers = source.headers().clone();
-        note_unread_columns(&path, &source, progress);
+        checks::note_unread_columns(&path, &source, progress);
         let declared = match &source {
             Source::Parquet(s) => s.declared_rows(),
             Source::Csv(_) => None,
@@ -415,6 +437,7 @@ fn read_opened(
             )?;
         }
         check_wrong_throughout(&path, &ingest.counts, &required, cleaned, progress)?;
+        checks::note_unreadable_birth(&path, &ingest.counts, progress);
         let counts = &mut ingest.counts;
         normalise::date_order::check(&path, counts, progress)?;
         whole.add(&path, &headers, counts, cleaned);
@@ -503,42 +526,6 @@ fn start_ingest<'o>(
         .sum();
     ingest.reserve(usize::try_from(declared.min(1 << 26)).unwrap_or(0));
     ingest
-}
-
-/// Notes the columns of a file that are not read: ones cumin does not use, and Parquet
-/// columns of the null type (read as missing).
-fn note_unread_columns(path: &Path, source: &Source, progress: &dyn Progress) {
-    let headers = source.headers();
-    if !headers.overridden.is_empty() {
-        progress.note(&format!(
-            "{}: ignoring columns the study config's [columns] replaces with others: {}",
-            path.display(),
-            headers.overridden.join(", ")
-        ));
-    }
-    for (column, at) in &headers.ambiguous {
-        let named: Vec<&str> = at.iter().map(|&i| headers.headers[i].as_str()).collect();
-        progress.note(&format!(
-            "{}: column {column} is named by {} headers ({}); this run does not read it",
-            path.display(),
-            at.len(),
-            named.join(", ")
-        ));
-    }
-    if !headers.unknown.is_empty() {
-        progress.note(&format!(
-            "{}: ignoring columns cumin does not use: {}",
-            path.display(),
-            headers.unknown.join(", ")
-        ));
-    }
-    for column in source.null_columns() {
-        progress.note(&format!(
-            "{}: column {column} has the Parquet type null (no value in any row); it is read \
-             as missing",
-            path.display()
-        ));
-    }
 }
 
 /// Applies the whole-extract rules ([`normalise::finish`]) under `rules` to an extract

@@ -1,6 +1,7 @@
 //! Parquet episode files, read in record batches of only the columns cumin cleans.
 
 use super::cells::{BatchSource, Cells, Dictionary, Positions, positions};
+use super::parquet_types::whole_decimals;
 use crate::error::CensusError;
 use crate::normalise::Raw;
 use crate::schema::{Column, ColumnMap, ResolvedHeaders};
@@ -34,6 +35,10 @@ pub(crate) struct ParquetSource {
     projected: Positions,
     /// Columns read whose Parquet type is null: no value in any row.
     null_columns: Vec<Column>,
+    /// Columns read whose type is nested (struct, list, map), with the type in words.
+    nested_columns: Vec<(Column, String)>,
+    /// Rows read so far.
+    rows: u64,
 }
 
 fn parquet_error(path: &Path, e: &dyn std::fmt::Display) -> CensusError {
@@ -142,6 +147,7 @@ impl ParquetSource {
             })
             .map(|(c, _)| *c)
             .collect();
+        let nested_columns = super::parquet_types::nested_columns(&headers, &projected, fields);
         let mut roots: Vec<usize> = headers
             .positions
             .iter()
@@ -157,12 +163,19 @@ impl ParquetSource {
             headers,
             projected,
             null_columns,
+            nested_columns,
+            rows: 0,
         })
     }
 
     /// Columns read whose Parquet type is null.
     pub(crate) fn null_columns(&self) -> &[Column] {
         &self.null_columns
+    }
+
+    /// Columns read whose type is nested, with the type in words (read as missing).
+    pub(crate) fn nested_columns(&self) -> &[(Column, String)] {
+        &self.nested_columns
     }
 }
 
@@ -353,7 +366,9 @@ impl Access {
                 }
             }
             DataType::Boolean => Access::Bool(a.as_boolean().clone()),
+            // Nested: refused when required (`check_columns`), else read as missing.
             DataType::Null => Access::Null,
+            t if t.is_nested() => Access::Null,
             DataType::Binary => Access::Binary(a.as_binary::<i32>().clone()),
             DataType::LargeBinary | DataType::BinaryView | DataType::FixedSizeBinary(_) => {
                 Access::Binary(
@@ -505,12 +520,12 @@ impl BatchSource for ParquetSource {
             return Ok(None);
         };
         let batch = batch.map_err(|e| parquet_error(&self.path, &e))?;
-        let columns = batch
-            .columns()
-            .iter()
-            .map(Access::new)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| parquet_error(&self.path, &e))?;
+        let mut columns = Vec::with_capacity(batch.num_columns());
+        for (array, field) in batch.columns().iter().zip(batch.schema().fields()) {
+            let array = whole_decimals(array, &self.path, field.name(), self.rows)?;
+            columns.push(Access::new(&array).map_err(|e| parquet_error(&self.path, &e))?);
+        }
+        self.rows += batch.num_rows() as u64;
         Ok(Some(ParquetBatch {
             columns,
             projected: self.projected,

@@ -10,6 +10,7 @@ mod golden;
 mod help;
 mod hostile;
 mod hostile_round4;
+mod hostile_round4_left;
 mod integrity;
 mod progress;
 mod report;
