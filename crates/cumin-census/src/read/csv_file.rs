@@ -332,6 +332,10 @@ impl Cells for CsvBatch<'_> {
             .unwrap_or(Raw::Null)
     }
 
+    fn absent(&self, column: Column) -> bool {
+        self.position[column.index()].is_none()
+    }
+
     fn malformed(&self, row: usize) -> Option<(Quarantine, String)> {
         let line = &self.lines[row];
         let number = self.first_line + row as u64;

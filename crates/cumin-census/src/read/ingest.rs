@@ -2,7 +2,7 @@
 //! writing its rows straight into its part of the table; the rows keep file order, so the
 //! result does not depend on the number of threads.
 
-use super::cells::{Cells, Dictionary};
+use super::cells::{Cells, Dictionary, Integers};
 use crate::date::Date;
 use crate::episodes::{EpisodeRowOf, Episodes, RowSlots};
 use crate::ledger::{EntryKind, FileIndex, Ledger, QuarantinedRow};
@@ -62,12 +62,10 @@ pub(crate) struct Other {
     pub counts: RuleCounts,
 }
 
-/// A dictionary's values cleaned once each: per value its reading and what cleaning it
-/// counted. Looked up once per row and column, so kept small (12 bytes a value, the
-/// effects apart): a date column's table stays in the core's cache.
-struct Prepared {
-    /// The dictionary's values (kept, so their identity cannot be reused).
-    values: ArrayRef,
+/// Values cleaned once each: per value its reading and what cleaning it counted. Looked
+/// up once per row and column, so kept small (12 bytes a value, the effects apart): a
+/// date column's table stays in the core's cache.
+struct Cleanings {
     /// Per value, its reading and the index of its effect in `effects`; [`ROW_BY_ROW`]
     /// for a value counted row by row (see [`Effect`]) or null.
     cleaned: Vec<(Cleaned, u8)>,
@@ -78,18 +76,24 @@ struct Prepared {
 /// The effect index of a value cleaned row by row.
 const ROW_BY_ROW: u8 = u8::MAX;
 
-impl Prepared {
-    fn new(column: Column, d: &Dictionary<'_>, ctx: &RowContext<'_>) -> Prepared {
+impl Cleanings {
+    /// Cleans each of `values` (after the value map) as a cell of `column`; `None`, a
+    /// value left to be cleaned row by row.
+    fn new<'v>(
+        column: Column,
+        values: impl Iterator<Item = Option<Raw<'v>>>,
+        ctx: &RowContext<'_>,
+    ) -> Cleanings {
         let mut scratch = RuleCounts::default();
         let mut effects: Vec<Effect> = Vec::new();
-        let cleaned = (0..d.text.len())
-            .map(|k| {
+        let cleaned = values
+            .map(|raw| {
                 let row_by_row = (Cleaned::Flag(None), ROW_BY_ROW);
-                if d.text.is_null(k) {
+                let Some(raw) = raw else {
                     return row_by_row;
-                }
+                };
                 scratch.reset();
-                let raw = ctx.values.apply(column, Raw::Text(d.text.value(k)));
+                let raw = ctx.values.apply(column, raw);
                 let Some(cleaned) =
                     normalise::value(column, raw, ctx.rules.reason_spelling, &mut scratch)
                 else {
@@ -108,28 +112,143 @@ impl Prepared {
                 index.map_or(row_by_row, |i| (cleaned, i as u8))
             })
             .collect();
+        Cleanings { cleaned, effects }
+    }
+
+    /// Value `k`'s reading, its effect counted into `counts`; `None` (nothing counted)
+    /// for a value cleaned row by row.
+    // Per cell: left to `#[inline]`, `Once::get` was a call per cell and the read ~7%
+    // slower (step R8).
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    fn apply(&self, k: usize, column: Column, counts: &mut RuleCounts) -> Option<Cleaned> {
+        let (cleaned, effect) = self.cleaned[k];
+        counts.apply(column, *self.effects.get(usize::from(effect))?);
+        Some(cleaned)
+    }
+}
+
+/// A dictionary's values cleaned once each.
+struct Prepared {
+    /// The dictionary's values (kept, so their identity cannot be reused).
+    values: ArrayRef,
+    cleanings: Cleanings,
+}
+
+impl Prepared {
+    fn new(column: Column, d: &Dictionary<'_>, ctx: &RowContext<'_>) -> Prepared {
+        let text = d.text;
+        let values = (0..text.len()).map(|k| (!text.is_null(k)).then(|| Raw::Text(text.value(k))));
         Prepared {
             values: Arc::clone(d.values),
-            cleaned,
-            effects,
+            cleanings: Cleanings::new(column, values, ctx),
         }
     }
 }
 
-/// For each column a batch holds as a dictionary: its keys and its values cleaned.
-type OnceTable<'a> = [Option<(&'a PrimitiveArray<Int32Type>, &'a Prepared)>; Column::COUNT];
+/// Widest range of an integer column's values in a batch cleaned once per value.
+const INTEGER_SPAN: i64 = 4096;
 
-/// The [`OnceTable`] of a batch whose dictionaries [`Ingest::prepare`] has cleaned.
-fn once_table<'s, C: Cells>(once: &'s [Option<Prepared>], cells: &'s C) -> OnceTable<'s> {
+/// A column of a batch cleaned per value without a dictionary: an integer column whose
+/// values span at most [`INTEGER_SPAN`] (each value from the smallest cleaned once), or a
+/// column the file lacks (its one value, null, cleaned once).
+enum PerBatch<'a> {
+    Integers(Integers<'a>, i64, Cleanings),
+    Absent(Cleanings),
+}
+
+impl<'a> PerBatch<'a> {
+    fn new<C: Cells>(column: Column, cells: &'a C, ctx: &RowContext<'_>) -> Option<PerBatch<'a>> {
+        if cells.absent(column) {
+            let null = std::iter::once(Some(Raw::Null));
+            return Some(PerBatch::Absent(Cleanings::new(column, null, ctx)));
+        }
+        let ints = cells.integers(column)?;
+        let (lo, hi) = ints.range()?;
+        if hi.checked_sub(lo)? >= INTEGER_SPAN {
+            return None;
+        }
+        let values = (lo..=hi).map(|v| Some(Raw::Int(v)));
+        Some(PerBatch::Integers(
+            ints,
+            lo,
+            Cleanings::new(column, values, ctx),
+        ))
+    }
+}
+
+/// For each column cleaned per value in a batch: a dictionary's keys and its values
+/// cleaned, or a [`PerBatch`] column.
+#[derive(Clone, Copy)]
+enum Once<'a> {
+    Keys(&'a PrimitiveArray<Int32Type>, &'a Cleanings),
+    Integers(Integers<'a>, i64, &'a Cleanings),
+    Absent(&'a Cleanings),
+}
+
+impl Once<'_> {
+    /// Row `i`'s value cleaned, its effect counted; `None` (nothing counted) when it is
+    /// to be cleaned row by row.
+    // Per cell: left to `#[inline]` it was a call per cell and the read ~7% slower
+    // (step R8).
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    fn get(self, i: usize, column: Column, counts: &mut RuleCounts) -> Option<Cleaned> {
+        match self {
+            Once::Keys(keys, t) => {
+                if keys.is_null(i) {
+                    return None;
+                }
+                t.apply(keys.values()[i] as usize, column, counts)
+            }
+            Once::Integers(ints, lo, t) => {
+                if ints.is_null(i) {
+                    return None;
+                }
+                t.apply((ints.value(i) - lo) as usize, column, counts)
+            }
+            Once::Absent(t) => t.apply(0, column, counts),
+        }
+    }
+}
+
+type OnceTable<'a> = [Option<Once<'a>>; Column::COUNT];
+
+/// The [`OnceTable`] of a batch whose dictionaries [`Ingest::prepare`] has cleaned, with
+/// its [`PerBatch`] columns.
+fn once_table<'s, C: Cells>(
+    once: &'s [Option<Prepared>],
+    per_batch: &'s [Option<PerBatch<'s>>],
+    cells: &'s C,
+) -> OnceTable<'s> {
     let mut table: OnceTable<'s> = [None; Column::COUNT];
     for c in Column::ALL {
+        let i = c.index();
         if let Some(d) = cells.dictionary(*c)
-            && let Some(p) = &once[c.index()]
+            && let Some(p) = &once[i]
         {
-            table[c.index()] = Some((d.keys, p));
+            table[i] = Some(Once::Keys(d.keys, &p.cleanings));
+        } else {
+            table[i] = match &per_batch[i] {
+                Some(PerBatch::Integers(ints, lo, t)) => Some(Once::Integers(*ints, *lo, t)),
+                Some(PerBatch::Absent(t)) => Some(Once::Absent(t)),
+                None => None,
+            };
         }
     }
     table
+}
+
+/// The [`PerBatch`] columns of `cells`: the columns [`normalise::value`] cleans that the
+/// batch does not hold as dictionaries.
+fn per_batch<'a, C: Cells>(cells: &'a C, ctx: &RowContext<'_>) -> Vec<Option<PerBatch<'a>>> {
+    Column::ALL
+        .iter()
+        .map(|c| {
+            let wanted = normalise::cleans_alone(*c) && cells.dictionary(*c).is_none();
+            wanted.then(|| PerBatch::new(*c, cells, ctx)).flatten()
+        })
+        .collect()
 }
 
 /// The identifier columns, in the order of [`Chunk::keyed`] and [`Chunk::others`].
@@ -271,9 +390,10 @@ impl<'o> Ingest<'o> {
         if let Some(o) = &mut self.other {
             o.reasons.resize(base + len, None);
         }
+        let per_batch = per_batch(cells, &self.ctx);
         let job = Job {
             cells,
-            once: &once_table(&self.once, cells),
+            once: &once_table(&self.once, &per_batch, cells),
             other: self.other.as_ref().map(|o| o.spelling),
             file,
             first_row,
@@ -401,13 +521,7 @@ fn clean_chunk<'a, C: Cells>(
         let source_row = u32::try_from(row_number).unwrap_or(u32::MAX);
         let get = |column| cells.get(i, column);
         let once = |column: Column, counts: &mut RuleCounts| {
-            let (keys, prepared) = job.once[column.index()]?;
-            if keys.is_null(i) {
-                return None;
-            }
-            let (cleaned, effect) = prepared.cleaned[keys.values()[i] as usize];
-            counts.apply(column, *prepared.effects.get(usize::from(effect))?);
-            Some(cleaned)
+            job.once[column.index()]?.get(i, column, counts)
         };
         let mut r = match normalise::row_with(
             get,
@@ -452,4 +566,203 @@ fn clean_chunk<'a, C: Cells>(
         }
     }
     c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalise::{CleaningRules, values::ValueMap};
+    use crate::read::cells::BatchSource;
+    use crate::read::parquet_file::ParquetSource;
+    use crate::schema::ColumnMap;
+    use arrow_array::{
+        Int8Array, Int16Array, Int64Array, RecordBatch, StringArray, UInt8Array, UInt32Array,
+    };
+    use parquet::arrow::ArrowWriter;
+    use parquet::file::properties::WriterProperties;
+
+    /// A batch read cell by cell: no integer column or absent column is cleaned once
+    /// per value (the path of CSV files and of columns of other types).
+    struct CellByCell<'c, C>(&'c C);
+
+    impl<C: Cells> Cells for CellByCell<'_, C> {
+        fn len(&self) -> usize {
+            self.0.len()
+        }
+        fn get(&self, row: usize, column: Column) -> Raw<'_> {
+            self.0.get(row, column)
+        }
+        fn malformed(&self, row: usize) -> Option<(Quarantine, String)> {
+            self.0.malformed(row)
+        }
+        fn dictionary(&self, column: Column) -> Option<Dictionary<'_>> {
+            self.0.dictionary(column)
+        }
+    }
+
+    /// Rows of integer columns of several types, with nulls, values out of range, codes
+    /// counted by rules (gender 0 and 9) and a column whose values span more than
+    /// [`INTEGER_SPAN`] in some batches; no `Latest*` columns (absent).
+    fn file(dir: &std::path::Path) -> std::path::PathBuf {
+        let n = 200usize;
+        let pick = |i: usize, k: usize| (i * 7919 + k * 104_729) % 97;
+        let text = |f: &dyn Fn(usize) -> Option<String>| -> ArrayRef {
+            Arc::new((0..n).map(f).collect::<StringArray>())
+        };
+        let batch = RecordBatch::try_from_iter([
+            ("ACADYR", text(&|i| Some(format!("{}", 2010 + i % 5)))),
+            ("LA", text(&|i| Some(format!("{}", 201 + i % 3)))),
+            (
+                "PupilMatchingRefAnonymous",
+                text(&|i| Some(format!("P{:04}", i % 37))),
+            ),
+            (
+                "Gender",
+                Arc::new(
+                    (0..n)
+                        .map(|i| {
+                            [Some(1), Some(2), Some(0), Some(9), None, Some(7)][pick(i, 1) % 6]
+                        })
+                        .collect::<UInt8Array>(),
+                ) as ArrayRef,
+            ),
+            (
+                "MonthOfBirth",
+                Arc::new(
+                    (0..n)
+                        .map(|i| (pick(i, 2) % 11 != 0).then(|| (pick(i, 3) % 15) as i8 - 1))
+                        .collect::<Int8Array>(),
+                ),
+            ),
+            (
+                "YearOfBirth",
+                Arc::new(
+                    (0..n)
+                        .map(|i| match pick(i, 4) % 13 {
+                            0 => None,
+                            1 => Some(1850),
+                            2 => Some(-3),
+                            k => Some(1995 + k as i16),
+                        })
+                        .collect::<Int16Array>(),
+                ),
+            ),
+            (
+                "IDACI_Decile",
+                Arc::new(
+                    (0..n)
+                        .map(|i| match pick(i, 5) % 17 {
+                            0 => None,
+                            1 => Some(40_000),
+                            2 => Some(0),
+                            k => Some(k as u32 % 10 + 1),
+                        })
+                        .collect::<UInt32Array>(),
+                ),
+            ),
+            (
+                "ReferralNFA",
+                Arc::new(
+                    (0..n)
+                        .map(|i| Some((pick(i, 6) % 3) as i64 - 1))
+                        .collect::<Int64Array>(),
+                ),
+            ),
+            (
+                "CINreferralDate",
+                text(&|i| Some(format!("2012-0{}-1{}", 1 + i % 9, i % 10))),
+            ),
+        ])
+        .unwrap();
+        let path = dir.join("cin.parquet");
+        let props = WriterProperties::builder()
+            .set_max_row_group_row_count(Some(64))
+            .build();
+        let mut w = ArrowWriter::try_new(
+            std::fs::File::create(&path).unwrap(),
+            batch.schema(),
+            Some(props),
+        )
+        .unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        path
+    }
+
+    /// Everything an [`Ingest`] holds after reading `path` in batches of `batch_size`.
+    fn read(path: &Path, batch_size: usize, values: &ValueMap, per_value: bool) -> String {
+        let rules = CleaningRules::default();
+        let ctx = RowContext {
+            rules: &rules,
+            values,
+            lsoa: None,
+        };
+        let mut ingest = Ingest::new(ctx, None);
+        let mut source = ParquetSource::open(path, &ColumnMap::default(), &|_| true).unwrap();
+        let mut first = 0;
+        while let Some(batch) = source.next_batch(batch_size).unwrap() {
+            if per_value {
+                ingest.batch(0, first, &batch);
+            } else {
+                ingest.batch(0, first, &CellByCell(&batch));
+            }
+            first += batch.len() as u64;
+        }
+        ingest.number_identifiers();
+        format!(
+            "{:?}\n{:?}\n{:?}\n{:?}",
+            ingest.episodes, ingest.counts, ingest.ledger, ingest.latest
+        )
+    }
+
+    use std::path::Path;
+
+    /// Integer columns and absent columns cleaned once per value in a batch give every
+    /// row, count and ledger entry that cleaning each cell gives.
+    #[test]
+    fn integer_and_absent_columns_cleaned_per_value_equal_cell_by_cell() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = file(dir.path());
+        let mut mapped = ValueMap::default();
+        mapped.insert(Column::Gender, "9", "2");
+        mapped.insert(Column::YearOfBirth, "1850", "");
+        mapped.insert(Column::LatestReferralDate, "", "2012-01-01");
+        for values in [ValueMap::default(), mapped] {
+            for batch_size in [1, 3, 50, 64, 1000] {
+                let per_value = read(&path, batch_size, &values, true);
+                assert_eq!(
+                    per_value,
+                    read(&path, batch_size, &values, false),
+                    "{batch_size}"
+                );
+            }
+        }
+        // The per-value path is taken: a batch holds integer and absent columns.
+        let mut source = ParquetSource::open(&path, &ColumnMap::default(), &|_| true).unwrap();
+        let batch = source.next_batch(1000).unwrap().unwrap();
+        assert!(batch.absent(Column::LatestReferralDate));
+        assert!(!batch.absent(Column::Gender));
+        let rules = CleaningRules::default();
+        let values = ValueMap::default();
+        let ctx = RowContext {
+            rules: &rules,
+            values: &values,
+            lsoa: None,
+        };
+        let kinds = per_batch(&batch, &ctx);
+        assert!(matches!(
+            kinds[Column::Gender.index()],
+            Some(PerBatch::Integers(..))
+        ));
+        assert!(matches!(
+            kinds[Column::YearOfBirth.index()],
+            Some(PerBatch::Integers(..))
+        ));
+        // IDACI's 40,000 and 0 span more than `INTEGER_SPAN`: cleaned cell by cell.
+        assert!(kinds[Column::IdaciDecile.index()].is_none());
+        assert!(matches!(
+            kinds[Column::LatestClosureDate.index()],
+            Some(PerBatch::Absent(_))
+        ));
+    }
 }

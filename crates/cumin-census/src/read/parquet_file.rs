@@ -1,6 +1,6 @@
 //! Parquet episode files, read in record batches of only the columns cumin cleans.
 
-use super::cells::{BatchSource, Cells, Dictionary, Positions, positions};
+use super::cells::{BatchSource, Cells, Dictionary, Integers, Positions, positions};
 use super::parquet_types::whole_decimals;
 use crate::error::CensusError;
 use crate::normalise::Raw;
@@ -485,6 +485,23 @@ impl Cells for ParquetBatch {
             Access::Dictionary(keys, values, text) => Some(Dictionary { keys, values, text }),
             _ => None,
         }
+    }
+
+    fn integers(&self, column: Column) -> Option<Integers<'_>> {
+        Some(match &self.columns[self.projected[column.index()]?] {
+            Access::I8(a) => Integers::I8(a),
+            Access::I16(a) => Integers::I16(a),
+            Access::I32(a) => Integers::I32(a),
+            Access::I64(a) => Integers::I64(a),
+            Access::U8(a) => Integers::U8(a),
+            Access::U16(a) => Integers::U16(a),
+            Access::U32(a) => Integers::U32(a),
+            _ => return None,
+        })
+    }
+
+    fn absent(&self, column: Column) -> bool {
+        self.projected[column.index()].is_none_or(|p| matches!(self.columns[p], Access::Null))
     }
 }
 
