@@ -5,22 +5,24 @@
 use crate::error::StudyError;
 use crate::ledger::account_rows;
 use crate::manifest::{Laps, ToolInfo};
-use crate::mode_run::{Identities, run_mode};
 use crate::output::OutputDir;
 use crate::release::JayTables;
 use crate::run::{Tail, finish, read_denominators};
 use crate::settings::{Settings, outcome_columns};
 use crate::summary::{Headline, RunOutput, headline};
 use cumin_census::{
-    Episodes, Extract, LaChildIdWithoutLa, Outcome, Progress, ReadOptions, ReasonSpelling,
-    finish_deferred, read_extract, read_extract_with_other_reasons,
+    Episodes, Extract, LaChildIdWithoutLa, NoProgress, Outcome, Progress, ReadOptions,
+    ReasonSpelling, finish_deferred, read_extract, read_extract_with_other_reasons,
 };
+use cumin_cohort::{Identity, find_events};
+use cumin_estimate::split::SplitCorrection;
 use cumin_estimate::{
-    CurveEstimator, Denominators, EstimateSpec, Estimator, SpliceDesign, Stratification,
+    CurveEstimator, Denominators, EstimateSpec, Estimator, Prepared, SpliceDesign, Stratification,
 };
 use cumin_jay::{
     Evaluation, Fate, JayInput, JayLine, JayMode, JayRules, JaySummary, Population, Preset,
 };
+use cumin_link::LinkageMode;
 use cumin_report::{JayCurve, write};
 
 /// The episode columns the design needs.
@@ -278,7 +280,7 @@ fn corrected_splice(
     progress: &dyn Progress,
 ) -> Result<(Vec<JayCurve>, Vec<JayLine>), StudyError> {
     let options = jay_options(&settings.read);
-    let extract = if options.rules.reason_spelling == ReasonSpelling::Tolerant {
+    let mut extract = if options.rules.reason_spelling == ReasonSpelling::Tolerant {
         let mut extract = tolerant;
         finish_deferred(&mut extract, &options.rules)?;
         extract
@@ -286,30 +288,53 @@ fn corrected_splice(
         drop(tolerant);
         read_extract(&settings.inputs, &options, progress)?
     };
+    // The two modes link alike (`pmr-school-age` as `combined`): one identity, relabelled.
+    let specs =
+        JayMode::ALL.map(|m| settings.identity_under(m.id_mode(), settings.identity.linkage));
+    let mut identity = cumin_cohort::identify(&extract.episodes, &specs[0]);
+    let estimate_specs = specs.map(|s| EstimateSpec {
+        strata: vec![Stratification::ALL],
+        estimators: vec![Estimator::CohortSplice],
+        splice_design: SpliceDesign::Jay2025,
+        periods: Vec::new(),
+        ..settings.estimate_spec(
+            Outcome::JAY.to_vec(),
+            s.event_rules(settings.window_start, extract.data_end),
+        )
+    });
+    let events_of =
+        |i: &Identity, s: &EstimateSpec| find_events(&i.episodes, &i.children, &s.rules);
+    let mut events = events_of(&identity, &estimate_specs[0]);
+    // Under `corrected` linkage one split correction build, the only step reading the
+    // rows (freed after it); the second mode's is this one with its delay templates
+    // found again from its own events ([`SplitCorrection::for_events`]), once the first
+    // mode's estimate is done, so the two modes' tables are never held together.
+    let mut split = (identity.linkage_mode == LinkageMode::Corrected).then(|| {
+        let s = &estimate_specs[0];
+        SplitCorrection::build(&extract.episodes, &identity, &events, &s.outcomes, &s.rules)
+    });
+    drop(std::mem::take(&mut extract.episodes));
+    let mut kept = split.clone();
     let mut rows = Vec::new();
     let mut table = Vec::new();
-    let mut identities = Identities::new(&extract.episodes);
-    for mode in JayMode::ALL {
-        let spec = settings.identity_under(mode.id_mode(), settings.identity.linkage);
-        let identity = identities.identify(&spec);
-        let run = run_mode(
-            &extract.episodes,
-            identity,
-            &spec,
-            (settings.window_start, extract.data_end),
-            denominators,
-            |rules| EstimateSpec {
-                strata: vec![Stratification::ALL],
-                estimators: vec![Estimator::CohortSplice],
-                splice_design: SpliceDesign::Jay2025,
-                periods: Vec::new(),
-                ..settings.estimate_spec(Outcome::JAY.to_vec(), rules)
-            },
+    for (i, (mode, spec)) in JayMode::ALL.into_iter().zip(&estimate_specs).enumerate() {
+        if i > 0 {
+            drop(std::mem::take(&mut events));
+            events = events_of(&identity, spec);
+            split = kept
+                .take()
+                .map(|k| k.for_events(&identity, &events, &spec.outcomes));
+            identity.drop_row_tables();
+        }
+        identity = identity.relabelled(mode.id_mode());
+        let estimates = Prepared::with_split(denominators, spec, split.take())?.estimate(
+            &identity,
+            &events,
+            &NoProgress,
         )?;
-        for c in run
-            .estimates
+        for c in estimates
             .curves
-            .iter()
+            .into_iter()
             .filter(|c| c.estimator == CurveEstimator::CohortSplice)
         {
             if let Some(p) = c.points.iter().find(|p| p.age == 17) {
@@ -321,9 +346,8 @@ fn corrected_splice(
                     upper: p.ci.upper,
                 });
             }
-            rows.push((mode, c.clone()));
+            rows.push((mode, c));
         }
-        identities.keep(&spec, run.identity);
     }
     Ok((rows, table))
 }

@@ -313,6 +313,30 @@ impl SplitCorrection {
         }
     }
 
+    /// This correction for other `events` of the same children (`identity`'s, built
+    /// under the same window and data end: the Jay presets' two identifier modes, whose
+    /// rules differ only in which events count). The keys, the successor model and the
+    /// hidden successors read only the identity, the window and the data end, so only
+    /// each outcome's delay templates are found again (from the identity's per-row key
+    /// tables, which must still be held). Equals [`SplitCorrection::build`] on `events`.
+    #[must_use]
+    pub fn for_events(
+        mut self,
+        identity: &Identity,
+        events: &Events,
+        outcomes: &[Outcome],
+    ) -> SplitCorrection {
+        (self.delays, self.templates) = outcomes
+            .iter()
+            .map(|o| {
+                let t =
+                    outcome_templates(&self.keys, identity, &events.all[o.index()], &self.limit);
+                (Delays::new(&t), t.len() as u64)
+            })
+            .unzip();
+        self
+    }
+
     /// Relative scalings of the ghosts that carry the correction's uncertainty: all
     /// ghosts by `1 + hypot(sampling s.d., r's s.d., θ's s.d.) / hidden successors` with
     /// [`SPLIT_MODEL_RELATIVE_SD`] (the model error) in quadrature, and the extrapolated
