@@ -417,4 +417,38 @@ mod tests {
             assert_ne!(rows.episodes.reason_for_closure, strict_reasons);
         }
     }
+
+    /// The keys, successor model and hidden successors [`corrected_splice`] keeps from the
+    /// first mode's build read nothing the second mode's rules change: on seed17 (whose
+    /// modes' events differ) the second mode's own build equals the first's with the
+    /// second mode's templates. Fails if the split build comes to read
+    /// `school_age_needs_pmr` (the modes' delay templates are equal on every fixture
+    /// here: split/mod.rs's `the_correction_for_other_events_equals_its_own_build` is the
+    /// test where they differ).
+    #[test]
+    fn the_second_modes_split_correction_from_the_first_equals_its_own_build() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/jay2025-r/seed17");
+        let settings = StudyConfig::new(
+            vec![dir.join("episodes.csv").to_string_lossy().into_owned()],
+            dir.join("denominators.csv"),
+            std::env::temp_dir().join("cumin-unused"),
+        )
+        .check()
+        .unwrap();
+        let e = read_extract(&settings.inputs, &jay_options(&settings.read), &NoProgress).unwrap();
+        let specs =
+            JayMode::ALL.map(|m| settings.identity_under(m.id_mode(), LinkageMode::Corrected));
+        let identity = cumin_cohort::identify(&e.episodes, &specs[0]);
+        let rules = specs.map(|s| s.event_rules(settings.window_start, e.data_end));
+        let events = rules.map(|r| find_events(&identity.episodes, &identity.children, &r));
+        assert_ne!(
+            format!("{:?}", events[0].all),
+            format!("{:?}", events[1].all)
+        );
+        let build = |i: usize| {
+            SplitCorrection::build(&e.episodes, &identity, &events[i], &Outcome::JAY, &rules[i])
+        };
+        let shared = build(0).for_events(&identity, &events[1], &Outcome::JAY);
+        assert_eq!(format!("{shared:?}"), format!("{:?}", build(1)));
+    }
 }
