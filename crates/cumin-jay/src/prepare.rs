@@ -85,10 +85,9 @@ pub struct JayRow {
     pub cpp_start: Option<Date>,
     /// Completed years at referral, −1 before birth.
     pub age: i8,
-    /// The child's notional birth date.
+    /// The child's notional birth date (its financial year, named by its end, is the
+    /// child's cohort: [`Date::financial_year`]).
     pub dob: Date,
-    /// Financial year of birth, named by its end.
-    pub birth_year: i32,
 }
 
 /// Age in the R code's years (`trunc(days / 365.25)`, −1 before birth) at `date` for a
@@ -254,7 +253,6 @@ impl<'a> Shared<'a> {
                 cpp_start: e.cpp_start[iu],
                 age,
                 dob: d,
-                birth_year: d.financial_year(),
             });
         }
         Prepared {
@@ -699,7 +697,7 @@ mod tests {
         assert_eq!(strict.fate, [Fate::NoBirthDate]);
         let fixed = run(&e, &JayRules::only(JayRule::BirthMonthWithPmrKey));
         assert_eq!(fixed.fate, [Fate::Kept]);
-        assert_eq!(fixed.rows[0].birth_year, 2013);
+        assert_eq!(fixed.rows[0].dob.financial_year(), 2013);
         assert_eq!(fixed.rows[0].age, 0);
         assert!(fixed.rows[0].pmr_identified);
     }
@@ -716,7 +714,7 @@ mod tests {
         );
         let fixed = run(&e, &JayRules::only(JayRule::HalfMissingBirthMonth));
         assert_eq!(fixed.rows.len(), 2);
-        assert_eq!(fixed.rows[0].birth_year, 2013);
+        assert_eq!(fixed.rows[0].dob.financial_year(), 2013);
     }
 
     #[test]
@@ -750,7 +748,7 @@ mod tests {
         assert_eq!(p.rows.len(), 2);
         assert_eq!(p.rows[0].age, 0);
         assert_eq!(p.rows[1].age, 1);
-        assert_eq!(p.rows[0].birth_year, 2011);
+        assert_eq!(p.rows[0].dob.financial_year(), 2011);
         // First contact (by census year) at over 25 removes the child.
         let mut old = row(2009, Some("B"), Some(Date::ymd(2018, 6, 1)));
         old.ym = (Some(1993), Some(1));
