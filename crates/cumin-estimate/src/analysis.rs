@@ -145,33 +145,22 @@ impl<'a> Prepared<'a> {
         ),
         spec: &'a EstimateSpec,
     ) -> Result<Prepared<'a>, EstimateError> {
-        let frame = Frame::new(denominators, spec)?;
-        // The split correction first: its build's transient tables (per key number) are
-        // freed before the event years are placed, so the two do not add up in the
-        // peak; and the extract's rows can be freed after it.
-        let split = (identity.linkage_mode == LinkageMode::Corrected).then(|| {
+        let mut p = Prepared::with_split(denominators, spec, None)?;
+        // Built before the event years are placed (its transient tables freed first, not
+        // adding up with them in the peak); the extract's rows can be freed after it.
+        p.split = (identity.linkage_mode == LinkageMode::Corrected).then(|| {
             SplitCorrection::build(episodes, identity, events, &spec.outcomes, &spec.rules)
         });
-        Ok(Prepared::from_parts(denominators, spec, frame, split))
+        Ok(p)
     }
 
-    /// [`Prepared::new`] with its split correction `split` built by the caller for the
-    /// same children and events (e.g. [`SplitCorrection::for_events`]; `None`: none).
+    /// [`Prepared::new`] with `split` built by the caller ([`SplitCorrection::for_events`]).
     pub fn with_split(
         denominators: &'a Denominators,
         spec: &'a EstimateSpec,
         split: Option<SplitCorrection>,
     ) -> Result<Prepared<'a>, EstimateError> {
         let frame = Frame::new(denominators, spec)?;
-        Ok(Prepared::from_parts(denominators, spec, frame, split))
-    }
-
-    fn from_parts(
-        denominators: &'a Denominators,
-        spec: &'a EstimateSpec,
-        frame: Frame,
-        split: Option<SplitCorrection>,
-    ) -> Prepared<'a> {
         let strata: Vec<Strata> = spec
             .strata
             .iter()
@@ -180,13 +169,13 @@ impl<'a> Prepared<'a> {
                 levels: denominators.tables(by).into_iter().collect(),
             })
             .collect();
-        Prepared {
+        Ok(Prepared {
             spec,
             denominators,
             frame,
             strata,
             split,
-        }
+        })
     }
 
     /// Every estimator of the spec on the children of `identity` and their `events`
