@@ -145,6 +145,21 @@ impl<'a> Prepared<'a> {
         ),
         spec: &'a EstimateSpec,
     ) -> Result<Prepared<'a>, EstimateError> {
+        let mut p = Prepared::with_split(denominators, spec, None)?;
+        // Built before the event years are placed (its transient tables freed first, not
+        // adding up with them in the peak); the extract's rows can be freed after it.
+        p.split = (identity.linkage_mode == LinkageMode::Corrected).then(|| {
+            SplitCorrection::build(episodes, identity, events, &spec.outcomes, &spec.rules)
+        });
+        Ok(p)
+    }
+
+    /// [`Prepared::new`] with `split` built by the caller ([`SplitCorrection::for_events`]).
+    pub fn with_split(
+        denominators: &'a Denominators,
+        spec: &'a EstimateSpec,
+        split: Option<SplitCorrection>,
+    ) -> Result<Prepared<'a>, EstimateError> {
         let frame = Frame::new(denominators, spec)?;
         let strata: Vec<Strata> = spec
             .strata
@@ -154,12 +169,6 @@ impl<'a> Prepared<'a> {
                 levels: denominators.tables(by).into_iter().collect(),
             })
             .collect();
-        // The split correction first: its build's transient tables (per key number) are
-        // freed before the event years are placed, so the two do not add up in the
-        // peak; and the extract's rows can be freed after it.
-        let split = (identity.linkage_mode == LinkageMode::Corrected).then(|| {
-            SplitCorrection::build(episodes, identity, events, &spec.outcomes, &spec.rules)
-        });
         Ok(Prepared {
             spec,
             denominators,

@@ -84,50 +84,55 @@ pub fn count(
     window_start: Date,
     cpp_at_plan_start: bool,
 ) -> JayCounts {
-    const NONE: u32 = u32::MAX;
     let mut out = JayCounts::zeros();
-    // The date and age of row `r`'s event of the outcome at index `o`.
-    let event = |r: &JayRow, o: usize| match (Outcome::JAY[o], r.cpp_start) {
-        (Outcome::Cpp, Some(start)) if cpp_at_plan_start => {
-            (start, age_at(start, r.dob).unwrap_or(i8::MAX))
-        }
-        _ => (r.referral, r.age),
+    // The date of row `r`'s event of the outcome at index `o`.
+    let event_date = |r: &JayRow, o: usize| match (Outcome::JAY[o], r.cpp_start) {
+        (Outcome::Cpp, Some(start)) if cpp_at_plan_start => start,
+        _ => r.referral,
     };
-    // Per child, mode and outcome: the row of its first event (by date; ties to the
-    // earlier row). One pass over the rows serves both modes (main's rows are a subset
-    // of sensitivity's).
-    let mut first: Vec<[[u32; 4]; 2]> = vec![[[NONE; 4]; 2]; n_children];
-    for (i, r) in rows.iter().enumerate() {
+    // Per child, mode and outcome: the date of its first event, and the child's birth
+    // date (every row of a child has the same). A first event's age is its date's (a
+    // row's age is its referral's; a plan started at 18 or over is none before 18), so
+    // the earlier row is never read again. One pass over the rows serves both modes
+    // (main's rows are a subset of sensitivity's).
+    let mut first: Vec<[[Option<Date>; 4]; 2]> = vec![[[None; 4]; 2]; n_children];
+    let mut dob: Vec<Option<Date>> = vec![None; n_children];
+    for r in rows {
         if r.referral < window_start {
             continue;
         }
         let in_main = r.age < 5 || r.pmr_identified;
+        let child_dob = &mut dob[r.child as usize];
+        debug_assert!(
+            child_dob.is_none_or(|d| d == r.dob),
+            "one birth date a child"
+        );
+        *child_dob = Some(r.dob);
         let slots = &mut first[r.child as usize];
         for o in 0..Outcome::JAY.len() {
             if !qualifies(r, o) {
                 continue;
             }
-            let date = event(r, o).0;
+            let date = event_date(r, o);
             for mode in JayMode::ALL {
                 if mode == JayMode::Main && !in_main {
                     continue;
                 }
                 let slot = &mut slots[mode.index()][o];
-                if *slot == NONE || date < event(&rows[*slot as usize], o).0 {
-                    *slot = i as u32;
+                if slot.is_none_or(|d| date < d) {
+                    *slot = Some(date);
                 }
             }
         }
     }
-    for child in &first {
+    for (child, d) in first.iter().zip(&dob) {
+        let Some(d) = *d else { continue };
+        let birth_year = d.financial_year();
         for mode in JayMode::ALL {
             for (o, &slot) in child[mode.index()].iter().enumerate() {
-                if slot == NONE {
-                    continue;
-                }
-                let r = &rows[slot as usize];
-                let age = event(r, o).1;
-                if let Some(b) = band_of(r.birth_year, age) {
+                let Some(date) = slot else { continue };
+                let age = age_at(date, d).unwrap_or(i8::MAX);
+                if let Some(b) = band_of(birth_year, age) {
                     out.cells[JayCounts::index(mode, o, b, age)] += 1;
                 }
             }

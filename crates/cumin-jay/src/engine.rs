@@ -2,7 +2,7 @@
 //! each correction alone, so the run can say what each correction changes.
 
 use crate::counts::{JayCounts, count};
-use crate::prepare::{JayInput, Prepared, Shared, prepare};
+use crate::prepare::{Births, Ids, JayInput, Prepared, Shared, prepare};
 use crate::rules::{JayRule, JayRules};
 use cumin_census::Date;
 use rayon::prelude::*;
@@ -57,10 +57,25 @@ fn cleaning_rules(rules: &JayRules) -> JayRules {
 /// that clean alike (by index).
 type Cleaned = (Option<Prepared>, Vec<(usize, JayCounts)>);
 
+/// `items` in groups alike in `by`, each group in order, the groups by first member.
+fn groups<K: PartialEq>(items: &[usize], by: impl Fn(usize) -> K) -> Vec<Vec<usize>> {
+    let mut out: Vec<(K, Vec<usize>)> = Vec::new();
+    for &i in items {
+        let k = by(i);
+        match out.iter_mut().find(|(g, _)| *g == k) {
+            Some((_, g)) => g.push(i),
+            None => out.push((k, vec![i])),
+        }
+    }
+    out.into_iter().map(|(_, g)| g).collect()
+}
+
 /// The run's counts, the strict counts and each correction alone. The cleaning steps
 /// run once per distinct set of the rules they read, on every core, sharing every step
-/// that does not depend on the rules ([`Shared`]); the results are those of evaluating
-/// each rule set alone ([`counts_under`]).
+/// that does not depend on the rules ([`Shared`]) and, between rule sets alike in the
+/// rules they read, the children ([`Ids`]) and birth dates ([`Births`]), each dropped
+/// once its rule sets are done; the results are those of evaluating each rule set alone
+/// ([`counts_under`]).
 pub fn evaluate(input: &JayInput<'_>, rules: &JayRules, window_start: Date) -> Evaluation {
     let shared = Shared::new(input);
     // The run's rules first, then every other rule set; grouped by the rules cleaning
@@ -72,16 +87,29 @@ pub fn evaluate(input: &JayInput<'_>, rules: &JayRules, window_start: Date) -> E
         .map(|i| (0..=i).find(|&j| cleaning[j] == cleaning[i]).unwrap_or(i))
         .collect();
     let leaders: Vec<usize> = (0..sets.len()).filter(|&i| leader[i] == i).collect();
-    let mut cleaned: Vec<Cleaned> = leaders
+    let clean = |l: usize, ids: &Ids, births: &Births| -> Cleaned {
+        let p = shared.rows(&sets[l], ids, births);
+        let counts = (0..sets.len())
+            .filter(|&i| leader[i] == l)
+            .map(|i| (i, counts_of(&p, &sets[i], window_start)))
+            .collect();
+        // Only the run's own table is kept.
+        ((l == 0).then_some(p), counts)
+    };
+    let mut cleaned: Vec<Cleaned> = groups(&leaders, |l| Ids::rules(&sets[l]))
         .par_iter()
-        .map(|&l| {
-            let p = shared.prepare(&sets[l]);
-            let counts = (0..sets.len())
-                .filter(|&i| leader[i] == l)
-                .map(|i| (i, counts_of(&p, &sets[i], window_start)))
-                .collect();
-            // Only the run's own table is kept.
-            ((l == 0).then_some(p), counts)
+        .flat_map_iter(|same_ids| {
+            let ids = shared.ids(&sets[same_ids[0]]);
+            groups(same_ids, |l| Births::rules(&sets[l]))
+                .par_iter()
+                .flat_map_iter(|same_births| {
+                    let births = shared.births(&sets[same_births[0]], &ids);
+                    same_births
+                        .par_iter()
+                        .map(|&l| clean(l, &ids, &births))
+                        .collect::<Vec<_>>()
+                })
+                .collect::<Vec<_>>()
         })
         .collect();
     let prepared = cleaned[0]

@@ -11,7 +11,9 @@ use crate::rules::{JayRule, JayRules};
 use cumin_census::normalise::LatestDates;
 use cumin_census::{Date, Episodes, IdRef};
 use rustc_hash::FxHashMap;
-use std::sync::OnceLock;
+
+mod shared;
+pub use shared::{Births, Ids, Shared};
 
 /// A referral more than this many days before the notional birth date resets it
 /// (`-6*31` in the R code).
@@ -85,10 +87,9 @@ pub struct JayRow {
     pub cpp_start: Option<Date>,
     /// Completed years at referral, −1 before birth.
     pub age: i8,
-    /// The child's notional birth date.
+    /// The child's notional birth date (its financial year, named by its end, is the
+    /// child's cohort: [`Date::financial_year`]).
     pub dob: Date,
-    /// Financial year of birth, named by its end.
-    pub birth_year: i32,
 }
 
 /// Age in the R code's years (`trunc(days / 365.25)`, −1 before birth) at `date` for a
@@ -112,157 +113,6 @@ pub struct Prepared {
 /// Runs the cleaning steps under `rules`, in the R code's order.
 pub fn prepare(input: &JayInput<'_>, rules: &JayRules) -> Prepared {
     Shared::new(input).prepare(rules)
-}
-
-/// The steps that do not depend on the rules, done once for every rule set the run
-/// evaluates, and the results of the steps that depend on only one or two rules, each
-/// kept for the next rule set that needs it.
-pub struct Shared<'a> {
-    input: &'a JayInput<'a>,
-    /// Each row's key (ID + LA), numbered in order of first appearance.
-    key: Vec<u32>,
-    n_keys: usize,
-    /// Referral and closure dates within the data, `Latest*` fall-backs applied.
-    referral: Vec<Option<Date>>,
-    closure: Vec<Option<Date>>,
-    /// Referral dates with missing ones imputed, and which were.
-    filled: Vec<Date>,
-    imputed: Vec<bool>,
-    /// By (birth month with PMR key, half-missing birth month): each key's notional
-    /// birth date, the 1st of its birth month.
-    birth_months: [OnceLock<Vec<Option<Date>>>; 4],
-    /// Every row in the age table's order ([`AgeRow::order`]), for the birth months of
-    /// every variant: a variant's age table is a subset, in the same order.
-    age_order: OnceLock<Vec<u32>>,
-    /// Every row in the order of the steps after the early rows leave (key, census
-    /// year, referral, closure; missing last), for the rows kept of every variant.
-    kept_order: OnceLock<Vec<u32>>,
-    /// By keep-closure-before-data-start: the rows kept, in order, and every row's fate.
-    kept: [OnceLock<Kept>; 2],
-    /// By (keep closure, tolerant reasons, imputed referral separate).
-    modes: [OnceLock<(Vec<bool>, Vec<bool>)>; 8],
-}
-
-/// The rows kept past the early-row step: in the order the later steps take them (key,
-/// census year, referral, closure), in row order, and every row's fate.
-struct Kept {
-    ordered: Vec<u32>,
-    in_row_order: Vec<u32>,
-    fate: Vec<Fate>,
-}
-
-impl<'a> Shared<'a> {
-    /// The rule-independent steps on `input`.
-    pub fn new(input: &'a JayInput<'a>) -> Shared<'a> {
-        let e = input.episodes;
-        let (key, n_keys) = la_keys(e);
-        let (referral, closure) = dates_within_data(input);
-        // Missing referral dates: 1 September of the census year.
-        let imputed: Vec<bool> = referral.iter().map(Option::is_none).collect();
-        let filled: Vec<Date> = (0..e.len())
-            .map(|i| referral[i].unwrap_or_else(|| e.census_year[i].first_september()))
-            .collect();
-        Shared {
-            input,
-            key,
-            n_keys,
-            referral,
-            closure,
-            filled,
-            imputed,
-            birth_months: Default::default(),
-            age_order: OnceLock::new(),
-            kept_order: OnceLock::new(),
-            kept: Default::default(),
-            modes: Default::default(),
-        }
-    }
-
-    /// Runs the cleaning steps under `rules`, in the R code's order.
-    pub fn prepare(&self, rules: &JayRules) -> Prepared {
-        let input = self.input;
-        let e = input.episodes;
-        let key = &self.key;
-        let bit = |r: JayRule| usize::from(rules.has(r));
-        let ym = self.birth_months
-            [bit(JayRule::BirthMonthWithPmrKey) * 2 + bit(JayRule::HalfMissingBirthMonth)]
-        .get_or_init(|| {
-            let order = self.age_order.get_or_init(|| age_order(e, key));
-            key_birth_months(e, (key, self.n_keys), order, rules)
-                .into_iter()
-                .map(|ym| ym.and_then(Ym::first_day))
-                .collect()
-        });
-        let keep = bit(JayRule::KeepClosureBeforeDataStart);
-        let Kept {
-            ordered: kept,
-            in_row_order,
-            fate,
-        } = self.kept[keep].get_or_init(|| {
-            let mut fate = vec![Fate::Kept; e.len()];
-            let dates = (&self.referral[..], &self.closure[..]);
-            let order = self.kept_order.get_or_init(|| kept_order(e, key, dates));
-            let ordered = drop_early_rows(input, order, dates, rules, &mut fate);
-            let mut in_row_order = ordered.clone();
-            in_row_order.sort_unstable();
-            Kept {
-                ordered,
-                in_row_order,
-                fate,
-            }
-        });
-        let mut fate = fate.clone();
-        let pmr = backfill_pmrs(e, kept, key, rules);
-        let referral = &self.filled;
-        let (assessed, rc8) = self.modes[keep * 4
-            + bit(JayRule::TolerantReasonSpelling) * 2
-            + bit(JayRule::ImputedReferralSeparate)]
-        .get_or_init(|| modal_nfa_and_reason(input, kept, key, (referral, &self.imputed), rules));
-        let (child, n_children) = combined_ids(kept, (key, self.n_keys), (&pmr, e.pmrs.len()));
-        // Birth dates by rows in row order: each step is per row or a child's minimum,
-        // so the order does not matter, and the row tables are read in sequence.
-        let dob = birth_dates(
-            e,
-            in_row_order,
-            (key, ym),
-            referral,
-            (&child, n_children),
-            rules,
-        );
-        let wiped = wiped_birth_dates(e, kept, referral, &dob, (&child, n_children));
-
-        // Ages; rows without one, or at 18 or over, leave.
-        let mut rows = Vec::with_capacity(kept.len());
-        for &i in in_row_order {
-            let iu = i as usize;
-            let c = child[iu];
-            let Some(d) = dob[iu].filter(|_| !wiped[c as usize]) else {
-                fate[iu] = Fate::NoBirthDate;
-                continue;
-            };
-            let Some(age) = age_at(referral[iu], d) else {
-                fate[iu] = Fate::Age18OrOver;
-                continue;
-            };
-            rows.push(JayRow {
-                row: i,
-                child: c,
-                pmr_identified: pmr[iu].is_some(),
-                referral: referral[iu],
-                assessed: assessed[iu],
-                rc8: rc8[iu],
-                cpp_start: e.cpp_start[iu],
-                age,
-                dob: d,
-                birth_year: d.financial_year(),
-            });
-        }
-        Prepared {
-            rows,
-            fate,
-            children: n_children,
-        }
-    }
 }
 
 /// Identity: a missing LA child ID takes the PMR; key = ID + LA. Each row's key,
@@ -699,7 +549,7 @@ mod tests {
         assert_eq!(strict.fate, [Fate::NoBirthDate]);
         let fixed = run(&e, &JayRules::only(JayRule::BirthMonthWithPmrKey));
         assert_eq!(fixed.fate, [Fate::Kept]);
-        assert_eq!(fixed.rows[0].birth_year, 2013);
+        assert_eq!(fixed.rows[0].dob.financial_year(), 2013);
         assert_eq!(fixed.rows[0].age, 0);
         assert!(fixed.rows[0].pmr_identified);
     }
@@ -716,7 +566,7 @@ mod tests {
         );
         let fixed = run(&e, &JayRules::only(JayRule::HalfMissingBirthMonth));
         assert_eq!(fixed.rows.len(), 2);
-        assert_eq!(fixed.rows[0].birth_year, 2013);
+        assert_eq!(fixed.rows[0].dob.financial_year(), 2013);
     }
 
     #[test]
@@ -750,7 +600,7 @@ mod tests {
         assert_eq!(p.rows.len(), 2);
         assert_eq!(p.rows[0].age, 0);
         assert_eq!(p.rows[1].age, 1);
-        assert_eq!(p.rows[0].birth_year, 2011);
+        assert_eq!(p.rows[0].dob.financial_year(), 2011);
         // First contact (by census year) at over 25 removes the child.
         let mut old = row(2009, Some("B"), Some(Date::ymd(2018, 6, 1)));
         old.ym = (Some(1993), Some(1));

@@ -5,22 +5,24 @@
 use crate::error::StudyError;
 use crate::ledger::account_rows;
 use crate::manifest::{Laps, ToolInfo};
-use crate::mode_run::{Identities, run_mode};
 use crate::output::OutputDir;
 use crate::release::JayTables;
 use crate::run::{Tail, finish, read_denominators};
 use crate::settings::{Settings, outcome_columns};
 use crate::summary::{Headline, RunOutput, headline};
 use cumin_census::{
-    Episodes, Extract, LaChildIdWithoutLa, Outcome, Progress, ReadOptions, ReasonSpelling,
-    finish_deferred, read_extract, read_extract_with_other_reasons,
+    Episodes, Extract, LaChildIdWithoutLa, NoProgress, Outcome, Progress, ReadOptions,
+    ReasonSpelling, finish_deferred, read_extract, read_extract_with_other_reasons,
 };
+use cumin_cohort::{Identity, find_events};
+use cumin_estimate::split::SplitCorrection;
 use cumin_estimate::{
-    CurveEstimator, Denominators, EstimateSpec, Estimator, SpliceDesign, Stratification,
+    CurveEstimator, Denominators, EstimateSpec, Estimator, Prepared, SpliceDesign, Stratification,
 };
 use cumin_jay::{
     Evaluation, Fate, JayInput, JayLine, JayMode, JayRules, JaySummary, Population, Preset,
 };
+use cumin_link::LinkageMode;
 use cumin_report::{JayCurve, write};
 
 /// The episode columns the design needs.
@@ -278,7 +280,7 @@ fn corrected_splice(
     progress: &dyn Progress,
 ) -> Result<(Vec<JayCurve>, Vec<JayLine>), StudyError> {
     let options = jay_options(&settings.read);
-    let extract = if options.rules.reason_spelling == ReasonSpelling::Tolerant {
+    let mut extract = if options.rules.reason_spelling == ReasonSpelling::Tolerant {
         let mut extract = tolerant;
         finish_deferred(&mut extract, &options.rules)?;
         extract
@@ -286,30 +288,53 @@ fn corrected_splice(
         drop(tolerant);
         read_extract(&settings.inputs, &options, progress)?
     };
+    // The two modes link alike (`pmr-school-age` as `combined`): one identity, relabelled.
+    let specs =
+        JayMode::ALL.map(|m| settings.identity_under(m.id_mode(), settings.identity.linkage));
+    let mut identity = cumin_cohort::identify(&extract.episodes, &specs[0]);
+    let estimate_specs = specs.map(|s| EstimateSpec {
+        strata: vec![Stratification::ALL],
+        estimators: vec![Estimator::CohortSplice],
+        splice_design: SpliceDesign::Jay2025,
+        periods: Vec::new(),
+        ..settings.estimate_spec(
+            Outcome::JAY.to_vec(),
+            s.event_rules(settings.window_start, extract.data_end),
+        )
+    });
+    let events_of =
+        |i: &Identity, s: &EstimateSpec| find_events(&i.episodes, &i.children, &s.rules);
+    let mut events = events_of(&identity, &estimate_specs[0]);
+    // Under `corrected` linkage one split correction build, the only step reading the
+    // rows (freed after it); the second mode's is this one with its delay templates
+    // found again from its own events ([`SplitCorrection::for_events`]), once the first
+    // mode's estimate is done, so the two modes' tables are never held together.
+    let mut split = (identity.linkage_mode == LinkageMode::Corrected).then(|| {
+        let s = &estimate_specs[0];
+        SplitCorrection::build(&extract.episodes, &identity, &events, &s.outcomes, &s.rules)
+    });
+    drop(std::mem::take(&mut extract.episodes));
+    let mut kept = split.clone();
     let mut rows = Vec::new();
     let mut table = Vec::new();
-    let mut identities = Identities::new(&extract.episodes);
-    for mode in JayMode::ALL {
-        let spec = settings.identity_under(mode.id_mode(), settings.identity.linkage);
-        let identity = identities.identify(&spec);
-        let run = run_mode(
-            &extract.episodes,
-            identity,
-            &spec,
-            (settings.window_start, extract.data_end),
-            denominators,
-            |rules| EstimateSpec {
-                strata: vec![Stratification::ALL],
-                estimators: vec![Estimator::CohortSplice],
-                splice_design: SpliceDesign::Jay2025,
-                periods: Vec::new(),
-                ..settings.estimate_spec(Outcome::JAY.to_vec(), rules)
-            },
+    for (i, (mode, spec)) in JayMode::ALL.into_iter().zip(&estimate_specs).enumerate() {
+        if i > 0 {
+            drop(std::mem::take(&mut events));
+            events = events_of(&identity, spec);
+            split = kept
+                .take()
+                .map(|k| k.for_events(&identity, &events, &spec.outcomes));
+            identity.drop_row_tables();
+        }
+        identity = identity.relabelled(mode.id_mode());
+        let estimates = Prepared::with_split(denominators, spec, split.take())?.estimate(
+            &identity,
+            &events,
+            &NoProgress,
         )?;
-        for c in run
-            .estimates
+        for c in estimates
             .curves
-            .iter()
+            .into_iter()
             .filter(|c| c.estimator == CurveEstimator::CohortSplice)
         {
             if let Some(p) = c.points.iter().find(|p| p.age == 17) {
@@ -321,9 +346,8 @@ fn corrected_splice(
                     upper: p.ci.upper,
                 });
             }
-            rows.push((mode, c.clone()));
+            rows.push((mode, c));
         }
-        identities.keep(&spec, run.identity);
     }
     Ok((rows, table))
 }
@@ -392,5 +416,39 @@ mod tests {
             assert_eq!(rows.data_end, direct.data_end);
             assert_ne!(rows.episodes.reason_for_closure, strict_reasons);
         }
+    }
+
+    /// The keys, successor model and hidden successors [`corrected_splice`] keeps from the
+    /// first mode's build read nothing the second mode's rules change: on seed17 (whose
+    /// modes' events differ) the second mode's own build equals the first's with the
+    /// second mode's templates. Fails if the split build comes to read
+    /// `school_age_needs_pmr` (the modes' delay templates are equal on every fixture
+    /// here: split/mod.rs's `the_correction_for_other_events_equals_its_own_build` is the
+    /// test where they differ).
+    #[test]
+    fn the_second_modes_split_correction_from_the_first_equals_its_own_build() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/jay2025-r/seed17");
+        let settings = StudyConfig::new(
+            vec![dir.join("episodes.csv").to_string_lossy().into_owned()],
+            dir.join("denominators.csv"),
+            std::env::temp_dir().join("cumin-unused"),
+        )
+        .check()
+        .unwrap();
+        let e = read_extract(&settings.inputs, &jay_options(&settings.read), &NoProgress).unwrap();
+        let specs =
+            JayMode::ALL.map(|m| settings.identity_under(m.id_mode(), LinkageMode::Corrected));
+        let identity = cumin_cohort::identify(&e.episodes, &specs[0]);
+        let rules = specs.map(|s| s.event_rules(settings.window_start, e.data_end));
+        let events = rules.map(|r| find_events(&identity.episodes, &identity.children, &r));
+        assert_ne!(
+            format!("{:?}", events[0].all),
+            format!("{:?}", events[1].all)
+        );
+        let build = |i: usize| {
+            SplitCorrection::build(&e.episodes, &identity, &events[i], &Outcome::JAY, &rules[i])
+        };
+        let shared = build(0).for_events(&identity, &events[1], &Outcome::JAY);
+        assert_eq!(format!("{shared:?}"), format!("{:?}", build(1)));
     }
 }

@@ -1,7 +1,7 @@
 //! One identity's estimates: identify the children, find their events, estimate. Every
-//! mode of the sensitivity analysis and both modes of the Jay presets' corrected splice
-//! take this path, identifying through [`Identities`]; the main run takes the same steps
-//! one by one, timing each.
+//! mode of the sensitivity analysis takes this path, identifying through [`Identities`];
+//! the main run and the Jay presets' corrected splice (`jay_run`) take the same steps one
+//! by one.
 
 use crate::error::StudyError;
 use cumin_census::{Date, Episodes};
