@@ -17,7 +17,7 @@ use crate::model_error::{self, Rho};
 use crate::results::{BackwardHazard, CorrectionBound, CorrectionCell, Recurrence, Unplaced};
 use crate::spec::EstimateSpec;
 use crate::spec::OUT_AGES;
-use crate::split::{Ghosts, SplitCorrection, SplitSummary};
+use crate::split::{Ghosts, SplitCorrection, SplitInputs, SplitSummary};
 use crate::strata::Stratification;
 use cumin_census::{CensusYear, Episodes, NoProgress, Progress};
 use cumin_cohort::{Events, Identity, YearTables};
@@ -119,23 +119,24 @@ pub fn estimate_with_progress(
 }
 
 /// An estimation in two steps, so that a caller can free the extract's rows between
-/// them: [`Prepared::new`] checks the denominators against the spec and builds the split
-/// correction, the one part of the estimation that reads the episode table and the
-/// identity's per-row tables; [`Prepared::estimate`] (given the same identity and
-/// events, whose per-row tables may have been freed) does the rest. [`estimate`] is the
-/// two steps one after the other.
+/// them: [`Prepared::new`] checks the denominators against the spec and reads what the
+/// split correction needs from the episode table and the identity's per-row tables (the
+/// one part of the estimation that reads them, [`SplitInputs::read`]);
+/// [`Prepared::estimate`] (given the same identity and events, whose per-row tables may
+/// have been freed) finishes the split correction ([`SplitInputs::finish`]) and does the
+/// rest. [`estimate`] is the two steps one after the other.
 pub struct Prepared<'a> {
     spec: &'a EstimateSpec,
     denominators: &'a Denominators,
     frame: Frame,
     strata: Vec<Strata>,
-    split: Option<SplitCorrection>,
+    split: Option<SplitInputs>,
 }
 
 impl<'a> Prepared<'a> {
     /// The frame and strata of `spec` on `denominators` and, under `corrected` linkage,
-    /// the split correction of the children of `identity` (linked from `episodes`) and
-    /// their `events`.
+    /// the split correction's inputs from the children of `identity` (linked from
+    /// `episodes`) and their `events`.
     pub fn new(
         (episodes, identity, events, denominators): (
             &Episodes,
@@ -154,11 +155,11 @@ impl<'a> Prepared<'a> {
                 levels: denominators.tables(by).into_iter().collect(),
             })
             .collect();
-        // The split correction first: its build's transient tables (per key number) are
-        // freed before the event years are placed, so the two do not add up in the
-        // peak; and the extract's rows can be freed after it.
+        // Only the split correction's reading of the rows here: its fits and hidden
+        // successors come in `estimate`, once the caller may have freed the rows and
+        // the per-row tables, so their tables do not add up with those in the peak.
         let split = (identity.linkage_mode == LinkageMode::Corrected).then(|| {
-            SplitCorrection::build(episodes, identity, events, &spec.outcomes, &spec.rules)
+            SplitInputs::read(episodes, identity, events, &spec.outcomes, &spec.rules)
         });
         Ok(Prepared {
             spec,
@@ -185,6 +186,9 @@ impl<'a> Prepared<'a> {
             strata,
             split,
         } = self;
+        // The split correction finished before the event years are placed: its
+        // transient tables are freed before they are allocated.
+        let split = split.map(SplitInputs::finish);
         let mut run = Run::new(&frame, spec, progress);
         run.out.split = split.as_ref().map(|sc| sc.summary(&spec.outcomes));
         run.split = split;
