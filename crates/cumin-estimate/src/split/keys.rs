@@ -172,7 +172,8 @@ pub struct Keys {
     pub rows: RowShares,
     /// Seen pairs.
     pub pairs: Vec<Pair>,
-    /// Each key's index in [`Keys::keys`] by key number (`u32::MAX`: not a key used).
+    /// Each key's index in [`Keys::keys`] by key number (`u32::MAX`: not a key used);
+    /// empty in a built correction ([`crate::split::SplitInputs::read`] frees it).
     pub index_of_key: Vec<u32>,
 }
 

@@ -67,8 +67,9 @@ pub struct SplitCorrection {
     pub shares: SuccessorShares,
     /// Expected hidden successors of each key (linear extrapolation).
     hidden: Vec<f64>,
-    /// The same with the flat extrapolation below the youngest fitted age.
-    hidden_flat: Vec<f64>,
+    /// Hidden successors in all, of extrapolated keys, and of those with the flat
+    /// extrapolation below the youngest fitted age ([`hidden_totals`]).
+    totals: (f64, f64, f64),
     /// Latest delay a successor's first referral can have after each key's last referral
     /// and still be in the extract.
     limit: Vec<i8>,
@@ -238,15 +239,7 @@ impl SplitCorrection {
     /// Hidden successors in all, of extrapolated keys, and of those with the flat
     /// extrapolation.
     fn totals(&self) -> (f64, f64, f64) {
-        let mut t = (0.0, 0.0, 0.0);
-        for (i, k) in self.keys.keys.iter().enumerate() {
-            t.0 += self.hidden[i];
-            if self.model.as_ref().is_some_and(|m| m.extrapolated(k)) {
-                t.1 += self.hidden[i];
-                t.2 += self.hidden_flat[i];
-            }
-        }
-        t
+        self.totals
     }
 
     /// The ghost tables of outcome `oi` (its event years `years`, placed in the strata)
@@ -367,6 +360,26 @@ impl SplitCorrection {
 pub(crate) fn in_window_age(dob: Date, referral: Date, rules: &EventRules) -> Option<u8> {
     let age = cumin_census::age_at(dob, referral).max(0);
     (referral >= rules.window_start && referral <= rules.data_end && age <= 17).then_some(age as u8)
+}
+
+/// Hidden successors (`hidden`, per key) in all, of keys whose age effect `model`
+/// extrapolates, and of those with the flat extrapolation (`hidden_flat`): summed once
+/// when the correction is built, so the flat values need not be kept.
+fn hidden_totals(
+    keys: &[keys::Key],
+    model: Option<&SuccessorModel>,
+    hidden: &[f64],
+    hidden_flat: &[f64],
+) -> (f64, f64, f64) {
+    let mut t = (0.0, 0.0, 0.0);
+    for (i, k) in keys.iter().enumerate() {
+        t.0 += hidden[i];
+        if model.is_some_and(|m| m.extrapolated(k)) {
+            t.1 += hidden[i];
+            t.2 += hidden_flat[i];
+        }
+    }
+    t
 }
 
 /// The share of closures with a transfer candidate that the transfer merge kept.

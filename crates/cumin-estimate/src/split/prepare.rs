@@ -9,7 +9,10 @@ use super::keys::Keys;
 use super::mobility::Mobility;
 use super::replicates::{key_hidden, key_pmr_share, no_pmr_shift, r_replicate_sd};
 use super::successor::{SuccessorModel, SuccessorShares};
-use super::{CLASS_AGES, SplitCorrection, allot, latest_delay, outcome_templates, transfer_kept};
+use super::{
+    CLASS_AGES, SplitCorrection, allot, hidden_totals, latest_delay, outcome_templates,
+    transfer_kept,
+};
 use crate::split::ghosts::Delays;
 use cumin_census::{Episodes, Outcome};
 use cumin_cohort::{BirthCohort, EventRules, Events, Identity};
@@ -50,7 +53,7 @@ impl SplitInputs {
         outcomes: &[Outcome],
         rules: &EventRules,
     ) -> SplitInputs {
-        let keys = Keys::build(episodes, identity, rules);
+        let mut keys = Keys::build(episodes, identity, rules);
         let mobility = Mobility::from_rows(&keys.rows);
         let kappa: [f64; CLASS_AGES] = std::array::from_fn(|a| keys.rows.kappa(a));
         // The keys' rows by age, read only where the adjustment is made, and only
@@ -83,6 +86,9 @@ impl SplitInputs {
             templates.push(t.len() as u64);
             delays.push(Delays::new(&t));
         }
+        // The index by key number is read only by the parts above (the per-row tables'
+        // key numbers are gone after this step).
+        keys.index_of_key = Vec::new();
         SplitInputs {
             keys,
             transfer_kept: transfer_kept(identity),
@@ -169,12 +175,13 @@ impl SplitInputs {
             &referrals,
             [&mut hidden_lin, &mut hidden_flat],
         );
+        let totals = hidden_totals(&keys.keys, model.as_ref(), &hidden_lin, &hidden_flat);
         SplitCorrection {
             keys,
             model,
             shares,
             hidden: hidden_lin,
-            hidden_flat,
+            totals,
             limit,
             cohort,
             delays,
