@@ -25,6 +25,7 @@
 
 pub mod allot;
 pub mod ghosts;
+mod key_table;
 pub mod keys;
 pub mod mobility;
 pub mod prepare;
