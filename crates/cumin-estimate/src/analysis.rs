@@ -158,9 +158,8 @@ impl<'a> Prepared<'a> {
         // Only the split correction's reading of the rows here: its fits and hidden
         // successors come in `estimate`, once the caller may have freed the rows and
         // the per-row tables, so their tables do not add up with those in the peak.
-        let split = (identity.linkage_mode == LinkageMode::Corrected).then(|| {
-            SplitInputs::read(episodes, identity, events, &spec.outcomes, &spec.rules)
-        });
+        let split = (identity.linkage_mode == LinkageMode::Corrected)
+            .then(|| SplitInputs::read(episodes, identity, events, &spec.outcomes, &spec.rules));
         Ok(Prepared {
             spec,
             denominators,

@@ -275,7 +275,7 @@ impl Keys {
 
 /// Each row's age at the end of its census year (`NO_AGE` without a child or a birth
 /// date), clamped to the model's ages.
-fn ages_of_rows(episodes: &Episodes, identity: &Identity) -> Vec<u8> {
+pub(super) fn ages_of_rows(episodes: &Episodes, identity: &Identity) -> Vec<u8> {
     let (linkage, children) = (&identity.linkage, &identity.children);
     (0..episodes.len())
         .into_par_iter()
