@@ -3,13 +3,15 @@
 //! the keys inside each linked child (which key follows which, which pairs are seen).
 
 use crate::split::CLASS_AGES;
-use crate::split::key_table::{Acc, KeyTable, key_table, scan_rows};
 use cumin_census::codes::RC_TRANSFERRED;
 use cumin_census::{CensusYear, Date, Episodes};
 use cumin_cohort::{EventRules, Identity};
 use cumin_link::transfer::TRANSFER_WINDOW_DAYS;
 use cumin_link::{ChildId, ids::NO_KEY};
 use rayon::prelude::*;
+use table::{Acc, KeyTable, key_table, scan_rows};
+
+mod table;
 
 /// Rows needed at an age for the persistence `κ` to be read from the rows themselves;
 /// below it `κ = φ / h` (the row-by-row reading).
@@ -275,7 +277,7 @@ impl Keys {
 
 /// Each row's age at the end of its census year (`NO_AGE` without a child or a birth
 /// date), clamped to the model's ages.
-pub(super) fn ages_of_rows(episodes: &Episodes, identity: &Identity) -> Vec<u8> {
+fn ages_of_rows(episodes: &Episodes, identity: &Identity) -> Vec<u8> {
     let (linkage, children) = (&identity.linkage, &identity.children);
     (0..episodes.len())
         .into_par_iter()

@@ -25,7 +25,6 @@
 
 pub mod allot;
 pub mod ghosts;
-mod key_table;
 pub mod keys;
 pub mod mobility;
 pub mod prepare;

@@ -112,7 +112,7 @@ pub(super) fn key_table(
         if let Some(k) = key_of(e)
             && acc[k].child != u32::MAX
             && let Some(dob) = dob_of(e)
-            && super::in_window_age(dob, set.referral[e], rules).is_some()
+            && crate::split::in_window_age(dob, set.referral[e], rules).is_some()
         {
             kept[k] = true;
         }
@@ -160,7 +160,7 @@ pub(super) fn key_table(
         if r.last.is_none_or(|d| (referral, rc5) > (d, key.rc5)) {
             (r.last, key.rc5) = (Some(referral), rc5);
         }
-        let Some(age) = super::in_window_age(dob, referral, rules) else {
+        let Some(age) = crate::split::in_window_age(dob, referral, rules) else {
             continue;
         };
         if r.first.is_none_or(|d| referral < d) {
@@ -279,7 +279,6 @@ mod tests {
     /// The table as it was built before (a list of key numbers and keys from per-key-
     /// number referrals, sorted by child, first referral and key number): the reference.
     fn reference(identity: &Identity, rules: &EventRules, acc: &[Acc], last_year: i16) -> KeyTable {
-        let (linkage, set, children) = (&identity.linkage, &identity.episodes, &identity.children);
         #[derive(Clone, Copy, Default)]
         struct Refs {
             first: Option<Date>,
@@ -289,6 +288,7 @@ mod tests {
             last_in_age: u8,
             last_rc5: bool,
         }
+        let (linkage, set, children) = (&identity.linkage, &identity.episodes, &identity.children);
         let mut refs = vec![Refs::default(); acc.len()];
         for e in 0..set.len() {
             let k = linkage.key_of_row[set.last_row[e] as usize];
