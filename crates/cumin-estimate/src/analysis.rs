@@ -2,13 +2,14 @@
 //! study, for every outcome and stratum ([`estimate`]).
 
 mod ghosts;
+mod prepared;
 mod published;
 
 use crate::bootstrap;
 use crate::correction_tables::{self, Fitted, Labels};
 use crate::curves::{
     Corrected, Curve, CurveKey, Kind, OutcomeYears, PooledModels, Strata, corrected_curves,
-    place_years, pooled_cells, pooled_models, unadjusted_curves,
+    pooled_cells, pooled_models, unadjusted_curves,
 };
 use crate::denominators::Denominators;
 use crate::error::EstimateError;
@@ -21,9 +22,9 @@ use crate::split::{Ghosts, SplitCorrection, SplitSummary};
 use crate::strata::Stratification;
 use cumin_census::{CensusYear, Episodes, NoProgress, Progress};
 use cumin_cohort::{Events, Identity, YearTables};
-use cumin_link::LinkageMode;
 use cumin_stats::{BackwardCells, BackwardModel, Form};
 use ghosts::every_ghost;
+pub use prepared::Prepared;
 use published::{curve, entered_by_age};
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
@@ -116,120 +117,6 @@ pub fn estimate_with_progress(
 ) -> Result<Estimates, EstimateError> {
     Prepared::new((episodes, identity, events, denominators), spec)?
         .estimate(identity, events, progress)
-}
-
-/// An estimation in two steps, so that a caller can free the extract's rows between
-/// them: [`Prepared::new`] checks the denominators against the spec and builds the split
-/// correction, the one part of the estimation that reads the episode table and the
-/// identity's per-row tables; [`Prepared::estimate`] (given the same identity and
-/// events, whose per-row tables may have been freed) does the rest. [`estimate`] is the
-/// two steps one after the other.
-pub struct Prepared<'a> {
-    spec: &'a EstimateSpec,
-    denominators: &'a Denominators,
-    frame: Frame,
-    strata: Vec<Strata>,
-    split: Option<SplitCorrection>,
-}
-
-impl<'a> Prepared<'a> {
-    /// The frame and strata of `spec` on `denominators` and, under `corrected` linkage,
-    /// the split correction of the children of `identity` (linked from `episodes`) and
-    /// their `events`.
-    pub fn new(
-        (episodes, identity, events, denominators): (
-            &Episodes,
-            &Identity,
-            &Events,
-            &'a Denominators,
-        ),
-        spec: &'a EstimateSpec,
-    ) -> Result<Prepared<'a>, EstimateError> {
-        let mut p = Prepared::with_split(denominators, spec, None)?;
-        // Built before the event years are placed (its transient tables freed first, not
-        // adding up with them in the peak); the extract's rows can be freed after it.
-        p.split = (identity.linkage_mode == LinkageMode::Corrected).then(|| {
-            SplitCorrection::build(episodes, identity, events, &spec.outcomes, &spec.rules)
-        });
-        Ok(p)
-    }
-
-    /// [`Prepared::new`] with `split` built by the caller ([`SplitCorrection::for_events`]).
-    pub fn with_split(
-        denominators: &'a Denominators,
-        spec: &'a EstimateSpec,
-        split: Option<SplitCorrection>,
-    ) -> Result<Prepared<'a>, EstimateError> {
-        let frame = Frame::new(denominators, spec)?;
-        let strata: Vec<Strata> = spec
-            .strata
-            .iter()
-            .map(|&by| Strata {
-                by,
-                levels: denominators.tables(by).into_iter().collect(),
-            })
-            .collect();
-        Ok(Prepared {
-            spec,
-            denominators,
-            frame,
-            strata,
-            split,
-        })
-    }
-
-    /// Every estimator of the spec on the children of `identity` and their `events`
-    /// (those [`Prepared::new`] was given; their per-row tables are not read again),
-    /// reporting its stages to `progress`.
-    pub fn estimate(
-        self,
-        identity: &Identity,
-        events: &Events,
-        progress: &dyn Progress,
-    ) -> Result<Estimates, EstimateError> {
-        let Prepared {
-            spec,
-            denominators,
-            frame,
-            strata,
-            split,
-        } = self;
-        let mut run = Run::new(&frame, spec, progress);
-        run.out.split = split.as_ref().map(|sc| sc.summary(&spec.outcomes));
-        run.split = split;
-        let mut years = Vec::with_capacity(spec.outcomes.len());
-        for &o in &spec.outcomes {
-            let (placed, unknown) = place_years(
-                o,
-                cumin_cohort::event_years(&events.all[o.index()]),
-                &strata,
-                identity,
-                denominators,
-            )?;
-            crate::curves::check_events(denominators, &strata, &frame, &placed)?;
-            for (s, u) in strata.iter().zip(unknown) {
-                if s.by != Stratification::ALL {
-                    run.out.unplaced.push(Unplaced {
-                        by: s.by,
-                        outcome: o,
-                        event_years: u as f64,
-                    });
-                }
-            }
-            years.push(placed);
-        }
-        progress.begin_counting(
-            "estimating",
-            Some((years.len() * strata.len()) as u64),
-            "curve sets",
-        );
-        run.ghosts = every_ghost(run.split.as_ref(), &years, &strata, &frame);
-        for (oi, oy) in years.iter().enumerate() {
-            run.outcome(oi, oy, &strata);
-        }
-        progress.end();
-        Ok(run.finish(&years, &strata, events))
-    }
 }
 
 /// One outcome's tables under one stratification: the real children's, the split

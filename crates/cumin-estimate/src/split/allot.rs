@@ -56,15 +56,14 @@ pub fn group(k: &Key, cohort: Option<BirthCohort>) -> Group {
 }
 
 /// Re-allots each of `hidden` (per key, in the order of [`Keys::keys`]) within the keys'
-/// groups (birth cohort `cohort`, oldest age) by their own in-window referrals.
+/// groups (birth cohort `cohort`, oldest age) by their own in-window referrals
+/// (`referrals`, [`key_referrals`]).
 pub fn reallot_keys(
     keys: &Keys,
     cohort: &[Option<BirthCohort>],
-    identity: &Identity,
-    rules: &EventRules,
+    referrals: &[u32],
     hidden: [&mut [f64]; 2],
 ) {
-    let referrals = key_referrals(keys, identity, rules);
     let signals: Vec<f64> = referrals.iter().map(|r| signal(*r)).collect();
     let groups: Vec<Group> = (keys.keys.iter().zip(cohort))
         .map(|(k, c)| group(k, *c))

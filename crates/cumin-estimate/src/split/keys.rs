@@ -9,6 +9,9 @@ use cumin_cohort::{EventRules, Identity};
 use cumin_link::transfer::TRANSFER_WINDOW_DAYS;
 use cumin_link::{ChildId, ids::NO_KEY};
 use rayon::prelude::*;
+use table::{Acc, KeyTable, key_table, scan_rows};
+
+mod table;
 
 /// Rows needed at an age for the persistence `κ` to be read from the rows themselves;
 /// below it `κ = φ / h` (the row-by-row reading).
@@ -172,24 +175,13 @@ pub struct Keys {
     pub rows: RowShares,
     /// Seen pairs.
     pub pairs: Vec<Pair>,
-    /// Each key's index in [`Keys::keys`] by key number (`u32::MAX`: not a key used).
+    /// Each key's index in [`Keys::keys`] by key number (`u32::MAX`: not a key used);
+    /// empty in a built correction ([`crate::split::SplitInputs::read`] frees it).
     pub index_of_key: Vec<u32>,
 }
 
 /// A row's age when it has no linked child or no date of birth.
 const NO_AGE: u8 = u8::MAX;
-
-/// Per key number, what the rows say (accumulated by min, max, sum and or).
-#[derive(Clone, Copy)]
-struct Acc {
-    child: u32,
-    oldest: i8,
-    rows: u32,
-    pmr: bool,
-    last_year: i16,
-    first_pmr_year: i16,
-    decile: Option<u8>,
-}
 
 impl Keys {
     /// The keys of `identity`'s children (transfer pairs joined), from the extract's rows
@@ -212,15 +204,11 @@ impl Keys {
         let acc = scan_rows(episodes, identity, n_keys, &age_of_row);
         let rows = row_shares(episodes, identity, &acc, &age_of_row);
         let last_year = episodes.last_census_year().map_or(0, |y| y.0);
-        let mut list = episode_keys(identity, rules, &acc, last_year);
-        list.sort_by(|a, b| {
-            (a.1.child, a.1.first_referral, a.0).cmp(&(b.1.child, b.1.first_referral, b.0))
-        });
-        let mut index_of_key = vec![u32::MAX; n_keys];
-        for (i, (k, _)) in list.iter().enumerate() {
-            index_of_key[*k as usize] = i as u32;
-        }
-        let mut keys: Vec<Key> = list.into_iter().map(|(_, key)| key).collect();
+        let KeyTable {
+            mut keys,
+            index_of_key,
+            first_pmr_year,
+        } = key_table(identity, rules, acc, last_year);
         // ρ per key from κ over its rows: `log Π (1 − κ)` summed on the key itself, row by
         // row in the rows' order (the same sums as a table by key number).
         let kappa: Vec<f64> = (0..CLASS_AGES).map(|a| rows.kappa(a)).collect();
@@ -249,7 +237,7 @@ impl Keys {
             &mut rows,
             episodes,
             identity,
-            &acc,
+            &first_pmr_year,
             &keys,
             &index_of_key,
             &age_of_row,
@@ -303,64 +291,6 @@ fn ages_of_rows(episodes: &Episodes, identity: &Identity) -> Vec<u8> {
         .collect()
 }
 
-/// Per key number: child, oldest age, rows, PMR, last census year, first census year
-/// with a PMR on a row, and the decile of its latest row. Each thread owns a range of
-/// keys and scans every row for them (the rows of a key are scattered; every update is a
-/// min, max, sum or or, so the result does not depend on the threads).
-fn scan_rows(
-    episodes: &Episodes,
-    identity: &Identity,
-    n_keys: usize,
-    age_of_row: &(impl Fn(usize) -> Option<(u32, usize)> + Sync),
-) -> Vec<Acc> {
-    let linkage = &identity.linkage;
-    let mut state = vec![
-        Acc {
-            child: u32::MAX,
-            oldest: i8::MIN,
-            rows: 0,
-            pmr: false,
-            last_year: i16::MIN,
-            first_pmr_year: i16::MAX,
-            decile: None,
-        };
-        n_keys
-    ];
-    let chunk = n_keys.div_ceil(rayon::current_num_threads().max(1)).max(1);
-    state
-        .par_chunks_mut(chunk)
-        .enumerate()
-        .for_each(|(j, part)| {
-            let (lo, hi) = ((j * chunk) as u32, (j * chunk + part.len()) as u32);
-            for i in 0..episodes.len() {
-                let k = linkage.key_of_row[i];
-                if k == NO_KEY || k < lo || k >= hi {
-                    continue;
-                }
-                let Some((c, age)) = age_of_row(i) else {
-                    continue;
-                };
-                let s = &mut part[(k - lo) as usize];
-                let year = episodes.census_year[i].0;
-                s.child = s.child.min(c);
-                s.oldest = s.oldest.max(age as i8);
-                s.rows += 1;
-                s.pmr |= linkage.pmr_identified[i];
-                if episodes.pmr[i].is_some() {
-                    s.first_pmr_year = s.first_pmr_year.min(year);
-                }
-                // The latest row's decile (ties: the larger, so the order of rows does
-                // not matter).
-                let d = episodes.idaci_decile[i];
-                if year > s.last_year || (year == s.last_year && d > s.decile) {
-                    s.decile = d;
-                }
-                s.last_year = s.last_year.max(year);
-            }
-        });
-    state
-}
-
 /// `φ` and `κ` counts by age, and `h`.
 fn row_shares(
     episodes: &Episodes,
@@ -403,7 +333,7 @@ fn moving_persistence(
     r: &mut RowShares,
     episodes: &Episodes,
     identity: &Identity,
-    acc: &[Acc],
+    first_pmr_year: &[i16],
     keys: &[Key],
     index_of_key: &[u32],
     age_of_row: &impl Fn(usize) -> Option<(u32, usize)>,
@@ -412,7 +342,7 @@ fn moving_persistence(
     let mut by_key = std::collections::BTreeMap::<u32, MovingKey>::new();
     for i in 0..episodes.len() {
         let k = linkage.key_of_row[i];
-        if k == NO_KEY || acc[k as usize].first_pmr_year >= episodes.census_year[i].0 {
+        if k == NO_KEY || first_pmr_year[k as usize] >= episodes.census_year[i].0 {
             continue;
         }
         let index = index_of_key[k as usize];
@@ -430,86 +360,6 @@ fn moving_persistence(
         m.carried[band(age)] |= has;
     }
     r.moving_keys = by_key.into_values().collect();
-}
-
-/// The keys with an in-window referral (at an age under 18) and a usable child, from the
-/// episode set: first referral, its age, whether the last episode closed as a transfer.
-/// Returned with their key numbers, status not yet known.
-fn episode_keys(
-    identity: &Identity,
-    rules: &EventRules,
-    acc: &[Acc],
-    last_year: i16,
-) -> Vec<(u32, Key)> {
-    let (linkage, set, children) = (&identity.linkage, &identity.episodes, &identity.children);
-    // Per key number, its referrals: one table of 16 bytes a key number.
-    let mut refs = vec![Referrals::default(); acc.len()];
-    for e in 0..set.len() {
-        let k = linkage.key_of_row[set.last_row[e] as usize];
-        if k == NO_KEY || acc[k as usize].child == u32::MAX {
-            continue;
-        }
-        let Some(dob) = children.dob[set.child[e].index()] else {
-            continue;
-        };
-        let referral = set.referral[e];
-        let rc5 = set.reason_for_closure[e] == Some(RC_TRANSFERRED);
-        let r = &mut refs[k as usize];
-        if r.last.is_none_or(|d| (referral, rc5) > (d, r.last_rc5)) {
-            (r.last, r.last_rc5) = (Some(referral), rc5);
-        }
-        let Some(age) = super::in_window_age(dob, referral, rules) else {
-            continue;
-        };
-        if r.first.is_none_or(|d| referral < d) {
-            (r.first, r.first_age) = (Some(referral), age);
-        }
-        if r.last_in.is_none_or(|d| referral > d) {
-            (r.last_in, r.last_in_age) = (Some(referral), age);
-        }
-    }
-    let mut keys = Vec::with_capacity(refs.iter().filter(|r| r.first.is_some()).count());
-    keys.extend(acc.iter().zip(&refs).enumerate().filter_map(|(k, (s, r))| {
-        let first_referral = r.first?;
-        let first_referral_age = r.first_age;
-        let decile_group = match s.decile {
-            Some(1..=3) => 0,
-            Some(8..=10) => 2,
-            _ => 1,
-        };
-        Some((
-            k as u32,
-            Key {
-                child: ChildId(s.child),
-                oldest: s.oldest.clamp(0, CLASS_AGES as i8 - 1) as u8,
-                rows: s.rows,
-                pmr: s.pmr,
-                rc5: r.last.is_some() && r.last_rc5,
-                follow_up: (last_year - s.last_year).clamp(0, 8) as u8,
-                decile_group,
-                first_referral,
-                first_referral_age,
-                last_referral_age: r.last_in.map_or(first_referral_age, |_| r.last_in_age),
-                carries_if_matched: 1.0,
-                status: Status::NoPmr,
-                later_pmr: false,
-            },
-        ))
-    }));
-    keys
-}
-
-/// A key number's referrals in the episode set: its first and last in-window referral
-/// (with the age at each) and its latest referral of all (with whether that episode
-/// closed as a transfer; of two on one date, the one that did).
-#[derive(Clone, Copy, Default)]
-struct Referrals {
-    first: Option<Date>,
-    last_in: Option<Date>,
-    last: Option<Date>,
-    first_age: u8,
-    last_in_age: u8,
-    last_rc5: bool,
 }
 
 /// Sets each key's status and `later_pmr` from the keys of its linked child in order of

@@ -27,6 +27,7 @@ pub mod allot;
 pub mod ghosts;
 pub mod keys;
 pub mod mobility;
+pub mod prepare;
 pub mod replicates;
 pub mod successor;
 
@@ -38,8 +39,7 @@ use cumin_link::ids::NO_KEY;
 use ghosts::{DELAY_MIN, Delays, Template, join_year, tabulate_child};
 use keys::Keys;
 use mobility::Mobility;
-use ndarray::Array1;
-use replicates::{key_hidden, key_pmr_share, no_pmr_shift, r_replicate_sd};
+pub use prepare::SplitInputs;
 use successor::{SuccessorModel, SuccessorShares, cell};
 
 /// Ages a key's oldest age is counted in (17 stands for 17 and over).
@@ -67,8 +67,9 @@ pub struct SplitCorrection {
     pub shares: SuccessorShares,
     /// Expected hidden successors of each key (linear extrapolation).
     hidden: Vec<f64>,
-    /// The same with the flat extrapolation below the youngest fitted age.
-    hidden_flat: Vec<f64>,
+    /// Hidden successors in all, of extrapolated keys, and of those with the flat
+    /// extrapolation below the youngest fitted age ([`hidden_totals`]).
+    totals: (f64, f64, f64),
     /// Latest delay a successor's first referral can have after each key's last referral
     /// and still be in the extract.
     limit: Vec<i8>,
@@ -203,7 +204,8 @@ pub struct AgeDiagnostics {
 impl SplitCorrection {
     /// Finds the keys, fits the successor model and the delay templates of every
     /// outcome, among the children of `identity` (with the transfer pairs joined) and
-    /// their `events`; in-window by `rules`.
+    /// their `events`; in-window by `rules`. [`SplitInputs::read`] then
+    /// [`SplitInputs::finish`], one after the other.
     pub fn build(
         episodes: &Episodes,
         identity: &Identity,
@@ -211,106 +213,7 @@ impl SplitCorrection {
         outcomes: &[Outcome],
         rules: &EventRules,
     ) -> SplitCorrection {
-        let keys = Keys::build(episodes, identity, rules);
-        let transfer_kept = transfer_kept(identity);
-        let shares = SuccessorShares::new(
-            keys.pairs.iter().map(|p| {
-                (
-                    keys.keys[p.from as usize],
-                    keys.keys[p.to as usize],
-                    p.transfer_like,
-                )
-            }),
-            transfer_kept,
-        );
-        let cohort: Vec<Option<BirthCohort>> = keys
-            .keys
-            .iter()
-            .map(|k| identity.children.cohort[k.child.index()])
-            .collect();
-        let limit: Vec<i8> = keys
-            .keys
-            .iter()
-            .zip(&cohort)
-            .map(|(k, c)| latest_delay(k.last_referral_age, *c, rules))
-            .collect();
-        let scale: Vec<f64> = keys
-            .keys
-            .iter()
-            .map(|k| shares.carries[usize::from(k.oldest)])
-            .collect();
-        let model = SuccessorModel::fit(&keys.keys, &scale);
-        let mobility = Mobility::from_rows(&keys.rows);
-        let kappa: [f64; CLASS_AGES] = std::array::from_fn(|a| keys.rows.kappa(a));
-        // The keys' rows by age, read again only where the adjustment is made.
-        let row_ages = if mobility.any() {
-            keys.row_ages(episodes, identity)
-        } else {
-            Vec::new()
-        };
-        let key_theta = mobility.key_theta(&keys.keys, &row_ages, &kappa);
-        let key_share = key_pmr_share(&keys.keys);
-        let n = keys.keys.len();
-        let (mut hidden_lin, mut hidden_flat) = (vec![0.0; n], vec![0.0; n]);
-        let (mut sampling_sd, mut r_sd, mut mobility_sd) = (0.0, 0.0, 0.0);
-        if let Some(m) = &model {
-            let delta = no_pmr_shift(m, &key_theta, &key_share);
-            let mut grad = Array1::<f64>::zeros(m.coef.len());
-            for (i, k) in keys.keys.iter().enumerate() {
-                let (h, dh, x) = key_hidden(m, k, &shares, &delta, false);
-                hidden_lin[i] = h;
-                grad.scaled_add(dh, &x);
-                hidden_flat[i] = if m.extrapolated(k) {
-                    key_hidden(m, k, &shares, &delta, true).0
-                } else {
-                    h
-                };
-            }
-            sampling_sd = grad.dot(&m.covariance.dot(&grad)).max(0.0).sqrt();
-            let total: f64 = hidden_lin.iter().sum();
-            r_sd = r_replicate_sd(&keys, transfer_kept, &key_theta, &key_share);
-            if mobility.any() {
-                let moved_theta = mobility.moved(1.0).key_theta(&keys.keys, &row_ages, &kappa);
-                let moved = no_pmr_shift(m, &moved_theta, &key_share);
-                let t: f64 = keys
-                    .keys
-                    .iter()
-                    .map(|k| key_hidden(m, k, &shares, &moved, false).0)
-                    .sum();
-                mobility_sd = (total - t).abs();
-            }
-        }
-        // Each cohort × age's hidden successors re-allotted by the keys' own referrals
-        // ([`allot`]; the totals the uncertainty reads are unchanged).
-        allot::reallot_keys(
-            &keys,
-            &cohort,
-            identity,
-            rules,
-            [&mut hidden_lin, &mut hidden_flat],
-        );
-        let mut delays = Vec::with_capacity(outcomes.len());
-        let mut templates = Vec::with_capacity(outcomes.len());
-        for &o in outcomes {
-            let t = outcome_templates(&keys, identity, &events.all[o.index()], &limit);
-            templates.push(t.len() as u64);
-            delays.push(Delays::new(&t));
-        }
-        SplitCorrection {
-            keys,
-            model,
-            shares,
-            hidden: hidden_lin,
-            hidden_flat,
-            limit,
-            cohort,
-            delays,
-            templates,
-            sampling_sd,
-            r_sd,
-            mobility,
-            mobility_sd,
-        }
+        SplitInputs::read(episodes, identity, events, outcomes, rules).finish()
     }
 
     /// This correction for other `events` of the same children (`identity`'s, built
@@ -360,15 +263,7 @@ impl SplitCorrection {
     /// Hidden successors in all, of extrapolated keys, and of those with the flat
     /// extrapolation.
     fn totals(&self) -> (f64, f64, f64) {
-        let mut t = (0.0, 0.0, 0.0);
-        for (i, k) in self.keys.keys.iter().enumerate() {
-            t.0 += self.hidden[i];
-            if self.model.as_ref().is_some_and(|m| m.extrapolated(k)) {
-                t.1 += self.hidden[i];
-                t.2 += self.hidden_flat[i];
-            }
-        }
-        t
+        self.totals
     }
 
     /// The ghost tables of outcome `oi` (its event years `years`, placed in the strata)
@@ -489,6 +384,26 @@ impl SplitCorrection {
 pub(crate) fn in_window_age(dob: Date, referral: Date, rules: &EventRules) -> Option<u8> {
     let age = cumin_census::age_at(dob, referral).max(0);
     (referral >= rules.window_start && referral <= rules.data_end && age <= 17).then_some(age as u8)
+}
+
+/// Hidden successors (`hidden`, per key) in all, of keys whose age effect `model`
+/// extrapolates, and of those with the flat extrapolation (`hidden_flat`): summed once
+/// when the correction is built, so the flat values need not be kept.
+fn hidden_totals(
+    keys: &[keys::Key],
+    model: Option<&SuccessorModel>,
+    hidden: &[f64],
+    hidden_flat: &[f64],
+) -> (f64, f64, f64) {
+    let mut t = (0.0, 0.0, 0.0);
+    for (i, k) in keys.iter().enumerate() {
+        t.0 += hidden[i];
+        if model.is_some_and(|m| m.extrapolated(k)) {
+            t.1 += hidden[i];
+            t.2 += hidden_flat[i];
+        }
+    }
+    t
 }
 
 /// The share of closures with a transfer candidate that the transfer merge kept.
