@@ -54,7 +54,9 @@ impl<'a> Prepared<'a> {
         // successors come in `estimate`, once the caller may have freed the rows and
         // the per-row tables, so their tables do not add up with those in the peak.
         p.split = (identity.linkage_mode == LinkageMode::Corrected).then(|| {
-            let read = SplitInputs::read(episodes, identity, events, &spec.outcomes, &spec.rules);
+            let mut read =
+                SplitInputs::read(episodes, identity, events, &spec.outcomes, &spec.rules);
+            read.forget_key_index();
             PreparedSplit::Read(read)
         });
         Ok(p)

@@ -53,7 +53,7 @@ impl SplitInputs {
         outcomes: &[Outcome],
         rules: &EventRules,
     ) -> SplitInputs {
-        let mut keys = Keys::build(episodes, identity, rules);
+        let keys = Keys::build(episodes, identity, rules);
         let mobility = Mobility::from_rows(&keys.rows);
         let kappa: [f64; CLASS_AGES] = std::array::from_fn(|a| keys.rows.kappa(a));
         // The keys' rows by age, read only where the adjustment is made, and only
@@ -86,9 +86,6 @@ impl SplitInputs {
             templates.push(t.len() as u64);
             delays.push(Delays::new(&t));
         }
-        // The index by key number is read only by the parts above (the per-row tables'
-        // key numbers are gone after this step).
-        keys.index_of_key = Vec::new();
         SplitInputs {
             keys,
             transfer_kept: transfer_kept(identity),
@@ -101,6 +98,13 @@ impl SplitInputs {
             delays,
             templates,
         }
+    }
+
+    /// Frees the index by key number: of the steps after [`SplitInputs::read`], only
+    /// [`SplitCorrection::for_events`] reads it (through the per-row tables' key numbers),
+    /// so a caller that will not call it (and whose per-row tables are going) drops it.
+    pub fn forget_key_index(&mut self) {
+        self.keys.index_of_key = Vec::new();
     }
 
     /// Fits the successor model and finds every key's hidden successors with their
