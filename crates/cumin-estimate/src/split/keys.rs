@@ -188,13 +188,7 @@ impl Keys {
     /// (`episodes`) and the episode set; in-window by `rules`.
     pub fn build(episodes: &Episodes, identity: &Identity, rules: &EventRules) -> Keys {
         let linkage = &identity.linkage;
-        let n_keys = linkage
-            .key_of_row
-            .iter()
-            .filter(|k| **k != NO_KEY)
-            .map(|k| *k as usize + 1)
-            .max()
-            .unwrap_or(0);
+        let n_keys = key_numbers(linkage);
         // Each row's age at the end of its census year, once (every pass below reads it).
         let ages = ages_of_rows(episodes, identity);
         let age_of_row = |i: usize| -> Option<(u32, usize)> {
@@ -443,4 +437,15 @@ fn transfer_like(
                 (0..=TRANSFER_WINDOW_DAYS).contains(&to.first_referral.days_since(d))
             })
     })
+}
+
+/// How many key numbers `linkage` gives its rows (one more than the largest).
+pub(super) fn key_numbers(linkage: &cumin_link::Linkage) -> usize {
+    linkage
+        .key_of_row
+        .iter()
+        .filter(|k| **k != NO_KEY)
+        .map(|k| *k as usize + 1)
+        .max()
+        .unwrap_or(0)
 }

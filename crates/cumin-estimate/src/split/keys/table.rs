@@ -371,14 +371,7 @@ mod tests {
             };
             let identity = cumin_cohort::identify(&episodes, &spec);
             let rules = spec.event_rules(Date::ymd(2011, 4, 1), Date::ymd(2024, 3, 31));
-            let n_keys = identity
-                .linkage
-                .key_of_row
-                .iter()
-                .filter(|k| **k != NO_KEY)
-                .map(|k| *k as usize + 1)
-                .max()
-                .unwrap_or(0);
+            let n_keys = super::super::key_numbers(&identity.linkage);
             let ages = ages_of_rows(&episodes, &identity);
             let age_of_row = |i: usize| {
                 let c = identity.linkage.child_of(i)?;
