@@ -63,22 +63,36 @@ pub(crate) struct Other {
 }
 
 /// Values cleaned once each: per value its reading and what cleaning it counted. Looked
-/// up once per row and column, so kept small (12 bytes a value, the effects apart): a
-/// date column's table stays in the core's cache.
+/// up once per row and column, so kept small (12 bytes a value, 4 for a date column, the
+/// effects apart): the tables stay near the core.
 struct Cleanings {
-    /// Per value, its reading and the index of its effect in `effects`; [`ROW_BY_ROW`]
-    /// for a value counted row by row (see [`Effect`]) or null.
-    cleaned: Vec<(Cleaned, u8)>,
+    /// Per value, its reading and the index of its effect in `effects`; after the
+    /// values, a null's (at `null`).
+    cleaned: Entries,
+    /// The index of a null's entry in `cleaned`.
+    null: usize,
     /// The distinct effects of the values.
     effects: Vec<Effect>,
+}
+
+/// Per value of a [`Cleanings`], its reading and the index of its effect; [`ROW_BY_ROW`]
+/// for a value counted row by row (see [`Effect`]) or null.
+enum Entries {
+    /// Any column's values.
+    Any(Vec<(Cleaned, u8)>),
+    /// A date column's values, each the date's [`Date::to_bits`] above the effect's index:
+    /// a third of [`Entries::Any`]'s 12 bytes. Date columns have the largest dictionaries
+    /// (~9 k values a row group, ten columns), whose look-ups missed the cache (step R9).
+    Dates(Vec<u32>),
 }
 
 /// The effect index of a value cleaned row by row.
 const ROW_BY_ROW: u8 = u8::MAX;
 
 impl Cleanings {
-    /// Cleans each of `values` (after the value map) as a cell of `column`; `None`, a
-    /// value left to be cleaned row by row.
+    /// Cleans each of `values` (after the value map) as a cell of `column`, then a null
+    /// ([`Raw::Null`], as [`Cells::get`] reads a null cell); `None`, a value left to be
+    /// cleaned row by row.
     fn new<'v>(
         column: Column,
         values: impl Iterator<Item = Option<Raw<'v>>>,
@@ -86,33 +100,53 @@ impl Cleanings {
     ) -> Cleanings {
         let mut scratch = RuleCounts::default();
         let mut effects: Vec<Effect> = Vec::new();
-        let cleaned = values
-            .map(|raw| {
-                let row_by_row = (Cleaned::Flag(None), ROW_BY_ROW);
-                let Some(raw) = raw else {
-                    return row_by_row;
-                };
-                scratch.reset();
-                let raw = ctx.values.apply(column, raw);
-                let Some(cleaned) =
-                    normalise::value(column, raw, ctx.rules.reason_spelling, &mut scratch)
-                else {
-                    return row_by_row;
-                };
-                let Some(effect) = scratch.effect(column) else {
-                    return row_by_row;
-                };
-                let index = effects.iter().position(|e| *e == effect).or_else(|| {
-                    // Past 255 distinct effects a value is cleaned row by row.
-                    (effects.len() < usize::from(ROW_BY_ROW)).then(|| {
-                        effects.push(effect);
-                        effects.len() - 1
-                    })
-                });
-                index.map_or(row_by_row, |i| (cleaned, i as u8))
-            })
-            .collect();
-        Cleanings { cleaned, effects }
+        let values = values.chain(std::iter::once(Some(Raw::Null)));
+        let cleaned = values.map(|raw| {
+            let row_by_row = (Cleaned::Flag(None), ROW_BY_ROW);
+            let Some(raw) = raw else {
+                return row_by_row;
+            };
+            scratch.reset();
+            let raw = ctx.values.apply(column, raw);
+            let Some(cleaned) =
+                normalise::value(column, raw, ctx.rules.reason_spelling, &mut scratch)
+            else {
+                return row_by_row;
+            };
+            let Some(effect) = scratch.effect(column) else {
+                return row_by_row;
+            };
+            let index = effects.iter().position(|e| *e == effect).or_else(|| {
+                // Past 255 distinct effects a value is cleaned row by row.
+                (effects.len() < usize::from(ROW_BY_ROW)).then(|| {
+                    effects.push(effect);
+                    effects.len() - 1
+                })
+            });
+            index.map_or(row_by_row, |i| (cleaned, i as u8))
+        });
+        // The null's entry is the last.
+        let (cleaned, null) = if column.is_date() {
+            let dates: Vec<u32> = cleaned
+                .map(|(cleaned, effect)| match cleaned {
+                    Cleaned::Date(d) if effect != ROW_BY_ROW => {
+                        Date::to_bits(d) << 8 | u32::from(effect)
+                    }
+                    _ => u32::from(ROW_BY_ROW),
+                })
+                .collect();
+            let null = dates.len() - 1;
+            (Entries::Dates(dates), null)
+        } else {
+            let any: Vec<(Cleaned, u8)> = cleaned.collect();
+            let null = any.len() - 1;
+            (Entries::Any(any), null)
+        };
+        Cleanings {
+            cleaned,
+            null,
+            effects,
+        }
     }
 
     /// Value `k`'s reading, its effect counted into `counts`; `None` (nothing counted)
@@ -122,7 +156,13 @@ impl Cleanings {
     #[allow(clippy::inline_always)]
     #[inline(always)]
     fn apply(&self, k: usize, column: Column, counts: &mut RuleCounts) -> Option<Cleaned> {
-        let (cleaned, effect) = self.cleaned[k];
+        let (cleaned, effect) = match &self.cleaned {
+            Entries::Any(entries) => entries[k],
+            Entries::Dates(entries) => {
+                let e = entries[k];
+                (Cleaned::Date(Date::from_bits(e >> 8)), e as u8)
+            }
+        };
         counts.apply(column, *self.effects.get(usize::from(effect))?);
         Some(cleaned)
     }
@@ -138,7 +178,14 @@ struct Prepared {
 impl Prepared {
     fn new(column: Column, d: &Dictionary<'_>, ctx: &RowContext<'_>) -> Prepared {
         let text = d.text;
-        let values = (0..text.len()).map(|k| (!text.is_null(k)).then(|| Raw::Text(text.value(k))));
+        // A null value reads as a null cell does (`Cells::get`).
+        let values = (0..text.len()).map(|k| {
+            Some(if text.is_null(k) {
+                Raw::Null
+            } else {
+                Raw::Text(text.value(k))
+            })
+        });
         Prepared {
             values: Arc::clone(d.values),
             cleanings: Cleanings::new(column, values, ctx),
@@ -160,8 +207,8 @@ enum PerBatch<'a> {
 impl<'a> PerBatch<'a> {
     fn new<C: Cells>(column: Column, cells: &'a C, ctx: &RowContext<'_>) -> Option<PerBatch<'a>> {
         if cells.absent(column) {
-            let null = std::iter::once(Some(Raw::Null));
-            return Some(PerBatch::Absent(Cleanings::new(column, null, ctx)));
+            let none = std::iter::empty();
+            return Some(PerBatch::Absent(Cleanings::new(column, none, ctx)));
         }
         let ints = cells.integers(column)?;
         let (lo, hi) = ints.range()?;
@@ -188,7 +235,9 @@ enum Once<'a> {
 
 impl Once<'_> {
     /// Row `i`'s value cleaned, its effect counted; `None` (nothing counted) when it is
-    /// to be cleaned row by row.
+    /// to be cleaned row by row. A null cell is looked up as the table's null: cleaned
+    /// once too (step R9; until then cleaned cell by cell, a call to `Cells::get` and to
+    /// `value` per null cell, and most date cells of an NPD extract are null).
     // Per cell: left to `#[inline]` it was a call per cell and the read ~7% slower
     // (step R8).
     #[allow(clippy::inline_always)]
@@ -196,18 +245,22 @@ impl Once<'_> {
     fn get(self, i: usize, column: Column, counts: &mut RuleCounts) -> Option<Cleaned> {
         match self {
             Once::Keys(keys, t) => {
-                if keys.is_null(i) {
-                    return None;
-                }
-                t.apply(keys.values()[i] as usize, column, counts)
+                let k = if keys.is_null(i) {
+                    t.null
+                } else {
+                    keys.values()[i] as usize
+                };
+                t.apply(k, column, counts)
             }
             Once::Integers(ints, lo, t) => {
-                if ints.is_null(i) {
-                    return None;
-                }
-                t.apply((ints.value(i) - lo) as usize, column, counts)
+                let k = if ints.is_null(i) {
+                    t.null
+                } else {
+                    (ints.value(i) - lo) as usize
+                };
+                t.apply(k, column, counts)
             }
-            Once::Absent(t) => t.apply(0, column, counts),
+            Once::Absent(t) => t.apply(t.null, column, counts),
         }
     }
 }
