@@ -634,8 +634,8 @@ mod tests {
     use parquet::arrow::ArrowWriter;
     use parquet::file::properties::WriterProperties;
 
-    /// A batch read cell by cell: no integer column or absent column is cleaned once
-    /// per value (the path of CSV files and of columns of other types).
+    /// A batch read cell by cell: no dictionary, integer column or absent column is
+    /// cleaned once per value (the path of CSV files and of columns of other types).
     struct CellByCell<'c, C>(&'c C);
 
     impl<C: Cells> Cells for CellByCell<'_, C> {
@@ -647,9 +647,6 @@ mod tests {
         }
         fn malformed(&self, row: usize) -> Option<(Quarantine, String)> {
             self.0.malformed(row)
-        }
-        fn dictionary(&self, column: Column) -> Option<Dictionary<'_>> {
-            self.0.dictionary(column)
         }
     }
 
@@ -723,7 +720,14 @@ mod tests {
             ),
             (
                 "CINreferralDate",
-                text(&|i| Some(format!("2012-0{}-1{}", 1 + i % 9, i % 10))),
+                text(&|i| match pick(i, 7) % 11 {
+                    0 | 1 => None,
+                    2 => Some("9999-12-31".to_owned()),
+                    3 => Some("1000-01-01".to_owned()),
+                    4 => Some("soon".to_owned()),
+                    5 => Some(String::new()),
+                    _ => Some(format!("2012-0{}-1{}", 1 + i % 9, i % 10)),
+                }),
             ),
         ])
         .unwrap();
@@ -770,16 +774,19 @@ mod tests {
 
     use std::path::Path;
 
-    /// Integer columns and absent columns cleaned once per value in a batch give every
-    /// row, count and ledger entry that cleaning each cell gives.
+    /// Dictionaries, integer columns and absent columns cleaned once per value in a batch
+    /// (their nulls too, through the value map: step R9) give every row, count and
+    /// ledger entry that cleaning each cell gives.
     #[test]
-    fn integer_and_absent_columns_cleaned_per_value_equal_cell_by_cell() {
+    fn dictionary_integer_and_absent_columns_cleaned_per_value_equal_cell_by_cell() {
         let dir = tempfile::tempdir().unwrap();
         let path = file(dir.path());
         let mut mapped = ValueMap::default();
         mapped.insert(Column::Gender, "9", "2");
         mapped.insert(Column::YearOfBirth, "1850", "");
         mapped.insert(Column::LatestReferralDate, "", "2012-01-01");
+        mapped.insert(Column::ReferralDate, "", "2013-02-03");
+        mapped.insert(Column::MonthOfBirth, "", "13");
         for values in [ValueMap::default(), mapped] {
             for batch_size in [1, 3, 50, 64, 1000] {
                 let per_value = read(&path, batch_size, &values, true);
@@ -794,6 +801,7 @@ mod tests {
         let mut source = ParquetSource::open(&path, &ColumnMap::default(), &|_| true).unwrap();
         let batch = source.next_batch(1000).unwrap().unwrap();
         assert!(batch.absent(Column::LatestReferralDate));
+        assert!(batch.dictionary(Column::ReferralDate).is_some());
         assert!(!batch.absent(Column::Gender));
         let rules = CleaningRules::default();
         let values = ValueMap::default();
