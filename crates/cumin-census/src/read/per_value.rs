@@ -215,7 +215,7 @@ impl Once<'_> {
 
 pub(super) type OnceTable<'a> = [Option<Once<'a>>; Column::COUNT];
 
-/// The [`OnceTable`] of a batch whose dictionaries [`Ingest::prepare`] has cleaned, with
+/// The [`OnceTable`] of a batch whose dictionaries `Ingest::prepare` has cleaned, with
 /// its [`PerBatch`] columns.
 pub(super) fn once_table<'s, C: Cells>(
     once: &'s [Option<Prepared>],
