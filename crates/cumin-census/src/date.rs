@@ -10,6 +10,9 @@ use std::num::NonZeroI32;
 /// Offset added to the day number so that no valid date is stored as zero.
 const NICHE_OFFSET: i32 = 1 << 24;
 
+/// Subtracted from the stored value in [`Date::to_bits`].
+const BITS_OFFSET: i32 = NICHE_OFFSET - (1 << 20);
+
 /// A calendar date (proleptic Gregorian), years 1000 to 9999.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date(NonZeroI32);
@@ -51,6 +54,23 @@ impl Date {
     pub fn ymd(year: i32, month: u32, day: u32) -> Date {
         Date::from_ymd(year, month, day)
             .unwrap_or_else(|| panic!("{year}-{month}-{day} is not a date"))
+    }
+
+    /// `date` in 22 bits, 0 for none: for tables of dates looked up per row, kept
+    /// small (`read/ingest.rs`).
+    pub(crate) fn to_bits(date: Option<Date>) -> u32 {
+        // Years 1000 to 9999 are 694,291..=3,981,472 here: above 0, below 2^22.
+        date.map_or(0, |d| (d.0.get() - BITS_OFFSET) as u32)
+    }
+
+    /// The date whose [`Date::to_bits`] is `bits` (`bits` must be one of its results).
+    pub(crate) fn from_bits(bits: u32) -> Option<Date> {
+        NonZeroI32::new(if bits == 0 {
+            0
+        } else {
+            bits as i32 + BITS_OFFSET
+        })
+        .map(Date)
     }
 
     /// Day number since 1970-01-01.
@@ -304,6 +324,28 @@ mod tests {
     #[test]
     fn option_date_is_four_bytes() {
         assert_eq!(std::mem::size_of::<Option<Date>>(), 4);
+    }
+
+    /// Every date, the first and last representable among them, and none come back from
+    /// 22 bits, none alone as 0 (the per-value tables of `read/ingest.rs` pack an
+    /// effect's index beside them in a `u32`).
+    #[test]
+    fn dates_round_trip_through_22_bits() {
+        let first = Date::ymd(Date::MIN_YEAR, 1, 1);
+        let last = Date::ymd(Date::MAX_YEAR, 12, 31);
+        assert_eq!(Date::to_bits(None), 0);
+        assert_eq!(Date::from_bits(0), None);
+        for days in (first.days()..=last.days())
+            .step_by(997)
+            .chain([last.days()])
+        {
+            let d = Date::from_days(days).unwrap();
+            let bits = Date::to_bits(Some(d));
+            assert!(bits > 0 && bits < 1 << 22, "{d}: {bits}");
+            assert_eq!(Date::from_bits(bits), Some(d));
+        }
+        // Order is kept, so the ends bound every date's bits.
+        assert!(Date::to_bits(Some(first)) < Date::to_bits(Some(last)));
     }
 
     #[test]

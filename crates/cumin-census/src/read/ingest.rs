@@ -2,19 +2,17 @@
 //! writing its rows straight into its part of the table; the rows keep file order, so the
 //! result does not depend on the number of threads.
 
-use super::cells::{Cells, Dictionary, Integers};
+use super::cells::{Cells, Dictionary};
+use super::per_value::{OnceTable, Prepared, once_table, per_batch};
 use crate::date::Date;
 use crate::episodes::{EpisodeRowOf, Episodes, RowSlots};
 use crate::ledger::{EntryKind, FileIndex, Ledger, QuarantinedRow};
 use crate::normalise::{
-    self, Cleaned, Effect, Exclusion, LatestDates, Quarantine, Raw, ReasonSpelling, RowContext,
-    RuleCounts, field,
+    self, Exclusion, LatestDates, Quarantine, ReasonSpelling, RowContext, RuleCounts, field,
 };
 use crate::numbering::{self, Key, Numbering};
 use crate::schema::Column;
 use crate::types::CensusYear;
-use arrow_array::types::Int32Type;
-use arrow_array::{Array, ArrayRef, PrimitiveArray};
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -60,195 +58,6 @@ pub(crate) struct Other {
     pub reasons: Vec<Option<u8>>,
     /// Counted for the file being read (only the reason for closure's rules and tally).
     pub counts: RuleCounts,
-}
-
-/// Values cleaned once each: per value its reading and what cleaning it counted. Looked
-/// up once per row and column, so kept small (12 bytes a value, the effects apart): a
-/// date column's table stays in the core's cache.
-struct Cleanings {
-    /// Per value, its reading and the index of its effect in `effects`; [`ROW_BY_ROW`]
-    /// for a value counted row by row (see [`Effect`]) or null.
-    cleaned: Vec<(Cleaned, u8)>,
-    /// The distinct effects of the values.
-    effects: Vec<Effect>,
-}
-
-/// The effect index of a value cleaned row by row.
-const ROW_BY_ROW: u8 = u8::MAX;
-
-impl Cleanings {
-    /// Cleans each of `values` (after the value map) as a cell of `column`; `None`, a
-    /// value left to be cleaned row by row.
-    fn new<'v>(
-        column: Column,
-        values: impl Iterator<Item = Option<Raw<'v>>>,
-        ctx: &RowContext<'_>,
-    ) -> Cleanings {
-        let mut scratch = RuleCounts::default();
-        let mut effects: Vec<Effect> = Vec::new();
-        let cleaned = values
-            .map(|raw| {
-                let row_by_row = (Cleaned::Flag(None), ROW_BY_ROW);
-                let Some(raw) = raw else {
-                    return row_by_row;
-                };
-                scratch.reset();
-                let raw = ctx.values.apply(column, raw);
-                let Some(cleaned) =
-                    normalise::value(column, raw, ctx.rules.reason_spelling, &mut scratch)
-                else {
-                    return row_by_row;
-                };
-                let Some(effect) = scratch.effect(column) else {
-                    return row_by_row;
-                };
-                let index = effects.iter().position(|e| *e == effect).or_else(|| {
-                    // Past 255 distinct effects a value is cleaned row by row.
-                    (effects.len() < usize::from(ROW_BY_ROW)).then(|| {
-                        effects.push(effect);
-                        effects.len() - 1
-                    })
-                });
-                index.map_or(row_by_row, |i| (cleaned, i as u8))
-            })
-            .collect();
-        Cleanings { cleaned, effects }
-    }
-
-    /// Value `k`'s reading, its effect counted into `counts`; `None` (nothing counted)
-    /// for a value cleaned row by row.
-    // Per cell: left to `#[inline]`, `Once::get` was a call per cell and the read ~7%
-    // slower (step R8).
-    #[allow(clippy::inline_always)]
-    #[inline(always)]
-    fn apply(&self, k: usize, column: Column, counts: &mut RuleCounts) -> Option<Cleaned> {
-        let (cleaned, effect) = self.cleaned[k];
-        counts.apply(column, *self.effects.get(usize::from(effect))?);
-        Some(cleaned)
-    }
-}
-
-/// A dictionary's values cleaned once each.
-struct Prepared {
-    /// The dictionary's values (kept, so their identity cannot be reused).
-    values: ArrayRef,
-    cleanings: Cleanings,
-}
-
-impl Prepared {
-    fn new(column: Column, d: &Dictionary<'_>, ctx: &RowContext<'_>) -> Prepared {
-        let text = d.text;
-        let values = (0..text.len()).map(|k| (!text.is_null(k)).then(|| Raw::Text(text.value(k))));
-        Prepared {
-            values: Arc::clone(d.values),
-            cleanings: Cleanings::new(column, values, ctx),
-        }
-    }
-}
-
-/// Widest range of an integer column's values in a batch cleaned once per value.
-const INTEGER_SPAN: i64 = 4096;
-
-/// A column of a batch cleaned per value without a dictionary: an integer column whose
-/// values span at most [`INTEGER_SPAN`] (each value from the smallest cleaned once), or a
-/// column the file lacks (its one value, null, cleaned once).
-enum PerBatch<'a> {
-    Integers(Integers<'a>, i64, Cleanings),
-    Absent(Cleanings),
-}
-
-impl<'a> PerBatch<'a> {
-    fn new<C: Cells>(column: Column, cells: &'a C, ctx: &RowContext<'_>) -> Option<PerBatch<'a>> {
-        if cells.absent(column) {
-            let null = std::iter::once(Some(Raw::Null));
-            return Some(PerBatch::Absent(Cleanings::new(column, null, ctx)));
-        }
-        let ints = cells.integers(column)?;
-        let (lo, hi) = ints.range()?;
-        if hi.checked_sub(lo)? >= INTEGER_SPAN {
-            return None;
-        }
-        let values = (lo..=hi).map(|v| Some(Raw::Int(v)));
-        Some(PerBatch::Integers(
-            ints,
-            lo,
-            Cleanings::new(column, values, ctx),
-        ))
-    }
-}
-
-/// For each column cleaned per value in a batch: a dictionary's keys and its values
-/// cleaned, or a [`PerBatch`] column.
-#[derive(Clone, Copy)]
-enum Once<'a> {
-    Keys(&'a PrimitiveArray<Int32Type>, &'a Cleanings),
-    Integers(Integers<'a>, i64, &'a Cleanings),
-    Absent(&'a Cleanings),
-}
-
-impl Once<'_> {
-    /// Row `i`'s value cleaned, its effect counted; `None` (nothing counted) when it is
-    /// to be cleaned row by row.
-    // Per cell: left to `#[inline]` it was a call per cell and the read ~7% slower
-    // (step R8).
-    #[allow(clippy::inline_always)]
-    #[inline(always)]
-    fn get(self, i: usize, column: Column, counts: &mut RuleCounts) -> Option<Cleaned> {
-        match self {
-            Once::Keys(keys, t) => {
-                if keys.is_null(i) {
-                    return None;
-                }
-                t.apply(keys.values()[i] as usize, column, counts)
-            }
-            Once::Integers(ints, lo, t) => {
-                if ints.is_null(i) {
-                    return None;
-                }
-                t.apply((ints.value(i) - lo) as usize, column, counts)
-            }
-            Once::Absent(t) => t.apply(0, column, counts),
-        }
-    }
-}
-
-type OnceTable<'a> = [Option<Once<'a>>; Column::COUNT];
-
-/// The [`OnceTable`] of a batch whose dictionaries [`Ingest::prepare`] has cleaned, with
-/// its [`PerBatch`] columns.
-fn once_table<'s, C: Cells>(
-    once: &'s [Option<Prepared>],
-    per_batch: &'s [Option<PerBatch<'s>>],
-    cells: &'s C,
-) -> OnceTable<'s> {
-    let mut table: OnceTable<'s> = [None; Column::COUNT];
-    for c in Column::ALL {
-        let i = c.index();
-        if let Some(d) = cells.dictionary(*c)
-            && let Some(p) = &once[i]
-        {
-            table[i] = Some(Once::Keys(d.keys, &p.cleanings));
-        } else {
-            table[i] = match &per_batch[i] {
-                Some(PerBatch::Integers(ints, lo, t)) => Some(Once::Integers(*ints, *lo, t)),
-                Some(PerBatch::Absent(t)) => Some(Once::Absent(t)),
-                None => None,
-            };
-        }
-    }
-    table
-}
-
-/// The [`PerBatch`] columns of `cells`: the columns [`normalise::value`] cleans that the
-/// batch does not hold as dictionaries.
-fn per_batch<'a, C: Cells>(cells: &'a C, ctx: &RowContext<'_>) -> Vec<Option<PerBatch<'a>>> {
-    Column::ALL
-        .iter()
-        .map(|c| {
-            let wanted = normalise::cleans_alone(*c) && cells.dictionary(*c).is_none();
-            wanted.then(|| PerBatch::new(*c, cells, ctx)).flatten()
-        })
-        .collect()
 }
 
 /// The identifier columns, in the order of [`Chunk::keyed`] and [`Chunk::others`].
@@ -571,18 +380,21 @@ fn clean_chunk<'a, C: Cells>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::normalise::Raw;
     use crate::normalise::{CleaningRules, values::ValueMap};
     use crate::read::cells::BatchSource;
     use crate::read::parquet_file::ParquetSource;
+    use crate::read::per_value::PerBatch;
     use crate::schema::ColumnMap;
+    use arrow_array::ArrayRef;
     use arrow_array::{
         Int8Array, Int16Array, Int64Array, RecordBatch, StringArray, UInt8Array, UInt32Array,
     };
     use parquet::arrow::ArrowWriter;
     use parquet::file::properties::WriterProperties;
 
-    /// A batch read cell by cell: no integer column or absent column is cleaned once
-    /// per value (the path of CSV files and of columns of other types).
+    /// A batch read cell by cell: no dictionary, integer column or absent column is
+    /// cleaned once per value (the path of CSV files and of columns of other types).
     struct CellByCell<'c, C>(&'c C);
 
     impl<C: Cells> Cells for CellByCell<'_, C> {
@@ -595,14 +407,11 @@ mod tests {
         fn malformed(&self, row: usize) -> Option<(Quarantine, String)> {
             self.0.malformed(row)
         }
-        fn dictionary(&self, column: Column) -> Option<Dictionary<'_>> {
-            self.0.dictionary(column)
-        }
     }
 
     /// Rows of integer columns of several types, with nulls, values out of range, codes
     /// counted by rules (gender 0 and 9) and a column whose values span more than
-    /// [`INTEGER_SPAN`] in some batches; no `Latest*` columns (absent).
+    /// `INTEGER_SPAN` (per_value.rs) in some batches; no `Latest*` columns (absent).
     fn file(dir: &std::path::Path) -> std::path::PathBuf {
         let n = 200usize;
         let pick = |i: usize, k: usize| (i * 7919 + k * 104_729) % 97;
@@ -670,7 +479,14 @@ mod tests {
             ),
             (
                 "CINreferralDate",
-                text(&|i| Some(format!("2012-0{}-1{}", 1 + i % 9, i % 10))),
+                text(&|i| match pick(i, 7) % 11 {
+                    0 | 1 => None,
+                    2 => Some("9999-12-31".to_owned()),
+                    3 => Some("1000-01-01".to_owned()),
+                    4 => Some("soon".to_owned()),
+                    5 => Some(String::new()),
+                    _ => Some(format!("2012-0{}-1{}", 1 + i % 9, i % 10)),
+                }),
             ),
         ])
         .unwrap();
@@ -717,16 +533,19 @@ mod tests {
 
     use std::path::Path;
 
-    /// Integer columns and absent columns cleaned once per value in a batch give every
-    /// row, count and ledger entry that cleaning each cell gives.
+    /// Dictionaries, integer columns and absent columns cleaned once per value in a batch
+    /// (their nulls too, through the value map: step R9) give every row, count and
+    /// ledger entry that cleaning each cell gives.
     #[test]
-    fn integer_and_absent_columns_cleaned_per_value_equal_cell_by_cell() {
+    fn dictionary_integer_and_absent_columns_cleaned_per_value_equal_cell_by_cell() {
         let dir = tempfile::tempdir().unwrap();
         let path = file(dir.path());
         let mut mapped = ValueMap::default();
         mapped.insert(Column::Gender, "9", "2");
         mapped.insert(Column::YearOfBirth, "1850", "");
         mapped.insert(Column::LatestReferralDate, "", "2012-01-01");
+        mapped.insert(Column::ReferralDate, "", "2013-02-03");
+        mapped.insert(Column::MonthOfBirth, "", "13");
         for values in [ValueMap::default(), mapped] {
             for batch_size in [1, 3, 50, 64, 1000] {
                 let per_value = read(&path, batch_size, &values, true);
@@ -741,6 +560,7 @@ mod tests {
         let mut source = ParquetSource::open(&path, &ColumnMap::default(), &|_| true).unwrap();
         let batch = source.next_batch(1000).unwrap().unwrap();
         assert!(batch.absent(Column::LatestReferralDate));
+        assert!(batch.dictionary(Column::ReferralDate).is_some());
         assert!(!batch.absent(Column::Gender));
         let rules = CleaningRules::default();
         let values = ValueMap::default();

@@ -13,6 +13,7 @@ mod format;
 mod ingest;
 mod parquet_file;
 mod parquet_types;
+mod per_value;
 pub mod table;
 
 pub use format::{Format, detect_format};
