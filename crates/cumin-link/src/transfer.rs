@@ -244,11 +244,6 @@ impl JoinedRows {
             .unzip();
         JoinedRows { rows, old }
     }
-
-    /// The child before the join of joined row `row`.
-    pub fn old_child(&self, row: u32) -> Option<ChildId> {
-        self.rows.binary_search(&row).ok().map(|k| self.old[k])
-    }
 }
 
 /// How [`merge_pairs`] renumbered children: each old child's new number and how many old
