@@ -157,10 +157,13 @@ pub fn identify_with(episodes: &Episodes, index: &IdIndex, spec: &IdentitySpec) 
 }
 
 /// [`identify`] for a run that frees rows' columns as soon as it can: `narrow` is called
-/// on `episodes` once the identity reads nothing more of them (de-duplication's last
-/// columns are taken out of the table first, and are left empty there; the joined
-/// children's rows are copied before), and may free any column. The identity equals
-/// [`identify`]'s.
+/// on `episodes` once the identity reads nothing more of them but the census year and
+/// the IDACI decile (de-duplication's last columns are taken out of the table first, and
+/// are left empty there; the joined children's rows are copied before), and may free any
+/// column but those two. The identity equals [`identify`]'s.
+///
+/// # Panics
+/// If `narrow` frees the census year or the IDACI decile.
 pub fn identify_narrowing(
     episodes: &mut Episodes,
     spec: &IdentitySpec,
@@ -168,8 +171,13 @@ pub fn identify_narrowing(
 ) -> Identity {
     let pending = Pending::new(episodes, cumin_link::link(episodes, &spec.link), spec);
     let late = TakenColumns::take(episodes);
+    let n = episodes.census_year.len();
     narrow(episodes);
-    pending.finish(late.columns(), &spec.birth)
+    assert!(
+        episodes.census_year.len() == n && episodes.idaci_decile.len() == n,
+        "de-duplication's finish reads the census year and IDACI decile"
+    );
+    pending.finish(late.columns(episodes), &spec.birth)
 }
 
 /// An identity up to the end of what reads the row table: episodes keyed and grouped,
@@ -372,9 +380,14 @@ mod tests {
             let got = identify_narrowing(&mut narrowed, &spec, |rows| {
                 // De-duplication's last columns are out of the table by now.
                 assert!(rows.nfa.is_empty() && rows.cpp_start.is_empty());
-                *rows = Episodes::default();
+                // Every column freed but the two the finish reads.
+                *rows = Episodes {
+                    census_year: std::mem::take(&mut rows.census_year),
+                    idaci_decile: std::mem::take(&mut rows.idaci_decile),
+                    ..Episodes::default()
+                };
             });
-            assert!(narrowed.is_empty(), "narrowed by the callback");
+            assert!(narrowed.referral.is_empty(), "narrowed by the callback");
             assert_eq!(got.linkage.child_of_row, want.linkage.child_of_row);
             assert_eq!(got.linkage.n_children, want.linkage.n_children);
             assert_eq!(got.episodes, want.episodes);

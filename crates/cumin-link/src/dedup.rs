@@ -142,8 +142,10 @@ pub fn deduplicate_grouped(
 }
 
 /// The row columns de-duplication reads last ([`Deduplicating::finish`]): nothing before
-/// it (the child table, the transfer rule) reads them, so a run that frees its rows early
-/// can take them out of the table and free the rest first.
+/// it (the child table, the transfer rule) reads the first five, so a run that frees its
+/// rows early can take them out of the table and free the rest first; the census year
+/// and the IDACI decile (each episode's first census year and latest decile) are read
+/// again by the finish, after the child table has read them.
 #[derive(Clone, Copy, Debug)]
 pub struct LateColumns<'a> {
     /// Referral closed with no further action.
@@ -156,6 +158,10 @@ pub struct LateColumns<'a> {
     pub initial_cpc: &'a [Option<Date>],
     /// Child protection plan start.
     pub cpp_start: &'a [Option<Date>],
+    /// Census year.
+    pub census_year: &'a [CensusYear],
+    /// IDACI decile.
+    pub idaci_decile: &'a [Option<u8>],
 }
 
 impl<'a> LateColumns<'a> {
@@ -167,12 +173,15 @@ impl<'a> LateColumns<'a> {
             s47_start: &episodes.s47_start,
             initial_cpc: &episodes.initial_cpc,
             cpp_start: &episodes.cpp_start,
+            census_year: &episodes.census_year,
+            idaci_decile: &episodes.idaci_decile,
         }
     }
 }
 
-/// [`LateColumns`] taken out of a row table ([`TakenColumns::take`]): owned, so the
-/// table's other columns can be freed while de-duplication still needs these.
+/// The first five [`LateColumns`] taken out of a row table ([`TakenColumns::take`]):
+/// owned, so the table's other columns can be freed while de-duplication still needs
+/// these (the census year and IDACI decile stay in the table, which a run keeps).
 #[derive(Clone, Debug, Default)]
 pub struct TakenColumns {
     nfa: Vec<Option<bool>>,
@@ -194,23 +203,26 @@ impl TakenColumns {
         }
     }
 
-    /// The columns, as [`Deduplicating::finish`] reads them.
-    pub fn columns(&self) -> LateColumns<'_> {
+    /// The columns, as [`Deduplicating::finish`] reads them, with the census year and
+    /// IDACI decile of `episodes` (the table they were taken from).
+    pub fn columns<'a>(&'a self, episodes: &'a Episodes) -> LateColumns<'a> {
         LateColumns {
             nfa: &self.nfa,
             assessment_start: &self.assessment_start,
             s47_start: &self.s47_start,
             initial_cpc: &self.initial_cpc,
             cpp_start: &self.cpp_start,
+            census_year: &episodes.census_year,
+            idaci_decile: &episodes.idaci_decile,
         }
     }
 }
 
 /// De-duplication half done ([`deduplicate_keys`]): the rows grouped by child, each
 /// episode's rows found, and the episode columns that the child table and the transfer
-/// rule read (child, referral date and imputation, LA, closure and its reason, IDACI
-/// decile, first census year, rows); [`Deduplicating::finish`] adds the rest from the
-/// [`LateColumns`].
+/// rule read (child, referral date and imputation, LA, closure and its reason);
+/// [`Deduplicating::finish`] adds the rest (each episode's rows and last row, first census
+/// year and IDACI decile too: nothing before reads them) from the [`LateColumns`].
 #[derive(Clone, Debug, Default)]
 pub struct Deduplicating {
     /// The episodes, without the late columns (empty until [`Deduplicating::finish`]).
@@ -322,8 +334,8 @@ pub(crate) fn dedup_order<F: Fn(u32) -> Option<ChildId> + Sync + ?Sized>(
     (set, stats, bounds)
 }
 
-/// [`dedup_order`]'s first half: the episodes' keys and bounds, and every column but the
-/// [`LateColumns`]' and `pmr_identified`.
+/// [`dedup_order`]'s first half: the episodes' keys and bounds, LA, closure and its
+/// reason (what the transfer rule reads).
 fn dedup_keys<F: Fn(u32) -> Option<ChildId> + Sync + ?Sized>(
     episodes: &Episodes,
     child_of: &F,
@@ -368,20 +380,10 @@ fn dedup_keys<F: Fn(u32) -> Option<ChildId> + Sync + ?Sized>(
         ..DedupStats::default()
     };
     set.la = latest_per_episode(&episodes.la, order, &bounds);
-    set.idaci_decile = latest_per_episode(&episodes.idaci_decile, order, &bounds);
     (set.reason_for_closure, stats.reason_disagreements) =
         latest_and_disagreements(&episodes.reason_for_closure, order, &bounds);
     (set.closure, stats.closure_disagreements) =
         latest_and_disagreements(&episodes.closure, order, &bounds);
-    set.first_census_year = starts
-        .par_iter()
-        .map(|&j| episodes.census_year[order[j as usize] as usize])
-        .collect();
-    set.rows = bounds.par_windows(2).map(|w| w[1] - w[0]).collect();
-    set.last_row = bounds[1..]
-        .par_iter()
-        .map(|&j| order[j as usize - 1])
-        .collect();
     for e in 0..n {
         if set.referral_imputed[e] {
             stats.imputed_referral += 1;
@@ -399,9 +401,10 @@ fn dedup_keys<F: Fn(u32) -> Option<ChildId> + Sync + ?Sized>(
     (set, stats, bounds)
 }
 
-/// [`dedup_order`]'s second half: the [`LateColumns`]' episode columns and whether any
-/// row of each episode is identified by PMR, into `set` (and the NFA disagreements into
-/// `stats`).
+/// [`dedup_order`]'s second half: the [`LateColumns`]' episode columns (the first
+/// census year and the latest IDACI decile of their two), each episode's rows and last
+/// row, and whether any row of each episode is identified by PMR, into `set` (and the NFA
+/// disagreements into `stats`).
 fn dedup_late(
     late: LateColumns<'_>,
     pmr_identified: &[bool],
@@ -414,6 +417,16 @@ fn dedup_late(
     set.initial_cpc = latest_per_episode(late.initial_cpc, order, bounds);
     set.cpp_start = latest_per_episode(late.cpp_start, order, bounds);
     (set.nfa, stats.nfa_disagreements) = latest_and_disagreements(late.nfa, order, bounds);
+    set.idaci_decile = latest_per_episode(late.idaci_decile, order, bounds);
+    set.first_census_year = bounds[..bounds.len() - 1]
+        .par_iter()
+        .map(|&j| late.census_year[order[j as usize] as usize])
+        .collect();
+    set.rows = bounds.par_windows(2).map(|w| w[1] - w[0]).collect();
+    set.last_row = bounds[1..]
+        .par_iter()
+        .map(|&j| order[j as usize - 1])
+        .collect();
     let pmr = gather(pmr_identified, order);
     set.pmr_identified = bounds
         .par_windows(2)

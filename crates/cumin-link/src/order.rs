@@ -106,23 +106,9 @@ pub fn rows_grouped_by_child<K: Ord + Copy>(
         });
     drop(fill);
     let mut order: Vec<u32> = order.into_par_iter().map(AtomicU32::into_inner).collect();
-    sort_within_children(e, &mut order, &start, key);
-    (order, start)
-}
-
-/// Sorts each child's rows, `order[start[c]..start[c + 1]]`, by `key` then by content
-/// (as [`sort_rows_by_key`]), children on every core. The result depends on each child's
-/// set of rows alone, not on their order before: rows grouped by child under one key are
-/// regrouped under another without counting them into place again.
-pub fn sort_within_children<K: Ord + Copy>(
-    e: &Episodes,
-    order: &mut [u32],
-    start: &[u32],
-    key: impl Fn(u32) -> K + Sync,
-) {
-    let n = start.len().saturating_sub(1);
+    // Each child's rows sorted by `key` then by content, children on every core.
     let mut slices: Vec<&mut [u32]> = Vec::with_capacity(n);
-    let mut rest = order;
+    let mut rest = order.as_mut_slice();
     for c in 0..n {
         let (head, tail) = rest.split_at_mut((start[c + 1] - start[c]) as usize);
         slices.push(head);
@@ -135,6 +121,7 @@ pub fn sort_within_children<K: Ord + Copy>(
                 sort_rows_by_key_in(e, rows, &key, keyed);
             }
         });
+    (order, start)
 }
 
 #[cfg(test)]

@@ -104,8 +104,18 @@ pub fn transfer_pairs(
     // date order within a group. A closure looks only at its own group's window: at
     // England scale the 8 weeks after a closure hold tens of thousands of first referrals,
     // and comparing each with every closure took half an hour.
-    let mut firsts: rustc_hash::FxHashMap<TraitGroup, Vec<(Date, u32)>> =
-        rustc_hash::FxHashMap::default();
+    // Each group's list is made the exact size first (counted), not grown by doubling:
+    // one entry a child of the extract, held beside the episode set and the traits.
+    let mut sizes: rustc_hash::FxHashMap<TraitGroup, usize> = rustc_hash::FxHashMap::default();
+    for (c, _) in set.by_child() {
+        if let Some(g) = traits[c.index()].group() {
+            *sizes.entry(g).or_default() += 1;
+        }
+    }
+    let mut firsts: rustc_hash::FxHashMap<TraitGroup, Vec<(Date, u32)>> = sizes
+        .into_iter()
+        .map(|(g, n)| (g, Vec::with_capacity(n)))
+        .collect();
     for (c, r) in set.by_child() {
         if let Some(g) = traits[c.index()].group() {
             firsts
@@ -118,7 +128,7 @@ pub fn transfer_pairs(
         group.sort_unstable();
     }
     // A child who left has no referral after the transfer in the LA it left.
-    let mut last_referral: Vec<Option<Date>> = Vec::new();
+    let mut last_referral: Vec<Option<Date>> = vec![None; traits.len()];
     for (c, r) in set.by_child() {
         if last_referral.len() <= c.index() {
             last_referral.resize(c.index() + 1, None);
@@ -243,11 +253,6 @@ impl JoinedRows {
             })
             .unzip();
         JoinedRows { rows, old }
-    }
-
-    /// The child before the join of joined row `row`.
-    pub fn old_child(&self, row: u32) -> Option<ChildId> {
-        self.rows.binary_search(&row).ok().map(|k| self.old[k])
     }
 }
 
