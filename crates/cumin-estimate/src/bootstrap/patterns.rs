@@ -292,7 +292,8 @@ pub(super) fn group_patterns(
 
 /// The patterns found in order of first appearance (`first`, with their multiplicities,
 /// pools and each child's), renumbered by pool, then the most common first (then first
-/// appearance), held by cell; each pool's units' patterns and range set.
+/// appearance), held by cell; each pool's range of patterns set, its units ordered by
+/// pattern (then child) and each unit's pattern beside it.
 fn renumber(
     first: ByPattern,
     multiplicity: &[u32],
@@ -319,18 +320,32 @@ fn renumber(
         .collect();
     let mut next = 0u32;
     for pool in cells.iter_mut().flatten() {
-        pool.unit_pattern = pool
+        let n = pool
             .units
             .iter()
             .map(|&c| new_id[child_pattern[c as usize] as usize])
-            .collect();
-        let n = pool
-            .unit_pattern
-            .iter()
-            .copied()
             .max()
             .map_or(0, |last| last + 1 - next);
         pool.patterns = next..next + n;
+        // The units placed by pattern (a counting sort: each pattern's `multiplicity`
+        // slots, in the pool's pattern order; by child within a pattern).
+        let mut at: Vec<u32> = Vec::with_capacity(n as usize);
+        let mut sum = 0;
+        for &m in &out.multiplicity[pool.patterns.start as usize..pool.patterns.end as usize] {
+            at.push(sum);
+            sum += m;
+        }
+        let mut units = vec![0; pool.units.len()];
+        let mut unit_pattern = vec![0; pool.units.len()];
+        for &c in &pool.units {
+            let p = new_id[child_pattern[c as usize] as usize];
+            let slot = &mut at[(p - next) as usize];
+            units[*slot as usize] = c;
+            unit_pattern[*slot as usize] = p;
+            *slot += 1;
+        }
+        pool.units = units;
+        pool.unit_pattern = unit_pattern;
         next += n;
     }
     out
