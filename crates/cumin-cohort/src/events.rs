@@ -5,7 +5,7 @@
 //! enquiry (enquiry or conference date, whichever is earlier), so that the age is the
 //! age at which the child reached that stage. Every qualifying event is kept, in and
 //! before the study window, so that later stages can look back; the first *in-window*
-//! event of each child is its first observed event.
+//! event of each child is its first observed event ([`first_events`]).
 
 use crate::age::{BirthCohort, MAX_AGE, age_index};
 use crate::children::{BirthRules, ChildFate, ChildTable};
@@ -89,8 +89,6 @@ impl EpisodeFate {
 pub struct Events {
     /// All qualifying events per outcome (indexed by [`Outcome::index`]), by child then date.
     pub all: [Vec<Event>; 5],
-    /// Each child's first in-window event per outcome.
-    pub first: [Vec<Event>; 5],
     /// What became of each episode (by its referral).
     pub episode_fate: Vec<EpisodeFate>,
     /// Episodes whose missing `ReferralNFA` was read as 0 (assessed).
@@ -141,17 +139,25 @@ pub fn find_events(set: &EpisodeSet, children: &ChildTable, rules: &EventRules) 
             }
         }
     }
-    for (all, first) in ev.all.iter_mut().zip(ev.first.iter_mut()) {
+    for all in &mut ev.all {
         all.sort_by_key(|x| (x.child, x.date, x.episode));
-        let mut last_child = None;
-        for x in all.iter().filter(|x| x.in_window) {
-            if last_child != Some(x.child) {
-                first.push(*x);
-                last_child = Some(x.child);
-            }
-        }
     }
     ev
+}
+
+/// Each child's first in-window event among one outcome's events `all` (by child then
+/// date, as [`Events::all`] holds them): its first observed event. Read where it is
+/// needed rather than kept beside `all` (16 bytes an event for every outcome through
+/// the estimate, when only the referrals' are read, once).
+pub fn first_events(all: &[Event]) -> impl Iterator<Item = &Event> {
+    let mut last_child = None;
+    all.iter().filter(move |x| {
+        let first = x.in_window && last_child != Some(x.child);
+        if first {
+            last_child = Some(x.child);
+        }
+        first
+    })
 }
 
 /// The events and fates of one run of episodes.
@@ -271,5 +277,36 @@ impl CohortAgeCounts {
             return 0.0;
         }
         self.counts[[r as usize, age_index(age)]]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(child: u32, episode: u32, in_window: bool) -> Event {
+        Event {
+            child: ChildId(child),
+            episode,
+            date: Date::ymd(2015, 1, 1),
+            age: 3,
+            cohort: BirthCohort(2012),
+            in_window,
+        }
+    }
+
+    #[test]
+    fn a_childs_first_event_is_its_first_in_the_window() {
+        let all = [
+            ev(0, 0, false),
+            ev(0, 1, true),
+            ev(0, 2, true),
+            ev(1, 3, false),
+            ev(2, 4, true),
+            ev(2, 5, false),
+            ev(2, 6, true),
+        ];
+        let first: Vec<u32> = first_events(&all).map(|e| e.episode).collect();
+        assert_eq!(first, vec![1, 4]);
     }
 }

@@ -18,12 +18,13 @@ pub use children::{
 };
 pub use events::{
     CohortAgeCounts, CppEventDate, EpisodeFate, Event, EventRules, Events, event_date, find_events,
+    first_events,
 };
 pub use identity::{
     Identity, IdentitySpec, LinkageCounts, child_traits, identify, identify_narrowing,
     identify_with,
 };
 pub use years::{
-    CohortFrame, NO_EARLIER, NO_STRATUM, YEAR_AGES, YearCell, YearTables, child_cells, child_runs,
-    event_years, tabulate_years,
+    CohortFrame, EventYear, NO_EARLIER, NO_STRATUM, YEAR_AGES, YearCell, YearTables, child_cells,
+    child_runs, event_years, tabulate_years, year_events,
 };

@@ -28,23 +28,49 @@ pub const NO_EARLIER: usize = 0;
 /// A stratum index meaning "value unknown": the event year is in no stratum.
 pub const NO_STRATUM: u16 = u16::MAX;
 
+/// One event year: the child, its birth cohort and the age (0..=17, pre-birth folded
+/// into 0). Eight bytes, where the [`Event`] it comes from takes sixteen: the estimate
+/// holds every outcome's years to the end of the stage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EventYear {
+    /// The child.
+    pub child: ChildId,
+    /// Birth cohort of the child.
+    pub cohort: BirthCohort,
+    /// Age of the year, 0..=17.
+    pub age: i8,
+}
+
+impl EventYear {
+    /// The year of event `e`, its age folded to 0 when it was −1.
+    pub fn of(e: &Event) -> EventYear {
+        EventYear {
+            child: e.child,
+            cohort: e.cohort,
+            age: e.age.max(0),
+        }
+    }
+}
+
+/// The event each of one outcome's event years is taken from, in the order of
+/// [`event_years`]: the first in-window event of each (child, age), ages −1 and 0 one.
+/// What an event year's stratum is read from (its episode).
+pub fn year_events(all: &[Event]) -> impl Iterator<Item = &Event> {
+    let mut last: Option<(ChildId, i8)> = None;
+    all.iter().filter(move |e| {
+        let key = (e.child, e.age.max(0));
+        if !e.in_window || last == Some(key) {
+            return false;
+        }
+        last = Some(key);
+        true
+    })
+}
+
 /// One outcome's event years, ordered by child then age: the first in-window event of
 /// each (child, age), its `age` folded to 0 when it was −1.
-pub fn event_years(all: &[Event]) -> Vec<Event> {
-    let mut out: Vec<Event> = Vec::new();
-    for e in all.iter().filter(|e| e.in_window) {
-        let folded = Event {
-            age: e.age.max(0),
-            ..*e
-        };
-        if out
-            .last()
-            .is_some_and(|last| last.child == folded.child && last.age == folded.age)
-        {
-            continue;
-        }
-        out.push(folded);
-    }
+pub fn event_years(all: &[Event]) -> Vec<EventYear> {
+    let out: Vec<EventYear> = year_events(all).map(EventYear::of).collect();
     debug_assert!(
         out.windows(2)
             .all(|w| (w[0].child, w[0].age) < (w[1].child, w[1].age))
@@ -107,7 +133,7 @@ impl CohortFrame {
 /// counts `weight(child)` times. An event year is placed by its own stratum; the earlier
 /// event year it is paired with may lie in any stratum.
 pub fn tabulate_years(
-    years: &[Event],
+    years: &[EventYear],
     stratum: &[u16],
     n_strata: usize,
     frame: &CohortFrame,
@@ -168,7 +194,7 @@ impl YearCell {
 /// for each, given the child's run of `years` and their strata. A child whose cohort is
 /// not tabulated adds to none.
 pub fn child_cells(
-    child_years: &[Event],
+    child_years: &[EventYear],
     child_strata: &[u16],
     frame: &CohortFrame,
     mut emit: impl FnMut(u16, YearCell),
@@ -216,21 +242,21 @@ pub fn child_cells(
 /// Each child's run of `years` (ordered by child, as [`event_years`] writes them) with
 /// the parallel run of `stratum`.
 pub fn child_runs<'a>(
-    years: &'a [Event],
+    years: &'a [EventYear],
     stratum: &'a [u16],
-) -> impl Iterator<Item = (&'a [Event], &'a [u16])> {
+) -> impl Iterator<Item = (&'a [EventYear], &'a [u16])> {
     assert_eq!(years.len(), stratum.len());
     ChildRuns { years, stratum }
 }
 
 /// Splits parallel slices into each child's run.
 struct ChildRuns<'a> {
-    years: &'a [Event],
+    years: &'a [EventYear],
     stratum: &'a [u16],
 }
 
 impl<'a> Iterator for ChildRuns<'a> {
-    type Item = (&'a [Event], &'a [u16]);
+    type Item = (&'a [EventYear], &'a [u16]);
 
     fn next(&mut self) -> Option<Self::Item> {
         let child = self.years.first()?.child;
@@ -271,6 +297,31 @@ mod tests {
         let y = event_years(&all);
         let ages: Vec<(u32, i8)> = y.iter().map(|e| (e.child.0, e.age)).collect();
         assert_eq!(ages, vec![(0, 0), (0, 3), (1, 4)]);
+        assert!(
+            y.iter()
+                .all(|e| e.cohort == BirthCohort(if e.child.0 == 0 { 2014 } else { 2010 }))
+        );
+    }
+
+    #[test]
+    fn each_year_is_taken_from_its_first_event() {
+        // Episodes tell the events apart: a year's stratum is read from its event's.
+        let mut all = [
+            ev(0, -1, 2014, false),
+            ev(0, -1, 2014, true),
+            ev(0, 0, 2014, true),
+            ev(0, 3, 2014, true),
+            ev(0, 3, 2014, true),
+            ev(1, 3, 2010, true),
+        ];
+        for (i, e) in all.iter_mut().enumerate() {
+            e.episode = i as u32;
+        }
+        let taken: Vec<u32> = year_events(&all).map(|e| e.episode).collect();
+        assert_eq!(taken, vec![1, 3, 5]);
+        let years: Vec<EventYear> = year_events(&all).map(EventYear::of).collect();
+        assert_eq!(years, event_years(&all));
+        assert_eq!(std::mem::size_of::<EventYear>(), 8);
     }
 
     #[test]
@@ -288,7 +339,8 @@ mod tests {
             // Child 1: events at 0 and 3, in different strata.
             ev(1, 0, 2011, true),
             ev(1, 3, 2011, true),
-        ];
+        ]
+        .map(|e| EventYear::of(&e));
         let strata = [0, 0, 1, 0, 1];
         let t = tabulate_years(&years, &strata, 2, &frame, |_| 1.0);
         assert_eq!(t[0].first_observed[[0, 1]], 1.0);

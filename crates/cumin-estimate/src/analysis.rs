@@ -18,7 +18,7 @@ use crate::model_error::{self, Rho};
 use crate::results::{BackwardHazard, CorrectionBound, CorrectionCell, Recurrence, Unplaced};
 use crate::spec::EstimateSpec;
 use crate::spec::OUT_AGES;
-use crate::split::{Ghosts, SplitCorrection, SplitSummary};
+use crate::split::{Ghosts, SplitSummary};
 use crate::strata::Stratification;
 use cumin_census::{CensusYear, Episodes, NoProgress, Progress};
 use cumin_cohort::{Events, Identity, YearTables};
@@ -131,8 +131,11 @@ struct Tables {
 struct Run<'a> {
     frame: &'a Frame,
     spec: &'a EstimateSpec,
-    /// Dropped before the bootstrap, which applies its ghosts as they are.
-    split: Option<SplitCorrection>,
+    /// The split correction's scalings of its ghosts
+    /// ([`crate::split::SplitCorrection::scalings`]): all the curves read of it once the
+    /// ghosts are found (the correction itself, its key table above all, is dropped
+    /// then).
+    split_scalings: Option<(f64, f64)>,
     /// The split correction's ghosts per outcome and stratification (none without it),
     /// found before the curves ([`every_ghost`]); the bootstrap applies them too.
     ghosts: Vec<Vec<Option<Ghosts>>>,
@@ -151,7 +154,7 @@ impl<'a> Run<'a> {
             progress,
             frame,
             spec,
-            split: None,
+            split_scalings: None,
             ghosts: Vec::new(),
             models: Vec::new(),
             curves: Vec::new(),
@@ -293,10 +296,9 @@ impl<'a> Run<'a> {
         forms: &[Form],
         fitted: &[Corrected],
     ) -> Vec<Vec<[f64; OUT_AGES]>> {
-        let (Some(sc), Some(ghosts)) = (&self.split, &tables.ghosts) else {
+        let (Some((a, b)), Some(ghosts)) = (self.split_scalings, &tables.ghosts) else {
             return Vec::new();
         };
-        let (a, b) = sc.scalings();
         let frame = self.frame;
         let estimators = &self.spec.estimators;
         let shifted: Vec<Vec<YearTables>> = [(1.0 + a, 1.0 + a), (1.0, 1.0 + b)]
@@ -405,9 +407,6 @@ impl<'a> Run<'a> {
     /// Bootstrap intervals, the model error, inequality and recurrence.
     fn finish(mut self, years: &[OutcomeYears], strata: &[Strata], events: &Events) -> Estimates {
         let spec = self.spec;
-        // The split correction's key table is not needed again: free it before the
-        // bootstrap's resampler is built.
-        self.split = None;
         if spec.bootstrap > 0 {
             let forms: Vec<Vec<Form>> = self.out.forms.iter().map(|f| f.chosen.clone()).collect();
             let inputs = bootstrap::Inputs {

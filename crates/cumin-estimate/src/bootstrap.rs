@@ -483,7 +483,7 @@ pub fn replace_intervals(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cumin_cohort::{BirthCohort, CohortFrame, Event};
+    use cumin_cohort::{BirthCohort, CohortFrame, EventYear};
     use cumin_link::ChildId;
     use proptest::prelude::*;
 
@@ -505,13 +505,10 @@ mod tests {
     fn years(children: &[(u32, i16, u16)]) -> Vec<OutcomeYears> {
         let years = children
             .iter()
-            .map(|&(c, cohort, _)| Event {
+            .map(|&(c, cohort, _)| EventYear {
                 child: ChildId(c),
-                episode: 0,
-                date: cumin_census::Date::ymd(2015, 1, 1),
                 age: 3,
                 cohort: BirthCohort(cohort),
-                in_window: true,
             })
             .collect::<Vec<_>>();
         vec![OutcomeYears {
@@ -743,13 +740,10 @@ mod tests {
             let mut decile = Vec::new();
             for (c, cohort, y0, y1) in children {
                 for &(age, s) in if o == 0 { y0 } else { y1 } {
-                    years.push(Event {
+                    years.push(EventYear {
                         child: ChildId(*c),
-                        episode: 0,
-                        date: cumin_census::Date::ymd(2015, 1, 1),
                         age,
                         cohort: BirthCohort(*cohort),
-                        in_window: true,
                     });
                     decile.push(s);
                 }

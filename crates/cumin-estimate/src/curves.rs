@@ -13,7 +13,7 @@ use crate::spec::Estimator;
 use crate::spec::OUT_AGES;
 use crate::strata::{Stratification, Stratum};
 use cumin_census::Outcome;
-use cumin_cohort::{Event, Identity, NO_EARLIER, NO_STRATUM, YearTables};
+use cumin_cohort::{Event, EventYear, Identity, NO_EARLIER, NO_STRATUM, YearTables};
 use cumin_stats::{AgeEstimate, BackwardModel, Correction, Factors, Form, Interval};
 use ndarray::Array2;
 use rustc_hash::FxHashMap;
@@ -26,7 +26,7 @@ pub struct OutcomeYears {
     /// The outcome.
     pub outcome: Outcome,
     /// Event years, by child then age.
-    pub years: Vec<Event>,
+    pub years: Vec<EventYear>,
     /// `strata[k][i]`: stratum of `years[i]` under stratification `k` (or `NO_STRATUM`).
     pub strata: Vec<Vec<u16>>,
 }
@@ -40,17 +40,20 @@ pub struct Strata {
     pub levels: Vec<(Stratum, Array2<f64>)>,
 }
 
-/// Event years of `outcome` placed in the strata of each stratification. An event in a
-/// stratum the denominators do not have is an error (its rate would have no
-/// denominator); one whose value is unknown is in no stratum, and counted.
+/// Event years of `outcome` (from its events `all`, [`cumin_cohort::event_years`])
+/// placed in the strata of each stratification, each by the event it is taken from
+/// ([`cumin_cohort::year_events`]). An event in a stratum the denominators do not have
+/// is an error (its rate would have no denominator); one whose value is unknown is in no
+/// stratum, and counted.
 pub fn place_years(
     outcome: Outcome,
-    years: Vec<Event>,
+    all: &[Event],
     strata: &[Strata],
     identity: &Identity,
     denominators: &Denominators,
 ) -> Result<(OutcomeYears, Vec<u64>), EstimateError> {
     let (set, children) = (&identity.episodes, &identity.children);
+    let years = cumin_cohort::event_years(all);
     let mut placed = Vec::with_capacity(strata.len());
     let mut unknown = Vec::with_capacity(strata.len());
     for s in strata {
@@ -65,34 +68,33 @@ pub fn place_years(
         let mut places: FxHashMap<u64, Place> = FxHashMap::default();
         let mut lacking: Vec<(Stratum, u64)> = Vec::new();
         let mut none = 0u64;
-        let column: Vec<u16> = years
-            .iter()
-            .map(|y| {
-                let Some(code) = s.by.event_code(y, set, children) else {
-                    none += 1;
-                    return NO_STRATUM;
-                };
-                let place = *places.entry(code).or_insert_with(|| {
-                    let label =
-                        s.by.event_stratum(y, set, children)
-                            .expect("an event with a code has a stratum");
-                    index.get(&label).map_or_else(
-                        || {
-                            lacking.push((label, 0));
-                            Place::Lacking(lacking.len() - 1)
-                        },
-                        |&i| Place::In(i),
-                    )
-                });
-                match place {
-                    Place::In(i) => i,
-                    Place::Lacking(m) => {
-                        lacking[m].1 += 1;
-                        NO_STRATUM
-                    }
+        let mut column: Vec<u16> = Vec::with_capacity(years.len());
+        column.extend(cumin_cohort::year_events(all).map(|y| {
+            let Some(code) = s.by.event_code(y, set, children) else {
+                none += 1;
+                return NO_STRATUM;
+            };
+            let place = *places.entry(code).or_insert_with(|| {
+                let label =
+                    s.by.event_stratum(y, set, children)
+                        .expect("an event with a code has a stratum");
+                index.get(&label).map_or_else(
+                    || {
+                        lacking.push((label, 0));
+                        Place::Lacking(lacking.len() - 1)
+                    },
+                    |&i| Place::In(i),
+                )
+            });
+            match place {
+                Place::In(i) => i,
+                Place::Lacking(m) => {
+                    lacking[m].1 += 1;
+                    NO_STRATUM
                 }
-            })
-            .collect();
+            }
+        }));
+        debug_assert_eq!(column.len(), years.len());
         let mut missing: BTreeMap<Stratum, u64> = BTreeMap::new();
         for (label, n) in lacking {
             *missing.entry(label).or_insert(0) += n;

@@ -90,16 +90,20 @@ pub fn mode_rows(mode: IdMode, counts: &LinkageCounts) -> Vec<LinkageRow> {
 
 /// First referrals by age band at referral, those identified by PMR, and their share.
 pub fn first_referral_rows(mode: IdMode, set: &EpisodeSet, events: &Events) -> Vec<LinkageRow> {
+    let mut counts = [(0u64, 0u64); AgeBand::CHILD.len()];
+    for e in cumin_cohort::first_events(&events.all[Outcome::Referral.index()]) {
+        let age = i32::from(e.age.max(0));
+        for (band, (all, with_pmr)) in AgeBand::CHILD.iter().zip(&mut counts) {
+            if band.contains(age) {
+                *all += 1;
+                *with_pmr += u64::from(set.pmr_identified[e.episode as usize]);
+            }
+        }
+    }
     AgeBand::CHILD
         .into_iter()
-        .flat_map(|band| {
-            let (mut all, mut with_pmr) = (0u64, 0u64);
-            for e in &events.first[Outcome::Referral.index()] {
-                if band.contains(i32::from(e.age.max(0))) {
-                    all += 1;
-                    with_pmr += u64::from(set.pmr_identified[e.episode as usize]);
-                }
-            }
+        .zip(counts)
+        .flat_map(|(band, (all, with_pmr))| {
             [
                 LinkageRow::new(mode, LinkageMeasure::FirstReferrals(band), all as f64),
                 LinkageRow::new(

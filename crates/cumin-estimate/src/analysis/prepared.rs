@@ -110,16 +110,11 @@ impl<'a> Prepared<'a> {
         });
         let mut run = Run::new(&frame, spec, progress);
         run.out.split = split.as_ref().map(|sc| sc.summary(&spec.outcomes));
-        run.split = split;
+        run.split_scalings = split.as_ref().map(SplitCorrection::scalings);
         let mut years = Vec::with_capacity(spec.outcomes.len());
         for &o in &spec.outcomes {
-            let (placed, unknown) = place_years(
-                o,
-                cumin_cohort::event_years(&events.all[o.index()]),
-                &strata,
-                identity,
-                denominators,
-            )?;
+            let (placed, unknown) =
+                place_years(o, &events.all[o.index()], &strata, identity, denominators)?;
             crate::curves::check_events(denominators, &strata, &frame, &placed)?;
             for (s, u) in strata.iter().zip(unknown) {
                 if s.by != Stratification::ALL {
@@ -137,7 +132,10 @@ impl<'a> Prepared<'a> {
             Some((years.len() * strata.len()) as u64),
             "curve sets",
         );
-        run.ghosts = every_ghost(run.split.as_ref(), &years, &strata, &frame);
+        run.ghosts = every_ghost(split.as_ref(), &years, &strata, &frame);
+        // The curves read only the ghosts and the scalings: the key table goes now,
+        // before the curves' and the bootstrap's tables are made.
+        drop(split);
         for (oi, oy) in years.iter().enumerate() {
             run.outcome(oi, oy, &strata);
         }

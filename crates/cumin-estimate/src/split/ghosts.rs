@@ -205,7 +205,7 @@ pub fn join_year(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cumin_cohort::{BirthCohort, CohortFrame, Event};
+    use cumin_cohort::{BirthCohort, CohortFrame, EventYear};
     use cumin_link::ChildId;
     use proptest::prelude::*;
 
@@ -234,13 +234,10 @@ mod tests {
                 entry: vec![Some(0), Some(4), None],
             };
             let years: Vec<(u8, u16)> = ages.iter().zip(&strata).map(|(a, s)| (*a, *s)).collect();
-            let event = |child: u32, age: u8| Event {
+            let event = |child: u32, age: u8| EventYear {
                 child: ChildId(child),
-                episode: 0,
-                date: cumin_census::Date::ymd(2010, 1, 1),
                 age: age as i8,
                 cohort: BirthCohort(2000 + row as i16),
-                in_window: true,
             };
             // The successor's stratum as join_year chooses it.
             let at = years.partition_point(|y| y.0 <= a1);
