@@ -190,6 +190,7 @@ fn read_as_the_r_code(
         data_end: extract.data_end,
         census_years: extract.census_years.clone(),
         latest: cumin_census::normalise::LatestDates::default(),
+        notes: Vec::new(),
     };
     Ok((
         extract,

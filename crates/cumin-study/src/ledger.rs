@@ -5,19 +5,31 @@ use crate::error::StudyError;
 use cumin_census::{EntryKind, Extract};
 use rayon::prelude::*;
 
-/// Rows read, used, quarantined and excluded over all files.
-pub fn totals(extract: &Extract) -> [u64; 4] {
+/// Exclusions of rows whose child has no usable birth date: not a choice of the
+/// analysis (as the window or the identifier mode are) but a fault of the data, so the
+/// terminal counts them apart from the rows excluded by design.
+pub const WITHOUT_BIRTH_DATE: [&str; 2] = ["child_without_birth_date", "jay_no_birth_date"];
+
+/// Rows read, used, quarantined, excluded by design and excluded for want of a birth
+/// date (a child with no row giving a month and year of birth) over all files:
+/// `read = used + quarantined + excluded by design + without a birth date`.
+pub fn totals(extract: &Extract) -> [u64; 5] {
     let ledger = &extract.ledger;
     let total = |k| {
         (0..ledger.files().len())
             .map(|f| ledger.total(f as u16, k))
             .sum::<u64>()
     };
+    let no_birth: u64 = WITHOUT_BIRTH_DATE
+        .iter()
+        .map(|r| ledger.total_all(EntryKind::Excluded, r))
+        .sum();
     [
         total(EntryKind::Read),
         total(EntryKind::Used),
         total(EntryKind::Quarantined),
-        total(EntryKind::Excluded),
+        total(EntryKind::Excluded) - no_birth,
+        no_birth,
     ]
 }
 
