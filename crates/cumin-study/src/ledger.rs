@@ -33,6 +33,25 @@ pub fn totals(extract: &Extract) -> [u64; 5] {
     ]
 }
 
+/// Stops a run whose identifier mode counts children by PMR (`pmr-only`: every child;
+/// `pmr-school-age`: every child from age 5; the Jay presets' main analysis) when no row
+/// of the extract has one: the run went on and estimated no child ever referred (or none
+/// from 5). Under `combined` and `la-only` such an extract is linked by LA child ID, with
+/// the reader's note (`pmr_empty_in_every_row`).
+pub fn check_pmrs_for_mode(mode: cumin_link::IdMode, extract: &Extract) -> Result<(), StudyError> {
+    let lost = match mode {
+        cumin_link::IdMode::PmrOnly => "every child",
+        cumin_link::IdMode::PmrSchoolAge => "every child from age 5",
+        cumin_link::IdMode::Combined | cumin_link::IdMode::LaOnly => return Ok(()),
+    };
+    let pmr = &extract.episodes.pmr;
+    if pmr.is_empty() || pmr.iter().any(Option::is_some) {
+        return Ok(());
+    }
+    let rows = totals(extract)[0];
+    Err(StudyError::NoPmrForMode { mode, lost, rows })
+}
+
 /// Quarantine reasons whose detail describes the line, never a value of it.
 const STRUCTURAL: [&str; 3] = ["wrong_field_count", "unclosed_quote", "blank_line"];
 

@@ -242,6 +242,27 @@ fn a_pmr_column_empty_in_every_row_reads_alike_whatever_its_type() {
     assert_eq!(seen[0].0.len(), 1, "{:?}", seen[0].0);
     assert_eq!(seen[0].0[0][1], "pmr_empty_in_every_row");
     assert!(seen.iter().all(|s| *s == seen[0]));
+    // Under a mode that counts children by PMR, the run estimated no child ever referred
+    // (pmr-only) or none from age 5 (pmr-school-age), exit 0; it stops now.
+    for (mode, lost) in [
+        ("pmr-only", "every child would"),
+        ("pmr-school-age", "every child from age 5"),
+    ] {
+        let o = estimate_with(
+            &null_type,
+            &dir.path().join("out-mode"),
+            &["--quiet", "--id-mode", mode],
+        );
+        let msg = text(&o);
+        assert!(!o.status.success(), "{mode}: {msg}");
+        for want in [
+            "no row of the extract has a PupilMatchingRefAnonymous",
+            lost,
+            "--id-mode combined or la-only",
+        ] {
+            assert!(msg.contains(want), "{want:?} not in {msg}");
+        }
+    }
 }
 
 /// Under `--id-mode pmr-only` the LA child ID does not say who a child is, but an
