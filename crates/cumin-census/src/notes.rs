@@ -45,6 +45,11 @@ impl Note {
         }
     }
 
+    /// The note counting `rows` (a whole column's, known once the file is read).
+    pub(crate) fn with_rows(self, rows: u64) -> Note {
+        Note { rows, ..self }
+    }
+
     /// The note with a few of the values (shown as error messages show them).
     pub(crate) fn with_examples(mut self, values: &[String]) -> Note {
         self.examples = crate::error::shown_values(values).join("; ");

@@ -441,10 +441,7 @@ fn read_opened(
                 progress,
             )?;
         }
-        for n in &mut columns_unread {
-            n.rows = rows;
-        }
-        notes.append(&mut columns_unread);
+        notes.extend(columns_unread.drain(..).map(|n| n.with_rows(rows)));
         let recorded = (progress, &mut notes);
         check_wrong_throughout(&path, &ingest.counts, &required, cleaned, recorded)?;
         checks::note_unreadable_birth(&path, &ingest.counts, (progress, &mut notes));
