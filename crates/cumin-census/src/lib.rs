@@ -17,6 +17,7 @@ pub mod interner;
 pub mod ledger;
 pub mod lookup;
 pub mod normalise;
+pub mod notes;
 mod numbering;
 pub mod profile;
 pub mod progress;
@@ -36,6 +37,7 @@ pub use normalise::values::{self, ValueMap};
 pub use normalise::{
     CleaningRules, Exclusion, LaChildIdWithoutLa, Quarantine, ReasonSpelling, Rule,
 };
+pub use notes::Note;
 pub use profile::Profile;
 pub use progress::{NoProgress, Progress};
 pub use read::table::{TextTable, read_text_table};

@@ -177,7 +177,7 @@ pub struct ValidateArgs {
     /// LSOA → IDACI decile lookup (LSOA,IDACI_Decile); overrides the study's.
     #[arg(long)]
     pub lsoa_lookup: Option<PathBuf>,
-    /// Write ledger.csv, quarantine.csv and profile.csv into this folder.
+    /// Write ledger.csv, quarantine.csv, notes.csv and profile.csv into this folder.
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// The census years to use, first-last by the year each ends (as for estimate);

@@ -116,12 +116,25 @@ fn print_jay_changes(changed: &[&CorrectionLine]) {
     }
 }
 
+/// Where the rows read went, adding up to the rows read: used, quarantined, excluded by
+/// design, and (only when there are some) left out for want of a birth date, which is
+/// a fault of the data, not a choice of the analysis.
+fn rows_line([read, used, quarantined, by_design, no_birth]: [u64; 5]) -> String {
+    let no_birth = if no_birth > 0 {
+        format!(
+            ", {no_birth} excluded for want of a birth date (no row of the child gives a month and year of birth)"
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "read {read} rows: {used} used, {quarantined} quarantined, {by_design} excluded by design{no_birth} (see analyst-only/ledger.csv)"
+    )
+}
+
 /// Prints where the outputs are.
 fn print_files(out: &cumin_study::RunOutput) {
-    let [read, used, quarantined, excluded] = out.rows;
-    println!(
-        "read {read} rows: {used} used, {quarantined} quarantined, {excluded} excluded by design (see analyst-only/ledger.csv)"
-    );
+    println!("{}", rows_line(out.rows));
     println!("data end: {}", out.data_end);
     println!("outputs in {}:", out.out.display());
     for (f, for_release) in &out.files {

@@ -59,7 +59,7 @@ pub fn run(a: &ValidateArgs, bars: &Bars, quiet: bool) -> Result<()> {
         if let Some(out) = &a.out {
             println!();
             println!(
-                "wrote ledger.csv, quarantine.csv and profile.csv to {} (exact counts by census year and LA, pseudonymised identifiers: none of them for release)",
+                "wrote ledger.csv, quarantine.csv, notes.csv and profile.csv to {} (exact counts by census year and LA, pseudonymised identifiers: none of them for release)",
                 out.display()
             );
         }
@@ -83,7 +83,7 @@ fn account(extract: &mut Extract) -> Result<()> {
     Ok(())
 }
 
-/// Writes `ledger.csv`, `quarantine.csv` and `profile.csv` into `out`.
+/// Writes `ledger.csv`, `quarantine.csv`, `notes.csv` and `profile.csv` into `out`.
 fn write(out: &Path, extract: &Extract, profile: &Profile) -> Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     cumin_report::write::write_ledger_csv(
@@ -93,6 +93,10 @@ fn write(out: &Path, extract: &Extract, profile: &Profile) -> Result<()> {
     cumin_report::write::write_quarantine_csv(
         &out.join("quarantine.csv"),
         &cumin_report::keep_quarantine(&extract.ledger),
+    )?;
+    cumin_report::write::write_notes_csv(
+        &out.join("notes.csv"),
+        &cumin_report::keep_notes(&extract.notes),
     )?;
     let path = out.join("profile.csv");
     let file =

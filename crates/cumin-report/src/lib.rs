@@ -40,7 +40,7 @@ pub use jay::{
 pub use linkage::{LinkageSection, ReportTable, linkage_section};
 pub use sdc::{
     AnalystOnly, CellStats, LedgerLine, Released, SdcProfile, keep_backward_hazards, keep_bounds,
-    keep_corrections, keep_ledger, keep_quarantine, release_ledger, release_linkage,
+    keep_corrections, keep_ledger, keep_notes, keep_quarantine, release_ledger, release_linkage,
     release_recurrence, release_unplaced,
 };
 pub use tables::{

@@ -462,6 +462,11 @@ pub fn keep_quarantine(ledger: &cumin_census::Ledger) -> AnalystOnly<&cumin_cens
     AnalystOnly::new(ledger, &spec::QUARANTINE)
 }
 
+/// The cleaning notes, for `analyst-only/notes.csv` (exact counts: never released).
+pub fn keep_notes(notes: &[cumin_census::Note]) -> AnalystOnly<&[cumin_census::Note]> {
+    AnalystOnly::new(notes, &spec::NOTES)
+}
+
 /// The exact ledger, for `analyst-only/ledger.csv`.
 pub fn keep_ledger(ledger: &cumin_census::Ledger) -> AnalystOnly<Vec<LedgerLine>> {
     AnalystOnly::new(

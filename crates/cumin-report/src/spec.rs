@@ -446,6 +446,22 @@ pub const QUARANTINE: TableSpec = TableSpec {
     columns: &[key("file"), key("row"), key("reason"), model("detail")],
 };
 
+/// `analyst-only/notes.csv`: the cleaning notes the terminal shows after each file.
+pub const NOTES: TableSpec = TableSpec {
+    file: "analyst-only/notes.csv",
+    status: Status::AnalystOnly,
+    rule: "analyst-only: the cleaning notes of the terminal per file and column, with exact \
+     counts (no row, no identifier: a value that could be one is shown by its length)",
+    columns: &[
+        key("file"),
+        key("column"),
+        key("rule"),
+        model("rows"),
+        model("action"),
+        model("examples"),
+    ],
+};
+
 /// `report.html`.
 pub const REPORT: TableSpec = TableSpec {
     file: "report.html",
@@ -474,7 +490,7 @@ pub const SDC_JSON: TableSpec = TableSpec {
 };
 
 /// Every table description, for the documentation and its tests.
-pub const ALL: [&TableSpec; 19] = [
+pub const ALL: [&TableSpec; 20] = [
     &CUMULATIVE_INCIDENCE,
     &CUMULATIVE_INCIDENCE_PARQUET,
     &SENSITIVITY,
@@ -491,6 +507,7 @@ pub const ALL: [&TableSpec; 19] = [
     &LINKAGE_MODEL,
     &LEDGER,
     &QUARANTINE,
+    &NOTES,
     &REPORT,
     &FIGURE,
     &SDC_JSON,

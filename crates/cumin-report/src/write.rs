@@ -394,6 +394,28 @@ pub fn write_quarantine_csv(
     write_text(path, &text)
 }
 
+/// Writes `notes.csv`: file, column, rule, rows, action, examples (stays with the
+/// analyst): the cleaning notes of the terminal, in file order.
+pub fn write_notes_csv(
+    path: &Path,
+    notes: &AnalystOnly<&[cumin_census::Note]>,
+) -> Result<(), ReportError> {
+    let text = csv_text(
+        &spec::NOTES.header(),
+        notes.get().iter().map(|n| {
+            vec![
+                n.file.clone(),
+                n.column.clone(),
+                n.rule.to_owned(),
+                n.rows.to_string(),
+                n.action.clone(),
+                n.examples.clone(),
+            ]
+        }),
+    );
+    write_text(path, &text)
+}
+
 /// BLAKE3 of a file, hex.
 pub fn hash_file(path: &Path) -> Result<String, ReportError> {
     let mut h = blake3::Hasher::new();

@@ -72,6 +72,22 @@ pub enum StudyError {
         /// The other outcomes of the run, comma-separated.
         rest: String,
     },
+    /// No row of the extract has a PMR, and the identifier mode counts children by it.
+    #[error(
+        "no row of the extract has a PupilMatchingRefAnonymous (the {rows} rows read), and \
+         --id-mode {mode} identifies children by PMR: {lost} would be left out and the \
+         estimates would be wrong, not merely noisier. Check the column mapping in the \
+         study config or the extract, or run with --id-mode combined or la-only, which link \
+         by LA child ID"
+    )]
+    NoPmrForMode {
+        /// The identifier mode.
+        mode: cumin_link::IdMode,
+        /// Who would be left out, in words.
+        lost: &'static str,
+        /// Rows read.
+        rows: u64,
+    },
     /// A file whose every row was quarantined.
     #[error(
         "{file}: none of its {rows} data rows can be used, every one was quarantined \

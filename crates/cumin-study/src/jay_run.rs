@@ -46,6 +46,8 @@ pub fn run(
     let population = Population::of(&denominators).map_err(|e| StudyError::Config(e.0))?;
     let (mut extract, tolerant) = read_as_the_r_code(settings, progress)?;
     crate::ledger::check_files_usable(&extract)?;
+    // The main analysis is pmr-school-age.
+    crate::ledger::check_pmrs_for_mode(cumin_link::IdMode::PmrSchoolAge, &extract)?;
     // `CPPstartDate` empty throughout stopped the read (`EmptyInExtract`): the design's
     // outcomes have no either-of-two event (s47) for the study to check.
     // An extract that begins after the window misses first referrals (cumin's design
@@ -190,6 +192,7 @@ fn read_as_the_r_code(
         data_end: extract.data_end,
         census_years: extract.census_years.clone(),
         latest: cumin_census::normalise::LatestDates::default(),
+        notes: Vec::new(),
     };
     Ok((
         extract,

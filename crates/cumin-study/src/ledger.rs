@@ -5,20 +5,51 @@ use crate::error::StudyError;
 use cumin_census::{EntryKind, Extract};
 use rayon::prelude::*;
 
-/// Rows read, used, quarantined and excluded over all files.
-pub fn totals(extract: &Extract) -> [u64; 4] {
+/// Exclusions of rows whose child has no usable birth date: not a choice of the
+/// analysis (as the window or the identifier mode are) but a fault of the data, so the
+/// terminal counts them apart from the rows excluded by design.
+pub const WITHOUT_BIRTH_DATE: [&str; 2] = ["child_without_birth_date", "jay_no_birth_date"];
+
+/// Rows read, used, quarantined, excluded by design and excluded for want of a birth
+/// date (a child with no row giving a month and year of birth) over all files:
+/// `read = used + quarantined + excluded by design + without a birth date`.
+pub fn totals(extract: &Extract) -> [u64; 5] {
     let ledger = &extract.ledger;
     let total = |k| {
         (0..ledger.files().len())
             .map(|f| ledger.total(f as u16, k))
             .sum::<u64>()
     };
+    let no_birth: u64 = WITHOUT_BIRTH_DATE
+        .iter()
+        .map(|r| ledger.total_all(EntryKind::Excluded, r))
+        .sum();
     [
         total(EntryKind::Read),
         total(EntryKind::Used),
         total(EntryKind::Quarantined),
-        total(EntryKind::Excluded),
+        total(EntryKind::Excluded) - no_birth,
+        no_birth,
     ]
+}
+
+/// Stops a run whose identifier mode counts children by PMR (`pmr-only`: every child;
+/// `pmr-school-age`: every child from age 5; the Jay presets' main analysis) when no row
+/// of the extract has one: the run went on and estimated no child ever referred (or none
+/// from 5). Under `combined` and `la-only` such an extract is linked by LA child ID, with
+/// the reader's note (`pmr_empty_in_every_row`).
+pub fn check_pmrs_for_mode(mode: cumin_link::IdMode, extract: &Extract) -> Result<(), StudyError> {
+    let lost = match mode {
+        cumin_link::IdMode::PmrOnly => "every child",
+        cumin_link::IdMode::PmrSchoolAge => "every child from age 5",
+        cumin_link::IdMode::Combined | cumin_link::IdMode::LaOnly => return Ok(()),
+    };
+    let pmr = &extract.episodes.pmr;
+    if pmr.is_empty() || pmr.iter().any(Option::is_some) {
+        return Ok(());
+    }
+    let rows = totals(extract)[0];
+    Err(StudyError::NoPmrForMode { mode, lost, rows })
 }
 
 /// Quarantine reasons whose detail describes the line, never a value of it.

@@ -48,8 +48,9 @@ pub struct Written {
     /// Files in it (relative) and whether each is for release, in order, the manifest
     /// last.
     pub files: Vec<(String, bool)>,
-    /// Rows read, used, quarantined and excluded over all input files.
-    pub rows: [u64; 4],
+    /// Rows read, used, quarantined, excluded by design and excluded without a birth
+    /// date over all input files ([`crate::ledger::totals`]).
+    pub rows: [u64; 5],
 }
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> StudyError + '_ {
@@ -91,6 +92,7 @@ pub fn could_write(settings: &Settings, name: &str) -> bool {
         spec::CUMULATIVE_INCIDENCE_PARQUET.file,
         spec::LEDGER.file,
         spec::QUARANTINE.file,
+        spec::NOTES.file,
         spec::REPORT.file,
         spec::SDC_JSON.file,
         "manifest.json",
@@ -283,7 +285,8 @@ impl OutputDir {
         self.record(t.spec(), None, |p| write(p, t))
     }
 
-    /// The ledger and the quarantined rows of `extract` (analyst-only).
+    /// The ledger, the quarantined rows and the cleaning notes of `extract`
+    /// (analyst-only).
     pub fn write_ledger(&mut self, extract: &Extract) -> Result<(), StudyError> {
         let ledger = &extract.ledger;
         self.keep(
@@ -293,6 +296,10 @@ impl OutputDir {
         self.keep(
             &cumin_report::keep_quarantine(ledger),
             cumin_report::write::write_quarantine_csv,
+        )?;
+        self.keep(
+            &cumin_report::keep_notes(&extract.notes),
+            cumin_report::write::write_notes_csv,
         )
     }
 

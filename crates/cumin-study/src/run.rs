@@ -327,6 +327,7 @@ fn read_inputs(
     let denominators = read_denominators(settings, &settings.strata)?;
     let extract = read_extract(&settings.inputs, &options, progress)?;
     crate::ledger::check_files_usable(&extract)?;
+    crate::ledger::check_pmrs_for_mode(settings.identity.id_mode(), &extract)?;
     crate::settings::check_window_observed(settings.window_start, &extract)?;
     Ok((denominators, extract))
 }

@@ -55,7 +55,7 @@ pub struct RunOutput {
     /// Last day of data in the extract.
     pub data_end: Date,
     /// Rows read, used, quarantined and excluded over all files.
-    pub rows: [u64; 4],
+    pub rows: [u64; 5],
     /// The linkage section of the report (released figures).
     pub linkage: LinkageSection,
     /// Headlines under every identifier mode, when asked for.

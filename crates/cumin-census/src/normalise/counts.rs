@@ -42,6 +42,8 @@ pub struct RuleCounts {
     slashes: Vec<SlashTally>,
     unreadable: Vec<UnreadableDate>,
     listed: [usize; Column::COUNT],
+    /// Unreadable dates per column, listed or not.
+    unreadable_total: [u64; Column::COUNT],
     /// The data row being cleaned (1-based), for the rows of unreadable values.
     row: u64,
 }
@@ -55,6 +57,7 @@ impl Default for RuleCounts {
             slashes: vec![SlashTally::default(); Column::COUNT],
             unreadable: Vec::new(),
             listed: [0; Column::COUNT],
+            unreadable_total: [0; Column::COUNT],
             row: 0,
         }
     }
@@ -91,12 +94,18 @@ impl RuleCounts {
 
     /// Records an unreadable date of `column` at the current row.
     pub fn unreadable_date(&mut self, column: Column, value: Raw<'_>) {
+        self.unreadable_total[column.index()] += 1;
         let listed = &mut self.listed[column.index()];
         if *listed < UNREADABLE_LISTED {
             *listed += 1;
             self.unreadable
                 .push((self.row, column, example(value, DETAIL_CHARS)));
         }
+    }
+
+    /// Unreadable dates of `column`, listed or not.
+    pub fn unreadable_in(&self, column: Column) -> u64 {
+        self.unreadable_total[column.index()]
     }
 
     /// The slashed-date tally of one column.
@@ -155,6 +164,13 @@ impl RuleCounts {
         }
         for (a, b) in self.slashes.iter_mut().zip(&other.slashes) {
             a.add(b);
+        }
+        for (a, b) in self
+            .unreadable_total
+            .iter_mut()
+            .zip(&other.unreadable_total)
+        {
+            *a += b;
         }
         for entry in &other.unreadable {
             let listed = &mut self.listed[entry.1.index()];
@@ -288,6 +304,7 @@ impl RuleCounts {
         }
         self.unreadable.clear();
         self.listed = [0; Column::COUNT];
+        self.unreadable_total = [0; Column::COUNT];
         self.row = 0;
     }
 

@@ -11,6 +11,7 @@
 
 use super::counts::RuleCounts;
 use crate::error::CensusError;
+use crate::notes::{Note, rule};
 use crate::progress::Progress;
 use crate::schema::Column;
 use std::path::Path;
@@ -20,7 +21,11 @@ const NAMED: usize = 5;
 
 /// Checks the order of every date column of the file just read (`counts` holds its
 /// tallies) and notes its unreadable dates with their rows.
-pub fn check(path: &Path, counts: &RuleCounts, progress: &dyn Progress) -> Result<(), CensusError> {
+pub fn check(
+    path: &Path,
+    counts: &RuleCounts,
+    (progress, notes): (&dyn Progress, &mut Vec<Note>),
+) -> Result<(), CensusError> {
     for &column in Column::ALL {
         let tally = counts.slashes(column);
         if tally.month_first > 0 {
@@ -38,6 +43,15 @@ pub fn check(path: &Path, counts: &RuleCounts, progress: &dyn Progress) -> Resul
                 path.display(),
                 tally.either,
                 if tally.either == 1 { "" } else { "s" }
+            ));
+            let action = "no slashed date shows whether the day or the month comes first \
+                          (both 12 or below): read day first (DD/MM/YYYY, the NPD's order)";
+            notes.push(Note::new(
+                path,
+                column,
+                rule::DAY_FIRST,
+                tally.either,
+                action,
             ));
         }
     }
@@ -63,6 +77,22 @@ pub fn check(path: &Path, counts: &RuleCounts, progress: &dyn Progress) -> Resul
             if total == 1 { "is" } else { "are" },
             named.join(", ")
         ));
+        for &column in Column::ALL {
+            let n = counts.unreadable_in(column);
+            if n == 0 {
+                continue;
+            }
+            let values: Vec<String> = unreadable
+                .iter()
+                .filter(|(_, c, _)| *c == column)
+                .take(NAMED)
+                .map(|(_, _, v)| v.clone())
+                .collect();
+            let action = "not a date (YYYY-MM-DD or DD/MM/YYYY): read as missing; each is \
+                          listed with its row in quarantine.csv (up to 1,000 per column)";
+            let note = Note::new(path, column, super::Rule::DateUnreadable.name(), n, action);
+            notes.push(note.with_examples(&values));
+        }
     }
     Ok(())
 }
@@ -87,8 +117,18 @@ mod tests {
     #[test]
     fn day_first_and_ambiguous_columns_pass() {
         let path = Path::new("a.csv");
-        check(path, &counts(&["25/12/2013", "05/06/2013"]), &NoProgress).unwrap();
-        check(path, &counts(&["05/06/2013", "2013-12-25"]), &NoProgress).unwrap();
+        let mut notes = Vec::new();
+        let day_first = counts(&["25/12/2013", "05/06/2013"]);
+        check(path, &day_first, (&NoProgress, &mut notes)).unwrap();
+        assert!(notes.is_empty(), "{notes:?}");
+        let either = counts(&["05/06/2013", "2013-12-25"]);
+        check(path, &either, (&NoProgress, &mut notes)).unwrap();
+        // the note the terminal shows, kept for analyst-only/notes.csv
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert_eq!(
+            (notes[0].column.as_str(), notes[0].rule, notes[0].rows),
+            ("CPPstartDate", "slashed_dates_read_day_first", 1)
+        );
     }
 
     #[test]
@@ -96,7 +136,7 @@ mod tests {
         let e = check(
             Path::new("a.csv"),
             &counts(&["05/06/2013", "12/25/2013", "1/13/2014"]),
-            &NoProgress,
+            (&NoProgress, &mut Vec::new()),
         )
         .unwrap_err()
         .to_string();
@@ -107,7 +147,7 @@ mod tests {
         let e = check(
             Path::new("a.csv"),
             &counts(&["25/12/2013", "12/25/2013"]),
-            &NoProgress,
+            (&NoProgress, &mut Vec::new()),
         )
         .unwrap_err()
         .to_string();

@@ -286,6 +286,9 @@ pub(crate) fn row_with<'a>(
         counts.seen(Column::LaChildId);
     }
     r.pmr = field::identifier(get(Column::Pmr), counts);
+    if r.pmr.is_some() {
+        counts.seen(Column::Pmr);
+    }
     if r.la_child_id.is_none() && r.pmr.is_none() {
         return Err((
             Quarantine::NoIdentifier,

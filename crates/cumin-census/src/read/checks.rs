@@ -6,6 +6,7 @@ use super::ingest;
 use crate::error::CensusError;
 use crate::ledger::{EntryKind, Ledger};
 use crate::normalise::{self, REASON_RULES};
+use crate::notes::{Note, rule};
 use crate::progress::Progress;
 use crate::schema::{Column, ResolvedHeaders};
 use std::collections::BTreeSet;
@@ -58,8 +59,10 @@ impl OtherFiles {
         progress: &dyn Progress,
     ) -> Result<(), CensusError> {
         let counts = counts.with_reasons_of(&o.counts);
-        check_wrong_throughout(path, &counts, required, cleaned, progress)?;
-        normalise::date_order::check(path, &counts, progress)?;
+        // The notes are the main reading's (the same columns, but for the reason's).
+        let scratch = &mut Vec::new();
+        check_wrong_throughout(path, &counts, required, cleaned, (progress, scratch))?;
+        normalise::date_order::check(path, &counts, (progress, scratch))?;
         self.whole.add(path, headers, &counts, cleaned);
         self.rules
             .push((file, REASON_RULES.map(|r| o.counts.get(r))));
@@ -165,7 +168,7 @@ pub(super) fn check_wrong_throughout(
     counts: &normalise::RuleCounts,
     required: &BTreeSet<Column>,
     cleaned: u64,
-    progress: &dyn Progress,
+    (progress, notes): (&dyn Progress, &mut Vec<Note>),
 ) -> Result<(), CensusError> {
     if let Some((column, tally)) = counts
         .wrong_throughout()
@@ -188,6 +191,19 @@ pub(super) fn check_wrong_throughout(
             tally.seen,
             crate::error::shown_values(&tally.examples)
         ));
+        notes.push(
+            Note::new(
+                path,
+                column,
+                rule::NO_VALID_VALUE,
+                tally.seen,
+                format!(
+                    "no value is {}: the column is read as missing",
+                    column.expectation()
+                ),
+            )
+            .with_examples(&tally.examples),
+        );
     }
     if let Some(column) = NEVER_ALL_EMPTY
         .into_iter()
@@ -200,20 +216,45 @@ pub(super) fn check_wrong_throughout(
             rows: cleaned,
         });
     }
+    if cleaned > 0 && seen(counts, Column::Pmr) == 0 {
+        progress.note(&format!(
+            "{}: column {} is empty in every one of the {cleaned} rows read; they are \
+             linked by LA child ID alone (as --id-mode la-only links)",
+            path.display(),
+            Column::Pmr
+        ));
+        notes.push(Note::new(
+            path,
+            Column::Pmr,
+            rule::PMR_EMPTY,
+            cleaned,
+            "no row has a PMR: the file's rows are linked by LA child ID alone (as \
+             --id-mode la-only links)",
+        ));
+    }
     Ok(())
 }
 
 /// Notes the columns of a file that are not read: ones cumin does not use, and Parquet
 /// columns of the null type or of a nested type that the run does not need (read as
 /// missing).
-pub(super) fn note_unread_columns(path: &Path, source: &super::Source, progress: &dyn Progress) {
+pub(super) fn note_unread_columns(
+    path: &Path,
+    source: &super::Source,
+    progress: &dyn Progress,
+) -> Vec<Note> {
     let headers = source.headers();
+    let mut notes = Vec::new();
     if !headers.overridden.is_empty() {
         progress.note(&format!(
             "{}: ignoring columns the study config's [columns] replaces with others: {}",
             path.display(),
             headers.overridden.join(", ")
         ));
+    }
+    for h in &headers.overridden {
+        let action = "not read: the study file's [columns] maps another header to its column";
+        notes.push(Note::new(path, h, rule::COLUMN_REPLACED_BY_MAP, 0, action));
     }
     for (column, at) in &headers.ambiguous {
         let named: Vec<&str> = at.iter().map(|&i| headers.headers[i].as_str()).collect();
@@ -223,6 +264,8 @@ pub(super) fn note_unread_columns(path: &Path, source: &super::Source, progress:
             at.len(),
             named.join(", ")
         ));
+        let action = format!("not read: named by the headers {}", named.join(" and "));
+        notes.push(Note::new(path, column, rule::COLUMN_NAMED_TWICE, 0, action));
     }
     if !headers.unknown.is_empty() {
         progress.note(&format!(
@@ -231,12 +274,21 @@ pub(super) fn note_unread_columns(path: &Path, source: &super::Source, progress:
             headers.unknown.join(", ")
         ));
     }
+    for h in &headers.unknown {
+        notes.push(Note::new(path, h, rule::COLUMN_NOT_USED, 0, "ignored"));
+    }
     for column in source.null_columns() {
+        // The PMR's own note says more (as for a text column empty in every row).
+        if *column == Column::Pmr {
+            continue;
+        }
         progress.note(&format!(
             "{}: column {column} has the Parquet type null (no value in any row); it is read \
              as missing",
             path.display()
         ));
+        let action = "the Parquet type null (no value in any row): read as missing";
+        notes.push(Note::new(path, column, rule::NULL_TYPE, 0, action));
     }
     for (column, found) in source.nested_columns() {
         progress.note(&format!(
@@ -244,7 +296,10 @@ pub(super) fn note_unread_columns(path: &Path, source: &super::Source, progress:
              a row; it is read as missing",
             path.display()
         ));
+        let action = format!("the Parquet type {found}, no single value in a row: read as missing");
+        notes.push(Note::new(path, column, rule::NESTED_TYPE, 0, action));
     }
+    notes
 }
 
 /// The birth columns: a value not read leaves the row's birth date to the child's other
@@ -266,7 +321,7 @@ const BIRTH: [(Column, crate::normalise::Rule); 2] = [
 pub(super) fn note_unreadable_birth(
     path: &Path,
     counts: &normalise::RuleCounts,
-    progress: &dyn Progress,
+    (progress, notes): (&dyn Progress, &mut Vec<Note>),
 ) {
     for (column, rule) in BIRTH {
         let tally = counts.column(column);
@@ -284,6 +339,15 @@ pub(super) fn note_unreadable_birth(
             column.expectation(),
             crate::error::shown_values(&tally.examples)
         ));
+        let action = format!(
+            "not {}: read as missing; a child takes its birth month and year from its other \
+             rows, and a child with no row giving both is left out \
+             (excluded:child_without_birth_date)",
+            column.expectation()
+        );
+        notes.push(
+            Note::new(path, column, rule.name(), tally.bad, action).with_examples(&tally.examples),
+        );
     }
 }
 
@@ -307,7 +371,7 @@ mod tests {
             counts.seen(c);
         }
         let path = Path::new("ep.csv");
-        let e = check_wrong_throughout(path, &counts, &required, 5, &NoProgress)
+        let e = check_wrong_throughout(path, &counts, &required, 5, (&NoProgress, &mut Vec::new()))
             .unwrap_err()
             .to_string();
         assert!(
@@ -316,12 +380,20 @@ mod tests {
         );
         let mut fallback = counts.clone();
         fallback.seen(Column::LaFallback);
-        check_wrong_throughout(path, &fallback, &required, 5, &NoProgress).unwrap();
+        check_wrong_throughout(
+            path,
+            &fallback,
+            &required,
+            5,
+            (&NoProgress, &mut Vec::new()),
+        )
+        .unwrap();
         counts.seen(Column::La);
-        check_wrong_throughout(path, &counts, &required, 5, &NoProgress).unwrap();
+        check_wrong_throughout(path, &counts, &required, 5, (&NoProgress, &mut Vec::new()))
+            .unwrap();
         // a file whose rows were all quarantined is left to the check that says so
         let none = normalise::RuleCounts::default();
-        check_wrong_throughout(path, &none, &required, 0, &NoProgress).unwrap();
+        check_wrong_throughout(path, &none, &required, 0, (&NoProgress, &mut Vec::new())).unwrap();
     }
 
     /// Red team round 4: `LAchildID_Anon` empty in every row of a text column ran (the
@@ -340,7 +412,7 @@ mod tests {
             counts.seen(c);
         }
         let path = Path::new("ep.csv");
-        let e = check_wrong_throughout(path, &counts, &required, 7, &NoProgress)
+        let e = check_wrong_throughout(path, &counts, &required, 7, (&NoProgress, &mut Vec::new()))
             .unwrap_err()
             .to_string();
         assert!(
@@ -349,7 +421,8 @@ mod tests {
         );
         assert!(e.contains("too young to have a PMR"), "{e}");
         counts.seen(Column::LaChildId);
-        check_wrong_throughout(path, &counts, &required, 7, &NoProgress).unwrap();
+        check_wrong_throughout(path, &counts, &required, 7, (&NoProgress, &mut Vec::new()))
+            .unwrap();
     }
 
     /// Red team round 4: a third of the birth months written `Jan` ran with no note
@@ -376,7 +449,7 @@ mod tests {
                 &mut counts,
             );
         }
-        note_unreadable_birth(Path::new("ep.csv"), &counts, &notes);
+        note_unreadable_birth(Path::new("ep.csv"), &counts, (&notes, &mut Vec::new()));
         let notes = notes.0.into_inner().unwrap();
         assert_eq!(notes.len(), 1, "{notes:?}");
         for want in [
@@ -393,7 +466,7 @@ mod tests {
         all.seen(Column::YearOfBirth);
         all.bad(Column::YearOfBirth, normalise::Raw::Text("x"));
         let quiet = Notes(std::sync::Mutex::default());
-        note_unreadable_birth(Path::new("ep.csv"), &all, &quiet);
+        note_unreadable_birth(Path::new("ep.csv"), &all, (&quiet, &mut Vec::new()));
         assert!(quiet.0.into_inner().unwrap().is_empty());
     }
 }

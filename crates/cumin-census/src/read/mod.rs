@@ -139,6 +139,8 @@ pub struct Extract {
     /// `LatestReferralDate` / `LatestClosureDate` where they differ from the row's own
     /// dates, by row of `episodes` (for callers that defer the whole-extract rules).
     pub latest: normalise::LatestDates,
+    /// The cleaning notes shown on the terminal, in file order, for the analyst's record.
+    pub notes: Vec<crate::notes::Note>,
 }
 
 impl Extract {
@@ -291,7 +293,9 @@ fn check_columns(opened: &[Opened], options: &ReadOptions) -> Result<(), CensusE
             .source
             .null_columns()
             .iter()
-            .find(|c| required.contains(c))
+            // A PMR column of the null type reads as one of text empty in every row: the
+            // rows are linked by LA child ID alone, with a note (`checks::check_wrong_throughout`).
+            .find(|c| required.contains(c) && **c != Column::Pmr)
         {
             return Err(CensusError::NullColumn {
                 path: o.path.clone(),
@@ -400,6 +404,7 @@ fn read_opened(
     let mut other_files = OtherFiles::default();
     let mut files = Vec::new();
     let mut whole = WholeExtract::default();
+    let mut notes = Vec::new();
     for Opened {
         path,
         format,
@@ -408,7 +413,7 @@ fn read_opened(
     {
         let file = ingest.ledger.add_file(path.display().to_string());
         let headers = source.headers().clone();
-        checks::note_unread_columns(&path, &source, progress);
+        let mut columns_unread = checks::note_unread_columns(&path, &source, progress);
         let declared = match &source {
             Source::Parquet(s) => s.declared_rows(),
             Source::Csv(_) => None,
@@ -437,10 +442,12 @@ fn read_opened(
                 progress,
             )?;
         }
-        check_wrong_throughout(&path, &ingest.counts, &required, cleaned, progress)?;
-        checks::note_unreadable_birth(&path, &ingest.counts, progress);
+        notes.extend(columns_unread.drain(..).map(|n| n.with_rows(rows)));
+        let recorded = (progress, &mut notes);
+        check_wrong_throughout(&path, &ingest.counts, &required, cleaned, recorded)?;
+        checks::note_unreadable_birth(&path, &ingest.counts, (progress, &mut notes));
         let counts = &mut ingest.counts;
-        normalise::date_order::check(&path, counts, progress)?;
+        normalise::date_order::check(&path, counts, (progress, &mut notes))?;
         whole.add(&path, &headers, counts, cleaned);
         counts.flush(&mut ingest.ledger, file);
         *counts = normalise::RuleCounts::default();
@@ -485,6 +492,7 @@ fn read_opened(
         data_end,
         census_years,
         latest,
+        notes,
     };
     let kept = if options.rules.defer_whole_extract_rules {
         extract.ledger.check_with_pending(&extract.rows_kept())?;

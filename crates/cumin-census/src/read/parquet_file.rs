@@ -102,7 +102,7 @@ impl ParquetSource {
             .map_err(|e| parquet_error(path, &e))?;
         let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(
             file,
-            with_dictionaries(metadata, map),
+            with_dictionaries(super::parquet_types::plain_decimals(metadata), map),
         );
         let names: Vec<String> = builder
             .schema()

@@ -6,7 +6,8 @@ use crate::error::CensusError;
 use crate::schema::{Column, ResolvedHeaders};
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, StringArray};
-use arrow_schema::{DataType, Fields};
+use arrow_schema::{DataType, Field, Fields, Schema};
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -48,9 +49,55 @@ pub(super) fn type_in_words(t: &DataType) -> String {
     }
 }
 
+/// Whether `t` is a decimal type.
+fn is_decimal(t: &DataType) -> bool {
+    matches!(
+        t,
+        DataType::Decimal32(..)
+            | DataType::Decimal64(..)
+            | DataType::Decimal128(..)
+            | DataType::Decimal256(..)
+    )
+}
+
+/// The reader's schema with every dictionary of decimals (`Dictionary(Int32,
+/// Decimal128(9, 2))`, as pyarrow records a dictionary-encoded decimal column) read as
+/// its plain decimals: the Parquet reader cannot build such a dictionary ("unsupported
+/// data type for byte array dictionary reader"), and a decimal column is checked as
+/// decimals ([`whole_decimals`]) whatever its encoding. Other schemas unchanged.
+pub(super) fn plain_decimals(metadata: ArrowReaderMetadata) -> ArrowReaderMetadata {
+    let decimal_dictionary =
+        |t: &DataType| matches!(t, DataType::Dictionary(_, values) if is_decimal(values));
+    let schema = metadata.schema();
+    if !schema
+        .fields()
+        .iter()
+        .any(|f| decimal_dictionary(f.data_type()))
+    {
+        return metadata;
+    }
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            DataType::Dictionary(_, values) if is_decimal(values) => {
+                f.as_ref().clone().with_data_type(values.as_ref().clone())
+            }
+            _ => f.as_ref().clone(),
+        })
+        .collect();
+    let plain = Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
+    ArrowReaderMetadata::try_new(
+        Arc::clone(metadata.metadata()),
+        ArrowReaderOptions::default().with_schema(plain),
+    )
+    .unwrap_or(metadata)
+}
+
 /// A decimal column with a scale (`Decimal128(9, 2)` holding `2005.00`) as text of its
 /// whole values (`2005`), which read as the same number stored as an integer would;
-/// other arrays unchanged. A value with a fraction (`2005.50`) is an error naming the
+/// a dictionary of such decimals alike (not read as the text `2005.00`); other arrays
+/// unchanged. A value with a fraction (`2005.50`) is an error naming the
 /// file, the column `header`, the row (`first_row` is the rows of the file before this
 /// batch) and the value: cumin's numbers are codes, years and months, never fractions.
 pub(super) fn whole_decimals(
@@ -59,6 +106,15 @@ pub(super) fn whole_decimals(
     header: &str,
     first_row: u64,
 ) -> Result<ArrayRef, CensusError> {
+    if let DataType::Dictionary(_, values) = array.data_type()
+        && is_decimal(values)
+    {
+        let plain = arrow_cast::cast(array, values).map_err(|e| CensusError::Parquet {
+            path: path.to_owned(),
+            message: format!("column {header}: {e}"),
+        })?;
+        return whole_decimals(&plain, path, header, first_row);
+    }
     let scale = match array.data_type() {
         DataType::Decimal32(_, s)
         | DataType::Decimal64(_, s)
@@ -99,8 +155,7 @@ pub(super) fn whole_decimals(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow_array::Decimal128Array;
-    use arrow_schema::Field;
+    use arrow_array::{Decimal128Array, DictionaryArray, Int32Array};
 
     fn decimals(values: &[Option<i128>], scale: i8) -> ArrayRef {
         Arc::new(
@@ -136,6 +191,38 @@ mod tests {
         // no scale: unchanged (read as before, through text)
         let a = decimals(&[Some(2005)], 0);
         assert!(Arc::ptr_eq(&whole_decimals(&a, path, "x", 0).unwrap(), &a));
+    }
+
+    /// A dictionary of decimals was read as the text of its values (`2005.00`, `2005.50`):
+    /// it is now checked as the plain decimals are (mutation checked: without the
+    /// dictionary arm, the fraction passes as text and the first assertion fails).
+    #[test]
+    fn a_dictionary_of_decimals_is_read_as_its_decimals() {
+        let path = Path::new("ep.parquet");
+        let dictionary = |values: &[Option<i128>]| -> ArrayRef {
+            let keys = Int32Array::from(vec![Some(0), None, Some(1), Some(0)]);
+            Arc::new(DictionaryArray::try_new(keys, decimals(values, 2)).unwrap())
+        };
+        let e = whole_decimals(
+            &dictionary(&[Some(200_500), Some(200_550)]),
+            path,
+            "CIN_YearOfBirth",
+            10,
+        )
+        .unwrap_err()
+        .to_string();
+        for want in [
+            "ep.parquet",
+            "row 13",
+            "column CIN_YearOfBirth",
+            "\"2005.50\"",
+        ] {
+            assert!(e.contains(want), "{want:?} not in {e}");
+        }
+        let a = dictionary(&[Some(200_500), Some(200_600)]);
+        let got = whole_decimals(&a, path, "CIN_YearOfBirth", 0).unwrap();
+        let got: Vec<Option<&str>> = got.as_string::<i32>().iter().collect();
+        assert_eq!(got, [Some("2005"), None, Some("2006"), Some("2005")]);
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::hostile::{col, csv_text, edited, estimate, plain, run_ok, sample};
 use crate::support::{cumin, root, text};
 
 /// The sample as Parquet, each column as text unless `stored` gives its array.
-fn write_parquet(path: &Path, stored: impl Fn(&str, &[&str]) -> Option<ArrayRef>) {
+pub(crate) fn write_parquet(path: &Path, stored: impl Fn(&str, &[&str]) -> Option<ArrayRef>) {
     let (header, rows) = sample();
     let cells: Vec<Vec<&str>> = rows.iter().map(|r| r.split(',').collect()).collect();
     let (mut fields, mut columns) = (Vec::new(), Vec::<ArrayRef>::new());

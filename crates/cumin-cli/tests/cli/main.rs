@@ -11,6 +11,7 @@ mod help;
 mod hostile;
 mod hostile_round4;
 mod hostile_round4_left;
+mod input_integrity;
 mod integrity;
 mod progress;
 mod report;
