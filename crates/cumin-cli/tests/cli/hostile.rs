@@ -67,7 +67,13 @@ pub(crate) fn csv_text(header: &str, rows: &[String]) -> String {
 
 /// `cumin estimate` of `episodes` (the referral life table, `--sdc none`) into `out`.
 pub(crate) fn estimate(episodes: &[impl AsRef<Path>], out: &Path) -> Output {
-    let mut args = vec!["estimate", "--quiet", "--episodes"];
+    estimate_with(episodes, out, &["--quiet"])
+}
+
+/// `cumin estimate` of `episodes` as [`estimate`] runs it but with `extra` flags and the
+/// notes shown unless `extra` has `--quiet`.
+pub(crate) fn estimate_with(episodes: &[impl AsRef<Path>], out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["estimate", "--episodes"];
     args.extend(episodes.iter().map(|p| p.as_ref().to_str().unwrap()));
     let den = root().join("fixtures/demo/denominators.csv");
     args.extend([
@@ -84,6 +90,7 @@ pub(crate) fn estimate(episodes: &[impl AsRef<Path>], out: &Path) -> Output {
         "--bootstrap",
         "0",
     ]);
+    args.extend(extra);
     cumin(&args)
 }
 

@@ -51,24 +51,7 @@ fn decimals(values: &[&str]) -> ArrayRef {
 /// `cumin estimate` of `episodes` as `hostile::estimate` runs it, but with the notes
 /// shown (not `--quiet`).
 fn estimate_with_notes(episodes: &Path, out: &Path) -> std::process::Output {
-    let den = root().join("fixtures/demo/denominators.csv");
-    cumin(&[
-        "estimate",
-        "--episodes",
-        episodes.to_str().unwrap(),
-        "--denominators",
-        den.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--estimator",
-        "life-table",
-        "--outcome",
-        "referral",
-        "--sdc",
-        "none",
-        "--bootstrap",
-        "0",
-    ])
+    crate::hostile::estimate_with(&[episodes], out, &[])
 }
 
 /// The ledger of one file: reason -> rows.

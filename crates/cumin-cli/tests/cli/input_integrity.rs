@@ -11,31 +11,12 @@ use std::sync::Arc;
 
 use crate::hostile::{col, csv_text, edited, plain, run_ok, sample};
 use crate::hostile_round4_left::write_parquet;
-use crate::support::{cumin, root, text};
+use crate::support::text;
 
 /// `cumin estimate` of `episodes` as `hostile::estimate` runs it, with `extra` flags,
 /// and the notes shown unless `extra` has `--quiet`.
 fn estimate_with(episodes: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
-    let den = root().join("fixtures/demo/denominators.csv");
-    let mut args = vec![
-        "estimate",
-        "--episodes",
-        episodes.to_str().unwrap(),
-        "--denominators",
-        den.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--estimator",
-        "life-table",
-        "--outcome",
-        "referral",
-        "--sdc",
-        "none",
-        "--bootstrap",
-        "0",
-    ];
-    args.extend(extra);
-    cumin(&args)
+    crate::hostile::estimate_with(&[episodes], out, extra)
 }
 
 /// The lines of a CSV file after its header, split on commas outside quotes.
