@@ -35,6 +35,21 @@ fn ledger_of(out: &Path) -> BTreeMap<String, u64> {
         .collect()
 }
 
+/// The demo sample with a third of its birth months written `Jan`, as `dir/jan.csv`;
+/// also its header and rows.
+fn jan_months(dir: &Path) -> (std::path::PathBuf, String, Vec<String>) {
+    let (header, rows) = sample();
+    let m = col(&header, "MonthOfBirth");
+    let jan = edited(&rows, |i, c| {
+        if i % 3 == 0 {
+            "Jan".clone_into(&mut c[m]);
+        }
+    });
+    let p = dir.join("jan.csv");
+    std::fs::write(&p, csv_text(&header, &jan)).unwrap();
+    (p, header, jan)
+}
+
 /// A third of the birth months written `Jan`, run `--quiet`: the note the terminal would
 /// have shown (500 values of MonthOfBirth unreadable, read as missing) was written
 /// nowhere. It is now a line of `analyst-only/notes.csv`, whose count is the ledger's,
@@ -42,15 +57,7 @@ fn ledger_of(out: &Path) -> BTreeMap<String, u64> {
 #[test]
 fn cleaning_notes_are_kept_in_analyst_only_notes_csv_under_quiet() {
     let dir = tempfile::tempdir().unwrap();
-    let (header, rows) = sample();
-    let m = col(&header, "MonthOfBirth");
-    let jan = edited(&rows, |i, c| {
-        if i % 3 == 0 {
-            c[m] = "Jan".to_owned();
-        }
-    });
-    let p = dir.path().join("jan.csv");
-    std::fs::write(&p, csv_text(&header, &jan)).unwrap();
+    let (p, header, jan) = jan_months(dir.path());
     run_ok(dir.path(), "out", &[&p]);
     let out = dir.path().join("out");
     let notes = csv_rows(&out.join("analyst-only/notes.csv"));
@@ -280,15 +287,7 @@ fn an_la_child_id_column_empty_in_every_row_stops_under_pmr_only_too() {
 #[test]
 fn the_terminal_row_counts_add_up_to_the_ledger_and_name_rows_without_a_birth_date() {
     let dir = tempfile::tempdir().unwrap();
-    let (header, rows) = sample();
-    let m = col(&header, "MonthOfBirth");
-    let jan = edited(&rows, |i, c| {
-        if i % 3 == 0 {
-            c[m] = "Jan".to_owned();
-        }
-    });
-    let p = dir.path().join("jan.csv");
-    std::fs::write(&p, csv_text(&header, &jan)).unwrap();
+    let (p, _, _) = jan_months(dir.path());
     let out = dir.path().join("out");
     let o = estimate_with(&p, &out, &[]);
     let msg = text(&o);
