@@ -380,18 +380,22 @@ mod tests {
     use cumin_census::NoProgress;
     use std::path::Path;
 
+    /// The settings of a fixture folder's `episodes.csv` and `denominators.csv`.
+    fn fixture_settings(dir: &Path) -> crate::Settings {
+        StudyConfig::new(
+            vec![dir.join("episodes.csv").to_string_lossy().into_owned()],
+            dir.join("denominators.csv"),
+            std::env::temp_dir().join("cumin-unused"),
+        )
+        .check()
+        .unwrap()
+    }
+
     #[test]
     fn the_strict_rows_with_tolerant_reasons_equal_the_tolerant_reading() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
         for dir in ["jay2025-hand", "jay2025-r/seed17"] {
-            let dir = root.join(dir);
-            let settings = StudyConfig::new(
-                vec![dir.join("episodes.csv").to_string_lossy().into_owned()],
-                dir.join("denominators.csv"),
-                std::env::temp_dir().join("cumin-unused"),
-            )
-            .check()
-            .unwrap();
+            let settings = fixture_settings(&root.join(dir));
             let (mut strict, tolerant) = read_as_the_r_code(&settings, &NoProgress).unwrap();
             // The fixture must tell the spellings apart for the test to mean anything.
             assert_ne!(strict.episodes.reason_for_closure, tolerant.reasons);
@@ -430,14 +434,9 @@ mod tests {
     /// test where they differ).
     #[test]
     fn the_second_modes_split_correction_from_the_first_equals_its_own_build() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/jay2025-r/seed17");
-        let settings = StudyConfig::new(
-            vec![dir.join("episodes.csv").to_string_lossy().into_owned()],
-            dir.join("denominators.csv"),
-            std::env::temp_dir().join("cumin-unused"),
-        )
-        .check()
-        .unwrap();
+        let settings = fixture_settings(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/jay2025-r/seed17"),
+        );
         let e = read_extract(&settings.inputs, &jay_options(&settings.read), &NoProgress).unwrap();
         let specs =
             JayMode::ALL.map(|m| settings.identity_under(m.id_mode(), LinkageMode::Corrected));
