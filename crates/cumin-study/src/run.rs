@@ -56,7 +56,8 @@ pub fn run(
         drop(std::mem::take(&mut extract.episodes));
     }
     identity.drop_row_tables();
-    let estimates = prepared.estimate(&identity, &events, progress)?;
+    // The events go with the estimate: each outcome's freed once read.
+    let estimates = prepared.estimate_owned(&identity, events, progress)?;
     laps.lap("estimate");
 
     progress.begin(
