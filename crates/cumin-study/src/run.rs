@@ -251,8 +251,14 @@ fn identify(
         ),
         None,
     );
-    let events = cumin_cohort::find_events(&identity.episodes, &identity.children, rules);
+    let mut events = cumin_cohort::find_events(&identity.episodes, &identity.children, rules);
     account(extract, &identity, &events)?;
+    // The ledger is the last to read the episodes' fates and the rows' files: both go
+    // before the estimate (the rows' file only where nothing links them again).
+    events.episode_fate = Vec::new();
+    if !settings.sensitivity {
+        extract.episodes.file = Vec::new();
+    }
     progress.end();
     laps.lap("cohort");
     Ok((identity, events))
@@ -268,7 +274,7 @@ fn drop_unread_columns(episodes: &mut Episodes) {
 }
 
 /// Keeps of the rows only the columns read after linkage: the file (the ledger's
-/// places), the census year and whether a PMR is present (the linkage measures by row,
+/// places, freed after it), the census year and whether a PMR is present (the linkage measures by row,
 /// the split correction) and the IDACI decile (the split correction). The other columns
 /// and the identifier pools are freed, so a row's identifiers cannot be read after
 /// (the PMR references point into a freed pool: only `is_some` holds). Not for a run
