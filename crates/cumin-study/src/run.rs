@@ -235,7 +235,7 @@ fn identify(
     if !settings.sensitivity {
         drop_unread_columns(&mut extract.episodes);
     }
-    let identity = if settings.sensitivity {
+    let mut identity = if settings.sensitivity {
         cumin_cohort::identify(&extract.episodes, &settings.identity)
     } else {
         // The rows are narrowed inside, as soon as linkage has read what it needs of
@@ -253,9 +253,12 @@ fn identify(
     );
     let mut events = cumin_cohort::find_events(&identity.episodes, &identity.children, rules);
     account(extract, &identity, &events)?;
-    // The ledger is the last to read the episodes' fates and the rows' files: both go
-    // before the estimate (the rows' file only where nothing links them again).
+    // The ledger is the last to read the episodes' fates, each row's episode and the
+    // conflict policy's row bits, and the rows' files: they go before the estimate (the
+    // rows' file only where nothing links the rows again).
     events.episode_fate = Vec::new();
+    identity.episodes.episode_of_row = Vec::new();
+    identity.linkage.conflict_dropped = cumin_link::RowBits::default();
     if !settings.sensitivity {
         extract.episodes.file = Vec::new();
     }
