@@ -12,8 +12,8 @@ use crate::split::{SplitCorrection, SplitInputs};
 use crate::strata::Stratification;
 use cumin_census::{CensusYear, Episodes, Outcome, Progress};
 use cumin_cohort::{Event, Events, Identity};
-use std::borrow::Cow;
 use cumin_link::LinkageMode;
+use std::borrow::Cow;
 
 /// An estimation in two steps, so that a caller can free the extract's rows between
 /// them: [`Prepared::new`] checks the denominators against the spec and reads what the
@@ -96,7 +96,11 @@ impl<'a> Prepared<'a> {
         events: &Events,
         progress: &dyn Progress,
     ) -> Result<Estimates, EstimateError> {
-        self.estimate_from(identity, |o| Cow::Borrowed(&events.all[o.index()]), progress)
+        self.estimate_from(
+            identity,
+            |o| Cow::Borrowed(&events.all[o.index()]),
+            progress,
+        )
     }
 
     /// [`Prepared::estimate`] given the events to keep: each outcome's are freed once its
