@@ -20,7 +20,7 @@ use crate::spec::EstimateSpec;
 use crate::spec::OUT_AGES;
 use crate::split::{Ghosts, SplitSummary};
 use crate::strata::Stratification;
-use cumin_census::{CensusYear, Episodes, NoProgress, Progress};
+use cumin_census::{Episodes, NoProgress, Progress};
 use cumin_cohort::{Events, Identity, YearTables};
 use cumin_stats::{BackwardCells, BackwardModel, Form};
 use ghosts::every_ghost;
@@ -404,8 +404,9 @@ impl<'a> Run<'a> {
         ));
     }
 
-    /// Bootstrap intervals, the model error, inequality and recurrence.
-    fn finish(mut self, years: &[OutcomeYears], strata: &[Strata], events: &Events) -> Estimates {
+    /// Bootstrap intervals, the model error and inequality (recurrence is counted as
+    /// each outcome's events are read).
+    fn finish(mut self, years: &[OutcomeYears], strata: &[Strata]) -> Estimates {
         let spec = self.spec;
         if spec.bootstrap > 0 {
             let forms: Vec<Vec<Form>> = self.out.forms.iter().map(|f| f.chosen.clone()).collect();
@@ -453,12 +454,6 @@ impl<'a> Run<'a> {
             }
         }
         self.out.decile_populations = crate::inequality::decile_populations(strata, self.frame);
-        let last_year = CensusYear::containing(spec.rules.data_end);
-        self.out.recurrence = spec
-            .outcomes
-            .iter()
-            .flat_map(|o| crate::recurrence::recurrence(*o, &events.all[o.index()], last_year))
-            .collect();
         self.out.curves = self.curves.into_iter().map(|(_, c)| c).collect();
         self.progress.end();
         self.out

@@ -56,7 +56,8 @@ pub fn run(
         drop(std::mem::take(&mut extract.episodes));
     }
     identity.drop_row_tables();
-    let estimates = prepared.estimate(&identity, &events, progress)?;
+    // The events go with the estimate: each outcome's freed once read.
+    let estimates = prepared.estimate_owned(&identity, events, progress)?;
     laps.lap("estimate");
 
     progress.begin(
@@ -234,7 +235,7 @@ fn identify(
     if !settings.sensitivity {
         drop_unread_columns(&mut extract.episodes);
     }
-    let identity = if settings.sensitivity {
+    let mut identity = if settings.sensitivity {
         cumin_cohort::identify(&extract.episodes, &settings.identity)
     } else {
         // The rows are narrowed inside, as soon as linkage has read what it needs of
@@ -250,8 +251,17 @@ fn identify(
         ),
         None,
     );
-    let events = cumin_cohort::find_events(&identity.episodes, &identity.children, rules);
+    let mut events = cumin_cohort::find_events(&identity.episodes, &identity.children, rules);
     account(extract, &identity, &events)?;
+    // The ledger is the last to read the episodes' fates, each row's episode and the
+    // conflict policy's row bits, and the rows' files: they go before the estimate (the
+    // rows' file only where nothing links the rows again).
+    events.episode_fate = Vec::new();
+    identity.episodes.episode_of_row = Vec::new();
+    identity.linkage.conflict_dropped = cumin_link::RowBits::default();
+    if !settings.sensitivity {
+        extract.episodes.file = Vec::new();
+    }
     progress.end();
     laps.lap("cohort");
     Ok((identity, events))
@@ -267,7 +277,7 @@ fn drop_unread_columns(episodes: &mut Episodes) {
 }
 
 /// Keeps of the rows only the columns read after linkage: the file (the ledger's
-/// places), the census year and whether a PMR is present (the linkage measures by row,
+/// places, freed after it), the census year and whether a PMR is present (the linkage measures by row,
 /// the split correction) and the IDACI decile (the split correction). The other columns
 /// and the identifier pools are freed, so a row's identifiers cannot be read after
 /// (the PMR references point into a freed pool: only `is_some` holds). Not for a run

@@ -10,9 +10,10 @@ use crate::results::Unplaced;
 use crate::spec::EstimateSpec;
 use crate::split::{SplitCorrection, SplitInputs};
 use crate::strata::Stratification;
-use cumin_census::{Episodes, Progress};
-use cumin_cohort::{Events, Identity};
+use cumin_census::{CensusYear, Episodes, Outcome, Progress};
+use cumin_cohort::{Event, Events, Identity};
 use cumin_link::LinkageMode;
+use std::borrow::Cow;
 
 /// An estimation in two steps, so that a caller can free the extract's rows between
 /// them: [`Prepared::new`] checks the denominators against the spec and reads what the
@@ -95,6 +96,34 @@ impl<'a> Prepared<'a> {
         events: &Events,
         progress: &dyn Progress,
     ) -> Result<Estimates, EstimateError> {
+        self.estimate_from(
+            identity,
+            |o| Cow::Borrowed(&events.all[o.index()]),
+            progress,
+        )
+    }
+
+    /// [`Prepared::estimate`] given the events to keep: each outcome's are freed once its
+    /// event years are placed and its recurrence counted (the last that reads them), so
+    /// that they are not held beside the curves' and the bootstrap's tables.
+    pub fn estimate_owned(
+        self,
+        identity: &Identity,
+        mut events: Events,
+        progress: &dyn Progress,
+    ) -> Result<Estimates, EstimateError> {
+        let take = |o: Outcome| Cow::Owned(std::mem::take(&mut events.all[o.index()]));
+        self.estimate_from(identity, take, progress)
+    }
+
+    /// The estimation, each outcome's events from `events_of` (read once, in the spec's
+    /// order of outcomes).
+    fn estimate_from<'e>(
+        self,
+        identity: &Identity,
+        mut events_of: impl FnMut(Outcome) -> Cow<'e, [Event]>,
+        progress: &dyn Progress,
+    ) -> Result<Estimates, EstimateError> {
         let Prepared {
             spec,
             denominators,
@@ -111,10 +140,11 @@ impl<'a> Prepared<'a> {
         let mut run = Run::new(&frame, spec, progress);
         run.out.split = split.as_ref().map(|sc| sc.summary(&spec.outcomes));
         run.split_scalings = split.as_ref().map(SplitCorrection::scalings);
+        let last_year = CensusYear::containing(spec.rules.data_end);
         let mut years = Vec::with_capacity(spec.outcomes.len());
         for &o in &spec.outcomes {
-            let (placed, unknown) =
-                place_years(o, &events.all[o.index()], &strata, identity, denominators)?;
+            let all = events_of(o);
+            let (placed, unknown) = place_years(o, &all, &strata, identity, denominators)?;
             crate::curves::check_events(denominators, &strata, &frame, &placed)?;
             for (s, u) in strata.iter().zip(unknown) {
                 if s.by != Stratification::ALL {
@@ -126,6 +156,9 @@ impl<'a> Prepared<'a> {
                 }
             }
             years.push(placed);
+            run.out
+                .recurrence
+                .extend(crate::recurrence::recurrence(o, &all, last_year));
         }
         progress.begin_counting(
             "estimating",
@@ -140,6 +173,6 @@ impl<'a> Prepared<'a> {
             run.outcome(oi, oy, &strata);
         }
         progress.end();
-        Ok(run.finish(&years, &strata, events))
+        Ok(run.finish(&years, &strata))
     }
 }

@@ -189,20 +189,21 @@ impl Keys {
     pub fn build(episodes: &Episodes, identity: &Identity, rules: &EventRules) -> Keys {
         let linkage = &identity.linkage;
         let n_keys = key_numbers(linkage);
-        // Each row's age at the end of its census year, once (every pass below reads it).
+        // Each row's age at the end of its census year (every pass over the rows reads
+        // it), found again after the key table: freed while the table is built, where the
+        // key-table step's memory peaks.
         let ages = ages_of_rows(episodes, identity);
-        let age_of_row = |i: usize| -> Option<(u32, usize)> {
-            let c = linkage.child_of(i)?;
-            (ages[i] != NO_AGE).then(|| (c.0, usize::from(ages[i])))
-        };
-        let acc = scan_rows(episodes, identity, n_keys, &age_of_row);
-        let rows = row_shares(episodes, identity, &acc, &age_of_row);
+        let acc = scan_rows(episodes, identity, n_keys, &age_lookup(linkage, &ages));
+        let rows = row_shares(episodes, identity, &acc, &age_lookup(linkage, &ages));
+        drop(ages);
         let last_year = episodes.last_census_year().map_or(0, |y| y.0);
         let KeyTable {
             mut keys,
             index_of_key,
             first_pmr_year,
         } = key_table(identity, rules, acc, last_year);
+        let ages = ages_of_rows(episodes, identity);
+        let age_of_row = age_lookup(linkage, &ages);
         // ρ per key from κ over its rows: `log Π (1 − κ)` summed on the key itself, row by
         // row in the rows' order (the same sums as a table by key number).
         let kappa: Vec<f64> = (0..CLASS_AGES).map(|a| rows.kappa(a)).collect();
@@ -266,6 +267,17 @@ impl Keys {
             }
         }
         out
+    }
+}
+
+/// A row's linked child and age (as [`ages_of_rows`] found it), if it has both.
+fn age_lookup<'a>(
+    linkage: &'a cumin_link::Linkage,
+    ages: &'a [u8],
+) -> impl Fn(usize) -> Option<(u32, usize)> + Sync + 'a {
+    move |i| {
+        let c = linkage.child_of(i)?;
+        (ages[i] != NO_AGE).then(|| (c.0, usize::from(ages[i])))
     }
 }
 

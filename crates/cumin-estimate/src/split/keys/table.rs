@@ -117,12 +117,22 @@ pub(super) fn key_table(
             kept[k] = true;
         }
     }
-    // The keys written once, in key-number order, with what the rows say.
+    // The keys written once, from the accumulator's end while it shrinks, so that the
+    // two never hold their full size together: in reverse key-number order, reversed in
+    // place after.
     let first_pmr_year: Vec<i16> = acc.iter().map(|s| s.first_pmr_year).collect();
     let mut index_of_key = vec![u32::MAX; acc.len()];
-    let mut keys = Vec::with_capacity(kept.iter().filter(|k| **k).count());
-    for (k, s) in acc.iter().enumerate().filter(|(k, _)| kept[*k]) {
-        index_of_key[k] = keys.len() as u32;
+    let n = kept.iter().filter(|k| **k).count();
+    let mut keys = Vec::with_capacity(n);
+    let mut acc = acc;
+    while let Some(s) = acc.pop() {
+        if acc.capacity() - acc.len() >= SHRINK_STEP {
+            acc.shrink_to_fit();
+        }
+        let k = acc.len();
+        if !kept[k] {
+            continue;
+        }
         keys.push(Key {
             child: ChildId(s.child),
             oldest: s.oldest.clamp(0, CLASS_AGES as i8 - 1) as u8,
@@ -143,9 +153,12 @@ pub(super) fn key_table(
             status: Status::NoPmr,
             later_pmr: false,
         });
+        index_of_key[k] = (n - keys.len()) as u32;
     }
     drop((acc, kept));
-    // Each key's referrals, from its episodes (12 bytes a key while they are read).
+    keys.reverse();
+    // Each key's referrals, from its episodes (8 bytes a key while they are read: its
+    // first in-window referral is the key's own, set when the first is seen).
     let mut seen = vec![Referrals::default(); keys.len()];
     for e in 0..set.len() {
         let Some(k) = key_of(e) else { continue };
@@ -163,32 +176,32 @@ pub(super) fn key_table(
         let Some(age) = crate::split::in_window_age(dob, referral, rules) else {
             continue;
         };
-        if r.first.is_none_or(|d| referral < d) {
-            (r.first, key.first_referral, key.first_referral_age) = (Some(referral), referral, age);
+        // No in-window referral seen yet: none is the first yet either.
+        if r.last_in.is_none() || referral < key.first_referral {
+            (key.first_referral, key.first_referral_age) = (referral, age);
         }
         if r.last_in.is_none_or(|d| referral > d) {
             (r.last_in, key.last_referral_age) = (Some(referral), age);
         }
     }
     drop(seen);
-    // The table's order: a permutation sorted (the keys are in key-number order, so
-    // their place breaks ties as the key number does), then applied in place.
-    let mut order: Vec<(ChildId, Date, u32)> = keys
-        .iter()
-        .enumerate()
-        .map(|(i, k)| (k.child, k.first_referral, i as u32))
-        .collect();
-    order.sort_unstable();
-    let mut source: Vec<u32> = order.into_iter().map(|o| o.2).collect();
-    let mut place = vec![0u32; keys.len()];
-    for (to, from) in source.iter().enumerate() {
-        place[*from as usize] = to as u32;
+    // The table's order, sorted in place: each key's key number rides in
+    // `carries_if_matched` (exact in an `f64`) to break ties as the key number does and to
+    // find each key's new place, then is reset.
+    for (k, i) in index_of_key.iter().enumerate() {
+        if *i != u32::MAX {
+            keys[*i as usize].carries_if_matched = k as f64;
+        }
     }
-    for i in index_of_key.iter_mut().filter(|i| **i != u32::MAX) {
-        *i = place[*i as usize];
+    keys.sort_unstable_by(|a, b| {
+        (a.child, a.first_referral)
+            .cmp(&(b.child, b.first_referral))
+            .then(a.carries_if_matched.total_cmp(&b.carries_if_matched))
+    });
+    for (i, key) in keys.iter_mut().enumerate() {
+        index_of_key[key.carries_if_matched as usize] = i as u32;
+        key.carries_if_matched = 1.0;
     }
-    drop(place);
-    permute(&mut keys, &mut source);
     KeyTable {
         keys,
         index_of_key,
@@ -196,33 +209,14 @@ pub(super) fn key_table(
     }
 }
 
-/// Puts `items[source[i]]` at `i` for every `i`, in place (cycle by cycle; `source`, a
-/// permutation, is used up).
-fn permute<T: Copy>(items: &mut [T], source: &mut [u32]) {
-    for start in 0..items.len() {
-        if source[start] as usize == start {
-            continue;
-        }
-        let first = items[start];
-        let mut at = start;
-        loop {
-            let from = source[at] as usize;
-            source[at] = at as u32;
-            if from == start {
-                items[at] = first;
-                break;
-            }
-            items[at] = items[from];
-            at = from;
-        }
-    }
-}
+/// How far the accumulator is let run over its length before it is shrunk to it while
+/// the keys are written (16 MiB of entries).
+const SHRINK_STEP: usize = 1 << 20;
 
-/// A key's referrals seen so far: its first and last in-window referral and its latest
-/// referral of all.
+/// A key's referrals seen so far: its last in-window referral and its latest referral of
+/// all.
 #[derive(Clone, Copy, Default)]
 struct Referrals {
-    first: Option<Date>,
     last_in: Option<Date>,
     last: Option<Date>,
 }
@@ -393,13 +387,5 @@ mod tests {
             assert_eq!(got.index_of_key, want.index_of_key, "seed {seed}");
             assert_eq!(got.first_pmr_year, want.first_pmr_year, "seed {seed}");
         }
-    }
-
-    #[test]
-    fn a_permutation_is_applied_in_place() {
-        let mut items = [10, 11, 12, 13, 14, 15];
-        let mut source = [3, 0, 1, 2, 5, 4];
-        permute(&mut items, &mut source);
-        assert_eq!(items, [13, 10, 11, 12, 15, 14]);
     }
 }
