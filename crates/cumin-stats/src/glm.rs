@@ -89,13 +89,13 @@ pub fn fit_logit_from(
                 .collect(),
         ),
     };
-    // Working weights `n p (1 − p)` and responses `η + (k − n p)/(n p (1 − p))` at `b`.
-    let working = |b: &Array1<f64>| {
-        let eta = design.dot(b);
+    // Working weights `n p (1 − p)` and responses `η + (k − n p)/(n p (1 − p))` at `η`.
+    let working = |at: &Predictor| {
+        let (eta, mu) = (&at.eta, &at.mu);
         let mut weight = Array1::zeros(n_rows);
         let mut z = Array1::zeros(n_rows);
         for i in 0..n_rows {
-            let p = expit(eta[i]);
+            let p = mu[i];
             let w = trials[i] * p * (1.0 - p);
             weight[i] = w;
             z[i] = if w > 0.0 {
@@ -106,8 +106,8 @@ pub fn fit_logit_from(
         }
         (weight, z)
     };
-    irls(design, start, trials, covariance, working, |b| {
-        deviance(design, b, successes, trials)
+    irls(design, start, trials, covariance, working, |at| {
+        deviance(at, successes, trials)
     })
 }
 
@@ -120,9 +120,24 @@ enum Start {
     Coef(Array1<f64>),
 }
 
+/// The linear predictor `η = X β` and `μ = expit(η)` at one `β`: what the working weights
+/// and the deviance both read, computed once per `β` (the same numbers either way).
+struct Predictor {
+    eta: Array1<f64>,
+    mu: Array1<f64>,
+}
+
+impl Predictor {
+    fn at(design: ArrayView2<'_, f64>, beta: &Array1<f64>) -> Predictor {
+        let eta = design.dot(beta);
+        let mu = eta.mapv(expit);
+        Predictor { eta, mu }
+    }
+}
+
 /// Iteratively reweighted least squares from `start`: each step solves the working
-/// weighted normal equations of `working(β)` (weights, responses); a step that does not
-/// lower `deviance` is halved. The covariance is the inverse of `XᵀWX` with the working
+/// weighted normal equations of `working` at `β` (weights, responses); a step that does
+/// not lower `deviance` is halved. The covariance is the inverse of `XᵀWX` with the working
 /// weights at the estimate, if `covariance` (otherwise `XᵀWX` is only factorised there,
 /// so the fit fails in the same cases, and the covariance left empty).
 fn irls(
@@ -130,10 +145,11 @@ fn irls(
     start: Start,
     trials: ArrayView1<'_, f64>,
     covariance: bool,
-    working: impl Fn(&Array1<f64>) -> (Array1<f64>, Array1<f64>),
-    deviance: impl Fn(ArrayView1<'_, f64>) -> f64,
+    working: impl Fn(&Predictor) -> (Array1<f64>, Array1<f64>),
+    deviance: impl Fn(&Predictor) -> f64,
 ) -> Result<LogitFit, LogitError> {
     let (n_rows, n_cols) = design.dim();
+    let dense = design;
     let sparse = SparseRows::new(design);
     let design = &sparse;
     let mut beta = match start {
@@ -145,9 +161,10 @@ fn irls(
         }
         Start::Coef(coef) => coef,
     };
-    let mut dev = deviance(beta.view());
+    let mut at = Predictor::at(dense, &beta);
+    let mut dev = deviance(&at);
     for iteration in 1..=MAX_ITERATIONS {
-        let (weight, z) = working(&beta);
+        let (weight, z) = working(&at);
         let (proposal, _) = weighted_least_squares(
             design,
             weight.view(),
@@ -159,17 +176,20 @@ fn irls(
         // Step halving keeps the deviance falling where a full Newton step overshoots.
         let mut step = 1.0;
         let mut next = proposal.clone();
-        let mut next_dev = deviance(next.view());
+        let mut next_at = Predictor::at(dense, &next);
+        let mut next_dev = deviance(&next_at);
         while (next_dev > dev + TOLERANCE || next_dev.is_nan()) && step > 1e-6 {
             step /= 2.0;
             next = &beta + &((&proposal - &beta) * step);
-            next_dev = deviance(next.view());
+            next_at = Predictor::at(dense, &next);
+            next_dev = deviance(&next_at);
         }
         let change = (dev - next_dev).abs();
         beta = next;
+        at = next_at;
         dev = next_dev;
         if change <= TOLERANCE * (dev.abs() + 0.1) {
-            let (w, _) = working(&beta);
+            let (w, _) = working(&at);
             let (_, inverse) = weighted_least_squares(
                 design,
                 w.view(),
@@ -217,12 +237,12 @@ pub fn fit_scaled_logit(
         })
         .collect();
     // Working weights and responses at `b`: (n (∂p/∂η)² / (p(1 − p)), η + (k − np)/(n ∂p/∂η)).
-    let working = |b: &Array1<f64>| {
-        let eta = design.dot(b);
+    let working = |at: &Predictor| {
+        let eta = &at.eta;
         let mut weight = Array1::zeros(n_rows);
         let mut z = Array1::zeros(n_rows);
         for i in 0..n_rows {
-            let mu = expit(eta[i]);
+            let mu = at.mu[i];
             let p = scale[i] * mu;
             let dp = scale[i] * mu * (1.0 - mu);
             let w = if p > 0.0 && p < 1.0 {
@@ -239,20 +259,18 @@ pub fn fit_scaled_logit(
         }
         (weight, z)
     };
-    irls(design, Start::Rows(start), trials, true, working, |b| {
-        scaled_deviance(design, b, successes, trials, scale)
+    irls(design, Start::Rows(start), trials, true, working, |at| {
+        scaled_deviance(at, successes, trials, scale)
     })
 }
 
-/// Binomial deviance of `β` under `p = s · expit(η)`.
+/// Binomial deviance at `β` under `p = s · expit(η)`.
 fn scaled_deviance(
-    design: ArrayView2<'_, f64>,
-    beta: ArrayView1<'_, f64>,
+    at: &Predictor,
     successes: ArrayView1<'_, f64>,
     trials: ArrayView1<'_, f64>,
     scale: ArrayView1<'_, f64>,
 ) -> f64 {
-    let eta = design.dot(&beta);
     let term = |observed: f64, expected: f64| {
         if observed > 0.0 {
             observed * (observed / expected).ln()
@@ -260,24 +278,18 @@ fn scaled_deviance(
             0.0
         }
     };
-    (0..eta.len())
+    (0..at.mu.len())
         .filter(|&i| trials[i] > 0.0)
         .map(|i| {
-            let p = scale[i] * expit(eta[i]);
+            let p = scale[i] * at.mu[i];
             let (k, n) = (successes[i], trials[i]);
             2.0 * (term(k, n * p) + term(n - k, n * (1.0 - p)))
         })
         .sum()
 }
 
-/// Binomial deviance of `β` (cells with no trials contribute nothing).
-fn deviance(
-    design: ArrayView2<'_, f64>,
-    beta: ArrayView1<'_, f64>,
-    successes: ArrayView1<'_, f64>,
-    trials: ArrayView1<'_, f64>,
-) -> f64 {
-    let eta = design.dot(&beta);
+/// Binomial deviance at `β` (cells with no trials contribute nothing).
+fn deviance(at: &Predictor, successes: ArrayView1<'_, f64>, trials: ArrayView1<'_, f64>) -> f64 {
     let term = |observed: f64, expected: f64| {
         if observed > 0.0 {
             observed * (observed / expected).ln()
@@ -285,10 +297,10 @@ fn deviance(
             0.0
         }
     };
-    (0..eta.len())
+    (0..at.mu.len())
         .filter(|&i| trials[i] > 0.0)
         .map(|i| {
-            let p = expit(eta[i]);
+            let p = at.mu[i];
             let (k, n) = (successes[i], trials[i]);
             2.0 * (term(k, n * p) + term(n - k, n * (1.0 - p)))
         })

@@ -11,31 +11,47 @@ use std::hash::{Hash, Hasher};
 use std::ops::Range;
 
 /// The children of one resample grouped by what they add to the tables: each draw of a
-/// pattern adds one to each of its cells ([`Codes`]). Held by cell: cell `cells[j]` is
-/// one of the cells of each pattern in `holders[start[j]..start[j + 1]]` (in increasing
-/// order), so a replicate's table entry is a sum of its holders' draws, read in order
-/// rather than added at scattered positions. `cells` is increasing.
+/// pattern adds one to each of its cells ([`Codes`]). Held by *segment* (at most
+/// [`SEGMENT`] consecutive patterns of one pool: a pool's patterns, or a part of them)
+/// and then by cell: segment `s` holds patterns `first[s]..first[s + 1]` and the cells
+/// `cells[at[s]..at[s + 1]]` (increasing); cell `cells[j]` is one of the cells of each
+/// pattern `first[s] + h` for `h` in `holders[start[j]..start[j + 1]]` (increasing). So a
+/// replicate's table entry is a sum of its holders' draws, read in order, a segment at a
+/// time: the segment's draws stay in cache and its holders take two bytes.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(super) struct Patterns {
+    pub(super) first: Vec<u32>,
+    pub(super) at: Vec<u32>,
     pub(super) cells: Vec<u32>,
     pub(super) start: Vec<u32>,
-    pub(super) holders: Vec<u32>,
+    pub(super) holders: Vec<u16>,
     /// Children with each pattern.
     pub(super) multiplicity: Vec<u32>,
 }
 
+/// Patterns in a segment at most: a holder's offset in its segment fits in a `u16`.
+pub(super) const SEGMENT: usize = 1 << 16;
+
 impl Patterns {
     /// The entries of `range`'s cells (positions relative to its start) of a replicate
-    /// that draws pattern `i` `counts[i]` times, into `buffer` (zeros elsewhere).
+    /// that draws pattern `i` `counts[i]` times, added to `buffer` (zeros where no
+    /// pattern has a cell). Whole numbers: the sums are exact in any order, so the
+    /// entries are the same bytes however the patterns are segmented.
     pub(super) fn gather(&self, range: Range<u32>, counts: &[u32], buffer: &mut [f64]) {
-        let from = self.cells.partition_point(|&c| c < range.start);
-        let to = self.cells.partition_point(|&c| c < range.end);
-        for (j, &cell) in self.cells[from..to].iter().enumerate() {
-            let j = from + j;
-            let holders = &self.holders[self.start[j] as usize..self.start[j + 1] as usize];
-            // Whole numbers: the sum is exact in any order.
-            let drawn: u64 = holders.iter().map(|&i| u64::from(counts[i as usize])).sum();
-            buffer[(cell - range.start) as usize] = drawn as f64;
+        for s in 0..self.first.len().saturating_sub(1) {
+            let counts = &counts[self.first[s] as usize..self.first[s + 1] as usize];
+            let at = self.at[s] as usize..self.at[s + 1] as usize;
+            let cells = &self.cells[at.clone()];
+            let from = at.start + cells.partition_point(|&c| c < range.start);
+            let to = at.start + cells.partition_point(|&c| c < range.end);
+            for j in from..to {
+                let holders = &self.holders[self.start[j] as usize..self.start[j + 1] as usize];
+                let drawn: u64 = holders
+                    .iter()
+                    .map(|&h| u64::from(counts[usize::from(h)]))
+                    .sum();
+                buffer[(self.cells[j] - range.start) as usize] += drawn as f64;
+            }
         }
     }
 }
@@ -313,7 +329,7 @@ fn renumber(
     for (new, &old) in order.iter().enumerate() {
         new_id[old as usize] = new as u32;
     }
-    let mut out = first.by_cell(&order);
+    let mut out = first.by_cell(&order, pool_of_pattern, SEGMENT);
     out.multiplicity = order
         .iter()
         .map(|&old| multiplicity[old as usize])
@@ -363,35 +379,116 @@ impl ByPattern {
         &self.codes[self.start[i as usize] as usize..self.start[i as usize + 1] as usize]
     }
 
-    /// The same cells held by cell ([`Patterns`]), pattern `order[new]` numbered `new`;
-    /// `multiplicity` left empty.
-    fn by_cell(self, order: &[u32]) -> Patterns {
+    /// The same cells held by segment and cell ([`Patterns`]), pattern `order[new]`
+    /// numbered `new`; a segment is a run of at most `segment` ([`SEGMENT`] but in tests)
+    /// patterns of one pool (`pool_of_pattern`, by old number; `order` keeps a pool's
+    /// patterns together); `multiplicity` left empty.
+    fn by_cell(self, order: &[u32], pool_of_pattern: &[u32], segment: usize) -> Patterns {
+        assert!(
+            (1..=SEGMENT).contains(&segment),
+            "a segment of 1 to 2^16 patterns"
+        );
         let n_cells = self.codes.iter().max().map_or(0, |&c| c as usize + 1);
-        // A counting sort by cell: `next[c]` is where cell `c`'s next holder goes.
-        let mut next = vec![0u32; n_cells + 1];
-        for &c in &self.codes {
-            next[c as usize + 1] += 1;
-        }
-        for c in 0..n_cells {
-            next[c + 1] += next[c];
-        }
-        let mut out = Patterns::default();
-        out.start.push(0);
-        for c in 0..n_cells {
-            if next[c + 1] > next[c] {
-                out.cells.push(c as u32);
-                out.start.push(next[c + 1]);
+        let mut out = Patterns {
+            first: vec![0],
+            at: vec![0],
+            start: vec![0],
+            holders: vec![0; self.codes.len()],
+            ..Patterns::default()
+        };
+        for new in 1..=order.len() {
+            let cut = new == order.len()
+                || new - *out.first.last().expect("a first segment") as usize == segment
+                || pool_of_pattern[order[new] as usize] != pool_of_pattern[order[new - 1] as usize];
+            if cut {
+                out.first.push(new as u32);
             }
         }
-        out.holders = vec![0; self.codes.len()];
-        for (new, &old) in order.iter().enumerate() {
-            let span = self.start[old as usize] as usize..self.start[old as usize + 1] as usize;
-            for &c in &self.codes[span] {
-                let at = &mut next[c as usize];
-                out.holders[*at as usize] = new as u32;
-                *at += 1;
+        // A counting sort by cell within each segment: `next[c]` counts, then is where
+        // cell `c`'s next holder goes; only the segment's cells (`touched`) are reset.
+        let mut next = vec![0u32; n_cells];
+        let mut touched: Vec<u32> = Vec::new();
+        let mut placed = 0u32;
+        for s in 0..out.first.len() - 1 {
+            let segment = &order[out.first[s] as usize..out.first[s + 1] as usize];
+            touched.clear();
+            for &old in segment {
+                for &c in self.cells(old) {
+                    if next[c as usize] == 0 {
+                        touched.push(c);
+                    }
+                    next[c as usize] += 1;
+                }
+            }
+            touched.sort_unstable();
+            for &c in &touched {
+                let n = next[c as usize];
+                next[c as usize] = placed;
+                placed += n;
+                out.cells.push(c);
+                out.start.push(placed);
+            }
+            out.at.push(out.cells.len() as u32);
+            for (h, &old) in segment.iter().enumerate() {
+                let h = u16::try_from(h).expect("a segment of at most 2^16 patterns");
+                for &c in self.cells(old) {
+                    let at = &mut next[c as usize];
+                    out.holders[*at as usize] = h;
+                    *at += 1;
+                }
+            }
+            for &c in &touched {
+                next[c as usize] = 0;
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pattern `i`'s cells and pool, a few patterns sharing cells across pools.
+    fn by_pattern(cells: &[&[u32]]) -> ByPattern {
+        let mut out = ByPattern {
+            codes: Vec::new(),
+            start: vec![0],
+        };
+        for c in cells {
+            out.codes.extend_from_slice(c);
+            out.start.push(out.codes.len() as u32);
+        }
+        out
+    }
+
+    #[test]
+    fn the_gather_is_the_same_for_any_segments() {
+        // Seven patterns (old numbers) in pools 0, 1 and 0, renumbered by pool; the
+        // entries are each cell's draws summed over its holders, pattern by pattern,
+        // whatever the segments (one pattern each, two, or a pool each). Fails if a
+        // segment's holders are offset from the wrong first pattern, or a cell's sums
+        // overwrite rather than add across segments.
+        let cells: [&[u32]; 7] = [&[0, 3], &[3], &[1, 3, 5], &[0], &[5], &[2, 3], &[0, 1]];
+        let pool = [0, 1, 0, 1, 0, 1, 0];
+        let order: Vec<u32> = vec![0, 2, 4, 6, 1, 3, 5];
+        let counts: Vec<u32> = vec![3, 0, 7, 1, 2, 5, 4];
+        let mut want = vec![0.0; 6];
+        for (new, &old) in order.iter().enumerate() {
+            for &c in cells[old as usize] {
+                want[c as usize] += f64::from(counts[new]);
+            }
+        }
+        for (segment, n_segments) in [(1, 7), (2, 4), (3, 3), (SEGMENT, 2)] {
+            let p = by_pattern(&cells).by_cell(&order, &pool, segment);
+            assert_eq!(p.first.len() - 1, n_segments, "{segment}");
+            let mut buffer = vec![0.0; 6];
+            p.gather(0..6, &counts, &mut buffer);
+            assert_eq!(buffer, want, "{segment}");
+            // A range of the codes: its cells only, relative to its start.
+            let mut part = vec![0.0; 3];
+            p.gather(2..5, &counts, &mut part);
+            assert_eq!(part, want[2..5], "{segment}");
+        }
     }
 }
