@@ -158,9 +158,9 @@ pub fn identify_with(episodes: &Episodes, index: &IdIndex, spec: &IdentitySpec) 
 
 /// [`identify`] for a run that frees rows' columns as soon as it can: `narrow` is called
 /// on `episodes` once the identity reads nothing more of them but the census year and
-/// the IDACI decile (de-duplication's last columns are taken out of the table first, and
-/// are left empty there; the joined children's rows are copied before), and may free any
-/// column but those two. The identity equals [`identify`]'s.
+/// the IDACI decile (de-duplication's last columns, LA, closure and its reason among
+/// them, are taken out of the table first, and are left empty there; the joined
+/// children's rows are copied before), and may free any column but those two. The identity equals [`identify`]'s.
 ///
 /// # Panics
 /// If `narrow` frees the census year or the IDACI decile.
@@ -198,12 +198,14 @@ struct Pending {
 
 impl Pending {
     fn new(episodes: &Episodes, mut linkage: Linkage, spec: &IdentitySpec) -> Pending {
-        let dedup = cumin_link::deduplicate_keys(episodes, &linkage);
+        let mut dedup = cumin_link::deduplicate_keys(episodes, &linkage);
         let children = build_children_grouped(episodes, &dedup.rows, &dedup.set, &spec.birth);
         let traits = child_traits(episodes, &linkage, &children);
-        let (pairs, transfers) = cumin_link::transfer_pairs(&dedup.set, &traits);
-        // The traits (16 bytes a child) are not read again: freed before the join.
-        drop(traits);
+        let inputs = std::mem::take(&mut dedup.transfer_inputs);
+        let (pairs, transfers) = cumin_link::transfer_pairs(&dedup.set, &inputs, &traits);
+        // The traits (16 bytes a child) and the rule's inputs are not read again: freed
+        // before the join.
+        drop((traits, inputs));
         let link_stats = linkage.stats.clone();
         let join = (spec.linkage.merges_transfers() && !pairs.is_empty()).then(|| {
             // The linkage before the join is not kept: what the rebuilds need of it (the
@@ -380,6 +382,7 @@ mod tests {
             let got = identify_narrowing(&mut narrowed, &spec, |rows| {
                 // De-duplication's last columns are out of the table by now.
                 assert!(rows.nfa.is_empty() && rows.cpp_start.is_empty());
+                assert!(rows.la.is_empty() && rows.reason_for_closure.is_empty());
                 // Every column freed but the two the finish reads.
                 *rows = Episodes {
                     census_year: std::mem::take(&mut rows.census_year),
