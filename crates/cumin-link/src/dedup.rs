@@ -385,20 +385,21 @@ fn dedup_keys<F: Fn(u32) -> Option<ChildId> + Sync + ?Sized>(
     child_of: &F,
     order: &[u32],
 ) -> (EpisodeSet, DedupStats, Vec<u32>) {
-    // Column by column: each input column is gathered into episode order once (the
-    // gathers are independent reads, so memory latency overlaps), reduced per episode,
-    // and dropped before the next, so at most one gathered column is held at a time.
-    let child: Vec<Option<ChildId>> = order.par_iter().map(|&i| child_of(i)).collect();
-    let referral = gather(&episodes.referral, order);
-    let imputed = gather(&episodes.referral_imputed, order);
+    // The key of each place in `order`, read from the rows where they lie (no column is
+    // gathered into episode order: 13 bytes a row were held beside the rows).
+    let key = |j: usize| {
+        let i = order[j];
+        let r = i as usize;
+        (
+            child_of(i),
+            episodes.referral[r],
+            episodes.referral_imputed[r],
+        )
+    };
     // Where each episode starts (rayon keeps the order of a filtered collect).
     let mut bounds: Vec<u32> = (0..order.len())
         .into_par_iter()
-        .filter(|&j| {
-            j == 0
-                || (child[j], referral[j], imputed[j])
-                    != (child[j - 1], referral[j - 1], imputed[j - 1])
-        })
+        .filter(|&j| j == 0 || key(j) != key(j - 1))
         .map(|j| j as u32)
         .collect();
     bounds.push(order.len() as u32);
@@ -406,16 +407,21 @@ fn dedup_keys<F: Fn(u32) -> Option<ChildId> + Sync + ?Sized>(
     let set = EpisodeSet {
         child: starts
             .par_iter()
-            .map(|&j| child[j as usize].expect("filtered to linked rows"))
+            .map(|&j| child_of(order[j as usize]).expect("filtered to linked rows"))
             .collect(),
         referral: starts
             .par_iter()
-            .map(|&j| referral[j as usize].expect("referral dates are filled at ingest"))
+            .map(|&j| {
+                episodes.referral[order[j as usize] as usize]
+                    .expect("referral dates are filled at ingest")
+            })
             .collect(),
-        referral_imputed: starts.par_iter().map(|&j| imputed[j as usize]).collect(),
+        referral_imputed: starts
+            .par_iter()
+            .map(|&j| episodes.referral_imputed[order[j as usize] as usize])
+            .collect(),
         ..EpisodeSet::default()
     };
-    drop((child, referral, imputed));
     let n = set.child.len();
     let mut stats = DedupStats {
         rows: order.len() as u64,

@@ -164,11 +164,12 @@ impl TransferInputs {
 
 /// The suspected transfer pairs among `set`'s episodes, sorted. `set` needs only its
 /// children and referral dates; `inputs` (of the same episodes) holds the rest the rule
-/// reads.
+/// reads, and `traits` gives each child's traits by its index (read when needed, so a
+/// caller need not hold them for every child).
 pub fn transfer_pairs(
     set: &EpisodeSet,
     inputs: &TransferInputs,
-    traits: &[ChildTraits],
+    traits: impl Fn(usize) -> ChildTraits,
 ) -> (Vec<TransferPair>, TransferStats) {
     let mut stats = TransferStats::default();
     // Each child's first referral: the candidates a transfer can lead to, grouped by the
@@ -180,7 +181,7 @@ pub fn transfer_pairs(
     // one entry a child of the extract, held beside the episode set and the traits.
     let mut sizes: rustc_hash::FxHashMap<TraitGroup, usize> = rustc_hash::FxHashMap::default();
     for (c, _) in set.by_child() {
-        if let Some(g) = traits[c.index()].group() {
+        if let Some(g) = traits(c.index()).group() {
             *sizes.entry(g).or_default() += 1;
         }
     }
@@ -189,7 +190,7 @@ pub fn transfer_pairs(
         .map(|(g, n)| (g, Vec::with_capacity(n)))
         .collect();
     for (c, r) in set.by_child() {
-        if let Some(g) = traits[c.index()].group() {
+        if let Some(g) = traits(c.index()).group() {
             firsts
                 .entry(g)
                 .or_default()
@@ -198,14 +199,6 @@ pub fn transfer_pairs(
     }
     for group in firsts.values_mut() {
         group.sort_unstable();
-    }
-    // A child who left has no referral after the transfer in the LA it left.
-    let mut last_referral: Vec<Option<Date>> = vec![None; traits.len()];
-    for (c, r) in set.by_child() {
-        if last_referral.len() <= c.index() {
-            last_referral.resize(c.index() + 1, None);
-        }
-        last_referral[c.index()] = Some(set.referral[r.end - 1]);
     }
     let mut matches: Vec<(u32, u32)> = Vec::new();
     for &TransferClosure {
@@ -216,11 +209,19 @@ pub fn transfer_pairs(
     {
         stats.transfer_closures += 1;
         let from = set.child[e as usize];
-        if last_referral[from.index()].is_some_and(|d| d > closed) {
+        // A child who left has no referral after the transfer in the LA it left: its
+        // last episode (the set is sorted by child, then referral date) is read where it
+        // lies, not kept for every child.
+        let last = (e as usize..set.len())
+            .take_while(|&x| set.child[x] == from)
+            .last()
+            .unwrap_or(e as usize);
+        if set.referral[last] > closed {
             continue;
         }
         // `agree` needs the closing child's traits known and equal to the candidate's.
-        let Some(group) = traits[from.index()].group().and_then(|g| firsts.get(&g)) else {
+        let from_traits = traits(from.index());
+        let Some(group) = from_traits.group().and_then(|g| firsts.get(&g)) else {
             continue;
         };
         let start = group.partition_point(|(d, _)| *d < closed);
@@ -232,7 +233,7 @@ pub fn transfer_pairs(
             if to == from || inputs.first_la[to.index()].is_none_or(|l| l == la) {
                 continue;
             }
-            if traits[from.index()].agree(&traits[to.index()]) {
+            if from_traits.agree(&traits(to.index())) {
                 matches.push((e, f));
             }
         }
@@ -412,7 +413,7 @@ mod tests {
 
     /// The rule on a whole set.
     fn pairs_of(s: &EpisodeSet, t: &[ChildTraits]) -> (Vec<TransferPair>, TransferStats) {
-        transfer_pairs(s, &TransferInputs::of(s), t)
+        transfer_pairs(s, &TransferInputs::of(s), |c| t[c])
     }
 
     #[test]
@@ -445,7 +446,7 @@ mod tests {
         bare.la.clear();
         bare.closure.clear();
         bare.reason_for_closure.clear();
-        assert_eq!(transfer_pairs(&bare, &inputs, &t), want);
+        assert_eq!(transfer_pairs(&bare, &inputs, |c| t[c]), want);
     }
 
     #[test]
