@@ -396,10 +396,22 @@ fn dedup_keys<F: Fn(u32) -> Option<ChildId> + Sync + ?Sized>(
             episodes.referral_imputed[r],
         )
     };
-    // Where each episode starts (rayon keeps the order of a filtered collect).
-    let mut bounds: Vec<u32> = (0..order.len())
-        .into_par_iter()
-        .filter(|&j| j == 0 || key(j) != key(j - 1))
+    // Where each episode starts, chunk by chunk on every core (rayon keeps the order of
+    // the chunks), each key read once but the one before each chunk.
+    const CHUNK: usize = 1 << 14;
+    let mut bounds: Vec<u32> = order
+        .par_chunks(CHUNK)
+        .enumerate()
+        .flat_map_iter(|(c, rows)| {
+            let base = c * CHUNK;
+            let mut prev = base.checked_sub(1).map(key);
+            (base..base + rows.len()).filter(move |&j| {
+                let k = Some(key(j));
+                let starts = k != prev;
+                prev = k;
+                starts
+            })
+        })
         .map(|j| j as u32)
         .collect();
     bounds.push(order.len() as u32);

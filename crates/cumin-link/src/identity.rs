@@ -481,13 +481,17 @@ fn number_children(
         .for_each(|r| *r = child_of_root[*r as usize].load(Relaxed));
     drop(child_of_root);
     let child_of_node = root;
-    // Each row's child, in the nodes' table (a serial map between types of one size and
-    // alignment reuses the allocation).
-    let child_of_row = node_of_row
+    // Each row's child, in the rows' nodes' table on every core, then packed (a serial
+    // map between types of one size and alignment reuses the allocation).
+    let mut child_of_row = node_of_row;
+    child_of_row.par_iter_mut().for_each(|node| {
+        if *node != NO_NODE {
+            *node = child_of_node[*node as usize];
+        }
+    });
+    let child_of_row = child_of_row
         .into_iter()
-        .map(|node| {
-            RowChild::new((node != NO_NODE).then(|| ChildId(child_of_node[node as usize])))
-        })
+        .map(|c| RowChild::new((c != NO_NODE).then_some(ChildId(c))))
         .collect();
     (child_of_row, n_children, merged)
 }
