@@ -378,6 +378,10 @@ pub(crate) fn dedup_order<F: Fn(u32) -> Option<ChildId> + Sync + ?Sized>(
     (set, stats, bounds)
 }
 
+/// Places of the grouping's order a core reads in one go when finding where episodes
+/// start (each reads one key before its chunk again).
+const BOUNDS_CHUNK: usize = 1 << 14;
+
 /// [`dedup_order`]'s first half: the episodes' keys (child, referral date and its
 /// imputation) and bounds.
 fn dedup_keys<F: Fn(u32) -> Option<ChildId> + Sync + ?Sized>(
@@ -398,12 +402,11 @@ fn dedup_keys<F: Fn(u32) -> Option<ChildId> + Sync + ?Sized>(
     };
     // Where each episode starts, chunk by chunk on every core (rayon keeps the order of
     // the chunks), each key read once but the one before each chunk.
-    const CHUNK: usize = 1 << 14;
     let mut bounds: Vec<u32> = order
-        .par_chunks(CHUNK)
+        .par_chunks(BOUNDS_CHUNK)
         .enumerate()
         .flat_map_iter(|(c, rows)| {
-            let base = c * CHUNK;
+            let base = c * BOUNDS_CHUNK;
             let mut prev = base.checked_sub(1).map(key);
             (base..base + rows.len()).filter(move |&j| {
                 let k = Some(key(j));

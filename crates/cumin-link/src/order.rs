@@ -66,6 +66,9 @@ fn sort_rows_by_key_in<K: Ord + Copy>(
     }
 }
 
+/// Children whose rows one core sorts in one go in [`rows_grouped_by_child`].
+const SORT_BLOCK: usize = 1024;
+
 /// The linked rows grouped by child, in one flat list: child `c`'s rows are
 /// `order[start[c]..start[c + 1]]` (a counting sort: children are numbered densely), each
 /// child's rows sorted by `key` then by content (rows of identical content, which give the
@@ -110,11 +113,10 @@ pub fn rows_grouped_by_child<K: Ord + Copy>(
     let mut order: Vec<u32> = order.into_iter().map(AtomicU32::into_inner).collect();
     // Each child's rows sorted by `key` then by content, blocks of children on every core
     // (a slice a block, not a slice a child: 16 bytes a child were held beside the rows).
-    const BLOCK: usize = 1024;
-    let mut blocks: Vec<(usize, &mut [u32])> = Vec::with_capacity(n.div_ceil(BLOCK));
+    let mut blocks: Vec<(usize, &mut [u32])> = Vec::with_capacity(n.div_ceil(SORT_BLOCK));
     let mut rest = order.as_mut_slice();
-    for b in (0..n).step_by(BLOCK) {
-        let end = (b + BLOCK).min(n);
+    for b in (0..n).step_by(SORT_BLOCK) {
+        let end = (b + SORT_BLOCK).min(n);
         let (head, tail) = rest.split_at_mut((start[end] - start[b]) as usize);
         blocks.push((b, head));
         rest = tail;
@@ -122,7 +124,7 @@ pub fn rows_grouped_by_child<K: Ord + Copy>(
     blocks
         .into_par_iter()
         .for_each_init(Vec::new, |keyed, (b, mut rows)| {
-            for c in b..(b + BLOCK).min(n) {
+            for c in b..(b + SORT_BLOCK).min(n) {
                 let (head, tail) = rows.split_at_mut((start[c + 1] - start[c]) as usize);
                 if head.len() > 1 {
                     sort_rows_by_key_in(e, head, &key, keyed);
