@@ -105,7 +105,7 @@ fn main() {
         clock.lap("build_children");
         let traits = child_traits(e, &linkage, &children);
         clock.lap("child_traits");
-        let (pairs, _) = transfer_pairs(&set, &traits);
+        let (pairs, _) = transfer_pairs(&set, &cumin_link::TransferInputs::of(&set), |c| traits[c]);
         clock.lap("transfer_pairs");
         let joined = join_pairs(&mut linkage, &pairs);
         clock.lap("join_pairs");

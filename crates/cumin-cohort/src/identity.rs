@@ -158,9 +158,9 @@ pub fn identify_with(episodes: &Episodes, index: &IdIndex, spec: &IdentitySpec) 
 
 /// [`identify`] for a run that frees rows' columns as soon as it can: `narrow` is called
 /// on `episodes` once the identity reads nothing more of them but the census year and
-/// the IDACI decile (de-duplication's last columns are taken out of the table first, and
-/// are left empty there; the joined children's rows are copied before), and may free any
-/// column but those two. The identity equals [`identify`]'s.
+/// the IDACI decile (de-duplication's last columns, LA, closure and its reason among
+/// them, are taken out of the table first, and are left empty there; the joined
+/// children's rows are copied before), and may free any column but those two. The identity equals [`identify`]'s.
 ///
 /// # Panics
 /// If `narrow` frees the census year or the IDACI decile.
@@ -198,12 +198,15 @@ struct Pending {
 
 impl Pending {
     fn new(episodes: &Episodes, mut linkage: Linkage, spec: &IdentitySpec) -> Pending {
-        let dedup = cumin_link::deduplicate_keys(episodes, &linkage);
+        let mut dedup = cumin_link::deduplicate_keys(episodes, &linkage);
         let children = build_children_grouped(episodes, &dedup.rows, &dedup.set, &spec.birth);
-        let traits = child_traits(episodes, &linkage, &children);
-        let (pairs, transfers) = cumin_link::transfer_pairs(&dedup.set, &traits);
-        // The traits (16 bytes a child) are not read again: freed before the join.
-        drop(traits);
+        // Each child's traits read when the rule asks, from the child table and each
+        // child's smallest PMR (4 bytes a child, not the traits' 16).
+        let traits = TraitSource::new(episodes, &linkage, &children);
+        let inputs = std::mem::take(&mut dedup.transfer_inputs);
+        let (pairs, transfers) = cumin_link::transfer_pairs(&dedup.set, &inputs, |c| traits.of(c));
+        // The PMRs and the rule's inputs are not read again: freed before the join.
+        drop((traits, inputs));
         let link_stats = linkage.stats.clone();
         let join = (spec.linkage.merges_transfers() && !pairs.is_empty()).then(|| {
             // The linkage before the join is not kept: what the rebuilds need of it (the
@@ -280,38 +283,60 @@ pub fn child_traits(
     linkage: &Linkage,
     children: &ChildTable,
 ) -> Vec<ChildTraits> {
-    // Each child's smallest PMR, from every row on every core (a minimum: the same
-    // whatever the order).
-    let pmr: Vec<AtomicU32> = (0..linkage.n_children)
+    let source = TraitSource::new(episodes, linkage, children);
+    (0..linkage.n_children)
         .into_par_iter()
-        .map(|_| AtomicU32::new(u32::MAX))
-        .collect();
-    linkage
-        .child_of_row
-        .par_iter()
-        .zip(&episodes.pmr)
-        .for_each(|(c, p)| {
-            if let (Some(c), Some(p)) = (c.get(), p) {
-                pmr[c.index()].fetch_min(p.index() as u32, Relaxed);
-            }
-        });
-    let out: Vec<ChildTraits> = pmr
-        .into_par_iter()
-        .enumerate()
-        .map(|(c, p)| {
-            let p = p.into_inner();
-            ChildTraits {
-                // Months are 1..=12; a year outside `i16` (no census date) is unknown.
-                birth: children.dob[c]
-                    .and_then(|d| Some((i16::try_from(d.year()).ok()?, d.month() as u8))),
-                sex: children.sex[c],
-                ethnicity: children.ethnicity[c],
-                pmr: (p != u32::MAX).then(|| IdRef::from_index(p as usize)),
-                decile: children.idaci_decile[c],
-            }
-        })
-        .collect();
-    out
+        .map(|c| source.of(c))
+        .collect()
+}
+
+/// [`child_traits`] one child at a time: the child table and each child's smallest PMR
+/// (4 bytes a child), what a run holds while the transfer rule reads the traits.
+pub struct TraitSource<'a> {
+    children: &'a ChildTable,
+    /// Each child's smallest PMR (`u32::MAX`: none).
+    pmr: Vec<u32>,
+}
+
+impl<'a> TraitSource<'a> {
+    /// The PMRs of `linkage`'s children in `episodes`, beside `children`.
+    pub fn new(episodes: &Episodes, linkage: &Linkage, children: &'a ChildTable) -> Self {
+        // Each child's smallest PMR, from every row on every core (a minimum: the same
+        // whatever the order).
+        let pmr: Vec<AtomicU32> = (0..linkage.n_children)
+            .into_par_iter()
+            .map(|_| AtomicU32::new(u32::MAX))
+            .collect();
+        linkage
+            .child_of_row
+            .par_iter()
+            .zip(&episodes.pmr)
+            .for_each(|(c, p)| {
+                if let (Some(c), Some(p)) = (c.get(), p) {
+                    pmr[c.index()].fetch_min(p.index() as u32, Relaxed);
+                }
+            });
+        TraitSource {
+            children,
+            // Read out where they lie (a serial map between types of one size and
+            // alignment reuses the allocation).
+            pmr: pmr.into_iter().map(AtomicU32::into_inner).collect(),
+        }
+    }
+
+    /// Child `c`'s traits.
+    pub fn of(&self, c: usize) -> ChildTraits {
+        let (children, p) = (self.children, self.pmr[c]);
+        ChildTraits {
+            // Months are 1..=12; a year outside `i16` (no census date) is unknown.
+            birth: children.dob[c]
+                .and_then(|d| Some((i16::try_from(d.year()).ok()?, d.month() as u8))),
+            sex: children.sex[c],
+            ethnicity: children.ethnicity[c],
+            pmr: (p != u32::MAX).then(|| IdRef::from_index(p as usize)),
+            decile: children.idaci_decile[c],
+        }
+    }
 }
 
 #[cfg(test)]
@@ -380,6 +405,7 @@ mod tests {
             let got = identify_narrowing(&mut narrowed, &spec, |rows| {
                 // De-duplication's last columns are out of the table by now.
                 assert!(rows.nfa.is_empty() && rows.cpp_start.is_empty());
+                assert!(rows.la.is_empty() && rows.reason_for_closure.is_empty());
                 // Every column freed but the two the finish reads.
                 *rows = Episodes {
                     census_year: std::mem::take(&mut rows.census_year),

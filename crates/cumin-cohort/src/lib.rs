@@ -21,7 +21,7 @@ pub use events::{
     first_events,
 };
 pub use identity::{
-    Identity, IdentitySpec, LinkageCounts, child_traits, identify, identify_narrowing,
+    Identity, IdentitySpec, LinkageCounts, TraitSource, child_traits, identify, identify_narrowing,
     identify_with,
 };
 pub use years::{

@@ -8,6 +8,7 @@
 use crate::identity::{ChildId, Linkage};
 use crate::order::rows_grouped_by_child;
 use crate::packed::RowEpisode;
+use crate::transfer::TransferInputs;
 use cumin_census::{CensusYear, Date, Episodes};
 use rayon::prelude::*;
 use std::sync::atomic::AtomicU32;
@@ -142,10 +143,11 @@ pub fn deduplicate_grouped(
 }
 
 /// The row columns de-duplication reads last ([`Deduplicating::finish`]): nothing before
-/// it (the child table, the transfer rule) reads the first five, so a run that frees its
-/// rows early can take them out of the table and free the rest first; the census year
-/// and the IDACI decile (each episode's first census year and latest decile) are read
-/// again by the finish, after the child table has read them.
+/// it (the child table, the transfer rule, which reads [`TransferInputs`]) reads the
+/// first eight, so a run that frees its rows early can take them out of the table and
+/// free the rest first; the census year and the IDACI decile (each episode's first census
+/// year and latest decile) are read again by the finish, after the child table has read
+/// them.
 #[derive(Clone, Copy, Debug)]
 pub struct LateColumns<'a> {
     /// Referral closed with no further action.
@@ -158,6 +160,12 @@ pub struct LateColumns<'a> {
     pub initial_cpc: &'a [Option<Date>],
     /// Child protection plan start.
     pub cpp_start: &'a [Option<Date>],
+    /// Local authority.
+    pub la: &'a [Option<u16>],
+    /// Closure date.
+    pub closure: &'a [Option<Date>],
+    /// Reason for closure.
+    pub reason_for_closure: &'a [Option<u8>],
     /// Census year.
     pub census_year: &'a [CensusYear],
     /// IDACI decile.
@@ -173,13 +181,16 @@ impl<'a> LateColumns<'a> {
             s47_start: &episodes.s47_start,
             initial_cpc: &episodes.initial_cpc,
             cpp_start: &episodes.cpp_start,
+            la: &episodes.la,
+            closure: &episodes.closure,
+            reason_for_closure: &episodes.reason_for_closure,
             census_year: &episodes.census_year,
             idaci_decile: &episodes.idaci_decile,
         }
     }
 }
 
-/// The first five [`LateColumns`] taken out of a row table ([`TakenColumns::take`]):
+/// The first eight [`LateColumns`] taken out of a row table ([`TakenColumns::take`]):
 /// owned, so the table's other columns can be freed while de-duplication still needs
 /// these (the census year and IDACI decile stay in the table, which a run keeps).
 #[derive(Clone, Debug, Default)]
@@ -189,6 +200,9 @@ pub struct TakenColumns {
     s47_start: Vec<Option<Date>>,
     initial_cpc: Vec<Option<Date>>,
     cpp_start: Vec<Option<Date>>,
+    la: Vec<Option<u16>>,
+    closure: Vec<Option<Date>>,
+    reason_for_closure: Vec<Option<u8>>,
 }
 
 impl TakenColumns {
@@ -200,6 +214,9 @@ impl TakenColumns {
             s47_start: std::mem::take(&mut episodes.s47_start),
             initial_cpc: std::mem::take(&mut episodes.initial_cpc),
             cpp_start: std::mem::take(&mut episodes.cpp_start),
+            la: std::mem::take(&mut episodes.la),
+            closure: std::mem::take(&mut episodes.closure),
+            reason_for_closure: std::mem::take(&mut episodes.reason_for_closure),
         }
     }
 
@@ -212,6 +229,9 @@ impl TakenColumns {
             s47_start: &self.s47_start,
             initial_cpc: &self.initial_cpc,
             cpp_start: &self.cpp_start,
+            la: &self.la,
+            closure: &self.closure,
+            reason_for_closure: &self.reason_for_closure,
             census_year: &episodes.census_year,
             idaci_decile: &episodes.idaci_decile,
         }
@@ -219,16 +239,20 @@ impl TakenColumns {
 }
 
 /// De-duplication half done ([`deduplicate_keys`]): the rows grouped by child, each
-/// episode's rows found, and the episode columns that the child table and the transfer
-/// rule read (child, referral date and imputation, LA, closure and its reason);
-/// [`Deduplicating::finish`] adds the rest (each episode's rows and last row, first census
-/// year and IDACI decile too: nothing before reads them) from the [`LateColumns`].
+/// episode's rows found, the episode columns that the child table reads (child, referral
+/// date and imputation) and what the transfer rule reads beside them ([`TransferInputs`]);
+/// [`Deduplicating::finish`] adds the rest (LA, closure and its reason, each episode's
+/// rows and last row, first census year and IDACI decile too: nothing before reads them)
+/// from the [`LateColumns`].
 #[derive(Clone, Debug, Default)]
 pub struct Deduplicating {
     /// The episodes, without the late columns (empty until [`Deduplicating::finish`]).
     pub set: EpisodeSet,
     /// The counts, without the late columns' disagreements.
     pub stats: DedupStats,
+    /// What the transfer rule reads of the episodes beside `set` (freed once it has run:
+    /// the finish does not read it).
+    pub transfer_inputs: TransferInputs,
     /// The linked rows grouped by child, in de-duplication's order.
     pub rows: ChildRows,
     /// Where each episode's rows start in `rows.order` (one more entry than episodes).
@@ -241,12 +265,31 @@ pub fn deduplicate_keys(episodes: &Episodes, linkage: &Linkage) -> Deduplicating
     let (order, start) = rows_by_child(episodes, linkage);
     let child_of = |i: u32| linkage.child_of(i as usize);
     let (set, stats, bounds) = dedup_keys(episodes, &child_of, &order);
+    let rows_of = |e: usize| &order[bounds[e] as usize..bounds[e + 1] as usize];
+    let rc5 = Some(cumin_census::codes::RC_TRANSFERRED);
+    let transfer_inputs = TransferInputs::build(
+        &set.child,
+        |e| {
+            let rows = rows_of(e);
+            if latest_of(&episodes.reason_for_closure, rows) != rc5 {
+                return None;
+            }
+            latest_of(&episodes.closure, rows).zip(latest_of(&episodes.la, rows))
+        },
+        |e| latest_of(&episodes.la, rows_of(e)),
+    );
     Deduplicating {
         set,
         stats,
+        transfer_inputs,
         rows: ChildRows { order, start },
         bounds,
     }
+}
+
+/// The latest non-missing value of `col` among `rows` (oldest first).
+fn latest_of<T: Copy>(col: &[Option<T>], rows: &[u32]) -> Option<T> {
+    rows.iter().rev().find_map(|&i| col[i as usize])
 }
 
 impl Deduplicating {
@@ -262,6 +305,7 @@ impl Deduplicating {
             mut stats,
             rows,
             bounds,
+            transfer_inputs: _,
         } = self;
         dedup_late(
             late,
@@ -334,44 +378,65 @@ pub(crate) fn dedup_order<F: Fn(u32) -> Option<ChildId> + Sync + ?Sized>(
     (set, stats, bounds)
 }
 
-/// [`dedup_order`]'s first half: the episodes' keys and bounds, LA, closure and its
-/// reason (what the transfer rule reads).
+/// Places of the grouping's order a core reads in one go when finding where episodes
+/// start (each reads one key before its chunk again).
+const BOUNDS_CHUNK: usize = 1 << 14;
+
+/// [`dedup_order`]'s first half: the episodes' keys (child, referral date and its
+/// imputation) and bounds.
 fn dedup_keys<F: Fn(u32) -> Option<ChildId> + Sync + ?Sized>(
     episodes: &Episodes,
     child_of: &F,
     order: &[u32],
 ) -> (EpisodeSet, DedupStats, Vec<u32>) {
-    // Column by column: each input column is gathered into episode order once (the
-    // gathers are independent reads, so memory latency overlaps), reduced per episode,
-    // and dropped before the next, so at most one gathered column is held at a time.
-    let child: Vec<Option<ChildId>> = order.par_iter().map(|&i| child_of(i)).collect();
-    let referral = gather(&episodes.referral, order);
-    let imputed = gather(&episodes.referral_imputed, order);
-    // Where each episode starts (rayon keeps the order of a filtered collect).
-    let mut bounds: Vec<u32> = (0..order.len())
-        .into_par_iter()
-        .filter(|&j| {
-            j == 0
-                || (child[j], referral[j], imputed[j])
-                    != (child[j - 1], referral[j - 1], imputed[j - 1])
+    // The key of each place in `order`, read from the rows where they lie (no column is
+    // gathered into episode order: 13 bytes a row were held beside the rows).
+    let key = |j: usize| {
+        let i = order[j];
+        let r = i as usize;
+        (
+            child_of(i),
+            episodes.referral[r],
+            episodes.referral_imputed[r],
+        )
+    };
+    // Where each episode starts, chunk by chunk on every core (rayon keeps the order of
+    // the chunks), each key read once but the one before each chunk.
+    let mut bounds: Vec<u32> = order
+        .par_chunks(BOUNDS_CHUNK)
+        .enumerate()
+        .flat_map_iter(|(c, rows)| {
+            let base = c * BOUNDS_CHUNK;
+            let mut prev = base.checked_sub(1).map(key);
+            (base..base + rows.len()).filter(move |&j| {
+                let k = Some(key(j));
+                let starts = k != prev;
+                prev = k;
+                starts
+            })
         })
         .map(|j| j as u32)
         .collect();
     bounds.push(order.len() as u32);
     let starts = &bounds[..bounds.len() - 1];
-    let mut set = EpisodeSet {
+    let set = EpisodeSet {
         child: starts
             .par_iter()
-            .map(|&j| child[j as usize].expect("filtered to linked rows"))
+            .map(|&j| child_of(order[j as usize]).expect("filtered to linked rows"))
             .collect(),
         referral: starts
             .par_iter()
-            .map(|&j| referral[j as usize].expect("referral dates are filled at ingest"))
+            .map(|&j| {
+                episodes.referral[order[j as usize] as usize]
+                    .expect("referral dates are filled at ingest")
+            })
             .collect(),
-        referral_imputed: starts.par_iter().map(|&j| imputed[j as usize]).collect(),
+        referral_imputed: starts
+            .par_iter()
+            .map(|&j| episodes.referral_imputed[order[j as usize] as usize])
+            .collect(),
         ..EpisodeSet::default()
     };
-    drop((child, referral, imputed));
     let n = set.child.len();
     let mut stats = DedupStats {
         rows: order.len() as u64,
@@ -379,11 +444,6 @@ fn dedup_keys<F: Fn(u32) -> Option<ChildId> + Sync + ?Sized>(
         episodes_merged: bounds.windows(2).filter(|w| w[1] - w[0] > 1).count() as u64,
         ..DedupStats::default()
     };
-    set.la = latest_per_episode(&episodes.la, order, &bounds);
-    (set.reason_for_closure, stats.reason_disagreements) =
-        latest_and_disagreements(&episodes.reason_for_closure, order, &bounds);
-    (set.closure, stats.closure_disagreements) =
-        latest_and_disagreements(&episodes.closure, order, &bounds);
     for e in 0..n {
         if set.referral_imputed[e] {
             stats.imputed_referral += 1;
@@ -403,8 +463,8 @@ fn dedup_keys<F: Fn(u32) -> Option<ChildId> + Sync + ?Sized>(
 
 /// [`dedup_order`]'s second half: the [`LateColumns`]' episode columns (the first
 /// census year and the latest IDACI decile of their two), each episode's rows and last
-/// row, and whether any row of each episode is identified by PMR, into `set` (and the NFA
-/// disagreements into `stats`).
+/// row, and whether any row of each episode is identified by PMR, into `set` (and the NFA,
+/// reason and closure disagreements into `stats`).
 fn dedup_late(
     late: LateColumns<'_>,
     pmr_identified: &[bool],
@@ -412,6 +472,11 @@ fn dedup_late(
     bounds: &[u32],
     (set, stats): (&mut EpisodeSet, &mut DedupStats),
 ) {
+    set.la = latest_per_episode(late.la, order, bounds);
+    (set.reason_for_closure, stats.reason_disagreements) =
+        latest_and_disagreements(late.reason_for_closure, order, bounds);
+    (set.closure, stats.closure_disagreements) =
+        latest_and_disagreements(late.closure, order, bounds);
     set.assessment_start = latest_per_episode(late.assessment_start, order, bounds);
     set.s47_start = latest_per_episode(late.s47_start, order, bounds);
     set.initial_cpc = latest_per_episode(late.initial_cpc, order, bounds);
@@ -449,13 +514,13 @@ fn latest_per_episode<T: Copy + Send + Sync>(
     let g = gather(col, order);
     bounds
         .par_windows(2)
-        .map(|w| {
-            g[w[0] as usize..w[1] as usize]
-                .iter()
-                .rev()
-                .find_map(|v| *v)
-        })
+        .map(|w| latest_in(&g[w[0] as usize..w[1] as usize]))
         .collect()
+}
+
+/// The last non-missing value of `values`.
+fn latest_in<T: Copy>(values: &[Option<T>]) -> Option<T> {
+    values.iter().rev().find_map(|v| *v)
 }
 
 /// [`latest_per_episode`], and how many episodes' non-missing values disagree.
@@ -465,19 +530,22 @@ fn latest_and_disagreements<T: Copy + PartialEq + Send + Sync>(
     bounds: &[u32],
 ) -> (Vec<Option<T>>, u64) {
     let g = gather(col, order);
-    let per: Vec<(Option<T>, bool)> = bounds
+    // Two passes over the gathered column (read in order), so no per-episode pair is
+    // held beside the values.
+    let disagreements = bounds
         .par_windows(2)
-        .map(|w| {
-            let rows = &g[w[0] as usize..w[1] as usize];
-            let mut values = rows.iter().filter_map(|v| *v);
-            let disagree = values
+        .filter(|w| {
+            let mut values = g[w[0] as usize..w[1] as usize].iter().filter_map(|v| *v);
+            values
                 .next()
-                .is_some_and(|first| values.any(|v| v != first));
-            (rows.iter().rev().find_map(|v| *v), disagree)
+                .is_some_and(|first| values.any(|v| v != first))
         })
+        .count() as u64;
+    let latest = bounds
+        .par_windows(2)
+        .map(|w| latest_in(&g[w[0] as usize..w[1] as usize]))
         .collect();
-    let disagreements = per.iter().filter(|p| p.1).count() as u64;
-    (per.into_iter().map(|p| p.0).collect(), disagreements)
+    (latest, disagreements)
 }
 
 /// Linked rows grouped by child (a counting sort: children are numbered densely), then

@@ -219,7 +219,10 @@ fn link_rows(episodes: &Episodes, index: &IdIndex, options: LinkOptions) -> Link
         pass = assign(episodes, ids, found, options, &withheld);
         root = pass.uf.roots();
     }
-    let (child_of_row, n_children, merged) = number_children(labels, ids, &pass, &root);
+    // The rows' nodes and the nodes' roots are not read again: numbering turns them into
+    // the rows' children and the nodes' children where they lie.
+    let node_of_row = std::mem::take(&mut pass.node_of_row);
+    let (child_of_row, n_children, merged) = number_children(labels, ids, node_of_row, root);
     let pmr_identified: Vec<bool> = (0..episodes.len())
         .into_par_iter()
         .map(|i| {
@@ -396,23 +399,25 @@ fn wide_components(episodes: &Episodes, pass: &Pass, root: &[u32], max_las: u16)
     wide
 }
 
-/// Numbers the components that hold rows by their smallest label (`root`: every node's
-/// root in `pass`); returns each row's child, the number of children, and how many of
-/// them joined more than one node.
+/// Numbers the components that hold rows by their smallest label (`node_of_row`: each
+/// row's node; `root`: every node's root); returns each row's child, the number of
+/// children, and how many of them joined more than one node. Both tables are consumed
+/// and rewritten in place (the rows' children take the nodes' table), and each per-node
+/// table is freed once read, so few of them are held at a time.
 fn number_children(
     labels: &Labels,
     ids: &IdTable,
-    pass: &Pass,
-    root: &[u32],
+    node_of_row: Vec<u32>,
+    mut root: Vec<u32>,
 ) -> (Vec<RowChild>, usize, u64) {
-    let nodes = pass.uf.len();
-    // Per root, on every core: whether any row sits in its component, its smallest label
-    // and its number of nodes.
+    let nodes = root.len();
+    // Per root, on every core: whether any row sits in its component, whether it has
+    // two nodes or more, and its smallest label.
     let used: Vec<AtomicBool> = (0..nodes)
         .into_par_iter()
         .map(|_| AtomicBool::new(false))
         .collect();
-    pass.node_of_row.par_iter().for_each(|&node| {
+    node_of_row.par_iter().for_each(|&node| {
         if node != NO_NODE {
             let slot = &used[root[node as usize] as usize];
             if !slot.load(Relaxed) {
@@ -424,17 +429,20 @@ fn number_children(
         .into_par_iter()
         .map(|_| AtomicU32::new(u32::MAX))
         .collect();
-    let size: Vec<AtomicU32> = (0..nodes)
+    let (seen, several): (Vec<AtomicBool>, Vec<AtomicBool>) = (0..nodes)
         .into_par_iter()
-        .map(|_| AtomicU32::new(0))
-        .collect();
+        .map(|_| (AtomicBool::new(false), AtomicBool::new(false)))
+        .unzip();
     (0..nodes).into_par_iter().for_each(|node| {
         let r = root[node] as usize;
         if used[r].load(Relaxed) {
             min_label[r].fetch_min(labels.of((ids.n_pmrs, ids.n_keys()), node as u32), Relaxed);
-            size[r].fetch_add(1, Relaxed);
+            if seen[r].swap(true, Relaxed) {
+                several[r].store(true, Relaxed);
+            }
         }
     });
+    drop(seen);
     // Children in label order with no sort: labels are `0..nodes`, each once, so each
     // component's root is placed at its smallest label.
     let by_label: Vec<AtomicU32> = (0..nodes)
@@ -448,6 +456,7 @@ fn number_children(
             by_label[label as usize].store(r as u32, Relaxed);
         }
     });
+    drop((used, min_label));
     let roots: Vec<u32> = by_label
         .into_par_iter()
         .map(AtomicU32::into_inner)
@@ -455,8 +464,9 @@ fn number_children(
         .collect();
     let merged = roots
         .par_iter()
-        .filter(|r| size[**r as usize].load(Relaxed) > 1)
+        .filter(|r| several[**r as usize].load(Relaxed))
         .count() as u64;
+    drop(several);
     let child_of_root: Vec<AtomicU32> = (0..nodes)
         .into_par_iter()
         .map(|_| AtomicU32::new(u32::MAX))
@@ -464,18 +474,26 @@ fn number_children(
     roots.par_iter().enumerate().for_each(|(c, &r)| {
         child_of_root[r as usize].store(c as u32, Relaxed);
     });
-    let child_of_node: Vec<u32> = root
-        .par_iter()
-        .map(|&r| child_of_root[r as usize].load(Relaxed))
+    let n_children = roots.len();
+    drop(roots);
+    // Each node's child, in the roots' table.
+    root.par_iter_mut()
+        .for_each(|r| *r = child_of_root[*r as usize].load(Relaxed));
+    drop(child_of_root);
+    let child_of_node = root;
+    // Each row's child, in the rows' nodes' table on every core, then packed (a serial
+    // map between types of one size and alignment reuses the allocation).
+    let mut child_of_row = node_of_row;
+    child_of_row.par_iter_mut().for_each(|node| {
+        if *node != NO_NODE {
+            *node = child_of_node[*node as usize];
+        }
+    });
+    let child_of_row = child_of_row
+        .into_iter()
+        .map(|c| RowChild::new((c != NO_NODE).then_some(ChildId(c))))
         .collect();
-    let child_of_row = pass
-        .node_of_row
-        .par_iter()
-        .map(|&node| {
-            RowChild::new((node != NO_NODE).then(|| ChildId(child_of_node[node as usize])))
-        })
-        .collect();
-    (child_of_row, roots.len(), merged)
+    (child_of_row, n_children, merged)
 }
 
 fn count_rows_and_children(

@@ -139,10 +139,10 @@ fn number_keys(episodes: &Episodes) -> (Labels, Vec<LaKey>, Vec<u32>) {
             KeyId::Pmr(IdRef::from_index(s - n_la_ids))
         }
     };
-    let (labels, by_la) = rayon::join(
-        || Labels::new(episodes),
-        || RowsByLa::new(episodes, |i| slot_of(i).map(|s| s as u32)),
-    );
+    // One after the other (each on every core), not side by side: the ranks' sort keys
+    // (24 bytes an identifier) are freed before the rows are grouped (8 bytes a row).
+    let labels = Labels::new(episodes);
+    let by_la = RowsByLa::new(episodes, |i| slot_of(i).map(|s| s as u32));
     // Where a slot sorts among its LA's keys: LA child IDs by text, then PMRs.
     let order_of_slot = |s: usize| match id_of_slot(s) {
         KeyId::LaChildId(r) => u64::from(labels.la_id_rank(r)),
@@ -154,7 +154,7 @@ fn number_keys(episodes: &Episodes) -> (Labels, Vec<LaKey>, Vec<u32>) {
     let scratch: Vec<Mutex<Vec<(u32, u32)>>> = (0..rayon::current_num_threads())
         .map(|_| Mutex::new(Vec::new()))
         .collect();
-    let place: Vec<AtomicU32> = (0..n)
+    let mut place: Vec<AtomicU32> = (0..n)
         .into_par_iter()
         .map(|_| AtomicU32::new(NO_KEY))
         .collect();
@@ -169,7 +169,7 @@ fn number_keys(episodes: &Episodes) -> (Labels, Vec<LaKey>, Vec<u32>) {
             let tag = j as u32;
             let rows = by_la.rows(j);
             let mut distinct = Vec::new();
-            for &(_, s) in rows {
+            for (_, s) in rows.clone() {
                 let seen = &mut seen[s as usize];
                 if seen.0 != tag {
                     seen.0 = tag;
@@ -181,7 +181,7 @@ fn number_keys(episodes: &Episodes) -> (Labels, Vec<LaKey>, Vec<u32>) {
             for (p, &s) in distinct.iter().enumerate() {
                 seen[s as usize].1 = p as u32;
             }
-            for &(i, s) in rows {
+            for (i, s) in rows {
                 place[i as usize].store(seen[s as usize].1, Relaxed);
             }
             distinct
@@ -198,18 +198,16 @@ fn number_keys(episodes: &Episodes) -> (Labels, Vec<LaKey>, Vec<u32>) {
         }));
     }
     drop(slots_by_la);
-    let key_of_row: Vec<u32> = place
-        .into_par_iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let p = p.into_inner();
-            if p == NO_KEY {
-                NO_KEY
-            } else {
-                first_key[by_la.index_of(episodes.la[i].unwrap_or(0))] + p
-            }
-        })
-        .collect();
+    // Each row's place among its LA's keys becomes its key where it lies, and the
+    // atomics are read out in place (a serial map between types of one size and
+    // alignment reuses the allocation): no second table of four bytes a row.
+    place.par_iter_mut().enumerate().for_each(|(i, p)| {
+        let p = p.get_mut();
+        if *p != NO_KEY {
+            *p += first_key[by_la.index_of(episodes.la[i].unwrap_or(0))];
+        }
+    });
+    let key_of_row: Vec<u32> = place.into_iter().map(AtomicU32::into_inner).collect();
     (labels, keys, key_of_row)
 }
 
@@ -268,9 +266,10 @@ fn pmr_edges(episodes: &Episodes, n_keys: usize, key_of_row: &[u32]) -> (Vec<u32
 struct RowsByLa {
     /// The LAs with rows, ascending (0: no LA).
     las: Vec<u16>,
-    /// LA `las[j]`'s rows (row, slot) are `rows[start[j]..start[j + 1]]`.
+    /// LA `las[j]`'s rows are `rows[start[j]..start[j + 1]]`, each its slot and row
+    /// packed as `slot << 32 | row`.
     start: Vec<u32>,
-    rows: Vec<(u32, u32)>,
+    rows: Vec<u64>,
     /// Index into `las` of each LA value.
     index: Vec<u32>,
 }
@@ -331,20 +330,18 @@ impl RowsByLa {
         RowsByLa {
             las,
             start,
-            rows: rows
-                .into_par_iter()
-                .map(|r| {
-                    let r = r.into_inner();
-                    (r as u32, (r >> 32) as u32)
-                })
-                .collect(),
+            // Read out where they lie (a serial map between types of one size and
+            // alignment reuses the allocation): no second table of eight bytes a row.
+            rows: rows.into_iter().map(AtomicU64::into_inner).collect(),
             index,
         }
     }
 
-    /// The rows of LA `las[j]` with their slots, in row order.
-    fn rows(&self, j: usize) -> &[(u32, u32)] {
-        &self.rows[self.start[j] as usize..self.start[j + 1] as usize]
+    /// The rows of LA `las[j]` with their slots, `(row, slot)`, in row order.
+    fn rows(&self, j: usize) -> impl Iterator<Item = (u32, u32)> + Clone + '_ {
+        self.rows[self.start[j] as usize..self.start[j + 1] as usize]
+            .iter()
+            .map(|&r| (r as u32, (r >> 32) as u32))
     }
 
     /// The index into `las` of LA `la` (which has rows).

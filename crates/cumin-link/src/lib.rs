@@ -30,7 +30,7 @@ pub use order::compare_rows;
 pub use packed::{RowBits, RowChild, RowEpisode};
 pub use rejoin::{rededuplicate, rededuplicate_joined};
 pub use transfer::{
-    ChildTraits, JoinedRows, Renumbering, TransferPair, TransferStats, join_pairs, merge_pairs,
-    transfer_pairs,
+    ChildTraits, JoinedRows, Renumbering, TransferClosure, TransferInputs, TransferPair,
+    TransferStats, join_pairs, merge_pairs, transfer_pairs,
 };
 pub use unionfind::UnionFind;

@@ -66,6 +66,9 @@ fn sort_rows_by_key_in<K: Ord + Copy>(
     }
 }
 
+/// Children whose rows one core sorts in one go in [`rows_grouped_by_child`].
+const SORT_BLOCK: usize = 1024;
+
 /// The linked rows grouped by child, in one flat list: child `c`'s rows are
 /// `order[start[c]..start[c + 1]]` (a counting sort: children are numbered densely), each
 /// child's rows sorted by `key` then by content (rows of identical content, which give the
@@ -105,20 +108,28 @@ pub fn rows_grouped_by_child<K: Ord + Copy>(
             }
         });
     drop(fill);
-    let mut order: Vec<u32> = order.into_par_iter().map(AtomicU32::into_inner).collect();
-    // Each child's rows sorted by `key` then by content, children on every core.
-    let mut slices: Vec<&mut [u32]> = Vec::with_capacity(n);
+    // Read out where they lie (a serial map between types of one size and alignment
+    // reuses the allocation): no second table of four bytes a row.
+    let mut order: Vec<u32> = order.into_iter().map(AtomicU32::into_inner).collect();
+    // Each child's rows sorted by `key` then by content, blocks of children on every core
+    // (a slice a block, not a slice a child: 16 bytes a child were held beside the rows).
+    let mut blocks: Vec<(usize, &mut [u32])> = Vec::with_capacity(n.div_ceil(SORT_BLOCK));
     let mut rest = order.as_mut_slice();
-    for c in 0..n {
-        let (head, tail) = rest.split_at_mut((start[c + 1] - start[c]) as usize);
-        slices.push(head);
+    for b in (0..n).step_by(SORT_BLOCK) {
+        let end = (b + SORT_BLOCK).min(n);
+        let (head, tail) = rest.split_at_mut((start[end] - start[b]) as usize);
+        blocks.push((b, head));
         rest = tail;
     }
-    slices
-        .par_iter_mut()
-        .for_each_init(Vec::new, |keyed, rows| {
-            if rows.len() > 1 {
-                sort_rows_by_key_in(e, rows, &key, keyed);
+    blocks
+        .into_par_iter()
+        .for_each_init(Vec::new, |keyed, (b, mut rows)| {
+            for c in b..(b + SORT_BLOCK).min(n) {
+                let (head, tail) = rows.split_at_mut((start[c + 1] - start[c]) as usize);
+                if head.len() > 1 {
+                    sort_rows_by_key_in(e, head, &key, keyed);
+                }
+                rows = tail;
             }
         });
     (order, start)

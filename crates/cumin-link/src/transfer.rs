@@ -93,10 +93,83 @@ pub struct TransferStats {
     pub pairs: u64,
 }
 
-/// The suspected transfer pairs among `set`'s episodes, sorted.
+/// An episode closed as a transfer (`RC5`, its latest reason) with a closure date and an
+/// LA: where the pair rule looks for a following referral.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TransferClosure {
+    /// The episode (index into the episode set).
+    pub episode: u32,
+    /// Its closure date (latest).
+    pub closure: Date,
+    /// Its LA (latest).
+    pub la: u16,
+}
+
+/// What the pair rule reads of the episodes beside each one's child and referral date:
+/// the few closed as transfers, and the LA of each child's first episode. Sparse (at
+/// England scale ~1% of the episodes and 4 bytes a child), so de-duplication's first
+/// half ([`crate::deduplicate_keys`]) need not hold every episode's LA, closure and
+/// reason while the child table and the rule run: the finish reduces those.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TransferInputs {
+    /// The transfer closures, by episode.
+    pub closures: Vec<TransferClosure>,
+    /// The LA of each child's first episode (by child; none for a child without one).
+    pub first_la: Vec<Option<u16>>,
+}
+
+impl TransferInputs {
+    /// The inputs of a whole episode set.
+    pub fn of(set: &EpisodeSet) -> TransferInputs {
+        let rc5 = Some(cumin_census::codes::RC_TRANSFERRED);
+        TransferInputs::build(
+            &set.child,
+            |e| {
+                let transfer = set.reason_for_closure[e] == rc5;
+                set.closure[e].zip(set.la[e]).filter(|_| transfer)
+            },
+            |e| set.la[e],
+        )
+    }
+
+    /// The inputs of the episodes of `child` (sorted by child; every child numbered below
+    /// the last has an episode or none), from each episode's closure and LA when it closed
+    /// as a transfer with both known (`closed`) and each episode's LA (`la`, read for the
+    /// first episode of each child only).
+    pub(crate) fn build(
+        child: &[ChildId],
+        closed: impl Fn(usize) -> Option<(Date, u16)> + Sync,
+        la: impl Fn(usize) -> Option<u16> + Sync,
+    ) -> TransferInputs {
+        let closures = (0..child.len())
+            .into_par_iter()
+            .filter_map(|e| {
+                closed(e).map(|(closure, la)| TransferClosure {
+                    episode: e as u32,
+                    closure,
+                    la,
+                })
+            })
+            .collect();
+        let n_children = child.last().map_or(0, |c| c.index() + 1);
+        let mut first_la = vec![None; n_children];
+        for (e, c) in child.iter().enumerate() {
+            if e == 0 || child[e - 1] != *c {
+                first_la[c.index()] = la(e);
+            }
+        }
+        TransferInputs { closures, first_la }
+    }
+}
+
+/// The suspected transfer pairs among `set`'s episodes, sorted. `set` needs only its
+/// children and referral dates; `inputs` (of the same episodes) holds the rest the rule
+/// reads, and `traits` gives each child's traits by its index (read when needed, so a
+/// caller need not hold them for every child).
 pub fn transfer_pairs(
     set: &EpisodeSet,
-    traits: &[ChildTraits],
+    inputs: &TransferInputs,
+    traits: impl Fn(usize) -> ChildTraits,
 ) -> (Vec<TransferPair>, TransferStats) {
     let mut stats = TransferStats::default();
     // Each child's first referral: the candidates a transfer can lead to, grouped by the
@@ -108,7 +181,7 @@ pub fn transfer_pairs(
     // one entry a child of the extract, held beside the episode set and the traits.
     let mut sizes: rustc_hash::FxHashMap<TraitGroup, usize> = rustc_hash::FxHashMap::default();
     for (c, _) in set.by_child() {
-        if let Some(g) = traits[c.index()].group() {
+        if let Some(g) = traits(c.index()).group() {
             *sizes.entry(g).or_default() += 1;
         }
     }
@@ -117,7 +190,7 @@ pub fn transfer_pairs(
         .map(|(g, n)| (g, Vec::with_capacity(n)))
         .collect();
     for (c, r) in set.by_child() {
-        if let Some(g) = traits[c.index()].group() {
+        if let Some(g) = traits(c.index()).group() {
             firsts
                 .entry(g)
                 .or_default()
@@ -127,29 +200,28 @@ pub fn transfer_pairs(
     for group in firsts.values_mut() {
         group.sort_unstable();
     }
-    // A child who left has no referral after the transfer in the LA it left.
-    let mut last_referral: Vec<Option<Date>> = vec![None; traits.len()];
-    for (c, r) in set.by_child() {
-        if last_referral.len() <= c.index() {
-            last_referral.resize(c.index() + 1, None);
-        }
-        last_referral[c.index()] = Some(set.referral[r.end - 1]);
-    }
     let mut matches: Vec<(u32, u32)> = Vec::new();
-    for e in 0..set.len() {
-        if set.reason_for_closure[e] != Some(cumin_census::codes::RC_TRANSFERRED) {
-            continue;
-        }
-        let (Some(closed), Some(la)) = (set.closure[e], set.la[e]) else {
-            continue;
-        };
+    for &TransferClosure {
+        episode: e,
+        closure: closed,
+        la,
+    } in &inputs.closures
+    {
         stats.transfer_closures += 1;
-        let from = set.child[e];
-        if last_referral[from.index()].is_some_and(|d| d > closed) {
+        let from = set.child[e as usize];
+        // A child who left has no referral after the transfer in the LA it left: its
+        // last episode (the set is sorted by child, then referral date) is read where it
+        // lies, not kept for every child.
+        let last = (e as usize..set.len())
+            .take_while(|&x| set.child[x] == from)
+            .last()
+            .unwrap_or(e as usize);
+        if set.referral[last] > closed {
             continue;
         }
         // `agree` needs the closing child's traits known and equal to the candidate's.
-        let Some(group) = traits[from.index()].group().and_then(|g| firsts.get(&g)) else {
+        let from_traits = traits(from.index());
+        let Some(group) = from_traits.group().and_then(|g| firsts.get(&g)) else {
             continue;
         };
         let start = group.partition_point(|(d, _)| *d < closed);
@@ -158,11 +230,11 @@ pub fn transfer_pairs(
         for &(_, f) in &group[start..end.max(start)] {
             let f_usize = f as usize;
             let to = set.child[f_usize];
-            if to == from || set.la[f_usize].is_none_or(|l| l == la) {
+            if to == from || inputs.first_la[to.index()].is_none_or(|l| l == la) {
                 continue;
             }
-            if traits[from.index()].agree(&traits[to.index()]) {
-                matches.push((e as u32, f));
+            if from_traits.agree(&traits(to.index())) {
+                matches.push((e, f));
             }
         }
         stats.candidate_matches += (matches.len() - before) as u64;
@@ -339,6 +411,44 @@ mod tests {
         }
     }
 
+    /// The rule on a whole set.
+    fn pairs_of(s: &EpisodeSet, t: &[ChildTraits]) -> (Vec<TransferPair>, TransferStats) {
+        transfer_pairs(s, &TransferInputs::of(s), |c| t[c])
+    }
+
+    #[test]
+    fn the_rule_reads_only_the_childs_and_referral_dates_of_the_set_beside_its_inputs() {
+        let s = set(&[
+            (0, d(2014, 1, 10), Some(d(2014, 6, 1)), Some(5), 201),
+            (0, d(2014, 3, 10), Some(d(2014, 5, 1)), Some(1), 201),
+            (1, d(2014, 7, 10), None, None, 305),
+            (1, d(2014, 9, 10), Some(d(2014, 10, 1)), Some(5), 306),
+            (2, d(2014, 11, 1), None, None, 307),
+        ]);
+        let inputs = TransferInputs::of(&s);
+        let closure = |episode, closure, la| TransferClosure {
+            episode,
+            closure,
+            la,
+        };
+        assert_eq!(
+            inputs.closures,
+            [
+                closure(0, d(2014, 6, 1), 201),
+                closure(3, d(2014, 10, 1), 306)
+            ]
+        );
+        assert_eq!(inputs.first_la, [Some(201), Some(305), Some(307)]);
+        let t = [traits((2012, 3), Sex::Male, "WBRI", None); 3];
+        let want = pairs_of(&s, &t);
+        assert_eq!(want.0.len(), 2, "0 -> 1 and 1 -> 2");
+        let mut bare = s.clone();
+        bare.la.clear();
+        bare.closure.clear();
+        bare.reason_for_closure.clear();
+        assert_eq!(transfer_pairs(&bare, &inputs, |c| t[c]), want);
+    }
+
     #[test]
     fn traits_take_sixteen_bytes() {
         assert_eq!(std::mem::size_of::<ChildTraits>(), 16);
@@ -371,7 +481,7 @@ mod tests {
             (1, d(2014, 7, 10), None, None, 305),
         ]);
         let t = [traits((2012, 3), Sex::Male, "WBRI", None); 2];
-        let (pairs, stats) = transfer_pairs(&s, &t);
+        let (pairs, stats) = pairs_of(&s, &t);
         assert_eq!(pairs.len(), 1);
         assert_eq!((pairs[0].from, pairs[0].to), (ChildId(0), ChildId(1)));
         assert_eq!(stats.transfer_closures, 1);
@@ -388,48 +498,44 @@ mod tests {
         };
         let same = [traits((2012, 3), Sex::Male, "WBRI", None); 2];
         // 57 days after: outside the window; 56 days: inside.
-        assert_eq!(transfer_pairs(&base(d(2014, 7, 28), 305), &same).0.len(), 0);
-        assert_eq!(transfer_pairs(&base(d(2014, 7, 27), 305), &same).0.len(), 1);
+        assert_eq!(pairs_of(&base(d(2014, 7, 28), 305), &same).0.len(), 0);
+        assert_eq!(pairs_of(&base(d(2014, 7, 27), 305), &same).0.len(), 1);
         // Before the closure: not a transfer.
-        assert_eq!(transfer_pairs(&base(d(2014, 5, 31), 305), &same).0.len(), 0);
+        assert_eq!(pairs_of(&base(d(2014, 5, 31), 305), &same).0.len(), 0);
         // The same LA: a new ID on return is not what this rule looks for.
-        assert_eq!(transfer_pairs(&base(d(2014, 7, 1), 201), &same).0.len(), 0);
+        assert_eq!(pairs_of(&base(d(2014, 7, 1), 201), &same).0.len(), 0);
         let s = base(d(2014, 7, 1), 305);
         let mut t = same;
         t[1].birth = Some((2012, 4));
-        assert_eq!(transfer_pairs(&s, &t).0.len(), 0, "birth month differs");
+        assert_eq!(pairs_of(&s, &t).0.len(), 0, "birth month differs");
         let mut t = same;
         t[1].sex = Some(Sex::Female);
-        assert_eq!(transfer_pairs(&s, &t).0.len(), 0, "sex differs");
+        assert_eq!(pairs_of(&s, &t).0.len(), 0, "sex differs");
         let mut t = same;
         t[1].decile = Some(5);
-        assert_eq!(transfer_pairs(&s, &t).0.len(), 0, "areas far apart");
+        assert_eq!(pairs_of(&s, &t).0.len(), 0, "areas far apart");
         t[1].decile = Some(4);
-        assert_eq!(
-            transfer_pairs(&s, &t).0.len(),
-            1,
-            "a neighbouring decile is fine"
-        );
+        assert_eq!(pairs_of(&s, &t).0.len(), 1, "a neighbouring decile is fine");
         let mut t = same;
         t[1].ethnicity = None;
-        assert_eq!(transfer_pairs(&s, &t).0.len(), 0, "ethnicity unknown");
+        assert_eq!(pairs_of(&s, &t).0.len(), 0, "ethnicity unknown");
         let mut t = same;
         t[0].pmr = Some(IdRef::from_index(1));
         t[1].pmr = Some(IdRef::from_index(2));
-        assert_eq!(transfer_pairs(&s, &t).0.len(), 0, "two PMRs: two children");
+        assert_eq!(pairs_of(&s, &t).0.len(), 0, "two PMRs: two children");
         t[0].pmr = None;
-        assert_eq!(transfer_pairs(&s, &t).0.len(), 1, "one PMR is fine");
+        assert_eq!(pairs_of(&s, &t).0.len(), 1, "one PMR is fine");
         // A child referred again after its transfer closure did not leave.
         let stayed = set(&[
             (0, d(2014, 1, 10), Some(d(2014, 6, 1)), Some(5), 201),
             (0, d(2014, 6, 20), None, None, 201),
             (1, d(2014, 7, 1), None, None, 305),
         ]);
-        assert_eq!(transfer_pairs(&stayed, &same).0.len(), 0, "stayed");
+        assert_eq!(pairs_of(&stayed, &same).0.len(), 0, "stayed");
         // Only RC5 closures.
         let mut s = s;
         s.reason_for_closure[0] = Some(1);
-        assert_eq!(transfer_pairs(&s, &same).0.len(), 0);
+        assert_eq!(pairs_of(&s, &same).0.len(), 0);
     }
 
     #[test]
@@ -441,7 +547,7 @@ mod tests {
             (1, d(2014, 7, 1), None, None, 305),
         ]);
         let t = [traits((2012, 3), Sex::Male, "WBRI", None); 2];
-        assert_eq!(transfer_pairs(&s, &t).0.len(), 0);
+        assert_eq!(pairs_of(&s, &t).0.len(), 0);
         // Two agreeing referrals after one closure: ambiguous, no pair.
         let s = set(&[
             (0, d(2014, 1, 10), Some(d(2014, 6, 1)), Some(5), 201),
@@ -449,7 +555,7 @@ mod tests {
             (2, d(2014, 7, 2), None, None, 306),
         ]);
         let t = [traits((2012, 3), Sex::Male, "WBRI", None); 3];
-        let (pairs, stats) = transfer_pairs(&s, &t);
+        let (pairs, stats) = pairs_of(&s, &t);
         assert!(pairs.is_empty());
         assert_eq!(stats.candidate_matches, 2);
         assert_eq!(stats.closures_with_candidates, 1);
@@ -459,7 +565,7 @@ mod tests {
             (1, d(2014, 2, 10), Some(d(2014, 6, 3)), Some(5), 202),
             (2, d(2014, 7, 1), None, None, 305),
         ]);
-        assert!(transfer_pairs(&s, &t).0.is_empty());
+        assert!(pairs_of(&s, &t).0.is_empty());
     }
 
     #[test]

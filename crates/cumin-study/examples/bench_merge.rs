@@ -38,7 +38,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (set, dedup) = cumin_link::deduplicate(e, &linkage);
     let children = cumin_cohort::build_children(e, &linkage, &set, &rules.birth);
     let traits = cumin_cohort::child_traits(e, &linkage, &children);
-    let (pairs, transfers) = cumin_link::transfer_pairs(&set, &traits);
+    let (pairs, transfers) =
+        cumin_link::transfer_pairs(&set, &cumin_link::TransferInputs::of(&set), |c| traits[c]);
     let outcomes = [
         Outcome::Referral,
         Outcome::Assessed,

@@ -51,7 +51,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let children =
         cumin_cohort::build_children(e, &linkage, &set, &cumin_cohort::BirthRules::default());
     let traits = cumin_cohort::child_traits(e, &linkage, &children);
-    let (pairs, stats) = cumin_link::transfer_pairs(&set, &traits);
+    let (pairs, stats) =
+        cumin_link::transfer_pairs(&set, &cumin_link::TransferInputs::of(&set), |c| traits[c]);
 
     // The true child of each component: the commonest among its rows.
     let mut votes: Vec<BTreeMap<u64, u32>> = vec![BTreeMap::new(); linkage.n_children];

@@ -7,8 +7,8 @@ mod joins;
 
 use cumin_census::{CensusYear, Date, EpisodeRow, Episodes};
 use cumin_link::{
-    ConflictPolicy, IdIndex, IdMode, LinkOptions, Linkage, deduplicate, link, link_with,
-    merge_pairs, rededuplicate,
+    ConflictPolicy, IdIndex, IdMode, LinkOptions, Linkage, TransferInputs, deduplicate,
+    deduplicate_keys, link, link_with, merge_pairs, rededuplicate,
 };
 use joins::pairs_joining;
 use proptest::prelude::*;
@@ -418,6 +418,21 @@ proptest! {
             prop_assert_eq!(&alone.child_of_row, &as_linked.child_of_row);
             prop_assert_eq!(&alone.stats, &as_linked.stats);
         }
+    }
+
+    /// What de-duplication's first half hands the transfer rule (the transfer closures
+    /// and each child's first LA, from the rows) is what the whole episode set gives.
+    #[test]
+    fn the_first_half_gives_the_pair_rule_what_the_whole_set_gives(
+        rows in prop::collection::vec(arb_row(), 1..60),
+        options in arb_options(),
+    ) {
+        let e = episodes_of(&rows);
+        let l = link(&e, &options);
+        let (set, _) = deduplicate(&e, &l);
+        let keys = deduplicate_keys(&e, &l);
+        prop_assert_eq!(&keys.set.child, &set.child);
+        prop_assert_eq!(&keys.transfer_inputs, &TransferInputs::of(&set));
     }
 
     #[test]
