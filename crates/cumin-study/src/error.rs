@@ -134,7 +134,7 @@ pub enum StudyError {
         /// The identifier mode, as the user gave it (`--id-mode pmr-only`, or a preset's).
         mode: String,
         /// The reader's error.
-        source: cumin_census::CensusError,
+        source: Box<cumin_census::CensusError>,
     },
     /// The ledger did not balance: a bug in cumin.
     #[error("internal error, please report it: {0}")]

@@ -67,7 +67,7 @@ pub fn with_id_mode(e: CensusError, mode: impl FnOnce() -> String) -> StudyError
     if column == Some(Column::LaChildId) {
         StudyError::LaChildIdUnreadable {
             mode: mode(),
-            source: e,
+            source: Box::new(e),
         }
     } else {
         StudyError::Census(e)

@@ -116,7 +116,11 @@ struct Held(std::sync::Mutex<Vec<String>>);
 impl Held {
     /// Shows the notes kept, in order.
     fn show(self, progress: &dyn Progress) {
-        for message in self.0.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        for message in self
+            .0
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        {
             progress.note(&message);
         }
     }
@@ -129,7 +133,7 @@ impl Progress for Held {
     fn note(&self, message: &str) {
         self.0
             .lock()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .push(message.to_owned());
     }
 }
