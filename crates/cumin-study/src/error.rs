@@ -122,6 +122,20 @@ pub enum StudyError {
         /// The study window's first day.
         window_start: String,
     },
+    /// The reader's stop on LA child IDs it cannot read (the column empty, of the null
+    /// type, wrong or nested in every row of a file), with the run's identifier mode:
+    /// the stop holds under every mode, `pmr-only` too (docs/input-contract.md).
+    #[error(
+        "{source}. The stop holds under every identifier mode, the run's {mode} too: each \
+         reads LAchildID_Anon (the conflict policies read the LA keys, linkage.csv reports \
+         every mode and --sensitivity estimates them)"
+    )]
+    LaChildIdUnreadable {
+        /// The identifier mode, as the user gave it (`--id-mode pmr-only`, or a preset's).
+        mode: String,
+        /// The reader's error.
+        source: Box<cumin_census::CensusError>,
+    },
     /// The ledger did not balance: a bug in cumin.
     #[error("internal error, please report it: {0}")]
     Ledger(#[from] cumin_census::ledger::LedgerImbalance),

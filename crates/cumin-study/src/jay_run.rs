@@ -166,6 +166,12 @@ impl Tolerant {
     }
 }
 
+/// The identifier modes of the design's two analyses, for a stop on the LA child IDs.
+fn preset_modes() -> String {
+    let modes = JayMode::ALL.map(|m| m.id_mode().to_string());
+    format!("{} (the preset's two analyses)", modes.join(" and "))
+}
+
 /// The extract as the R pipeline reads it (whole-extract rules deferred, dates after the
 /// data end kept, the reason for closure spelled strictly), and its reasons for closure
 /// read tolerantly, which the corrections report needs: one read of the files, the
@@ -184,7 +190,8 @@ fn read_as_the_r_code(
         &options,
         ReasonSpelling::Tolerant,
         progress,
-    )?;
+    )
+    .map_err(|e| crate::ledger::with_id_mode(e, preset_modes))?;
     let rest = Extract {
         episodes: Episodes::default(),
         ledger: tolerant.ledger,
@@ -289,7 +296,8 @@ fn corrected_splice(
         extract
     } else {
         drop(tolerant);
-        read_extract(&settings.inputs, &options, progress)?
+        read_extract(&settings.inputs, &options, progress)
+            .map_err(|e| crate::ledger::with_id_mode(e, preset_modes))?
     };
     // The two modes link alike (`pmr-school-age` as `combined`): one identity, relabelled.
     let specs =

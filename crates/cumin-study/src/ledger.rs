@@ -2,7 +2,7 @@
 //! (used, or excluded with the reason), and the totals the terminal shows.
 
 use crate::error::StudyError;
-use cumin_census::{EntryKind, Extract};
+use cumin_census::{CensusError, EntryKind, Extract};
 use rayon::prelude::*;
 
 /// Exclusions of rows whose child has no usable birth date: not a choice of the
@@ -50,6 +50,28 @@ pub fn check_pmrs_for_mode(mode: cumin_link::IdMode, extract: &Extract) -> Resul
     }
     let rows = totals(extract)[0];
     Err(StudyError::NoPmrForMode { mode, lost, rows })
+}
+
+/// The reader's error, naming the identifier `mode` (`--id-mode pmr-only`, or a preset's
+/// modes) when it is the stop on LA child IDs that cannot be read: a user who chose a mode
+/// that links by PMR is told why the LA child ID still stops the run.
+pub fn with_id_mode(e: CensusError, mode: impl FnOnce() -> String) -> StudyError {
+    use cumin_census::{CensusError as E, Column};
+    let column = match &e {
+        E::EmptyThroughout { column, .. }
+        | E::WrongTypeThroughout { column, .. }
+        | E::NullColumn { column, .. }
+        | E::NestedColumn { column, .. } => Some(*column),
+        _ => None,
+    };
+    if column == Some(Column::LaChildId) {
+        StudyError::LaChildIdUnreadable {
+            mode: mode(),
+            source: Box::new(e),
+        }
+    } else {
+        StudyError::Census(e)
+    }
 }
 
 /// Quarantine reasons whose detail describes the line, never a value of it.

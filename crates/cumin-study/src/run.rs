@@ -335,7 +335,9 @@ fn read_inputs(
         ..settings.read.clone()
     };
     let denominators = read_denominators(settings, &settings.strata)?;
-    let extract = read_extract(&settings.inputs, &options, progress)?;
+    let mode = settings.identity.id_mode();
+    let extract = read_extract(&settings.inputs, &options, progress)
+        .map_err(|e| crate::ledger::with_id_mode(e, || format!("--id-mode {mode}")))?;
     crate::ledger::check_files_usable(&extract)?;
     crate::ledger::check_pmrs_for_mode(settings.identity.id_mode(), &extract)?;
     crate::settings::check_window_observed(settings.window_start, &extract)?;

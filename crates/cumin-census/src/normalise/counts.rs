@@ -322,15 +322,22 @@ impl RuleCounts {
     }
 
     /// Counts `effect` once more for a value of `column`.
+    #[cfg(test)]
     pub(crate) fn apply(&mut self, column: Column, effect: Effect) {
+        self.apply_n(column, effect, 1);
+    }
+
+    /// Counts `effect` `n` times more for values of `column` (the values of a chunk of
+    /// rows tallied by effect: `read/per_value.rs`'s `Tally`).
+    pub(crate) fn apply_n(&mut self, column: Column, effect: Effect, n: u64) {
         if effect.seen {
-            self.columns[column.index()].seen += 1;
+            self.columns[column.index()].seen += n;
         }
         if effect.either {
-            self.slashes[column.index()].either += 1;
+            self.slashes[column.index()].either += n;
         }
         for rule in effect.rules.into_iter().flatten() {
-            self.rules[rule.index()] += 1;
+            self.rules[rule.index()] += n;
         }
     }
 }

@@ -59,10 +59,16 @@ impl OtherFiles {
         progress: &dyn Progress,
     ) -> Result<(), CensusError> {
         let counts = counts.with_reasons_of(&o.counts);
-        // The notes are the main reading's (the same columns, but for the reason's).
+        // The notes are the main reading's (the same columns, but for the reason's),
+        // which prints them next: this reading's are shown only if it stops the run.
         let scratch = &mut Vec::new();
-        check_wrong_throughout(path, &counts, required, cleaned, (progress, scratch))?;
-        normalise::date_order::check(path, &counts, (progress, scratch))?;
+        let held = Held::default();
+        let checked = check_wrong_throughout(path, &counts, required, cleaned, (&held, scratch))
+            .and_then(|()| normalise::date_order::check(path, &counts, (&held, scratch)));
+        if let Err(e) = checked {
+            held.show(progress);
+            return Err(e);
+        }
         self.whole.add(path, headers, &counts, cleaned);
         self.rules
             .push((file, REASON_RULES.map(|r| o.counts.get(r))));
@@ -98,6 +104,37 @@ impl OtherFiles {
             reasons,
             ledger,
         }
+    }
+}
+
+/// Progress that keeps the notes it is given, for [`OtherFiles::check`]: the other
+/// spelling's reading notes what the main reading notes next (the same columns), so its
+/// notes are shown only when its checks stop the run (once each, not twice: session 13).
+#[derive(Default)]
+struct Held(std::sync::Mutex<Vec<String>>);
+
+impl Held {
+    /// Shows the notes kept, in order.
+    fn show(self, progress: &dyn Progress) {
+        for message in self
+            .0
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        {
+            progress.note(&message);
+        }
+    }
+}
+
+impl Progress for Held {
+    fn begin(&self, _: &str, _: Option<u64>) {}
+    fn advance(&self, _: u64) {}
+    fn end(&self) {}
+    fn note(&self, message: &str) {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(message.to_owned());
     }
 }
 

@@ -3,7 +3,7 @@
 //! result does not depend on the number of threads.
 
 use super::cells::{Cells, Dictionary};
-use super::per_value::{OnceTable, Prepared, once_table, per_batch};
+use super::per_value::{OnceTable, Prepared, Tally, once_table, per_batch};
 use crate::date::Date;
 use crate::episodes::{EpisodeRowOf, Episodes, RowSlots};
 use crate::ledger::{EntryKind, FileIndex, Ledger, QuarantinedRow};
@@ -318,6 +318,7 @@ fn clean_chunk<'a, C: Cells>(
         ],
         others: [Vec::new(), Vec::new()],
     };
+    let tally = Tally::new(job.once);
     for i in start..start + slots.len() {
         let row_number = job.first_row + i as u64 + 1;
         c.counts.at_row(row_number);
@@ -329,9 +330,7 @@ fn clean_chunk<'a, C: Cells>(
         // Rows past 2^32 keep the largest number; the ledger keeps the exact one.
         let source_row = u32::try_from(row_number).unwrap_or(u32::MAX);
         let get = |column| cells.get(i, column);
-        let once = |column: Column, counts: &mut RuleCounts| {
-            job.once[column.index()]?.get(i, column, counts)
-        };
+        let once = |column: Column, _: &mut RuleCounts| job.once[column.index()]?.get(i, &tally);
         let mut r = match normalise::row_with(
             get,
             once,
@@ -374,6 +373,7 @@ fn clean_chunk<'a, C: Cells>(
             reasons[slot] = r.other_reason;
         }
     }
+    tally.count(job.once, &mut c.counts);
     c
 }
 

@@ -8,6 +8,7 @@ use crate::normalise::{self, Cleaned, Effect, Raw, RowContext, RuleCounts};
 use crate::schema::Column;
 use arrow_array::types::Int32Type;
 use arrow_array::{Array, ArrayRef, PrimitiveArray};
+use std::cell::Cell;
 use std::sync::Arc;
 
 /// Values cleaned once each: per value its reading and what cleaning it counted. Looked
@@ -97,13 +98,13 @@ impl Cleanings {
         }
     }
 
-    /// Value `k`'s reading, its effect counted into `counts`; `None` (nothing counted)
-    /// for a value cleaned row by row.
+    /// Value `k`'s reading, its effect tallied at `tally`'s `base` + the effect's index;
+    /// `None` (nothing tallied) for a value cleaned row by row.
     // Per cell: left to `#[inline]`, `Once::get` was a call per cell and the read ~7%
     // slower (step R8).
     #[allow(clippy::inline_always)]
     #[inline(always)]
-    fn apply(&self, k: usize, column: Column, counts: &mut RuleCounts) -> Option<Cleaned> {
+    fn apply(&self, k: usize, tally: &Tally, base: usize) -> Option<Cleaned> {
         let (cleaned, effect) = match &self.cleaned {
             Entries::Any(entries) => entries[k],
             Entries::Dates(entries) => {
@@ -111,8 +112,52 @@ impl Cleanings {
                 (Cleaned::Date(Date::from_bits(e >> 8)), e as u8)
             }
         };
-        counts.apply(column, *self.effects.get(usize::from(effect))?);
+        let effect = usize::from(effect);
+        if effect >= self.effects.len() {
+            return None;
+        }
+        tally.add(base + effect);
         Some(cleaned)
+    }
+}
+
+/// Per effect of each column cleaned once per value in a batch ([`OnceTable`]), the cells
+/// of a chunk of rows that had it: counted by one increment per cell, added to the rule
+/// counts once per effect when the chunk ends ([`Tally::count`]), instead of each cell's
+/// effect applied to the counts in turn (a branch on whether the value is seen, null or
+/// not as good as random, and one per rule; step R10). The counts are sums, so the order
+/// does not change them.
+pub(super) struct Tally(Vec<Cell<u32>>);
+
+impl Tally {
+    /// A tally for the effects of `once`, all zero.
+    pub(super) fn new(once: &OnceTable<'_>) -> Tally {
+        let len = once
+            .iter()
+            .flatten()
+            .map(|o| o.base + o.table.effects.len())
+            .max();
+        Tally(vec![Cell::new(0); len.unwrap_or(0)])
+    }
+
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    fn add(&self, i: usize) {
+        let c = &self.0[i];
+        c.set(c.get() + 1);
+    }
+
+    /// Adds the tallied effects to `counts` (and sets the tally back to zero).
+    pub(super) fn count(&self, once: &OnceTable<'_>, counts: &mut RuleCounts) {
+        for (c, o) in Column::ALL.iter().zip(once) {
+            let Some(o) = o else { continue };
+            for (k, effect) in o.table.effects.iter().enumerate() {
+                let n = self.0[o.base + k].replace(0);
+                if n > 0 {
+                    counts.apply_n(*c, *effect, u64::from(n));
+                }
+            }
+        }
     }
 }
 
@@ -172,17 +217,27 @@ impl<'a> PerBatch<'a> {
     }
 }
 
-/// For each column cleaned per value in a batch: a dictionary's keys and its values
-/// cleaned, or a [`PerBatch`] column.
+/// For each column cleaned per value in a batch: its values' cleanings, where its cells'
+/// effects are tallied in a [`Tally`], and its cells: a dictionary's keys or a
+/// [`PerBatch`] column.
 #[derive(Clone, Copy)]
-pub(super) enum Once<'a> {
-    Keys(&'a PrimitiveArray<Int32Type>, &'a Cleanings),
-    Integers(Integers<'a>, i64, &'a Cleanings),
-    Absent(&'a Cleanings),
+pub(super) struct Once<'a> {
+    cells: OnceCells<'a>,
+    table: &'a Cleanings,
+    /// The first of the column's places in the [`Tally`], one per effect of `table`.
+    base: usize,
+}
+
+/// The cells of a [`Once`] column.
+#[derive(Clone, Copy)]
+enum OnceCells<'a> {
+    Keys(&'a PrimitiveArray<Int32Type>),
+    Integers(Integers<'a>, i64),
+    Absent,
 }
 
 impl Once<'_> {
-    /// Row `i`'s value cleaned, its effect counted; `None` (nothing counted) when it is
+    /// Row `i`'s value cleaned, its effect tallied; `None` (nothing tallied) when it is
     /// to be cleaned row by row. A null cell is looked up as the table's null: cleaned
     /// once too (step R9; until then cleaned cell by cell, a call to `Cells::get` and to
     /// `value` per null cell, and most date cells of an NPD extract are null).
@@ -190,26 +245,23 @@ impl Once<'_> {
     // (step R8).
     #[allow(clippy::inline_always)]
     #[inline(always)]
-    pub(super) fn get(self, i: usize, column: Column, counts: &mut RuleCounts) -> Option<Cleaned> {
-        match self {
-            Once::Keys(keys, t) => {
-                let k = if keys.is_null(i) {
-                    t.null
-                } else {
-                    keys.values()[i] as usize
-                };
-                t.apply(k, column, counts)
+    pub(super) fn get(self, i: usize, tally: &Tally) -> Option<Cleaned> {
+        let t = self.table;
+        // The slot's value is read whether or not the cell is null (a null slot holds
+        // some value: keys of any kind, integers within the batch's range), then one of
+        // the two chosen, so that a null, as good as random, needs no branch.
+        let k = match self.cells {
+            OnceCells::Keys(keys) => {
+                let key = keys.values()[i] as usize;
+                if keys.is_null(i) { t.null } else { key }
             }
-            Once::Integers(ints, lo, t) => {
-                let k = if ints.is_null(i) {
-                    t.null
-                } else {
-                    (ints.value(i) - lo) as usize
-                };
-                t.apply(k, column, counts)
+            OnceCells::Integers(ints, lo) => {
+                let value = ints.value(i).wrapping_sub(lo) as usize;
+                if ints.is_null(i) { t.null } else { value }
             }
-            Once::Absent(t) => t.apply(t.null, column, counts),
-        }
+            OnceCells::Absent => t.null,
+        };
+        t.apply(k, tally, self.base)
     }
 }
 
@@ -223,18 +275,27 @@ pub(super) fn once_table<'s, C: Cells>(
     cells: &'s C,
 ) -> OnceTable<'s> {
     let mut table: OnceTable<'s> = [None; Column::COUNT];
+    let mut base = 0;
     for c in Column::ALL {
         let i = c.index();
-        if let Some(d) = cells.dictionary(*c)
+        let found = if let Some(d) = cells.dictionary(*c)
             && let Some(p) = &once[i]
         {
-            table[i] = Some(Once::Keys(d.keys, &p.cleanings));
+            Some((OnceCells::Keys(d.keys), &p.cleanings))
         } else {
-            table[i] = match &per_batch[i] {
-                Some(PerBatch::Integers(ints, lo, t)) => Some(Once::Integers(*ints, *lo, t)),
-                Some(PerBatch::Absent(t)) => Some(Once::Absent(t)),
+            match &per_batch[i] {
+                Some(PerBatch::Integers(ints, lo, t)) => Some((OnceCells::Integers(*ints, *lo), t)),
+                Some(PerBatch::Absent(t)) => Some((OnceCells::Absent, t)),
                 None => None,
-            };
+            }
+        };
+        if let Some((cells, t)) = found {
+            table[i] = Some(Once {
+                cells,
+                table: t,
+                base,
+            });
+            base += t.effects.len();
         }
     }
     table

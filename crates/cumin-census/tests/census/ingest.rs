@@ -734,3 +734,64 @@ fn a_second_reason_spelling_in_the_same_read_equals_a_second_read() {
             .unwrap_err();
     assert_eq!(both.to_string(), tolerant.to_string());
 }
+
+/// The notes after each file are printed once when the reason for closure is read with
+/// two spellings (the `jay2025` presets printed each twice: session 13), and they are
+/// `read_extract`'s; when the second spelling's reading, checked first, stops the run,
+/// the notes before its error are shown once, as before.
+#[test]
+fn a_second_reason_spelling_prints_each_note_once() {
+    use crate::mutations::Notes;
+    use cumin_census::ReasonSpelling::{Jay2025Strict, Tolerant};
+    use cumin_census::{CleaningRules, read_extract_with_other_reasons};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cin.csv");
+    let paths = [path.clone()];
+    let options = |required: BTreeSet<Column>| ReadOptions {
+        rules: CleaningRules {
+            reason_spelling: Jay2025Strict,
+            ..CleaningRules::default()
+        },
+        required,
+        ..ReadOptions::default()
+    };
+    let write = |assessment: &str| {
+        std::fs::write(
+            &path,
+            format!(
+                "ACADYR,LA,LAchildID_Anon,PupilMatchingRefAnonymous,MonthOfBirth,YearOfBirth,\
+                 CINreferralDate,PrimaryNeedCode,ReasonForClosure,AssessmentActualStartDate\n\
+                 2013/14,202,A1,,5,2010,2013-06-01,Q1,RC8,{assessment}\n\
+                 2013/14,202,A2,,5,2010,2013-06-01,Q2,RC1,\n"
+            ),
+        )
+        .unwrap();
+    };
+    let wrong_need = "column PrimaryNeedCode holds no valid value";
+    write("2013-06-02");
+    let (notes, direct) = (Notes::default(), Notes::default());
+    let (e, _) =
+        read_extract_with_other_reasons(&paths, &options(BTreeSet::new()), Tolerant, &notes)
+            .unwrap();
+    let d = read_extract(&paths, &options(BTreeSet::new()), &direct).unwrap();
+    let notes = notes.0.into_inner().unwrap();
+    assert_eq!(
+        notes.iter().filter(|n| n.contains(wrong_need)).count(),
+        1,
+        "{notes:?}"
+    );
+    assert_eq!(notes, direct.0.into_inner().unwrap());
+    assert_eq!(format!("{:?}", e.notes), format!("{:?}", d.notes));
+    // A month-first date stops the run after the note on the primary need.
+    write("06/25/2013");
+    let notes = Notes::default();
+    let e = read_extract_with_other_reasons(&paths, &options(BTreeSet::new()), Tolerant, &notes)
+        .unwrap_err();
+    assert!(e.to_string().contains("month"), "{e}");
+    let notes = notes.0.into_inner().unwrap();
+    assert_eq!(
+        notes.iter().filter(|n| n.contains(wrong_need)).count(),
+        1,
+        "{notes:?}"
+    );
+}

@@ -256,8 +256,8 @@ fn a_pmr_column_empty_in_every_row_reads_alike_whatever_its_type() {
 /// Under `--id-mode pmr-only` the LA child ID does not say who a child is, but an
 /// `LAchildID_Anon` empty in every row still stops the run (the contract's choice, in
 /// docs/input-contract.md: the conflict policies read the LA keys, `linkage.csv` reports
-/// every identifier mode, and an NPD extract without it is an export that lost it). A
-/// guard: it stopped before this session too.
+/// every identifier mode, and an NPD extract without it is an export that lost it). It
+/// stopped before session 13 too, without naming the mode.
 #[test]
 fn an_la_child_id_column_empty_in_every_row_stops_under_pmr_only_too() {
     let dir = tempfile::tempdir().unwrap();
@@ -277,8 +277,29 @@ fn an_la_child_id_column_empty_in_every_row_stops_under_pmr_only_too() {
             msg.contains("no_id.csv: column LAchildID_Anon is empty in every one"),
             "{mode}: {msg}"
         );
+        // The message names the mode the run was under (session 13).
+        let named = format!("every identifier mode, the run's --id-mode {mode} too");
+        assert!(msg.contains(&named), "{mode}: {msg}");
         assert!(!dir.path().join("out").exists());
     }
+    let den = crate::support::root().join("fixtures/demo/denominators.csv");
+    let out = dir.path().join("out");
+    let o = crate::support::cumin(&[
+        "estimate",
+        "--episodes",
+        p.to_str().unwrap(),
+        "--denominators",
+        den.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--preset",
+        "jay2025",
+        "--quiet",
+    ]);
+    let msg = text(&o);
+    assert!(!o.status.success(), "{msg}");
+    let named = "the run's pmr-school-age and combined (the preset's two analyses) too";
+    assert!(msg.contains(named), "{msg}");
 }
 
 /// The terminal called every excluded row "excluded by design", the 363 rows of children
