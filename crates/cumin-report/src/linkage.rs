@@ -187,9 +187,16 @@ pub fn linkage_section(released: &Released<Vec<LinkageRow>>) -> LinkageSection {
                  transfers, and the correction (whether it adjusted for PMRs depending on \
                  later mobility)",
                 rows,
-                |m| m.is_split() && !matches!(m, LinkageMeasure::SplitPmr(..)),
+                |m| {
+                    m.is_split()
+                        && !matches!(
+                            m,
+                            LinkageMeasure::SplitPmr(..) | LinkageMeasure::SplitMechanism(_)
+                        )
+                },
             ),
             pmr_mechanism_table(rows),
+            crate::mechanism::table(rows),
         ],
     }
 }

@@ -5,10 +5,12 @@
 
 use cumin_census::{Episodes, Outcome};
 use cumin_cohort::{Events, Identity, LinkageCounts};
+use cumin_estimate::split::mechanism::MechanismCounts;
 use cumin_estimate::{Mobility, SplitSummary};
 use cumin_link::{EpisodeSet, IdMode};
 use cumin_report::{
-    AgeBand, HiddenCount, LinkCount, LinkageMeasure, LinkageRow, PmrDiagnostic, TransferCount,
+    AgeBand, HiddenCount, LinkCount, LinkageMeasure, LinkageRow, MechanismMeasure, PmrDiagnostic,
+    TransferCount,
 };
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -49,6 +51,33 @@ fn mobility_rows(mode: IdMode, mobility: &Mobility) -> Vec<LinkageRow> {
         f64::from(u8::from(mobility.any())),
     ));
     out
+}
+
+/// The counts that tell the heterogeneity and PMR mechanisms apart, and the two
+/// statistics (recomputed from the released counts by the disclosure layer;
+/// [`cumin_report::mechanism`]).
+fn mechanism_rows(mode: IdMode, c: &MechanismCounts) -> Vec<LinkageRow> {
+    use MechanismMeasure as M;
+    let value = |m: MechanismMeasure| match m {
+        M::Keys(g) => c.keys[g as usize] as f64,
+        M::Referrals(g) => c.referrals[g as usize] as f64,
+        M::ReferralPairs(g) => c.referral_pairs[g as usize] as f64,
+        M::YoungKeys(b) => c.young_keys[b as usize] as f64,
+        M::YoungKeysWithPmr(b) => c.young_keys_with_pmr[b as usize] as f64,
+        M::YoungExpectedPmr(b) => c.young_expected_pmr[b as usize],
+        // Before release, from the exact counts (replaced by the released ones' value).
+        M::Dispersion(_) | M::PmrRowsRatio => f64::NAN,
+    };
+    MechanismMeasure::all()
+        .into_iter()
+        .map(|m| {
+            let v = match m {
+                M::Dispersion(_) | M::PmrRowsRatio => m.derive(value).unwrap_or(f64::NAN),
+                _ => value(m),
+            };
+            LinkageRow::new(mode, LinkageMeasure::SplitMechanism(m), v)
+        })
+        .collect()
 }
 
 /// Counts of one mode's linkage and de-duplication: rows, episodes, children, merges,
@@ -266,6 +295,7 @@ pub fn split_rows(identity: &Identity, correction: Option<&SplitSummary>) -> Vec
             ));
         }
         out.extend(mobility_rows(mode, &c.mobility));
+        out.extend(mechanism_rows(mode, &c.mechanism));
         for (h, v) in [
             (HiddenCount::All, c.hidden),
             (HiddenCount::Extrapolated, c.hidden_extrapolated),
