@@ -10,15 +10,15 @@ use crate::tables::{LinkageKind, LinkageMeasure, LinkageRow};
 use cumin_link::IdMode;
 use std::fmt::{self, Write as _};
 
-/// The decile group of a key's last episode.
+/// The decile group of a key's last episode (its value: `cumin_estimate`'s index).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum DecileGroup {
     /// Deciles 1–3 (most deprived).
-    Low,
+    Low = 0,
     /// Deciles 4–7, and keys without a decile.
-    Middle,
+    Middle = 1,
     /// Deciles 8–10.
-    High,
+    High = 2,
 }
 
 impl DecileGroup {
@@ -35,15 +35,15 @@ impl DecileGroup {
     }
 }
 
-/// A band of a key's rows.
+/// A band of a key's rows (its value: `cumin_estimate`'s index).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum RowBand {
     /// One row.
-    One,
+    One = 0,
     /// Two rows.
-    Two,
+    Two = 1,
     /// Three or more.
-    ThreePlus,
+    ThreePlus = 2,
 }
 
 impl RowBand {

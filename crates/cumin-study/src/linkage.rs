@@ -405,6 +405,42 @@ mod tests {
     use cumin_report::{ReportTable, SdcProfile, linkage_section};
 
     #[test]
+    fn the_mechanism_counts_become_rows_and_the_statistics_come_from_them() {
+        use cumin_report::{DecileGroup as G, RowBand as B};
+        let c = MechanismCounts {
+            keys: [3, 10, 4],
+            referrals: [6, 10, 4],
+            referral_pairs: [6, 0, 0],
+            young_keys: [50, 20, 30],
+            young_keys_with_pmr: [20, 10, 15],
+            young_expected_pmr: [25.0, 12.0, 40.0],
+        };
+        let rows = mechanism_rows(IdMode::Combined, &c);
+        let get = |m: MechanismMeasure| {
+            rows.iter()
+                .find(|r| r.measure == LinkageMeasure::SplitMechanism(m))
+                .map(|r| r.value)
+                .unwrap()
+        };
+        assert_eq!(rows.len(), MechanismMeasure::all().len());
+        assert_eq!(get(MechanismMeasure::Keys(G::High)), 4.0);
+        assert_eq!(get(MechanismMeasure::ReferralPairs(G::Low)), 6.0);
+        assert_eq!(get(MechanismMeasure::YoungKeysWithPmr(B::Two)), 10.0);
+        assert_eq!(get(MechanismMeasure::YoungExpectedPmr(B::ThreePlus)), 40.0);
+        // Referrals 1, 1, 4: mean 2, variance 2; one each: no dispersion left (0).
+        assert_eq!(get(MechanismMeasure::Dispersion(G::Low)), 1.0);
+        assert_eq!(get(MechanismMeasure::Dispersion(G::Middle)), 0.0);
+        assert_eq!(
+            get(MechanismMeasure::PmrRowsRatio),
+            (15.0 / 40.0) / (20.0 / 25.0)
+        );
+        assert!(
+            rows.iter()
+                .all(|r| r.measure.to_string().starts_with("split_"))
+        );
+    }
+
+    #[test]
     fn section_pivots_released_rows_by_mode_and_by_census_year() {
         let mut e = Episodes::new();
         for (i, (pmr, year)) in [(None, 2014), (Some("P1"), 2015), (Some("P1"), 2015)]
