@@ -4,7 +4,7 @@
 //! reading them against the ranges the simulator's grid showed (evidence, not a test the
 //! tool applies; docs/notes/2026-12-07-seeds-4-5-decomposed.md §9).
 
-use crate::cell::escape;
+use crate::cell::{Shown, Symbol, escape, value};
 use crate::linkage::ReportTable;
 use crate::tables::{LinkageKind, LinkageMeasure, LinkageRow};
 use cumin_link::IdMode;
@@ -229,25 +229,34 @@ fn closer(v: Option<f64>, e: &Evidence) -> String {
     }
 }
 
-/// The statistics of identifier mode `mode` as `(words, value, ranges, reading)` rows,
-/// from the released rows; empty without them (no split correction in the run).
-fn readings(rows: &[LinkageRow], mode: IdMode) -> Vec<[String; 4]> {
+/// One statistic as read: its words, released value, the simulator's ranges and the
+/// reading.
+struct Reading {
+    words: &'static str,
+    value: Option<f64>,
+    ranges: String,
+    reading: String,
+}
+
+/// The statistics of identifier mode `mode`, from the released rows; empty without
+/// them (no split correction in the run).
+fn readings(rows: &[LinkageRow], mode: IdMode) -> Vec<Reading> {
     EVIDENCE
         .iter()
         .filter_map(|e| {
             let r = rows.iter().find(|r| {
                 r.id_mode == mode && r.measure == LinkageMeasure::SplitMechanism(e.measure)
             })?;
-            let v = Some(r.value).filter(|v| v.is_finite());
-            Some([
-                e.words.to_owned(),
-                v.map_or_else(|| "c".to_owned(), |v| format!("{v:.2}")),
-                format!(
+            let value = Some(r.value).filter(|v| v.is_finite());
+            Some(Reading {
+                words: e.words,
+                value,
+                ranges: format!(
                     "{} {:.2}-{:.2}; {} {:.2}-{:.2}",
                     e.a.0, e.a.1, e.a.2, e.b.0, e.b.1, e.b.2
                 ),
-                closer(v, e),
-            ])
+                reading: closer(value, e),
+            })
         })
         .collect()
 }
@@ -267,7 +276,18 @@ pub fn table(rows: &[LinkageRow]) -> ReportTable {
             .map(str::to_owned)
             .to_vec(),
         rows: mode.map_or_else(Vec::new, |m| {
-            readings(rows, m).into_iter().map(Vec::from).collect()
+            readings(rows, m)
+                .into_iter()
+                .map(|r| {
+                    vec![
+                        r.words.to_owned(),
+                        r.value
+                            .map_or_else(|| "c".to_owned(), |v| format!("{v:.2}")),
+                        r.ranges,
+                        r.reading,
+                    ]
+                })
+                .collect()
         }),
     }
 }
@@ -281,21 +301,20 @@ pub fn html(rows: &[LinkageRow], mode: IdMode) -> String {
     }
     let mut html = format!(
         "<p>Which mechanism the extract is closer to, from released counts of \
-         <code>linkage.csv</code>, as the simulator's grid showed (evidence, not a test): \
-         referral dispersion in deciles 1-3, {}; PMR presence against a key's rows, {}.</p>\
-         <table><tr><th>statistic</th><th>value</th><th>simulator (range over seeds)</th>\
-         <th>reading</th></tr>",
-        escape(&lines[0][3]),
-        escape(&lines[lines.len() - 1][3]),
+         <code>linkage.csv</code>, as the simulator's grid showed (its ranges over seeds are \
+         in docs/output-contract.md: evidence, not a test): referral dispersion in deciles \
+         1-3, {}; PMR presence against a key's rows, {}.</p>\
+         <table><tr><th>statistic</th><th>value</th><th>reading</th></tr>",
+        escape(&lines[0].reading),
+        escape(&lines[lines.len() - 1].reading),
     );
     for l in &lines {
         let _ = write!(
             html,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(&l[0]),
-            escape(&l[1]),
-            escape(&l[2]),
-            escape(&l[3])
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(l.words),
+            value(l.value, Shown::Ratio, Symbol::Withheld),
+            escape(&l.reading)
         );
     }
     html.push_str("</table>");
@@ -373,6 +392,7 @@ mod tests {
         let e = &EVIDENCE[2];
         assert_eq!(closer(Some(0.57), e), format!("closer to {ROW_BY_ROW}"));
         assert_eq!(closer(Some(0.55), e), format!("closer to {PER_CHILD}"));
+        assert!(h.contains("<data value=\"2.9\">2.90</data>"), "{h}");
         assert!(html(&rows, IdMode::LaOnly).is_empty());
     }
 
