@@ -235,7 +235,7 @@ struct Reading {
     words: &'static str,
     value: Option<f64>,
     ranges: String,
-    reading: String,
+    verdict: String,
 }
 
 /// The statistics of identifier mode `mode`, from the released rows; empty without
@@ -255,7 +255,7 @@ fn readings(rows: &[LinkageRow], mode: IdMode) -> Vec<Reading> {
                     "{} {:.2}-{:.2}; {} {:.2}-{:.2}",
                     e.a.0, e.a.1, e.a.2, e.b.0, e.b.1, e.b.2
                 ),
-                reading: closer(value, e),
+                verdict: closer(value, e),
             })
         })
         .collect()
@@ -284,7 +284,7 @@ pub fn table(rows: &[LinkageRow]) -> ReportTable {
                         r.value
                             .map_or_else(|| "c".to_owned(), |v| format!("{v:.2}")),
                         r.ranges,
-                        r.reading,
+                        r.verdict,
                     ]
                 })
                 .collect()
@@ -305,8 +305,8 @@ pub fn html(rows: &[LinkageRow], mode: IdMode) -> String {
          in docs/output-contract.md: evidence, not a test): referral dispersion in deciles \
          1-3, {}; PMR presence against a key's rows, {}.</p>\
          <table><tr><th>statistic</th><th>value</th><th>reading</th></tr>",
-        escape(&lines[0].reading),
-        escape(&lines[lines.len() - 1].reading),
+        escape(&lines[0].verdict),
+        escape(&lines[lines.len() - 1].verdict),
     );
     for l in &lines {
         let _ = write!(
@@ -314,7 +314,7 @@ pub fn html(rows: &[LinkageRow], mode: IdMode) -> String {
             "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(l.words),
             value(l.value, Shown::Ratio, Symbol::Withheld),
-            escape(&l.reading)
+            escape(&l.verdict)
         );
     }
     html.push_str("</table>");
@@ -335,8 +335,7 @@ mod tests {
         // Keys with 1, 1, 4 referrals: R = 6, P = 6, mean 2, variance 2: var/mean 1.
         let get = |m| match m {
             M::Keys(_) => 3.0,
-            M::Referrals(_) => 6.0,
-            M::ReferralPairs(_) => 6.0,
+            M::Referrals(_) | M::ReferralPairs(_) => 6.0,
             M::YoungKeysWithPmr(RowBand::One) => 20.0,
             M::YoungExpectedPmr(RowBand::One) => 25.0,
             M::YoungKeysWithPmr(RowBand::ThreePlus) => 30.0,
