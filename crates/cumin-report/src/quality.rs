@@ -209,7 +209,7 @@ pub fn linkage(rows: &[LinkageRow], mode: Option<IdMode>) -> String {
         );
     }
     html.push_str("</table>");
-    html.push_str(&crate::mechanism::html(rows, mode));
+    html.push_str(&crate::linkage::mechanism_html(rows, mode));
     html
 }
 

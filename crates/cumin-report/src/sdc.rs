@@ -387,7 +387,7 @@ pub fn release_linkage(
         })
         .collect();
     let values: Vec<f64> = rows.iter().map(|r| r.value).collect();
-    for set in crate::mechanism::MechanismMeasure::part_sets() {
+    for set in mechanism_part_sets() {
         for mode in cumin_link::IdMode::ALL {
             let parts: Vec<usize> = (0..rows.len())
                 .filter(|&i| rows[i].id_mode == mode && set.contains(&rows[i].measure))
@@ -440,6 +440,20 @@ pub fn release_linkage(
         Released::new(out, profile, &spec::LINKAGE, stats),
         AnalystOnly::new(model, &spec::LINKAGE_MODEL),
     )
+}
+
+/// Sets of mechanism counts that add up to a total `linkage.csv` releases elsewhere
+/// (keys by decile group to `Σ split_keys_age_{a}`, keys aged 2–4 by rows to
+/// `split_keys_age_{2,3,4}` and those with a PMR to `split_keys_with_pmr_age_{2,3,4}`): a
+/// lone withheld part of one would be recovered by subtraction.
+fn mechanism_part_sets() -> [[LinkageMeasure; 3]; 3] {
+    use crate::mechanism::{DecileGroup, MechanismMeasure as M, RowBand};
+    let m = LinkageMeasure::SplitMechanism;
+    [
+        DecileGroup::ALL.map(|g| m(M::Keys(g))),
+        RowBand::ALL.map(|b| m(M::YoungKeys(b))),
+        RowBand::ALL.map(|b| m(M::YoungKeysWithPmr(b))),
+    ]
 }
 
 /// Secondary suppression of a set of counts that add up to a total released elsewhere
@@ -663,7 +677,7 @@ mod tests {
     /// An attacker subtracts the shown parts of a set from its total, which the table
     /// releases elsewhere (`split_keys_age_{2,3,4}`, Σ `split_keys_age_{a}`): a lone
     /// withheld part would come back exactly (up to rounding) and say what disclosure
-    /// control withheld. Catches `withhold_lone_part` not being applied to linkage rows.
+    /// control withheld. Catches [`withhold_lone_part`] not being applied to linkage rows.
     #[test]
     fn no_withheld_mechanism_count_comes_back_by_differencing() {
         use crate::mechanism::{DecileGroup as G, MechanismMeasure as M, RowBand as B};
@@ -705,7 +719,7 @@ mod tests {
                     .find(|r| r.measure == LinkageMeasure::SplitMechanism(x))
                     .map_or(f64::NAN, |r| r.value)
             };
-            for set in M::part_sets() {
+            for set in mechanism_part_sets() {
                 let withheld = set
                     .iter()
                     .filter(|x| {

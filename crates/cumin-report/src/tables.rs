@@ -474,7 +474,21 @@ impl LinkageMeasure {
                 }
             }
             LinkageMeasure::SplitMobilityAdjusted => LinkageKind::Flag,
-            LinkageMeasure::SplitMechanism(m) => m.kind(),
+            LinkageMeasure::SplitMechanism(m) => {
+                use MechanismMeasure as M;
+                match m {
+                    M::Keys(_) | M::Referrals(_) | M::YoungKeys(_) => LinkageKind::Count {
+                        zero_is_attribute: false,
+                    },
+                    M::ReferralPairs(_) | M::YoungKeysWithPmr(_) => LinkageKind::Count {
+                        zero_is_attribute: true,
+                    },
+                    M::YoungExpectedPmr(b) => LinkageKind::Expected {
+                        keys: LinkageMeasure::SplitMechanism(M::YoungKeys(b)),
+                    },
+                    M::Dispersion(_) | M::PmrRowsRatio => LinkageKind::Derived(m),
+                }
+            }
             LinkageMeasure::SplitYoungestFittedAge
             | LinkageMeasure::SplitHidden(_)
             | LinkageMeasure::SplitFirstEventsRemoved(_) => LinkageKind::Model,
