@@ -19,8 +19,10 @@ threshold), and these relations, each kept only where the truth satisfies it exa
     `components_merged` = `children_with_pmr`;
   - a subset at most its set: `rows_with_pmr_census_*` <= `rows_census_*`,
     `first_referrals_pmr_identified_age_*` <= `first_referrals_age_*`,
-    `split_keys_with_pmr_age_*` <= `split_keys_age_*`, `split_rows_with_pmr_age_*` <=
-    `split_rows_age_*`;
+    `split_keys_with_pmr_age_*` <= `split_keys_age_*` (with `age_2-4_rows_*`),
+    `split_rows_with_pmr_age_*` <= `split_rows_age_*` (the sums across measures, e.g.
+    `split_keys_deciles_*` = the sum of `split_keys_age_*`, are not encoded: the release
+    withholds a second part where one alone is, `sdc::withhold_lone_part`);
   - the same measure in two identifier modes or two folders with the same exact value:
     one count (the truth says which).
 Scores: counts pinned while hidden (the profile's hidden sizes, round2.HIDDEN), pinned of
@@ -49,7 +51,7 @@ from round2 import HIDDEN, INF, ROUND_TO, Solver, linear, read, released_files  
 from round2 import rounding_range  # noqa: E402
 from round3 import THRESHOLD  # noqa: E402
 
-NOT_COUNT = re.compile(r"share|persistence|mobility")
+NOT_COUNT = re.compile(r"share|persistence|mobility|dispersion|ratio|expected")
 
 
 def linkage_counts(folder, only_released=True):

@@ -20,6 +20,7 @@ pub mod headline;
 pub mod html;
 pub mod jay;
 pub mod linkage;
+pub mod mechanism;
 pub mod quality;
 pub mod sdc;
 pub mod sections;
@@ -38,13 +39,14 @@ pub use jay::{
     released_correction_lines, write_jay_corrections_csv, write_jay_counts_csv,
 };
 pub use linkage::{LinkageSection, ReportTable, linkage_section};
+pub use mechanism::{DecileGroup, RowBand};
 pub use sdc::{
     AnalystOnly, CellStats, LedgerLine, Released, SdcProfile, keep_backward_hazards, keep_bounds,
     keep_corrections, keep_ledger, keep_notes, keep_quarantine, release_ledger, release_linkage,
     release_recurrence, release_unplaced,
 };
 pub use tables::{
-    AgeBand, CiRow, HiddenCount, LinkCount, LinkageKind, LinkageMeasure, LinkageRow, PmrDiagnostic,
-    TransferCount, TrendRow,
+    AgeBand, CiRow, HiddenCount, LinkCount, LinkageKind, LinkageMeasure, LinkageRow,
+    MechanismMeasure, PmrDiagnostic, TransferCount, TrendRow,
 };
 pub use write::{ReportError, hash_file};

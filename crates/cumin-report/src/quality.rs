@@ -209,6 +209,7 @@ pub fn linkage(rows: &[LinkageRow], mode: Option<IdMode>) -> String {
         );
     }
     html.push_str("</table>");
+    html.push_str(&crate::linkage::mechanism_html(rows, mode));
     html
 }
 

@@ -13,7 +13,7 @@
 //! `docs/ARCHITECTURE.md`).
 
 use crate::spec::{self, TableSpec};
-use crate::tables::{LinkageKind, LinkageRow};
+use crate::tables::{LinkageKind, LinkageMeasure, LinkageRow};
 use cumin_estimate::{BackwardHazard, CorrectionBound, CorrectionCell, Recurrence, Unplaced};
 use serde::{Deserialize, Serialize};
 
@@ -377,11 +377,31 @@ pub fn release_linkage(
             .filter(|r| r.measure.kind() == LinkageKind::Flag)
             .cloned(),
     );
+    // Counts as released, with a second part of a set adding up to a released total
+    // withheld wherever one alone is (else it would come back by subtraction).
+    let mut shown: Vec<Option<f64>> = rows
+        .iter()
+        .map(|r| match r.measure.kind() {
+            LinkageKind::Count { zero_is_attribute } => profile.count(r.value, zero_is_attribute),
+            _ => None,
+        })
+        .collect();
+    let values: Vec<f64> = rows.iter().map(|r| r.value).collect();
+    for set in mechanism_part_sets() {
+        for mode in cumin_link::IdMode::ALL {
+            let parts: Vec<usize> = (0..rows.len())
+                .filter(|&i| rows[i].id_mode == mode && set.contains(&rows[i].measure))
+                .collect();
+            withhold_lone_part(&parts, &values, &mut shown);
+        }
+    }
     let mut out: Vec<LinkageRow> = rows
         .into_iter()
-        .map(|mut r| {
-            if let LinkageKind::Count { zero_is_attribute } = r.measure.kind() {
-                r.value = released_count(profile, r.value, zero_is_attribute, &mut stats);
+        .zip(shown)
+        .map(|(mut r, shown)| {
+            if let LinkageKind::Count { .. } = r.measure.kind() {
+                stats.count(profile, shown);
+                r.value = shown.unwrap_or(f64::NAN);
             }
             r
         })
@@ -391,16 +411,64 @@ pub fn release_linkage(
             .find(|x| x.id_mode == r.id_mode && x.measure == m)
             .map_or(f64::NAN, |x| x.value)
     };
+    // An expected count goes with the keys it is of, rounded like a count.
     for i in 0..out.len() {
-        if let LinkageKind::Share { num, den } = out[i].measure.kind() {
-            let (n, d) = (value(&out, &out[i], num), value(&out, &out[i], den));
-            out[i].value = released_share(n, d, &mut stats).unwrap_or(f64::NAN);
+        if let LinkageKind::Expected { keys } = out[i].measure.kind() {
+            let v = out[i].value;
+            let shown = (value(&out, &out[i], keys).is_finite() && v.is_finite())
+                .then(|| profile.round_count(v));
+            stats.count(profile, shown);
+            out[i].value = shown.unwrap_or(f64::NAN);
+        }
+    }
+    for i in 0..out.len() {
+        match out[i].measure.kind() {
+            LinkageKind::Share { num, den } => {
+                let (n, d) = (value(&out, &out[i], num), value(&out, &out[i], den));
+                out[i].value = released_share(n, d, &mut stats).unwrap_or(f64::NAN);
+            }
+            LinkageKind::Derived(m) => {
+                let get = |x| value(&out, &out[i], LinkageMeasure::SplitMechanism(x));
+                let v = m.derive(get);
+                stats.derived(v.is_some());
+                out[i].value = v.unwrap_or(f64::NAN);
+            }
+            _ => {}
         }
     }
     (
         Released::new(out, profile, &spec::LINKAGE, stats),
         AnalystOnly::new(model, &spec::LINKAGE_MODEL),
     )
+}
+
+/// Sets of mechanism counts that add up to a total `linkage.csv` releases elsewhere
+/// (keys by decile group to `Σ split_keys_age_{a}`, keys aged 2–4 by rows to
+/// `split_keys_age_{2,3,4}` and those with a PMR to `split_keys_with_pmr_age_{2,3,4}`): a
+/// lone withheld part of one would be recovered by subtraction.
+fn mechanism_part_sets() -> [[LinkageMeasure; 3]; 3] {
+    use crate::mechanism::{DecileGroup, MechanismMeasure as M, RowBand};
+    let m = LinkageMeasure::SplitMechanism;
+    [
+        DecileGroup::ALL.map(|g| m(M::Keys(g))),
+        RowBand::ALL.map(|b| m(M::YoungKeys(b))),
+        RowBand::ALL.map(|b| m(M::YoungKeysWithPmr(b))),
+    ]
+}
+
+/// Secondary suppression of a set of counts that add up to a total released elsewhere
+/// (`parts`, indices into `values` and `shown`): where exactly one part is withheld, the
+/// smallest shown part (by its value before release; the earlier on a tie) is withheld
+/// with it, so no part comes back by subtraction.
+fn withhold_lone_part(parts: &[usize], values: &[f64], shown: &mut [Option<f64>]) {
+    if parts.iter().filter(|&&i| shown[i].is_none()).count() == 1
+        && let Some(&partner) = parts
+            .iter()
+            .filter(|&&i| shown[i].is_some())
+            .min_by(|&&a, &&b| values[a].total_cmp(&values[b]).then(a.cmp(&b)))
+    {
+        shown[partner] = None;
+    }
 }
 
 /// One line of the ledger as the report shows it: file, reason, rows.
@@ -436,14 +504,8 @@ pub fn release_ledger(profile: SdcProfile, lines: Vec<LedgerLine>) -> Released<V
         let parts: Vec<usize> = (0..lines.len())
             .filter(|&i| lines[i].file == file && ledger_part(&lines[i]))
             .collect();
-        if parts.iter().filter(|&&i| shown[i].is_none()).count() == 1
-            && let Some(&partner) = parts
-                .iter()
-                .filter(|&&i| shown[i].is_some())
-                .min_by(|&&a, &&b| lines[a].rows.total_cmp(&lines[b].rows).then(a.cmp(&b)))
-        {
-            shown[partner] = None;
-        }
+        let rows: Vec<f64> = lines.iter().map(|l| l.rows).collect();
+        withhold_lone_part(&parts, &rows, &mut shown);
     }
     let rows = lines
         .into_iter()
@@ -610,6 +672,88 @@ mod tests {
         assert_eq!(released.get().len(), 9);
         assert_eq!(model.get().len(), 1);
         assert_eq!(model.spec().file, "analyst-only/linkage_model.csv");
+    }
+
+    /// An attacker subtracts the shown parts of a set from its total, which the table
+    /// releases elsewhere (`split_keys_age_{2,3,4}`, Σ `split_keys_age_{a}`): a lone
+    /// withheld part would come back exactly (up to rounding) and say what disclosure
+    /// control withheld. Catches [`withhold_lone_part`] not being applied to linkage rows.
+    #[test]
+    fn no_withheld_mechanism_count_comes_back_by_differencing() {
+        use crate::mechanism::{DecileGroup as G, MechanismMeasure as M, RowBand as B};
+        let m = IdMode::Combined;
+        let mech = |x: M, v: f64| LinkageRow::new(m, LinkageMeasure::SplitMechanism(x), v);
+        let keys = |age: u8, v: f64| {
+            LinkageRow::new(m, LinkageMeasure::SplitPmr(PmrDiagnostic::Keys, age), v)
+        };
+        let rows = vec![
+            keys(2, 120.0),
+            keys(3, 150.0),
+            keys(4, 94.0),
+            keys(9, 500.0),
+            // Keys aged 2–4 by rows: 300 + 60 + 4 = 364; with a PMR 100 + 40 + 3.
+            mech(M::YoungKeys(B::One), 300.0),
+            mech(M::YoungKeys(B::Two), 60.0),
+            mech(M::YoungKeys(B::ThreePlus), 4.0),
+            mech(M::YoungKeysWithPmr(B::One), 100.0),
+            mech(M::YoungKeysWithPmr(B::Two), 40.0),
+            mech(M::YoungKeysWithPmr(B::ThreePlus), 3.0),
+            mech(M::YoungExpectedPmr(B::One), 150.2),
+            mech(M::YoungExpectedPmr(B::Two), 35.0),
+            mech(M::YoungExpectedPmr(B::ThreePlus), 3.4),
+            mech(M::PmrRowsRatio, 1.3),
+            // Keys by decile group: 5 + 600 + 259 = 864, all keys.
+            mech(M::Keys(G::Low), 5.0),
+            mech(M::Keys(G::Middle), 600.0),
+            mech(M::Keys(G::High), 259.0),
+            mech(M::Referrals(G::Middle), 900.0),
+            mech(M::ReferralPairs(G::Middle), 700.0),
+            mech(M::Dispersion(G::Middle), 2.0),
+        ];
+        for profile in [SdcProfile::Dfe, SdcProfile::OnsSrs, SdcProfile::Ukllc] {
+            let (released, _) = release_linkage(profile, rows.clone());
+            let get = |x: M| {
+                released
+                    .get()
+                    .iter()
+                    .find(|r| r.measure == LinkageMeasure::SplitMechanism(x))
+                    .map_or(f64::NAN, |r| r.value)
+            };
+            for set in mechanism_part_sets() {
+                let withheld = set
+                    .iter()
+                    .filter(|x| {
+                        released
+                            .get()
+                            .iter()
+                            .any(|r| r.measure == **x && r.value.is_nan())
+                    })
+                    .count();
+                assert!(
+                    withheld != 1,
+                    "{profile:?}: one part of {set:?} withheld alone: total − the others gives it"
+                );
+            }
+            // The 3+ band is withheld with its smallest partner, its expected count with
+            // it, and the ratio with them.
+            assert!(get(M::YoungKeys(B::ThreePlus)).is_nan() && get(M::YoungKeys(B::Two)).is_nan());
+            assert_eq!(get(M::YoungKeys(B::One)), 300.0);
+            assert!(get(M::YoungExpectedPmr(B::ThreePlus)).is_nan());
+            assert_eq!(get(M::YoungExpectedPmr(B::One)), 150.0);
+            assert!(get(M::PmrRowsRatio).is_nan());
+            assert!(get(M::Keys(G::Low)).is_nan() && get(M::Keys(G::High)).is_nan());
+            assert_eq!(get(M::Keys(G::Middle)), 600.0);
+            // The dispersion is recomputed from the released counts.
+            assert_eq!(get(M::Dispersion(G::Middle)), 1.0 + 1400.0 / 900.0 - 1.5);
+        }
+        // Without control every part is shown and the statistics come from the counts.
+        let (released, _) = release_linkage(SdcProfile::None, rows);
+        let ratio = released
+            .get()
+            .iter()
+            .find(|r| r.measure == LinkageMeasure::SplitMechanism(M::PmrRowsRatio))
+            .map(|r| r.value);
+        assert_eq!(ratio, Some((3.0 / 3.4) / (100.0 / 150.2)));
     }
 
     #[test]

@@ -305,8 +305,11 @@ pub const STRATA: TableSpec = TableSpec {
 pub const LINKAGE: TableSpec = TableSpec {
     file: "linkage.csv",
     status: Status::ForRelease,
-    rule: "counts withheld under the threshold and rounded; each share computed from its numerator and \
-     denominator rows as released, blank when either is withheld; split_mobility_adjusted a yes/no \
+    rule: "counts withheld under the threshold and rounded, a second part withheld where one part \
+     alone of a set adding up to a released total is; each share computed from its numerator and \
+     denominator rows as released, blank when either is withheld; expected counts rounded and \
+     withheld with their keys; the referral dispersion and the PMR-against-rows ratio recomputed \
+     from released rows; split_mobility_adjusted a yes/no \
      (1/0) of the method, not a count, as it is; the split correction's fitted measures in \
      analyst-only/linkage_model.csv",
     columns: &[

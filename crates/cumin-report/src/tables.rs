@@ -2,6 +2,7 @@
 //! (released in steps by [`crate::curve`]), the trend rows and the linkage measures. The
 //! other tables are `cumin-estimate`'s typed results as they are.
 
+pub use crate::mechanism::MechanismMeasure;
 use cumin_census::{Age, CensusYear, Outcome};
 use cumin_estimate::{CurveEstimator, Period, Stratification, Stratum};
 use cumin_link::IdMode;
@@ -298,6 +299,9 @@ pub enum LinkageMeasure {
     SplitSeenPairs(Outcome),
     /// First events the split correction removes, per outcome.
     SplitFirstEventsRemoved(Outcome),
+    /// Which heterogeneity and PMR mechanism the extract is closer to
+    /// ([`crate::mechanism`]).
+    SplitMechanism(MechanismMeasure),
 }
 
 /// A per-age PMR diagnostic of the split correction (docs/methods.md §2.1): counts,
@@ -409,6 +413,15 @@ pub enum LinkageKind {
     /// A yes/no (1/0) of the method, not a count of anything: released as it is (and
     /// repeated beside the fitted quantities).
     Flag,
+    /// An expected count of the keys of measure `keys` (a sum of chances): rounded like
+    /// a count, withheld with `keys`.
+    Expected {
+        /// The keys it is of.
+        keys: LinkageMeasure,
+    },
+    /// A statistic recomputed from released rows of the table
+    /// ([`MechanismMeasure::derive`]).
+    Derived(MechanismMeasure),
 }
 
 impl LinkageMeasure {
@@ -461,6 +474,21 @@ impl LinkageMeasure {
                 }
             }
             LinkageMeasure::SplitMobilityAdjusted => LinkageKind::Flag,
+            LinkageMeasure::SplitMechanism(m) => {
+                use MechanismMeasure as M;
+                match m {
+                    M::Keys(_) | M::Referrals(_) | M::YoungKeys(_) => LinkageKind::Count {
+                        zero_is_attribute: false,
+                    },
+                    M::ReferralPairs(_) | M::YoungKeysWithPmr(_) => LinkageKind::Count {
+                        zero_is_attribute: true,
+                    },
+                    M::YoungExpectedPmr(b) => LinkageKind::Expected {
+                        keys: LinkageMeasure::SplitMechanism(M::YoungKeys(b)),
+                    },
+                    M::Dispersion(_) | M::PmrRowsRatio => LinkageKind::Derived(m),
+                }
+            }
             LinkageMeasure::SplitYoungestFittedAge
             | LinkageMeasure::SplitHidden(_)
             | LinkageMeasure::SplitFirstEventsRemoved(_) => LinkageKind::Model,
@@ -493,6 +521,7 @@ impl LinkageMeasure {
                 | LinkageMeasure::SplitHidden(_)
                 | LinkageMeasure::SplitSeenPairs(_)
                 | LinkageMeasure::SplitFirstEventsRemoved(_)
+                | LinkageMeasure::SplitMechanism(_)
         )
     }
 }
@@ -540,6 +569,7 @@ impl fmt::Display for LinkageMeasure {
             LinkageMeasure::SplitFirstEventsRemoved(o) => {
                 write!(f, "split_first_events_removed_{o}")
             }
+            LinkageMeasure::SplitMechanism(m) => m.fmt(f),
         }
     }
 }

@@ -5,10 +5,12 @@
 
 use cumin_census::{Episodes, Outcome};
 use cumin_cohort::{Events, Identity, LinkageCounts};
+use cumin_estimate::split::mechanism::MechanismCounts;
 use cumin_estimate::{Mobility, SplitSummary};
 use cumin_link::{EpisodeSet, IdMode};
 use cumin_report::{
-    AgeBand, HiddenCount, LinkCount, LinkageMeasure, LinkageRow, PmrDiagnostic, TransferCount,
+    AgeBand, HiddenCount, LinkCount, LinkageMeasure, LinkageRow, MechanismMeasure, PmrDiagnostic,
+    TransferCount,
 };
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -49,6 +51,33 @@ fn mobility_rows(mode: IdMode, mobility: &Mobility) -> Vec<LinkageRow> {
         f64::from(u8::from(mobility.any())),
     ));
     out
+}
+
+/// The counts that tell the heterogeneity and PMR mechanisms apart, and the two
+/// statistics (recomputed from the released counts by the disclosure layer;
+/// [`cumin_report::mechanism`]).
+fn mechanism_rows(mode: IdMode, c: &MechanismCounts) -> Vec<LinkageRow> {
+    use MechanismMeasure as M;
+    let value = |m: MechanismMeasure| match m {
+        M::Keys(g) => c.keys[g as usize] as f64,
+        M::Referrals(g) => c.referrals[g as usize] as f64,
+        M::ReferralPairs(g) => c.referral_pairs[g as usize] as f64,
+        M::YoungKeys(b) => c.young_keys[b as usize] as f64,
+        M::YoungKeysWithPmr(b) => c.young_keys_with_pmr[b as usize] as f64,
+        M::YoungExpectedPmr(b) => c.young_expected_pmr[b as usize],
+        // Before release, from the exact counts (replaced by the released ones' value).
+        M::Dispersion(_) | M::PmrRowsRatio => f64::NAN,
+    };
+    MechanismMeasure::all()
+        .into_iter()
+        .map(|m| {
+            let v = match m {
+                M::Dispersion(_) | M::PmrRowsRatio => m.derive(value).unwrap_or(f64::NAN),
+                _ => value(m),
+            };
+            LinkageRow::new(mode, LinkageMeasure::SplitMechanism(m), v)
+        })
+        .collect()
 }
 
 /// Counts of one mode's linkage and de-duplication: rows, episodes, children, merges,
@@ -266,6 +295,7 @@ pub fn split_rows(identity: &Identity, correction: Option<&SplitSummary>) -> Vec
             ));
         }
         out.extend(mobility_rows(mode, &c.mobility));
+        out.extend(mechanism_rows(mode, &c.mechanism));
         for (h, v) in [
             (HiddenCount::All, c.hidden),
             (HiddenCount::Extrapolated, c.hidden_extrapolated),
@@ -373,6 +403,42 @@ mod tests {
     use cumin_census::{Date, EpisodeRow};
     use cumin_link::LinkOptions;
     use cumin_report::{ReportTable, SdcProfile, linkage_section};
+
+    #[test]
+    fn the_mechanism_counts_become_rows_and_the_statistics_come_from_them() {
+        use cumin_report::{DecileGroup as G, RowBand as B};
+        let c = MechanismCounts {
+            keys: [3, 10, 4],
+            referrals: [6, 10, 4],
+            referral_pairs: [6, 0, 0],
+            young_keys: [50, 20, 30],
+            young_keys_with_pmr: [20, 10, 15],
+            young_expected_pmr: [25.0, 12.0, 40.0],
+        };
+        let rows = mechanism_rows(IdMode::Combined, &c);
+        let get = |m: MechanismMeasure| {
+            rows.iter()
+                .find(|r| r.measure == LinkageMeasure::SplitMechanism(m))
+                .map(|r| r.value)
+                .unwrap()
+        };
+        assert_eq!(rows.len(), MechanismMeasure::all().len());
+        assert_eq!(get(MechanismMeasure::Keys(G::High)), 4.0);
+        assert_eq!(get(MechanismMeasure::ReferralPairs(G::Low)), 6.0);
+        assert_eq!(get(MechanismMeasure::YoungKeysWithPmr(B::Two)), 10.0);
+        assert_eq!(get(MechanismMeasure::YoungExpectedPmr(B::ThreePlus)), 40.0);
+        // Referrals 1, 1, 4: mean 2, variance 2; one each: no dispersion left (0).
+        assert_eq!(get(MechanismMeasure::Dispersion(G::Low)), 1.0);
+        assert_eq!(get(MechanismMeasure::Dispersion(G::Middle)), 0.0);
+        assert_eq!(
+            get(MechanismMeasure::PmrRowsRatio),
+            (15.0 / 40.0) / (20.0 / 25.0)
+        );
+        assert!(
+            rows.iter()
+                .all(|r| r.measure.to_string().starts_with("split_"))
+        );
+    }
 
     #[test]
     fn section_pivots_released_rows_by_mode_and_by_census_year() {

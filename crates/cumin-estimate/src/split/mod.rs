@@ -26,6 +26,7 @@
 pub mod allot;
 pub mod ghosts;
 pub mod keys;
+pub mod mechanism;
 pub mod mobility;
 pub mod prepare;
 pub mod replicates;
@@ -87,6 +88,8 @@ pub struct SplitCorrection {
     pub mobility: Mobility,
     /// The change in the total hidden successors when `θ` moves one s.d. towards 1.
     mobility_sd: f64,
+    /// The counts that tell the mechanisms apart ([`mechanism`]).
+    mechanism: mechanism::MechanismCounts,
 }
 
 /// The ghost tables of one outcome and stratification: what removing the hidden
@@ -170,6 +173,9 @@ pub struct SplitSummary {
     /// Assumption 1's adjustment as applied: `θ` and its log s.d. by age
     /// ([`Mobility::none`] where it did not fire or no model was fitted).
     pub mobility: Mobility,
+    /// The counts from which a reader recomputes which heterogeneity and PMR mechanism
+    /// the extract is closer to ([`mechanism`]).
+    pub mechanism: mechanism::MechanismCounts,
 }
 
 /// One age's PMR diagnostics.
@@ -374,6 +380,7 @@ impl SplitCorrection {
             } else {
                 Mobility::none()
             },
+            mechanism: self.mechanism.clone(),
         }
     }
 }

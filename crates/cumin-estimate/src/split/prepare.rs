@@ -6,6 +6,7 @@
 //! what the first step kept.
 
 use super::keys::Keys;
+use super::mechanism::{self, MechanismCounts};
 use super::mobility::Mobility;
 use super::replicates::{key_hidden, key_pmr_share, no_pmr_shift, r_replicate_sd};
 use super::successor::{SuccessorModel, SuccessorShares};
@@ -33,6 +34,8 @@ pub struct SplitInputs {
     moved_theta: [f64; CLASS_AGES],
     /// Each key's own in-window referrals ([`allot::key_referrals`]).
     referrals: Vec<u32>,
+    /// The counts that tell the mechanisms apart ([`mechanism`], for `linkage.csv`).
+    mechanism: MechanismCounts,
     /// Each key's birth cohort.
     cohort: Vec<Option<BirthCohort>>,
     /// Latest delay of a successor's first referral after each key's last referral.
@@ -68,6 +71,7 @@ impl SplitInputs {
             ([1.0; CLASS_AGES], [1.0; CLASS_AGES])
         };
         let referrals = allot::key_referrals(&keys, identity, rules);
+        let mechanism = mechanism::collect(&keys, &referrals);
         let cohort: Vec<Option<BirthCohort>> = keys
             .keys
             .iter()
@@ -93,6 +97,7 @@ impl SplitInputs {
             key_theta,
             moved_theta,
             referrals,
+            mechanism,
             cohort,
             limit,
             delays,
@@ -118,6 +123,7 @@ impl SplitInputs {
             key_theta,
             moved_theta,
             referrals,
+            mechanism,
             cohort,
             limit,
             delays,
@@ -194,6 +200,7 @@ impl SplitInputs {
             r_sd,
             mobility,
             mobility_sd,
+            mechanism,
         }
     }
 }
